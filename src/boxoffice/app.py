@@ -1,0 +1,81 @@
+"""Builds the ASGI application: the database, the worker, operations endpoints, and every dialect."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse, Response
+
+from boxoffice import __version__, jobs, logs
+from boxoffice.db import create_engine, session_factory
+from boxoffice.dialects.inplayer.errors import error_response, render_validation_error
+from boxoffice.dialects.inplayer.router import router as inplayer_router
+from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
+from boxoffice.metrics import MetricsMiddleware
+from boxoffice.settings import Settings, get_settings
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.worker_in_process:
+            worker = asyncio.create_task(jobs.work_forever(sessions, settings), name="boxoffice-worker")
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            await engine.dispose()
+
+    app = FastAPI(title="Boxoffice", version=__version__, lifespan=lifespan)
+    app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
+    app.add_middleware(MetricsMiddleware)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> Response:
+        messages = {404: "Not found", 405: "Method not allowed"}
+        return error_response(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
+        return render_validation_error(exc)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz() -> Response:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to reach the database means not ready
+            log.warning("readyz.database_unreachable", error=str(exc))
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(inplayer_router)
+    return app

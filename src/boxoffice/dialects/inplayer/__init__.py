@@ -1,0 +1,1 @@
+"""The InPlayer REST dialect: InPlayer's paths, form bodies, Unix times and `{code, message, errors}` errors."""

@@ -1,0 +1,91 @@
+"""What an InPlayer endpoint needs from its request: the session, the caller, the body."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import client_info
+from boxoffice.client_info import ClientInfo
+from boxoffice.dialects.inplayer.forms import read_body, text
+from boxoffice.errors import Forbidden, Unauthenticated
+from boxoffice.identity.accounts import customer_of
+from boxoffice.identity.merchants import merchant_of
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.identity.tokens import Principal, verify_access_token
+from boxoffice.settings import Settings
+
+
+def get_session(request: Request) -> AsyncSession:
+    session: AsyncSession = request.state.session
+    return session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_body(request: Request) -> dict[str, Any]:
+    return await read_body(request)
+
+
+def get_client(request: Request) -> ClientInfo:
+    settings = get_settings(request)
+    return client_info.describe(
+        peer=request.client.host if request.client else None,
+        forwarded_for=request.headers.get("x-forwarded-for"),
+        user_agent=request.headers.get("user-agent"),
+        referrer=request.headers.get("referer"),
+        trusted=settings.trusted_proxies,
+    )
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated()
+    return token.strip()
+
+
+async def get_principal(request: Request) -> Principal:
+    return await verify_access_token(get_session(request), get_settings(request), bearer_token(request))
+
+
+async def get_customer(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Customer:
+    if principal.is_merchant:
+        raise Forbidden("This call is for customer tokens")
+    return await customer_of(get_session(request), principal)
+
+
+async def get_merchant(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Merchant:
+    """The merchant behind a merchant token; a customer token never passes."""
+    if not principal.is_merchant:
+        raise Forbidden()
+    return await merchant_of(get_session(request), principal.merchant_id)
+
+
+async def get_token_merchant(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Merchant:
+    """The merchant a token of either kind belongs to."""
+    return await merchant_of(get_session(request), principal.merchant_id)
+
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+Body = Annotated[dict[str, Any], Depends(get_body)]
+Client = Annotated[ClientInfo, Depends(get_client)]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+CurrentCustomer = Annotated[Customer, Depends(get_customer)]
+CurrentMerchant = Annotated[Merchant, Depends(get_merchant)]
+TokenMerchant = Annotated[Merchant, Depends(get_token_merchant)]
+
+
+def client_with_referrer(client: ClientInfo, body: dict[str, Any]) -> ClientInfo:
+    """The SDK names the page it was used on in a `referrer` field rather than the header."""
+    referrer = text(body, "referrer")
+    if not referrer:
+        return client
+    return ClientInfo(client.ip_address, client.country_code, client.device, client.user_agent, referrer)

@@ -1,0 +1,130 @@
+"""Merchant-token routes for identity: register fields, customers, impersonation, features, restrictions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, Session
+from boxoffice.dialects.inplayer.forms import flag, integer, mapping, strings, text
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.errors import InvalidInput
+from boxoffice.identity import customers, features, register_fields
+from boxoffice.restrictions import service as restrictions
+
+router = APIRouter(route_class=InPlayerRoute, tags=["merchant"])
+MAX_PAGE = 100
+
+
+def _options(body: dict[str, Any]) -> dict[str, str]:
+    options = mapping(body, "options") or {}
+    if not all(isinstance(v, str) for v in options.values()):
+        raise InvalidInput({"options": "Options map values to labels"})
+    return {str(k): str(v) for k, v in options.items()}
+
+
+@router.get("/accounts/register-fields")
+async def list_register_fields(session: Session, merchant: CurrentMerchant) -> dict[str, Any]:
+    fields = await register_fields.list_register_fields(session, merchant.id)
+    return {"collection": [render.register_field(f) for f in fields]}
+
+
+@router.post("/accounts/register-fields", status_code=201)
+async def create_register_field(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+    field = await register_fields.create_register_field(
+        session, merchant.id, name=text(body, "name") or "", label=text(body, "label") or "",
+        type_=text(body, "type") or "input", required=bool(flag(body, "required")),
+        default_value=text(body, "default_value") or "", placeholder=text(body, "placeholder") or "",
+        options=_options(body), position=integer(body, "position") or 0,
+    )
+    return render.register_field(field)
+
+
+@router.put("/accounts/register-fields/{field_id}")
+async def update_register_field(
+    session: Session, merchant: CurrentMerchant, field_id: int, body: Body
+) -> dict[str, Any]:
+    changes: dict[str, object] = {}
+    for name in ("name", "label", "default_value", "placeholder"):
+        if (value := text(body, name)) is not None:
+            changes[name] = value
+    if (kind := text(body, "type")) is not None:
+        changes["type_"] = kind
+    if (required := flag(body, "required")) is not None:
+        changes["required"] = required
+    if (position := integer(body, "position")) is not None:
+        changes["position"] = position
+    if "options" in body:
+        changes["options"] = _options(body)
+    return render.register_field(await register_fields.update_register_field(session, merchant.id, field_id, changes))
+
+
+@router.delete("/accounts/register-fields/{field_id}")
+async def delete_register_field(session: Session, merchant: CurrentMerchant, field_id: int) -> dict[str, Any]:
+    await register_fields.delete_register_field(session, merchant.id, field_id)
+    return render.message("Register field deleted")
+
+
+@router.get("/accounts/customers")
+async def list_customers(
+    session: Session,
+    merchant: CurrentMerchant,
+    page: int = Query(0, ge=0),
+    limit: int | None = Query(None, ge=1, le=MAX_PAGE),
+    size: int | None = Query(None, ge=1, le=MAX_PAGE),
+    search: str | None = None,
+) -> dict[str, Any]:
+    per_page = limit or size or 15
+    total, rows = await customers.list_customers(session, merchant, search=search, page=page, limit=per_page)
+    return render.page(total, page, per_page, [render.customer_account(c, merchant) for c in rows])
+
+
+@router.get("/accounts/customers/{customer_id}")
+async def get_customer(session: Session, merchant: CurrentMerchant, customer_id: int) -> dict[str, Any]:
+    return render.customer_account(await customers.get_customer(session, merchant, customer_id), merchant)
+
+
+@router.post("/v2/accounts/customers", status_code=201)
+async def create_customer(session: Session, merchant: CurrentMerchant, body: Body, client: Client) -> dict[str, Any]:
+    customer = await customers.create_customer(
+        session, merchant, email=text(body, "email"), full_name=text(body, "full_name"),
+        metadata=mapping(body, "metadata"), client=client,
+    )
+    return render.customer_account(customer, merchant)
+
+
+@router.post("/v2/accounts/impersonate")
+async def impersonate(
+    session: Session, settings: AppSettings, merchant: CurrentMerchant, body: Body, client: Client
+) -> dict[str, Any]:
+    customer_id = integer(body, "customer_id")
+    if customer_id is None:
+        raise InvalidInput({"customer_id": "The customer id is required"})
+    issued, customer = await customers.impersonate(session, settings, merchant, customer_id, client)
+    return render.tokens(issued, merchant, customer, v2=True)
+
+
+@router.put("/v2/features/{name}")
+async def set_feature(session: Session, merchant: CurrentMerchant, name: str, body: Body) -> dict[str, Any]:
+    return render.feature_flag(await features.set_feature_flag(session, merchant.id, name, flag(body, "enabled")))
+
+
+@router.get("/restrictions/settings")
+async def get_restriction_settings(session: Session, merchant: CurrentMerchant) -> dict[str, Any]:
+    return render.restriction_settings(await restrictions.restriction_settings(session, merchant.id), merchant)
+
+
+@router.put("/restrictions/settings")
+async def update_restriction_settings(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+    limit_text = text(body, "max_concurrent_sessions")
+    updated = await restrictions.update_restriction_settings(
+        session, merchant.id,
+        age_verification_enabled=flag(body, "age_verification_enabled"),
+        age_verification_type=text(body, "age_verification_type"),
+        allowed_domains=strings(body, "domains"),
+        max_concurrent_sessions=integer(body, "max_concurrent_sessions"),
+        clear_session_limit=limit_text == "",
+    )
+    return render.restriction_settings(updated, merchant)

@@ -1,0 +1,158 @@
+"""Core objects in InPlayer's JSON shapes: Unix-second times, InPlayer's field names."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from boxoffice.clock import unix
+from boxoffice.identity.models import (
+    Customer,
+    ExternalAccount,
+    Favorite,
+    FeatureFlag,
+    Merchant,
+    Profile,
+    RegisterField,
+    WatchProgress,
+)
+from boxoffice.identity.tokens import IssuedTokens
+from boxoffice.restrictions.models import RestrictionSettings
+
+
+def ts(moment: datetime | None) -> int | None:
+    return unix(moment) if moment is not None else None
+
+
+def customer_account(customer: Customer, merchant: Merchant) -> dict[str, Any]:
+    birth = customer.date_of_birth
+    return {
+        "id": customer.id,
+        "uuid": customer.uuid,
+        "email": customer.email,
+        "username": customer.email,
+        "full_name": customer.full_name,
+        "referrer": customer.referrer or "",
+        "metadata": dict(customer.attributes),
+        "social_apps_metadata": [],
+        "roles": ["consumer"],
+        "completed": True,
+        "active": customer.active,
+        "date_of_birth": int(datetime.combine(birth, time(), UTC).timestamp()) if birth else None,
+        "merchant_id": merchant.id,
+        "merchant_uuid": merchant.uuid,
+        "created_at": ts(customer.created_at),
+        "updated_at": ts(customer.updated_at),
+    }
+
+
+def merchant_account(merchant: Merchant) -> dict[str, Any]:
+    return {
+        "id": merchant.id,
+        "uuid": merchant.uuid,
+        "email": merchant.email,
+        "username": merchant.email,
+        "full_name": merchant.full_name,
+        "referrer": "",
+        "metadata": {},
+        "social_apps_metadata": [],
+        "roles": ["merchant"],
+        "completed": True,
+        "active": merchant.active,
+        "date_of_birth": None,
+        "merchant_id": merchant.id,
+        "merchant_uuid": merchant.uuid,
+        "created_at": ts(merchant.created_at),
+        "updated_at": ts(merchant.updated_at),
+    }
+
+
+def account(merchant: Merchant, customer: Customer | None) -> dict[str, Any]:
+    return customer_account(customer, merchant) if customer else merchant_account(merchant)
+
+
+def tokens(issued: IssuedTokens, merchant: Merchant, customer: Customer | None, *, v2: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {"access_token": issued.access_token, "expires": issued.expires}
+    if not v2:
+        body["refresh_token"] = issued.refresh_token
+    body["account"] = account(merchant, customer)
+    return body
+
+
+def register_field(field: RegisterField) -> dict[str, Any]:
+    return {
+        "id": field.id,
+        "name": field.name,
+        "label": field.label,
+        "type": field.type,
+        "required": field.required,
+        "default_value": field.default_value,
+        "placeholder": field.placeholder,
+        "options": dict(field.options),
+    }
+
+
+def profile(item: Profile, credentials: tuple[str, int] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": item.id,
+        "account_id": item.customer_id,
+        "name": item.name,
+        "avatar_url": item.avatar_url,
+        "default": item.is_default,
+        "adult": item.adult,
+        "pin_required": item.pin_hash is not None,
+        "created_at": ts(item.created_at),
+        "updated_at": ts(item.updated_at),
+    }
+    if credentials:
+        body["credentials"] = {"access_token": credentials[0], "expires": credentials[1]}
+    return body
+
+
+def favorite(item: Favorite) -> dict[str, Any]:
+    return {"media_id": item.media_id, "created_at": ts(item.created_at)}
+
+
+def watch_progress(item: WatchProgress) -> dict[str, Any]:
+    return {
+        "media_id": item.media_id,
+        "progress": item.progress,
+        "created_at": ts(item.created_at),
+        "updated_at": ts(item.updated_at),
+    }
+
+
+def feature_flag(flag: FeatureFlag) -> dict[str, Any]:
+    return {"name": flag.name, "enabled": flag.enabled}
+
+
+def external_account(link: ExternalAccount) -> dict[str, Any]:
+    return {
+        "id": link.id,
+        "account_id": link.customer_id,
+        "integration": link.integration,
+        "item_id": link.item_id,
+        "token": link.token,
+        "data": dict(link.data),
+    }
+
+
+def restriction_settings(settings: RestrictionSettings, merchant: Merchant) -> dict[str, Any]:
+    return {
+        "age_verification_type": settings.age_verification_type,
+        "age_verification_enabled": settings.age_verification_enabled,
+        "domains": list(settings.allowed_domains),
+        "max_concurrent_sessions": settings.max_concurrent_sessions,
+        "merchant_uuid": merchant.uuid,
+        "created_at": ts(settings.created_at),
+        "updated_at": ts(settings.updated_at),
+    }
+
+
+def message(text: str, code: int = 200) -> dict[str, Any]:
+    return {"code": code, "message": text}
+
+
+def page(total: int, page_number: int, limit: int, collection: list[Any]) -> dict[str, Any]:
+    return {"total": total, "page": page_number, "offset": page_number * limit, "limit": limit,
+            "collection": collection}

@@ -1,0 +1,54 @@
+"""The route class every InPlayer router uses: one unit of work per request, errors in InPlayer's shape."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import IntegrityError
+from starlette.responses import Response
+
+from boxoffice.dialects.inplayer.errors import render_domain_error, render_validation_error
+from boxoffice.errors import Conflict, DomainError
+
+log = structlog.get_logger(__name__)
+
+
+class InPlayerRoute(APIRoute):
+    """Runs the endpoint inside one database transaction: committed when it answers below 400, rolled back
+    on any refusal (unless the refusal itself must be remembered), so a bad request writes nothing."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def unit_of_work(request: Request) -> Response:
+            factory = request.app.state.sessions
+            async with factory() as session:
+                request.state.session = session
+                try:
+                    response = await handler(request)
+                except DomainError as error:
+                    await (session.commit() if error.keep_changes else session.rollback())
+                    return render_domain_error(error)
+                except RequestValidationError as error:
+                    await session.rollback()
+                    return render_validation_error(error)
+                except IntegrityError:
+                    # Two requests raced for the same unique thing; the loser is told, not crashed.
+                    await session.rollback()
+                    return render_domain_error(Conflict("The resource was changed concurrently; try again"))
+                if response.status_code < 400:
+                    await session.commit()
+                else:
+                    await session.rollback()
+                return response
+
+        return unit_of_work
+
+
+def route_kwargs() -> dict[str, Any]:
+    return {"route_class": InPlayerRoute}

@@ -1,0 +1,1 @@
+"""Merchants, customers, credentials, sessions and tokens, login records, profiles and account data."""

@@ -1,0 +1,119 @@
+"""Signing in and out: sessions, their tokens, and the login record each customer sign-in leaves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import clock
+from boxoffice.client_info import ClientInfo
+from boxoffice.errors import InvalidCredentials, Unauthenticated
+from boxoffice.identity import repository as repo
+from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
+from boxoffice.identity.tokens import IssuedTokens, Principal, issue_access_token, issue_refresh_token
+from boxoffice.passwords import digest, hash_password, needs_rehash, verify_password
+from boxoffice.settings import Settings
+
+
+async def start_session(
+    session: AsyncSession,
+    settings: Settings,
+    merchant: Merchant,
+    customer: Customer | None,
+    client: ClientInfo,
+    *,
+    record_login: bool = True,
+) -> IssuedTokens:
+    auth_session = AuthSession(
+        merchant_id=merchant.id,
+        customer_id=customer.id if customer else None,
+        ip_address=client.ip_address,
+        user_agent=(client.user_agent or "")[:1000] or None,
+        expires_at=clock.now() + timedelta(seconds=settings.refresh_token_ttl),
+    )
+    session.add(auth_session)
+    await session.flush()
+    if customer is not None and record_login:
+        _record_login(session, merchant, customer, client)
+    access, expires = await issue_access_token(
+        session, settings, merchant=merchant, auth_session=auth_session, customer=customer
+    )
+    return IssuedTokens(access, await issue_refresh_token(session, settings, auth_session), expires)
+
+
+def _record_login(session: AsyncSession, merchant: Merchant, customer: Customer, client: ClientInfo) -> None:
+    session.add(
+        LoginRecord(
+            merchant_id=merchant.id,
+            customer_id=customer.id,
+            logged_in_at=clock.now(),
+            ip_address=client.ip_address,
+            country_code=client.country_code,
+            device_type=client.device.type,
+            device_os=client.device.os,
+            device_model=client.device.model,
+            browser=client.device.browser,
+            client_id=merchant.uuid,
+            referrer=(client.referrer or "")[:2000] or None,
+        )
+    )
+
+
+async def sign_in(
+    session: AsyncSession, settings: Settings, merchant: Merchant, email: str, password: str, client: ClientInfo
+) -> tuple[IssuedTokens, Customer]:
+    customer = await repo.customer_by_email(session, merchant.id, email.strip())
+    if customer is None or customer.erased_at is not None or not verify_password(customer.password_hash, password):
+        raise InvalidCredentials()
+    if not customer.active:
+        raise InvalidCredentials("Account is deactivated")
+    if customer.password_hash and needs_rehash(customer.password_hash):
+        customer.password_hash = hash_password(password)
+    return await start_session(session, settings, merchant, customer, client), customer
+
+
+async def refresh_session(
+    session: AsyncSession, settings: Settings, refresh_token: str, merchant: Merchant | None
+) -> tuple[IssuedTokens, Merchant, Customer | None]:
+    """Trade a refresh token for new tokens. Each refresh token works once; a reused one ends its session,
+    since only a stolen copy would be presented twice."""
+    stored = await repo.refresh_token_by_hash(session, digest(refresh_token)) if refresh_token else None
+    if stored is None or (merchant is not None and stored.merchant_id != merchant.id):
+        raise Unauthenticated("Invalid refresh token")
+    auth_session = await repo.auth_session(session, stored.merchant_id, stored.session_id)
+    now = clock.now()
+    if auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= now:
+        raise Unauthenticated("Invalid refresh token")
+    if stored.used_at is not None:
+        auth_session.revoked_at, auth_session.revoked_reason = now, "refresh_token_reused"
+        await session.flush()
+        refused = Unauthenticated("Invalid refresh token")
+        refused.keep_changes = True
+        raise refused
+    if stored.expires_at <= now:
+        raise Unauthenticated("Invalid refresh token")
+    stored.used_at = now
+    owner = await repo.merchant_by_id(session, stored.merchant_id)
+    assert owner is not None
+    customer = None
+    if auth_session.customer_id is not None:
+        customer = await repo.customer_by_id(session, owner.id, auth_session.customer_id)
+        if customer is None or customer.erased_at is not None or not customer.active:
+            raise Unauthenticated("Invalid refresh token")
+    access, expires = await issue_access_token(
+        session, settings, merchant=owner, auth_session=auth_session, customer=customer
+    )
+    issued = IssuedTokens(access, await issue_refresh_token(session, settings, auth_session), expires)
+    return issued, owner, customer
+
+
+async def sign_out(session: AsyncSession, principal: Principal) -> None:
+    auth_session = await repo.auth_session(session, principal.merchant_id, principal.session_id)
+    if auth_session is not None and auth_session.revoked_at is None:
+        auth_session.revoked_at, auth_session.revoked_reason = clock.now(), "logout"
+        await session.flush()
+
+
+async def end_all_sessions(session: AsyncSession, customer: Customer, reason: str) -> None:
+    await repo.revoke_sessions(session, customer.merchant_id, customer.id, reason, clock.now())

@@ -1,0 +1,70 @@
+"""Becoming a merchant and proving to be one."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import validation
+from boxoffice.errors import Conflict, InvalidCredentials, NotFound
+from boxoffice.identity import repository as repo
+from boxoffice.identity.models import Merchant
+from boxoffice.passwords import hash_password, verify_password
+
+
+async def create_merchant(
+    session: AsyncSession, *, email: str | None, password: str | None, password_confirmation: str | None,
+    full_name: str | None,
+) -> Merchant:
+    problems = validation.Problems()
+    address = validation.email(email, problems)
+    name = validation.full_name(full_name, problems, required=False) or address
+    validation.new_password(password, password_confirmation, problems)
+    problems.raise_any()
+    if await repo.merchant_by_email(session, address):
+        raise Conflict("A merchant with this email already exists")
+    merchant = Merchant(
+        uuid=str(uuid.uuid4()),
+        email=address,
+        full_name=name,
+        password_hash=hash_password(password or ""),
+        client_secret=secrets.token_urlsafe(32),
+    )
+    session.add(merchant)
+    await session.flush()
+    return merchant
+
+
+async def authenticate_merchant(session: AsyncSession, email: str, password: str) -> Merchant:
+    merchant = await repo.merchant_by_email(session, email)
+    if not verify_password(merchant.password_hash if merchant else None, password) or merchant is None:
+        raise InvalidCredentials()
+    if not merchant.active:
+        raise InvalidCredentials("Account is deactivated")
+    return merchant
+
+
+async def find_merchant(session: AsyncSession, merchant_uuid: str | None) -> Merchant:
+    """The tenant a client names with its `client_id`."""
+    merchant = await repo.merchant_by_uuid(session, merchant_uuid) if merchant_uuid else None
+    if merchant is None or not merchant.active:
+        raise NotFound("Merchant not found")
+    return merchant
+
+
+async def authenticate_client(session: AsyncSession, merchant_uuid: str, client_secret: str) -> Merchant:
+    merchant = await repo.merchant_by_uuid(session, merchant_uuid)
+    if merchant is None or not merchant.active or not secrets.compare_digest(
+        merchant.client_secret.encode(), client_secret.encode()
+    ):
+        raise InvalidCredentials("Invalid client credentials")
+    return merchant
+
+
+async def merchant_of(session: AsyncSession, merchant_id: int) -> Merchant:
+    merchant = await repo.merchant_by_id(session, merchant_id)
+    if merchant is None:
+        raise NotFound("Merchant not found")
+    return merchant

@@ -1,0 +1,211 @@
+"""Identity tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from boxoffice import clock
+from boxoffice.db import Base, BigId, TenantOwned, Timestamped
+
+
+class Merchant(Timestamped, Base):
+    """A publisher: the tenant every other row belongs to."""
+
+    __tablename__ = "merchants"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    full_name: Mapped[str] = mapped_column(String(250))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # The client secret also keys webhook signatures, so it must be readable, not hashed.
+    client_secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Customer(Timestamped, TenantOwned, Base):
+    """A viewer account. Unique per merchant: one e-mail may hold accounts with two merchants."""
+
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("merchant_id", "email"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    full_name: Mapped[str] = mapped_column(String(250), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    attributes: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    date_of_birth: Mapped[date | None]
+    referrer: Mapped[str | None] = mapped_column(String(2000))
+    register_source: Mapped[str] = mapped_column(String(32), default="signup")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    erased_at: Mapped[datetime | None]
+
+
+class AuthSession(TenantOwned, Base):
+    """One sign-in. Access tokens name it, so revoking it (logout, password change, erase) ends them all."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(64))
+
+
+class RefreshToken(TenantOwned, Base):
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[int] = mapped_column(BigId, ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class LoginRecord(TenantOwned, Base):
+    __tablename__ = "login_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    logged_in_at: Mapped[datetime] = mapped_column(index=True)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    device_type: Mapped[str] = mapped_column(String(16))
+    device_os: Mapped[str | None] = mapped_column(String(64))
+    device_model: Mapped[str | None] = mapped_column(String(64))
+    browser: Mapped[str | None] = mapped_column(String(64))
+    client_id: Mapped[str] = mapped_column(String(36))
+    referrer: Mapped[str | None] = mapped_column(String(2000))
+
+
+class RegistrationRecord(TenantOwned, Base):
+    __tablename__ = "registration_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), unique=True)
+    registered_at: Mapped[datetime] = mapped_column(index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    device_type: Mapped[str] = mapped_column(String(16))
+    device_os: Mapped[str | None] = mapped_column(String(64))
+    device_model: Mapped[str | None] = mapped_column(String(64))
+    referrer: Mapped[str | None] = mapped_column(String(2000))
+
+
+class RegisterField(Timestamped, TenantOwned, Base):
+    """A merchant-defined sign-up field; its value lands in the customer's metadata under `name`."""
+
+    __tablename__ = "register_fields"
+    __table_args__ = (UniqueConstraint("merchant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(500))
+    type: Mapped[str] = mapped_column(String(16))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_value: Mapped[str] = mapped_column(String(500), default="")
+    placeholder: Mapped[str] = mapped_column(String(500), default="")
+    options: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class PasswordReset(TenantOwned, Base):
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class PinCode(TenantOwned, Base):
+    """An age-verification PIN e-mailed to the customer; validated once."""
+
+    __tablename__ = "pin_codes"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    expires_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    validated_at: Mapped[datetime | None]
+
+
+class Profile(Timestamped, TenantOwned, Base):
+    __tablename__ = "profiles"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    avatar_url: Mapped[str] = mapped_column(String(2000), default="")
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    adult: Mapped[bool] = mapped_column(Boolean, default=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+
+
+class Favorite(TenantOwned, Base):
+    __tablename__ = "favorites"
+    __table_args__ = (UniqueConstraint("customer_id", "media_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    media_id: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class WatchProgress(Timestamped, TenantOwned, Base):
+    __tablename__ = "watch_history"
+    __table_args__ = (UniqueConstraint("customer_id", "media_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    media_id: Mapped[str] = mapped_column(String(100))
+    progress: Mapped[float] = mapped_column(Float)
+
+
+class FeatureFlag(Timestamped, TenantOwned, Base):
+    __tablename__ = "feature_flags"
+    __table_args__ = (UniqueConstraint("merchant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean)
+
+
+class ExternalAccount(Timestamped, TenantOwned, Base):
+    """A customer's link to an outside integration (a chat or engagement service), with its sync data."""
+
+    __tablename__ = "external_accounts"
+    __table_args__ = (UniqueConstraint("customer_id", "integration"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    integration: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[int | None] = mapped_column(BigId)
+    token: Mapped[str] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SigningKey(Base):
+    """Server-wide keys generated on first use, so a fresh install needs no key configured."""
+
+    __tablename__ = "signing_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), unique=True)
+    secret: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

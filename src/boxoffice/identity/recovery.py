@@ -1,0 +1,55 @@
+"""Forgotten passwords: a single-use token by e-mail, then a new password that ends every session."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import clock, validation
+from boxoffice.errors import InvalidInput
+from boxoffice.identity import repository as repo
+from boxoffice.identity.accounts import mail_context
+from boxoffice.identity.authentication import end_all_sessions
+from boxoffice.identity.models import Merchant, PasswordReset
+from boxoffice.mail.outbox import send_email
+from boxoffice.passwords import digest, hash_password, new_token
+from boxoffice.settings import Settings
+
+
+async def request_password_reset(session: AsyncSession, settings: Settings, merchant: Merchant, email: str) -> None:
+    """Answers the same whether or not the account exists, so the call can't be used to probe for accounts."""
+    problems = validation.Problems()
+    address = validation.email(email, problems)
+    problems.raise_any()
+    customer = await repo.customer_by_email(session, merchant.id, address)
+    if customer is None or customer.erased_at is not None or not customer.active:
+        return
+    token = new_token()
+    session.add(
+        PasswordReset(
+            merchant_id=merchant.id,
+            customer_id=customer.id,
+            token_hash=digest(token),
+            expires_at=clock.now() + timedelta(seconds=settings.password_reset_ttl),
+        )
+    )
+    context = mail_context(merchant, customer) | {"token": token, "minutes": settings.password_reset_ttl // 60}
+    send_email(session, to=customer.email, template="password_reset", context=context)
+
+
+async def reset_password(
+    session: AsyncSession, token: str, *, password: str | None, password_confirmation: str | None
+) -> None:
+    problems = validation.Problems()
+    validation.new_password(password, password_confirmation, problems)
+    problems.raise_any()
+    reset = await repo.password_reset_by_hash(session, digest(token)) if token else None
+    if reset is None or reset.used_at is not None or reset.expires_at <= clock.now():
+        raise InvalidInput({"token": "The reset token is invalid or has expired"}, "Invalid or expired token")
+    customer = await repo.customer_by_id(session, reset.merchant_id, reset.customer_id)
+    if customer is None or customer.erased_at is not None:
+        raise InvalidInput({"token": "The reset token is invalid or has expired"}, "Invalid or expired token")
+    reset.used_at = clock.now()
+    customer.password_hash = hash_password(password or "")
+    await end_all_sessions(session, customer, "password_reset")

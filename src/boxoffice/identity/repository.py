@@ -1,0 +1,256 @@
+"""Every identity query. Tenant-owned rows are always looked up with their merchant."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.identity.models import (
+    AuthSession,
+    Customer,
+    ExternalAccount,
+    Favorite,
+    FeatureFlag,
+    LoginRecord,
+    Merchant,
+    PasswordReset,
+    PinCode,
+    Profile,
+    RefreshToken,
+    RegisterField,
+    RegistrationRecord,
+    SigningKey,
+    WatchProgress,
+)
+
+# Looking a merchant up by its public uuid is how every request finds its tenant in the first place.
+_CROSS = {"cross_tenant": True}
+
+
+async def merchant_by_uuid(session: AsyncSession, uuid: str) -> Merchant | None:
+    return await session.scalar(select(Merchant).where(Merchant.uuid == uuid))
+
+
+async def merchant_by_id(session: AsyncSession, merchant_id: int) -> Merchant | None:
+    return await session.scalar(select(Merchant).where(Merchant.id == merchant_id))
+
+
+async def merchant_by_email(session: AsyncSession, email: str) -> Merchant | None:
+    return await session.scalar(select(Merchant).where(func.lower(Merchant.email) == email.lower()))
+
+
+async def customer_by_email(session: AsyncSession, merchant_id: int, email: str) -> Customer | None:
+    return await session.scalar(
+        select(Customer).where(Customer.merchant_id == merchant_id, func.lower(Customer.email) == email.lower())
+    )
+
+
+async def customer_by_id(session: AsyncSession, merchant_id: int, customer_id: int) -> Customer | None:
+    return await session.scalar(
+        select(Customer).where(Customer.merchant_id == merchant_id, Customer.id == customer_id)
+    )
+
+
+async def customers_page(
+    session: AsyncSession, merchant_id: int, *, search: str | None, offset: int, limit: int
+) -> tuple[int, Sequence[Customer]]:
+    query = select(Customer).where(Customer.merchant_id == merchant_id, Customer.erased_at.is_(None))
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(or_(func.lower(Customer.email).like(pattern), func.lower(Customer.full_name).like(pattern)))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(Customer.id.desc()).offset(offset).limit(limit))
+    return total, rows.all()
+
+
+async def auth_session(session: AsyncSession, merchant_id: int, session_id: int) -> AuthSession | None:
+    return await session.scalar(
+        select(AuthSession).where(AuthSession.merchant_id == merchant_id, AuthSession.id == session_id)
+    )
+
+
+async def refresh_token_by_hash(session: AsyncSession, token_hash: str) -> RefreshToken | None:
+    # The hash is unguessable and unique across tenants; the tenant is read off the row it finds.
+    query = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+    return await session.scalar(query, execution_options=_CROSS)
+
+
+async def revoke_sessions(
+    session: AsyncSession, merchant_id: int, customer_id: int, reason: str, now: datetime
+) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.merchant_id == merchant_id,
+            AuthSession.customer_id == customer_id,
+            AuthSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+
+
+async def password_reset_by_hash(session: AsyncSession, token_hash: str) -> PasswordReset | None:
+    query = select(PasswordReset).where(PasswordReset.token_hash == token_hash).with_for_update()
+    return await session.scalar(query, execution_options=_CROSS)
+
+
+async def latest_pin(session: AsyncSession, merchant_id: int, customer_id: int) -> PinCode | None:
+    return await session.scalar(
+        select(PinCode)
+        .where(PinCode.merchant_id == merchant_id, PinCode.customer_id == customer_id)
+        .order_by(PinCode.id.desc())
+        .limit(1)
+    )
+
+
+async def register_fields(session: AsyncSession, merchant_id: int) -> Sequence[RegisterField]:
+    rows = await session.scalars(
+        select(RegisterField)
+        .where(RegisterField.merchant_id == merchant_id)
+        .order_by(RegisterField.position, RegisterField.id)
+    )
+    return rows.all()
+
+
+async def register_field(session: AsyncSession, merchant_id: int, field_id: int) -> RegisterField | None:
+    return await session.scalar(
+        select(RegisterField).where(RegisterField.merchant_id == merchant_id, RegisterField.id == field_id)
+    )
+
+
+async def register_field_by_name(session: AsyncSession, merchant_id: int, name: str) -> RegisterField | None:
+    return await session.scalar(
+        select(RegisterField).where(RegisterField.merchant_id == merchant_id, RegisterField.name == name)
+    )
+
+
+async def profiles(session: AsyncSession, merchant_id: int, customer_id: int) -> Sequence[Profile]:
+    rows = await session.scalars(
+        select(Profile)
+        .where(Profile.merchant_id == merchant_id, Profile.customer_id == customer_id)
+        .order_by(Profile.id)
+    )
+    return rows.all()
+
+
+async def profile(session: AsyncSession, merchant_id: int, customer_id: int, profile_id: int) -> Profile | None:
+    return await session.scalar(
+        select(Profile).where(
+            Profile.merchant_id == merchant_id, Profile.customer_id == customer_id, Profile.id == profile_id
+        )
+    )
+
+
+async def favorite(session: AsyncSession, merchant_id: int, customer_id: int, media_id: str) -> Favorite | None:
+    return await session.scalar(
+        select(Favorite).where(
+            Favorite.merchant_id == merchant_id, Favorite.customer_id == customer_id, Favorite.media_id == media_id
+        )
+    )
+
+
+async def favorites_after(
+    session: AsyncSession, merchant_id: int, customer_id: int, after_id: int | None, limit: int
+) -> Sequence[Favorite]:
+    query = select(Favorite).where(Favorite.merchant_id == merchant_id, Favorite.customer_id == customer_id)
+    if after_id is not None:
+        query = query.where(Favorite.id < after_id)
+    return (await session.scalars(query.order_by(Favorite.id.desc()).limit(limit))).all()
+
+
+async def watch_progress(
+    session: AsyncSession, merchant_id: int, customer_id: int, media_id: str
+) -> WatchProgress | None:
+    return await session.scalar(
+        select(WatchProgress).where(
+            WatchProgress.merchant_id == merchant_id,
+            WatchProgress.customer_id == customer_id,
+            WatchProgress.media_id == media_id,
+        )
+    )
+
+
+async def watch_history_after(
+    session: AsyncSession,
+    merchant_id: int,
+    customer_id: int,
+    *,
+    finished_from: float | None,
+    finished_below: float | None,
+    after_id: int | None,
+    limit: int,
+) -> Sequence[WatchProgress]:
+    query = select(WatchProgress).where(
+        WatchProgress.merchant_id == merchant_id, WatchProgress.customer_id == customer_id
+    )
+    if finished_from is not None:
+        query = query.where(WatchProgress.progress >= finished_from)
+    if finished_below is not None:
+        query = query.where(WatchProgress.progress < finished_below)
+    if after_id is not None:
+        query = query.where(WatchProgress.id < after_id)
+    return (await session.scalars(query.order_by(WatchProgress.id.desc()).limit(limit))).all()
+
+
+async def feature_flags(session: AsyncSession, merchant_id: int) -> Sequence[FeatureFlag]:
+    rows = await session.scalars(
+        select(FeatureFlag).where(FeatureFlag.merchant_id == merchant_id).order_by(FeatureFlag.name)
+    )
+    return rows.all()
+
+
+async def feature_flag(session: AsyncSession, merchant_id: int, name: str) -> FeatureFlag | None:
+    return await session.scalar(
+        select(FeatureFlag).where(FeatureFlag.merchant_id == merchant_id, FeatureFlag.name == name)
+    )
+
+
+async def external_account(
+    session: AsyncSession, merchant_id: int, customer_id: int, integration: str
+) -> ExternalAccount | None:
+    return await session.scalar(
+        select(ExternalAccount).where(
+            ExternalAccount.merchant_id == merchant_id,
+            ExternalAccount.customer_id == customer_id,
+            ExternalAccount.integration == integration,
+        )
+    )
+
+
+async def customer_rows(
+    session: AsyncSession, model: type[LoginRecord] | type[RegistrationRecord] | type[Favorite]
+    | type[WatchProgress] | type[Profile] | type[ExternalAccount],
+    merchant_id: int,
+    customer_id: int,
+) -> Sequence[object]:
+    """Every row of one kind a customer owns: for data exports and erasure."""
+    rows = await session.scalars(
+        select(model).where(model.merchant_id == merchant_id, model.customer_id == customer_id)
+    )
+    return rows.all()
+
+
+async def signing_key(session: AsyncSession, purpose: str) -> SigningKey | None:
+    return await session.scalar(select(SigningKey).where(SigningKey.purpose == purpose))
+
+
+async def delete_customer_rows(
+    session: AsyncSession, model: type[Favorite] | type[WatchProgress] | type[Profile] | type[ExternalAccount]
+    | type[PinCode] | type[PasswordReset],
+    merchant_id: int,
+    customer_id: int,
+) -> None:
+    await session.execute(delete(model).where(model.merchant_id == merchant_id, model.customer_id == customer_id))
+
+
+async def anonymise_records(session: AsyncSession, merchant_id: int, customer_id: int) -> None:
+    """Login and registration records stay for the merchant's statistics, without address or referrer."""
+    for model in (LoginRecord, RegistrationRecord):
+        await session.execute(
+            update(model)
+            .where(model.merchant_id == merchant_id, model.customer_id == customer_id)
+            .values(ip_address=None, referrer=None)
+        )

@@ -1,0 +1,136 @@
+"""The durable jobs table and the worker loop that drains it.
+
+A side effect (an e-mail, later a webhook or a renewal) is enqueued in the same transaction as the change that
+causes it, so it is never lost and never sent for a change that rolled back. Workers claim due jobs with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL, so several can run side by side; SQLite runs one worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import JSON, String, Text, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from boxoffice import clock
+from boxoffice.db import Base, BigId
+from boxoffice.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[AsyncSession, dict[str, Any], Settings], Awaitable[None]]
+HANDLERS: dict[str, Handler] = {}
+LEASE = timedelta(minutes=5)
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    run_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=12)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    finished_at: Mapped[datetime | None]
+
+
+def handles(kind: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def enqueue(
+    session: AsyncSession, kind: str, payload: dict[str, Any], *, delay: float = 0, max_attempts: int = 12
+) -> Job:
+    job = Job(kind=kind, payload=payload, run_at=clock.now() + timedelta(seconds=delay), max_attempts=max_attempts)
+    session.add(job)
+    return job
+
+
+def backoff(attempt: int) -> timedelta:
+    """Exponential with full jitter: about 30 s, 1 min, 2 min … capped at 6 h."""
+    ceiling = min(30 * 2 ** (attempt - 1), 6 * 3600)
+    return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
+
+
+async def _claim(factory: async_sessionmaker[AsyncSession], limit: int) -> list[int]:
+    async with factory() as session, session.begin():
+        now = clock.now()
+        query = (
+            select(Job.id)
+            .where(Job.status.in_(("pending", "running")), Job.run_at <= now)
+            .order_by(Job.run_at, Job.id)
+            .limit(limit)
+        )
+        if session.bind.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list((await session.scalars(query)).all())
+        if ids:
+            # A claimed job is leased: if this worker dies, another picks it up when the lease runs out.
+            await session.execute(
+                update(Job).where(Job.id.in_(ids)).values(status="running", run_at=now + LEASE)
+            )
+        return ids
+
+
+async def _run_one(factory: async_sessionmaker[AsyncSession], settings: Settings, job_id: int) -> None:
+    async with factory() as session:
+        job = await session.get(Job, job_id)
+        if job is None:
+            return
+        handler = HANDLERS.get(job.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            async with session.begin():
+                await handler(session, dict(job.payload), settings)
+                job.status, job.finished_at = "done", clock.now()
+                job.attempts += 1
+        except Exception as exc:
+            await session.rollback()
+            async with session.begin():
+                job = await session.get(Job, job_id)
+                assert job is not None
+                job.attempts += 1
+                job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if job.attempts >= job.max_attempts:
+                    job.status, job.finished_at = "failed", clock.now()
+                else:
+                    job.status, job.run_at = "pending", clock.now() + backoff(job.attempts)
+            log.warning("job.failed", job_id=job_id, kind=job.kind, attempt=job.attempts, error=job.last_error)
+
+
+async def run_due_jobs(factory: async_sessionmaker[AsyncSession], settings: Settings, *, limit: int = 20) -> int:
+    """Run every job due now, once; returns how many ran. Tests and `boxoffice worker` both call this."""
+    ran = 0
+    while ids := await _claim(factory, limit):
+        for job_id in ids:
+            await _run_one(factory, settings, job_id)
+            ran += 1
+    return ran
+
+
+async def work_forever(factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    log.info("worker.started")
+    while True:
+        try:
+            if not await run_due_jobs(factory, settings):
+                await asyncio.sleep(settings.worker_poll_interval)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("worker.loop_error")
+            await asyncio.sleep(settings.worker_poll_interval)

@@ -1,0 +1,39 @@
+"""Alembic environment: runs migrations over the async engine Boxoffice itself uses."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from boxoffice.db import create_engine
+from boxoffice.models import Base
+from boxoffice.settings import get_settings
+
+config = context.config
+database_url = config.attributes.get("database_url") or get_settings().database_url
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _migrate() -> None:
+    engine = create_engine(database_url)
+    async with engine.connect() as connection:
+        await connection.run_sync(_run)
+        await connection.commit()
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline migrations are not supported; run `boxoffice migrate` against a database")
+asyncio.run(_migrate())

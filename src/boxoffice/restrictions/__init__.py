@@ -1,0 +1,1 @@
+"""Geo, domain, age, device and session limits."""

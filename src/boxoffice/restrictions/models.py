@@ -1,0 +1,21 @@
+"""Restriction tables."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from boxoffice.db import Base, BigId, TenantOwned, Timestamped
+
+
+class RestrictionSettings(Timestamped, TenantOwned, Base):
+    """A merchant's account-wide restriction settings; absent means nothing is restricted."""
+
+    __tablename__ = "restriction_settings"
+    __table_args__ = (UniqueConstraint("merchant_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    age_verification_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    age_verification_type: Mapped[str] = mapped_column(String(16), default="pin_code")
+    allowed_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_concurrent_sessions: Mapped[int | None]

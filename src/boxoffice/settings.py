@@ -1,0 +1,72 @@
+"""Every operator knob, read from `BOXOFFICE_*` environment variables (or a `.env` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def parse_rate(value: str) -> tuple[int, int]:
+    count, _, seconds = value.partition("/")
+    return int(count), int(seconds or "60")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///boxoffice.db"
+    # Absolute base of this server as clients reach it: links in e-mails and cursor URLs use it.
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs access tokens; when unset a key is generated once and kept in the database.",
+    )
+    access_token_ttl: int = 30 * 24 * 3600
+    refresh_token_ttl: int = 90 * 24 * 3600
+    password_reset_ttl: int = 3600
+    pin_code_ttl: int = 15 * 60
+
+    smtp_url: str | None = None
+    mail_from: str = "Boxoffice <no-reply@boxoffice.local>"
+    mail_dir: Path = Path("mail")
+
+    # "N/S": N attempts per S seconds.
+    auth_rate_per_ip: str = "30/60"
+    auth_rate_per_account: str = "10/60"
+    reset_rate_per_ip: str = "10/3600"
+    reset_rate_per_account: str = "5/3600"
+
+    # Forwarded-for headers are believed only when the direct peer is in one of these networks.
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=list)
+
+    log_level: str = "INFO"
+    log_json: bool = False
+    # `boxoffice serve` runs the job worker inside the app process unless told not to.
+    worker_in_process: bool = False
+    worker_poll_interval: float = 1.0
+    job_max_attempts: int = 12
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("auth_rate_per_ip", "auth_rate_per_account", "reset_rate_per_ip", "reset_rate_per_account")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        count, seconds = parse_rate(value)
+        if count < 1 or seconds < 1:
+            raise ValueError("expected N/SECONDS with both positive")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,149 @@
+"""Shared fixtures: every test runs on SQLite and on PostgreSQL, against a real SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from boxoffice import jobs
+from boxoffice.app import create_app
+from boxoffice.db import async_url
+from boxoffice.migrate import upgrade
+from boxoffice.models import Base
+from boxoffice.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("BOXOFFICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# CI sets this so that a missing PostgreSQL fails the run instead of skipping half of it.
+REQUIRE_PG = os.environ.get("BOXOFFICE_REQUIRE_POSTGRES") == "1"
+
+
+async def _pg_admin(statement: str) -> None:
+    engine = create_async_engine(async_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def migrated_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A freshly migrated, empty database of each engine, made for this run and dropped after it."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'boxoffice.db'}"
+        upgrade(url)
+        yield url
+        return
+    name = f"boxoffice_test_{uuid.uuid4().hex[:12]}"
+    try:
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, Exception) as exc:  # no server, refused, auth: all mean "no PostgreSQL here"
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required but unreachable at {PG_ADMIN_URL}: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc}); PostgreSQL tests skipped")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Mailbox:
+    """What the in-process SMTP server received."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+        message = email.message_from_bytes(envelope.content, policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+    def last(self, address: str) -> EmailMessage:
+        found = self.to(address)
+        assert found, f"no e-mail to {address}; got {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Iterator[Mailbox]:
+    smtp_server[1].messages.clear()
+    yield smtp_server[1]
+
+
+@pytest.fixture
+def settings(migrated_database_url: str, smtp_server: tuple[Controller, Mailbox], tmp_path: Path) -> Settings:
+    controller = smtp_server[0]
+    return Settings(
+        database_url=migrated_database_url,
+        public_url="http://testserver",
+        smtp_url=f"smtp://127.0.0.1:{controller.port}",
+        mail_dir=tmp_path / "mail",
+        secret_key="test-signing-key-" + "x" * 32,
+        auth_rate_per_ip="1000/60",
+        auth_rate_per_account="1000/60",
+        reset_rate_per_ip="1000/60",
+        reset_rate_per_account="1000/60",
+    )
+
+
+class Server:
+    """The app under test, reached over HTTP in-process, plus the ability to run its job worker."""
+
+    def __init__(self, app: Any, client: httpx.AsyncClient, settings: Settings) -> None:
+        self.app, self.http, self.settings = app, client, settings
+
+    async def run_jobs(self) -> int:
+        return await jobs.run_due_jobs(self.app.state.sessions, self.settings)
+
+
+async def _empty_tables(app: Any) -> None:
+    async with app.state.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(table.delete())
+
+
+@pytest.fixture
+async def server(settings: Settings) -> AsyncIterator[Server]:
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        try:
+            yield Server(app, client, settings)
+        finally:
+            await _empty_tables(app)
+            await app.state.engine.dispose()
