@@ -87,30 +87,31 @@ async def _claim(factory: async_sessionmaker[AsyncSession], limit: int) -> list[
 
 
 async def _run_one(factory: async_sessionmaker[AsyncSession], settings: Settings, job_id: int) -> None:
+    """Run one claimed job; its handler's writes and the job's completion commit together."""
     async with factory() as session:
-        job = await session.get(Job, job_id)
-        if job is None:
-            return
-        handler = HANDLERS.get(job.kind)
         try:
-            if handler is None:
-                raise LookupError(f"no handler for job kind {job.kind!r}")
             async with session.begin():
+                job = await session.get(Job, job_id)
+                if job is None:
+                    return
+                handler = HANDLERS.get(job.kind)
+                if handler is None:
+                    raise LookupError(f"no handler for job kind {job.kind!r}")
                 await handler(session, dict(job.payload), settings)
                 job.status, job.finished_at = "done", clock.now()
                 job.attempts += 1
         except Exception as exc:
-            await session.rollback()
             async with session.begin():
-                job = await session.get(Job, job_id)
-                assert job is not None
-                job.attempts += 1
-                job.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if job.attempts >= job.max_attempts:
-                    job.status, job.finished_at = "failed", clock.now()
+                failed = await session.get(Job, job_id)
+                assert failed is not None
+                failed.attempts += 1
+                failed.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if failed.attempts >= failed.max_attempts:
+                    failed.status, failed.finished_at = "failed", clock.now()
                 else:
-                    job.status, job.run_at = "pending", clock.now() + backoff(job.attempts)
-            log.warning("job.failed", job_id=job_id, kind=job.kind, attempt=job.attempts, error=job.last_error)
+                    failed.status, failed.run_at = "pending", clock.now() + backoff(failed.attempts)
+            log.warning("job.failed", job_id=job_id, kind=failed.kind, attempt=failed.attempts,
+                        error=failed.last_error)
 
 
 async def run_due_jobs(factory: async_sessionmaker[AsyncSession], settings: Settings, *, limit: int = 20) -> int:

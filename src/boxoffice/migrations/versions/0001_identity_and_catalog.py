@@ -1,8 +1,8 @@
-"""identity
+"""identity and catalog
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 06:23:52.863067
+Create Date: 2026-11-22 06:26:18.572991
 """
 
 from collections.abc import Sequence
@@ -100,6 +100,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('feature_flags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feature_flags_merchant_id'), ['merchant_id'], unique=False)
+
+    op.create_table('products',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('asset_type', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('access_control', sa.String(length=16), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('external_asset_id', sa.String(length=200), nullable=True),
+    sa.Column('metadata', sa.JSON(), nullable=False),
+    sa.Column('min_age', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('merchant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_products_merchant_id_merchants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_products'))
+    )
+    with op.batch_alter_table('products', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_products_external_asset_id'), ['external_asset_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_products_merchant_id'), ['merchant_id'], unique=False)
 
     op.create_table('register_fields',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -243,6 +264,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_pin_codes_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pin_codes_merchant_id'), ['merchant_id'], unique=False)
 
+    op.create_table('prices',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('product_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('period_unit', sa.String(length=8), nullable=False),
+    sa.Column('period_quantity', sa.Integer(), nullable=False),
+    sa.Column('trial_period_unit', sa.String(length=8), nullable=True),
+    sa.Column('trial_period_quantity', sa.Integer(), nullable=True),
+    sa.Column('setup_fee_amount', sa.Integer(), nullable=True),
+    sa.Column('starts_at', sa.DateTime(), nullable=True),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('merchant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_prices_merchant_id_merchants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_prices_product_id_products'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_prices'))
+    )
+    with op.batch_alter_table('prices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_prices_merchant_id'), ['merchant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_prices_product_id'), ['product_id'], unique=False)
+
     op.create_table('profiles',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('customer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -340,6 +387,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_profiles_customer_id'))
 
     op.drop_table('profiles')
+    with op.batch_alter_table('prices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_prices_product_id'))
+        batch_op.drop_index(batch_op.f('ix_prices_merchant_id'))
+
+    op.drop_table('prices')
     with op.batch_alter_table('pin_codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pin_codes_merchant_id'))
         batch_op.drop_index(batch_op.f('ix_pin_codes_customer_id'))
@@ -377,6 +429,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_register_fields_merchant_id'))
 
     op.drop_table('register_fields')
+    with op.batch_alter_table('products', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_products_merchant_id'))
+        batch_op.drop_index(batch_op.f('ix_products_external_asset_id'))
+
+    op.drop_table('products')
     with op.batch_alter_table('feature_flags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feature_flags_merchant_id'))
 

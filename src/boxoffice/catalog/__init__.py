@@ -1,0 +1,1 @@
+"""Assets, packages, products and prices (InPlayer's access fees, Cleeng's offers)."""

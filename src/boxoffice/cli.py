@@ -1,0 +1,159 @@
+"""`boxoffice serve | worker | migrate | merchant create | demo`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import jobs, logs
+from boxoffice.catalog import service as catalog
+from boxoffice.db import async_url, create_engine, session_factory, transaction
+from boxoffice.errors import DomainError, InvalidInput
+from boxoffice.identity.models import Merchant
+from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
+from boxoffice.migrate import upgrade
+from boxoffice.money import Money
+from boxoffice.settings import Settings, get_settings
+
+app = typer.Typer(help="Boxoffice: identity, entitlements and billing for premium video.", no_args_is_help=True)
+merchant_app = typer.Typer(help="Manage merchants.", no_args_is_help=True)
+app.add_typer(merchant_app, name="merchant")
+console = Console()
+T = TypeVar("T")
+
+
+def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _fail(error: DomainError) -> None:
+    detail = "; ".join(f"{k}: {v}" for k, v in error.errors.items()) if isinstance(error, InvalidInput) else ""
+    console.print(f"[red]error:[/red] {error.message}" + (f" ({detail})" if detail else ""))
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    settings = get_settings()
+    upgrade(settings.database_url)
+    console.print(f"database migrated ({async_url(settings.database_url).get_backend_name()})")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="App processes.")] = 1,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="Don't run the job worker in-process.")] = False,
+    no_migrate: Annotated[bool, typer.Option("--no-migrate", help="Don't migrate the database first.")] = False,
+) -> None:
+    """Serve the HTTP API (and, unless --no-worker, the job worker) after migrating the database."""
+    settings = get_settings()
+    sqlite = async_url(settings.database_url).get_backend_name() == "sqlite"
+    if sqlite and workers > 1:
+        console.print("[red]error:[/red] SQLite serves one process; use PostgreSQL for --workers > 1")
+        raise typer.Exit(code=2)
+    if not no_migrate:
+        upgrade(settings.database_url)
+    # Uvicorn builds the app in each worker process from the environment, so the switch travels there.
+    os.environ["BOXOFFICE_WORKER_IN_PROCESS"] = "0" if no_worker else "1"
+    get_settings.cache_clear()
+    uvicorn.run("boxoffice.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level.lower(), proxy_headers=False)
+
+
+@app.command()
+def worker() -> None:
+    """Run the job worker (e-mail, and later webhooks, renewals, reports) until stopped."""
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await jobs.work_forever(session_factory(engine), settings)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+@merchant_app.command("create")
+def create_merchant(
+    email: Annotated[str, typer.Option(help="Sign-in e-mail of the merchant.")],
+    password: Annotated[str, typer.Option(help="Password (at least 8 characters).")],
+    name: Annotated[str | None, typer.Option(help="Display name.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create a merchant and print its client id (uuid) and client secret."""
+    from boxoffice.identity.merchants import create_merchant as create
+
+    try:
+        merchant = _in_transaction(
+            get_settings(),
+            lambda s: create(s, email=email, password=password, password_confirmation=password, full_name=name),
+        )
+    except DomainError as error:
+        _fail(error)
+        return
+    result = {"id": merchant.id, "uuid": merchant.uuid, "secret": merchant.client_secret, "email": merchant.email,
+              "name": merchant.full_name}
+    if as_json:
+        typer.echo(json.dumps(result))
+    else:
+        console.print(f"merchant {merchant.email}\n  client_id (uuid): {merchant.uuid}\n"
+                      f"  client_secret:    {merchant.client_secret}")
+
+
+@app.command()
+def demo() -> None:
+    """Seed (idempotently) a demo merchant, viewer and priced assets, and print how to use them."""
+    from boxoffice import demo as seed
+
+    settings = get_settings()
+
+    async def work(session: AsyncSession) -> tuple[Merchant, list[tuple[str, list[str]]]]:
+        found = await seed.seed_demo(session)
+        listing = []
+        for title, *_ in seed.ASSETS:
+            product = await catalog.find_product(session, found.merchant.id, title)
+            assert product is not None
+            prices = await catalog.prices_of(session, product)
+            listing.append((title, [
+                f"{p.description}: {Money(p.amount, p.currency).as_decimal()} {p.currency}" for p in prices
+            ]))
+        return found.merchant, listing
+
+    merchant, listing = _in_transaction(settings, work)
+    table = Table(title=f"Boxoffice demo — {settings.public_url}")
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("merchant e-mail / password", f"{seed.MERCHANT_EMAIL} / {seed.MERCHANT_PASSWORD}")
+    table.add_row("client_id (merchant uuid)", merchant.uuid)
+    table.add_row("client_secret", merchant.client_secret)
+    table.add_row("viewer e-mail / password", f"{seed.VIEWER_EMAIL} / {seed.VIEWER_PASSWORD}")
+    for title, prices in listing:
+        table.add_row(title, "\n".join(prices))
+    console.print(table)
+    typer.echo(
+        f"try: curl -s -d client_id={merchant.uuid} -d grant_type=password -d username={seed.VIEWER_EMAIL} "
+        f"-d password={seed.VIEWER_PASSWORD} {settings.public_url}/accounts/authenticate"
+    )

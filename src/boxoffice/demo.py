@@ -1,0 +1,61 @@
+"""A demo tenant for a first look: a merchant, a viewer and a few priced assets. Safe to run again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.catalog import service as catalog
+from boxoffice.client_info import ClientInfo, parse_device
+from boxoffice.identity import accounts, merchants
+from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.models import Merchant
+from boxoffice.money import Money
+
+MERCHANT_EMAIL = "demo@example.com"
+MERCHANT_PASSWORD = "demo-merchant-password"
+VIEWER_EMAIL = "viewer@example.com"
+VIEWER_PASSWORD = "demo-viewer-password"
+
+ASSETS = [
+    ("Opening Night (live event)", "html_asset", "<p>The live stream starts at 20:00.</p>",
+     [("one_time", Money(499, "USD"), "day", 2, "48-hour pass", None)]),
+    ("The Long Road (film)", "jw_asset", "jw-media-demo-0001",
+     [("one_time", Money(299, "USD"), "day", 7, "7-day rental", None),
+      ("one_time", Money(299, "EUR"), "day", 7, "7-day rental (EUR)", None)]),
+    ("Boxoffice Plus", "package", "",
+     [("subscription", Money(999, "USD"), "month", 1, "Monthly", 7),
+      ("subscription", Money(9900, "USD"), "year", 1, "Yearly", None)]),
+]
+
+
+@dataclass(frozen=True)
+class Demo:
+    merchant: Merchant
+    created: bool
+
+
+async def seed_demo(session: AsyncSession) -> Demo:
+    merchant = await identity_repo.merchant_by_email(session, MERCHANT_EMAIL)
+    created = merchant is None
+    if merchant is None:
+        merchant = await merchants.create_merchant(
+            session, email=MERCHANT_EMAIL, password=MERCHANT_PASSWORD, password_confirmation=MERCHANT_PASSWORD,
+            full_name="Boxoffice Demo",
+        )
+    if await identity_repo.customer_by_email(session, merchant.id, VIEWER_EMAIL) is None:
+        await accounts.register_customer(
+            session, merchant, email=VIEWER_EMAIL, full_name="Demo Viewer", password=VIEWER_PASSWORD,
+            password_confirmation=VIEWER_PASSWORD, metadata={}, source="demo",
+            client=ClientInfo(None, None, parse_device(None), None),
+        )
+    for title, asset_type, content, prices in ASSETS:
+        if await catalog.find_product(session, merchant.id, title):
+            continue
+        product = await catalog.create_product(session, merchant.id, title=title, asset_type=asset_type,
+                                               content=content)
+        for kind, money, unit, quantity, description, trial in prices:
+            await catalog.add_price(session, product, kind=kind, money=money, period_unit=unit,
+                                    period_quantity=quantity, description=description, trial_days=trial)
+    return Demo(merchant, created)
