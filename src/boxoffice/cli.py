@@ -157,3 +157,7 @@ def demo() -> None:
         f"try: curl -s -d client_id={merchant.uuid} -d grant_type=password -d username={seed.VIEWER_EMAIL} "
         f"-d password={seed.VIEWER_PASSWORD} {settings.public_url}/accounts/authenticate"
     )
+
+
+if __name__ == "__main__":
+    app()

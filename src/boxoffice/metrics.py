@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 from prometheus_client import Counter, Histogram
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter("boxoffice_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -13,12 +12,8 @@ LATENCY = Histogram("boxoffice_http_request_seconds", "HTTP request latency", ["
 
 
 def _route_of(scope: Scope) -> str:
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", []):
-        match, _ = route.matches(scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+    """The matched route's template, which the router leaves in the scope; raw paths would explode the labels."""
+    return str(getattr(scope.get("route"), "path", "unmatched"))
 
 
 class MetricsMiddleware:
