@@ -144,8 +144,9 @@ def restriction_settings(settings: RestrictionSettings, merchant: Merchant) -> d
         "domains": list(settings.allowed_domains),
         "max_concurrent_sessions": settings.max_concurrent_sessions,
         "merchant_uuid": merchant.uuid,
-        "created_at": ts(settings.created_at),
-        "updated_at": ts(settings.updated_at),
+        # Settings never saved are the defaults the merchant has had since it signed up.
+        "created_at": ts(settings.created_at or merchant.created_at),
+        "updated_at": ts(settings.updated_at or merchant.created_at),
     }
 
 
