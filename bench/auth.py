@@ -36,18 +36,40 @@ async def timed(times: int, call: Callable[[], Awaitable[object]]) -> float:
 
 
 async def run(database_url: str, requests: int) -> None:
-    settings = Settings(database_url=database_url, log_level="WARNING", auth_rate_per_ip="1000000/60",
-                        auth_rate_per_account="1000000/60", mail_dir=Path(tempfile.mkdtemp()) / "mail")
+    settings = Settings(
+        database_url=database_url,
+        log_level="WARNING",
+        auth_rate_per_ip="1000000/60",
+        auth_rate_per_account="1000000/60",
+        mail_dir=Path(tempfile.mkdtemp()) / "mail",
+    )
     app = create_app(settings)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-        merchant = (await http.post("/accounts", data={
-            "type": "merchant", "email": f"bench-{time.time_ns()}@example.com", "password": "bench-pass-1",
-            "password_confirmation": "bench-pass-1"})).json()
+        merchant = (
+            await http.post(
+                "/accounts",
+                data={
+                    "type": "merchant",
+                    "email": f"bench-{time.time_ns()}@example.com",
+                    "password": "bench-pass-1",
+                    "password_confirmation": "bench-pass-1",
+                },
+            )
+        ).json()
         client_id = merchant["account"]["uuid"]
         viewer = {"username": "viewer@example.com", "password": "viewer-pass-1"}
-        signed_up = (await http.post("/accounts", data={
-            **viewer, "full_name": "Bench", "password_confirmation": "viewer-pass-1", "client_id": client_id})).json()
+        signed_up = (
+            await http.post(
+                "/accounts",
+                data={
+                    **viewer,
+                    "full_name": "Bench",
+                    "password_confirmation": "viewer-pass-1",
+                    "client_id": client_id,
+                },
+            )
+        ).json()
         auth = {"Authorization": f"Bearer {signed_up['access_token']}"}
         form = {**viewer, "client_id": client_id, "grant_type": "password"}
 

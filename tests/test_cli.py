@@ -32,8 +32,20 @@ def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
 def test_merchant_create_prints_json_and_refuses_bad_input(sqlite_env: str) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["migrate"]).exit_code == 0
-    created = runner.invoke(app, ["merchant", "create", "--email", "cli@example.com", "--password",
-                                  "cli-password-1", "--name", "CLI Pub", "--json"])
+    created = runner.invoke(
+        app,
+        [
+            "merchant",
+            "create",
+            "--email",
+            "cli@example.com",
+            "--password",
+            "cli-password-1",
+            "--name",
+            "CLI Pub",
+            "--json",
+        ],
+    )
     assert created.exit_code == 0, created.output
     merchant = json.loads(created.output)
     assert merchant["email"] == "cli@example.com" and len(merchant["uuid"]) == 36 and merchant["secret"]
@@ -49,32 +61,52 @@ def test_demo_is_idempotent(sqlite_env: str) -> None:
     first = runner.invoke(app, ["demo"])
     second = runner.invoke(app, ["demo"])
     assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    uuid_line = [line for line in second.output.splitlines() if "client_id" in line][0]
+    uuid_line = next(line for line in second.output.splitlines() if "client_id" in line)
     assert uuid_line in first.output  # same merchant both times
     assert second.output.count("USD") == first.output.count("USD") == 4
 
 
 def test_serve_answers_with_the_printed_demo_credentials(tmp_path: Path) -> None:
-    env = os.environ | {"BOXOFFICE_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
-                        "BOXOFFICE_MAIL_DIR": str(tmp_path / "mail")}
+    env = os.environ | {
+        "BOXOFFICE_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
+        "BOXOFFICE_MAIL_DIR": str(tmp_path / "mail"),
+    }
     boxoffice = [sys.executable, "-m", "boxoffice.cli"]
     subprocess.run([*boxoffice, "migrate"], env=env, check=True, capture_output=True, timeout=120)
     seeded = subprocess.run([*boxoffice, "demo"], env=env, capture_output=True, text=True, timeout=120, check=True)
-    client_id = next(word for line in seeded.stdout.splitlines() if "client_id=" in line
-                     for word in line.split() if word.startswith("client_id=")).split("=", 1)[1]
+    client_id = next(
+        word
+        for line in seeded.stdout.splitlines()
+        if "client_id=" in line
+        for word in line.split()
+        if word.startswith("client_id=")
+    ).split("=", 1)[1]
     port = free_port()
-    process = subprocess.Popen([*boxoffice, "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [*boxoffice, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=5) as http:
             _wait_until_ready(http, process)
-            signed_in = http.post("/accounts/authenticate", data={
-                "client_id": client_id, "grant_type": "password", "username": demo.VIEWER_EMAIL,
-                "password": demo.VIEWER_PASSWORD})
+            signed_in = http.post(
+                "/accounts/authenticate",
+                data={
+                    "client_id": client_id,
+                    "grant_type": "password",
+                    "username": demo.VIEWER_EMAIL,
+                    "password": demo.VIEWER_PASSWORD,
+                },
+            )
             assert signed_in.status_code == 200, signed_in.text
-            merchant = http.post("/accounts/authenticate", data={
-                "grant_type": "password", "username": demo.MERCHANT_EMAIL, "password": demo.MERCHANT_PASSWORD})
+            merchant = http.post(
+                "/accounts/authenticate",
+                data={
+                    "grant_type": "password",
+                    "username": demo.MERCHANT_EMAIL,
+                    "password": demo.MERCHANT_PASSWORD,
+                },
+            )
             assert merchant.json()["account"]["uuid"] == client_id
     finally:
         process.terminate()

@@ -11,12 +11,11 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
 from boxoffice import __version__, jobs, logs
-from boxoffice.db import create_engine, session_factory
+from boxoffice.db import create_engine, ping, session_factory
 from boxoffice.dialects.inplayer.errors import error_response, render_validation_error
 from boxoffice.dialects.inplayer.router import router as inplayer_router
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
@@ -66,8 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/readyz", tags=["operations"])
     async def readyz() -> Response:
         try:
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await ping(engine)
         except Exception as exc:  # any failure to reach the database means not ready
             log.warning("readyz.database_unreachable", error=str(exc))
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)

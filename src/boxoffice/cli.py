@@ -76,8 +76,15 @@ def serve(
     # Uvicorn builds the app in each worker process from the environment, so the switch travels there.
     os.environ["BOXOFFICE_WORKER_IN_PROCESS"] = "0" if no_worker else "1"
     get_settings.cache_clear()
-    uvicorn.run("boxoffice.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower(), proxy_headers=False)
+    uvicorn.run(
+        "boxoffice.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+    )
 
 
 @app.command()
@@ -114,13 +121,20 @@ def create_merchant(
     except DomainError as error:
         _fail(error)
         return
-    result = {"id": merchant.id, "uuid": merchant.uuid, "secret": merchant.client_secret, "email": merchant.email,
-              "name": merchant.full_name}
+    result = {
+        "id": merchant.id,
+        "uuid": merchant.uuid,
+        "secret": merchant.client_secret,
+        "email": merchant.email,
+        "name": merchant.full_name,
+    }
     if as_json:
         typer.echo(json.dumps(result))
     else:
-        console.print(f"merchant {merchant.email}\n  client_id (uuid): {merchant.uuid}\n"
-                      f"  client_secret:    {merchant.client_secret}")
+        console.print(
+            f"merchant {merchant.email}\n  client_id (uuid): {merchant.uuid}\n"
+            f"  client_secret:    {merchant.client_secret}"
+        )
 
 
 @app.command()
@@ -137,9 +151,12 @@ def demo() -> None:
             product = await catalog.find_product(session, found.merchant.id, title)
             assert product is not None
             prices = await catalog.prices_of(session, product)
-            listing.append((title, [
-                f"{p.description}: {Money(p.amount, p.currency).as_decimal()} {p.currency}" for p in prices
-            ]))
+            listing.append(
+                (
+                    title,
+                    [f"{p.description}: {Money(p.amount, p.currency).as_decimal()} {p.currency}" for p in prices],
+                )
+            )
         return found.merchant, listing
 
     merchant, listing = _in_transaction(settings, work)

@@ -7,12 +7,21 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, declared_attr, mapped_column
-from sqlalchemy.sql import Delete, Select, Update, visitors
-from sqlalchemy.sql.schema import Column, Table
+from sqlalchemy.sql import Delete, Insert, Select, Update, operators, visitors
+from sqlalchemy.sql.elements import BinaryExpression, BooleanClauseList, ColumnClause, Grouping
+from sqlalchemy.sql.schema import Table
+from sqlalchemy.sql.selectable import (
+    AliasedReturnsRows,
+    CompoundSelect,
+    FromClause,
+    Join,
+    ScalarSelect,
+    SelectBase,
+)
 
 from boxoffice import clock
 
@@ -90,6 +99,12 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database; raises when it cannot be reached (the readiness probe)."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
 @asynccontextmanager
 async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One unit of work: committed when the block ends, rolled back whole when it raises."""
@@ -97,46 +112,236 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
         yield session
 
 
-def _tables_in(statement: Any) -> list[Table]:
-    if isinstance(statement, Select):
-        return [t for f in statement.get_final_froms() for t in _leaf_tables(f)]
-    if isinstance(statement, Update | Delete):
-        return [statement.table] if isinstance(statement.table, Table) else []
-    return []
+# The guard. A tenant table in a statement's FROM is "scoped" when the statement pins its `merchant_id` to
+# a value the code chose: `merchant_id = :x` or `merchant_id IN (:x, :y)` in a conjunct of the WHERE (or of
+# an inner JOIN's ON), or equated there to another `merchant_id` (or `merchants.id`) that is itself pinned;
+# a `merchants` row is pinned by its id or uuid. Anything weaker (`!=`, `IS NOT NULL`, one arm of an OR, two
+# tenant tables joined on their merchant ids but neither pinned) is not scoped. Subqueries (in WHERE, in the
+# column list, in FROM, UNION arms) are checked as statements of their own; a correlated subquery may lean
+# on the pins of the statement around it. A left join's ON narrows only its right side.
+
+MERCHANTS = "merchants"
+_MERCHANT_KEYS = ("id", "uuid")
+
+Node = tuple[Any, str]  # (a FROM element: a table or an alias of one, column name)
 
 
-def _leaf_tables(from_clause: Any) -> list[Table]:
+def _plain(element: Any) -> Any:
+    return element._deannotate() if hasattr(element, "_deannotate") else element
+
+
+def _table_of(from_clause: Any) -> Table | None:
+    """The table behind a FROM element that is a table or an alias of one."""
     if isinstance(from_clause, Table):
-        return [from_clause]
-    found: list[Table] = []
-    for element in visitors.iterate(from_clause):
-        if isinstance(element, Table):
-            found.append(element)
+        return from_clause
+    if isinstance(from_clause, AliasedReturnsRows) and isinstance(from_clause.element, Table):
+        return from_clause.element
+    return None
+
+
+def _is_tenant(from_clause: Any) -> bool:
+    table = _table_of(from_clause)
+    return table is not None and table.name in TENANT_TABLES
+
+
+def _is_merchants(from_clause: Any) -> bool:
+    table = _table_of(from_clause)
+    return table is not None and table.name == MERCHANTS
+
+
+def _key_node(column: Any) -> Node | None:
+    """The node a column stands for when it names a merchant: `<tenant>.merchant_id`, `merchants.id|uuid`."""
+    if not isinstance(column, ColumnClause) or column.table is None:
+        return None
+    source = _plain(column.table)
+    if column.name == "merchant_id" and _is_tenant(source):
+        return (source, "merchant_id")
+    if column.name in _MERCHANT_KEYS and _is_merchants(source):
+        return (source, "id")  # id and uuid are both unique: pinning either pins the row
+    return None
+
+
+def _conjuncts(clause: Any) -> list[Any]:
+    clause = _plain(clause)
+    while isinstance(clause, Grouping):
+        clause = clause.element
+    if isinstance(clause, BooleanClauseList) and clause.operator is operators.and_:
+        return [c for part in clause.clauses for c in _conjuncts(part)]
+    return [clause]
+
+
+def _columns_in(expression: Any) -> tuple[list[Any], bool]:
+    """The columns an expression reads, and whether it holds a subquery (which never counts as a pin)."""
+    columns, has_select = [], False
+    for element in visitors.iterate(expression):
+        if isinstance(element, SelectBase | ScalarSelect):
+            has_select = True
+        elif isinstance(element, ColumnClause) and element.table is not None:
+            columns.append(element)
+    return columns, has_select
+
+
+class _Scope:
+    """One SELECT (or the target of an UPDATE/DELETE): its FROM elements, and what its criteria pin."""
+
+    def __init__(self, local: list[Any], outer_pinned: set[Node]) -> None:
+        self.local = local
+        self.local_ids = {id(f) for f in local}
+        self.outer_pinned = outer_pinned
+        self.pinned: set[Node] = set()
+        self.edges: list[tuple[Node, Node]] = []  # (a, b): b is pinned whenever a is
+
+    def add(self, clause: Any, restricted: set[int] | None = None) -> None:
+        """Learn from one WHERE/ON clause. `restricted`: the FROM elements an outer join's ON can narrow."""
+        for conjunct in _conjuncts(clause):
+            if not isinstance(conjunct, BinaryExpression):
+                continue
+            if conjunct.operator not in (operators.eq, operators.in_op):
+                continue
+            self._learn(conjunct.left, conjunct.right, restricted)
+            if conjunct.operator is operators.eq:
+                self._learn(conjunct.right, conjunct.left, restricted)
+
+    def _learn(self, key_side: Any, other_side: Any, restricted: set[int] | None) -> None:
+        node = _key_node(_plain(key_side))
+        if node is None or id(node[0]) not in self.local_ids:
+            return
+        if restricted is not None and id(node[0]) not in restricted:
+            return
+        columns, has_select = _columns_in(other_side)
+        if has_select:
+            return
+        if not columns:
+            self.pinned.add(node)
+            return
+        if len(columns) != 1:
+            return
+        other = _key_node(_plain(columns[0]))
+        if other is None:
+            return
+        if id(other[0]) in self.local_ids:
+            self.edges.append((other, node))
+        elif other in self.outer_pinned:
+            self.pinned.add(node)
+
+    def resolve(self) -> set[Node]:
+        pinned = set(self.pinned)
+        changed = True
+        while changed:
+            changed = False
+            for source, target in self.edges:
+                if source in pinned and target not in pinned:
+                    pinned.add(target)
+                    changed = True
+        return pinned
+
+    def missing(self) -> list[str]:
+        pinned = self.resolve()
+        return [
+            _table_of(f).name  # type: ignore[union-attr]
+            for f in self.local
+            if _is_tenant(f) and (f, "merchant_id") not in pinned
+        ]
+
+
+def _flatten_from(from_clause: Any, scope_froms: list[Any], joins: list[Any], subqueries: list[Any]) -> None:
+    from_clause = _plain(from_clause)
+    if isinstance(from_clause, Join):
+        _flatten_from(from_clause.left, scope_froms, joins, subqueries)
+        _flatten_from(from_clause.right, scope_froms, joins, subqueries)
+        joins.append(from_clause)
+    elif _table_of(from_clause) is not None:
+        scope_froms.append(from_clause)
+    elif isinstance(from_clause, AliasedReturnsRows) and isinstance(from_clause.element, SelectBase):
+        subqueries.append(from_clause.element)
+
+
+def _froms_of_join(join: Any) -> set[int]:
+    found: list[Any] = []
+    _flatten_from(join, found, [], [])
+    return {id(f) for f in found}
+
+
+def _nested_selects(element: Any, skip_froms: bool) -> list[Any]:
+    """Statements nested in an expression (scalar subqueries, EXISTS, IN (SELECT …)), not inside those."""
+    found = []
+    for child in element.get_children():
+        if isinstance(child, SelectBase):
+            found.append(child)
+        elif isinstance(child, AliasedReturnsRows):
+            if not skip_froms and isinstance(child.element, SelectBase):
+                found.append(child.element)
+        elif isinstance(child, FromClause):
+            continue
+        else:
+            found.extend(_nested_selects(child, skip_froms=False))
     return found
 
 
-def _scoped_tables(statement: Any) -> set[str]:
-    """Tables whose `merchant_id` the statement constrains (in WHERE or in a JOIN's ON)."""
-    clauses = []
-    where = getattr(statement, "whereclause", None)
-    if where is not None:
-        clauses.append(where)
+def _leaks(statement: Any, outer_froms: list[Any], outer_pinned: set[Node]) -> list[str]:
+    """Names of tenant tables `statement` reads or writes without pinning their merchant."""
+    statement = _plain(statement)
+    if isinstance(statement, CompoundSelect):
+        return [name for part in statement.selects for name in _leaks(part, outer_froms, outer_pinned)]
     if isinstance(statement, Select):
-        clauses.extend(statement.get_final_froms())
-    scoped: set[str] = set()
-    for clause in clauses:
-        for element in visitors.iterate(clause):
-            if isinstance(element, Column) and element.name == "merchant_id" and element.table is not None:
-                scoped.add(element.table.name)
-    return scoped
+        froms: list[Any] = []
+        joins: list[Any] = []
+        subqueries: list[Any] = []
+        for from_clause in statement.get_final_froms():
+            _flatten_from(from_clause, froms, joins, subqueries)
+        # A table the enclosing statement already has in its FROM is correlated, not read afresh.
+        outer_ids = {id(f) for f in outer_froms}
+        local = [f for f in froms if id(f) not in outer_ids]
+        scope = _Scope(local, outer_pinned)
+        if statement.whereclause is not None:
+            scope.add(statement.whereclause)
+        for join in joins:
+            if join.onclause is None:
+                continue
+            if join.full:
+                continue
+            scope.add(join.onclause, _froms_of_join(join.right) if join.isouter else None)
+        if statement._having_criteria:
+            for criterion in statement._having_criteria:
+                scope.add(criterion)
+        missing = scope.missing()
+        nested_outer, nested_pinned = outer_froms + local, outer_pinned | scope.resolve()
+        for subquery in subqueries:
+            missing += _leaks(subquery, [], set())
+        for nested in _nested_selects(statement, skip_froms=True):
+            missing += _leaks(nested, nested_outer, nested_pinned)
+        for join in joins:
+            if join.onclause is not None:
+                for nested in _nested_selects(join.onclause, skip_froms=False):
+                    missing += _leaks(nested, nested_outer, nested_pinned)
+        return missing
+    if isinstance(statement, Update | Delete):
+        target = _plain(statement.table)
+        local = [target] if _table_of(target) is not None else []
+        where = statement.whereclause
+        if where is not None:
+            # Other tables named in the criteria are joined in (UPDATE … FROM / DELETE … USING).
+            for column in _columns_in(where)[0]:
+                source = _plain(column.table)
+                if _table_of(source) is not None and all(source is not f for f in local + outer_froms):
+                    local.append(source)
+        scope = _Scope(local, outer_pinned)
+        if where is not None:
+            scope.add(where)
+        missing = scope.missing()
+        for nested in _nested_selects(statement, skip_froms=True):
+            missing += _leaks(nested, outer_froms + local, outer_pinned | scope.resolve())
+        return missing
+    if isinstance(statement, Insert) and statement.select is not None:
+        return _leaks(statement.select, [], set())
+    return []
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _guard_tenancy(state: ORMExecuteState) -> None:
-    if state.is_relationship_load or state.execution_options.get("cross_tenant"):
+    # Relationship and column loads fetch rows of objects the session already holds, which were loaded scoped.
+    if state.is_relationship_load or state.is_column_load or state.execution_options.get("cross_tenant"):
         return
-    statement = state.statement
-    tenant_tables = {t.name for t in _tables_in(statement) if t.name in TENANT_TABLES}
-    missing = tenant_tables - _scoped_tables(statement)
+    missing = _leaks(state.statement, [], set())
     if missing:
-        raise TenantLeak(f"query on {sorted(missing)} is not scoped to a merchant")
+        raise TenantLeak(f"query on {sorted(set(missing))} is not scoped to a merchant")

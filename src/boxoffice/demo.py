@@ -14,19 +14,38 @@ from boxoffice.identity.models import Merchant
 from boxoffice.money import Money
 
 MERCHANT_EMAIL = "demo@example.com"
-MERCHANT_PASSWORD = "demo-merchant-password"
+# Published on purpose: the demo tenant exists to be signed into from the README.
+MERCHANT_PASSWORD = "demo-merchant-password"  # noqa: S105
 VIEWER_EMAIL = "viewer@example.com"
-VIEWER_PASSWORD = "demo-viewer-password"
+VIEWER_PASSWORD = "demo-viewer-password"  # noqa: S105
 
-ASSETS = [
-    ("Opening Night (live event)", "html_asset", "<p>The live stream starts at 20:00.</p>",
-     [("one_time", Money(499, "USD"), "day", 2, "48-hour pass", None)]),
-    ("The Long Road (film)", "jw_asset", "jw-media-demo-0001",
-     [("one_time", Money(299, "USD"), "day", 7, "7-day rental", None),
-      ("one_time", Money(299, "EUR"), "day", 7, "7-day rental (EUR)", None)]),
-    ("Boxoffice Plus", "package", "",
-     [("subscription", Money(999, "USD"), "month", 1, "Monthly", 7),
-      ("subscription", Money(9900, "USD"), "year", 1, "Yearly", None)]),
+# (title, asset type, content, [(price kind, money, period unit, period quantity, description, trial days)])
+DemoPrice = tuple[str, Money, str, int, str, int | None]
+ASSETS: list[tuple[str, str, str, list[DemoPrice]]] = [
+    (
+        "Opening Night (live event)",
+        "html_asset",
+        "<p>The live stream starts at 20:00.</p>",
+        [("one_time", Money(499, "USD"), "day", 2, "48-hour pass", None)],
+    ),
+    (
+        "The Long Road (film)",
+        "jw_asset",
+        "jw-media-demo-0001",
+        [
+            ("one_time", Money(299, "USD"), "day", 7, "7-day rental", None),
+            ("one_time", Money(299, "EUR"), "day", 7, "7-day rental (EUR)", None),
+        ],
+    ),
+    (
+        "Boxoffice Plus",
+        "package",
+        "",
+        [
+            ("subscription", Money(999, "USD"), "month", 1, "Monthly", 7),
+            ("subscription", Money(9900, "USD"), "year", 1, "Yearly", None),
+        ],
+    ),
 ]
 
 
@@ -41,21 +60,39 @@ async def seed_demo(session: AsyncSession) -> Demo:
     created = merchant is None
     if merchant is None:
         merchant = await merchants.create_merchant(
-            session, email=MERCHANT_EMAIL, password=MERCHANT_PASSWORD, password_confirmation=MERCHANT_PASSWORD,
+            session,
+            email=MERCHANT_EMAIL,
+            password=MERCHANT_PASSWORD,
+            password_confirmation=MERCHANT_PASSWORD,
             full_name="Boxoffice Demo",
         )
     if await identity_repo.customer_by_email(session, merchant.id, VIEWER_EMAIL) is None:
         await accounts.register_customer(
-            session, merchant, email=VIEWER_EMAIL, full_name="Demo Viewer", password=VIEWER_PASSWORD,
-            password_confirmation=VIEWER_PASSWORD, metadata={}, source="demo",
+            session,
+            merchant,
+            email=VIEWER_EMAIL,
+            full_name="Demo Viewer",
+            password=VIEWER_PASSWORD,
+            password_confirmation=VIEWER_PASSWORD,
+            metadata={},
+            source="demo",
             client=ClientInfo(None, None, parse_device(None), None),
         )
     for title, asset_type, content, prices in ASSETS:
         if await catalog.find_product(session, merchant.id, title):
             continue
-        product = await catalog.create_product(session, merchant.id, title=title, asset_type=asset_type,
-                                               content=content)
+        product = await catalog.create_product(
+            session, merchant.id, title=title, asset_type=asset_type, content=content
+        )
         for kind, money, unit, quantity, description, trial in prices:
-            await catalog.add_price(session, product, kind=kind, money=money, period_unit=unit,
-                                    period_quantity=quantity, description=description, trial_days=trial)
+            await catalog.add_price(
+                session,
+                product,
+                kind=kind,
+                money=money,
+                period_unit=unit,
+                period_quantity=quantity,
+                description=description,
+                trial_days=trial,
+            )
     return Demo(merchant, created)

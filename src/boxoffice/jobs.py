@@ -38,7 +38,8 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     run_at: Mapped[datetime] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
-    max_attempts: Mapped[int] = mapped_column(default=12)
+    # 0: as many as the operator allows (`BOXOFFICE_JOB_MAX_ATTEMPTS`, read when the job runs).
+    max_attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
     finished_at: Mapped[datetime | None]
@@ -53,9 +54,11 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
 
 
 def enqueue(
-    session: AsyncSession, kind: str, payload: dict[str, Any], *, delay: float = 0, max_attempts: int = 12
+    session: AsyncSession, kind: str, payload: dict[str, Any], *, delay: float = 0, max_attempts: int = 0
 ) -> Job:
-    job = Job(kind=kind, payload=payload, run_at=clock.now() + timedelta(seconds=delay), max_attempts=max_attempts)
+    """Add a job to the caller's transaction. `max_attempts=0` defers to the `job_max_attempts` setting."""
+    run_at = clock.now() + timedelta(seconds=delay)
+    job = Job(kind=kind, payload=payload, run_at=run_at, max_attempts=max_attempts)
     session.add(job)
     return job
 
@@ -67,23 +70,28 @@ def backoff(attempt: int) -> timedelta:
 
 
 async def _claim(factory: async_sessionmaker[AsyncSession], limit: int) -> list[int]:
+    """Lease up to `limit` due jobs to this worker. A leased job whose worker died is due again when its lease
+    runs out, so a handler may run twice and must be safe to."""
     async with factory() as session, session.begin():
         now = clock.now()
-        query = (
+        due = (
             select(Job.id)
             .where(Job.status.in_(("pending", "running")), Job.run_at <= now)
             .order_by(Job.run_at, Job.id)
             .limit(limit)
         )
-        if session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        ids = list((await session.scalars(query)).all())
-        if ids:
-            # A claimed job is leased: if this worker dies, another picks it up when the lease runs out.
-            await session.execute(
-                update(Job).where(Job.id.in_(ids)).values(status="running", run_at=now + LEASE)
-            )
-        return ids
+        lease = {"status": "running", "run_at": now + LEASE}
+        if session.get_bind().dialect.name == "postgresql":
+            ids = list((await session.scalars(due.with_for_update(skip_locked=True))).all())
+            if ids:
+                await session.execute(update(Job).where(Job.id.in_(ids)).values(**lease))
+            return ids
+        # SQLite has no row locks, but one UPDATE holds the database's write lock from choosing to leasing,
+        # so two workers can never lease the same job.
+        leased = await session.scalars(
+            update(Job).where(Job.id.in_(due.scalar_subquery())).values(**lease).returning(Job.id)
+        )
+        return sorted(leased.all())
 
 
 async def _run_one(factory: async_sessionmaker[AsyncSession], settings: Settings, job_id: int) -> None:
@@ -106,12 +114,17 @@ async def _run_one(factory: async_sessionmaker[AsyncSession], settings: Settings
                 assert failed is not None
                 failed.attempts += 1
                 failed.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-                if failed.attempts >= failed.max_attempts:
+                if failed.attempts >= (failed.max_attempts or settings.job_max_attempts):
                     failed.status, failed.finished_at = "failed", clock.now()
                 else:
                     failed.status, failed.run_at = "pending", clock.now() + backoff(failed.attempts)
-            log.warning("job.failed", job_id=job_id, kind=failed.kind, attempt=failed.attempts,
-                        error=failed.last_error)
+            log.warning(
+                "job.failed",
+                job_id=job_id,
+                kind=failed.kind,
+                attempt=failed.attempts,
+                error=failed.last_error,
+            )
 
 
 async def run_due_jobs(factory: async_sessionmaker[AsyncSession], settings: Settings, *, limit: int = 20) -> int:

@@ -1,22 +1,74 @@
-"""Structured logs. Secrets never reach a log line: known secret-bearing keys are masked before rendering."""
+"""Structured logs. Secrets never reach a log line: secret-named keys, at any depth, and passwords inside URLs
+are masked before rendering."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
+import re
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import structlog
 
 SECRET_KEYS = frozenset(
-    {"password", "password_confirmation", "old_password", "client_secret", "secret", "token", "access_token",
-     "refresh_token", "pin", "pin_code", "authorization", "smtp_url"}
+    {
+        "password",
+        "password_confirmation",
+        "old_password",
+        "client_secret",
+        "secret",
+        "token",
+        "access_token",
+        "refresh_token",
+        "pin",
+        "pin_code",
+        "authorization",
+        "smtp_url",
+    }
 )
 
 
+# Besides the names above, any key ending in one of these (`smtp_password`, `webhook_secret`, `X-Api-Key` …).
+SECRET_SUFFIXES = (
+    "password",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "authorization",
+    "secret_key",
+    "private_key",
+    "signing_key",
+)
+MASK = "***"
+# The password in a URL's user info: `postgresql://app:s3cret@db/boxoffice`, `smtp://user:pass@mail:587`.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^\s/]*@")
+
+
+def _is_secret(key: object) -> bool:
+    if not isinstance(key, str):
+        return False
+    lowered = key.lower().replace("-", "_")
+    return lowered in SECRET_KEYS or lowered.endswith(SECRET_SUFFIXES)
+
+
+def _masked(value: Any, depth: int = 0) -> Any:
+    """A copy of `value` with secret-named entries of any mapping inside it masked (the caller's is kept)."""
+    if depth > 8:
+        return value
+    if isinstance(value, Mapping):
+        return {k: MASK if _is_secret(k) else _masked(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v, depth + 1) for v in value]
+    if isinstance(value, str) and "://" in value:
+        return _URL_PASSWORD.sub(rf"\g<head>{MASK}@", value)
+    return value
+
+
 def _mask_secrets(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-    for key in event.keys() & SECRET_KEYS:
-        event[key] = "***"
+    """Mask secret-named keys at any depth (headers, payloads), whatever their case."""
+    for key in list(event):
+        event[key] = MASK if _is_secret(key) else _masked(event[key])
     return event
 
 

@@ -6,8 +6,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 # Currencies whose minor unit is not 1/100 (ISO 4217).
-_EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "UGX": 0, "XAF": 0, "XOF": 0,
-              "BHD": 3, "JOD": 3, "KWD": 3, "OMR": 3, "TND": 3}
+_EXPONENTS = {
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "UGX": 0,
+    "XAF": 0,
+    "XOF": 0,
+    "BHD": 3,
+    "JOD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "TND": 3,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -48,8 +48,8 @@ class Settings(BaseSettings):
     log_json: bool = False
     # `boxoffice serve` runs the job worker inside the app process unless told not to.
     worker_in_process: bool = False
-    worker_poll_interval: float = 1.0
-    job_max_attempts: int = 12
+    worker_poll_interval: float = Field(default=1.0, gt=0)
+    job_max_attempts: int = Field(default=12, ge=1)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -62,8 +62,8 @@ class Settings(BaseSettings):
     @classmethod
     def _rate(cls, value: str) -> str:
         count, seconds = parse_rate(value)
-        if count < 1 or seconds < 1:
-            raise ValueError("expected N/SECONDS with both positive")
+        if count < 1 or not 1 <= seconds <= 86400:
+            raise ValueError("expected N/SECONDS: a positive count per window of 1 second to 1 day")
         return value
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import datetime, timedelta
 
@@ -15,26 +16,42 @@ from boxoffice.db import Base, transaction
 from boxoffice.errors import RateLimited
 from boxoffice.settings import parse_rate
 
+KEY_LENGTH = 200
+
+
+# The longest window a rate may use (settings refuse longer ones); older rows can't matter to any limit.
+MAX_WINDOW = timedelta(days=1)
+
 
 class ThrottleWindow(Base):
     __tablename__ = "throttle_windows"
 
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    window_start: Mapped[datetime] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(primary_key=True, index=True)
     hits: Mapped[int] = mapped_column(default=0)
 
 
+def _stored_key(key: str) -> str:
+    """Keys carry user input (usernames): one too long for the column keeps a readable head and a digest."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{key[: KEY_LENGTH - len(digest) - 1]}#{digest}"
+
+
 async def _count(session: AsyncSession, key: str, start: datetime) -> int:
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(ThrottleWindow).values(key=key, window_start=start, hits=1)
-    statement = statement.on_conflict_do_update(
-        index_elements=["key", "window_start"], set_={"hits": ThrottleWindow.hits + 1}
-    ).returning(ThrottleWindow.hits)
-    hits = int((await session.execute(statement)).scalar_one())
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    upsert = (
+        insert(ThrottleWindow)
+        .values(key=key, window_start=start, hits=1)
+        .on_conflict_do_update(index_elements=["key", "window_start"], set_={"hits": ThrottleWindow.hits + 1})
+        .returning(ThrottleWindow.hits)
+    )
+    hits = int((await session.execute(upsert)).scalar_one())
     if hits == 1:
-        await session.execute(
-            delete(ThrottleWindow).where(ThrottleWindow.key == key, ThrottleWindow.window_start < start)
-        )
+        # A new window is a good moment to forget windows nobody can be limited by any more, of every key:
+        # addresses that came once and never again would otherwise stay forever.
+        await session.execute(delete(ThrottleWindow).where(ThrottleWindow.window_start < start - MAX_WINDOW))
     return hits
 
 
@@ -46,11 +63,12 @@ async def hit(factory: async_sessionmaker[AsyncSession], rates: dict[str, str]) 
     now = clock.now()
     retry_after = 0
     async with transaction(factory) as session:
-        for key, rate in rates.items():
+        # Always in the same order, so two requests counting the same keys cannot deadlock on PostgreSQL.
+        for key, rate in sorted(rates.items()):
             limit, seconds = parse_rate(rate)
             epoch = clock.unix(now)
             start = clock.from_unix(epoch - epoch % seconds)
-            if await _count(session, key, start) > limit:
+            if await _count(session, _stored_key(key), start) > limit:
                 until = start + timedelta(seconds=seconds)
                 retry_after = max(retry_after, math.ceil((until - now).total_seconds()))
     if retry_after:

@@ -13,24 +13,48 @@ from boxoffice.money import Money
 
 
 async def create_product(
-    session: AsyncSession, merchant_id: int, *, title: str, asset_type: str, content: str,
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    title: str,
+    asset_type: str,
+    content: str,
     attributes: dict[str, Any] | None = None,
 ) -> Product:
-    product = Product(merchant_id=merchant_id, title=title, asset_type=asset_type, content=content,
-                      attributes=attributes or {})
+    product = Product(
+        merchant_id=merchant_id,
+        title=title,
+        asset_type=asset_type,
+        content=content,
+        attributes=attributes or {},
+    )
     session.add(product)
     await session.flush()
     return product
 
 
 async def add_price(
-    session: AsyncSession, product: Product, *, kind: str, money: Money, period_unit: str, period_quantity: int,
-    description: str, trial_days: int | None = None,
+    session: AsyncSession,
+    product: Product,
+    *,
+    kind: str,
+    money: Money,
+    period_unit: str,
+    period_quantity: int,
+    description: str,
+    trial_days: int | None = None,
 ) -> Price:
     price = Price(
-        merchant_id=product.merchant_id, product_id=product.id, kind=kind, amount=money.amount,
-        currency=money.currency, period_unit=period_unit, period_quantity=period_quantity, description=description,
-        trial_period_unit="day" if trial_days else None, trial_period_quantity=trial_days,
+        merchant_id=product.merchant_id,
+        product_id=product.id,
+        kind=kind,
+        amount=money.amount,
+        currency=money.currency,
+        period_unit=period_unit,
+        period_quantity=period_quantity,
+        description=description,
+        trial_period_unit="day" if trial_days else None,
+        trial_period_quantity=trial_days,
     )
     session.add(price)
     await session.flush()

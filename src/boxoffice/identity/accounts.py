@@ -115,23 +115,25 @@ async def update_account(
     if answers is not None:
         fields = await repo.register_fields(session, customer.merchant_id)
         answers = check_registration(fields, customer.attributes | answers, problems)
-    birth = (
-        validation.birth_date(date_of_birth, problems, clock.now().date())
-        if date_of_birth is not UNSET else UNSET
-    )
+    change_birth = date_of_birth is not UNSET
+    birth = validation.birth_date(date_of_birth, problems, clock.now().date()) if change_birth else None
     problems.raise_any()
     if name is not None:
         customer.full_name = name
     if answers is not None:
         customer.attributes = answers
-    if birth is not UNSET:
+    if change_birth:
         customer.date_of_birth = birth
     await session.flush()
     return customer
 
 
 async def change_password(
-    session: AsyncSession, customer: Customer, *, old_password: str | None, password: str | None,
+    session: AsyncSession,
+    customer: Customer,
+    *,
+    old_password: str | None,
+    password: str | None,
     password_confirmation: str | None,
 ) -> None:
     """A new password ends every session, this one included: whoever knew the old one is signed out."""
@@ -179,9 +181,7 @@ async def export_account_data(
         template="data_export",
         context=mail_context(merchant, customer),
         attachments=[
-            Attachment(
-                "account-data.json", "application/json", json.dumps(archive, indent=2, default=str).encode()
-            )
+            Attachment("account-data.json", "application/json", json.dumps(archive, indent=2, default=str).encode())
         ],
     )
 
@@ -196,14 +196,41 @@ async def account_archive(session: AsyncSession, customer: Customer) -> dict[str
         return [_row(obj, *fields) for obj in found]
 
     return {
-        "account": _row(customer, "uuid", "email", "full_name", "attributes", "date_of_birth", "referrer",
-                        "register_source", "created_at", "updated_at"),
+        "account": _row(
+            customer,
+            "uuid",
+            "email",
+            "full_name",
+            "attributes",
+            "date_of_birth",
+            "referrer",
+            "register_source",
+            "created_at",
+            "updated_at",
+        ),
         "profiles": await rows(Profile, "name", "avatar_url", "is_default", "adult", "created_at"),
         "favorites": await rows(Favorite, "media_id", "created_at"),
         "watch_history": await rows(WatchProgress, "media_id", "progress", "created_at", "updated_at"),
-        "logins": await rows(LoginRecord, "logged_in_at", "ip_address", "country_code", "device_type",
-                             "device_os", "device_model", "browser", "referrer"),
-        "registration": await rows(RegistrationRecord, "registered_at", "source", "ip_address", "country_code",
-                                   "device_type", "device_os", "referrer"),
+        "logins": await rows(
+            LoginRecord,
+            "logged_in_at",
+            "ip_address",
+            "country_code",
+            "device_type",
+            "device_os",
+            "device_model",
+            "browser",
+            "referrer",
+        ),
+        "registration": await rows(
+            RegistrationRecord,
+            "registered_at",
+            "source",
+            "ip_address",
+            "country_code",
+            "device_type",
+            "device_os",
+            "referrer",
+        ),
         "external_accounts": await rows(ExternalAccount, "integration", "item_id", "data", "created_at"),
     }

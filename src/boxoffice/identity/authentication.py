@@ -61,7 +61,12 @@ def _record_login(session: AsyncSession, merchant: Merchant, customer: Customer,
 
 
 async def sign_in(
-    session: AsyncSession, settings: Settings, merchant: Merchant, email: str, password: str, client: ClientInfo
+    session: AsyncSession,
+    settings: Settings,
+    merchant: Merchant,
+    email: str,
+    password: str,
+    client: ClientInfo,
 ) -> tuple[IssuedTokens, Customer]:
     customer = await repo.customer_by_email(session, merchant.id, email.strip())
     if customer is None or customer.erased_at is not None or not verify_password(customer.password_hash, password):
@@ -94,6 +99,8 @@ async def refresh_session(
     if stored.expires_at <= now:
         raise Unauthenticated("Invalid refresh token")
     stored.used_at = now
+    # A session in use stays alive: each refresh pushes its end out again.
+    auth_session.expires_at = now + timedelta(seconds=settings.refresh_token_ttl)
     owner = await repo.merchant_by_id(session, stored.merchant_id)
     assert owner is not None
     customer = None

@@ -30,13 +30,25 @@ async def get_customer(session: AsyncSession, merchant: Merchant, customer_id: i
 
 
 async def create_customer(
-    session: AsyncSession, merchant: Merchant, *, email: str | None, full_name: str | None,
-    metadata: dict[str, object] | None, client: ClientInfo,
+    session: AsyncSession,
+    merchant: Merchant,
+    *,
+    email: str | None,
+    full_name: str | None,
+    metadata: dict[str, object] | None,
+    client: ClientInfo,
 ) -> Customer:
     """A passwordless account the merchant opens, e.g. for a customer it authenticates itself."""
     return await register_customer(
-        session, merchant, email=email, full_name=full_name or email, password=None, password_confirmation=None,
-        metadata=metadata, client=client, source="merchant",
+        session,
+        merchant,
+        email=email,
+        full_name=full_name or email,
+        password=None,
+        password_confirmation=None,
+        metadata=metadata,
+        client=client,
+        source="merchant",
     )
 
 

@@ -13,6 +13,8 @@ from boxoffice.identity.models import Customer, ExternalAccount
 from boxoffice.passwords import new_token
 
 _INTEGRATION = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# ASCII digits only (str.isdigit also passes "²"), and few enough to fit a 64-bit id.
+_ITEM_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _integration(name: str) -> str:
@@ -28,13 +30,19 @@ async def sync_external_account(
     name = _integration(integration)
     item: int | None = None
     if item_id not in (None, ""):
-        if not str(item_id).isdigit():
+        if not _ITEM_ID.fullmatch(str(item_id)):
             raise InvalidInput({"item_id": "The item id must be a number"})
         item = int(str(item_id))
     link = await repo.external_account(session, customer.merchant_id, customer.id, name)
     if link is None:
-        link = ExternalAccount(merchant_id=customer.merchant_id, customer_id=customer.id, integration=name,
-                               item_id=item, token=new_token(), data={})
+        link = ExternalAccount(
+            merchant_id=customer.merchant_id,
+            customer_id=customer.id,
+            integration=name,
+            item_id=item,
+            token=new_token(),
+            data={},
+        )
         session.add(link)
     elif item is not None:
         link.item_id = item

@@ -76,8 +76,9 @@ async def record_progress(
     media, fraction = _media_id(media_id), _progress(progress)
     entry = await repo.watch_progress(session, customer.merchant_id, customer.id, media)
     if entry is None:
-        entry = WatchProgress(merchant_id=customer.merchant_id, customer_id=customer.id, media_id=media,
-                              progress=fraction)
+        entry = WatchProgress(
+            merchant_id=customer.merchant_id, customer_id=customer.id, media_id=media, progress=fraction
+        )
         session.add(entry)
     else:
         entry.progress, entry.updated_at = fraction, clock.now()

@@ -15,7 +15,11 @@ from boxoffice.passwords import hash_password, verify_password
 
 
 async def create_merchant(
-    session: AsyncSession, *, email: str | None, password: str | None, password_confirmation: str | None,
+    session: AsyncSession,
+    *,
+    email: str | None,
+    password: str | None,
+    password_confirmation: str | None,
     full_name: str | None,
 ) -> Merchant:
     problems = validation.Problems()
@@ -56,8 +60,10 @@ async def find_merchant(session: AsyncSession, merchant_uuid: str | None) -> Mer
 
 async def authenticate_client(session: AsyncSession, merchant_uuid: str, client_secret: str) -> Merchant:
     merchant = await repo.merchant_by_uuid(session, merchant_uuid)
-    if merchant is None or not merchant.active or not secrets.compare_digest(
-        merchant.client_secret.encode(), client_secret.encode()
+    if (
+        merchant is None
+        or not merchant.active
+        or not secrets.compare_digest(merchant.client_secret.encode(), client_secret.encode())
     ):
         raise InvalidCredentials("Invalid client credentials")
     return merchant

@@ -38,7 +38,12 @@ async def get_profile(session: AsyncSession, customer: Customer, profile_id: int
 
 
 async def create_profile(
-    session: AsyncSession, customer: Customer, *, name: str | None, adult: bool, avatar_url: str | None,
+    session: AsyncSession,
+    customer: Customer,
+    *,
+    name: str | None,
+    adult: bool,
+    avatar_url: str | None,
     pin: str | None,
 ) -> Profile:
     problems = validation.Problems()
@@ -49,8 +54,12 @@ async def create_profile(
     if len(await list_profiles(session, customer)) >= MAX_PROFILES:
         raise Conflict(f"An account may have at most {MAX_PROFILES} profiles")
     profile = Profile(
-        merchant_id=customer.merchant_id, customer_id=customer.id, name=(name or "").strip(),
-        avatar_url=avatar_url or "", adult=adult, pin_hash=hash_password(pin) if pin else None,
+        merchant_id=customer.merchant_id,
+        customer_id=customer.id,
+        name=(name or "").strip(),
+        avatar_url=avatar_url or "",
+        adult=adult,
+        pin_hash=hash_password(pin) if pin else None,
     )
     session.add(profile)
     await session.flush()
@@ -58,7 +67,12 @@ async def create_profile(
 
 
 async def update_profile(
-    session: AsyncSession, customer: Customer, profile_id: int, *, name: str | None, avatar_url: str | None,
+    session: AsyncSession,
+    customer: Customer,
+    profile_id: int,
+    *,
+    name: str | None,
+    avatar_url: str | None,
     adult: bool | None,
 ) -> Profile:
     problems = validation.Problems()
@@ -84,8 +98,13 @@ async def delete_profile(session: AsyncSession, customer: Customer, profile_id: 
 
 
 async def enter_profile(
-    session: AsyncSession, settings: Settings, principal: Principal, merchant: Merchant, customer: Customer,
-    profile_id: int, pin: str | None,
+    session: AsyncSession,
+    settings: Settings,
+    principal: Principal,
+    merchant: Merchant,
+    customer: Customer,
+    profile_id: int,
+    pin: str | None,
 ) -> tuple[Profile, str, int]:
     """A token for the same session, acting inside one profile."""
     profile = await get_profile(session, customer, profile_id)
@@ -94,6 +113,11 @@ async def enter_profile(
     auth_session = await repo.auth_session(session, merchant.id, principal.session_id)
     assert isinstance(auth_session, AuthSession)
     token, expires = await issue_access_token(
-        session, settings, merchant=merchant, auth_session=auth_session, customer=customer, profile_id=profile.id
+        session,
+        settings,
+        merchant=merchant,
+        auth_session=auth_session,
+        customer=customer,
+        profile_id=profile.id,
     )
     return profile, token, expires

@@ -34,7 +34,10 @@ async def request_password_reset(session: AsyncSession, settings: Settings, merc
             expires_at=clock.now() + timedelta(seconds=settings.password_reset_ttl),
         )
     )
-    context = mail_context(merchant, customer) | {"token": token, "minutes": settings.password_reset_ttl // 60}
+    context = mail_context(merchant, customer) | {
+        "token": token,
+        "minutes": settings.password_reset_ttl // 60,
+    }
     send_email(session, to=customer.email, template="password_reset", context=context)
 
 

@@ -17,9 +17,23 @@ from boxoffice.identity.models import RegisterField
 FIELD_TYPES = ("input", "select", "radio", "country", "datepicker", "checkbox")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # Names the account itself uses; a register field may not shadow them.
-RESERVED = frozenset({"email", "username", "password", "password_confirmation", "full_name", "client_id", "type",
-                      "referrer", "grant_type", "branding_id", "date_of_birth"})
+RESERVED = frozenset(
+    {
+        "email",
+        "username",
+        "password",
+        "password_confirmation",
+        "full_name",
+        "client_id",
+        "type",
+        "referrer",
+        "grant_type",
+        "branding_id",
+        "date_of_birth",
+    }
+)
 TRUE = frozenset({"true", "1", "on", "yes"})
+MAX_POSITION = 1_000_000
 
 
 async def list_register_fields(session: AsyncSession, merchant_id: int) -> Sequence[RegisterField]:
@@ -34,7 +48,13 @@ async def get_register_field(session: AsyncSession, merchant_id: int, field_id: 
 
 
 def _check_definition(
-    problems: validation.Problems, *, name: str, label: str, type_: str, options: dict[str, str]
+    problems: validation.Problems,
+    *,
+    name: str,
+    label: str,
+    type_: str,
+    options: dict[str, str],
+    position: int,
 ) -> None:
     if not _NAME.match(name):
         problems.add("name", "The name must be lowercase letters, digits and underscores, starting with a letter")
@@ -46,20 +66,38 @@ def _check_definition(
         problems.add("type", f"The type must be one of: {', '.join(FIELD_TYPES)}")
     elif type_ in ("select", "radio") and not options:
         problems.add("options", "A select or radio field needs options")
+    if not -MAX_POSITION <= position <= MAX_POSITION:
+        problems.add("position", f"The position must be from -{MAX_POSITION} to {MAX_POSITION}")
 
 
 async def create_register_field(
-    session: AsyncSession, merchant_id: int, *, name: str, label: str, type_: str, required: bool,
-    default_value: str, placeholder: str, options: dict[str, str], position: int,
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    name: str,
+    label: str,
+    type_: str,
+    required: bool,
+    default_value: str,
+    placeholder: str,
+    options: dict[str, str],
+    position: int,
 ) -> RegisterField:
     problems = validation.Problems()
-    _check_definition(problems, name=name, label=label, type_=type_, options=options)
+    _check_definition(problems, name=name, label=label, type_=type_, options=options, position=position)
     problems.raise_any()
     if await repo.register_field_by_name(session, merchant_id, name):
         raise Conflict("A register field with this name already exists")
     field = RegisterField(
-        merchant_id=merchant_id, name=name, label=label, type=type_, required=required,
-        default_value=default_value, placeholder=placeholder, options=options, position=position,
+        merchant_id=merchant_id,
+        name=name,
+        label=label,
+        type=type_,
+        required=required,
+        default_value=default_value,
+        placeholder=placeholder,
+        options=options,
+        position=position,
     )
     session.add(field)
     await session.flush()
@@ -71,12 +109,20 @@ async def update_register_field(
 ) -> RegisterField:
     field = await get_register_field(session, merchant_id, field_id)
     merged = {
-        "name": field.name, "label": field.label, "type_": field.type, "options": field.options,
-    } | {k: v for k, v in changes.items() if k in ("name", "label", "type_", "options")}
+        "name": field.name,
+        "label": field.label,
+        "type_": field.type,
+        "options": field.options,
+        "position": field.position,
+    } | {k: v for k, v in changes.items() if k in ("name", "label", "type_", "options", "position")}
     problems = validation.Problems()
     _check_definition(
-        problems, name=str(merged["name"]), label=str(merged["label"]), type_=str(merged["type_"]),
+        problems,
+        name=str(merged["name"]),
+        label=str(merged["label"]),
+        type_=str(merged["type_"]),
         options=dict(merged["options"]),  # type: ignore[call-overload]
+        position=int(merged["position"]),  # type: ignore[call-overload]
     )
     problems.raise_any()
     if merged["name"] != field.name and await repo.register_field_by_name(session, merchant_id, str(merged["name"])):
@@ -107,8 +153,10 @@ def check_registration(
             continue
         if field.type in ("select", "radio") and value not in field.options:
             problems.add(field.name, f"The {field.label} field must be one of the offered options")
-        elif field.type == "country" and value.upper() not in countries_by_alpha2:
-            problems.add(field.name, f"The {field.label} field must be an ISO 3166 country code")
+        elif field.type == "country":
+            if value.upper() not in countries_by_alpha2:
+                problems.add(field.name, f"The {field.label} field must be an ISO 3166 country code")
+            answers[field.name] = value.upper()
         elif field.type == "checkbox" and field.required and value.lower() not in TRUE:
             problems.add(field.name, f"The {field.label} field must be accepted")
         elif field.type == "datepicker":

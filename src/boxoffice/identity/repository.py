@@ -49,9 +49,7 @@ async def customer_by_email(session: AsyncSession, merchant_id: int, email: str)
 
 
 async def customer_by_id(session: AsyncSession, merchant_id: int, customer_id: int) -> Customer | None:
-    return await session.scalar(
-        select(Customer).where(Customer.merchant_id == merchant_id, Customer.id == customer_id)
-    )
+    return await session.scalar(select(Customer).where(Customer.merchant_id == merchant_id, Customer.id == customer_id))
 
 
 async def customers_page(
@@ -59,8 +57,14 @@ async def customers_page(
 ) -> tuple[int, Sequence[Customer]]:
     query = select(Customer).where(Customer.merchant_id == merchant_id, Customer.erased_at.is_(None))
     if search:
-        pattern = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Customer.email).like(pattern), func.lower(Customer.full_name).like(pattern)))
+        # The search text is literal: `%` and `_` in it are escaped, not wildcards.
+        needle = search.lower()
+        query = query.where(
+            or_(
+                func.lower(Customer.email).contains(needle, autoescape=True),
+                func.lower(Customer.full_name).contains(needle, autoescape=True),
+            )
+        )
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(query.order_by(Customer.id.desc()).offset(offset).limit(limit))
     return total, rows.all()
@@ -147,7 +151,9 @@ async def profile(session: AsyncSession, merchant_id: int, customer_id: int, pro
 async def favorite(session: AsyncSession, merchant_id: int, customer_id: int, media_id: str) -> Favorite | None:
     return await session.scalar(
         select(Favorite).where(
-            Favorite.merchant_id == merchant_id, Favorite.customer_id == customer_id, Favorite.media_id == media_id
+            Favorite.merchant_id == merchant_id,
+            Favorite.customer_id == customer_id,
+            Favorite.media_id == media_id,
         )
     )
 
@@ -221,8 +227,13 @@ async def external_account(
 
 
 async def customer_rows(
-    session: AsyncSession, model: type[LoginRecord] | type[RegistrationRecord] | type[Favorite]
-    | type[WatchProgress] | type[Profile] | type[ExternalAccount],
+    session: AsyncSession,
+    model: type[LoginRecord]
+    | type[RegistrationRecord]
+    | type[Favorite]
+    | type[WatchProgress]
+    | type[Profile]
+    | type[ExternalAccount],
     merchant_id: int,
     customer_id: int,
 ) -> Sequence[object]:
@@ -238,8 +249,13 @@ async def signing_key(session: AsyncSession, purpose: str) -> SigningKey | None:
 
 
 async def delete_customer_rows(
-    session: AsyncSession, model: type[Favorite] | type[WatchProgress] | type[Profile] | type[ExternalAccount]
-    | type[PinCode] | type[PasswordReset],
+    session: AsyncSession,
+    model: type[Favorite]
+    | type[WatchProgress]
+    | type[Profile]
+    | type[ExternalAccount]
+    | type[PinCode]
+    | type[PasswordReset],
     merchant_id: int,
     customer_id: int,
 ) -> None:

@@ -48,7 +48,7 @@ class IssuedTokens:
 async def _secret(session: AsyncSession, settings: Settings) -> str:
     if settings.secret_key:
         return settings.secret_key
-    cache_key = (str(session.bind.engine.url), "access_tokens")
+    cache_key = (str(session.get_bind().engine.url), "access_tokens")
     if cache_key in _key_cache:
         return _key_cache[cache_key]
     key = await repo.signing_key(session, "access_tokens")
@@ -119,8 +119,13 @@ async def verify_access_token(session: AsyncSession, settings: Settings, token: 
             algorithms=[ALGORITHM],
             issuer=ISSUER,
             # Expiry is checked below against `clock`, not the wall, so moving time in tests expires tokens.
-            options={"verify_aud": False, "verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                     "require": ["exp", "sid", "mid", "mui"]},
+            options={
+                "verify_aud": False,
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "require": ["exp", "sid", "mid", "mui"],
+            },
         )
     except jwt.PyJWTError as exc:
         raise Unauthenticated() from exc
@@ -129,10 +134,17 @@ async def verify_access_token(session: AsyncSession, settings: Settings, token: 
     auth_session = await repo.auth_session(session, int(claims["mid"]), int(claims["sid"]))
     if auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= clock.now():
         raise Unauthenticated()
+    profile_id = int(claims["pid"]) if "pid" in claims else None
+    if (
+        profile_id is not None
+        and auth_session.customer_id is not None
+        and await repo.profile(session, auth_session.merchant_id, auth_session.customer_id, profile_id) is None
+    ):
+        raise Unauthenticated()  # the profile it was issued for is gone
     return Principal(
         merchant_id=auth_session.merchant_id,
         merchant_uuid=str(claims["mui"]),
         session_id=auth_session.id,
         customer_id=auth_session.customer_id,
-        profile_id=int(claims["pid"]) if "pid" in claims else None,
+        profile_id=profile_id,
     )

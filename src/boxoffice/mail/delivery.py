@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import uuid
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
@@ -30,7 +31,9 @@ def build_message(payload: dict[str, Any], sender: str) -> EmailMessage:
     for attachment in payload.get("attachments", []):
         maintype, _, subtype = attachment["content_type"].partition("/")
         message.add_attachment(
-            base64.b64decode(attachment["content"]), maintype=maintype, subtype=subtype,
+            base64.b64decode(attachment["content"]),
+            maintype=maintype,
+            subtype=subtype,
             filename=attachment["filename"],
         )
     return message
@@ -58,7 +61,11 @@ async def deliver_email(_session: AsyncSession, payload: dict[str, Any], setting
         log.info("email.sent", to=payload["to"], subject=payload["subject"])
         return
     settings.mail_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{clock.now():%Y%m%dT%H%M%S}-{re.sub(r'[^a-zA-Z0-9]+', '_', payload['to'])}-{message['Message-ID'][1:9]}.eml"
+    # Unique per message: two e-mails to one address in the same second must not overwrite each other.
+    # and the name stays well inside a file system's 255 bytes, however long the address.
+    recipient = re.sub(r"[^a-zA-Z0-9]+", "_", payload["to"])[:64]
+    name = f"{clock.now():%Y%m%dT%H%M%S}-{recipient}-{uuid.uuid4().hex[:12]}.eml"
     path = settings.mail_dir / name
-    path.write_bytes(bytes(message))
+    with path.open("xb") as file:
+        file.write(bytes(message))
     log.info("email.written", to=payload["to"], subject=payload["subject"], path=str(path.resolve()))

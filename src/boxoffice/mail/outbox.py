@@ -29,7 +29,8 @@ class Attachment:
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) of `template`, from its three files."""
-    subject = _env.get_template(f"{template}.subject.txt").render(context).strip()
+    # One line, whatever the context holds: a line break in a header is refused by the mail library.
+    subject = " ".join(_env.get_template(f"{template}.subject.txt").render(context).split())
     text = _env.get_template(f"{template}.txt").render(context)
     html = _env.get_template(f"{template}.html").render(context)
     return subject, text, html
@@ -53,7 +54,11 @@ def send_email(
             "text": text,
             "html": html,
             "attachments": [
-                {"filename": a.filename, "content_type": a.content_type, "content": base64.b64encode(a.content).decode()}
+                {
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "content": base64.b64encode(a.content).decode(),
+                }
                 for a in attachments or []
             ],
         },

@@ -19,8 +19,13 @@ async def restriction_settings(session: AsyncSession, merchant_id: int) -> Restr
     found = await repo.settings_of(session, merchant_id)
     if found is not None:
         return found
-    return RestrictionSettings(merchant_id=merchant_id, age_verification_enabled=False,
-                               age_verification_type="pin_code", allowed_domains=[], max_concurrent_sessions=None)
+    return RestrictionSettings(
+        merchant_id=merchant_id,
+        age_verification_enabled=False,
+        age_verification_type="pin_code",
+        allowed_domains=[],
+        max_concurrent_sessions=None,
+    )
 
 
 async def update_restriction_settings(

@@ -13,9 +13,15 @@ async def test_sign_up_returns_tokens_with_absolute_expiry(server: Server, merch
     assert account["email"] == "viewer@example.com"
     assert account["roles"] == ["consumer"]
     assert account["merchant_uuid"] == merchant.uuid
-    response = await server.http.post("/accounts/authenticate", data={
-        "client_id": merchant.uuid, "grant_type": "password", "username": viewer.email, "password": viewer.password,
-    })
+    response = await server.http.post(
+        "/accounts/authenticate",
+        data={
+            "client_id": merchant.uuid,
+            "grant_type": "password",
+            "username": viewer.email,
+            "password": viewer.password,
+        },
+    )
     body = response.json()
     assert response.status_code == 200
     now = clock.unix(clock.now())
@@ -30,9 +36,15 @@ async def test_same_email_under_two_merchants_is_two_accounts(server: Server, me
     first = await sign_up(server, merchant, password="first-pass-1")
     second = await sign_up(server, other, password="second-pass-2")
     assert first.account["id"] != second.account["id"]
-    wrong = await server.http.post("/accounts/authenticate", data={
-        "client_id": other.uuid, "grant_type": "password", "username": first.email, "password": "first-pass-1",
-    })
+    wrong = await server.http.post(
+        "/accounts/authenticate",
+        data={
+            "client_id": other.uuid,
+            "grant_type": "password",
+            "username": first.email,
+            "password": "first-pass-1",
+        },
+    )
     assert wrong.status_code == 403
     assert wrong.json() == {"code": 403, "message": "Invalid credentials"}
 
@@ -80,21 +92,36 @@ async def test_expired_token_is_401(server: Server, viewer: Viewer) -> None:
 
 
 async def test_unknown_client_id_is_404(server: Server) -> None:
-    response = await server.http.post("/accounts/authenticate", data={
-        "client_id": "00000000-0000-0000-0000-000000000000", "grant_type": "password",
-        "username": "a@b.example.com", "password": "whatever-1",
-    })
+    response = await server.http.post(
+        "/accounts/authenticate",
+        data={
+            "client_id": "00000000-0000-0000-0000-000000000000",
+            "grant_type": "password",
+            "username": "a@b.example.com",
+            "password": "whatever-1",
+        },
+    )
     assert response.status_code == 404
     assert response.json()["message"] == "Merchant not found"
 
 
 async def test_client_credentials_give_a_merchant_token(server: Server, merchant: Merchant) -> None:
-    response = await server.http.post("/accounts/authenticate", data={
-        "client_id": merchant.uuid, "client_secret": merchant.secret, "grant_type": "client_credentials",
-    })
+    response = await server.http.post(
+        "/accounts/authenticate",
+        data={
+            "client_id": merchant.uuid,
+            "client_secret": merchant.secret,
+            "grant_type": "client_credentials",
+        },
+    )
     assert response.status_code == 200, response.text
     assert response.json()["account"]["roles"] == ["merchant"]
-    bad = await server.http.post("/accounts/authenticate", data={
-        "client_id": merchant.uuid, "client_secret": "nope", "grant_type": "client_credentials",
-    })
+    bad = await server.http.post(
+        "/accounts/authenticate",
+        data={
+            "client_id": merchant.uuid,
+            "client_secret": "nope",
+            "grant_type": "client_credentials",
+        },
+    )
     assert bad.status_code == 403

@@ -38,7 +38,11 @@ async def get_account(session: Session, principal: CurrentPrincipal) -> dict[str
 async def update_account(session: Session, customer: CurrentCustomer, body: Body) -> dict[str, Any]:
     birth = text(body, "date_of_birth") if "date_of_birth" in body else UNSET
     updated = await accounts.update_account(
-        session, customer, full_name=text(body, "full_name"), metadata=mapping(body, "metadata"), date_of_birth=birth
+        session,
+        customer,
+        full_name=text(body, "full_name"),
+        metadata=mapping(body, "metadata"),
+        date_of_birth=birth,
     )
     return render.customer_account(updated, await merchants.merchant_of(session, customer.merchant_id))
 
@@ -46,7 +50,10 @@ async def update_account(session: Session, customer: CurrentCustomer, body: Body
 @router.post("/accounts/change-password")
 async def change_password(session: Session, customer: CurrentCustomer, body: Body) -> dict[str, Any]:
     await accounts.change_password(
-        session, customer, old_password=text(body, "old_password"), password=text(body, "password"),
+        session,
+        customer,
+        old_password=text(body, "old_password"),
+        password=text(body, "password"),
         password_confirmation=text(body, "password_confirmation"),
     )
     return render.message("Password changed")
@@ -78,7 +85,10 @@ async def set_new_password(
 ) -> dict[str, Any]:
     await throttle.hit(request.app.state.sessions, {f"reset:ip:{client.ip_address}": settings.reset_rate_per_ip})
     await recovery.reset_password(
-        session, token, password=text(body, "password"), password_confirmation=text(body, "password_confirmation")
+        session,
+        token,
+        password=text(body, "password"),
+        password_confirmation=text(body, "password_confirmation"),
     )
     return render.message("Password has been reset")
 

@@ -74,8 +74,7 @@ async def _authenticate(
         issued = await authentication.start_session(session, settings, merchant, None, client)
         return render.tokens(issued, merchant, None, v2=v2)
     merchant = await merchants.find_merchant(session, client_id)
-    issued, customer = await authentication.sign_in(session, settings, merchant, username or "", password or "",
-                                                    client)
+    issued, customer = await authentication.sign_in(session, settings, merchant, username or "", password or "", client)
     return render.tokens(issued, merchant, customer, v2=v2)
 
 
@@ -103,10 +102,15 @@ async def _sign_up(
     if kind not in ("consumer", "merchant"):
         raise InvalidInput({"type": "The type must be consumer or merchant"})
     email = text(body, "username") or text(body, "email")
-    if kind == "merchant" and not client_id:
+    if kind == "merchant" and client_id:
+        raise InvalidInput({"client_id": "A merchant account is opened without a client id"})
+    if kind == "merchant":
         merchant = await merchants.create_merchant(
-            session, email=email, password=text(body, "password"),
-            password_confirmation=text(body, "password_confirmation"), full_name=text(body, "full_name"),
+            session,
+            email=email,
+            password=text(body, "password"),
+            password_confirmation=text(body, "password_confirmation"),
+            full_name=text(body, "full_name"),
         )
         issued = await authentication.start_session(session, settings, merchant, None, client)
         return render.tokens(issued, merchant, None, v2=v2)
@@ -117,7 +121,11 @@ async def _sign_up(
             raise Forbidden()
         owner = await merchants.merchant_of(session, principal.merchant_id)
         customer = await customers.create_customer(
-            session, owner, email=email, full_name=text(body, "full_name"), metadata=mapping(body, "metadata"),
+            session,
+            owner,
+            email=email,
+            full_name=text(body, "full_name"),
+            metadata=mapping(body, "metadata"),
             client=client,
         )
         issued = await authentication.start_session(session, settings, owner, customer, client, record_login=False)
@@ -126,8 +134,13 @@ async def _sign_up(
         raise InvalidInput({"client_id": "The client id is required"})
     merchant = await merchants.find_merchant(session, client_id)
     customer = await accounts.register_customer(
-        session, merchant, email=email, full_name=text(body, "full_name"), password=text(body, "password"),
-        password_confirmation=text(body, "password_confirmation"), metadata=mapping(body, "metadata"),
+        session,
+        merchant,
+        email=email,
+        full_name=text(body, "full_name"),
+        password=text(body, "password"),
+        password_confirmation=text(body, "password_confirmation"),
+        metadata=mapping(body, "metadata"),
         client=client,
     )
     issued = await authentication.start_session(session, settings, merchant, customer, client)

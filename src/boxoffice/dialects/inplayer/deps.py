@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import client_info
 from boxoffice.client_info import ClientInfo
-from boxoffice.dialects.inplayer.forms import read_body, text
+from boxoffice.dialects.inplayer.forms import MAX_INTEGER, read_body, text
 from boxoffice.errors import Forbidden, Unauthenticated
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
@@ -36,7 +36,8 @@ def get_client(request: Request) -> ClientInfo:
     settings = get_settings(request)
     return client_info.describe(
         peer=request.client.host if request.client else None,
-        forwarded_for=request.headers.get("x-forwarded-for"),
+        # A proxy may add its own header line rather than extend the client's: they read as one list.
+        forwarded_for=", ".join(request.headers.getlist("x-forwarded-for")) or None,
         user_agent=request.headers.get("user-agent"),
         referrer=request.headers.get("referer"),
         trusted=settings.trusted_proxies,
@@ -81,6 +82,8 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 CurrentCustomer = Annotated[Customer, Depends(get_customer)]
 CurrentMerchant = Annotated[Merchant, Depends(get_merchant)]
 TokenMerchant = Annotated[Merchant, Depends(get_token_merchant)]
+# A row id in the path: a positive number the database can hold (a larger one is a 422, not a crash).
+PathId = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 
 def client_with_referrer(client: ClientInfo, body: dict[str, Any]) -> ClientInfo:

@@ -8,35 +8,61 @@ from urllib.parse import parse_qsl
 
 import orjson
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from boxoffice.errors import InvalidInput
 
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 MAX_BODY = 1024 * 1024
+# `a[b][c]…` deeper than this is no form a client sends; unbounded, it would exhaust the stack.
+MAX_DEPTH = 32
+# The largest whole number (and id) the database stores: a signed 64-bit integer.
+MAX_INTEGER = 2**63 - 1
 
 
 def nest(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     """`metadata[a]=1&ids[]=2&ids[]=3` → `{"metadata": {"a": "1"}, "ids": ["2", "3"]}`; numeric keys make lists."""
     result: dict[str, Any] = {}
+    appended = _Appender()
     for key, value in pairs:
         head, _, rest = key.partition("[")
         parts = [head, *_BRACKETS.findall("[" + rest)] if rest else [head]
+        if len(parts) > MAX_DEPTH:
+            raise MalformedBody(f"The field {head!r} is nested more than {MAX_DEPTH} levels deep")
         node = result
-        for part in parts[:-1]:
-            name = part or str(len(node))
+        for depth, part in enumerate(parts[:-1]):
+            name = part if depth == 0 else appended.slot(node, part)
             child = node.get(name)
             if not isinstance(child, dict):
                 child = node[name] = {}
             node = child
-        node[parts[-1] or str(len(node))] = value
+        node[parts[-1] if len(parts) == 1 else appended.slot(node, parts[-1])] = value
     return {k: _listify(v) for k, v in result.items()}
+
+
+_INDEX = re.compile(r"[0-9]{1,9}")  # ASCII digits, few enough to be a list index
+
+
+class _Appender:
+    """Where `x[]` goes in each map: after the largest index given so far, so it never overwrites `x[3]`."""
+
+    def __init__(self) -> None:
+        self._next: dict[int, tuple[dict[str, Any], int]] = {}  # keeps the map alive, so its id stays its own
+
+    def slot(self, node: dict[str, Any], part: str) -> str:
+        following = self._next.get(id(node), (node, 0))[1]
+        name = part or str(following)
+        if _INDEX.fullmatch(name):
+            self._next[id(node)] = (node, max(following, int(name) + 1))
+        return name
 
 
 def _listify(value: Any) -> Any:
     """`{"0": a, "1": b}` from `x[0]=a&x[1]=b` becomes `[a, b]`."""
     if isinstance(value, dict):
-        if value and all(k.isdigit() for k in value):
+        if value and all(_INDEX.fullmatch(k) for k in value):
             return [_listify(value[k]) for k in sorted(value, key=int)]
         return {k: _listify(v) for k, v in value.items()}
     return value
@@ -47,6 +73,9 @@ async def read_body(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if request.method in ("GET", "HEAD"):
         return {}
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:  # refused before it is read into memory
+        raise InvalidInput({"body": "The request body is too large"}, "Request body too large")
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise InvalidInput({"body": "The request body is too large"}, "Request body too large")
@@ -59,15 +88,36 @@ async def read_body(request: Request) -> dict[str, Any]:
             raise MalformedBody("The request body is not valid JSON") from exc
         if not isinstance(data, dict):
             raise MalformedBody("The JSON body must be an object")
-        return data
+        return _without_nul(data)
     if content_type == "multipart/form-data":
-        form = await request.form()
-        return nest([(k, v if isinstance(v, str) else _upload_name(v)) for k, v in form.multi_items()])
+        try:
+            form = await request.form()
+        except MultiPartException as exc:  # outside an app
+            raise MalformedBody(f"The multipart body is malformed: {exc.message}") from exc
+        except HTTPException as exc:  # inside one, Starlette turns the above into a bare 400
+            raise MalformedBody(f"The multipart body is malformed: {exc.detail}") from exc
+        fields = [(k, v if isinstance(v, str) else _upload_name(v)) for k, v in form.multi_items()]
+        return _without_nul(nest(fields))
     try:
         text = raw.decode()
     except UnicodeDecodeError as exc:
         raise MalformedBody("The request body is not UTF-8") from exc
-    return nest(parse_qsl(text, keep_blank_values=True))
+    return _without_nul(nest(parse_qsl(text, keep_blank_values=True)))
+
+
+def _without_nul(data: dict[str, Any]) -> dict[str, Any]:
+    """No text field holds a NUL character (PostgreSQL can't store one); a body carrying one is malformed."""
+    pending: list[Any] = [data]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif isinstance(value, str) and "\x00" in value:
+            raise MalformedBody("The request body contains a NUL character")
+    return data
 
 
 def _upload_name(value: UploadFile | str) -> str:
@@ -75,8 +125,15 @@ def _upload_name(value: UploadFile | str) -> str:
 
 
 class MalformedBody(InvalidInput):
-    def __init__(self, message: str) -> None:
-        super().__init__({"body": message}, message)
+    def __init__(self, message: str, part: str = "body") -> None:
+        super().__init__({part: message}, message)
+
+
+def refuse_nul_in_url(request: Request) -> None:
+    """A NUL character in a path or query value is no id, name or search text (PostgreSQL can't take one)."""
+    values = [*request.path_params.values(), *(v for _, v in request.query_params.multi_items())]
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        raise MalformedBody("The URL contains a NUL character", "url")
 
 
 def text(body: dict[str, Any], name: str) -> str | None:
@@ -126,6 +183,9 @@ def integer(body: dict[str, Any], name: str) -> int | None:
     if value is None or value == "":
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
-        raise InvalidInput({name: f"The {name} field must be a whole number"}) from None
+        number = None
+    if number is None or not -MAX_INTEGER <= number <= MAX_INTEGER:
+        raise InvalidInput({name: f"The {name} field must be a whole number"})
+    return number

@@ -14,12 +14,13 @@ from boxoffice.dialects.inplayer.deps import (
     Body,
     CurrentCustomer,
     CurrentPrincipal,
+    PathId,
     Session,
     TokenMerchant,
 )
-from boxoffice.dialects.inplayer.forms import flag, text
-from boxoffice.errors import InvalidInput
+from boxoffice.dialects.inplayer.forms import MAX_INTEGER, flag, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.errors import InvalidInput
 from boxoffice.identity import features, library, merchants, profiles
 from boxoffice.settings import Settings
 
@@ -30,9 +31,12 @@ def _decode_cursor(cursor: str | None) -> int | None:
     if not cursor:
         return None
     try:
-        return int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
+        after_id = int(base64.urlsafe_b64decode(cursor.encode() + b"==").decode())
     except ValueError:
-        raise InvalidInput({"cursor": "The cursor is not one this server gave out"}) from None
+        after_id = None
+    if after_id is None or not 0 < after_id <= MAX_INTEGER:
+        raise InvalidInput({"cursor": "The cursor is not one this server gave out"})
+    return after_id
 
 
 def _next_url(settings: Settings, request: Request, after_id: int | None, **query: str) -> str:
@@ -45,7 +49,11 @@ def _next_url(settings: Settings, request: Request, after_id: int | None, **quer
 
 @router.get("/v2/accounts/media/favorites")
 async def list_favorites(
-    request: Request, session: Session, settings: AppSettings, customer: CurrentCustomer, cursor: str | None = None
+    request: Request,
+    session: Session,
+    settings: AppSettings,
+    customer: CurrentCustomer,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
     rows, after = await library.favorites_page(session, customer, _decode_cursor(cursor))
     return {"collection": [render.favorite(f) for f in rows], "cursor": _next_url(settings, request, after)}
@@ -73,7 +81,7 @@ async def list_watch_history(
     session: Session,
     settings: AppSettings,
     customer: CurrentCustomer,
-    filter: str = "currently_watching",  # noqa: A002 - the wire name
+    filter: str = "currently_watching",
     cursor: str | None = None,
 ) -> dict[str, Any]:
     try:
@@ -112,36 +120,48 @@ async def list_profiles(session: Session, customer: CurrentCustomer) -> list[dic
 @router.post("/v2/accounts/profiles")
 async def create_profile(session: Session, customer: CurrentCustomer, body: Body) -> dict[str, Any]:
     created = await profiles.create_profile(
-        session, customer, name=text(body, "name"), adult=flag(body, "adult") is not False,
-        avatar_url=text(body, "avatar_url"), pin=text(body, "pin"),
+        session,
+        customer,
+        name=text(body, "name"),
+        adult=flag(body, "adult") is not False,
+        avatar_url=text(body, "avatar_url"),
+        pin=text(body, "pin"),
     )
     return render.profile(created)
 
 
 @router.get("/v2/accounts/profiles/{profile_id}")
-async def get_profile(session: Session, customer: CurrentCustomer, profile_id: int) -> dict[str, Any]:
+async def get_profile(session: Session, customer: CurrentCustomer, profile_id: PathId) -> dict[str, Any]:
     return render.profile(await profiles.get_profile(session, customer, profile_id))
 
 
 @router.put("/v2/accounts/profiles/{profile_id}")
-async def update_profile(session: Session, customer: CurrentCustomer, profile_id: int, body: Body) -> dict[str, Any]:
+async def update_profile(session: Session, customer: CurrentCustomer, profile_id: PathId, body: Body) -> dict[str, Any]:
     updated = await profiles.update_profile(
-        session, customer, profile_id, name=text(body, "name"), avatar_url=text(body, "avatar_url"),
+        session,
+        customer,
+        profile_id,
+        name=text(body, "name"),
+        avatar_url=text(body, "avatar_url"),
         adult=flag(body, "adult"),
     )
     return render.profile(updated)
 
 
 @router.delete("/v2/accounts/profiles/{profile_id}")
-async def delete_profile(session: Session, customer: CurrentCustomer, profile_id: int) -> dict[str, Any]:
+async def delete_profile(session: Session, customer: CurrentCustomer, profile_id: PathId) -> dict[str, Any]:
     await profiles.delete_profile(session, customer, profile_id)
     return render.message("Profile deleted")
 
 
 @router.post("/v2/accounts/profiles/{profile_id}/token")
 async def enter_profile(
-    session: Session, settings: AppSettings, principal: CurrentPrincipal, customer: CurrentCustomer,
-    profile_id: int, body: Body,
+    session: Session,
+    settings: AppSettings,
+    principal: CurrentPrincipal,
+    customer: CurrentCustomer,
+    profile_id: PathId,
+    body: Body,
 ) -> dict[str, Any]:
     merchant = await merchants.merchant_of(session, customer.merchant_id)
     profile, token, expires = await profiles.enter_profile(

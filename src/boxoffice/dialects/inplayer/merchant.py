@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 
 from boxoffice.dialects.inplayer import render
-from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, Session
+from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PathId, Session
 from boxoffice.dialects.inplayer.forms import flag, integer, mapping, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
@@ -34,17 +34,23 @@ async def list_register_fields(session: Session, merchant: CurrentMerchant) -> d
 @router.post("/accounts/register-fields", status_code=201)
 async def create_register_field(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
     field = await register_fields.create_register_field(
-        session, merchant.id, name=text(body, "name") or "", label=text(body, "label") or "",
-        type_=text(body, "type") or "input", required=bool(flag(body, "required")),
-        default_value=text(body, "default_value") or "", placeholder=text(body, "placeholder") or "",
-        options=_options(body), position=integer(body, "position") or 0,
+        session,
+        merchant.id,
+        name=text(body, "name") or "",
+        label=text(body, "label") or "",
+        type_=text(body, "type") or "input",
+        required=bool(flag(body, "required")),
+        default_value=text(body, "default_value") or "",
+        placeholder=text(body, "placeholder") or "",
+        options=_options(body),
+        position=integer(body, "position") or 0,
     )
     return render.register_field(field)
 
 
 @router.put("/accounts/register-fields/{field_id}")
 async def update_register_field(
-    session: Session, merchant: CurrentMerchant, field_id: int, body: Body
+    session: Session, merchant: CurrentMerchant, field_id: PathId, body: Body
 ) -> dict[str, Any]:
     changes: dict[str, object] = {}
     for name in ("name", "label", "default_value", "placeholder"):
@@ -62,7 +68,7 @@ async def update_register_field(
 
 
 @router.delete("/accounts/register-fields/{field_id}")
-async def delete_register_field(session: Session, merchant: CurrentMerchant, field_id: int) -> dict[str, Any]:
+async def delete_register_field(session: Session, merchant: CurrentMerchant, field_id: PathId) -> dict[str, Any]:
     await register_fields.delete_register_field(session, merchant.id, field_id)
     return render.message("Register field deleted")
 
@@ -82,15 +88,19 @@ async def list_customers(
 
 
 @router.get("/accounts/customers/{customer_id}")
-async def get_customer(session: Session, merchant: CurrentMerchant, customer_id: int) -> dict[str, Any]:
+async def get_customer(session: Session, merchant: CurrentMerchant, customer_id: PathId) -> dict[str, Any]:
     return render.customer_account(await customers.get_customer(session, merchant, customer_id), merchant)
 
 
 @router.post("/v2/accounts/customers", status_code=201)
 async def create_customer(session: Session, merchant: CurrentMerchant, body: Body, client: Client) -> dict[str, Any]:
     customer = await customers.create_customer(
-        session, merchant, email=text(body, "email"), full_name=text(body, "full_name"),
-        metadata=mapping(body, "metadata"), client=client,
+        session,
+        merchant,
+        email=text(body, "email"),
+        full_name=text(body, "full_name"),
+        metadata=mapping(body, "metadata"),
+        client=client,
     )
     return render.customer_account(customer, merchant)
 
@@ -120,7 +130,8 @@ async def get_restriction_settings(session: Session, merchant: CurrentMerchant) 
 async def update_restriction_settings(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
     limit_text = text(body, "max_concurrent_sessions")
     updated = await restrictions.update_restriction_settings(
-        session, merchant.id,
+        session,
+        merchant.id,
         age_verification_enabled=flag(body, "age_verification_enabled"),
         age_verification_type=text(body, "age_verification_type"),
         allowed_domains=strings(body, "domains"),

@@ -155,5 +155,10 @@ def message(text: str, code: int = 200) -> dict[str, Any]:
 
 
 def page(total: int, page_number: int, limit: int, collection: list[Any]) -> dict[str, Any]:
-    return {"total": total, "page": page_number, "offset": page_number * limit, "limit": limit,
-            "collection": collection}
+    return {
+        "total": total,
+        "page": page_number,
+        "offset": page_number * limit,
+        "limit": limit,
+        "collection": collection,
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import structlog
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 
 from boxoffice.dialects.inplayer.errors import render_domain_error, render_validation_error
+from boxoffice.dialects.inplayer.forms import refuse_nul_in_url
 from boxoffice.errors import Conflict, DomainError
 
 log = structlog.get_logger(__name__)
@@ -22,7 +23,7 @@ class InPlayerRoute(APIRoute):
     """Runs the endpoint inside one database transaction: committed when it answers below 400, rolled back
     on any refusal (unless the refusal itself must be remembered), so a bad request writes nothing."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def unit_of_work(request: Request) -> Response:
@@ -30,6 +31,7 @@ class InPlayerRoute(APIRoute):
             async with factory() as session:
                 request.state.session = session
                 try:
+                    refuse_nul_in_url(request)
                     response = await handler(request)
                 except DomainError as error:
                     await (session.commit() if error.keep_changes else session.rollback())
@@ -48,7 +50,3 @@ class InPlayerRoute(APIRoute):
                 return response
 
         return unit_of_work
-
-
-def route_kwargs() -> dict[str, Any]:
-    return {"route_class": InPlayerRoute}

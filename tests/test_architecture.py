@@ -1,0 +1,436 @@
+"""The architecture's lint rules, checked over the source tree's syntax.
+
+1. SQL lives only in repositories (and the kit modules that own their tables).
+2. The core knows no dialect.
+3. The core knows no web framework.
+4. Every model with a `merchant_id` column is `TenantOwned`, so the tenancy guard knows its table.
+
+Each rule is a function from a source root to a list of "path:line: what is wrong" findings; the rules are
+tested against the real tree and, so that a rule that finds nothing is known to be looking, against small
+trees that break them.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import boxoffice
+
+SRC = Path(boxoffice.__file__).resolve().parent  # src/boxoffice
+PACKAGE = "boxoffice"
+
+SQL_NAMES = frozenset({"select", "update", "delete", "insert", "text", "func"})
+# Kit modules that own tables of their own and so may build statements for them.
+SQL_KIT_MODULES = frozenset({"db.py", "jobs.py", "throttle.py"})
+WEB_PACKAGES = ("fastapi", "starlette")
+WEB_ALLOWED_FILES = frozenset({"app.py", "metrics.py"})
+NO_DIALECT = "the core must not know any dialect"
+NOT_OWNED = "has a merchant_id column but does not inherit TenantOwned"
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path  # absolute
+    relative: str  # to the root, with "/" separators, e.g. "identity/repository.py"
+    module: str  # dotted, e.g. "boxoffice.identity.repository"
+    tree: ast.Module
+
+    def at(self, node: ast.AST, message: str) -> str:
+        return f"{self.path}:{getattr(node, 'lineno', 0)}: {message}"
+
+
+def sources(root: Path, package: str = PACKAGE) -> Iterator[Source]:
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        parts = [package, *relative[: -len(".py")].split("/")]
+        if parts[-1] == "__init__":
+            parts.pop()
+        yield Source(path, relative, ".".join(parts), ast.parse(path.read_text(), filename=str(path)))
+
+
+def _absolute(source: Source, node: ast.ImportFrom) -> str:
+    """The module an ImportFrom names, with relative imports resolved against the importing module."""
+    if not node.level:
+        return node.module or ""
+    package = source.module.split(".")
+    if source.path.name != "__init__.py":
+        package = package[:-1]
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def imported_modules(source: Source) -> Iterator[tuple[ast.AST, str]]:
+    """(node, dotted module) for every import, including `from pkg import submodule`, at any depth."""
+    for node in ast.walk(source.tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(source, node)
+            yield node, module
+            for alias in node.names:
+                yield node, f"{module}.{alias.name}"
+
+
+def _is_under(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def _as_module(dotted: str) -> ModuleType | None:
+    try:
+        found = importlib.import_module(dotted)
+    except ImportError:
+        return None
+    return found
+
+
+# ----------------------------------------------------------------------------------------------------
+# Rule 1: SQL lives only in repositories.
+
+
+def sql_may_live_in(source: Source) -> bool:
+    return (
+        source.path.name == "repository.py"
+        or source.relative in SQL_KIT_MODULES
+        or source.relative.startswith("migrations/")
+    )
+
+
+def rule_sql_only_in_repositories(root: Path, package: str = PACKAGE) -> list[str]:
+    findings: list[str] = []
+    for source in sources(root, package):
+        if sql_may_live_in(source):
+            continue
+        # Names bound to sqlalchemy modules (`import sqlalchemy as sa`, `from sqlalchemy.dialects import
+        # sqlite`), so that `sa.select(...)` is caught as well as `from sqlalchemy import select`.
+        module_aliases: dict[str, str] = {}
+        for node in ast.walk(source.tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if _is_under(alias.name, "sqlalchemy"):
+                        bound = alias.asname or alias.name.split(".")[0]
+                        module_aliases[bound] = alias.name if alias.asname else "sqlalchemy"
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                module = node.module or ""
+                if not _is_under(module, "sqlalchemy"):
+                    continue
+                for alias in node.names:
+                    if alias.name in SQL_NAMES:
+                        findings.append(
+                            source.at(node, f"imports `{alias.name}` from {module}: SQL belongs in a repository.py")
+                        )
+                    elif isinstance(_as_module(f"{module}.{alias.name}"), ModuleType):
+                        module_aliases[alias.asname or alias.name] = f"{module}.{alias.name}"
+        for node in ast.walk(source.tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in SQL_NAMES
+                and isinstance(node.value, ast.Name)
+                and node.value.id in module_aliases
+            ):
+                findings.append(
+                    source.at(
+                        node,
+                        f"uses `{node.value.id}.{node.attr}` from {module_aliases[node.value.id]}: "
+                        "SQL belongs in a repository.py",
+                    )
+                )
+    return findings
+
+
+# ----------------------------------------------------------------------------------------------------
+# Rule 2: the core knows no dialect.
+
+
+def rule_core_imports_no_dialect(root: Path, package: str = PACKAGE) -> list[str]:
+    dialects = f"{package}.dialects"
+    findings = []
+    for source in sources(root, package):
+        if source.relative.startswith("dialects/") or source.relative == "app.py":
+            continue
+        reported: set[int] = set()
+        for node, module in imported_modules(source):
+            if _is_under(module, dialects) and id(node) not in reported:
+                reported.add(id(node))
+                findings.append(source.at(node, f"imports {module}: {NO_DIALECT}"))
+    return findings
+
+
+# ----------------------------------------------------------------------------------------------------
+# Rule 3: no core module imports the web framework.
+
+
+def rule_core_imports_no_web_framework(root: Path, package: str = PACKAGE) -> list[str]:
+    findings = []
+    for source in sources(root, package):
+        if source.relative.startswith("dialects/") or source.relative in WEB_ALLOWED_FILES:
+            continue
+        reported: set[int] = set()
+        for node, module in imported_modules(source):
+            if any(_is_under(module, web) for web in WEB_PACKAGES) and id(node) not in reported:
+                reported.add(id(node))
+                findings.append(
+                    source.at(
+                        node,
+                        f"imports {module}: only dialects/, app.py and metrics.py may use the web framework",
+                    )
+                )
+    return findings
+
+
+# ----------------------------------------------------------------------------------------------------
+# Rule 4: every model with a merchant_id column is TenantOwned.
+
+
+def _base_names(node: ast.ClassDef) -> list[str]:
+    names = []
+    for base in node.bases:
+        if isinstance(base, ast.Name):
+            names.append(base.id)
+        elif isinstance(base, ast.Attribute):
+            names.append(base.attr)
+    return names
+
+
+def _declares_merchant_id(node: ast.ClassDef) -> ast.AST | None:
+    """The statement declaring a `merchant_id` column in the class body, if any."""
+    for statement in node.body:
+        targets = (
+            [statement.target]
+            if isinstance(statement, ast.AnnAssign)
+            else statement.targets
+            if isinstance(statement, ast.Assign)
+            else []
+        )
+        if any(isinstance(t, ast.Name) and t.id == "merchant_id" for t in targets):
+            return statement
+        for call in ast.walk(statement):
+            if (
+                isinstance(call, ast.Call)
+                and (getattr(call.func, "id", None) or getattr(call.func, "attr", None)) in ("Column", "mapped_column")
+                and call.args
+                and isinstance(call.args[0], ast.Constant)
+                and call.args[0].value == "merchant_id"
+            ):
+                return statement
+    return None
+
+
+def rule_tenant_models_are_tenant_owned(root: Path, package: str = PACKAGE) -> list[str]:
+    """A model is a class that inherits the declarative `Base`; its merchant_id may come from a mixin."""
+    bases: dict[str, list[str]] = {}
+    declares: dict[str, ast.AST] = {}
+    classes: list[tuple[Source, ast.ClassDef]] = []
+    for source in sources(root, package):
+        for node in ast.walk(source.tree):
+            if isinstance(node, ast.ClassDef):
+                bases.setdefault(node.name, []).extend(_base_names(node))
+                classes.append((source, node))
+                column = _declares_merchant_id(node)
+                if column is not None:
+                    declares[node.name] = column
+
+    def ancestors(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        found = {name}
+        for base in bases.get(name, []):
+            if base not in seen:
+                found |= ancestors(base, seen | {name})
+        return found
+
+    findings = []
+    for source, node in classes:
+        lineage = ancestors(node.name)
+        is_model = "Base" in lineage and node.name != "Base"
+        has_merchant_id = any(name in declares for name in lineage - {"TenantOwned"})
+        if is_model and has_merchant_id and "TenantOwned" not in lineage:
+            findings.append(source.at(node, f"model {node.name} {NOT_OWNED}"))
+    return findings
+
+
+def _report(findings: list[str]) -> str:
+    return "\n" + "\n".join(findings)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The rules against the real tree.
+
+
+def test_the_source_tree_is_where_we_think() -> None:
+    files = {s.relative for s in sources(SRC)}
+    assert {"db.py", "app.py", "identity/repository.py", "dialects/inplayer/forms.py"} <= files
+
+
+def test_sql_lives_only_in_repositories() -> None:
+    findings = rule_sql_only_in_repositories(SRC)
+    assert not findings, _report(findings)
+
+
+def test_the_core_knows_no_dialect() -> None:
+    findings = rule_core_imports_no_dialect(SRC)
+    assert not findings, _report(findings)
+
+
+def test_the_core_knows_no_web_framework() -> None:
+    findings = rule_core_imports_no_web_framework(SRC)
+    assert not findings, _report(findings)
+
+
+def test_every_model_with_a_merchant_id_is_tenant_owned() -> None:
+    findings = rule_tenant_models_are_tenant_owned(SRC)
+    assert not findings, _report(findings)
+
+
+def test_every_mapped_table_with_a_merchant_id_is_guarded() -> None:
+    """The same rule seen from the loaded models, which also sees columns added by mixins or __table__."""
+    from boxoffice.db import TENANT_TABLES, TenantOwned
+    from boxoffice.models import Base
+
+    unguarded = []
+    for mapper in Base.registry.mappers:
+        table = mapper.local_table
+        if "merchant_id" in table.c and not (issubclass(mapper.class_, TenantOwned) and table.name in TENANT_TABLES):
+            import inspect
+
+            line = inspect.getsourcelines(mapper.class_)[1]
+            unguarded.append(f"{inspect.getsourcefile(mapper.class_)}:{line}: {mapper.class_.__name__}")
+    assert not unguarded, _report(unguarded)
+
+
+# ----------------------------------------------------------------------------------------------------
+# The rules against trees that break them: each must find the offence and say where it is.
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "pkg"
+    for relative, body in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(body).removeprefix("\n"))
+    return root
+
+
+def test_sql_rule_finds_queries_outside_repositories(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "billing/service.py": """
+            from sqlalchemy import String
+            from sqlalchemy import select
+            """,
+            "billing/sneaky.py": """
+            import sqlalchemy as sa
+
+            def count(session):
+                return session.scalar(sa.func.count())
+            """,
+            "billing/upsert.py": """
+            from sqlalchemy.dialects import postgresql
+
+            statement = postgresql.insert(object)
+            """,
+            "billing/repository.py": "from sqlalchemy import select, update, func\n",
+            "db.py": "from sqlalchemy import text\n",
+            "migrations/versions/0002.py": "from sqlalchemy import text\n",
+            "dialects/thing/router.py": "from sqlalchemy.sql import delete\n",
+        },
+    )
+    findings = rule_sql_only_in_repositories(root, "pkg")
+    assert len(findings) == 4, _report(findings)
+    joined = "\n".join(findings)
+    assert f"{root / 'billing/service.py'}:2: imports `select` from sqlalchemy" in joined
+    assert f"{root / 'billing/sneaky.py'}:4: uses `sa.func`" in joined
+    assert f"{root / 'billing/upsert.py'}:3: uses `postgresql.insert`" in joined
+    assert f"{root / 'dialects/thing/router.py'}:1: imports `delete` from sqlalchemy.sql" in joined
+
+
+def test_dialect_rule_finds_the_core_importing_a_dialect(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "billing/service.py": """
+            from __future__ import annotations
+
+            def later():
+                from pkg.dialects.inplayer import render
+            """,
+            "identity/tokens.py": "from ..dialects import inplayer\n",
+            "webhooks/__init__.py": "import pkg.dialects.mediastore.router as r\n",
+            "dialects/inplayer/router.py": "from pkg.dialects.inplayer import render\n",
+            "app.py": "from pkg.dialects.inplayer.router import router\n",
+        },
+    )
+    findings = rule_core_imports_no_dialect(root, "pkg")
+    assert sorted(findings) == sorted(
+        [
+            f"{root / 'billing/service.py'}:4: imports pkg.dialects.inplayer: {NO_DIALECT}",
+            f"{root / 'identity/tokens.py'}:1: imports pkg.dialects: {NO_DIALECT}",
+            f"{root / 'webhooks/__init__.py'}:1: imports pkg.dialects.mediastore.router: {NO_DIALECT}",
+        ]
+    ), _report(findings)
+
+
+def test_web_rule_finds_the_core_importing_the_framework(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "billing/service.py": "from fastapi import HTTPException\n",
+            "identity/tokens.py": '"""Tokens."""\n\nimport starlette.requests\n',
+            "metrics.py": "from starlette.routing import Match\n",
+            "app.py": "from fastapi import FastAPI\n",
+            "dialects/inplayer/deps.py": "from fastapi import Depends\n",
+        },
+    )
+    findings = rule_core_imports_no_web_framework(root, "pkg")
+    assert len(findings) == 2, _report(findings)
+    assert any(f.startswith(f"{root / 'billing/service.py'}:1: imports fastapi") for f in findings)
+    assert any(f.startswith(f"{root / 'identity/tokens.py'}:3: imports starlette.requests") for f in findings)
+
+
+def test_tenant_rule_finds_a_model_with_merchant_id_outside_tenant_owned(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "billing/models.py": """
+            from pkg.db import Base, TenantOwned
+
+            class HasMerchant:
+                merchant_id: int
+
+            class Principal:
+                merchant_id: int
+
+            class Owned(TenantOwned, Base):
+                __tablename__ = "owned"
+
+            class Indirect(Owned):
+                merchant_id: int
+
+            class Leaky(Base):
+                __tablename__ = "leaky"
+                id: int
+                merchant_id: int
+
+            class Classic(Base):
+                __tablename__ = "classic"
+                owner = Column("merchant_id", Integer)
+
+            class Mixed(HasMerchant, Base):
+                __tablename__ = "mixed"
+            """,
+        },
+    )
+    findings = rule_tenant_models_are_tenant_owned(root, "pkg")
+    models = root / "billing/models.py"
+    assert sorted(findings) == sorted(
+        [
+            f"{models}:15: model Leaky {NOT_OWNED}",
+            f"{models}:20: model Classic {NOT_OWNED}",
+            f"{models}:24: model Mixed {NOT_OWNED}",
+        ]
+    ), _report(findings)
