@@ -14,7 +14,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 
-from boxoffice import __version__, jobs, logs
+from boxoffice import (
+    __version__,
+    jobs,
+    logs,
+    models,  # noqa: F401  (every table, so foreign keys resolve)
+)
 from boxoffice.db import create_engine, ping, session_factory
 from boxoffice.dialects.inplayer.errors import error_response, render_validation_error
 from boxoffice.dialects.inplayer.router import router as inplayer_router

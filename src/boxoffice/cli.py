@@ -14,7 +14,11 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import jobs, logs
+from boxoffice import (
+    jobs,
+    logs,
+    models,  # noqa: F401  (every table, so foreign keys resolve)
+)
 from boxoffice.catalog import service as catalog
 from boxoffice.db import async_url, create_engine, session_factory, transaction
 from boxoffice.errors import DomainError, InvalidInput

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import service as catalog
+from boxoffice.catalog.access_types import BY_ID
 from boxoffice.client_info import ClientInfo, parse_device
 from boxoffice.identity import accounts, merchants
 from boxoffice.identity import repository as identity_repo
@@ -19,22 +20,22 @@ MERCHANT_PASSWORD = "demo-merchant-password"  # noqa: S105
 VIEWER_EMAIL = "viewer@example.com"
 VIEWER_PASSWORD = "demo-viewer-password"  # noqa: S105
 
-# (title, asset type, content, [(price kind, money, period unit, period quantity, description, trial days)])
-DemoPrice = tuple[str, Money, str, int, str, int | None]
+# (title, asset type, content, [(access type id, money, description, trial days)])
+DemoPrice = tuple[int, Money, str, int | None]
 ASSETS: list[tuple[str, str, str, list[DemoPrice]]] = [
     (
         "Opening Night (live event)",
         "html_asset",
         "<p>The live stream starts at 20:00.</p>",
-        [("one_time", Money(499, "USD"), "day", 2, "48-hour pass", None)],
+        [(2, Money(499, "USD"), "48-hour pass", None)],
     ),
     (
         "The Long Road (film)",
         "jw_asset",
         "jw-media-demo-0001",
         [
-            ("one_time", Money(299, "USD"), "day", 7, "7-day rental", None),
-            ("one_time", Money(299, "EUR"), "day", 7, "7-day rental (EUR)", None),
+            (3, Money(299, "USD"), "7-day rental", None),
+            (3, Money(299, "EUR"), "7-day rental (EUR)", None),
         ],
     ),
     (
@@ -42,8 +43,8 @@ ASSETS: list[tuple[str, str, str, list[DemoPrice]]] = [
         "package",
         "",
         [
-            ("subscription", Money(999, "USD"), "month", 1, "Monthly", 7),
-            ("subscription", Money(9900, "USD"), "year", 1, "Yearly", None),
+            (7, Money(999, "USD"), "Monthly", 7),
+            (10, Money(9900, "USD"), "Yearly", None),
         ],
     ),
 ]
@@ -84,14 +85,12 @@ async def seed_demo(session: AsyncSession) -> Demo:
         product = await catalog.create_product(
             session, merchant.id, title=title, asset_type=asset_type, content=content
         )
-        for kind, money, unit, quantity, description, trial in prices:
+        for access_type_id, money, description, trial in prices:
             await catalog.add_price(
                 session,
                 product,
-                kind=kind,
+                access_type=BY_ID[access_type_id],
                 money=money,
-                period_unit=unit,
-                period_quantity=quantity,
                 description=description,
                 trial_days=trial,
             )

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.db import Base, BigId, TenantOwned, Timestamped
 
 
 class Product(Timestamped, TenantOwned, Base):
+    """An asset (a video, a live event, an article) or a package of assets."""
+
     __tablename__ = "products"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -24,7 +26,22 @@ class Product(Timestamped, TenantOwned, Base):
     external_asset_id: Mapped[str | None] = mapped_column(String(200), index=True)
     attributes: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     min_age: Mapped[int | None]
+    country_set_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("country_sets.id", ondelete="SET NULL"))
+    plan_switch_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Donations: viewers may pay what they like when enabled, on top of the merchant's fixed options.
+    custom_price_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class PackageMember(TenantOwned, Base):
+    """An asset inside a package: buying the package entitles every member."""
+
+    __tablename__ = "package_members"
+    __table_args__ = (UniqueConstraint("package_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    package_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"), index=True)
 
 
 class Price(Timestamped, TenantOwned, Base):
@@ -34,15 +51,30 @@ class Price(Timestamped, TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    # One of catalog.access_types; kind and period below are copied from it, ppv_custom ends at expires_at.
+    access_type_id: Mapped[int] = mapped_column(default=0)
     kind: Mapped[str] = mapped_column(String(16))  # one_time | subscription
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(String(500), default="")
-    period_unit: Mapped[str] = mapped_column(String(8))  # hour | day | week | month | year
+    period_unit: Mapped[str] = mapped_column(String(8))  # hour | day | week | month | year | custom
     period_quantity: Mapped[int] = mapped_column(default=1)
     trial_period_unit: Mapped[str | None] = mapped_column(String(8))
     trial_period_quantity: Mapped[int | None]
+    trial_description: Mapped[str] = mapped_column(String(500), default="")
     setup_fee_amount: Mapped[int | None]
+    setup_fee_description: Mapped[str] = mapped_column(String(500), default="")
+    country_set_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("country_sets.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DonationOption(Timestamped, TenantOwned, Base):
+    __tablename__ = "donation_options"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    description: Mapped[str] = mapped_column(String(500), default="")

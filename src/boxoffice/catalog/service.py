@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import repository as repo
+from boxoffice.catalog.access_types import AccessType
 from boxoffice.catalog.models import Price, Product
 from boxoffice.money import Money
 
@@ -37,21 +38,20 @@ async def add_price(
     session: AsyncSession,
     product: Product,
     *,
-    kind: str,
+    access_type: AccessType,
     money: Money,
-    period_unit: str,
-    period_quantity: int,
     description: str,
     trial_days: int | None = None,
 ) -> Price:
     price = Price(
         merchant_id=product.merchant_id,
         product_id=product.id,
-        kind=kind,
+        access_type_id=access_type.id,
+        kind=access_type.kind,
         amount=money.amount,
         currency=money.currency,
-        period_unit=period_unit,
-        period_quantity=period_quantity,
+        period_unit=access_type.period,
+        period_quantity=access_type.quantity,
         description=description,
         trial_period_unit="day" if trial_days else None,
         trial_period_quantity=trial_days,

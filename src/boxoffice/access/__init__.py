@@ -1,0 +1,1 @@
+"""Entitlements, the access check, access codes and the content-request log."""
