@@ -27,7 +27,7 @@ PACKAGE = "boxoffice"
 
 SQL_NAMES = frozenset({"select", "update", "delete", "insert", "text", "func"})
 # Kit modules that own tables of their own and so may build statements for them.
-SQL_KIT_MODULES = frozenset({"db.py", "jobs.py", "throttle.py"})
+SQL_KIT_MODULES = frozenset({"db.py", "jobs.py", "throttle.py", "cache.py"})
 WEB_PACKAGES = ("fastapi", "starlette")
 WEB_ALLOWED_FILES = frozenset({"app.py", "metrics.py"})
 NO_DIALECT = "the core must not know any dialect"
@@ -96,7 +96,9 @@ def _as_module(dotted: str) -> ModuleType | None:
 
 def sql_may_live_in(source: Source) -> bool:
     return (
+        # `repository.py`, or a context's second repository named for its concept (`codes_repository.py`).
         source.path.name == "repository.py"
+        or source.path.name.endswith("_repository.py")
         or source.relative in SQL_KIT_MODULES
         or source.relative.startswith("migrations/")
     )
@@ -335,18 +337,21 @@ def test_sql_rule_finds_queries_outside_repositories(tmp_path: Path) -> None:
             statement = postgresql.insert(object)
             """,
             "billing/repository.py": "from sqlalchemy import select, update, func\n",
+            "billing/refunds_repository.py": "from sqlalchemy import select\n",
+            "billing/repository_helpers.py": "from sqlalchemy import select\n",
             "db.py": "from sqlalchemy import text\n",
             "migrations/versions/0002.py": "from sqlalchemy import text\n",
             "dialects/thing/router.py": "from sqlalchemy.sql import delete\n",
         },
     )
     findings = rule_sql_only_in_repositories(root, "pkg")
-    assert len(findings) == 4, _report(findings)
+    assert len(findings) == 5, _report(findings)
     joined = "\n".join(findings)
     assert f"{root / 'billing/service.py'}:2: imports `select` from sqlalchemy" in joined
     assert f"{root / 'billing/sneaky.py'}:4: uses `sa.func`" in joined
     assert f"{root / 'billing/upsert.py'}:3: uses `postgresql.insert`" in joined
     assert f"{root / 'dialects/thing/router.py'}:1: imports `delete` from sqlalchemy.sql" in joined
+    assert f"{root / 'billing/repository_helpers.py'}:1: imports `select` from sqlalchemy" in joined
 
 
 def test_dialect_rule_finds_the_core_importing_a_dialect(tmp_path: Path) -> None:

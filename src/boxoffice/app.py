@@ -20,8 +20,12 @@ from boxoffice import (
     logs,
     models,  # noqa: F401  (every table, so foreign keys resolve)
 )
+from boxoffice.access.checker import AccessChecker
+from boxoffice.access.content_log import ContentLog
+from boxoffice.cache import InvalidationFeed
 from boxoffice.db import create_engine, ping, session_factory
 from boxoffice.dialects.inplayer.errors import error_response, render_validation_error
+from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
 from boxoffice.dialects.inplayer.router import router as inplayer_router
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
 from boxoffice.metrics import MetricsMiddleware
@@ -35,23 +39,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     logs.configure(settings.log_level, settings.log_json)
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
+    content_log = ContentLog()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = None
+        background = [
+            asyncio.create_task(content_log.run(sessions), name="boxoffice-content-log"),
+            asyncio.create_task(app.state.cache_feed.run(sessions), name="boxoffice-cache-feed"),
+        ]
         if settings.worker_in_process:
-            worker = asyncio.create_task(jobs.work_forever(sessions, settings), name="boxoffice-worker")
+            background.append(asyncio.create_task(jobs.work_forever(sessions, settings), name="boxoffice-worker"))
         try:
             yield
         finally:
-            if worker is not None:
-                worker.cancel()
+            for task in background:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+                    await task
             await engine.dispose()
 
     app = FastAPI(title="Boxoffice", version=__version__, lifespan=lifespan)
     app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
+    app.state.content_log = content_log
+    app.state.access_checker = AccessChecker(sessions, settings)
+    app.state.cache_feed = InvalidationFeed()
+    # Added last, so it runs first: metrics see every request, the fast access path included.
+    app.add_middleware(FastAccessCheck)
     app.add_middleware(MetricsMiddleware)
 
     @app.exception_handler(HTTPException)

@@ -68,6 +68,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="App processes.")] = 1,
     no_worker: Annotated[bool, typer.Option("--no-worker", help="Don't run the job worker in-process.")] = False,
     no_migrate: Annotated[bool, typer.Option("--no-migrate", help="Don't migrate the database first.")] = False,
+    access_log: Annotated[
+        bool, typer.Option("--access-log", help="Log every request (Prometheus counts them anyway).")
+    ] = False,
 ) -> None:
     """Serve the HTTP API (and, unless --no-worker, the job worker) after migrating the database."""
     settings = get_settings()
@@ -87,6 +90,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        access_log=access_log,
         proxy_headers=False,
     )
 

@@ -54,3 +54,19 @@ class RateLimited(DomainError):
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class Restricted(DomainError):
+    """Refused by a merchant's rule (geo, domain, age …); `reason` names the rule."""
+
+    default_message = "Access restricted"
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+class LimitReached(DomainError):
+    """A capacity is used up: an access code already open in as many browsers as it allows, say."""
+
+    default_message = "Limit reached"

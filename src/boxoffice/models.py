@@ -1,10 +1,10 @@
 """Imports every table so `Base.metadata` is complete (for Alembic and test set-up)."""
 
-from boxoffice import jobs, throttle
+from boxoffice import cache, jobs, throttle
 from boxoffice.access import models as access
 from boxoffice.catalog import models as catalog
 from boxoffice.db import Base
 from boxoffice.identity import models as identity
 from boxoffice.restrictions import models as restrictions
 
-__all__ = ["Base", "access", "catalog", "identity", "jobs", "restrictions", "throttle"]
+__all__ = ["Base", "access", "cache", "catalog", "identity", "jobs", "restrictions", "throttle"]

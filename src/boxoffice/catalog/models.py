@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from boxoffice.db import Base, BigId, TenantOwned, Timestamped
+from boxoffice.restrictions.models import CountrySet
 
 
 class Product(Timestamped, TenantOwned, Base):
@@ -68,6 +69,8 @@ class Price(Timestamped, TenantOwned, Base):
     starts_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Loaded with the price (it is rendered with it); the catalog service assigns it whenever it sets the id.
+    country_set: Mapped[CountrySet | None] = relationship(lazy="selectin", viewonly=True)
 
 
 class DonationOption(Timestamped, TenantOwned, Base):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog.models import PackageMember, Price, Product
+
+_CROSS = {"cross_tenant": True}
 
 
 async def product_by_id(session: AsyncSession, merchant_id: int, product_id: int) -> Product | None:
@@ -37,3 +40,138 @@ async def prices_of(session: AsyncSession, merchant_id: int, product_id: int) ->
         select(Price).where(Price.merchant_id == merchant_id, Price.product_id == product_id).order_by(Price.id)
     )
     return rows.all()
+
+
+async def products_by_ids(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> dict[int, Product]:
+    rows = await session.scalars(select(Product).where(Product.merchant_id == merchant_id, Product.id.in_(ids)))
+    return {product.id: product for product in rows}
+
+
+async def prices_by_ids(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> dict[int, Price]:
+    rows = await session.scalars(select(Price).where(Price.merchant_id == merchant_id, Price.id.in_(ids)))
+    return {price.id: price for price in rows}
+
+
+async def products_page(
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    search: str | None,
+    asset_type: str | None,
+    active: bool | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, Sequence[Product]]:
+    query = select(Product).where(Product.merchant_id == merchant_id)
+    if search:
+        # The search text is literal: `%` and `_` in it are escaped, not wildcards.
+        needle = search.lower()
+        query = query.where(
+            or_(
+                func.lower(Product.title).contains(needle, autoescape=True),
+                func.lower(Product.external_asset_id).contains(needle, autoescape=True),
+            )
+        )
+    if asset_type is not None:
+        query = query.where(Product.asset_type == asset_type)
+    if active is not None:
+        query = query.where(Product.active.is_(active))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(Product.id.desc()).offset(offset).limit(limit))
+    return total, rows.all()
+
+
+async def product_anywhere(session: AsyncSession, product_id: int) -> Product | None:
+    """A product by its id alone, for the public catalog, where the id is all a viewer's app knows."""
+    return await session.scalar(select(Product).where(Product.id == product_id).execution_options(**_CROSS))
+
+
+async def products_by_external_id(
+    session: AsyncSession, merchant_id: int | None, asset_type: str, external_id: str
+) -> Sequence[Product]:
+    """Products of one type that carry a hosting platform's id; every merchant's when `merchant_id` is None."""
+    query = select(Product).where(Product.asset_type == asset_type, Product.external_asset_id == external_id)
+    if merchant_id is None:
+        query = query.execution_options(**_CROSS)
+    else:
+        query = query.where(Product.merchant_id == merchant_id)
+    rows = await session.scalars(query.order_by(Product.id))
+    return rows.all()
+
+
+async def member_ids(session: AsyncSession, merchant_id: int, package_id: int) -> Sequence[int]:
+    rows = await session.scalars(
+        select(PackageMember.product_id)
+        .where(PackageMember.merchant_id == merchant_id, PackageMember.package_id == package_id)
+        .order_by(PackageMember.id)
+    )
+    return rows.all()
+
+
+async def members_page(
+    session: AsyncSession, merchant_id: int, package_id: int, *, active_only: bool, offset: int, limit: int
+) -> tuple[int, Sequence[Product]]:
+    query = (
+        select(Product)
+        .join(PackageMember, PackageMember.product_id == Product.id)
+        .where(
+            Product.merchant_id == merchant_id,
+            PackageMember.merchant_id == merchant_id,
+            PackageMember.package_id == package_id,
+        )
+    )
+    if active_only:
+        query = query.where(Product.active.is_(True))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(PackageMember.id).offset(offset).limit(limit))
+    return total, rows.all()
+
+
+async def remove_members(session: AsyncSession, merchant_id: int, package_id: int, product_ids: Sequence[int]) -> None:
+    await session.execute(
+        delete(PackageMember).where(
+            PackageMember.merchant_id == merchant_id,
+            PackageMember.package_id == package_id,
+            PackageMember.product_id.in_(product_ids),
+        )
+    )
+
+
+async def prices_on_sale(session: AsyncSession, merchant_id: int, product_id: int, now: datetime) -> Sequence[Price]:
+    """Active prices whose sale window (from `starts_at`, until `expires_at`) holds `now`."""
+    rows = await session.scalars(
+        select(Price)
+        .where(
+            Price.merchant_id == merchant_id,
+            Price.product_id == product_id,
+            Price.active.is_(True),
+            or_(Price.starts_at.is_(None), Price.starts_at <= now),
+            or_(Price.expires_at.is_(None), Price.expires_at > now),
+        )
+        .order_by(Price.id)
+    )
+    return rows.all()
+
+
+async def active_prices_of(session: AsyncSession, merchant_id: int, product_id: int) -> Sequence[Price]:
+    rows = await session.scalars(
+        select(Price)
+        .where(Price.merchant_id == merchant_id, Price.product_id == product_id, Price.active.is_(True))
+        .order_by(Price.id)
+    )
+    return rows.all()
+
+
+async def country_set_in_use(session: AsyncSession, merchant_id: int, country_set_id: int) -> bool:
+    """Whether an active product or price of the merchant is restricted by the country set."""
+    products = await session.scalar(
+        select(func.count())
+        .select_from(Product)
+        .where(Product.merchant_id == merchant_id, Product.country_set_id == country_set_id, Product.active.is_(True))
+    )
+    prices = await session.scalar(
+        select(func.count())
+        .select_from(Price)
+        .where(Price.merchant_id == merchant_id, Price.country_set_id == country_set_id, Price.active.is_(True))
+    )
+    return bool(products or prices)

@@ -13,6 +13,7 @@ from boxoffice.identity import repository as repo
 from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
 from boxoffice.identity.tokens import IssuedTokens, Principal, issue_access_token, issue_refresh_token
 from boxoffice.passwords import digest, hash_password, needs_rehash, verify_password
+from boxoffice.restrictions.service import restriction_settings
 from boxoffice.settings import Settings
 
 
@@ -36,10 +37,23 @@ async def start_session(
     await session.flush()
     if customer is not None and record_login:
         _record_login(session, merchant, customer, client)
+        await _enforce_session_limit(session, merchant, customer)
     access, expires = await issue_access_token(
         session, settings, merchant=merchant, auth_session=auth_session, customer=customer
     )
     return IssuedTokens(access, await issue_refresh_token(session, settings, auth_session), expires)
+
+
+async def _enforce_session_limit(session: AsyncSession, merchant: Merchant, customer: Customer) -> None:
+    """With a merchant's concurrent-session limit, a new sign-in logs the oldest sessions out."""
+    limit = (await restriction_settings(session, merchant.id)).max_concurrent_sessions
+    if not limit:
+        return
+    now = clock.now()
+    live = await repo.live_sessions(session, merchant.id, customer.id, now)
+    for stale in live[: max(len(live) - limit, 0)]:
+        stale.revoked_at, stale.revoked_reason = now, "sessions_limit"
+    await session.flush()
 
 
 def _record_login(session: AsyncSession, merchant: Merchant, customer: Customer, client: ClientInfo) -> None:

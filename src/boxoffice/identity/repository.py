@@ -270,3 +270,20 @@ async def anonymise_records(session: AsyncSession, merchant_id: int, customer_id
             .where(model.merchant_id == merchant_id, model.customer_id == customer_id)
             .values(ip_address=None, referrer=None)
         )
+
+
+async def live_sessions(
+    session: AsyncSession, merchant_id: int, customer_id: int, now: datetime
+) -> Sequence[AuthSession]:
+    """A customer's sessions still in force, oldest first."""
+    rows = await session.scalars(
+        select(AuthSession)
+        .where(
+            AuthSession.merchant_id == merchant_id,
+            AuthSession.customer_id == customer_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+        .order_by(AuthSession.created_at, AuthSession.id)
+    )
+    return rows.all()

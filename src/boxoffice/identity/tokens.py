@@ -6,6 +6,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import jwt
 from sqlalchemy.exc import IntegrityError
@@ -109,13 +110,14 @@ async def issue_refresh_token(session: AsyncSession, settings: Settings, auth_se
     return token
 
 
-async def verify_access_token(session: AsyncSession, settings: Settings, token: str) -> Principal:
+def decode_claims(token: str, secret: str) -> dict[str, Any]:
+    """The claims of a well-formed, correctly signed, unexpired token; Unauthenticated otherwise."""
     if not token:
         raise Unauthenticated()
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
-            await _secret(session, settings),
+            secret,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
             # Expiry is checked below against `clock`, not the wall, so moving time in tests expires tokens.
@@ -131,20 +133,35 @@ async def verify_access_token(session: AsyncSession, settings: Settings, token: 
         raise Unauthenticated() from exc
     if not isinstance(claims["exp"], int) or claims["exp"] < clock.unix(clock.now()):
         raise Unauthenticated()
-    auth_session = await repo.auth_session(session, int(claims["mid"]), int(claims["sid"]))
+    if not all(isinstance(claims.get(k), int) for k in ("sid", "mid")) or not isinstance(claims.get("pid", 0), int):
+        raise Unauthenticated()
+    return claims
+
+
+def principal_of(claims: dict[str, Any], auth_session: AuthSession | None) -> Principal:
+    """The principal a decoded token stands for, if its session is still in force."""
     if auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= clock.now():
         raise Unauthenticated()
-    profile_id = int(claims["pid"]) if "pid" in claims else None
-    if (
-        profile_id is not None
-        and auth_session.customer_id is not None
-        and await repo.profile(session, auth_session.merchant_id, auth_session.customer_id, profile_id) is None
-    ):
-        raise Unauthenticated()  # the profile it was issued for is gone
     return Principal(
         merchant_id=auth_session.merchant_id,
         merchant_uuid=str(claims["mui"]),
         session_id=auth_session.id,
         customer_id=auth_session.customer_id,
-        profile_id=profile_id,
+        profile_id=claims.get("pid"),
     )
+
+
+async def token_secret(session: AsyncSession, settings: Settings) -> str:
+    return await _secret(session, settings)
+
+
+async def verify_access_token(session: AsyncSession, settings: Settings, token: str) -> Principal:
+    claims = decode_claims(token, await _secret(session, settings))
+    principal = principal_of(claims, await repo.auth_session(session, claims["mid"], claims["sid"]))
+    if (
+        principal.profile_id is not None
+        and principal.customer_id is not None
+        and await repo.profile(session, principal.merchant_id, principal.customer_id, principal.profile_id) is None
+    ):
+        raise Unauthenticated()  # the profile it was issued for is gone
+    return principal

@@ -2,11 +2,35 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.restrictions.models import RestrictionSettings
+from boxoffice.restrictions.models import CountrySet, RestrictionSettings
 
 
 async def settings_of(session: AsyncSession, merchant_id: int) -> RestrictionSettings | None:
     return await session.scalar(select(RestrictionSettings).where(RestrictionSettings.merchant_id == merchant_id))
+
+
+async def country_set(session: AsyncSession, merchant_id: int, set_id: int) -> CountrySet | None:
+    return await session.scalar(
+        select(CountrySet).where(CountrySet.merchant_id == merchant_id, CountrySet.id == set_id)
+    )
+
+
+async def country_sets_page(
+    session: AsyncSession, merchant_id: int, *, offset: int, limit: int
+) -> tuple[int, Sequence[CountrySet]]:
+    total = await session.scalar(
+        select(func.count()).select_from(CountrySet).where(CountrySet.merchant_id == merchant_id)
+    )
+    rows = await session.scalars(
+        select(CountrySet)
+        .where(CountrySet.merchant_id == merchant_id)
+        .order_by(CountrySet.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return total or 0, rows.all()

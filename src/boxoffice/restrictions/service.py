@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
+from iso3166 import countries_by_alpha2
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import validation
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.errors import Conflict, NotFound
 from boxoffice.restrictions import repository as repo
-from boxoffice.restrictions.models import RestrictionSettings
+from boxoffice.restrictions.models import CountrySet, RestrictionSettings
 
 _HOST = re.compile(r"^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 VERIFICATION_TYPES = ("pin_code",)
+COUNTRY_SET_TYPES = ("whitelist", "blacklist")
+MAX_NAME = 200
 
 
 async def restriction_settings(session: AsyncSession, merchant_id: int) -> RestrictionSettings:
@@ -62,3 +68,90 @@ async def update_restriction_settings(
         found.max_concurrent_sessions = max_concurrent_sessions
     await session.flush()
     return found
+
+
+async def list_country_sets(
+    session: AsyncSession, merchant_id: int, *, page: int, limit: int
+) -> tuple[int, Sequence[CountrySet]]:
+    return await repo.country_sets_page(session, merchant_id, offset=page * limit, limit=limit)
+
+
+async def get_country_set(session: AsyncSession, merchant_id: int, set_id: int) -> CountrySet:
+    found = await repo.country_set(session, merchant_id, set_id)
+    if found is None:
+        raise NotFound("Country set not found")
+    return found
+
+
+def _country_codes(values: list[str], problems: validation.Problems) -> list[str]:
+    """ISO-3166 alpha-2 codes, upper-cased, each once, in the order given."""
+    codes: list[str] = []
+    for value in values:
+        code = value.strip().upper()
+        if code not in countries_by_alpha2:
+            problems.add("countries", f"{value!r} is not an ISO-3166 alpha-2 country code")
+        elif code not in codes:
+            codes.append(code)
+    if not values:
+        problems.add("countries", "A country set names at least one country")
+    return codes
+
+
+def _check_name(name: str, problems: validation.Problems) -> str:
+    name = name.strip()
+    if not name:
+        problems.add("name", "The name is required")
+    elif len(name) > MAX_NAME:
+        problems.add("name", f"The name may not be longer than {MAX_NAME} characters")
+    return name
+
+
+def _check_type(type_: str, problems: validation.Problems) -> None:
+    if type_ not in COUNTRY_SET_TYPES:
+        problems.add("type", "The type must be whitelist or blacklist")
+
+
+async def create_country_set(
+    session: AsyncSession, merchant_id: int, *, name: str | None, type_: str | None, countries: list[str] | None
+) -> CountrySet:
+    problems = validation.Problems()
+    clean_name = _check_name(name or "", problems)
+    _check_type(type_ or "", problems)
+    codes = _country_codes(countries or [], problems)
+    problems.raise_any()
+    found = CountrySet(merchant_id=merchant_id, name=clean_name, type=type_, countries=codes)
+    session.add(found)
+    await session.flush()
+    return found
+
+
+async def update_country_set(
+    session: AsyncSession,
+    merchant_id: int,
+    set_id: int,
+    *,
+    name: str | None = None,
+    type_: str | None = None,
+    countries: list[str] | None = None,
+) -> CountrySet:
+    found = await get_country_set(session, merchant_id, set_id)
+    problems = validation.Problems()
+    clean_name = _check_name(name, problems) if name is not None else found.name
+    if type_ is not None:
+        _check_type(type_, problems)
+    codes = _country_codes(countries, problems) if countries is not None else found.countries
+    problems.raise_any()
+    found.name = clean_name
+    found.type = type_ if type_ is not None else found.type
+    found.countries = list(codes)
+    await session.flush()
+    return found
+
+
+async def delete_country_set(session: AsyncSession, merchant_id: int, set_id: int) -> None:
+    """Only a set nothing on sale uses may go: removing one in use would lift its restriction silently."""
+    found = await get_country_set(session, merchant_id, set_id)
+    if await catalog_repo.country_set_in_use(session, merchant_id, set_id):
+        raise Conflict("The country set restricts an active item or access fee; detach it first")
+    await session.delete(found)
+    await session.flush()

@@ -1,123 +1,30 @@
 'use strict';
-// The official InPlayer JS SDK (@inplayer-org/inplayer.js 3.13.33), run in Node against a Boxoffice server.
+// The official InPlayer JS SDK (@inplayer-org/inplayer.js 3.13.33), run in Node against a Boxoffice server: Account.
 //
 // Driven by test_sdk.py, which starts the server, an SMTP catcher with an HTTP mailbox, creates a merchant with two
 // register fields (`country`: country, optional; `terms`: checkbox, required) and then runs `node --test` on this file.
-// Environment:
-//   BOXOFFICE_BASE_URL      the server, e.g. http://127.0.0.1:8123
-//   BOXOFFICE_CLIENT_ID     the merchant uuid the SDK sends as client_id
+// Environment (besides harness.cjs's BOXOFFICE_BASE_URL and BOXOFFICE_CLIENT_ID):
 //   BOXOFFICE_MAILBOX_URL   GET {url}/messages?to=<email> -> [{subject, text, attachments:[{filename, content_type,
 //                           content}]}], every e-mail delivered to that address, oldest first
 //   BOXOFFICE_FEATURE_FLAGS optional JSON {name: enabled} of feature flags the merchant has set
 //
 // The tests run one after another and share one viewer account; each describe() is one area of the Account API.
 
-global.window = globalThis; // the SDK's UMD wrapper reads `window` at require time
-
 const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { setTimeout: delay } = require('node:timers/promises');
-const InPlayer = require('@inplayer-org/inplayer.js');
+const {
+  InPlayer, CLIENT_ID, REFERRER, requiredEnv, AUTH_FAILURE, BAD_INPUT, nowSeconds, show, pick, refused,
+  assertMessage, assertFutureUnixSeconds, assertTimestamp, assertNonEmptyString, uniqueEmail, signUpData, signIn,
+  useToken,
+} = require('./harness.cjs');
 
-// The SDK bundles axios with only the browser (XHR) adapter; use the Node adapter of the SDK's own axios dependency.
-const httpAdapter = require(require.resolve('axios/lib/adapters/http', {
-  paths: [require.resolve('@inplayer-org/inplayer.js')],
-}));
-
-function requiredEnv(name) {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set (test_sdk.py sets it)`);
-  return value.replace(/\/+$/, '');
-}
-
-const BASE_URL = requiredEnv('BOXOFFICE_BASE_URL');
-const CLIENT_ID = requiredEnv('BOXOFFICE_CLIENT_ID');
 const MAILBOX_URL = requiredEnv('BOXOFFICE_MAILBOX_URL');
 const FEATURE_FLAGS = JSON.parse(process.env.BOXOFFICE_FEATURE_FLAGS || '{}');
-const REFERRER = 'https://watch.example.com/';
+const { Account } = InPlayer;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Harness (spec §2): synchronous in-memory token storage, Node HTTP adapter that also encodes FormData bodies.
-
-const storage = new Map();
-InPlayer.tokenStorage.overrides = {
-  setItem: (key, value) => { storage.set(key, value); },
-  getItem: (key) => (storage.has(key) ? storage.get(key) : null),
-  removeItem: (key) => { storage.delete(key); },
-};
-
-async function adapter(config) {
-  if (config.data instanceof FormData) {
-    const encoded = new Response(config.data);
-    config.data = Buffer.from(await encoded.arrayBuffer());
-    config.headers = { ...config.headers, 'Content-Type': encoded.headers.get('content-type') };
-  }
-  try {
-    return await httpAdapter(config);
-  } catch (error) {
-    // axios only says "Request failed with status code 401"; name the request and the answer for failing tests.
-    if (error.response) {
-      const { status, data } = error.response;
-      error.message += ` (${config.method.toUpperCase()} ${config.url}${config.data ? ` body ${config.data}` : ''}`
-        + ` -> ${status} ${typeof data === 'string' ? data : JSON.stringify(data)})`;
-    }
-    throw error;
-  }
-}
-
-InPlayer.setConfig('production', { baseURL: BASE_URL, adapter });
-const Account = InPlayer.Account;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Assertion helpers
-
-const AUTH_FAILURE = [401, 403];
-const BAD_INPUT = [400, 422];
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-const show = (value) => JSON.stringify(value);
-
-/** Awaits a call that must be refused by the server; checks the status and InPlayer's {code, message} envelope. */
-async function refused(call, statuses) {
-  const outcome = await call.then((response) => ({ response }), (error) => ({ error }));
-  if (outcome.response) {
-    assert.fail(`expected HTTP ${statuses.join('/')}, got ${outcome.response.status} ${show(outcome.response.data)}`);
-  }
-  const { error } = outcome;
-  assert.ok(error.response, `expected an HTTP refusal, got ${error.stack || show(error)}`);
-  const { status, data } = error.response;
-  assert.ok(statuses.includes(status), `expected HTTP ${statuses.join('/')}, got ${status} ${show(data)}`);
-  assertErrorEnvelope(error.response);
-  return error.response;
-}
-
-function assertErrorEnvelope({ status, data }) {
-  assert.equal(typeof data, 'object', `error body is not JSON: ${show(data)}`);
-  assert.equal(data.code, status, `error body code should repeat the status: ${show(data)}`);
-  assert.ok(typeof data.message === 'string' && data.message, `error body has no message: ${show(data)}`);
-}
-
-function assertMessage(response) {
-  assert.equal(response.status, 200);
-  assert.equal(typeof response.data.code, 'number', `expected {code, message}, got ${show(response.data)}`);
-  assert.ok(typeof response.data.message === 'string' && response.data.message, show(response.data));
-}
-
-/** `expires` must be absolute Unix seconds in the future: the SDK compares it with floor(Date.now()/1000). */
-function assertFutureUnixSeconds(expires, what = 'expires') {
-  assert.ok(Number.isInteger(expires), `${what} should be an integer, got ${show(expires)}`);
-  assert.ok(expires > nowSeconds(), `${what} ${expires} is not in the future (a duration instead of a timestamp?)`);
-  assert.ok(expires < nowSeconds() + 400 * 24 * 3600, `${what} ${expires} is too far ahead (milliseconds?)`);
-}
-
-function assertTimestamp(value, what) {
-  assert.ok(Number.isInteger(value), `${what} should be Unix seconds, got ${show(value)}`);
-  assert.ok(Math.abs(value - nowSeconds()) < 24 * 3600, `${what} ${value} is not a recent Unix time in seconds`);
-}
-
-function assertNonEmptyString(value, what) {
-  assert.ok(typeof value === 'string' && value.length > 0, `${what} should be a non-empty string, got ${show(value)}`);
-}
+// Assertions on Account answers
 
 /** A sign-in/sign-up answer: tokens, expiry and the account; v2 answers carry no refresh token. */
 function assertAuthAnswer(data, { email, v2 = false }) {
@@ -147,8 +54,6 @@ function assertStoredToken(data) {
   assert.equal(stored.refreshToken, data.refresh_token || '');
   assert.equal(stored.expires, data.expires);
 }
-
-const pick = (object, keys) => Object.fromEntries(keys.map((key) => [key, object[key]]));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Mailbox: e-mail leaves the server from its job worker, so poll until the expected message arrives.
@@ -195,18 +100,6 @@ async function mailedPinCode(address) {
 // ---------------------------------------------------------------------------------------------------------------
 // Accounts used by the tests
 
-let sequence = 0;
-const uniqueEmail = (tag) => `${tag}.${process.pid}.${Date.now()}.${++sequence}@example.com`;
-
-function signUpData(email, password, metadata) {
-  return {
-    fullName: 'Vera Viewer', email, password, passwordConfirmation: password,
-    type: 'consumer', clientId: CLIENT_ID, referrer: REFERRER, metadata,
-  };
-}
-
-const signIn = (email, password) => Account.signIn({ email, password, clientId: CLIENT_ID, referrer: REFERRER });
-
 /** The account every test after sign-up works with; `password` follows the changes the tests make. */
 const viewer = { email: uniqueEmail('viewer'), password: 'first pass 1&x', fullName: 'Vera Viewer', account: null };
 
@@ -216,11 +109,6 @@ function refreshWith(refreshToken) {
   return InPlayer.request.post('/accounts/authenticate', form.toString(), {
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
   });
-}
-
-/** Puts an earlier token back into storage, as an app holding a stale copy would. */
-function useToken({ token, refreshToken, expires }) {
-  Account.setToken(token, refreshToken, expires);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """The official InPlayer JS SDK (npm @inplayer-org/inplayer.js 3.13.33), run by Node against a live server.
 
 This file is the harness: it starts a real SMTP server with an HTTP mailbox in front of it, the Boxoffice app
-under uvicorn on a free port (its job worker in-process, so e-mail really goes out), creates a merchant with
-register fields and feature flags over HTTP, and runs `node --test accounts.test.cjs`, which does the talking
-through the SDK.
+under uvicorn on a free port (its job worker in-process, so e-mail really goes out), has a merchant set things up
+over HTTP (merchant_setup.py), and runs one `node --test` file per area of the SDK, which does the talking through
+the SDK: accounts.test.cjs (Account) and assets.test.cjs (Asset, the purchase history, the JW site plans). Both
+load harness.cjs, the Node side of this harness.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import socket
 import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 import uvicorn
 from aiosmtpd.controller import Controller
@@ -39,12 +38,16 @@ from boxoffice.app import create_app
 from boxoffice.db import create_engine
 from boxoffice.models import Base
 from boxoffice.settings import Settings
+from tests.compat.inplayer.merchant_setup import FEATURE_FLAGS, create_merchant, set_up_catalog, set_up_merchant
 
 HERE = Path(__file__).parent
 NODE = shutil.which("node")
 NPM = shutil.which("npm")
 NODE_TIMEOUT = 300
 MIN_NODE_MAJOR = 20  # global fetch, FormData and Response, and `node --test`
+# How Node's spec reporter marks a skipped test ("\ufe63 name (1ms) # reason") and its closing counts ("\u2139 pass 3").
+SKIPPED_MARK, INFO_MARK = "\ufe63", "\u2139"
+COUNTS = ("tests", "pass", "fail", "skipped")
 
 
 def _node_major() -> int:
@@ -58,30 +61,6 @@ def _missing_node() -> str | None:
     if (major := _node_major()) < MIN_NODE_MAJOR:
         return f"the InPlayer JS SDK compat suite needs Node {MIN_NODE_MAJOR}+, found {major}"
     return None
-
-
-# What the merchant sets up before the SDK runs; accounts.test.cjs asserts exactly these.
-REGISTER_FIELDS: list[dict[str, str]] = [
-    {
-        "name": "country",
-        "label": "Country",
-        "type": "country",
-        "required": "false",
-        "default_value": "",
-        "placeholder": "Where do you live?",
-        "options[MK]": "North Macedonia",
-        "options[DE]": "Germany",
-    },
-    {
-        "name": "terms",
-        "label": "https://publisher.example.com/terms",
-        "type": "checkbox",
-        "required": "true",
-        "default_value": "",
-        "placeholder": "I accept the terms",
-    },
-]
-FEATURE_FLAGS = {"live_chat": True, "downloads": False}
 
 
 def free_port() -> int:
@@ -261,35 +240,8 @@ def sdk_dir() -> Path:
     return HERE
 
 
-def set_up_merchant(base_url: str) -> str:
-    """A merchant with the register fields and feature flags the SDK suite expects; returns its uuid."""
-    password = "publisher pass 1"
-    with httpx.Client(base_url=base_url, timeout=30) as http:
-        signed_up = http.post(
-            "/accounts",
-            data={
-                "type": "merchant",
-                "full_name": "Compat Publisher",
-                "email": f"publisher.{uuid.uuid4().hex[:10]}@example.com",
-                "password": password,
-                "password_confirmation": password,
-            },
-        )
-        assert signed_up.status_code == 200, signed_up.text
-        body = signed_up.json()
-        assert body["access_token"] and body["refresh_token"] and body["expires"], body
-        http.headers["Authorization"] = f"Bearer {body['access_token']}"
-        for field in REGISTER_FIELDS:
-            created = http.post("/accounts/register-fields", data=field)
-            assert created.is_success, created.text
-        for name, enabled in FEATURE_FLAGS.items():
-            flagged = http.put(f"/v2/features/{name}", data={"enabled": "true" if enabled else "false"})
-            assert flagged.is_success, flagged.text
-        return str(body["account"]["uuid"])
-
-
-def run_node_suite(directory: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    command = [NODE or "node", "--test", "--test-reporter=spec", "accounts.test.cjs"]
+def run_node_suite(directory: Path, test_file: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    command = [NODE or "node", "--test", "--test-reporter=spec", test_file]
     try:
         return subprocess.run(
             command, cwd=directory, env=os.environ | env, capture_output=True, text=True, timeout=NODE_TIMEOUT
@@ -300,21 +252,33 @@ def run_node_suite(directory: Path, env: dict[str, str]) -> subprocess.Completed
             part.decode(errors="replace") if isinstance(part, bytes) else part
             for part in (timeout.stdout or "", timeout.stderr or "")
         )
-        pytest.fail(f"the SDK suite did not finish within {NODE_TIMEOUT} s:\n{output}")
+        pytest.fail(f"the SDK suite {test_file} did not finish within {NODE_TIMEOUT} s:\n{output}")
+
+
+def run_sdk_suite(directory: Path, test_file: str, base_url: str, client_id: str, env: dict[str, str]) -> None:
+    """Runs one SDK test file against the server; fails with Node's report when any of its tests failed. Prints
+    Node's counts and the tests it skipped, with their reasons (shown by `pytest -s`, and on failure)."""
+    result = run_node_suite(
+        directory, test_file, {"BOXOFFICE_BASE_URL": base_url, "BOXOFFICE_CLIENT_ID": client_id} | env
+    )
+    output = f"{result.stdout}\n{result.stderr}".strip()
+    for line in output.splitlines():
+        if line.strip().startswith(SKIPPED_MARK) or line.startswith(tuple(f"{INFO_MARK} {n} " for n in COUNTS)):
+            print(f"{test_file}: {line.strip()}")
+    if result.returncode != 0:
+        message = f"the InPlayer SDK suite {test_file} failed (node exit {result.returncode}):\n{output}"
+        pytest.fail(message, pytrace=False)
 
 
 def test_inplayer_js_sdk_accounts(sdk_dir: Path, boxoffice: str, mail: Mail) -> None:
     client_id = set_up_merchant(boxoffice)
-    result = run_node_suite(
-        sdk_dir,
-        {
-            "BOXOFFICE_BASE_URL": boxoffice,
-            "BOXOFFICE_CLIENT_ID": client_id,
-            "BOXOFFICE_MAILBOX_URL": mail.mailbox_url,
-            "BOXOFFICE_FEATURE_FLAGS": json.dumps(FEATURE_FLAGS),
-        },
-    )
-    if result.returncode != 0:
-        output = f"{result.stdout}\n{result.stderr}".strip()
-        message = f"the InPlayer SDK suite failed (node exit {result.returncode}):\n{output}"
-        pytest.fail(message, pytrace=False)
+    env = {"BOXOFFICE_MAILBOX_URL": mail.mailbox_url, "BOXOFFICE_FEATURE_FLAGS": json.dumps(FEATURE_FLAGS)}
+    run_sdk_suite(sdk_dir, "accounts.test.cjs", boxoffice, client_id, env)
+
+
+def test_inplayer_js_sdk_assets(sdk_dir: Path, boxoffice: str) -> None:
+    merchant = create_merchant(boxoffice)
+    catalog = set_up_catalog(boxoffice, merchant)
+    # The one merchant call made from Node is the grant between "no access" and "access" of the same asset.
+    env = {"BOXOFFICE_CATALOG": json.dumps(catalog), "BOXOFFICE_MERCHANT_TOKEN": merchant.token}
+    run_sdk_suite(sdk_dir, "assets.test.cjs", boxoffice, merchant.uuid, env)

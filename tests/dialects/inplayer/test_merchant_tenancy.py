@@ -107,6 +107,27 @@ ROUTES_WITH_IDS = {
     ("GET", "/accounts/customers/{customer_id}"),
     ("PUT", "/accounts/register-fields/{field_id}"),
     ("DELETE", "/accounts/register-fields/{field_id}"),
+    # Tried across tenants in test_catalog_tenancy.py.
+    ("GET", "/v2/items/{item_id}"),
+    ("PUT", "/v2/items/{item_id}"),
+    ("DELETE", "/v2/items/{item_id}"),
+    ("PATCH", "/v2/items/packages/{package_id}/bulk"),
+    ("POST", "/v2/items/{item_id}/access-fees"),
+    ("PUT", "/v2/items/{item_id}/access-fees/{fee_id}"),
+    ("DELETE", "/v2/items/{item_id}/access-fees/{fee_id}"),
+    ("GET", "/restrictions/country-sets/{set_id}"),
+    ("PUT", "/restrictions/country-sets/{set_id}"),
+    ("DELETE", "/restrictions/country-sets/{set_id}"),
+    # Tried across tenants in test_access.py.
+    ("DELETE", "/items/{item_id}/access"),
+    # Tried across tenants in test_access_codes.py (test_codes_stay_inside_their_merchant).
+    ("POST", "/v2/items/{item_id}/access-codes"),
+    ("GET", "/v2/items/{item_id}/access-codes"),
+    ("DELETE", "/v2/items/{item_id}/access-codes/{code_id}"),
+    # Tried across tenants in test_donations.py (test_donations_stay_inside_their_merchant).
+    ("POST", "/v2/items/{item_id}/donations"),
+    ("DELETE", "/v2/items/{item_id}/donations/{donation_id}"),
+    ("PUT", "/v2/items/{item_id}/donation-options"),
 }
 
 

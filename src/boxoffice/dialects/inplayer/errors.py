@@ -18,6 +18,8 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.RateLimited, 429),
+    (errors.LimitReached, 400),
+    (errors.Restricted, 403),
 ]
 
 
@@ -30,7 +32,10 @@ def error_response(status: int, message: str, field_errors: dict[str, str] | Non
 
 def render_domain_error(error: errors.DomainError) -> JSONResponse:
     status = next((code for kind, code in STATUS if isinstance(error, kind)), 400)
-    response = error_response(status, error.message, getattr(error, "errors", None))
+    field_errors = getattr(error, "errors", None)
+    if isinstance(error, errors.Restricted):
+        field_errors = {"restriction": error.reason}
+    response = error_response(status, error.message, field_errors)
     if isinstance(error, errors.RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)
     return response

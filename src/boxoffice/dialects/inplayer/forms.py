@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
+from boxoffice.clock import from_unix
 from boxoffice.errors import InvalidInput
 
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
@@ -189,3 +191,17 @@ def integer(body: dict[str, Any], name: str) -> int | None:
     if number is None or not -MAX_INTEGER <= number <= MAX_INTEGER:
         raise InvalidInput({name: f"The {name} field must be a whole number"})
     return number
+
+
+# The largest Unix time a datetime can hold (9999-12-31T23:59:59Z).
+MAX_UNIX_TIME = 253402300799
+
+
+def unix_time(body: dict[str, Any], name: str) -> datetime | None:
+    """A Unix-seconds timestamp field, as a naive UTC datetime."""
+    seconds = integer(body, name)
+    if seconds is None:
+        return None
+    if not 0 <= seconds <= MAX_UNIX_TIME:
+        raise InvalidInput({name: f"The {name} field must be a Unix time in seconds"})
+    return from_unix(seconds)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 from typing import Any
 
+from boxoffice.access.models import Entitlement
+from boxoffice.access.service import Purchase
+from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.clock import unix
 from boxoffice.identity.models import (
     Customer,
@@ -17,6 +20,7 @@ from boxoffice.identity.models import (
     WatchProgress,
 )
 from boxoffice.identity.tokens import IssuedTokens
+from boxoffice.money import Money
 from boxoffice.restrictions.models import RestrictionSettings
 
 
@@ -161,4 +165,58 @@ def page(total: int, page_number: int, limit: int, collection: list[Any]) -> dic
         "offset": page_number * limit,
         "limit": limit,
         "collection": collection,
+    }
+
+
+def item_access(
+    entitlement: Entitlement | None, product_id: int, customer: Customer, merchant: Merchant, item: dict[str, Any]
+) -> dict[str, Any]:
+    """InPlayer's item access; for items open to any signed-in viewer there is no entitlement behind it."""
+    return {
+        "id": entitlement.id if entitlement else None,
+        "account_id": merchant.id,
+        "customer_id": customer.id,
+        "customer_uuid": customer.uuid,
+        "item_id": product_id,
+        "ip_address": entitlement.ip_address if entitlement else None,
+        "country_code": entitlement.country_code if entitlement else None,
+        "created_at": ts(entitlement.created_at) if entitlement else None,
+        "starts_at": ts(entitlement.starts_at) if entitlement else None,
+        "expires_at": ts(entitlement.expires_at) if entitlement else None,
+        "item": item,
+    }
+
+
+# Transaction-token prefixes by source: C- one-time charges, S- subscriptions (§5.4).
+_PARENT_PREFIX = {"purchase": "C", "subscription": "S", "gift": "C", "voucher": "C"}
+
+
+def purchase(row: Purchase, customer: Customer, now: datetime) -> dict[str, Any]:
+    entitlement, product, price = row.entitlement, row.product, row.price
+    revoked = entitlement.revoked_at is not None
+    prefix = _PARENT_PREFIX.get(entitlement.source)
+    return {
+        "item_access_id": entitlement.id,
+        "item_id": product.id,
+        "item_title": product.title,
+        "customer_id": customer.id,
+        "consumer_email": customer.email,
+        "merchant_id": entitlement.merchant_id,
+        "created_at": ts(entitlement.created_at),
+        "starts_at": ts(entitlement.starts_at),
+        "expires_at": ts(entitlement.expires_at),
+        "is_trial": entitlement.is_trial,
+        "parent_resource_id": f"{prefix}-{entitlement.source_ref}" if prefix and entitlement.source_ref else None,
+        "payment_method": None,
+        "payment_tool": None,
+        "purchased_access_fee_id": price.id if price else None,
+        "purchased_access_fee_description": price.description if price else None,
+        "purchased_access_fee_type": ACCESS_TYPES[price.access_type_id].name
+        if price and price.access_type_id in ACCESS_TYPES
+        else None,
+        "purchased_amount": float(Money(price.amount, price.currency).as_decimal()) if price else None,
+        "purchased_currency": price.currency if price else None,
+        "revoked": 1 if revoked else 0,
+        "type": "revoked" if revoked else ("purchased" if entitlement.source == "purchase" else entitlement.source),
+        "active": not revoked and entitlement.starts_at <= now < entitlement.expires_at,
     }

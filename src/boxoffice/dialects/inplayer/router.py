@@ -4,9 +4,36 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.dialects.inplayer import accounts, auth, library, merchant
+from boxoffice.dialects.inplayer import (
+    access,
+    access_codes,
+    accounts,
+    auth,
+    country_sets,
+    data_capture,
+    donations,
+    items,
+    library,
+    merchant,
+    plans,
+    playback,
+)
 
 router = APIRouter()
-# Merchant routes first: `/accounts/customers` must not be taken for a public path with an id in it.
-for module in (merchant, auth, accounts, library):
+# Order matters where paths overlap: fixed paths (`/accounts/customers`, `/items/access/customers`,
+# `/items/used-trial-period/{id}`) must come before the public `/items/{merchant_uuid}/{id}` would claim them.
+for module in (
+    merchant,
+    auth,
+    accounts,
+    library,
+    access,
+    items,
+    country_sets,
+    access_codes,
+    data_capture,
+    donations,
+    playback,
+    plans,
+):
     router.include_router(module.router)

@@ -1,0 +1,88 @@
+"""Every entitlement and content-request query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.access.models import ContentRequest, Entitlement
+
+
+async def current_entitlement(
+    session: AsyncSession, merchant_id: int, customer_id: int, product_ids: Sequence[int], now: datetime
+) -> Entitlement | None:
+    """The entitlement that runs longest among those in force now for any of `product_ids`."""
+    return await session.scalar(
+        select(Entitlement)
+        .where(
+            Entitlement.merchant_id == merchant_id,
+            Entitlement.customer_id == customer_id,
+            Entitlement.product_id.in_(product_ids),
+            Entitlement.starts_at <= now,
+            Entitlement.expires_at > now,
+            Entitlement.revoked_at.is_(None),
+        )
+        .order_by(Entitlement.expires_at.desc())
+        .limit(1)
+    )
+
+
+async def revoke_current(
+    session: AsyncSession, merchant_id: int, customer_id: int, product_id: int, now: datetime, reason: str
+) -> int:
+    result = await session.execute(
+        update(Entitlement)
+        .where(
+            Entitlement.merchant_id == merchant_id,
+            Entitlement.customer_id == customer_id,
+            Entitlement.product_id == product_id,
+            Entitlement.expires_at > now,
+            Entitlement.revoked_at.is_(None),
+        )
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def had_trial(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> bool:
+    found = await session.scalar(
+        select(Entitlement.id)
+        .where(
+            Entitlement.merchant_id == merchant_id,
+            Entitlement.customer_id == customer_id,
+            Entitlement.product_id == product_id,
+            Entitlement.is_trial.is_(True),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def entitlements_page(
+    session: AsyncSession,
+    merchant_id: int,
+    customer_id: int,
+    *,
+    active: bool | None,
+    now: datetime,
+    offset: int,
+    limit: int,
+) -> tuple[int, Sequence[Entitlement]]:
+    """A customer's entitlements, newest first: in force (`active`), history (`not active`) or all."""
+    query = select(Entitlement).where(Entitlement.merchant_id == merchant_id, Entitlement.customer_id == customer_id)
+    in_force = (Entitlement.expires_at > now) & Entitlement.revoked_at.is_(None)
+    if active is True:
+        query = query.where(in_force)
+    elif active is False:
+        query = query.where(or_(Entitlement.expires_at <= now, Entitlement.revoked_at.is_not(None)))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(Entitlement.id.desc()).offset(offset).limit(limit))
+    return total, rows.all()
+
+
+async def insert_content_requests(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await session.execute(insert(ContentRequest), rows)

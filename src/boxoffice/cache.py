@@ -1,0 +1,243 @@
+"""Read caches for the hot path that never serve what has since changed, here or in another process.
+
+Every cached value records the generation of its scope — a merchant, or one customer of a merchant — when it was
+loaded. Committing a change to a row the caches read (an entitlement, a session, a customer, a product …) bumps
+that scope's generation at once in this process, and writes a row to `cache_invalidations` in the same
+transaction; every other process reads that feed twice a second and bumps the same scopes. So a revoked
+entitlement or a logout stops access immediately on the worker that made it and within about half a second on
+every other. Entries also expire after `ttl` seconds, which bounds staleness for writes made outside the ORM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+import structlog
+from sqlalchemy import ForeignKey, delete, event, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
+from sqlalchemy.sql import operators, visitors
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
+
+from boxoffice import clock
+from boxoffice.db import Base, BigId
+
+log = structlog.get_logger(__name__)
+V = TypeVar("V")
+_MISSING: Any = object()
+# Cache time: a monotonic clock, replaceable in tests to show entries expiring.
+now = time.monotonic
+POLL_EVERY = 0.5
+KEEP_FEED = timedelta(minutes=10)
+# The tables the caches read; changes elsewhere (login records, refresh tokens …) invalidate nothing.
+WATCHED = frozenset(
+    {
+        "merchants",
+        "customers",
+        "auth_sessions",
+        "pin_codes",
+        "profiles",
+        "entitlements",
+        "products",
+        "prices",
+        "package_members",
+        "country_sets",
+        "restriction_settings",
+    }
+)
+Scope = tuple[int, int | None]  # (merchant id, customer id or None for the whole merchant)
+
+
+class CacheInvalidation(Base):
+    """The cross-process feed of changed scopes."""
+
+    __tablename__ = "cache_invalidations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Not a TenantOwned row: it is plumbing that every process reads whole, never a merchant's data.
+    scope_merchant_id: Mapped[int] = mapped_column(BigId, ForeignKey("merchants.id", ondelete="CASCADE"))
+    scope_customer_id: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now(), index=True)
+
+
+class Generations:
+    """Change counters for this process, per merchant and per customer."""
+
+    def __init__(self) -> None:
+        self.everything = 0
+        self.merchants: dict[int, int] = {}
+        self.customers: dict[tuple[int, int], int] = {}
+
+    def of(self, merchant_id: int, customer_id: int | None = None) -> tuple[int, int, int]:
+        customer = self.customers.get((merchant_id, customer_id), 0) if customer_id is not None else 0
+        return self.everything, self.merchants.get(merchant_id, 0), customer
+
+    def bump(self, scope: Scope) -> None:
+        merchant_id, customer_id = scope
+        if customer_id is None:
+            self.merchants[merchant_id] = self.merchants.get(merchant_id, 0) + 1
+        else:
+            key = (merchant_id, customer_id)
+            self.customers[key] = self.customers.get(key, 0) + 1
+
+    def bump_all(self) -> None:
+        self.everything += 1
+
+
+generations = Generations()
+
+
+class TTLCache(Generic[V]):
+    """A bounded map whose entries expire after `ttl` seconds or when their scope changes."""
+
+    def __init__(self, ttl: float = 30.0, max_entries: int = 200_000) -> None:
+        self.ttl, self.max_entries = ttl, max_entries
+        self._entries: OrderedDict[Hashable, tuple[float, tuple[int, int, int], V]] = OrderedDict()
+
+    def get(self, key: Hashable, merchant_id: int, customer_id: int | None = None) -> V:
+        entry = self._entries.get(key)
+        if entry is None:
+            return _MISSING  # type: ignore[no-any-return]
+        expires, generation, value = entry
+        if expires < now() or generation != generations.of(merchant_id, customer_id):
+            del self._entries[key]
+            return _MISSING  # type: ignore[no-any-return]
+        return value
+
+    async def get_or_load(
+        self, key: Hashable, load: Callable[[], Awaitable[V]], merchant_id: int, customer_id: int | None = None
+    ) -> V:
+        value = self.get(key, merchant_id, customer_id)
+        if value is not _MISSING:
+            return value
+        # The generation is read before loading: a change committed meanwhile makes this entry stale at once.
+        generation = generations.of(merchant_id, customer_id)
+        value = await load()
+        self._entries[key] = (now() + self.ttl, generation, value)
+        if len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+        return value
+
+    def discard(self, key: Hashable) -> None:
+        self._entries.pop(key, None)
+
+
+def _scope_of_row(obj: Any) -> Scope | None:
+    table = getattr(obj, "__tablename__", None)
+    if table not in WATCHED:
+        return None
+    if table == "merchants":
+        return (obj.id, None) if obj.id is not None else None
+    if table == "customers":
+        return (obj.merchant_id, obj.id) if obj.id is not None else None
+    customer_id = getattr(obj, "customer_id", None)
+    return obj.merchant_id, customer_id
+
+
+def _scope_of_statement(statement: Any) -> Scope | None:
+    """The merchant (and customer) a bulk UPDATE/DELETE is pinned to by `column = value` in its WHERE."""
+    pinned: dict[str, int] = {}
+    where = getattr(statement, "whereclause", None)
+    for element in visitors.iterate(where) if where is not None else ():
+        if (
+            isinstance(element, BinaryExpression)
+            and element.operator is operators.eq
+            and getattr(element.left, "name", None) in ("merchant_id", "customer_id")
+            and isinstance(element.right, BindParameter)
+            and isinstance(element.right.value, int)
+        ):
+            pinned[element.left.name] = element.right.value  # type: ignore[union-attr]
+    if "merchant_id" not in pinned:
+        return None
+    return pinned["merchant_id"], pinned.get("customer_id")
+
+
+def _remember(session: Session, scope: Scope) -> None:
+    scopes: set[Scope] = session.info.setdefault("changed_scopes", set())
+    if scope not in scopes:
+        scopes.add(scope)
+        session.add(CacheInvalidation(scope_merchant_id=scope[0], scope_customer_id=scope[1]))
+
+
+@event.listens_for(Session, "before_flush")
+def _collect_row_changes(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        scope = _scope_of_row(obj)
+        if scope is not None:
+            _remember(session, scope)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _collect_bulk_changes(state: ORMExecuteState) -> None:
+    if not (state.is_update or state.is_delete) or state.is_relationship_load:
+        return
+    if getattr(getattr(state.statement, "table", None), "name", None) not in WATCHED:
+        return
+    scope = _scope_of_statement(state.statement)
+    if scope is None:
+        state.session.info["bulk_change"] = True
+    else:
+        _remember(state.session, scope)
+
+
+@event.listens_for(Session, "after_commit")
+def _bump_generations(session: Session) -> None:
+    for scope in session.info.pop("changed_scopes", ()):
+        generations.bump(scope)
+    if session.info.pop("bulk_change", False):
+        generations.bump_all()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop("changed_scopes", None)
+    session.info.pop("bulk_change", None)
+
+
+class InvalidationFeed:
+    """Follows `cache_invalidations` so this process learns what other processes changed."""
+
+    def __init__(self) -> None:
+        self.last_id: int | None = None
+        self._polls = 0
+
+    async def poll(self, sessions: async_sessionmaker[AsyncSession]) -> int:
+        """Bump every scope changed since the last poll; returns how many changes were read."""
+        async with sessions() as session, session.begin():
+            if self.last_id is None:
+                self.last_id = await session.scalar(select(func.coalesce(func.max(CacheInvalidation.id), 0))) or 0
+                return 0
+            rows = (
+                await session.execute(
+                    select(
+                        CacheInvalidation.id, CacheInvalidation.scope_merchant_id, CacheInvalidation.scope_customer_id
+                    )
+                    .where(CacheInvalidation.id > self.last_id)
+                    .order_by(CacheInvalidation.id)
+                )
+            ).all()
+            for row_id, merchant_id, customer_id in rows:
+                generations.bump((merchant_id, customer_id))
+                self.last_id = row_id
+            self._polls += 1
+            if self._polls % 120 == 0:
+                await session.execute(
+                    delete(CacheInvalidation).where(CacheInvalidation.created_at < clock.now() - KEEP_FEED)
+                )
+            return len(rows)
+
+    async def run(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        while True:
+            try:
+                await self.poll(sessions)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The feed being unreachable must not stop the app; entries still expire by their TTL.
+                log.exception("cache.feed_poll_failed")
+            await asyncio.sleep(POLL_EVERY)

@@ -1,0 +1,119 @@
+"""Access codes: the merchant's `/v2/items/{id}/access-codes` (our contract), and the viewer's code entry and
+code sessions under `/items/access/codes` (the SDK's, no auth: the code, its id and the browser are the proof)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from boxoffice import throttle
+from boxoffice.access import codes
+from boxoffice.access.models import AccessCode, AccessCodeSession
+from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PathId, Session
+from boxoffice.dialects.inplayer.forms import integer, strings, text, unix_time
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.errors import InvalidInput
+
+router = APIRouter(route_class=InPlayerRoute, tags=["access codes"])
+MAX_PAGE = 100
+
+
+def access_code(code: AccessCode, sessions: int) -> dict[str, Any]:
+    return {
+        "id": code.id,
+        "item_id": code.product_id,
+        "code": code.code,
+        "max_sessions": code.max_sessions,
+        "active_sessions": sessions,
+        "in_use": sessions > 0,
+        "starts_at": render.ts(code.starts_at),
+        "expires_at": render.ts(code.expires_at),
+        "created_at": render.ts(code.created_at),
+    }
+
+
+def code_session(code: AccessCode, held: AccessCodeSession) -> dict[str, Any]:
+    return {
+        "id": held.id,
+        "code": code.code,
+        "code_id": code.id,
+        "browser_fingerprint": held.browser_fingerprint,
+        "agent_info": held.agent_info,
+        "last_used": render.ts(held.last_used),
+    }
+
+
+@router.post("/v2/items/{item_id}/access-codes", status_code=201)
+async def create_access_codes(
+    session: Session, merchant: CurrentMerchant, item_id: PathId, body: Body
+) -> list[dict[str, Any]]:
+    created = await codes.create_codes(
+        session,
+        merchant.id,
+        item_id,
+        codes=strings(body, "codes"),
+        quantity=integer(body, "quantity"),
+        max_sessions=integer(body, "max_sessions"),
+        starts_at=unix_time(body, "starts_at"),
+        expires_at=unix_time(body, "expires_at"),
+    )
+    return [access_code(code, 0) for code in created]
+
+
+@router.get("/v2/items/{item_id}/access-codes")
+async def list_access_codes(
+    session: Session,
+    merchant: CurrentMerchant,
+    item_id: PathId,
+    page: int = Query(0, ge=0, le=1_000_000),
+    limit: int | None = Query(None, ge=1, le=MAX_PAGE),
+    size: int | None = Query(None, ge=1, le=MAX_PAGE),
+) -> dict[str, Any]:
+    per_page = limit or size or 15
+    total, rows, held = await codes.list_codes(session, merchant.id, item_id, page=page, limit=per_page)
+    return render.page(total, page, per_page, [access_code(code, held.get(code.id, 0)) for code in rows])
+
+
+@router.delete("/v2/items/{item_id}/access-codes/{code_id}")
+async def delete_access_code(
+    session: Session, merchant: CurrentMerchant, item_id: PathId, code_id: PathId
+) -> dict[str, Any]:
+    await codes.delete_code(session, merchant.id, item_id, code_id)
+    return render.message("Access code deleted")
+
+
+@router.post("/items/access/codes/entry")
+async def enter_access_code(
+    request: Request, session: Session, settings: AppSettings, body: Body, client: Client
+) -> dict[str, Any]:
+    # A code is a password anyone may try: guesses are counted like sign-in attempts.
+    await throttle.hit(request.app.state.sessions, {f"code:ip:{client.ip_address}": settings.auth_rate_per_ip})
+    item_id = integer(body, "item_id")
+    if item_id is None or item_id < 1:
+        raise InvalidInput({"item_id": "The item id is required"})
+    entry = await codes.enter_code(
+        session, item_id, text(body, "code"), text(body, "browser_fingerprint"), client.user_agent
+    )
+    return {
+        "item_id": entry.product.id,
+        "content": entry.product.content,
+        "in_use": True,
+        "browser_fingerprint": entry.session.browser_fingerprint,
+        "code": entry.code.code,
+        "type": entry.product.asset_type,
+        "code_id": entry.code.id,
+    }
+
+
+@router.get("/items/access/codes/{code_id}/sessions")
+async def list_code_sessions(session: Session, code_id: PathId) -> list[dict[str, Any]]:
+    code, rows = await codes.code_sessions(session, code_id)
+    return [code_session(code, held) for held in rows]
+
+
+@router.delete("/items/access/codes/{code_id}/{browser_fingerprint}")
+async def release_access_code(session: Session, code_id: PathId, browser_fingerprint: str) -> dict[str, Any]:
+    await codes.release_code(session, code_id, browser_fingerprint)
+    return render.message("Successfully deleted session")

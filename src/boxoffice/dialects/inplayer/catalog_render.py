@@ -1,0 +1,134 @@
+"""Catalog objects in InPlayer's JSON shapes (§5.2): the Item and the AccessFee."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
+from boxoffice.catalog.asset_types import asset_type_of
+from boxoffice.catalog.models import Price, Product
+from boxoffice.dialects.inplayer.amounts import amount
+from boxoffice.dialects.inplayer.render import ts
+from boxoffice.identity.models import Merchant
+
+# InPlayer's access-control types: (id, name, whether the viewer must be signed in), by core name.
+ACCESS_CONTROL_TYPES: dict[str, tuple[int, str, bool]] = {
+    "paid": (1, "Paid", True),
+    "code": (2, "Code", False),
+    "auth": (3, "Auth", True),
+    "data_capture": (4, "Data capture", False),
+}
+ACCESS_CONTROL_BY_ID = {entry[0]: name for name, entry in ACCESS_CONTROL_TYPES.items()}
+
+
+def _access_control_type(product: Product) -> dict[str, Any]:
+    type_id, name, auth = ACCESS_CONTROL_TYPES.get(product.access_control, ACCESS_CONTROL_TYPES["paid"])
+    return {"id": type_id, "name": name, "auth": auth}
+
+
+def _item_type(product: Product) -> dict[str, Any]:
+    kind = asset_type_of(product.asset_type)
+    return {
+        "id": kind.id,
+        "name": kind.name,
+        "content_type": kind.content_type,
+        "host": kind.host,
+        "description": kind.description,
+    }
+
+
+def item(
+    product: Product,
+    merchant: Merchant,
+    *,
+    fees: Sequence[Price] | None = None,
+    with_content: bool = False,
+) -> dict[str, Any]:
+    attributes = {str(k): str(v) for k, v in (product.attributes or {}).items()}
+    body: dict[str, Any] = {
+        "id": product.id,
+        "merchant_id": merchant.id,
+        "merchant_uuid": merchant.uuid,
+        "is_active": product.active,
+        "active": product.active,
+        "title": product.title,
+        "access_control_type": _access_control_type(product),
+        "item_type": _item_type(product),
+        "age_restriction": {"min_age": product.min_age} if product.min_age is not None else None,
+        "metadata": [{"id": n, "name": k, "value": v} for n, (k, v) in enumerate(attributes.items(), start=1)],
+        "metahash": attributes,
+        "external_asset_id": product.external_asset_id,
+        "country_set_id": product.country_set_id,
+        "template_id": None,
+        "created_at": ts(product.created_at),
+        "updated_at": ts(product.updated_at),
+        "plan_switch_enabled": product.plan_switch_enabled,
+        "is_giftable": False,
+        "gift_metadata": None,
+    }
+    if with_content:
+        body["content"] = product.content
+    if fees is not None:
+        body["access_fees"] = [access_fee(price, product, merchant) for price in fees]
+    return body
+
+
+def access_fee(price: Price, product: Product, merchant: Merchant) -> dict[str, Any]:
+    kind = ACCESS_TYPES.get(price.access_type_id)
+    country_set = price.country_set
+    return {
+        "id": price.id,
+        "merchant_id": merchant.id,
+        "amount": amount(price.amount, price.currency),
+        "currency": price.currency,
+        "description": price.description,
+        "starts_at": ts(price.starts_at),
+        "expires_at": ts(price.expires_at),
+        "created_at": ts(price.created_at),
+        "updated_at": ts(price.updated_at),
+        "access_type": {
+            "id": price.access_type_id,
+            "account_id": merchant.id,
+            "name": kind.name if kind else price.kind,
+            "quantity": price.period_quantity,
+            "period": price.period_unit,
+            # The menu of access types has been the merchant's since it signed up.
+            "created_at": ts(merchant.created_at),
+            "updated_at": ts(merchant.created_at),
+        },
+        "item": item(product, merchant),
+        "item_id": product.id,
+        "trial_period": (
+            {
+                "quantity": price.trial_period_quantity,
+                "period": price.trial_period_unit,
+                "description": price.trial_description,
+            }
+            if price.trial_period_quantity and price.trial_period_unit
+            else None
+        ),
+        "setup_fee": (
+            {
+                "id": price.id,
+                "fee_amount": amount(price.setup_fee_amount, price.currency),
+                "description": price.setup_fee_description,
+            }
+            if price.setup_fee_amount
+            else None
+        ),
+        "seasonal_fee": None,
+        "external_fees": None,
+        "geo_restriction": (
+            {
+                "id": country_set.id,
+                "country_iso": ",".join(country_set.countries),
+                "country_set_id": country_set.id,
+                "type": country_set.type,
+            }
+            if country_set is not None
+            else None
+        ),
+        "current_phase": None,
+        "item_type": _item_type(product),
+    }

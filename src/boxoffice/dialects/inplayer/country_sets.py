@@ -1,0 +1,79 @@
+"""Country sets: the countries an item or access fee may (whitelist) or may not (blacklist) be sold in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PathId, Session
+from boxoffice.dialects.inplayer.forms import strings, text
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.identity.models import Merchant
+from boxoffice.restrictions import service as restrictions
+from boxoffice.restrictions.models import CountrySet
+
+router = APIRouter(route_class=InPlayerRoute, tags=["restrictions"])
+MAX_PAGE = 100
+
+
+def _country_set(found: CountrySet, merchant: Merchant) -> dict[str, Any]:
+    return {
+        "id": found.id,
+        "merchant_id": merchant.id,
+        "merchant_uuid": merchant.uuid,
+        "name": found.name,
+        "type": found.type,
+        "countries": list(found.countries),
+        "created_at": render.ts(found.created_at),
+        "updated_at": render.ts(found.updated_at),
+    }
+
+
+def _countries(body: dict[str, Any]) -> list[str] | None:
+    """`countries[]=US&countries[]=GB`, or one comma-separated value `countries=US,GB`."""
+    values = strings(body, "countries")
+    if values is None:
+        return None
+    return [part for value in values for part in value.split(",") if part.strip()]
+
+
+@router.post("/restrictions/country-sets", status_code=201)
+async def create_country_set(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+    created = await restrictions.create_country_set(
+        session, merchant.id, name=text(body, "name"), type_=text(body, "type"), countries=_countries(body)
+    )
+    return _country_set(created, merchant)
+
+
+@router.get("/restrictions/country-sets")
+async def list_country_sets(
+    session: Session,
+    merchant: CurrentMerchant,
+    page: int = Query(0, ge=0, le=1_000_000),
+    limit: int | None = Query(None, ge=1, le=MAX_PAGE),
+    size: int | None = Query(None, ge=1, le=MAX_PAGE),
+) -> dict[str, Any]:
+    per_page = limit or size or 15
+    total, rows = await restrictions.list_country_sets(session, merchant.id, page=page, limit=per_page)
+    return render.page(total, page, per_page, [_country_set(row, merchant) for row in rows])
+
+
+@router.get("/restrictions/country-sets/{set_id}")
+async def get_country_set(session: Session, merchant: CurrentMerchant, set_id: PathId) -> dict[str, Any]:
+    return _country_set(await restrictions.get_country_set(session, merchant.id, set_id), merchant)
+
+
+@router.put("/restrictions/country-sets/{set_id}")
+async def update_country_set(session: Session, merchant: CurrentMerchant, set_id: PathId, body: Body) -> dict[str, Any]:
+    updated = await restrictions.update_country_set(
+        session, merchant.id, set_id, name=text(body, "name"), type_=text(body, "type"), countries=_countries(body)
+    )
+    return _country_set(updated, merchant)
+
+
+@router.delete("/restrictions/country-sets/{set_id}")
+async def delete_country_set(session: Session, merchant: CurrentMerchant, set_id: PathId) -> dict[str, Any]:
+    await restrictions.delete_country_set(session, merchant.id, set_id)
+    return render.message("Country set deleted")

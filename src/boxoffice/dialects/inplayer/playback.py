@@ -1,0 +1,87 @@
+"""Signed playback: the SDK's `GET /items/{id}/access/cloudfront` and `GET /v2/items/jw-media/token`, and the
+merchant's signing keys under `/v2/playback` (our contract)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+from fastapi import APIRouter, Request
+
+from boxoffice.access import playback
+from boxoffice.access.playback import PlaybackSettings
+from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, CurrentMerchant, PathId, Session
+from boxoffice.dialects.inplayer.forms import text
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.identity.merchants import merchant_of
+
+router = APIRouter(route_class=InPlayerRoute, tags=["playback"])
+
+
+def playback_settings(settings: PlaybackSettings) -> dict[str, Any]:
+    cloudfront = settings.cloudfront_key_pair_id is not None and settings.cloudfront_key_bits is not None
+    return {
+        "cloudfront": {
+            "configured": cloudfront,
+            "key_pair_id": settings.cloudfront_key_pair_id,
+            "private_key": "********" if cloudfront else None,
+            "key_bits": settings.cloudfront_key_bits,
+        },
+        "jw": {"configured": settings.jw_secret_hint is not None, "secret": settings.jw_secret_hint},
+    }
+
+
+def raw_url(request: Request) -> str | None:
+    """The `url` parameter as the SDK sends it: not encoded, so it runs to the end of the query string and may
+    hold `?` and `&` of its own. A client that does encode it (`https%3A%2F%2F…`) is decoded, up to the next `&`."""
+    query: str = request.scope.get("query_string", b"").decode("latin-1")
+    if query.startswith("url="):
+        value = query[len("url=") :]
+    elif (at := query.find("&url=")) >= 0:
+        value = query[at + len("&url=") :]
+    else:
+        return None
+    if "://" not in value and value.lower().startswith(("http%3a", "https%3a")):
+        value = unquote(value.split("&", 1)[0])
+    return value
+
+
+@router.get("/v2/playback")
+async def get_playback_keys(session: Session, merchant: CurrentMerchant) -> dict[str, Any]:
+    return playback_settings(await playback.playback_settings(session, merchant.id))
+
+
+@router.put("/v2/playback/cloudfront")
+async def set_cloudfront_keys(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+    settings = await playback.set_cloudfront_keys(
+        session, merchant.id, key_pair_id=text(body, "key_pair_id"), private_key=text(body, "private_key")
+    )
+    return playback_settings(settings)
+
+
+@router.put("/v2/playback/jw")
+async def set_jw_secret(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+    return playback_settings(await playback.set_jw_secret(session, merchant.id, text(body, "secret")))
+
+
+@router.get("/items/{item_id}/access/cloudfront")
+async def get_cloudfront_url(
+    request: Request, session: Session, customer: CurrentCustomer, item_id: PathId, client: Client
+) -> dict[str, Any]:
+    merchant = await merchant_of(session, customer.merchant_id)
+    signed = await playback.signed_cloudfront_url(session, merchant, customer, item_id, raw_url(request), client)
+    return {"video_url": signed.value}
+
+
+@router.get("/v2/items/jw-media/token")
+async def get_signed_media_token(
+    session: Session,
+    customer: CurrentCustomer,
+    client: Client,
+    media_id: str | None = None,
+    app_config_id: str | None = None,
+) -> dict[str, Any]:
+    """`app_config_id` names the app asking; the token depends only on the media and the merchant's secret."""
+    merchant = await merchant_of(session, customer.merchant_id)
+    signed = await playback.signed_media_token(session, merchant, customer, media_id, client)
+    return {"token": signed.value}

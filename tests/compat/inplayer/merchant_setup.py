@@ -1,0 +1,254 @@
+"""What a publisher sets up over HTTP, with its merchant token, before the SDK suites run (the merchant contract,
+/work/shared/spec/inplayer-merchant-api.md): the merchant itself, register fields and feature flags for
+accounts.test.cjs, and a catalogue (assets, access fees, a package, access codes, donations, playback keys) for
+assets.test.cjs. Every call asserts its own success, so a set-up failure names the call that failed."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+# What the merchant sets up before the SDK runs; accounts.test.cjs asserts exactly these.
+REGISTER_FIELDS: list[dict[str, str]] = [
+    {
+        "name": "country",
+        "label": "Country",
+        "type": "country",
+        "required": "false",
+        "default_value": "",
+        "placeholder": "Where do you live?",
+        "options[MK]": "North Macedonia",
+        "options[DE]": "Germany",
+    },
+    {
+        "name": "terms",
+        "label": "https://publisher.example.com/terms",
+        "type": "checkbox",
+        "required": "true",
+        "default_value": "",
+        "placeholder": "I accept the terms",
+    },
+]
+FEATURE_FLAGS = {"live_chat": True, "downloads": False}
+
+# access_control_type_id values of the merchant contract.
+PAID, CODE, DATA_CAPTURE = 1, 2, 4
+
+
+@dataclass(frozen=True)
+class Merchant:
+    uuid: str
+    token: str
+
+
+def merchant_client(base_url: str, merchant: Merchant | None = None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {merchant.token}"} if merchant else {}
+    return httpx.Client(base_url=base_url, headers=headers, timeout=30)
+
+
+def expect(response: httpx.Response, *statuses: int) -> Any:
+    """The JSON of a set-up call that must succeed; a failure names the call and the server's answer."""
+    request = response.request
+    assert response.status_code in (statuses or (200, 201)), (
+        f"merchant set-up {request.method} {request.url.path} -> {response.status_code} {response.text}"
+    )
+    return response.json()
+
+
+def create_merchant(base_url: str) -> Merchant:
+    password = "publisher pass 1"
+    with merchant_client(base_url) as http:
+        body = expect(
+            http.post(
+                "/accounts",
+                data={
+                    "type": "merchant",
+                    "full_name": "Compat Publisher",
+                    "email": f"publisher.{uuid.uuid4().hex[:10]}@example.com",
+                    "password": password,
+                    "password_confirmation": password,
+                },
+            ),
+            200,
+        )
+    assert body["access_token"] and body["refresh_token"] and body["expires"], body
+    return Merchant(uuid=str(body["account"]["uuid"]), token=str(body["access_token"]))
+
+
+def set_up_merchant(base_url: str) -> str:
+    """A merchant with the register fields and feature flags accounts.test.cjs expects; returns its uuid."""
+    merchant = create_merchant(base_url)
+    with merchant_client(base_url, merchant) as http:
+        for field in REGISTER_FIELDS:
+            expect(http.post("/accounts/register-fields", data=field))
+        for name, enabled in FEATURE_FLAGS.items():
+            expect(http.put(f"/v2/features/{name}", data={"enabled": "true" if enabled else "false"}))
+    return merchant.uuid
+
+
+# --- the catalogue assets.test.cjs works on ---------------------------------------------------------------
+
+
+def access_type_id(http: httpx.Client, name: str, quantity: int, period: str) -> int:
+    types = expect(http.get("/v2/access-types"), 200)
+    for kind in types:
+        if (kind["name"], kind["quantity"], kind["period"]) == (name, quantity, period):
+            return int(kind["id"])
+    raise AssertionError(f"GET /v2/access-types has no {name} {quantity} {period}: {types}")
+
+
+def create_item(http: httpx.Client, **fields: Any) -> dict[str, Any]:
+    form = {key: str(value) for key, value in fields.items() if key != "metadata"}
+    form |= {f"metadata[{key}]": value for key, value in fields.get("metadata", {}).items()}
+    item: dict[str, Any] = expect(http.post("/v2/items", data=form), 201)
+    return {
+        "id": item["id"],
+        "title": fields["title"],
+        "content": fields.get("content", ""),
+        "metadata": fields.get("metadata", {}),
+        "external_asset_id": fields.get("external_asset_id"),
+    }
+
+
+def add_fee(http: httpx.Client, item_id: int, **fields: str) -> dict[str, Any]:
+    fee: dict[str, Any] = expect(http.post(f"/v2/items/{item_id}/access-fees", data=fields), 201)
+    return {"id": fee["id"], **fields}
+
+
+def signing_key() -> tuple[str, str]:
+    """A fresh RSA key pair as CloudFront hands them out: PKCS#1 private PEM, and the public PEM to verify with."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private.decode(), public.decode()
+
+
+def set_up_catalog(base_url: str, merchant: Merchant) -> dict[str, Any]:
+    """Assets of every access control, their fees, a package, codes, donations and playback keys; returns what
+    assets.test.cjs needs to know about them (ids, the values it should read back, the verification keys)."""
+    with merchant_client(base_url, merchant) as http:
+        ppv_48h = access_type_id(http, "ppv", 48, "hour")
+        monthly = access_type_id(http, "subscription", 1, "month")
+        film = create_item(
+            http,
+            item_type="html_asset",
+            title="Compat Film",
+            access_control_type_id=PAID,
+            content="<p>The film itself</p>",
+            metadata={"genre": "drama", "year": "2024"},
+        )
+        film["fees"] = [
+            add_fee(
+                http,
+                film["id"],
+                access_type_id=str(ppv_48h),
+                amount="4.99",
+                currency="EUR",
+                description="Rent for 48 hours",
+            ),
+            add_fee(
+                http,
+                film["id"],
+                access_type_id=str(monthly),
+                amount="9.99",
+                currency="EUR",
+                description="Monthly pass",
+                trial_period_quantity="7",
+                trial_period_period="day",
+                trial_period_description="A week for free",
+            ),
+        ]
+        jw = create_item(
+            http,
+            item_type="jw_asset",
+            title="Compat JW Video",
+            access_control_type_id=PAID,
+            content="Jw5Media",
+            external_asset_id="Jw5Media",
+        )
+        jw["fees"] = [
+            add_fee(http, jw["id"], access_type_id=str(ppv_48h), amount="2.50", currency="USD", description="Rent")
+        ]
+        cloudfront = create_item(
+            http,
+            item_type="cloudfront_asset",
+            title="Compat CloudFront Video",
+            access_control_type_id=PAID,
+            content="https://d111111abcdef8.cloudfront.net/videos/film.m3u8",
+        )
+        package = create_item(
+            http, item_type="package", title="Compat Package", access_control_type_id=PAID, content=""
+        )
+        package["members"] = [film["id"], jw["id"]]
+        expect(
+            http.patch(
+                f"/v2/items/packages/{package['id']}/bulk",
+                data={f"add_asset_ids[{i}]": str(member) for i, member in enumerate(package["members"])},
+            )
+        )
+        coded = create_item(
+            http,
+            item_type="html_asset",
+            title="Compat Code Asset",
+            access_control_type_id=CODE,
+            content="<p>Opened with a code</p>",
+        )
+        coded["code"] = "COMPAT-CODE-1"
+        coded["max_sessions"] = 1
+        expect(
+            http.post(
+                f"/v2/items/{coded['id']}/access-codes",
+                data={"codes[0]": coded["code"], "max_sessions": str(coded["max_sessions"])},
+            )
+        )
+        capture = create_item(
+            http,
+            item_type="html_asset",
+            title="Compat Data Capture Asset",
+            access_control_type_id=DATA_CAPTURE,
+            content="<p>Thanks for your details</p>",
+        )
+        donation = create_item(
+            http,
+            item_type="html_asset",
+            title="Compat Donation Asset",
+            access_control_type_id=PAID,
+            content="<p>Supported by viewers</p>",
+        )
+        donation["options"] = [
+            {"amount": "5.00", "currency": "EUR", "description": "A coffee"},
+            {"amount": "20.50", "currency": "EUR", "description": "A dinner"},
+        ]
+        for option in donation["options"]:
+            expect(http.post(f"/v2/items/{donation['id']}/donations", data=option))
+
+        private_pem, public_pem = signing_key()
+        playback = {
+            "cloudfront_key_pair_id": "K2JCJMDEHXQW5F",
+            "cloudfront_public_key": public_pem,
+            "jw_secret": f"jw-secret-{uuid.uuid4().hex}",
+        }
+        expect(
+            http.put(
+                "/v2/playback/cloudfront",
+                data={"key_pair_id": playback["cloudfront_key_pair_id"], "private_key": private_pem},
+            )
+        )
+        expect(http.put("/v2/playback/jw", data={"secret": playback["jw_secret"]}))
+    return {
+        "film": film,
+        "jw": jw,
+        "cloudfront": cloudfront,
+        "package": package,
+        "coded": coded,
+        "capture": capture,
+        "donation": donation,
+        "playback": playback,
+    }

@@ -1,0 +1,286 @@
+"""Signed playback: the merchant's CloudFront and JW Player keys, and signed URLs and tokens for entitled viewers.
+Signatures are checked here the way CloudFront and JW Player check them, not with the server's own code."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import jwt
+import pytest
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from boxoffice import clock
+from boxoffice.access.models import PlaybackKeys
+from tests.conftest import Server
+from tests.dialects.inplayer.conftest import (
+    Merchant,
+    Viewer,
+    assert_error,
+    count_rows,
+    fetch_rows,
+    make_merchant,
+    sign_up,
+)
+from tests.dialects.inplayer.seed import add_product, entitle
+
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+# The form AWS hands out: PKCS#1 ("BEGIN RSA PRIVATE KEY").
+PEM = KEY.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+).decode()
+KEY_PAIR_ID = "K2JCJMDEHXQW5F"
+JW_SECRET = "jw-api-secret-0123456789abcdef-0123456789abcdef"
+VIDEO = "https://d111111abcdef8.cloudfront.net/videos/intro.mp4"
+
+
+@pytest.fixture
+async def frozen() -> AsyncIterator[clock.FrozenClock]:
+    moving = clock.FrozenClock()
+    previous = clock.set_clock(moving)
+    yield moving
+    clock.set_clock(previous)
+
+
+async def set_cloudfront(server: Server, merchant: Merchant, **form: str) -> httpx.Response:
+    values = {"key_pair_id": KEY_PAIR_ID, "private_key": PEM}
+    return await server.http.put("/v2/playback/cloudfront", headers=merchant.auth, data=values | form)
+
+
+async def set_jw(server: Server, merchant: Merchant, secret: str = JW_SECRET) -> httpx.Response:
+    return await server.http.put("/v2/playback/jw", headers=merchant.auth, data={"secret": secret})
+
+
+def cloudfront_base64_decode(text: str) -> bytes:
+    return base64.b64decode(text.replace("-", "+").replace("_", "=").replace("~", "/"))
+
+
+def verify_cloudfront(signed: str, resource: str, public_key: rsa.RSAPublicKey) -> dict[str, str]:
+    """What CloudFront does with a canned-policy URL: rebuild the policy from the URL and Expires, check the
+    signature with the key pair's public key. Returns the signing parameters."""
+    head, _, signing = signed.rpartition("Expires=")
+    assert head == resource + ("&" if "?" in resource else "?")
+    params = {k: v[0] for k, v in parse_qs("Expires=" + signing, keep_blank_values=True).items()}
+    assert set(params) == {"Expires", "Signature", "Key-Pair-Id"}
+    policy = json.dumps(
+        {
+            "Statement": [
+                {"Resource": resource, "Condition": {"DateLessThan": {"AWS:EpochTime": int(params["Expires"])}}}
+            ]
+        },
+        separators=(",", ":"),
+    ).encode()
+    signature = cloudfront_base64_decode(params["Signature"])
+    # Raises when it does not match. SHA-1 is what CloudFront's canned policies use.
+    public_key.verify(signature, policy, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303
+    return params
+
+
+async def cloudfront(server: Server, viewer: Viewer, item_id: int | str, query: str) -> httpx.Response:
+    """As the SDK's `getCloudfrontURL` sends it: the video URL pasted after `url=`, not encoded."""
+    return await server.http.get(f"/items/{item_id}/access/cloudfront?{query}", headers=viewer.auth)
+
+
+async def media_token(server: Server, viewer: Viewer, media_id: str, config: str = "cfg12345") -> httpx.Response:
+    return await server.http.get(
+        f"/v2/items/jw-media/token?app_config_id={config}&media_id={media_id}", headers=viewer.auth
+    )
+
+
+async def test_merchant_sets_keys_and_sees_them_masked(server: Server, merchant: Merchant) -> None:
+    blank = await server.http.get("/v2/playback", headers=merchant.auth)
+    assert blank.status_code == 200
+    assert blank.json() == {
+        "cloudfront": {"configured": False, "key_pair_id": None, "private_key": None, "key_bits": None},
+        "jw": {"configured": False, "secret": None},
+    }
+    response = await set_cloudfront(server, merchant)
+    assert response.status_code == 200, response.text
+    assert response.json()["cloudfront"] == {
+        "configured": True,
+        "key_pair_id": KEY_PAIR_ID,
+        "private_key": "********",
+        "key_bits": 2048,
+    }
+    jw_set = await set_jw(server, merchant)
+    assert jw_set.json()["jw"] == {"configured": True, "secret": "****cdef"}
+    shown = (await server.http.get("/v2/playback", headers=merchant.auth)).json()
+    assert shown == jw_set.json()
+    assert "PRIVATE KEY" not in json.dumps(shown) and JW_SECRET not in json.dumps(shown)
+
+    [keys] = await fetch_rows(server, PlaybackKeys, merchant.id)
+    stored = serialization.load_pem_private_key(keys.cloudfront_private_key.encode(), password=None)
+    assert isinstance(stored, rsa.RSAPrivateKey)
+    assert stored.public_key().public_numbers() == KEY.public_key().public_numbers()
+
+    # A key pasted with its line breaks escaped is read too; a short secret is masked whole.
+    escaped = PEM.replace("\n", "\\n")
+    assert (await set_cloudfront(server, merchant, private_key=escaped, key_pair_id="APKAEXAMPLE")).status_code == 200
+    assert (await set_jw(server, merchant, "short-secret")).json()["jw"]["secret"] == "****"
+    assert await count_rows(server, PlaybackKeys, merchant.id) == 1
+
+
+async def test_bad_keys_are_refused_and_write_nothing(server: Server, merchant: Merchant) -> None:
+    small = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505  (refused)
+    curve = ec.generate_private_key(ec.SECP256R1())
+    plain = serialization.NoEncryption()
+    pkcs8 = serialization.PrivateFormat.PKCS8
+    encrypted = KEY.private_bytes(
+        serialization.Encoding.PEM, pkcs8, serialization.BestAvailableEncryption(b"passphrase")
+    ).decode()
+    cases: list[tuple[dict[str, str], str]] = [
+        ({"key_pair_id": ""}, "key_pair_id"),
+        ({"key_pair_id": "has space"}, "key_pair_id"),
+        ({"key_pair_id": "K" * 101}, "key_pair_id"),
+        ({"private_key": ""}, "private_key"),
+        ({"private_key": "not a key"}, "private_key"),
+        ({"private_key": PEM[:200]}, "private_key"),
+        ({"private_key": encrypted}, "private_key"),
+        ({"private_key": curve.private_bytes(serialization.Encoding.PEM, pkcs8, plain).decode()}, "private_key"),
+        ({"private_key": small.private_bytes(serialization.Encoding.PEM, pkcs8, plain).decode()}, "private_key"),
+        ({"private_key": "x" * 20_000}, "private_key"),
+    ]
+    for change, field in cases:
+        assert_error(await set_cloudfront(server, merchant, **change), 422, field)
+    public = KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert_error(await set_cloudfront(server, merchant, private_key=public.decode()), 422, "private_key")
+    for secret in ("", "short", "has a space in it", "x" * 201):
+        assert_error(await set_jw(server, merchant, secret), 422, "secret")
+    assert await count_rows(server, PlaybackKeys, merchant.id) == 0
+
+
+async def test_entitled_viewer_gets_a_cloudfront_signed_url(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
+) -> None:
+    item = await add_product(server, merchant, asset_type="cloudfront_asset", content=VIDEO)
+    await entitle(server, merchant, viewer.id, item)
+    await set_cloudfront(server, merchant)
+
+    response = await cloudfront(server, viewer, item.id, f"url={VIDEO}")
+    assert response.status_code == 200, response.text
+    signed = response.json()["video_url"]
+    params = verify_cloudfront(signed, VIDEO, KEY.public_key())
+    assert params["Key-Pair-Id"] == KEY_PAIR_ID
+    assert int(params["Expires"]) == clock.unix(frozen.now()) + 3600
+
+    # The SDK doesn't encode the URL: its own query string is part of it, and is what gets signed.
+    with_query = VIDEO + "?quality=hd&lang=en"
+    signed = (await cloudfront(server, viewer, item.id, f"url={with_query}")).json()["video_url"]
+    verify_cloudfront(signed, with_query, KEY.public_key())
+    # Nor must the signature verify for any other URL.
+    with pytest.raises(InvalidSignature):
+        verify_cloudfront(signed.replace("quality=hd", "quality=4k"), with_query.replace("hd", "4k"), KEY.public_key())
+    # A client that does encode it is understood as well.
+    encoded = "url=https%3A%2F%2Fd111111abcdef8.cloudfront.net%2Fvideos%2Fintro.mp4&extra=1"
+    verify_cloudfront((await cloudfront(server, viewer, item.id, encoded)).json()["video_url"], VIDEO, KEY.public_key())
+    later = (await cloudfront(server, viewer, item.id, f"other=1&url={VIDEO}")).json()["video_url"]
+    verify_cloudfront(later, VIDEO, KEY.public_key())
+
+
+async def test_a_signed_url_ends_with_the_entitlement(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
+) -> None:
+    item = await add_product(server, merchant)
+    entitlement = await entitle(server, merchant, viewer.id, item, days=0.01)  # about a quarter of an hour
+    await set_cloudfront(server, merchant)
+    signed = (await cloudfront(server, viewer, item.id, f"url={VIDEO}")).json()["video_url"]
+    params = verify_cloudfront(signed, VIDEO, KEY.public_key())
+    assert int(params["Expires"]) == clock.unix(entitlement.expires_at)
+
+
+async def test_cloudfront_refusals(server: Server, merchant: Merchant, viewer: Viewer) -> None:
+    item = await add_product(server, merchant)
+    free = await add_product(server, merchant, title="Members only", access_control="auth")
+    other = await make_merchant(server, "owner@rival.example.com")
+    theirs = await add_product(server, other)
+
+    # Not entitled: 402, whatever the keys.
+    assert_error(await cloudfront(server, viewer, item.id, f"url={VIDEO}"), 402)
+    # Entitled, but the merchant has set no keys: a clear 422.
+    await entitle(server, merchant, viewer.id, item)
+    unset = assert_error(await cloudfront(server, viewer, item.id, f"url={VIDEO}"), 422)
+    assert unset["message"] == "CloudFront signing is not configured for this merchant"
+    assert_error(await cloudfront(server, viewer, free.id, f"url={VIDEO}"), 422)  # open to any signed-in viewer
+
+    await set_cloudfront(server, merchant)
+    for query in (
+        "",
+        "url=",
+        "url=ftp://host/a.mp4",
+        "url=/videos/a.mp4",
+        "url=https://",
+        f"url={VIDEO}?Expires=1&Signature=x&Key-Pair-Id=y",
+        "url=https://h:99999/a.mp4",
+        "u=" + VIDEO,
+    ):
+        assert_error(await cloudfront(server, viewer, item.id, query), 422, "url")
+    assert_error(await cloudfront(server, viewer, 999_999, f"url={VIDEO}"), 404)
+    assert_error(await cloudfront(server, viewer, theirs.id, f"url={VIDEO}"), 404)
+    assert_error(await cloudfront(server, viewer, "abc", f"url={VIDEO}"), 422)
+    path = f"/items/{item.id}/access/cloudfront?url={VIDEO}"
+    assert_error(await server.http.get(path), 401)
+    assert_error(await server.http.get(path, headers=merchant.auth), 403)
+
+
+async def test_entitled_viewer_gets_a_jw_media_token(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
+) -> None:
+    # The same media sold as two items: holding either one is enough.
+    await add_product(server, merchant, asset_type="jw_asset", external_asset_id="AbCd1234", title="Rental")
+    season = await add_product(server, merchant, asset_type="jw_asset", external_asset_id="AbCd1234", title="Season")
+    await entitle(server, merchant, viewer.id, season)
+    await set_jw(server, merchant)
+
+    response = await media_token(server, viewer, "AbCd1234")
+    assert response.status_code == 200, response.text
+    claims: dict[str, Any] = jwt.decode(response.json()["token"], JW_SECRET, algorithms=["HS256"])
+    assert claims == {"resource": "/v2/media/AbCd1234", "exp": clock.unix(frozen.now()) + 3600}
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(response.json()["token"], "another-secret-entirely-0123456789abcdef", algorithms=["HS256"])
+    # app_config_id may be left out.
+    assert (await server.http.get("/v2/items/jw-media/token?media_id=AbCd1234", headers=viewer.auth)).status_code == 200
+
+
+async def test_jw_media_token_refusals(server: Server, merchant: Merchant, viewer: Viewer) -> None:
+    item = await add_product(server, merchant, asset_type="jw_asset", external_asset_id="MEDIA001")
+    await add_product(server, merchant, asset_type="html_asset", external_asset_id="HTML0001")
+    await add_product(server, merchant, asset_type="jw_asset", external_asset_id="GONE0001", active=False)
+    other = await make_merchant(server, "owner@rival.example.com")
+    await add_product(server, other, asset_type="jw_asset", external_asset_id="THEIRS01")
+
+    assert_error(await media_token(server, viewer, "MEDIA001"), 402)
+    await entitle(server, merchant, viewer.id, item)
+    unset = assert_error(await media_token(server, viewer, "MEDIA001"), 422)
+    assert unset["message"] == "JW Player signing is not configured for this merchant"
+    await set_jw(server, merchant)
+    assert (await media_token(server, viewer, "MEDIA001")).status_code == 200
+    for media in ("NOSUCH01", "HTML0001", "GONE0001", "THEIRS01"):
+        assert_error(await media_token(server, viewer, media), 404)
+    for media in ("", "has%20space", "x" * 101, "a/b"):
+        assert_error(await media_token(server, viewer, media), 422, "media_id")
+    assert_error(await server.http.get("/v2/items/jw-media/token", headers=viewer.auth), 422, "media_id")
+    assert_error(await server.http.get("/v2/items/jw-media/token?media_id=MEDIA001"), 401)
+    assert_error(await server.http.get("/v2/items/jw-media/token?media_id=MEDIA001", headers=merchant.auth), 403)
+    # Another merchant's viewer, even with the same media id at their merchant, gets nothing of this one's.
+    outsider = await sign_up(server, other, email="fan@rival.example.com")
+    assert_error(await media_token(server, outsider, "MEDIA001"), 404)
+
+
+async def test_keys_belong_to_their_merchant(server: Server, merchant: Merchant, viewer: Viewer) -> None:
+    other = await make_merchant(server, "owner@rival.example.com")
+    await set_jw(server, other)
+    await set_cloudfront(server, other)
+    item = await add_product(server, merchant, asset_type="jw_asset", external_asset_id="MEDIA001")
+    await entitle(server, merchant, viewer.id, item)
+    # The other merchant's keys sign nothing for this one's viewers.
+    assert_error(await media_token(server, viewer, "MEDIA001"), 422)
+    assert_error(await cloudfront(server, viewer, item.id, f"url={VIDEO}"), 422)
+    mine = (await server.http.get("/v2/playback", headers=merchant.auth)).json()
+    assert mine["cloudfront"]["configured"] is False and mine["jw"]["configured"] is False
+    assert await count_rows(server, PlaybackKeys, merchant.id) == 0
