@@ -37,7 +37,9 @@ log = structlog.get_logger(__name__)
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logs.configure(settings.log_level, settings.log_json)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
+    )
     sessions = session_factory(engine)
     content_log = ContentLog()
 

@@ -342,6 +342,25 @@ def _guard_tenancy(state: ORMExecuteState) -> None:
     # Relationship and column loads fetch rows of objects the session already holds, which were loaded scoped.
     if state.is_relationship_load or state.is_column_load or state.execution_options.get("cross_tenant"):
         return
-    missing = _leaks(state.statement, [], set())
+    missing = _verdict(state.statement)
     if missing:
         raise TenantLeak(f"query on {sorted(set(missing))} is not scoped to a merchant")
+
+
+# Verdicts per statement shape. Whether a statement pins its merchant depends on its structure, not on the values
+# bound into it, and SQLAlchemy's cache key names exactly that structure; walking the tree costs about a
+# millisecond, looking the shape up a microsecond.
+_VERDICTS: dict[Any, list[str]] = {}
+
+
+def _verdict(statement: Any) -> list[str]:
+    cache_key = statement._generate_cache_key()
+    if cache_key is None:
+        return _leaks(statement, [], set())
+    verdict = _VERDICTS.get(cache_key.key)
+    if verdict is None:
+        verdict = _leaks(statement, [], set())
+        if len(_VERDICTS) >= 10_000:
+            _VERDICTS.clear()
+        _VERDICTS[cache_key.key] = verdict
+    return verdict

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///boxoffice.db"
+    # Connections each app process keeps to PostgreSQL, and how many more it may open under load.
+    database_pool_size: int = Field(default=20, ge=1, le=500)
+    database_max_overflow: int = Field(default=20, ge=0, le=500)
     # Absolute base of this server as clients reach it: links in e-mails and cursor URLs use it.
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str | None = Field(
