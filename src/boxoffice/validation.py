@@ -85,3 +85,14 @@ def metadata(values: dict[str, object] | None, problems: Problems) -> dict[str, 
             continue
         cleaned[str(key)] = text
     return cleaned
+
+
+def required_text(value: str, field: str, problems: Problems, *, max_length: int) -> str:
+    """A short required text (a title, a name): trimmed, present, and not longer than `max_length`."""
+    value = value.strip()
+    label = field.replace("_", " ")
+    if not value:
+        problems.add(field, f"The {label} is required")
+    elif len(value) > max_length:
+        problems.add(field, f"The {label} may not be longer than {max_length} characters")
+    return value

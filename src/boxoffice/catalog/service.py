@@ -66,15 +66,6 @@ async def _own_country_set(
     return found
 
 
-def _check_title(title: str, problems: validation.Problems) -> str:
-    title = title.strip()
-    if not title:
-        problems.add("title", "The title is required")
-    elif len(title) > MAX_TITLE:
-        problems.add("title", f"The title may not be longer than {MAX_TITLE} characters")
-    return title
-
-
 def _check_product_fields(changes: ProductChanges, problems: validation.Problems) -> dict[str, Any]:
     """The fields `changes` sets, checked and cleaned; the title is checked by the caller."""
     cleaned: dict[str, Any] = {}
@@ -147,7 +138,7 @@ async def create_product(
         attributes=attributes or {},
         min_age=min_age,
     )
-    clean_title = _check_title(title, problems)
+    clean_title = validation.required_text(title, "title", problems, max_length=MAX_TITLE)
     cleaned = _check_product_fields(changes, problems)
     if country_set_id is not None:
         await _own_country_set(session, merchant_id, country_set_id, problems)
@@ -199,7 +190,11 @@ async def list_products(
 async def update_product(session: AsyncSession, merchant_id: int, product_id: int, changes: ProductChanges) -> Product:
     product = await get_product(session, merchant_id, product_id)
     problems = validation.Problems()
-    title = _check_title(changes.title, problems) if changes.title is not None else product.title
+    title = (
+        validation.required_text(changes.title, "title", problems, max_length=MAX_TITLE)
+        if changes.title is not None
+        else product.title
+    )
     cleaned = _check_product_fields(changes, problems)
     new_type = cleaned.get("asset_type", product.asset_type)
     if (new_type == PACKAGE) != (product.kind == PACKAGE):

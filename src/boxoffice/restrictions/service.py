@@ -97,15 +97,6 @@ def _country_codes(values: list[str], problems: validation.Problems) -> list[str
     return codes
 
 
-def _check_name(name: str, problems: validation.Problems) -> str:
-    name = name.strip()
-    if not name:
-        problems.add("name", "The name is required")
-    elif len(name) > MAX_NAME:
-        problems.add("name", f"The name may not be longer than {MAX_NAME} characters")
-    return name
-
-
 def _check_type(type_: str, problems: validation.Problems) -> None:
     if type_ not in COUNTRY_SET_TYPES:
         problems.add("type", "The type must be whitelist or blacklist")
@@ -115,7 +106,7 @@ async def create_country_set(
     session: AsyncSession, merchant_id: int, *, name: str | None, type_: str | None, countries: list[str] | None
 ) -> CountrySet:
     problems = validation.Problems()
-    clean_name = _check_name(name or "", problems)
+    clean_name = validation.required_text(name or "", "name", problems, max_length=MAX_NAME)
     _check_type(type_ or "", problems)
     codes = _country_codes(countries or [], problems)
     problems.raise_any()
@@ -136,7 +127,9 @@ async def update_country_set(
 ) -> CountrySet:
     found = await get_country_set(session, merchant_id, set_id)
     problems = validation.Problems()
-    clean_name = _check_name(name, problems) if name is not None else found.name
+    clean_name = (
+        validation.required_text(name, "name", problems, max_length=MAX_NAME) if name is not None else found.name
+    )
     if type_ is not None:
         _check_type(type_, problems)
     codes = _country_codes(countries, problems) if countries is not None else found.countries
