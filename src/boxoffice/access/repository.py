@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import ContentRequest, Entitlement
+from boxoffice.catalog.models import Price, Product
 
 
 async def current_entitlement(
@@ -86,3 +87,29 @@ async def entitlements_page(
 
 async def insert_content_requests(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     await session.execute(insert(ContentRequest), rows)
+
+
+async def entitled_subscription_products(
+    session: AsyncSession, merchant_id: int, customer_id: int, now: datetime
+) -> list[tuple[Product, datetime]]:
+    """Products sold by subscription (now or before) that the customer may watch now, with when that ends."""
+    ever_sold = exists().where(
+        Price.merchant_id == merchant_id, Price.product_id == Product.id, Price.kind == "subscription"
+    )
+    until = func.max(Entitlement.expires_at)
+    rows = await session.execute(
+        select(Product, until)
+        .join(Entitlement, Entitlement.product_id == Product.id)
+        .where(
+            Product.merchant_id == merchant_id,
+            Entitlement.merchant_id == merchant_id,
+            Entitlement.customer_id == customer_id,
+            Entitlement.starts_at <= now,
+            Entitlement.expires_at > now,
+            Entitlement.revoked_at.is_(None),
+            ever_sold,
+        )
+        .group_by(Product.id)
+        .order_by(Product.id)
+    )
+    return [(product, expires) for product, expires in rows.all()]

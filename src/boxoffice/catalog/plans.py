@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
+from boxoffice.access import repository as access_repo
 from boxoffice.catalog import plans_repository as repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.errors import NotFound
@@ -73,6 +74,6 @@ async def held_plans(session: AsyncSession, merchant: Merchant, customer: Custom
     """The plans a customer is entitled to now; none for a visitor who is not signed in."""
     if customer is None or customer.merchant_id != merchant.id:
         return []
-    rows = await repo.entitled_subscription_products(session, merchant.id, customer.id, clock.now())
+    rows = await access_repo.entitled_subscription_products(session, merchant.id, customer.id, clock.now())
     plans = await _with_prices(session, merchant, [product for product, _ in rows])
     return [HeldPlan(plan, expires_at) for plan, (_, expires_at) in zip(plans, rows, strict=True)]

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.access.models import Entitlement
 from boxoffice.catalog.models import Price, Product
 
 SUBSCRIPTION = "subscription"
@@ -52,29 +51,3 @@ async def prices_on_sale(
         select(Price).where(Price.product_id.in_(product_ids), _on_sale(merchant_id, now)).order_by(Price.id)
     )
     return rows.all()
-
-
-async def entitled_subscription_products(
-    session: AsyncSession, merchant_id: int, customer_id: int, now: datetime
-) -> list[tuple[Product, datetime]]:
-    """Products sold by subscription (now or before) that the customer may watch now, with when that ends."""
-    ever_sold = exists().where(
-        Price.merchant_id == merchant_id, Price.product_id == Product.id, Price.kind == SUBSCRIPTION
-    )
-    until = func.max(Entitlement.expires_at)
-    rows = await session.execute(
-        select(Product, until)
-        .join(Entitlement, Entitlement.product_id == Product.id)
-        .where(
-            Product.merchant_id == merchant_id,
-            Entitlement.merchant_id == merchant_id,
-            Entitlement.customer_id == customer_id,
-            Entitlement.starts_at <= now,
-            Entitlement.expires_at > now,
-            Entitlement.revoked_at.is_(None),
-            ever_sold,
-        )
-        .group_by(Product.id)
-        .order_by(Product.id)
-    )
-    return [(product, expires) for product, expires in rows.all()]
