@@ -5,7 +5,8 @@ loaded. Committing a change to a row the caches read (an entitlement, a session,
 that scope's generation at once in this process, and writes a row to `cache_invalidations` in the same
 transaction; every other process reads that feed twice a second and bumps the same scopes. So a revoked
 entitlement or a logout stops access immediately on the worker that made it and within about half a second on
-every other. Entries also expire after `ttl` seconds, which bounds staleness for writes made outside the ORM.
+every other. Entries also expire after `STALE_AFTER` seconds, which bounds staleness for writes made outside the
+ORM.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ _MISSING: Any = object()
 # Cache time: a monotonic clock, replaceable in tests to show entries expiring.
 now = time.monotonic
 POLL_EVERY = 0.5
+# How long an entry may be served without asking again. Changes made through Boxoffice end it at once; this
+# bounds only what was written to the database behind Boxoffice's back.
+STALE_AFTER = 120.0
 KEEP_FEED = timedelta(minutes=10)
 # The tables the caches read; changes elsewhere (login records, refresh tokens …) invalidate nothing.
 WATCHED = frozenset(
@@ -95,7 +99,7 @@ generations = Generations()
 class TTLCache(Generic[V]):
     """A bounded map whose entries expire after `ttl` seconds or when their scope changes."""
 
-    def __init__(self, ttl: float = 30.0, max_entries: int = 200_000) -> None:
+    def __init__(self, ttl: float = STALE_AFTER, max_entries: int = 200_000) -> None:
         self.ttl, self.max_entries = ttl, max_entries
         self._entries: OrderedDict[Hashable, tuple[float, tuple[int, int, int], V]] = OrderedDict()
 

@@ -1,4 +1,4 @@
-"""`boxoffice serve | worker | migrate | merchant create | demo`."""
+"""`boxoffice serve | worker | migrate | merchant create | secrets new-key | secrets reseal | demo`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from boxoffice import (
     jobs,
     logs,
     models,  # noqa: F401  (every table, so foreign keys resolve)
+    sealing,
 )
 from boxoffice.catalog import service as catalog
 from boxoffice.db import async_url, create_engine, session_factory, transaction
@@ -31,6 +32,10 @@ from boxoffice.settings import Settings, get_settings
 app = typer.Typer(help="Boxoffice: identity, entitlements and billing for premium video.", no_args_is_help=True)
 merchant_app = typer.Typer(help="Manage merchants.", no_args_is_help=True)
 app.add_typer(merchant_app, name="merchant")
+secrets_app = typer.Typer(
+    help="Secrets kept in the database, sealed with BOXOFFICE_ENCRYPTION_KEYS.", no_args_is_help=True
+)
+app.add_typer(secrets_app, name="secrets")
 console = Console()
 T = TypeVar("T")
 
@@ -84,7 +89,7 @@ def serve(
     os.environ["BOXOFFICE_WORKER_IN_PROCESS"] = "0" if no_worker else "1"
     get_settings.cache_clear()
     uvicorn.run(
-        "boxoffice.app:create_app",
+        "boxoffice.app:serve_app",
         factory=True,
         host=host,
         port=port,
@@ -143,6 +148,30 @@ def create_merchant(
             f"merchant {merchant.email}\n  client_id (uuid): {merchant.uuid}\n"
             f"  client_secret:    {merchant.client_secret}"
         )
+
+
+@secrets_app.command("new-key")
+def new_key() -> None:
+    """Print a new encryption key, to put first in BOXOFFICE_ENCRYPTION_KEYS."""
+    typer.echo(sealing.new_key())
+
+
+@secrets_app.command("reseal")
+def reseal() -> None:
+    """Seal every stored secret with the first key of BOXOFFICE_ENCRYPTION_KEYS (after adding or rotating one)."""
+    from boxoffice.access.playback import reseal_all_playback_keys
+
+    settings = get_settings()
+    sealer = sealing.Sealer(settings.encryption_keys)
+    if not sealer.enabled:
+        console.print("[red]error:[/red] BOXOFFICE_ENCRYPTION_KEYS is not set: there is no key to seal with")
+        raise typer.Exit(code=2)
+    try:
+        count = _in_transaction(settings, lambda session: reseal_all_playback_keys(session, sealer))
+    except sealing.SealingError as error:
+        console.print(f"[red]error:[/red] {error}; keep the old key in the list until every secret is resealed")
+        raise typer.Exit(code=1) from error
+    console.print(f"resealed the playback keys of {count} merchant(s)")
 
 
 @app.command()

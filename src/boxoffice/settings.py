@@ -7,6 +7,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Annotated
 
+from cryptography.fernet import Fernet
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     reset_rate_per_ip: str = "10/3600"
     reset_rate_per_account: str = "5/3600"
 
+    # Fernet keys sealing secrets kept in the database (see boxoffice.sealing); the first seals, all open.
+    encryption_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     # Forwarded-for headers are believed only when the direct peer is in one of these networks.
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=list)
 
@@ -59,6 +63,19 @@ class Settings(BaseSettings):
     def _split_networks(cls, value: object) -> object:
         if isinstance(value, str):
             return [ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for key in value:
+                try:
+                    Fernet(key)
+                except (ValueError, TypeError) as exc:
+                    raise ValueError("each encryption key is a Fernet key: 32 url-safe base64-encoded bytes") from exc
         return value
 
     @field_validator("auth_rate_per_ip", "auth_rate_per_account", "reset_rate_per_ip", "reset_rate_per_account")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import validation
+from boxoffice.access import data_capture_repository as repo
 from boxoffice.access.models import DataCaptureLead
 from boxoffice.identity.merchants import find_merchant
 
@@ -34,3 +37,12 @@ async def capture_lead(
     session.add(lead)
     await session.flush()
     return lead
+
+
+async def list_leads(
+    session: AsyncSession, merchant_id: int, *, search: str | None, page: int, limit: int
+) -> tuple[int, Sequence[DataCaptureLead]]:
+    """The merchant's leads, newest first; `search` matches e-mail, name or company."""
+    return await repo.leads_page(
+        session, merchant_id, search=(search or "").strip() or None, offset=page * limit, limit=limit
+    )

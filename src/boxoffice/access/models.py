@@ -103,4 +103,5 @@ class PlaybackKeys(TenantOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     cloudfront_key_pair_id: Mapped[str | None] = mapped_column(String(100))
     cloudfront_private_key: Mapped[str | None] = mapped_column(String(8000))
-    jw_secret: Mapped[str | None] = mapped_column(String(200))
+    # Both sealed with the operator's encryption keys when configured (boxoffice.sealing).
+    jw_secret: Mapped[str | None] = mapped_column(String(1000))

@@ -24,7 +24,9 @@ from boxoffice.access.models import PlaybackKeys
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import DomainError, InvalidInput, NotFound
+from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.sealing import Sealer
 
 # How long a signed URL or token is good for (never beyond the viewer's entitlement).
 SIGNED_LIFETIME = timedelta(hours=1)
@@ -56,13 +58,13 @@ class Signed:
     expires_at: datetime
 
 
-def _settings(keys: PlaybackKeys | None) -> PlaybackSettings:
+def _settings(keys: PlaybackKeys | None, sealer: Sealer) -> PlaybackSettings:
     if keys is None:
         return PlaybackSettings(None, None, None)
     bits = None
     if keys.cloudfront_private_key:
-        bits = _load_key(keys.cloudfront_private_key).key_size
-    secret = keys.jw_secret
+        bits = _load_key(sealer.open(keys.cloudfront_private_key)).key_size
+    secret = sealer.open(keys.jw_secret) if keys.jw_secret else None
     hint = None if not secret else "****" + (secret[-4:] if len(secret) >= 16 else "")
     return PlaybackSettings(keys.cloudfront_key_pair_id, bits, hint)
 
@@ -82,12 +84,12 @@ async def _keys_for_update(session: AsyncSession, merchant_id: int) -> PlaybackK
     return keys
 
 
-async def playback_settings(session: AsyncSession, merchant_id: int) -> PlaybackSettings:
-    return _settings(await repo.keys_of(session, merchant_id))
+async def playback_settings(session: AsyncSession, merchant_id: int, sealer: Sealer) -> PlaybackSettings:
+    return _settings(await repo.keys_of(session, merchant_id), sealer)
 
 
 async def set_cloudfront_keys(
-    session: AsyncSession, merchant_id: int, *, key_pair_id: str | None, private_key: str | None
+    session: AsyncSession, merchant_id: int, *, key_pair_id: str | None, private_key: str | None, sealer: Sealer
 ) -> PlaybackSettings:
     """Keep the CloudFront key pair (its id, and the RSA private key as PEM) that playback URLs are signed with."""
     errors: dict[str, str] = {}
@@ -113,22 +115,47 @@ async def set_cloudfront_keys(
         raise InvalidInput(errors)
     keys = await _keys_for_update(session, merchant_id)
     keys.cloudfront_key_pair_id = pair_id
-    keys.cloudfront_private_key = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+    keys.cloudfront_private_key = sealer.seal(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+    )
     await session.flush()
-    return _settings(keys)
+    return _settings(keys, sealer)
 
 
-async def set_jw_secret(session: AsyncSession, merchant_id: int, secret: str | None) -> PlaybackSettings:
+async def set_jw_secret(
+    session: AsyncSession, merchant_id: int, secret: str | None, sealer: Sealer
+) -> PlaybackSettings:
     """Keep the JW Player property's API secret that media tokens are signed with."""
     value = (secret or "").strip()
     if not _JW_SECRET.match(value):
         raise InvalidInput({"secret": "The secret is 8 to 200 printable characters without spaces"})
     keys = await _keys_for_update(session, merchant_id)
-    keys.jw_secret = value
+    keys.jw_secret = sealer.seal(value)
     await session.flush()
-    return _settings(keys)
+    return _settings(keys, sealer)
+
+
+async def reseal_playback_keys(session: AsyncSession, merchant_id: int, sealer: Sealer) -> bool:
+    """Seal a merchant's keys with the first encryption key; True when there were keys to seal."""
+    keys = await repo.keys_of(session, merchant_id)
+    if keys is None:
+        return False
+    if keys.cloudfront_private_key:
+        keys.cloudfront_private_key = sealer.reseal(keys.cloudfront_private_key)
+    if keys.jw_secret:
+        keys.jw_secret = sealer.reseal(keys.jw_secret)
+    await session.flush()
+    return True
+
+
+async def reseal_all_playback_keys(session: AsyncSession, sealer: Sealer) -> int:
+    """Seal every merchant's keys with the first encryption key (after adding or rotating keys); how many."""
+    resealed = 0
+    for merchant_id in await identity_repo.merchant_ids(session):
+        resealed += await reseal_playback_keys(session, merchant_id, sealer)
+    return resealed
 
 
 def _check_url(url: str | None) -> str:
@@ -148,6 +175,17 @@ def _check_url(url: str | None) -> str:
     if params & set(_SIGNING_PARAMS):
         raise InvalidInput({"url": "The url is already signed"})
     return value
+
+
+def is_under(url: str, prefix: str | None) -> bool:
+    """Whether `url` lies under `prefix` (no prefix: anywhere). A path that climbs with dot segments is never under
+    anything: the signature covers the URL as written, the CDN serves it as resolved."""
+    if prefix is None:
+        return True
+    path = urlsplit(url).path
+    if any(segment in (".", "..") for segment in path.split("/")) or "%2e" in path.lower():
+        return False
+    return url.startswith(prefix)
 
 
 def _cloudfront_base64(data: bytes) -> str:
@@ -172,23 +210,36 @@ def _expiry(entitlement_end: datetime | None) -> datetime:
 
 
 async def signed_cloudfront_url(
-    session: AsyncSession, merchant: Merchant, customer: Customer, product_id: int, url: str | None, client: ClientInfo
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    product_id: int,
+    url: str | None,
+    client: ClientInfo,
+    sealer: Sealer,
 ) -> Signed:
-    """A CloudFront signed URL (canned policy) for a product's video, for a viewer entitled to the product."""
+    """A CloudFront signed URL (canned policy) for a product's video, for a viewer entitled to the product; where
+    the product names the address its video lives under, only a URL under it."""
     checked = _check_url(url)
     access = await access_service.require_access(session, merchant, customer, product_id, client)
+    if not is_under(checked, access.product.playback_url_prefix):
+        raise InvalidInput({"url": "This URL is not this item's video"})
     keys = await repo.keys_of(session, merchant.id)
     if keys is None or not keys.cloudfront_key_pair_id or not keys.cloudfront_private_key:
         raise InvalidInput({"cloudfront": CLOUDFRONT_OFF}, CLOUDFRONT_OFF)
     expires_at = _expiry(access.entitlement.expires_at if access.entitlement else None)
-    signed = sign_cloudfront_url(
-        checked, keys.cloudfront_key_pair_id, _load_key(keys.cloudfront_private_key), clock.unix(expires_at)
-    )
+    private_key = _load_key(sealer.open(keys.cloudfront_private_key))
+    signed = sign_cloudfront_url(checked, keys.cloudfront_key_pair_id, private_key, clock.unix(expires_at))
     return Signed(signed, expires_at)
 
 
 async def signed_media_token(
-    session: AsyncSession, merchant: Merchant, customer: Customer, media_id: str | None, client: ClientInfo
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    media_id: str | None,
+    client: ClientInfo,
+    sealer: Sealer,
 ) -> Signed:
     """A JW Player URL-signing token for one media, for a viewer entitled to a product that carries it."""
     media = (media_id or "").strip()
@@ -217,5 +268,5 @@ async def signed_media_token(
     with warnings.catch_warnings():
         # JW Player issues the secret; one shorter than HS256's recommended 32 bytes is still the one it checks.
         warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
-        token = jwt.encode(claims, keys.jw_secret, algorithm="HS256")
+        token = jwt.encode(claims, sealer.open(keys.jw_secret), algorithm="HS256")
     return Signed(token, expires_at)

@@ -85,8 +85,15 @@ async def entitlements_page(
     return total, rows.all()
 
 
-async def insert_content_requests(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    await session.execute(insert(ContentRequest), rows)
+async def insert_content_requests(session: AsyncSession, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Append rows of `content_requests`: with COPY on PostgreSQL (a second's worth of plays in one round trip
+    and no per-row statement work), as one executemany elsewhere."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        raw: Any = (await connection.get_raw_connection()).driver_connection
+        await raw.copy_records_to_table(ContentRequest.__tablename__, columns=list(columns), records=rows)
+        return
+    await connection.execute(insert(ContentRequest), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
 async def entitled_subscription_products(

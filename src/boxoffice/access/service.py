@@ -168,6 +168,23 @@ async def _check(
     return entitlement
 
 
+def content_request(
+    merchant_id: int, product_id: int, customer_id: int, at: datetime, outcome: str, client: ClientInfo
+) -> ContentRequestRecord:
+    return ContentRequestRecord(
+        merchant_id,
+        product_id,
+        customer_id,
+        at,
+        outcome,
+        client.ip_address,
+        client.country_code,
+        client.device.type,
+        client.device.os,
+        client.referrer[:2000] if client.referrer else None,
+    )
+
+
 async def check_access(
     lookups: Lookups,
     merchant: Merchant,
@@ -187,20 +204,7 @@ async def check_access(
         outcome = "no_access"
         raise
     finally:
-        record(
-            ContentRequestRecord(
-                merchant_id=merchant.id,
-                product_id=product.id,
-                customer_id=customer.id,
-                requested_at=clock.now(),
-                outcome=outcome,
-                ip_address=client.ip_address,
-                country_code=client.country_code,
-                device_type=client.device.type,
-                device_os=client.device.os,
-                referrer=(client.referrer or "")[:2000] or None,
-            )
-        )
+        record(content_request(merchant.id, product.id, customer.id, clock.now(), outcome, client))
     return Access(product, entitlement)
 
 

@@ -28,6 +28,8 @@ class Product(Timestamped, TenantOwned, Base):
     attributes: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     min_age: Mapped[int | None]
     country_set_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("country_sets.id", ondelete="SET NULL"))
+    # The folder its video lives under: signed playback URLs are made only for addresses inside it.
+    playback_url_prefix: Mapped[str | None] = mapped_column(String(2048))
     plan_switch_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     # Donations: viewers may pay what they like when enabled, on top of the merchant's fixed options.
     custom_price_enabled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +30,8 @@ MAX_TEXT = 500
 MAX_EXTERNAL_ID = 200
 MAX_CONTENT = 200_000
 MAX_AGE = 99
+MAX_URL = 2048
+_URL_TEXT = re.compile(r"^[!-~]+$")  # printable ASCII, no spaces: a URL as it goes on the wire
 # The largest price, in minor units (ten million in a two-decimal currency): amounts are 32-bit columns.
 MAX_AMOUNT = 1_000_000_000
 TRIAL_UNITS = ("day", "week", "month")
@@ -49,6 +53,7 @@ class ProductChanges:
     access_control: str | None = None
     content: str | None = None
     external_asset_id: str | None = None  # "" removes it
+    playback_url_prefix: str | None = None  # "" removes it
     attributes: dict[str, Any] | None = None
     min_age: int | None = None
     clear_min_age: bool = False
@@ -86,6 +91,8 @@ def _check_product_fields(changes: ProductChanges, problems: validation.Problems
         if len(external) > MAX_EXTERNAL_ID:
             problems.add("external_asset_id", f"The external id may not be longer than {MAX_EXTERNAL_ID} characters")
         cleaned["external_asset_id"] = external or None
+    if changes.playback_url_prefix is not None:
+        cleaned["playback_url_prefix"] = _playback_url_prefix(changes.playback_url_prefix, problems)
     if changes.attributes is not None:
         cleaned["attributes"] = validation.metadata(changes.attributes, problems)
     if changes.min_age is not None:
@@ -99,6 +106,26 @@ def _check_product_fields(changes: ProductChanges, problems: validation.Problems
     if changes.active is not None:
         cleaned["active"] = changes.active
     return cleaned
+
+
+def _playback_url_prefix(value: str, problems: validation.Problems) -> str | None:
+    prefix = value.strip()
+    if not prefix:
+        return None
+    parts = urlsplit(prefix) if len(prefix) <= MAX_URL and _URL_TEXT.match(prefix) else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or parts.query
+        or parts.fragment
+        or not parts.path.endswith("/")
+    ):
+        problems.add(
+            "playback_url_prefix",
+            "The playback URL prefix is an absolute http(s) URL of a folder, ending with /, without a query",
+        )
+    return prefix
 
 
 async def _check_external_id_free(
@@ -126,6 +153,7 @@ async def create_product(
     attributes: dict[str, Any] | None = None,
     access_control: str = "paid",
     external_asset_id: str | None = None,
+    playback_url_prefix: str | None = None,
     min_age: int | None = None,
     country_set_id: int | None = None,
 ) -> Product:
@@ -135,6 +163,7 @@ async def create_product(
         access_control=access_control,
         content=content,
         external_asset_id=external_asset_id,
+        playback_url_prefix=playback_url_prefix,
         attributes=attributes or {},
         min_age=min_age,
     )

@@ -34,6 +34,11 @@ async def merchant_by_uuid(session: AsyncSession, uuid: str) -> Merchant | None:
     return await session.scalar(select(Merchant).where(Merchant.uuid == uuid))
 
 
+async def merchant_ids(session: AsyncSession) -> list[int]:
+    """Every merchant, for operator tasks that visit each tenant in turn."""
+    return list(await session.scalars(select(Merchant.id).order_by(Merchant.id)))
+
+
 async def merchant_by_id(session: AsyncSession, merchant_id: int) -> Merchant | None:
     return await session.scalar(select(Merchant).where(Merchant.id == merchant_id))
 

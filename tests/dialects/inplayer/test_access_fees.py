@@ -128,8 +128,9 @@ async def test_amounts_follow_the_currency_decimals(
 
 async def test_ppv_custom_ends_when_the_merchant_says(server: Server, merchant: Merchant) -> None:
     item = await add_item(server, merchant)
-    fee = await add_fee(server, merchant, item["id"], access_type_id="5", expires_at=str(in_days(3)))
-    assert fee["access_type"]["name"] == "ppv_custom" and fee["expires_at"] == in_days(3)
+    ends = in_days(3)
+    fee = await add_fee(server, merchant, item["id"], access_type_id="5", expires_at=str(ends))
+    assert fee["access_type"]["name"] == "ppv_custom" and fee["expires_at"] == ends
 
 
 @pytest.mark.parametrize(

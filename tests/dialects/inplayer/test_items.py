@@ -92,7 +92,7 @@ async def test_a_created_item_has_the_inplayer_shape_and_its_content(server: Ser
     )
     assert response.status_code == 201, response.text
     item = response.json()
-    assert set(item) == ITEM_KEYS | {"content", "access_fees"}
+    assert set(item) == ITEM_KEYS | {"content", "access_fees", "playback_url_prefix"}
     assert isinstance(item["id"], int)
     assert item["merchant_id"] == merchant.id and item["merchant_uuid"] == merchant.uuid
     assert item["is_active"] is True and item["active"] is True

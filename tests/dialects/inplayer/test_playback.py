@@ -18,6 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from boxoffice import clock
 from boxoffice.access.models import PlaybackKeys
+from boxoffice.access.playback import reseal_all_playback_keys
+from boxoffice.catalog.models import Product
+from boxoffice.sealing import Sealer, SealingError, new_key
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import (
     Merchant,
@@ -284,3 +287,97 @@ async def test_keys_belong_to_their_merchant(server: Server, merchant: Merchant,
     mine = (await server.http.get("/v2/playback", headers=merchant.auth)).json()
     assert mine["cloudfront"]["configured"] is False and mine["jw"]["configured"] is False
     assert await count_rows(server, PlaybackKeys, merchant.id) == 0
+
+
+async def test_keys_are_sealed_at_rest_and_survive_a_key_rotation(
+    server: Server, merchant: Merchant, viewer: Viewer
+) -> None:
+    first, second = new_key(), new_key()
+    server.app.state.sealer = Sealer([first])
+    item = await add_product(server, merchant, asset_type="jw_asset", external_asset_id="MEDIA001")
+    await entitle(server, merchant, viewer.id, item)
+    assert (await set_cloudfront(server, merchant)).status_code == 200
+    assert (await set_jw(server, merchant)).json()["jw"] == {"configured": True, "secret": "****cdef"}
+
+    [keys] = await fetch_rows(server, PlaybackKeys, merchant.id)
+    for stored in (keys.cloudfront_private_key, keys.jw_secret):
+        assert stored.startswith("sealed:v1:")
+        assert "PRIVATE KEY" not in stored and JW_SECRET not in stored
+    assert Sealer([first]).open(keys.jw_secret) == JW_SECRET
+
+    async def signing_works() -> None:
+        verify_cloudfront(
+            (await cloudfront(server, viewer, item.id, f"url={VIDEO}")).json()["video_url"], VIDEO, KEY.public_key()
+        )
+        token = (await media_token(server, viewer, "MEDIA001")).json()["token"]
+        assert jwt.decode(token, JW_SECRET, algorithms=["HS256"])["resource"] == "/v2/media/MEDIA001"
+        shown = (await server.http.get("/v2/playback", headers=merchant.auth)).json()
+        assert shown["cloudfront"]["key_bits"] == 2048 and shown["jw"]["secret"] == "****cdef"
+
+    await signing_works()
+    # Rotation: the new key first, the old one kept until every secret is resealed.
+    server.app.state.sealer = Sealer([second, first])
+    await signing_works()
+    async with server.app.state.sessions() as session, session.begin():
+        assert await reseal_all_playback_keys(session, server.app.state.sealer) == 1
+    [keys] = await fetch_rows(server, PlaybackKeys, merchant.id)
+    assert Sealer([second]).open(keys.cloudfront_private_key).startswith("-----BEGIN PRIVATE KEY-----")
+    with pytest.raises(SealingError):
+        Sealer([first]).open(keys.jw_secret)
+    server.app.state.sealer = Sealer([second])
+    await signing_works()
+
+
+async def test_a_playback_url_prefix_limits_what_is_signed(server: Server, merchant: Merchant, viewer: Viewer) -> None:
+    folder = "https://d111111abcdef8.cloudfront.net/videos/"
+    created = await server.http.post(
+        "/v2/items",
+        headers=merchant.auth,
+        data={"item_type": "cloudfront_asset", "title": "Intro", "content": VIDEO, "playback_url_prefix": folder},
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["playback_url_prefix"] == folder
+    item_id = created.json()["id"]
+    [item] = await fetch_rows(server, Product, merchant.id)
+    await entitle(server, merchant, viewer.id, item)
+    await set_cloudfront(server, merchant)
+
+    inside = folder + "intro/master.m3u8?quality=hd"
+    verify_cloudfront(
+        (await cloudfront(server, viewer, item_id, f"url={inside}")).json()["video_url"], inside, KEY.public_key()
+    )
+    for outside in (
+        "https://d111111abcdef8.cloudfront.net/premium/final.mp4",
+        "https://d111111abcdef8.cloudfront.net/videos-extra/a.mp4",
+        "https://other.cloudfront.net/videos/intro.mp4",
+        folder + "../premium/final.mp4",
+        folder + "intro/%2E%2E/%2e%2e/premium/final.mp4",
+        folder + "./intro.mp4",
+    ):
+        assert_error(await cloudfront(server, viewer, item_id, f"url={outside}"), 422, "url")
+
+    # An empty value lifts the limit.
+    cleared = await server.http.put(f"/v2/items/{item_id}", headers=merchant.auth, data={"playback_url_prefix": ""})
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["playback_url_prefix"] is None
+    elsewhere = "https://d111111abcdef8.cloudfront.net/premium/final.mp4"
+    assert (await cloudfront(server, viewer, item_id, f"url={elsewhere}")).status_code == 200
+
+
+async def test_bad_playback_url_prefixes_are_refused_and_write_nothing(server: Server, merchant: Merchant) -> None:
+    for prefix in (
+        "https://cdn.example.com/videos",  # not a folder
+        "cdn.example.com/videos/",
+        "ftp://cdn.example.com/videos/",
+        "https:///videos/",
+        "https://cdn.example.com/videos/?signed=1",
+        "https://cdn.example.com/my videos/",
+        "https://cdn.example.com/" + "v" * 2048 + "/",
+    ):
+        refused = await server.http.post(
+            "/v2/items",
+            headers=merchant.auth,
+            data={"item_type": "cloudfront_asset", "title": "Intro", "playback_url_prefix": prefix},
+        )
+        assert_error(refused, 422, "playback_url_prefix")
+    assert await count_rows(server, Product, merchant.id) == 0

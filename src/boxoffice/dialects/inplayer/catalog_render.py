@@ -44,6 +44,7 @@ def item(
     *,
     fees: Sequence[Price] | None = None,
     with_content: bool = False,
+    for_merchant: bool = False,
 ) -> dict[str, Any]:
     attributes = {str(k): str(v) for k, v in (product.attributes or {}).items()}
     body: dict[str, Any] = {
@@ -69,6 +70,8 @@ def item(
     }
     if with_content:
         body["content"] = product.content
+    if for_merchant:
+        body["playback_url_prefix"] = product.playback_url_prefix
     if fees is not None:
         body["access_fees"] = [access_fee(price, product, merchant) for price in fees]
     return body

@@ -1,19 +1,23 @@
-"""`POST /v2/accounts/customers/data-capture`: a viewer without an account leaves contact details (no auth)."""
+"""`POST /v2/accounts/customers/data-capture`: a viewer without an account leaves contact details (no auth); the
+merchant reads them back from `GET /v2/accounts/data-capture` (our contract)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 
 from boxoffice import throttle
-from boxoffice.access.data_capture import capture_lead
+from boxoffice.access.data_capture import capture_lead, list_leads
+from boxoffice.access.models import DataCaptureLead
 from boxoffice.dialects.inplayer import render
-from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, Session
+from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, Session
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 
 router = APIRouter(route_class=InPlayerRoute, tags=["data capture"])
+MAX_PAGE = 100
+MAX_SEARCH = 200
 
 
 @router.post("/v2/accounts/customers/data-capture")
@@ -30,3 +34,27 @@ async def request_data_capture_access(
         company=text(body, "company"),
     )
     return render.message("Access successfully granted")
+
+
+@router.get("/v2/accounts/data-capture")
+async def list_data_capture_leads(
+    session: Session,
+    merchant: CurrentMerchant,
+    page: int = Query(0, ge=0, le=1_000_000),
+    limit: int | None = Query(None, ge=1, le=MAX_PAGE),
+    size: int | None = Query(None, ge=1, le=MAX_PAGE),
+    search: str | None = Query(None, max_length=MAX_SEARCH),
+) -> dict[str, Any]:
+    per_page = limit or size or 15
+    total, rows = await list_leads(session, merchant.id, search=search, page=page, limit=per_page)
+    return render.page(total, page, per_page, [_lead(row) for row in rows])
+
+
+def _lead(lead: DataCaptureLead) -> dict[str, Any]:
+    return {
+        "id": lead.id,
+        "email": lead.email,
+        "full_name": lead.full_name,
+        "company": lead.company,
+        "created_at": render.ts(lead.created_at),
+    }

@@ -15,6 +15,7 @@ from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.tokens import Principal, verify_access_token
+from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings
 
 
@@ -26,6 +27,11 @@ def get_session(request: Request) -> AsyncSession:
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_sealer(request: Request) -> Sealer:
+    sealer: Sealer = request.app.state.sealer
+    return sealer
 
 
 async def get_body(request: Request) -> dict[str, Any]:
@@ -77,6 +83,7 @@ async def get_token_merchant(principal: Annotated[Principal, Depends(get_princip
 Session = Annotated[AsyncSession, Depends(get_session)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Body = Annotated[dict[str, Any], Depends(get_body)]
+Sealing = Annotated[Sealer, Depends(get_sealer)]
 Client = Annotated[ClientInfo, Depends(get_client)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 CurrentCustomer = Annotated[Customer, Depends(get_customer)]

@@ -1,86 +1,123 @@
-"""`GET /items/{id}/access`, the request every play makes, answered without the framework's routing,
-validation and per-request transaction, through the cached checker. Anything it can't answer the same way
-(profile tokens) falls through to the full route, which gives the same answers."""
+"""`GET /items/{id}/access`, the request every play makes, answered before the framework: no middleware stack,
+routing, validation or per-request transaction. A repeated check is answered from the checker's remembered
+verdict and a body rendered once; the rest goes through the checker's full check. Anything it can't answer the
+same way as the route (profile tokens) is left to the route, which gives the same answers."""
 
 from __future__ import annotations
 
-import re
+import time
 from typing import Any
 
 import orjson
-from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
-from boxoffice import client_info
-from boxoffice.access.checker import AccessChecker, SlowPath
-from boxoffice.cache import TTLCache
-from boxoffice.catalog.models import Product
+from boxoffice import client_info, clock
+from boxoffice.access.checker import AccessChecker, Granted, SlowPath
+from boxoffice.access.content_log import ContentLog
 from boxoffice.dialects.inplayer import catalog_render, render
 from boxoffice.dialects.inplayer.errors import render_domain_error
 from boxoffice.errors import DomainError, Unauthenticated
-from boxoffice.identity.models import Merchant
+from boxoffice.metrics import LATENCY, REQUESTS
+from boxoffice.settings import Settings
 
-PATH = re.compile(r"^/items/([1-9][0-9]{0,17})/access$")
+PREFIX, SUFFIX = "/items/", "/access"
 ROUTE_LABEL = "/items/{item_id}/access"
+MAX_ID_DIGITS = 18
+MAX_REMEMBERED = 100_000
+JSON_HEADERS = [(b"content-type", b"application/json")]
+_GRANTED_COUNT = REQUESTS.labels("GET", ROUTE_LABEL, "200")
+_LATENCY = LATENCY.labels("GET", ROUTE_LABEL)
 
 
-class _Route:
-    """What the metrics middleware reads to label the request."""
-
-    path = ROUTE_LABEL
+def item_id_of(path: str) -> int | None:
+    """The id in `/items/{id}/access`, or None for any other path (ids are positive, at most 18 digits)."""
+    if not (path.startswith(PREFIX) and path.endswith(SUFFIX)):
+        return None
+    digits = path[len(PREFIX) : -len(SUFFIX)]
+    if not (0 < len(digits) <= MAX_ID_DIGITS and digits.isascii() and digits.isdigit() and digits[0] != "0"):
+        return None
+    return int(digits)
 
 
 class FastAccessCheck:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._items: TTLCache[dict[str, Any]] = TTLCache()
+    def __init__(self, checker: AccessChecker, content_log: ContentLog, settings: Settings) -> None:
+        self.checker, self.content_log, self.settings = checker, content_log, settings
+        # Rendered bodies, each kept beside the grant it renders: a new grant (anything changed) renders anew.
+        self._bodies: dict[tuple[int, int, int], tuple[Granted, bytes]] = {}
+        self._clients: dict[tuple[Any, ...], client_info.ClientInfo] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = PATH.match(scope["path"]) if scope["type"] == "http" and scope["method"] == "GET" else None
-        if match is None:
-            await self.app(scope, receive, send)
-            return
-        state = scope["app"].state
-        scope["route"] = _Route
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer the request if it is an access check this path can answer; False leaves it to the app."""
+        if scope["method"] != "GET":
+            return False
+        item_id = item_id_of(scope["path"])
+        if item_id is None:
+            return False
+        started = time.perf_counter()
+        authorization, client = self._read_headers(scope)
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
         try:
-            status, body = 200, await self._answer(scope, state, int(match.group(1)))
+            if scheme.lower() != "bearer" or not token:
+                raise Unauthenticated()
+            granted = self.checker.remembered(token, item_id, client, clock.now(), self.content_log.record)
+            if granted is None:
+                granted = await self.checker.check(token, item_id, client, self.content_log.record)
         except SlowPath:
-            await self.app(scope, receive, send)
-            return
+            return False
         except DomainError as error:
-            await render_domain_error(error)(scope, receive, send)
-            return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
+            response = render_domain_error(error)
+            await response(scope, receive, send)
+            REQUESTS.labels("GET", ROUTE_LABEL, str(response.status_code)).inc()
+            _LATENCY.observe(time.perf_counter() - started)
+            return True
+        body = self._body(granted)
+        await send({"type": "http.response.start", "status": 200, "headers": [*JSON_HEADERS, _length(body)]})
         await send({"type": "http.response.body", "body": body})
+        _GRANTED_COUNT.inc()
+        _LATENCY.observe(time.perf_counter() - started)
+        return True
 
-    async def _answer(self, scope: Scope, state: Any, item_id: int) -> bytes:
-        headers = Headers(scope=scope)
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated()
-        checker: AccessChecker = state.access_checker
+    def _read_headers(self, scope: Scope) -> tuple[str, client_info.ClientInfo]:
+        authorization = forwarded = user_agent = referrer = ""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+            elif name == b"user-agent":
+                user_agent = value.decode("latin-1")
+            elif name == b"referer":
+                referrer = value.decode("latin-1")
+            elif name == b"x-forwarded-for":
+                forwarded = f"{forwarded},{value.decode('latin-1')}" if forwarded else value.decode("latin-1")
         peer = scope.get("client")
-        client = client_info.describe(
-            peer=peer[0] if peer else None,
-            forwarded_for=",".join(headers.getlist("x-forwarded-for")) or None,
-            user_agent=headers.get("user-agent"),
-            referrer=headers.get("referer"),
-            trusted=state.settings.trusted_proxies,
-        )
-        granted = await checker.check(token.strip(), item_id, client, state.content_log.record)
-        merchant, product = granted.merchant, granted.access.product
-        item = await self._items.get_or_load(
-            (merchant.id, product.id), lambda: self._render(product, merchant), merchant.id
-        )
-        return orjson.dumps(
-            render.item_access(granted.access.entitlement, product.id, granted.customer, merchant, item)
-        )
+        key = (peer[0] if peer else None, forwarded, user_agent, referrer)
+        client = self._clients.get(key)
+        if client is None:
+            client = client_info.describe(
+                peer=key[0],
+                forwarded_for=forwarded or None,
+                user_agent=user_agent or None,
+                referrer=referrer or None,
+                trusted=self.settings.trusted_proxies,
+            )
+            if len(self._clients) >= MAX_REMEMBERED:
+                self._clients.clear()
+            self._clients[key] = client
+        return authorization, client
 
-    async def _render(self, product: Product, merchant: Merchant) -> dict[str, Any]:
-        return catalog_render.item(product, merchant, with_content=True)
+    def _body(self, granted: Granted) -> bytes:
+        merchant, customer, access = granted.merchant, granted.customer, granted.access
+        key = granted.key
+        remembered = self._bodies.get(key)
+        if remembered is not None and remembered[0] is granted:
+            return remembered[1]
+        item = catalog_render.item(access.product, merchant, with_content=True)
+        body = orjson.dumps(render.item_access(access.entitlement, access.product.id, customer, merchant, item))
+        if len(self._bodies) >= MAX_REMEMBERED:
+            self._bodies.clear()
+        self._bodies[key] = (granted, body)
+        return body
+
+
+def _length(body: bytes) -> tuple[bytes, bytes]:
+    return b"content-length", str(len(body)).encode()

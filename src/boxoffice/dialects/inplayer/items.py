@@ -90,6 +90,7 @@ def _product_changes(body: dict[str, Any]) -> catalog.ProductChanges:
         access_control=_access_control(body),
         content=text(body, "content"),
         external_asset_id=text(body, "external_asset_id"),
+        playback_url_prefix=text(body, "playback_url_prefix"),
         attributes=mapping(body, "metadata"),
         min_age=_min_age(body),
         clear_min_age=_cleared(body, "age_restriction"),
@@ -181,11 +182,12 @@ async def create_item(session: Session, merchant: CurrentMerchant, body: Body) -
             access_control=changes.access_control or "paid",
             content=changes.content or "",
             external_asset_id=changes.external_asset_id,
+            playback_url_prefix=changes.playback_url_prefix,
             attributes=changes.attributes,
             min_age=changes.min_age,
             country_set_id=changes.country_set_id,
         )
-    return item(product, merchant, fees=[], with_content=True)
+    return item(product, merchant, fees=[], with_content=True, for_merchant=True)
 
 
 @router.get("/v2/items")
@@ -204,14 +206,14 @@ async def list_items(
         total, rows = await catalog.list_products(
             session, merchant.id, search=search, asset_type=item_type or None, active=active, page=page, limit=per_page
         )
-    return render.page(total, page, per_page, [item(p, merchant, with_content=True) for p in rows])
+    return render.page(total, page, per_page, [item(p, merchant, with_content=True, for_merchant=True) for p in rows])
 
 
 @router.get("/v2/items/{item_id}")
 async def get_item(session: Session, merchant: CurrentMerchant, item_id: PathId) -> dict[str, Any]:
     product = await catalog.get_product(session, merchant.id, item_id)
     fees = await catalog.active_prices(session, product)
-    return item(product, merchant, fees=fees, with_content=True)
+    return item(product, merchant, fees=fees, with_content=True, for_merchant=True)
 
 
 @router.put("/v2/items/{item_id}")
@@ -219,14 +221,14 @@ async def update_item(session: Session, merchant: CurrentMerchant, item_id: Path
     with inplayer_fields():
         product = await catalog.update_product(session, merchant.id, item_id, _product_changes(body))
     fees = await catalog.active_prices(session, product)
-    return item(product, merchant, fees=fees, with_content=True)
+    return item(product, merchant, fees=fees, with_content=True, for_merchant=True)
 
 
 @router.delete("/v2/items/{item_id}")
 async def deactivate_item(session: Session, merchant: CurrentMerchant, item_id: PathId) -> dict[str, Any]:
     product = await catalog.deactivate_product(session, merchant.id, item_id)
     fees = await catalog.active_prices(session, product)
-    return item(product, merchant, fees=fees, with_content=True)
+    return item(product, merchant, fees=fees, with_content=True, for_merchant=True)
 
 
 @router.patch("/v2/items/packages/{package_id}/bulk")
@@ -240,8 +242,10 @@ async def change_package(session: Session, merchant: CurrentMerchant, package_id
             remove=_asset_ids(body, "remove_asset_ids"),
         )
     _, members = await catalog.package_members(session, package, active_only=False, limit=MAX_PAGE_NUMBER)
-    answer = item(package, merchant, fees=await catalog.active_prices(session, package), with_content=True)
-    answer["items"] = [item(member, merchant, with_content=True) for member in members]
+    answer = item(
+        package, merchant, fees=await catalog.active_prices(session, package), with_content=True, for_merchant=True
+    )
+    answer["items"] = [item(member, merchant, with_content=True, for_merchant=True) for member in members]
     return answer
 
 

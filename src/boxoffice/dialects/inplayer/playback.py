@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 
 from boxoffice.access import playback
 from boxoffice.access.playback import PlaybackSettings
-from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, CurrentMerchant, PathId, Session
+from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, CurrentMerchant, PathId, Sealing, Session
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.identity.merchants import merchant_of
@@ -47,29 +47,37 @@ def raw_url(request: Request) -> str | None:
 
 
 @router.get("/v2/playback")
-async def get_playback_keys(session: Session, merchant: CurrentMerchant) -> dict[str, Any]:
-    return playback_settings(await playback.playback_settings(session, merchant.id))
+async def get_playback_keys(session: Session, merchant: CurrentMerchant, sealer: Sealing) -> dict[str, Any]:
+    return playback_settings(await playback.playback_settings(session, merchant.id, sealer))
 
 
 @router.put("/v2/playback/cloudfront")
-async def set_cloudfront_keys(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+async def set_cloudfront_keys(
+    session: Session, merchant: CurrentMerchant, body: Body, sealer: Sealing
+) -> dict[str, Any]:
     settings = await playback.set_cloudfront_keys(
-        session, merchant.id, key_pair_id=text(body, "key_pair_id"), private_key=text(body, "private_key")
+        session,
+        merchant.id,
+        key_pair_id=text(body, "key_pair_id"),
+        private_key=text(body, "private_key"),
+        sealer=sealer,
     )
     return playback_settings(settings)
 
 
 @router.put("/v2/playback/jw")
-async def set_jw_secret(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
-    return playback_settings(await playback.set_jw_secret(session, merchant.id, text(body, "secret")))
+async def set_jw_secret(session: Session, merchant: CurrentMerchant, body: Body, sealer: Sealing) -> dict[str, Any]:
+    return playback_settings(await playback.set_jw_secret(session, merchant.id, text(body, "secret"), sealer))
 
 
 @router.get("/items/{item_id}/access/cloudfront")
 async def get_cloudfront_url(
-    request: Request, session: Session, customer: CurrentCustomer, item_id: PathId, client: Client
+    request: Request, session: Session, customer: CurrentCustomer, item_id: PathId, client: Client, sealer: Sealing
 ) -> dict[str, Any]:
     merchant = await merchant_of(session, customer.merchant_id)
-    signed = await playback.signed_cloudfront_url(session, merchant, customer, item_id, raw_url(request), client)
+    signed = await playback.signed_cloudfront_url(
+        session, merchant, customer, item_id, raw_url(request), client, sealer
+    )
     return {"video_url": signed.value}
 
 
@@ -78,10 +86,11 @@ async def get_signed_media_token(
     session: Session,
     customer: CurrentCustomer,
     client: Client,
+    sealer: Sealing,
     media_id: str | None = None,
     app_config_id: str | None = None,
 ) -> dict[str, Any]:
     """`app_config_id` names the app asking; the token depends only on the media and the merchant's secret."""
     merchant = await merchant_of(session, customer.merchant_id)
-    signed = await playback.signed_media_token(session, merchant, customer, media_id, client)
+    signed = await playback.signed_media_token(session, merchant, customer, media_id, client, sealer)
     return {"token": signed.value}

@@ -1,0 +1,91 @@
+"""The access check's hot path: what it remembers of an earlier check, and what it asks of every request again."""
+
+from __future__ import annotations
+
+import pytest
+
+from boxoffice import clock
+from boxoffice.access.models import ContentRequest
+from boxoffice.dialects.inplayer.fast_access import item_id_of
+from tests.conftest import Server
+from tests.dialects.inplayer.conftest import Merchant, Viewer, fetch_rows
+from tests.dialects.inplayer.test_access import add_product, frozen, grant  # noqa: F401  (fixture)
+
+
+@pytest.mark.parametrize(
+    ("path", "item_id"),
+    [
+        ("/items/12/access", 12),
+        ("/items/999999999999999999/access", 999_999_999_999_999_999),
+        ("/items/0/access", None),
+        ("/items/012/access", None),
+        ("/items//access", None),
+        ("/items/1x/access", None),
+        ("/items/-1/access", None),
+        ("/items/\u0661\u0662/access", None),  # digits, but not ASCII ones
+        ("/items/1000000000000000000/access", None),  # 19 digits: beyond any id
+        ("/items/12/access/", None),
+        ("/items/12/access/cloudfront", None),
+        ("/v2/items/12/access", None),
+    ],
+)
+def test_which_paths_are_access_checks(path: str, item_id: int | None) -> None:
+    assert item_id_of(path) == item_id
+
+
+async def test_every_remembered_grant_is_logged_with_its_own_request(
+    server: Server, merchant: Merchant, viewer: Viewer
+) -> None:
+    film = await add_product(server, merchant)
+    await grant(server, merchant, viewer, film.id)
+    url = f"/items/{film.id}/access"
+    pages = ["https://a.example.com/1", "https://b.example.com/2", "https://c.example.com/3"]
+    bodies = []
+    for page in pages:
+        answer = await server.http.get(url, headers=viewer.auth | {"Referer": page})
+        assert answer.status_code == 200
+        bodies.append(answer.json())
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert await server.app.state.content_log.flush(server.app.state.sessions) == 3
+    logged = sorted(await fetch_rows(server, ContentRequest, merchant.id), key=lambda row: row.id)
+    assert [(row.outcome, row.referrer, row.product_id) for row in logged] == [
+        ("granted", page, film.id) for page in pages
+    ]
+
+
+async def test_a_remembered_viewer_whose_session_ran_out_is_signed_out(
+    server: Server,
+    merchant: Merchant,
+    viewer: Viewer,
+    frozen: clock.FrozenClock,  # noqa: F811
+) -> None:
+    film = await add_product(server, merchant)
+    await grant(server, merchant, viewer, film.id, days=365)
+    url = f"/items/{film.id}/access"
+    assert (await server.http.get(url, headers=viewer.auth)).status_code == 200
+    frozen.advance(seconds=server.app.state.settings.access_token_ttl + 1)
+    assert (await server.http.get(url, headers=viewer.auth)).status_code == 401
+
+
+async def test_the_hot_path_counts_its_requests(server: Server, merchant: Merchant, viewer: Viewer) -> None:
+    film = await add_product(server, merchant)
+    await grant(server, merchant, viewer, film.id)
+
+    async def served() -> float:
+        metrics = (await server.http.get("/metrics")).text
+        line = next(
+            (
+                line
+                for line in metrics.splitlines()
+                if line.startswith("boxoffice_http_requests_total{")
+                and 'route="/items/{item_id}/access"' in line
+                and 'status="200"' in line
+            ),
+            None,
+        )
+        return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+    before = await served()
+    for _ in range(3):
+        assert (await server.http.get(f"/items/{film.id}/access", headers=viewer.auth)).status_code == 200
+    assert await served() == before + 3
