@@ -162,7 +162,7 @@ class AccessChecker:
         lookups: CachedLookups,
     ) -> None:
         merchant, customer, access = granted.merchant, granted.customer, granted.access
-        if len(self._verdicts) >= MAX_REMEMBERED:
+        if len(self._verdicts) >= MAX_REMEMBERED or len(self._viewers) >= MAX_REMEMBERED:
             self._verdicts.clear()
             self._viewers.clear()
         # Up to a tenth sooner than STALE_AFTER, so that entries loaded together are not all reloaded together.

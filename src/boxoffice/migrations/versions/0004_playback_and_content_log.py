@@ -1,4 +1,4 @@
-"""playback URL prefix per item; room for sealed playback secrets
+"""playback URL prefix per item; room for sealed playback secrets; a lighter content-request log
 
 Revision ID: 0004
 Revises: 0003
@@ -23,9 +23,21 @@ def upgrade() -> None:
         batch_op.alter_column(
             "jw_secret", existing_type=sa.String(length=200), type_=sa.String(length=1000), existing_nullable=True
         )
+    with op.batch_alter_table("content_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_content_requests_merchant_id"))
+        batch_op.drop_constraint(batch_op.f("fk_content_requests_merchant_id_merchants"), type_="foreignkey")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("content_requests", schema=None) as batch_op:
+        batch_op.create_foreign_key(
+            batch_op.f("fk_content_requests_merchant_id_merchants"),
+            "merchants",
+            ["merchant_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
+        batch_op.create_index(batch_op.f("ix_content_requests_merchant_id"), ["merchant_id"], unique=False)
     with op.batch_alter_table("playback_keys", schema=None) as batch_op:
         batch_op.alter_column(
             "jw_secret", existing_type=sa.String(length=1000), type_=sa.String(length=200), existing_nullable=True
