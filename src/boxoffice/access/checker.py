@@ -111,7 +111,7 @@ class AccessChecker:
                 rules.check_geo(country_set, client.country_code)
         except Restricted:
             return None  # `check` refuses it, with its reason, and logs the refusal
-        record(service.content_request(merchant_id, product_id, customer_id, now, "granted", client))
+        record(service.content_request(merchant_id, product_id, customer_id, "granted", client), now)
         return verdict.granted
 
     async def _token_secret(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,17 +20,15 @@ from boxoffice.db import transaction
 
 log = structlog.get_logger(__name__)
 FLUSH_EVERY = 1.0
-BATCH = 1000
+BATCH = 10_000  # distinct rows held before an early flush: a bound on memory, not a schedule
 
 
 class ContentRequestRecord(NamedTuple):
-    """One row of `content_requests`, its fields in the table's column order (a tuple: cheap to make per play,
-    and what COPY takes as it is)."""
+    """What one access check asked and was told: everything recorded of it but its time."""
 
     merchant_id: int
     product_id: int
     customer_id: int | None
-    requested_at: datetime
     outcome: str
     ip_address: str | None
     country_code: str | None
@@ -39,29 +37,41 @@ class ContentRequestRecord(NamedTuple):
     referrer: str | None
 
 
+COLUMNS = (*ContentRequestRecord._fields, "requested_at", "request_count")
+
+
 class ContentLog:
+    """Identical checks within one flush window — the same viewer, item, address, device, page and answer — are
+    one row, stamped with the first one's time and counting them all: a player that asks again and again costs
+    the database one row a second, not one per request."""
+
     def __init__(self) -> None:
-        self._buffer: list[ContentRequestRecord] = []
+        self._pending: dict[ContentRequestRecord, list[Any]] = {}  # record -> [first time, count]
         self._full = asyncio.Event()
 
-    def record(self, entry: ContentRequestRecord) -> None:
-        self._buffer.append(entry)
-        if len(self._buffer) >= BATCH:
+    def record(self, entry: ContentRequestRecord, at: datetime) -> None:
+        seen = self._pending.get(entry)
+        if seen is not None:
+            seen[1] += 1
+            return
+        self._pending[entry] = [at, 1]
+        if len(self._pending) >= BATCH:
             self._full.set()
 
     async def flush(self, sessions: async_sessionmaker[AsyncSession]) -> int:
-        """Write what is buffered now; returns how many records were written."""
-        batch, self._buffer = self._buffer, []
+        """Write what is buffered now; returns how many rows were written."""
+        batch, self._pending = self._pending, {}
         self._full.clear()
         if not batch:
             return 0
+        rows = [(*entry, first, count) for entry, (first, count) in batch.items()]
         try:
             async with transaction(sessions) as session:
-                await repo.insert_content_requests(session, ContentRequestRecord._fields, batch)
+                await repo.insert_content_requests(session, COLUMNS, rows)
         except Exception:
-            log.exception("content_log.flush_failed", records=len(batch))
+            log.exception("content_log.flush_failed", rows=len(rows))
             return 0
-        return len(batch)
+        return len(rows)
 
     async def run(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         """Flush every second until cancelled, then once more."""

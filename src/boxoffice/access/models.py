@@ -56,6 +56,8 @@ class ContentRequest(TenantOwned, Base):
     device_type: Mapped[str] = mapped_column(String(16))
     device_os: Mapped[str | None] = mapped_column(String(64))
     referrer: Mapped[str | None] = mapped_column(String(2000))
+    # Identical checks within one flush window are one row (boxoffice.access.content_log); how many it stands for.
+    request_count: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class AccessCode(TenantOwned, Base):

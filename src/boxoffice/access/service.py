@@ -25,7 +25,7 @@ SOURCES = ("purchase", "subscription", "package", "grant", "access_code", "vouch
 # Access control kinds that need no entitlement: being signed in is enough.
 OPEN_TO_SIGNED_IN = ("auth", "data_capture")
 
-Recorder = Callable[[ContentRequestRecord], None]
+Recorder = Callable[[ContentRequestRecord, datetime], None]
 # Purchase history filters: in force, history, or both.
 HISTORY: dict[str, bool | None] = {"active": True, "inactive": False, "all": None}
 
@@ -169,13 +169,12 @@ async def _check(
 
 
 def content_request(
-    merchant_id: int, product_id: int, customer_id: int, at: datetime, outcome: str, client: ClientInfo
+    merchant_id: int, product_id: int, customer_id: int, outcome: str, client: ClientInfo
 ) -> ContentRequestRecord:
     return ContentRequestRecord(
         merchant_id,
         product_id,
         customer_id,
-        at,
         outcome,
         client.ip_address,
         client.country_code,
@@ -204,7 +203,7 @@ async def check_access(
         outcome = "no_access"
         raise
     finally:
-        record(content_request(merchant.id, product.id, customer.id, clock.now(), outcome, client))
+        record(content_request(merchant.id, product.id, customer.id, outcome, client), clock.now())
     return Access(product, entitlement)
 
 

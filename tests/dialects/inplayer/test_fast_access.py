@@ -89,3 +89,32 @@ async def test_the_hot_path_counts_its_requests(server: Server, merchant: Mercha
     for _ in range(3):
         assert (await server.http.get(f"/items/{film.id}/access", headers=viewer.auth)).status_code == 200
     assert await served() == before + 3
+
+
+async def test_identical_checks_in_one_window_are_one_row_that_counts_them(
+    server: Server,
+    merchant: Merchant,
+    viewer: Viewer,
+    frozen: clock.FrozenClock,  # noqa: F811
+) -> None:
+    film = await add_product(server, merchant)
+    await grant(server, merchant, viewer, film.id)
+    url = f"/items/{film.id}/access"
+    first = clock.now()
+    for _ in range(3):
+        assert (await server.http.get(url, headers=viewer.auth)).status_code == 200
+        frozen.advance(seconds=0.2)
+    assert (
+        await server.http.get(url, headers=viewer.auth | {"Referer": "https://other.example.com/"})
+    ).status_code == 200
+    assert (await server.http.get("/items/999999/access", headers=viewer.auth)).status_code == 404
+    assert await server.app.state.content_log.flush(server.app.state.sessions) == 2
+    rows = sorted(await fetch_rows(server, ContentRequest, merchant.id), key=lambda row: row.request_count)
+    assert [(row.referrer, row.request_count, row.outcome) for row in rows] == [
+        ("https://other.example.com/", 1, "granted"),
+        (None, 3, "granted"),
+    ]
+    assert rows[1].requested_at == first
+    # The next window starts counting afresh.
+    assert (await server.http.get(url, headers=viewer.auth)).status_code == 200
+    assert await server.app.state.content_log.flush(server.app.state.sessions) == 1

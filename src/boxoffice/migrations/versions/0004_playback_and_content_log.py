@@ -26,10 +26,12 @@ def upgrade() -> None:
     with op.batch_alter_table("content_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_content_requests_merchant_id"))
         batch_op.drop_constraint(batch_op.f("fk_content_requests_merchant_id_merchants"), type_="foreignkey")
+        batch_op.add_column(sa.Column("request_count", sa.Integer(), server_default="1", nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("content_requests", schema=None) as batch_op:
+        batch_op.drop_column("request_count")
         batch_op.create_foreign_key(
             batch_op.f("fk_content_requests_merchant_id_merchants"),
             "merchants",
