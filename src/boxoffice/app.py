@@ -30,10 +30,12 @@ from boxoffice.db import create_engine, ping, session_factory
 from boxoffice.dialects.inplayer.errors import error_response, render_validation_error
 from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
 from boxoffice.dialects.inplayer.router import router as inplayer_router
+from boxoffice.gateways.sandbox import SandboxGateway
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
 from boxoffice.metrics import MetricsMiddleware
 from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings, get_settings
+from boxoffice.web import sandbox as sandbox_pages
 
 log = structlog.get_logger(__name__)
 
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
     app.state.content_log = content_log
     app.state.sealer = Sealer(settings.encryption_keys)
+    app.state.sandbox = SandboxGateway(sessions, settings.public_url)
     # The hot path only reads: on a connection in autocommit it pays no BEGIN and ROLLBACK round trips.
     readers = session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
     app.state.access_checker = AccessChecker(readers, settings)
@@ -126,4 +129,5 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(inplayer_router)
+    app.include_router(sandbox_pages.router)
     return app

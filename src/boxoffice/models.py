@@ -5,7 +5,8 @@ from boxoffice.access import models as access
 from boxoffice.billing import models as billing
 from boxoffice.catalog import models as catalog
 from boxoffice.db import Base
+from boxoffice.gateways import models as gateways
 from boxoffice.identity import models as identity
 from boxoffice.restrictions import models as restrictions
 
-__all__ = ["Base", "access", "billing", "cache", "catalog", "identity", "jobs", "restrictions", "throttle"]
+__all__ = ["Base", "access", "billing", "cache", "catalog", "gateways", "identity", "jobs", "restrictions", "throttle"]

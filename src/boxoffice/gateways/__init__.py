@@ -1,0 +1,1 @@
+"""Payment gateways behind one protocol: the built-in sandbox, and Stripe."""

@@ -1,0 +1,98 @@
+"""What billing asks of a payment gateway, and what a gateway answers, in the gateway's neutral terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+ChargeStatus = Literal["succeeded", "declined", "requires_action"]
+
+
+class GatewayError(Exception):
+    """The gateway could not be asked, or did not answer: the outcome of the call is unknown."""
+
+
+class CardRejected(Exception):
+    """A card the gateway won't take at all (a number that isn't one, a past expiry), before any charge."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    number: str
+    exp_month: int
+    exp_year: int
+    cvv: str
+    holder: str
+
+
+@dataclass(frozen=True, slots=True)
+class SavedMethod:
+    """A card kept by the gateway; Boxoffice keeps only this token and what may be shown of the card."""
+
+    token: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeResult:
+    charge_id: str
+    status: ChargeStatus
+    amount: int
+    currency: str
+    decline_code: str | None = None  # card_declined | insufficient_funds | expired_card | authentication_failed
+    redirect_url: str | None = None  # where the viewer completes a challenge (3-D Secure)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    refund_id: str
+    charge_id: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayEvent:
+    """Something the gateway tells afterwards: a challenge completed or failed, a charge refunded."""
+
+    event_id: str
+    kind: str  # charge.succeeded | charge.failed | charge.refunded
+    charge_id: str
+
+
+class PaymentGateway(Protocol):
+    name: str
+
+    async def create_customer(self, merchant_id: int, *, email: str, name: str) -> str: ...
+
+    async def save_payment_method(self, merchant_id: int, customer_ref: str, card: Card) -> SavedMethod: ...
+
+    async def charge(
+        self,
+        merchant_id: int,
+        *,
+        amount: int,
+        currency: str,
+        customer_ref: str,
+        method_token: str,
+        idempotency_key: str,
+        return_url: str | None = None,
+    ) -> ChargeResult:
+        """Charge a saved method. The same idempotency key always answers with the same charge, never a second."""
+        ...
+
+    async def confirm(self, merchant_id: int, charge_id: str) -> ChargeResult:
+        """Where a challenged charge stands now."""
+        ...
+
+    async def refund(self, merchant_id: int, charge_id: str, amount: int, idempotency_key: str) -> RefundResult: ...
+
+    def parse_webhook(self, payload: bytes, signature: str | None, secret: str) -> GatewayEvent:
+        """An event the gateway sent, once its signature under `secret` is proven; ValueError otherwise."""
+        ...

@@ -1,0 +1,222 @@
+"""The built-in gateway: behaves like a real one, with Stripe's public test card numbers, and charges nobody.
+
+  4242 4242 4242 4242   succeeds (so does any other valid number)
+  4000 0000 0000 0002   is declined (card_declined)
+  4000 0000 0000 9995   is declined for funds (insufficient_funds)
+  4000 0025 0000 3155   demands 3-D Secure: the charge answers `requires_action` with a page on this server
+                        where the viewer passes or fails the challenge
+
+Its records live in Boxoffice's database but in their own transactions, as a real gateway's live on its own
+servers: what it has done stays done whatever the caller's transaction does, so the caller's idempotency keys are
+what keep a retried purchase from charging twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import clock
+from boxoffice.gateways import cards
+from boxoffice.gateways import sandbox_repository as repo
+from boxoffice.gateways.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
+from boxoffice.gateways.protocol import (
+    Card,
+    ChargeResult,
+    GatewayError,
+    GatewayEvent,
+    RefundResult,
+    SavedMethod,
+)
+
+BEHAVIOURS = {
+    "4000000000000002": "card_declined",
+    "4000000000009995": "insufficient_funds",
+    "4000002500003155": "challenge",
+}
+
+
+class IdempotencyMismatch(GatewayError):
+    """An idempotency key used again for a different request."""
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def _sign(payload: bytes, secret: str) -> str:
+    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+
+
+def _result(charge: SandboxCharge, public_url: str) -> ChargeResult:
+    redirect = (
+        f"{public_url}/sandbox/3ds/{charge.merchant_id}/{charge.charge_id}"
+        if charge.status == "requires_action"
+        else None
+    )
+    return ChargeResult(
+        charge.charge_id,
+        charge.status,  # type: ignore[arg-type]
+        charge.amount,
+        charge.currency,
+        charge.decline_code,
+        redirect,
+    )
+
+
+class SandboxGateway:
+    name = "sandbox"
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], public_url: str) -> None:
+        self.sessions, self.public_url = sessions, public_url.rstrip("/")
+
+    async def create_customer(self, merchant_id: int, *, email: str, name: str) -> str:
+        return _id("cus")
+
+    async def save_payment_method(self, merchant_id: int, customer_ref: str, card: Card) -> SavedMethod:
+        digits = cards.check_card(card, clock.now().date())
+        method = SandboxPaymentMethod(
+            merchant_id=merchant_id,
+            token=_id("pm"),
+            customer_ref=customer_ref,
+            brand=cards.brand_of(digits),
+            last4=digits[-4:],
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            behaviour=BEHAVIOURS.get(digits, "succeeds"),
+        )
+        async with self.sessions() as session, session.begin():
+            session.add(method)
+        return SavedMethod(method.token, method.brand, method.last4, method.exp_month, method.exp_year)
+
+    async def charge(
+        self,
+        merchant_id: int,
+        *,
+        amount: int,
+        currency: str,
+        customer_ref: str,
+        method_token: str,
+        idempotency_key: str,
+        return_url: str | None = None,
+    ) -> ChargeResult:
+        request = (amount, currency, customer_ref, method_token)
+        async with self.sessions() as session:
+            existing = await repo.charge_by_key(session, merchant_id, idempotency_key)
+            if existing is None:
+                existing = await self._new_charge(session, merchant_id, idempotency_key, request, return_url)
+        if (existing.amount, existing.currency, existing.customer_ref, existing.method_token) != request:
+            raise IdempotencyMismatch("this idempotency key was used for a different charge")
+        return _result(existing, self.public_url)
+
+    async def _new_charge(
+        self,
+        session: AsyncSession,
+        merchant_id: int,
+        key: str,
+        request: tuple[int, str, str, str],
+        return_url: str | None,
+    ) -> SandboxCharge:
+        amount, currency, customer_ref, method_token = request
+        method = await repo.method(session, merchant_id, method_token)
+        if method is None or method.customer_ref != customer_ref:
+            raise GatewayError("no such payment method for this customer")
+        status, decline = "succeeded", None
+        if method.behaviour == "challenge":
+            status = "requires_action"
+        elif method.behaviour != "succeeds":
+            status, decline = "declined", method.behaviour
+        if (method.exp_year, method.exp_month) < (clock.now().year, clock.now().month):
+            status, decline = "declined", "expired_card"
+        charge = SandboxCharge(
+            merchant_id=merchant_id,
+            charge_id=_id("pi"),
+            idempotency_key=key,
+            customer_ref=customer_ref,
+            method_token=method_token,
+            amount=amount,
+            currency=currency,
+            status=status,
+            decline_code=decline,
+            return_url=return_url,
+        )
+        session.add(charge)
+        try:
+            await session.commit()
+        except IntegrityError:
+            # The same key raced in from another request: the charge it made is the answer.
+            await session.rollback()
+            raced = await repo.charge_by_key(session, merchant_id, key)
+            if raced is None:
+                raise
+            return raced
+        return charge
+
+    async def confirm(self, merchant_id: int, charge_id: str) -> ChargeResult:
+        async with self.sessions() as session:
+            charge = await repo.charge(session, merchant_id, charge_id)
+        if charge is None:
+            raise GatewayError("no such charge")
+        return _result(charge, self.public_url)
+
+    async def return_url_of(self, merchant_id: int, charge_id: str) -> str | None:
+        """Where the viewer goes once a challenge is answered, told which charge it was (`payment_intent`)."""
+        async with self.sessions() as session:
+            charge = await repo.charge(session, merchant_id, charge_id)
+        if charge is None:
+            raise GatewayError("no such charge")
+        if not charge.return_url:
+            return None
+        joiner = "&" if "?" in charge.return_url else "?"
+        return f"{charge.return_url}{joiner}payment_intent={charge_id}"
+
+    async def complete_challenge(
+        self, merchant_id: int, charge_id: str, *, passed: bool, signing_secret: str
+    ) -> tuple[bytes, str]:
+        """The viewer's answer to a 3-D Secure challenge; returns the event telling of it, signed with the
+        merchant's secret as the sandbox's webhooks are. A challenge already answered keeps its first answer."""
+        async with self.sessions() as session, session.begin():
+            charge = await repo.charge(session, merchant_id, charge_id)
+            if charge is None:
+                raise GatewayError("no such charge")
+            if charge.status == "requires_action":
+                charge.status, charge.decline_code = (
+                    ("succeeded", None) if passed else ("declined", "authentication_failed")
+                )
+            kind = "charge.succeeded" if charge.status == "succeeded" else "charge.failed"
+        payload = json.dumps({"id": _id("evt"), "type": kind, "charge": charge_id}).encode()
+        return payload, _sign(payload, signing_secret)
+
+    async def refund(self, merchant_id: int, charge_id: str, amount: int, idempotency_key: str) -> RefundResult:
+        async with self.sessions() as session, session.begin():
+            done = await repo.refund_by_key(session, merchant_id, idempotency_key)
+            if done is not None:
+                if (done.charge_id, done.amount) != (charge_id, amount):
+                    raise IdempotencyMismatch("this idempotency key was used for a different refund")
+                return RefundResult(done.refund_id, done.charge_id, done.amount)
+            charge = await repo.charge(session, merchant_id, charge_id)
+            if charge is None or charge.status != "succeeded":
+                raise GatewayError("only a charge that succeeded can be refunded")
+            if not 0 < amount <= charge.amount - charge.refunded:
+                raise GatewayError("a refund is more than what is left of the charge")
+            charge.refunded += amount
+            refund = SandboxRefund(
+                merchant_id=merchant_id,
+                refund_id=_id("re"),
+                charge_id=charge_id,
+                idempotency_key=idempotency_key,
+                amount=amount,
+            )
+            session.add(refund)
+        return RefundResult(refund.refund_id, charge_id, amount)
+
+    def parse_webhook(self, payload: bytes, signature: str | None, secret: str) -> GatewayEvent:
+        if not signature or not hmac.compare_digest(_sign(payload, secret), signature):
+            raise ValueError("the event's signature does not match")
+        body = json.loads(payload)
+        return GatewayEvent(str(body["id"]), str(body["type"]), str(body["charge"]))

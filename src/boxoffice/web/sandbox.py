@@ -1,0 +1,63 @@
+"""The sandbox gateway's 3-D Secure challenge page, where a viewer sent by `redirect_to_url` passes or fails it.
+
+Visiting with `?result=success` or `?result=fail` answers it (as the page's two buttons do), then sends the
+viewer on to the purchase's return URL with `payment_intent=<charge>`, where the app calls `confirmPayment`.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from boxoffice.gateways.protocol import GatewayError
+from boxoffice.gateways.sandbox import SandboxGateway
+from boxoffice.identity import repository as identity_repo
+
+router = APIRouter(tags=["sandbox"], include_in_schema=False)
+MAX_ID = 2**53
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 32rem; margin: 4rem auto; padding: 0 1rem">
+<h1>{title}</h1><p>{text}</p>{actions}</body></html>"""
+
+
+def _page(title: str, text: str, actions: str = "", status: int = 200) -> HTMLResponse:
+    return HTMLResponse(_PAGE.format(title=escape(title), text=escape(text), actions=actions), status_code=status)
+
+
+@router.get("/sandbox/3ds/{merchant_id}/{charge_id}")
+async def challenge(
+    request: Request,
+    merchant_id: int = Path(ge=1, le=MAX_ID),
+    charge_id: str = Path(max_length=40, pattern=r"^pi_[0-9a-f]{1,37}$"),
+    result: str | None = None,
+) -> Response:
+    gateway: SandboxGateway = request.app.state.sandbox
+    try:
+        charge = await gateway.confirm(merchant_id, charge_id)
+    except GatewayError:
+        return _page("Unknown payment", "There is no payment to authenticate here.", status=404)
+    if result not in ("success", "fail"):
+        if charge.status != "requires_action":
+            return _page("Already answered", "This payment's authentication is already complete.")
+        amount = f"{charge.amount} {charge.currency} (minor units)"
+        actions = (
+            '<p><a href="?result=success">Complete authentication</a></p>'
+            '<p><a href="?result=fail">Fail authentication</a></p>'
+        )
+        return _page("Sandbox 3-D Secure", f"A test bank asks you to confirm a payment of {amount}.", actions)
+    async with request.app.state.sessions() as session:
+        merchant = await identity_repo.merchant_by_id(session, merchant_id)
+    if merchant is None:
+        return _page("Unknown payment", "There is no payment to authenticate here.", status=404)
+    await gateway.complete_challenge(
+        merchant_id, charge_id, passed=result == "success", signing_secret=merchant.client_secret
+    )
+    onward = await gateway.return_url_of(merchant_id, charge_id)
+    if onward:
+        return RedirectResponse(onward, status_code=303)
+    return _page("Authentication answered", "You may close this page and return to the app.")
