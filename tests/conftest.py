@@ -17,11 +17,11 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from boxoffice import jobs
 from boxoffice.app import create_app
-from boxoffice.db import async_url
+from boxoffice.db import async_url, create_engine, session_factory
 from boxoffice.migrate import upgrade
 from boxoffice.models import Base
 from boxoffice.settings import Settings
@@ -135,6 +135,19 @@ async def _empty_tables(app: Any) -> None:
     async with app.state.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             await connection.execute(table.delete())
+
+
+@pytest.fixture
+async def sessions(migrated_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on each engine's database without the app, for the core's own tests; emptied afterwards."""
+    engine = create_engine(migrated_database_url)
+    try:
+        yield session_factory(engine)
+    finally:
+        async with engine.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(table.delete())
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
 
 from boxoffice import demo
 from boxoffice.access.playback import set_jw_secret
 from boxoffice.access.playback_repository import keys_of
-from boxoffice.cli import app
-from boxoffice.db import create_engine, session_factory, transaction
+from boxoffice.cli import _in_transaction, app
 from boxoffice.sealing import SEALED, Sealer
-from boxoffice.settings import get_settings
+from boxoffice.settings import Settings, get_settings
 from tests.conftest import free_port
-
-T = TypeVar("T")
 
 
 @pytest.fixture
@@ -140,18 +134,6 @@ def _wait_until_ready(http: httpx.Client, process: subprocess.Popen[bytes]) -> N
     pytest.fail("boxoffice serve did not become ready within 30 s")
 
 
-def _with_session(url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async def run() -> T:
-        engine = create_engine(url)
-        try:
-            async with transaction(session_factory(engine)) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
 def test_secrets_are_sealed_by_reseal_once_a_key_is_set(sqlite_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
     assert runner.invoke(app, ["migrate"]).exit_code == 0
@@ -161,7 +143,8 @@ def test_secrets_are_sealed_by_reseal_once_a_key_is_set(sqlite_env: str, monkeyp
     assert created.exit_code == 0, created.output
     merchant_id = int(json.loads(created.output)["id"])
     # Stored before any encryption key was configured: as it came.
-    _with_session(sqlite_env, lambda s: set_jw_secret(s, merchant_id, "jw-secret-0123456789", Sealer([])))
+    database = Settings(database_url=sqlite_env)
+    _in_transaction(database, lambda s: set_jw_secret(s, merchant_id, "jw-secret-0123456789", Sealer([])))
 
     refused = runner.invoke(app, ["secrets", "reseal"])
     assert refused.exit_code == 2 and "BOXOFFICE_ENCRYPTION_KEYS" in refused.output
@@ -171,7 +154,7 @@ def test_secrets_are_sealed_by_reseal_once_a_key_is_set(sqlite_env: str, monkeyp
     resealed = runner.invoke(app, ["secrets", "reseal"])
     assert resealed.exit_code == 0, resealed.output
     assert "1 merchant" in resealed.output
-    stored = _with_session(sqlite_env, lambda s: keys_of(s, merchant_id))
+    stored = _in_transaction(database, lambda s: keys_of(s, merchant_id))
     assert stored is not None and stored.jw_secret is not None
     assert stored.jw_secret.startswith(SEALED) and Sealer([key]).open(stored.jw_secret) == "jw-secret-0123456789"
 

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.billing import ledger
 from boxoffice.billing.ledger import LedgerError, Line
 from boxoffice.billing.models import LedgerEntry
-from boxoffice.db import create_engine, session_factory
 from boxoffice.identity.models import Merchant
-from boxoffice.models import Base
-
-
-@pytest.fixture
-async def sessions(migrated_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine: AsyncEngine = create_engine(migrated_database_url)
-    try:
-        yield session_factory(engine)
-    finally:
-        async with engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                await connection.execute(table.delete())
-        await engine.dispose()
 
 
 async def _merchant(sessions: async_sessionmaker[AsyncSession], email: str) -> int:

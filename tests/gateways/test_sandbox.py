@@ -6,33 +6,18 @@ import asyncio
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
-from boxoffice.db import create_engine, session_factory
 from boxoffice.gateways.models import SandboxCharge
 from boxoffice.gateways.protocol import Card, CardRejected, ChargeResult, GatewayError, PaymentGateway
 from boxoffice.gateways.sandbox import IdempotencyMismatch, SandboxGateway
 from boxoffice.identity.models import Merchant
-from boxoffice.models import Base
 
 PUBLIC = "http://boxoffice.test"
-
-
-@pytest.fixture
-async def sessions(migrated_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(migrated_database_url)
-    try:
-        yield session_factory(engine)
-    finally:
-        async with engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                await connection.execute(table.delete())
-        await engine.dispose()
 
 
 @pytest.fixture
