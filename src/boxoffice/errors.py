@@ -70,3 +70,13 @@ class LimitReached(DomainError):
     """A capacity is used up: an access code already open in as many browsers as it allows, say."""
 
     default_message = "Limit reached"
+
+
+class PaymentDeclined(DomainError):
+    """The gateway refused the charge; `code` says why (card_declined, insufficient_funds, expired_card …)."""
+
+    default_message = "The payment was declined"
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        self.code = code
+        super().__init__(message)

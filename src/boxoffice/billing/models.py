@@ -1,10 +1,10 @@
-"""Billing tables: the append-only double-entry ledger."""
+"""Billing tables: the append-only double-entry ledger, payments and the gateway profiles of customers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
@@ -35,3 +35,55 @@ class LedgerEntry(TenantOwned, Base):
     customer_id: Mapped[int | None] = mapped_column(BigId, index=True)  # the customer whose money it is, if any
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class PaymentProfile(TenantOwned, Base):
+    """A customer as the merchant's gateway knows them, with the card charged by default."""
+
+    __tablename__ = "payment_profiles"
+    __table_args__ = (UniqueConstraint("merchant_id", "customer_id", "gateway"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    gateway: Mapped[str] = mapped_column(String(16))
+    customer_ref: Mapped[str] = mapped_column(String(64))
+    method_token: Mapped[str | None] = mapped_column(String(64))
+    card_brand: Mapped[str | None] = mapped_column(String(16))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    card_exp_month: Mapped[int | None]
+    card_exp_year: Mapped[int | None]
+    card_holder: Mapped[str | None] = mapped_column(String(250))
+    updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class Payment(TenantOwned, Base):
+    """One attempt to take money for a price. Written (pending) before the gateway is asked, so that a request
+    that dies half-way leaves a record to reconcile rather than a charge nobody knows of."""
+
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"))
+    price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    gateway: Mapped[str] = mapped_column(String(16))
+    # What it is charged with, kept so that asking again asks for exactly the same charge.
+    gateway_customer_ref: Mapped[str] = mapped_column(String(64))
+    gateway_method: Mapped[str] = mapped_column(String(64))
+    gateway_charge_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(
+        String(24), default="pending"
+    )  # pending | succeeded | declined | requires_action
+    decline_code: Mapped[str | None] = mapped_column(String(32))
+    redirect_url: Mapped[str | None] = mapped_column(String(2048))
+    return_url: Mapped[str | None] = mapped_column(String(2048))
+    entitlement_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("entitlements.id", ondelete="SET NULL"))
+    ledger_transaction_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_transactions.id"))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

@@ -1,13 +1,14 @@
-"""Every ledger query."""
+"""Every billing query: the ledger, payments and payment profiles."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.billing.models import LedgerEntry, LedgerTransaction
+from boxoffice.billing.models import LedgerEntry, LedgerTransaction, Payment, PaymentProfile
 
 
 async def transaction_by_id(session: AsyncSession, merchant_id: int, transaction_id: int) -> LedgerTransaction | None:
@@ -54,3 +55,66 @@ async def unbalanced(session: AsyncSession, merchant_id: int) -> Sequence[tuple[
         .having(total != 0)
     )
     return [(row[0], row[1], int(row[2])) for row in rows.all()]
+
+
+async def payment_by_key(session: AsyncSession, merchant_id: int, key: str) -> Payment | None:
+    return await session.scalar(
+        select(Payment).where(Payment.merchant_id == merchant_id, Payment.idempotency_key == key)
+    )
+
+
+async def payment_by_id(session: AsyncSession, merchant_id: int, payment_id: int) -> Payment | None:
+    return await session.scalar(select(Payment).where(Payment.merchant_id == merchant_id, Payment.id == payment_id))
+
+
+async def payment_by_charge(
+    session: AsyncSession, merchant_id: int, customer_id: int, charge_id: str
+) -> Payment | None:
+    return await session.scalar(
+        select(Payment).where(
+            Payment.merchant_id == merchant_id,
+            Payment.customer_id == customer_id,
+            Payment.gateway_charge_id == charge_id,
+        )
+    )
+
+
+async def payments_of(session: AsyncSession, merchant_id: int) -> Sequence[Payment]:
+    rows = await session.scalars(select(Payment).where(Payment.merchant_id == merchant_id).order_by(Payment.id))
+    return rows.all()
+
+
+async def profile(session: AsyncSession, merchant_id: int, customer_id: int, gateway: str) -> PaymentProfile | None:
+    return await session.scalar(
+        select(PaymentProfile).where(
+            PaymentProfile.merchant_id == merchant_id,
+            PaymentProfile.customer_id == customer_id,
+            PaymentProfile.gateway == gateway,
+        )
+    )
+
+
+async def claim_for_settlement(session: AsyncSession, merchant_id: int, payment_id: int) -> bool:
+    """Move an open payment to `settling`; False when another request settled or is settling it."""
+    result = await session.execute(
+        update(Payment)
+        .where(
+            Payment.merchant_id == merchant_id,
+            Payment.id == payment_id,
+            Payment.status.in_(("pending", "requires_action")),
+        )
+        .values(status="settling")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def stale_pending_payments(
+    session: AsyncSession, merchant_id: int, created_before: datetime
+) -> Sequence[Payment]:
+    rows = await session.scalars(
+        select(Payment)
+        .where(Payment.merchant_id == merchant_id, Payment.status == "pending", Payment.created_at < created_before)
+        .order_by(Payment.id)
+    )
+    return rows.all()

@@ -15,6 +15,7 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.InvalidCredentials, 403),
     (errors.Forbidden, 403),
     (errors.NoAccess, 402),
+    (errors.PaymentDeclined, 402),
     (errors.NotFound, 404),
     (errors.Conflict, 409),
     (errors.RateLimited, 429),
@@ -35,6 +36,8 @@ def render_domain_error(error: errors.DomainError) -> JSONResponse:
     field_errors = getattr(error, "errors", None)
     if isinstance(error, errors.Restricted):
         field_errors = {"restriction": error.reason}
+    if isinstance(error, errors.PaymentDeclined):
+        field_errors = {"decline_code": error.code}
     response = error_response(status, error.message, field_errors)
     if isinstance(error, errors.RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)

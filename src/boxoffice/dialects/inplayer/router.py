@@ -15,6 +15,7 @@ from boxoffice.dialects.inplayer import (
     items,
     library,
     merchant,
+    payments,
     plans,
     playback,
 )
@@ -35,5 +36,6 @@ for module in (
     donations,
     playback,
     plans,
+    payments,
 ):
     router.include_router(module.router)

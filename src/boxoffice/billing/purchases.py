@@ -1,0 +1,263 @@
+"""One-time purchases: a price paid by card through the merchant's gateway, then access and the books.
+
+The order of writes is what keeps money safe when a process dies:
+1. the card is saved with the gateway, then the payment is written `pending` and committed, before any charge;
+2. the gateway is asked to charge with the payment's own idempotency key, so asking again never charges twice;
+3. the outcome is settled in one transaction: the entitlement and the balanced ledger transaction, or the
+   decline, or the challenge to complete.
+A payment left `pending` by a crash between 2 and 3 is finished by `reconcile_pending_payments`, which asks the
+gateway again with the same key and settles what it answers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import clock
+from boxoffice.access import service as access_service
+from boxoffice.billing import ledger
+from boxoffice.billing import repository as repo
+from boxoffice.billing.ledger import Line
+from boxoffice.billing.models import Payment, PaymentProfile
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog.models import Price
+from boxoffice.client_info import ClientInfo
+from boxoffice.db import transaction
+from boxoffice.errors import Conflict, InvalidInput, NotFound, PaymentDeclined
+from boxoffice.gateways.protocol import Card, CardRejected, ChargeResult, GatewayError, PaymentGateway, SavedMethod
+from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.restrictions import repository as restrictions_repo
+from boxoffice.restrictions import rules
+
+# Which form field a card refusal is about, for the dialects' field errors.
+CARD_FIELDS = {
+    "incorrect_number": "number",
+    "invalid_expiry": "exp_month",
+    "expired_card": "exp_year",
+    "invalid_cvc": "cvv",
+}
+DECLINES = {
+    "card_declined": "Your card was declined",
+    "insufficient_funds": "Your card has insufficient funds",
+    "expired_card": "Your card has expired",
+    "authentication_failed": "The card's authentication failed",
+}
+
+
+async def _price_on_sale(session: AsyncSession, merchant_id: int, price_id: int, client: ClientInfo) -> Price:
+    price = await catalog_repo.price_by_id(session, merchant_id, price_id)
+    if price is None:
+        raise NotFound("Access fee not found")
+    product = await catalog_repo.product_by_id(session, merchant_id, price.product_id)
+    now = clock.now()
+    if product is None or not product.active or not price.active:
+        raise InvalidInput({"access_fee": "This access fee is not for sale"})
+    if price.kind != "one_time":
+        raise InvalidInput({"access_fee": "This access fee is a subscription: subscribe to it instead"})
+    if (price.starts_at and price.starts_at > now) or (price.expires_at and price.expires_at <= now):
+        raise InvalidInput({"access_fee": "This access fee is not on sale now"})
+    if price.country_set_id:
+        rules.check_geo(
+            await restrictions_repo.country_set(session, merchant_id, price.country_set_id), client.country_code
+        )
+    return price
+
+
+async def _save_card(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    card: Card,
+) -> tuple[str, SavedMethod]:
+    """Save `card` with the gateway under the customer's gateway profile (made on first use) and make it their
+    default card; returns the gateway's customer reference and the saved method. No connection of ours is held
+    while the gateway is asked."""
+    async with sessions() as session:
+        profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
+    reference = profile.customer_ref if profile is not None else None
+    if reference is None:
+        reference = await gateway.create_customer(merchant.id, email=customer.email, name=customer.full_name)
+    try:
+        saved = await gateway.save_payment_method(merchant.id, reference, card)
+    except CardRejected as rejected:
+        raise InvalidInput({CARD_FIELDS.get(rejected.code, "number"): rejected.message}) from rejected
+    card_fields = {
+        "method_token": saved.token,
+        "card_brand": saved.brand,
+        "card_last4": saved.last4,
+        "card_exp_month": saved.exp_month,
+        "card_exp_year": saved.exp_year,
+        "card_holder": card.holder,
+        "updated_at": clock.now(),
+    }
+    try:
+        async with transaction(sessions) as session:
+            profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
+            if profile is None:
+                profile = PaymentProfile(
+                    merchant_id=merchant.id, customer_id=customer.id, gateway=gateway.name, customer_ref=reference
+                )
+                session.add(profile)
+            for name, value in card_fields.items():
+                setattr(profile, name, value)
+    except IntegrityError:
+        pass  # a concurrent first purchase made the profile; this card is charged all the same
+    return reference, saved
+
+
+async def buy_access(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    *,
+    price_id: int,
+    card: Card,
+    idempotency_key: str,
+    return_url: str | None,
+    client: ClientInfo,
+) -> Payment:
+    """Charge `card` for a one-time price and open access. The same key answers with the same payment."""
+    async with sessions() as session:
+        payment = await repo.payment_by_key(session, merchant.id, idempotency_key)
+        price = None if payment is not None else await _price_on_sale(session, merchant.id, price_id, client)
+    if price is not None:
+        reference, saved = await _save_card(sessions, gateway, merchant, customer, card)
+        payment = Payment(
+            merchant_id=merchant.id,
+            customer_id=customer.id,
+            product_id=price.product_id,
+            price_id=price.id,
+            idempotency_key=idempotency_key,
+            amount=price.amount,
+            currency=price.currency,
+            gateway=gateway.name,
+            gateway_customer_ref=reference,
+            gateway_method=saved.token,
+            status="pending",
+            return_url=return_url,
+            ip_address=client.ip_address,
+            country_code=client.country_code,
+        )
+        try:
+            async with transaction(sessions) as session:
+                session.add(payment)
+        except IntegrityError:
+            # The same key raced in from another request: its payment is this one.
+            async with sessions() as session:
+                payment = await repo.payment_by_key(session, merchant.id, idempotency_key)
+    assert payment is not None
+    if payment.price_id != price_id or payment.customer_id != customer.id:
+        raise Conflict("This idempotency key was used for another payment")
+    if payment.status != "pending":
+        return payment  # a replay of a payment already decided
+    return await _charge(sessions, gateway, merchant, payment)
+
+
+async def _charge(
+    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant: Merchant, payment: Payment
+) -> Payment:
+    try:
+        result = await gateway.charge(
+            merchant.id,
+            amount=payment.amount,
+            currency=payment.currency,
+            customer_ref=payment.gateway_customer_ref,
+            method_token=payment.gateway_method,
+            idempotency_key=f"payment-{payment.id}",
+            return_url=payment.return_url,
+        )
+    except GatewayError:
+        return payment  # still pending: the outcome is unknown until reconciled
+    return await settle(sessions, merchant, payment.id, result)
+
+
+async def settle(
+    sessions: async_sessionmaker[AsyncSession], merchant: Merchant, payment_id: int, result: ChargeResult
+) -> Payment:
+    """Record what the gateway answered, once: access and the books on success, the reason on a decline."""
+    async with transaction(sessions) as session:
+        claimed = await repo.claim_for_settlement(session, merchant.id, payment_id)
+        payment = await repo.payment_by_id(session, merchant.id, payment_id)
+        assert payment is not None
+        if claimed:
+            await session.refresh(payment)
+            await _apply(session, merchant, payment, result)
+    return payment
+
+
+async def _apply(session: AsyncSession, merchant: Merchant, payment: Payment, result: ChargeResult) -> None:
+    payment.gateway_charge_id, payment.updated_at = result.charge_id, clock.now()
+    if result.status == "requires_action":
+        payment.status, payment.redirect_url = "requires_action", result.redirect_url
+        return
+    if result.status != "succeeded":
+        payment.status, payment.decline_code = "declined", result.decline_code
+        return
+    price = await catalog_repo.price_by_id(session, merchant.id, payment.price_id)
+    product = await catalog_repo.product_by_id(session, merchant.id, payment.product_id)
+    customer = await identity_repo.customer_by_id(session, merchant.id, payment.customer_id)
+    assert price is not None and product is not None and customer is not None
+    entitlement = await access_service.grant_access(
+        session, merchant, customer, product, source="purchase", price=price, source_ref=str(payment.id)
+    )
+    entry = await ledger.post(
+        session,
+        merchant.id,
+        "charge",
+        f"payment:{payment.id}",
+        [
+            Line("gateway_clearing", payment.amount, payment.currency),
+            Line("revenue", -payment.amount, payment.currency, customer.id),
+        ],
+    )
+    payment.status, payment.entitlement_id, payment.ledger_transaction_id = "succeeded", entitlement.id, entry.id
+
+
+def refusal(payment: Payment) -> PaymentDeclined | None:
+    """The error a declined payment answers with, in words a viewer understands."""
+    if payment.status != "declined":
+        return None
+    code = payment.decline_code or "card_declined"
+    return PaymentDeclined(code, DECLINES.get(code, "The payment was declined"))
+
+
+async def confirm_payment(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    charge_id: str,
+) -> Payment:
+    """After a challenge: ask the gateway where the charge stands and settle it (the SDK's `confirmPayment`)."""
+    async with sessions() as session:
+        payment = await repo.payment_by_charge(session, merchant.id, customer.id, charge_id)
+    if payment is None:
+        raise NotFound("Payment not found")
+    if payment.status != "requires_action":
+        return payment
+    try:
+        result = await gateway.confirm(merchant.id, charge_id)
+    except GatewayError:
+        return payment
+    if result.status == "requires_action":
+        return payment
+    return await settle(sessions, merchant, payment.id, result)
+
+
+async def reconcile_pending_payments(
+    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant: Merchant, older_than: datetime
+) -> int:
+    """Finish payments a crash left pending: the gateway, asked again with the same key, tells what it did."""
+    async with sessions() as session:
+        stale = await repo.stale_pending_payments(session, merchant.id, older_than)
+    settled = 0
+    for payment in stale:
+        done = await _charge(sessions, gateway, merchant, payment)
+        settled += done.status != "pending"
+    return settled

@@ -1,0 +1,99 @@
+"""Payments by card: the SDK's `getPaymentMethods`, `createPayment` and `confirmPayment` (both `POST /payments`).
+
+InPlayer answers `Submitted for payment` and tells the outcome later by notification. Boxoffice asks the gateway
+within the request, so it says at once what it knows: a decline is a 402 naming its reason, and a card that needs
+3-D Secure answers with the `redirect_to_url` the notification would carry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from boxoffice.billing import purchases
+from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
+from boxoffice.dialects.inplayer.forms import integer, text
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.errors import InvalidInput
+from boxoffice.gateways.protocol import Card
+from boxoffice.identity.merchants import merchant_of
+
+router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
+CARD = 1
+MAX_KEY = 150
+
+
+@router.get("/payments/methods")
+async def payment_methods(customer: CurrentCustomer) -> list[dict[str, Any]]:
+    return [{"id": CARD, "method_name": "Card", "is_external": False}]
+
+
+def _card(body: dict[str, Any]) -> Card:
+    problems: dict[str, str] = {}
+    fields = {name: (text(body, name) or "").strip() for name in ("number", "card_name", "cvv")}
+    for name, label in (("number", "card number"), ("card_name", "name on the card"), ("cvv", "security code")):
+        if not fields[name]:
+            problems[name] = f"The {label} is required"
+    month, year = integer(body, "exp_month"), integer(body, "exp_year")
+    if month is None:
+        problems["exp_month"] = "The expiry month is required"
+    if year is None:
+        problems["exp_year"] = "The expiry year is required"
+    elif 0 <= year < 100:
+        year += 2000  # typed as on the card
+    if len(fields["card_name"]) > 250:
+        problems["card_name"] = "The name on the card may not be longer than 250 characters"
+    if problems:
+        raise InvalidInput(problems)
+    assert month is not None and year is not None
+    return Card(fields["number"][:40], month, year, fields["cvv"][:8], fields["card_name"])
+
+
+def _idempotency_key(request: Request, customer_id: int) -> str:
+    """The client's `Idempotency-Key`, scoped to the customer; without one, every request is a new payment."""
+    given = (request.headers.get("idempotency-key") or "").strip()
+    if len(given) > MAX_KEY or (given and not given.isprintable()):
+        raise InvalidInput({"idempotency_key": f"The Idempotency-Key header is 1 to {MAX_KEY} printable characters"})
+    return f"{customer_id}:{given or uuid.uuid4()}"
+
+
+@router.post("/payments")
+async def create_payment(
+    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+) -> dict[str, Any]:
+    merchant = await merchant_of(session, customer.merchant_id)
+    # The purchase commits its own steps (see billing.purchases); this request's connection isn't needed for it.
+    await session.commit()
+    sessions, gateway = request.app.state.sessions, request.app.state.sandbox
+    charge_id = (text(body, "pi_id") or "").strip()
+    if charge_id:
+        payment = await purchases.confirm_payment(sessions, gateway, merchant, customer, charge_id)
+    else:
+        method = integer(body, "payment_method")
+        if method not in (None, CARD):
+            raise InvalidInput({"payment_method": "Only card payments (1) are taken here"})
+        if text(body, "voucher_code"):
+            raise InvalidInput({"voucher_code": "Vouchers can't be used yet"})
+        price_id = integer(body, "access_fee")
+        if price_id is None:
+            raise InvalidInput({"access_fee": "The access fee is required"})
+        payment = await purchases.buy_access(
+            sessions,
+            gateway,
+            merchant,
+            customer,
+            price_id=price_id,
+            card=_card(body),
+            idempotency_key=_idempotency_key(request, customer.id),
+            return_url=text(body, "return_url"),
+            client=client,
+        )
+    declined = purchases.refusal(payment)
+    if declined is not None:
+        raise declined
+    answer: dict[str, Any] = {"code": 200, "message": "Submitted for payment"}
+    if payment.status == "requires_action":
+        answer |= {"redirect_to_url": payment.redirect_url, "pi_id": payment.gateway_charge_id}
+    return answer
