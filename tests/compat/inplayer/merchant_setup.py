@@ -252,3 +252,20 @@ def set_up_catalog(base_url: str, merchant: Merchant) -> dict[str, Any]:
         "donation": donation,
         "playback": playback,
     }
+
+
+def set_up_shop(base_url: str, merchant: Merchant) -> dict[str, Any]:
+    """An item sold for 2.99 EUR for 24 hours; returns what payments.test.cjs needs to know of it."""
+    with merchant_client(base_url, merchant) as http:
+        item = create_item(
+            http, item_type="html_asset", title="Compat Rental", access_control_type_id=PAID, content="<p>Rented</p>"
+        )
+        fee = add_fee(
+            http,
+            item["id"],
+            access_type_id=str(access_type_id(http, "ppv", 24, "hour")),
+            amount="2.99",
+            currency="EUR",
+            description="Rent for a day",
+        )
+    return {"item_id": item["id"], "fee_id": fee["id"], "amount": "2.99"}

@@ -3,8 +3,8 @@
 This file is the harness: it starts a real SMTP server with an HTTP mailbox in front of it, the Boxoffice app
 under uvicorn on a free port (its job worker in-process, so e-mail really goes out), has a merchant set things up
 over HTTP (merchant_setup.py), and runs one `node --test` file per area of the SDK, which does the talking through
-the SDK: accounts.test.cjs (Account) and assets.test.cjs (Asset, the purchase history, the JW site plans). Both
-load harness.cjs, the Node side of this harness.
+the SDK: accounts.test.cjs (Account), assets.test.cjs (Asset, the purchase history, the JW site plans) and
+payments.test.cjs (card payments with 3-D Secure). All load harness.cjs, the Node side of this harness.
 """
 
 from __future__ import annotations
@@ -38,7 +38,13 @@ from boxoffice.app import create_app
 from boxoffice.db import create_engine
 from boxoffice.models import Base
 from boxoffice.settings import Settings
-from tests.compat.inplayer.merchant_setup import FEATURE_FLAGS, create_merchant, set_up_catalog, set_up_merchant
+from tests.compat.inplayer.merchant_setup import (
+    FEATURE_FLAGS,
+    create_merchant,
+    set_up_catalog,
+    set_up_merchant,
+    set_up_shop,
+)
 
 HERE = Path(__file__).parent
 NODE = shutil.which("node")
@@ -274,6 +280,12 @@ def test_inplayer_js_sdk_accounts(sdk_dir: Path, boxoffice: str, mail: Mail) -> 
     client_id = set_up_merchant(boxoffice)
     env = {"BOXOFFICE_MAILBOX_URL": mail.mailbox_url, "BOXOFFICE_FEATURE_FLAGS": json.dumps(FEATURE_FLAGS)}
     run_sdk_suite(sdk_dir, "accounts.test.cjs", boxoffice, client_id, env)
+
+
+def test_inplayer_js_sdk_payments(sdk_dir: Path, boxoffice: str) -> None:
+    merchant = create_merchant(boxoffice)
+    shop = set_up_shop(boxoffice, merchant)
+    run_sdk_suite(sdk_dir, "payments.test.cjs", boxoffice, merchant.uuid, {"BOXOFFICE_SHOP": json.dumps(shop)})
 
 
 def test_inplayer_js_sdk_assets(sdk_dir: Path, boxoffice: str) -> None:
