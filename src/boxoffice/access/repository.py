@@ -49,6 +49,22 @@ async def revoke_current(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def revoke_by_id(
+    session: AsyncSession, merchant_id: int, customer_id: int, entitlement_id: int, now: datetime, reason: str
+) -> int:
+    result = await session.execute(
+        update(Entitlement)
+        .where(
+            Entitlement.merchant_id == merchant_id,
+            Entitlement.customer_id == customer_id,
+            Entitlement.id == entitlement_id,
+            Entitlement.revoked_at.is_(None),
+        )
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def had_trial(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> bool:
     found = await session.scalar(
         select(Entitlement.id)

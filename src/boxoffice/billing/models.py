@@ -83,7 +83,27 @@ class Payment(TenantOwned, Base):
     return_url: Mapped[str | None] = mapped_column(String(2048))
     entitlement_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("entitlements.id", ondelete="SET NULL"))
     ledger_transaction_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_transactions.id"))
+    # Reserved by refunds as they start (see billing.refunds): never more than `amount`.
+    refunded: Mapped[int] = mapped_column(default=0, server_default="0")
     ip_address: Mapped[str | None] = mapped_column(String(45))
     country_code: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class Refund(TenantOwned, Base):
+    """Money handed back for a payment, whole or in part."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    payment_id: Mapped[int] = mapped_column(BigId, ForeignKey("payments.id", ondelete="CASCADE"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | succeeded
+    gateway_refund_id: Mapped[str | None] = mapped_column(String(64))
+    ledger_transaction_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_transactions.id"))
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

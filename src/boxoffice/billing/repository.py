@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.billing.models import LedgerEntry, LedgerTransaction, Payment, PaymentProfile
+from boxoffice.billing.models import LedgerEntry, LedgerTransaction, Payment, PaymentProfile, Refund
 
 
 async def transaction_by_id(session: AsyncSession, merchant_id: int, transaction_id: int) -> LedgerTransaction | None:
@@ -118,3 +118,40 @@ async def stale_pending_payments(
         .order_by(Payment.id)
     )
     return rows.all()
+
+
+async def reserve_refund(session: AsyncSession, merchant_id: int, payment_id: int, amount: int) -> bool:
+    """Count `amount` as refunded on a payment that succeeded, if that leaves it within what was paid; one
+    conditional UPDATE, so two refunds at once can't both take the last of it."""
+    result = await session.execute(
+        update(Payment)
+        .where(
+            Payment.merchant_id == merchant_id,
+            Payment.id == payment_id,
+            Payment.status == "succeeded",
+            Payment.refunded + amount <= Payment.amount,
+        )
+        .values(refunded=Payment.refunded + amount)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def refund_by_key(session: AsyncSession, merchant_id: int, key: str) -> Refund | None:
+    return await session.scalar(select(Refund).where(Refund.merchant_id == merchant_id, Refund.idempotency_key == key))
+
+
+async def refund_by_id(session: AsyncSession, merchant_id: int, refund_id: int) -> Refund | None:
+    return await session.scalar(select(Refund).where(Refund.merchant_id == merchant_id, Refund.id == refund_id))
+
+
+async def payments_page(
+    session: AsyncSession, merchant_id: int, *, customer_id: int | None, offset: int, limit: int
+) -> tuple[int, Sequence[Payment]]:
+    """Payments that were decided (succeeded or declined), newest first."""
+    query = select(Payment).where(Payment.merchant_id == merchant_id, Payment.status.in_(("succeeded", "declined")))
+    if customer_id is not None:
+        query = query.where(Payment.customer_id == customer_id)
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(Payment.id.desc()).offset(offset).limit(limit))
+    return total, rows.all()

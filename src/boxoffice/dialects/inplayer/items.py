@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -13,9 +11,9 @@ from fastapi import APIRouter, Query
 
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.access_types import ACCESS_TYPES
-from boxoffice.catalog.currencies import is_currency
 from boxoffice.catalog.models import Price
 from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer.amounts import decimal_field, money_of
 from boxoffice.dialects.inplayer.catalog_render import ACCESS_CONTROL_BY_ID, access_fee, item
 from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PathId, Session
 from boxoffice.dialects.inplayer.forms import flag, integer, mapping, strings, text, unix_time
@@ -40,7 +38,6 @@ FIELD_NAMES = {
     "remove": "remove_asset_ids",
     "merchant": "merchant_uuid",
 }
-_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
 
 PageNumber = Annotated[int, Query(ge=0, le=MAX_PAGE_NUMBER)]
 PageLimit = Annotated[int | None, Query(ge=1, le=MAX_PAGE)]
@@ -100,40 +97,21 @@ def _product_changes(body: dict[str, Any]) -> catalog.ProductChanges:
     )
 
 
-def _decimal(body: dict[str, Any], name: str) -> Decimal | None:
-    value = text(body, name)
-    if value is None or value.strip() == "":
-        return None
-    if not _DECIMAL.fullmatch(value.strip()):
-        raise InvalidInput({name: f"The {name} must be a number such as 4.99"})
-    return Decimal(value.strip())
-
-
-def _money(number: Decimal, currency: str | None, name: str) -> Money:
-    """A decimal amount in minor units of the currency; more decimals than the currency has is refused."""
-    if currency is None or not is_currency(currency):
-        raise InvalidInput({"currency": "The currency must be an ISO-4217 code such as EUR or USD"})
-    try:
-        return Money.from_decimal(number, currency)
-    except ValueError:
-        raise InvalidInput({name: f"The {name} has more decimals than {currency} allows"}) from None
-
-
 def _price_changes(body: dict[str, Any], current: Price | None) -> catalog.PriceChanges:
     """The fee's fields; `current` is the fee being changed (None when creating)."""
     currency = text(body, "currency")
     if currency is None and current is not None:
         currency = current.currency
-    amount = _decimal(body, "amount")
+    amount = decimal_field(body, "amount")
     if amount is None and current is not None and currency != current.currency:
         amount = Money(current.amount, current.currency).as_decimal()
     if amount is None and current is None:
         raise InvalidInput({"amount": "The amount is required"})
-    setup_amount = _decimal(body, "setup_fee_amount")
+    setup_amount = decimal_field(body, "setup_fee_amount")
     active = flag(body, "active")
     return catalog.PriceChanges(
         access_type_id=integer(body, "access_type_id"),
-        money=_money(amount, currency, "amount") if amount is not None else None,
+        money=money_of(amount, currency, "amount") if amount is not None else None,
         description=text(body, "description"),
         starts_at=unix_time(body, "starts_at"),
         clear_starts_at=_cleared(body, "starts_at"),
@@ -143,7 +121,7 @@ def _price_changes(body: dict[str, Any], current: Price | None) -> catalog.Price
         trial_unit=text(body, "trial_period_period") or None,
         trial_description=text(body, "trial_period_description"),
         clear_trial=_cleared(body, "trial_period_quantity") and _cleared(body, "trial_period_period"),
-        setup_fee=_money(setup_amount, currency, "setup_fee_amount") if setup_amount is not None else None,
+        setup_fee=money_of(setup_amount, currency, "setup_fee_amount") if setup_amount is not None else None,
         setup_fee_description=text(body, "setup_fee_description"),
         clear_setup_fee=_cleared(body, "setup_fee_amount"),
         country_set_id=integer(body, "country_set_id"),

@@ -18,6 +18,7 @@ from boxoffice.dialects.inplayer import (
     payments,
     plans,
     playback,
+    transactions,
 )
 
 router = APIRouter()
@@ -37,5 +38,6 @@ for module in (
     playback,
     plans,
     payments,
+    transactions,
 ):
     router.include_router(module.router)

@@ -1,0 +1,127 @@
+"""Refunds by the merchant, whole or partial, never more than was paid.
+
+As with purchases, progress is written before the gateway is asked: the amount is reserved on the payment and
+the refund written `pending`, then the gateway refunds under the refund's own idempotency key, then the refund is
+settled into the books (refunds debited, the gateway's clearing credited). A full refund of a one-time purchase
+also ends the access it bought.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import clock
+from boxoffice.access import repository as access_repo
+from boxoffice.billing import ledger
+from boxoffice.billing import repository as repo
+from boxoffice.billing.ledger import Line
+from boxoffice.billing.models import Payment, Refund
+from boxoffice.db import transaction
+from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.gateways.protocol import GatewayError, PaymentGateway
+
+MAX_REASON = 500
+
+
+async def refund_payment(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant_id: int,
+    payment_id: int,
+    *,
+    amount: int | None,
+    reason: str | None,
+    idempotency_key: str,
+) -> Refund:
+    """Refund `amount` of a payment (all that is left of it when None). The same key answers with the same refund."""
+    note = (reason or "").strip()
+    if len(note) > MAX_REASON:
+        raise InvalidInput({"reason": f"The reason may not be longer than {MAX_REASON} characters"})
+    async with sessions() as session:
+        refund = await repo.refund_by_key(session, merchant_id, idempotency_key)
+        payment = await repo.payment_by_id(session, merchant_id, payment_id)
+    if payment is None:
+        raise NotFound("Transaction not found")
+    if refund is None:
+        refund = await _reserve(sessions, payment, amount, note, idempotency_key)
+    elif refund.payment_id != payment_id or (amount is not None and refund.amount != amount):
+        raise Conflict("This idempotency key was used for another refund")
+    if refund.status != "pending":
+        return refund
+    return await _refund_at_gateway(sessions, gateway, payment, refund)
+
+
+async def _reserve(
+    sessions: async_sessionmaker[AsyncSession], payment: Payment, amount: int | None, reason: str, key: str
+) -> Refund:
+    if payment.status != "succeeded":
+        raise InvalidInput({"transaction_token": "Only a payment that went through can be refunded"})
+    left = payment.amount - payment.refunded
+    wanted = left if amount is None else amount
+    if wanted <= 0:
+        raise InvalidInput(
+            {"amount": "The amount must be greater than zero"}
+            if amount is not None
+            else {"transaction_token": "This payment is already refunded in full"}
+        )
+    refund = Refund(
+        merchant_id=payment.merchant_id,
+        payment_id=payment.id,
+        idempotency_key=key,
+        amount=wanted,
+        currency=payment.currency,
+        reason=reason,
+    )
+    try:
+        async with transaction(sessions) as session:
+            if not await repo.reserve_refund(session, payment.merchant_id, payment.id, wanted):
+                raise InvalidInput({"amount": "A refund may not be more than what is left of the payment"})
+            session.add(refund)
+    except IntegrityError:
+        async with sessions() as session:
+            raced = await repo.refund_by_key(session, payment.merchant_id, key)
+        if raced is None:
+            raise
+        return raced
+    return refund
+
+
+async def _refund_at_gateway(
+    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, payment: Payment, refund: Refund
+) -> Refund:
+    if payment.gateway_charge_id is None:
+        raise InvalidInput({"transaction_token": "This payment has no charge to refund"})
+    try:
+        done = await gateway.refund(
+            payment.merchant_id, payment.gateway_charge_id, refund.amount, f"refund-{refund.id}"
+        )
+    except GatewayError:
+        return refund  # still pending: asked again with the same key, the gateway says what it did
+    async with transaction(sessions) as session:
+        current = await repo.refund_by_id(session, payment.merchant_id, refund.id)
+        assert current is not None
+        if current.status == "pending":
+            await _settle(session, payment, current, done.refund_id)
+    return current
+
+
+async def _settle(session: AsyncSession, payment: Payment, refund: Refund, gateway_refund_id: str) -> None:
+    entry = await ledger.post(
+        session,
+        payment.merchant_id,
+        "refund",
+        f"refund:{refund.id}",
+        [
+            Line("refunds", refund.amount, refund.currency, payment.customer_id),
+            Line("gateway_clearing", -refund.amount, refund.currency),
+        ],
+    )
+    refund.status, refund.gateway_refund_id, refund.ledger_transaction_id = "succeeded", gateway_refund_id, entry.id
+    fresh = await repo.payment_by_id(session, payment.merchant_id, payment.id)
+    assert fresh is not None
+    await session.refresh(fresh)
+    if fresh.refunded >= fresh.amount and fresh.entitlement_id is not None:
+        await access_repo.revoke_by_id(
+            session, payment.merchant_id, payment.customer_id, fresh.entitlement_id, clock.now(), "refunded"
+        )

@@ -1,0 +1,133 @@
+"""What was paid, and refunds: the viewer's `getPaymentHistory` (`GET /v2/accounting/payment-history`), the
+merchant's `GET /payments/transactions` and `POST /v2/payments/refunds` (the contract)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from boxoffice.billing import history, refunds
+from boxoffice.billing.models import Payment, Refund
+from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer.amounts import amount, decimal_field, money_of
+from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerchant, CurrentPrincipal, Session
+from boxoffice.dialects.inplayer.forms import text
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.errors import InvalidInput, NotFound
+from boxoffice.identity.accounts import customer_of
+
+router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
+MAX_PAGE = 100
+# Transaction tokens (§5.4): C- a one-time charge, R- a refund; the suffix names the gateway.
+GATEWAY_SUFFIX = {"sandbox": "SB", "stripe": "ST"}
+_CHARGE_TOKEN = re.compile(r"^C-([1-9][0-9]{0,17})-(SB|ST)$")
+
+
+def charge_token(payment: Payment) -> str:
+    return f"C-{payment.id}-{GATEWAY_SUFFIX.get(payment.gateway, 'SB')}"
+
+
+def _payment_id(token: str | None) -> int:
+    found = _CHARGE_TOKEN.match((token or "").strip())
+    if found is None:
+        raise InvalidInput({"transaction_token": "The transaction token names a payment, such as C-123-SB"})
+    return int(found.group(1))
+
+
+def _history_row(paid: history.PaidItem) -> dict[str, Any]:
+    payment, product = paid.payment, paid.product
+    token = charge_token(payment)
+    return {
+        "merchant_id": payment.merchant_id,
+        "consumer_id": payment.customer_id,
+        "gateway_id": payment.gateway,
+        "transaction_token": token,
+        "trx_token": token,
+        "payment_tool_token": None,
+        "payment_method_name": "Card",
+        "action_type": "payment" if payment.status == "succeeded" else "failed",
+        "item_access_id": payment.entitlement_id,
+        "item_id": product.id,
+        "item_type": product.asset_type,
+        "item_title": product.title,
+        "charged_amount": amount(payment.amount, payment.currency),
+        "currency_iso": payment.currency,
+        "refunded_amount": amount(payment.refunded, payment.currency),
+        "note": payment.decline_code or "",
+        "created_at": render.ts(payment.created_at),
+    }
+
+
+@router.get("/v2/accounting/payment-history")
+async def payment_history(
+    session: Session,
+    customer: CurrentCustomer,
+    page: int = Query(0, ge=0, le=1_000_000),
+    size: int = Query(15, ge=1, le=MAX_PAGE),
+) -> dict[str, Any]:
+    total, rows = await history.payments_page(
+        session, customer.merchant_id, customer_id=customer.id, page=page, limit=size
+    )
+    return {"total": total, "collection": [_history_row(row) for row in rows]}
+
+
+@router.get("/payments/transactions")
+async def transactions(
+    session: Session,
+    principal: CurrentPrincipal,
+    page: int = Query(0, ge=0, le=1_000_000),
+    size: int = Query(15, ge=1, le=MAX_PAGE),
+    customer_id: int | None = Query(None, ge=1, le=2**53),
+) -> dict[str, Any]:
+    """A merchant sees all of its transactions (or one customer's); a viewer (the SDK's `getAssetsHistory`)
+    sees their own. In-app store payments, which the SDK excludes, don't exist here yet."""
+    if not principal.is_merchant:
+        customer_id = (await customer_of(session, principal)).id
+    total, rows = await history.payments_page(
+        session, principal.merchant_id, customer_id=customer_id, page=page, limit=size
+    )
+    paying = {row.payment.customer_id for row in rows if row.payment.status == "succeeded"}
+    return {"total": total, "collection": [_history_row(row) for row in rows], "unique_paying_customers": len(paying)}
+
+
+def _refund(refund: Refund, payment: Payment) -> dict[str, Any]:
+    return {
+        "id": refund.id,
+        "transaction_token": f"R-{refund.id}-{GATEWAY_SUFFIX.get(payment.gateway, 'SB')}",
+        "parent_transaction_token": charge_token(payment),
+        "action_type": "refund",
+        "amount": amount(refund.amount, refund.currency),
+        "currency_iso": refund.currency,
+        "reason": refund.reason,
+        "is_partial": refund.amount < payment.amount,
+        "status": refund.status,
+        "created_at": render.ts(refund.created_at),
+    }
+
+
+@router.post("/v2/payments/refunds")
+async def refund_payment(request: Request, session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+    payment_id = _payment_id(text(body, "transaction_token"))
+    payment = await history.payment_of(session, merchant.id, payment_id)
+    if payment is None:
+        raise NotFound("Transaction not found")
+    value = decimal_field(body, "amount")
+    minor = money_of(value, payment.currency, "amount").amount if value is not None else None
+    if minor is not None and minor <= 0:
+        raise InvalidInput({"amount": "The amount must be greater than zero"})
+    given = (request.headers.get("idempotency-key") or "").strip()[:150]
+    await session.commit()  # the refund commits its own steps; this request's connection isn't needed for it
+    refund = await refunds.refund_payment(
+        request.app.state.sessions,
+        request.app.state.sandbox,
+        merchant.id,
+        payment_id,
+        amount=minor,
+        reason=text(body, "reason"),
+        idempotency_key=f"merchant:{given or uuid.uuid4()}",
+    )
+    refreshed = await history.payment_of(session, merchant.id, payment_id)
+    return _refund(refund, refreshed or payment)
