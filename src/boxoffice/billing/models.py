@@ -53,6 +53,7 @@ class PaymentProfile(TenantOwned, Base):
     card_exp_month: Mapped[int | None]
     card_exp_year: Mapped[int | None]
     card_holder: Mapped[str | None] = mapped_column(String(250))
+    card_currency: Mapped[str | None] = mapped_column(String(3))
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
 
 

@@ -18,28 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
 from boxoffice.access import service as access_service
-from boxoffice.billing import ledger
+from boxoffice.billing import cards, ledger
 from boxoffice.billing import repository as repo
 from boxoffice.billing.ledger import Line
-from boxoffice.billing.models import Payment, PaymentProfile
+from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
 from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound, PaymentDeclined
-from boxoffice.gateways.protocol import Card, CardRejected, ChargeResult, GatewayError, PaymentGateway, SavedMethod
+from boxoffice.gateways.protocol import Card, ChargeResult, GatewayError, PaymentGateway
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.restrictions import repository as restrictions_repo
 from boxoffice.restrictions import rules
 
-# Which form field a card refusal is about, for the dialects' field errors.
-CARD_FIELDS = {
-    "incorrect_number": "number",
-    "invalid_expiry": "exp_month",
-    "expired_card": "exp_year",
-    "invalid_cvc": "cvv",
-}
 DECLINES = {
     "card_declined": "Your card was declined",
     "insufficient_funds": "Your card has insufficient funds",
@@ -67,49 +60,6 @@ async def _price_on_sale(session: AsyncSession, merchant_id: int, price_id: int,
     return price
 
 
-async def _save_card(
-    sessions: async_sessionmaker[AsyncSession],
-    gateway: PaymentGateway,
-    merchant: Merchant,
-    customer: Customer,
-    card: Card,
-) -> tuple[str, SavedMethod]:
-    """Save `card` with the gateway under the customer's gateway profile (made on first use) and make it their
-    default card; returns the gateway's customer reference and the saved method. No connection of ours is held
-    while the gateway is asked."""
-    async with sessions() as session:
-        profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
-    reference = profile.customer_ref if profile is not None else None
-    if reference is None:
-        reference = await gateway.create_customer(merchant.id, email=customer.email, name=customer.full_name)
-    try:
-        saved = await gateway.save_payment_method(merchant.id, reference, card)
-    except CardRejected as rejected:
-        raise InvalidInput({CARD_FIELDS.get(rejected.code, "number"): rejected.message}) from rejected
-    card_fields = {
-        "method_token": saved.token,
-        "card_brand": saved.brand,
-        "card_last4": saved.last4,
-        "card_exp_month": saved.exp_month,
-        "card_exp_year": saved.exp_year,
-        "card_holder": card.holder,
-        "updated_at": clock.now(),
-    }
-    try:
-        async with transaction(sessions) as session:
-            profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
-            if profile is None:
-                profile = PaymentProfile(
-                    merchant_id=merchant.id, customer_id=customer.id, gateway=gateway.name, customer_ref=reference
-                )
-                session.add(profile)
-            for name, value in card_fields.items():
-                setattr(profile, name, value)
-    except IntegrityError:
-        pass  # a concurrent first purchase made the profile; this card is charged all the same
-    return reference, saved
-
-
 async def buy_access(
     sessions: async_sessionmaker[AsyncSession],
     gateway: PaymentGateway,
@@ -127,7 +77,7 @@ async def buy_access(
         payment = await repo.payment_by_key(session, merchant.id, idempotency_key)
         price = None if payment is not None else await _price_on_sale(session, merchant.id, price_id, client)
     if price is not None:
-        reference, saved = await _save_card(sessions, gateway, merchant, customer, card)
+        reference, saved = await cards.save_default_card(sessions, gateway, merchant, customer, card, price.currency)
         payment = Payment(
             merchant_id=merchant.id,
             customer_id=customer.id,

@@ -1,7 +1,8 @@
 'use strict';
 // The official InPlayer JS SDK (@inplayer-org/inplayer.js 3.13.33), run in Node against a Boxoffice server: the
 // card payments of spec §3.3 — getPaymentMethods, createPayment (a card that pays, one that is declined, one that
-// asks for 3-D Secure) and confirmPayment after the challenge — with the access check before and after.
+// asks for 3-D Secure), confirmPayment after the challenge, get/setDefaultCreditCard — with the access check
+// before and after.
 //
 // Driven by test_sdk.py, which starts the server and has a merchant price an item (merchant_setup.py) before it
 // runs `node --test` on this file. Environment (besides harness.cjs's):
@@ -86,6 +87,25 @@ describe('card payments', () => {
     assert.deepEqual(data, { code: 200, message: 'Submitted for payment' });
     const access = await Asset.checkAccessForAsset(SHOP.item_id);
     assert.equal(access.status, 200);
+  });
+
+  test('getDefaultCreditCard shows the card last paid with, keyed by currency', async () => {
+    const { status, data } = await Payment.getDefaultCreditCard();
+    assert.equal(status, 200);
+    assert.deepEqual(Object.keys(data.cards), ['EUR']);
+    assert.equal(data.cards.EUR.number, '4242');
+    assert.equal(data.cards.EUR.card_type, 'visa');
+  });
+
+  test('setDefaultCreditCard replaces it', async () => {
+    const expYear = new Date().getFullYear() + 3;
+    const { status, data } = await Payment.setDefaultCreditCard({
+      cardNumber: '5555555555554444', cardName: 'Vera V', cvc: 321, expMonth: 4, expYear, currency: 'USD',
+    });
+    assert.equal(status, 200);
+    assert.deepEqual(data, { number: '4444', card_name: 'Vera V', exp_month: 4, exp_year: expYear });
+    const shown = await Payment.getDefaultCreditCard();
+    assert.deepEqual(Object.keys(shown.data.cards), ['USD']);
   });
 
   test('confirmPayment without an id is refused by the SDK itself', async () => {

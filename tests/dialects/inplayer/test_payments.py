@@ -255,3 +255,51 @@ async def test_another_merchants_viewer_cant_confirm_this_ones_payment(
     assert_error(await server.http.post("/payments", headers=outsider.auth, data={"pi_id": body["pi_id"]}), 404)
     second = await sign_up(server, merchant, email="other@example.com")
     assert_error(await server.http.post("/payments", headers=second.auth, data={"pi_id": body["pi_id"]}), 404)
+
+
+async def test_the_default_card_is_the_last_one_paid_with_or_set(
+    server: Server, merchant: Merchant, viewer: Viewer
+) -> None:
+    assert (await server.http.get("/v2/payments/cards/default", headers=viewer.auth)).json() == {"cards": {}}
+    _, fee_id = await priced_item(server, merchant)
+    await pay(server, viewer, card_form(fee_id))
+    year = clock.now().year + 2
+    shown = await server.http.get("/v2/payments/cards/default", headers=viewer.auth)
+    assert shown.json() == {
+        "cards": {
+            "EUR": {
+                "number": "4242",
+                "card_name": "Vera Viewer",
+                "exp_month": 12,
+                "exp_year": year,
+                "card_type": "visa",
+                "account_id": viewer.id,
+            }
+        }
+    }
+    form = {
+        "number": "5555 5555 5555 4444",
+        "card_name": "Vera V",
+        "cvv": "321",
+        "exp_month": "3",
+        "exp_year": str(year + 1),
+        "currency_iso": "USD",
+    }
+    changed = await server.http.put("/v2/payments/cards/default", headers=viewer.auth, data=form)
+    assert changed.status_code == 200, changed.text
+    assert changed.json() == {"number": "4444", "card_name": "Vera V", "exp_month": 3, "exp_year": year + 1}
+    cards = (await server.http.get("/v2/payments/cards/default", headers=viewer.auth)).json()["cards"]
+    assert list(cards) == ["USD"] and cards["USD"]["card_type"] == "mastercard"
+    for change, field in [
+        ({"number": "5555555555554445"}, "number"),
+        ({"currency_iso": "usd$"}, "currency_iso"),
+        ({"currency_iso": ""}, "currency_iso"),
+        ({"exp_year": str(clock.now().year - 1)}, "exp_year"),
+        ({"cvv": ""}, "cvv"),
+    ]:
+        assert_error(
+            await server.http.put("/v2/payments/cards/default", headers=viewer.auth, data=form | change), 422, field
+        )
+    assert (await server.http.get("/v2/payments/cards/default", headers=viewer.auth)).json()["cards"] == cards
+    assert_error(await server.http.put("/v2/payments/cards/default", headers=merchant.auth, data=form), 403)
+    assert_error(await server.http.get("/v2/payments/cards/default"), 401)

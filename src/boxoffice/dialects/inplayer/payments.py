@@ -12,7 +12,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from boxoffice.billing import purchases
+from boxoffice.billing import cards, purchases
+from boxoffice.billing.models import PaymentProfile
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
@@ -97,3 +98,33 @@ async def create_payment(
     if payment.status == "requires_action":
         answer |= {"redirect_to_url": payment.redirect_url, "pi_id": payment.gateway_charge_id}
     return answer
+
+
+def _card_shown(profile: PaymentProfile) -> dict[str, Any]:
+    return {
+        "number": profile.card_last4,
+        "card_name": profile.card_holder,
+        "exp_month": profile.card_exp_month,
+        "exp_year": profile.card_exp_year,
+    }
+
+
+@router.get("/v2/payments/cards/default")
+async def get_default_card(request: Request, session: Session, customer: CurrentCustomer) -> dict[str, Any]:
+    """Keyed by currency, as the OTT web app reads it (the SDK's typings say an array)."""
+    profile = await cards.default_card(session, customer.merchant_id, customer.id, request.app.state.sandbox)
+    if profile is None:
+        return {"cards": {}}
+    shown = _card_shown(profile) | {"card_type": profile.card_brand, "account_id": customer.id}
+    return {"cards": {profile.card_currency or "": shown}}
+
+
+@router.put("/v2/payments/cards/default")
+async def set_default_card(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> dict[str, Any]:
+    merchant = await merchant_of(session, customer.merchant_id)
+    card = _card(body)
+    await session.commit()  # the gateway and the profile are written in their own steps
+    profile = await cards.set_default_card(
+        request.app.state.sessions, request.app.state.sandbox, merchant, customer, card, text(body, "currency_iso")
+    )
+    return _card_shown(profile)
