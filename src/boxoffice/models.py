@@ -7,6 +7,19 @@ from boxoffice.catalog import models as catalog
 from boxoffice.db import Base
 from boxoffice.gateways import models as gateways
 from boxoffice.identity import models as identity
+from boxoffice.promotions import models as promotions
 from boxoffice.restrictions import models as restrictions
 
-__all__ = ["Base", "access", "billing", "cache", "catalog", "gateways", "identity", "jobs", "restrictions", "throttle"]
+__all__ = [
+    "Base",
+    "access",
+    "billing",
+    "cache",
+    "catalog",
+    "gateways",
+    "identity",
+    "jobs",
+    "promotions",
+    "restrictions",
+    "throttle",
+]

@@ -69,8 +69,10 @@ class Payment(TenantOwned, Base):
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"))
     price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
     idempotency_key: Mapped[str] = mapped_column(String(200))
-    amount: Mapped[int]
+    amount: Mapped[int]  # what is charged: the price less any discount
     currency: Mapped[str] = mapped_column(String(3))
+    discount: Mapped[int] = mapped_column(default=0, server_default="0")
+    voucher_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("vouchers.id", ondelete="SET NULL"))
     gateway: Mapped[str] = mapped_column(String(16))
     # What it is charged with, kept so that asking again asks for exactly the same charge.
     gateway_customer_ref: Mapped[str] = mapped_column(String(64))

@@ -30,6 +30,7 @@ from boxoffice.errors import Conflict, InvalidInput, NotFound, PaymentDeclined
 from boxoffice.gateways.protocol import Card, ChargeResult, GatewayError, PaymentGateway
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.promotions import vouchers
 from boxoffice.restrictions import repository as restrictions_repo
 from boxoffice.restrictions import rules
 
@@ -71,42 +72,77 @@ async def buy_access(
     idempotency_key: str,
     return_url: str | None,
     client: ClientInfo,
+    voucher_code: str | None = None,
 ) -> Payment:
-    """Charge `card` for a one-time price and open access. The same key answers with the same payment."""
+    """Charge `card` for a one-time price, less a voucher's discount, and open access. The same key answers with
+    the same payment. A price a voucher takes all of is granted without asking the gateway."""
     async with sessions() as session:
         payment = await repo.payment_by_key(session, merchant.id, idempotency_key)
         price = None if payment is not None else await _price_on_sale(session, merchant.id, price_id, client)
-    if price is not None:
-        reference, saved = await cards.save_default_card(sessions, gateway, merchant, customer, card, price.currency)
-        payment = Payment(
-            merchant_id=merchant.id,
-            customer_id=customer.id,
-            product_id=price.product_id,
-            price_id=price.id,
-            idempotency_key=idempotency_key,
-            amount=price.amount,
-            currency=price.currency,
-            gateway=gateway.name,
-            gateway_customer_ref=reference,
-            gateway_method=saved.token,
-            status="pending",
-            return_url=return_url,
-            ip_address=client.ip_address,
-            country_code=client.country_code,
+        discount = (
+            await vouchers.discount_for(session, merchant.id, voucher_code, price) if price and voucher_code else None
         )
-        try:
-            async with transaction(sessions) as session:
-                session.add(payment)
-        except IntegrityError:
-            # The same key raced in from another request: its payment is this one.
-            async with sessions() as session:
-                payment = await repo.payment_by_key(session, merchant.id, idempotency_key)
+    if price is not None:
+        payment = await _new_payment(
+            sessions, gateway, merchant, customer, price, discount, card, idempotency_key, return_url, client
+        )
     assert payment is not None
     if payment.price_id != price_id or payment.customer_id != customer.id:
         raise Conflict("This idempotency key was used for another payment")
     if payment.status != "pending":
         return payment  # a replay of a payment already decided
+    if payment.amount == 0:
+        return await settle(sessions, merchant, payment.id, None)
     return await _charge(sessions, gateway, merchant, payment)
+
+
+async def _new_payment(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    price: Price,
+    discount: vouchers.Discount | None,
+    card: Card,
+    idempotency_key: str,
+    return_url: str | None,
+    client: ClientInfo,
+) -> Payment | None:
+    """The payment written `pending` (with its voucher use counted), or the one a racing request with the same
+    key wrote first."""
+    amount = discount.final_amount if discount else price.amount
+    reference, method = "", ""
+    if amount:
+        reference, saved = await cards.save_default_card(sessions, gateway, merchant, customer, card, price.currency)
+        method = saved.token
+    payment = Payment(
+        merchant_id=merchant.id,
+        customer_id=customer.id,
+        product_id=price.product_id,
+        price_id=price.id,
+        idempotency_key=idempotency_key,
+        amount=amount,
+        currency=price.currency,
+        discount=discount.amount_off if discount else 0,
+        voucher_id=discount.voucher.id if discount else None,
+        gateway=gateway.name,
+        gateway_customer_ref=reference,
+        gateway_method=method,
+        status="pending",
+        return_url=return_url,
+        ip_address=client.ip_address,
+        country_code=client.country_code,
+    )
+    try:
+        async with transaction(sessions) as session:
+            session.add(payment)
+            if discount:
+                await vouchers.use(session, merchant.id, discount.voucher.id)
+    except IntegrityError:
+        # The same key raced in from another request: its payment is this one.
+        async with sessions() as session:
+            return await repo.payment_by_key(session, merchant.id, idempotency_key)
+    return payment
 
 
 async def _charge(
@@ -128,9 +164,10 @@ async def _charge(
 
 
 async def settle(
-    sessions: async_sessionmaker[AsyncSession], merchant: Merchant, payment_id: int, result: ChargeResult
+    sessions: async_sessionmaker[AsyncSession], merchant: Merchant, payment_id: int, result: ChargeResult | None
 ) -> Payment:
-    """Record what the gateway answered, once: access and the books on success, the reason on a decline."""
+    """Record what the gateway answered, once: access and the books on success, the reason on a decline.
+    `None`: nothing was left to charge (a voucher took it all)."""
     async with transaction(sessions) as session:
         claimed = await repo.claim_for_settlement(session, merchant.id, payment_id)
         payment = await repo.payment_by_id(session, merchant.id, payment_id)
@@ -141,14 +178,18 @@ async def settle(
     return payment
 
 
-async def _apply(session: AsyncSession, merchant: Merchant, payment: Payment, result: ChargeResult) -> None:
-    payment.gateway_charge_id, payment.updated_at = result.charge_id, clock.now()
-    if result.status == "requires_action":
-        payment.status, payment.redirect_url = "requires_action", result.redirect_url
-        return
-    if result.status != "succeeded":
-        payment.status, payment.decline_code = "declined", result.decline_code
-        return
+async def _apply(session: AsyncSession, merchant: Merchant, payment: Payment, result: ChargeResult | None) -> None:
+    payment.updated_at = clock.now()
+    if result is not None:
+        payment.gateway_charge_id = result.charge_id
+        if result.status == "requires_action":
+            payment.status, payment.redirect_url = "requires_action", result.redirect_url
+            return
+        if result.status != "succeeded":
+            payment.status, payment.decline_code = "declined", result.decline_code
+            if payment.voucher_id is not None:
+                await vouchers.give_back(session, merchant.id, payment.voucher_id)
+            return
     price = await catalog_repo.price_by_id(session, merchant.id, payment.price_id)
     product = await catalog_repo.product_by_id(session, merchant.id, payment.product_id)
     customer = await identity_repo.customer_by_id(session, merchant.id, payment.customer_id)
@@ -156,16 +197,13 @@ async def _apply(session: AsyncSession, merchant: Merchant, payment: Payment, re
     entitlement = await access_service.grant_access(
         session, merchant, customer, product, source="purchase", price=price, source_ref=str(payment.id)
     )
-    entry = await ledger.post(
-        session,
-        merchant.id,
-        "charge",
-        f"payment:{payment.id}",
-        [
-            Line("gateway_clearing", payment.amount, payment.currency),
-            Line("revenue", -payment.amount, payment.currency, customer.id),
-        ],
-    )
+    # The sale is booked at its list price; what a voucher took off is a discount, what was paid is cleared.
+    lines = [Line("revenue", -(payment.amount + payment.discount), payment.currency, customer.id)]
+    if payment.amount:
+        lines.append(Line("gateway_clearing", payment.amount, payment.currency))
+    if payment.discount:
+        lines.append(Line("discounts", payment.discount, payment.currency))
+    entry = await ledger.post(session, merchant.id, "charge", f"payment:{payment.id}", lines)
     payment.status, payment.entitlement_id, payment.ledger_transaction_id = "succeeded", entitlement.id, entry.id
 
 

@@ -128,6 +128,10 @@ ROUTES_WITH_IDS = {
     ("POST", "/v2/items/{item_id}/donations"),
     ("DELETE", "/v2/items/{item_id}/donations/{donation_id}"),
     ("PUT", "/v2/items/{item_id}/donation-options"),
+    # Tried across tenants in test_vouchers.py (test_bad_vouchers_are_refused_and_write_nothing).
+    ("GET", "/vouchers/{voucher_id}"),
+    ("PUT", "/vouchers/{voucher_id}"),
+    ("DELETE", "/vouchers/{voucher_id}"),
 }
 
 

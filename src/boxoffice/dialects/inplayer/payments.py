@@ -75,8 +75,6 @@ async def create_payment(
         method = integer(body, "payment_method")
         if method not in (None, CARD):
             raise InvalidInput({"payment_method": "Only card payments (1) are taken here"})
-        if text(body, "voucher_code"):
-            raise InvalidInput({"voucher_code": "Vouchers can't be used yet"})
         price_id = integer(body, "access_fee")
         if price_id is None:
             raise InvalidInput({"access_fee": "The access fee is required"})
@@ -90,6 +88,7 @@ async def create_payment(
             idempotency_key=_idempotency_key(request, customer.id),
             return_url=text(body, "return_url"),
             client=client,
+            voucher_code=text(body, "voucher_code"),
         )
     declined = purchases.refusal(payment)
     if declined is not None:

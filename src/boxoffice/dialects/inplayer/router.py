@@ -19,6 +19,7 @@ from boxoffice.dialects.inplayer import (
     plans,
     playback,
     transactions,
+    vouchers,
 )
 
 router = APIRouter()
@@ -39,5 +40,6 @@ for module in (
     plans,
     payments,
     transactions,
+    vouchers,
 ):
     router.include_router(module.router)
