@@ -315,3 +315,24 @@ async def test_two_workers_never_run_the_same_job_twice(
     async with session_factory(engine)() as session:
         statuses = (await session.scalars(select(jobs.Job.status).where(jobs.Job.kind == kind))).all()
     assert statuses == ["done"] * 30
+
+
+async def test_chores_run_once_per_period_and_a_failing_one_does_not_stop_the_others(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs: list[str] = []
+
+    async def tidy(_factory: async_sessionmaker[AsyncSession], _settings: Settings) -> None:
+        runs.append("tidy")
+
+    async def broken(_factory: async_sessionmaker[AsyncSession], _settings: Settings) -> None:
+        runs.append("broken")
+        raise RuntimeError("this chore fails")
+
+    monkeypatch.setattr(jobs, "CHORES", {"tidy": (60.0, tidy), "broken": (10.0, broken)})
+    schedule = jobs.ChoreSchedule()
+    assert await schedule.run_due(sessions, settings, 1000.0) == ["tidy", "broken"]
+    assert await schedule.run_due(sessions, settings, 1005.0) == []
+    assert await schedule.run_due(sessions, settings, 1010.0) == ["broken"]
+    assert await schedule.run_due(sessions, settings, 1060.0) == ["tidy", "broken"]
+    assert runs == ["tidy", "broken", "broken", "tidy", "broken"]

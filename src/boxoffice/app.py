@@ -25,6 +25,7 @@ from boxoffice import (
 )
 from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentLog
+from boxoffice.billing import janitor  # noqa: F401  (registers the billing chores)
 from boxoffice.cache import InvalidationFeed
 from boxoffice.db import create_engine, ping, session_factory
 from boxoffice.dialects.inplayer.errors import error_response, render_validation_error

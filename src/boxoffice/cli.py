@@ -20,6 +20,7 @@ from boxoffice import (
     models,  # noqa: F401  (every table, so foreign keys resolve)
     sealing,
 )
+from boxoffice.billing import janitor  # noqa: F401  (registers the billing chores)
 from boxoffice.catalog import service as catalog
 from boxoffice.db import async_url, create_engine, session_factory, transaction
 from boxoffice.errors import DomainError, InvalidInput

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,10 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[AsyncSession, dict[str, Any], Settings], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
+# Chores every worker runs on a schedule, each in its own transactions (reconciling what a crash left half-done).
+# They must be safe to run twice at once: with several workers, they will be.
+Chore = Callable[[async_sessionmaker[AsyncSession], Settings], Awaitable[None]]
+CHORES: dict[str, tuple[float, Chore]] = {}
 LEASE = timedelta(minutes=5)
 
 
@@ -51,6 +56,34 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
         return handler
 
     return register
+
+
+def every(seconds: float, name: str) -> Callable[[Chore], Chore]:
+    def register(chore: Chore) -> Chore:
+        CHORES[name] = (seconds, chore)
+        return chore
+
+    return register
+
+
+class ChoreSchedule:
+    """When each chore last ran in this worker (monotonic seconds)."""
+
+    def __init__(self) -> None:
+        self.last_run: dict[str, float] = {}
+
+    async def run_due(self, factory: async_sessionmaker[AsyncSession], settings: Settings, now: float) -> list[str]:
+        ran = []
+        for name, (seconds, chore) in CHORES.items():
+            if now - self.last_run.get(name, -seconds) < seconds:
+                continue
+            self.last_run[name] = now
+            try:
+                await chore(factory, settings)
+            except Exception:
+                log.exception("chore.failed", chore=name)
+            ran.append(name)
+        return ran
 
 
 def enqueue(
@@ -139,8 +172,10 @@ async def run_due_jobs(factory: async_sessionmaker[AsyncSession], settings: Sett
 
 async def work_forever(factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
     log.info("worker.started")
+    chores = ChoreSchedule()
     while True:
         try:
+            await chores.run_due(factory, settings, time.monotonic())
             if not await run_due_jobs(factory, settings):
                 await asyncio.sleep(settings.worker_poll_interval)
         except asyncio.CancelledError:

@@ -8,6 +8,8 @@ also ends the access it bought.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -125,3 +127,19 @@ async def _settle(session: AsyncSession, payment: Payment, refund: Refund, gatew
         await access_repo.revoke_by_id(
             session, payment.merchant_id, payment.customer_id, fresh.entitlement_id, clock.now(), "refunded"
         )
+
+
+async def reconcile_pending_refunds(
+    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant_id: int, older_than: datetime
+) -> int:
+    """Finish refunds a crash left pending: the gateway, asked again with the same key, tells what it did."""
+    async with sessions() as session:
+        stale = await repo.stale_pending_refunds(session, merchant_id, older_than)
+        payments = {r.payment_id: await repo.payment_by_id(session, merchant_id, r.payment_id) for r in stale}
+    settled = 0
+    for refund in stale:
+        payment = payments.get(refund.payment_id)
+        if payment is not None:
+            done = await _refund_at_gateway(sessions, gateway, payment, refund)
+            settled += done.status != "pending"
+    return settled

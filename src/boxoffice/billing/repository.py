@@ -155,3 +155,21 @@ async def payments_page(
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = await session.scalars(query.order_by(Payment.id.desc()).offset(offset).limit(limit))
     return total, rows.all()
+
+
+async def merchants_with_stale_work(session: AsyncSession, created_before: datetime) -> list[int]:
+    """Merchants with a payment or a refund still pending since before `created_before`. Read across tenants on
+    purpose: it is the janitor's one question about every merchant at once, and it answers only ids."""
+    payments = select(Payment.merchant_id).where(Payment.status == "pending", Payment.created_at < created_before)
+    refunds = select(Refund.merchant_id).where(Refund.status == "pending", Refund.created_at < created_before)
+    rows = await session.scalars(payments.union(refunds).execution_options(cross_tenant=True))
+    return sorted(set(rows.all()))
+
+
+async def stale_pending_refunds(session: AsyncSession, merchant_id: int, created_before: datetime) -> Sequence[Refund]:
+    rows = await session.scalars(
+        select(Refund)
+        .where(Refund.merchant_id == merchant_id, Refund.status == "pending", Refund.created_at < created_before)
+        .order_by(Refund.id)
+    )
+    return rows.all()

@@ -4,12 +4,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from typing import Any
 
 import httpx
+import pytest
 
-from boxoffice.billing import ledger
+from boxoffice import clock
+from boxoffice.billing import janitor, ledger
 from boxoffice.billing.models import LedgerEntry, Refund
 from boxoffice.gateways.models import SandboxRefund
+from boxoffice.gateways.protocol import GatewayError
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, count_rows, make_merchant, sign_up
 from tests.dialects.inplayer.test_payments import DECLINED, books_hold, card_form, pay, priced_item
@@ -156,3 +161,28 @@ async def test_bad_refunds_are_refused_and_write_nothing(server: Server, merchan
     assert await refunded_total(server, merchant) == 0
     assert await count_rows(server, LedgerEntry, merchant.id) == 2  # the one charge
     assert await books_hold(server, merchant) == {"EUR": 499}
+
+
+async def test_a_refund_the_gateway_did_not_answer_is_settled_by_the_janitor(
+    server: Server, merchant: Merchant, viewer: Viewer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item_id, token = await bought(server, merchant, viewer)
+    gateway = server.app.state.sandbox
+
+    async def timed_out(*_args: Any, **_kwargs: Any) -> None:
+        raise GatewayError("the gateway did not answer in time")
+
+    monkeypatch.setattr(gateway, "refund", timed_out)
+    pending = await refund(server, merchant, token)
+    assert pending.status_code == 200 and pending.json()["status"] == "pending"
+    assert (await server.http.get(f"/items/{item_id}/access", headers=viewer.auth)).status_code == 200
+    assert await refunded_total(server, merchant) == 0
+    monkeypatch.undo()
+    later = clock.now() + janitor.STALE_AFTER + timedelta(seconds=1)
+    assert await janitor.reconcile(server.app.state.sessions, gateway, later) == 1
+    assert await refunded_total(server, merchant) == 499
+    assert await count_rows(server, SandboxRefund, merchant.id) == 1
+    assert (await server.http.get(f"/items/{item_id}/access", headers=viewer.auth)).status_code == 402
+    # Nothing is left to do, and doing it again changes nothing.
+    assert await janitor.reconcile(server.app.state.sessions, gateway, later) == 0
+    await books_hold_after_refunds(server, merchant, refunded=499)
