@@ -27,7 +27,7 @@ PACKAGE = "boxoffice"
 
 SQL_NAMES = frozenset({"select", "update", "delete", "insert", "text", "func"})
 # Kit modules that own tables of their own and so may build statements for them.
-SQL_KIT_MODULES = frozenset({"db.py", "jobs.py", "throttle.py", "cache.py"})
+SQL_KIT_MODULES = frozenset({"db.py", "jobs.py", "throttle.py", "cache.py", "idempotency.py"})
 WEB_PACKAGES = ("fastapi", "starlette")
 WEB_ALLOWED_FILES = frozenset({"app.py", "metrics.py"})
 # The API dialects, and the pages shown to people (the sandbox's challenge, later the dashboard and paywall).

@@ -1,6 +1,6 @@
 """Imports every table so `Base.metadata` is complete (for Alembic and test set-up)."""
 
-from boxoffice import cache, jobs, throttle
+from boxoffice import cache, idempotency, jobs, throttle
 from boxoffice.access import models as access
 from boxoffice.billing import models as billing
 from boxoffice.catalog import models as catalog
@@ -17,6 +17,7 @@ __all__ = [
     "cache",
     "catalog",
     "gateways",
+    "idempotency",
     "identity",
     "jobs",
     "promotions",

@@ -1,4 +1,5 @@
-"""The route class every InPlayer router uses: one unit of work per request, errors in InPlayer's shape."""
+"""The route class every InPlayer router uses: one unit of work per request, errors in InPlayer's shape, and
+`Idempotency-Key` honoured on every write."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 
+from boxoffice import idempotency
 from boxoffice.dialects.inplayer.errors import render_domain_error, render_validation_error
 from boxoffice.dialects.inplayer.forms import refuse_nul_in_url
 from boxoffice.errors import Conflict, DomainError
@@ -49,4 +51,44 @@ class InPlayerRoute(APIRoute):
                     await session.rollback()
                 return response
 
-        return unit_of_work
+        async def idempotent(request: Request) -> Response:
+            """A write with an `Idempotency-Key` is answered once and replayed after (boxoffice.idempotency)."""
+            key = request.headers.get("idempotency-key")
+            if key is None or request.method not in idempotency.WRITES:
+                return await unit_of_work(request)
+            sessions = request.app.state.sessions
+            try:
+                outcome = await idempotency.begin(
+                    sessions,
+                    credential=_credential(request),
+                    key=idempotency.check_key(key),
+                    method=request.method,
+                    target=request.url.path.encode() + b"?" + request.url.query.encode(),
+                    body=await request.body(),
+                )
+            except DomainError as error:
+                return render_domain_error(error)
+            if isinstance(outcome, idempotency.Stored):
+                replay = Response(outcome.body, status_code=outcome.status_code, media_type=outcome.content_type)
+                replay.headers["Idempotent-Replayed"] = "true"
+                return replay
+            try:
+                response = await unit_of_work(request)
+            except BaseException:
+                await idempotency.finish(sessions, outcome, 500, None, b"")
+                raise
+            body = bytes(getattr(response, "body", b""))
+            await idempotency.finish(
+                sessions, outcome, response.status_code, response.headers.get("content-type"), body
+            )
+            return response
+
+        return idempotent
+
+
+def _credential(request: Request) -> bytes:
+    """Whose keys these are: the bearer of the Authorization header, or else the client's address."""
+    authorization = request.headers.get("authorization")
+    if authorization:
+        return b"auth:" + authorization.encode("latin-1")
+    return b"peer:" + (request.client.host if request.client else "").encode()
