@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from boxoffice import throttle
 from boxoffice.access import codes
 from boxoffice.access.models import AccessCode, AccessCodeSession
 from boxoffice.dialects.inplayer import render
-from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PathId, Session
+from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import integer, strings, text, unix_time
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["access codes"])
-MAX_PAGE = 100
 
 
 def access_code(code: AccessCode, sessions: int) -> dict[str, Any]:
@@ -67,11 +66,9 @@ async def list_access_codes(
     session: Session,
     merchant: CurrentMerchant,
     item_id: PathId,
-    page: int = Query(0, ge=0, le=1_000_000),
-    limit: int | None = Query(None, ge=1, le=MAX_PAGE),
-    size: int | None = Query(None, ge=1, le=MAX_PAGE),
+    paging: PageOf,
 ) -> dict[str, Any]:
-    per_page = limit or size or 15
+    page, per_page = paging.page, paging.per_page
     total, rows, held = await codes.list_codes(session, merchant.id, item_id, page=page, limit=per_page)
     return render.page(total, page, per_page, [access_code(code, held.get(code.id, 0)) for code in rows])
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from boxoffice.dialects.inplayer import render
-from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PathId, Session
+from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.identity.models import Merchant
@@ -15,7 +15,6 @@ from boxoffice.restrictions import service as restrictions
 from boxoffice.restrictions.models import CountrySet
 
 router = APIRouter(route_class=InPlayerRoute, tags=["restrictions"])
-MAX_PAGE = 100
 
 
 def _country_set(found: CountrySet, merchant: Merchant) -> dict[str, Any]:
@@ -51,11 +50,9 @@ async def create_country_set(session: Session, merchant: CurrentMerchant, body: 
 async def list_country_sets(
     session: Session,
     merchant: CurrentMerchant,
-    page: int = Query(0, ge=0, le=1_000_000),
-    limit: int | None = Query(None, ge=1, le=MAX_PAGE),
-    size: int | None = Query(None, ge=1, le=MAX_PAGE),
+    paging: PageOf,
 ) -> dict[str, Any]:
-    per_page = limit or size or 15
+    page, per_page = paging.page, paging.per_page
     total, rows = await restrictions.list_country_sets(session, merchant.id, page=page, limit=per_page)
     return render.page(total, page, per_page, [_country_set(row, merchant) for row in rows])
 

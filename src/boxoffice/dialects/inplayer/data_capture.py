@@ -11,12 +11,11 @@ from boxoffice import throttle
 from boxoffice.access.data_capture import capture_lead, list_leads
 from boxoffice.access.models import DataCaptureLead
 from boxoffice.dialects.inplayer import render
-from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, Session
+from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PageOf, Session
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 
 router = APIRouter(route_class=InPlayerRoute, tags=["data capture"])
-MAX_PAGE = 100
 MAX_SEARCH = 200
 
 
@@ -40,12 +39,10 @@ async def request_data_capture_access(
 async def list_data_capture_leads(
     session: Session,
     merchant: CurrentMerchant,
-    page: int = Query(0, ge=0, le=1_000_000),
-    limit: int | None = Query(None, ge=1, le=MAX_PAGE),
-    size: int | None = Query(None, ge=1, le=MAX_PAGE),
+    paging: PageOf,
     search: str | None = Query(None, max_length=MAX_SEARCH),
 ) -> dict[str, Any]:
-    per_page = limit or size or 15
+    page, per_page = paging.page, paging.per_page
     total, rows = await list_leads(session, merchant.id, search=search, page=page, limit=per_page)
     return render.page(total, page, per_page, [_lead(row) for row in rows])
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import client_info
@@ -17,6 +18,8 @@ from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.tokens import Principal, verify_access_token
 from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings
+
+MAX_PAGE = 100
 
 
 def get_session(request: Request) -> AsyncSession:
@@ -80,9 +83,25 @@ async def get_token_merchant(principal: Annotated[Principal, Depends(get_princip
     return await merchant_of(get_session(request), principal.merchant_id)
 
 
+@dataclass(frozen=True, slots=True)
+class Paging:
+    page: int
+    per_page: int
+
+
+def get_paging(
+    page: int = Query(0, ge=0, le=1_000_000),
+    limit: int | None = Query(None, ge=1, le=MAX_PAGE),
+    size: int | None = Query(None, ge=1, le=MAX_PAGE),
+) -> Paging:
+    """A v1 list page: `?page=` counted from 0, `?limit=` (or `size`) rows of it, 15 unless told."""
+    return Paging(page, limit or size or 15)
+
+
 Session = Annotated[AsyncSession, Depends(get_session)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Body = Annotated[dict[str, Any], Depends(get_body)]
+PageOf = Annotated[Paging, Depends(get_paging)]
 Sealing = Annotated[Sealer, Depends(get_sealer)]
 Client = Annotated[ClientInfo, Depends(get_client)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from boxoffice.dialects.inplayer import render
-from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PathId, Session
+from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import flag, integer, mapping, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
@@ -15,7 +15,6 @@ from boxoffice.identity import customers, features, register_fields
 from boxoffice.restrictions import service as restrictions
 
 router = APIRouter(route_class=InPlayerRoute, tags=["merchant"])
-MAX_PAGE = 100
 
 
 def _options(body: dict[str, Any]) -> dict[str, str]:
@@ -77,12 +76,10 @@ async def delete_register_field(session: Session, merchant: CurrentMerchant, fie
 async def list_customers(
     session: Session,
     merchant: CurrentMerchant,
-    page: int = Query(0, ge=0),
-    limit: int | None = Query(None, ge=1, le=MAX_PAGE),
-    size: int | None = Query(None, ge=1, le=MAX_PAGE),
+    paging: PageOf,
     search: str | None = None,
 ) -> dict[str, Any]:
-    per_page = limit or size or 15
+    page, per_page = paging.page, paging.per_page
     total, rows = await customers.list_customers(session, merchant, search=search, page=page, limit=per_page)
     return render.page(total, page, per_page, [render.customer_account(c, merchant) for c in rows])
 

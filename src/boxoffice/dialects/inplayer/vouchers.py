@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.amounts import amount, decimal_field, money_of
-from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerchant, PathId, Session
+from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import flag, integer, strings, text, unix_time
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput, NotFound
@@ -19,7 +19,6 @@ from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher, VoucherRule
 
 router = APIRouter(route_class=InPlayerRoute, tags=["vouchers"])
-MAX_PAGE = 100
 
 
 def _ids(body: dict[str, Any], name: str) -> list[int] | None:
@@ -89,11 +88,9 @@ async def create_voucher(session: Session, merchant: CurrentMerchant, body: Body
 async def list_vouchers(
     session: Session,
     merchant: CurrentMerchant,
-    page: int = Query(0, ge=0, le=1_000_000),
-    limit: int | None = Query(None, ge=1, le=MAX_PAGE),
-    size: int | None = Query(None, ge=1, le=MAX_PAGE),
+    paging: PageOf,
 ) -> dict[str, Any]:
-    per_page = limit or size or 15
+    page, per_page = paging.page, paging.per_page
     total, rows = await vouchers.list_vouchers(session, merchant.id, page=page, limit=per_page)
     return render.page(total, page, per_page, [_voucher(v, rules) for v, rules in rows])
 
