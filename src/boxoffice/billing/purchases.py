@@ -170,10 +170,10 @@ async def settle(
     `None`: nothing was left to charge (a voucher took it all)."""
     async with transaction(sessions) as session:
         claimed = await repo.claim_for_settlement(session, merchant.id, payment_id)
+        # Read after the claim, in the same transaction: what it loads is already the claimed row.
         payment = await repo.payment_by_id(session, merchant.id, payment_id)
         assert payment is not None
         if claimed:
-            await session.refresh(payment)
             await _apply(session, merchant, payment, result)
     return payment
 

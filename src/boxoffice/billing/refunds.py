@@ -122,7 +122,6 @@ async def _settle(session: AsyncSession, payment: Payment, refund: Refund, gatew
     refund.status, refund.gateway_refund_id, refund.ledger_transaction_id = "succeeded", gateway_refund_id, entry.id
     fresh = await repo.payment_by_id(session, payment.merchant_id, payment.id)
     assert fresh is not None
-    await session.refresh(fresh)
     if fresh.refunded >= fresh.amount and fresh.entitlement_id is not None:
         await access_repo.revoke_by_id(
             session, payment.merchant_id, payment.customer_id, fresh.entitlement_id, clock.now(), "refunded"

@@ -51,6 +51,7 @@ class Discount:
     voucher: Voucher
     amount_off: int  # minor units of the price's currency
     final_amount: int
+    currency: str
 
 
 def _check(fields: VoucherFields, current: Voucher | None, problems: validation.Problems) -> dict[str, object]:
@@ -212,7 +213,15 @@ async def discount_for(session: AsyncSession, merchant_id: int, code: str | None
             {"voucher_code": f"This voucher is in {voucher.currency}, the access fee in {price.currency}"}
         )
     off = amount_off(voucher, price.amount)
-    return Discount(voucher, off, price.amount - off)
+    return Discount(voucher, off, price.amount - off, price.currency)
+
+
+async def discount_on(session: AsyncSession, merchant_id: int, code: str | None, price_id: int) -> Discount:
+    """What `code` makes of one of the merchant's prices (the viewer's question before paying)."""
+    price = await catalog_repo.price_by_id(session, merchant_id, price_id)
+    if price is None:
+        raise NotFound("Access fee not found")
+    return await discount_for(session, merchant_id, code, price)
 
 
 async def use(session: AsyncSession, merchant_id: int, voucher_id: int) -> None:

@@ -11,9 +11,10 @@ from html import escape
 from fastapi import APIRouter, Path, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from boxoffice.errors import NotFound
 from boxoffice.gateways.protocol import GatewayError
 from boxoffice.gateways.sandbox import SandboxGateway
-from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.merchants import merchant_of
 
 router = APIRouter(tags=["sandbox"], include_in_schema=False)
 MAX_ID = 2**53
@@ -50,9 +51,10 @@ async def challenge(
             '<p><a href="?result=fail">Fail authentication</a></p>'
         )
         return _page("Sandbox 3-D Secure", f"A test bank asks you to confirm a payment of {amount}.", actions)
-    async with request.app.state.sessions() as session:
-        merchant = await identity_repo.merchant_by_id(session, merchant_id)
-    if merchant is None:
+    try:
+        async with request.app.state.sessions() as session:
+            merchant = await merchant_of(session, merchant_id)
+    except NotFound:
         return _page("Unknown payment", "There is no payment to authenticate here.", status=404)
     await gateway.complete_challenge(
         merchant_id, charge_id, passed=result == "success", signing_secret=merchant.client_secret

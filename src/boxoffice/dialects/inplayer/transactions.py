@@ -116,8 +116,6 @@ async def refund_payment(request: Request, session: Session, merchant: CurrentMe
         raise NotFound("Transaction not found")
     value = decimal_field(body, "amount")
     minor = money_of(value, payment.currency, "amount").amount if value is not None else None
-    if minor is not None and minor <= 0:
-        raise InvalidInput({"amount": "The amount must be greater than zero"})
     given = (request.headers.get("idempotency-key") or "").strip()[:150]
     await session.commit()  # the refund commits its own steps; this request's connection isn't needed for it
     refund = await refunds.refund_payment(

@@ -8,13 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from boxoffice.catalog import repository as catalog_repo
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.amounts import amount, decimal_field, money_of
 from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import flag, integer, strings, text, unix_time
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput, NotFound
+from boxoffice.errors import InvalidInput
 from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher, VoucherRule
 
@@ -117,14 +116,11 @@ async def get_discount(session: Session, customer: CurrentCustomer, body: Body) 
     price_id = integer(body, "access_fee_id")
     if price_id is None:
         raise InvalidInput({"access_fee_id": "The access fee is required"})
-    price = await catalog_repo.price_by_id(session, customer.merchant_id, price_id)
-    if price is None:
-        raise NotFound("Access fee not found")
-    discount = await vouchers.discount_for(session, customer.merchant_id, text(body, "voucher_code"), price)
-    voucher = discount.voucher
+    discount = await vouchers.discount_on(session, customer.merchant_id, text(body, "voucher_code"), price_id)
+    voucher, currency = discount.voucher, discount.currency
     return {
-        "amount": amount(discount.final_amount, price.currency),
+        "amount": amount(discount.final_amount, currency),
         "discount_duration": voucher.discount_duration if voucher.discount_period == "repeating" else None,
         "discount_period": voucher.discount_period,
-        "currency_iso": price.currency,
+        "currency_iso": currency,
     }
