@@ -25,17 +25,18 @@ from boxoffice import (
 )
 from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentLog
-from boxoffice.billing import janitor  # noqa: F401  (registers the billing chores)
+from boxoffice.billing import gateway_events, janitor, renewals  # noqa: F401  (register billing's jobs)
 from boxoffice.cache import InvalidationFeed
 from boxoffice.db import create_engine, ping, session_factory
 from boxoffice.dialects.inplayer.errors import error_response, render_validation_error
 from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
 from boxoffice.dialects.inplayer.router import router as inplayer_router
-from boxoffice.gateways.sandbox import SandboxGateway
+from boxoffice.gateways.registry import Gateways
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
 from boxoffice.metrics import MetricsMiddleware
 from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings, get_settings
+from boxoffice.web import gateway_webhooks
 from boxoffice.web import sandbox as sandbox_pages
 
 log = structlog.get_logger(__name__)
@@ -89,13 +90,15 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await app.state.gateways.aclose()
             await engine.dispose()
 
     app = Boxoffice(title="Boxoffice", version=__version__, lifespan=lifespan)
     app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
     app.state.content_log = content_log
     app.state.sealer = Sealer(settings.encryption_keys)
-    app.state.sandbox = SandboxGateway(sessions, settings.public_url)
+    app.state.gateways = Gateways(sessions, settings, app.state.sealer)
+    app.state.sandbox = app.state.gateways.sandbox
     # The hot path only reads: on a connection in autocommit it pays no BEGIN and ROLLBACK round trips.
     readers = session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
     app.state.access_checker = AccessChecker(readers, settings)
@@ -131,4 +134,5 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
 
     app.include_router(inplayer_router)
     app.include_router(sandbox_pages.router)
+    app.include_router(gateway_webhooks.router)
     return app

@@ -1,4 +1,4 @@
-"""`boxoffice serve | worker | migrate | merchant create | secrets new-key | secrets reseal | demo`."""
+"""`boxoffice serve | worker | migrate | merchant create | secrets new-key | secrets reseal | renewals run | demo`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import typer
@@ -15,12 +16,16 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import (
+    clock,
     jobs,
     logs,
     models,  # noqa: F401  (every table, so foreign keys resolve)
     sealing,
 )
-from boxoffice.billing import janitor  # noqa: F401  (registers the billing chores)
+from boxoffice.billing import (
+    janitor,  # noqa: F401  (registers the billing chores)
+    renewals,
+)
 from boxoffice.catalog import service as catalog
 from boxoffice.db import async_url, create_engine, session_factory, transaction
 from boxoffice.errors import DomainError, InvalidInput
@@ -37,6 +42,8 @@ secrets_app = typer.Typer(
     help="Secrets kept in the database, sealed with BOXOFFICE_ENCRYPTION_KEYS.", no_args_is_help=True
 )
 app.add_typer(secrets_app, name="secrets")
+renewals_app = typer.Typer(help="The renewal engine, by hand (the worker runs it every minute).", no_args_is_help=True)
+app.add_typer(renewals_app, name="renewals")
 console = Console()
 T = TypeVar("T")
 
@@ -173,6 +180,39 @@ def reseal() -> None:
         console.print(f"[red]error:[/red] {error}; keep the old key in the list until every secret is resealed")
         raise typer.Exit(code=1) from error
     console.print(f"resealed the playback keys of {count} merchant(s)")
+
+
+@renewals_app.command("run")
+def run_renewals(
+    as_of: Annotated[
+        datetime | None,
+        typer.Option("--as-of", help="Renew what is due by this UTC time (default: now), e.g. 2026-12-01T00:00:00."),
+    ] = None,
+) -> None:
+    """Run one renewal pass: charge due subscriptions, retry past-due ones, end and expire what is over."""
+    from boxoffice.gateways.registry import Gateways
+
+    settings = get_settings()
+    logs.configure(settings.log_level, settings.log_json)
+    moment = (as_of.astimezone(UTC).replace(tzinfo=None) if as_of.tzinfo else as_of) if as_of else clock.now()
+
+    async def run() -> renewals.PassReport:
+        engine = create_engine(settings.database_url)
+        sessions = session_factory(engine)
+        gateways = Gateways(sessions, settings, sealing.Sealer(settings.encryption_keys))
+        try:
+            return await renewals.renew_due_subscriptions(
+                sessions, gateways, as_of=moment, retry_days=settings.dunning_retry_days
+            )
+        finally:
+            await gateways.aclose()
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    console.print(
+        f"as of {moment.isoformat()}: {report.renewed} renewed, {report.declined} declined, "
+        f"{report.ended} ended, {report.expired} expired, {report.unknown} without an answer from the gateway"
+    )
 
 
 @app.command()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 
@@ -25,10 +28,22 @@ class FrozenClock(Clock):
 
 
 _clock: Clock = Clock()
+# A sandbox test clock's time, for the billing of the customers attached to it (see billing.sandbox_clocks).
+_pinned: ContextVar[datetime | None] = ContextVar("pinned_now", default=None)
 
 
 def now() -> datetime:
-    return _clock.now()
+    return _pinned.get() or _clock.now()
+
+
+@contextmanager
+def pinned(moment: datetime | None) -> Iterator[None]:
+    """Within the block, in this task only, "now" is `moment` (None: the real clock)."""
+    token = _pinned.set(moment)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def set_clock(clock: Clock) -> Clock:

@@ -57,12 +57,27 @@ class Settings(BaseSettings):
     worker_in_process: bool = False
     worker_poll_interval: float = Field(default=1.0, gt=0)
     job_max_attempts: int = Field(default=12, ge=1)
+    # Stripe's API address; only tests and Stripe-compatible proxies set it (None: Stripe's own).
+    stripe_api_base: str | None = None
+    # Days after a renewal's due date at which a declined one is tried again ("1,3,5"); after the last, it ends.
+    dunning_retry_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [1, 3, 5])
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_networks(cls, value: object) -> object:
         if isinstance(value, str):
             return [ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("dunning_retry_days", mode="before")
+    @classmethod
+    def _split_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [int(part) for part in value.split(",") if part.strip()]
+        if isinstance(value, list) and (
+            len(value) > 20 or any(not 0 < int(day) <= 60 for day in value) or sorted(set(value)) != list(value)
+        ):
+            raise ValueError("at most 20 retries, 1 to 60 days after the due date, each later than the one before")
         return value
 
     @field_validator("encryption_keys", mode="before")

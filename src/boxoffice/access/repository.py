@@ -138,3 +138,26 @@ async def entitled_subscription_products(
         .order_by(Product.id)
     )
     return [(product, expires) for product, expires in rows.all()]
+
+
+async def end_entitlement(
+    session: AsyncSession, merchant_id: int, customer_id: int, entitlement_id: int, at: datetime
+) -> None:
+    """Bring an entitlement's end forward to `at` (what it covered is over); never pushes it later."""
+    await session.execute(
+        update(Entitlement)
+        .where(
+            Entitlement.merchant_id == merchant_id,
+            Entitlement.customer_id == customer_id,
+            Entitlement.id == entitlement_id,
+            Entitlement.expires_at > at,
+        )
+        .values(expires_at=at)
+    )
+
+
+async def entitlements_by_ids(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> dict[int, Entitlement]:
+    rows = await session.scalars(
+        select(Entitlement).where(Entitlement.merchant_id == merchant_id, Entitlement.id.in_(ids))
+    )
+    return {row.id: row for row in rows}

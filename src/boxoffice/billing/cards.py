@@ -32,8 +32,8 @@ async def save_default_card(
     currency: str,
 ) -> tuple[str, SavedMethod]:
     """Save `card` with the gateway under the customer's gateway profile (made on first use) and make it their
-    default card; returns the gateway's customer reference and the saved method. No connection of ours is held
-    while the gateway is asked."""
+    default card, the one their subscriptions are charged to from now on; returns the gateway's customer reference
+    and the saved method. No connection of ours is held while the gateway is asked."""
     async with sessions() as session:
         profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
     reference = profile.customer_ref if profile is not None else None
@@ -63,6 +63,7 @@ async def save_default_card(
                 session.add(profile)
             for name, value in card_fields.items():
                 setattr(profile, name, value)
+            await repo.point_subscriptions_at(session, merchant.id, customer.id, gateway.name, reference, saved.token)
     except IntegrityError:
         pass  # a concurrent first purchase made the profile; this card is charged all the same
     return reference, saved

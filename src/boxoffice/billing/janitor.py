@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock, jobs
-from boxoffice.billing import purchases, refunds
+from boxoffice.billing import charges, refunds
 from boxoffice.billing import repository as repo
-from boxoffice.gateways.protocol import PaymentGateway
-from boxoffice.gateways.sandbox import SandboxGateway
+from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
+from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings
 
 # Long enough that a request still talking to the gateway is never taken for a dead one.
@@ -21,7 +21,7 @@ STALE_AFTER = timedelta(minutes=10)
 EVERY_SECONDS = 300
 
 
-async def reconcile(sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, now: datetime) -> int:
+async def reconcile(sessions: async_sessionmaker[AsyncSession], gateways: Gateways, now: datetime) -> int:
     """Settle what has been pending since before `now - STALE_AFTER`; returns how many were settled."""
     cutoff = now - STALE_AFTER
     async with sessions() as session:
@@ -32,11 +32,15 @@ async def reconcile(sessions: async_sessionmaker[AsyncSession], gateway: Payment
             merchant = await identity_repo.merchant_by_id(session, merchant_id)
         if merchant is None:
             continue
-        settled += await purchases.reconcile_pending_payments(sessions, gateway, merchant, cutoff)
-        settled += await refunds.reconcile_pending_refunds(sessions, gateway, merchant_id, cutoff)
+        settled += await charges.reconcile_pending_payments(sessions, gateways, merchant, cutoff)
+        settled += await refunds.reconcile_pending_refunds(sessions, gateways, merchant_id, cutoff)
     return settled
 
 
 @jobs.every(EVERY_SECONDS, "billing.reconcile")
 async def reconcile_chore(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-    await reconcile(sessions, SandboxGateway(sessions, settings.public_url), clock.now())
+    gateways = Gateways(sessions, settings, Sealer(settings.encryption_keys))
+    try:
+        await reconcile(sessions, gateways, clock.now())
+    finally:
+        await gateways.aclose()

@@ -90,6 +90,32 @@ async def post(
     return transaction
 
 
+async def post_many(
+    session: AsyncSession, postings: Sequence[tuple[int, str, str, Sequence[Line]]]
+) -> list[LedgerTransaction]:
+    """Write many balanced transactions (merchant, kind, reference, lines) at once, in two flushes: what the
+    renewal engine books for a batch."""
+    for _, _, _, lines in postings:
+        _check(lines)
+    transactions = [LedgerTransaction(merchant_id=m, kind=kind, reference=ref) for m, kind, ref, _ in postings]
+    session.add_all(transactions)
+    await session.flush()
+    session.add_all(
+        LedgerEntry(
+            merchant_id=transaction.merchant_id,
+            transaction_id=transaction.id,
+            account=line.account,
+            customer_id=line.customer_id,
+            currency=line.currency,
+            amount=line.amount,
+        )
+        for transaction, (_, _, _, lines) in zip(transactions, postings, strict=True)
+        for line in lines
+    )
+    await session.flush()
+    return transactions
+
+
 async def reverse(session: AsyncSession, merchant_id: int, transaction_id: int, reference: str) -> LedgerTransaction:
     """Undo a transaction by posting its entries negated; a transaction is reversed at most once."""
     original = await repo.transaction_by_id(session, merchant_id, transaction_id)

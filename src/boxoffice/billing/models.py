@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
@@ -68,10 +68,17 @@ class Payment(TenantOwned, Base):
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"))
     price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
+    # purchase | subscription (its first charge) | renewal | plan_switch
+    kind: Mapped[str] = mapped_column(String(16), default="purchase", server_default="purchase")
+    subscription_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
     idempotency_key: Mapped[str] = mapped_column(String(200))
     amount: Mapped[int]  # what is charged: the price less any discount
     currency: Mapped[str] = mapped_column(String(3))
     discount: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Paid from the customer's credit (see Subscription.credit), not charged.
+    credit_used: Mapped[int] = mapped_column(default=0, server_default="0")
     voucher_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("vouchers.id", ondelete="SET NULL"))
     gateway: Mapped[str] = mapped_column(String(16))
     # What it is charged with, kept so that asking again asks for exactly the same charge.
@@ -110,3 +117,73 @@ class Refund(TenantOwned, Base):
     gateway_refund_id: Mapped[str | None] = mapped_column(String(64))
     ledger_transaction_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class Subscription(TenantOwned, Base):
+    """A price charged every period until cancelled, with the entitlement it keeps open.
+
+    `due_at` is when the renewal engine next has something to do with it: charge a period (or retry one during
+    dunning), end a cancelled one at its period's end, expire an incomplete one. None: nothing, ever again.
+    """
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (Index("ix_subscriptions_due", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"))
+    price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
+    # incomplete | incomplete_expired | trialing | active | past_due | canceled | ended
+    status: Mapped[str] = mapped_column(String(24), default="incomplete")
+    # What each period costs, fixed when it starts: a later change of the price doesn't reach running subscriptions.
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    period_unit: Mapped[str] = mapped_column(String(8))
+    period_quantity: Mapped[int]
+    voucher_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("vouchers.id", ondelete="SET NULL"))
+    # Charges still discounted by the voucher: None every one, 0 none left.
+    discounted_charges_left: Mapped[int | None]
+    # Owed to the customer (the unused part of a plan switched from), taken off the next charges first.
+    credit: Mapped[int] = mapped_column(default=0, server_default="0")
+    cycle: Mapped[int] = mapped_column(default=0, server_default="0")  # periods paid for
+    # What the current period was paid (after discounts and credit): what a plan switch prorates.
+    period_paid: Mapped[int] = mapped_column(default=0, server_default="0")
+    current_period_start: Mapped[datetime]
+    current_period_end: Mapped[datetime]
+    trial_ends_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    dunning_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    canceled_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    entitlement_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("entitlements.id", ondelete="SET NULL"))
+    gateway: Mapped[str] = mapped_column(String(16))
+    gateway_customer_ref: Mapped[str] = mapped_column(String(64))
+    gateway_method: Mapped[str] = mapped_column(String(64))
+    cancel_token: Mapped[str] = mapped_column(String(32), unique=True)
+    clock_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("sandbox_clocks.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class SandboxClock(TenantOwned, Base):
+    """A test clock: the time the billing of the customers attached to it runs at, moved only by the merchant."""
+
+    __tablename__ = "sandbox_clocks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(250), default="")
+    frozen_time: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class SandboxClockMember(TenantOwned, Base):
+    """A test customer attached to a test clock (one clock per customer)."""
+
+    __tablename__ = "sandbox_clock_members"
+    __table_args__ = (UniqueConstraint("merchant_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    clock_id: Mapped[int] = mapped_column(BigId, ForeignKey("sandbox_clocks.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))

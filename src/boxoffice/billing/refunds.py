@@ -22,13 +22,14 @@ from boxoffice.billing.models import Payment, Refund
 from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import GatewayError, PaymentGateway
+from boxoffice.gateways.registry import Gateways
 
 MAX_REASON = 500
 
 
 async def refund_payment(
     sessions: async_sessionmaker[AsyncSession],
-    gateway: PaymentGateway,
+    gateways: Gateways,
     merchant_id: int,
     payment_id: int,
     *,
@@ -51,7 +52,7 @@ async def refund_payment(
         raise Conflict("This idempotency key was used for another refund")
     if refund.status != "pending":
         return refund
-    return await _refund_at_gateway(sessions, gateway, payment, refund)
+    return await _refund_at_gateway(sessions, await gateways.named(merchant_id, payment.gateway), payment, refund)
 
 
 async def _reserve(
@@ -129,7 +130,7 @@ async def _settle(session: AsyncSession, payment: Payment, refund: Refund, gatew
 
 
 async def reconcile_pending_refunds(
-    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant_id: int, older_than: datetime
+    sessions: async_sessionmaker[AsyncSession], gateways: Gateways, merchant_id: int, older_than: datetime
 ) -> int:
     """Finish refunds a crash left pending: the gateway, asked again with the same key, tells what it did."""
     async with sessions() as session:
@@ -139,6 +140,7 @@ async def reconcile_pending_refunds(
     for refund in stale:
         payment = payments.get(refund.payment_id)
         if payment is not None:
+            gateway = await gateways.named(merchant_id, payment.gateway)
             done = await _refund_at_gateway(sessions, gateway, payment, refund)
             settled += done.status != "pending"
     return settled

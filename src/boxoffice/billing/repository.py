@@ -8,7 +8,16 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.billing.models import LedgerEntry, LedgerTransaction, Payment, PaymentProfile, Refund
+from boxoffice.billing.models import (
+    LedgerEntry,
+    LedgerTransaction,
+    Payment,
+    PaymentProfile,
+    Refund,
+    SandboxClock,
+    SandboxClockMember,
+    Subscription,
+)
 
 
 async def transaction_by_id(session: AsyncSession, merchant_id: int, transaction_id: int) -> LedgerTransaction | None:
@@ -173,3 +182,166 @@ async def stale_pending_refunds(session: AsyncSession, merchant_id: int, created
         .order_by(Refund.id)
     )
     return rows.all()
+
+
+async def refunded_total(session: AsyncSession, merchant_id: int, payment_id: int) -> int:
+    """What refunds that went through handed back of a payment; unlike `Payment.refunded`, a refund still pending
+    at the gateway is not counted."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(Refund.amount), 0)).where(
+            Refund.merchant_id == merchant_id, Refund.payment_id == payment_id, Refund.status == "succeeded"
+        )
+    )
+    return int(total or 0)
+
+
+async def subscription_by_id(session: AsyncSession, merchant_id: int, subscription_id: int) -> Subscription | None:
+    return await session.scalar(
+        select(Subscription).where(Subscription.merchant_id == merchant_id, Subscription.id == subscription_id)
+    )
+
+
+async def subscription_by_cancel_token(session: AsyncSession, merchant_id: int, token: str) -> Subscription | None:
+    return await session.scalar(
+        select(Subscription).where(Subscription.merchant_id == merchant_id, Subscription.cancel_token == token)
+    )
+
+
+async def running_subscription(
+    session: AsyncSession, merchant_id: int, customer_id: int, product_id: int, statuses: Sequence[str]
+) -> Subscription | None:
+    return await session.scalar(
+        select(Subscription)
+        .where(
+            Subscription.merchant_id == merchant_id,
+            Subscription.customer_id == customer_id,
+            Subscription.product_id == product_id,
+            Subscription.status.in_(statuses),
+        )
+        .limit(1)
+    )
+
+
+async def had_trial(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> bool:
+    found = await session.scalar(
+        select(Subscription.id)
+        .where(
+            Subscription.merchant_id == merchant_id,
+            Subscription.customer_id == customer_id,
+            Subscription.product_id == product_id,
+            Subscription.trial_ends_at.is_not(None),
+            Subscription.status != "incomplete_expired",
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def subscriptions_page(
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    customer_id: int | None,
+    statuses: Sequence[str] | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, Sequence[Subscription]]:
+    query = select(Subscription).where(Subscription.merchant_id == merchant_id)
+    if customer_id is not None:
+        query = query.where(Subscription.customer_id == customer_id)
+    if statuses is not None:
+        query = query.where(Subscription.status.in_(statuses))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(Subscription.id.desc()).offset(offset).limit(limit))
+    return total, rows.all()
+
+
+async def last_charge_of(session: AsyncSession, merchant_id: int, subscription_id: int) -> Payment | None:
+    return await session.scalar(
+        select(Payment)
+        .where(
+            Payment.merchant_id == merchant_id,
+            Payment.subscription_id == subscription_id,
+            Payment.status == "succeeded",
+        )
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+
+
+async def claim_due_subscriptions(
+    session: AsyncSession, as_of: datetime, limit: int, *, merchant_id: int | None, clock_id: int | None
+) -> Sequence[Subscription]:
+    """Subscriptions due by `as_of`, locked for this transaction; rows another worker holds are skipped, not
+    waited for. Without a merchant it reads across tenants on purpose: it is the renewal engine's pass over
+    every merchant. Subscriptions on a test clock are due only by their clock's time."""
+    query = select(Subscription).where(Subscription.due_at <= as_of)
+    if clock_id is None:
+        query = query.where(Subscription.clock_id.is_(None))
+    else:
+        query = query.where(Subscription.clock_id == clock_id)
+    if merchant_id is not None:
+        query = query.where(Subscription.merchant_id == merchant_id)
+    else:
+        query = query.execution_options(cross_tenant=True)
+    query = query.order_by(Subscription.due_at).limit(limit).with_for_update(skip_locked=True)
+    return (await session.scalars(query)).all()
+
+
+async def point_subscriptions_at(
+    session: AsyncSession, merchant_id: int, customer_id: int, gateway: str, customer_ref: str, method: str
+) -> None:
+    """Charge a customer's running subscriptions to their new default card."""
+    await session.execute(
+        update(Subscription)
+        .where(
+            Subscription.merchant_id == merchant_id,
+            Subscription.customer_id == customer_id,
+            Subscription.gateway == gateway,
+            Subscription.status.in_(("trialing", "active", "past_due", "canceled", "incomplete")),
+        )
+        .values(gateway_customer_ref=customer_ref, gateway_method=method)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def clock_by_id(session: AsyncSession, merchant_id: int, clock_id: int) -> SandboxClock | None:
+    return await session.scalar(
+        select(SandboxClock).where(SandboxClock.merchant_id == merchant_id, SandboxClock.id == clock_id)
+    )
+
+
+async def clocks_of(session: AsyncSession, merchant_id: int) -> Sequence[SandboxClock]:
+    rows = await session.scalars(
+        select(SandboxClock).where(SandboxClock.merchant_id == merchant_id).order_by(SandboxClock.id)
+    )
+    return rows.all()
+
+
+async def clock_of_customer(session: AsyncSession, merchant_id: int, customer_id: int) -> SandboxClock | None:
+    return await session.scalar(
+        select(SandboxClock)
+        .join(
+            SandboxClockMember,
+            (SandboxClockMember.clock_id == SandboxClock.id)
+            & (SandboxClockMember.merchant_id == SandboxClock.merchant_id),
+        )
+        .where(SandboxClock.merchant_id == merchant_id, SandboxClockMember.customer_id == customer_id)
+    )
+
+
+async def clock_members(session: AsyncSession, merchant_id: int, clock_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(SandboxClockMember.customer_id).where(
+            SandboxClockMember.merchant_id == merchant_id, SandboxClockMember.clock_id == clock_id
+        )
+    )
+    return list(rows.all())
+
+
+async def payment_of_charge(session: AsyncSession, merchant_id: int, gateway: str, charge_id: str) -> Payment | None:
+    return await session.scalar(
+        select(Payment).where(
+            Payment.merchant_id == merchant_id, Payment.gateway == gateway, Payment.gateway_charge_id == charge_id
+        )
+    )

@@ -56,3 +56,18 @@ class SandboxRefund(TenantOwned, Base):
     idempotency_key: Mapped[str] = mapped_column(String(200))
     amount: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class MerchantGateway(TenantOwned, Base):
+    """Which gateway a merchant takes new payments through, with its credentials (sealed, see boxoffice.sealing).
+    No row: the sandbox. What was paid through a gateway is refunded and renewed through that same gateway."""
+
+    __tablename__ = "merchant_gateways"
+    __table_args__ = (UniqueConstraint("merchant_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    gateway: Mapped[str] = mapped_column(String(16), default="sandbox")
+    stripe_secret_key: Mapped[str | None] = mapped_column(String(1000))
+    stripe_webhook_secret: Mapped[str | None] = mapped_column(String(1000))
+    stripe_publishable_key: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

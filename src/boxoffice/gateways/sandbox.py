@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
 from boxoffice.gateways import cards
-from boxoffice.gateways import sandbox_repository as repo
+from boxoffice.gateways import repository as repo
 from boxoffice.gateways.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
 from boxoffice.gateways.protocol import (
     Card,

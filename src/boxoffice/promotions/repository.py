@@ -64,3 +64,8 @@ async def give_back_use(session: AsyncSession, merchant_id: int, voucher_id: int
         .values(usage_count=Voucher.usage_count - 1)
         .execution_options(synchronize_session=False)
     )
+
+
+async def vouchers_by_ids(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> dict[int, Voucher]:
+    rows = await session.scalars(select(Voucher).where(Voucher.merchant_id == merchant_id, Voucher.id.in_(ids)))
+    return {row.id: row for row in rows}

@@ -1,7 +1,8 @@
 """The sandbox gateway's 3-D Secure challenge page, where a viewer sent by `redirect_to_url` passes or fails it.
 
 Visiting with `?result=success` or `?result=fail` answers it (as the page's two buttons do), then sends the
-viewer on to the purchase's return URL with `payment_intent=<charge>`, where the app calls `confirmPayment`.
+viewer on to the purchase's return URL with `payment_intent=<charge>`, where the app calls `confirmPayment`; the
+worker settles the payment from the sandbox's signed event if the app never does.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from html import escape
 from fastapi import APIRouter, Path, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from boxoffice.billing import gateway_events
+from boxoffice.db import transaction
 from boxoffice.errors import NotFound
 from boxoffice.gateways.protocol import GatewayError
 from boxoffice.gateways.sandbox import SandboxGateway
@@ -56,9 +59,13 @@ async def challenge(
             merchant = await merchant_of(session, merchant_id)
     except NotFound:
         return _page("Unknown payment", "There is no payment to authenticate here.", status=404)
-    await gateway.complete_challenge(
+    payload, signature = await gateway.complete_challenge(
         merchant_id, charge_id, passed=result == "success", signing_secret=merchant.client_secret
     )
+    # As a real gateway would, the sandbox tells the outcome by a signed event; the worker settles the payment
+    # with it, so it goes through even if the viewer never comes back to the app.
+    async with transaction(request.app.state.sessions) as session:
+        await gateway_events.receive_event(session, request.app.state.gateways, merchant, "sandbox", payload, signature)
     onward = await gateway.return_url_of(merchant_id, charge_id)
     if onward:
         return RedirectResponse(onward, status_code=303)

@@ -1,7 +1,8 @@
 """What a publisher sets up over HTTP, with its merchant token, before the SDK suites run (the merchant contract,
 /work/shared/spec/inplayer-merchant-api.md): the merchant itself, register fields and feature flags for
-accounts.test.cjs, and a catalogue (assets, access fees, a package, access codes, donations, playback keys) for
-assets.test.cjs. Every call asserts its own success, so a set-up failure names the call that failed."""
+accounts.test.cjs, a catalogue (assets, access fees, a package, access codes, donations, playback keys) for
+assets.test.cjs, an item and a voucher for payments.test.cjs, and subscription plans with a voucher for
+subscriptions.test.cjs. Every call asserts its own success, so a set-up failure names the call that failed."""
 
 from __future__ import annotations
 
@@ -118,6 +119,11 @@ def create_item(http: httpx.Client, **fields: Any) -> dict[str, Any]:
 def add_fee(http: httpx.Client, item_id: int, **fields: str) -> dict[str, Any]:
     fee: dict[str, Any] = expect(http.post(f"/v2/items/{item_id}/access-fees", data=fields), 201)
     return {"id": fee["id"], **fields}
+
+
+def create_voucher(http: httpx.Client, **fields: str) -> dict[str, Any]:
+    voucher: dict[str, Any] = expect(http.post("/vouchers", data=fields), 201)
+    return voucher
 
 
 def signing_key() -> tuple[str, str]:
@@ -255,7 +261,8 @@ def set_up_catalog(base_url: str, merchant: Merchant) -> dict[str, Any]:
 
 
 def set_up_shop(base_url: str, merchant: Merchant) -> dict[str, Any]:
-    """An item sold for 2.99 EUR for 24 hours; returns what payments.test.cjs needs to know of it."""
+    """An item sold for 2.99 EUR for 24 hours, and a voucher taking 1.00 EUR off that fee; returns what
+    payments.test.cjs needs to know of them."""
     with merchant_client(base_url, merchant) as http:
         item = create_item(
             http, item_type="html_asset", title="Compat Rental", access_control_type_id=PAID, content="<p>Rented</p>"
@@ -268,4 +275,62 @@ def set_up_shop(base_url: str, merchant: Merchant) -> dict[str, Any]:
             currency="EUR",
             description="Rent for a day",
         )
-    return {"item_id": item["id"], "fee_id": fee["id"], "amount": "2.99"}
+        voucher = create_voucher(
+            http,
+            name="Compat rental voucher",
+            code="RENT1",
+            amount_off="1.00",
+            currency="EUR",
+            **{"access_fee_ids[0]": str(fee["id"])},
+        )
+    assert voucher["code"] == "RENT1" and voucher["amount_off"] == 1.0, voucher
+    return {"item_id": item["id"], "fee_id": fee["id"], "amount": "2.99", "voucher_code": "RENT1"}
+
+
+# --- the subscription plans subscriptions.test.cjs works on -----------------------------------------------
+
+
+def set_up_plans(base_url: str, merchant: Merchant) -> dict[str, Any]:
+    """Three items sold by subscription, and a voucher for one of them; returns what subscriptions.test.cjs needs
+    to know of them:
+      channel  monthly 9.99 EUR and yearly 99.00 EUR: subscribed to, switched to yearly, cancelled
+      series   monthly 10.00 EUR, with a voucher: 50 % off the first charge, 20 % off the next two
+      live     monthly 4.99 EUR: a declined card, then a 3-D Secure one"""
+    with merchant_client(base_url, merchant) as http:
+        monthly = access_type_id(http, "subscription", 1, "month")
+        yearly = access_type_id(http, "subscription", 1, "year")
+        plans: dict[str, Any] = {}
+        for key, title, amount in (
+            ("channel", "Compat Channel", "9.99"),
+            ("series", "Compat Series", "10.00"),
+            ("live", "Compat Live", "4.99"),
+        ):
+            item = create_item(
+                http, item_type="html_asset", title=title, access_control_type_id=PAID, content=f"<p>{title}</p>"
+            )
+            fee = add_fee(
+                http, item["id"], access_type_id=str(monthly), amount=amount, currency="EUR", description="Monthly"
+            )
+            plans[key] = {"item_id": item["id"], "title": title, "monthly_fee_id": fee["id"], "monthly": float(amount)}
+        plans["channel"]["yearly_fee_id"] = add_fee(
+            http,
+            plans["channel"]["item_id"],
+            access_type_id=str(yearly),
+            amount="99.00",
+            currency="EUR",
+            description="Yearly",
+        )["id"]
+        plans["channel"]["yearly"] = 99.0
+        voucher = create_voucher(
+            http,
+            name="Compat subscription voucher",
+            code="SUBS50",
+            discount="50",
+            rebill_discount="20",
+            discount_period="repeating",
+            discount_duration="2",
+            **{"access_fee_ids[0]": str(plans["series"]["monthly_fee_id"])},
+        )
+    assert (voucher["code"], voucher["discount"], voucher["discount_period"]) == ("SUBS50", 50, "repeating"), voucher
+    plans["voucher"] = {"code": voucher["code"], "discount": 50, "duration": 2}
+    return plans

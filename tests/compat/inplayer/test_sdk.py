@@ -3,8 +3,9 @@
 This file is the harness: it starts a real SMTP server with an HTTP mailbox in front of it, the Boxoffice app
 under uvicorn on a free port (its job worker in-process, so e-mail really goes out), has a merchant set things up
 over HTTP (merchant_setup.py), and runs one `node --test` file per area of the SDK, which does the talking through
-the SDK: accounts.test.cjs (Account), assets.test.cjs (Asset, the purchase history, the JW site plans) and
-payments.test.cjs (card payments with 3-D Secure). All load harness.cjs, the Node side of this harness.
+the SDK: accounts.test.cjs (Account), assets.test.cjs (Asset, the purchase history, the JW site plans),
+payments.test.cjs (card payments with 3-D Secure) and subscriptions.test.cjs (Subscription, with vouchers, plan
+switches and 3-D Secure). All load harness.cjs, the Node side of this harness.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from tests.compat.inplayer.merchant_setup import (
     create_merchant,
     set_up_catalog,
     set_up_merchant,
+    set_up_plans,
     set_up_shop,
 )
 
@@ -286,6 +288,12 @@ def test_inplayer_js_sdk_payments(sdk_dir: Path, boxoffice: str) -> None:
     merchant = create_merchant(boxoffice)
     shop = set_up_shop(boxoffice, merchant)
     run_sdk_suite(sdk_dir, "payments.test.cjs", boxoffice, merchant.uuid, {"BOXOFFICE_SHOP": json.dumps(shop)})
+
+
+def test_inplayer_js_sdk_subscriptions(sdk_dir: Path, boxoffice: str) -> None:
+    merchant = create_merchant(boxoffice)
+    plans = set_up_plans(boxoffice, merchant)
+    run_sdk_suite(sdk_dir, "subscriptions.test.cjs", boxoffice, merchant.uuid, {"BOXOFFICE_PLANS": json.dumps(plans)})
 
 
 def test_inplayer_js_sdk_assets(sdk_dir: Path, boxoffice: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -10,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from boxoffice import clock
 from tests.conftest import Server
 
 
@@ -134,8 +136,9 @@ async def count_rows(server: Server, model: Any, merchant_id: int, *where: Any) 
 
 
 async def fetch_rows(server: Server, model: Any, merchant_id: int, *where: Any) -> list[Any]:
+    """The rows in the order they were written (PostgreSQL returns updated rows in no particular order)."""
     async with server.app.state.sessions() as session:
-        found = await session.scalars(select(model).where(model.merchant_id == merchant_id, *where))
+        found = await session.scalars(select(model).where(model.merchant_id == merchant_id, *where).order_by(model.id))
         return list(found.all())
 
 
@@ -153,3 +156,12 @@ async def merchant(server: Server) -> Merchant:
 @pytest.fixture
 async def viewer(server: Server, merchant: Merchant) -> Viewer:
     return await sign_up(server, merchant)
+
+
+@pytest.fixture
+async def frozen() -> AsyncIterator[clock.FrozenClock]:
+    """A clock that moves only when the test moves it."""
+    moving = clock.FrozenClock()
+    previous = clock.set_clock(moving)
+    yield moving
+    clock.set_clock(previous)

@@ -52,14 +52,6 @@ async def grant(server: Server, merchant: Merchant, viewer: Viewer, product_id: 
     )
 
 
-@pytest.fixture
-async def frozen() -> AsyncIterator[clock.FrozenClock]:
-    moving = clock.FrozenClock()
-    previous = clock.set_clock(moving)
-    yield moving
-    clock.set_clock(previous)
-
-
 async def from_ip(server: Server, ip: str) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=server.app, client=(ip, 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

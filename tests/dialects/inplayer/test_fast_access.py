@@ -9,7 +9,7 @@ from boxoffice.access.models import ContentRequest
 from boxoffice.dialects.inplayer.fast_access import item_id_of
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, fetch_rows
-from tests.dialects.inplayer.test_access import add_product, frozen, grant  # noqa: F401  (fixture)
+from tests.dialects.inplayer.test_access import add_product, grant
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ async def test_a_remembered_viewer_whose_session_ran_out_is_signed_out(
     server: Server,
     merchant: Merchant,
     viewer: Viewer,
-    frozen: clock.FrozenClock,  # noqa: F811
+    frozen: clock.FrozenClock,
 ) -> None:
     film = await add_product(server, merchant)
     await grant(server, merchant, viewer, film.id, days=365)
@@ -95,7 +95,7 @@ async def test_identical_checks_in_one_window_are_one_row_that_counts_them(
     server: Server,
     merchant: Merchant,
     viewer: Viewer,
-    frozen: clock.FrozenClock,  # noqa: F811
+    frozen: clock.FrozenClock,
 ) -> None:
     film = await add_product(server, merchant)
     await grant(server, merchant, viewer, film.id)

@@ -179,14 +179,14 @@ async def test_one_idempotency_key_sent_twenty_times_at_once_charges_once(
 async def test_a_payment_left_pending_by_a_crash_is_reconciled_without_charging_twice(
     server: Server, merchant: Merchant, viewer: Viewer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from boxoffice.billing import purchases
+    from boxoffice.billing import charges
 
     _, fee_id = await priced_item(server, merchant)
 
     async def crash(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError("the process died after the gateway charged")
 
-    monkeypatch.setattr(purchases, "settle", crash)
+    monkeypatch.setattr(charges, "settle", crash)
     with pytest.raises(RuntimeError):
         await pay(server, viewer, card_form(fee_id))
     monkeypatch.undo()
@@ -194,7 +194,7 @@ async def test_a_payment_left_pending_by_a_crash_is_reconciled_without_charging_
     assert payment.status == "pending" and await count_rows(server, SandboxCharge, merchant.id) == 1
     assert await count_rows(server, Entitlement, merchant.id) == 0
     # Not yet: a request may still be talking to the gateway. After a while, the janitor settles it.
-    sessions, gateway = server.app.state.sessions, server.app.state.sandbox
+    sessions, gateway = server.app.state.sessions, server.app.state.gateways
     assert await janitor.reconcile(sessions, gateway, clock.now()) == 0
     assert await janitor.reconcile(sessions, gateway, clock.now() + janitor.STALE_AFTER + timedelta(seconds=1)) == 1
     [payment] = await fetch_rows(server, Payment, merchant.id)

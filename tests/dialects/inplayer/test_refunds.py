@@ -179,7 +179,7 @@ async def test_a_refund_the_gateway_did_not_answer_is_settled_by_the_janitor(
     assert await refunded_total(server, merchant) == 0
     monkeypatch.undo()
     later = clock.now() + janitor.STALE_AFTER + timedelta(seconds=1)
-    assert await janitor.reconcile(server.app.state.sessions, gateway, later) == 1
+    assert await janitor.reconcile(server.app.state.sessions, server.app.state.gateways, later) == 1
     assert await refunded_total(server, merchant) == 499
     assert await count_rows(server, SandboxRefund, merchant.id) == 1
     assert (await server.http.get(f"/items/{item_id}/access", headers=viewer.auth)).status_code == 402

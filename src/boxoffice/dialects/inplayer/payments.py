@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from boxoffice.billing import cards, purchases
+from boxoffice.billing import cards, charges, purchases
 from boxoffice.billing.models import PaymentProfile
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.inplayer.forms import integer, text
@@ -31,7 +31,7 @@ async def payment_methods(customer: CurrentCustomer) -> list[dict[str, Any]]:
     return [{"id": CARD, "method_name": "Card", "is_external": False}]
 
 
-def _card(body: dict[str, Any]) -> Card:
+def card_of(body: dict[str, Any]) -> Card:
     problems: dict[str, str] = {}
     fields = {name: (text(body, name) or "").strip() for name in ("number", "card_name", "cvv")}
     for name, label in (("number", "card number"), ("card_name", "name on the card"), ("cvv", "security code")):
@@ -52,7 +52,7 @@ def _card(body: dict[str, Any]) -> Card:
     return Card(fields["number"][:40], month, year, fields["cvv"][:8], fields["card_name"])
 
 
-def _idempotency_key(request: Request, customer_id: int) -> str:
+def idempotency_key(request: Request, customer_id: int) -> str:
     """The client's `Idempotency-Key`, scoped to the customer; without one, every request is a new payment."""
     given = (request.headers.get("idempotency-key") or "").strip()
     if len(given) > MAX_KEY or (given and not given.isprintable()):
@@ -67,10 +67,10 @@ async def create_payment(
     merchant = await merchant_of(session, customer.merchant_id)
     # The purchase commits its own steps (see billing.purchases); this request's connection isn't needed for it.
     await session.commit()
-    sessions, gateway = request.app.state.sessions, request.app.state.sandbox
+    sessions, gateways = request.app.state.sessions, request.app.state.gateways
     charge_id = (text(body, "pi_id") or "").strip()
     if charge_id:
-        payment = await purchases.confirm_payment(sessions, gateway, merchant, customer, charge_id)
+        payment = await charges.confirm_payment(sessions, gateways, merchant, customer, charge_id)
     else:
         method = integer(body, "payment_method")
         if method not in (None, CARD):
@@ -80,17 +80,17 @@ async def create_payment(
             raise InvalidInput({"access_fee": "The access fee is required"})
         payment = await purchases.buy_access(
             sessions,
-            gateway,
+            await gateways.current(merchant.id),
             merchant,
             customer,
             price_id=price_id,
-            card=_card(body),
-            idempotency_key=_idempotency_key(request, customer.id),
+            card=card_of(body),
+            idempotency_key=idempotency_key(request, customer.id),
             return_url=text(body, "return_url"),
             client=client,
             voucher_code=text(body, "voucher_code"),
         )
-    declined = purchases.refusal(payment)
+    declined = charges.refusal(payment)
     if declined is not None:
         raise declined
     answer: dict[str, Any] = {"code": 200, "message": "Submitted for payment"}
@@ -111,7 +111,8 @@ def _card_shown(profile: PaymentProfile) -> dict[str, Any]:
 @router.get("/v2/payments/cards/default")
 async def get_default_card(request: Request, session: Session, customer: CurrentCustomer) -> dict[str, Any]:
     """Keyed by currency, as the OTT web app reads it (the SDK's typings say an array)."""
-    profile = await cards.default_card(session, customer.merchant_id, customer.id, request.app.state.sandbox)
+    gateway = await request.app.state.gateways.current(customer.merchant_id)
+    profile = await cards.default_card(session, customer.merchant_id, customer.id, gateway)
     if profile is None:
         return {"cards": {}}
     shown = _card_shown(profile) | {"card_type": profile.card_brand, "account_id": customer.id}
@@ -121,9 +122,14 @@ async def get_default_card(request: Request, session: Session, customer: Current
 @router.put("/v2/payments/cards/default")
 async def set_default_card(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> dict[str, Any]:
     merchant = await merchant_of(session, customer.merchant_id)
-    card = _card(body)
+    card = card_of(body)
     await session.commit()  # the gateway and the profile are written in their own steps
     profile = await cards.set_default_card(
-        request.app.state.sessions, request.app.state.sandbox, merchant, customer, card, text(body, "currency_iso")
+        request.app.state.sessions,
+        await request.app.state.gateways.current(merchant.id),
+        merchant,
+        customer,
+        card,
+        text(body, "currency_iso"),
     )
     return _card_shown(profile)

@@ -12,12 +12,16 @@ from boxoffice.dialects.inplayer import (
     country_sets,
     data_capture,
     donations,
+    gateway_settings,
     items,
     library,
     merchant,
     payments,
     plans,
     playback,
+    receipts,
+    sandbox_clocks,
+    subscriptions,
     transactions,
     vouchers,
 )
@@ -39,7 +43,11 @@ for module in (
     playback,
     plans,
     payments,
+    gateway_settings,
+    subscriptions,
     transactions,
+    receipts,
     vouchers,
+    sandbox_clocks,
 ):
     router.include_router(module.router)

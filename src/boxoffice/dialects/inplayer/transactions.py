@@ -30,7 +30,7 @@ def charge_token(payment: Payment) -> str:
     return f"C-{payment.id}-{GATEWAY_SUFFIX.get(payment.gateway, 'SB')}"
 
 
-def _payment_id(token: str | None) -> int:
+def payment_id_of(token: str | None) -> int:
     found = _CHARGE_TOKEN.match((token or "").strip())
     if found is None:
         raise InvalidInput({"transaction_token": "The transaction token names a payment, such as C-123-SB"})
@@ -110,7 +110,7 @@ def _refund(refund: Refund, payment: Payment) -> dict[str, Any]:
 
 @router.post("/v2/payments/refunds")
 async def refund_payment(request: Request, session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
-    payment_id = _payment_id(text(body, "transaction_token"))
+    payment_id = payment_id_of(text(body, "transaction_token"))
     payment = await history.payment_of(session, merchant.id, payment_id)
     if payment is None:
         raise NotFound("Transaction not found")
@@ -120,7 +120,7 @@ async def refund_payment(request: Request, session: Session, merchant: CurrentMe
     await session.commit()  # the refund commits its own steps; this request's connection isn't needed for it
     refund = await refunds.refund_payment(
         request.app.state.sessions,
-        request.app.state.sandbox,
+        request.app.state.gateways,
         merchant.id,
         payment_id,
         amount=minor,

@@ -1,11 +1,13 @@
-"""Every query on the sandbox gateway's records."""
+"""Every gateways query: the sandbox gateway's records and the merchants' gateway settings."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.gateways.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
+from boxoffice.gateways.models import MerchantGateway, SandboxCharge, SandboxPaymentMethod, SandboxRefund
 
 
 async def method(session: AsyncSession, merchant_id: int, token: str) -> SandboxPaymentMethod | None:
@@ -32,3 +34,13 @@ async def refund_by_key(session: AsyncSession, merchant_id: int, key: str) -> Sa
     return await session.scalar(
         select(SandboxRefund).where(SandboxRefund.merchant_id == merchant_id, SandboxRefund.idempotency_key == key)
     )
+
+
+async def merchant_gateway(session: AsyncSession, merchant_id: int) -> MerchantGateway | None:
+    return await session.scalar(select(MerchantGateway).where(MerchantGateway.merchant_id == merchant_id))
+
+
+async def merchant_gateways(session: AsyncSession) -> Sequence[MerchantGateway]:
+    """Every merchant's settings: read across tenants on purpose, to reseal their secrets with a new key."""
+    rows = await session.scalars(select(MerchantGateway).execution_options(cross_tenant=True))
+    return rows.all()

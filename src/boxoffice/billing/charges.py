@@ -1,0 +1,138 @@
+"""Asking the gateway for a payment already written `pending`, and settling what it answers, exactly once.
+
+The order of writes is what keeps money safe when a process dies:
+1. the payment is written `pending` and committed before any charge (by whoever starts it: a purchase, a
+   subscription, a plan switch);
+2. the gateway is asked to charge with the payment's own idempotency key, so asking again never charges twice;
+3. the outcome is settled in one transaction, claimed by one conditional UPDATE: what the payment was for (see
+   billing.fulfilment) and the balanced ledger transaction, or the decline, or the challenge to complete.
+A payment left `pending` by a crash between 2 and 3 is finished by `reconcile_pending_payments`, which asks the
+gateway again with the same key and settles what it answers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import clock
+from boxoffice.billing import fulfilment
+from boxoffice.billing import repository as repo
+from boxoffice.billing.models import Payment
+from boxoffice.db import transaction
+from boxoffice.errors import NotFound, PaymentDeclined
+from boxoffice.gateways.protocol import ChargeResult, GatewayError, PaymentGateway
+from boxoffice.gateways.registry import Gateways
+from boxoffice.identity.models import Customer, Merchant
+
+DECLINES = {
+    "card_declined": "Your card was declined",
+    "insufficient_funds": "Your card has insufficient funds",
+    "expired_card": "Your card has expired",
+    "authentication_failed": "The card's authentication failed",
+    "authentication_required": "The bank asks the card holder to authenticate this payment",
+}
+
+
+async def charge(
+    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant: Merchant, payment: Payment
+) -> Payment:
+    """Charge a pending payment (nothing to charge: settle it at once) and settle the answer."""
+    if payment.amount == 0:
+        return await settle(sessions, merchant, payment.id, None)
+    try:
+        result = await gateway.charge(
+            merchant.id,
+            amount=payment.amount,
+            currency=payment.currency,
+            customer_ref=payment.gateway_customer_ref,
+            method_token=payment.gateway_method,
+            idempotency_key=f"payment-{payment.id}",
+            return_url=payment.return_url,
+        )
+    except GatewayError:
+        return payment  # still pending: the outcome is unknown until reconciled
+    return await settle(sessions, merchant, payment.id, result)
+
+
+async def settle(
+    sessions: async_sessionmaker[AsyncSession], merchant: Merchant, payment_id: int, result: ChargeResult | None
+) -> Payment:
+    """Record what the gateway answered, once. `None`: nothing was left to charge (a voucher took it all)."""
+    async with transaction(sessions) as session:
+        return await settle_in(session, merchant, payment_id, result)
+
+
+async def settle_in(session: AsyncSession, merchant: Merchant, payment_id: int, result: ChargeResult | None) -> Payment:
+    """`settle`, in the caller's transaction."""
+    claimed = await repo.claim_for_settlement(session, merchant.id, payment_id)
+    # Read after the claim, in the same transaction: what it loads is already the claimed row.
+    payment = await repo.payment_by_id(session, merchant.id, payment_id)
+    assert payment is not None
+    if claimed:
+        await _apply(session, merchant, payment, result)
+    return payment
+
+
+async def _apply(session: AsyncSession, merchant: Merchant, payment: Payment, result: ChargeResult | None) -> None:
+    payment.updated_at = clock.now()
+    if result is not None:
+        payment.gateway_charge_id = result.charge_id
+        if result.status == "requires_action":
+            payment.status, payment.redirect_url = "requires_action", result.redirect_url
+            return
+        if result.status != "succeeded":
+            payment.status, payment.decline_code = "declined", result.decline_code
+            await fulfilment.declined(session, merchant, payment)
+            return
+    await fulfilment.paid(session, merchant, payment)
+
+
+def refusal(payment: Payment) -> PaymentDeclined | None:
+    """The error a declined payment answers with, in words a viewer understands."""
+    if payment.status != "declined":
+        return None
+    code = payment.decline_code or "card_declined"
+    return PaymentDeclined(code, DECLINES.get(code, "The payment was declined"))
+
+
+async def confirm_payment(
+    sessions: async_sessionmaker[AsyncSession],
+    gateways: Gateways,
+    merchant: Merchant,
+    customer: Customer,
+    charge_id: str,
+) -> Payment:
+    """After a challenge: ask the gateway where the charge stands and settle it (the SDK's `confirmPayment`)."""
+    async with sessions() as session:
+        payment = await repo.payment_by_charge(session, merchant.id, customer.id, charge_id)
+    if payment is None:
+        raise NotFound("Payment not found")
+    if payment.status != "requires_action":
+        return payment
+    try:
+        gateway = await gateways.named(merchant.id, payment.gateway)
+        result = await gateway.confirm(merchant.id, charge_id)
+    except GatewayError:
+        return payment
+    if result.status == "requires_action":
+        return payment
+    return await settle(sessions, merchant, payment.id, result)
+
+
+async def reconcile_pending_payments(
+    sessions: async_sessionmaker[AsyncSession], gateways: Gateways, merchant: Merchant, older_than: datetime
+) -> int:
+    """Finish payments a crash left pending: the gateway, asked again with the same key, tells what it did."""
+    async with sessions() as session:
+        stale = await repo.stale_pending_payments(session, merchant.id, older_than)
+    settled = 0
+    for payment in stale:
+        try:
+            gateway = await gateways.named(merchant.id, payment.gateway)
+        except GatewayError:
+            continue  # the merchant took the gateway's credentials away: nothing can be asked
+        done = await charge(sessions, gateway, merchant, payment)
+        settled += done.status != "pending"
+    return settled

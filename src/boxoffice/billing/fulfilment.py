@@ -1,0 +1,45 @@
+"""What a settled payment does, by what it was for: a purchase opens access, a subscription's first charge starts
+it, a plan switch moves it to the new price. Runs in the settling transaction, once per payment."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.access import service as access_service
+from boxoffice.billing import books, periods
+from boxoffice.billing import repository as repo
+from boxoffice.billing.models import Payment
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.models import Merchant
+from boxoffice.promotions import vouchers
+
+
+async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:
+    price = await catalog_repo.price_by_id(session, merchant.id, payment.price_id)
+    product = await catalog_repo.product_by_id(session, merchant.id, payment.product_id)
+    customer = await identity_repo.customer_by_id(session, merchant.id, payment.customer_id)
+    assert price is not None and product is not None and customer is not None
+    if payment.subscription_id is None:
+        entitlement = await access_service.grant_access(
+            session, merchant, customer, product, source="purchase", price=price, source_ref=str(payment.id)
+        )
+        payment.entitlement_id = entitlement.id
+    else:
+        subscription = await repo.subscription_by_id(session, merchant.id, payment.subscription_id)
+        assert subscription is not None
+        if payment.kind == "plan_switch":
+            await periods.switch(session, merchant, customer, subscription, product, price, payment)
+        else:
+            await periods.start(session, merchant, customer, subscription, product, price, payment)
+        payment.entitlement_id = subscription.entitlement_id
+    payment.status = "succeeded"
+    if payment.amount + payment.discount + payment.credit_used:  # a free trial's start moves no money
+        payment.ledger_transaction_id = (await books.book_charge(session, payment)).id
+
+
+async def declined(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:
+    """A declined payment gives its voucher's use back; a subscription whose first charge was declined stays
+    `incomplete` until it expires (the viewer may try again with another card)."""
+    if payment.voucher_id is not None and payment.kind != "renewal":
+        await vouchers.give_back(session, merchant.id, payment.voucher_id)

@@ -1,0 +1,66 @@
+"""What a gateway tells afterwards (a challenge passed or failed, a charge that went through later): proven by
+its signature when it arrives, then acted on by the worker through the jobs table, so that a burst of events or a
+crash loses none and a payment is settled once however many times it is told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import jobs
+from boxoffice.billing import charges
+from boxoffice.billing import repository as repo
+from boxoffice.errors import Forbidden
+from boxoffice.gateways.protocol import ChargeResult, GatewayError
+from boxoffice.gateways.registry import Gateways
+from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.models import Merchant
+from boxoffice.settings import Settings
+
+EVENT_JOB = "billing.gateway_event"
+SETTLING_KINDS = ("charge.succeeded", "charge.failed")
+
+
+async def receive_event(
+    session: AsyncSession,
+    gateways: Gateways,
+    merchant: Merchant,
+    gateway_name: str,
+    payload: bytes,
+    signature: str | None,
+) -> bool:
+    """Check the event's signature and queue it in the caller's transaction; False for a kind nothing is done
+    about (acknowledged all the same, or the gateway would send it again for days)."""
+    secret = await gateways.webhook_secret(merchant.id, gateway_name, merchant.client_secret)
+    if secret is None:
+        raise Forbidden("No webhook signing secret is set for this gateway")
+    try:
+        gateway = await gateways.named(merchant.id, gateway_name)
+        event = gateway.parse_webhook(payload, signature, secret)
+    except (ValueError, GatewayError) as exc:
+        raise Forbidden("The event's signature does not match") from exc
+    if event.kind not in SETTLING_KINDS:
+        return False
+    jobs.enqueue(
+        session,
+        EVENT_JOB,
+        {"merchant_id": merchant.id, "gateway": gateway_name, "kind": event.kind, "charge_id": event.charge_id},
+    )
+    return True
+
+
+@jobs.handles(EVENT_JOB)
+async def settle_from_event(session: AsyncSession, payload: dict[str, Any], _settings: Settings) -> None:
+    merchant = await identity_repo.merchant_by_id(session, int(payload["merchant_id"]))
+    if merchant is None:
+        return
+    payment = await repo.payment_of_charge(session, merchant.id, str(payload["gateway"]), str(payload["charge_id"]))
+    if payment is None or payment.status not in ("pending", "requires_action"):
+        return  # not ours, or already settled (by the viewer's confirmPayment, say)
+    if payload["kind"] == "charge.succeeded":
+        result = ChargeResult(payment.gateway_charge_id or "", "succeeded", payment.amount, payment.currency)
+    else:
+        code = "authentication_failed" if payment.status == "requires_action" else "card_declined"
+        result = ChargeResult(payment.gateway_charge_id or "", "declined", payment.amount, payment.currency, code)
+    await charges.settle_in(session, merchant, payment.id, result)

@@ -1,0 +1,171 @@
+"""A subscription's life from one period to the next, on a subscription loaded in the caller's transaction:
+started by its first charge, renewed, switched to another price, failed into dunning, cancelled, ended.
+
+Money for a period is what `charge_for_next_period` says: the period's amount, less the voucher's discount while
+it lasts (its `rebill_discount` on charges after the first, when it has one), less the customer's credit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import clock
+from boxoffice.access import repository as access_repo
+from boxoffice.access import service as access_service
+from boxoffice.billing import books
+from boxoffice.billing.models import Payment, Subscription
+from boxoffice.catalog.models import Price, Product
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.promotions import vouchers
+from boxoffice.promotions.models import Voucher
+
+INCOMPLETE_FOR = timedelta(hours=24)
+# Statuses in which the subscription still charges for its periods.
+CHARGING = ("trialing", "active", "past_due")
+# Statuses in which it is running: the viewer has, or will again have, access.
+RUNNING = (*CHARGING, "canceled")
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodCharge:
+    """What the next period costs: `amount` to charge after `discount` (voucher) and `credit_used`."""
+
+    amount: int
+    discount: int
+    credit_used: int
+
+
+def charge_for_next_period(subscription: Subscription, voucher: Voucher | None, *, first: bool) -> PeriodCharge:
+    amount, discount = subscription.amount, 0
+    if voucher is not None and subscription.discounted_charges_left != 0:
+        if not first and voucher.rebill_percent_off is not None:
+            discount = min(amount, (amount * voucher.rebill_percent_off + 50) // 100)
+        else:
+            discount = vouchers.amount_off(voucher, amount)
+    credit_used = min(subscription.credit, amount - discount)
+    return PeriodCharge(amount - discount - credit_used, discount, credit_used)
+
+
+def used_discount(subscription: Subscription, charge: PeriodCharge) -> None:
+    if charge.discount and subscription.discounted_charges_left is not None:
+        subscription.discounted_charges_left -= 1
+
+
+def next_period_end(subscription: Subscription, start: datetime) -> datetime:
+    return access_service.period_end(start, subscription.period_unit, subscription.period_quantity)
+
+
+async def start(
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    subscription: Subscription,
+    product: Product,
+    price: Price,
+    payment: Payment,
+) -> None:
+    """The first charge went through (or there was nothing to charge): access opens for the trial or the first
+    period. A subscription that expired while its first charge was being authenticated starts all the same: it
+    was paid for."""
+    trial = subscription.trial_ends_at is not None
+    entitlement = await access_service.grant_access(
+        session,
+        merchant,
+        customer,
+        product,
+        source="subscription",
+        starts_at=subscription.current_period_start,
+        expires_at=subscription.current_period_end,
+        price=price,
+        source_ref=str(subscription.id),
+        is_trial=trial,
+    )
+    subscription.status = "trialing" if trial else "active"
+    subscription.entitlement_id = entitlement.id
+    subscription.due_at = subscription.current_period_end
+    subscription.updated_at = clock.now()
+    if not trial:
+        subscription.cycle = 1
+        subscription.period_paid = max(0, payment.amount - (price.setup_fee_amount or 0))
+        if payment.discount and subscription.discounted_charges_left is not None:
+            subscription.discounted_charges_left -= 1
+
+
+def unused_part(subscription: Subscription, at: datetime) -> int:
+    """What is left of what the current period was paid, in proportion to the time left of it (rounded down)."""
+    total = (subscription.current_period_end - subscription.current_period_start).total_seconds()
+    left = (subscription.current_period_end - at).total_seconds()
+    if total <= 0 or left <= 0 or subscription.status not in ("active", "canceled"):
+        return 0
+    return int(subscription.period_paid * min(left, total) // total)
+
+
+async def switch(
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    subscription: Subscription,
+    product: Product,
+    price: Price,
+    payment: Payment,
+) -> None:
+    """Move to `price` from now: the unused part of the current period becomes credit, the new period starts at
+    once, paid by `payment` and the credit it used."""
+    now = payment.created_at
+    unused = unused_part(subscription, now)
+    if unused:
+        await books.book_credit(
+            session, merchant.id, customer.id, unused, subscription.currency, f"switch:{subscription.id}"
+        )
+    subscription.credit += unused - payment.credit_used
+    subscription.price_id, subscription.product_id = price.id, product.id
+    subscription.amount, subscription.currency = price.amount, price.currency
+    subscription.period_unit, subscription.period_quantity = price.period_unit, price.period_quantity
+    subscription.current_period_start = now
+    subscription.current_period_end = next_period_end(subscription, now)
+    subscription.period_paid = payment.amount
+    subscription.cycle += 1
+    subscription.status, subscription.due_at = "active", subscription.current_period_end
+    subscription.canceled_at, subscription.trial_ends_at, subscription.dunning_attempts = None, None, 0
+    subscription.updated_at = clock.now()
+    await open_new_entitlement(session, merchant, customer, subscription, product, price)
+
+
+async def open_new_entitlement(
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    subscription: Subscription,
+    product: Product,
+    price: Price,
+) -> None:
+    """Close the entitlement of what came before (a trial, the old plan) and open one for the paid period."""
+    if subscription.entitlement_id is not None:
+        await access_repo.end_entitlement(
+            session, merchant.id, customer.id, subscription.entitlement_id, subscription.current_period_start
+        )
+    entitlement = await access_service.grant_access(
+        session,
+        merchant,
+        customer,
+        product,
+        source="subscription",
+        starts_at=subscription.current_period_start,
+        expires_at=subscription.current_period_end,
+        price=price,
+        source_ref=str(subscription.id),
+    )
+    subscription.entitlement_id = entitlement.id
+
+
+def cancel(subscription: Subscription, *, immediately: bool) -> None:
+    """At the period's end (access runs until then), or at once (access ends now)."""
+    now = clock.now()
+    subscription.canceled_at, subscription.updated_at = now, now
+    if immediately or subscription.status not in CHARGING:
+        subscription.status, subscription.ended_at, subscription.due_at = "ended", now, None
+        return
+    subscription.status, subscription.due_at = "canceled", subscription.current_period_end

@@ -1,0 +1,98 @@
+"""Switching a running subscription to another recurring price of the same item, at once: what is left of the
+period already paid becomes the customer's credit, the new price's first period starts now and is charged less
+that credit (what the credit doesn't use is kept for the next charges)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import clock
+from boxoffice.billing import charges, periods, purchases, sandbox_clocks
+from boxoffice.billing import repository as repo
+from boxoffice.billing.models import Payment
+from boxoffice.client_info import ClientInfo
+from boxoffice.db import transaction
+from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.gateways.registry import Gateways
+from boxoffice.identity.models import Customer, Merchant
+
+SWITCHABLE = ("trialing", "active")
+
+
+async def switch_plan(
+    sessions: async_sessionmaker[AsyncSession],
+    gateways: Gateways,
+    merchant: Merchant,
+    customer: Customer,
+    *,
+    subscription_id: int,
+    price_id: int,
+    idempotency_key: str,
+    client: ClientInfo,
+) -> Payment:
+    async with sessions() as session:
+        now = await sandbox_clocks.now_for(session, merchant.id, customer.id)
+    with clock.pinned(now):
+        async with sessions() as session:
+            payment = await repo.payment_by_key(session, merchant.id, idempotency_key)
+            if payment is None:
+                payment = await _new_switch(session, merchant, customer, subscription_id, price_id, client)
+                payment.idempotency_key = idempotency_key
+            elif payment.kind != "plan_switch" or payment.subscription_id != subscription_id:
+                raise Conflict("This idempotency key was used for another payment")
+        if payment.id is None:
+            try:
+                async with transaction(sessions) as session:
+                    session.add(payment)
+            except IntegrityError:
+                raise Conflict("This plan switch is already being made") from None
+        if payment.status != "pending":
+            return payment
+        return await charges.charge(sessions, await gateways.named(merchant.id, payment.gateway), merchant, payment)
+
+
+async def _new_switch(
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    subscription_id: int,
+    price_id: int,
+    client: ClientInfo,
+) -> Payment:
+    subscription = await repo.subscription_by_id(session, merchant.id, subscription_id)
+    if subscription is None or subscription.customer_id != customer.id:
+        raise NotFound("Subscription not found")
+    if subscription.status not in SWITCHABLE:
+        raise InvalidInput({"inplayer_token": "Only an active subscription can switch plans"})
+    price = await purchases.price_on_sale(session, merchant.id, price_id, client, kind="subscription")
+    if price.product_id != subscription.product_id:
+        raise InvalidInput({"access_fee_id": "A subscription switches to another access fee of the same item"})
+    if price.id == subscription.price_id:
+        raise InvalidInput({"access_fee_id": "The subscription is already on this access fee"})
+    if price.currency != subscription.currency:
+        raise InvalidInput({"access_fee_id": f"The subscription is paid in {subscription.currency}"})
+    now = clock.now()
+    # The credit the new period may use: what is owed already plus the unused part of this period (which the
+    # settlement books as credit, as of this payment's time).
+    available = subscription.credit + periods.unused_part(subscription, now)
+    credit_used = min(available, price.amount)
+    return Payment(
+        merchant_id=merchant.id,
+        customer_id=customer.id,
+        product_id=price.product_id,
+        price_id=price.id,
+        kind="plan_switch",
+        subscription_id=subscription.id,
+        amount=price.amount - credit_used,
+        currency=price.currency,
+        credit_used=credit_used,
+        gateway=subscription.gateway,
+        gateway_customer_ref=subscription.gateway_customer_ref,
+        gateway_method=subscription.gateway_method,
+        status="pending",
+        ip_address=client.ip_address,
+        country_code=client.country_code,
+        created_at=now,
+        updated_at=now,
+    )

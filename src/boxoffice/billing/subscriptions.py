@@ -1,0 +1,279 @@
+"""Subscriptions: starting one (with its trial, setup fee and voucher), reading them, cancelling them.
+
+Starting one is a payment like a purchase (see billing.charges): the subscription is written `incomplete` with
+its first payment `pending`, then charged; the charge settling starts it (billing.periods.start). A first charge
+that is declined or never authenticated leaves it `incomplete` until the renewal engine expires it a day later.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import clock
+from boxoffice.access import repository as access_repo
+from boxoffice.access import service as access_service
+from boxoffice.billing import cards, charges, periods, purchases, sandbox_clocks
+from boxoffice.billing import repository as repo
+from boxoffice.billing.models import Payment, Subscription
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog.models import Price, Product
+from boxoffice.client_info import ClientInfo
+from boxoffice.db import transaction
+from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.gateways.protocol import Card, PaymentGateway
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.promotions import vouchers
+
+# A running subscription to an item stops another being started for it.
+EXCLUSIVE = (*periods.RUNNING,)
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    subscription: Subscription
+    payment: Payment
+
+
+def _charges_discounted(discount: vouchers.Discount | None) -> int | None:
+    if discount is None:
+        return 0
+    voucher = discount.voucher
+    if voucher.discount_period == "forever":
+        return None
+    if voucher.discount_period == "repeating":
+        return voucher.discount_duration or 1
+    return 1
+
+
+async def _trial_allowed(session: AsyncSession, merchant_id: int, customer_id: int, price: Price) -> bool:
+    """A price's free trial, once per customer and item."""
+    if not (price.trial_period_unit and price.trial_period_quantity):
+        return False
+    if await access_repo.had_trial(session, merchant_id, customer_id, price.product_id):
+        return False
+    return not await repo.had_trial(session, merchant_id, customer_id, price.product_id)
+
+
+async def subscribe(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    *,
+    price_id: int,
+    card: Card,
+    idempotency_key: str,
+    return_url: str | None,
+    client: ClientInfo,
+    voucher_code: str | None = None,
+) -> Started:
+    """Start a subscription to a recurring price; the same key answers with the same subscription."""
+    async with sessions() as session:
+        now = await sandbox_clocks.now_for(session, merchant.id, customer.id)
+    with clock.pinned(now):
+        payment = await _replayed(sessions, merchant, customer, price_id, idempotency_key)
+        if payment is None:
+            payment = await _start(
+                sessions, gateway, merchant, customer, price_id, card, idempotency_key, return_url, client, voucher_code
+            )
+        if payment.status == "pending":
+            payment = await charges.charge(sessions, gateway, merchant, payment)
+        async with sessions() as session:
+            assert payment.subscription_id is not None
+            subscription = await repo.subscription_by_id(session, merchant.id, payment.subscription_id)
+    assert subscription is not None
+    return Started(subscription, payment)
+
+
+async def _replayed(
+    sessions: async_sessionmaker[AsyncSession], merchant: Merchant, customer: Customer, price_id: int, key: str
+) -> Payment | None:
+    async with sessions() as session:
+        payment = await repo.payment_by_key(session, merchant.id, key)
+    if payment is None:
+        return None
+    if payment.price_id != price_id or payment.customer_id != customer.id or payment.kind != "subscription":
+        raise Conflict("This idempotency key was used for another payment")
+    return payment
+
+
+async def _start(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    price_id: int,
+    card: Card,
+    key: str,
+    return_url: str | None,
+    client: ClientInfo,
+    voucher_code: str | None,
+) -> Payment:
+    async with sessions() as session:
+        price = await purchases.price_on_sale(session, merchant.id, price_id, client, kind="subscription")
+        if await repo.running_subscription(session, merchant.id, customer.id, price.product_id, EXCLUSIVE):
+            raise Conflict("You already have a subscription to this item")
+        discount = await vouchers.discount_for(session, merchant.id, voucher_code, price) if voucher_code else None
+        trial = await _trial_allowed(session, merchant.id, customer.id, price)
+        clock_id = await sandbox_clocks.clock_id_for(session, merchant.id, customer.id)
+    # Saved even when nothing is charged now: the periods after a trial are charged to it.
+    reference, saved = await cards.save_default_card(sessions, gateway, merchant, customer, card, price.currency)
+    now = clock.now()
+    subscription = Subscription(
+        merchant_id=merchant.id,
+        customer_id=customer.id,
+        product_id=price.product_id,
+        price_id=price.id,
+        status="incomplete",
+        amount=price.amount,
+        currency=price.currency,
+        period_unit=price.period_unit,
+        period_quantity=price.period_quantity,
+        voucher_id=discount.voucher.id if discount else None,
+        discounted_charges_left=_charges_discounted(discount),
+        credit=0,
+        cycle=0,
+        period_paid=0,
+        dunning_attempts=0,
+        current_period_start=now,
+        current_period_end=now,
+        due_at=now + periods.INCOMPLETE_FOR,
+        gateway=gateway.name,
+        gateway_customer_ref=reference,
+        gateway_method=saved.token,
+        cancel_token=secrets.token_hex(16),
+        clock_id=clock_id,
+        created_at=now,
+        updated_at=now,
+    )
+    if trial:
+        assert price.trial_period_unit and price.trial_period_quantity
+        subscription.trial_ends_at = access_service.period_end(
+            now, price.trial_period_unit, price.trial_period_quantity
+        )
+        subscription.current_period_end = subscription.trial_ends_at
+        first = periods.PeriodCharge(0, 0, 0)
+    else:
+        subscription.current_period_end = periods.next_period_end(subscription, now)
+        first = periods.charge_for_next_period(subscription, discount.voucher if discount else None, first=True)
+    payment = Payment(
+        merchant_id=merchant.id,
+        customer_id=customer.id,
+        product_id=price.product_id,
+        price_id=price.id,
+        kind="subscription",
+        idempotency_key=key,
+        amount=first.amount + (price.setup_fee_amount or 0),
+        currency=price.currency,
+        discount=first.discount,
+        credit_used=0,
+        voucher_id=discount.voucher.id if discount else None,
+        gateway=gateway.name,
+        gateway_customer_ref=reference,
+        gateway_method=saved.token,
+        status="pending",
+        return_url=return_url,
+        ip_address=client.ip_address,
+        country_code=client.country_code,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with transaction(sessions) as session:
+            session.add(subscription)
+            await session.flush()
+            payment.subscription_id = subscription.id
+            session.add(payment)
+            if discount:
+                await vouchers.use(session, merchant.id, discount.voucher.id)
+    except IntegrityError:
+        # The same key raced in from another request: its subscription is this one.
+        raced = await _replayed(sessions, merchant, customer, price_id, key)
+        if raced is None:
+            raise
+        return raced
+    return payment
+
+
+async def subscription_of(
+    session: AsyncSession, merchant_id: int, subscription_id: int, *, customer_id: int | None = None
+) -> Subscription:
+    """The merchant's subscription; with `customer_id`, only if it is that customer's."""
+    subscription = await repo.subscription_by_id(session, merchant_id, subscription_id)
+    if subscription is None or (customer_id is not None and subscription.customer_id != customer_id):
+        raise NotFound("Subscription not found")
+    return subscription
+
+
+async def subscriptions_page(
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    customer_id: int | None,
+    statuses: Sequence[str] | None,
+    page: int,
+    limit: int,
+) -> tuple[int, Sequence[Subscription]]:
+    return await repo.subscriptions_page(
+        session, merchant_id, customer_id=customer_id, statuses=statuses, offset=page * limit, limit=limit
+    )
+
+
+async def cancel(session: AsyncSession, merchant_id: int, subscription: Subscription, *, immediately: bool) -> None:
+    """Cancel at the period's end (access runs until then) or at once (access ends now). Cancelling what has
+    already ended is refused; cancelling twice at the period's end is no change."""
+    if subscription.status in ("ended", "incomplete_expired"):
+        raise InvalidInput({"subscription": "This subscription has already ended"})
+    if subscription.status == "canceled" and not immediately:
+        return
+    now = await sandbox_clocks.now_for(session, merchant_id, subscription.customer_id)
+    with clock.pinned(now):
+        periods.cancel(subscription, immediately=immediately)
+        if subscription.status == "ended" and subscription.entitlement_id is not None:
+            await access_repo.revoke_by_id(
+                session, merchant_id, subscription.customer_id, subscription.entitlement_id, clock.now(), "canceled"
+            )
+
+
+async def cancel_by_token(session: AsyncSession, customer: Customer, token: str) -> Subscription:
+    """The viewer's own unsubscribe link."""
+    subscription = await repo.subscription_by_cancel_token(session, customer.merchant_id, token)
+    if subscription is None or subscription.customer_id != customer.id:
+        raise NotFound("Subscription not found")
+    await cancel(session, customer.merchant_id, subscription, immediately=False)
+    return subscription
+
+
+def renews_at(subscription: Subscription) -> datetime | None:
+    """When the next charge is taken, if one will be."""
+    return subscription.due_at if subscription.status in periods.CHARGING else None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionView:
+    """A subscription with what is shown beside it: its item, its price, its last charge."""
+
+    subscription: Subscription
+    product: Product
+    price: Price | None
+    last_charge: Payment | None
+
+
+async def views_of(
+    session: AsyncSession, merchant_id: int, subscriptions: Sequence[Subscription]
+) -> list[SubscriptionView]:
+    products = await catalog_repo.products_by_ids(session, merchant_id, [s.product_id for s in subscriptions])
+    prices = await catalog_repo.prices_by_ids(session, merchant_id, [s.price_id for s in subscriptions])
+    return [
+        SubscriptionView(
+            s, products[s.product_id], prices.get(s.price_id), await repo.last_charge_of(session, merchant_id, s.id)
+        )
+        for s in subscriptions
+        if s.product_id in products
+    ]

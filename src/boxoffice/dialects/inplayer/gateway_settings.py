@@ -1,0 +1,51 @@
+"""The merchant's payment gateway (the contract): `GET` and `PUT /payments/gateway`, secrets masked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, Sealing, Session
+from boxoffice.dialects.inplayer.forms import text
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.gateways import merchant_settings
+from boxoffice.gateways.merchant_settings import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET, GatewaySettings
+
+router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
+
+
+def _shown(request: Request, merchant_uuid: str, found: GatewaySettings) -> dict[str, Any]:
+    base = request.app.state.settings.public_url.rstrip("/")
+    return {
+        "gateway": found.gateway,
+        "stripe": {
+            "secret_key": found.stripe_secret_key_hint,
+            "webhook_secret_set": found.stripe_webhook_secret_set,
+            "publishable_key": found.stripe_publishable_key,
+            # Where to point the Stripe account's webhook endpoint.
+            "webhook_url": f"{base}/webhooks/gateways/stripe/{merchant_uuid}",
+        },
+    }
+
+
+@router.get("/payments/gateway")
+async def get_gateway(request: Request, session: Session, merchant: CurrentMerchant, sealer: Sealing) -> dict[str, Any]:
+    return _shown(request, merchant.uuid, await merchant_settings.gateway_settings(session, merchant.id, sealer))
+
+
+@router.put("/payments/gateway")
+async def set_gateway(
+    request: Request, session: Session, merchant: CurrentMerchant, body: Body, sealer: Sealing
+) -> dict[str, Any]:
+    found = await merchant_settings.set_gateway(
+        session,
+        merchant.id,
+        gateway=text(body, "gateway"),
+        stripe_secret_key=text(body, SECRET_KEY),
+        stripe_webhook_secret=text(body, WEBHOOK_SECRET),
+        stripe_publishable_key=text(body, PUBLISHABLE_KEY),
+        sealer=sealer,
+    )
+    await session.commit()
+    return _shown(request, merchant.uuid, found)

@@ -1,0 +1,94 @@
+"""Test clocks (the contract): `POST /v2/sandbox/clocks`, attach customers, advance; a merchant token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from boxoffice.billing import sandbox_clocks
+from boxoffice.billing.models import SandboxClock
+from boxoffice.billing.renewals import PassReport
+from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PathId, Session
+from boxoffice.dialects.inplayer.forms import integer, text, unix_time
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.errors import InvalidInput
+
+router = APIRouter(route_class=InPlayerRoute, tags=["sandbox"])
+
+
+def _clock(found: SandboxClock, customers: list[int]) -> dict[str, Any]:
+    return {
+        "id": found.id,
+        "name": found.name,
+        "frozen_time": render.ts(found.frozen_time),
+        "status": "ready",
+        "customers": customers,
+        "created_at": render.ts(found.created_at),
+    }
+
+
+def _report(report: PassReport) -> dict[str, int]:
+    return {
+        "renewed": report.renewed,
+        "declined": report.declined,
+        "ended": report.ended,
+        "expired": report.expired,
+        "unanswered": report.unknown,
+    }
+
+
+@router.post("/v2/sandbox/clocks", status_code=201)
+async def create_clock(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+    created = await sandbox_clocks.create_clock(
+        session, merchant.id, (text(body, "name") or "").strip(), unix_time(body, "frozen_time")
+    )
+    await session.commit()
+    return _clock(created, [])
+
+
+@router.get("/v2/sandbox/clocks")
+async def list_clocks(session: Session, merchant: CurrentMerchant) -> list[dict[str, Any]]:
+    found = await sandbox_clocks.list_clocks(session, merchant.id)
+    return [_clock(c, await sandbox_clocks.members_of(session, merchant.id, c.id)) for c in found]
+
+
+@router.get("/v2/sandbox/clocks/{clock_id}")
+async def get_clock(session: Session, merchant: CurrentMerchant, clock_id: PathId) -> dict[str, Any]:
+    found = await sandbox_clocks.get_clock(session, merchant.id, clock_id)
+    return _clock(found, await sandbox_clocks.members_of(session, merchant.id, clock_id))
+
+
+@router.post("/v2/sandbox/clocks/{clock_id}/customers")
+async def attach_customer(
+    request: Request, session: Session, merchant: CurrentMerchant, body: Body, clock_id: PathId
+) -> dict[str, Any]:
+    customer_id = integer(body, "customer_id")
+    if customer_id is None:
+        raise InvalidInput({"customer_id": "The customer is required"})
+    await session.commit()
+    await sandbox_clocks.attach_customer(request.app.state.sessions, merchant.id, clock_id, customer_id)
+    found = await sandbox_clocks.get_clock(session, merchant.id, clock_id)
+    return _clock(found, await sandbox_clocks.members_of(session, merchant.id, clock_id))
+
+
+@router.post("/v2/sandbox/clocks/{clock_id}/advance")
+async def advance_clock(
+    request: Request, session: Session, merchant: CurrentMerchant, body: Body, clock_id: PathId
+) -> dict[str, Any]:
+    """Move the clock to `frozen_time` (Unix seconds) and run its customers' billing up to then."""
+    to = unix_time(body, "frozen_time")
+    if to is None:
+        raise InvalidInput({"frozen_time": "The time to move the clock to is required"})
+    await session.commit()
+    moved, report = await sandbox_clocks.advance(
+        request.app.state.sessions,
+        request.app.state.gateways,
+        merchant.id,
+        clock_id,
+        to,
+        request.app.state.settings.dunning_retry_days,
+    )
+    members = await sandbox_clocks.members_of(session, merchant.id, clock_id)
+    return _clock(moved, members) | {"billing": _report(report)}

@@ -1,0 +1,244 @@
+"""The Stripe gateway: Boxoffice's neutral gateway calls made through Stripe's own Python library, asynchronously.
+
+How it maps onto Stripe, where that is not obvious:
+
+- A charge is one PaymentIntent, confirmed as it is made and for cards only (`allowed_payment_method_types`, so
+  Stripe never asks for a `return_url` for redirect-based methods): off-session when there is nowhere to send the
+  viewer back to, else with that `return_url`, and a 3-D Secure challenge comes back as
+  `next_action.redirect_to_url`.
+- A card Stripe declines is an answer, not an error: Stripe says it with HTTP 402 and the failed PaymentIntent in
+  the error body, whose id becomes the charge id.
+- Idempotency keys are scoped by merchant (`<merchant_id>:<key>`), as the sandbox's are, because merchants may
+  share one Stripe account; intents carry `metadata[merchant_id]`, and one merchant's charge is neither confirmed
+  nor refunded for another.
+- Any other failure raises GatewayError: for most of them (timeouts, 5xx) the outcome is unknown, and the caller's
+  idempotency key is what makes asking again safe. A key reused for a different request raises
+  IdempotencyMismatch, as in the sandbox.
+- Webhooks: `payment_intent.succeeded` / `payment_intent.payment_failed` become `charge.succeeded` /
+  `charge.failed`, and `charge.refunded` keeps its name; the charge id is always the PaymentIntent's. Every other
+  event type, correctly signed, comes back as `stripe.<type>`, so that it can be acknowledged and ignored (a
+  ValueError would make Stripe resend it for days) and is never taken for one of ours: Stripe has its own
+  `charge.succeeded`, about Charge objects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import stripe
+from stripe.params import PaymentIntentCreateParams
+
+from boxoffice.gateways.protocol import (
+    Card,
+    CardRejected,
+    ChargeResult,
+    GatewayError,
+    GatewayEvent,
+    RefundResult,
+    SavedMethod,
+)
+from boxoffice.gateways.sandbox import IdempotencyMismatch
+
+# Stripe's words for what the protocol already has words for.
+DECLINE_ALIASES = {
+    "generic_decline": "card_declined",
+    "payment_intent_authentication_failure": "authentication_failed",
+}
+# Billing keeps a decline code in 32 characters; a longer one is told as the generic decline.
+MAX_DECLINE_CODE = 32
+
+WEBHOOK_KINDS = {
+    "payment_intent.succeeded": "charge.succeeded",
+    "payment_intent.payment_failed": "charge.failed",
+    "charge.refunded": "charge.refunded",
+}
+
+
+def _decline_code(code: str | None) -> str:
+    code = DECLINE_ALIASES.get(code or "", code) or "card_declined"
+    return code if len(code) <= MAX_DECLINE_CODE else "card_declined"
+
+
+def _failure(exc: stripe.StripeError) -> GatewayError:
+    if isinstance(exc, stripe.IdempotencyError):
+        return IdempotencyMismatch(f"Stripe: {exc.user_message}")
+    return GatewayError(f"Stripe: {exc.user_message or type(exc).__name__}")
+
+
+def _result(intent: stripe.PaymentIntent) -> ChargeResult:
+    amount, currency = intent.amount, intent.currency.upper()
+    if intent.status == "succeeded":
+        return ChargeResult(intent.id, "succeeded", amount, currency)
+    if intent.status == "requires_action":
+        redirect = getattr(intent.next_action, "redirect_to_url", None)
+        url: str | None = getattr(redirect, "url", None)
+        return ChargeResult(intent.id, "requires_action", amount, currency, redirect_url=url)
+    if intent.status in ("requires_payment_method", "canceled"):
+        # Stripe leaves out of an error what does not apply to it (no decline_code for a failed authentication).
+        error = intent.last_payment_error
+        code = getattr(error, "decline_code", None) or getattr(error, "code", None)
+        return ChargeResult(intent.id, "declined", amount, currency, _decline_code(code))
+    # processing, requires_capture, requires_confirmation: not a state a confirmed card charge settles in.
+    raise GatewayError(f"Stripe: the payment is {intent.status}")
+
+
+def _declined(exc: stripe.CardError, amount: int, currency: str) -> ChargeResult:
+    error = exc.error
+    code = _decline_code((error.decline_code or error.code) if error else exc.code)
+    intent = error.payment_intent if error else None
+    if intent is None:
+        # Refused before any intent was made: nothing was charged, and there is nothing to point at.
+        return ChargeResult("", "declined", amount, currency, code)
+    return ChargeResult(intent.id, "declined", intent.amount, intent.currency.upper(), code)
+
+
+class StripeGateway:
+    name = "stripe"
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        api_base: str | None = None,
+        webhook_secret: str | None = None,
+        timeout: float = 30.0,
+        max_network_retries: int = 2,
+    ) -> None:
+        # The key lives only inside the client: nothing here prints or logs it.
+        self._http = stripe.HTTPXClient(timeout=timeout, allow_sync_methods=False)
+        self.client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base} if api_base else {},
+            http_client=self._http,
+            max_network_retries=max_network_retries,
+        )
+        self.webhook_secret = webhook_secret
+
+    async def aclose(self) -> None:
+        await self._http.close_async()  # type: ignore[no-untyped-call]
+
+    async def create_customer(self, merchant_id: int, *, email: str, name: str) -> str:
+        try:
+            customer = await self.client.v1.customers.create_async(
+                {"email": email, "name": name, "metadata": {"merchant_id": str(merchant_id)}}
+            )
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
+        return customer.id
+
+    async def save_payment_method(self, merchant_id: int, customer_ref: str, card: Card) -> SavedMethod:
+        methods = self.client.v1.payment_methods
+        try:
+            method = await methods.create_async(
+                {
+                    "type": "card",
+                    "card": {
+                        "number": card.number.replace(" ", "").replace("-", ""),
+                        "exp_month": card.exp_month,
+                        "exp_year": card.exp_year,
+                        "cvc": card.cvv,
+                    },
+                    "billing_details": {"name": card.holder},
+                    "metadata": {"merchant_id": str(merchant_id)},
+                }
+            )
+            await methods.attach_async(method.id, {"customer": customer_ref})
+            await self.client.v1.customers.update_async(
+                customer_ref, {"invoice_settings": {"default_payment_method": method.id}}
+            )
+        except stripe.CardError as exc:
+            raise CardRejected(exc.code or "card_declined", exc.user_message or "The card was refused") from exc
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
+        if method.card is None:
+            raise GatewayError("Stripe: the payment method has no card")
+        details = method.card
+        return SavedMethod(method.id, details.brand, details.last4, details.exp_month, details.exp_year)
+
+    async def charge(
+        self,
+        merchant_id: int,
+        *,
+        amount: int,
+        currency: str,
+        customer_ref: str,
+        method_token: str,
+        idempotency_key: str,
+        return_url: str | None = None,
+    ) -> ChargeResult:
+        params: PaymentIntentCreateParams = {
+            "amount": amount,
+            "currency": currency.lower(),
+            "customer": customer_ref,
+            "payment_method": method_token,
+            "allowed_payment_method_types": ["card"],
+            "confirm": True,
+            "metadata": {"merchant_id": str(merchant_id)},
+        }
+        if return_url:
+            params["return_url"] = return_url
+        else:
+            params["off_session"] = True
+        try:
+            intent = await self.client.v1.payment_intents.create_async(
+                params, {"idempotency_key": self._key(merchant_id, idempotency_key)}
+            )
+        except stripe.CardError as exc:
+            return _declined(exc, amount, currency)
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
+        return _result(intent)
+
+    async def confirm(self, merchant_id: int, charge_id: str) -> ChargeResult:
+        return _result(await self._intent(merchant_id, charge_id))
+
+    async def refund(self, merchant_id: int, charge_id: str, amount: int, idempotency_key: str) -> RefundResult:
+        await self._intent(merchant_id, charge_id)
+        try:
+            refund = await self.client.v1.refunds.create_async(
+                {"payment_intent": charge_id, "amount": amount, "metadata": {"merchant_id": str(merchant_id)}},
+                {"idempotency_key": self._key(merchant_id, idempotency_key)},
+            )
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
+        if refund.status in ("failed", "canceled"):
+            raise GatewayError(f"Stripe: the refund {refund.id} is {refund.status}")
+        return RefundResult(refund.id, charge_id, refund.amount)
+
+    def parse_webhook(self, payload: bytes, signature: str | None, secret: str) -> GatewayEvent:
+        """`secret` is the endpoint's signing secret (`whsec_…`); the one given at construction stands in for
+        an empty one. Events older than Stripe's tolerance (5 minutes) are refused, as replays."""
+        try:
+            stripe.WebhookSignature.verify_header(
+                payload, signature, secret or self.webhook_secret, tolerance=stripe.Webhook.DEFAULT_TOLERANCE
+            )
+        except stripe.SignatureVerificationError as exc:
+            raise ValueError(f"the event's signature does not match: {exc.user_message}") from exc
+        try:
+            body = json.loads(payload)
+            event_id, event_type, subject = str(body["id"]), str(body["type"]), body["data"]["object"]
+            charge_id = _charge_of(event_type, subject)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ValueError("the event is not shaped as Stripe's are") from exc
+        return GatewayEvent(event_id, WEBHOOK_KINDS.get(event_type, f"stripe.{event_type}"), charge_id)
+
+    async def _intent(self, merchant_id: int, charge_id: str) -> stripe.PaymentIntent:
+        try:
+            intent = await self.client.v1.payment_intents.retrieve_async(charge_id)
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
+        if intent.metadata.to_dict().get("merchant_id") != str(merchant_id):
+            raise GatewayError("no such charge")
+        return intent
+
+    @staticmethod
+    def _key(merchant_id: int, idempotency_key: str) -> str:
+        return f"{merchant_id}:{idempotency_key}"
+
+
+def _charge_of(event_type: str, subject: dict[str, Any]) -> str:
+    """The PaymentIntent an event is about: the subject itself, or the one a Charge (or Refund…) belongs to."""
+    if event_type.startswith("payment_intent."):
+        return str(subject["id"])
+    return str(subject.get("payment_intent") or subject.get("id") or "")

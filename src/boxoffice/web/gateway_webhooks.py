@@ -1,0 +1,42 @@
+"""Where gateways send their events: `POST /webhooks/gateways/stripe/{merchant_uuid}`, the endpoint a merchant
+registers in Stripe's dashboard. The signature is checked here; the worker acts on the event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import JSONResponse
+
+from boxoffice.billing import gateway_events
+from boxoffice.db import transaction
+from boxoffice.errors import DomainError
+from boxoffice.identity import repository as identity_repo
+
+router = APIRouter(tags=["gateways"], include_in_schema=False)
+MAX_EVENT = 512 * 1024  # Stripe's events are a few kilobytes
+
+
+@router.post("/webhooks/gateways/stripe/{merchant_uuid}")
+async def stripe_event(
+    request: Request, merchant_uuid: str = Path(max_length=36, pattern=r"^[0-9a-fA-F-]{32,36}$")
+) -> Any:
+    payload = await request.body()
+    if len(payload) > MAX_EVENT:
+        return JSONResponse({"error": "The event is too large"}, status_code=413)
+    try:
+        async with transaction(request.app.state.sessions) as session:
+            merchant = await identity_repo.merchant_by_uuid(session, merchant_uuid.lower())
+            if merchant is None:
+                return JSONResponse({"error": "Unknown merchant"}, status_code=404)
+            queued = await gateway_events.receive_event(
+                session,
+                request.app.state.gateways,
+                merchant,
+                "stripe",
+                payload,
+                request.headers.get("stripe-signature"),
+            )
+    except DomainError as error:
+        return JSONResponse({"error": error.message}, status_code=400)
+    return {"received": True, "queued": queued}
