@@ -32,6 +32,7 @@ DECLINES = {
     "expired_card": "Your card has expired",
     "authentication_failed": "The card's authentication failed",
     "authentication_required": "The bank asks the card holder to authenticate this payment",
+    "debit_declined": "The bank refused the direct debit",
 }
 
 
@@ -81,6 +82,9 @@ async def _apply(session: AsyncSession, merchant: Merchant, payment: Payment, re
         payment.gateway_charge_id = result.charge_id
         if result.status == "requires_action":
             payment.status, payment.redirect_url = "requires_action", result.redirect_url
+            return
+        if result.status == "processing":
+            payment.status = "processing"  # the gateway tells the outcome later, by an event
             return
         if result.status != "succeeded":
             payment.status, payment.decline_code = "declined", result.decline_code

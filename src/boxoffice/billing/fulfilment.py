@@ -1,12 +1,13 @@
-"""What a settled payment does, by what it was for: a purchase opens access, a subscription's first charge starts
-it, a plan switch moves it to the new price. Runs in the settling transaction, once per payment."""
+"""What a settled payment does, by what it was for: a purchase opens access, a gift makes the code its receiver
+redeems, a donation buys nothing, a subscription's first charge starts it, a plan switch moves it to the new
+price. Runs in the settling transaction, once per payment."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access import service as access_service
-from boxoffice.billing import books, periods
+from boxoffice.billing import books, gifts, periods
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
@@ -16,11 +17,22 @@ from boxoffice.promotions import vouchers
 
 
 async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:
+    if payment.kind != "donation":
+        await _deliver(session, merchant, payment)
+    payment.status = "succeeded"
+    if payment.amount + payment.discount + payment.credit_used:  # a free trial's start moves no money
+        payment.ledger_transaction_id = (await books.book_charge(session, payment)).id
+
+
+async def _deliver(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:
+    assert payment.price_id is not None  # only a donation pays for no price
     price = await catalog_repo.price_by_id(session, merchant.id, payment.price_id)
     product = await catalog_repo.product_by_id(session, merchant.id, payment.product_id)
     customer = await identity_repo.customer_by_id(session, merchant.id, payment.customer_id)
     assert price is not None and product is not None and customer is not None
-    if payment.subscription_id is None:
+    if payment.kind == "gift":
+        await gifts.create_gift(session, merchant, payment, product, price, customer)
+    elif payment.subscription_id is None:
         entitlement = await access_service.grant_access(
             session, merchant, customer, product, source="purchase", price=price, source_ref=str(payment.id)
         )
@@ -33,9 +45,6 @@ async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> N
         else:
             await periods.start(session, merchant, customer, subscription, product, price, payment)
         payment.entitlement_id = subscription.entitlement_id
-    payment.status = "succeeded"
-    if payment.amount + payment.discount + payment.credit_used:  # a free trial's start moves no money
-        payment.ledger_transaction_id = (await books.book_charge(session, payment)).id
 
 
 async def declined(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:

@@ -14,6 +14,7 @@ from boxoffice.billing import repository as repo
 from boxoffice.errors import Forbidden
 from boxoffice.gateways.protocol import ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
+from boxoffice.gateways.sandbox import CLEAR_DEBIT_JOB, SandboxGateway
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
 from boxoffice.settings import Settings
@@ -56,11 +57,31 @@ async def settle_from_event(session: AsyncSession, payload: dict[str, Any], _set
     if merchant is None:
         return
     payment = await repo.payment_of_charge(session, merchant.id, str(payload["gateway"]), str(payload["charge_id"]))
-    if payment is None or payment.status not in ("pending", "requires_action"):
+    if payment is None or payment.status not in ("pending", "requires_action", "processing"):
         return  # not ours, or already settled (by the viewer's confirmPayment, say)
     if payload["kind"] == "charge.succeeded":
         result = ChargeResult(payment.gateway_charge_id or "", "succeeded", payment.amount, payment.currency)
     else:
-        code = "authentication_failed" if payment.status == "requires_action" else "card_declined"
+        code = payload.get("decline_code") or (
+            "authentication_failed" if payment.status == "requires_action" else "card_declined"
+        )
         result = ChargeResult(payment.gateway_charge_id or "", "declined", payment.amount, payment.currency, code)
     await charges.settle_in(session, merchant, payment.id, result)
+
+
+@jobs.handles(CLEAR_DEBIT_JOB)
+async def clear_sandbox_debit(session: AsyncSession, payload: dict[str, Any], _settings: Settings) -> None:
+    """The sandbox's bank answers a direct debit, and the sandbox tells of it as a gateway tells: by an event."""
+    merchant_id, charge_id = int(payload["merchant_id"]), str(payload["charge_id"])
+    kind, decline_code = await SandboxGateway.clear_debit(session, merchant_id, charge_id)
+    jobs.enqueue(
+        session,
+        EVENT_JOB,
+        {
+            "merchant_id": merchant_id,
+            "gateway": "sandbox",
+            "kind": kind,
+            "charge_id": charge_id,
+            "decline_code": decline_code,
+        },
+    )

@@ -3,29 +3,73 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.billing import gifts
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Product
+from boxoffice.errors import InvalidInput
 
 
 @dataclass(frozen=True, slots=True)
 class PaidItem:
     payment: Payment
     product: Product
+    gift: gifts.GiftShown | None = None  # what a gift payment bought
+
+
+# What a transactions `type` filter asks for: the payments' kinds, or their outcome.
+KINDS = {
+    "purchase": ("purchase",),
+    "subscription": ("subscription", "renewal", "plan_switch"),
+    "donation": ("donation",),
+    "gift": ("gift",),
+}
+OUTCOMES = {"payment": ("succeeded",), "failed": ("declined",)}
+TYPES = (*KINDS, *OUTCOMES)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentsFilter:
+    customer_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+    type: str | None = None  # one of TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentsPage:
+    total: int
+    paying_customers: int
+    rows: list[PaidItem]
 
 
 async def payments_page(
-    session: AsyncSession, merchant_id: int, *, customer_id: int | None, page: int, limit: int
-) -> tuple[int, list[PaidItem]]:
-    total, payments = await repo.payments_page(
-        session, merchant_id, customer_id=customer_id, offset=page * limit, limit=limit
+    session: AsyncSession, merchant_id: int, *, filters: PaymentsFilter, page: int, limit: int
+) -> PaymentsPage:
+    if filters.type is not None and filters.type not in TYPES:
+        raise InvalidInput({"type": f"The type is one of {', '.join(TYPES)}"})
+    if filters.since and filters.until and filters.since >= filters.until:
+        raise InvalidInput({"end_date": "The end date must be after the start date"})
+    total, paying, payments = await repo.payments_page(
+        session,
+        merchant_id,
+        customer_id=filters.customer_id,
+        offset=page * limit,
+        limit=limit,
+        since=filters.since,
+        until=filters.until,
+        kinds=KINDS.get(filters.type or ""),
+        statuses=OUTCOMES.get(filters.type or "", ("succeeded", "declined")),
     )
     products = await catalog_repo.products_by_ids(session, merchant_id, [p.product_id for p in payments])
-    return total, [PaidItem(p, products[p.product_id]) for p in payments if p.product_id in products]
+    shown = await gifts.gifts_of(session, merchant_id, payments)
+    rows = [PaidItem(p, products[p.product_id], shown.get(p.id)) for p in payments if p.product_id in products]
+    return PaymentsPage(total, paying, rows)
 
 
 async def payment_of(session: AsyncSession, merchant_id: int, payment_id: int) -> Payment | None:

@@ -54,6 +54,14 @@ class PaymentProfile(TenantOwned, Base):
     card_exp_year: Mapped[int | None]
     card_holder: Mapped[str | None] = mapped_column(String(250))
     card_currency: Mapped[str | None] = mapped_column(String(3))
+    # A SEPA Direct Debit mandate the customer gave (`POST /v2/payments/direct-debit/mandate`).
+    mandate_token: Mapped[str | None] = mapped_column(String(64))
+    mandate_holder: Mapped[str | None] = mapped_column(String(250))
+    mandate_country: Mapped[str | None] = mapped_column(String(2))
+    mandate_bank_code: Mapped[str | None] = mapped_column(String(16))
+    mandate_last4: Mapped[str | None] = mapped_column(String(4))
+    mandate_reference: Mapped[str | None] = mapped_column(String(64))
+    mandate_created_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
 
 
@@ -67,9 +75,18 @@ class Payment(TenantOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"))
-    price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
-    # purchase | subscription (its first charge) | renewal | plan_switch
+    # None for a donation: it pays for no price.
+    price_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
+    # purchase | gift (a purchase for someone else) | donation | subscription (its first charge) | renewal | plan_switch
     kind: Mapped[str] = mapped_column(String(16), default="purchase", server_default="purchase")
+    # A gift: who its code goes to once it is paid (see billing.gifts).
+    receiver_email: Mapped[str | None] = mapped_column(String(320))
+    # A donation: the merchant's option it gave (None: an amount of the viewer's own), and what that option said,
+    # kept because the merchant may delete the option.
+    donation_option_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("donation_options.id", ondelete="SET NULL")
+    )
+    donation_description: Mapped[str | None] = mapped_column(String(500))
     subscription_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
     )
@@ -81,6 +98,7 @@ class Payment(TenantOwned, Base):
     credit_used: Mapped[int] = mapped_column(default=0, server_default="0")
     voucher_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("vouchers.id", ondelete="SET NULL"))
     gateway: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16), default="card", server_default="card")  # see gateways.methods
     # What it is charged with, kept so that asking again asks for exactly the same charge.
     gateway_customer_ref: Mapped[str] = mapped_column(String(64))
     gateway_method: Mapped[str] = mapped_column(String(64))
@@ -157,6 +175,7 @@ class Subscription(TenantOwned, Base):
     ended_at: Mapped[datetime | None]
     entitlement_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("entitlements.id", ondelete="SET NULL"))
     gateway: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16), default="card", server_default="card")  # see gateways.methods
     gateway_customer_ref: Mapped[str] = mapped_column(String(64))
     gateway_method: Mapped[str] = mapped_column(String(64))
     cancel_token: Mapped[str] = mapped_column(String(32), unique=True)
@@ -187,3 +206,25 @@ class SandboxClockMember(TenantOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     clock_id: Mapped[int] = mapped_column(BigId, ForeignKey("sandbox_clocks.id", ondelete="CASCADE"), index=True)
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+
+
+class Gift(TenantOwned, Base):
+    """Access bought by one customer for someone else, who redeems its code once. The code is a bearer secret:
+    whoever holds it may redeem it (the receiver's e-mail says only where it was sent)."""
+
+    __tablename__ = "gifts"
+    __table_args__ = (UniqueConstraint("merchant_id", "code"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16))  # upper-case, without separators
+    payment_id: Mapped[int] = mapped_column(BigId, ForeignKey("payments.id", ondelete="CASCADE"), unique=True)
+    product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"))
+    price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
+    buyer_customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    receiver_email: Mapped[str] = mapped_column(String(320))
+    redeemed_by_customer_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("customers.id", ondelete="SET NULL"))
+    redeemed_at: Mapped[datetime | None]
+    # The redeemer's access, ended if the payment is refunded in full.
+    entitlement_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("entitlements.id", ondelete="SET NULL"))
+    refunded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
-from boxoffice.billing import cards, charges
+from boxoffice.access import repository as access_repo
+from boxoffice.billing import charges, gifts, payment_methods
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
@@ -18,7 +19,7 @@ from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
 from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound
-from boxoffice.gateways.protocol import Card, PaymentGateway
+from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
 from boxoffice.restrictions import repository as restrictions_repo
@@ -59,14 +60,18 @@ async def buy_access(
     customer: Customer,
     *,
     price_id: int,
-    card: Card,
+    source: payment_methods.Source,
     idempotency_key: str,
     return_url: str | None,
     client: ClientInfo,
     voucher_code: str | None = None,
+    gift_to: str | None = None,
 ) -> Payment:
-    """Charge `card` for a one-time price, less a voucher's discount, and open access. The same key answers with
-    the same payment. A price a voucher takes all of is granted without asking the gateway."""
+    """Charge `source` (a card, a wallet, the mandate) for a one-time price, less a voucher's discount, and open
+    access. The same key answers with the same payment. A price a voucher takes all of is granted without asking
+    the gateway. With `gift_to`, the access is a gift whose code is e-mailed there (see billing.gifts)."""
+    # Normalised: the address stored, and compared when the key is replayed.
+    gift_to = gifts.receiver_address(gift_to) if gift_to is not None else None
     async with sessions() as session:
         payment = await repo.payment_by_key(session, merchant.id, idempotency_key)
         price = None if payment is not None else await price_on_sale(session, merchant.id, price_id, client)
@@ -75,10 +80,12 @@ async def buy_access(
         )
     if price is not None:
         payment = await _new_payment(
-            sessions, gateway, merchant, customer, price, discount, card, idempotency_key, return_url, client
+            sessions, gateway, merchant, customer, price, discount, source, idempotency_key, return_url, client, gift_to
         )
     assert payment is not None
-    if payment.price_id != price_id or payment.customer_id != customer.id or payment.kind != "purchase":
+    kind = "gift" if gift_to else "purchase"
+    mismatch = payment.price_id != price_id or payment.customer_id != customer.id or payment.kind != kind
+    if mismatch or payment.receiver_email != gift_to:
         raise Conflict("This idempotency key was used for another payment")
     if payment.status != "pending":
         return payment  # a replay of a payment already decided
@@ -92,24 +99,25 @@ async def _new_payment(
     customer: Customer,
     price: Price,
     discount: vouchers.Discount | None,
-    card: Card,
+    source: payment_methods.Source,
     idempotency_key: str,
     return_url: str | None,
     client: ClientInfo,
+    gift_to: str | None,
 ) -> Payment | None:
     """The payment written `pending` (with its voucher use counted), or the one a racing request with the same
     key wrote first."""
     amount = discount.final_amount if discount else price.amount
-    reference, method = "", ""
+    method = payment_methods.Method("", "", payment_methods.kind_of(source))
     if amount:
-        reference, saved = await cards.save_default_card(sessions, gateway, merchant, customer, card, price.currency)
-        method = saved.token
+        method = await payment_methods.method_for(sessions, gateway, merchant, customer, source, price.currency)
     payment = Payment(
         merchant_id=merchant.id,
         customer_id=customer.id,
         product_id=price.product_id,
         price_id=price.id,
-        kind="purchase",
+        kind="gift" if gift_to else "purchase",
+        receiver_email=gift_to,
         idempotency_key=idempotency_key,
         amount=amount,
         currency=price.currency,
@@ -117,8 +125,9 @@ async def _new_payment(
         credit_used=0,
         voucher_id=discount.voucher.id if discount else None,
         gateway=gateway.name,
-        gateway_customer_ref=reference,
-        gateway_method=method,
+        method=method.kind,
+        gateway_customer_ref=method.customer_ref,
+        gateway_method=method.token,
         status="pending",
         return_url=return_url,
         ip_address=client.ip_address,
@@ -134,3 +143,21 @@ async def _new_payment(
         async with sessions() as session:
             return await repo.payment_by_key(session, merchant.id, idempotency_key)
     return payment
+
+
+async def entitled_already(session: AsyncSession, merchant_id: int, customer_id: int, price_id: int) -> int | None:
+    """The entitlement by which the customer may already watch what `price_id` sells, if any."""
+    price = await catalog_repo.price_by_id(session, merchant_id, price_id)
+    if price is None:
+        raise NotFound("Access fee not found")
+    found = await access_repo.current_entitlement(session, merchant_id, customer_id, [price.product_id], clock.now())
+    return found.id if found is not None else None
+
+
+async def offer_of(session: AsyncSession, merchant_id: int, price_id: int) -> tuple[str, str]:
+    """What a price sells and in which currency, as a checkout page names them."""
+    price = await catalog_repo.price_by_id(session, merchant_id, price_id)
+    product = await catalog_repo.product_by_id(session, merchant_id, price.product_id) if price else None
+    if price is None or product is None:
+        raise NotFound("Access fee not found")
+    return product.title, price.currency

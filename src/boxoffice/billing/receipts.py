@@ -78,7 +78,7 @@ async def load_receipt(session: AsyncSession, merchant_id: int, customer_id: int
     merchant = await identity_repo.merchant_by_id(session, merchant_id)
     customer = await identity_repo.customer_by_id(session, merchant_id, customer_id)
     product = await catalog_repo.product_by_id(session, merchant_id, payment.product_id)
-    price = await catalog_repo.price_by_id(session, merchant_id, payment.price_id)
+    price = await catalog_repo.price_by_id(session, merchant_id, payment.price_id) if payment.price_id else None
     voucher = (
         await promotions_repo.voucher_by_id(session, merchant_id, payment.voucher_id)
         if payment.voucher_id is not None

@@ -3,7 +3,7 @@
 As with purchases, progress is written before the gateway is asked: the amount is reserved on the payment and
 the refund written `pending`, then the gateway refunds under the refund's own idempotency key, then the refund is
 settled into the books (refunds debited, the gateway's clearing credited). A full refund of a one-time purchase
-also ends the access it bought.
+also ends the access it bought (of a gift: voids its code, or ends the redeemer's access).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
 from boxoffice.access import repository as access_repo
-from boxoffice.billing import ledger
+from boxoffice.billing import gifts, ledger
 from boxoffice.billing import repository as repo
 from boxoffice.billing.ledger import Line
 from boxoffice.billing.models import Payment, Refund
@@ -127,6 +127,8 @@ async def _settle(session: AsyncSession, payment: Payment, refund: Refund, gatew
         await access_repo.revoke_by_id(
             session, payment.merchant_id, payment.customer_id, fresh.entitlement_id, clock.now(), "refunded"
         )
+    if fresh.refunded >= fresh.amount and fresh.kind == "gift":
+        await gifts.refund_gift(session, payment.merchant_id, payment.id)
 
 
 async def reconcile_pending_refunds(

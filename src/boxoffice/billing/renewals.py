@@ -162,6 +162,7 @@ async def _charge_all(
                     customer_ref=subscription.gateway_customer_ref,
                     method_token=subscription.gateway_method,
                     idempotency_key=charge_key(subscription),
+                    off_session=True,
                 )
             except GatewayError as error:
                 return error

@@ -110,7 +110,7 @@ async def claim_for_settlement(session: AsyncSession, merchant_id: int, payment_
         .where(
             Payment.merchant_id == merchant_id,
             Payment.id == payment_id,
-            Payment.status.in_(("pending", "requires_action")),
+            Payment.status.in_(("pending", "requires_action", "processing")),
         )
         .values(status="settling")
         .execution_options(synchronize_session=False)
@@ -155,15 +155,35 @@ async def refund_by_id(session: AsyncSession, merchant_id: int, refund_id: int) 
 
 
 async def payments_page(
-    session: AsyncSession, merchant_id: int, *, customer_id: int | None, offset: int, limit: int
-) -> tuple[int, Sequence[Payment]]:
-    """Payments that were decided (succeeded or declined), newest first."""
-    query = select(Payment).where(Payment.merchant_id == merchant_id, Payment.status.in_(("succeeded", "declined")))
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    customer_id: int | None,
+    offset: int,
+    limit: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    kinds: Sequence[str] | None = None,
+    statuses: Sequence[str] = ("succeeded", "declined"),
+) -> tuple[int, int, Sequence[Payment]]:
+    """Payments that were decided (succeeded or declined), newest first, within the filters given; with how many
+    there are and how many customers paid among them."""
+    query = select(Payment).where(Payment.merchant_id == merchant_id, Payment.status.in_(statuses))
     if customer_id is not None:
         query = query.where(Payment.customer_id == customer_id)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if since is not None:
+        query = query.where(Payment.created_at >= since)
+    if until is not None:
+        query = query.where(Payment.created_at < until)
+    if kinds is not None:
+        query = query.where(Payment.kind.in_(kinds))
+    matched = query.subquery()
+    total = await session.scalar(select(func.count()).select_from(matched)) or 0
+    paying = await session.scalar(
+        select(func.count(func.distinct(matched.c.customer_id))).where(matched.c.status == "succeeded")
+    )
     rows = await session.scalars(query.order_by(Payment.id.desc()).offset(offset).limit(limit))
-    return total, rows.all()
+    return total, int(paying or 0), rows.all()
 
 
 async def merchants_with_stale_work(session: AsyncSession, created_before: datetime) -> list[int]:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import clock
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
-from boxoffice.billing import cards, charges, periods, purchases, sandbox_clocks
+from boxoffice.billing import charges, payment_methods, periods, purchases, sandbox_clocks
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog import repository as catalog_repo
@@ -26,7 +26,7 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
 from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound
-from boxoffice.gateways.protocol import Card, PaymentGateway
+from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
 
@@ -67,11 +67,11 @@ async def subscribe(
     customer: Customer,
     *,
     price_id: int,
-    card: Card,
+    source: payment_methods.Source,
     idempotency_key: str,
     return_url: str | None,
     client: ClientInfo,
-    voucher_code: str | None = None,
+    voucher: str | None = None,
 ) -> Started:
     """Start a subscription to a recurring price; the same key answers with the same subscription."""
     async with sessions() as session:
@@ -80,7 +80,16 @@ async def subscribe(
         payment = await _replayed(sessions, merchant, customer, price_id, idempotency_key)
         if payment is None:
             payment = await _start(
-                sessions, gateway, merchant, customer, price_id, card, idempotency_key, return_url, client, voucher_code
+                sessions,
+                gateway,
+                merchant,
+                customer,
+                price_id,
+                source,
+                idempotency_key,
+                return_url,
+                client,
+                voucher,
             )
         if payment.status == "pending":
             payment = await charges.charge(sessions, gateway, merchant, payment)
@@ -109,7 +118,7 @@ async def _start(
     merchant: Merchant,
     customer: Customer,
     price_id: int,
-    card: Card,
+    source: payment_methods.Source,
     key: str,
     return_url: str | None,
     client: ClientInfo,
@@ -123,7 +132,7 @@ async def _start(
         trial = await _trial_allowed(session, merchant.id, customer.id, price)
         clock_id = await sandbox_clocks.clock_id_for(session, merchant.id, customer.id)
     # Saved even when nothing is charged now: the periods after a trial are charged to it.
-    reference, saved = await cards.save_default_card(sessions, gateway, merchant, customer, card, price.currency)
+    method = await payment_methods.method_for(sessions, gateway, merchant, customer, source, price.currency)
     now = clock.now()
     subscription = Subscription(
         merchant_id=merchant.id,
@@ -145,8 +154,9 @@ async def _start(
         current_period_end=now,
         due_at=now + periods.INCOMPLETE_FOR,
         gateway=gateway.name,
-        gateway_customer_ref=reference,
-        gateway_method=saved.token,
+        method=method.kind,
+        gateway_customer_ref=method.customer_ref,
+        gateway_method=method.token,
         cancel_token=secrets.token_hex(16),
         clock_id=clock_id,
         created_at=now,
@@ -175,8 +185,9 @@ async def _start(
         credit_used=0,
         voucher_id=discount.voucher.id if discount else None,
         gateway=gateway.name,
-        gateway_customer_ref=reference,
-        gateway_method=saved.token,
+        method=method.kind,
+        gateway_customer_ref=method.customer_ref,
+        gateway_method=method.token,
         status="pending",
         return_url=return_url,
         ip_address=client.ip_address,

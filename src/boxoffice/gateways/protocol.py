@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-ChargeStatus = Literal["succeeded", "declined", "requires_action"]
+# processing: accepted, the outcome told later by an event (a direct debit clears in days, not seconds).
+ChargeStatus = Literal["succeeded", "declined", "requires_action", "processing"]
 
 
 class GatewayError(Exception):
@@ -30,6 +31,27 @@ class Card:
 
 
 @dataclass(frozen=True, slots=True)
+class BankAccount:
+    """A SEPA Direct Debit mandate's account."""
+
+    holder: str
+    iban: str
+    address: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    """A method the payer approves on its provider's page each time they are present: iDEAL (at their bank),
+    PayPal, Google Pay, Apple Pay."""
+
+    kind: str  # ideal | paypal | google_pay | apple_pay
+    bank: str | None = None  # iDEAL's bank
+
+
+PaymentSource = Card | BankAccount | Wallet
+
+
+@dataclass(frozen=True, slots=True)
 class SavedMethod:
     """A card kept by the gateway; Boxoffice keeps only this token and what may be shown of the card."""
 
@@ -46,7 +68,8 @@ class ChargeResult:
     status: ChargeStatus
     amount: int
     currency: str
-    decline_code: str | None = None  # card_declined | insufficient_funds | expired_card | authentication_failed
+    # card_declined | insufficient_funds | expired_card | authentication_failed | debit_declined
+    decline_code: str | None = None
     redirect_url: str | None = None  # where the viewer completes a challenge (3-D Secure)
 
 
@@ -71,7 +94,9 @@ class PaymentGateway(Protocol):
 
     async def create_customer(self, merchant_id: int, *, email: str, name: str) -> str: ...
 
-    async def save_payment_method(self, merchant_id: int, customer_ref: str, card: Card) -> SavedMethod: ...
+    async def save_payment_method(self, merchant_id: int, customer_ref: str, source: PaymentSource) -> SavedMethod:
+        """Keep a way to pay with the gateway; CardRejected when it won't take it (or not this kind of method)."""
+        ...
 
     async def charge(
         self,
@@ -83,8 +108,10 @@ class PaymentGateway(Protocol):
         method_token: str,
         idempotency_key: str,
         return_url: str | None = None,
+        off_session: bool = False,
     ) -> ChargeResult:
-        """Charge a saved method. The same idempotency key always answers with the same charge, never a second."""
+        """Charge a saved method; `off_session` when the payer isn't there to approve it (a renewal). The same
+        idempotency key always answers with the same charge, never a second."""
         ...
 
     async def confirm(self, merchant_id: int, charge_id: str) -> ChargeResult:

@@ -6,6 +6,13 @@
   4000 0025 0000 3155   demands 3-D Secure: the charge answers `requires_action` with a page on this server
                         where the viewer passes or fails the challenge
 
+Other ways to pay:
+  iDEAL, PayPal, Google Pay, Apple Pay   approved on a page of this server each time the payer is present (the
+                        charge answers `requires_action`), as the bank or the wallet would; off-session they succeed
+  SEPA Direct Debit     any valid IBAN; DE62 3704 0044 0532 0130 01 (Stripe's failing test IBAN) is refused. A debit
+                        with the payer present answers `processing` and clears through the jobs table (a bank takes
+                        days), its outcome told by an event; off-session (a renewal) it clears at once
+
 Its records live in Boxoffice's database but in their own transactions, as a real gateway's live on its own
 servers: what it has done stays done whatever the caller's transaction does, so the caller's idempotency keys are
 what keep a retried purchase from charging twice.
@@ -21,15 +28,18 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
-from boxoffice.gateways import cards
+from boxoffice import clock, jobs
+from boxoffice.gateways import cards, methods
 from boxoffice.gateways import repository as repo
 from boxoffice.gateways.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
 from boxoffice.gateways.protocol import (
+    BankAccount,
     Card,
+    CardRejected,
     ChargeResult,
     GatewayError,
     GatewayEvent,
+    PaymentSource,
     RefundResult,
     SavedMethod,
 )
@@ -39,6 +49,9 @@ BEHAVIOURS = {
     "4000000000009995": "insufficient_funds",
     "4000002500003155": "challenge",
 }
+FAILING_IBAN = "DE62370400440532013001"
+# Clears a direct debit the payer started: what the bank does over days, done by the worker.
+CLEAR_DEBIT_JOB = "sandbox.clear_debit"
 
 
 class IdempotencyMismatch(GatewayError):
@@ -69,6 +82,25 @@ def _result(charge: SandboxCharge, public_url: str) -> ChargeResult:
     )
 
 
+def _outcome(method: SandboxPaymentMethod, off_session: bool) -> tuple[str, str | None]:
+    """How the sandbox answers a charge to `method`: its status and decline code."""
+    behaviour = method.behaviour
+    if behaviour in ("debit_clears", "debit_fails"):
+        if not off_session:
+            return "processing", None
+        return ("succeeded", None) if behaviour == "debit_clears" else ("declined", "debit_declined")
+    if behaviour == "approval":
+        return ("succeeded", None) if off_session else ("requires_action", None)
+    if method.exp_year and (method.exp_year, method.exp_month) < (clock.now().year, clock.now().month):
+        return "declined", "expired_card"
+    if behaviour == "challenge":
+        # Off-session, a bank that wants its card holder present can't have them: the charge fails.
+        return ("declined", "authentication_required") if off_session else ("requires_action", None)
+    if behaviour != "succeeds":
+        return "declined", behaviour
+    return "succeeded", None
+
+
 class SandboxGateway:
     name = "sandbox"
 
@@ -78,18 +110,22 @@ class SandboxGateway:
     async def create_customer(self, merchant_id: int, *, email: str, name: str) -> str:
         return _id("cus")
 
-    async def save_payment_method(self, merchant_id: int, customer_ref: str, card: Card) -> SavedMethod:
-        digits = cards.check_card(card, clock.now().date())
-        method = SandboxPaymentMethod(
-            merchant_id=merchant_id,
-            token=_id("pm"),
-            customer_ref=customer_ref,
-            brand=cards.brand_of(digits),
-            last4=digits[-4:],
-            exp_month=card.exp_month,
-            exp_year=card.exp_year,
-            behaviour=BEHAVIOURS.get(digits, "succeeds"),
-        )
+    async def save_payment_method(self, merchant_id: int, customer_ref: str, source: PaymentSource) -> SavedMethod:
+        method = SandboxPaymentMethod(merchant_id=merchant_id, token=_id("pm"), customer_ref=customer_ref)
+        if isinstance(source, Card):
+            digits = cards.check_card(source, clock.now().date())
+            method.brand, method.last4 = cards.brand_of(digits), digits[-4:]
+            method.exp_month, method.exp_year = source.exp_month, source.exp_year
+            method.behaviour = BEHAVIOURS.get(digits, "succeeds")
+        elif isinstance(source, BankAccount):
+            iban = methods.normal_iban(source.iban)
+            if not methods.iban_is_valid(iban):
+                raise CardRejected("invalid_iban", "The IBAN is not valid")
+            method.brand, method.last4, method.exp_month, method.exp_year = methods.SEPA_DEBIT, iban[-4:], 0, 0
+            method.behaviour = "debit_fails" if iban == FAILING_IBAN else "debit_clears"
+        else:
+            method.brand, method.last4, method.exp_month, method.exp_year = source.kind, "", 0, 0
+            method.behaviour = "approval"
         async with self.sessions() as session, session.begin():
             session.add(method)
         return SavedMethod(method.token, method.brand, method.last4, method.exp_month, method.exp_year)
@@ -104,12 +140,15 @@ class SandboxGateway:
         method_token: str,
         idempotency_key: str,
         return_url: str | None = None,
+        off_session: bool = False,
     ) -> ChargeResult:
         request = (amount, currency, customer_ref, method_token)
         async with self.sessions() as session:
             existing = await repo.charge_by_key(session, merchant_id, idempotency_key)
             if existing is None:
-                existing = await self._new_charge(session, merchant_id, idempotency_key, request, return_url)
+                existing = await self._new_charge(
+                    session, merchant_id, idempotency_key, request, return_url, off_session
+                )
         if (existing.amount, existing.currency, existing.customer_ref, existing.method_token) != request:
             raise IdempotencyMismatch("this idempotency key was used for a different charge")
         return _result(existing, self.public_url)
@@ -121,18 +160,13 @@ class SandboxGateway:
         key: str,
         request: tuple[int, str, str, str],
         return_url: str | None,
+        off_session: bool,
     ) -> SandboxCharge:
         amount, currency, customer_ref, method_token = request
         method = await repo.method(session, merchant_id, method_token)
         if method is None or method.customer_ref != customer_ref:
             raise GatewayError("no such payment method for this customer")
-        status, decline = "succeeded", None
-        if method.behaviour == "challenge":
-            status = "requires_action"
-        elif method.behaviour != "succeeds":
-            status, decline = "declined", method.behaviour
-        if (method.exp_year, method.exp_month) < (clock.now().year, clock.now().month):
-            status, decline = "declined", "expired_card"
+        status, decline = _outcome(method, off_session)
         charge = SandboxCharge(
             merchant_id=merchant_id,
             charge_id=_id("pi"),
@@ -146,6 +180,8 @@ class SandboxGateway:
             return_url=return_url,
         )
         session.add(charge)
+        if status == "processing":
+            jobs.enqueue(session, CLEAR_DEBIT_JOB, {"merchant_id": merchant_id, "charge_id": charge.charge_id})
         try:
             await session.commit()
         except IntegrityError:
@@ -191,6 +227,19 @@ class SandboxGateway:
             kind = "charge.succeeded" if charge.status == "succeeded" else "charge.failed"
         payload = json.dumps({"id": _id("evt"), "type": kind, "charge": charge_id}).encode()
         return payload, _sign(payload, signing_secret)
+
+    @staticmethod
+    async def clear_debit(session: AsyncSession, merchant_id: int, charge_id: str) -> tuple[str, str | None]:
+        """The bank's answer to a debit in progress, in the caller's transaction: the event kind and the decline
+        code. Answered once: a debit already cleared keeps its first answer."""
+        charge = await repo.charge(session, merchant_id, charge_id)
+        if charge is None:
+            raise GatewayError("no such charge")
+        if charge.status == "processing":
+            method = await repo.method(session, merchant_id, charge.method_token)
+            fails = method is None or method.behaviour == "debit_fails"
+            charge.status, charge.decline_code = ("declined", "debit_declined") if fails else ("succeeded", None)
+        return ("charge.succeeded" if charge.status == "succeeded" else "charge.failed"), charge.decline_code
 
     async def refund(self, merchant_id: int, charge_id: str, amount: int, idempotency_key: str) -> RefundResult:
         async with self.sessions() as session, session.begin():

@@ -35,6 +35,7 @@ from boxoffice.gateways.protocol import (
     ChargeResult,
     GatewayError,
     GatewayEvent,
+    PaymentSource,
     RefundResult,
     SavedMethod,
 )
@@ -127,7 +128,11 @@ class StripeGateway:
             raise _failure(exc) from exc
         return customer.id
 
-    async def save_payment_method(self, merchant_id: int, customer_ref: str, card: Card) -> SavedMethod:
+    async def save_payment_method(self, merchant_id: int, customer_ref: str, source: PaymentSource) -> SavedMethod:
+        if not isinstance(source, Card):
+            # Bank debits and wallets need Stripe.js on the page that collects them; only cards come this way.
+            raise CardRejected("unsupported_method", "This payment method is not taken through Stripe here")
+        card = source
         methods = self.client.v1.payment_methods
         try:
             method = await methods.create_async(
@@ -166,6 +171,7 @@ class StripeGateway:
         method_token: str,
         idempotency_key: str,
         return_url: str | None = None,
+        off_session: bool = False,
     ) -> ChargeResult:
         params: PaymentIntentCreateParams = {
             "amount": amount,
@@ -176,7 +182,7 @@ class StripeGateway:
             "confirm": True,
             "metadata": {"merchant_id": str(merchant_id)},
         }
-        if return_url:
+        if return_url and not off_session:
             params["return_url"] = return_url
         else:
             params["off_session"] = True

@@ -1,8 +1,9 @@
 """What a publisher sets up over HTTP, with its merchant token, before the SDK suites run (the merchant contract,
 /work/shared/spec/inplayer-merchant-api.md): the merchant itself, register fields and feature flags for
 accounts.test.cjs, a catalogue (assets, access fees, a package, access codes, donations, playback keys) for
-assets.test.cjs, an item and a voucher for payments.test.cjs, and subscription plans with a voucher for
-subscriptions.test.cjs. Every call asserts its own success, so a set-up failure names the call that failed."""
+assets.test.cjs, items (sold once, by subscription, for donations) and a voucher for payments.test.cjs, and
+subscription plans with a voucher for subscriptions.test.cjs. Every call asserts its own success, so a set-up
+failure names the call that failed."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ PAID, CODE, DATA_CAPTURE = 1, 2, 4
 class Merchant:
     uuid: str
     token: str
+    email: str
 
 
 def merchant_client(base_url: str, merchant: Merchant | None = None) -> httpx.Client:
@@ -63,6 +65,7 @@ def expect(response: httpx.Response, *statuses: int) -> Any:
 
 def create_merchant(base_url: str) -> Merchant:
     password = "publisher pass 1"
+    email = f"publisher.{uuid.uuid4().hex[:10]}@example.com"
     with merchant_client(base_url) as http:
         body = expect(
             http.post(
@@ -70,7 +73,7 @@ def create_merchant(base_url: str) -> Merchant:
                 data={
                     "type": "merchant",
                     "full_name": "Compat Publisher",
-                    "email": f"publisher.{uuid.uuid4().hex[:10]}@example.com",
+                    "email": email,
                     "password": password,
                     "password_confirmation": password,
                 },
@@ -78,7 +81,7 @@ def create_merchant(base_url: str) -> Merchant:
             200,
         )
     assert body["access_token"] and body["refresh_token"] and body["expires"], body
-    return Merchant(uuid=str(body["account"]["uuid"]), token=str(body["access_token"]))
+    return Merchant(uuid=str(body["account"]["uuid"]), token=str(body["access_token"]), email=email)
 
 
 def set_up_merchant(base_url: str) -> str:
@@ -261,8 +264,13 @@ def set_up_catalog(base_url: str, merchant: Merchant) -> dict[str, Any]:
 
 
 def set_up_shop(base_url: str, merchant: Merchant) -> dict[str, Any]:
-    """An item sold for 2.99 EUR for 24 hours, and a voucher taking 1.00 EUR off that fee; returns what
-    payments.test.cjs needs to know of them."""
+    """What payments.test.cjs sells, and takes donations for; returns what it needs to know of them:
+    item_id, fee_id, amount, voucher_code: an item rented for 24 hours at 2.99 EUR and a voucher taking 1.00 EUR off
+        that fee (cards, iDEAL, Google and Apple Pay, direct debit, PayPal, gifts);
+    club {item_id, title, fee_id, amount}: an item sold by a monthly subscription at 4.99 EUR (idealSubscribe,
+        directDebitSubscribe);
+    donation {item_id, options}: an item with two donation amounts, which takes an amount of the viewer's own too;
+    merchant_email: what PayPal's parameters name as the `business`."""
     with merchant_client(base_url, merchant) as http:
         item = create_item(
             http, item_type="html_asset", title="Compat Rental", access_control_type_id=PAID, content="<p>Rented</p>"
@@ -283,8 +291,51 @@ def set_up_shop(base_url: str, merchant: Merchant) -> dict[str, Any]:
             currency="EUR",
             **{"access_fee_ids[0]": str(fee["id"])},
         )
+        club = create_item(
+            http, item_type="html_asset", title="Compat Club", access_control_type_id=PAID, content="<p>Members</p>"
+        )
+        club_fee = add_fee(
+            http,
+            club["id"],
+            access_type_id=str(access_type_id(http, "subscription", 1, "month")),
+            amount="4.99",
+            currency="EUR",
+            description="Monthly membership",
+        )
+        donation = create_item(
+            http,
+            item_type="html_asset",
+            title="Compat Fundraiser",
+            access_control_type_id=PAID,
+            content="<p>Supported by viewers</p>",
+        )
+        options = [
+            expect(http.post(f"/v2/items/{donation['id']}/donations", data=option), 201)
+            for option in (
+                {"amount": "5.00", "currency": "EUR", "description": "A coffee"},
+                {"amount": "20.50", "currency": "EUR", "description": "A dinner"},
+            )
+        ]
+        switched = expect(
+            http.put(f"/v2/items/{donation['id']}/donation-options", data={"custom_price_enabled": "true"}), 200
+        )
     assert voucher["code"] == "RENT1" and voucher["amount_off"] == 1.0, voucher
-    return {"item_id": item["id"], "fee_id": fee["id"], "amount": "2.99", "voucher_code": "RENT1"}
+    assert switched["donation_options"]["custom_price_enabled"] is True, switched
+    return {
+        "item_id": item["id"],
+        "fee_id": fee["id"],
+        "amount": "2.99",
+        "voucher_code": "RENT1",
+        "club": {"item_id": club["id"], "title": "Compat Club", "fee_id": club_fee["id"], "amount": 4.99},
+        "donation": {
+            "item_id": donation["id"],
+            "options": [
+                {"id": o["id"], "amount": o["amount"], "currency": o["currency"], "description": o["description"]}
+                for o in options
+            ],
+        },
+        "merchant_email": merchant.email,
+    }
 
 
 # --- the subscription plans subscriptions.test.cjs works on -----------------------------------------------

@@ -1,11 +1,12 @@
 """The official InPlayer JS SDK (npm @inplayer-org/inplayer.js 3.13.33), run by Node against a live server.
 
 This file is the harness: it starts a real SMTP server with an HTTP mailbox in front of it, the Boxoffice app
-under uvicorn on a free port (its job worker in-process, so e-mail really goes out), has a merchant set things up
-over HTTP (merchant_setup.py), and runs one `node --test` file per area of the SDK, which does the talking through
-the SDK: accounts.test.cjs (Account), assets.test.cjs (Asset, the purchase history, the JW site plans),
-payments.test.cjs (card payments with 3-D Secure) and subscriptions.test.cjs (Subscription, with vouchers, plan
-switches and 3-D Secure). All load harness.cjs, the Node side of this harness.
+under uvicorn on a free port (its job worker in-process, so e-mail really goes out and direct debits and gateway
+events are settled), has a merchant set things up over HTTP (merchant_setup.py), and runs one `node --test` file
+per area of the SDK, which does the talking through the SDK: accounts.test.cjs (Account), assets.test.cjs (Asset,
+the purchase history, the JW site plans), payments.test.cjs (cards with 3-D Secure, iDEAL, Google and Apple Pay,
+SEPA Direct Debit, PayPal, donations, gifts) and subscriptions.test.cjs (Subscription, with vouchers, plan switches
+and 3-D Secure). All load harness.cjs, the Node side of this harness.
 """
 
 from __future__ import annotations
@@ -284,10 +285,12 @@ def test_inplayer_js_sdk_accounts(sdk_dir: Path, boxoffice: str, mail: Mail) -> 
     run_sdk_suite(sdk_dir, "accounts.test.cjs", boxoffice, client_id, env)
 
 
-def test_inplayer_js_sdk_payments(sdk_dir: Path, boxoffice: str) -> None:
+def test_inplayer_js_sdk_payments(sdk_dir: Path, boxoffice: str, mail: Mail) -> None:
     merchant = create_merchant(boxoffice)
     shop = set_up_shop(boxoffice, merchant)
-    run_sdk_suite(sdk_dir, "payments.test.cjs", boxoffice, merchant.uuid, {"BOXOFFICE_SHOP": json.dumps(shop)})
+    # The mailbox: a gift's code reaches its receiver by e-mail.
+    env = {"BOXOFFICE_SHOP": json.dumps(shop), "BOXOFFICE_MAILBOX_URL": mail.mailbox_url}
+    run_sdk_suite(sdk_dir, "payments.test.cjs", boxoffice, merchant.uuid, env)
 
 
 def test_inplayer_js_sdk_subscriptions(sdk_dir: Path, boxoffice: str) -> None:

@@ -85,6 +85,11 @@ async def test_payments_refunds_and_renewals_go_through_stripe(
 ) -> None:
     await use_stripe(server, merchant)
     item_id, fee_id = await priced_item(server, merchant)
+    methods = (await server.http.get("/payments/methods", headers=viewer.auth)).json()
+    assert [m["method_name"] for m in methods] == ["Card"]  # the others need Stripe.js on the page
+    ideal = {"payment_method": "ideal", "access_fee_id": str(fee_id), "bank": "ing", "return_url": "https://a.example"}
+    assert_error(await server.http.post("/v2/payments", headers=viewer.auth, data=ideal), 422, "payment_method")
+    assert await fetch_rows(server, Payment, merchant.id) == []
     paid = await pay(server, viewer, card_form(fee_id))
     assert paid.status_code == 200, paid.text
     assert (await server.http.get(f"/items/{item_id}/access", headers=viewer.auth)).status_code == 200

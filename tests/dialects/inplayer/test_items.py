@@ -116,7 +116,7 @@ async def test_a_created_item_has_the_inplayer_shape_and_its_content(server: Ser
     assert item["external_asset_id"] == "Xy12Ab"
     assert item["country_set_id"] == country_set["id"]
     assert item["template_id"] is None and item["gift_metadata"] is None
-    assert item["is_giftable"] is False and item["plan_switch_enabled"] is False
+    assert item["is_giftable"] is True and item["plan_switch_enabled"] is False
     assert isinstance(item["created_at"], int) and item["updated_at"] >= item["created_at"]
     assert item["access_fees"] == []
 

@@ -132,6 +132,12 @@ ROUTES_WITH_IDS = {
     ("GET", "/vouchers/{voucher_id}"),
     ("PUT", "/vouchers/{voucher_id}"),
     ("DELETE", "/vouchers/{voucher_id}"),
+    # Tried across tenants in test_subscriptions.py (test_bad_subscriptions_are_refused_and_write_nothing).
+    ("POST", "/subscriptions/{subscription_id}/cancel"),
+    # Tried across tenants in test_sandbox_clocks.py (test_clocks_refuse_bad_moves_and_other_tenants).
+    ("GET", "/v2/sandbox/clocks/{clock_id}"),
+    ("POST", "/v2/sandbox/clocks/{clock_id}/customers"),
+    ("POST", "/v2/sandbox/clocks/{clock_id}/advance"),
 }
 
 

@@ -73,6 +73,8 @@ async def test_clocks_refuse_bad_moves_and_other_tenants(server: Server, merchan
     assert_error(await server.http.post(f"{path}/advance", headers=viewer.auth, data={"frozen_time": "1"}), 403)
     rival = await make_merchant(server, "owner@rival.example.com")
     assert_error(await server.http.get(path, headers=rival.auth), 404)
+    later = {"frozen_time": str(start + 86400)}
+    assert_error(await server.http.post(f"{path}/advance", headers=rival.auth, data=later), 404)
     assert_error(
         await server.http.post(f"{path}/customers", headers=rival.auth, data={"customer_id": str(viewer.id)}), 404
     )

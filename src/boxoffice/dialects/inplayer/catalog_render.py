@@ -65,7 +65,7 @@ def item(
         "created_at": ts(product.created_at),
         "updated_at": ts(product.updated_at),
         "plan_switch_enabled": product.plan_switch_enabled,
-        "is_giftable": False,
+        "is_giftable": True,  # any one-time access fee can be bought as a gift
         "gift_metadata": None,
     }
     if with_content:

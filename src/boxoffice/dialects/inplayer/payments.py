@@ -12,10 +12,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from boxoffice.billing import cards, charges, purchases
+from boxoffice.billing import charges, payment_methods, purchases
 from boxoffice.billing.models import PaymentProfile
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.inplayer.forms import integer, text
+from boxoffice.dialects.inplayer.gifts import gift_receiver
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 from boxoffice.gateways.protocol import Card
@@ -24,11 +25,6 @@ from boxoffice.identity.merchants import merchant_of
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 CARD = 1
 MAX_KEY = 150
-
-
-@router.get("/payments/methods")
-async def payment_methods(customer: CurrentCustomer) -> list[dict[str, Any]]:
-    return [{"id": CARD, "method_name": "Card", "is_external": False}]
 
 
 def card_of(body: dict[str, Any]) -> Card:
@@ -84,11 +80,12 @@ async def create_payment(
             merchant,
             customer,
             price_id=price_id,
-            card=card_of(body),
+            source=card_of(body),
             idempotency_key=idempotency_key(request, customer.id),
             return_url=text(body, "return_url"),
             client=client,
             voucher_code=text(body, "voucher_code"),
+            gift_to=gift_receiver(body),
         )
     declined = charges.refusal(payment)
     if declined is not None:
@@ -112,7 +109,7 @@ def _card_shown(profile: PaymentProfile) -> dict[str, Any]:
 async def get_default_card(request: Request, session: Session, customer: CurrentCustomer) -> dict[str, Any]:
     """Keyed by currency, as the OTT web app reads it (the SDK's typings say an array)."""
     gateway = await request.app.state.gateways.current(customer.merchant_id)
-    profile = await cards.default_card(session, customer.merchant_id, customer.id, gateway)
+    profile = await payment_methods.default_card(session, customer.merchant_id, customer.id, gateway)
     if profile is None:
         return {"cards": {}}
     shown = _card_shown(profile) | {"card_type": profile.card_brand, "account_id": customer.id}
@@ -124,7 +121,7 @@ async def set_default_card(request: Request, session: Session, customer: Current
     merchant = await merchant_of(session, customer.merchant_id)
     card = card_of(body)
     await session.commit()  # the gateway and the profile are written in their own steps
-    profile = await cards.set_default_card(
+    profile = await payment_methods.set_default_card(
         request.app.state.sessions,
         await request.app.state.gateways.current(merchant.id),
         merchant,

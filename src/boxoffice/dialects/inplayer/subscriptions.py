@@ -31,6 +31,7 @@ from boxoffice.dialects.inplayer.deps import (
     Session,
 )
 from boxoffice.dialects.inplayer.forms import flag, integer, text
+from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.payments import CARD, card_of, idempotency_key
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.transactions import GATEWAY_SUFFIX
@@ -112,7 +113,7 @@ def _shown(request: Request, view: SubscriptionView) -> dict[str, Any]:
         "formatted_amount": formatted,
         "charged_amount": amount(charged, s.currency),
         "currency": s.currency,
-        "payment_method_name": "Card",
+        "payment_method_name": method_name(s.method),
         "access_type": {
             "name": kind.name if kind else "subscription",
             "quantity": s.period_quantity,
@@ -153,11 +154,11 @@ async def create_subscription(
         merchant,
         customer,
         price_id=price_id,
-        card=card_of(body),
+        source=card_of(body),
         idempotency_key=idempotency_key(request, customer.id),
         return_url=text(body, "return_url"),
         client=client,
-        voucher_code=text(body, "voucher_code"),
+        voucher=text(body, "voucher_code"),
     )
     declined = charges.refusal(started.payment)
     if declined is not None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
+from boxoffice import clock
 from boxoffice.billing import history, refunds
 from boxoffice.billing.models import Payment, Refund
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.amounts import amount, decimal_field, money_of
 from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerchant, CurrentPrincipal, Session
 from boxoffice.dialects.inplayer.forms import text
+from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput, NotFound
 from boxoffice.identity.accounts import customer_of
@@ -47,7 +50,7 @@ def _history_row(paid: history.PaidItem) -> dict[str, Any]:
         "transaction_token": token,
         "trx_token": token,
         "payment_tool_token": None,
-        "payment_method_name": "Card",
+        "payment_method_name": method_name(payment.method),
         "action_type": "payment" if payment.status == "succeeded" else "failed",
         "item_access_id": payment.entitlement_id,
         "item_id": product.id,
@@ -58,6 +61,26 @@ def _history_row(paid: history.PaidItem) -> dict[str, Any]:
         "refunded_amount": amount(payment.refunded, payment.currency),
         "note": payment.decline_code or "",
         "created_at": render.ts(payment.created_at),
+    } | _gift_or_donation(paid)
+
+
+def _gift_or_donation(paid: history.PaidItem) -> dict[str, Any]:
+    """TransactionsDetails' `gift` and `donation_description`. A gift's code is shown only here, where only its
+    buyer and the merchant look: the receiver never sees the buyer's payments."""
+    payment, shown = paid.payment, paid.gift
+    if payment.kind == "donation":
+        kind = {"action_type": "donation"} if payment.status == "succeeded" else {}
+        return kind | {"donation_description": payment.donation_description or ""}
+    if shown is None:
+        return {}
+    gift = shown.gift
+    return {
+        "gift": {
+            "id": gift.id,
+            "code": gift.code,
+            "buyer_email": shown.buyer_email,
+            "receiver_email": gift.receiver_email,
+        }
     }
 
 
@@ -68,10 +91,10 @@ async def payment_history(
     page: int = Query(0, ge=0, le=1_000_000),
     size: int = Query(15, ge=1, le=MAX_PAGE),
 ) -> dict[str, Any]:
-    total, rows = await history.payments_page(
-        session, customer.merchant_id, customer_id=customer.id, page=page, limit=size
+    found = await history.payments_page(
+        session, customer.merchant_id, filters=history.PaymentsFilter(customer_id=customer.id), page=page, limit=size
     )
-    return {"total": total, "collection": [_history_row(row) for row in rows]}
+    return {"total": found.total, "collection": [_history_row(row) for row in found.rows]}
 
 
 @router.get("/payments/transactions")
@@ -81,16 +104,48 @@ async def transactions(
     page: int = Query(0, ge=0, le=1_000_000),
     size: int = Query(15, ge=1, le=MAX_PAGE),
     customer_id: int | None = Query(None, ge=1, le=2**53),
+    start_date: str | None = Query(None, max_length=32),
+    end_date: str | None = Query(None, max_length=32),
+    type: str | None = Query(None, max_length=32),
 ) -> dict[str, Any]:
     """A merchant sees all of its transactions (or one customer's); a viewer (the SDK's `getAssetsHistory`)
-    sees their own. In-app store payments, which the SDK excludes, don't exist here yet."""
+    sees their own. `start_date` and `end_date` (both included) are Unix seconds, `2006-01-02` or
+    `2006-01-02 15:04:05` in UTC; `type` one of history.TYPES. In-app store payments don't exist here yet."""
     if not principal.is_merchant:
         customer_id = (await customer_of(session, principal)).id
-    total, rows = await history.payments_page(
-        session, principal.merchant_id, customer_id=customer_id, page=page, limit=size
+    filters = history.PaymentsFilter(
+        customer_id=customer_id,
+        since=_moment(start_date, "start_date", end=False),
+        until=_moment(end_date, "end_date", end=True),
+        type=(type or "").strip() or None,
     )
-    paying = {row.payment.customer_id for row in rows if row.payment.status == "succeeded"}
-    return {"total": total, "collection": [_history_row(row) for row in rows], "unique_paying_customers": len(paying)}
+    found = await history.payments_page(session, principal.merchant_id, filters=filters, page=page, limit=size)
+    return {
+        "total": found.total,
+        "collection": [_history_row(row) for row in found.rows],
+        "unique_paying_customers": found.paying_customers,
+    }
+
+
+def _moment(value: str | None, name: str, *, end: bool) -> datetime | None:
+    """A date filter as a bound: an end date takes in the whole of its day (or second)."""
+    given = (value or "").strip()
+    if not given:
+        return None
+    try:
+        if given.isdigit():
+            moment, step = clock.from_unix(int(given)), timedelta(seconds=1)
+        elif len(given) == len("2006-01-02"):
+            moment, step = datetime.strptime(given, "%Y-%m-%d"), timedelta(days=1)
+        else:
+            moment, step = datetime.fromisoformat(given.replace("T", " ")), timedelta(seconds=1)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError, OSError):
+        raise InvalidInput({name: f"The {name} is Unix seconds, 2006-01-02 or 2006-01-02 15:04:05"}) from None
+    if not end:
+        return moment
+    return moment + step if moment < datetime.max - step else None  # the end of time bounds nothing
 
 
 def _refund(refund: Refund, payment: Payment) -> dict[str, Any]:

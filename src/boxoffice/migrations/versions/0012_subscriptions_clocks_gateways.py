@@ -1,4 +1,4 @@
-"""subscriptions, sandbox clocks and merchant gateways
+"""subscriptions, sandbox clocks, merchant gateways and payment methods
 
 Revision ID: 0012
 Revises: 0011
@@ -108,6 +108,7 @@ def upgrade() -> None:
         sa.Column("ended_at", sa.DateTime(), nullable=True),
         sa.Column("entitlement_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("gateway", sa.String(length=16), nullable=False),
+        sa.Column("method", sa.String(length=16), server_default="card", nullable=False),
         sa.Column("gateway_customer_ref", sa.String(length=64), nullable=False),
         sa.Column("gateway_method", sa.String(length=64), nullable=False),
         sa.Column("cancel_token", sa.String(length=32), nullable=False),
@@ -151,12 +152,22 @@ def upgrade() -> None:
         batch_op.create_index("ix_subscriptions_due", ["due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_subscriptions_merchant_id"), ["merchant_id"], unique=False)
 
+    with op.batch_alter_table("payment_profiles", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("mandate_token", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("mandate_holder", sa.String(length=250), nullable=True))
+        batch_op.add_column(sa.Column("mandate_country", sa.String(length=2), nullable=True))
+        batch_op.add_column(sa.Column("mandate_bank_code", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("mandate_last4", sa.String(length=4), nullable=True))
+        batch_op.add_column(sa.Column("mandate_reference", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("mandate_created_at", sa.DateTime(), nullable=True))
+
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=16), server_default="purchase", nullable=False))
         batch_op.add_column(
             sa.Column("subscription_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True)
         )
         batch_op.add_column(sa.Column("credit_used", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("method", sa.String(length=16), server_default="card", nullable=False))
         batch_op.create_index(batch_op.f("ix_payments_subscription_id"), ["subscription_id"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_payments_subscription_id_subscriptions"),
@@ -171,9 +182,19 @@ def downgrade() -> None:
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_payments_subscription_id_subscriptions"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_payments_subscription_id"))
+        batch_op.drop_column("method")
         batch_op.drop_column("credit_used")
         batch_op.drop_column("subscription_id")
         batch_op.drop_column("kind")
+
+    with op.batch_alter_table("payment_profiles", schema=None) as batch_op:
+        batch_op.drop_column("mandate_created_at")
+        batch_op.drop_column("mandate_reference")
+        batch_op.drop_column("mandate_last4")
+        batch_op.drop_column("mandate_bank_code")
+        batch_op.drop_column("mandate_country")
+        batch_op.drop_column("mandate_holder")
+        batch_op.drop_column("mandate_token")
 
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subscriptions_merchant_id"))

@@ -1,0 +1,174 @@
+"""Gifts: a one-time price paid by one customer for someone else, who gets a code by e-mail and redeems it.
+
+The buyer pays as for a purchase (billing.purchases, with `gift_to`); when the payment settles, the gift and the
+e-mail with its code are written in the settling transaction instead of the buyer's access. Whoever redeems the
+code first gets the access the price gives, from the moment of redemption. A full refund before redemption voids
+the code; after it, it ends the redeemer's access.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import clock, validation
+from boxoffice.access import repository as access_repo
+from boxoffice.access import service as access_service
+from boxoffice.access.models import Entitlement
+from boxoffice.billing import gifts_repository as repo
+from boxoffice.billing.models import Gift, Payment
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog.models import Price, Product
+from boxoffice.errors import Conflict, NotFound
+from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.mail.outbox import send_email
+
+# No 0/O, 1/I/L, nor U (read as V): a code read off a phone or spoken aloud survives being typed.
+ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+# 30**12 ≈ 5·10^17 codes per merchant: not found by trying, and still short enough to type.
+CODE_LENGTH = 12
+MAX_TYPED = 64  # what is looked at of a typed code, separators included
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normal_code(typed: str | None) -> str:
+    """A code as stored: typed in any case, with or without spaces or dashes between its groups."""
+    return "".join(char for char in (typed or "")[:MAX_TYPED].upper() if char.isalnum())
+
+
+def receiver_address(email: str | None) -> str:
+    """The receiver's e-mail, normalised; InvalidInput on `receiver_email` when it isn't one."""
+    problems = validation.Problems()
+    address = validation.email(email, problems, "receiver_email")
+    problems.raise_any()
+    return address
+
+
+async def _free_code(session: AsyncSession, merchant_id: int) -> str:
+    for _ in range(5):
+        code = new_code()
+        if await repo.gift_by_code(session, merchant_id, code) is None:
+            return code
+    raise RuntimeError("no free gift code after 5 tries: the random source is broken")
+
+
+async def create_gift(
+    session: AsyncSession, merchant: Merchant, payment: Payment, product: Product, price: Price, buyer: Customer
+) -> Gift:
+    """The gift a settled payment bought, and the e-mail that takes its code to the receiver (in the caller's
+    transaction, so a gift is never paid for without its e-mail, nor mailed without being paid for)."""
+    assert payment.receiver_email is not None
+    gift = Gift(
+        merchant_id=merchant.id,
+        code=await _free_code(session, merchant.id),
+        payment_id=payment.id,
+        product_id=product.id,
+        price_id=price.id,
+        buyer_customer_id=buyer.id,
+        receiver_email=payment.receiver_email,
+    )
+    session.add(gift)
+    await session.flush()
+    context = {
+        "brand_name": merchant.full_name,
+        "from_name": buyer.full_name or buyer.email,
+        "item_title": product.title,
+        "access": price.description,
+        "code": gift.code,
+    }
+    send_email(session, to=gift.receiver_email, template="gift", context=context)
+    return gift
+
+
+@dataclass(frozen=True, slots=True)
+class GiftDetails:
+    """A gift as the holder of its code sees it: what it opens and who sent it (by name, never by address)."""
+
+    gift: Gift
+    product: Product
+    from_name: str
+
+
+async def gift_details(session: AsyncSession, merchant_id: int, code: str | None) -> GiftDetails:
+    gift = await repo.gift_by_code(session, merchant_id, normal_code(code))
+    if gift is None:
+        raise NotFound("Gift not found")
+    product = await catalog_repo.product_by_id(session, merchant_id, gift.product_id)
+    buyer = await identity_repo.customer_by_id(session, merchant_id, gift.buyer_customer_id)
+    assert product is not None  # the gift goes with its product
+    return GiftDetails(gift, product, buyer.full_name if buyer is not None else "")
+
+
+def _refuse_spent(gift: Gift) -> None:
+    if gift.refunded_at is not None:
+        raise Conflict("This gift was refunded")
+    if gift.redeemed_at is not None:
+        raise Conflict("This gift has already been redeemed")
+
+
+async def redeem_gift(
+    session: AsyncSession, merchant: Merchant, customer: Customer, code: str | None
+) -> tuple[GiftDetails, Entitlement]:
+    """Give `customer` the access a gift bought, once: of redemptions at once, one wins and the rest are told."""
+    details = await gift_details(session, merchant.id, code)
+    _refuse_spent(details.gift)
+    now = clock.now()
+    claimed = await repo.claim_gift(session, merchant.id, details.gift.id, customer.id, now)
+    gift = await repo.gift_by_id(session, merchant.id, details.gift.id)
+    assert gift is not None
+    if not claimed:
+        _refuse_spent(gift)
+        raise Conflict("This gift has already been redeemed")
+    price = await catalog_repo.price_by_id(session, merchant.id, gift.price_id)
+    assert price is not None  # the gift goes with its price
+    # The payment's id, as a purchase's entitlement names its payment: the access lists show the charge behind it.
+    ref = str(gift.payment_id)
+    entitlement = await access_service.grant_access(
+        session, merchant, customer, details.product, source="gift", price=price, starts_at=now, source_ref=ref
+    )
+    gift.entitlement_id = entitlement.id
+    await session.flush()
+    return details, entitlement
+
+
+async def refund_gift(session: AsyncSession, merchant_id: int, payment_id: int) -> None:
+    """A gift's payment handed back in full: an unredeemed code is void, a redeemed one's access ends."""
+    gift = await repo.gift_of_payment(session, merchant_id, payment_id)
+    if gift is None or gift.refunded_at is not None:
+        return
+    now = clock.now()
+    if await repo.void_unredeemed(session, merchant_id, gift.id, now):
+        return
+    # Redeemed (perhaps a moment ago, by a redemption this UPDATE waited for): read what it wrote.
+    redeemed = await repo.gift_by_id(session, merchant_id, gift.id)
+    assert redeemed is not None
+    if redeemed.redeemed_by_customer_id is not None and redeemed.entitlement_id is not None:
+        await access_repo.revoke_by_id(
+            session, merchant_id, redeemed.redeemed_by_customer_id, redeemed.entitlement_id, now, "refunded"
+        )
+    redeemed.refunded_at = now
+
+
+@dataclass(frozen=True, slots=True)
+class GiftShown:
+    """A gift as its buyer and the merchant see it in the payment history."""
+
+    gift: Gift
+    buyer_email: str
+
+
+async def gifts_of(session: AsyncSession, merchant_id: int, payments: Sequence[Payment]) -> dict[int, GiftShown]:
+    """The gifts `payments` bought, by payment id."""
+    gifts = await repo.gifts_of_payments(session, merchant_id, [p.id for p in payments if p.kind == "gift"])
+    emails: dict[int, str] = {}
+    for buyer_id in {gift.buyer_customer_id for gift in gifts}:
+        buyer = await identity_repo.customer_by_id(session, merchant_id, buyer_id)
+        emails[buyer_id] = buyer.email if buyer is not None else ""
+    return {gift.payment_id: GiftShown(gift, emails[gift.buyer_customer_id]) for gift in gifts}

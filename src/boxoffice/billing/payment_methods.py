@@ -1,0 +1,224 @@
+"""How a customer pays: the default card (saved with the gateway, shown by its brand and last four digits), a
+SEPA Direct Debit mandate, and the methods approved on their provider's page each time (iDEAL, PayPal, Google
+Pay, Apple Pay). Boxoffice keeps only the gateway's tokens and what may be shown."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import clock
+from boxoffice.billing import repository as repo
+from boxoffice.billing.models import PaymentProfile
+from boxoffice.catalog.currencies import is_currency
+from boxoffice.db import transaction
+from boxoffice.errors import InvalidInput, NotFound
+from boxoffice.gateways import methods
+from boxoffice.gateways.protocol import (
+    BankAccount,
+    Card,
+    CardRejected,
+    PaymentGateway,
+    PaymentSource,
+    SavedMethod,
+)
+from boxoffice.identity.models import Customer, Merchant
+
+# Which form field a refusal is about, for the dialects' field errors.
+REFUSED_FIELDS = {
+    "incorrect_number": "number",
+    "invalid_expiry": "exp_month",
+    "expired_card": "exp_year",
+    "invalid_cvc": "cvv",
+    "invalid_iban": "iban",
+    "unsupported_method": "payment_method",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Mandate:
+    """Pay by the direct debit mandate the customer already gave."""
+
+
+Source = PaymentSource | Mandate
+
+
+def kind_of(source: Source) -> str:
+    return methods.SEPA_DEBIT if isinstance(source, Mandate) else methods.kind_of(source)
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """What a payment is charged to: the gateway's customer, its token for the method, and the method's kind."""
+
+    customer_ref: str
+    token: str
+    kind: str
+
+
+async def _customer_ref(
+    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant: Merchant, customer: Customer
+) -> str:
+    async with sessions() as session:
+        profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
+    if profile is not None:
+        return profile.customer_ref
+    return await gateway.create_customer(merchant.id, email=customer.email, name=customer.full_name)
+
+
+async def _save(gateway: PaymentGateway, merchant: Merchant, reference: str, source: PaymentSource) -> SavedMethod:
+    try:
+        return await gateway.save_payment_method(merchant.id, reference, source)
+    except CardRejected as rejected:
+        raise InvalidInput({REFUSED_FIELDS.get(rejected.code, "number"): rejected.message}) from rejected
+
+
+async def _keep(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    reference: str,
+    fields: dict[str, Any],
+) -> None:
+    """Write `fields` on the customer's profile (made on first use); a new default card is also what their
+    subscriptions are charged to from now on."""
+    try:
+        async with transaction(sessions) as session:
+            profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
+            if profile is None:
+                profile = PaymentProfile(
+                    merchant_id=merchant.id, customer_id=customer.id, gateway=gateway.name, customer_ref=reference
+                )
+                session.add(profile)
+            for name, value in fields.items():
+                setattr(profile, name, value)
+            if "method_token" in fields:
+                await repo.point_subscriptions_at(
+                    session, merchant.id, customer.id, gateway.name, reference, fields["method_token"]
+                )
+    except IntegrityError:
+        pass  # a concurrent first payment made the profile; this method is charged all the same
+
+
+async def save_default_card(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    card: Card,
+    currency: str,
+) -> tuple[str, SavedMethod]:
+    """Save `card` with the gateway and make it the customer's default card; returns the gateway's customer
+    reference and the saved method. No connection of ours is held while the gateway is asked."""
+    reference = await _customer_ref(sessions, gateway, merchant, customer)
+    saved = await _save(gateway, merchant, reference, card)
+    card_fields = {
+        "method_token": saved.token,
+        "card_brand": saved.brand,
+        "card_last4": saved.last4,
+        "card_exp_month": saved.exp_month,
+        "card_exp_year": saved.exp_year,
+        "card_holder": card.holder,
+        "card_currency": currency,
+        "updated_at": clock.now(),
+    }
+    await _keep(sessions, gateway, merchant, customer, reference, card_fields)
+    return reference, saved
+
+
+async def method_for(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    source: Source,
+    currency: str,
+) -> Method:
+    """What to charge for a payment paid with `source`: a card becomes the default card, a wallet is saved for
+    this payment (and the subscription it starts), the mandate must already exist."""
+    if isinstance(source, Mandate):
+        async with sessions() as session:
+            profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
+        if profile is None or not profile.mandate_token:
+            raise InvalidInput({"payment_method": "Set up a direct debit mandate before paying by direct debit"})
+        return Method(profile.customer_ref, profile.mandate_token, methods.SEPA_DEBIT)
+    if isinstance(source, Card):
+        reference, saved = await save_default_card(sessions, gateway, merchant, customer, source, currency)
+        return Method(reference, saved.token, methods.CARD)
+    reference = await _customer_ref(sessions, gateway, merchant, customer)
+    saved = await _save(gateway, merchant, reference, source)
+    await _keep(sessions, gateway, merchant, customer, reference, {})
+    return Method(reference, saved.token, methods.kind_of(source))
+
+
+async def default_card(
+    session: AsyncSession, merchant_id: int, customer_id: int, gateway: PaymentGateway
+) -> PaymentProfile | None:
+    """The customer's profile with its default card, if they have saved one."""
+    profile = await repo.profile(session, merchant_id, customer_id, gateway.name)
+    return profile if profile is not None and profile.method_token else None
+
+
+async def set_default_card(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    card: Card,
+    currency: str | None,
+) -> PaymentProfile:
+    code = (currency or "").strip().upper()
+    if not is_currency(code):
+        raise InvalidInput({"currency_iso": "The currency must be an ISO-4217 code such as EUR or USD"})
+    await save_default_card(sessions, gateway, merchant, customer, card, code)
+    async with sessions() as session:
+        profile = await default_card(session, merchant.id, customer.id, gateway)
+    assert profile is not None
+    return profile
+
+
+async def set_mandate(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    account: BankAccount,
+) -> PaymentProfile:
+    """The customer's SEPA Direct Debit mandate: their account saved with the gateway, replacing any before."""
+    holder = account.holder.strip()
+    if not holder or len(holder) > 250:
+        raise InvalidInput({"name": "The account holder's name is 1 to 250 characters"})
+    iban = methods.normal_iban(account.iban)
+    if not methods.iban_is_valid(iban):
+        raise InvalidInput({"iban": "The IBAN is not valid"})
+    reference = await _customer_ref(sessions, gateway, merchant, customer)
+    saved = await _save(gateway, merchant, reference, BankAccount(holder, iban, account.address))
+    fields = {
+        "mandate_token": saved.token,
+        "mandate_holder": holder,
+        "mandate_country": iban[:2],
+        "mandate_bank_code": methods.bank_code(iban),
+        "mandate_last4": iban[-4:],
+        "mandate_reference": secrets.token_hex(8).upper(),
+        "mandate_created_at": clock.now(),
+        "updated_at": clock.now(),
+    }
+    await _keep(sessions, gateway, merchant, customer, reference, fields)
+    async with sessions() as session:
+        profile = await mandate_of(session, merchant.id, customer.id, gateway)
+    assert profile is not None
+    return profile
+
+
+async def mandate_of(
+    session: AsyncSession, merchant_id: int, customer_id: int, gateway: PaymentGateway
+) -> PaymentProfile:
+    profile = await repo.profile(session, merchant_id, customer_id, gateway.name)
+    if profile is None or not profile.mandate_token:
+        raise NotFound("No direct debit mandate")
+    return profile

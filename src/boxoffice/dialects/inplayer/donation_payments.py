@@ -1,0 +1,97 @@
+"""Donations by card: the SDK's `createDonationPayment` (`POST /v2/payments/donation`) and
+`confirmDonationPayment` (`POST /v2/payments/donation:confirm`). They answer as `POST /payments` does: at once,
+a 402 naming a decline, or the `redirect_to_url` and `pi_id` of a 3-D Secure challenge to confirm after."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from boxoffice.billing import charges, donations
+from boxoffice.billing.models import Payment
+from boxoffice.catalog.currencies import is_currency
+from boxoffice.dialects.inplayer.amounts import decimal_field, money_of
+from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
+from boxoffice.dialects.inplayer.forms import integer, text
+from boxoffice.dialects.inplayer.payments import card_of, idempotency_key
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.errors import InvalidInput
+from boxoffice.identity.merchants import merchant_of
+from boxoffice.money import Money
+
+router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
+# The SDK passes the app's `paymentMethod` through as it is: InPlayer's card id or its name.
+CARD_NAMES = ("", "1", "card")
+
+
+def _by_card(body: dict[str, Any]) -> None:
+    if (text(body, "payment_method") or "").strip().lower() not in CARD_NAMES:
+        raise InvalidInput({"payment_method": "Donations are taken by card (1)"})
+
+
+def _own_amount(body: dict[str, Any]) -> Money | None:
+    """The amount and currency the viewer typed, for an item that takes amounts of the viewer's own."""
+    value = decimal_field(body, "amount")
+    if value is None:
+        return None
+    currency = (text(body, "currency_iso") or "").strip().upper()
+    if not is_currency(currency):
+        raise InvalidInput({"currency_iso": "The currency must be an ISO-4217 code such as EUR or USD"})
+    return money_of(value, currency, "amount")
+
+
+def _answer(payment: Payment) -> dict[str, Any]:
+    declined = charges.refusal(payment)
+    if declined is not None:
+        raise declined
+    answer: dict[str, Any] = {"code": 200, "message": "Submitted for payment"}
+    if payment.status == "requires_action":
+        answer |= {"redirect_to_url": payment.redirect_url, "pi_id": payment.gateway_charge_id}
+    return answer
+
+
+@router.post("/v2/payments/donation")
+async def create_donation_payment(
+    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+) -> dict[str, Any]:
+    merchant = await merchant_of(session, customer.merchant_id)
+    _by_card(body)
+    item_id = integer(body, "item_id")
+    if item_id is None:
+        raise InvalidInput({"item_id": "The item is required"})
+    option_id = integer(body, "donation_id")
+    # A chosen option's own amount and currency are what is charged; the ones sent with it are not looked at.
+    amount = _own_amount(body) if option_id is None else None
+    card, key = card_of(body), idempotency_key(request, customer.id)
+    # The donation commits its own steps (see billing.donations); this request's connection isn't needed for it.
+    await session.commit()
+    payment = await donations.donate(
+        request.app.state.sessions,
+        await request.app.state.gateways.current(merchant.id),
+        merchant,
+        customer,
+        product_id=item_id,
+        option_id=option_id,
+        amount=amount,
+        source=card,
+        idempotency_key=key,
+        return_url=text(body, "return_url"),
+        client=client,
+    )
+    return _answer(payment)
+
+
+@router.post("/v2/payments/donation:confirm")
+async def confirm_donation_payment(
+    request: Request, session: Session, customer: CurrentCustomer, body: Body
+) -> dict[str, Any]:
+    merchant = await merchant_of(session, customer.merchant_id)
+    charge_id = (text(body, "pi_id") or "").strip()
+    if not charge_id:
+        raise InvalidInput({"pi_id": "The payment intent (pi_id) is required"})
+    await session.commit()
+    payment = await donations.confirm_donation(
+        request.app.state.sessions, request.app.state.gateways, merchant, customer, charge_id
+    )
+    return _answer(payment)

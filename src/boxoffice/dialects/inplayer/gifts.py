@@ -1,0 +1,63 @@
+"""Gifts: `createPayment` with `is_gift` and `receiver_email` buys one (see payments.py); the receiver checks the
+code with `GET /v2/gifts/{code}` and redeems it with `POST /v2/gifts/{code}/redeem` (our contract: the SDK has
+no call for either)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+
+from boxoffice.billing import gifts
+from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer.deps import CurrentCustomer, Session
+from boxoffice.dialects.inplayer.forms import flag, text
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.errors import InvalidInput
+from boxoffice.identity.merchants import merchant_of
+
+router = APIRouter(route_class=InPlayerRoute, tags=["gifts"])
+Code = Annotated[str, Path(min_length=1, max_length=gifts.MAX_TYPED)]
+
+
+def gift_receiver(body: dict[str, Any]) -> str | None:
+    """Whom a purchase is a gift for; None: for the buyer. A receiver without `is_gift` is refused rather than
+    guessed at: read one way the buyer pays for access they didn't want, read the other for a gift they didn't ask
+    for."""
+    receiver = (text(body, "receiver_email") or "").strip()
+    if not flag(body, "is_gift"):
+        if receiver:
+            raise InvalidInput({"is_gift": "A receiver_email is for a gift: send is_gift=true with it"})
+        return None
+    if not receiver:
+        raise InvalidInput({"receiver_email": "The receiver's email is required for a gift"})
+    return receiver
+
+
+def _gift(details: gifts.GiftDetails) -> dict[str, Any]:
+    gift = details.gift
+    return {
+        "code": gift.code,
+        "item_id": gift.product_id,
+        "item_title": details.product.title,
+        "access_fee_id": gift.price_id,
+        "redeemed": gift.redeemed_at is not None,
+        "refunded": gift.refunded_at is not None,
+        "from_name": details.from_name,
+    }
+
+
+@router.get("/v2/gifts/{code}")
+async def get_gift(session: Session, customer: CurrentCustomer, code: Code) -> dict[str, Any]:
+    return _gift(await gifts.gift_details(session, customer.merchant_id, code))
+
+
+@router.post("/v2/gifts/{code}/redeem")
+async def redeem_gift(session: Session, customer: CurrentCustomer, code: Code) -> dict[str, Any]:
+    merchant = await merchant_of(session, customer.merchant_id)
+    details, entitlement = await gifts.redeem_gift(session, merchant, customer, code)
+    return _gift(details) | {
+        "item_access_id": entitlement.id,
+        "starts_at": render.ts(entitlement.starts_at),
+        "expires_at": render.ts(entitlement.expires_at),
+    }

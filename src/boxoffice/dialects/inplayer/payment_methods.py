@@ -1,0 +1,244 @@
+"""Ways to pay besides a typed card: `GET /payments/methods`, the v2 methods (`POST /v2/payments`,
+`POST /v2/subscriptions` with `payment_method` ideal, Direct Debit, google pay on web, apple pay on web), the
+direct debit mandate (`GET`/`POST /v2/payments/direct-debit/mandate`) and PayPal (`POST /external-payments`).
+
+Each answers as `POST /payments` does: what is known at once, a `redirect_to_url` and `pi_id` where the payer
+approves on a page (the app then calls `confirmPayment(pi_id)`), a 402 for a decline; a direct debit clears later
+and its outcome arrives by the gateway's event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from boxoffice import clock
+from boxoffice.billing import charges, payment_methods, purchases, subscriptions
+from boxoffice.billing.models import Payment, PaymentProfile
+from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
+from boxoffice.dialects.inplayer.forms import integer, text
+from boxoffice.dialects.inplayer.payments import CARD, idempotency_key
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.errors import InvalidInput
+from boxoffice.gateways import methods
+from boxoffice.gateways.protocol import BankAccount, Wallet
+from boxoffice.identity.merchants import merchant_of
+
+router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
+PAYPAL = 2
+# `GET /payments/methods`: InPlayer's ids for card (1) and PayPal (2); the v2 methods after them.
+LISTED = [
+    (CARD, "Card", False, methods.CARD),
+    (PAYPAL, "Paypal", True, methods.PAYPAL),
+    (3, "Direct Debit", False, methods.SEPA_DEBIT),
+    (4, "iDEAL", False, methods.IDEAL),
+    (5, "Google Pay", False, methods.GOOGLE_PAY),
+    (6, "Apple Pay", False, methods.APPLE_PAY),
+]
+NAMES = {kind: name for _, name, _, kind in LISTED}
+# The v2 `payment_method` values the SDK sends, as the core names them.
+V2_METHODS = {
+    "ideal": methods.IDEAL,
+    "direct debit": methods.SEPA_DEBIT,
+    "google pay on web": methods.GOOGLE_PAY,
+    "apple pay on web": methods.APPLE_PAY,
+}
+MAX_URL = 2048
+
+
+def method_name(kind: str) -> str:
+    return NAMES.get(kind, "Card")
+
+
+@router.get("/payments/methods")
+async def list_payment_methods(request: Request, customer: CurrentCustomer) -> list[dict[str, Any]]:
+    """The sandbox takes every method; through Stripe, cards are taken here (the rest need Stripe.js)."""
+    gateway = await request.app.state.gateways.current(customer.merchant_id)
+    return [
+        {"id": id_, "method_name": name, "is_external": external}
+        for id_, name, external, kind in LISTED
+        if gateway.name == "sandbox" or kind == methods.CARD
+    ]
+
+
+def _absolute_url(value: str | None, name: str, *, required: bool) -> str | None:
+    url = (value or "").strip()
+    if not url:
+        if required:
+            raise InvalidInput({name: f"The {name} is required"})
+        return None
+    if len(url) > MAX_URL or not url.startswith(("https://", "http://")) or not url.isprintable():
+        raise InvalidInput({name: f"The {name} must be an absolute http(s) URL"})
+    return url
+
+
+def _source(body: dict[str, Any]) -> tuple[payment_methods.Source, str | None]:
+    """The method a v2 form names, and the URL the payer comes back to after approving it."""
+    given = (text(body, "payment_method") or "").strip().lower()
+    kind = V2_METHODS.get(given)
+    if kind is None:
+        raise InvalidInput(
+            {"payment_method": "The payment method is one of ideal, Direct Debit, google pay on web, apple pay on web"}
+        )
+    if kind == methods.SEPA_DEBIT:
+        return payment_methods.Mandate(), None
+    if kind == methods.IDEAL:
+        bank = (text(body, "bank") or "").strip().lower()
+        if bank not in methods.IDEAL_BANKS:
+            raise InvalidInput({"bank": "The bank is one of iDEAL's banks, such as ing or rabobank"})
+        return Wallet(kind, bank), _absolute_url(text(body, "return_url"), "return_url", required=True)
+    return Wallet(kind), _absolute_url(text(body, "return_url"), "return_url", required=False)
+
+
+def _fee_id(body: dict[str, Any], name: str) -> int:
+    fee_id = integer(body, name)
+    if fee_id is None:
+        raise InvalidInput({name: "The access fee is required"})
+    return fee_id
+
+
+def _answer(payment: Payment) -> dict[str, Any]:
+    declined = charges.refusal(payment)
+    if declined is not None:
+        raise declined
+    answer: dict[str, Any] = {"code": 200, "message": "Submitted for payment"}
+    if payment.status == "requires_action":
+        answer |= {"redirect_to_url": payment.redirect_url, "pi_id": payment.gateway_charge_id}
+    return answer
+
+
+@router.post("/v2/payments")
+async def pay_by_method(
+    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+) -> dict[str, Any]:
+    merchant = await merchant_of(session, customer.merchant_id)
+    source, return_url = _source(body)
+    fee_id = _fee_id(body, "access_fee_id")
+    await session.commit()  # the purchase commits its own steps (see billing.charges)
+    payment = await purchases.buy_access(
+        request.app.state.sessions,
+        await request.app.state.gateways.current(merchant.id),
+        merchant,
+        customer,
+        price_id=fee_id,
+        source=source,
+        idempotency_key=idempotency_key(request, customer.id),
+        return_url=return_url,
+        client=client,
+        voucher_code=text(body, "voucher_code") or None,
+    )
+    return _answer(payment)
+
+
+@router.post("/v2/subscriptions")
+async def subscribe_by_method(
+    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+) -> dict[str, Any]:
+    merchant = await merchant_of(session, customer.merchant_id)
+    source, return_url = _source(body)
+    fee_id = _fee_id(body, "access_fee_id")
+    await session.commit()
+    started = await subscriptions.subscribe(
+        request.app.state.sessions,
+        await request.app.state.gateways.current(merchant.id),
+        merchant,
+        customer,
+        price_id=fee_id,
+        source=source,
+        idempotency_key=idempotency_key(request, customer.id),
+        return_url=return_url,
+        client=client,
+        voucher=text(body, "voucher_code") or None,
+    )
+    return _answer(started.payment)
+
+
+def _mandate(profile: PaymentProfile) -> dict[str, Any]:
+    return {
+        "bank_code": profile.mandate_bank_code,
+        "branch_code": "",
+        "country": profile.mandate_country,
+        "fingerprint": (profile.mandate_token or "")[-16:],
+        "last4": profile.mandate_last4,
+        "mandate_reference": profile.mandate_reference,
+        "mandate_url": None,
+    }
+
+
+@router.get("/v2/payments/direct-debit/mandate")
+async def get_mandate(request: Request, session: Session, customer: CurrentCustomer) -> dict[str, Any]:
+    gateway = await request.app.state.gateways.current(customer.merchant_id)
+    profile = await payment_methods.mandate_of(session, customer.merchant_id, customer.id, gateway)
+    return {"is_approved": True, "statement_descriptor": "BOXOFFICE", "mandate": _mandate(profile)}
+
+
+@router.post("/v2/payments/direct-debit/mandate")
+async def create_mandate(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> dict[str, Any]:
+    """Answers in the shape of the Stripe SEPA source InPlayer hands back."""
+    merchant = await merchant_of(session, customer.merchant_id)
+    await session.commit()
+    account = BankAccount(text(body, "name") or "", text(body, "iban") or "", text(body, "address"))
+    profile = await payment_methods.set_mandate(
+        request.app.state.sessions,
+        await request.app.state.gateways.current(merchant.id),
+        merchant,
+        customer,
+        account,
+    )
+    return {
+        "id": profile.mandate_token,
+        "currency": "eur",
+        "created": clock.unix(profile.mandate_created_at or clock.now()),
+        "client_secret": None,
+        "owner": profile.mandate_holder,
+        "full_name": profile.mandate_holder,
+        "statement_descriptor": "BOXOFFICE",
+        "status": "chargeable",
+        "type_data": _mandate(profile),
+    }
+
+
+@router.post("/external-payments")
+async def paypal_parameters(
+    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+) -> dict[str, Any]:
+    """The SDK's `getPayPalParams`: where to send the payer (`endpoint`) and where PayPal sends them back. An
+    `id` in the answer says the viewer already has access, as the OTT web app reads it."""
+    if integer(body, "payment_method") != PAYPAL:
+        raise InvalidInput({"payment_method": "PayPal is payment method 2"})
+    origin = _absolute_url(text(body, "origin"), "origin", required=True)
+    assert origin is not None
+    fee_id = _fee_id(body, "access_fee")
+    merchant = await merchant_of(session, customer.merchant_id)
+    product_title, currency = await purchases.offer_of(session, merchant.id, fee_id)
+    owned = await purchases.entitled_already(session, merchant.id, customer.id, fee_id)
+    back = f"{origin}{'&' if '?' in origin else '?'}ippwat=ppv"
+    shown: dict[str, Any] = {
+        "business": merchant.email,
+        "item_name": product_title,
+        "currency_code": currency,
+        "cancel_return": origin,
+    }
+    if owned is not None:
+        return shown | {"endpoint": origin, "return": back, "id": owned}
+    await session.commit()
+    payment = await purchases.buy_access(
+        request.app.state.sessions,
+        await request.app.state.gateways.current(merchant.id),
+        merchant,
+        customer,
+        price_id=fee_id,
+        source=Wallet(methods.PAYPAL),
+        idempotency_key=idempotency_key(request, customer.id),
+        return_url=back,
+        client=client,
+        voucher_code=text(body, "voucher_code") or None,
+    )
+    _answer(payment)
+    if payment.status != "requires_action":  # a voucher took it all: nothing to approve
+        return shown | {"endpoint": origin, "return": back, "id": payment.entitlement_id}
+    return shown | {
+        "endpoint": payment.redirect_url,
+        "return": f"{back}&payment_intent={payment.gateway_charge_id}",
+    }
