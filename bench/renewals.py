@@ -1,7 +1,7 @@
 """Renewals per second of the renewal engine, against the same row work done as plain SQL in the same run.
 
     python bench/renewals.py [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres]
-                             [--subscriptions 100000] [--workers 2] [--batch 200] [--profile DIR]
+                             [--subscriptions 100000] [--workers 2] [--batch 500] [--profile DIR]
 
 Seeds a throwaway PostgreSQL database with server-side bulk INSERT … SELECT: one merchant, a monthly price,
 N customers, each with a sandbox card (one in fifty declines, so dunning is exercised), an entitlement and an
@@ -17,8 +17,9 @@ them are told to start until the last one is done. Baseline: the same number of 
 batches (SELECT … FOR UPDATE SKIP LOCKED) and do, per subscription, the rows the engine writes, in plain SQL with
 asyncpg's executemany, one transaction per batch: read the card, insert the sandbox charge, insert the payment,
 the ledger transaction and its two entries, extend the entitlement, move the subscription on (or into dunning).
-The engine additionally commits each gateway charge on its own (the gateway's records live apart from the
-caller's transaction), as any real gateway's would.
+The engine additionally writes each renewal's payment pending before the gateway is asked and settles it after,
+and the sandbox keeps its charges in a transaction of its own per batch (the gateway's records live apart from
+the caller's transaction), as any real gateway's would.
 
 Afterwards both databases are checked: every subscription charged exactly once, one renewal payment per
 succeeding subscription, one decline per declining one, sandbox charges unique per key, every ledger
@@ -215,7 +216,7 @@ async def engine_worker(url: str, as_of: datetime, batch: int) -> dict[str, Any]
     from boxoffice.settings import Settings
 
     settings = Settings(database_url=url, public_url="http://bench.invalid", dunning_retry_days=RETRY_DAYS)
-    engine = create_engine(url)  # as `boxoffice renewals run` makes it
+    engine = create_engine(url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)
     sessions = session_factory(engine)
     gateways = Gateways(sessions, settings, Sealer(settings.encryption_keys))
     try:
@@ -553,7 +554,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--subscriptions", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=500)  # the engine's own batch (renewals.BATCH)
     parser.add_argument("--profile", type=Path, help="record each engine worker with py-spy into this directory")
     parser.add_argument("--role", choices=["engine", "baseline"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)

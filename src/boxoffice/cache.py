@@ -161,11 +161,23 @@ def _scope_of_statement(statement: Any) -> Scope | None:
     return pinned["merchant_id"], pinned.get("customer_id")
 
 
+# A transaction that changes more of one merchant's customers than this (a renewal batch) drops the merchant's
+# caches once, rather than writing a row to the feed for each customer.
+MANY_CUSTOMERS = 32
+
+
 def _remember(session: Session, scope: Scope) -> None:
     scopes: set[Scope] = session.info.setdefault("changed_scopes", set())
-    if scope not in scopes:
-        scopes.add(scope)
-        session.add(CacheInvalidation(scope_merchant_id=scope[0], scope_customer_id=scope[1]))
+    merchant_id, customer_id = scope
+    if scope in scopes or (merchant_id, None) in scopes:
+        return
+    if customer_id is not None:
+        counts: dict[int, int] = session.info.setdefault("customers_changed", {})
+        counts[merchant_id] = counts.get(merchant_id, 0) + 1
+        if counts[merchant_id] > MANY_CUSTOMERS:
+            scope = (merchant_id, None)
+    scopes.add(scope)
+    session.add(CacheInvalidation(scope_merchant_id=scope[0], scope_customer_id=scope[1]))
 
 
 @event.listens_for(Session, "before_flush")
@@ -191,6 +203,7 @@ def _collect_bulk_changes(state: ORMExecuteState) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _bump_generations(session: Session) -> None:
+    session.info.pop("customers_changed", None)
     for scope in session.info.pop("changed_scopes", ()):
         generations.bump(scope)
     if session.info.pop("bulk_change", False):
@@ -200,6 +213,7 @@ def _bump_generations(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop("changed_scopes", None)
+    session.info.pop("customers_changed", None)
     session.info.pop("bulk_change", None)
 
 

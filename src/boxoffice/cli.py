@@ -13,7 +13,7 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice import (
     clock,
@@ -58,6 +58,13 @@ def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def _pooled_engine(settings: Settings) -> AsyncEngine:
+    """An engine whose pool holds the connections a worker keeps busy (a batch's gateway calls open their own)."""
+    return create_engine(
+        settings.database_url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
+    )
 
 
 def _fail(error: DomainError) -> None:
@@ -110,12 +117,12 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run the job worker (e-mail, and later webhooks, renewals, reports) until stopped."""
+    """Run the job worker (e-mail, gateway events, renewals, the billing janitor) until stopped."""
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
 
     async def run() -> None:
-        engine = create_engine(settings.database_url)
+        engine = _pooled_engine(settings)
         try:
             await jobs.work_forever(session_factory(engine), settings)
         finally:
@@ -197,7 +204,7 @@ def run_renewals(
     moment = (as_of.astimezone(UTC).replace(tzinfo=None) if as_of.tzinfo else as_of) if as_of else clock.now()
 
     async def run() -> renewals.PassReport:
-        engine = create_engine(settings.database_url)
+        engine = _pooled_engine(settings)
         sessions = session_factory(engine)
         gateways = Gateways(sessions, settings, sealing.Sealer(settings.encryption_keys))
         try:

@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from boxoffice.billing import ledger, renewals
 from boxoffice.billing.models import LedgerTransaction, Payment, Subscription
 from boxoffice.catalog.models import Price, Product
 from boxoffice.gateways.models import SandboxCharge, SandboxPaymentMethod
-from boxoffice.gateways.protocol import ChargeResult, GatewayError
+from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
 from boxoffice.gateways.sandbox import SandboxGateway
 from boxoffice.identity.models import Customer, Merchant
@@ -41,8 +42,8 @@ DECLINE_EVERY = 30  # one card in thirty is declined: dunning runs through the f
 WAIT = 120.0  # seconds: only ever a ceiling on waiting for a state, never what the test waits for
 
 # A renewal worker of its own: one pass with the sandbox gateway, in batches of argv[3]. With argv[4] = N > 0,
-# the N-th charge it asks for hangs for good once every other charge of its batch has gone through the gateway
-# (and says so on stdout): the worker is then caught with charges made that its transaction never recorded.
+# its N-th batch of charges goes through the gateway, then the worker hangs for good before recording it (and
+# says so on stdout): it is then caught with charges made that it never recorded.
 WORKER = """
 import asyncio, sys
 from datetime import datetime
@@ -56,28 +57,21 @@ from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings
 
 url, as_of, batch, stall_at = sys.argv[1], datetime.fromisoformat(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-original = SandboxGateway.charge
-asked = done = 0
-progress = asyncio.Condition()
+original = SandboxGateway.charge_many
+batches = 0
 
 
-async def charge(self, *args, **kwargs):
-    global asked, done
-    asked += 1
-    if asked == stall_at:
-        last_of_batch = (stall_at - 1) // batch * batch + batch
-        async with progress:
-            await progress.wait_for(lambda: done == last_of_batch - 1)
+async def charge_many(self, requests):
+    global batches
+    batches += 1
+    results = await original(self, requests)
+    if batches == stall_at:
         print("stalled", flush=True)
         await asyncio.Event().wait()
-    result = await original(self, *args, **kwargs)
-    async with progress:
-        done += 1
-        progress.notify_all()
-    return result
+    return results
 
 
-SandboxGateway.charge = charge
+SandboxGateway.charge_many = charge_many
 
 
 async def main():
@@ -233,7 +227,15 @@ async def count(sessions: async_sessionmaker[AsyncSession], model: Any, merchant
 
 
 async def renewal_payments(sessions: async_sessionmaker[AsyncSession], merchant_id: int) -> int:
-    return await count(sessions, Payment, merchant_id, Payment.kind == "renewal")
+    """Renewals recorded: paid or declined (not those written before the gateway was asked and not yet settled)."""
+    return await count(
+        sessions, Payment, merchant_id, Payment.kind == "renewal", Payment.status.in_(("succeeded", "declined"))
+    )
+
+
+def after_the_lease(as_of: datetime) -> datetime:
+    """When a dead worker's subscriptions may be taken up again."""
+    return max(as_of, clock.now()) + renewals.LEASE + timedelta(seconds=1)
 
 
 async def start_worker(url: str, as_of: datetime, *, stall_at: int = 0) -> asyncio.subprocess.Process:
@@ -377,25 +379,29 @@ async def test_a_worker_killed_while_charges_are_unrecorded_is_finished_by_the_n
     asks again with the same keys, is answered with the charges already made, and records each once."""
     now = clock.now()
     total = len(await seed_due(sessions, shop, 10 * BATCH, now))
-    worker = await start_worker(migrated_database_url, now, stall_at=BATCH + 5)
+    worker = await start_worker(migrated_database_url, now, stall_at=2)
     try:
         assert worker.stdout is not None
         said = b"-"
         while said and said.strip() != b"stalled":  # whatever else it may print (logs) comes first
             said = await asyncio.wait_for(worker.stdout.readline(), WAIT)
         assert said, "the worker ended without reaching its second batch"
-        # The state the kill lands in: the first batch committed, the second charged (all but the stalled one)
-        # and none of it recorded.
+        # The state the kill lands in: the first batch recorded, the second charged at the gateway and written
+        # pending, but not recorded.
         assert await renewal_payments(sessions, shop.merchant_id) == BATCH
-        assert await count(sessions, SandboxCharge, shop.merchant_id) == 2 * BATCH - 1
+        assert await count(sessions, SandboxCharge, shop.merchant_id) == 2 * BATCH
+        assert await count(sessions, Payment, shop.merchant_id, Payment.status == "pending") == BATCH
     finally:
         await kill(worker)
     assert worker.returncode == -signal.SIGKILL
     assert await renewal_payments(sessions, shop.merchant_id) == BATCH
     await until_unlocked(sessions, shop.merchant_id, now)
 
+    # Before the lease ends, the dead worker's subscriptions are left alone; the rest are renewed.
     renewed, declined, unknown = await run_cli_pass(migrated_database_url, now)
-    assert (renewed + declined, unknown) == (total - BATCH, 0), "the second pass did work twice or left some"
+    assert (renewed + declined, unknown) == (total - 2 * BATCH, 0)
+    renewed, declined, unknown = await run_cli_pass(migrated_database_url, after_the_lease(now))
+    assert (renewed + declined, unknown) == (BATCH, 0), "the second pass did work twice or left some"
     await assert_renewed_exactly_once(sessions, shop)
     assert await count(sessions, SandboxCharge, shop.merchant_id) == total
 
@@ -424,7 +430,7 @@ async def test_a_worker_killed_at_any_point_mid_pass_is_finished_by_the_next_pas
         if worker.returncode == -signal.SIGKILL and committed < due:
             assert committed % BATCH == 0, "a batch was recorded in part"
             landed.append((committed, due))
-        renewed, declined, unknown = await run_cli_pass(migrated_database_url, now)
+        renewed, declined, unknown = await run_cli_pass(migrated_database_url, after_the_lease(now))
         assert (renewed + declined, unknown) == (due - committed, 0)
         await assert_renewed_exactly_once(sessions, shop)
         if landed:
@@ -449,18 +455,24 @@ async def test_a_charge_whose_answer_was_lost_is_asked_again_later_and_never_cha
     assert any(s.declines for s in seeded[2::3])
     made: dict[str, ChargeResult] = {}
     timed_out: set[str] = set()
-    original = SandboxGateway.charge
+    original = SandboxGateway.charge_many
 
-    async def charge_then_lose_the_answer(self: SandboxGateway, merchant_id: int, **request: Any) -> ChargeResult:
-        result = await original(self, merchant_id, **request)
-        key = request["idempotency_key"]
-        if int(key.split("-")[1]) in lost and key not in timed_out:
-            timed_out.add(key)
-            made[key] = result
-            raise GatewayError("timed out waiting for the gateway's answer")
-        return result
+    async def charge_then_lose_the_answer(
+        self: SandboxGateway, requests: Sequence[ChargeRequest]
+    ) -> list[ChargeResult | GatewayError]:
+        results = await original(self, requests)
+        answered: list[ChargeResult | GatewayError] = []
+        for request, result in zip(requests, results, strict=True):
+            key = request.idempotency_key
+            if int(key.split("-")[1]) in lost and key not in timed_out and isinstance(result, ChargeResult):
+                timed_out.add(key)
+                made[key] = result
+                answered.append(GatewayError("timed out waiting for the gateway's answer"))
+            else:
+                answered.append(result)
+        return answered
 
-    monkeypatch.setattr(SandboxGateway, "charge", charge_then_lose_the_answer)
+    monkeypatch.setattr(SandboxGateway, "charge_many", charge_then_lose_the_answer)
     settings = settings_for(migrated_database_url)
     gateways = Gateways(sessions, settings, Sealer([]))
     retry_days = settings.dunning_retry_days
@@ -490,12 +502,14 @@ async def test_a_charge_whose_answer_was_lost_is_asked_again_later_and_never_cha
                     )
                 )
             ).all()
-            unrecorded = await session.scalar(
-                select(func.count())
-                .select_from(Payment)
-                .where(Payment.merchant_id == shop.merchant_id, Payment.subscription_id.in_(lost))
-            )
-        assert unrecorded == 0
+            unrecorded = (
+                await session.scalars(
+                    select(Payment.status).where(
+                        Payment.merchant_id == shop.merchant_id, Payment.subscription_id.in_(lost)
+                    )
+                )
+            ).all()
+        assert unrecorded == ["pending"] * len(lost)  # written before the gateway was asked, still open
         for subscription in waiting:
             assert (subscription.status, subscription.cycle, subscription.dunning_attempts) == ("active", 1, 0)
             assert subscription.due_at is not None

@@ -90,11 +90,9 @@ async def post(
     return transaction
 
 
-async def post_many(
-    session: AsyncSession, postings: Sequence[tuple[int, str, str, Sequence[Line]]]
-) -> list[LedgerTransaction]:
+async def post_many(session: AsyncSession, postings: Sequence[tuple[int, str, str, Sequence[Line]]]) -> list[int]:
     """Write many balanced transactions (merchant, kind, reference, lines) at once, in two flushes: what the
-    renewal engine books for a batch."""
+    renewal engine books for a batch. Returns their ids, in order."""
     for _, _, _, lines in postings:
         _check(lines)
     transactions = [LedgerTransaction(merchant_id=m, kind=kind, reference=ref) for m, kind, ref, _ in postings]
@@ -113,7 +111,7 @@ async def post_many(
         for line in lines
     )
     await session.flush()
-    return transactions
+    return [transaction.id for transaction in transactions]
 
 
 async def reverse(session: AsyncSession, merchant_id: int, transaction_id: int, reference: str) -> LedgerTransaction:

@@ -71,20 +71,8 @@ async def start(
     period. A subscription that expired while its first charge was being authenticated starts all the same: it
     was paid for."""
     trial = subscription.trial_ends_at is not None
-    entitlement = await access_service.grant_access(
-        session,
-        merchant,
-        customer,
-        product,
-        source="subscription",
-        starts_at=subscription.current_period_start,
-        expires_at=subscription.current_period_end,
-        price=price,
-        source_ref=str(subscription.id),
-        is_trial=trial,
-    )
+    await _grant_period(session, merchant, customer, subscription, product, price, trial=trial)
     subscription.status = "trialing" if trial else "active"
-    subscription.entitlement_id = entitlement.id
     subscription.due_at = subscription.current_period_end
     subscription.updated_at = clock.now()
     if not trial:
@@ -147,6 +135,20 @@ async def open_new_entitlement(
         await access_repo.end_entitlement(
             session, merchant.id, customer.id, subscription.entitlement_id, subscription.current_period_start
         )
+    await _grant_period(session, merchant, customer, subscription, product, price, trial=False)
+
+
+async def _grant_period(
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    subscription: Subscription,
+    product: Product,
+    price: Price,
+    *,
+    trial: bool,
+) -> None:
+    """Access for the subscription's current period, the entitlement its renewals then extend."""
     entitlement = await access_service.grant_access(
         session,
         merchant,
@@ -157,6 +159,7 @@ async def open_new_entitlement(
         expires_at=subscription.current_period_end,
         price=price,
         source_ref=str(subscription.id),
+        is_trial=trial,
     )
     subscription.entitlement_id = entitlement.id
 

@@ -1,20 +1,26 @@
 """The renewal engine: every due subscription charged for its next period exactly once, in the worker.
 
-A pass claims due subscriptions in batches with `FOR UPDATE SKIP LOCKED` (so workers side by side take different
-ones; SQLite runs one worker) and, in the claiming transaction, charges each with an idempotency key made of the
-subscription, the period and the attempt, then records the outcome: the payment, its ledger transaction and the
-longer access; or the decline and the next dunning retry. A worker that dies mid-batch rolls all of it back; the
-next pass charges again with the same keys and the gateway answers with the charges it already made, so every
-period is paid once and recorded once.
+A pass works in batches, each in three steps:
+1. claim: due subscriptions are locked with `FOR UPDATE SKIP LOCKED` (workers side by side take different ones;
+   SQLite runs one worker), the charge for each next period is written as a `pending` payment under a key made
+   of the subscription, the period and the attempt, and the subscriptions are leased (`due_at` moved a few
+   minutes on) so no other worker takes them meanwhile; committed before the gateway is asked;
+2. charge: the batch goes to the gateway, each charge under its payment's key and with its stored request;
+3. record: in one transaction, each payment claimed for settlement (once), then its outcome written: the ledger
+   transaction and the longer access; or the decline and the next dunning retry; or, with no answer, left
+   pending for the next pass.
+A worker that dies anywhere leaves pending payments behind leased subscriptions; when the lease ends, a pass
+asks the gateway again with the same keys and requests, and the gateway answers with the charges it already
+made: every period is paid once and recorded once.
 
 Due also means: a cancelled subscription whose period is over ends, an incomplete one expires after a day.
 """
 
 from __future__ import annotations
 
-import asyncio
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,7 +33,7 @@ from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.db import transaction
-from boxoffice.gateways.protocol import ChargeResult, GatewayError
+from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
 from boxoffice.promotions import repository as promotions_repo
@@ -35,9 +41,9 @@ from boxoffice.promotions.models import Voucher
 from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings
 
-BATCH = 200
-# Charges asked of the gateway at once within a batch.
-CONCURRENT_CHARGES = 16
+BATCH = 500
+# How long a worker holds the subscriptions it is renewing before another may take them up.
+LEASE = timedelta(minutes=5)
 # A renewal whose charge got no answer is asked again (with the same key) this much later.
 RETRY_UNKNOWN = timedelta(minutes=10)
 
@@ -49,7 +55,6 @@ class PassReport:
     ended: int = 0
     expired: int = 0
     unknown: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
 
     @property
     def handled(self) -> int:
@@ -74,63 +79,70 @@ async def renew_due_subscriptions(
     report = PassReport()
     with clock.pinned(as_of if clock_id is not None else None):
         while True:
+            claimed = await _claim(sessions, as_of, batch, merchant_id, clock_id, report)
+            if claimed is None:
+                return report
+            results = await _charge_all(gateways, claimed)
             async with transaction(sessions) as session:
-                due = await repo.claim_due_subscriptions(
-                    session, as_of, batch, merchant_id=merchant_id, clock_id=clock_id
-                )
-                if not due:
-                    return report
-                await _handle_batch(session, gateways, due, as_of, retry_days, report)
+                await _record(session, claimed, results, as_of, retry_days, report)
 
 
-async def _handle_batch(
-    session: AsyncSession,
-    gateways: Gateways,
-    due: Sequence[Subscription],
+async def _claim(
+    sessions: async_sessionmaker[AsyncSession],
     as_of: datetime,
-    retry_days: Sequence[int],
+    batch: int,
+    merchant_id: int | None,
+    clock_id: int | None,
     report: PassReport,
-) -> None:
-    to_charge = [s for s in due if s.status in periods.CHARGING]
-    for subscription in due:
-        if subscription.status == "incomplete":
-            subscription.status, subscription.due_at = "incomplete_expired", None
-            subscription.ended_at = subscription.updated_at = clock.now()
-            report.expired += 1
-        elif subscription.status == "canceled":
-            subscription.status, subscription.due_at = "ended", None
-            subscription.ended_at = subscription.updated_at = clock.now()
-            report.ended += 1
-        elif subscription.status not in periods.CHARGING:
-            subscription.due_at = None  # nothing is ever due again in a final state
-    vouchers = await _vouchers_of(session, to_charge)
-    planned = [
-        (s, periods.charge_for_next_period(s, vouchers.get(s.voucher_id or 0), first=s.cycle == 0)) for s in to_charge
-    ]
-    results = await _charge_all(gateways, planned)
-    outcomes: list[tuple[Subscription, periods.PeriodCharge, Payment]] = []
-    for (subscription, charge), result in zip(planned, results, strict=True):
-        if isinstance(result, GatewayError):
-            subscription.due_at = max(as_of, clock.now()) + RETRY_UNKNOWN
-            report.unknown += 1
-            continue
-        payment = _payment(subscription, charge, result, charge_key(subscription))
-        session.add(payment)
-        outcomes.append((subscription, charge, payment))
-    await session.flush()  # the payments' ids, for their ledger references
-    paid = [(s, c, p) for s, c, p in outcomes if p.status == "succeeded"]
-    entries = await ledger.post_many(
-        session, [(p.merchant_id, "charge", f"payment:{p.id}", books.charge_lines(p)) for _, _, p in paid]
-    )
-    for (_, _, payment), entry in zip(paid, entries, strict=True):
-        payment.ledger_transaction_id = entry.id
-    await _extend_access(session, paid)
-    for subscription, _, payment in outcomes:
-        if payment.status == "succeeded":
-            report.renewed += 1
-        else:
-            await _decline(session, subscription, retry_days)
-            report.declined += 1
+) -> list[Payment] | None:
+    """Step 1: the pending payments of a batch of due subscriptions (None: nothing is due)."""
+    async with transaction(sessions) as session:
+        due = await repo.claim_due_subscriptions(session, as_of, batch, merchant_id=merchant_id, clock_id=clock_id)
+        if not due:
+            return None
+        to_charge = []
+        for subscription in due:
+            if subscription.status in periods.CHARGING:
+                to_charge.append(subscription)
+            elif subscription.status == "incomplete":
+                subscription.status, subscription.due_at = "incomplete_expired", None
+                subscription.ended_at = subscription.updated_at = clock.now()
+                report.expired += 1
+            elif subscription.status == "canceled":
+                subscription.status, subscription.due_at = "ended", None
+                subscription.ended_at = subscription.updated_at = clock.now()
+                report.ended += 1
+            else:
+                subscription.due_at = None  # nothing is ever due again in a final state
+        payments = await _pending_payments(session, to_charge)
+        lease_end = max(as_of, clock.now()) + LEASE
+        for subscription in to_charge:
+            subscription.due_at = lease_end
+    return payments
+
+
+async def _pending_payments(session: AsyncSession, subscriptions: Sequence[Subscription]) -> list[Payment]:
+    """The payment for each subscription's next period: the one a dead worker left pending, or a new one."""
+    left: dict[str, Payment] = {}
+    by_merchant: dict[int, list[str]] = defaultdict(list)
+    for subscription in subscriptions:
+        by_merchant[subscription.merchant_id].append(charge_key(subscription))
+    for merchant_id, keys in by_merchant.items():
+        left |= await repo.payments_by_keys(session, merchant_id, keys)
+    vouchers = await _vouchers_of(session, subscriptions)
+    payments = []
+    for subscription in subscriptions:
+        key = charge_key(subscription)
+        payment = left.get(key)
+        if payment is None:
+            voucher = vouchers.get(subscription.voucher_id or 0)
+            charge = periods.charge_for_next_period(subscription, voucher, first=subscription.cycle == 0)
+            payment = _payment(subscription, charge, key)
+            session.add(payment)
+        if payment.status == "pending":
+            payments.append(payment)
+    await session.flush()  # their ids
+    return payments
 
 
 async def _vouchers_of(session: AsyncSession, subscriptions: Sequence[Subscription]) -> dict[int, Voucher]:
@@ -144,42 +156,104 @@ async def _vouchers_of(session: AsyncSession, subscriptions: Sequence[Subscripti
     return found
 
 
-async def _charge_all(
-    gateways: Gateways, planned: Sequence[tuple[Subscription, periods.PeriodCharge]]
-) -> list[ChargeResult | GatewayError | None]:
-    limit = asyncio.Semaphore(CONCURRENT_CHARGES)
-
-    async def one(subscription: Subscription, charge: periods.PeriodCharge) -> ChargeResult | GatewayError | None:
-        if charge.amount == 0:
-            return None
-        async with limit:
-            try:
-                gateway = await gateways.named(subscription.merchant_id, subscription.gateway)
-                return await gateway.charge(
-                    subscription.merchant_id,
-                    amount=charge.amount,
-                    currency=subscription.currency,
-                    customer_ref=subscription.gateway_customer_ref,
-                    method_token=subscription.gateway_method,
-                    idempotency_key=charge_key(subscription),
-                    off_session=True,
-                )
-            except GatewayError as error:
-                return error
-
-    return list(await asyncio.gather(*(one(s, c) for s, c in planned)))
+async def _charge_all(gateways: Gateways, payments: Sequence[Payment]) -> list[ChargeResult | GatewayError | None]:
+    """Step 2: each gateway asked once for its batch; nothing to charge (credit or a voucher paid it all) is None."""
+    results: list[ChargeResult | GatewayError | None] = [None] * len(payments)
+    by_gateway: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for index, payment in enumerate(payments):
+        if payment.amount:
+            by_gateway[(payment.merchant_id, payment.gateway)].append(index)
+    for (merchant_id, name), indexes in by_gateway.items():
+        try:
+            gateway = await gateways.named(merchant_id, name)
+        except GatewayError as error:  # the merchant took the gateway's credentials away: ask again later
+            for index in indexes:
+                results[index] = error
+            continue
+        requests = [_request(payments[index]) for index in indexes]
+        for index, answer in zip(indexes, await gateway.charge_many(requests), strict=True):
+            results[index] = answer
+    return results
 
 
-def _payment(
-    subscription: Subscription, charge: periods.PeriodCharge, result: ChargeResult | None, key: str
-) -> Payment:
-    """The renewal's payment as the gateway decided it. Off-session, a charge the bank wants authenticated can't
-    be: it counts as declined, and the customer is asked to pay again by dunning."""
+def _request(payment: Payment) -> ChargeRequest:
+    return ChargeRequest(
+        payment.merchant_id,
+        payment.amount,
+        payment.currency,
+        payment.gateway_customer_ref,
+        payment.gateway_method,
+        payment.idempotency_key,
+    )
+
+
+async def _record(
+    session: AsyncSession,
+    payments: Sequence[Payment],
+    results: Sequence[ChargeResult | GatewayError | None],
+    as_of: datetime,
+    retry_days: Sequence[int],
+    report: PassReport,
+) -> None:
+    """Step 3: the outcomes, each recorded once (a payment another worker settled meanwhile is left to it)."""
+    answers = {payment.id: result for payment, result in zip(payments, results, strict=True)}
+    by_merchant: dict[int, list[int]] = defaultdict(list)
+    for payment in payments:
+        by_merchant[payment.merchant_id].append(payment.id)
+    claimed: list[Payment] = []
+    subscriptions: dict[int, Subscription] = {}
+    for merchant_id, ids in by_merchant.items():
+        mine = await repo.claim_payments_for_settlement(session, merchant_id, ids)
+        claimed += mine
+        subscriptions |= await repo.subscriptions_by_ids(
+            session, merchant_id, [p.subscription_id for p in mine if p.subscription_id]
+        )
+    paid: list[tuple[Subscription, Payment]] = []
     now = clock.now()
-    status, decline = "succeeded", None
-    if result is not None and result.status != "succeeded":
-        status = "declined"
-        decline = "authentication_required" if result.status == "requires_action" else result.decline_code
+    for payment in claimed:
+        subscription = subscriptions[payment.subscription_id or 0]
+        result = answers[payment.id]
+        payment.updated_at = now
+        if isinstance(result, GatewayError):
+            payment.status = "pending"  # asked again, with the same key, when the subscription is next due
+            subscription.due_at = max(as_of, now) + RETRY_UNKNOWN
+            report.unknown += 1
+            continue
+        payment.status, payment.decline_code = _outcome(result)
+        payment.gateway_charge_id = result.charge_id if result is not None else None
+        if payment.status == "succeeded":
+            paid.append((subscription, payment))
+            report.renewed += 1
+        else:
+            await _decline(session, subscription, retry_days)
+            report.declined += 1
+    booked = [payment for _, payment in paid if _moves(payment)]
+    entries = await ledger.post_many(
+        session, [(p.merchant_id, "charge", f"payment:{p.id}", books.charge_lines(p)) for p in booked]
+    )
+    for payment, entry_id in zip(booked, entries, strict=True):
+        payment.ledger_transaction_id = entry_id
+    await _extend_access(session, paid)
+
+
+def _moves(payment: Payment) -> bool:
+    return bool(payment.amount + payment.discount + payment.credit_used)
+
+
+def _outcome(result: ChargeResult | None) -> tuple[str, str | None]:
+    """Off-session, a charge the bank wants authenticated can't be: it counts as declined, and dunning asks the
+    customer to pay again. A debit still clearing is taken as paid, as Stripe keeps such a subscription active;
+    its failure, told later by the gateway's event, is a refund's business."""
+    if result is None or result.status in ("succeeded", "processing"):
+        return "succeeded", None
+    if result.status == "requires_action":
+        return "declined", "authentication_required"
+    return "declined", result.decline_code or "card_declined"
+
+
+def _payment(subscription: Subscription, charge: periods.PeriodCharge, key: str) -> Payment:
+    """The next period's charge, written before the gateway is asked, with everything the request needs."""
+    now = clock.now()
     return Payment(
         merchant_id=subscription.merchant_id,
         customer_id=subscription.customer_id,
@@ -191,42 +265,40 @@ def _payment(
         amount=charge.amount,
         currency=subscription.currency,
         discount=charge.discount,
-        credit_used=charge.credit_used if status == "succeeded" else 0,
+        credit_used=charge.credit_used,
         voucher_id=subscription.voucher_id if charge.discount else None,
         gateway=subscription.gateway,
+        method=subscription.method,
         gateway_customer_ref=subscription.gateway_customer_ref,
         gateway_method=subscription.gateway_method,
-        gateway_charge_id=result.charge_id if result is not None else None,
-        status=status,
-        decline_code=decline,
+        status="pending",
         entitlement_id=subscription.entitlement_id,
+        refunded=0,
         created_at=now,
         updated_at=now,
     )
 
 
-async def _extend_access(
-    session: AsyncSession, paid: Sequence[tuple[Subscription, periods.PeriodCharge, Payment]]
-) -> None:
+async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscription, Payment]]) -> None:
     """The next period, and access until its end: the entitlement runs on, except after a trial, whose
     entitlement stays a trial's (the once-per-customer rule reads it) and a paid one opens."""
     by_merchant: dict[int, list[int]] = {}
-    for subscription, _, _ in paid:
+    for subscription, _ in paid:
         if subscription.cycle > 0 and subscription.entitlement_id is not None:
             by_merchant.setdefault(subscription.merchant_id, []).append(subscription.entitlement_id)
     entitlements: dict[int, Entitlement] = {}
     for merchant_id, ids in by_merchant.items():
         entitlements |= await access_repo.entitlements_by_ids(session, merchant_id, ids)
-    for subscription, charge, payment in paid:
+    for subscription, payment in paid:
         start = subscription.current_period_end
-        subscription.current_period_start, subscription.current_period_end = (
-            start,
-            periods.next_period_end(subscription, start),
-        )
-        subscription.status, subscription.due_at = "active", subscription.current_period_end
-        subscription.dunning_attempts, subscription.period_paid = 0, charge.amount
-        subscription.credit -= charge.credit_used
-        periods.used_discount(subscription, charge)
+        subscription.current_period_start = start
+        subscription.current_period_end = periods.next_period_end(subscription, start)
+        subscription.due_at = subscription.current_period_end
+        if subscription.status != "canceled":  # cancelled while its charge was out: paid, and still ends
+            subscription.status = "active"
+        subscription.dunning_attempts, subscription.period_paid = 0, payment.amount
+        subscription.credit -= payment.credit_used
+        periods.used_discount(subscription, periods.PeriodCharge(payment.amount, payment.discount, payment.credit_used))
         subscription.updated_at = clock.now()
         entitlement = entitlements.get(subscription.entitlement_id or 0)
         if subscription.cycle > 0 and entitlement is not None:

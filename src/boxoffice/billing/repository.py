@@ -121,9 +121,15 @@ async def claim_for_settlement(session: AsyncSession, merchant_id: int, payment_
 async def stale_pending_payments(
     session: AsyncSession, merchant_id: int, created_before: datetime
 ) -> Sequence[Payment]:
+    """Pending payments of requests that died; renewals are the renewal engine's to finish, not these."""
     rows = await session.scalars(
         select(Payment)
-        .where(Payment.merchant_id == merchant_id, Payment.status == "pending", Payment.created_at < created_before)
+        .where(
+            Payment.merchant_id == merchant_id,
+            Payment.status == "pending",
+            Payment.kind != "renewal",
+            Payment.created_at < created_before,
+        )
         .order_by(Payment.id)
     )
     return rows.all()
@@ -189,7 +195,9 @@ async def payments_page(
 async def merchants_with_stale_work(session: AsyncSession, created_before: datetime) -> list[int]:
     """Merchants with a payment or a refund still pending since before `created_before`. Read across tenants on
     purpose: it is the janitor's one question about every merchant at once, and it answers only ids."""
-    payments = select(Payment.merchant_id).where(Payment.status == "pending", Payment.created_at < created_before)
+    payments = select(Payment.merchant_id).where(
+        Payment.status == "pending", Payment.kind != "renewal", Payment.created_at < created_before
+    )
     refunds = select(Refund.merchant_id).where(Refund.status == "pending", Refund.created_at < created_before)
     rows = await session.scalars(payments.union(refunds).execution_options(cross_tenant=True))
     return sorted(set(rows.all()))
@@ -365,3 +373,34 @@ async def payment_of_charge(session: AsyncSession, merchant_id: int, gateway: st
             Payment.merchant_id == merchant_id, Payment.gateway == gateway, Payment.gateway_charge_id == charge_id
         )
     )
+
+
+async def payments_by_keys(session: AsyncSession, merchant_id: int, keys: Sequence[str]) -> dict[str, Payment]:
+    rows = await session.scalars(
+        select(Payment).where(Payment.merchant_id == merchant_id, Payment.idempotency_key.in_(keys))
+    )
+    return {row.idempotency_key: row for row in rows}
+
+
+async def claim_payments_for_settlement(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> list[Payment]:
+    """Move pending payments to `settling` and load them; those another worker settled or is settling are left
+    out (one conditional UPDATE, as `claim_for_settlement` for one)."""
+    claimed = await session.scalars(
+        update(Payment)
+        .where(Payment.merchant_id == merchant_id, Payment.id.in_(ids), Payment.status == "pending")
+        .values(status="settling")
+        .returning(Payment.id)
+        .execution_options(synchronize_session=False)
+    )
+    mine = list(claimed.all())
+    if not mine:
+        return []
+    rows = await session.scalars(select(Payment).where(Payment.merchant_id == merchant_id, Payment.id.in_(mine)))
+    return list(rows.all())
+
+
+async def subscriptions_by_ids(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> dict[int, Subscription]:
+    rows = await session.scalars(
+        select(Subscription).where(Subscription.merchant_id == merchant_id, Subscription.id.in_(ids))
+    )
+    return {row.id: row for row in rows}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -74,6 +76,19 @@ class ChargeResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ChargeRequest:
+    """One charge of a batch (see PaymentGateway.charge_many)."""
+
+    merchant_id: int
+    amount: int
+    currency: str
+    customer_ref: str
+    method_token: str
+    idempotency_key: str
+    off_session: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class RefundResult:
     refund_id: str
     charge_id: str
@@ -114,6 +129,11 @@ class PaymentGateway(Protocol):
         idempotency key always answers with the same charge, never a second."""
         ...
 
+    async def charge_many(self, requests: Sequence[ChargeRequest]) -> list[ChargeResult | GatewayError]:
+        """Many charges at once (the renewal engine's batches), answered in order; a charge whose outcome is
+        unknown answers with its error instead of failing the others."""
+        ...
+
     async def confirm(self, merchant_id: int, charge_id: str) -> ChargeResult:
         """Where a challenged charge stands now."""
         ...
@@ -123,3 +143,27 @@ class PaymentGateway(Protocol):
     def parse_webhook(self, payload: bytes, signature: str | None, secret: str) -> GatewayEvent:
         """An event the gateway sent, once its signature under `secret` is proven; ValueError otherwise."""
         ...
+
+
+async def charge_each(
+    gateway: PaymentGateway, requests: Sequence[ChargeRequest], concurrency: int
+) -> list[ChargeResult | GatewayError]:
+    """`charge_many` for a gateway that takes one charge per call: `concurrency` calls in flight at once."""
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(request: ChargeRequest) -> ChargeResult | GatewayError:
+        async with limit:
+            try:
+                return await gateway.charge(
+                    request.merchant_id,
+                    amount=request.amount,
+                    currency=request.currency,
+                    customer_ref=request.customer_ref,
+                    method_token=request.method_token,
+                    idempotency_key=request.idempotency_key,
+                    off_session=request.off_session,
+                )
+            except GatewayError as error:
+                return error
+
+    return list(await asyncio.gather(*(one(request) for request in requests)))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.gateways.models import MerchantGateway, SandboxCharge, SandboxPaymentMethod, SandboxRefund
@@ -44,3 +45,26 @@ async def merchant_gateways(session: AsyncSession) -> Sequence[MerchantGateway]:
     """Every merchant's settings: read across tenants on purpose, to reseal their secrets with a new key."""
     rows = await session.scalars(select(MerchantGateway).execution_options(cross_tenant=True))
     return rows.all()
+
+
+async def methods_by_tokens(
+    session: AsyncSession, merchant_id: int, tokens: Sequence[str]
+) -> dict[str, SandboxPaymentMethod]:
+    rows = await session.scalars(
+        select(SandboxPaymentMethod).where(
+            SandboxPaymentMethod.merchant_id == merchant_id, SandboxPaymentMethod.token.in_(tokens)
+        )
+    )
+    return {row.token: row for row in rows}
+
+
+async def charges_by_keys(session: AsyncSession, merchant_id: int, keys: Sequence[str]) -> dict[str, SandboxCharge]:
+    rows = await session.scalars(
+        select(SandboxCharge).where(SandboxCharge.merchant_id == merchant_id, SandboxCharge.idempotency_key.in_(keys))
+    )
+    return {row.idempotency_key: row for row in rows}
+
+
+async def insert_charges(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(SandboxCharge), rows)

@@ -8,13 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from boxoffice.billing import charges, donations
-from boxoffice.billing.models import Payment
+from boxoffice.billing import donations
 from boxoffice.catalog.currencies import is_currency
 from boxoffice.dialects.inplayer.amounts import decimal_field, money_of
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.inplayer.forms import integer, text
-from boxoffice.dialects.inplayer.payments import card_of, idempotency_key
+from boxoffice.dialects.inplayer.payments import card_of, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 from boxoffice.identity.merchants import merchant_of
@@ -39,16 +38,6 @@ def _own_amount(body: dict[str, Any]) -> Money | None:
     if not is_currency(currency):
         raise InvalidInput({"currency_iso": "The currency must be an ISO-4217 code such as EUR or USD"})
     return money_of(value, currency, "amount")
-
-
-def _answer(payment: Payment) -> dict[str, Any]:
-    declined = charges.refusal(payment)
-    if declined is not None:
-        raise declined
-    answer: dict[str, Any] = {"code": 200, "message": "Submitted for payment"}
-    if payment.status == "requires_action":
-        answer |= {"redirect_to_url": payment.redirect_url, "pi_id": payment.gateway_charge_id}
-    return answer
 
 
 @router.post("/v2/payments/donation")
@@ -79,7 +68,7 @@ async def create_donation_payment(
         return_url=text(body, "return_url"),
         client=client,
     )
-    return _answer(payment)
+    return submitted(payment)
 
 
 @router.post("/v2/payments/donation:confirm")
@@ -94,4 +83,4 @@ async def confirm_donation_payment(
     payment = await donations.confirm_donation(
         request.app.state.sessions, request.app.state.gateways, merchant, customer, charge_id
     )
-    return _answer(payment)
+    return submitted(payment)

@@ -14,11 +14,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from boxoffice import clock
-from boxoffice.billing import charges, payment_methods, purchases, subscriptions
-from boxoffice.billing.models import Payment, PaymentProfile
+from boxoffice.billing import payment_methods, purchases, subscriptions
+from boxoffice.billing.models import PaymentProfile
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.inplayer.forms import integer, text
-from boxoffice.dialects.inplayer.payments import CARD, idempotency_key
+from boxoffice.dialects.inplayer.payments import CARD, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 from boxoffice.gateways import methods
@@ -98,16 +98,6 @@ def _fee_id(body: dict[str, Any], name: str) -> int:
     return fee_id
 
 
-def _answer(payment: Payment) -> dict[str, Any]:
-    declined = charges.refusal(payment)
-    if declined is not None:
-        raise declined
-    answer: dict[str, Any] = {"code": 200, "message": "Submitted for payment"}
-    if payment.status == "requires_action":
-        answer |= {"redirect_to_url": payment.redirect_url, "pi_id": payment.gateway_charge_id}
-    return answer
-
-
 @router.post("/v2/payments")
 async def pay_by_method(
     request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
@@ -128,7 +118,7 @@ async def pay_by_method(
         client=client,
         voucher_code=text(body, "voucher_code") or None,
     )
-    return _answer(payment)
+    return submitted(payment)
 
 
 @router.post("/v2/subscriptions")
@@ -151,7 +141,7 @@ async def subscribe_by_method(
         client=client,
         voucher=text(body, "voucher_code") or None,
     )
-    return _answer(started.payment)
+    return submitted(started.payment)
 
 
 def _mandate(profile: PaymentProfile) -> dict[str, Any]:
@@ -235,7 +225,7 @@ async def paypal_parameters(
         client=client,
         voucher_code=text(body, "voucher_code") or None,
     )
-    _answer(payment)
+    submitted(payment)
     if payment.status != "requires_action":  # a voucher took it all: nothing to approve
         return shown | {"endpoint": origin, "return": back, "id": payment.entitlement_id}
     return shown | {

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from boxoffice.billing import charges, payment_methods, purchases
-from boxoffice.billing.models import PaymentProfile
+from boxoffice.billing.models import Payment, PaymentProfile
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.gifts import gift_receiver
@@ -87,10 +87,16 @@ async def create_payment(
             voucher_code=text(body, "voucher_code"),
             gift_to=gift_receiver(body),
         )
+    return submitted(payment)
+
+
+def submitted(payment: Payment, code: int = 200) -> dict[str, Any]:
+    """What a payment request answers: InPlayer's "Submitted for payment", a 402 naming a decline, or where the
+    payer approves it (3-D Secure, a bank, a wallet) the `redirect_to_url` and the `pi_id` to confirm."""
     declined = charges.refusal(payment)
     if declined is not None:
         raise declined
-    answer: dict[str, Any] = {"code": 200, "message": "Submitted for payment"}
+    answer: dict[str, Any] = {"code": code, "message": "Submitted for payment"}
     if payment.status == "requires_action":
         answer |= {"redirect_to_url": payment.redirect_url, "pi_id": payment.gateway_charge_id}
     return answer

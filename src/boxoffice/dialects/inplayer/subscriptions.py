@@ -32,7 +32,7 @@ from boxoffice.dialects.inplayer.deps import (
 )
 from boxoffice.dialects.inplayer.forms import flag, integer, text
 from boxoffice.dialects.inplayer.payment_methods import method_name
-from boxoffice.dialects.inplayer.payments import CARD, card_of, idempotency_key
+from boxoffice.dialects.inplayer.payments import CARD, card_of, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.transactions import GATEWAY_SUFFIX
 from boxoffice.errors import InvalidInput
@@ -160,17 +160,7 @@ async def create_subscription(
         client=client,
         voucher=text(body, "voucher_code"),
     )
-    declined = charges.refusal(started.payment)
-    if declined is not None:
-        raise declined
-    answer: dict[str, Any] = {
-        "code": 202,
-        "message": "Submitted for payment",
-        "subscription_id": subscription_token(started.subscription),
-    }
-    if started.payment.status == "requires_action":
-        answer |= {"redirect_to_url": started.payment.redirect_url, "pi_id": started.payment.gateway_charge_id}
-    return answer
+    return submitted(started.payment, code=202) | {"subscription_id": subscription_token(started.subscription)}
 
 
 @router.get("/subscriptions")
