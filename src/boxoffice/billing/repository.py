@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.models import (
@@ -404,3 +404,19 @@ async def subscriptions_by_ids(session: AsyncSession, merchant_id: int, ids: Seq
         select(Subscription).where(Subscription.merchant_id == merchant_id, Subscription.id.in_(ids))
     )
     return {row.id: row for row in rows}
+
+
+async def insert_transactions(session: AsyncSession, rows: Sequence[dict[str, object]]) -> list[int]:
+    """Ledger transactions as one Core statement on the session's connection; their ids in the order of `rows`."""
+    connection = await session.connection()
+    result = await connection.execute(
+        insert(LedgerTransaction).returning(LedgerTransaction.id, sort_by_parameter_order=True), list(rows)
+    )
+    return [row[0] for row in result.all()]
+
+
+async def insert_entries(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
+    """Ledger entries as one Core executemany on the session's connection (no ORM bookkeeping per row)."""
+    if rows:
+        connection = await session.connection()
+        await connection.execute(insert(LedgerEntry), list(rows))
