@@ -9,6 +9,7 @@ from boxoffice.gateways import models as gateways
 from boxoffice.identity import models as identity
 from boxoffice.promotions import models as promotions
 from boxoffice.restrictions import models as restrictions
+from boxoffice.webhooks import models as webhooks
 
 __all__ = [
     "Base",
@@ -23,4 +24,5 @@ __all__ = [
     "promotions",
     "restrictions",
     "throttle",
+    "webhooks",
 ]

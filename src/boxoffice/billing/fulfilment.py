@@ -7,13 +7,14 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access import service as access_service
-from boxoffice.billing import books, gifts, periods
+from boxoffice.billing import books, events, gifts, periods
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
 from boxoffice.promotions import vouchers
+from boxoffice.webhooks import outbox
 
 
 async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:
@@ -22,6 +23,7 @@ async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> N
     payment.status = "succeeded"
     if payment.amount + payment.discount + payment.credit_used:  # a free trial's start moves no money
         payment.ledger_transaction_id = (await books.book_charge(session, payment)).id
+    await outbox.record(session, *events.paid(payment))
 
 
 async def _deliver(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:
@@ -52,3 +54,4 @@ async def declined(session: AsyncSession, merchant: Merchant, payment: Payment) 
     `incomplete` until it expires (the viewer may try again with another card)."""
     if payment.voucher_id is not None and payment.kind != "renewal":
         await vouchers.give_back(session, merchant.id, payment.voucher_id)
+    await outbox.record(session, *events.declined(payment))

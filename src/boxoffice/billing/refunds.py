@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
 from boxoffice.access import repository as access_repo
-from boxoffice.billing import gifts, ledger
+from boxoffice.billing import events, gifts, ledger
 from boxoffice.billing import repository as repo
 from boxoffice.billing.ledger import Line
 from boxoffice.billing.models import Payment, Refund
@@ -23,6 +23,7 @@ from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import GatewayError, PaymentGateway
 from boxoffice.gateways.registry import Gateways
+from boxoffice.webhooks import outbox
 
 MAX_REASON = 500
 
@@ -123,10 +124,13 @@ async def _settle(session: AsyncSession, payment: Payment, refund: Refund, gatew
     refund.status, refund.gateway_refund_id, refund.ledger_transaction_id = "succeeded", gateway_refund_id, entry.id
     fresh = await repo.payment_by_id(session, payment.merchant_id, payment.id)
     assert fresh is not None
+    told = [events.refunded(refund, fresh)]
     if fresh.refunded >= fresh.amount and fresh.entitlement_id is not None:
         await access_repo.revoke_by_id(
             session, payment.merchant_id, payment.customer_id, fresh.entitlement_id, clock.now(), "refunded"
         )
+        told.append(events.entitlement_revoked(fresh))
+    await outbox.record(session, *told)
     if fresh.refunded >= fresh.amount and fresh.kind == "gift":
         await gifts.refund_gift(session, payment.merchant_id, payment.id)
 

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import clock, jobs
 from boxoffice.access import repository as access_repo
 from boxoffice.access.models import Entitlement
-from boxoffice.billing import books, ledger, periods
+from boxoffice.billing import books, events, ledger, periods
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog import repository as catalog_repo
@@ -40,6 +40,7 @@ from boxoffice.promotions import repository as promotions_repo
 from boxoffice.promotions.models import Voucher
 from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings
+from boxoffice.webhooks import outbox
 
 BATCH = 500
 # How long a worker holds the subscriptions it is renewing before another may take them up.
@@ -100,20 +101,23 @@ async def _claim(
         due = await repo.claim_due_subscriptions(session, as_of, batch, merchant_id=merchant_id, clock_id=clock_id)
         if not due:
             return None
-        to_charge = []
+        to_charge, told = [], []
         for subscription in due:
             if subscription.status in periods.CHARGING:
                 to_charge.append(subscription)
             elif subscription.status == "incomplete":
                 subscription.status, subscription.due_at = "incomplete_expired", None
                 subscription.ended_at = subscription.updated_at = clock.now()
+                told.append(events.subscription_changed(subscription, "subscribe.expired"))
                 report.expired += 1
             elif subscription.status == "canceled":
                 subscription.status, subscription.due_at = "ended", None
                 subscription.ended_at = subscription.updated_at = clock.now()
+                told.append(events.subscription_changed(subscription, "subscribe.expired"))
                 report.ended += 1
             else:
                 subscription.due_at = None  # nothing is ever due again in a final state
+        await outbox.record(session, *told)
         payments = await _pending_payments(session, to_charge)
         lease_end = max(as_of, clock.now()) + LEASE
         for subscription in to_charge:
@@ -234,6 +238,14 @@ async def _record(
     for payment, entry_id in zip(booked, entries, strict=True):
         payment.ledger_transaction_id = entry_id
     await _extend_access(session, paid)
+    told = [event for payment in claimed if payment.status != "pending" for event in _told(payment)]
+    told += [events.subscription_changed(s, "subscribe.expired") for s in subscriptions.values() if s.status == "ended"]
+    told += [events.access_revoked(s) for s in subscriptions.values() if s.status == "ended"]
+    await outbox.record(session, *told)
+
+
+def _told(payment: Payment) -> list[outbox.DomainEvent]:
+    return events.paid(payment) if payment.status == "succeeded" else events.declined(payment)
 
 
 def _moves(payment: Payment) -> bool:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import clock
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
-from boxoffice.billing import charges, payment_methods, periods, purchases, sandbox_clocks
+from boxoffice.billing import charges, events, payment_methods, periods, purchases, sandbox_clocks
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog import repository as catalog_repo
@@ -29,6 +29,7 @@ from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
+from boxoffice.webhooks import outbox
 
 # A running subscription to an item stops another being started for it.
 EXCLUSIVE = (*periods.RUNNING,)
@@ -246,10 +247,13 @@ async def cancel(session: AsyncSession, merchant_id: int, subscription: Subscrip
     now = await sandbox_clocks.now_for(session, merchant_id, subscription.customer_id)
     with clock.pinned(now):
         periods.cancel(subscription, immediately=immediately)
+        told = [events.subscription_changed(subscription, "subscribe.cancelled.success")]
         if subscription.status == "ended" and subscription.entitlement_id is not None:
             await access_repo.revoke_by_id(
                 session, merchant_id, subscription.customer_id, subscription.entitlement_id, clock.now(), "canceled"
             )
+            told.append(events.access_revoked(subscription))
+        await outbox.record(session, *told)
 
 
 async def cancel_by_token(session: AsyncSession, customer: Customer, token: str) -> Subscription:

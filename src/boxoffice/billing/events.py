@@ -1,0 +1,98 @@
+"""The domain events billing writes to the outbox, in the transaction of the change they tell of."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boxoffice.billing.models import Payment, Refund, Subscription
+from boxoffice.gateways import methods
+from boxoffice.webhooks.outbox import DomainEvent
+
+
+def _payment(payment: Payment) -> dict[str, Any]:
+    return {
+        "payment_id": payment.id,
+        "kind": payment.kind,
+        "product_id": payment.product_id,
+        "price_id": payment.price_id,
+        "subscription_id": payment.subscription_id,
+        "amount": payment.amount,
+        "discount": payment.discount,
+        "currency": payment.currency,
+        "gateway": payment.gateway,
+        "method": payment.method,
+        "status": payment.status,
+        "decline_code": payment.decline_code,
+        "entitlement_id": payment.entitlement_id,
+    }
+
+
+def _subscription(subscription: Subscription) -> dict[str, Any]:
+    return {
+        "subscription_id": subscription.id,
+        "product_id": subscription.product_id,
+        "price_id": subscription.price_id,
+        "status": subscription.status,
+        "amount": subscription.amount,
+        "currency": subscription.currency,
+        "current_period_end": subscription.current_period_end.isoformat(),
+        "due_at": subscription.due_at.isoformat() if subscription.due_at else None,
+    }
+
+
+def _event(payment: Payment, type_: str) -> DomainEvent:
+    return DomainEvent(payment.merchant_id, type_, payment.customer_id, _payment(payment))
+
+
+def paid(payment: Payment) -> list[DomainEvent]:
+    external = payment.method == methods.PAYPAL
+    if payment.kind == "subscription":
+        found = [_event(payment, "external.subscribe.success" if external else "subscribe.success")]
+    elif payment.kind == "plan_switch" or payment.kind == "renewal":
+        found = [_event(payment, "payment.card.success"), _event(payment, "subscribe.updated")]
+    else:
+        found = [_event(payment, "external.payment.success" if external else "payment.card.success")]
+    if payment.entitlement_id is not None and payment.kind in ("purchase", "subscription"):
+        found.append(
+            DomainEvent(
+                payment.merchant_id,
+                "asset.access.granted",
+                payment.customer_id,
+                {"entitlement_id": payment.entitlement_id, "product_id": payment.product_id},
+            )
+        )
+    return found
+
+
+def declined(payment: Payment) -> list[DomainEvent]:
+    if payment.kind == "subscription":
+        return [_event(payment, "subscribe.failed")]
+    return [_event(payment, "external.payment.failed" if payment.method == methods.PAYPAL else "payment.card.failed")]
+
+
+def subscription_changed(subscription: Subscription, type_: str) -> DomainEvent:
+    """subscribe.cancelled.success, subscribe.expired …"""
+    return DomainEvent(subscription.merchant_id, type_, subscription.customer_id, _subscription(subscription))
+
+
+def access_revoked(subscription: Subscription) -> DomainEvent:
+    return DomainEvent(
+        subscription.merchant_id,
+        "asset.access.revoked",
+        subscription.customer_id,
+        {"entitlement_id": subscription.entitlement_id, "product_id": subscription.product_id},
+    )
+
+
+def entitlement_revoked(payment: Payment) -> DomainEvent:
+    return DomainEvent(
+        payment.merchant_id,
+        "asset.access.revoked",
+        payment.customer_id,
+        {"entitlement_id": payment.entitlement_id, "product_id": payment.product_id},
+    )
+
+
+def refunded(refund: Refund, payment: Payment) -> DomainEvent:
+    resource = _payment(payment) | {"refund_id": refund.id, "refund_amount": refund.amount}
+    return DomainEvent(payment.merchant_id, "payment.refund.success", payment.customer_id, resource)
