@@ -16,7 +16,8 @@ renewals run` sets it up (same engine and pool), until nothing is due; the wall 
 them are told to start until the last one is done. Baseline: the same number of processes claim the same
 batches (SELECT … FOR UPDATE SKIP LOCKED) and do, per subscription, the rows the engine writes, in plain SQL with
 asyncpg's executemany, one transaction per batch: read the card, insert the sandbox charge, insert the payment,
-the ledger transaction and its two entries, extend the entitlement, move the subscription on (or into dunning).
+the ledger transaction and its two entries, extend the entitlement, move the subscription on (or into dunning),
+and write the outbox's events.
 The engine additionally writes each renewal's payment pending before the gateway is asked and settles it after,
 and the sandbox keeps its charges in a transaction of its own per batch (the gateway's records live apart from
 the caller's transaction), as any real gateway's would.
@@ -378,6 +379,24 @@ async def baseline_batch(connection: Any, rows: list[Any], now: datetime) -> tup
             )
             for i in declined
         ],
+    )
+    # The outbox: what the engine tells of each renewal (the charge and the subscription) or decline.
+    told = [
+        (
+            row["merchant_id"],
+            str(uuid.uuid4()),
+            kind,
+            row["customer_id"],
+            json.dumps({"payment_id": payment_ids[i]}),
+            now,
+        )
+        for i, row in enumerate(rows)
+        for kind in (("payment.card.success", "subscribe.updated") if i in ledger_of else ("payment.card.failed",))
+    ]
+    await connection.executemany(
+        "INSERT INTO events (merchant_id, event_id, type, customer_id, resource, created_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6)",
+        told,
     )
     return len(paid), len(declined)
 
