@@ -65,6 +65,8 @@ async def _new_switch(
         raise NotFound("Subscription not found")
     if subscription.status not in SWITCHABLE:
         raise InvalidInput({"inplayer_token": "Only an active subscription can switch plans"})
+    if not await purchases.plan_switch_enabled(session, merchant.id, subscription.product_id):
+        raise InvalidInput({"access_fee_id": "This item's subscribers can't switch plans"})
     price = await purchases.price_on_sale(session, merchant.id, price_id, client, kind="subscription")
     if price.product_id != subscription.product_id:
         raise InvalidInput({"access_fee_id": "A subscription switches to another access fee of the same item"})

@@ -161,3 +161,8 @@ async def offer_of(session: AsyncSession, merchant_id: int, price_id: int) -> tu
     if price is None or product is None:
         raise NotFound("Access fee not found")
     return product.title, price.currency
+
+
+async def plan_switch_enabled(session: AsyncSession, merchant_id: int, product_id: int) -> bool:
+    product = await catalog_repo.product_by_id(session, merchant_id, product_id)
+    return product is not None and product.plan_switch_enabled

@@ -59,6 +59,7 @@ class ProductChanges:
     clear_min_age: bool = False
     country_set_id: int | None = None
     clear_country_set: bool = False
+    plan_switch_enabled: bool | None = None  # whether its subscribers may switch between its recurring fees
     active: bool | None = None
 
 
@@ -103,6 +104,8 @@ def _check_product_fields(changes: ProductChanges, problems: validation.Problems
         cleaned["min_age"] = None
     if changes.clear_country_set and changes.country_set_id is None:
         cleaned["country_set_id"] = None
+    if changes.plan_switch_enabled is not None:
+        cleaned["plan_switch_enabled"] = changes.plan_switch_enabled
     if changes.active is not None:
         cleaned["active"] = changes.active
     return cleaned
@@ -156,6 +159,7 @@ async def create_product(
     playback_url_prefix: str | None = None,
     min_age: int | None = None,
     country_set_id: int | None = None,
+    plan_switch_enabled: bool = False,
 ) -> Product:
     problems = validation.Problems()
     changes = ProductChanges(
@@ -166,6 +170,7 @@ async def create_product(
         playback_url_prefix=playback_url_prefix,
         attributes=attributes or {},
         min_age=min_age,
+        plan_switch_enabled=plan_switch_enabled,
     )
     clean_title = validation.required_text(title, "title", problems, max_length=MAX_TITLE)
     cleaned = _check_product_fields(changes, problems)

@@ -357,7 +357,12 @@ def set_up_plans(base_url: str, merchant: Merchant) -> dict[str, Any]:
             ("live", "Compat Live", "4.99"),
         ):
             item = create_item(
-                http, item_type="html_asset", title=title, access_control_type_id=PAID, content=f"<p>{title}</p>"
+                http,
+                item_type="html_asset",
+                title=title,
+                access_control_type_id=PAID,
+                content=f"<p>{title}</p>",
+                plan_switch_enabled="true",
             )
             fee = add_fee(
                 http, item["id"], access_type_id=str(monthly), amount=amount, currency="EUR", description="Monthly"

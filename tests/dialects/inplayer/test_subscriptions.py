@@ -307,6 +307,12 @@ async def test_a_plan_switch_credits_the_unused_part_of_the_period(
     shown = await only_subscription(server, viewer)
     period = shown["next_rebill_date"] - shown["current_period_start"]
     frozen.advance(seconds=period // 3)  # a third of the month used, two thirds unused
+    switch = {"access_fee_id": str(yearly), "inplayer_token": shown["subscription_id"]}
+    # Until the merchant allows it on the item, its subscribers can't switch.
+    refused = await server.http.post("/v2/subscriptions/stripe:switch", headers=viewer.auth, data=switch)
+    assert_error(refused, 422, "access_fee_id")
+    allowed = await server.http.put(f"/v2/items/{item_id}", headers=merchant.auth, data={"plan_switch_enabled": "true"})
+    assert allowed.status_code == 200 and allowed.json()["plan_switch_enabled"] is True
     switched = await server.http.post(
         "/v2/subscriptions/stripe:switch",
         headers=viewer.auth,

@@ -93,6 +93,7 @@ def _product_changes(body: dict[str, Any]) -> catalog.ProductChanges:
         clear_min_age=_cleared(body, "age_restriction"),
         country_set_id=integer(body, "country_set_id"),
         clear_country_set=_cleared(body, "country_set_id"),
+        plan_switch_enabled=flag(body, "plan_switch_enabled"),
         active=active if active is not None else flag(body, "is_active"),
     )
 
@@ -164,6 +165,7 @@ async def create_item(session: Session, merchant: CurrentMerchant, body: Body) -
             attributes=changes.attributes,
             min_age=changes.min_age,
             country_set_id=changes.country_set_id,
+            plan_switch_enabled=bool(changes.plan_switch_enabled),
         )
     return item(product, merchant, fees=[], with_content=True, for_merchant=True)
 
