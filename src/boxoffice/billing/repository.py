@@ -284,17 +284,21 @@ async def subscriptions_page(
     return total, rows.all()
 
 
-async def last_charge_of(session: AsyncSession, merchant_id: int, subscription_id: int) -> Payment | None:
-    return await session.scalar(
-        select(Payment)
+async def last_charges_of(
+    session: AsyncSession, merchant_id: int, subscription_ids: Sequence[int]
+) -> dict[int, Payment]:
+    """Each subscription's latest charge that went through, in one query for a page of them."""
+    latest = (
+        select(func.max(Payment.id))
         .where(
             Payment.merchant_id == merchant_id,
-            Payment.subscription_id == subscription_id,
+            Payment.subscription_id.in_(subscription_ids),
             Payment.status == "succeeded",
         )
-        .order_by(Payment.id.desc())
-        .limit(1)
+        .group_by(Payment.subscription_id)
     )
+    rows = await session.scalars(select(Payment).where(Payment.merchant_id == merchant_id, Payment.id.in_(latest)))
+    return {row.subscription_id: row for row in rows if row.subscription_id is not None}
 
 
 async def claim_due_subscriptions(

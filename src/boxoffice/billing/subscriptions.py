@@ -285,10 +285,9 @@ async def views_of(
 ) -> list[SubscriptionView]:
     products = await catalog_repo.products_by_ids(session, merchant_id, [s.product_id for s in subscriptions])
     prices = await catalog_repo.prices_by_ids(session, merchant_id, [s.price_id for s in subscriptions])
+    charges = await repo.last_charges_of(session, merchant_id, [s.id for s in subscriptions])
     return [
-        SubscriptionView(
-            s, products[s.product_id], prices.get(s.price_id), await repo.last_charge_of(session, merchant_id, s.id)
-        )
+        SubscriptionView(s, products[s.product_id], prices.get(s.price_id), charges.get(s.id))
         for s in subscriptions
         if s.product_id in products
     ]

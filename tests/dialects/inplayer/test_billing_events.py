@@ -9,13 +9,18 @@ import pytest
 
 from boxoffice import clock
 from boxoffice.billing import charges
+from boxoffice.settings import Settings
 from boxoffice.webhooks.models import Event
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, fetch_rows
 from tests.dialects.inplayer.test_payments import DECLINED, card_form, pay, priced_item
-from tests.dialects.inplayer.test_subscriptions import monthly_fee, renew, settings, subscribe
+from tests.dialects.inplayer.test_subscriptions import monthly_fee, renew, subscribe
 
-__all__ = ["settings"]
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Tokens that outlive the months these tests move the clock through."""
+    return settings.model_copy(update={"access_token_ttl": 400 * 86400})
 
 
 async def told(server: Server, merchant: Merchant) -> list[tuple[str, Any]]:
