@@ -7,6 +7,7 @@ from boxoffice.catalog import models as catalog
 from boxoffice.db import Base
 from boxoffice.gateways import models as gateways
 from boxoffice.identity import models as identity
+from boxoffice.mail import models as mail
 from boxoffice.promotions import models as promotions
 from boxoffice.restrictions import models as restrictions
 from boxoffice.webhooks import models as webhooks
@@ -21,6 +22,7 @@ __all__ = [
     "idempotency",
     "identity",
     "jobs",
+    "mail",
     "promotions",
     "restrictions",
     "throttle",

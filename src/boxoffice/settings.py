@@ -62,6 +62,20 @@ class Settings(BaseSettings):
     # Days after a renewal's due date at which a declined one is tried again ("1,3,5"); after the last, it ends.
     dunning_retry_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [1, 3, 5])
 
+    # Webhooks: outbound requests to private, loopback and link-local addresses are refused unless allowed.
+    webhooks_allow_private: bool = False
+    webhooks_timeout: float = Field(default=10.0, gt=0, le=60)
+    # A delivery is retried (exponential backoff with jitter) until its event is this old, then given up.
+    webhooks_retry_hours: float = Field(default=72.0, gt=0)
+    # Consecutive failed attempts after which an endpoint is disabled and its merchant e-mailed.
+    webhooks_disable_after: int = Field(default=20, ge=1)
+    # Requests in flight per worker, and per endpoint (so a slow receiver holds only its own share).
+    webhooks_concurrency: int = Field(default=200, ge=1, le=2000)
+    webhooks_per_endpoint: int = Field(default=20, ge=1, le=500)
+    # Real-time notifications between app processes: Redis pub/sub when set, else PostgreSQL LISTEN/NOTIFY
+    # (SQLite: within the one process).
+    redis_url: str | None = None
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_networks(cls, value: object) -> object:

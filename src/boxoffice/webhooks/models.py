@@ -1,15 +1,18 @@
-"""The outbox: one row per domain event, written with the change it tells of, delivered afterwards."""
+"""The outbox of domain events, the merchant's webhook endpoints, and each event's deliveries to them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
-from boxoffice.db import Base, BigId, TenantOwned
+from boxoffice.db import Base, BigId, TenantOwned, Timestamped
+
+_UNDISPATCHED = text("dispatched_at IS NULL")
+_PENDING = text("status = 'pending'")
 
 
 class Event(TenantOwned, Base):
@@ -17,7 +20,12 @@ class Event(TenantOwned, Base):
     resource it happened to in the core's own terms, and when."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_merchant_created", "merchant_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_merchant_created", "merchant_id", "id"),
+        Index("ix_events_customer", "customer_id", "id"),
+        # The dispatcher's queue: only the few events not yet turned into deliveries are in it.
+        Index("ix_events_undispatched", "id", postgresql_where=_UNDISPATCHED, sqlite_where=_UNDISPATCHED),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)  # what receivers deduplicate on
@@ -25,3 +33,58 @@ class Event(TenantOwned, Base):
     customer_id: Mapped[int | None] = mapped_column(BigId)
     resource: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    # Set when the dispatcher has made the event's deliveries and e-mails, in the same transaction.
+    dispatched_at: Mapped[datetime | None]
+
+
+class WebhookEndpoint(TenantOwned, Timestamped, Base):
+    """Where a merchant wants events posted. An endpoint that keeps failing is retried as a whole on a backoff
+    (one probe at a time, not every pending delivery) and disabled after `webhooks_disable_after` failures."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every type
+    description: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    retry_at: Mapped[datetime | None]  # while failing: nothing is sent before then
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookDelivery(TenantOwned, Base):
+    """One event on its way to one endpoint: pending until a 2xx (delivered) or the retry window ends (failed)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where=_PENDING, sqlite_where=_PENDING),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(BigId, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(BigId, ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    delivered_at: Mapped[datetime | None]
+
+
+class WebhookAttempt(TenantOwned, Base):
+    """The delivery log: one row per request made."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
+    )
+    attempted_at: Mapped[datetime]
+    status_code: Mapped[int | None]
+    response_excerpt: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(default=0)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
+from boxoffice.webhooks import announce
 from boxoffice.webhooks import repository as repo
 
 
@@ -21,19 +22,19 @@ class DomainEvent:
 
 
 async def record(session: AsyncSession, *events: DomainEvent) -> None:
-    """Add events to the caller's transaction (one statement however many)."""
+    """Add events to the caller's transaction (one statement however many), and have the app processes holding
+    the customers' notification streams told when that transaction commits."""
     now = clock.now()
-    await repo.insert_events(
-        session,
-        [
-            {
-                "merchant_id": event.merchant_id,
-                "event_id": str(uuid.uuid4()),
-                "type": event.type,
-                "customer_id": event.customer_id,
-                "resource": event.resource,
-                "created_at": now,
-            }
-            for event in events
-        ],
-    )
+    rows = [
+        {
+            "merchant_id": event.merchant_id,
+            "event_id": str(uuid.uuid4()),
+            "type": event.type,
+            "customer_id": event.customer_id,
+            "resource": event.resource,
+            "created_at": now,
+        }
+        for event in events
+    ]
+    await repo.insert_events(session, rows)
+    await announce.on_commit(session, rows)
