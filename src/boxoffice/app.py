@@ -19,9 +19,9 @@ from boxoffice import (
     __version__,
     client_info,
     heap,
-    jobs,
     logs,
     models,  # noqa: F401  (every table, so foreign keys resolve)
+    workers,
 )
 from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentLog
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
             asyncio.create_task(app.state.cache_feed.run(sessions), name="boxoffice-cache-feed"),
         ]
         if settings.worker_in_process:
-            background.append(asyncio.create_task(jobs.work_forever(sessions, settings), name="boxoffice-worker"))
+            background.append(asyncio.create_task(workers.work(sessions, settings), name="boxoffice-worker"))
         if settle_heap:
             client_info.country_of("1.1.1.1")  # loads the IP database before the heap is frozen
             heap.settle()

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice import (
     clock,
-    jobs,
     logs,
     models,  # noqa: F401  (every table, so foreign keys resolve)
     sealing,
@@ -34,6 +33,7 @@ from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job han
 from boxoffice.migrate import upgrade
 from boxoffice.money import Money
 from boxoffice.settings import Settings, get_settings
+from boxoffice.workers import work
 
 app = typer.Typer(help="Boxoffice: identity, entitlements and billing for premium video.", no_args_is_help=True)
 merchant_app = typer.Typer(help="Manage merchants.", no_args_is_help=True)
@@ -117,14 +117,14 @@ def serve(
 
 @app.command()
 def worker() -> None:
-    """Run the job worker (e-mail, gateway events, renewals, the billing janitor) until stopped."""
+    """Run the job worker (e-mail, gateway events, renewals, the billing janitor) and the webhook sender."""
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
 
     async def run() -> None:
         engine = _pooled_engine(settings)
         try:
-            await jobs.work_forever(session_factory(engine), settings)
+            await work(session_factory(engine), settings)
         finally:
             await engine.dispose()
 

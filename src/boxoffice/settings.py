@@ -65,10 +65,11 @@ class Settings(BaseSettings):
     # Webhooks: outbound requests to private, loopback and link-local addresses are refused unless allowed.
     webhooks_allow_private: bool = False
     webhooks_timeout: float = Field(default=10.0, gt=0, le=60)
-    # A delivery is retried (exponential backoff with jitter) until its event is this old, then given up.
+    # A delivery is retried (exponential backoff with jitter) for this long after it was made, then given up.
     webhooks_retry_hours: float = Field(default=72.0, gt=0)
-    # Consecutive failed attempts after which an endpoint is disabled and its merchant e-mailed.
-    webhooks_disable_after: int = Field(default=20, ge=1)
+    # Consecutive failed attempts after which an endpoint is disabled and its merchant e-mailed. A failing
+    # endpoint is tried once per backoff step, so the default 25 is about three days of failing.
+    webhooks_disable_after: int = Field(default=25, ge=1)
     # Requests in flight per worker, and per endpoint (so a slow receiver holds only its own share).
     webhooks_concurrency: int = Field(default=200, ge=1, le=2000)
     webhooks_per_endpoint: int = Field(default=20, ge=1, le=500)

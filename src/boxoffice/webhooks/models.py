@@ -80,9 +80,7 @@ class WebhookAttempt(TenantOwned, Base):
     __tablename__ = "webhook_attempts"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    delivery_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True
-    )
+    delivery_id: Mapped[int] = mapped_column(BigId, ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
     attempted_at: Mapped[datetime]
     status_code: Mapped[int | None]
     response_excerpt: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,97 @@
+"""The delivery log a merchant reads, and sending again by hand: retry a delivery, replay past events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import clock
+from boxoffice.errors import InvalidInput, NotFound
+from boxoffice.webhooks import deliveries_repository as engine_repo
+from boxoffice.webhooks import endpoints_repository as repo
+from boxoffice.webhooks.endpoints import get_endpoint
+from boxoffice.webhooks.event_types import WEBHOOK_TYPES
+from boxoffice.webhooks.models import Event, WebhookAttempt, WebhookDelivery
+
+MAX_REPLAY = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryLog:
+    delivery: WebhookDelivery
+    event: Event
+    attempts: Sequence[WebhookAttempt]
+
+
+async def list_deliveries(
+    session: AsyncSession, merchant_id: int, endpoint_id: int, status: str | None, offset: int, limit: int
+) -> tuple[int, Sequence[tuple[WebhookDelivery, Event]]]:
+    await get_endpoint(session, merchant_id, endpoint_id)
+    if status is not None and status not in ("pending", "delivered", "failed"):
+        raise InvalidInput({"status": "The status is pending, delivered or failed"})
+    return await repo.deliveries_page(session, merchant_id, endpoint_id, status, offset, limit)
+
+
+async def get_delivery(session: AsyncSession, merchant_id: int, endpoint_id: int, delivery_id: int) -> DeliveryLog:
+    found = await repo.delivery(session, merchant_id, endpoint_id, delivery_id)
+    if found is None:
+        raise NotFound("Delivery not found")
+    delivery, event = found
+    return DeliveryLog(delivery, event, await repo.attempts(session, merchant_id, delivery.id))
+
+
+async def retry_delivery(session: AsyncSession, merchant_id: int, endpoint_id: int, delivery_id: int) -> DeliveryLog:
+    """Send it again now, whatever state it is in; the endpoint's backoff doesn't hold it back."""
+    log = await get_delivery(session, merchant_id, endpoint_id, delivery_id)
+    log.delivery.status, log.delivery.next_attempt_at = "pending", clock.now()
+    endpoint = await get_endpoint(session, merchant_id, endpoint_id)
+    endpoint.retry_at = None
+    await session.flush()
+    return log
+
+
+async def replay_events(
+    session: AsyncSession, merchant_id: int, endpoint_id: int, *, event_id: str | None, since: datetime | None
+) -> int:
+    """Deliver past events to the endpoint again, as new deliveries with the events' own ids (so a receiver that
+    already has one can tell): one event by id, or every event of a type the endpoint takes since a time."""
+    endpoint = await get_endpoint(session, merchant_id, endpoint_id)
+    if (event_id is None) == (since is None):
+        raise InvalidInput({"event_id": "Name an event_id, or a since time to replay from"})
+    if event_id is not None:
+        event = await repo.event_by_uuid(session, merchant_id, event_id)
+        if event is None or event.type not in WEBHOOK_TYPES:
+            raise NotFound("Event not found")
+        events: Sequence[Event] = [event]
+    else:
+        assert since is not None
+        types = endpoint.events or list(WEBHOOK_TYPES)
+        events = await repo.events_since(session, merchant_id, types, since, MAX_REPLAY)
+    now = clock.now()
+    await engine_repo.insert_deliveries(
+        session,
+        [
+            {
+                "merchant_id": merchant_id,
+                "endpoint_id": endpoint.id,
+                "event_id": event.id,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for event in events
+        ],
+    )
+    return len(events)
+
+
+async def list_events(
+    session: AsyncSession, merchant_id: int, event_type: str | None, offset: int, limit: int
+) -> tuple[int, Sequence[Event]]:
+    if event_type is not None and event_type not in WEBHOOK_TYPES:
+        raise InvalidInput({"type": f"Unknown event type {event_type!r}"})
+    return await repo.events_page(session, merchant_id, WEBHOOK_TYPES, event_type, offset, limit)

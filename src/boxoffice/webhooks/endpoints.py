@@ -1,0 +1,132 @@
+"""A merchant's webhook endpoints: add, change, remove, list."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.errors import InvalidInput, LimitReached, NotFound
+from boxoffice.webhooks import addresses
+from boxoffice.webhooks import endpoints_repository as repo
+from boxoffice.webhooks.event_types import WEBHOOK_TYPES
+from boxoffice.webhooks.models import WebhookEndpoint
+
+MAX_ENDPOINTS = 50
+MAX_URL = 2000
+MAX_DESCRIPTION = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointChange:
+    url: str | None = None
+    events: list[str] | None = None
+    description: str | None = None
+    enabled: bool | None = None
+
+
+async def _checked_url(url: str, *, allow_private: bool) -> str:
+    url = url.strip()
+    if not url:
+        raise InvalidInput({"url": "The URL is required"})
+    if len(url) > MAX_URL:
+        raise InvalidInput({"url": f"The URL is longer than {MAX_URL} characters"})
+    try:
+        host = addresses.check_url(url)
+    except ValueError as exc:
+        raise InvalidInput({"url": str(exc)}) from exc
+    if allow_private:
+        return url
+    # A host that doesn't resolve now may later (and is checked again on every request); one that resolves, or
+    # is written as an address, somewhere private is refused now, where the merchant sees why.
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    try:
+        if literal is not None and not addresses.is_public(str(literal)):
+            raise addresses.Refused(f"{host} is a private, loopback or link-local address")
+        if literal is None:
+            await addresses.public_addresses(host, 443, allow_private=False)
+    except addresses.Refused as exc:
+        if literal is None and "does not resolve" in str(exc):
+            return url
+        raise InvalidInput({"url": f"Webhooks can't be sent there: {exc}"}) from exc
+    return url
+
+
+def _checked_events(events: list[str]) -> list[str]:
+    unknown = [e for e in events if e not in WEBHOOK_TYPES]
+    if unknown:
+        raise InvalidInput({"events": f"Unknown event type {unknown[0]!r}"})
+    return sorted(set(events), key=WEBHOOK_TYPES.index)
+
+
+def _checked_description(description: str) -> str:
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput({"description": f"The description is longer than {MAX_DESCRIPTION} characters"})
+    return description
+
+
+async def create_endpoint(
+    session: AsyncSession, merchant_id: int, change: EndpointChange, *, allow_private: bool
+) -> WebhookEndpoint:
+    if change.url is None:
+        raise InvalidInput({"url": "The URL is required"})
+    url = await _checked_url(change.url, allow_private=allow_private)
+    events = _checked_events(change.events or [])
+    description = _checked_description(change.description or "")
+    if await repo.count_endpoints(session, merchant_id) >= MAX_ENDPOINTS:
+        raise LimitReached(f"A merchant has at most {MAX_ENDPOINTS} webhook endpoints")
+    endpoint = WebhookEndpoint(
+        merchant_id=merchant_id,
+        url=url,
+        events=events,
+        description=description,
+        enabled=True if change.enabled is None else change.enabled,
+        consecutive_failures=0,
+    )
+    session.add(endpoint)
+    await session.flush()
+    return endpoint
+
+
+async def get_endpoint(session: AsyncSession, merchant_id: int, endpoint_id: int) -> WebhookEndpoint:
+    found = await repo.endpoint(session, merchant_id, endpoint_id)
+    if found is None:
+        raise NotFound("Webhook not found")
+    return found
+
+
+async def list_endpoints(session: AsyncSession, merchant_id: int) -> Sequence[WebhookEndpoint]:
+    return await repo.endpoints(session, merchant_id)
+
+
+async def update_endpoint(
+    session: AsyncSession, merchant_id: int, endpoint_id: int, change: EndpointChange, *, allow_private: bool
+) -> WebhookEndpoint:
+    endpoint = await get_endpoint(session, merchant_id, endpoint_id)
+    url = None if change.url is None else await _checked_url(change.url, allow_private=allow_private)
+    events = None if change.events is None else _checked_events(change.events)
+    description = None if change.description is None else _checked_description(change.description)
+    if url is not None:
+        endpoint.url = url
+    if events is not None:
+        endpoint.events = events
+    if description is not None:
+        endpoint.description = description
+    if change.enabled is True and not endpoint.enabled:
+        # Turned back on by the merchant: a fresh start, not the tail of the backoff that disabled it.
+        endpoint.consecutive_failures, endpoint.retry_at, endpoint.disabled_reason = 0, None, None
+    if change.enabled is not None:
+        endpoint.enabled = change.enabled
+    await session.flush()
+    return endpoint
+
+
+async def delete_endpoint(session: AsyncSession, merchant_id: int, endpoint_id: int) -> None:
+    endpoint = await get_endpoint(session, merchant_id, endpoint_id)
+    await session.delete(endpoint)
+    await session.flush()

@@ -1,0 +1,42 @@
+"""The event types the core writes, named as InPlayer names them (inplayer-api.md §6)."""
+
+from __future__ import annotations
+
+# What a merchant's webhook endpoint can subscribe to.
+WEBHOOK_TYPES: tuple[str, ...] = (
+    "customer.registered",
+    "customer.updated",
+    "customer.password.updated",
+    "customer.erased",
+    "asset.access.granted",
+    "asset.access.revoked",
+    "payment.card.success",
+    "payment.card.failed",
+    "payment.refund.success",
+    "payment.refund.failed",
+    "subscribe.success",
+    "subscribe.failed",
+    "subscribe.cancelled.success",
+    "subscribe.cancelled.failed",
+    "subscribe.updated",
+    "subscribe.expired",
+    "external.payment.success",
+    "external.payment.failed",
+    "external.payment.refund.success",
+    "external.payment.refund.failed",
+    "external.subscribe.success",
+    "external.subscribe.failed",
+    "external.subscribe.cancel.success",
+    "external.subscribe.cancel.failed",
+    "external.subscribe.update.success",
+    "external.subscribe.update.failed",
+)
+
+# Written for a viewer's app only (its notification stream), never posted to webhooks.
+CLIENT_ONLY_TYPES: tuple[str, ...] = (
+    "payment.card.requires.action",
+    "subscribe.requires.action",
+    "account.logout",
+    "account.erased",
+    "account.deactivated",
+)

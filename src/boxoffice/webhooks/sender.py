@@ -1,0 +1,177 @@
+"""Posting deliveries: many requests in flight, none of them able to hold up the rest.
+
+A worker leases due deliveries (a lease outlives the request timeout, so a worker that dies mid-request leaves
+them due again: a redelivery with the same id, never a lost event), sends them concurrently, and records the
+outcomes in batches. Each endpoint gets at most `webhooks_per_endpoint` requests in flight — a slow or hanging
+receiver fills its own share, never the others' — and an endpoint whose last attempt failed gets one probe at a
+time on a backoff of its own, not a request per pending event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter
+from datetime import timedelta
+
+import httpcore
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import clock
+from boxoffice.settings import Settings
+from boxoffice.webhooks import deliveries_repository as repo
+from boxoffice.webhooks.addresses import GuardedBackend, Refused
+from boxoffice.webhooks.dispatch import dispatch_events
+from boxoffice.webhooks.formats import WireFormat
+from boxoffice.webhooks.outcomes import Outcome, Request, record_outcomes
+from boxoffice.webhooks.signatures import standard_webhook_headers
+
+log = structlog.get_logger(__name__)
+EXCERPT = 1024  # bytes of a receiver's answer kept in the delivery log
+
+
+class Sender:
+    def __init__(self, factory: async_sessionmaker[AsyncSession], settings: Settings, wire: WireFormat) -> None:
+        self.factory, self.settings, self.wire = factory, settings, wire
+        self.pool = httpcore.AsyncConnectionPool(
+            network_backend=GuardedBackend(allow_private=settings.webhooks_allow_private),
+            max_connections=settings.webhooks_concurrency,
+            keepalive_expiry=30.0,
+        )
+        self.lease = timedelta(seconds=settings.webhooks_timeout + 60)
+        self.in_flight: Counter[int] = Counter()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.outcomes: list[Outcome] = []
+        self.wake = asyncio.Event()
+
+    async def start_due(self) -> int:
+        """Lease and start as many due deliveries as there is room for; returns how many started."""
+        started = 0
+        while free := self.settings.webhooks_concurrency - len(self.tasks):
+            requests = await self._lease(free)
+            if not requests:
+                break
+            for request in requests:
+                self.in_flight[request.endpoint_id] += 1
+                task = asyncio.create_task(self._send(request))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+            started += len(requests)
+        return started
+
+    def _share(self, failing: bool) -> int:
+        return 1 if failing else self.settings.webhooks_per_endpoint
+
+    async def _lease(self, free: int) -> list[Request]:
+        busy = {e for e, n in self.in_flight.items() if n >= self.settings.webhooks_per_endpoint}
+        async with self.factory() as session:
+            async with session.begin():
+                now = clock.now()
+                candidates = await repo.due_deliveries(session, now, busy, limit=free)
+                taken: Counter[int] = Counter()
+                picked = []
+                for candidate in candidates:
+                    share = self._share(candidate.failing) - self.in_flight[candidate.endpoint_id]
+                    if taken[candidate.endpoint_id] < share:
+                        taken[candidate.endpoint_id] += 1
+                        picked.append(candidate.delivery_id)
+                leased = await repo.lease(session, picked, now, now + self.lease)
+            if not leased:
+                return []
+            async with session.begin():
+                outgoing = await repo.outgoing(session, leased)
+                bodies = await self.wire.bodies(session, [o.event for o in outgoing])
+        return [self._request(o, bodies[o.event.id]) for o in outgoing]
+
+    def _request(self, outgoing: repo.Outgoing, body: bytes) -> Request:
+        delivery, event = outgoing.delivery, outgoing.event
+        headers = self.wire.headers(body, outgoing.secret)
+        headers |= standard_webhook_headers(event.event_id, int(clock.now().timestamp()), body, outgoing.secret)
+        return Request(
+            delivery_id=delivery.id,
+            merchant_id=delivery.merchant_id,
+            endpoint_id=delivery.endpoint_id,
+            created_at=event.created_at,
+            attempts=delivery.attempts,
+            url=outgoing.url,
+            headers=list(headers.items()),
+            body=body,
+        )
+
+    async def _send(self, request: Request) -> None:
+        started_at, began = clock.now(), time.monotonic()
+        status_code: int | None = None
+        excerpt: str | None = None
+        error: str | None = None
+        try:
+            async with asyncio.timeout(self.settings.webhooks_timeout):
+                async with self.pool.stream("POST", request.url, headers=request.headers, content=request.body) as r:
+                    status_code = r.status
+                    excerpt = (await _read_some(r)).decode("utf-8", "replace")
+        except TimeoutError:
+            error = f"no answer within {self.settings.webhooks_timeout:g} s"
+        except Refused as exc:
+            error = f"refused: {exc}"
+        except (httpcore.ConnectError, httpcore.ReadError, httpcore.WriteError, OSError) as exc:
+            error = f"connection failed: {exc or type(exc).__name__}"
+        except httpcore.ProtocolError as exc:
+            error = f"not an HTTP answer: {exc or type(exc).__name__}"
+        except (httpcore.UnsupportedProtocol, httpcore.LocalProtocolError) as exc:
+            error = f"cannot send: {exc}"
+        finally:
+            self.in_flight[request.endpoint_id] -= 1
+        duration = int((time.monotonic() - began) * 1000)
+        self.outcomes.append(Outcome(request, started_at, duration, status_code, excerpt, error))
+        self.wake.set()
+
+    async def record(self) -> int:
+        """Write the outcomes gathered so far, in one transaction."""
+        outcomes, self.outcomes = self.outcomes, []
+        if outcomes:
+            await record_outcomes(self.factory, self.settings, outcomes)
+        return len(outcomes)
+
+    async def run_until_idle(self) -> None:
+        """Dispatch, send and record until nothing is due (tests and `boxoffice webhooks run`)."""
+        while True:
+            dispatched = await dispatch_events(self.factory)
+            started = await self.start_due()
+            if self.tasks:
+                await asyncio.wait(set(self.tasks))
+            recorded = await self.record()
+            if not (dispatched or started or recorded):
+                return
+
+    async def run_forever(self) -> None:
+        log.info("webhooks.sender_started")
+        while True:
+            try:
+                self.wake.clear()
+                busy = await dispatch_events(self.factory) + await self.start_due() + await self.record()
+                if not busy:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self.wake.wait(), self.settings.worker_poll_interval)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("webhooks.sender_error")
+                await asyncio.sleep(self.settings.worker_poll_interval)
+
+    async def aclose(self) -> None:
+        """Stop sending; what was in flight stays leased and is sent again once its lease runs out."""
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.record()
+        await self.pool.aclose()
+
+
+async def _read_some(response: httpcore.Response) -> bytes:
+    kept = b""
+    async for chunk in response.aiter_stream():
+        kept += chunk
+        if len(kept) >= EXCERPT:
+            break
+    return kept[:EXCERPT]
