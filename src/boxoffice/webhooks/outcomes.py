@@ -10,7 +10,9 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
+from boxoffice.identity import repository as identity_repo
 from boxoffice.jobs import backoff
+from boxoffice.mail.outbox import send_email
 from boxoffice.settings import Settings
 from boxoffice.webhooks import deliveries_repository as repo
 from boxoffice.webhooks.models import WebhookEndpoint
@@ -113,4 +115,19 @@ async def _judge(
 
 
 async def _tell_merchant(session: AsyncSession, endpoint: WebhookEndpoint, last: Outcome) -> None:
-    """E-mail the merchant that its endpoint was disabled (wired to the mail templates)."""
+    merchant = await identity_repo.merchant_by_id(session, endpoint.merchant_id)
+    if merchant is None:
+        return
+    await send_email(
+        session,
+        merchant.id,
+        to=merchant.email,
+        template="webhook_disabled",
+        context={
+            "brand_name": merchant.full_name,
+            "url": endpoint.url,
+            "endpoint_id": endpoint.id,
+            "failures": endpoint.consecutive_failures,
+            "last_error": last.error or f"HTTP status {last.status_code}",
+        },
+    )

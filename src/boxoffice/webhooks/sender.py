@@ -42,6 +42,8 @@ class Sender:
         )
         self.lease = timedelta(seconds=settings.webhooks_timeout + 60)
         self.in_flight: Counter[int] = Counter()
+        # Failing endpoints whose probe is out and not yet recorded: no second probe before its outcome is known.
+        self.probing: set[int] = set()
         self.tasks: set[asyncio.Task[None]] = set()
         self.outcomes: list[Outcome] = []
         self.wake = asyncio.Event()
@@ -61,11 +63,13 @@ class Sender:
             started += len(requests)
         return started
 
-    def _share(self, failing: bool) -> int:
-        return 1 if failing else self.settings.webhooks_per_endpoint
+    def _share(self, candidate: repo.Candidate) -> int:
+        if candidate.failing:
+            return 0 if candidate.endpoint_id in self.probing else 1
+        return self.settings.webhooks_per_endpoint - self.in_flight[candidate.endpoint_id]
 
     async def _lease(self, free: int) -> list[Request]:
-        busy = {e for e, n in self.in_flight.items() if n >= self.settings.webhooks_per_endpoint}
+        busy = {e for e, n in self.in_flight.items() if n >= self.settings.webhooks_per_endpoint} | self.probing
         async with self.factory() as session:
             async with session.begin():
                 now = clock.now()
@@ -73,11 +77,11 @@ class Sender:
                 taken: Counter[int] = Counter()
                 picked = []
                 for candidate in candidates:
-                    share = self._share(candidate.failing) - self.in_flight[candidate.endpoint_id]
-                    if taken[candidate.endpoint_id] < share:
+                    if taken[candidate.endpoint_id] < self._share(candidate):
                         taken[candidate.endpoint_id] += 1
-                        picked.append(candidate.delivery_id)
-                leased = await repo.lease(session, picked, now, now + self.lease)
+                        picked.append(candidate)
+                leased = await repo.lease(session, [c.delivery_id for c in picked], now, now + self.lease)
+                self.probing |= {c.endpoint_id for c in picked if c.failing and c.delivery_id in leased}
             if not leased:
                 return []
             async with session.begin():
@@ -130,7 +134,10 @@ class Sender:
         """Write the outcomes gathered so far, in one transaction."""
         outcomes, self.outcomes = self.outcomes, []
         if outcomes:
-            await record_outcomes(self.factory, self.settings, outcomes)
+            try:
+                await record_outcomes(self.factory, self.settings, outcomes)
+            finally:
+                self.probing -= {o.request.endpoint_id for o in outcomes}
         return len(outcomes)
 
     async def run_until_idle(self) -> None:

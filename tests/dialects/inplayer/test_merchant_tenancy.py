@@ -138,6 +138,14 @@ ROUTES_WITH_IDS = {
     ("GET", "/v2/sandbox/clocks/{clock_id}"),
     ("POST", "/v2/sandbox/clocks/{clock_id}/customers"),
     ("POST", "/v2/sandbox/clocks/{clock_id}/advance"),
+    # Tried across tenants in test_webhooks.py (test_webhooks_are_the_merchants_alone).
+    ("GET", "/webhooks/{webhook_id}"),
+    ("PUT", "/webhooks/{webhook_id}"),
+    ("DELETE", "/webhooks/{webhook_id}"),
+    ("GET", "/webhooks/{webhook_id}/deliveries"),
+    ("GET", "/webhooks/{webhook_id}/deliveries/{delivery_id}"),
+    ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"),
+    ("POST", "/webhooks/{webhook_id}/replay"),
 }
 
 

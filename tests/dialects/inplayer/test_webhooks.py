@@ -146,15 +146,29 @@ async def test_a_bad_endpoint_is_refused_and_nothing_is_written(
 
 async def test_webhooks_are_the_merchants_alone(server: Server, merchant: Merchant, viewer: Viewer) -> None:
     hook = await add_webhook(server, merchant, "https://hooks.publisher.example.com/x")
+    await sign_up(server, merchant, "second@example.com")
+    async with sending(server) as sender:
+        await sender.run_until_idle()  # the host doesn't resolve here: a delivery, pending its retry
+    [delivery] = (await server.http.get(f"/webhooks/{hook['id']}/deliveries", headers=merchant.auth)).json()[
+        "collection"
+    ]
+    assert "does not resolve" in delivery["last_error"]
     other = await make_merchant(server, "other@publisher.example.com")
     for method, path in [
         ("GET", f"/webhooks/{hook['id']}"),
         ("PUT", f"/webhooks/{hook['id']}"),
         ("DELETE", f"/webhooks/{hook['id']}"),
         ("GET", f"/webhooks/{hook['id']}/deliveries"),
+        ("GET", f"/webhooks/{hook['id']}/deliveries/{delivery['id']}"),
+        ("POST", f"/webhooks/{hook['id']}/deliveries/{delivery['id']}/retry"),
         ("POST", f"/webhooks/{hook['id']}/replay"),
     ]:
         assert_error(await server.http.request(method, path, headers=other.auth), 404)
+    other_hook = await add_webhook(server, other, "https://hooks.other.example.com/x")
+    assert_error(
+        await server.http.get(f"/webhooks/{other_hook['id']}/deliveries/{delivery['id']}", headers=other.auth), 404
+    )
+    assert (await server.http.get("/webhooks/events", headers=other.auth)).json()["total"] == 0
     assert_error(await server.http.get("/webhooks", headers=viewer.auth), 403)
     assert_error(await server.http.post("/webhooks", data={"url": "https://x.example.com"}), 401)
 
