@@ -18,11 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import clock, jobs, logs
 from boxoffice.db import create_engine, session_factory, transaction
 from boxoffice.mail import delivery  # noqa: F401  (registers the email.send handler)
-from boxoffice.mail.outbox import Attachment, render, send_email
+from boxoffice.mail.outbox import MAX_ATTEMPTS, Attachment, send_email
+from boxoffice.mail.rendering import render
 from boxoffice.settings import Settings
 from tests.conftest import Mailbox, free_port
 
 ARCHIVE = json.dumps({"email": "vera@example.com", "favorites": [1, 2]}).encode()
+MERCHANT = 1  # has no templates of its own: the built-in ones are used
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ async def _send(
 ) -> None:
     context = {"brand_name": "Acme Video", "full_name": "Vera Viewer", "email": to, **context}
     async with transaction(sessions) as session:
-        send_email(session, to=to, template=template, context=context, attachments=attachments)
+        await send_email(session, MERCHANT, to=to, template=template, context=context, attachments=attachments)
 
 
 def _read_eml(path: Path) -> EmailMessage:
@@ -164,8 +166,9 @@ async def test_nothing_is_sent_for_a_change_that_rolled_back(
 ) -> None:
     with pytest.raises(RuntimeError):
         async with transaction(sessions) as session:
-            send_email(
+            await send_email(
                 session,
+                MERCHANT,
                 to="vera@example.com",
                 template="welcome",
                 context={"brand_name": "Acme", "full_name": "", "email": "vera@example.com"},
@@ -184,6 +187,7 @@ async def test_an_unreachable_smtp_server_is_retried_without_leaking_its_passwor
     async with sessions() as session:
         job = await session.scalar(select(jobs.Job).where(jobs.Job.kind == "email.send"))
     assert job is not None and job.status == "pending" and job.attempts == 1
+    assert job.max_attempts == MAX_ATTEMPTS  # retried for days, not as long as an ordinary job
     assert job.last_error and "s3cret-pass" not in job.last_error
 
 

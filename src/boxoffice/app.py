@@ -11,6 +11,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -31,6 +32,7 @@ from boxoffice.db import create_engine, ping, session_factory
 from boxoffice.dialects.inplayer.errors import error_response, render_validation_error
 from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
 from boxoffice.dialects.inplayer.router import router as inplayer_router
+from boxoffice.dialects.inplayer.webhook_payloads import InPlayerWebhooks
 from boxoffice.gateways.registry import Gateways
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
 from boxoffice.metrics import MetricsMiddleware
@@ -38,6 +40,8 @@ from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings, get_settings
 from boxoffice.web import gateway_webhooks
 from boxoffice.web import sandbox as sandbox_pages
+from boxoffice.webhooks.notifications_relay import Notifications
+from boxoffice.webhooks.sender import Sender
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +62,11 @@ class Boxoffice(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+def webhook_sender(factory: async_sessionmaker[AsyncSession], settings: Settings) -> Sender:
+    """The webhook sender, posting in InPlayer's format: the one publishers' receivers already read."""
+    return Sender(factory, settings, InPlayerWebhooks())
+
+
 def serve_app() -> Boxoffice:
     """The app as `boxoffice serve` runs it: a long-lived process whose collector is tuned for serving."""
     return create_app(settle_heap=True)
@@ -70,6 +79,8 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         settings.database_url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
     )
     sessions = session_factory(engine)
+    notifications = Notifications(settings)
+    notifications.wire(sessions)
     content_log = ContentLog()
 
     @contextlib.asynccontextmanager
@@ -77,9 +88,12 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         background = [
             asyncio.create_task(content_log.run(sessions), name="boxoffice-content-log"),
             asyncio.create_task(app.state.cache_feed.run(sessions), name="boxoffice-cache-feed"),
+            asyncio.create_task(notifications.run(), name="boxoffice-notifications"),
         ]
         if settings.worker_in_process:
-            background.append(asyncio.create_task(workers.work(sessions, settings), name="boxoffice-worker"))
+            background.append(
+                asyncio.create_task(workers.work(webhook_sender(sessions, settings)), name="boxoffice-worker")
+            )
         if settle_heap:
             client_info.country_of("1.1.1.1")  # loads the IP database before the heap is frozen
             heap.settle()
@@ -91,11 +105,13 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await app.state.gateways.aclose()
+            await notifications.aclose()
             await engine.dispose()
 
     app = Boxoffice(title="Boxoffice", version=__version__, lifespan=lifespan)
     app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
     app.state.content_log = content_log
+    app.state.notifications = notifications
     app.state.sealer = Sealer(settings.encryption_keys)
     app.state.gateways = Gateways(sessions, settings, app.state.sealer)
     app.state.sandbox = app.state.gateways.sandbox

@@ -21,6 +21,7 @@ from boxoffice import (
     models,  # noqa: F401  (every table, so foreign keys resolve)
     sealing,
 )
+from boxoffice.app import webhook_sender
 from boxoffice.billing import (
     janitor,  # noqa: F401  (registers the billing chores)
     renewals,
@@ -33,7 +34,8 @@ from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job han
 from boxoffice.migrate import upgrade
 from boxoffice.money import Money
 from boxoffice.settings import Settings, get_settings
-from boxoffice.workers import work
+from boxoffice.webhooks.notifications_relay import Notifications
+from boxoffice.workers import work as run_worker
 
 app = typer.Typer(help="Boxoffice: identity, entitlements and billing for premium video.", no_args_is_help=True)
 merchant_app = typer.Typer(help="Manage merchants.", no_args_is_help=True)
@@ -112,6 +114,8 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=access_log,
         proxy_headers=False,
+        # Notification streams stay open until their clients leave: a stop waits this long for them, no longer.
+        timeout_graceful_shutdown=10,
     )
 
 
@@ -123,9 +127,13 @@ def worker() -> None:
 
     async def run() -> None:
         engine = _pooled_engine(settings)
+        sessions = session_factory(engine)
+        notifications = Notifications(settings)
+        notifications.wire(sessions)  # what the worker commits reaches the app processes' notification streams
         try:
-            await work(session_factory(engine), settings)
+            await run_worker(webhook_sender(sessions, settings))
         finally:
+            await notifications.aclose()
             await engine.dispose()
 
     asyncio.run(run())
@@ -206,6 +214,8 @@ def run_renewals(
     async def run() -> renewals.PassReport:
         engine = _pooled_engine(settings)
         sessions = session_factory(engine)
+        notifications = Notifications(settings)
+        notifications.wire(sessions)
         gateways = Gateways(sessions, settings, sealing.Sealer(settings.encryption_keys))
         try:
             return await renewals.renew_due_subscriptions(
@@ -213,6 +223,7 @@ def run_renewals(
             )
         finally:
             await gateways.aclose()
+            await notifications.aclose()
             await engine.dispose()
 
     report = asyncio.run(run())

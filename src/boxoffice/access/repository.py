@@ -34,8 +34,9 @@ async def current_entitlement(
 
 async def revoke_current(
     session: AsyncSession, merchant_id: int, customer_id: int, product_id: int, now: datetime, reason: str
-) -> int:
-    result = await session.execute(
+) -> Sequence[Entitlement]:
+    """Revoke the customer's entitlements to the product not yet over; those it revoked."""
+    revoked = await session.scalars(
         update(Entitlement)
         .where(
             Entitlement.merchant_id == merchant_id,
@@ -45,8 +46,9 @@ async def revoke_current(
             Entitlement.revoked_at.is_(None),
         )
         .values(revoked_at=now, revoked_reason=reason)
+        .returning(Entitlement)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return revoked.all()
 
 
 async def revoke_by_id(

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
+from boxoffice.access import events
 from boxoffice.access import repository as repo
 from boxoffice.access.content_log import ContentRequestRecord
 from boxoffice.access.lookups import Lookups, SessionLookups
@@ -20,6 +21,7 @@ from boxoffice.client_info import ClientInfo
 from boxoffice.errors import DomainError, InvalidInput, NoAccess, NotFound, Restricted
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.restrictions import rules
+from boxoffice.webhooks import outbox
 
 SOURCES = ("purchase", "subscription", "package", "grant", "access_code", "voucher", "gift")
 # Access control kinds that need no entitlement: being signed in is enough.
@@ -129,15 +131,21 @@ async def grant_access_by_merchant(
             raise NotFound("Access fee not found")
     if expires_at is not None and expires_at <= clock.now():
         raise InvalidInput({"expires_at": "The expiry must be in the future"})
-    return await grant_access(session, merchant, customer, product, source="grant", expires_at=expires_at, price=price)
+    entitlement = await grant_access(
+        session, merchant, customer, product, source="grant", expires_at=expires_at, price=price
+    )
+    await outbox.record(session, events.granted(entitlement))
+    return entitlement
 
 
 async def revoke_access(
     session: AsyncSession, merchant: Merchant, customer: Customer, product_id: int, reason: str = "revoked"
 ) -> None:
     product = await get_product(session, merchant, product_id)
-    if not await repo.revoke_current(session, merchant.id, customer.id, product.id, clock.now(), reason):
+    revoked = await repo.revoke_current(session, merchant.id, customer.id, product.id, clock.now(), reason)
+    if not revoked:
         raise NotFound("The customer has no access to this item")
+    await outbox.record(session, *(events.revoked(entitlement) for entitlement in revoked))
 
 
 async def _check(

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
-from boxoffice.billing import fulfilment
+from boxoffice.billing import events, fulfilment
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.db import transaction
@@ -25,6 +25,7 @@ from boxoffice.errors import NotFound, PaymentDeclined
 from boxoffice.gateways.protocol import ChargeResult, GatewayError, PaymentGateway
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.webhooks import outbox
 
 DECLINES = {
     "card_declined": "Your card was declined",
@@ -82,6 +83,7 @@ async def _apply(session: AsyncSession, merchant: Merchant, payment: Payment, re
         payment.gateway_charge_id = result.charge_id
         if result.status == "requires_action":
             payment.status, payment.redirect_url = "requires_action", result.redirect_url
+            await outbox.record(session, *events.requires_action(payment))
             return
         if result.status == "processing":
             payment.status = "processing"  # the gateway tells the outcome later, by an event

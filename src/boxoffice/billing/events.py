@@ -52,7 +52,8 @@ def paid(payment: Payment) -> list[DomainEvent]:
         found = [_event(payment, "payment.card.success"), _event(payment, "subscribe.updated")]
     else:
         found = [_event(payment, "external.payment.success" if external else "payment.card.success")]
-    if payment.entitlement_id is not None and payment.kind in ("purchase", "subscription"):
+    # A renewal runs on the access there was; a plan switch opens access anew, perhaps to another item.
+    if payment.entitlement_id is not None and payment.kind in ("purchase", "subscription", "plan_switch"):
         found.append(
             DomainEvent(
                 payment.merchant_id,
@@ -68,6 +69,16 @@ def declined(payment: Payment) -> list[DomainEvent]:
     if payment.kind == "subscription":
         return [_event(payment, "subscribe.failed")]
     return [_event(payment, "external.payment.failed" if payment.method == methods.PAYPAL else "payment.card.failed")]
+
+
+def requires_action(payment: Payment) -> list[DomainEvent]:
+    """The payer must approve the charge (3-D Secure, a bank, a wallet) at `redirect_to_url`. Nothing is told of a
+    PayPal payment's approval: its page is where every such payment goes, and no event type names it."""
+    if payment.method == methods.PAYPAL:
+        return []
+    type_ = "subscribe.requires.action" if payment.kind == "subscription" else "payment.card.requires.action"
+    resource = _payment(payment) | {"redirect_to_url": payment.redirect_url}
+    return [DomainEvent(payment.merchant_id, type_, payment.customer_id, resource)]
 
 
 def subscription_changed(subscription: Subscription, type_: str) -> DomainEvent:
@@ -95,4 +106,5 @@ def entitlement_revoked(payment: Payment) -> DomainEvent:
 
 def refunded(refund: Refund, payment: Payment) -> DomainEvent:
     resource = _payment(payment) | {"refund_id": refund.id, "refund_amount": refund.amount}
-    return DomainEvent(payment.merchant_id, "payment.refund.success", payment.customer_id, resource)
+    type_ = "external.payment.refund.success" if payment.method == methods.PAYPAL else "payment.refund.success"
+    return DomainEvent(payment.merchant_id, type_, payment.customer_id, resource)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock, validation
+from boxoffice.access import events as access_events
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
 from boxoffice.access.models import Entitlement
@@ -26,6 +27,7 @@ from boxoffice.errors import Conflict, NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.mail.outbox import send_email
+from boxoffice.webhooks import outbox
 
 # No 0/O, 1/I/L, nor U (read as V): a code read off a phone or spoken aloud survives being typed.
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -83,7 +85,7 @@ async def create_gift(
         "access": price.description,
         "code": gift.code,
     }
-    send_email(session, to=gift.receiver_email, template="gift", context=context)
+    await send_email(session, merchant.id, to=gift.receiver_email, template="gift", context=context)
     return gift
 
 
@@ -135,6 +137,8 @@ async def redeem_gift(
     )
     gift.entitlement_id = entitlement.id
     await session.flush()
+    # The payment told of the gift bought; the access it opens is told here, as the redeemer's.
+    await outbox.record(session, access_events.granted(entitlement))
     return details, entitlement
 
 
@@ -150,9 +154,12 @@ async def refund_gift(session: AsyncSession, merchant_id: int, payment_id: int) 
     redeemed = await repo.gift_by_id(session, merchant_id, gift.id)
     assert redeemed is not None
     if redeemed.redeemed_by_customer_id is not None and redeemed.entitlement_id is not None:
-        await access_repo.revoke_by_id(
+        ended = await access_repo.revoke_by_id(
             session, merchant_id, redeemed.redeemed_by_customer_id, redeemed.entitlement_id, now, "refunded"
         )
+        if ended:
+            revoked = await access_repo.entitlements_by_ids(session, merchant_id, [redeemed.entitlement_id])
+            await outbox.record(session, *(access_events.revoked(e) for e in revoked.values()))
     redeemed.refunded_at = now
 
 

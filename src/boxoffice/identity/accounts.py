@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import clock, validation
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, Unauthenticated
+from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.authentication import end_all_sessions
 from boxoffice.identity.models import (
@@ -29,6 +30,7 @@ from boxoffice.identity.register_fields import check_registration
 from boxoffice.identity.tokens import Principal
 from boxoffice.mail.outbox import Attachment, send_email
 from boxoffice.passwords import hash_password, verify_password
+from boxoffice.webhooks import outbox
 
 UNSET: Any = object()
 
@@ -87,7 +89,8 @@ async def register_customer(
         )
     )
     session.add(Profile(merchant_id=merchant.id, customer_id=customer.id, name=name, is_default=True, adult=True))
-    send_email(session, to=address, template="welcome", context=mail_context(merchant, customer))
+    await outbox.record(session, events.registered(customer))
+    await send_email(session, merchant.id, to=address, template="welcome", context=mail_context(merchant, customer))
     return customer
 
 
@@ -118,13 +121,19 @@ async def update_account(
     change_birth = date_of_birth is not UNSET
     birth = validation.birth_date(date_of_birth, problems, clock.now().date()) if change_birth else None
     problems.raise_any()
-    if name is not None:
+    changed: list[str] = []
+    if name is not None and name != customer.full_name:
         customer.full_name = name
-    if answers is not None:
+        changed.append("full_name")
+    if answers is not None and answers != customer.attributes:
         customer.attributes = answers
-    if change_birth:
+        changed.append("metadata")
+    if change_birth and birth != customer.date_of_birth:
         customer.date_of_birth = birth
+        changed.append("date_of_birth")
     await session.flush()
+    if changed:  # the same values sent again change nothing, and so tell of nothing
+        await outbox.record(session, events.updated(customer, changed))
     return customer
 
 
@@ -145,6 +154,7 @@ async def change_password(
     if not verify_password(customer.password_hash, old_password or ""):
         raise InvalidInput({"old_password": "The old password is incorrect"}, "Invalid credentials")
     customer.password_hash = hash_password(password or "")
+    await outbox.record(session, events.password_updated(customer, "changed"))
     await end_all_sessions(session, customer, "password_changed")
 
 
@@ -166,6 +176,7 @@ async def erase_account(session: AsyncSession, merchant: Merchant, customer: Cus
     customer.active = False
     customer.erased_at = clock.now()
     await session.flush()
+    await outbox.record(session, *events.erased(customer))
 
 
 async def export_account_data(
@@ -175,8 +186,9 @@ async def export_account_data(
     if password and not verify_password(customer.password_hash, password):
         raise InvalidCredentials("Invalid password")
     archive = await account_archive(session, customer)
-    send_email(
+    await send_email(
         session,
+        merchant.id,
         to=customer.email,
         template="data_export",
         context=mail_context(merchant, customer),

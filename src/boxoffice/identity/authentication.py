@@ -9,12 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import clock
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import InvalidCredentials, Unauthenticated
+from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
 from boxoffice.identity.tokens import IssuedTokens, Principal, issue_access_token, issue_refresh_token
 from boxoffice.passwords import digest, hash_password, needs_rehash, verify_password
 from boxoffice.restrictions.service import restriction_settings
 from boxoffice.settings import Settings
+from boxoffice.webhooks import outbox
 
 
 async def start_session(
@@ -51,9 +53,13 @@ async def _enforce_session_limit(session: AsyncSession, merchant: Merchant, cust
         return
     now = clock.now()
     live = await repo.live_sessions(session, merchant.id, customer.id, now)
-    for stale in live[: max(len(live) - limit, 0)]:
+    ended = live[: max(len(live) - limit, 0)]
+    for stale in ended:
         stale.revoked_at, stale.revoked_reason = now, "sessions_limit"
     await session.flush()
+    if ended:
+        told = events.logged_out(merchant.id, customer.id, "sessions_limit", [s.id for s in ended])
+        await outbox.record(session, told)
 
 
 def _record_login(session: AsyncSession, merchant: Merchant, customer: Customer, client: ClientInfo) -> None:
@@ -105,8 +111,12 @@ async def refresh_session(
     if auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= now:
         raise Unauthenticated("Invalid refresh token")
     if stored.used_at is not None:
-        auth_session.revoked_at, auth_session.revoked_reason = now, "refresh_token_reused"
+        reason = "refresh_token_reused"
+        auth_session.revoked_at, auth_session.revoked_reason = now, reason
         await session.flush()
+        if auth_session.customer_id is not None:  # the viewer's app is told, as of every session Boxoffice ends
+            told = events.logged_out(auth_session.merchant_id, auth_session.customer_id, reason, [auth_session.id])
+            await outbox.record(session, told)
         refused = Unauthenticated("Invalid refresh token")
         refused.keep_changes = True
         raise refused
@@ -137,4 +147,7 @@ async def sign_out(session: AsyncSession, principal: Principal) -> None:
 
 
 async def end_all_sessions(session: AsyncSession, customer: Customer, reason: str) -> None:
-    await repo.revoke_sessions(session, customer.merchant_id, customer.id, reason, clock.now())
+    """Sign the customer out everywhere (a new password, erasure), and tell the apps that were signed in."""
+    ended = await repo.revoke_sessions(session, customer.merchant_id, customer.id, reason, clock.now())
+    if ended:
+        await outbox.record(session, events.logged_out(customer.merchant_id, customer.id, reason, ended))

@@ -30,7 +30,7 @@ async def send_pin_code(session: AsyncSession, settings: Settings, merchant: Mer
         )
     )
     context = mail_context(merchant, customer) | {"pin": pin, "minutes": settings.pin_code_ttl // 60}
-    send_email(session, to=customer.email, template="pin_code", context=context)
+    await send_email(session, merchant.id, to=customer.email, template="pin_code", context=context)
 
 
 async def validate_pin_code(session: AsyncSession, customer: Customer, pin: str | None) -> None:

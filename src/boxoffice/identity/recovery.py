@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock, validation
 from boxoffice.errors import InvalidInput
+from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.accounts import mail_context
 from boxoffice.identity.authentication import end_all_sessions
@@ -15,6 +16,7 @@ from boxoffice.identity.models import Merchant, PasswordReset
 from boxoffice.mail.outbox import send_email
 from boxoffice.passwords import digest, hash_password, new_token
 from boxoffice.settings import Settings
+from boxoffice.webhooks import outbox
 
 
 async def request_password_reset(session: AsyncSession, settings: Settings, merchant: Merchant, email: str) -> None:
@@ -38,7 +40,7 @@ async def request_password_reset(session: AsyncSession, settings: Settings, merc
         "token": token,
         "minutes": settings.password_reset_ttl // 60,
     }
-    send_email(session, to=customer.email, template="password_reset", context=context)
+    await send_email(session, merchant.id, to=customer.email, template="password_reset", context=context)
 
 
 async def reset_password(
@@ -55,4 +57,5 @@ async def reset_password(
         raise InvalidInput({"token": "The reset token is invalid or has expired"}, "Invalid or expired token")
     reset.used_at = clock.now()
     customer.password_hash = hash_password(password or "")
+    await outbox.record(session, events.password_updated(customer, "reset"))
     await end_all_sessions(session, customer, "password_reset")

@@ -89,8 +89,9 @@ async def refresh_token_by_hash(session: AsyncSession, token_hash: str) -> Refre
 
 async def revoke_sessions(
     session: AsyncSession, merchant_id: int, customer_id: int, reason: str, now: datetime
-) -> None:
-    await session.execute(
+) -> list[int]:
+    """End the customer's sessions still open; the ids of those it ended."""
+    ended = await session.scalars(
         update(AuthSession)
         .where(
             AuthSession.merchant_id == merchant_id,
@@ -98,7 +99,9 @@ async def revoke_sessions(
             AuthSession.revoked_at.is_(None),
         )
         .values(revoked_at=now, revoked_reason=reason)
+        .returning(AuthSession.id)
     )
+    return sorted(ended.all())
 
 
 async def password_reset_by_hash(session: AsyncSession, token_hash: str) -> PasswordReset | None:

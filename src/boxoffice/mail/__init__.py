@@ -1,1 +1,2 @@
-"""Transactional e-mail: rendered from templates when the change happens, delivered later by the worker."""
+"""Transactional e-mail: rendered from templates (a merchant's own versions where it has them) when the change
+happens, delivered later by the worker."""

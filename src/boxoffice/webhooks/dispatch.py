@@ -1,7 +1,7 @@
-"""Turning committed events into deliveries: one per event and endpoint subscribed to its type.
+"""Turning committed events into deliveries (one per event and endpoint subscribed to its type) and e-mails.
 
 Events are claimed with `FOR UPDATE SKIP LOCKED` and marked dispatched in the transaction that writes their
-deliveries, so each event is dispatched exactly once however many workers run — whatever order their
+deliveries and e-mails, so each event is dispatched exactly once however many workers run — whatever order their
 transactions committed in (an id cursor would skip an event whose transaction committed late).
 """
 
@@ -12,6 +12,7 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
+from boxoffice.mail.notices import send_notices
 from boxoffice.webhooks import deliveries_repository as repo
 from boxoffice.webhooks.event_types import WEBHOOK_TYPES
 from boxoffice.webhooks.models import Event, WebhookEndpoint
@@ -57,5 +58,6 @@ async def dispatch_events(factory: async_sessionmaker[AsyncSession], *, limit: i
                 if subscribed(endpoint, event)
             ],
         )
+        await send_notices(session, events)
         await repo.mark_dispatched(session, [event.id for event in events], now)
         return len(events)

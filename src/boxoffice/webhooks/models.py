@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
 from boxoffice.db import Base, BigId, TenantOwned, Timestamped
-
-_UNDISPATCHED = text("dispatched_at IS NULL")
-_PENDING = text("status = 'pending'")
 
 
 class Event(TenantOwned, Base):
@@ -23,8 +20,6 @@ class Event(TenantOwned, Base):
     __table_args__ = (
         Index("ix_events_merchant_created", "merchant_id", "id"),
         Index("ix_events_customer", "customer_id", "id"),
-        # The dispatcher's queue: only the few events not yet turned into deliveries are in it.
-        Index("ix_events_undispatched", "id", postgresql_where=_UNDISPATCHED, sqlite_where=_UNDISPATCHED),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -57,10 +52,7 @@ class WebhookDelivery(TenantOwned, Base):
     """One event on its way to one endpoint: pending until a 2xx (delivered) or the retry window ends (failed)."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (
-        Index("ix_webhook_deliveries_due", "next_attempt_at", postgresql_where=_PENDING, sqlite_where=_PENDING),
-        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),
-    )
+    __table_args__ = (Index("ix_webhook_deliveries_endpoint", "endpoint_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(BigId, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
@@ -86,3 +78,10 @@ class WebhookAttempt(TenantOwned, Base):
     response_excerpt: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(default=0)
+
+
+# The dispatcher's queue and the sender's: partial indexes holding only the few rows still to be worked on.
+_undispatched = Event.dispatched_at.is_(None)
+Index("ix_events_undispatched", Event.id, postgresql_where=_undispatched, sqlite_where=_undispatched)
+_pending = WebhookDelivery.status == "pending"
+Index("ix_webhook_deliveries_due", WebhookDelivery.next_attempt_at, postgresql_where=_pending, sqlite_where=_pending)

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.identity.models import Merchant
 
-_CROSS = {"cross_tenant": True}
 Row = TypeVar("Row")
 
 
@@ -22,7 +21,7 @@ async def rows_by_id(
         return {}
     table: Any = model
     query = select(table).where(table.id.in_(ids), table.merchant_id.in_(merchant_ids))
-    rows = await session.scalars(query, execution_options=_CROSS)
+    rows = await session.scalars(query)
     return {row.id: row for row in rows}
 
 

@@ -147,7 +147,7 @@ import asyncio, sys
 from boxoffice import models  # noqa: F401  (every table)
 from boxoffice.db import create_engine, session_factory
 from boxoffice.settings import Settings
-from boxoffice.workers import webhook_sender
+from boxoffice.app import webhook_sender
 
 
 async def main():

@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from boxoffice.app import webhook_sender
 from boxoffice.webhooks.sender import Sender
-from boxoffice.workers import webhook_sender
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant
 from tests.webhooks.receiver import Received

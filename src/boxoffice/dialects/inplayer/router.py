@@ -13,11 +13,13 @@ from boxoffice.dialects.inplayer import (
     data_capture,
     donation_payments,
     donations,
+    email_templates,
     gateway_settings,
     gifts,
     items,
     library,
     merchant,
+    notifications,
     payment_methods,
     payments,
     plans,
@@ -27,6 +29,7 @@ from boxoffice.dialects.inplayer import (
     subscriptions,
     transactions,
     vouchers,
+    webhooks,
 )
 
 router = APIRouter()
@@ -50,10 +53,13 @@ for module in (
     donation_payments,
     gifts,
     gateway_settings,
+    email_templates,
     subscriptions,
     transactions,
     receipts,
     vouchers,
     sandbox_clocks,
+    webhooks,
+    notifications,
 ):
     router.include_router(module.router)
