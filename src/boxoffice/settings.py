@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     # Requests in flight per worker, and per endpoint (so a slow receiver holds only its own share).
     webhooks_concurrency: int = Field(default=200, ge=1, le=2000)
     webhooks_per_endpoint: int = Field(default=20, ge=1, le=500)
+    # How often an idle sender looks for new events and due retries (seconds).
+    webhooks_poll_interval: float = Field(default=0.2, gt=0)
     # Real-time notifications between app processes: Redis pub/sub when set, else PostgreSQL LISTEN/NOTIFY
     # (SQLite: within the one process).
     redis_url: str | None = None

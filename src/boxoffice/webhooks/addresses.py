@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import typing
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import anyio
-import httpcore
+
+AddrInfo = tuple[Any, Any, int, str, tuple[Any, ...]]
 
 
-class Refused(Exception):
-    """The destination is not one webhooks may reach."""
+class Refused(OSError):
+    """The destination is not one webhooks may reach (an OSError, so the HTTP client reports it as a failed
+    connection, with this as its cause)."""
 
 
 def is_public(address: str) -> bool:
@@ -60,39 +64,20 @@ async def public_addresses(host: str, port: int, *, allow_private: bool) -> list
     return addresses
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Dials only the addresses `public_addresses` allows, and dials exactly those it checked."""
+def guarded_socket(allow_private: bool) -> Callable[[AddrInfo], socket.socket]:
+    """A socket factory for aiohttp's connector: it sees the very address about to be dialled (after any DNS),
+    so it is the one place every connection passes, whether the URL named a host or an address."""
 
-    def __init__(self, *, allow_private: bool) -> None:
-        self.allow_private = allow_private
-        self._inner = httpcore.AnyIOBackend()
+    def make(addr_info: AddrInfo) -> socket.socket:
+        family, kind, proto, _, address = addr_info
+        if not allow_private and not is_public(str(address[0])):
+            raise Refused(f"{address[0]} is a private, loopback or link-local address")
+        return socket.socket(family, kind, proto)
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109  (httpcore's interface)
-        local_address: str | None = None,
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = await public_addresses(host, port, allow_private=self.allow_private)
-        error: OSError | httpcore.ConnectError | httpcore.ConnectTimeout | None = None
-        for address in addresses:
-            try:
-                # TLS still verifies the certificate against the URL's host name: httpcore passes it as SNI.
-                return await self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
-            except (OSError, httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-        assert error is not None
-        raise error
+    return make
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109  (httpcore's interface)
-        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise Refused("webhooks are not sent over Unix sockets")
 
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+def connector(*, allow_private: bool, limit: int, limit_per_host: int) -> aiohttp.TCPConnector:
+    return aiohttp.TCPConnector(
+        socket_factory=guarded_socket(allow_private), limit=limit, limit_per_host=limit_per_host
+    )

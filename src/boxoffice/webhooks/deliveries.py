@@ -70,22 +70,7 @@ async def replay_events(
         assert since is not None
         types = endpoint.events or list(WEBHOOK_TYPES)
         events = await repo.events_since(session, merchant_id, types, since, MAX_REPLAY)
-    now = clock.now()
-    await engine_repo.insert_deliveries(
-        session,
-        [
-            {
-                "merchant_id": merchant_id,
-                "endpoint_id": endpoint.id,
-                "event_id": event.id,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for event in events
-        ],
-    )
+    await engine_repo.insert_deliveries(session, [(merchant_id, endpoint.id, e.id) for e in events], clock.now())
     return len(events)
 
 

@@ -34,10 +34,23 @@ async def enabled_endpoints(session: AsyncSession, merchant_ids: Collection[int]
     return rows.all()
 
 
-async def insert_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+async def insert_deliveries(session: AsyncSession, deliveries: Sequence[tuple[int, int, int]], now: datetime) -> None:
+    """New deliveries, due now: each a (merchant id, endpoint id, event id)."""
+    rows = [
+        {
+            "merchant_id": merchant_id,
+            "endpoint_id": endpoint_id,
+            "event_id": event_id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for merchant_id, endpoint_id, event_id in deliveries
+    ]
     if rows:
         connection = await session.connection()
-        await connection.execute(insert(WebhookDelivery), list(rows), execution_options=_CROSS)
+        await connection.execute(insert(WebhookDelivery), rows, execution_options=_CROSS)
 
 
 async def mark_dispatched(session: AsyncSession, event_ids: Sequence[int], now: datetime) -> None:

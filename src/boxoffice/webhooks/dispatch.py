@@ -44,19 +44,12 @@ async def dispatch_events(factory: async_sessionmaker[AsyncSession], *, limit: i
         await repo.insert_deliveries(
             session,
             [
-                {
-                    "merchant_id": event.merchant_id,
-                    "endpoint_id": endpoint.id,
-                    "event_id": event.id,
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
+                (event.merchant_id, endpoint.id, event.id)
                 for event in events
                 for endpoint in endpoints[event.merchant_id]
                 if subscribed(endpoint, event)
             ],
+            now,
         )
         await send_notices(session, events)
         await repo.mark_dispatched(session, [event.id for event in events], now)

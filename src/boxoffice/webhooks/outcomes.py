@@ -28,7 +28,7 @@ class Request:
     created_at: datetime
     attempts: int
     url: str
-    headers: list[tuple[str, str]]
+    headers: dict[str, str]
     body: bytes
 
 

@@ -15,14 +15,14 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-import httpcore
+import aiohttp
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
 from boxoffice.settings import Settings
 from boxoffice.webhooks import deliveries_repository as repo
-from boxoffice.webhooks.addresses import GuardedBackend, Refused
+from boxoffice.webhooks.addresses import Refused, connector
 from boxoffice.webhooks.dispatch import dispatch_events
 from boxoffice.webhooks.formats import WireFormat
 from boxoffice.webhooks.outcomes import Outcome, Request, record_outcomes
@@ -35,11 +35,7 @@ EXCERPT = 1024  # bytes of a receiver's answer kept in the delivery log
 class Sender:
     def __init__(self, factory: async_sessionmaker[AsyncSession], settings: Settings, wire: WireFormat) -> None:
         self.factory, self.settings, self.wire = factory, settings, wire
-        self.pool = httpcore.AsyncConnectionPool(
-            network_backend=GuardedBackend(allow_private=settings.webhooks_allow_private),
-            max_connections=settings.webhooks_concurrency,
-            keepalive_expiry=30.0,
-        )
+        self._http: aiohttp.ClientSession | None = None
         self.lease = timedelta(seconds=settings.webhooks_timeout + 60)
         self.in_flight: Counter[int] = Counter()
         # Failing endpoints whose probe is out and not yet recorded: no second probe before its outcome is known.
@@ -100,9 +96,23 @@ class Sender:
             created_at=event.created_at,
             attempts=delivery.attempts,
             url=outgoing.url,
-            headers=list(headers.items()),
+            headers=headers,
             body=body,
         )
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        # Made on first use, inside the running loop. One connection per request in flight at most: an
+        # endpoint's share of connections is its share of requests.
+        if self._http is None:
+            self._http = aiohttp.ClientSession(
+                connector=connector(
+                    allow_private=self.settings.webhooks_allow_private,
+                    limit=self.settings.webhooks_concurrency,
+                    limit_per_host=self.settings.webhooks_per_endpoint,
+                )
+            )
+        return self._http
 
     async def _send(self, request: Request) -> None:
         started_at, began = clock.now(), time.monotonic()
@@ -111,19 +121,18 @@ class Sender:
         error: str | None = None
         try:
             async with asyncio.timeout(self.settings.webhooks_timeout):
-                async with self.pool.stream("POST", request.url, headers=request.headers, content=request.body) as r:
-                    status_code = r.status
-                    excerpt = (await _read_some(r)).decode("utf-8", "replace")
+                async with self.http.post(
+                    request.url, data=request.body, headers=request.headers, allow_redirects=False
+                ) as response:
+                    status_code = response.status
+                    excerpt = (await response.content.read(EXCERPT)).decode("utf-8", "replace")
         except TimeoutError:
             error = f"no answer within {self.settings.webhooks_timeout:g} s"
-        except Refused as exc:
-            error = f"refused: {exc}"
-        except (httpcore.ConnectError, httpcore.ReadError, httpcore.WriteError, OSError) as exc:
-            error = f"connection failed: {exc or type(exc).__name__}"
-        except httpcore.ProtocolError as exc:
-            error = f"not an HTTP answer: {exc or type(exc).__name__}"
-        except (httpcore.UnsupportedProtocol, httpcore.LocalProtocolError) as exc:
-            error = f"cannot send: {exc}"
+        except aiohttp.ClientConnectorError as exc:
+            cause = exc.os_error
+            error = f"refused: {cause}" if isinstance(cause, Refused) else f"connection failed: {_reason(cause)}"
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            error = f"connection failed: {_reason(exc)}"
         finally:
             self.in_flight[request.endpoint_id] -= 1
         duration = int((time.monotonic() - began) * 1000)
@@ -159,12 +168,12 @@ class Sender:
                 busy = await dispatch_events(self.factory) + await self.start_due() + await self.record()
                 if not busy:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.wake.wait(), self.settings.worker_poll_interval)
+                        await asyncio.wait_for(self.wake.wait(), self.settings.webhooks_poll_interval)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("webhooks.sender_error")
-                await asyncio.sleep(self.settings.worker_poll_interval)
+                await asyncio.sleep(self.settings.webhooks_poll_interval)
 
     async def aclose(self) -> None:
         """Stop sending; what was in flight stays leased and is sent again once its lease runs out."""
@@ -172,13 +181,9 @@ class Sender:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.record()
-        await self.pool.aclose()
+        if self._http is not None:
+            await self._http.close()
 
 
-async def _read_some(response: httpcore.Response) -> bytes:
-    kept = b""
-    async for chunk in response.aiter_stream():
-        kept += chunk
-        if len(kept) >= EXCERPT:
-            break
-    return kept[:EXCERPT]
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
