@@ -36,7 +36,6 @@ import asyncio
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -45,10 +44,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from harness import admin, py_spy, raw_connection
 
-from boxoffice.db import async_url
 from boxoffice.migrate import upgrade
 
 AMOUNT, CURRENCY = 999, "EUR"
@@ -58,22 +55,6 @@ RETRY_DAYS = [1, 3, 5]
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-
-
-async def admin(url: str, *statements: str) -> None:
-    engine = create_async_engine(async_url(url), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            for statement in statements:
-                await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-async def raw_connection(url: str) -> Any:
-    import asyncpg  # type: ignore[import-untyped]
-
-    return await asyncpg.connect(async_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
 
 
 async def seed(url: str, count: int, now: datetime) -> None:
@@ -435,10 +416,6 @@ def worker_main(role: str, url: str, as_of: str, batch: int) -> None:
 
 
 # The run: seed, copy, time each side, check each side.
-
-
-def py_spy() -> str:
-    return shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
 
 
 def run_workers(

@@ -77,10 +77,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from harness import admin, py_spy, raw_connection
 
-from boxoffice.db import async_url
 from boxoffice.migrate import upgrade
 from boxoffice.settings import Settings
 
@@ -97,22 +95,6 @@ def utcnow() -> datetime:
 def unix(moment: datetime) -> float:
     """Seconds since the epoch of a naive UTC datetime, as the outbox stores them."""
     return moment.replace(tzinfo=UTC).timestamp()
-
-
-async def admin(url: str, *statements: str) -> None:
-    engine = create_async_engine(async_url(url), isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            for statement in statements:
-                await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
-
-
-async def raw_connection(url: str) -> Any:
-    import asyncpg  # type: ignore[import-untyped]
-
-    return await asyncpg.connect(async_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
 
 
 # The receivers: one process, one server per receiver and one for the bench to ask what arrived.
@@ -369,10 +351,6 @@ async def read_back(url: str, history: int) -> dict[str, Any]:
 
 
 # The engine side: workers, the producer, the wait.
-
-
-def py_spy() -> str:
-    return shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
 
 
 def start_workers(url: str, count: int, workdir: Path) -> list[subprocess.Popen[bytes]]:
