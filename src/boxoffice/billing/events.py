@@ -72,12 +72,12 @@ def declined(payment: Payment) -> list[DomainEvent]:
 
 
 def requires_action(payment: Payment) -> list[DomainEvent]:
-    """The payer must approve the charge (3-D Secure, a bank, a wallet) at `redirect_to_url`. Nothing is told of a
+    """The payer must approve the charge (3-D Secure, a bank, a wallet) at `redirect_url`. Nothing is told of a
     PayPal payment's approval: its page is where every such payment goes, and no event type names it."""
     if payment.method == methods.PAYPAL:
         return []
     type_ = "subscribe.requires.action" if payment.kind == "subscription" else "payment.card.requires.action"
-    resource = _payment(payment) | {"redirect_to_url": payment.redirect_url}
+    resource = _payment(payment) | {"redirect_url": payment.redirect_url}
     return [DomainEvent(payment.merchant_id, type_, payment.customer_id, resource)]
 
 

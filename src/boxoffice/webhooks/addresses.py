@@ -46,22 +46,18 @@ def check_url(url: str) -> str:
     return parts.hostname
 
 
-async def resolve(host: str, port: int) -> list[str]:
+async def private_addresses(host: str) -> list[str]:
+    """The private, loopback or link-local addresses `host` is or resolves to; none for a name that doesn't
+    resolve now (it may later, and every connection is checked again)."""
     try:
-        found = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise Refused(f"{host} does not resolve") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in found))
-
-
-async def public_addresses(host: str, port: int, *, allow_private: bool) -> list[str]:
-    addresses = await resolve(host, port)
-    if allow_private:
-        return addresses
-    refused = [a for a in addresses if not is_public(a)]
-    if refused:
-        raise Refused(f"{host} resolves to a private, loopback or link-local address ({refused[0]})")
-    return addresses
+        ipaddress.ip_address(host)
+        found = [host]
+    except ValueError:
+        try:
+            found = [str(info[4][0]) for info in await anyio.getaddrinfo(host, 443, type=socket.SOCK_STREAM)]
+        except OSError:
+            found = []
+    return [address for address in dict.fromkeys(found) if not is_public(address)]
 
 
 def guarded_socket(allow_private: bool) -> Callable[[AddrInfo], socket.socket]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,21 +38,11 @@ async def _checked_url(url: str, *, allow_private: bool) -> str:
         raise InvalidInput({"url": str(exc)}) from exc
     if allow_private:
         return url
-    # A host that doesn't resolve now may later (and is checked again on every request); one that resolves, or
-    # is written as an address, somewhere private is refused now, where the merchant sees why.
-    try:
-        literal = ipaddress.ip_address(host)
-    except ValueError:
-        literal = None
-    try:
-        if literal is not None and not addresses.is_public(str(literal)):
-            raise addresses.Refused(f"{host} is a private, loopback or link-local address")
-        if literal is None:
-            await addresses.public_addresses(host, 443, allow_private=False)
-    except addresses.Refused as exc:
-        if literal is None and "does not resolve" in str(exc):
-            return url
-        raise InvalidInput({"url": f"Webhooks can't be sent there: {exc}"}) from exc
+    # Refused now, where the merchant sees why; the sender checks every address it dials again.
+    refused = await addresses.private_addresses(host)
+    if refused:
+        reason = f"{host} is or resolves to a private, loopback or link-local address ({refused[0]})"
+        raise InvalidInput({"url": f"Webhooks can't be sent there: {reason}"})
     return url
 
 

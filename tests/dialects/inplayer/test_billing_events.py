@@ -110,7 +110,7 @@ async def test_a_payment_awaiting_its_payer_tells_where_to_approve_it(
     assert (await server.http.post("/payments", headers=viewer.auth, data={"pi_id": paid["pi_id"]})).status_code == 200
     events = await billing_events(server, merchant)
     assert [e.type for e in events] == ["payment.card.requires.action", "subscribe.requires.action"]
-    assert [e.resource["redirect_to_url"] for e in events] == [paid["redirect_to_url"], started["redirect_to_url"]]
+    assert [e.resource["redirect_url"] for e in events] == [paid["redirect_to_url"], started["redirect_to_url"]]
     payments = await fetch_rows(server, Payment, merchant.id)
     assert [e.resource["payment_id"] for e in events] == [p.id for p in payments]
     assert [e.resource["status"] for e in events] == ["requires_action"] * 2
