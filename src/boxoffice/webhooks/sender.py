@@ -77,7 +77,8 @@ class Sender:
                         taken[candidate.endpoint_id] += 1
                         picked.append(candidate)
                 leased = await repo.lease(session, [c.delivery_id for c in picked], now, now + self.lease)
-                self.probing |= {c.endpoint_id for c in picked if c.failing and c.delivery_id in leased}
+                taken_ids = set(leased)
+                self.probing |= {c.endpoint_id for c in picked if c.failing and c.delivery_id in taken_ids}
             if not leased:
                 return []
             async with session.begin():
@@ -93,7 +94,7 @@ class Sender:
             delivery_id=delivery.id,
             merchant_id=delivery.merchant_id,
             endpoint_id=delivery.endpoint_id,
-            created_at=event.created_at,
+            created_at=delivery.created_at,  # the retry window runs from the delivery (a replay has its own)
             attempts=delivery.attempts,
             url=outgoing.url,
             headers=headers,
