@@ -38,7 +38,7 @@ from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job han
 from boxoffice.metrics import MetricsMiddleware
 from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings, get_settings
-from boxoffice.web import gateway_webhooks
+from boxoffice.web import gateway_webhooks, report_downloads
 from boxoffice.web import sandbox as sandbox_pages
 from boxoffice.webhooks.notifications_relay import Notifications
 from boxoffice.webhooks.sender import Sender
@@ -151,4 +151,5 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.include_router(inplayer_router)
     app.include_router(sandbox_pages.router)
     app.include_router(gateway_webhooks.router)
+    app.include_router(report_downloads.router)
     return app

@@ -9,6 +9,7 @@ from boxoffice.gateways import models as gateways
 from boxoffice.identity import models as identity
 from boxoffice.mail import models as mail
 from boxoffice.promotions import models as promotions
+from boxoffice.reporting import models as reporting
 from boxoffice.restrictions import models as restrictions
 from boxoffice.webhooks import models as webhooks
 
@@ -24,6 +25,7 @@ __all__ = [
     "jobs",
     "mail",
     "promotions",
+    "reporting",
     "restrictions",
     "throttle",
     "webhooks",

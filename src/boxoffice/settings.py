@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 from cryptography.fernet import Fernet
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -78,6 +78,19 @@ class Settings(BaseSettings):
     # Real-time notifications between app processes: Redis pub/sub when set, else PostgreSQL LISTEN/NOTIFY
     # (SQLite: within the one process).
     redis_url: str | None = None
+
+    # Reports (analytics files and CSV exports): kept under this folder unless an S3 bucket is named, and
+    # downloaded through links that stop working after `reports_link_ttl` seconds.
+    reports_dir: Path = Path("reports")
+    reports_link_ttl: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    reports_s3_bucket: str | None = None
+    # Any S3-compatible service (MinIO, Ceph, R2…); None: AWS's own, credentials from boto3's usual chain
+    # when the two keys below are unset.
+    reports_s3_endpoint_url: str | None = None
+    reports_s3_region: str | None = None
+    reports_s3_prefix: str = "reports/"
+    reports_s3_access_key_id: str | None = None
+    reports_s3_secret_access_key: SecretStr | None = None
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

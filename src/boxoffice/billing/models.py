@@ -70,7 +70,17 @@ class Payment(TenantOwned, Base):
     that dies half-way leaves a record to reconcile rather than a charge nobody knows of."""
 
     __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "idempotency_key"),
+        # The payment analytics and the transactions export read a merchant's payments in a period; on
+        # PostgreSQL the figures they sum ride along, so the analytics never visit the table itself.
+        Index(
+            "ix_payments_merchant_time",
+            "merchant_id",
+            "created_at",
+            postgresql_include=["status", "method", "currency", "amount"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
@@ -123,7 +133,10 @@ class Refund(TenantOwned, Base):
     """Money handed back for a payment, whole or in part."""
 
     __tablename__ = "refunds"
-    __table_args__ = (UniqueConstraint("merchant_id", "idempotency_key"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "idempotency_key"),
+        Index("ix_refunds_merchant_time", "merchant_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     payment_id: Mapped[int] = mapped_column(BigId, ForeignKey("payments.id", ondelete="CASCADE"), index=True)
@@ -179,6 +192,8 @@ class Subscription(TenantOwned, Base):
     gateway_customer_ref: Mapped[str] = mapped_column(String(64))
     gateway_method: Mapped[str] = mapped_column(String(64))
     cancel_token: Mapped[str] = mapped_column(String(32), unique=True)
+    # Where the customer subscribed from (their address's country), for the subscription analytics.
+    country_code: Mapped[str | None] = mapped_column(String(2))
     clock_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("sandbox_clocks.id", ondelete="SET NULL"), index=True
     )

@@ -159,6 +159,7 @@ async def _start(
         gateway_customer_ref=method.customer_ref,
         gateway_method=method.token,
         cancel_token=secrets.token_hex(16),
+        country_code=client.country_code,
         clock_id=clock_id,
         created_at=now,
         updated_at=now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
@@ -74,6 +74,8 @@ class RefreshToken(TenantOwned, Base):
 
 class LoginRecord(TenantOwned, Base):
     __tablename__ = "login_records"
+    # The login analytics count a merchant's records per device and per country from this index alone.
+    __table_args__ = (Index("ix_login_records_audience", "merchant_id", "device_type", "country_code"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
@@ -90,6 +92,9 @@ class LoginRecord(TenantOwned, Base):
 
 class RegistrationRecord(TenantOwned, Base):
     __tablename__ = "registration_records"
+    __table_args__ = (
+        Index("ix_registration_records_audience", "merchant_id", "source", "device_type", "country_code"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), unique=True)

@@ -22,12 +22,12 @@ ACCESS_CONTROL_TYPES: dict[str, tuple[int, str, bool]] = {
 ACCESS_CONTROL_BY_ID = {entry[0]: name for name, entry in ACCESS_CONTROL_TYPES.items()}
 
 
-def _access_control_type(product: Product) -> dict[str, Any]:
+def access_control_type(product: Product) -> dict[str, Any]:
     type_id, name, auth = ACCESS_CONTROL_TYPES.get(product.access_control, ACCESS_CONTROL_TYPES["paid"])
     return {"id": type_id, "name": name, "auth": auth}
 
 
-def _item_type(product: Product) -> dict[str, Any]:
+def item_type(product: Product) -> dict[str, Any]:
     kind = asset_type_of(product.asset_type)
     return {
         "id": kind.id,
@@ -38,6 +38,14 @@ def _item_type(product: Product) -> dict[str, Any]:
     }
 
 
+def _metahash(product: Product) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (product.attributes or {}).items()}
+
+
+def item_metadata(product: Product) -> list[dict[str, Any]]:
+    return [{"id": n, "name": k, "value": v} for n, (k, v) in enumerate(_metahash(product).items(), start=1)]
+
+
 def item(
     product: Product,
     merchant: Merchant,
@@ -46,7 +54,6 @@ def item(
     with_content: bool = False,
     for_merchant: bool = False,
 ) -> dict[str, Any]:
-    attributes = {str(k): str(v) for k, v in (product.attributes or {}).items()}
     body: dict[str, Any] = {
         "id": product.id,
         "merchant_id": merchant.id,
@@ -54,11 +61,11 @@ def item(
         "is_active": product.active,
         "active": product.active,
         "title": product.title,
-        "access_control_type": _access_control_type(product),
-        "item_type": _item_type(product),
+        "access_control_type": access_control_type(product),
+        "item_type": item_type(product),
         "age_restriction": {"min_age": product.min_age} if product.min_age is not None else None,
-        "metadata": [{"id": n, "name": k, "value": v} for n, (k, v) in enumerate(attributes.items(), start=1)],
-        "metahash": attributes,
+        "metadata": item_metadata(product),
+        "metahash": _metahash(product),
         "external_asset_id": product.external_asset_id,
         "country_set_id": product.country_set_id,
         "template_id": None,
@@ -133,5 +140,5 @@ def access_fee(price: Price, product: Product, merchant: Merchant) -> dict[str, 
             else None
         ),
         "current_phase": None,
-        "item_type": _item_type(product),
+        "item_type": item_type(product),
     }

@@ -8,6 +8,7 @@ from boxoffice.dialects.inplayer import (
     access,
     access_codes,
     accounts,
+    analytics,
     auth,
     country_sets,
     data_capture,
@@ -25,6 +26,7 @@ from boxoffice.dialects.inplayer import (
     plans,
     playback,
     receipts,
+    reports,
     sandbox_clocks,
     subscriptions,
     transactions,
@@ -61,5 +63,7 @@ for module in (
     sandbox_clocks,
     webhooks,
     notifications,
+    analytics,
+    reports,
 ):
     router.include_router(module.router)

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from boxoffice import clock
 from boxoffice.billing import history, refunds
 from boxoffice.billing.models import Payment, Refund
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.amounts import amount, decimal_field, money_of
+from boxoffice.dialects.inplayer.dates import moment
 from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerchant, CurrentPrincipal, Session
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.payment_methods import method_name
@@ -26,6 +25,8 @@ router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 MAX_PAGE = 100
 # Transaction tokens (§5.4): C- a one-time charge, R- a refund; the suffix names the gateway.
 GATEWAY_SUFFIX = {"sandbox": "SB", "stripe": "ST"}
+# Where a number is wanted for the gateway (the analytics' transactions).
+GATEWAY_IDS = {"sandbox": 1, "stripe": 2}
 _CHARGE_TOKEN = re.compile(r"^C-([1-9][0-9]{0,17})-(SB|ST)$")
 
 
@@ -115,8 +116,8 @@ async def transactions(
         customer_id = (await customer_of(session, principal)).id
     filters = history.PaymentsFilter(
         customer_id=customer_id,
-        since=_moment(start_date, "start_date", end=False),
-        until=_moment(end_date, "end_date", end=True),
+        since=moment(start_date, "start_date", end=False),
+        until=moment(end_date, "end_date", end=True),
         type=(type or "").strip() or None,
     )
     found = await history.payments_page(session, principal.merchant_id, filters=filters, page=page, limit=size)
@@ -125,27 +126,6 @@ async def transactions(
         "collection": [_history_row(row) for row in found.rows],
         "unique_paying_customers": found.paying_customers,
     }
-
-
-def _moment(value: str | None, name: str, *, end: bool) -> datetime | None:
-    """A date filter as a bound: an end date takes in the whole of its day (or second)."""
-    given = (value or "").strip()
-    if not given:
-        return None
-    try:
-        if given.isdigit():
-            moment, step = clock.from_unix(int(given)), timedelta(seconds=1)
-        elif len(given) == len("2006-01-02"):
-            moment, step = datetime.strptime(given, "%Y-%m-%d"), timedelta(days=1)
-        else:
-            moment, step = datetime.fromisoformat(given.replace("T", " ")), timedelta(seconds=1)
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError, OSError):
-        raise InvalidInput({name: f"The {name} is Unix seconds, 2006-01-02 or 2006-01-02 15:04:05"}) from None
-    if not end:
-        return moment
-    return moment + step if moment < datetime.max - step else None  # the end of time bounds nothing
 
 
 def _refund(refund: Refund, payment: Payment) -> dict[str, Any]:

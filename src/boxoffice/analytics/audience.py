@@ -1,0 +1,56 @@
+"""Who signs in and who signs up: a merchant's login and registration records counted per device, country and
+(for registrations) the way the account was made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.analytics import repository as repo
+from boxoffice.analytics.geography import country
+
+UNKNOWN_DEVICE = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    name: str
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    total: int
+    per_device: list[Total]
+    per_country: list[Total]
+    per_register_source: list[Total] = field(default_factory=list)
+
+
+def _ranked(counts: repo.Counts) -> list[Total]:
+    """Largest first, then by name, so that equal counts always come out in the same order."""
+    totals: dict[str, int] = {}
+    for name, total in counts:
+        key = name or UNKNOWN_DEVICE
+        totals[key] = totals.get(key, 0) + total
+    return [Total(name, total) for name, total in sorted(totals.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _by_country(counts: repo.Counts) -> list[Total]:
+    return _ranked([(country(code).name, total) for code, total in counts])
+
+
+async def count_logins(session: AsyncSession, merchant_id: int) -> Audience:
+    per_device = _ranked(await repo.logins_by_device(session, merchant_id))
+    per_country = _by_country(await repo.logins_by_country(session, merchant_id))
+    return Audience(sum(t.total for t in per_device), per_device, per_country)
+
+
+async def count_registrations(session: AsyncSession, merchant_id: int) -> Audience:
+    per_device = _ranked(await repo.registrations_by_device(session, merchant_id))
+    return Audience(
+        sum(t.total for t in per_device),
+        per_device,
+        _by_country(await repo.registrations_by_country(session, merchant_id)),
+        _ranked(await repo.registrations_by_source(session, merchant_id)),
+    )

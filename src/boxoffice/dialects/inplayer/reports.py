@@ -1,0 +1,74 @@
+"""Report files: the analytics' content-request files (`/v2/analytics/content-requests...`, as the seed document
+shapes them) and the merchant contract's exports (`/v2/reporting/...`). Both are built by the worker and
+downloaded through a signed link that expires."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Path
+
+from boxoffice import clock
+from boxoffice.dialects.inplayer.dates import period
+from boxoffice.dialects.inplayer.deps import AppSettings, Body, CurrentMerchant, Session
+from boxoffice.dialects.inplayer.forms import integer, text
+from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.errors import InvalidInput
+from boxoffice.reporting import exports, service
+
+router = APIRouter(route_class=InPlayerRoute, tags=["reports"])
+CONTENT_REQUESTS = ("content_requests",)
+FileName = Path(min_length=1, max_length=200)
+
+
+@router.get("/v2/analytics/content-requests")
+async def content_request_files(session: Session, merchant: CurrentMerchant) -> list[dict[str, Any]]:
+    """The files ready to download, newest first."""
+    files = await service.reports_of(session, merchant.id, CONTENT_REQUESTS)
+    return [{"name": f.name, "created_at": clock.unix(f.created_at)} for f in files if f.status == "ready"]
+
+
+@router.post("/v2/analytics/content-requests/generate", status_code=202)
+async def generate_content_requests(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+    item_id = integer(body, "item_id")
+    if item_id is None or item_id < 1:
+        raise InvalidInput({"item_id": "The item_id of one of your items is required"})
+    since, until = period(text(body, "start_date"), text(body, "end_date"), required=True)
+    report = await service.request_report(
+        session, merchant.id, "content_requests", since=since, until=until, item_id=item_id
+    )
+    return {"code": 202, "message": f"The report {report.name} is being generated"}
+
+
+@router.get("/v2/analytics/content-requests/{file_name}")
+async def content_request_file(
+    session: Session, settings: AppSettings, merchant: CurrentMerchant, file_name: str = FileName
+) -> dict[str, str]:
+    url = await service.download_link(session, settings, merchant, file_name, CONTENT_REQUESTS)
+    return {"redirect_url": url}
+
+
+@router.post("/v2/reporting/{kind}", status_code=202)
+async def request_export(
+    session: Session,
+    merchant: CurrentMerchant,
+    body: Body,
+    kind: Literal["transactions", "subscriptions", "customers"],
+) -> dict[str, Any]:
+    since, until = period(text(body, "start_date"), text(body, "end_date"))
+    report = await service.request_report(session, merchant.id, kind, since=since, until=until)
+    return {"code": 202, "message": f"The report {report.name} is being generated"}
+
+
+@router.get("/v2/reporting/reports")
+async def export_files(session: Session, merchant: CurrentMerchant) -> list[dict[str, Any]]:
+    files = await service.reports_of(session, merchant.id, exports.EXPORTS)
+    return [{"name": f.name, "created_at": clock.unix(f.created_at), "status": f.status} for f in files]
+
+
+@router.get("/v2/reporting/reports/{file_name}")
+async def export_file(
+    session: Session, settings: AppSettings, merchant: CurrentMerchant, file_name: str = FileName
+) -> dict[str, str]:
+    url = await service.download_link(session, settings, merchant, file_name, exports.EXPORTS)
+    return {"redirect_url": url}

@@ -1,0 +1,247 @@
+"""Report files, and the rows each export streams. An export reads its rows in the order of an index that leads
+with the merchant and the time (`ix_payments_merchant_time`, `ix_refunds_merchant_time`,
+`ix_content_requests_item_time`), in batches from a server-side cursor, so memory stays flat however many."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from boxoffice.access.models import ContentRequest
+from boxoffice.billing.models import Payment, Refund, Subscription
+from boxoffice.catalog.models import Price, Product
+from boxoffice.identity.models import Customer, RegistrationRecord
+from boxoffice.reporting.models import ReportFile
+
+BATCH = 5000
+Query = Select[*tuple[Any, ...]]
+Rows = AsyncIterator[Sequence[Any]]
+
+
+async def report_by_name(session: AsyncSession, merchant_id: int, name: str) -> ReportFile | None:
+    found = await session.scalars(
+        select(ReportFile).where(ReportFile.merchant_id == merchant_id, ReportFile.name == name)
+    )
+    return found.first()
+
+
+async def report_by_id(session: AsyncSession, merchant_id: int, report_id: int) -> ReportFile | None:
+    found = await session.scalars(
+        select(ReportFile).where(ReportFile.merchant_id == merchant_id, ReportFile.id == report_id)
+    )
+    return found.first()
+
+
+async def reports_of(session: AsyncSession, merchant_id: int, kinds: Sequence[str]) -> Sequence[ReportFile]:
+    found = await session.scalars(
+        select(ReportFile)
+        .where(ReportFile.merchant_id == merchant_id, ReportFile.kind.in_(kinds))
+        .order_by(ReportFile.created_at.desc(), ReportFile.id.desc())
+    )
+    return found.all()
+
+
+def _window(
+    column: InstrumentedAttribute[datetime], since: datetime | None, until: datetime | None
+) -> list[ColumnElement[bool]]:
+    bounds = []
+    if since is not None:
+        bounds.append(column >= since)
+    if until is not None:
+        bounds.append(column < until)
+    return bounds
+
+
+def _transactions(merchant_id: int, since: datetime | None, until: datetime | None) -> Query:
+    paid = (
+        select(
+            literal("payment").label("type"),
+            Payment.id,
+            Payment.created_at,
+            Payment.customer_id,
+            Customer.email,
+            Payment.product_id,
+            Product.title,
+            Payment.kind,
+            Payment.amount,
+            Payment.discount,
+            Payment.currency,
+            Payment.method,
+            Payment.gateway,
+            Payment.status,
+            literal(None).label("payment_id"),
+            Payment.country_code,
+        )
+        .join(Customer, and_(Customer.id == Payment.customer_id, Customer.merchant_id == Payment.merchant_id))
+        .join(Product, and_(Product.id == Payment.product_id, Product.merchant_id == Payment.merchant_id))
+        .where(
+            Payment.merchant_id == merchant_id,
+            Payment.status.in_(("succeeded", "declined")),
+            *_window(Payment.created_at, since, until),
+        )
+    )
+    refunded = (
+        select(
+            literal("refund").label("type"),
+            Refund.id,
+            Refund.created_at,
+            Payment.customer_id,
+            Customer.email,
+            Payment.product_id,
+            Product.title,
+            Payment.kind,
+            Refund.amount,
+            literal(0).label("discount"),
+            Refund.currency,
+            Payment.method,
+            Payment.gateway,
+            Refund.status,
+            Refund.payment_id,
+            Payment.country_code,
+        )
+        .join(Payment, and_(Payment.id == Refund.payment_id, Payment.merchant_id == Refund.merchant_id))
+        .join(Customer, and_(Customer.id == Payment.customer_id, Customer.merchant_id == Payment.merchant_id))
+        .join(Product, and_(Product.id == Payment.product_id, Product.merchant_id == Payment.merchant_id))
+        .where(Refund.merchant_id == merchant_id, *_window(Refund.created_at, since, until))
+    )
+    both = union_all(paid, refunded).subquery()
+    return select(both).order_by(both.c.created_at, both.c.type, both.c.id)
+
+
+def _subscriptions(merchant_id: int, since: datetime | None, until: datetime | None) -> Query:
+    return (
+        select(
+            Subscription.id,
+            Subscription.created_at,
+            Subscription.customer_id,
+            Customer.email,
+            Subscription.product_id,
+            Product.title,
+            Subscription.price_id,
+            Price.description,
+            Subscription.status,
+            Subscription.amount,
+            Subscription.currency,
+            Subscription.period_quantity,
+            Subscription.period_unit,
+            Subscription.country_code,
+            Subscription.trial_ends_at,
+            Subscription.current_period_end,
+            Subscription.canceled_at,
+            Subscription.ended_at,
+        )
+        .join(Customer, and_(Customer.id == Subscription.customer_id, Customer.merchant_id == Subscription.merchant_id))
+        .join(Product, and_(Product.id == Subscription.product_id, Product.merchant_id == Subscription.merchant_id))
+        .join(Price, and_(Price.id == Subscription.price_id, Price.merchant_id == Subscription.merchant_id))
+        .where(
+            Subscription.merchant_id == merchant_id,
+            Subscription.status.not_in(("incomplete", "incomplete_expired")),
+            *_window(Subscription.created_at, since, until),
+        )
+        .order_by(Subscription.created_at, Subscription.id)
+    )
+
+
+def _customers(merchant_id: int, since: datetime | None, until: datetime | None) -> Query:
+    return (
+        select(
+            Customer.id,
+            Customer.uuid,
+            Customer.email,
+            Customer.full_name,
+            Customer.created_at,
+            Customer.register_source,
+            Customer.active,
+            RegistrationRecord.country_code,
+            RegistrationRecord.device_type,
+            Customer.referrer,
+            Customer.attributes,
+        )
+        .outerjoin(
+            RegistrationRecord,
+            and_(RegistrationRecord.customer_id == Customer.id, RegistrationRecord.merchant_id == Customer.merchant_id),
+        )
+        .where(
+            Customer.merchant_id == merchant_id,
+            Customer.erased_at.is_(None),
+            *_window(Customer.created_at, since, until),
+        )
+        .order_by(Customer.created_at, Customer.id)
+    )
+
+
+def _content_requests(
+    merchant_id: int, since: datetime | None, until: datetime | None, product_id: int | None
+) -> Query:
+    return (
+        select(
+            ContentRequest.requested_at,
+            ContentRequest.product_id,
+            Product.title,
+            ContentRequest.customer_id,
+            Customer.email,
+            ContentRequest.outcome,
+            ContentRequest.request_count,
+            ContentRequest.ip_address,
+            ContentRequest.country_code,
+            ContentRequest.device_type,
+            ContentRequest.device_os,
+            ContentRequest.referrer,
+        )
+        .join(Product, and_(Product.id == ContentRequest.product_id, Product.merchant_id == ContentRequest.merchant_id))
+        .outerjoin(
+            Customer,
+            and_(Customer.id == ContentRequest.customer_id, Customer.merchant_id == ContentRequest.merchant_id),
+        )
+        .where(
+            ContentRequest.merchant_id == merchant_id,
+            ContentRequest.product_id == product_id,
+            *_window(ContentRequest.requested_at, since, until),
+        )
+        .order_by(ContentRequest.requested_at, ContentRequest.id)
+    )
+
+
+def _statement(
+    kind: str, merchant_id: int, since: datetime | None, until: datetime | None, item_id: int | None
+) -> Query:
+    if kind == "transactions":
+        return _transactions(merchant_id, since, until)
+    if kind == "subscriptions":
+        return _subscriptions(merchant_id, since, until)
+    if kind == "customers":
+        return _customers(merchant_id, since, until)
+    if kind == "content_requests":
+        return _content_requests(merchant_id, since, until, item_id)
+    raise ValueError(f"no export of {kind!r}")
+
+
+async def count_rows(
+    session: AsyncSession,
+    kind: str,
+    merchant_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    item_id: int | None,
+) -> int:
+    statement = _statement(kind, merchant_id, since, until, item_id).order_by(None).subquery()
+    return int(await session.scalar(select(func.count()).select_from(statement)) or 0)
+
+
+async def stream_rows(
+    session: AsyncSession,
+    kind: str,
+    merchant_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    item_id: int | None,
+) -> Rows:
+    statement = _statement(kind, merchant_id, since, until, item_id)
+    result = await session.stream(statement.execution_options(yield_per=BATCH))
+    async for batch in result.partitions(BATCH):
+        yield batch

@@ -1,0 +1,66 @@
+"""Where merchants download report files kept on this server's disk: `GET /reports/{merchant_uuid}/{name}`.
+
+The link itself is the permission (see `reporting.links`): it is checked before anything else is looked at, so an
+invalid or expired link learns nothing about which merchants or files exist. With an S3 bucket configured, links
+point at the bucket and nothing is served here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from boxoffice import clock
+from boxoffice.errors import NotFound
+from boxoffice.identity.merchants import find_merchant
+from boxoffice.identity.tokens import token_secret
+from boxoffice.reporting import links
+from boxoffice.reporting.storage import MAX_NAME, LocalStorage
+from boxoffice.settings import Settings
+
+router = APIRouter(tags=["reports"], include_in_schema=False)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"code": status, "message": message}, status_code=status)
+
+
+@router.get("/reports/{merchant_uuid}/{name}")
+async def download(
+    request: Request,
+    merchant_uuid: str = Path(max_length=64),
+    name: str = Path(max_length=MAX_NAME),
+    # Optional here so that a link cut short is answered like any other bad link, not as a malformed request.
+    expires: int | None = None,
+    signature: str | None = Query(default=None, max_length=128),
+) -> Response:
+    settings: Settings = request.app.state.settings
+    async with request.app.state.sessions() as session:
+        key = await token_secret(session, settings)
+        if (
+            expires is None
+            or signature is None
+            or not links.verify(key, merchant_uuid, name, expires, signature, now=clock.unix(clock.now()))
+        ):
+            return _error(403, "This download link is invalid or has expired")
+        try:
+            merchant = await find_merchant(session, merchant_uuid)
+        except NotFound:
+            return _error(404, "Report not found")
+    if settings.reports_s3_bucket:
+        return _error(404, "Report not found")
+    try:
+        path = LocalStorage(settings).path_of(merchant.id, name)
+    except ValueError:
+        return _error(404, "Report not found")
+    if not await asyncio.to_thread(path.is_file):
+        return _error(404, "Report not found")
+    return FileResponse(
+        path,
+        media_type="text/csv",
+        filename=name,
+        # The link is a bearer credential for one person: no shared cache should keep a copy.
+        headers={"Cache-Control": "private, no-store"},
+    )
