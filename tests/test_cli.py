@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -166,3 +167,34 @@ def test_secrets_are_sealed_by_reseal_once_a_key_is_set(sqlite_env: str, monkeyp
     get_settings.cache_clear()
     lost = runner.invoke(app, ["secrets", "reseal"])
     assert lost.exit_code == 1 and "keep the old key" in lost.output
+
+
+def test_report_exports_a_merchants_rows_to_a_file_or_the_report_storage(
+    sqlite_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOXOFFICE_REPORTS_DIR", str(tmp_path / "reports"))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    runner.invoke(app, ["migrate"])
+    runner.invoke(app, ["demo"])
+    merchant_id = _in_transaction(get_settings(), _demo_merchant_id)
+    out = tmp_path / "customers.csv"
+    written = runner.invoke(app, ["report", "customers", "--merchant", str(merchant_id), "--output", str(out)])
+    assert written.exit_code == 0, written.output
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("id,uuid,email,") and [line.split(",")[2] for line in lines[1:]] == [demo.VIEWER_EMAIL]
+    assert "1 rows written to" in written.output
+    stored = runner.invoke(app, ["report", "transactions", "--merchant", str(merchant_id), "--since", "2020-01-01"])
+    assert stored.exit_code == 0, stored.output
+    [made] = (tmp_path / "reports" / str(merchant_id)).iterdir()
+    assert made.name.startswith(f"transactions_{merchant_id}_") and made.read_text().startswith("type,id,created_at")
+    assert runner.invoke(app, ["report", "ledgers", "--merchant", str(merchant_id)]).exit_code == 2
+    unknown = runner.invoke(app, ["report", "customers", "--merchant", "999999"])
+    assert unknown.exit_code == 1 and "not found" in unknown.output.lower()
+    missing_item = runner.invoke(app, ["report", "content-requests", "--merchant", str(merchant_id)])
+    assert missing_item.exit_code == 1 and "Item not found" in missing_item.output
+
+
+async def _demo_merchant_id(session: Any) -> int:
+    found = await demo.seed_demo(session)
+    return int(found.merchant.id)

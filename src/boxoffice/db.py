@@ -99,6 +99,16 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+def within(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    """Conditions keeping a time column in [since, until); an open end bounds nothing."""
+    bounds = []
+    if since is not None:
+        bounds.append(column >= since)
+    if until is not None:
+        bounds.append(column < until)
+    return bounds
+
+
 async def ping(engine: AsyncEngine) -> None:
     """One round trip to the database; raises when it cannot be reached (the readiness probe)."""
     async with engine.connect() as connection:

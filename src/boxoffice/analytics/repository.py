@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from boxoffice.access.models import ContentRequest, Entitlement
 from boxoffice.billing.models import Payment, Refund, Subscription
+from boxoffice.db import within
 from boxoffice.identity.models import LoginRecord, RegistrationRecord
 
 Counts = list[tuple[str | None, int]]
@@ -145,7 +146,7 @@ MoneyCounts = list[tuple[str, str, int, int]]  # method, currency, how many, how
 async def payments_by_method(
     session: AsyncSession, merchant_id: int, since: datetime | None, until: datetime | None
 ) -> MoneyCounts:
-    window = _window(Payment.created_at, since, until)
+    window = within(Payment.created_at, since, until)
     found = await session.execute(
         select(Payment.method, Payment.currency, func.count(), func.sum(Payment.amount))
         .where(Payment.merchant_id == merchant_id, Payment.status == "succeeded", *window)
@@ -157,7 +158,7 @@ async def payments_by_method(
 async def refunds_by_method(
     session: AsyncSession, merchant_id: int, since: datetime | None, until: datetime | None
 ) -> MoneyCounts:
-    window = _window(Refund.created_at, since, until)
+    window = within(Refund.created_at, since, until)
     found = await session.execute(
         select(Payment.method, Refund.currency, func.count(), func.sum(Refund.amount))
         .join(Payment, and_(Payment.id == Refund.payment_id, Payment.merchant_id == Refund.merchant_id))
@@ -165,17 +166,6 @@ async def refunds_by_method(
         .group_by(Payment.method, Refund.currency)
     )
     return [(method, currency, int(n), int(total or 0)) for method, currency, n, total in found]
-
-
-def _window(
-    column: InstrumentedAttribute[datetime], since: datetime | None, until: datetime | None
-) -> list[ColumnElement[bool]]:
-    bounds = []
-    if since is not None:
-        bounds.append(column >= since)
-    if until is not None:
-        bounds.append(column < until)
-    return bounds
 
 
 SUBSCRIPTION_GROUPS = {

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, select, union_all
+from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from boxoffice.access.models import ContentRequest
 from boxoffice.billing.models import Payment, Refund, Subscription
 from boxoffice.catalog.models import Price, Product
+from boxoffice.db import within
 from boxoffice.identity.models import Customer, RegistrationRecord
 from boxoffice.reporting.models import ReportFile
 
@@ -46,17 +46,6 @@ async def reports_of(session: AsyncSession, merchant_id: int, kinds: Sequence[st
     return found.all()
 
 
-def _window(
-    column: InstrumentedAttribute[datetime], since: datetime | None, until: datetime | None
-) -> list[ColumnElement[bool]]:
-    bounds = []
-    if since is not None:
-        bounds.append(column >= since)
-    if until is not None:
-        bounds.append(column < until)
-    return bounds
-
-
 def _transactions(merchant_id: int, since: datetime | None, until: datetime | None) -> Query:
     paid = (
         select(
@@ -82,7 +71,7 @@ def _transactions(merchant_id: int, since: datetime | None, until: datetime | No
         .where(
             Payment.merchant_id == merchant_id,
             Payment.status.in_(("succeeded", "declined")),
-            *_window(Payment.created_at, since, until),
+            *within(Payment.created_at, since, until),
         )
     )
     refunded = (
@@ -107,7 +96,7 @@ def _transactions(merchant_id: int, since: datetime | None, until: datetime | No
         .join(Payment, and_(Payment.id == Refund.payment_id, Payment.merchant_id == Refund.merchant_id))
         .join(Customer, and_(Customer.id == Payment.customer_id, Customer.merchant_id == Payment.merchant_id))
         .join(Product, and_(Product.id == Payment.product_id, Product.merchant_id == Payment.merchant_id))
-        .where(Refund.merchant_id == merchant_id, *_window(Refund.created_at, since, until))
+        .where(Refund.merchant_id == merchant_id, *within(Refund.created_at, since, until))
     )
     both = union_all(paid, refunded).subquery()
     return select(both).order_by(both.c.created_at, both.c.type, both.c.id)
@@ -141,7 +130,7 @@ def _subscriptions(merchant_id: int, since: datetime | None, until: datetime | N
         .where(
             Subscription.merchant_id == merchant_id,
             Subscription.status.not_in(("incomplete", "incomplete_expired")),
-            *_window(Subscription.created_at, since, until),
+            *within(Subscription.created_at, since, until),
         )
         .order_by(Subscription.created_at, Subscription.id)
     )
@@ -169,7 +158,7 @@ def _customers(merchant_id: int, since: datetime | None, until: datetime | None)
         .where(
             Customer.merchant_id == merchant_id,
             Customer.erased_at.is_(None),
-            *_window(Customer.created_at, since, until),
+            *within(Customer.created_at, since, until),
         )
         .order_by(Customer.created_at, Customer.id)
     )
@@ -201,7 +190,7 @@ def _content_requests(
         .where(
             ContentRequest.merchant_id == merchant_id,
             ContentRequest.product_id == product_id,
-            *_window(ContentRequest.requested_at, since, until),
+            *within(ContentRequest.requested_at, since, until),
         )
         .order_by(ContentRequest.requested_at, ContentRequest.id)
     )
