@@ -22,6 +22,7 @@ from boxoffice import (
     heap,
     logs,
     models,  # noqa: F401  (every table, so foreign keys resolve)
+    passwords,
     workers,
 )
 from boxoffice.access.checker import AccessChecker
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
             )
         if settle_heap:
             client_info.country_of("1.1.1.1")  # loads the IP database before the heap is frozen
+            passwords.verify_password(None, "")  # makes the missing-account hash before the first sign-in needs it
             heap.settle()
         try:
             yield

@@ -19,6 +19,7 @@ from boxoffice.identity.models import Customer, RegistrationRecord
 from boxoffice.reporting.models import ReportFile
 
 BATCH = 5000
+LISTED = 200  # the newest files a list shows
 Query = Select[*tuple[Any, ...]]
 Rows = AsyncIterator[Sequence[Any]]
 
@@ -42,6 +43,7 @@ async def reports_of(session: AsyncSession, merchant_id: int, kinds: Sequence[st
         select(ReportFile)
         .where(ReportFile.merchant_id == merchant_id, ReportFile.kind.in_(kinds))
         .order_by(ReportFile.created_at.desc(), ReportFile.id.desc())
+        .limit(LISTED)
     )
     return found.all()
 
