@@ -24,7 +24,6 @@ from boxoffice import (
     models,  # noqa: F401  (every table, so foreign keys resolve)
     sealing,
 )
-from boxoffice.app import webhook_sender
 from boxoffice.billing import (
     janitor,  # noqa: F401  (registers the billing chores)
     renewals,
@@ -128,6 +127,10 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the job worker (e-mail, gateway events, renewals, the billing janitor) and the webhook sender."""
+    # The app's module registers every job and knows the webhooks' wire format; commands that need neither (an
+    # export, whose memory is measured) don't import the whole web stack.
+    from boxoffice.app import webhook_sender
+
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
 

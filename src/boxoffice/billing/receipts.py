@@ -6,9 +6,8 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing import repository as repo
@@ -18,6 +17,9 @@ from boxoffice.errors import NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.money import Money
 from boxoffice.promotions import repository as promotions_repo
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 LABEL_WIDTH = 50  # mm, of the label column on an A4 page with 20 mm margins
 CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express", "discover": "Discover"}
@@ -141,6 +143,9 @@ def formatted(money: Money) -> str:
 def render_receipt(receipt: Receipt, number: str) -> bytes:
     """The receipt as a PDF; the same receipt always renders to the same bytes."""
     issued = receipt.payment.created_at.replace(tzinfo=UTC)
+    # Imported here: the PDF library costs every process that imports billing some 30 MB, and receipts are rare.
+    from fpdf import FPDF
+
     merchant = latin1(receipt.merchant_name) or "Receipt"
     pdf = FPDF(format="A4")
     pdf.set_margins(20, 20, 20)
@@ -151,9 +156,9 @@ def render_receipt(receipt: Receipt, number: str) -> bytes:
     pdf.add_page()
 
     pdf.set_font("Helvetica", "B", 18)
-    pdf.multi_cell(0, 9, merchant, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 9, merchant, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 13)
-    pdf.cell(0, 8, "Receipt", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(0, 8, "Receipt", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
     pdf.set_font("Helvetica", "", 10)
@@ -183,7 +188,7 @@ def render_receipt(receipt: Receipt, number: str) -> bytes:
     _rule(pdf)
 
     pdf.set_font("Helvetica", "", 8)
-    pdf.multi_cell(0, 4, f"Thank you for your purchase. Issued by {merchant}.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 4, f"Thank you for your purchase. Issued by {merchant}.", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
@@ -195,13 +200,13 @@ def _row(pdf: FPDF, label: str, value: str) -> None:
     pdf.set_font(style="B")
     pdf.cell(LABEL_WIDTH, 6, label)
     pdf.set_font(style="")
-    pdf.multi_cell(0, 6, latin1(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 6, latin1(value), new_x="LMARGIN", new_y="NEXT")
 
 
 def _amount(pdf: FPDF, label: str, value: str, *, bold: bool = False) -> None:
     pdf.set_font(style="B" if bold else "")
     pdf.cell(pdf.epw - LABEL_WIDTH, 7, latin1(label))
-    pdf.cell(LABEL_WIDTH, 7, latin1(value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(LABEL_WIDTH, 7, latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(style="")
 
 
