@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     # downloaded through links that stop working after `reports_link_ttl` seconds.
     reports_dir: Path = Path("reports")
     reports_link_ttl: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # Days a report file is kept (on disk or in S3) before the worker deletes it.
+    reports_keep_days: int = Field(default=30, ge=1, le=3650)
     reports_s3_bucket: str | None = None
     # Any S3-compatible service (MinIO, Ceph, R2…); None: AWS's own, credentials from boto3's usual chain
     # when the two keys below are unset.

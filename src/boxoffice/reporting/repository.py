@@ -48,6 +48,18 @@ async def reports_of(session: AsyncSession, merchant_id: int, kinds: Sequence[st
     return found.all()
 
 
+async def reports_made_before(
+    session: AsyncSession, merchant_id: int, moment: datetime, limit: int
+) -> Sequence[ReportFile]:
+    found = await session.scalars(
+        select(ReportFile)
+        .where(ReportFile.merchant_id == merchant_id, ReportFile.created_at < moment)
+        .order_by(ReportFile.id)
+        .limit(limit)
+    )
+    return found.all()
+
+
 def _transactions(merchant_id: int, since: datetime | None, until: datetime | None) -> Query:
     paid = (
         select(

@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import structlog
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock, jobs
 from boxoffice.catalog import repository as catalog_repo
+from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
 from boxoffice.identity.tokens import token_secret
 from boxoffice.reporting import exports
@@ -26,6 +28,7 @@ from boxoffice.settings import Settings
 
 log = structlog.get_logger(__name__)
 BUILD_JOB = "reports.build"
+PURGE_BATCH = 500
 
 
 def _name(kind: str, merchant_id: int, now: datetime) -> str:
@@ -149,6 +152,24 @@ async def _build_job(session: AsyncSession, payload: dict[str, Any], settings: S
         # The storage refused it, or the disk is full: the merchant sees it failed and may ask again.
         log.exception("report.failed", report_id=report.id, kind=report.kind)
         report.status, report.error, report.finished_at = "failed", type(exc).__name__, clock.now()
+
+
+@jobs.every(3600, "reports.purge")
+async def purge_old_reports(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """Delete the files older than `reports_keep_days`, from the storage and then from the list."""
+    cutoff = clock.now() - timedelta(days=settings.reports_keep_days)
+    storage = storage_for(settings)
+    async with transaction(sessions) as session:
+        merchant_ids = await identity_repo.merchant_ids(session)
+    for merchant_id in merchant_ids:
+        while True:
+            async with transaction(sessions) as session:
+                old = await repo.reports_made_before(session, merchant_id, cutoff, PURGE_BATCH)
+                for report in old:
+                    await storage.delete(merchant_id, report.name)
+                    await session.delete(report)
+            if len(old) < PURGE_BATCH:
+                break
 
 
 async def reports_of(session: AsyncSession, merchant_id: int, kinds: tuple[str, ...]) -> list[ReportFile]:

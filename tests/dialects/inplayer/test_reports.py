@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from boxoffice import clock, jobs
+from boxoffice.reporting import service
 from boxoffice.reporting.models import ReportFile
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_item
@@ -171,3 +172,20 @@ async def test_another_merchant_can_neither_list_nor_link_a_report(
     assert response.status_code in (403, 404) and "alice" not in response.text
     tampered = httpx.URL(url).copy_set_param("expires", str(int(httpx.URL(url).params["expires"]) + 3600))
     assert (await server.http.get(str(tampered).removeprefix("http://testserver"))).status_code == 403
+
+
+async def test_files_older_than_the_kept_days_are_deleted_from_storage_and_list(
+    server: Server, merchant: Merchant, scenario: Scenario
+) -> None:
+    assert (await server.http.post("/v2/reporting/customers", headers=merchant.auth)).status_code == 202
+    await server.run_jobs()
+    [made] = (await server.http.get("/v2/reporting/reports", headers=merchant.auth)).json()
+    on_disk = server.settings.reports_dir / str(merchant.id) / made["name"]
+    assert on_disk.is_file()
+    scenario.frozen.advance(days=server.settings.reports_keep_days - 1)
+    await service.purge_old_reports(server.app.state.sessions, server.settings)
+    assert on_disk.is_file()  # not old enough yet
+    scenario.frozen.advance(days=1, seconds=1)
+    await service.purge_old_reports(server.app.state.sessions, server.settings)
+    assert not on_disk.exists()
+    assert (await server.http.get("/v2/reporting/reports", headers=merchant.auth)).json() == []
