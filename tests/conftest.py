@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from boxoffice import jobs
+from boxoffice import clock, jobs
 from boxoffice.app import create_app
 from boxoffice.db import async_url, create_engine, session_factory
 from boxoffice.migrate import upgrade
@@ -61,6 +61,17 @@ def migrated_database_url(request: pytest.FixtureRequest, tmp_path_factory: pyte
         yield url
     finally:
         asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def frozen() -> Iterator[clock.FrozenClock]:
+    """A clock that moves only when the test moves it."""
+    moving = clock.FrozenClock()
+    previous = clock.set_clock(moving)
+    try:
+        yield moving
+    finally:
+        clock.set_clock(previous)
 
 
 def free_port() -> int:

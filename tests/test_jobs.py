@@ -21,16 +21,6 @@ _kinds = itertools.count()
 
 
 @pytest.fixture
-def frozen() -> Iterator[clock.FrozenClock]:
-    moving = clock.FrozenClock()
-    previous = clock.set_clock(moving)
-    try:
-        yield moving
-    finally:
-        clock.set_clock(previous)
-
-
-@pytest.fixture
 async def engine(migrated_database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(migrated_database_url)
     # The jobs table is shared by the whole run: start from, and leave, an empty one.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -15,17 +15,6 @@ from boxoffice.db import create_engine, session_factory
 from boxoffice.errors import RateLimited
 from boxoffice.settings import Settings
 from tests.http_harness import serve
-
-
-@pytest.fixture
-def frozen() -> Iterator[clock.FrozenClock]:
-    moving = clock.FrozenClock()
-    previous = clock.set_clock(moving)
-    try:
-        yield moving
-    finally:
-        clock.set_clock(previous)
-
 
 # ----------------------------------------------------------------------------------------------------
 # The counters themselves.

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -176,14 +176,6 @@ def test_the_attachment_header_quotes_plain_names_and_encodes_the_rest() -> None
 @pytest.fixture
 def settings(settings: Settings, tmp_path: Path) -> Settings:
     return settings.model_copy(update={"reports_dir": tmp_path / "reports"})
-
-
-@pytest.fixture
-async def frozen() -> AsyncIterator[clock.FrozenClock]:
-    moving = clock.FrozenClock()
-    previous = clock.set_clock(moving)
-    yield moving
-    clock.set_clock(previous)
 
 
 @pytest.fixture

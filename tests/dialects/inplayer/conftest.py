@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -11,7 +10,6 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from boxoffice import clock
 from tests.conftest import Server
 
 
@@ -156,12 +154,3 @@ async def merchant(server: Server) -> Merchant:
 @pytest.fixture
 async def viewer(server: Server, merchant: Merchant) -> Viewer:
     return await sign_up(server, merchant)
-
-
-@pytest.fixture
-async def frozen() -> AsyncIterator[clock.FrozenClock]:
-    """A clock that moves only when the test moves it."""
-    moving = clock.FrozenClock()
-    previous = clock.set_clock(moving)
-    yield moving
-    clock.set_clock(previous)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 
 from boxoffice import clock
 from boxoffice.access.codes import ALPHABET
@@ -18,14 +16,6 @@ from tests.dialects.inplayer.conftest import Merchant, assert_error, count_rows,
 from tests.dialects.inplayer.seed import add_product
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
-
-
-@pytest.fixture
-async def frozen() -> AsyncIterator[clock.FrozenClock]:
-    moving = clock.FrozenClock()
-    previous = clock.set_clock(moving)
-    yield moving
-    clock.set_clock(previous)
 
 
 async def code_item(server: Server, merchant: Merchant, **fields: Any) -> Product:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
 from boxoffice import clock
 from boxoffice.catalog.models import Product
@@ -15,14 +13,6 @@ from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, assert_error, count_rows, make_merchant
 
 FORM = {"item_type": "html_asset", "title": "Cup final", "access_control_type_id": "1", "content": "<p>x</p>"}
-
-
-@pytest.fixture
-async def frozen() -> AsyncIterator[clock.FrozenClock]:
-    moving = clock.FrozenClock()
-    previous = clock.set_clock(moving)
-    yield moving
-    clock.set_clock(previous)
 
 
 async def create(server: Server, merchant: Merchant, key: str, **change: str) -> httpx.Response:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -41,14 +40,6 @@ PEM = KEY.private_bytes(
 KEY_PAIR_ID = "K2JCJMDEHXQW5F"
 JW_SECRET = "jw-api-secret-0123456789abcdef-0123456789abcdef"
 VIDEO = "https://d111111abcdef8.cloudfront.net/videos/intro.mp4"
-
-
-@pytest.fixture
-async def frozen() -> AsyncIterator[clock.FrozenClock]:
-    moving = clock.FrozenClock()
-    previous = clock.set_clock(moving)
-    yield moving
-    clock.set_clock(previous)
 
 
 async def set_cloudfront(server: Server, merchant: Merchant, **form: str) -> httpx.Response:
