@@ -53,6 +53,7 @@ async def test_a_content_request_file_is_built_listed_and_downloaded(
     assert [f["name"] for f in listed] == [name]
     assert_shaped_like(listed[0], EXAMPLES["content_request_files"])
     url = await link(server, merchant, f"/v2/analytics/content-requests/{name}")
+    assert_shaped_like({"redirect_url": url}, EXAMPLES["content_request_file"])
     rows = await download(server, url)
     assert sorted((r["customer_email"], r["country"], r["outcome"]) for r in rows) == [
         ("alice@example.com", "GB", "granted"),
