@@ -34,6 +34,8 @@ from boxoffice.dialects.inplayer.errors import error_response, render_validation
 from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
 from boxoffice.dialects.inplayer.router import router as inplayer_router
 from boxoffice.dialects.inplayer.webhook_payloads import InPlayerWebhooks
+from boxoffice.dialects.mediastore.envelope import refusal as mediastore_refusal
+from boxoffice.dialects.mediastore.router import router as mediastore_router
 from boxoffice.gateways.registry import Gateways
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
 from boxoffice.metrics import MetricsMiddleware
@@ -45,6 +47,7 @@ from boxoffice.webhooks.notifications_relay import Notifications
 from boxoffice.webhooks.sender import Sender
 
 log = structlog.get_logger(__name__)
+MEDIASTORE_PREFIX = "/mediastore"
 
 
 class Boxoffice(FastAPI):
@@ -125,9 +128,12 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.add_middleware(MetricsMiddleware)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> Response:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         messages = {404: "Not found", 405: "Method not allowed"}
-        return error_response(exc.status_code, messages.get(exc.status_code, str(exc.detail)))
+        message = messages.get(exc.status_code, str(exc.detail))
+        if request.url.path.startswith(MEDIASTORE_PREFIX + "/"):
+            return mediastore_refusal(exc.status_code, message)
+        return error_response(exc.status_code, message)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
@@ -151,6 +157,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(inplayer_router)
+    app.include_router(mediastore_router, prefix=MEDIASTORE_PREFIX)
     app.include_router(sandbox_pages.router)
     app.include_router(gateway_webhooks.router)
     app.include_router(report_downloads.router)

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
         description="Signs access tokens; when unset a key is generated once and kept in the database.",
     )
     access_token_ttl: int = 30 * 24 * 3600
+    # MediaStore's JWTs live as Cleeng's do: a quarter of an hour, then the SDK trades its refresh token.
+    mediastore_token_ttl: int = Field(default=15 * 60, ge=60, le=30 * 24 * 3600)
     refresh_token_ttl: int = 90 * 24 * 3600
     password_reset_ttl: int = 3600
     pin_code_ttl: int = 15 * 60

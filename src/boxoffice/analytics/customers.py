@@ -61,7 +61,7 @@ async def customer_activity(session: AsyncSession, merchant_id: int, customer_id
         product = await catalog_repo.product_by_id(session, merchant_id, request.product_id)
         access = await repo.entitlement_at(session, merchant_id, customer_id, request.product_id, request.requested_at)
         visit = ContentVisit(request, product, access if request.outcome == "granted" else None)
-    return Activity(customer, await repo.last_login(session, merchant_id, customer_id), visit)
+    return Activity(customer, await identity_repo.last_login(session, merchant_id, customer_id), visit)
 
 
 async def customer_lifetime(session: AsyncSession, merchant_id: int, customer_id: int) -> Lifetime:

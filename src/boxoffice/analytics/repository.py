@@ -49,16 +49,6 @@ async def registrations_by_source(session: AsyncSession, merchant_id: int) -> Co
     return await _count_by(session, RegistrationRecord.source, merchant_id)
 
 
-async def last_login(session: AsyncSession, merchant_id: int, customer_id: int) -> LoginRecord | None:
-    found = await session.scalars(
-        select(LoginRecord)
-        .where(LoginRecord.merchant_id == merchant_id, LoginRecord.customer_id == customer_id)
-        .order_by(LoginRecord.logged_in_at.desc(), LoginRecord.id.desc())
-        .limit(1)
-    )
-    return found.first()
-
-
 async def last_content_request(session: AsyncSession, merchant_id: int, customer_id: int) -> ContentRequest | None:
     found = await session.scalars(
         select(ContentRequest)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.analytics import repository as repo
-from boxoffice.analytics.geography import alpha2_of, country
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.errors import InvalidInput
+from boxoffice.geography import alpha2_of, country
 
 GROUPINGS = tuple(repo.SUBSCRIPTION_GROUPS)
 STATES = ("active", "trialing", "past_due", "canceled", "ended")

@@ -50,11 +50,13 @@ async def register_customer(
     metadata: dict[str, object] | None,
     client: ClientInfo,
     source: str = "signup",
+    require_name: bool = True,
 ) -> Customer:
-    """Sign a viewer up with a merchant. Passwordless when the merchant creates the account itself."""
+    """Sign a viewer up with a merchant. Passwordless when the merchant creates the account itself. Some APIs
+    sign up with an e-mail address alone (`require_name=False`)."""
     problems = validation.Problems()
     address = validation.email(email, problems)
-    name = validation.full_name(full_name, problems, required=True)
+    name = validation.full_name(full_name, problems, required=require_name)
     if password is not None or source == "signup":
         validation.new_password(password, password_confirmation, problems)
     answers = validation.metadata(metadata, problems)

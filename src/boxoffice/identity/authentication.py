@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
+from boxoffice import clock, throttle
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import InvalidCredentials, Unauthenticated
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
-from boxoffice.identity.tokens import IssuedTokens, Principal, issue_access_token, issue_refresh_token
+from boxoffice.identity.tokens import IssuedTokens, Issuer, Principal, default_issuer, issue_refresh_token
 from boxoffice.passwords import digest, hash_password, needs_rehash, verify_password
 from boxoffice.restrictions.service import restriction_settings
 from boxoffice.settings import Settings
@@ -27,6 +27,7 @@ async def start_session(
     client: ClientInfo,
     *,
     record_login: bool = True,
+    issue: Issuer = default_issuer,
 ) -> IssuedTokens:
     auth_session = AuthSession(
         merchant_id=merchant.id,
@@ -40,9 +41,7 @@ async def start_session(
     if customer is not None and record_login:
         _record_login(session, merchant, customer, client)
         await _enforce_session_limit(session, merchant, customer)
-    access, expires = await issue_access_token(
-        session, settings, merchant=merchant, auth_session=auth_session, customer=customer
-    )
+    access, expires = await issue(session, settings, merchant, auth_session, customer)
     return IssuedTokens(access, await issue_refresh_token(session, settings, auth_session), expires)
 
 
@@ -80,6 +79,16 @@ def _record_login(session: AsyncSession, merchant: Merchant, customer: Customer,
     )
 
 
+async def check_sign_in_rate(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, client_ip: str | None, account: str | None
+) -> None:
+    """Count a sign-in attempt per address and per account (`merchant:e-mail`); RateLimited past either limit."""
+    rates = {f"auth:ip:{client_ip}": settings.auth_rate_per_ip}
+    if account:
+        rates[f"auth:account:{account.lower()}"] = settings.auth_rate_per_account
+    await throttle.hit(sessions, rates)
+
+
 async def sign_in(
     session: AsyncSession,
     settings: Settings,
@@ -87,6 +96,8 @@ async def sign_in(
     email: str,
     password: str,
     client: ClientInfo,
+    *,
+    issue: Issuer = default_issuer,
 ) -> tuple[IssuedTokens, Customer]:
     customer = await repo.customer_by_email(session, merchant.id, email.strip())
     if customer is None or customer.erased_at is not None or not verify_password(customer.password_hash, password):
@@ -95,11 +106,16 @@ async def sign_in(
         raise InvalidCredentials("Account is deactivated")
     if customer.password_hash and needs_rehash(customer.password_hash):
         customer.password_hash = hash_password(password)
-    return await start_session(session, settings, merchant, customer, client), customer
+    return await start_session(session, settings, merchant, customer, client, issue=issue), customer
 
 
 async def refresh_session(
-    session: AsyncSession, settings: Settings, refresh_token: str, merchant: Merchant | None
+    session: AsyncSession,
+    settings: Settings,
+    refresh_token: str,
+    merchant: Merchant | None,
+    *,
+    issue: Issuer = default_issuer,
 ) -> tuple[IssuedTokens, Merchant, Customer | None]:
     """Trade a refresh token for new tokens. Each refresh token works once; a reused one ends its session,
     since only a stolen copy would be presented twice."""
@@ -132,9 +148,7 @@ async def refresh_session(
         customer = await repo.customer_by_id(session, owner.id, auth_session.customer_id)
         if customer is None or customer.erased_at is not None or not customer.active:
             raise Unauthenticated("Invalid refresh token")
-    access, expires = await issue_access_token(
-        session, settings, merchant=owner, auth_session=auth_session, customer=customer
-    )
+    access, expires = await issue(session, settings, owner, auth_session, customer)
     issued = IssuedTokens(access, await issue_refresh_token(session, settings, auth_session), expires)
     return issued, owner, customer
 

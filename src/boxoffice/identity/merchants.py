@@ -74,3 +74,17 @@ async def merchant_of(session: AsyncSession, merchant_id: int) -> Merchant:
     if merchant is None:
         raise NotFound("Merchant not found")
     return merchant
+
+
+# A merchant as a stable nine-digit number (the form Cleeng's publisher ids take): this plus its id.
+PUBLIC_NUMBER_BASE = 100_000_000
+
+
+def public_number(merchant: Merchant) -> int:
+    return PUBLIC_NUMBER_BASE + merchant.id
+
+
+async def merchant_by_public_number(session: AsyncSession, number: int) -> Merchant:
+    if number <= PUBLIC_NUMBER_BASE:
+        raise NotFound("Merchant not found")
+    return await merchant_of(session, number - PUBLIC_NUMBER_BASE)

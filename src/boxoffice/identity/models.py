@@ -42,6 +42,12 @@ class Customer(Timestamped, TenantOwned, Base):
     date_of_birth: Mapped[date | None]
     referrer: Mapped[str | None] = mapped_column(String(2000))
     register_source: Mapped[str] = mapped_column(String(32), default="signup")
+    # Where the customer says they live and how they read (alpha-2, e.g. en_US), when an app sends them.
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    # The app's own id for the customer and its own JSON about them (an OTT app keeps watch history there).
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    external_data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     erased_at: Mapped[datetime | None]
 

@@ -295,3 +295,13 @@ async def live_sessions(
         .order_by(AuthSession.created_at, AuthSession.id)
     )
     return rows.all()
+
+
+async def last_login(session: AsyncSession, merchant_id: int, customer_id: int) -> LoginRecord | None:
+    found = await session.scalars(
+        select(LoginRecord)
+        .where(LoginRecord.merchant_id == merchant_id, LoginRecord.customer_id == customer_id)
+        .order_by(LoginRecord.logged_in_at.desc(), LoginRecord.id.desc())
+        .limit(1)
+    )
+    return found.first()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +27,8 @@ from boxoffice.settings import Settings
 ALGORITHM = "HS256"
 ISSUER = "boxoffice"
 _key_cache: dict[tuple[str, str], str] = {}
+RSA_PURPOSE = "rs256"
+_rsa_cache: dict[str, RsaKey] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,20 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True)
+class RsaKey:
+    """The server's RS256 key pair: tokens a client may check against the published public key."""
+
+    kid: str
+    private_key: rsa.RSAPrivateKey
+    public_jwk: dict[str, Any]
+
+
+# Makes a session's access token: (token, expiry in Unix seconds). A dialect whose clients read their own claims
+# passes its own; the default is the HS256 token of `issue_access_token`.
+Issuer = Callable[[AsyncSession, Settings, Merchant, AuthSession, Customer | None], Awaitable[tuple[str, int]]]
+
+
+@dataclass(frozen=True, slots=True)
 class IssuedTokens:
     access_token: str
     refresh_token: str
@@ -50,20 +71,84 @@ async def _secret(session: AsyncSession, settings: Settings) -> str:
     if settings.secret_key:
         return settings.secret_key
     cache_key = (str(session.get_bind().engine.url), "access_tokens")
-    if cache_key in _key_cache:
-        return _key_cache[cache_key]
-    key = await repo.signing_key(session, "access_tokens")
+    if cache_key not in _key_cache:
+        stored = await _signing_key(session, "access_tokens", lambda: secrets.token_urlsafe(48))
+        _key_cache[cache_key] = stored.secret
+    return _key_cache[cache_key]
+
+
+async def _signing_key(session: AsyncSession, purpose: str, make: Callable[[], str]) -> SigningKey:
+    """The server-wide key kept for `purpose`, made on first use (by whichever process gets there first)."""
+    key = await repo.signing_key(session, purpose)
     if key is None:
         try:
             async with session.begin_nested():
-                key = SigningKey(purpose="access_tokens", secret=secrets.token_urlsafe(48))
+                key = SigningKey(purpose=purpose, secret=make())
                 session.add(key)
         except IntegrityError:
-            # Another process created it first; use theirs.
-            key = await repo.signing_key(session, "access_tokens")
+            key = await repo.signing_key(session, purpose)
             assert key is not None
-    _key_cache[cache_key] = key.secret
-    return key.secret
+    return key
+
+
+def _new_rsa_pem() -> str:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return pem.decode()
+
+
+async def rsa_key(session: AsyncSession) -> RsaKey:
+    cache_key = str(session.get_bind().engine.url)
+    if cache_key not in _rsa_cache:
+        stored = await _signing_key(session, RSA_PURPOSE, _new_rsa_pem)
+        private = serialization.load_pem_private_key(stored.secret.encode(), password=None)
+        assert isinstance(private, rsa.RSAPrivateKey)
+        jwk: dict[str, Any] = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+        kid = hashlib.sha256(jwk["n"].encode()).hexdigest()[:16]
+        _rsa_cache[cache_key] = RsaKey(kid, private, jwk | {"kid": kid, "use": "sig", "alg": "RS256"})
+    return _rsa_cache[cache_key]
+
+
+async def public_jwks(session: AsyncSession) -> dict[str, Any]:
+    """The JSON Web Key Set clients check RS256 tokens against."""
+    return {"keys": [(await rsa_key(session)).public_jwk]}
+
+
+def session_claims(
+    merchant: Merchant, auth_session: AuthSession, customer: Customer | None, expires: int
+) -> dict[str, Any]:
+    """What every token names, whatever else its dialect adds: its session, merchant and expiry."""
+    now = clock.unix(clock.now())
+    return {
+        "iss": ISSUER,
+        "sub": customer.uuid if customer else merchant.uuid,
+        "jti": str(uuid.uuid4()),
+        "iat": now,
+        "nbf": now,
+        "exp": expires,
+        "mid": merchant.id,
+        "mui": merchant.uuid,
+        "sid": auth_session.id,
+    }
+
+
+def token_expiry(settings: Settings, auth_session: AuthSession, ttl: int | None = None) -> int:
+    expires = clock.now() + timedelta(seconds=ttl if ttl is not None else settings.access_token_ttl)
+    return clock.unix(min(expires, auth_session.expires_at))
+
+
+async def sign_rs256(session: AsyncSession, claims: dict[str, Any]) -> str:
+    key = await rsa_key(session)
+    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+
+
+async def verify_rs256(session: AsyncSession, token: str) -> tuple[Principal, dict[str, Any]]:
+    """The principal of an RS256 token this server signed and whose session is in force, with its claims."""
+    key = await rsa_key(session)
+    claims = _checked(token, key.private_key.public_key(), "RS256")
+    return principal_of(claims, await repo.auth_session(session, claims["mid"], claims["sid"])), claims
 
 
 async def issue_access_token(
@@ -75,26 +160,22 @@ async def issue_access_token(
     customer: Customer | None,
     profile_id: int | None = None,
 ) -> tuple[str, int]:
-    now = clock.now()
-    expires = min(now + timedelta(seconds=settings.access_token_ttl), auth_session.expires_at)
-    claims: dict[str, object] = {
-        "iss": ISSUER,
+    expires = token_expiry(settings, auth_session)
+    claims = session_claims(merchant, auth_session, customer, expires) | {
         "aud": merchant.uuid,
-        "sub": customer.uuid if customer else merchant.uuid,
-        "jti": str(uuid.uuid4()),
-        "iat": clock.unix(now),
-        "nbf": clock.unix(now),
-        "exp": clock.unix(expires),
-        "mid": merchant.id,
-        "mui": merchant.uuid,
         "aid": customer.id if customer else merchant.id,
-        "sid": auth_session.id,
         "ctx": ["consumer"] if customer else ["merchant"],
     }
     if profile_id is not None:
         claims["pid"] = profile_id
     token = jwt.encode(claims, await _secret(session, settings), algorithm=ALGORITHM)
-    return token, clock.unix(expires)
+    return token, expires
+
+
+async def default_issuer(
+    session: AsyncSession, settings: Settings, merchant: Merchant, auth_session: AuthSession, customer: Customer | None
+) -> tuple[str, int]:
+    return await issue_access_token(session, settings, merchant=merchant, auth_session=auth_session, customer=customer)
 
 
 async def issue_refresh_token(session: AsyncSession, settings: Settings, auth_session: AuthSession) -> str:
@@ -112,13 +193,17 @@ async def issue_refresh_token(session: AsyncSession, settings: Settings, auth_se
 
 def decode_claims(token: str, secret: str) -> dict[str, Any]:
     """The claims of a well-formed, correctly signed, unexpired token; Unauthenticated otherwise."""
+    return _checked(token, secret, ALGORITHM)
+
+
+def _checked(token: str, key: Any, algorithm: str) -> dict[str, Any]:
     if not token:
         raise Unauthenticated()
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            secret,
-            algorithms=[ALGORITHM],
+            key,
+            algorithms=[algorithm],
             issuer=ISSUER,
             # Expiry is checked below against `clock`, not the wall, so moving time in tests expires tokens.
             options={

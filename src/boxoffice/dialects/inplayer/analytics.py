@@ -15,7 +15,6 @@ from boxoffice import clock
 from boxoffice.access.models import ContentRequest
 from boxoffice.analytics import audience, payments, subscriptions
 from boxoffice.analytics.customers import ContentVisit, Purchase, customer_activity, customer_lifetime
-from boxoffice.analytics.geography import country
 from boxoffice.dialects.inplayer.amounts import amount
 from boxoffice.dialects.inplayer.catalog_render import access_control_type, item_metadata, item_type
 from boxoffice.dialects.inplayer.dates import period
@@ -26,6 +25,7 @@ from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.subscriptions import ACTION_TYPES
 from boxoffice.dialects.inplayer.transactions import GATEWAY_IDS, charge_token
 from boxoffice.errors import InvalidInput
+from boxoffice.geography import country
 from boxoffice.identity.models import LoginRecord, Merchant
 
 router = APIRouter(route_class=InPlayerRoute, tags=["analytics"])

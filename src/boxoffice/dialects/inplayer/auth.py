@@ -29,13 +29,6 @@ router = APIRouter(route_class=InPlayerRoute, tags=["accounts"])
 GRANT_TYPES = ("password", "refresh_token", "client_credentials")
 
 
-async def _throttle_auth(request: Request, settings: Settings, client_ip: str | None, account: str | None) -> None:
-    rates = {f"auth:ip:{client_ip}": settings.auth_rate_per_ip}
-    if account:
-        rates[f"auth:account:{account.lower()}"] = settings.auth_rate_per_account
-    await throttle.hit(request.app.state.sessions, rates)
-
-
 async def _authenticate(
     request: Request, session: Session, settings: Settings, body: dict[str, Any], client: Client, *, v2: bool
 ) -> dict[str, Any]:
@@ -45,7 +38,8 @@ async def _authenticate(
     if grant not in GRANT_TYPES or (v2 and grant != "password"):
         allowed = "password" if v2 else ", ".join(GRANT_TYPES)
         raise InvalidInput({"grant_type": f"The grant type must be one of: {allowed}"})
-    await _throttle_auth(request, settings, client.ip_address, f"{client_id}:{username}" if username else None)
+    account = f"{client_id}:{username}" if username else None
+    await authentication.check_sign_in_rate(request.app.state.sessions, settings, client.ip_address, account)
     client = client_with_referrer(client, body)
 
     if grant == "refresh_token":
@@ -169,4 +163,5 @@ async def sign_out(session: Session, principal: CurrentPrincipal) -> dict[str, A
 
 @router.get("/accounts/keys")
 async def merchant_keys(merchant: CurrentMerchant) -> dict[str, Any]:
-    return {"uuid": merchant.uuid, "secret": merchant.client_secret}
+    # `publisher_id`: the merchant's number in Cleeng's APIs (MediaStore's `publisherId`).
+    return {"uuid": merchant.uuid, "secret": merchant.client_secret, "publisher_id": merchants.public_number(merchant)}

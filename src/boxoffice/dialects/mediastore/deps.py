@@ -1,0 +1,60 @@
+"""What a MediaStore endpoint needs from its request: the session, the body, the customer its JWT names."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import client_info
+from boxoffice.client_info import ClientInfo
+from boxoffice.dialects.mediastore.body import json_body
+from boxoffice.dialects.mediastore.errors import Refused
+from boxoffice.dialects.mediastore.tokens import bearer
+from boxoffice.identity.accounts import customer_of
+from boxoffice.identity.models import Customer
+from boxoffice.identity.tokens import Principal
+from boxoffice.settings import Settings
+
+
+def get_session(request: Request) -> AsyncSession:
+    session: AsyncSession = request.state.session
+    return session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_client(request: Request) -> ClientInfo:
+    return client_info.describe(
+        peer=request.client.host if request.client else None,
+        forwarded_for=", ".join(request.headers.getlist("x-forwarded-for")) or None,
+        user_agent=request.headers.get("user-agent"),
+        referrer=request.headers.get("referer"),
+        trusted=get_settings(request).trusted_proxies,
+    )
+
+
+async def get_principal(request: Request) -> Principal:
+    return await bearer(request, get_session(request))
+
+
+async def get_customer(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Customer:
+    return await customer_of(get_session(request), principal)
+
+
+def own(customer: Customer, customer_id: int) -> Customer:
+    """A `/customers/{customerId}/…` path must name the customer the JWT is for."""
+    if customer.id != customer_id:
+        raise Refused(403, "Customer id does not match the JWT")
+    return customer
+
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+Client = Annotated[ClientInfo, Depends(get_client)]
+Body = Annotated[dict[str, Any], Depends(json_body)]
+CurrentCustomer = Annotated[Customer, Depends(get_customer)]

@@ -1,0 +1,55 @@
+"""MediaStore's JWTs: RS256, naming `customerId` and `publisherId` as clients decode them (they never check the
+signature; a server can, against `/.well-known/jwks.json`). `customerId` is a number, as `order.customerId` is:
+the SDK compares the two strictly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import clock
+from boxoffice.dialects.mediastore.errors import EXPIRED_JWT, INVALID_JWT, MISSING_JWT, Refused
+from boxoffice.dialects.mediastore.publishers import publisher_id
+from boxoffice.errors import Unauthenticated
+from boxoffice.identity.models import AuthSession, Customer, Merchant
+from boxoffice.identity.tokens import Principal, session_claims, sign_rs256, token_expiry, verify_rs256
+from boxoffice.settings import Settings
+
+
+async def issue(
+    session: AsyncSession, settings: Settings, merchant: Merchant, auth_session: AuthSession, customer: Customer | None
+) -> tuple[str, int]:
+    expires = token_expiry(settings, auth_session, settings.mediastore_token_ttl)
+    claims = session_claims(merchant, auth_session, customer, expires) | {"publisherId": publisher_id(merchant)}
+    if customer is not None:
+        claims |= {"customerId": customer.id, "email": customer.email}
+    return await sign_rs256(session, claims), expires
+
+
+def _expired(token: str) -> bool:
+    try:
+        claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    expiry = claims.get("exp")
+    return isinstance(expiry, int) and expiry < clock.unix(clock.now())
+
+
+async def bearer(request: Request, session: AsyncSession) -> Principal:
+    """The customer a request's JWT stands for, with the AUTH code the SDK knows for each way it can fail."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Refused(401, "Missing JWT", MISSING_JWT)
+    try:
+        principal, _ = await verify_rs256(session, token)
+    except Unauthenticated:
+        if _expired(token):
+            raise Refused(401, "JWT expired", EXPIRED_JWT) from None
+        raise Refused(401, "Invalid JWT", INVALID_JWT) from None
+    if principal.customer_id is None:
+        raise Refused(401, "Invalid JWT: not a customer's", INVALID_JWT)
+    return principal
