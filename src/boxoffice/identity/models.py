@@ -220,3 +220,33 @@ class SigningKey(Base):
     purpose: Mapped[str] = mapped_column(String(32), unique=True)
     secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class ConsentTerm(Timestamped, TenantOwned, Base):
+    """Something a merchant asks its customers to agree to (terms, marketing e-mail …). Changing what it says or
+    whether it is required makes a new version, which customers who agreed to an older one are asked again."""
+
+    __tablename__ = "consent_terms"
+    __table_args__ = (UniqueConstraint("merchant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(2000))
+    version: Mapped[int] = mapped_column(default=1)
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled_by_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CustomerConsent(TenantOwned, Base):
+    """A customer's answer to a consent term, at the version they answered."""
+
+    __tablename__ = "customer_consents"
+    __table_args__ = (UniqueConstraint("merchant_id", "customer_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int]
+    accepted: Mapped[bool] = mapped_column(Boolean)
+    decided_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

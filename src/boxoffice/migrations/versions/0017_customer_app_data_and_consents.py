@@ -1,0 +1,88 @@
+"""customer app data and consents
+
+Revision ID: 0017
+Revises: 0016
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0017"
+down_revision: str | None = "0016"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "consent_terms",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("label", sa.String(length=2000), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.Column("enabled_by_default", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("merchant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["merchants.id"], name=op.f("fk_consent_terms_merchant_id_merchants"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_consent_terms")),
+        sa.UniqueConstraint("merchant_id", "name", name=op.f("uq_consent_terms_merchant_id")),
+    )
+    with op.batch_alter_table("consent_terms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_consent_terms_merchant_id"), ["merchant_id"], unique=False)
+
+    op.create_table(
+        "customer_consents",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("accepted", sa.Boolean(), nullable=False),
+        sa.Column("decided_at", sa.DateTime(), nullable=False),
+        sa.Column("merchant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_customer_consents_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"],
+            ["merchants.id"],
+            name=op.f("fk_customer_consents_merchant_id_merchants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_consents")),
+        sa.UniqueConstraint("merchant_id", "customer_id", "name", name=op.f("uq_customer_consents_merchant_id")),
+    )
+    with op.batch_alter_table("customer_consents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_customer_consents_merchant_id"), ["merchant_id"], unique=False)
+
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("country_code", sa.String(length=2), nullable=True))
+        batch_op.add_column(sa.Column("locale", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("external_id", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("external_data", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_column("external_data")
+        batch_op.drop_column("external_id")
+        batch_op.drop_column("locale")
+        batch_op.drop_column("country_code")
+
+    with op.batch_alter_table("customer_consents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_consents_merchant_id"))
+
+    op.drop_table("customer_consents")
+    with op.batch_alter_table("consent_terms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_consent_terms_merchant_id"))
+
+    op.drop_table("consent_terms")
