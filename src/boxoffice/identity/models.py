@@ -250,3 +250,27 @@ class CustomerConsent(TenantOwned, Base):
     version: Mapped[int]
     accepted: Mapped[bool] = mapped_column(Boolean)
     decided_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class CaptureSettings(Timestamped, TenantOwned, Base):
+    """What a merchant asks customers after they sign up (Cleeng's "capture"): which standard fields, each
+    optional or required, and questions of its own."""
+
+    __tablename__ = "capture_settings"
+    __table_args__ = (UniqueConstraint("merchant_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # {field: "optional" | "required"} for the fields asked; see identity.capture.FIELDS.
+    fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # [{"id": n, "question": …, "options": [...], "required": bool}]
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+
+class CaptureAnswers(Timestamped, TenantOwned, Base):
+    __tablename__ = "capture_answers"
+    __table_args__ = (UniqueConstraint("merchant_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,5 +1,6 @@
-"""The merchant's consent terms (Boxoffice's own routes: InPlayer has none), which customers answer through the
-MediaStore API: `GET /v2/consents`, `PUT /v2/consents/{name}`."""
+"""What a merchant asks its customers after sign-up, answered through the MediaStore API (Boxoffice's own routes:
+InPlayer has none): consent terms (`GET /v2/consents`, `PUT /v2/consents/{name}`) and capture (`GET`/`PUT
+/v2/capture-settings`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from fastapi import APIRouter, Path
 
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, Session
-from boxoffice.dialects.inplayer.forms import flag, text
+from boxoffice.dialects.inplayer.forms import flag, mapping, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.identity import consents
-from boxoffice.identity.models import ConsentTerm
+from boxoffice.errors import InvalidInput
+from boxoffice.identity import capture, consents
+from boxoffice.identity.models import CaptureSettings, ConsentTerm
 
 router = APIRouter(route_class=InPlayerRoute, tags=["consents"])
 
@@ -48,3 +50,43 @@ async def put_consent(
         active=flag(body, "active"),
     )
     return _term(term)
+
+
+def _capture(settings: CaptureSettings | None) -> dict[str, Any]:
+    if settings is None:
+        return {"enabled": False, "fields": {}, "questions": []}
+    return {"enabled": settings.enabled, "fields": settings.fields, "questions": settings.questions}
+
+
+@router.get("/v2/capture-settings")
+async def read_capture(session: Session, merchant: CurrentMerchant) -> dict[str, Any]:
+    return _capture(await capture.capture_settings_of(session, merchant.id))
+
+
+@router.put("/v2/capture-settings")
+async def put_capture(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+    """`enabled`; `fields[name]` = off, optional or required; `questions[i][question]`, `questions[i][required]`,
+    `questions[i][options][j]` (questions given replace all of them)."""
+    fields = mapping(body, "fields")
+    raw = body.get("questions")
+    questions = None
+    if raw is not None:
+        items = raw if isinstance(raw, list) else list(raw.values()) if isinstance(raw, dict) else None
+        if items is None or not all(isinstance(q, dict) for q in items):
+            raise InvalidInput({"questions": "Questions are questions[i][question], [required], [options][j]"})
+        questions = [
+            {
+                "question": q.get("question"),
+                "required": str(q.get("required", "")).lower() in ("1", "true", "on", "yes"),
+                "options": q.get("options") if isinstance(q.get("options"), list) else [],
+            }
+            for q in items
+        ]
+    settings = await capture.configure_capture(
+        session,
+        merchant.id,
+        enabled=flag(body, "enabled"),
+        fields={str(k): str(v) for k, v in fields.items()} if fields is not None else None,
+        questions=questions,
+    )
+    return _capture(settings)

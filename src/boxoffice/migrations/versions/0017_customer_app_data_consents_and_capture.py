@@ -1,4 +1,4 @@
-"""customer app data and consents
+"""customer app data, consents and capture
 
 Revision ID: 0017
 Revises: 0016
@@ -16,6 +16,27 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "capture_settings",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("questions", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("merchant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"],
+            ["merchants.id"],
+            name=op.f("fk_capture_settings_merchant_id_merchants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_capture_settings")),
+        sa.UniqueConstraint("merchant_id", name=op.f("uq_capture_settings_merchant_id")),
+    )
+    with op.batch_alter_table("capture_settings", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_capture_settings_merchant_id"), ["merchant_id"], unique=False)
+
     op.create_table(
         "consent_terms",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -36,6 +57,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("consent_terms", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_consent_terms_merchant_id"), ["merchant_id"], unique=False)
+
+    op.create_table(
+        "capture_answers",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("answers", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("merchant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_capture_answers_customer_id_customers"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["merchants.id"], name=op.f("fk_capture_answers_merchant_id_merchants"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_capture_answers")),
+        sa.UniqueConstraint("merchant_id", "customer_id", name=op.f("uq_capture_answers_merchant_id")),
+    )
+    with op.batch_alter_table("capture_answers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_capture_answers_merchant_id"), ["merchant_id"], unique=False)
 
     op.create_table(
         "customer_consents",
@@ -82,7 +123,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_customer_consents_merchant_id"))
 
     op.drop_table("customer_consents")
+    with op.batch_alter_table("capture_answers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_capture_answers_merchant_id"))
+
+    op.drop_table("capture_answers")
     with op.batch_alter_table("consent_terms", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_consent_terms_merchant_id"))
 
     op.drop_table("consent_terms")
+    with op.batch_alter_table("capture_settings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_capture_settings_merchant_id"))
+
+    op.drop_table("capture_settings")

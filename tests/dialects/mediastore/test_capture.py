@@ -1,0 +1,92 @@
+"""Capture: the merchant chooses what to ask after sign-up; the SDK reads whether to show the form, and the
+customer's answers are kept (a name and a birth date become the account's own)."""
+
+from __future__ import annotations
+
+from boxoffice.identity.models import CaptureAnswers
+from boxoffice.identity.models import Customer as CustomerRow
+from tests.conftest import Server
+from tests.dialects.inplayer.conftest import assert_error, count_rows, fetch_rows
+from tests.dialects.mediastore.conftest import Customer, Publisher, call, data, refused, register
+
+SETTINGS = {
+    "enabled": "true",
+    "fields[firstNameLastName]": "required",
+    "fields[birthDate]": "optional",
+    "fields[address]": "optional",
+    "questions[0][question]": "How did you hear of us?",
+    "questions[0][required]": "true",
+    "questions[0][options][0]": "Friends",
+    "questions[0][options][1]": "Television",
+}
+
+
+async def status(server: Server, customer: Customer) -> dict[str, object]:
+    found: dict[str, object] = data(
+        await call(server, "GET", f"/customers/{customer.id}/capture/status", headers=customer.auth)
+    )
+    return found
+
+
+async def test_capture_is_asked_until_what_is_required_is_answered(
+    server: Server, publisher: Publisher, customer: Customer
+) -> None:
+    assert await status(server, customer) == {
+        "isCaptureEnabled": False,
+        "shouldCaptureBeDisplayed": False,
+        "settings": [],
+    }
+    configured = await server.http.put("/v2/capture-settings", headers=publisher.merchant.auth, data=SETTINGS)
+    assert configured.status_code == 200, configured.text
+    before = await status(server, customer)
+    assert (before["isCaptureEnabled"], before["shouldCaptureBeDisplayed"]) == (True, True)
+    settings = {s["key"]: s for s in before["settings"]}  # type: ignore[attr-defined]
+    assert set(settings) == {"firstNameLastName", "birthDate", "address", "custom_1"}
+    assert (settings["custom_1"]["question"], settings["custom_1"]["values"]) == (
+        "How did you hear of us?",
+        ["Friends", "Television"],
+    )
+    form = {
+        "firstName": "Vera",
+        "lastName": "Viewer",
+        "birthDate": "1990-04-01",
+        "address": "1 High Street",
+        "city": "Leeds",
+        "country": "GB",
+        "customAnswers": [{"questionId": 1, "question": "How did you hear of us?", "value": "Friends"}],
+    }
+    data(await call(server, "PUT", f"/customers/{customer.id}/capture", form, headers=customer.auth))
+    after = await status(server, customer)
+    assert after["shouldCaptureBeDisplayed"] is False
+    answers = {s["key"]: s["answer"] for s in after["settings"]}  # type: ignore[attr-defined]
+    assert answers["firstNameLastName"] == {"firstName": "Vera", "lastName": "Viewer"}
+    assert answers["address"]["city"] == "Leeds" and answers["custom_1"] == "Friends"
+    [row] = await fetch_rows(server, CustomerRow, publisher.merchant.id)
+    assert (row.full_name, str(row.date_of_birth)) == ("Vera Viewer", "1990-04-01")
+    profile = data(await call(server, "GET", f"/customers/{customer.id}", headers=customer.auth))
+    assert (profile["firstName"], profile["lastName"]) == ("Vera", "Viewer")
+
+
+async def test_bad_capture_answers_are_refused_and_write_nothing(
+    server: Server, publisher: Publisher, customer: Customer
+) -> None:
+    await server.http.put("/v2/capture-settings", headers=publisher.merchant.auth, data=SETTINGS)
+    path = f"/customers/{customer.id}/capture"
+    good = {"firstName": "Vera", "customAnswers": [{"questionId": 1, "value": "Friends"}]}
+    for body, status_code in (
+        ({"customAnswers": [{"questionId": 1, "value": "Friends"}]}, 422),  # the name is required
+        (good | {"customAnswers": [{"questionId": 1, "value": "Radio"}]}, 422),  # not an option
+        (good | {"birthDate": "yesterday"}, 422),
+        (good | {"birthDate": "2999-01-01"}, 422),
+        (good | {"country": "Atlantis"}, 422),
+        (good | {"customAnswers": "Friends"}, 400),
+        (good | {"firstName": 7}, 422),
+    ):
+        refused(await call(server, "PUT", path, body, headers=customer.auth), status_code)
+    other = await register(server, publisher, "other@example.com")
+    refused(await call(server, "PUT", f"/customers/{other.id}/capture", good, headers=customer.auth), 403)
+    assert await count_rows(server, CaptureAnswers, publisher.merchant.id) == 0
+    bad = await server.http.put(
+        "/v2/capture-settings", headers=publisher.merchant.auth, data={"fields[shoeSize]": "required"}
+    )
+    assert_error(bad, 422, "fields[shoeSize]")
