@@ -34,6 +34,7 @@ from boxoffice.dialects.inplayer.errors import error_response, render_validation
 from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
 from boxoffice.dialects.inplayer.router import router as inplayer_router
 from boxoffice.dialects.inplayer.webhook_payloads import InPlayerWebhooks
+from boxoffice.dialects.mediastore.cors import AllowedOrigins, MediaStoreCors
 from boxoffice.dialects.mediastore.envelope import refusal as mediastore_refusal
 from boxoffice.dialects.mediastore.router import router as mediastore_router
 from boxoffice.gateways.registry import Gateways
@@ -126,6 +127,9 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.state.cache_feed = InvalidationFeed()
     app.fast_access = FastAccessCheck(app.state.access_checker, content_log, settings)
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(
+        MediaStoreCors, prefix=MEDIASTORE_PREFIX, origins=AllowedOrigins(sessions, settings.cors_cache_seconds)
+    )
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

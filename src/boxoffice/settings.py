@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # Fernet keys sealing secrets kept in the database (see boxoffice.sealing); the first seals, all open.
     encryption_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # Seconds a process keeps the merchants' allowed web origins (CORS) before reading them again.
+    cors_cache_seconds: float = Field(default=30.0, ge=0)
     # Forwarded-for headers are believed only when the direct peer is in one of these networks.
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=list)
 

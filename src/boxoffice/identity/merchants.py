@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import validation
-from boxoffice.errors import Conflict, InvalidCredentials, NotFound
+from boxoffice.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import Merchant
 from boxoffice.passwords import hash_password, verify_password
@@ -88,3 +89,23 @@ async def merchant_by_public_number(session: AsyncSession, number: int) -> Merch
     if number <= PUBLIC_NUMBER_BASE:
         raise NotFound("Merchant not found")
     return await merchant_of(session, number - PUBLIC_NUMBER_BASE)
+
+
+MAX_ORIGINS = 20
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
+
+
+async def set_allowed_origins(session: AsyncSession, merchant: Merchant, origins: list[str]) -> Merchant:
+    """The web origins whose pages may call the APIs from a browser: `scheme://host[:port]`, nothing more."""
+    cleaned = sorted({origin.strip().lower().rstrip("/") for origin in origins if origin.strip()})
+    bad = [origin for origin in cleaned if not _ORIGIN.fullmatch(origin)]
+    if bad or len(cleaned) > MAX_ORIGINS:
+        message = f"An origin is scheme://host[:port], such as https://app.example.com (at most {MAX_ORIGINS})"
+        raise InvalidInput({"origins": message})
+    merchant.allowed_origins = cleaned
+    await session.flush()
+    return merchant
+
+
+async def allowed_origins_everywhere(session: AsyncSession) -> set[str]:
+    return await repo.allowed_origins_everywhere(session)

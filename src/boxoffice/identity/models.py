@@ -25,6 +25,8 @@ class Merchant(Timestamped, Base):
     # The client secret also keys webhook signatures, so it must be readable, not hashed.
     client_secret: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Web origins (`https://app.example.com`) whose pages may call the APIs from a browser (CORS).
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class Customer(Timestamped, TenantOwned, Base):

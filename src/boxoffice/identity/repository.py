@@ -305,3 +305,9 @@ async def last_login(session: AsyncSession, merchant_id: int, customer_id: int) 
         .limit(1)
     )
     return found.first()
+
+
+async def allowed_origins_everywhere(session: AsyncSession) -> set[str]:
+    """Every active merchant's allowed web origins (the merchants table is no tenant's)."""
+    found = await session.scalars(select(Merchant.allowed_origins).where(Merchant.active.is_(True)))
+    return {origin for origins in found.all() for origin in origins or ()}

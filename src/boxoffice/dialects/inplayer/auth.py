@@ -18,7 +18,7 @@ from boxoffice.dialects.inplayer.deps import (
     bearer_token,
     client_with_referrer,
 )
-from boxoffice.dialects.inplayer.forms import mapping, text
+from boxoffice.dialects.inplayer.forms import mapping, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import Forbidden, InvalidInput
 from boxoffice.identity import accounts, authentication, customers, merchants
@@ -165,3 +165,17 @@ async def sign_out(session: Session, principal: CurrentPrincipal) -> dict[str, A
 async def merchant_keys(merchant: CurrentMerchant) -> dict[str, Any]:
     # `publisher_id`: the merchant's number in Cleeng's APIs (MediaStore's `publisherId`).
     return {"uuid": merchant.uuid, "secret": merchant.client_secret, "publisher_id": merchants.public_number(merchant)}
+
+
+@router.get("/v2/allowed-origins")
+async def allowed_origins(merchant: CurrentMerchant) -> dict[str, Any]:
+    """The web origins whose pages may call the APIs from a browser (Boxoffice's own route)."""
+    return {"origins": merchant.allowed_origins}
+
+
+@router.put("/v2/allowed-origins")
+async def set_allowed_origins(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+    """`origins[i]`: each `scheme://host[:port]`; the list given replaces the one kept."""
+    given = strings(body, "origins") or []
+    updated = await merchants.set_allowed_origins(session, merchant, given)
+    return {"origins": updated.allowed_origins}

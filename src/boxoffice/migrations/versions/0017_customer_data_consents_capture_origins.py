@@ -1,4 +1,4 @@
-"""customer app data, consents and capture
+"""customer app data, consents, capture and allowed origins
 
 Revision ID: 0017
 Revises: 0016
@@ -111,8 +111,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("external_id", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("external_data", sa.JSON(), nullable=True))
 
+    with op.batch_alter_table("merchants", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("allowed_origins", sa.JSON(), server_default="[]", nullable=False))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("merchants", schema=None) as batch_op:
+        batch_op.drop_column("allowed_origins")
+
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_column("external_data")
         batch_op.drop_column("external_id")
