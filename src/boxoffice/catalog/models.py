@@ -83,3 +83,15 @@ class DonationOption(Timestamped, TenantOwned, Base):
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(String(500), default="")
+
+
+class TaxRate(TenantOwned, Base):
+    """The sales tax a merchant charges customers in one country, in basis points (2300 = 23 %). Prices include
+    it; where a country has none set, the rate is 0."""
+
+    __tablename__ = "tax_rates"
+    __table_args__ = (UniqueConstraint("merchant_id", "country_code"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    country_code: Mapped[str] = mapped_column(String(2))
+    rate: Mapped[int]

@@ -86,6 +86,19 @@ async def product_anywhere(session: AsyncSession, product_id: int) -> Product | 
     return await session.scalar(select(Product).where(Product.id == product_id).execution_options(**_CROSS))
 
 
+async def price_anywhere(session: AsyncSession, price_id: int) -> Price | None:
+    """A price by its id alone: an offer's public page knows no more."""
+    return await session.scalar(select(Price).where(Price.id == price_id).execution_options(**_CROSS))
+
+
+async def prices_of_merchant(session: AsyncSession, merchant_id: int, limit: int) -> Sequence[Price]:
+    """The merchant's active prices, oldest first."""
+    rows = await session.scalars(
+        select(Price).where(Price.merchant_id == merchant_id, Price.active.is_(True)).order_by(Price.id).limit(limit)
+    )
+    return rows.all()
+
+
 async def products_by_external_id(
     session: AsyncSession, merchant_id: int | None, asset_type: str, external_id: str
 ) -> Sequence[Product]:

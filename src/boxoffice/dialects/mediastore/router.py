@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.dialects.mediastore import auths, capture, consents, customers, locales
+from boxoffice.dialects.mediastore import auths, capture, consents, customers, locales, offers
 
 router = APIRouter()
-for module in (auths, customers, consents, capture, locales):
+for module in (auths, customers, consents, capture, locales, offers):
     router.include_router(module.router)

@@ -1,4 +1,4 @@
-"""customer app data, consents, capture and allowed origins
+"""customer data, consents, capture, origins and tax rates
 
 Revision ID: 0017
 Revises: 0016
@@ -57,6 +57,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("consent_terms", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_consent_terms_merchant_id"), ["merchant_id"], unique=False)
+
+    op.create_table(
+        "tax_rates",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("country_code", sa.String(length=2), nullable=False),
+        sa.Column("rate", sa.Integer(), nullable=False),
+        sa.Column("merchant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["merchants.id"], name=op.f("fk_tax_rates_merchant_id_merchants"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tax_rates")),
+        sa.UniqueConstraint("merchant_id", "country_code", name=op.f("uq_tax_rates_merchant_id")),
+    )
+    with op.batch_alter_table("tax_rates", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tax_rates_merchant_id"), ["merchant_id"], unique=False)
 
     op.create_table(
         "capture_answers",
@@ -133,6 +148,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_capture_answers_merchant_id"))
 
     op.drop_table("capture_answers")
+    with op.batch_alter_table("tax_rates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tax_rates_merchant_id"))
+
+    op.drop_table("tax_rates")
     with op.batch_alter_table("consent_terms", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_consent_terms_merchant_id"))
 

@@ -1,0 +1,18 @@
+"""Money at MediaStore's edge: integer minor units as the decimal numbers Cleeng sends, with a symbol."""
+
+from __future__ import annotations
+
+from boxoffice.money import Money
+
+# The symbols storefronts show; a currency not listed shows its code.
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "PLN": "zł", "CHF": "CHF", "JPY": "¥", "CAD": "$", "AUD": "$",
+           "NZD": "$", "SEK": "kr", "NOK": "kr", "DKK": "kr", "INR": "₹", "BRL": "R$", "MXN": "$"}  # fmt: skip
+
+
+def decimal(minor_units: int, currency: str) -> float | int:
+    money = Money(minor_units, currency)
+    return float(money.as_decimal()) if money.exponent else minor_units
+
+
+def currency_symbol(currency: str) -> str:
+    return SYMBOLS.get(currency, currency)

@@ -1,0 +1,274 @@
+"""Offers: the core's prices in MediaStore's two shapes, the v1 offer (`GET /offers/{offerId}`, public) and the
+v2 offer (`GET /offers`, `GET /v2/offers/{shortId}`), and what a customer holds (`GET /entitlements/{offerId}`,
+`GET /offers/{offerId}/customers/{email}`, `GET /customers/{customerId}/offers`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import client_info, clock
+from boxoffice.access import service as access
+from boxoffice.access.lookups import SessionLookups
+from boxoffice.billing import subscriptions
+from boxoffice.billing.models import Subscription
+from boxoffice.catalog import taxes
+from boxoffice.catalog.offers import Offer, find_offer, list_offers
+from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, Session, own
+from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.errors import Refused
+from boxoffice.dialects.mediastore.money import currency_symbol, decimal
+from boxoffice.dialects.mediastore.offer_ids import TYPES, letter, offer_id, price_id_of, short_id
+from boxoffice.dialects.mediastore.routing import MediaStoreRoute
+from boxoffice.errors import NotFound
+from boxoffice.identity.merchants import merchant_of
+from boxoffice.identity.models import Customer
+
+router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
+OfferParam = Path(min_length=1, max_length=40)
+
+
+def period(unit: str, quantity: int) -> str:
+    """Cleeng's period names: `month`, `3months`, `year` …"""
+    return unit if quantity == 1 else f"{quantity}{unit}s"
+
+
+async def offer_by_id(session: AsyncSession, given: str, *, merchant_id: int | None = None) -> Offer:
+    """The offer an id names, its letter agreeing; the SDK reads these refusals' texts."""
+    parsed = price_id_of(given)
+    if parsed is None:
+        raise Refused(422, "Invalid param offerId")
+    try:
+        found = await find_offer(session, parsed[1], merchant_id=merchant_id)
+    except NotFound:
+        raise Refused(404, f"Offer {given} does not exist") from None
+    if letter(found.price) != parsed[0]:
+        raise Refused(404, f"Offer {given} does not exist")
+    return found
+
+
+def _trial_days(offer: Offer) -> int:
+    price = offer.price
+    if not price.trial_period_unit or not price.trial_period_quantity:
+        return 0
+    days = {"day": 1, "week": 7, "month": 30, "year": 365}.get(price.trial_period_unit, 0)
+    return days * price.trial_period_quantity
+
+
+def v1(offer: Offer, *, country: str | None, rate: int) -> dict[str, Any]:
+    price, product = offer.price, offer.product
+    net, _ = taxes.split(price.amount, rate)
+    symbol = currency_symbol(price.currency)
+    countries = sorted(price.country_set.countries) if price.country_set else []
+    return {
+        "offerId": offer_id(price),
+        "offerTitle": product.title,
+        "offerDescription": price.description,
+        "offerPrice": decimal(net, price.currency),
+        "offerCurrency": price.currency,
+        "offerCurrencySymbol": symbol,
+        "offerCountry": price.currency[:2],
+        "customerPriceInclTax": decimal(price.amount, price.currency),
+        "customerPriceExclTax": decimal(net, price.currency),
+        "customerCurrency": price.currency,
+        "customerCurrencySymbol": symbol,
+        "customerCountry": country or "",
+        "discountedCustomerPriceInclTax": None,
+        "discountedCustomerPriceExclTax": None,
+        "discountPeriods": None,
+        "period": period(price.period_unit, price.period_quantity) if price.kind == "subscription" else None,
+        "freePeriods": 0,
+        "freeDays": _trial_days(offer),
+        "expiresAt": clock.unix(price.expires_at) if price.expires_at else None,
+        "accessToTags": [],
+        "active": price.active and product.active,
+        "createdAt": clock.unix(price.created_at),
+        "updatedAt": clock.unix(price.updated_at),
+        "applicableTaxRate": rate / taxes.BASIS,
+        "geoRestrictionEnabled": bool(countries),
+        "geoRestrictionType": price.country_set.type if price.country_set else None,
+        "geoRestrictionCountries": countries,
+        "videoId": product.external_asset_id,
+        "contentExternalId": product.external_asset_id,
+        "contentExternalData": None,
+        "contentAgeRestriction": product.min_age,
+        "trialAvailable": _trial_days(offer) > 0,
+        "applyServiceFeeOnCustomer": False,
+        "timeZone": "UTC",
+        "startTime": clock.unix(price.starts_at) if price.starts_at else None,
+        "endTime": clock.unix(price.expires_at) if price.expires_at else None,
+        "averageRating": 0,
+        "socialCommissionRate": 0,
+        "offerUrl": None,
+        "contentType": None,
+    }
+
+
+def _entitlement(offer: Offer) -> dict[str, Any]:
+    price = offer.price
+    if price.kind == "subscription":
+        return {"expirationPolicy": "subscription", "expiresAt": None, "duration": None}
+    if price.period_unit == "custom":
+        expires = clock.unix(price.expires_at) if price.expires_at else None
+        return {"expirationPolicy": "date", "expiresAt": expires, "duration": None}
+    duration = {"period": price.period_unit, "amount": price.period_quantity}
+    return {"expirationPolicy": "period", "expiresAt": None, "duration": duration}
+
+
+def v2(offer: Offer) -> dict[str, Any]:
+    price, product = offer.price, offer.product
+    trial = None
+    if price.trial_period_unit and price.trial_period_quantity:
+        trial = {"type": price.trial_period_unit, "duration": price.trial_period_quantity}
+    return {
+        "id": short_id(price),
+        "longId": offer_id(price),
+        "title": product.title,
+        "description": price.description,
+        "price": {
+            "amount": decimal(price.amount, price.currency),
+            "currency": price.currency,
+            "taxIncluded": True,
+            "rules": [],
+        },
+        "active": price.active and product.active,
+        "type": TYPES[letter(price)],
+        "geoRestriction": sorted(price.country_set.countries) if price.country_set else [],
+        "tags": [],
+        "billingCycle": {"periodUnit": price.period_unit, "amount": price.period_quantity}
+        if price.kind == "subscription"
+        else None,
+        "entitlement": _entitlement(offer),
+        "event": None,
+        "freeTrial": trial,
+        "createdAt": clock.unix(price.created_at),
+        "updatedAt": clock.unix(price.updated_at),
+        "externalProperties": {},
+        "appStoreProductIds": {},
+        "imageUrl": None,
+        "hasLandingPage": False,
+        "localizations": [],
+        "sessionsLimit": None,
+        "giftable": price.kind == "one_time",
+    }
+
+
+@router.get("/offers")
+async def offers(
+    session: Session, customer: CurrentCustomer, page_limit: int = Query(100, alias="pageLimit", ge=1, le=500)
+) -> Any:
+    merchant = await merchant_of(session, customer.merchant_id)
+    return answer([v2(offer) for offer in await list_offers(session, merchant, page_limit)])
+
+
+@router.get("/offers/{offer}")
+async def offer_details(
+    session: Session,
+    client: Client,
+    offer: str = OfferParam,
+    customer_ip: str | None = Query(None, alias="customerIP", max_length=64),
+) -> Any:
+    """No JWT: a storefront shows it to anyone. The customer's country (their address's, or `customerIP`'s) sets
+    the tax shown."""
+    found = await offer_by_id(session, offer)
+    address = client_info.parse_address(customer_ip) if customer_ip else None
+    country = client_info.country_of(str(address)) if address else client.country_code
+    rate = await taxes.rate_for(session, found.merchant.id, country)
+    return answer(v1(found, country=country, rate=rate))
+
+
+@router.get("/v2/offers/{offer}")
+async def offer_v2(session: Session, customer: CurrentCustomer, offer: str = OfferParam) -> Any:
+    return answer(v2(await offer_by_id(session, offer, merchant_id=customer.merchant_id)))
+
+
+async def _access(session: AsyncSession, customer: Customer, offer: Offer) -> tuple[bool, int | None]:
+    lookups = SessionLookups(session)
+    product = offer.product
+    packages = await lookups.packages_containing(customer.merchant_id, product.id)
+    held = await lookups.current_entitlement(customer.merchant_id, customer.id, [product.id, *packages], clock.now())
+    return held is not None, clock.unix(held.expires_at) if held is not None else None
+
+
+@router.get("/entitlements/{offer}")
+async def entitlement(session: Session, customer: CurrentCustomer, offer: str = OfferParam) -> Any:
+    found = await offer_by_id(session, offer, merchant_id=customer.merchant_id)
+    granted, expires = await _access(session, customer, found)
+    return answer({"accessGranted": granted, "expiresAt": expires})
+
+
+@router.get("/offers/{offer}/customers/{email}")
+async def offer_for_customer(
+    session: Session,
+    customer: CurrentCustomer,
+    client: Client,
+    offer: str = OfferParam,
+    email: str = Path(max_length=320),
+) -> Any:
+    if email.strip().lower() != customer.email.lower():
+        raise Refused(403, "Customer email does not match the JWT")
+    found = await offer_by_id(session, offer, merchant_id=customer.merchant_id)
+    granted, _ = await _access(session, customer, found)
+    if granted:
+        raise Refused(422, "Access already granted")
+    country = customer.country_code or client.country_code
+    rate = await taxes.rate_for(session, customer.merchant_id, country)
+    merchant = await merchant_of(session, customer.merchant_id)
+    had_trial = await access.used_trial(session, merchant, customer, found.product.id)
+    body = v1(found, country=country, rate=rate)
+    return answer(body | {"trialAvailable": body["trialAvailable"] and not had_trial, "accessGranted": False})
+
+
+def _subscription_fields(subscription: Subscription) -> dict[str, Any]:
+    running = subscription.status in ("trialing", "active", "past_due")
+    return {
+        "subscriptionId": subscription.id,
+        "externalPaymentId": None,
+        "inTrial": subscription.status == "trialing",
+        "nextPaymentAt": clock.unix(subscription.current_period_end) if running else None,
+        "nextPaymentCurrency": subscription.currency,
+        "nextPaymentPrice": decimal(subscription.amount, subscription.currency),
+        "paymentGateway": subscription.gateway,
+        "paymentMethod": subscription.method,
+        "pendingSwitchId": None,
+        "period": period(subscription.period_unit, subscription.period_quantity),
+        "isExternallyManaged": False,
+    }
+
+
+@router.get("/customers/{customer_id}/offers")
+async def customer_offers(session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)) -> Any:
+    """What the customer holds or held, newest first, each as the offer (price) it came through."""
+    own(customer, customer_id)
+    merchant = await merchant_of(session, customer.merchant_id)
+    _, held = await access.purchase_history(session, merchant, customer, status="all", page=0, limit=100)
+    _, rows = await subscriptions.subscriptions_page(
+        session, customer.merchant_id, customer_id=customer.id, statuses=None, page=0, limit=100
+    )
+    by_entitlement = {s.entitlement_id: s for s in rows if s.entitlement_id is not None}
+    now = clock.now()
+    items = []
+    for line in held:
+        if line.price is None:
+            continue  # a merchant's grant or an access code: no offer behind it
+        ended = line.entitlement.revoked_at is not None or line.entitlement.expires_at <= now
+        subscription = by_entitlement.get(line.entitlement.id)
+        status = "active" if not ended else "expired"
+        if subscription is not None and subscription.status == "canceled":
+            status = "cancelled"
+        item = {
+            "offerId": offer_id(line.price),
+            "status": status,
+            "startedAt": clock.unix(line.entitlement.starts_at),
+            "expiresAt": clock.unix(line.entitlement.expires_at),
+            "offerType": letter(line.price),
+            "totalPrice": decimal(line.price.amount, line.price.currency),
+            "offerTitle": line.product.title,
+            "customerCurrency": line.price.currency,
+        }
+        if subscription is not None:
+            item |= _subscription_fields(subscription)
+        items.append(item)
+    return answer({"items": items})
