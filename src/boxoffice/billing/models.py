@@ -243,3 +243,30 @@ class Gift(TenantOwned, Base):
     entitlement_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("entitlements.id", ondelete="SET NULL"))
     refunded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class Order(TenantOwned, Base):
+    """A checkout in progress: a price a customer means to buy, what a coupon takes off, the tax in it, and how
+    they will pay. It is paid once (becoming a payment) or expires."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
+    amount: Mapped[int]  # the price's, tax included
+    currency: Mapped[str] = mapped_column(String(3))
+    discount: Mapped[int] = mapped_column(default=0)
+    voucher_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("vouchers.id", ondelete="SET NULL"))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    tax_rate: Mapped[int] = mapped_column(default=0)  # basis points
+    payment_method: Mapped[str | None] = mapped_column(String(16))  # a gateways.methods kind, or "free"
+    buy_as_gift: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | paid
+    payment_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("payments.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+    @property
+    def total(self) -> int:
+        return self.amount - self.discount

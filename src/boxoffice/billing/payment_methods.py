@@ -44,10 +44,18 @@ class Mandate:
     """Pay by the direct debit mandate the customer already gave."""
 
 
-Source = PaymentSource | Mandate
+@dataclass(frozen=True, slots=True)
+class Nothing:
+    """Nothing to pay with, for a price a voucher takes all of: no gateway is asked."""
+
+
+Source = PaymentSource | Mandate | Nothing
+FREE = "free"  # the method a payment of nothing records
 
 
 def kind_of(source: Source) -> str:
+    if isinstance(source, Nothing):
+        return FREE
     return methods.SEPA_DEBIT if isinstance(source, Mandate) else methods.kind_of(source)
 
 
@@ -147,6 +155,8 @@ async def method_for(
         if profile is None or not profile.mandate_token:
             raise InvalidInput({"payment_method": "Set up a direct debit mandate before paying by direct debit"})
         return Method(profile.customer_ref, profile.mandate_token, methods.SEPA_DEBIT)
+    if isinstance(source, Nothing):
+        raise InvalidInput({"payment_method": "This payment has something to pay: a way to pay is needed"})
     if isinstance(source, Card):
         reference, saved = await save_default_card(sessions, gateway, merchant, customer, source, currency)
         return Method(reference, saved.token, methods.CARD)

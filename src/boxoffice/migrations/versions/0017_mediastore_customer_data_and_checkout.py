@@ -1,4 +1,4 @@
-"""customer data, consents, capture, origins and tax rates
+"""customer app data, consents, capture, allowed origins, tax rates and orders (for the MediaStore API)
 
 Revision ID: 0017
 Revises: 0016
@@ -120,6 +120,45 @@ def upgrade() -> None:
     with op.batch_alter_table("customer_consents", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_customer_consents_merchant_id"), ["merchant_id"], unique=False)
 
+    op.create_table(
+        "orders",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("customer_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("price_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("discount", sa.Integer(), nullable=False),
+        sa.Column("voucher_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("country_code", sa.String(length=2), nullable=True),
+        sa.Column("tax_rate", sa.Integer(), nullable=False),
+        sa.Column("payment_method", sa.String(length=16), nullable=True),
+        sa.Column("buy_as_gift", sa.Boolean(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("payment_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("merchant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_orders_customer_id_customers"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"], ["merchants.id"], name=op.f("fk_orders_merchant_id_merchants"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payments.id"], name=op.f("fk_orders_payment_id_payments"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["price_id"], ["prices.id"], name=op.f("fk_orders_price_id_prices"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["voucher_id"], ["vouchers.id"], name=op.f("fk_orders_voucher_id_vouchers"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
+    )
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_orders_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_orders_merchant_id"), ["merchant_id"], unique=False)
+
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("country_code", sa.String(length=2), nullable=True))
         batch_op.add_column(sa.Column("locale", sa.String(length=16), nullable=True))
@@ -140,6 +179,11 @@ def downgrade() -> None:
         batch_op.drop_column("locale")
         batch_op.drop_column("country_code")
 
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_orders_merchant_id"))
+        batch_op.drop_index(batch_op.f("ix_orders_customer_id"))
+
+    op.drop_table("orders")
     with op.batch_alter_table("customer_consents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_consents_merchant_id"))
 

@@ -1,0 +1,152 @@
+"""Orders: a checkout in progress, priced (a coupon off, the tax of the customer's country in it) before it is
+paid. An order lives a day; paying it is buying its price. Only an order with nothing to pay (a coupon took it
+all) is paid without a way to pay here; the rest go through the gateway's own flows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import clock
+from boxoffice.billing import orders_repository as repo
+from boxoffice.billing import purchases
+from boxoffice.billing.models import Order, Payment
+from boxoffice.billing.payment_methods import FREE, Nothing
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog import taxes
+from boxoffice.catalog.models import Price
+from boxoffice.client_info import ClientInfo
+from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.gateways.protocol import PaymentGateway
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.promotions import vouchers
+
+LIFETIME = timedelta(hours=24)
+UNSET: object = object()
+
+
+class OrderExpired(InvalidInput):
+    def __init__(self, order_id: int) -> None:
+        super().__init__({"orderId": f"Order {order_id} has expired"})
+
+
+async def _price(session: AsyncSession, merchant_id: int, price_id: int, client: ClientInfo) -> Price:
+    price = await catalog_repo.price_by_id(session, merchant_id, price_id)
+    if price is None:
+        raise NotFound("Offer not found")
+    return await purchases.price_on_sale(session, merchant_id, price_id, client, kind=price.kind)
+
+
+async def create_order(
+    session: AsyncSession,
+    customer: Customer,
+    price_id: int,
+    *,
+    client: ClientInfo,
+    country_code: str | None,
+    coupon_code: str | None = None,
+    buy_as_gift: bool = False,
+) -> Order:
+    price = await _price(session, customer.merchant_id, price_id, client)
+    if not buy_as_gift and await purchases.entitled_already(session, customer.merchant_id, customer.id, price.id):
+        raise Conflict("Access already granted")
+    country = country_code or customer.country_code or client.country_code
+    order = Order(
+        merchant_id=customer.merchant_id,
+        customer_id=customer.id,
+        price_id=price.id,
+        amount=price.amount,
+        currency=price.currency,
+        discount=0,
+        country_code=country,
+        tax_rate=await taxes.rate_for(session, customer.merchant_id, country),
+        buy_as_gift=buy_as_gift,
+        status="open",
+        expires_at=clock.now() + LIFETIME,
+    )
+    if coupon_code:
+        await _apply_coupon(session, order, price, coupon_code)
+    session.add(order)
+    await session.flush()
+    return order
+
+
+async def _apply_coupon(session: AsyncSession, order: Order, price: Price, code: str) -> None:
+    discount = await vouchers.discount_for(session, order.merchant_id, code, price)
+    order.voucher_id, order.discount = discount.voucher.id, discount.amount_off
+
+
+async def order_of(session: AsyncSession, customer: Customer, order_id: int) -> Order:
+    """The customer's own order (another's is not found)."""
+    order = await repo.order_by_id(session, customer.merchant_id, order_id)
+    if order is None or order.customer_id != customer.id:
+        raise NotFound(f"Order with {order_id} not found")
+    return order
+
+
+def _open(order: Order) -> None:
+    if order.status != "open":
+        raise Conflict(f"Order {order.id} has been paid")
+    if order.expires_at <= clock.now():
+        raise OrderExpired(order.id)
+
+
+async def update_order(
+    session: AsyncSession,
+    customer: Customer,
+    order_id: int,
+    *,
+    client: ClientInfo,
+    coupon_code: str | object | None = UNSET,
+    payment_method: str | object | None = UNSET,
+) -> Order:
+    order = await order_of(session, customer, order_id)
+    _open(order)
+    if isinstance(coupon_code, str) or coupon_code is None:
+        if coupon_code:
+            price = await _price(session, order.merchant_id, order.price_id, client)
+            await _apply_coupon(session, order, price, coupon_code)
+        else:
+            order.voucher_id, order.discount = None, 0
+    if isinstance(payment_method, str) or payment_method is None:
+        if payment_method == FREE and order.total:
+            raise InvalidInput({"paymentMethodId": "Only an order with nothing to pay is paid as a free offer"})
+        order.payment_method = payment_method
+    await session.flush()
+    return order
+
+
+async def pay_order_of_nothing(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    order_id: int,
+    client: ClientInfo,
+) -> Payment:
+    """Buy what an order with nothing to pay is for, once: the same order paid again is the same payment."""
+    async with sessions() as session:
+        order = await order_of(session, customer, order_id)
+        price = await catalog_repo.price_by_id(session, merchant.id, order.price_id)
+        voucher = (await vouchers.get_voucher(session, merchant.id, order.voucher_id))[0] if order.voucher_id else None
+    if order.status != "paid":
+        _open(order)
+    if order.total or price is None or price.kind != "one_time":
+        raise InvalidInput({"orderId": "This order has something to pay: it needs payment details"})
+    payment = await purchases.buy_access(
+        sessions,
+        gateway,
+        merchant,
+        customer,
+        price_id=order.price_id,
+        source=Nothing(),
+        idempotency_key=f"order:{order.id}",
+        return_url=None,
+        client=client,
+        voucher_code=voucher.code if voucher else None,
+    )
+    async with sessions() as session, session.begin():
+        kept = await order_of(session, customer, order_id)
+        kept.status, kept.payment_id, kept.payment_method = "paid", payment.id, FREE
+    return payment

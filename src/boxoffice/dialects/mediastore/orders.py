@@ -1,0 +1,218 @@
+"""Checkout: `POST /orders`, `GET`/`PATCH /orders/{orderId}` (a coupon, the way to pay), `GET /payment-methods`,
+and `POST /payments` for an order with nothing to pay (a free offer, or a coupon that takes it all). Orders answer
+as `{order, message, success}`; the coupon refusals carry the texts ott-web-app matches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import clock
+from boxoffice.billing import orders
+from boxoffice.billing.models import Order, Payment
+from boxoffice.billing.payment_methods import FREE
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog import taxes
+from boxoffice.dialects.mediastore.body import number, string
+from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session
+from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
+from boxoffice.dialects.mediastore.money import decimal
+from boxoffice.dialects.mediastore.offer_ids import letter, offer_id
+from boxoffice.dialects.mediastore.offers import offer_by_id
+from boxoffice.dialects.mediastore.publishers import publisher_id
+from boxoffice.dialects.mediastore.routing import MediaStoreRoute
+from boxoffice.errors import InvalidInput
+from boxoffice.gateways import methods
+from boxoffice.identity.merchants import merchant_of
+from boxoffice.identity.models import Customer
+
+router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
+OrderId = Path(ge=1, le=2**53)
+# (id, methodName, paymentGateway, the core's method): the ids `PATCH /orders` and the payment calls name.
+PAYMENT_METHODS = [
+    (1, "card", "adyen", methods.CARD),
+    (2, "paypal", "paypal", methods.PAYPAL),
+    (3, "googlepay", "adyen", methods.GOOGLE_PAY),
+    (4, "applepay", "adyen", methods.APPLE_PAY),
+    (5, "ideal", "adyen", methods.IDEAL),
+    (9, "free-offer", "free-offer", FREE),
+]
+METHOD_BY_ID = {id_: core for id_, _, _, core in PAYMENT_METHODS}
+ID_BY_METHOD = {core: id_ for id_, _, _, core in PAYMENT_METHODS}
+
+
+async def _render(session: AsyncSession, customer: Customer, order: Order) -> dict[str, Any]:
+    price = await catalog_repo.price_by_id(session, order.merchant_id, order.price_id)
+    product = await catalog_repo.product_by_id(session, order.merchant_id, price.product_id) if price else None
+    merchant = await merchant_of(session, order.merchant_id)
+    list_net, _ = taxes.split(order.amount, order.tax_rate)
+    net, tax = taxes.split(order.total, order.tax_rate)
+    trial = bool(price and price.trial_period_unit)
+    return {
+        "id": order.id,
+        "customerId": order.customer_id,
+        "customer": {"locale": customer.locale or "en_US", "email": customer.email},
+        "publisherId": publisher_id(merchant),
+        "offerId": offer_id(price) if price else "",
+        "offer": {
+            "title": product.title if product else "",
+            "description": price.description if price else "",
+            "price": decimal(order.amount, order.currency),
+            "currency": order.currency,
+        },
+        "totalPrice": decimal(order.total, order.currency),
+        "priceBreakdown": {
+            "offerPrice": decimal(list_net, order.currency),
+            "discountAmount": decimal(order.discount, order.currency),
+            "discountedPrice": decimal(net, order.currency),
+            "taxValue": decimal(tax, order.currency),
+            "customerServiceFee": 0,
+            "paymentMethodFee": 0,
+        },
+        "taxRate": order.tax_rate / taxes.BASIS,
+        "taxBreakdown": None,
+        "currency": order.currency,
+        "country": order.country_code or "",
+        "paymentMethodId": ID_BY_METHOD.get(order.payment_method or "", 0),
+        "expirationDate": clock.unix(order.expires_at),
+        "billingAddress": None,
+        "couponId": order.voucher_id,
+        "discount": {
+            "applied": bool(order.voucher_id) or trial,
+            "type": "coupon" if order.voucher_id else "trial" if trial else "",
+            "periods": 1 if order.voucher_id or trial else 0,
+        },
+        "requiredPaymentDetails": bool(order.total) or (price is not None and price.kind == "subscription"),
+        "buyAsAGift": order.buy_as_gift,
+    }
+
+
+def _coupon_refusal(error: InvalidInput, code: str) -> Refused:
+    """The core's voucher refusals in the words clients match: `not found`, `cannot be applied on this offer`,
+    `already used`."""
+    reason = error.errors.get("voucher_code", "")
+    if "used up" in reason:
+        return Refused(422, f"Coupon {code} is already used")
+    if "apply" in reason or " in " in reason:
+        return Refused(422, f"Coupon {code} cannot be applied on this offer")
+    if "can't be used now" in reason:
+        return Refused(422, f"Coupon {code} is inactive")
+    return Refused(422, f"Coupon {code} not found")
+
+
+@router.post("/orders")
+async def create_order(session: Session, customer: CurrentCustomer, client: Client, body: Body) -> Any:
+    if "customerId" in body and number(body, "customerId") != customer.id:
+        raise Refused(403, "Customer id does not match the JWT")
+    offer = await offer_by_id(session, string(body, "offerId", max_length=40) or "", merchant_id=customer.merchant_id)
+    coupon = string(body, "couponCode", max_length=100)
+    try:
+        order = await orders.create_order(
+            session,
+            customer,
+            offer.price.id,
+            client=client,
+            country_code=string(body, "country", max_length=2),
+            coupon_code=coupon,
+            buy_as_gift=body.get("buyAsAGift") is True,
+        )
+    except InvalidInput as error:
+        if "voucher_code" in error.errors and coupon:
+            raise _coupon_refusal(error, coupon) from None
+        if "access_fee" in error.errors:
+            raise Refused(422, f"Offer is inactive: {error.message}") from None
+        raise
+    return answer({"order": await _render(session, customer, order), "message": "Order created", "success": True})
+
+
+@router.get("/orders/{order_id}")
+async def read_order(session: Session, customer: CurrentCustomer, order_id: int = OrderId) -> Any:
+    order = await orders.order_of(session, customer, order_id)
+    return answer({"order": await _render(session, customer, order), "message": "", "success": True})
+
+
+@router.patch("/orders/{order_id}")
+async def update_order(
+    session: Session, customer: CurrentCustomer, client: Client, body: Body, order_id: int = OrderId
+) -> Any:
+    changes: dict[str, Any] = {}
+    coupon = string(body, "couponCode", max_length=100) if "couponCode" in body else None
+    if "couponCode" in body:
+        changes["coupon_code"] = coupon or None
+    if "paymentMethodId" in body:
+        method_id = number(body, "paymentMethodId")
+        if method_id and method_id not in METHOD_BY_ID:
+            raise Refused(422, "No payment method found", INVALID_BODY)
+        changes["payment_method"] = METHOD_BY_ID.get(method_id or 0)
+    try:
+        order = await orders.update_order(session, customer, order_id, client=client, **changes)
+    except InvalidInput as error:
+        if "voucher_code" in error.errors and coupon:
+            raise _coupon_refusal(error, coupon) from None
+        raise
+    return answer({"order": await _render(session, customer, order), "message": "Order updated", "success": True})
+
+
+@router.get("/payment-methods")
+async def payment_methods(customer: CurrentCustomer) -> Any:
+    listed = [
+        {"id": id_, "methodName": name, "paymentGateway": gateway, "logoUrl": ""}
+        for id_, name, gateway, _ in PAYMENT_METHODS
+    ]
+    return answer({"paymentMethods": listed, "message": "Payment methods retrieved", "status": 200})
+
+
+def payment(payment: Payment, order: Order | None, kind: str) -> dict[str, Any]:
+    return {
+        "id": payment.id,
+        "orderId": order.id if order else None,
+        "status": "captured" if payment.status == "succeeded" else payment.status,
+        "totalAmount": decimal(payment.amount, payment.currency),
+        "currency": payment.currency,
+        "customerId": payment.customer_id,
+        "paymentGateway": "free-offer" if payment.method == FREE else payment.gateway,
+        "paymentMethod": "free-offer" if payment.method == FREE else payment.method,
+        "externalPaymentId": payment.gateway_charge_id or "",
+        "couponId": payment.voucher_id,
+        "amount": decimal(payment.amount, payment.currency),
+        "country": payment.country_code or "",
+        "offerType": kind,
+        "taxValue": decimal(taxes.split(payment.amount, order.tax_rate)[1], payment.currency) if order else 0,
+        "paymentMethodFee": 0,
+        "customerServiceFee": 0,
+        "rejectedReason": payment.decline_code,
+        "refundedReason": None,
+        "paymentDetailsId": None,
+        "paymentOperation": "initial-payment",
+        "gatewaySpecificParams": {},
+    }
+
+
+@router.post("/payments")
+async def pay_without_details(
+    request: Request, session: Session, customer: CurrentCustomer, client: Client, body: Body
+) -> Any:
+    """Purchase without payment details: an order with nothing to pay."""
+    order_id = number(body, "orderId")
+    if order_id is None:
+        raise Refused(422, "Invalid param orderId", INVALID_BODY)
+    order = await orders.order_of(session, customer, order_id)
+    if order.payment_method not in (None, FREE):
+        raise Refused(422, "Order doesn't have paymentMethodId of a free offer")
+    merchant = await merchant_of(session, customer.merchant_id)
+    await session.commit()  # the purchase commits its own steps
+    gateway = await request.app.state.gateways.current(merchant.id)
+    try:
+        paid = await orders.pay_order_of_nothing(
+            request.app.state.sessions, gateway, merchant, customer, order_id, client
+        )
+    except InvalidInput as error:
+        if "voucher_code" in error.errors:
+            raise Refused(422, "Coupon is already used") from None
+        raise
+    kept = await orders.order_of(session, customer, order_id)
+    price = await catalog_repo.price_by_id(session, customer.merchant_id, kept.price_id)
+    return answer(payment(paid, kept, letter(price) if price else ""))
