@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import client_info
 from boxoffice.client_info import ClientInfo
 from boxoffice.dialects.inplayer.forms import MAX_INTEGER, read_body, text
+from boxoffice.dialects.kit import get_client, get_session, get_settings
 from boxoffice.errors import Forbidden, Unauthenticated
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
@@ -22,16 +22,6 @@ from boxoffice.settings import Settings
 MAX_PAGE = 100
 
 
-def get_session(request: Request) -> AsyncSession:
-    session: AsyncSession = request.state.session
-    return session
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def get_sealer(request: Request) -> Sealer:
     sealer: Sealer = request.app.state.sealer
     return sealer
@@ -39,18 +29,6 @@ def get_sealer(request: Request) -> Sealer:
 
 async def get_body(request: Request) -> dict[str, Any]:
     return await read_body(request)
-
-
-def get_client(request: Request) -> ClientInfo:
-    settings = get_settings(request)
-    return client_info.describe(
-        peer=request.client.host if request.client else None,
-        # A proxy may add its own header line rather than extend the client's: they read as one list.
-        forwarded_for=", ".join(request.headers.getlist("x-forwarded-for")) or None,
-        user_agent=request.headers.get("user-agent"),
-        referrer=request.headers.get("referer"),
-        trusted=settings.trusted_proxies,
-    )
 
 
 def bearer_token(request: Request) -> str:

@@ -14,8 +14,9 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.catalog.plans import HeldPlan, Plan
 from boxoffice.clock import unix
 from boxoffice.dialects.inplayer.amounts import amount
-from boxoffice.dialects.inplayer.deps import Session, get_principal, get_session
+from boxoffice.dialects.inplayer.deps import Session, get_principal
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.dialects.kit import get_session
 from boxoffice.errors import Forbidden
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import find_merchant

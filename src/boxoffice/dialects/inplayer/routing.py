@@ -8,48 +8,32 @@ from typing import Any
 
 import structlog
 from fastapi import Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import IntegrityError
 from starlette.responses import Response
 
 from boxoffice import idempotency
 from boxoffice.dialects.inplayer.errors import render_domain_error, render_validation_error
 from boxoffice.dialects.inplayer.forms import refuse_nul_in_url
-from boxoffice.errors import Conflict, DomainError
+from boxoffice.dialects.kit import in_unit_of_work
+from boxoffice.errors import DomainError
 
 log = structlog.get_logger(__name__)
 
 
 class InPlayerRoute(APIRoute):
-    """Runs the endpoint inside one database transaction: committed when it answers below 400, rolled back
-    on any refusal (unless the refusal itself must be remembered), so a bad request writes nothing."""
+    """Runs the endpoint in a unit of work (boxoffice.dialects.kit), answering an `Idempotency-Key` once."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def unit_of_work(request: Request) -> Response:
-            factory = request.app.state.sessions
-            async with factory() as session:
-                request.state.session = session
-                try:
-                    refuse_nul_in_url(request)
-                    response = await handler(request)
-                except DomainError as error:
-                    await (session.commit() if error.keep_changes else session.rollback())
-                    return render_domain_error(error)
-                except RequestValidationError as error:
-                    await session.rollback()
-                    return render_validation_error(error)
-                except IntegrityError:
-                    # Two requests raced for the same unique thing; the loser is told, not crashed.
-                    await session.rollback()
-                    return render_domain_error(Conflict("The resource was changed concurrently; try again"))
-                if response.status_code < 400:
-                    await session.commit()
-                else:
-                    await session.rollback()
-                return response
+            return await in_unit_of_work(
+                request,
+                handler,
+                render_domain_error=render_domain_error,
+                render_validation_error=render_validation_error,
+                check=refuse_nul_in_url,
+            )
 
         async def idempotent(request: Request) -> Response:
             """A write with an `Idempotency-Key` is answered once and replayed after (boxoffice.idempotency)."""

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import client_info
 from boxoffice.client_info import ClientInfo
+from boxoffice.dialects.kit import get_client, get_session, get_settings
 from boxoffice.dialects.mediastore.body import json_body
 from boxoffice.dialects.mediastore.errors import Refused
 from boxoffice.dialects.mediastore.tokens import bearer
@@ -16,26 +16,6 @@ from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.models import Customer
 from boxoffice.identity.tokens import Principal
 from boxoffice.settings import Settings
-
-
-def get_session(request: Request) -> AsyncSession:
-    session: AsyncSession = request.state.session
-    return session
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def get_client(request: Request) -> ClientInfo:
-    return client_info.describe(
-        peer=request.client.host if request.client else None,
-        forwarded_for=", ".join(request.headers.getlist("x-forwarded-for")) or None,
-        user_agent=request.headers.get("user-agent"),
-        referrer=request.headers.get("referer"),
-        trusted=get_settings(request).trusted_proxies,
-    )
 
 
 async def get_principal(request: Request) -> Principal:

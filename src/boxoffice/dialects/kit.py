@@ -1,0 +1,71 @@
+"""What every dialect's requests share, whatever their wire format: one database transaction per request, and
+the request's session, settings and client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from boxoffice import client_info
+from boxoffice.client_info import ClientInfo
+from boxoffice.errors import Conflict, DomainError
+from boxoffice.settings import Settings
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+async def in_unit_of_work(
+    request: Request,
+    handler: Handler,
+    *,
+    render_domain_error: Callable[[DomainError], Response],
+    render_validation_error: Callable[[RequestValidationError], Response],
+    check: Callable[[Request], None] | None = None,
+) -> Response:
+    """Run the endpoint inside one transaction: committed when it answers below 400, rolled back on any refusal
+    (unless the refusal itself must be remembered), so a bad request writes nothing."""
+    async with request.app.state.sessions() as session:
+        request.state.session = session
+        try:
+            if check is not None:
+                check(request)
+            response = await handler(request)
+        except DomainError as error:
+            await (session.commit() if error.keep_changes else session.rollback())
+            return render_domain_error(error)
+        except RequestValidationError as error:
+            await session.rollback()
+            return render_validation_error(error)
+        except IntegrityError:
+            # Two requests raced for the same unique thing; the loser is told, not crashed.
+            await session.rollback()
+            return render_domain_error(Conflict("The resource was changed concurrently; try again"))
+        await (session.commit() if response.status_code < 400 else session.rollback())
+        return response
+
+
+def get_session(request: Request) -> AsyncSession:
+    session: AsyncSession = request.state.session
+    return session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_client(request: Request) -> ClientInfo:
+    return client_info.describe(
+        peer=request.client.host if request.client else None,
+        # A proxy may add its own header line rather than extend the client's: they read as one list.
+        forwarded_for=", ".join(request.headers.getlist("x-forwarded-for")) or None,
+        user_agent=request.headers.get("user-agent"),
+        referrer=request.headers.get("referer"),
+        trusted=get_settings(request).trusted_proxies,
+    )
