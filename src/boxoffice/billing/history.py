@@ -11,7 +11,7 @@ from boxoffice.billing import gifts
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
-from boxoffice.catalog.models import Product
+from boxoffice.catalog.models import Price, Product
 from boxoffice.errors import InvalidInput
 
 
@@ -20,6 +20,7 @@ class PaidItem:
     payment: Payment
     product: Product
     gift: gifts.GiftShown | None = None  # what a gift payment bought
+    price: Price | None = None  # None for a donation
 
 
 # What a transactions `type` filter asks for: the payments' kinds, or their outcome.
@@ -68,7 +69,12 @@ async def payments_page(
     )
     products = await catalog_repo.products_by_ids(session, merchant_id, [p.product_id for p in payments])
     shown = await gifts.gifts_of(session, merchant_id, payments)
-    rows = [PaidItem(p, products[p.product_id], shown.get(p.id)) for p in payments if p.product_id in products]
+    prices = await catalog_repo.prices_by_ids(session, merchant_id, [p.price_id for p in payments if p.price_id])
+    rows = [
+        PaidItem(p, products[p.product_id], shown.get(p.id), prices.get(p.price_id) if p.price_id else None)
+        for p in payments
+        if p.product_id in products
+    ]
     return PaymentsPage(total, paying, rows)
 
 

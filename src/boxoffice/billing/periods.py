@@ -164,6 +164,15 @@ async def _grant_period(
     subscription.entitlement_id = entitlement.id
 
 
+def resume(subscription: Subscription) -> None:
+    """Undo a cancel at the period's end before that end: renewed again when the period (or trial) runs out."""
+    now = clock.now()
+    in_trial = subscription.trial_ends_at is not None and subscription.trial_ends_at > now
+    subscription.status = "trialing" if in_trial else "active"
+    subscription.canceled_at, subscription.updated_at = None, now
+    subscription.due_at = subscription.current_period_end
+
+
 def cancel(subscription: Subscription, *, immediately: bool) -> None:
     """At the period's end (access runs until then), or at once (access ends now)."""
     now = clock.now()

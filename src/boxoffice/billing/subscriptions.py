@@ -257,6 +257,18 @@ async def cancel(session: AsyncSession, merchant_id: int, subscription: Subscrip
         await outbox.record(session, *told)
 
 
+async def resume(session: AsyncSession, merchant_id: int, subscription: Subscription) -> None:
+    """Take back a cancel while the period it ends with still runs; an ended subscription is bought anew."""
+    if subscription.status in ("trialing", "active", "past_due"):
+        return
+    now = await sandbox_clocks.now_for(session, merchant_id, subscription.customer_id)
+    if subscription.status != "canceled" or subscription.current_period_end <= (now or clock.now()):
+        raise InvalidInput({"subscription": "This subscription has ended: subscribe again"})
+    with clock.pinned(now):
+        periods.resume(subscription)
+        await outbox.record(session, events.subscription_changed(subscription, "subscribe.updated"))
+
+
 async def cancel_by_token(session: AsyncSession, customer: Customer, token: str) -> Subscription:
     """The viewer's own unsubscribe link."""
     subscription = await repo.subscription_by_cancel_token(session, customer.merchant_id, token)

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.dialects.mediastore import auths, capture, consents, customers, locales, offers, orders
+from boxoffice.dialects.mediastore import (
+    account,
+    auths,
+    capture,
+    consents,
+    customers,
+    locales,
+    offers,
+    orders,
+    subscriptions,
+)
 
 router = APIRouter()
-for module in (auths, customers, consents, capture, locales, offers, orders):
+for module in (auths, customers, consents, capture, locales, offers, orders, subscriptions, account):
     router.include_router(module.router)

@@ -1,0 +1,96 @@
+"""My Account's reads: `GET /customers/{customerId}/transactions` (what was paid, whichever API paid it) and
+`GET /customers/{customerId}/payment_details` (the card renewals are charged to)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path, Query, Request
+
+from boxoffice import clock
+from boxoffice.billing import history, payment_methods
+from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
+from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.offer_ids import letter, offer_id
+from boxoffice.dialects.mediastore.publishers import publisher_id
+from boxoffice.dialects.mediastore.routing import MediaStoreRoute
+from boxoffice.identity.merchants import merchant_of
+from boxoffice.money import Money
+
+router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
+
+
+def _money(minor: int, currency: str) -> str:
+    """Transactions carry money as text with four decimals: `5.7800`."""
+    return f"{Money(minor, currency).as_decimal():.4f}"
+
+
+@router.get("/customers/{customer_id}/transactions")
+async def transactions(
+    session: Session,
+    customer: CurrentCustomer,
+    customer_id: int = Path(ge=1),
+    limit: int = Query(50, ge=1, le=100),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> Any:
+    own(customer, customer_id)
+    merchant = await merchant_of(session, customer.merchant_id)
+    found = await history.payments_page(
+        session,
+        customer.merchant_id,
+        filters=history.PaymentsFilter(customer_id=customer.id, type="payment"),
+        page=offset // limit,
+        limit=limit,
+    )
+    items = []
+    for paid in found.rows:
+        payment, product, price = paid.payment, paid.product, paid.price
+        items.append(
+            {
+                "transactionId": f"T{payment.id:09d}",
+                "transactionDate": clock.unix(payment.created_at),
+                "offerId": offer_id(price) if price else "",
+                "offerTitle": product.title,
+                "offerType": letter(price) if price else "",
+                "paymentMethod": payment.method,
+                "transactionPriceInclTax": _money(payment.amount, payment.currency),
+                "transactionCurrency": payment.currency,
+                "customerEmail": customer.email,
+                "publisherId": publisher_id(merchant),
+                "couponCode": None,
+                "targetType": "giftId" if paid.gift else "offerId",
+                "targetId": str(paid.gift.gift.id) if paid.gift else (offer_id(price) if price else ""),
+                "externalData": None,
+            }
+        )
+    return answer({"items": items})
+
+
+@router.get("/customers/{customer_id}/payment_details")
+async def payment_details(
+    request: Request, session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)
+) -> Any:
+    own(customer, customer_id)
+    gateway = await request.app.state.gateways.current(customer.merchant_id)
+    profile = await payment_methods.default_card(session, customer.merchant_id, customer.id, gateway)
+    details = []
+    if profile is not None:
+        expiry = f"{profile.card_exp_month or 0:02d}/{profile.card_exp_year or 0}"
+        details.append(
+            {
+                "id": profile.id,
+                "customerId": customer.id,
+                "paymentGateway": profile.gateway,
+                "paymentMethod": "card",
+                "paymentMethodId": 1,
+                "active": True,
+                "bound": False,
+                "paymentMethodSpecificParams": {
+                    "holderName": profile.card_holder or "",
+                    "cardExpirationDate": expiry,
+                    "lastCardFourDigits": profile.card_last4 or "",
+                    "variant": profile.card_brand or "",
+                },
+            }
+        )
+    return answer({"paymentDetails": details})

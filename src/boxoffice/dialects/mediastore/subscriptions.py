@@ -1,0 +1,94 @@
+"""The customer's subscriptions: `GET /customers/{customerId}/subscriptions` (running ones, cancelled ones still
+running included) and `PATCH` to cancel (`status: cancelled`, at the period's end; `terminated`, at once) or to
+take a cancel back (`status: active`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice import clock
+from boxoffice.billing import subscriptions
+from boxoffice.billing.models import Subscription
+from boxoffice.billing.periods import RUNNING
+from boxoffice.dialects.mediastore.body import string
+from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session, own
+from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
+from boxoffice.dialects.mediastore.money import decimal
+from boxoffice.dialects.mediastore.offer_ids import offer_id, price_id_of
+from boxoffice.dialects.mediastore.offers import period
+from boxoffice.dialects.mediastore.routing import MediaStoreRoute
+from boxoffice.errors import InvalidInput
+from boxoffice.identity.models import Customer
+
+router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
+STATUSES = ("active", "cancelled", "terminated")
+MAX_REASON = 100
+
+
+def _status(subscription: Subscription) -> str:
+    return {"canceled": "cancelled", "ended": "terminated"}.get(subscription.status, "active")
+
+
+async def _running(session: AsyncSession, customer: Customer) -> list[subscriptions.SubscriptionView]:
+    _, rows = await subscriptions.subscriptions_page(
+        session, customer.merchant_id, customer_id=customer.id, statuses=RUNNING, page=0, limit=100
+    )
+    return await subscriptions.views_of(session, customer.merchant_id, rows)
+
+
+@router.get("/customers/{customer_id}/subscriptions")
+async def list_subscriptions(session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)) -> Any:
+    own(customer, customer_id)
+    items = []
+    for view in await _running(session, customer):
+        s = view.subscription
+        items.append(
+            {
+                "subscriptionId": s.id,
+                "offerId": offer_id(view.price) if view.price else "",
+                "status": _status(s),
+                "expiresAt": clock.unix(s.current_period_end),
+                "nextPaymentPrice": decimal(s.amount, s.currency),
+                "nextPaymentCurrency": s.currency,
+                "paymentGateway": s.gateway,
+                "paymentMethod": s.method,
+                "offerTitle": view.product.title,
+                "period": period(s.period_unit, s.period_quantity),
+                "totalPrice": decimal(s.amount, s.currency),
+                "pendingSwitchId": None,
+            }
+        )
+    return answer({"items": items})
+
+
+@router.patch("/customers/{customer_id}/subscriptions")
+async def update_subscription(
+    session: Session, customer: CurrentCustomer, body: Body, customer_id: int = Path(ge=1)
+) -> Any:
+    own(customer, customer_id)
+    given, status = string(body, "offerId", max_length=40) or "", string(body, "status")
+    parsed = price_id_of(given)
+    if parsed is None:
+        raise Refused(422, "Invalid param offerId", INVALID_BODY)
+    if status not in STATUSES:
+        raise Refused(422, f"Invalid param status: one of {', '.join(STATUSES)}", INVALID_BODY)
+    if len(string(body, "cancellationReason", max_length=10_000) or "") > MAX_REASON:
+        raise Refused(422, f"The cancellation reason is at most {MAX_REASON} characters", INVALID_BODY)
+    found = [v.subscription for v in await _running(session, customer) if v.subscription.price_id == parsed[1]]
+    if not found:
+        raise Refused(404, f"Subscription for offer {given} not found")
+    subscription = found[0]
+    try:
+        if status == "active":
+            await subscriptions.resume(session, customer.merchant_id, subscription)
+        else:
+            await subscriptions.cancel(session, customer.merchant_id, subscription, immediately=status == "terminated")
+    except InvalidInput as error:
+        raise Refused(422, error.message) from None
+    return answer(
+        {"offerId": given, "status": _status(subscription), "expiresAt": clock.unix(subscription.current_period_end)}
+    )

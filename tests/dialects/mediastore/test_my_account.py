@@ -1,0 +1,111 @@
+"""My Account through MediaStore, on a subscription and a purchase made through the InPlayer API by the same
+account: subscriptions (cancel, take the cancel back, terminate), transactions and the card on file."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from boxoffice.billing.models import Subscription
+from tests.conftest import Server
+from tests.dialects.inplayer.conftest import fetch_rows, sign_in
+from tests.dialects.inplayer.test_payments import card_form
+from tests.dialects.mediastore.conftest import PASSWORD, Customer, Publisher, call, data, refused, register
+from tests.dialects.mediastore.test_offers import Shop, shop
+
+__all__ = ["shop"]  # the offers' fixture, used here too
+
+
+async def inplayer_token(server: Server, publisher: Publisher, customer: Customer) -> dict[str, str]:
+    signed = await sign_in(server, publisher.merchant, customer.email, PASSWORD)
+    assert signed.status_code == 200, signed.text
+    return {"Authorization": f"Bearer {signed.json()['access_token']}"}
+
+
+@pytest.fixture
+async def subscribed(server: Server, publisher: Publisher, shop: Shop, customer: Customer) -> Customer:
+    headers = await inplayer_token(server, publisher, customer)
+    form = card_form(shop.monthly_fee["id"], return_url="https://app.example.com/plans")
+    started = await server.http.post("/subscriptions", headers=headers, data=form)
+    assert started.status_code == 200, started.text
+    return customer
+
+
+async def patch(server: Server, customer: Customer, **body: str) -> httpx.Response:
+    return await call(server, "PATCH", f"/customers/{customer.id}/subscriptions", body, headers=customer.auth)
+
+
+async def test_a_subscription_is_cancelled_resumed_and_terminated(
+    server: Server, publisher: Publisher, shop: Shop, subscribed: Customer
+) -> None:
+    listed = data(await call(server, "GET", f"/customers/{subscribed.id}/subscriptions", headers=subscribed.auth))
+    [running] = listed["items"]
+    assert (running["offerId"], running["status"], running["period"], running["nextPaymentPrice"]) == (
+        shop.monthly_id,
+        "active",
+        "month",
+        9.99,
+    )
+    cancelled = data(await patch(server, subscribed, offerId=shop.monthly_id, status="cancelled"))
+    assert (cancelled["status"], cancelled["expiresAt"]) == ("cancelled", running["expiresAt"])
+    [row] = await fetch_rows(server, Subscription, publisher.merchant.id)
+    assert row.status == "canceled" and row.canceled_at is not None
+    resumed = data(await patch(server, subscribed, offerId=shop.monthly_id, status="active"))
+    assert resumed["status"] == "active"
+    [row] = await fetch_rows(server, Subscription, publisher.merchant.id)
+    assert (row.status, row.canceled_at, row.due_at) == ("active", None, row.current_period_end)
+    ended = data(await patch(server, subscribed, offerId=shop.monthly_id, status="terminated"))
+    assert ended["status"] == "terminated"
+    after = data(await call(server, "GET", f"/customers/{subscribed.id}/subscriptions", headers=subscribed.auth))
+    assert after["items"] == []
+    access = data(await call(server, "GET", f"/entitlements/{shop.monthly_id}", headers=subscribed.auth))
+    assert access["accessGranted"] is False
+
+
+async def test_bad_subscription_changes_are_refused(
+    server: Server, publisher: Publisher, shop: Shop, subscribed: Customer
+) -> None:
+    refused(await patch(server, subscribed, offerId=shop.pass_id, status="cancelled"), 404)
+    refused(await patch(server, subscribed, offerId="nonsense", status="cancelled"), 422, text="offerId")
+    refused(await patch(server, subscribed, offerId=shop.monthly_id, status="paused"), 422, text="status")
+    long_reason = await patch(
+        server, subscribed, offerId=shop.monthly_id, status="cancelled", cancellationReason="x" * 101
+    )
+    refused(long_reason, 422)
+    other = await register(server, publisher, "other@example.com")
+    refused(await call(server, "GET", f"/customers/{subscribed.id}/subscriptions", headers=other.auth), 403)
+    [row] = await fetch_rows(server, Subscription, publisher.merchant.id)
+    assert row.status == "active"
+
+
+async def test_transactions_and_the_card_on_file(
+    server: Server, publisher: Publisher, shop: Shop, subscribed: Customer
+) -> None:
+    headers = await inplayer_token(server, publisher, subscribed)
+    bought = await server.http.post("/payments", headers=headers, data=card_form(shop.pass_fee["id"]))
+    assert bought.status_code == 200, bought.text
+    found = data(await call(server, "GET", f"/customers/{subscribed.id}/transactions", headers=subscribed.auth))
+    assert sorted(
+        (t["offerId"], t["offerType"], t["transactionPriceInclTax"], t["transactionCurrency"]) for t in found["items"]
+    ) == [
+        (shop.pass_id, "P", "12.3000", "EUR"),
+        (shop.monthly_id, "S", "9.9900", "EUR"),
+    ]
+    assert all(t["transactionId"].startswith("T") and t["publisherId"] == publisher.id for t in found["items"])
+    first = data(
+        await call(
+            server, "GET", f"/customers/{subscribed.id}/transactions", headers=subscribed.auth, params={"limit": 1}
+        )
+    )
+    assert len(first["items"]) == 1
+    details = data(await call(server, "GET", f"/customers/{subscribed.id}/payment_details", headers=subscribed.auth))
+    [card] = details["paymentDetails"]
+    assert (card["paymentMethod"], card["active"], card["paymentMethodSpecificParams"]["lastCardFourDigits"]) == (
+        "card",
+        True,
+        "4242",
+    )
+    nobody = await register(server, publisher, "nobody@example.com")
+    assert data(await call(server, "GET", f"/customers/{nobody.id}/payment_details", headers=nobody.auth)) == {
+        "paymentDetails": []
+    }
