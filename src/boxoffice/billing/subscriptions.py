@@ -269,6 +269,24 @@ async def resume(session: AsyncSession, merchant_id: int, subscription: Subscrip
         await outbox.record(session, events.subscription_changed(subscription, "subscribe.updated"))
 
 
+async def apply_coupon(session: AsyncSession, merchant_id: int, subscription: Subscription, code: str) -> None:
+    """A voucher on a running subscription: its next charges are discounted as the voucher says (one, some or
+    all of them). One voucher at a time; InvalidInput on `voucher_code` says why not."""
+    if subscription.status not in periods.CHARGING:
+        raise InvalidInput({"voucher_code": "A voucher applies to a running subscription only"})
+    if subscription.voucher_id is not None and subscription.discounted_charges_left != 0:
+        raise Conflict("A voucher is already applied to this subscription")
+    price = await catalog_repo.price_by_id(session, merchant_id, subscription.price_id)
+    if price is None:
+        raise InvalidInput({"voucher_code": "This voucher doesn't apply to this subscription"})
+    discount = await vouchers.discount_for(session, merchant_id, code, price)
+    await vouchers.use(session, merchant_id, discount.voucher.id)
+    subscription.voucher_id = discount.voucher.id
+    subscription.discounted_charges_left = _charges_discounted(discount)
+    subscription.updated_at = clock.now()
+    await outbox.record(session, events.subscription_changed(subscription, "subscribe.updated"))
+
+
 async def cancel_by_token(session: AsyncSession, customer: Customer, token: str) -> Subscription:
     """The viewer's own unsubscribe link."""
     subscription = await repo.subscription_by_cancel_token(session, customer.merchant_id, token)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from boxoffice.billing.models import Subscription
+from boxoffice import clock
+from boxoffice.billing.models import Payment, Subscription
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import fetch_rows, sign_in
 from tests.dialects.inplayer.test_payments import card_form
+from tests.dialects.inplayer.test_subscriptions import renew
+from tests.dialects.inplayer.test_vouchers import add_voucher
 from tests.dialects.mediastore.conftest import PASSWORD, Customer, Publisher, call, data, refused, register
 from tests.dialects.mediastore.test_offers import Shop, shop
 
@@ -109,3 +112,26 @@ async def test_transactions_and_the_card_on_file(
     assert data(await call(server, "GET", f"/customers/{nobody.id}/payment_details", headers=nobody.auth)) == {
         "paymentDetails": []
     }
+
+
+async def test_a_coupon_on_a_running_subscription_discounts_its_next_charge(
+    server: Server, publisher: Publisher, shop: Shop, subscribed: Customer, frozen: clock.FrozenClock
+) -> None:
+    [row] = await fetch_rows(server, Subscription, publisher.merchant.id)
+    path = f"/customers/{subscribed.id}/subscriptions/{row.id}"
+    refused(await call(server, "PATCH", path, {"couponCode": "NOPE"}, headers=subscribed.auth), 422, text="not found")
+    assert (await add_voucher(server, publisher.merchant, code="HALF", discount="50")).status_code == 201
+    assert (
+        await add_voucher(server, publisher.merchant, code="SPENT", discount="10", usage_limit="1")
+    ).status_code == 201
+    other = await register(server, publisher, "other@example.com")
+    refused(await call(server, "PATCH", path, {"couponCode": "HALF"}, headers=other.auth), 403)
+    data(await call(server, "PATCH", path, {"couponCode": "HALF"}, headers=subscribed.auth))
+    again = await call(server, "PATCH", path, {"couponCode": "SPENT"}, headers=subscribed.auth)
+    refused(again, 422, text="already applied")
+    [row] = await fetch_rows(server, Subscription, publisher.merchant.id)
+    assert row.discounted_charges_left == 1 and row.voucher_id is not None
+    frozen.advance(days=32)
+    assert (await renew(server)).renewed == 1
+    charged = sorted(p.amount for p in await fetch_rows(server, Payment, publisher.merchant.id))
+    assert charged == [499, 999]  # 9.99 less half of it (5.00, rounded half up), after the first full month

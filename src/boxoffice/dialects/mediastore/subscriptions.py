@@ -21,7 +21,7 @@ from boxoffice.dialects.mediastore.money import decimal
 from boxoffice.dialects.mediastore.offer_ids import offer_id, price_id_of
 from boxoffice.dialects.mediastore.offers import period
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.errors import InvalidInput
+from boxoffice.errors import Conflict, InvalidInput
 from boxoffice.identity.models import Customer
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
@@ -92,3 +92,40 @@ async def update_subscription(
     return answer(
         {"offerId": given, "status": _status(subscription), "expiresAt": clock.unix(subscription.current_period_end)}
     )
+
+
+def _coupon_refusal(error: InvalidInput, code: str) -> Refused:
+    """The texts the SDK's subscription page matches: `not found`, `cannot be applied on this offer`,
+    `cannot be applied on existing subscription`, `already used`."""
+    reason = error.errors.get("voucher_code", error.message)
+    if "used up" in reason:
+        return Refused(422, f"Coupon {code} already used")
+    if "running subscription" in reason:
+        return Refused(422, f"Coupon {code} cannot be applied on existing subscription")
+    if "apply" in reason or " in " in reason:
+        return Refused(422, f"Coupon {code} cannot be applied on this offer")
+    return Refused(422, f"Coupon {code} not found")
+
+
+@router.patch("/customers/{customer_id}/subscriptions/{subscription_id}")
+async def apply_coupon(
+    session: Session,
+    customer: CurrentCustomer,
+    body: Body,
+    customer_id: int = Path(ge=1),
+    subscription_id: int = Path(ge=1, le=2**53),
+) -> Any:
+    own(customer, customer_id)
+    code = (string(body, "couponCode", max_length=100) or "").strip()
+    if not code:
+        raise Refused(422, "Invalid param couponCode", INVALID_BODY)
+    subscription = await subscriptions.subscription_of(
+        session, customer.merchant_id, subscription_id, customer_id=customer.id
+    )
+    try:
+        await subscriptions.apply_coupon(session, customer.merchant_id, subscription, code)
+    except InvalidInput as error:
+        raise _coupon_refusal(error, code) from None
+    except Conflict:
+        raise Refused(422, f"Coupon {code} not applied: a coupon is already applied") from None
+    return answer({})
