@@ -108,6 +108,16 @@ async def gift_details(session: AsyncSession, merchant_id: int, code: str | None
     return GiftDetails(gift, product, buyer.full_name if buyer is not None else "")
 
 
+async def bought_gift(session: AsyncSession, customer: Customer, gift_id: int) -> GiftDetails:
+    """A gift as its buyer sees it; nobody else's."""
+    gift = await repo.gift_by_id(session, customer.merchant_id, gift_id)
+    if gift is None or gift.buyer_customer_id != customer.id:
+        raise NotFound("Gift not found")
+    product = await catalog_repo.product_by_id(session, customer.merchant_id, gift.product_id)
+    assert product is not None  # the gift goes with its product
+    return GiftDetails(gift, product, customer.full_name)
+
+
 def _refuse_spent(gift: Gift) -> None:
     if gift.refunded_at is not None:
         raise Conflict("This gift was refunded")

@@ -10,6 +10,7 @@ from boxoffice.dialects.mediastore import (
     capture,
     consents,
     customers,
+    gifts,
     locales,
     offers,
     orders,
@@ -17,5 +18,5 @@ from boxoffice.dialects.mediastore import (
 )
 
 router = APIRouter()
-for module in (auths, customers, consents, capture, locales, offers, orders, subscriptions, account):
+for module in (auths, customers, consents, capture, locales, offers, orders, subscriptions, account, gifts):
     router.include_router(module.router)
