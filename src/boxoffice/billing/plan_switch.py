@@ -4,13 +4,17 @@ that credit (what the credit doesn't use is kept for the next charges)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
 from boxoffice.billing import charges, periods, purchases, sandbox_clocks
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment
+from boxoffice.billing.models import Payment, Subscription
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
 from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound
@@ -18,6 +22,31 @@ from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
 
 SWITCHABLE = ("trialing", "active")
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchOption:
+    """Another recurring price of the subscription's item, and why it can't be switched to (None: it can)."""
+
+    price: Price
+    refusal: str | None  # disabled | not_running | currency
+
+
+async def switch_options(session: AsyncSession, merchant_id: int, subscription: Subscription) -> list[SwitchOption]:
+    enabled = await purchases.plan_switch_enabled(session, merchant_id, subscription.product_id)
+    options = []
+    for price in await catalog_repo.active_prices_of(session, merchant_id, subscription.product_id):
+        if price.kind != "subscription" or price.id == subscription.price_id:
+            continue
+        refusal = None
+        if not enabled:
+            refusal = "disabled"
+        elif subscription.status not in SWITCHABLE:
+            refusal = "not_running"
+        elif price.currency != subscription.currency:
+            refusal = "currency"
+        options.append(SwitchOption(price, refusal))
+    return options
 
 
 async def switch_plan(

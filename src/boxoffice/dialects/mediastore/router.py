@@ -15,8 +15,9 @@ from boxoffice.dialects.mediastore import (
     offers,
     orders,
     subscriptions,
+    switches,
 )
 
 router = APIRouter()
-for module in (auths, customers, consents, capture, locales, offers, orders, subscriptions, account, gifts):
+for module in (auths, customers, consents, capture, locales, offers, orders, subscriptions, switches, account, gifts):
     router.include_router(module.router)
