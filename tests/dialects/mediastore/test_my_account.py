@@ -113,6 +113,12 @@ async def test_transactions_and_the_card_on_file(
     assert data(await call(server, "GET", f"/customers/{nobody.id}/payment_details", headers=nobody.auth)) == {
         "paymentDetails": []
     }
+    transaction = found["items"][0]["transactionId"]
+    pdf = await call(server, "GET", f"/receipt/{transaction}", headers=subscribed.auth)
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    refused(await call(server, "GET", f"/receipt/{transaction}", headers=nobody.auth), 404)
+    refused(await call(server, "GET", "/receipt/42", headers=subscribed.auth), 422, "REQ0003")
 
 
 async def test_a_coupon_on_a_running_subscription_discounts_its_next_charge(

@@ -1,16 +1,20 @@
 """My Account's reads: `GET /customers/{customerId}/transactions` (what was paid, whichever API paid it) and
-`GET /customers/{customerId}/payment_details` (the card renewals are charged to)."""
+`GET /customers/{customerId}/payment_details` (the card renewals are charged to), and a transaction's receipt
+(`GET /receipt/{transactionId}`, a PDF)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Path, Query, Request
+from starlette.responses import Response
 
 from boxoffice import clock
-from boxoffice.billing import history, payment_methods
+from boxoffice.billing import history, payment_methods, receipts
 from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.errors import INVALID_PATH, Refused
 from boxoffice.dialects.mediastore.offer_ids import letter, offer_id
 from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
@@ -18,6 +22,7 @@ from boxoffice.identity.merchants import merchant_of
 from boxoffice.money import Money
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
+_TRANSACTION = re.compile(r"^T([0-9]{1,18})$")
 
 
 def _money(minor: int, currency: str) -> str:
@@ -94,3 +99,17 @@ async def payment_details(
             }
         )
     return answer({"paymentDetails": details})
+
+
+@router.get("/receipt/{transaction_id}", response_class=Response)
+async def receipt(session: Session, customer: CurrentCustomer, transaction_id: str = Path(max_length=40)) -> Response:
+    found = _TRANSACTION.fullmatch(transaction_id.strip())
+    if found is None:
+        raise Refused(422, "Invalid param transactionId", INVALID_PATH)
+    kept = await receipts.load_receipt(session, customer.merchant_id, customer.id, int(found.group(1)))
+    number = transaction_id.strip()
+    return Response(
+        receipts.render_receipt(kept, number),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="receipt-{number}.pdf"'},
+    )
