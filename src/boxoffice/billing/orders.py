@@ -4,21 +4,24 @@ all) is paid without a way to pay here; the rest go through the gateway's own fl
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
+from boxoffice.billing import charges, purchases, subscriptions
 from boxoffice.billing import orders_repository as repo
-from boxoffice.billing import purchases
+from boxoffice.billing import repository as billing_repo
 from boxoffice.billing.models import Order, Payment
-from boxoffice.billing.payment_methods import FREE, Nothing
+from boxoffice.billing.payment_methods import FREE, Nothing, Source
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
+from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
 
@@ -115,6 +118,87 @@ async def update_order(
         order.payment_method = payment_method
     await session.flush()
     return order
+
+
+async def pay_order(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    order_id: int,
+    *,
+    source: Source,
+    return_url: str | None,
+    client: ClientInfo,
+) -> Payment:
+    """Buy (or subscribe to) what the order is for with `source`. A declined attempt leaves the order open for
+    another; one that needs the payer's approval is finished by `finish_order`."""
+    async with sessions() as session:
+        order = await order_of(session, customer, order_id)
+        price = await catalog_repo.price_by_id(session, merchant.id, order.price_id)
+        voucher = (await vouchers.get_voucher(session, merchant.id, order.voucher_id))[0] if order.voucher_id else None
+    _open(order)
+    if price is None:
+        raise NotFound("Offer not found")
+    key = f"order:{order.id}:{uuid.uuid4()}"
+    code = voucher.code if voucher else None
+    if price.kind == "subscription":
+        started = await subscriptions.subscribe(
+            sessions,
+            gateway,
+            merchant,
+            customer,
+            price_id=price.id,
+            source=source,
+            idempotency_key=key,
+            return_url=return_url,
+            client=client,
+            voucher=code,
+        )
+        payment = started.payment
+    else:
+        payment = await purchases.buy_access(
+            sessions,
+            gateway,
+            merchant,
+            customer,
+            price_id=price.id,
+            source=source,
+            idempotency_key=key,
+            return_url=return_url,
+            client=client,
+            voucher_code=code,
+            gift_to=None,
+        )
+    return await _record(sessions, customer, order_id, payment)
+
+
+async def _record(
+    sessions: async_sessionmaker[AsyncSession], customer: Customer, order_id: int, payment: Payment
+) -> Payment:
+    async with sessions() as session, session.begin():
+        kept = await order_of(session, customer, order_id)
+        kept.payment_id, kept.payment_method = payment.id, payment.method
+        if payment.status == "succeeded":
+            kept.status = "paid"
+    return payment
+
+
+async def finish_order(
+    sessions: async_sessionmaker[AsyncSession],
+    gateways: Gateways,
+    merchant: Merchant,
+    customer: Customer,
+    order_id: int,
+) -> Payment:
+    """After the payer approved (or refused) a payment on the gateway's page: where it stands now."""
+    async with sessions() as session:
+        order = await order_of(session, customer, order_id)
+        payment = await billing_repo.payment_by_id(session, merchant.id, order.payment_id) if order.payment_id else None
+    if payment is None or payment.gateway_charge_id is None:
+        raise NotFound(f"Order {order_id} has no payment to finish")
+    confirmed = await charges.confirm_payment(sessions, gateways, merchant, customer, payment.gateway_charge_id)
+    return await _record(sessions, customer, order_id, confirmed)
 
 
 async def pay_order_of_nothing(

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from boxoffice.dialects.mediastore import (
     account,
+    adyen,
     auths,
     capture,
     consents,
@@ -19,5 +20,18 @@ from boxoffice.dialects.mediastore import (
 )
 
 router = APIRouter()
-for module in (auths, customers, consents, capture, locales, offers, orders, subscriptions, switches, account, gifts):
+for module in (
+    auths,
+    customers,
+    consents,
+    capture,
+    locales,
+    offers,
+    orders,
+    adyen,
+    subscriptions,
+    switches,
+    account,
+    gifts,
+):
     router.include_router(module.router)

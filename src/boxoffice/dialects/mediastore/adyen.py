@@ -1,0 +1,133 @@
+"""The Adyen-shaped connector endpoints, run on the merchant's gateway: `POST /connectors/adyen/payment-methods`,
+`/initial-payment` and `/initial-payment/finalize`. Card data comes as Adyen's Drop-in sends it in test mode
+(`encryptedCardNumber: "test_4242…"`) or plain (`number`); with the sandbox gateway a test card pays, is declined
+(`ADYEN0002`) or answers an `action` whose redirect is completed on this server's page, then finalized."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.billing import charges, orders
+from boxoffice.billing.models import Payment
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.dialects.mediastore.body import number, string
+from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session
+from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
+from boxoffice.dialects.mediastore.offer_ids import letter
+from boxoffice.dialects.mediastore.orders import payment as rendered_payment
+from boxoffice.dialects.mediastore.routing import MediaStoreRoute
+from boxoffice.gateways.protocol import Card
+from boxoffice.identity.merchants import merchant_of
+from boxoffice.identity.models import Customer
+
+router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
+REFUSED = "ADYEN0002"
+CLIENT_KEY = "test_BOXOFFICESANDBOX"
+
+
+def _field(method: dict[str, Any], plain: str, encrypted: str) -> str:
+    value = method.get(plain, method.get(encrypted))
+    if not isinstance(value, str | int):
+        raise Refused(422, f"Invalid param paymentMethod.{plain}", INVALID_BODY)
+    return str(value).removeprefix("test_").strip()
+
+
+def card_of(body: dict[str, Any]) -> Card:
+    method = body.get("paymentMethod")
+    if not isinstance(method, dict) or method.get("type", "scheme") != "scheme":
+        raise Refused(422, "Invalid param paymentMethod: a card (type scheme) is taken here", INVALID_BODY)
+    month, year = (
+        _field(method, "expiryMonth", "encryptedExpiryMonth"),
+        _field(method, "expiryYear", "encryptedExpiryYear"),
+    )
+    if not (month.isdigit() and year.isdigit()):
+        raise Refused(422, "Invalid param paymentMethod: the expiry is a month and a year", INVALID_BODY)
+    holder = method.get("holderName")
+    return Card(
+        number=_field(method, "number", "encryptedCardNumber").replace(" ", ""),
+        exp_month=int(month),
+        exp_year=int(year),
+        cvv=_field(method, "cvc", "encryptedSecurityCode"),
+        holder=holder if isinstance(holder, str) else "",
+    )
+
+
+async def _outcome(session: AsyncSession, order_id: int, paid: Payment, customer: Customer) -> Any:
+    declined = charges.refusal(paid)
+    if declined is not None:
+        raise Refused(422, f"Payment refused: {declined.message}", REFUSED)
+    if paid.status == "requires_action":
+        action: dict[str, Any] = {
+            "type": "redirect",
+            "url": paid.redirect_url,
+            "method": "GET",
+            "paymentMethodType": "scheme",
+            "data": {},
+        }
+        return answer({"action": action})
+    kept = await orders.order_of(session, customer, order_id)
+    price = await catalog_repo.price_by_id(session, customer.merchant_id, kept.price_id)
+    return answer({"payment": rendered_payment(paid, kept, letter(price) if price else "")})
+
+
+@router.post("/connectors/adyen/payment-methods")
+async def adyen_payment_methods(session: Session, customer: CurrentCustomer, body: Body) -> Any:
+    order_id = number(body, "orderId")
+    amount = {"value": 0, "currency": "EUR"}
+    country = customer.country_code or ""
+    if order_id is not None:
+        order = await orders.order_of(session, customer, order_id)
+        amount, country = {"value": order.total, "currency": order.currency}, order.country_code or country
+    methods = [{"type": "scheme", "name": "Cards", "brands": ["visa", "mc", "amex"]}]
+    return answer(
+        {
+            "amount": amount,
+            "countryCode": country,
+            "clientKey": CLIENT_KEY,
+            "paymentMethods": methods,
+            "region": "EU",
+            "shopperStatement": "",
+        }
+    )
+
+
+@router.post("/connectors/adyen/initial-payment")
+async def initial_payment(
+    request: Request, session: Session, customer: CurrentCustomer, client: Client, body: Body
+) -> Any:
+    order_id = number(body, "orderId")
+    if order_id is None:
+        raise Refused(422, "Invalid param orderId", INVALID_BODY)
+    card = card_of(body)
+    merchant = await merchant_of(session, customer.merchant_id)
+    await session.commit()  # the purchase commits its own steps
+    paid = await orders.pay_order(
+        request.app.state.sessions,
+        await request.app.state.gateways.current(merchant.id),
+        merchant,
+        customer,
+        order_id,
+        source=card,
+        return_url=string(body, "returnUrl", max_length=2048),
+        client=client,
+    )
+    return await _outcome(session, order_id, paid, customer)
+
+
+@router.post("/connectors/adyen/initial-payment/finalize")
+async def finalize_initial_payment(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> Any:
+    order_id = number(body, "orderId")
+    if order_id is None:
+        raise Refused(422, "Invalid param orderId", INVALID_BODY)
+    merchant = await merchant_of(session, customer.merchant_id)
+    await session.commit()
+    paid = await orders.finish_order(
+        request.app.state.sessions, request.app.state.gateways, merchant, customer, order_id
+    )
+    if paid.status == "requires_action":
+        raise Refused(422, "The payment is still waiting for the payer's approval", "ADYEN0005")
+    return await _outcome(session, order_id, paid, customer)

@@ -1,0 +1,107 @@
+"""Paying an order through the Adyen-shaped endpoints on the sandbox gateway, with card data as Adyen's Drop-in
+sends it in test mode: a card that pays, one that is declined, one that needs 3-D Secure (approved on this
+server's page, then finalized), and a subscription started the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.conftest import Server
+from tests.dialects.inplayer.test_payment_methods import answer_page
+from tests.dialects.inplayer.test_payments import CHALLENGE, DECLINED, VISA
+from tests.dialects.mediastore.conftest import Customer, Publisher, call, data, refused
+from tests.dialects.mediastore.test_offers import Shop, shop
+from tests.dialects.mediastore.test_orders import order
+
+__all__ = ["shop"]  # the offers' fixture, used here too
+
+
+def drop_in(number: str) -> dict[str, Any]:
+    return {
+        "type": "scheme",
+        "encryptedCardNumber": f"test_{number}",
+        "encryptedExpiryMonth": "test_03",
+        "encryptedExpiryYear": "test_2030",
+        "encryptedSecurityCode": "test_737",
+        "holderName": "Vera Viewer",
+    }
+
+
+async def pay(server: Server, customer: Customer, order_id: int, number: str) -> httpx.Response:
+    body = {"orderId": order_id, "paymentMethod": drop_in(number), "returnUrl": "https://app.example.com/checkout"}
+    return await call(server, "POST", "/connectors/adyen/initial-payment", body, headers=customer.auth)
+
+
+async def has_access(server: Server, customer: Customer, offer: str) -> bool:
+    return bool(data(await call(server, "GET", f"/entitlements/{offer}", headers=customer.auth))["accessGranted"])
+
+
+async def test_a_declined_card_leaves_the_order_open_for_one_that_pays(
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer
+) -> None:
+    made = await order(server, customer, shop.pass_id)
+    methods = data(
+        await call(server, "POST", "/connectors/adyen/payment-methods", {"orderId": made["id"]}, headers=customer.auth)
+    )
+    assert methods["amount"] == {"value": 1230, "currency": "EUR"} and methods["paymentMethods"][0]["type"] == "scheme"
+    refused(await pay(server, customer, made["id"], DECLINED), 422, "ADYEN0002")
+    assert not await has_access(server, customer, shop.pass_id)
+    paid = data(await pay(server, customer, made["id"], VISA))["payment"]
+    assert (paid["orderId"], paid["status"], paid["totalAmount"], paid["paymentMethod"]) == (
+        made["id"],
+        "captured",
+        12.3,
+        "card",
+    )
+    assert await has_access(server, customer, shop.pass_id)
+    refused(await pay(server, customer, made["id"], VISA), 409)  # paid once
+
+
+async def test_a_card_needing_3d_secure_is_approved_on_a_page_then_finalized(
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer
+) -> None:
+    made = await order(server, customer, shop.pass_id)
+    action = data(await pay(server, customer, made["id"], CHALLENGE))["action"]
+    assert action["type"] == "redirect" and action["url"].startswith("http://testserver/")
+    finalize = {"orderId": made["id"], "details": {"redirectResult": "x"}}
+    early = await call(server, "POST", "/connectors/adyen/initial-payment/finalize", finalize, headers=customer.auth)
+    refused(early, 422, "ADYEN0005")
+    await answer_page(server, action["url"], "success")
+    done = data(
+        await call(server, "POST", "/connectors/adyen/initial-payment/finalize", finalize, headers=customer.auth)
+    )
+    assert done["payment"]["status"] == "captured"
+    assert await has_access(server, customer, shop.pass_id)
+
+
+async def test_a_subscription_order_starts_the_subscription(
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer
+) -> None:
+    made = await order(server, customer, shop.monthly_id)
+    assert made["requiredPaymentDetails"] is True
+    data(await pay(server, customer, made["id"], VISA))
+    [running] = data(await call(server, "GET", f"/customers/{customer.id}/subscriptions", headers=customer.auth))[
+        "items"
+    ]
+    assert (running["offerId"], running["status"]) == (shop.monthly_id, "active")
+
+
+async def test_bad_card_payments_are_refused(
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer
+) -> None:
+    made = await order(server, customer, shop.pass_id)
+    path = "/connectors/adyen/initial-payment"
+    for body in (
+        {"orderId": made["id"], "paymentMethod": {"type": "paypal"}},
+        {"orderId": made["id"], "paymentMethod": drop_in(VISA) | {"encryptedExpiryMonth": "test_March"}},
+        {"orderId": made["id"]},
+        {"paymentMethod": drop_in(VISA)},
+    ):
+        refused(await call(server, "POST", path, body, headers=customer.auth), 422)
+    refused(
+        await call(server, "POST", path, {"orderId": 999999, "paymentMethod": drop_in(VISA)}, headers=customer.auth),
+        404,
+    )
+    assert not await has_access(server, customer, shop.pass_id)
