@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from boxoffice.dialects.mediastore import (
     account,
-    adyen,
     auths,
     capture,
+    connectors,
     consents,
     customers,
     gifts,
@@ -28,7 +28,7 @@ for module in (
     locales,
     offers,
     orders,
-    adyen,
+    connectors,
     subscriptions,
     switches,
     account,

@@ -105,3 +105,24 @@ async def test_bad_card_payments_are_refused(
         404,
     )
     assert not await has_access(server, customer, shop.pass_id)
+
+
+async def test_paypal_sends_the_payer_to_approve_and_back_to_the_success_url(
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer
+) -> None:
+    made = await order(server, customer, shop.pass_id)
+    urls = {
+        "orderId": made["id"],
+        "successUrl": "https://app.example.com/thankyou",
+        "cancelUrl": "https://app.example.com/offer",
+    }
+    started = data(await call(server, "POST", "/connectors/paypal/v1/tokens", urls, headers=customer.auth))
+    assert started["redirectUrl"].startswith("http://testserver/sandbox/")
+    back = await answer_page(server, started["redirectUrl"], "success")
+    assert back.headers["location"].startswith("https://app.example.com/thankyou")
+    await server.run_jobs()  # the sandbox's event settles the payment
+    assert await has_access(server, customer, shop.pass_id)
+    relative = await call(
+        server, "POST", "/connectors/paypal/v1/tokens", urls | {"successUrl": "/thankyou"}, headers=customer.auth
+    )
+    refused(relative, 422, text="successUrl")

@@ -1,7 +1,8 @@
-"""The Adyen-shaped connector endpoints, run on the merchant's gateway: `POST /connectors/adyen/payment-methods`,
-`/initial-payment` and `/initial-payment/finalize`. Card data comes as Adyen's Drop-in sends it in test mode
-(`encryptedCardNumber: "test_4242…"`) or plain (`number`); with the sandbox gateway a test card pays, is declined
-(`ADYEN0002`) or answers an `action` whose redirect is completed on this server's page, then finalized."""
+"""The payment connectors, run on the merchant's gateway: Adyen's `POST /connectors/adyen/payment-methods`,
+`/initial-payment` and `/initial-payment/finalize`, and PayPal's `POST /connectors/paypal/v1/tokens`. Card data
+comes as Adyen's Drop-in sends it in test mode (`encryptedCardNumber: "test_4242…"`) or plain (`number`); with
+the sandbox gateway a test card pays, is declined (`ADYEN0002`) or answers an `action` whose redirect is
+completed on this server's page, then finalized."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.offer_ids import letter
 from boxoffice.dialects.mediastore.orders import payment as rendered_payment
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.gateways.protocol import Card
+from boxoffice.gateways import methods
+from boxoffice.gateways.protocol import Card, Wallet
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer
 
@@ -131,3 +133,33 @@ async def finalize_initial_payment(request: Request, session: Session, customer:
     if paid.status == "requires_action":
         raise Refused(422, "The payment is still waiting for the payer's approval", "ADYEN0005")
     return await _outcome(session, order_id, paid, customer)
+
+
+@router.post("/connectors/paypal/v1/tokens")
+async def paypal_token(
+    request: Request, session: Session, customer: CurrentCustomer, client: Client, body: Body
+) -> Any:
+    """PayPal: the page where the payer approves, which sends them on to `successUrl` (or `cancelUrl`); the
+    payment is then settled by the gateway's event, through the worker."""
+    order_id = number(body, "orderId")
+    success = string(body, "successUrl", max_length=2048)
+    if order_id is None:
+        raise Refused(422, "Invalid param orderId", INVALID_BODY)
+    if not success or not success.startswith(("https://", "http://")):
+        raise Refused(422, "Invalid param successUrl: an absolute URL", INVALID_BODY)
+    merchant = await merchant_of(session, customer.merchant_id)
+    await session.commit()
+    paid = await orders.pay_order(
+        request.app.state.sessions,
+        await request.app.state.gateways.current(merchant.id),
+        merchant,
+        customer,
+        order_id,
+        source=Wallet(methods.PAYPAL),
+        return_url=success,
+        client=client,
+    )
+    declined = charges.refusal(paid)
+    if declined is not None or not paid.redirect_url:
+        raise Refused(422, "PayPal could not be started for this order")
+    return answer({"redirectUrl": paid.redirect_url})
