@@ -174,6 +174,20 @@ async def default_card(
     return profile if profile is not None and profile.method_token else None
 
 
+async def forget_default_card(
+    session: AsyncSession, merchant_id: int, customer_id: int, gateway: PaymentGateway, profile_id: int
+) -> None:
+    """Stop offering the saved card for new payments. Running subscriptions keep the method they were started
+    with, so their renewals are not affected."""
+    profile = await default_card(session, merchant_id, customer_id, gateway)
+    if profile is None or profile.id != profile_id:
+        raise NotFound("Payment details not found")
+    profile.method_token = profile.card_brand = profile.card_last4 = profile.card_holder = None
+    profile.card_exp_month = profile.card_exp_year = None
+    profile.updated_at = clock.now()
+    await session.flush()
+
+
 async def set_default_card(
     sessions: async_sessionmaker[AsyncSession],
     gateway: PaymentGateway,

@@ -113,6 +113,11 @@ async def test_transactions_and_the_card_on_file(
     assert data(await call(server, "GET", f"/customers/{nobody.id}/payment_details", headers=nobody.auth)) == {
         "paymentDetails": []
     }
+    refused(await call(server, "DELETE", f"/payment_details/{card['id']}", headers=nobody.auth), 404)
+    forgotten = data(await call(server, "DELETE", f"/payment_details/{card['id']}", headers=subscribed.auth))
+    assert forgotten == {"paymentDetailsId": card["id"]}
+    after = data(await call(server, "GET", f"/customers/{subscribed.id}/payment_details", headers=subscribed.auth))
+    assert after == {"paymentDetails": []}
     transaction = found["items"][0]["transactionId"]
     pdf = await call(server, "GET", f"/receipt/{transaction}", headers=subscribed.auth)
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"

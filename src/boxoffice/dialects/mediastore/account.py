@@ -113,3 +113,12 @@ async def receipt(session: Session, customer: CurrentCustomer, transaction_id: s
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="receipt-{number}.pdf"'},
     )
+
+
+@router.delete("/payment_details/{payment_details_id}")
+async def delete_payment_details(
+    request: Request, session: Session, customer: CurrentCustomer, payment_details_id: int = Path(ge=1, le=2**53)
+) -> Any:
+    gateway = await request.app.state.gateways.current(customer.merchant_id)
+    await payment_methods.forget_default_card(session, customer.merchant_id, customer.id, gateway, payment_details_id)
+    return answer({"paymentDetailsId": payment_details_id})
