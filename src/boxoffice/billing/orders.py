@@ -140,7 +140,8 @@ async def pay_order(
     _open(order)
     if price is None:
         raise NotFound("Offer not found")
-    key = f"order:{order.id}:{uuid.uuid4()}"
+    # Nothing to pay is paid once (racing requests answer with the one payment); each card tried is an attempt.
+    key = f"order:{order.id}" if isinstance(source, Nothing) else f"order:{order.id}:{uuid.uuid4()}"
     code = voucher.code if voucher else None
     if price.kind == "subscription":
         started = await subscriptions.subscribe(
@@ -213,24 +214,11 @@ async def pay_order_of_nothing(
     async with sessions() as session:
         order = await order_of(session, customer, order_id)
         price = await catalog_repo.price_by_id(session, merchant.id, order.price_id)
-        voucher = (await vouchers.get_voucher(session, merchant.id, order.voucher_id))[0] if order.voucher_id else None
-    if order.status != "paid":
-        _open(order)
+        paid = await billing_repo.payment_by_id(session, merchant.id, order.payment_id) if order.payment_id else None
+    if order.status == "paid" and paid is not None:
+        return paid
     if order.total or price is None or price.kind != "one_time":
         raise InvalidInput({"orderId": "This order has something to pay: it needs payment details"})
-    payment = await purchases.buy_access(
-        sessions,
-        gateway,
-        merchant,
-        customer,
-        price_id=order.price_id,
-        source=Nothing(),
-        idempotency_key=f"order:{order.id}",
-        return_url=None,
-        client=client,
-        voucher_code=voucher.code if voucher else None,
+    return await pay_order(
+        sessions, gateway, merchant, customer, order_id, source=Nothing(), return_url=None, client=client
     )
-    async with sessions() as session, session.begin():
-        kept = await order_of(session, customer, order_id)
-        kept.status, kept.payment_id, kept.payment_method = "paid", payment.id, FREE
-    return payment
