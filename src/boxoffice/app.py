@@ -53,11 +53,16 @@ MEDIASTORE_PREFIX = "/mediastore"
 
 class Boxoffice(FastAPI):
     """The FastAPI app, with a hot path in front: the access check every play makes is answered before the
-    middleware stack is entered (it records its own metrics); every other request takes the framework's way."""
+    middleware stack is entered (it records its own metrics); every other request takes the framework's way.
+    Requests to `mediastore_host` are MediaStore's at the root (`POST /auths`), as Cleeng's SDK sends them from a
+    page on that host."""
 
     fast_access: FastAccessCheck | None = None
+    mediastore_host: bytes | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.mediastore_host is not None and scope["type"] in ("http", "websocket"):
+            scope = _under_mediastore(scope, self.mediastore_host)
         if (
             scope["type"] == "http"
             and self.fast_access is not None
@@ -65,6 +70,16 @@ class Boxoffice(FastAPI):
         ):
             return
         await super().__call__(scope, receive, send)
+
+
+def _under_mediastore(scope: Scope, host: bytes) -> Scope:
+    given = next((value for name, value in scope.get("headers", ()) if name == b"host"), b"")
+    if given.split(b":")[0].lower() != host or scope["path"].startswith(MEDIASTORE_PREFIX + "/"):
+        return scope
+    moved = {**scope, "path": MEDIASTORE_PREFIX + scope["path"]}
+    if scope.get("raw_path") is not None:
+        moved["raw_path"] = MEDIASTORE_PREFIX.encode() + scope["raw_path"]
+    return moved
 
 
 def webhook_sender(factory: async_sessionmaker[AsyncSession], settings: Settings) -> Sender:
@@ -125,6 +140,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     readers = session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
     app.state.access_checker = AccessChecker(readers, settings)
     app.state.cache_feed = InvalidationFeed()
+    app.mediastore_host = settings.mediastore_host.lower().encode() if settings.mediastore_host else None
     app.fast_access = FastAccessCheck(app.state.access_checker, content_log, settings)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(
