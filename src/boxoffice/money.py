@@ -51,6 +51,10 @@ class Money:
     def as_decimal(self) -> Decimal:
         return Decimal(self.amount).scaleb(-self.exponent)
 
+    def as_number(self) -> int | float:
+        """The amount as the JSON number APIs send: 499 EUR → 4.99, 500 JPY → 500 (rounding only at this edge)."""
+        return float(self.as_decimal()) if self.exponent else self.amount
+
     @classmethod
     def from_decimal(cls, value: Decimal | str, currency: str) -> Money:
         exponent = _EXPONENTS.get(currency, 2)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import validation
-from boxoffice.errors import Conflict, InvalidCredentials, InvalidInput
+from boxoffice.errors import Conflict, InvalidCredentials
 from boxoffice.geography import alpha2_of
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
@@ -88,8 +88,6 @@ async def change_email(session: AsyncSession, customer: Customer, *, email: str 
     taken = await repo.customer_by_email(session, customer.merchant_id, address)
     if taken is not None:
         raise Conflict("Another account uses this e-mail address")
-    if not address:
-        raise InvalidInput({"email": "The email is required"})
     customer.email = address
     await session.flush()
     await outbox.record(session, events.updated(customer, ["email"]))

@@ -16,8 +16,7 @@ _DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
 
 def amount(minor_units: int, currency: str) -> int | float:
     """499 EUR → 4.99, 500 JPY → 500."""
-    money = Money(minor_units, currency)
-    return float(money.as_decimal()) if money.exponent else minor_units
+    return Money(minor_units, currency).as_number()
 
 
 def decimal_field(body: dict[str, Any], name: str) -> Decimal | None:

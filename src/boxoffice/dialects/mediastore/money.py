@@ -10,8 +10,7 @@ SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "PLN": "zł", "CHF": "CHF", "J
 
 
 def decimal(minor_units: int, currency: str) -> float | int:
-    money = Money(minor_units, currency)
-    return float(money.as_decimal()) if money.exponent else minor_units
+    return Money(minor_units, currency).as_number()
 
 
 def currency_symbol(currency: str) -> str:

@@ -40,6 +40,20 @@ async def _running(session: AsyncSession, customer: Customer) -> list[subscripti
     return await subscriptions.views_of(session, customer.merchant_id, rows)
 
 
+async def running_for_offer(session: AsyncSession, customer: Customer, given: str) -> Subscription:
+    """The customer's running subscription to an offer (by its id, with or without the country suffix)."""
+    parsed = price_id_of(given)
+    if parsed is None:
+        raise Refused(422, "Invalid param offerId", INVALID_BODY)
+    _, rows = await subscriptions.subscriptions_page(
+        session, customer.merchant_id, customer_id=customer.id, statuses=RUNNING, page=0, limit=100
+    )
+    found = next((s for s in rows if s.price_id == parsed[1]), None)
+    if found is None:
+        raise Refused(404, f"Subscription for offer {given} not found")
+    return found
+
+
 @router.get("/customers/{customer_id}/subscriptions")
 async def list_subscriptions(session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)) -> Any:
     own(customer, customer_id)
@@ -71,17 +85,11 @@ async def update_subscription(
 ) -> Any:
     own(customer, customer_id)
     given, status = string(body, "offerId", max_length=40) or "", string(body, "status")
-    parsed = price_id_of(given)
-    if parsed is None:
-        raise Refused(422, "Invalid param offerId", INVALID_BODY)
     if status not in STATUSES:
         raise Refused(422, f"Invalid param status: one of {', '.join(STATUSES)}", INVALID_BODY)
     if len(string(body, "cancellationReason", max_length=10_000) or "") > MAX_REASON:
         raise Refused(422, f"The cancellation reason is at most {MAX_REASON} characters", INVALID_BODY)
-    found = [v.subscription for v in await _running(session, customer) if v.subscription.price_id == parsed[1]]
-    if not found:
-        raise Refused(404, f"Subscription for offer {given} not found")
-    subscription = found[0]
+    subscription = await running_for_offer(session, customer, given)
     try:
         if status == "active":
             await subscriptions.resume(session, customer.merchant_id, subscription)

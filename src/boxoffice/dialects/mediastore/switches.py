@@ -9,11 +9,9 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Path, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.billing import plan_switch, subscriptions
+from boxoffice.billing import plan_switch
 from boxoffice.billing.models import Subscription
-from boxoffice.billing.periods import RUNNING
 from boxoffice.catalog.models import Price
 from boxoffice.dialects.mediastore.body import string
 from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session, own
@@ -23,9 +21,9 @@ from boxoffice.dialects.mediastore.money import currency_symbol, decimal
 from boxoffice.dialects.mediastore.offer_ids import offer_id, price_id_of
 from boxoffice.dialects.mediastore.offers import period
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
+from boxoffice.dialects.mediastore.subscriptions import running_for_offer
 from boxoffice.errors import InvalidInput
 from boxoffice.identity.merchants import merchant_of
-from boxoffice.identity.models import Customer
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 ALGORITHM = "IMMEDIATE_AND_CHARGE_WITH_TIME_PRORATION"
@@ -65,25 +63,12 @@ def _setting(price: Price, current: Subscription) -> dict[str, Any]:
     }
 
 
-async def _subscription_for(session: AsyncSession, customer: Customer, given: str) -> Subscription:
-    parsed = price_id_of(given)
-    if parsed is None:
-        raise Refused(422, "Invalid param offerId", INVALID_BODY)
-    _, rows = await subscriptions.subscriptions_page(
-        session, customer.merchant_id, customer_id=customer.id, statuses=RUNNING, page=0, limit=100
-    )
-    found = [s for s in rows if s.price_id == parsed[1]]
-    if not found:
-        raise Refused(404, f"Subscription for offer {given} not found")
-    return found[0]
-
-
 @router.get("/customers/{customer_id}/subscription_switches/{offer}/availability")
 async def availability(
     session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1), offer: str = OfferParam
 ) -> Any:
     own(customer, customer_id)
-    subscription = await _subscription_for(session, customer, offer)
+    subscription = await running_for_offer(session, customer, offer)
     available, unavailable = [], []
     for option in await plan_switch.switch_options(session, customer.merchant_id, subscription):
         setting = _setting(option.price, subscription)
@@ -106,7 +91,7 @@ async def switch(
     offer: str = OfferParam,
 ) -> Any:
     own(customer, customer_id)
-    subscription = await _subscription_for(session, customer, offer)
+    subscription = await running_for_offer(session, customer, offer)
     target = price_id_of(string(body, "toOfferId", max_length=40) or "")
     if target is None:
         raise Refused(422, "Invalid param toOfferId", INVALID_BODY)
