@@ -25,7 +25,7 @@ async def order(server: Server, customer: Customer, offer: str, **extra: Any) ->
 
 
 async def test_an_order_is_priced_with_the_customers_tax_and_a_coupon(
-    server: Server, publisher: Publisher, shop: Shop, customer: Customer
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer, frozen: clock.FrozenClock
 ) -> None:
     made = await order(server, customer, shop.pass_id, country="DE")
     assert (made["customerId"], made["offerId"], made["publisherId"]) == (customer.id, shop.pass_id, publisher.id)
@@ -39,7 +39,7 @@ async def test_an_order_is_priced_with_the_customers_tax_and_a_coupon(
         "paymentMethodFee": 0,
     }
     assert made["requiredPaymentDetails"] is True and made["discount"]["applied"] is False
-    assert made["expirationDate"] == clock.unix(clock.now()) + 24 * 3600
+    assert made["expirationDate"] == clock.unix(frozen.now()) + 24 * 3600
     assert (await add_voucher(server, publisher.merchant, code="HALF", discount="50")).status_code == 201
     patched = data(await call(server, "PATCH", f"/orders/{made['id']}", {"couponCode": "HALF"}, headers=customer.auth))
     halved = patched["order"]
