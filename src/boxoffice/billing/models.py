@@ -242,6 +242,10 @@ class Gift(TenantOwned, Base):
     # The redeemer's access, ended if the payment is refunded in full.
     entitlement_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("entitlements.id", ondelete="SET NULL"))
     refunded_at: Mapped[datetime | None]
+    # When the receiver's e-mail goes out (None: at once), with the buyer's note; sent_at once it has gone.
+    delivery_date: Mapped[datetime | None]
+    personal_note: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
 
 
@@ -262,6 +266,10 @@ class Order(TenantOwned, Base):
     tax_rate: Mapped[int] = mapped_column(default=0)  # basis points
     payment_method: Mapped[str | None] = mapped_column(String(16))  # a gateways.methods kind, or "free"
     buy_as_gift: Mapped[bool] = mapped_column(default=False)
+    # A gift's delivery, set on the order before it is paid and carried to the gift it becomes.
+    gift_receiver_email: Mapped[str | None] = mapped_column(String(320))
+    gift_delivery_date: Mapped[datetime | None]
+    gift_personal_note: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | paid
     payment_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("payments.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime]
@@ -270,3 +278,22 @@ class Order(TenantOwned, Base):
     @property
     def total(self) -> int:
         return self.amount - self.discount
+
+
+class PlanSwitch(TenantOwned, Base):
+    """A customer's move of a subscription from one recurring price to another: done at once (`succeeded`), or
+    waiting for the end of the period paid (`pending`) until it is applied at renewal or `cancelled`."""
+
+    __tablename__ = "plan_switches"
+    __table_args__ = (Index("ix_plan_switches_merchant_customer", "merchant_id", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int] = mapped_column(BigId, ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
+    from_price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
+    to_price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(16))  # upgrade | downgrade
+    algorithm: Mapped[str] = mapped_column(String(48))  # how the money is settled, in Cleeng's terms
+    status: Mapped[str] = mapped_column(String(16))  # pending | succeeded | cancelled
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
