@@ -400,11 +400,14 @@ class PriceChanges:
     active: bool | None = None
 
 
-def check_money(money: Money, problems: validation.Problems, field: str = "amount") -> None:
-    """A price is strictly positive, in a currency in use, and below a sane ceiling."""
+def check_money(
+    money: Money, problems: validation.Problems, field: str = "amount", *, free_allowed: bool = False
+) -> None:
+    """A price is positive (or zero, where something may be given away), in a currency in use, and below a sane
+    ceiling."""
     if not is_currency(money.currency):
         problems.add("currency", "The currency must be an ISO-4217 code such as EUR or USD")
-    if money.amount <= 0:
+    if money.amount < 0 or (money.amount == 0 and not free_allowed):
         problems.add(field, "The amount must be greater than zero")
     elif money.amount > MAX_AMOUNT:
         problems.add(field, "The amount is too large")
@@ -425,11 +428,16 @@ async def _apply_price_changes(session: AsyncSession, price: Price, changes: Pri
             problems.add("access_type_id", "Unknown access type")
     elif creating:
         problems.add("access_type_id", "The access type is required")
+    recurring = access_type is not None and access_type.kind == SUBSCRIPTION
     money = changes.money
     if money is not None:
-        check_money(money, problems)
+        # Access sold once may be free (bought with no payment details); a subscription renews by charging, so it
+        # has something to charge.
+        check_money(money, problems, free_allowed=not recurring)
     elif creating:
         problems.add("amount", "The amount is required")
+    elif recurring and price.amount == 0:
+        problems.add("amount", "A subscription needs an amount greater than zero")
     currency = money.currency if money else price.currency
     _check_text(changes.description, "description", problems)
     _check_text(changes.trial_description, "trial_description", problems)
@@ -445,7 +453,6 @@ async def _apply_price_changes(session: AsyncSession, price: Price, changes: Pri
     if access_type is not None and access_type.period == CUSTOM_PERIOD and expires is None:
         problems.add("expires_at", f"A {access_type.name} price needs the date its access ends")
 
-    recurring = access_type is not None and access_type.kind == SUBSCRIPTION
     trial_quantity = None if changes.clear_trial else changes.trial_quantity or price.trial_period_quantity
     trial_unit = None if changes.clear_trial else changes.trial_unit or price.trial_period_unit
     if changes.trial_quantity is not None and not 1 <= changes.trial_quantity <= MAX_TRIAL:

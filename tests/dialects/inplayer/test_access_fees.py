@@ -138,8 +138,8 @@ async def test_ppv_custom_ends_when_the_merchant_says(server: Server, merchant: 
     [
         ({"amount": None}, "amount"),
         ({"amount": ""}, "amount"),
-        ({"amount": "0"}, "amount"),
-        ({"amount": "0.00"}, "amount"),
+        ({"access_type_id": "7", "amount": "0"}, "amount"),
+        ({"access_type_id": "7", "amount": "0.00"}, "amount"),
         ({"amount": "-4.99"}, "amount"),
         ({"amount": "4.999"}, "amount"),
         ({"amount": "4,99"}, "amount"),
@@ -267,7 +267,6 @@ async def test_merchant_changes_a_fee(server: Server, merchant: Merchant) -> Non
 @pytest.mark.parametrize(
     ("form", "field"),
     [
-        ({"amount": "0"}, "amount"),
         ({"amount": "-1"}, "amount"),
         ({"amount": "1.234"}, "amount"),
         ({"currency": "JPY"}, "amount"),

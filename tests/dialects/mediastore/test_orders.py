@@ -8,6 +8,7 @@ from typing import Any
 from boxoffice import clock
 from boxoffice.billing.models import Order, Payment
 from tests.conftest import Server
+from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import count_rows
 from tests.dialects.inplayer.test_vouchers import add_voucher
 from tests.dialects.mediastore.conftest import Customer, Publisher, call, data, refused, register
@@ -81,6 +82,37 @@ async def test_a_full_coupon_takes_the_free_path_to_access(
         409,
         text="Access already granted",
     )
+
+
+async def test_a_free_offer_is_bought_without_payment_details(
+    server: Server, publisher: Publisher, customer: Customer
+) -> None:
+    item = await add_item(server, publisher.merchant, title="Trailer night")
+    fee = await add_fee(server, publisher.merchant, item["id"], access_type_id="3", amount="0", description="Free")
+    offer_id = f"P{fee['id']:09d}_EU"
+    offer = data(await call(server, "GET", f"/offers/{offer_id}"))
+    assert (offer["offerPrice"], offer["customerPriceInclTax"]) == (0, 0)
+    made = await order(server, customer, offer_id)
+    assert (made["totalPrice"], made["requiredPaymentDetails"], made["discount"]["applied"]) == (0, False, False)
+    data(await call(server, "PATCH", f"/orders/{made['id']}", {"paymentMethodId": FREE_OFFER}, headers=customer.auth))
+    paid = data(await call(server, "POST", "/payments", {"orderId": made["id"]}, headers=customer.auth))
+    assert (paid["status"], paid["totalAmount"], paid["paymentGateway"]) == ("captured", 0, "free-offer")
+    held = data(await call(server, "GET", f"/entitlements/{offer_id}", headers=customer.auth))
+    assert held["accessGranted"] is True
+
+
+async def test_a_subscription_is_never_free(server: Server, publisher: Publisher) -> None:
+    item = await add_item(server, publisher.merchant, title="Season")
+    response = await server.http.post(
+        f"/v2/items/{item['id']}/access-fees",
+        headers=publisher.merchant.auth,
+        data={"access_type_id": "7", "amount": "0", "currency": "EUR"},
+    )
+    assert response.status_code == 422 and "amount" in response.text
+    week = await add_fee(server, publisher.merchant, item["id"], access_type_id="3", amount="0")
+    url = f"/v2/items/{item['id']}/access-fees/{week['id']}"
+    became = await server.http.put(url, headers=publisher.merchant.auth, data={"access_type_id": "7"})
+    assert became.status_code == 422 and "amount" in became.text
 
 
 async def test_bad_orders_are_refused_and_write_nothing(
