@@ -27,7 +27,7 @@ from boxoffice import (
 )
 from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentLog
-from boxoffice.billing import gateway_events, janitor, renewals  # noqa: F401  (register billing's jobs)
+from boxoffice.billing import gateway_events, gift_delivery, janitor, renewals  # noqa: F401  (register billing's jobs)
 from boxoffice.cache import InvalidationFeed
 from boxoffice.db import create_engine, ping, session_factory
 from boxoffice.dialects.inplayer.errors import error_response, render_validation_error

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
 from boxoffice.gateways.models import SandboxCharge
-from boxoffice.gateways.protocol import Card, CardRejected, ChargeResult, GatewayError, PaymentGateway
+from boxoffice.gateways.protocol import Card, CardRejected, ChargeResult, GatewayError, PaymentGateway, SetupResult
 from boxoffice.gateways.sandbox import IdempotencyMismatch, SandboxGateway
 from boxoffice.identity.models import Merchant
 
@@ -191,3 +191,52 @@ async def test_charges_belong_to_their_merchant(
         await gateway.charge(
             other.id, amount=1, currency="EUR", customer_ref="cus_1", method_token=method.token, idempotency_key="x"
         )
+
+
+async def set_up(gateway: SandboxGateway, merchant: int, number: str, key: str = "setup-1") -> SetupResult:
+    customer = await gateway.create_customer(merchant, email="v@example.com", name="Vera")
+    method = await gateway.save_payment_method(merchant, customer, card(number))
+    return await gateway.set_up(
+        merchant, customer_ref=customer, method_token=method.token, idempotency_key=key, return_url="https://a.test/"
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "status", "decline"),
+    [
+        ("4242424242424242", "succeeded", None),
+        ("4000000000009995", "succeeded", None),  # a verification asks nothing of the card's funds
+        ("4000000000000002", "declined", "card_declined"),
+        ("4000002500003155", "requires_action", None),
+    ],
+)
+async def test_a_setup_verifies_a_card_charging_nothing(
+    gateway: SandboxGateway, merchant: int, number: str, status: str, decline: str | None
+) -> None:
+    result = await set_up(gateway, merchant, number)
+    assert (result.status, result.decline_code, result.method.last4) == (status, decline, number[-4:])
+    assert (result.redirect_url is not None) == (status == "requires_action")
+    assert await gateway.confirm_setup(merchant, result.setup_id) == result
+
+
+async def test_a_challenged_setup_is_answered_on_the_page_and_returns_with_its_id(
+    gateway: SandboxGateway, merchant: int
+) -> None:
+    result = await set_up(gateway, merchant, "4000002500003155")
+    payload, _ = await gateway.complete_challenge(merchant, result.setup_id, passed=True, signing_secret="s")
+    assert json.loads(payload)["type"] == "setup.succeeded"  # no payment is settled by it
+    assert (await gateway.confirm_setup(merchant, result.setup_id)).status == "succeeded"
+    assert await gateway.return_url_of(merchant, result.setup_id) == f"https://a.test/?setup_intent={result.setup_id}"
+
+
+async def test_a_setup_is_known_only_to_its_merchant_and_not_as_a_charge(
+    gateway: SandboxGateway, merchant: int
+) -> None:
+    result = await set_up(gateway, merchant, "4242424242424242")
+    with pytest.raises(GatewayError):
+        await gateway.confirm_setup(merchant + 1, result.setup_id)
+    paid = await charge(gateway, merchant, "4242424242424242", "order-9")
+    with pytest.raises(GatewayError):
+        await gateway.confirm_setup(merchant, paid.charge_id)
+    with pytest.raises(GatewayError):
+        await gateway.refund(merchant, result.setup_id, 1, "refund-1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.billing.models import Payment, Refund, Subscription
+from boxoffice.billing.models import Payment, PlanSwitch, Refund, Subscription
 from boxoffice.gateways import methods
 from boxoffice.webhooks.outbox import DomainEvent
 
@@ -84,6 +84,21 @@ def requires_action(payment: Payment) -> list[DomainEvent]:
 def subscription_changed(subscription: Subscription, type_: str) -> DomainEvent:
     """subscribe.cancelled.success, subscribe.expired …"""
     return DomainEvent(subscription.merchant_id, type_, subscription.customer_id, _subscription(subscription))
+
+
+def switch_changed(subscription: Subscription, switch: PlanSwitch) -> DomainEvent:
+    """A switch waiting for the next renewal was asked for or cancelled: what the subscription will next charge
+    changed, so it is told as `subscribe.updated`, with the switch beside."""
+    resource = _subscription(subscription) | {
+        "switch": {
+            "switch_id": switch.id,
+            "status": switch.status,
+            "direction": switch.direction,
+            "from_price_id": switch.from_price_id,
+            "to_price_id": switch.to_price_id,
+        }
+    }
+    return DomainEvent(subscription.merchant_id, "subscribe.updated", subscription.customer_id, resource)
 
 
 def access_revoked(subscription: Subscription) -> DomainEvent:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access import service as access_service
-from boxoffice.billing import books, events, gifts, periods
+from boxoffice.billing import books, events, gifts, periods, switches
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
@@ -43,6 +43,7 @@ async def _deliver(session: AsyncSession, merchant: Merchant, payment: Payment) 
         subscription = await repo.subscription_by_id(session, merchant.id, payment.subscription_id)
         assert subscription is not None
         if payment.kind == "plan_switch":
+            switches.record_switched(session, subscription, price)
             await periods.switch(session, merchant, customer, subscription, product, price, payment)
         else:
             await periods.start(session, merchant, customer, subscription, product, price, payment)

@@ -1,9 +1,11 @@
 """Gifts: a one-time price paid by one customer for someone else, who gets a code by e-mail and redeems it.
 
-The buyer pays as for a purchase (billing.purchases, with `gift_to`); when the payment settles, the gift and the
-e-mail with its code are written in the settling transaction instead of the buyer's access. Whoever redeems the
-code first gets the access the price gives, from the moment of redemption. A full refund before redemption voids
-the code; after it, it ends the redeemer's access.
+The buyer pays as for a purchase (billing.purchases, with `gift_to`; or an order bought as a gift, billing.orders,
+whose delivery details the gift takes); when the payment settles, the gift is written in the settling transaction
+instead of the buyer's access, and the e-mail with its code is sent then or on the day the buyer chose
+(billing.gift_delivery). Until it is sent, the buyer may change where, when and with what note it goes. Whoever
+redeems the code first gets the access the price gives, from the moment of redemption. A full refund before
+redemption voids the code; after it, it ends the redeemer's access.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from boxoffice.access import events as access_events
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
 from boxoffice.access.models import Entitlement
+from boxoffice.billing import gift_delivery
 from boxoffice.billing import gifts_repository as repo
+from boxoffice.billing import orders_repository as orders_repo
 from boxoffice.billing.models import Gift, Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.errors import Conflict, NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
-from boxoffice.mail.outbox import send_email
 from boxoffice.webhooks import outbox
 
 # No 0/O, 1/I/L, nor U (read as V): a code read off a phone or spoken aloud survives being typed.
@@ -61,12 +64,19 @@ async def _free_code(session: AsyncSession, merchant_id: int) -> str:
     raise RuntimeError("no free gift code after 5 tries: the random source is broken")
 
 
+def giftable(price: Price) -> bool:
+    """Whether a price may be bought for someone else: a one-time one (a subscription renews on its payer's card)."""
+    return price.kind == "one_time"
+
+
 async def create_gift(
     session: AsyncSession, merchant: Merchant, payment: Payment, product: Product, price: Price, buyer: Customer
 ) -> Gift:
-    """The gift a settled payment bought, and the e-mail that takes its code to the receiver (in the caller's
-    transaction, so a gift is never paid for without its e-mail, nor mailed without being paid for)."""
+    """The gift a settled payment bought, with the delivery its order asked for, and the e-mail that takes its
+    code to the receiver when that is due now (in the caller's transaction, so a gift is never paid for without
+    its e-mail, nor mailed without being paid for); a later one is the delivery chore's."""
     assert payment.receiver_email is not None
+    order = await orders_repo.order_paid_by(session, merchant.id, payment)
     gift = Gift(
         merchant_id=merchant.id,
         code=await _free_code(session, merchant.id),
@@ -74,18 +84,15 @@ async def create_gift(
         product_id=product.id,
         price_id=price.id,
         buyer_customer_id=buyer.id,
-        receiver_email=payment.receiver_email,
+        # The order's: its buyer may have changed them since the payment was started.
+        receiver_email=(order.gift_receiver_email if order else None) or payment.receiver_email,
+        delivery_date=order.gift_delivery_date if order else None,
+        personal_note=order.gift_personal_note if order else None,
     )
     session.add(gift)
     await session.flush()
-    context = {
-        "brand_name": merchant.full_name,
-        "from_name": buyer.full_name or buyer.email,
-        "item_title": product.title,
-        "access": price.description,
-        "code": gift.code,
-    }
-    await send_email(session, merchant.id, to=gift.receiver_email, template="gift", context=context)
+    # Its re-read of the claimed row refreshes `gift` (one row, one object in the session).
+    await gift_delivery.send_if_due(session, merchant.id, gift.id, clock.now())
     return gift
 
 
@@ -116,6 +123,24 @@ async def bought_gift(session: AsyncSession, customer: Customer, gift_id: int) -
     product = await catalog_repo.product_by_id(session, customer.merchant_id, gift.product_id)
     assert product is not None  # the gift goes with its product
     return GiftDetails(gift, product, customer.full_name)
+
+
+async def change_delivery(
+    session: AsyncSession, customer: Customer, gift_id: int, delivery: gift_delivery.Delivery
+) -> GiftDetails:
+    """The buyer's new receiver, date or note for a gift not yet sent (one due now goes at once). Conflict once
+    it has gone, or its code was redeemed or refunded: its e-mail can't be called back."""
+    details = await bought_gift(session, customer, gift_id)
+    changed = await repo.change_delivery(
+        session, customer.merchant_id, gift_id, delivery.receiver_email, delivery.date, delivery.note
+    )
+    gift = await repo.gift_by_id(session, customer.merchant_id, gift_id)
+    assert gift is not None
+    if not changed:
+        _refuse_spent(gift)
+        raise Conflict("This gift has already been sent")
+    await gift_delivery.send_if_due(session, customer.merchant_id, gift_id, clock.now())
+    return GiftDetails(gift, details.product, details.from_name)
 
 
 def _refuse_spent(gift: Gift) -> None:

@@ -1,6 +1,7 @@
 """Orders: a checkout in progress, priced (a coupon off, the tax of the customer's country in it) before it is
 paid. An order lives a day; paying it is buying its price. Only an order with nothing to pay (a coupon took it
-all) is paid without a way to pay here; the rest go through the gateway's own flows."""
+all) is paid without a way to pay here; the rest go through the gateway's own flows. An order bought as a gift
+(a one-time price only) is paid once its delivery details are set, and becomes a gift (see billing.gifts)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
-from boxoffice.billing import charges, purchases, subscriptions
+from boxoffice.billing import charges, gift_delivery, gifts, purchases, subscriptions
 from boxoffice.billing import orders_repository as repo
 from boxoffice.billing import repository as billing_repo
 from boxoffice.billing.models import Order, Payment
@@ -52,6 +53,8 @@ async def create_order(
     buy_as_gift: bool = False,
 ) -> Order:
     price = await _price(session, customer.merchant_id, price_id, client)
+    if buy_as_gift and not gifts.giftable(price):
+        raise InvalidInput({"buy_as_gift": "This offer can't be bought as a gift: only a one-time offer can"})
     if not buy_as_gift and await purchases.entitled_already(session, customer.merchant_id, customer.id, price.id):
         raise Conflict("Access already granted")
     country = country_code or customer.country_code or client.country_code
@@ -103,9 +106,15 @@ async def update_order(
     client: ClientInfo,
     coupon_code: str | object | None = UNSET,
     payment_method: str | object | None = UNSET,
+    delivery: gift_delivery.Delivery | None = None,
 ) -> Order:
     order = await order_of(session, customer, order_id)
     _open(order)
+    if delivery is not None:
+        if not order.buy_as_gift:
+            raise InvalidInput({"delivery": "Only an order bought as a gift takes delivery details"})
+        order.gift_receiver_email, order.gift_delivery_date = delivery.receiver_email, delivery.date
+        order.gift_personal_note = delivery.note
     if isinstance(coupon_code, str) or coupon_code is None:
         if coupon_code:
             price = await _price(session, order.merchant_id, order.price_id, client)
@@ -140,8 +149,9 @@ async def pay_order(
     _open(order)
     if price is None:
         raise NotFound("Offer not found")
+    gift_to = _receiver(order)
     # Nothing to pay is paid once (racing requests answer with the one payment); each card tried is an attempt.
-    key = f"order:{order.id}" if isinstance(source, Nothing) else f"order:{order.id}:{uuid.uuid4()}"
+    key = repo.payment_key(order.id, None if isinstance(source, Nothing) else str(uuid.uuid4()))
     code = voucher.code if voucher else None
     if price.kind == "subscription":
         started = await subscriptions.subscribe(
@@ -169,9 +179,18 @@ async def pay_order(
             return_url=return_url,
             client=client,
             voucher_code=code,
-            gift_to=None,
+            gift_to=gift_to,
         )
     return await _record(sessions, customer, order_id, payment)
+
+
+def _receiver(order: Order) -> str | None:
+    """Whom a gift order's code goes to (None: the order is for its buyer); it isn't paid before that is known."""
+    if not order.buy_as_gift:
+        return None
+    if order.gift_receiver_email is None:
+        raise InvalidInput({"delivery": "A gift is paid for once its delivery details (the recipient's email) are set"})
+    return order.gift_receiver_email
 
 
 async def _record(

@@ -1,6 +1,7 @@
-"""How a customer pays: the default card (saved with the gateway, shown by its brand and last four digits), a
-SEPA Direct Debit mandate, and the methods approved on their provider's page each time (iDEAL, PayPal, Google
-Pay, Apple Pay). Boxoffice keeps only the gateway's tokens and what may be shown."""
+"""How a customer pays: the default method their renewals are charged to (a card saved with the gateway, shown by
+its brand and last four digits, or a wallet approved for later payments, see billing.method_setup), a SEPA Direct
+Debit mandate, and the methods approved on their provider's page each time (iDEAL, PayPal, Google Pay, Apple Pay).
+Boxoffice keeps only the gateway's tokens and what may be shown."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ class Nothing:
 
 Source = PaymentSource | Mandate | Nothing
 FREE = "free"  # the method a payment of nothing records
+# The wallets a default method may be: kept by the gateway for later, their kind kept where a card's brand is.
+WALLETS = (methods.PAYPAL, methods.IDEAL, methods.GOOGLE_PAY, methods.APPLE_PAY)
 
 
 def kind_of(source: Source) -> str:
@@ -68,7 +71,7 @@ class Method:
     kind: str
 
 
-async def _customer_ref(
+async def customer_ref_of(
     sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant: Merchant, customer: Customer
 ) -> str:
     async with sessions() as session:
@@ -78,23 +81,26 @@ async def _customer_ref(
     return await gateway.create_customer(merchant.id, email=customer.email, name=customer.full_name)
 
 
-async def _save(gateway: PaymentGateway, merchant: Merchant, reference: str, source: PaymentSource) -> SavedMethod:
+async def save_method(
+    gateway: PaymentGateway, merchant: Merchant, reference: str, source: PaymentSource
+) -> SavedMethod:
     try:
         return await gateway.save_payment_method(merchant.id, reference, source)
     except CardRejected as rejected:
         raise InvalidInput({REFUSED_FIELDS.get(rejected.code, "number"): rejected.message}) from rejected
 
 
-async def _keep(
+async def keep_on_profile(
     sessions: async_sessionmaker[AsyncSession],
     gateway: PaymentGateway,
     merchant: Merchant,
     customer: Customer,
     reference: str,
     fields: dict[str, Any],
+    kind: str = methods.CARD,
 ) -> None:
-    """Write `fields` on the customer's profile (made on first use); a new default card is also what their
-    subscriptions are charged to from now on."""
+    """Write `fields` on the customer's profile (made on first use); a new default method (of `kind`) is also
+    what their subscriptions are charged to from now on."""
     try:
         async with transaction(sessions) as session:
             profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
@@ -107,7 +113,7 @@ async def _keep(
                 setattr(profile, name, value)
             if "method_token" in fields:
                 await repo.point_subscriptions_at(
-                    session, merchant.id, customer.id, gateway.name, reference, fields["method_token"]
+                    session, merchant.id, customer.id, gateway.name, reference, fields["method_token"], kind
                 )
     except IntegrityError:
         pass  # a concurrent first payment made the profile; this method is charged all the same
@@ -123,8 +129,8 @@ async def save_default_card(
 ) -> tuple[str, SavedMethod]:
     """Save `card` with the gateway and make it the customer's default card; returns the gateway's customer
     reference and the saved method. No connection of ours is held while the gateway is asked."""
-    reference = await _customer_ref(sessions, gateway, merchant, customer)
-    saved = await _save(gateway, merchant, reference, card)
+    reference = await customer_ref_of(sessions, gateway, merchant, customer)
+    saved = await save_method(gateway, merchant, reference, card)
     card_fields = {
         "method_token": saved.token,
         "card_brand": saved.brand,
@@ -135,7 +141,7 @@ async def save_default_card(
         "card_currency": currency,
         "updated_at": clock.now(),
     }
-    await _keep(sessions, gateway, merchant, customer, reference, card_fields)
+    await keep_on_profile(sessions, gateway, merchant, customer, reference, card_fields)
     return reference, saved
 
 
@@ -160,26 +166,39 @@ async def method_for(
     if isinstance(source, Card):
         reference, saved = await save_default_card(sessions, gateway, merchant, customer, source, currency)
         return Method(reference, saved.token, methods.CARD)
-    reference = await _customer_ref(sessions, gateway, merchant, customer)
-    saved = await _save(gateway, merchant, reference, source)
-    await _keep(sessions, gateway, merchant, customer, reference, {})
+    reference = await customer_ref_of(sessions, gateway, merchant, customer)
+    saved = await save_method(gateway, merchant, reference, source)
+    await keep_on_profile(sessions, gateway, merchant, customer, reference, {})
     return Method(reference, saved.token, methods.kind_of(source))
+
+
+def default_kind(profile: PaymentProfile) -> str:
+    """What the default method is: a wallet kept for later is known by its kind, where a card has its brand."""
+    return profile.card_brand if profile.card_brand in WALLETS else methods.CARD
+
+
+async def default_method(
+    session: AsyncSession, merchant_id: int, customer_id: int, gateway: PaymentGateway
+) -> PaymentProfile | None:
+    """The customer's profile with its default method (a card, or a wallet kept for later), if they have one."""
+    profile = await repo.profile(session, merchant_id, customer_id, gateway.name)
+    return profile if profile is not None and profile.method_token else None
 
 
 async def default_card(
     session: AsyncSession, merchant_id: int, customer_id: int, gateway: PaymentGateway
 ) -> PaymentProfile | None:
     """The customer's profile with its default card, if they have saved one."""
-    profile = await repo.profile(session, merchant_id, customer_id, gateway.name)
-    return profile if profile is not None and profile.method_token else None
+    profile = await default_method(session, merchant_id, customer_id, gateway)
+    return profile if profile is not None and default_kind(profile) == methods.CARD else None
 
 
 async def forget_default_card(
     session: AsyncSession, merchant_id: int, customer_id: int, gateway: PaymentGateway, profile_id: int
 ) -> None:
-    """Stop offering the saved card for new payments. Running subscriptions keep the method they were started
-    with, so their renewals are not affected."""
-    profile = await default_card(session, merchant_id, customer_id, gateway)
+    """Stop offering the saved card (or wallet) for new payments. Running subscriptions keep the method they were
+    started with, so their renewals are not affected."""
+    profile = await default_method(session, merchant_id, customer_id, gateway)
     if profile is None or profile.id != profile_id:
         raise NotFound("Payment details not found")
     profile.method_token = profile.card_brand = profile.card_last4 = profile.card_holder = None
@@ -220,8 +239,8 @@ async def set_mandate(
     iban = methods.normal_iban(account.iban)
     if not methods.iban_is_valid(iban):
         raise InvalidInput({"iban": "The IBAN is not valid"})
-    reference = await _customer_ref(sessions, gateway, merchant, customer)
-    saved = await _save(gateway, merchant, reference, BankAccount(holder, iban, account.address))
+    reference = await customer_ref_of(sessions, gateway, merchant, customer)
+    saved = await save_method(gateway, merchant, reference, BankAccount(holder, iban, account.address))
     fields = {
         "mandate_token": saved.token,
         "mandate_holder": holder,
@@ -232,7 +251,7 @@ async def set_mandate(
         "mandate_created_at": clock.now(),
         "updated_at": clock.now(),
     }
-    await _keep(sessions, gateway, merchant, customer, reference, fields)
+    await keep_on_profile(sessions, gateway, merchant, customer, reference, fields)
     async with sessions() as session:
         profile = await mandate_of(session, merchant.id, customer.id, gateway)
     assert profile is not None

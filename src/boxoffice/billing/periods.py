@@ -109,9 +109,7 @@ async def switch(
             session, merchant.id, customer.id, unused, subscription.currency, f"switch:{subscription.id}"
         )
     subscription.credit += unused - payment.credit_used
-    subscription.price_id, subscription.product_id = price.id, product.id
-    subscription.amount, subscription.currency = price.amount, price.currency
-    subscription.period_unit, subscription.period_quantity = price.period_unit, price.period_quantity
+    take_price(subscription, price)
     subscription.current_period_start = now
     subscription.current_period_end = next_period_end(subscription, now)
     subscription.period_paid = payment.amount
@@ -120,6 +118,14 @@ async def switch(
     subscription.canceled_at, subscription.trial_ends_at, subscription.dunning_attempts = None, None, 0
     subscription.updated_at = clock.now()
     await open_new_entitlement(session, merchant, customer, subscription, product, price)
+
+
+def take_price(subscription: Subscription, price: Price) -> None:
+    """Charge `price` for the periods from now on (what a period costs and how long it lasts)."""
+    subscription.price_id, subscription.product_id = price.id, price.product_id
+    subscription.amount, subscription.currency = price.amount, price.currency
+    subscription.period_unit, subscription.period_quantity = price.period_unit, price.period_quantity
+    subscription.updated_at = clock.now()
 
 
 async def open_new_entitlement(

@@ -1,18 +1,26 @@
-"""Switching a running subscription to another recurring price of the same item, at once: what is left of the
-period already paid becomes the customer's credit, the new price's first period starts now and is charged less
-that credit (what the credit doesn't use is kept for the next charges)."""
+"""Switching a running subscription to another recurring price of the same item.
+
+`switch_plan` switches at once: what is left of the period already paid becomes the customer's credit, the new
+price's first period starts now and is charged less that credit (what the credit doesn't use is kept for the next
+charges). `request_switch` is the way of APIs that know deferred switches (Cleeng's): an upgrade at once, as
+`switch_plan`; a downgrade at the next renewal (billing.switches), so the customer keeps the dearer plan they paid
+for until its period ends, and may cancel the switch until then (`cancel_switch`). Every switch is recorded
+(`switch_history`); while one is pending, no other is made.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
-from boxoffice.billing import charges, periods, purchases, sandbox_clocks
+from boxoffice.billing import charges, periods, purchases, sandbox_clocks, switches
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment, Subscription
+from boxoffice.billing import switches_repository as switches_repo
+from boxoffice.billing.models import Payment, PlanSwitch, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
@@ -22,6 +30,8 @@ from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
 
 SWITCHABLE = ("trialing", "active")
+# How `request_switch` makes a switch, by its direction.
+ALGORITHMS = {"upgrade": switches.IMMEDIATE, "downgrade": switches.DEFERRED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +39,21 @@ class SwitchOption:
     """Another recurring price of the subscription's item, and why it can't be switched to (None: it can)."""
 
     price: Price
-    refusal: str | None  # disabled | not_running | currency
+    refusal: str | None  # disabled | not_running | in_progress (a switch is pending) | currency
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchRequest:
+    """What asking for a switch did. `record` is the switch, None while an upgrade's payment is unsettled
+    (declined, or waiting for the payer); `payment` is the upgrade's charge, None for a deferred downgrade."""
+
+    record: PlanSwitch | None
+    payment: Payment | None
 
 
 async def switch_options(session: AsyncSession, merchant_id: int, subscription: Subscription) -> list[SwitchOption]:
     enabled = await purchases.plan_switch_enabled(session, merchant_id, subscription.product_id)
+    pending = await switches.pending_switch(session, merchant_id, subscription.id)
     options = []
     for price in await catalog_repo.active_prices_of(session, merchant_id, subscription.product_id):
         if price.kind != "subscription" or price.id == subscription.price_id:
@@ -43,6 +63,8 @@ async def switch_options(session: AsyncSession, merchant_id: int, subscription: 
             refusal = "disabled"
         elif subscription.status not in SWITCHABLE:
             refusal = "not_running"
+        elif pending is not None:
+            refusal = "in_progress"
         elif price.currency != subscription.currency:
             refusal = "currency"
         options.append(SwitchOption(price, refusal))
@@ -60,6 +82,8 @@ async def switch_plan(
     idempotency_key: str,
     client: ClientInfo,
 ) -> Payment:
+    """At once, whichever the direction (InPlayer's way: its API knows no pending switch). The switch is recorded
+    when its payment settles (billing.fulfilment)."""
     async with sessions() as session:
         now = await sandbox_clocks.now_for(session, merchant.id, customer.id)
     with clock.pinned(now):
@@ -81,6 +105,96 @@ async def switch_plan(
         return await charges.charge(sessions, await gateways.named(merchant.id, payment.gateway), merchant, payment)
 
 
+async def request_switch(
+    sessions: async_sessionmaker[AsyncSession],
+    gateways: Gateways,
+    merchant: Merchant,
+    customer: Customer,
+    *,
+    subscription_id: int,
+    price_id: int,
+    idempotency_key: str,
+    client: ClientInfo,
+) -> SwitchRequest:
+    """An upgrade at once (as `switch_plan`, under `idempotency_key`), a downgrade at the next renewal."""
+    async with sessions() as session:
+        now = await sandbox_clocks.now_for(session, merchant.id, customer.id)
+    with clock.pinned(now):
+        async with transaction(sessions) as session:
+            subscription, price = await _validated(
+                session, merchant.id, customer, subscription_id, price_id, client, lock=True
+            )
+            if ALGORITHMS[switches.direction(subscription, price)] == switches.DEFERRED:
+                return SwitchRequest(await switches.defer(session, subscription, price), None)
+    payment = await switch_plan(
+        sessions,
+        gateways,
+        merchant,
+        customer,
+        subscription_id=subscription_id,
+        price_id=price_id,
+        idempotency_key=idempotency_key,
+        client=client,
+    )
+    if payment.status != "succeeded":
+        return SwitchRequest(None, payment)
+    async with sessions() as session:
+        return SwitchRequest(await switches_repo.last_switch_of(session, merchant.id, subscription_id), payment)
+
+
+async def switch_history(session: AsyncSession, customer: Customer) -> Sequence[PlanSwitch]:
+    """The customer's switches, newest first."""
+    return await switches_repo.switches_of_customer(session, customer.merchant_id, customer.id)
+
+
+async def switch_of(session: AsyncSession, customer: Customer, switch_id: int) -> PlanSwitch:
+    """One of the customer's switches; another customer's is not found, as an unknown one is."""
+    record = await switches_repo.switch_of_customer(session, customer.merchant_id, customer.id, switch_id)
+    if record is None:
+        raise NotFound("Switch not found")
+    return record
+
+
+async def cancel_switch(session: AsyncSession, customer: Customer, switch_id: int) -> PlanSwitch:
+    """Cancel a pending switch: the subscription renews at the price it has. Cancelling one that was applied or
+    cancelled already is a Conflict."""
+    record = await switch_of(session, customer, switch_id)
+    if record.status != "pending":
+        raise Conflict(f"Only a pending switch can be cancelled: this one has {record.status}")
+    now = await sandbox_clocks.now_for(session, customer.merchant_id, customer.id)
+    return await switches.cancel(session, customer, record, now or clock.now())
+
+
+async def _validated(
+    session: AsyncSession,
+    merchant_id: int,
+    customer: Customer,
+    subscription_id: int,
+    price_id: int,
+    client: ClientInfo,
+    *,
+    lock: bool = False,
+) -> tuple[Subscription, Price]:
+    """The customer's subscription and the price it may switch to. With `lock`, the subscription stays locked
+    for the rest of the transaction (PostgreSQL), so that two requests at once can't both leave a pending switch."""
+    subscription = await repo.subscription_by_id(session, merchant_id, subscription_id, lock=lock)
+    if subscription is None or subscription.customer_id != customer.id:
+        raise NotFound("Subscription not found")
+    if subscription.status not in SWITCHABLE:
+        raise InvalidInput({"inplayer_token": "Only an active subscription can switch plans"})
+    if not await purchases.plan_switch_enabled(session, merchant_id, subscription.product_id):
+        raise InvalidInput({"access_fee_id": "This item's subscribers can't switch plans"})
+    price = await purchases.price_on_sale(session, merchant_id, price_id, client, kind="subscription")
+    if price.product_id != subscription.product_id:
+        raise InvalidInput({"access_fee_id": "A subscription switches to another access fee of the same item"})
+    if price.id == subscription.price_id:
+        raise InvalidInput({"access_fee_id": "The subscription is already on this access fee"})
+    if price.currency != subscription.currency:
+        raise InvalidInput({"access_fee_id": f"The subscription is paid in {subscription.currency}"})
+    await switches.refuse_if_pending(session, subscription)
+    return subscription, price
+
+
 async def _new_switch(
     session: AsyncSession,
     merchant: Merchant,
@@ -89,20 +203,7 @@ async def _new_switch(
     price_id: int,
     client: ClientInfo,
 ) -> Payment:
-    subscription = await repo.subscription_by_id(session, merchant.id, subscription_id)
-    if subscription is None or subscription.customer_id != customer.id:
-        raise NotFound("Subscription not found")
-    if subscription.status not in SWITCHABLE:
-        raise InvalidInput({"inplayer_token": "Only an active subscription can switch plans"})
-    if not await purchases.plan_switch_enabled(session, merchant.id, subscription.product_id):
-        raise InvalidInput({"access_fee_id": "This item's subscribers can't switch plans"})
-    price = await purchases.price_on_sale(session, merchant.id, price_id, client, kind="subscription")
-    if price.product_id != subscription.product_id:
-        raise InvalidInput({"access_fee_id": "A subscription switches to another access fee of the same item"})
-    if price.id == subscription.price_id:
-        raise InvalidInput({"access_fee_id": "The subscription is already on this access fee"})
-    if price.currency != subscription.currency:
-        raise InvalidInput({"access_fee_id": f"The subscription is paid in {subscription.currency}"})
+    subscription, price = await _validated(session, merchant.id, customer, subscription_id, price_id, client)
     now = clock.now()
     # The credit the new period may use: what is owed already plus the unused part of this period (which the
     # settlement books as credit, as of this payment's time).

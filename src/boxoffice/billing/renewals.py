@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import clock, jobs
 from boxoffice.access import repository as access_repo
 from boxoffice.access.models import Entitlement
-from boxoffice.billing import books, events, ledger, periods
+from boxoffice.billing import books, events, ledger, periods, switches
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog import repository as catalog_repo
@@ -133,6 +133,9 @@ async def _pending_payments(session: AsyncSession, subscriptions: Sequence[Subsc
         by_merchant[subscription.merchant_id].append(charge_key(subscription))
     for merchant_id, keys in by_merchant.items():
         left |= await repo.payments_by_keys(session, merchant_id, keys)
+    # A pending plan switch is applied as its subscription's next charge is first written (not again when a dead
+    # worker's charge is taken up: that one was written at the price of then).
+    await switches.apply_pending(session, [s for s in subscriptions if charge_key(s) not in left])
     vouchers = await _vouchers_of(session, subscriptions)
     payments = []
     for subscription in subscriptions:
@@ -313,7 +316,9 @@ async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscriptio
         periods.used_discount(subscription, periods.PeriodCharge(payment.amount, payment.discount, payment.credit_used))
         subscription.updated_at = clock.now()
         entitlement = entitlements.get(subscription.entitlement_id or 0)
-        if subscription.cycle > 0 and entitlement is not None:
+        # A switch applied at this renewal moved the subscription to another price: its period is that price's
+        # access, a new entitlement.
+        if subscription.cycle > 0 and entitlement is not None and entitlement.price_id in (None, subscription.price_id):
             entitlement.expires_at = max(entitlement.expires_at, subscription.current_period_end)
         else:
             await _open_paid_entitlement(session, subscription)

@@ -223,10 +223,14 @@ async def refunded_total(session: AsyncSession, merchant_id: int, payment_id: in
     return int(total or 0)
 
 
-async def subscription_by_id(session: AsyncSession, merchant_id: int, subscription_id: int) -> Subscription | None:
-    return await session.scalar(
-        select(Subscription).where(Subscription.merchant_id == merchant_id, Subscription.id == subscription_id)
-    )
+async def subscription_by_id(
+    session: AsyncSession, merchant_id: int, subscription_id: int, *, lock: bool = False
+) -> Subscription | None:
+    """Locked for the rest of the transaction when `lock` (PostgreSQL), so changes to it are made one by one."""
+    query = select(Subscription).where(Subscription.merchant_id == merchant_id, Subscription.id == subscription_id)
+    if lock:
+        query = query.with_for_update()
+    return await session.scalar(query)
 
 
 async def subscription_by_cancel_token(session: AsyncSession, merchant_id: int, token: str) -> Subscription | None:
@@ -321,9 +325,15 @@ async def claim_due_subscriptions(
 
 
 async def point_subscriptions_at(
-    session: AsyncSession, merchant_id: int, customer_id: int, gateway: str, customer_ref: str, method: str
+    session: AsyncSession,
+    merchant_id: int,
+    customer_id: int,
+    gateway: str,
+    customer_ref: str,
+    method: str,
+    kind: str,
 ) -> None:
-    """Charge a customer's running subscriptions to their new default card."""
+    """Charge a customer's running subscriptions to their new default method (`kind`: card, paypal …)."""
     await session.execute(
         update(Subscription)
         .where(
@@ -332,7 +342,7 @@ async def point_subscriptions_at(
             Subscription.gateway == gateway,
             Subscription.status.in_(("trialing", "active", "past_due", "canceled", "incomplete")),
         )
-        .values(gateway_customer_ref=customer_ref, gateway_method=method)
+        .values(gateway_customer_ref=customer_ref, gateway_method=method, method=kind)
         .execution_options(synchronize_session=False)
     )
 

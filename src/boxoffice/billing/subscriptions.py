@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import clock
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
-from boxoffice.billing import charges, events, payment_methods, periods, purchases, sandbox_clocks
+from boxoffice.billing import charges, events, payment_methods, periods, purchases, sandbox_clocks, switches
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog import repository as catalog_repo
@@ -239,8 +239,9 @@ async def subscriptions_page(
 
 
 async def cancel(session: AsyncSession, merchant_id: int, subscription: Subscription, *, immediately: bool) -> None:
-    """Cancel at the period's end (access runs until then) or at once (access ends now). Cancelling what has
-    already ended is refused; cancelling twice at the period's end is no change."""
+    """Cancel at the period's end (access runs until then) or at once (access ends now); either cancels a pending
+    plan switch (billing.switches). Cancelling what has already ended is refused; cancelling twice at the period's
+    end is no change."""
     if subscription.status in ("ended", "incomplete_expired"):
         raise InvalidInput({"subscription": "This subscription has already ended"})
     if subscription.status == "canceled" and not immediately:
@@ -248,6 +249,7 @@ async def cancel(session: AsyncSession, merchant_id: int, subscription: Subscrip
     now = await sandbox_clocks.now_for(session, merchant_id, subscription.customer_id)
     with clock.pinned(now):
         periods.cancel(subscription, immediately=immediately)
+        await switches.drop_pending(session, subscription)
         told = [events.subscription_changed(subscription, "subscribe.cancelled.success")]
         if subscription.status == "ended" and subscription.entitlement_id is not None:
             await access_repo.revoke_by_id(

@@ -9,6 +9,7 @@ from typing import Literal, Protocol
 
 # processing: accepted, the outcome told later by an event (a direct debit clears in days, not seconds).
 ChargeStatus = Literal["succeeded", "declined", "requires_action", "processing"]
+SetupStatus = Literal["succeeded", "declined", "requires_action"]
 
 
 class GatewayError(Exception):
@@ -76,6 +77,19 @@ class ChargeResult:
 
 
 @dataclass(frozen=True, slots=True)
+class SetupResult:
+    """A saved method verified for charges made later, with nothing charged (a zero-amount authorisation, a
+    SetupIntent): for whom and which method, so that a setup finished after a challenge is known by its id alone."""
+
+    setup_id: str
+    status: SetupStatus
+    customer_ref: str
+    method: SavedMethod
+    decline_code: str | None = None
+    redirect_url: str | None = None  # where the payer completes a challenge or approves a wallet
+
+
+@dataclass(frozen=True, slots=True)
 class ChargeRequest:
     """One charge of a batch (see PaymentGateway.charge_many)."""
 
@@ -136,6 +150,23 @@ class PaymentGateway(Protocol):
 
     async def confirm(self, merchant_id: int, charge_id: str) -> ChargeResult:
         """Where a challenged charge stands now."""
+        ...
+
+    async def set_up(
+        self,
+        merchant_id: int,
+        *,
+        customer_ref: str,
+        method_token: str,
+        idempotency_key: str,
+        return_url: str | None = None,
+    ) -> SetupResult:
+        """Verify a saved method for off-session charges later, charging nothing, with the payer present: a
+        bank that wants 3-D Secure, or a wallet that wants the payer's approval, answers `requires_action`."""
+        ...
+
+    async def confirm_setup(self, merchant_id: int, setup_id: str) -> SetupResult:
+        """Where a setup stands now; GatewayError for one this merchant never made."""
         ...
 
     async def refund(self, merchant_id: int, charge_id: str, amount: int, idempotency_key: str) -> RefundResult: ...

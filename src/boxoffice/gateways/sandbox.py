@@ -13,6 +13,10 @@ Other ways to pay:
                         with the payer present answers `processing` and clears through the jobs table (a bank takes
                         days), its outcome told by an event; off-session (a renewal) it clears at once
 
+Saving a method for later (`set_up`) charges nothing: it is a zero-amount authorisation, kept as a charge of 0 in
+ISO 4217's "no currency" (XXX). 4000 0000 0000 0002 is refused, 4000 0025 0000 3155 and the wallets are answered on
+the same page as a payment, and the rest are verified at once (a card's funds are not asked about).
+
 Its records live in Boxoffice's database but in their own transactions, as a real gateway's live on its own
 servers: what it has done stays done whatever the caller's transaction does, so the caller's idempotency keys are
 what keep a retried purchase from charging twice.
@@ -25,7 +29,7 @@ import hmac
 import json
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +51,7 @@ from boxoffice.gateways.protocol import (
     PaymentSource,
     RefundResult,
     SavedMethod,
+    SetupResult,
     charge_each,
 )
 
@@ -56,6 +61,8 @@ BEHAVIOURS = {
     "4000002500003155": "challenge",
 }
 FAILING_IBAN = "DE62370400440532013001"
+# The currency of a setup's zero-amount authorisation: ISO 4217's code for "no currency".
+SETUP_CURRENCY = "XXX"
 # Clears a direct debit the payer started: what the bank does over days, done by the worker.
 CLEAR_DEBIT_JOB = "sandbox.clear_debit"
 
@@ -72,12 +79,21 @@ def _sign(payload: bytes, secret: str) -> str:
     return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
 
 
+Outcome = Callable[[SandboxPaymentMethod], tuple[str, str | None]]
+
+
+def _redirect(charge: SandboxCharge, public_url: str) -> str | None:
+    if charge.status != "requires_action":
+        return None
+    return f"{public_url}/sandbox/3ds/{charge.merchant_id}/{charge.charge_id}"
+
+
+def is_setup(charge: SandboxCharge | ChargeResult) -> bool:
+    return charge.currency == SETUP_CURRENCY
+
+
 def _result(charge: SandboxCharge, public_url: str) -> ChargeResult:
-    redirect = (
-        f"{public_url}/sandbox/3ds/{charge.merchant_id}/{charge.charge_id}"
-        if charge.status == "requires_action"
-        else None
-    )
+    redirect = _redirect(charge, public_url)
     return ChargeResult(
         charge.charge_id,
         charge.status,  # type: ignore[arg-type]
@@ -104,6 +120,17 @@ def _outcome(method: SandboxPaymentMethod, off_session: bool) -> tuple[str, str 
         return ("declined", "authentication_required") if off_session else ("requires_action", None)
     if behaviour != "succeeds":
         return "declined", behaviour
+    return "succeeded", None
+
+
+def _setup_outcome(method: SandboxPaymentMethod) -> tuple[str, str | None]:
+    """How the sandbox answers a setup of `method`: only a refusing card is refused, as nothing is charged."""
+    if method.behaviour in ("approval", "challenge"):
+        return "requires_action", None
+    if method.exp_year and (method.exp_year, method.exp_month) < (clock.now().year, clock.now().month):
+        return "declined", "expired_card"
+    if method.behaviour == "card_declined":
+        return "declined", "card_declined"
     return "succeeded", None
 
 
@@ -167,11 +194,47 @@ class SandboxGateway:
             existing = await repo.charge_by_key(session, merchant_id, idempotency_key)
             if existing is None:
                 existing = await self._new_charge(
-                    session, merchant_id, idempotency_key, request, return_url, off_session
+                    session, merchant_id, idempotency_key, request, return_url, lambda m: _outcome(m, off_session)
                 )
         if (existing.amount, existing.currency, existing.customer_ref, existing.method_token) != request:
             raise IdempotencyMismatch("this idempotency key was used for a different charge")
         return _result(existing, self.public_url)
+
+    async def set_up(
+        self,
+        merchant_id: int,
+        *,
+        customer_ref: str,
+        method_token: str,
+        idempotency_key: str,
+        return_url: str | None = None,
+    ) -> SetupResult:
+        request = (0, SETUP_CURRENCY, customer_ref, method_token)
+        async with self.sessions() as session:
+            existing = await repo.charge_by_key(session, merchant_id, idempotency_key)
+            if existing is None:
+                existing = await self._new_charge(
+                    session, merchant_id, idempotency_key, request, return_url, _setup_outcome
+                )
+        if (existing.amount, existing.currency, existing.customer_ref, existing.method_token) != request:
+            raise IdempotencyMismatch("this idempotency key was used for a different setup")
+        return await self.confirm_setup(merchant_id, existing.charge_id)
+
+    async def confirm_setup(self, merchant_id: int, setup_id: str) -> SetupResult:
+        async with self.sessions() as session:
+            setup = await repo.charge(session, merchant_id, setup_id)
+            method = await repo.method(session, merchant_id, setup.method_token) if setup else None
+        if setup is None or method is None or not is_setup(setup):
+            raise GatewayError("no such setup")
+        saved = SavedMethod(method.token, method.brand, method.last4, method.exp_month, method.exp_year)
+        return SetupResult(
+            setup.charge_id,
+            setup.status,  # type: ignore[arg-type]
+            setup.customer_ref,
+            saved,
+            setup.decline_code,
+            _redirect(setup, self.public_url),
+        )
 
     async def _new_charge(
         self,
@@ -180,13 +243,13 @@ class SandboxGateway:
         key: str,
         request: tuple[int, str, str, str],
         return_url: str | None,
-        off_session: bool,
+        outcome: Outcome,
     ) -> SandboxCharge:
         amount, currency, customer_ref, method_token = request
         method = await repo.method(session, merchant_id, method_token)
         if method is None or method.customer_ref != customer_ref:
             raise GatewayError("no such payment method for this customer")
-        status, decline = _outcome(method, off_session)
+        status, decline = outcome(method)
         charge = SandboxCharge(
             merchant_id=merchant_id,
             charge_id=_id("pi"),
@@ -295,7 +358,8 @@ class SandboxGateway:
         return _result(charge, self.public_url)
 
     async def return_url_of(self, merchant_id: int, charge_id: str) -> str | None:
-        """Where the viewer goes once a challenge is answered, told which charge it was (`payment_intent`)."""
+        """Where the viewer goes once a challenge is answered, told which charge it was (`payment_intent`), or
+        which setup (`setup_intent`), as Stripe tells them."""
         async with self.sessions() as session:
             charge = await repo.charge(session, merchant_id, charge_id)
         if charge is None:
@@ -303,7 +367,8 @@ class SandboxGateway:
         if not charge.return_url:
             return None
         joiner = "&" if "?" in charge.return_url else "?"
-        return f"{charge.return_url}{joiner}payment_intent={charge_id}"
+        name = "setup_intent" if is_setup(charge) else "payment_intent"
+        return f"{charge.return_url}{joiner}{name}={charge_id}"
 
     async def complete_challenge(
         self, merchant_id: int, charge_id: str, *, passed: bool, signing_secret: str
@@ -319,6 +384,9 @@ class SandboxGateway:
                     ("succeeded", None) if passed else ("declined", "authentication_failed")
                 )
             kind = "charge.succeeded" if charge.status == "succeeded" else "charge.failed"
+            if is_setup(charge):
+                # Nothing was charged: an event no payment is settled by (Stripe's setup_intent.* events).
+                kind = "setup.succeeded" if charge.status == "succeeded" else "setup.failed"
         payload = json.dumps({"id": _id("evt"), "type": kind, "charge": charge_id}).encode()
         return payload, _sign(payload, signing_secret)
 

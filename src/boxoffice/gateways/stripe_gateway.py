@@ -14,6 +14,8 @@ How it maps onto Stripe, where that is not obvious:
 - Any other failure raises GatewayError: for most of them (timeouts, 5xx) the outcome is unknown, and the caller's
   idempotency key is what makes asking again safe. A key reused for a different request raises
   IdempotencyMismatch, as in the sandbox.
+- A setup (a card kept for later, nothing charged) is one SetupIntent, for cards only and `usage=off_session`,
+  confirmed as it is made; a challenge comes back as a redirect, as a charge's does.
 - Webhooks: `payment_intent.succeeded` / `payment_intent.payment_failed` become `charge.succeeded` /
   `charge.failed`, and `charge.refunded` keeps its name; the charge id is always the PaymentIntent's. Every other
   event type, correctly signed, comes back as `stripe.<type>`, so that it can be acknowledged and ignored (a
@@ -28,7 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import stripe
-from stripe.params import PaymentIntentCreateParams
+from stripe.params import PaymentIntentCreateParams, SetupIntentCreateParams
 
 from boxoffice.gateways.protocol import (
     Card,
@@ -40,6 +42,8 @@ from boxoffice.gateways.protocol import (
     PaymentSource,
     RefundResult,
     SavedMethod,
+    SetupResult,
+    SetupStatus,
     charge_each,
 )
 from boxoffice.gateways.sandbox import IdempotencyMismatch
@@ -98,6 +102,19 @@ def _declined(exc: stripe.CardError, amount: int, currency: str) -> ChargeResult
         # Refused before any intent was made: nothing was charged, and there is nothing to point at.
         return ChargeResult("", "declined", amount, currency, code)
     return ChargeResult(intent.id, "declined", intent.amount, intent.currency.upper(), code)
+
+
+def _setup_status(intent: stripe.SetupIntent) -> tuple[SetupStatus, str | None, str | None]:
+    """The status, decline code and redirect of a SetupIntent, in the protocol's words."""
+    if intent.status == "succeeded":
+        return "succeeded", None, None
+    if intent.status == "requires_action":
+        redirect = getattr(intent.next_action, "redirect_to_url", None)
+        return "requires_action", None, getattr(redirect, "url", None)
+    if intent.status in ("requires_payment_method", "canceled"):
+        error = intent.last_setup_error
+        return "declined", _decline_code(getattr(error, "decline_code", None) or getattr(error, "code", None)), None
+    raise GatewayError(f"Stripe: the setup is {intent.status}")
 
 
 class StripeGateway:
@@ -207,6 +224,64 @@ class StripeGateway:
 
     async def confirm(self, merchant_id: int, charge_id: str) -> ChargeResult:
         return _result(await self._intent(merchant_id, charge_id))
+
+    async def set_up(
+        self,
+        merchant_id: int,
+        *,
+        customer_ref: str,
+        method_token: str,
+        idempotency_key: str,
+        return_url: str | None = None,
+    ) -> SetupResult:
+        params: SetupIntentCreateParams = {
+            "customer": customer_ref,
+            "payment_method": method_token,
+            "allowed_payment_method_types": ["card"],
+            "usage": "off_session",
+            "confirm": True,
+            "metadata": {"merchant_id": str(merchant_id)},
+        }
+        if return_url:
+            params["return_url"] = return_url
+        try:
+            intent = await self.client.v1.setup_intents.create_async(
+                params, {"idempotency_key": self._key(merchant_id, idempotency_key)}
+            )
+        except stripe.CardError as exc:
+            failed = exc.error.setup_intent if exc.error else None
+            if failed is None:
+                raise CardRejected(exc.code or "card_declined", exc.user_message or "The card was refused") from exc
+            intent = failed
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
+        return await self._setup_result(intent)
+
+    async def confirm_setup(self, merchant_id: int, setup_id: str) -> SetupResult:
+        try:
+            intent = await self.client.v1.setup_intents.retrieve_async(setup_id)
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
+        metadata = intent.metadata.to_dict() if intent.metadata else {}
+        if metadata.get("merchant_id") != str(merchant_id):
+            raise GatewayError("no such setup")
+        return await self._setup_result(intent)
+
+    async def _setup_result(self, intent: stripe.SetupIntent) -> SetupResult:
+        method_id = getattr(intent.payment_method, "id", intent.payment_method)
+        customer = getattr(intent.customer, "id", intent.customer)
+        if not isinstance(method_id, str) or not isinstance(customer, str):
+            raise GatewayError("Stripe: the setup has no card or no customer")
+        try:
+            method = await self.client.v1.payment_methods.retrieve_async(method_id)
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
+        if method.card is None:
+            raise GatewayError("Stripe: the payment method has no card")
+        card = method.card
+        saved = SavedMethod(method.id, card.brand, card.last4, card.exp_month, card.exp_year)
+        status, decline, redirect = _setup_status(intent)
+        return SetupResult(intent.id, status, customer, saved, decline, redirect)
 
     async def refund(self, merchant_id: int, charge_id: str, amount: int, idempotency_key: str) -> RefundResult:
         await self._intent(merchant_id, charge_id)

@@ -23,6 +23,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "item_title": "Cup final",
         "access": "Seven days",
         "code": "K7PQ2MXR9TWZ",
+        # The buyer's own words, or None.
+        "personal_note": "Happy birthday! Enjoy the match.",
     },
     # kind: purchase | gift | donation | subscription | plan_switch
     "purchase_receipt": _PAID | {"kind": "purchase", "discount": None},

@@ -2,7 +2,8 @@
 
 Visiting with `?result=success` or `?result=fail` answers it (as the page's two buttons do), then sends the
 viewer on to the purchase's return URL with `payment_intent=<charge>`, where the app calls `confirmPayment`; the
-worker settles the payment from the sandbox's signed event if the app never does.
+worker settles the payment from the sandbox's signed event if the app never does. A setup (a way to pay kept for
+later, nothing charged) returns with `setup_intent=<setup>` instead, and is finished by the app that started it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from boxoffice.billing import gateway_events
 from boxoffice.db import transaction
 from boxoffice.errors import NotFound
 from boxoffice.gateways.protocol import GatewayError
-from boxoffice.gateways.sandbox import SandboxGateway
+from boxoffice.gateways.sandbox import SandboxGateway, is_setup
 from boxoffice.identity.merchants import merchant_of
 
 router = APIRouter(tags=["sandbox"], include_in_schema=False)
@@ -48,12 +49,16 @@ async def challenge(
     if result not in ("success", "fail"):
         if charge.status != "requires_action":
             return _page("Already answered", "This payment's authentication is already complete.")
-        amount = f"{charge.amount} {charge.currency} (minor units)"
         actions = (
             '<p><a href="?result=success">Complete authentication</a></p>'
             '<p><a href="?result=fail">Fail authentication</a></p>'
         )
-        return _page("Sandbox 3-D Secure", f"A test bank asks you to confirm a payment of {amount}.", actions)
+        asked = (
+            "a way to pay kept for later payments; nothing is charged now"
+            if is_setup(charge)
+            else f"a payment of {charge.amount} {charge.currency} (minor units)"
+        )
+        return _page("Sandbox 3-D Secure", f"A test bank asks you to confirm {asked}.", actions)
     try:
         async with request.app.state.sessions() as session:
             merchant = await merchant_of(session, merchant_id)

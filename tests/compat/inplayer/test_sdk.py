@@ -11,7 +11,6 @@ and 3-D Secure). All load harness.cjs, the Node side of this harness.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import email
 import json
@@ -20,10 +19,7 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -33,12 +29,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import uvicorn
 from aiosmtpd.controller import Controller
 
 from boxoffice.app import create_app
-from boxoffice.db import create_engine
-from boxoffice.models import Base
 from boxoffice.settings import Settings
 from tests.compat.inplayer.merchant_setup import (
     FEATURE_FLAGS,
@@ -48,6 +41,7 @@ from tests.compat.inplayer.merchant_setup import (
     set_up_plans,
     set_up_shop,
 )
+from tests.compat.live_server import empty_database, serving
 
 HERE = Path(__file__).parent
 NODE = shutil.which("node")
@@ -174,26 +168,6 @@ def mail() -> Iterator[Mail]:
 # --- the Boxoffice server --------------------------------------------------------------------------------
 
 
-@contextmanager
-def serving(settings: Settings, port: int) -> Iterator[None]:
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="boxoffice-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:  # the server reports when it listens; wait for exactly that, bounded
-        if not thread.is_alive():
-            pytest.fail("the Boxoffice server exited while starting; its log is above")
-        if time.monotonic() > deadline:
-            pytest.fail("the Boxoffice server did not start listening within 30 s")
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-
-
 @pytest.fixture
 def boxoffice(migrated_database_url: str, mail: Mail) -> Iterator[str]:
     """The base URL of a running Boxoffice whose e-mail goes over SMTP to `mail`."""
@@ -206,26 +180,10 @@ def boxoffice(migrated_database_url: str, mail: Mail) -> Iterator[str]:
         worker_in_process=True,
     )
     try:
-        with serving(settings, port):
+        with serving(create_app(settings), port):
             yield base_url
     finally:
         empty_database(migrated_database_url)
-
-
-def empty_database(database_url: str) -> None:
-    """The migrated database is shared by the whole session: leave it as empty as the other tests do."""
-
-    async def delete_all_rows() -> None:
-        engine = create_engine(database_url)
-        try:
-            async with engine.begin() as connection:
-                for table in reversed(Base.metadata.sorted_tables):
-                    await connection.execute(table.delete())
-        finally:
-            await engine.dispose()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:  # a loop of its own, clear of pytest-asyncio's
-        pool.submit(asyncio.run, delete_all_rows()).result()
 
 
 # --- the SDK ---------------------------------------------------------------------------------------------

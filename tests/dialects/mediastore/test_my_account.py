@@ -1,5 +1,6 @@
 """My Account through MediaStore, on a subscription and a purchase made through the InPlayer API by the same
-account: subscriptions (cancel, take the cancel back, terminate), transactions and the card on file."""
+account: subscriptions (cancel, take the cancel back, terminate), transactions and the card on file (plan switches:
+test_switches)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 from boxoffice import clock
 from boxoffice.billing.models import Payment, Subscription
 from tests.conftest import Server
-from tests.dialects.inplayer.catalog import add_fee
 from tests.dialects.inplayer.conftest import fetch_rows, sign_in
 from tests.dialects.inplayer.test_payments import card_form
 from tests.dialects.inplayer.test_subscriptions import renew
@@ -147,45 +147,3 @@ async def test_a_coupon_on_a_running_subscription_discounts_its_next_charge(
     assert (await renew(server)).renewed == 1
     charged = sorted(p.amount for p in await fetch_rows(server, Payment, publisher.merchant.id))
     assert charged == [499, 999]  # 9.99 less half of it (5.00, rounded half up), after the first full month
-
-
-async def test_switching_to_another_offer_of_the_same_item(
-    server: Server, publisher: Publisher, shop: Shop, subscribed: Customer
-) -> None:
-    season = shop.monthly_fee["item_id"]
-    yearly = await add_fee(
-        server, publisher.merchant, season, access_type_id="10", amount="99.00", description="Yearly"
-    )
-    dollars = await add_fee(server, publisher.merchant, season, access_type_id="10", amount="99.00", currency="USD")
-    path = f"/customers/{subscribed.id}/subscription_switches/{shop.monthly_id}"
-    closed = data(await call(server, "GET", path + "/availability", headers=subscribed.auth))
-    assert closed["available"] == [] and {u["reason"]["code"] for u in closed["unavailable"]} == {
-        "PAYMENT_GATEWAY_NOT_SUPPORTED"
-    }
-    opened = await server.http.put(
-        f"/v2/items/{season}", headers=publisher.merchant.auth, data={"plan_switch_enabled": "true"}
-    )
-    assert opened.status_code == 200, opened.text
-    offers = data(await call(server, "GET", path + "/availability", headers=subscribed.auth))
-    yearly_id, dollars_id = f"S{yearly['id']:09d}_EU", f"S{dollars['id']:09d}_US"
-    assert [(a["toOfferId"], a["switchDirection"], a["period"]) for a in offers["available"]] == [
-        (yearly_id, "downgrade", "year")  # 99.00 a year costs less a day than 9.99 a month
-    ]
-    assert [(u["toOfferId"], u["reason"]["code"]) for u in offers["unavailable"]] == [
-        (dollars_id, "TO_OFFER_COUNTRY_NOT_ALLOWED")
-    ]
-    refused(await call(server, "POST", path, {"toOfferId": dollars_id}, headers=subscribed.auth), 422)
-    switched = data(
-        await call(
-            server, "POST", path, {"toOfferId": yearly_id, "switchDirection": "downgrade"}, headers=subscribed.auth
-        )
-    )
-    assert (switched["fromOfferId"], switched["toOfferId"], switched["status"]) == (
-        shop.monthly_id,
-        yearly_id,
-        "succeeded",
-    )
-    [running] = data(await call(server, "GET", f"/customers/{subscribed.id}/subscriptions", headers=subscribed.auth))[
-        "items"
-    ]
-    assert (running["offerId"], running["period"]) == (yearly_id, "year")

@@ -60,8 +60,10 @@ async def test_a_public_offer_shows_its_price_taxed_for_the_customers_country(
         12.3,
         0,
     )
+    assert (offer["period"], offer["expiresAt"]) == (None, 7)  # a pass's length in days, as the SDK shows it
     monthly = data(await call(server, "GET", f"/offers/{shop.monthly_id}"))
     assert monthly["period"] == "month" and monthly["offerId"] == shop.monthly_id
+    assert monthly["expiresAt"] is None
 
 
 async def test_v2_offers_for_a_signed_in_customer(

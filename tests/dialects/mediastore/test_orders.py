@@ -62,15 +62,17 @@ async def test_a_full_coupon_takes_the_free_path_to_access(
     made = await order(server, customer, shop.pass_id, couponCode="GIFT")
     assert (made["totalPrice"], made["requiredPaymentDetails"]) == (0, False)
     listed = data(await call(server, "GET", "/payment-methods", headers=customer.auth))["paymentMethods"]
-    [free] = [m for m in listed if m["paymentGateway"] == "free-offer"]
-    assert free["id"] == FREE_OFFER
-    data(await call(server, "PATCH", f"/orders/{made['id']}", {"paymentMethodId": free["id"]}, headers=customer.auth))
+    # The SDK picks the method whose gateway is `coupon` for an order a coupon left at nothing.
+    [coupon] = [m for m in listed if m["paymentGateway"] == "coupon"]
+    chosen = {"paymentMethodId": coupon["id"]}
+    patched = data(await call(server, "PATCH", f"/orders/{made['id']}", chosen, headers=customer.auth))
+    assert patched["order"]["paymentMethodId"] == coupon["id"]
     paid = data(await call(server, "POST", "/payments", {"orderId": made["id"]}, headers=customer.auth))
     assert (paid["orderId"], paid["status"], paid["totalAmount"], paid["paymentGateway"]) == (
         made["id"],
         "captured",
         0,
-        "free-offer",
+        "coupon",
     )
     held = data(await call(server, "GET", f"/entitlements/{shop.pass_id}", headers=customer.auth))
     assert held["accessGranted"] is True

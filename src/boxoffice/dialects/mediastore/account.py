@@ -1,6 +1,6 @@
 """My Account's reads: `GET /customers/{customerId}/transactions` (what was paid, whichever API paid it) and
-`GET /customers/{customerId}/payment_details` (the card renewals are charged to), and a transaction's receipt
-(`GET /receipt/{transactionId}`, a PDF)."""
+`GET /customers/{customerId}/payment_details` (the card, or PayPal, renewals are charged to), and a transaction's
+receipt (`GET /receipt/{transactionId}`, a PDF)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from starlette.responses import Response
 
 from boxoffice import clock
 from boxoffice.billing import history, payment_methods, receipts
+from boxoffice.billing.models import PaymentProfile
 from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_PATH, Refused
 from boxoffice.dialects.mediastore.offer_ids import letter, offer_id
+from boxoffice.dialects.mediastore.orders import ID_BY_METHOD
 from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
+from boxoffice.gateways import methods
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.money import Money
 
@@ -71,34 +74,35 @@ async def transactions(
     return answer({"items": items})
 
 
+def payment_detail(profile: PaymentProfile) -> dict[str, Any]:
+    """The customer's default method as a payment detail: `active`, as it is what renewals are charged to."""
+    kind = payment_methods.default_kind(profile)
+    expiry = f"{profile.card_exp_month or 0:02d}/{profile.card_exp_year or 0}" if kind == methods.CARD else ""
+    return {
+        "id": profile.id,
+        "customerId": profile.customer_id,
+        "paymentGateway": profile.gateway,
+        "paymentMethod": kind,
+        "paymentMethodId": ID_BY_METHOD.get(kind, 0),
+        "active": True,
+        "bound": False,
+        "paymentMethodSpecificParams": {
+            "holderName": profile.card_holder or "",
+            "cardExpirationDate": expiry,
+            "lastCardFourDigits": profile.card_last4 or "",
+            "variant": profile.card_brand or "",
+        },
+    }
+
+
 @router.get("/customers/{customer_id}/payment_details")
 async def payment_details(
     request: Request, session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)
 ) -> Any:
     own(customer, customer_id)
     gateway = await request.app.state.gateways.current(customer.merchant_id)
-    profile = await payment_methods.default_card(session, customer.merchant_id, customer.id, gateway)
-    details = []
-    if profile is not None:
-        expiry = f"{profile.card_exp_month or 0:02d}/{profile.card_exp_year or 0}"
-        details.append(
-            {
-                "id": profile.id,
-                "customerId": customer.id,
-                "paymentGateway": profile.gateway,
-                "paymentMethod": "card",
-                "paymentMethodId": 1,
-                "active": True,
-                "bound": False,
-                "paymentMethodSpecificParams": {
-                    "holderName": profile.card_holder or "",
-                    "cardExpirationDate": expiry,
-                    "lastCardFourDigits": profile.card_last4 or "",
-                    "variant": profile.card_brand or "",
-                },
-            }
-        )
-    return answer({"paymentDetails": details})
+    profile = await payment_methods.default_method(session, customer.merchant_id, customer.id, gateway)
+    return answer({"paymentDetails": [payment_detail(profile)] if profile is not None else []})
 
 
 @router.get("/receipt/{transaction_id}", response_class=Response)

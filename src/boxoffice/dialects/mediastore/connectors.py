@@ -2,7 +2,8 @@
 `/initial-payment` and `/initial-payment/finalize`, and PayPal's `POST /connectors/paypal/v1/tokens`. Card data
 comes as Adyen's Drop-in sends it in test mode (`encryptedCardNumber: "test_4242…"`) or plain (`number`); with
 the sandbox gateway a test card pays, is declined (`ADYEN0002`) or answers an `action` whose redirect is
-completed on this server's page, then finalized."""
+completed on this server's page, then finalized. An order may also be named by the `sessionData` of an Adyen
+session (see adyen_sessions)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.billing import charges, orders
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
+from boxoffice.dialects.mediastore import signed
 from boxoffice.dialects.mediastore.body import number, string
 from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import answer
@@ -24,11 +26,14 @@ from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import Card, Wallet
 from boxoffice.identity.merchants import merchant_of
-from boxoffice.identity.models import Customer
+from boxoffice.identity.models import Customer, Merchant
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 REFUSED = "ADYEN0002"
 CLIENT_KEY = "test_BOXOFFICESANDBOX"
+SESSION = "adyen-session"  # what an Adyen session's signed reference is for
+# The methods the Drop-in is shown, by their name in MediaStore's `/payment-methods`: cards only are taken here.
+ADYEN_METHODS = {"card": {"type": "scheme", "name": "Cards", "brands": ["visa", "mc", "amex"]}}
 
 
 def _field(method: dict[str, Any], plain: str, encrypted: str) -> str:
@@ -58,19 +63,29 @@ def card_of(body: dict[str, Any]) -> Card:
     )
 
 
+def redirect_action(url: str | None) -> dict[str, Any]:
+    """Adyen's `action` for a payer to complete on a page: here, this server's 3-D Secure page."""
+    return {"type": "redirect", "url": url, "method": "GET", "paymentMethodType": "scheme", "data": {}}
+
+
+def session_claims(body: dict[str, Any], merchant: Merchant, customer: Customer) -> dict[str, Any] | None:
+    """The Adyen session a payment names by its `sessionData`, if it names one: the customer's own, unexpired.
+    Its `o` is the order it was made for (None: adding payment details)."""
+    token = string(body, "sessionData", max_length=4096)
+    if token is None:
+        return None
+    claims = signed.opened(merchant, SESSION, token)
+    if claims is None or claims.get("c") != customer.id:
+        raise Refused(422, "Invalid param sessionData: no such session, or it has expired", INVALID_BODY)
+    return claims
+
+
 async def _outcome(session: AsyncSession, order_id: int, paid: Payment, customer: Customer) -> Any:
     declined = charges.refusal(paid)
     if declined is not None:
         raise Refused(422, f"Payment refused: {declined.message}", REFUSED)
     if paid.status == "requires_action":
-        action: dict[str, Any] = {
-            "type": "redirect",
-            "url": paid.redirect_url,
-            "method": "GET",
-            "paymentMethodType": "scheme",
-            "data": {},
-        }
-        return answer({"action": action})
+        return answer({"action": redirect_action(paid.redirect_url)})
     kept = await orders.order_of(session, customer, order_id)
     price = await catalog_repo.price_by_id(session, customer.merchant_id, kept.price_id)
     return answer({"payment": rendered_payment(paid, kept, letter(price) if price else "")})
@@ -84,13 +99,12 @@ async def adyen_payment_methods(session: Session, customer: CurrentCustomer, bod
     if order_id is not None:
         order = await orders.order_of(session, customer, order_id)
         amount, country = {"value": order.total, "currency": order.currency}, order.country_code or country
-    methods = [{"type": "scheme", "name": "Cards", "brands": ["visa", "mc", "amex"]}]
     return answer(
         {
             "amount": amount,
             "countryCode": country,
             "clientKey": CLIENT_KEY,
-            "paymentMethods": methods,
+            "paymentMethods": list(ADYEN_METHODS.values()),
             "region": "EU",
             "shopperStatement": "",
         }
@@ -102,10 +116,15 @@ async def initial_payment(
     request: Request, session: Session, customer: CurrentCustomer, client: Client, body: Body
 ) -> Any:
     order_id = number(body, "orderId")
+    merchant = await merchant_of(session, customer.merchant_id)
+    claims = session_claims(body, merchant, customer)
+    if claims is not None:
+        if claims.get("o") is None or order_id not in (None, claims["o"]):
+            raise Refused(422, "Invalid param sessionData: a session for another order", INVALID_BODY)
+        order_id = claims["o"]
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
     card = card_of(body)
-    merchant = await merchant_of(session, customer.merchant_id)
     await session.commit()  # the purchase commits its own steps
     paid = await orders.pay_order(
         request.app.state.sessions,

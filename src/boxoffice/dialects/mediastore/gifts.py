@@ -1,19 +1,23 @@
-"""Gifts: the buyer reads theirs (`GET /gifts/{giftId}`); anyone signed in checks a code
-(`GET /gifts/verification/{code}`) and redeems it (`POST /gifts/redeem/{code}`)."""
+"""Gifts: the buyer reads theirs (`GET /gifts/{giftId}`) and changes its delivery until it is sent
+(`PATCH /gifts/{giftId}`); anyone signed in checks a code (`GET /gifts/verification/{code}`) and redeems it
+(`POST /gifts/redeem/{code}`). `deliveryDetails` is also what `PATCH /orders/{orderId}` takes for an order bought
+as a gift: `recipientEmail`, `deliveryDate` (Unix seconds; null or a moment passed: at once), `personalNote`."""
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
-from boxoffice.billing import gifts
+from boxoffice.billing import gift_delivery, gifts
 from boxoffice.catalog import repository as catalog_repo
-from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session
+from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import answer
-from boxoffice.dialects.mediastore.errors import Refused
+from boxoffice.dialects.mediastore.errors import MalformedRequest, Refused
 from boxoffice.dialects.mediastore.offer_ids import offer_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.errors import Conflict
@@ -21,6 +25,44 @@ from boxoffice.identity.merchants import merchant_of
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 Code = Path(min_length=1, max_length=40)
+GiftId = Path(ge=1, le=2**53)
+LAST_DATE = clock.unix(datetime(9999, 12, 31))
+# What is read of a note before the core's own limit refuses it: a bound on what a request can make us hold.
+MAX_NOTE_READ = 10 * gift_delivery.MAX_NOTE
+
+
+def _text(details: dict[str, Any], name: str, max_length: int) -> str | None:
+    value = details.get(name)
+    if value is not None and (not isinstance(value, str) or len(value) > max_length or "\x00" in value):
+        raise MalformedRequest(f"Invalid param deliveryDetails.{name}")
+    return value
+
+
+def _date(details: dict[str, Any]) -> datetime | None:
+    value = details.get("deliveryDate")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise MalformedRequest("Invalid param deliveryDetails.deliveryDate: Unix seconds, or null for now")
+    if not 0 <= value <= LAST_DATE:
+        raise MalformedRequest("Invalid param deliveryDetails.deliveryDate: Unix seconds, or null for now")
+    return clock.from_unix(int(value))
+
+
+def delivery_of(body: dict[str, Any]) -> gift_delivery.Delivery:
+    """The body's `deliveryDetails`: a wrong type is a 400 naming it; a bad address or a note too long, a 422."""
+    details = body.get("deliveryDetails")
+    if not isinstance(details, dict):
+        raise MalformedRequest(
+            "Invalid param deliveryDetails: an object with recipientEmail, deliveryDate, personalNote"
+        )
+    return gift_delivery.delivery(
+        _text(details, "recipientEmail", 320), _date(details), _text(details, "personalNote", MAX_NOTE_READ)
+    )
+
+
+def delivery_details(email: str | None, date: datetime | None, note: str | None) -> dict[str, Any]:
+    return {"recipientEmail": email, "deliveryDate": clock.unix(date) if date else None, "personalNote": note or ""}
 
 
 async def _offer_id(session: AsyncSession, details: gifts.GiftDetails) -> str:
@@ -63,17 +105,28 @@ async def redeem_gift(session: Session, customer: CurrentCustomer, code: str = C
     return answer(await _verification(session, found))
 
 
-@router.get("/gifts/{gift_id}")
-async def read_gift(session: Session, customer: CurrentCustomer, gift_id: int = Path(ge=1, le=2**53)) -> Any:
-    details = await gifts.bought_gift(session, customer, gift_id)
+async def _gift(session: AsyncSession, details: gifts.GiftDetails) -> dict[str, Any]:
     gift = details.gift
-    return answer(
-        {
-            "id": gift.id,
-            "code": gift.code,
-            "offerId": await _offer_id(session, details),
-            "deliveryDetails": {"recipientEmail": gift.receiver_email, "deliveryDate": None, "personalNote": ""},
-            "sentAt": clock.unix(gift.created_at),
-            "redeemedAt": clock.unix(gift.redeemed_at) if gift.redeemed_at else None,
-        }
-    )
+    return {
+        "id": gift.id,
+        "code": gift.code,
+        "offerId": await _offer_id(session, details),
+        "deliveryDetails": delivery_details(gift.receiver_email, gift.delivery_date, gift.personal_note),
+        "sentAt": clock.unix(gift.sent_at) if gift.sent_at else None,
+        "redeemedAt": clock.unix(gift.redeemed_at) if gift.redeemed_at else None,
+    }
+
+
+@router.get("/gifts/{gift_id}")
+async def read_gift(session: Session, customer: CurrentCustomer, gift_id: int = GiftId) -> Any:
+    return answer(await _gift(session, await gifts.bought_gift(session, customer, gift_id)))
+
+
+@router.patch("/gifts/{gift_id}")
+async def update_gift(session: Session, customer: CurrentCustomer, body: Body, gift_id: int = GiftId) -> Any:
+    delivery = delivery_of(body)
+    try:
+        details = await gifts.change_delivery(session, customer, gift_id, delivery)
+    except Conflict as refused:
+        raise Refused(422, refused.message) from None
+    return answer(await _gift(session, details))

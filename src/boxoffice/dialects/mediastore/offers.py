@@ -15,6 +15,7 @@ from boxoffice.access.lookups import SessionLookups
 from boxoffice.billing import subscriptions
 from boxoffice.billing.models import Subscription
 from boxoffice.catalog import taxes
+from boxoffice.catalog.models import Price
 from boxoffice.catalog.offers import Offer, find_offer, list_offers
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
@@ -57,6 +58,17 @@ def _trial_days(offer: Offer) -> int:
     return days * price.trial_period_quantity
 
 
+def _pass_expiry(price: Price) -> int | None:
+    """A pass's `expiresAt` as clients read it: under 1,000 it is the pass's length in days, above that the moment
+    a pass sold until a date ends."""
+    if price.kind == "subscription":
+        return None
+    if price.period_unit == "custom":
+        return clock.unix(price.expires_at) if price.expires_at else None
+    hours = {"hour": 1, "day": 24, "week": 7 * 24, "month": 30 * 24, "year": 365 * 24}[price.period_unit]
+    return min(-(-hours * price.period_quantity // 24), 999)
+
+
 def v1(offer: Offer, *, country: str | None, rate: int) -> dict[str, Any]:
     price, product = offer.price, offer.product
     net, _ = taxes.split(price.amount, rate)
@@ -81,7 +93,7 @@ def v1(offer: Offer, *, country: str | None, rate: int) -> dict[str, Any]:
         "period": period(price.period_unit, price.period_quantity) if price.kind == "subscription" else None,
         "freePeriods": 0,
         "freeDays": _trial_days(offer),
-        "expiresAt": clock.unix(price.expires_at) if price.expires_at else None,
+        "expiresAt": _pass_expiry(price),
         "accessToTags": [],
         "active": price.active and product.active,
         "createdAt": clock.unix(price.created_at),

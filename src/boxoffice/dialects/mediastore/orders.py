@@ -1,6 +1,7 @@
-"""Checkout: `POST /orders`, `GET`/`PATCH /orders/{orderId}` (a coupon, the way to pay), `GET /payment-methods`,
-and `POST /payments` for an order with nothing to pay (a free offer, or a coupon that takes it all). Orders answer
-as `{order, message, success}`; the coupon refusals carry the texts ott-web-app matches."""
+"""Checkout: `POST /orders` (`buyAsAGift` for a giftable offer), `GET`/`PATCH /orders/{orderId}` (a coupon, the
+way to pay, a gift's `deliveryDetails`), `GET /payment-methods`, and `POST /payments` for an order with nothing to
+pay (a free offer, or a coupon that takes it all). Orders answer as `{order, message, success}`; the coupon
+refusals carry the texts ott-web-app matches."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from boxoffice.dialects.mediastore.body import number, string
 from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
+from boxoffice.dialects.mediastore.gifts import delivery_details, delivery_of
 from boxoffice.dialects.mediastore.money import decimal
 from boxoffice.dialects.mediastore.offer_ids import letter, offer_id
 from boxoffice.dialects.mediastore.offers import offer_by_id
@@ -30,6 +32,7 @@ from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
+COUPON_METHOD = 10
 OrderId = Path(ge=1, le=2**53)
 # (id, methodName, paymentGateway, the core's method): the ids `PATCH /orders` and the payment calls name.
 PAYMENT_METHODS = [
@@ -39,9 +42,18 @@ PAYMENT_METHODS = [
     (4, "applepay", "adyen", methods.APPLE_PAY),
     (5, "ideal", "adyen", methods.IDEAL),
     (9, "free-offer", "free-offer", FREE),
+    # The SDK pays an order a coupon left at nothing with the method whose gateway is `coupon`, and an offer that
+    # costs nothing with `free-offer`: both are the core's purchase without payment details.
+    (10, "coupon", "coupon", FREE),
 ]
 METHOD_BY_ID = {id_: core for id_, _, _, core in PAYMENT_METHODS}
-ID_BY_METHOD = {core: id_ for id_, _, _, core in PAYMENT_METHODS}
+ID_BY_METHOD = {core: id_ for id_, _, _, core in PAYMENT_METHODS if id_ != COUPON_METHOD}
+
+
+def _method_id(order: Order) -> int:
+    if order.payment_method == FREE and order.voucher_id is not None:
+        return COUPON_METHOD
+    return ID_BY_METHOD.get(order.payment_method or "", 0)
 
 
 async def _render(session: AsyncSession, customer: Customer, order: Order) -> dict[str, Any]:
@@ -76,7 +88,7 @@ async def _render(session: AsyncSession, customer: Customer, order: Order) -> di
         "taxBreakdown": None,
         "currency": order.currency,
         "country": order.country_code or "",
-        "paymentMethodId": ID_BY_METHOD.get(order.payment_method or "", 0),
+        "paymentMethodId": _method_id(order),
         "expirationDate": clock.unix(order.expires_at),
         "billingAddress": None,
         "couponId": order.voucher_id,
@@ -87,7 +99,16 @@ async def _render(session: AsyncSession, customer: Customer, order: Order) -> di
         },
         "requiredPaymentDetails": bool(order.total) or (price is not None and price.kind == "subscription"),
         "buyAsAGift": order.buy_as_gift,
+        "deliveryDetails": _delivery(order),
     }
+
+
+def _delivery(order: Order) -> dict[str, Any] | None:
+    """Not in the SDK's Order type, which has only `buyAsAGift`: a gift order's details as `PATCH` set them,
+    shaped as a gift's `deliveryDetails`, so a client reads back what it sent; null until they are set."""
+    if order.gift_receiver_email is None:
+        return None
+    return delivery_details(order.gift_receiver_email, order.gift_delivery_date, order.gift_personal_note)
 
 
 def _coupon_refusal(error: InvalidInput, code: str) -> Refused:
@@ -147,6 +168,8 @@ async def update_order(
         if method_id and method_id not in METHOD_BY_ID:
             raise Refused(422, "No payment method found", INVALID_BODY)
         changes["payment_method"] = METHOD_BY_ID.get(method_id or 0)
+    if "deliveryDetails" in body:
+        changes["delivery"] = delivery_of(body)
     try:
         order = await orders.update_order(session, customer, order_id, client=client, **changes)
     except InvalidInput as error:
@@ -165,6 +188,10 @@ async def payment_methods(customer: CurrentCustomer) -> Any:
     return answer({"paymentMethods": listed, "message": "Payment methods retrieved", "status": 200})
 
 
+def _free_gateway(payment: Payment) -> str:
+    return "coupon" if payment.voucher_id is not None else "free-offer"
+
+
 def payment(payment: Payment, order: Order | None, kind: str) -> dict[str, Any]:
     return {
         "id": payment.id,
@@ -173,8 +200,8 @@ def payment(payment: Payment, order: Order | None, kind: str) -> dict[str, Any]:
         "totalAmount": decimal(payment.amount, payment.currency),
         "currency": payment.currency,
         "customerId": payment.customer_id,
-        "paymentGateway": "free-offer" if payment.method == FREE else payment.gateway,
-        "paymentMethod": "free-offer" if payment.method == FREE else payment.method,
+        "paymentGateway": _free_gateway(payment) if payment.method == FREE else payment.gateway,
+        "paymentMethod": _free_gateway(payment) if payment.method == FREE else payment.method,
         "externalPaymentId": payment.gateway_charge_id or "",
         "couponId": payment.voucher_id,
         "amount": decimal(payment.amount, payment.currency),
@@ -195,13 +222,11 @@ def payment(payment: Payment, order: Order | None, kind: str) -> dict[str, Any]:
 async def pay_without_details(
     request: Request, session: Session, customer: CurrentCustomer, client: Client, body: Body
 ) -> Any:
-    """Purchase without payment details: an order with nothing to pay."""
+    """Purchase without payment details: an order with nothing to pay, whichever method it last named (the SDK
+    names the free method in a request of its own, which a customer's click may overtake)."""
     order_id = number(body, "orderId")
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
-    order = await orders.order_of(session, customer, order_id)
-    if order.payment_method not in (None, FREE):
-        raise Refused(422, "Order doesn't have paymentMethodId of a free offer")
     merchant = await merchant_of(session, customer.merchant_id)
     await session.commit()  # the purchase commits its own steps
     gateway = await request.app.state.gateways.current(merchant.id)

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from boxoffice.dialects.mediastore import (
     account,
+    adyen_sessions,
     auths,
     capture,
     connectors,
@@ -15,6 +16,7 @@ from boxoffice.dialects.mediastore import (
     locales,
     offers,
     orders,
+    payment_details,
     subscriptions,
     switches,
 )
@@ -29,6 +31,8 @@ for module in (
     offers,
     orders,
     connectors,
+    adyen_sessions,
+    payment_details,
     subscriptions,
     switches,
     account,

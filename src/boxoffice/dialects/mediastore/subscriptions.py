@@ -13,6 +13,7 @@ from boxoffice import clock
 from boxoffice.billing import subscriptions
 from boxoffice.billing.models import Subscription
 from boxoffice.billing.periods import RUNNING
+from boxoffice.billing.switches import pending_switches
 from boxoffice.dialects.mediastore.body import string
 from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
@@ -57,8 +58,10 @@ async def running_for_offer(session: AsyncSession, customer: Customer, given: st
 @router.get("/customers/{customer_id}/subscriptions")
 async def list_subscriptions(session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)) -> Any:
     own(customer, customer_id)
+    views = await _running(session, customer)
+    pending = await pending_switches(session, customer.merchant_id, [v.subscription.id for v in views])
     items = []
-    for view in await _running(session, customer):
+    for view in views:
         s = view.subscription
         items.append(
             {
@@ -73,7 +76,7 @@ async def list_subscriptions(session: Session, customer: CurrentCustomer, custom
                 "offerTitle": view.product.title,
                 "period": period(s.period_unit, s.period_quantity),
                 "totalPrice": decimal(s.amount, s.currency),
-                "pendingSwitchId": None,
+                "pendingSwitchId": pending[s.id].id if s.id in pending else None,
             }
         )
     return answer({"items": items})

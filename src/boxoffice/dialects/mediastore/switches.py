@@ -1,17 +1,29 @@
-"""Switching a subscription to another offer of the same item: `GET /customers/{customerId}/subscription_switches
-/{offerId}/availability` (with Cleeng's reason codes for what can't be switched to) and `POST /customers/
-{customerId}/subscription_switches/{offerId}`. A switch happens at once, the unused part of the period credited
-(the core's plan switch), so there is never a pending switch to cancel."""
+"""Switching a subscription to another offer of the same item, and the switches made:
+
+* `GET /customers/{customerId}/subscription_switches/{offerId}/availability`, with Cleeng's reason codes for what
+  can't be switched to, and `unavailableReason` SWITCH_IN_PROGRESS while a switch is pending;
+* `POST /customers/{customerId}/subscription_switches/{offerId}`: an upgrade happens at once, the unused part of
+  the period credited; a downgrade is pending until the next renewal (the core's `request_switch`);
+* `GET /subscription_switches` (the customer's, newest first), `GET /subscription_switches/{switchId}` and
+  `PATCH /subscription_switches/{switchId}` with `{"status": "cancelled"}` to cancel a pending one.
+
+A switch is rendered as the SDK's SwitchDetail, its prices as offer ids and its times in Unix seconds.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.billing import plan_switch
-from boxoffice.billing.models import Subscription
+from boxoffice import clock
+from boxoffice.billing import charges, plan_switch
+from boxoffice.billing.models import PlanSwitch, Subscription
+from boxoffice.billing.switches import direction, pending_switch
+from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.dialects.mediastore.body import string
 from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session, own
@@ -26,32 +38,26 @@ from boxoffice.errors import InvalidInput
 from boxoffice.identity.merchants import merchant_of
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
-ALGORITHM = "IMMEDIATE_AND_CHARGE_WITH_TIME_PRORATION"
+IN_PROGRESS = ("SWITCH_IN_PROGRESS", "A switch of this subscription is already in progress")
 # The core's refusals by the codes the SDK shows reasons for.
 REASONS = {
     "disabled": ("PAYMENT_GATEWAY_NOT_SUPPORTED", "Switching plans is not enabled for this offer"),
     "not_running": ("RECURRING_PROCESS_ALREADY_STARTED", "The subscription is not active"),
+    "in_progress": IN_PROGRESS,
     "currency": ("TO_OFFER_COUNTRY_NOT_ALLOWED", "The offer is sold in another currency"),
 }
+DIRECTIONS = ("upgrade", "downgrade")
 OfferParam = Path(min_length=1, max_length=40)
-
-
-DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
-
-
-def _per_day(amount: int, unit: str, quantity: int) -> float:
-    return amount / (DAYS.get(unit, 30) * quantity)
+SwitchParam = Path(ge=1, le=2**53)
 
 
 def _setting(price: Price, current: Subscription) -> dict[str, Any]:
-    current_per_day = _per_day(current.amount, current.period_unit, current.period_quantity)
     symbol = currency_symbol(price.currency)
+    switch_direction = direction(current, price)
     return {
         "toOfferId": offer_id(price),
-        "algorithm": ALGORITHM,
-        "switchDirection": "upgrade"
-        if _per_day(price.amount, price.period_unit, price.period_quantity) >= current_per_day
-        else "downgrade",
+        "algorithm": plan_switch.ALGORITHMS[switch_direction],
+        "switchDirection": switch_direction,
         "title": price.description,
         "price": decimal(price.amount, price.currency),
         "currency": price.currency,
@@ -61,6 +67,32 @@ def _setting(price: Price, current: Subscription) -> dict[str, Any]:
         "nextPaymentPriceCurrency": price.currency,
         "nextPaymentPriceCurrencySymbol": symbol,
     }
+
+
+async def _details(session: AsyncSession, merchant_id: int, records: Sequence[PlanSwitch]) -> list[dict[str, Any]]:
+    """SwitchDetails (a switch's prices are deleted with it, so both are found)."""
+    ids = {i for record in records for i in (record.from_price_id, record.to_price_id)}
+    prices = await catalog_repo.prices_by_ids(session, merchant_id, list(ids))
+    return [
+        {
+            "id": record.id,
+            "customerId": record.customer_id,
+            "direction": record.direction,
+            "algorithm": record.algorithm,
+            "fromOfferId": offer_id(prices[record.from_price_id]),
+            "toOfferId": offer_id(prices[record.to_price_id]),
+            "subscriptionId": record.subscription_id,
+            "status": record.status,
+            "createdAt": clock.unix(record.created_at),
+            "updatedAt": clock.unix(record.updated_at),
+        }
+        for record in records
+    ]
+
+
+async def _detail(session: AsyncSession, record: PlanSwitch) -> dict[str, Any]:
+    [found] = await _details(session, record.merchant_id, [record])
+    return found
 
 
 @router.get("/customers/{customer_id}/subscription_switches/{offer}/availability")
@@ -77,7 +109,11 @@ async def availability(
         else:
             code, message = REASONS[option.refusal]
             unavailable.append(setting | {"reason": {"code": code, "message": message}})
-    return answer({"available": available, "unavailable": unavailable})
+    found: dict[str, Any] = {"available": available, "unavailable": unavailable}
+    if await pending_switch(session, customer.merchant_id, subscription.id) is not None:
+        code, message = IN_PROGRESS
+        found["unavailableReason"] = {"code": code, "message": message}
+    return answer(found)
 
 
 @router.post("/customers/{customer_id}/subscription_switches/{offer}")
@@ -90,15 +126,18 @@ async def switch(
     customer_id: int = Path(ge=1),
     offer: str = OfferParam,
 ) -> Any:
+    """The server decides the direction (as availability showed it); `switchDirection`, when sent, must be one."""
     own(customer, customer_id)
     subscription = await running_for_offer(session, customer, offer)
     target = price_id_of(string(body, "toOfferId", max_length=40) or "")
     if target is None:
         raise Refused(422, "Invalid param toOfferId", INVALID_BODY)
+    if string(body, "switchDirection") not in (None, *DIRECTIONS):
+        raise Refused(422, "Invalid param switchDirection: upgrade or downgrade", INVALID_BODY)
     merchant = await merchant_of(session, customer.merchant_id)
     await session.commit()  # the switch commits its own steps
     try:
-        payment = await plan_switch.switch_plan(
+        made = await plan_switch.request_switch(
             request.app.state.sessions,
             request.app.state.gateways,
             merchant,
@@ -110,15 +149,26 @@ async def switch(
         )
     except InvalidInput as error:
         raise Refused(422, error.message) from None
-    return answer(
-        {
-            "id": payment.id,
-            "customerId": customer.id,
-            "direction": string(body, "switchDirection") or "",
-            "algorithm": ALGORITHM,
-            "fromOfferId": offer,
-            "toOfferId": string(body, "toOfferId"),
-            "subscriptionId": subscription.id,
-            "status": "succeeded" if payment.status == "succeeded" else payment.status,
-        }
-    )
+    if made.record is None:
+        assert made.payment is not None  # only an upgrade's unsettled payment leaves no record
+        raise charges.refusal(made.payment) or Refused(402, "The payment for this switch needs authentication")
+    return answer(await _detail(session, made.record))
+
+
+@router.get("/subscription_switches")
+async def history(session: Session, customer: CurrentCustomer) -> Any:
+    records = await plan_switch.switch_history(session, customer)
+    return answer(await _details(session, customer.merchant_id, records))
+
+
+@router.get("/subscription_switches/{switch_id}")
+async def get_switch(session: Session, customer: CurrentCustomer, switch_id: int = SwitchParam) -> Any:
+    return answer(await _detail(session, await plan_switch.switch_of(session, customer, switch_id)))
+
+
+@router.patch("/subscription_switches/{switch_id}")
+async def update_switch(session: Session, customer: CurrentCustomer, body: Body, switch_id: int = SwitchParam) -> Any:
+    """Only cancelling is a change a customer makes to a switch."""
+    if body.get("status") != "cancelled":
+        raise Refused(422, "Invalid param status: a switch can only be cancelled", INVALID_BODY)
+    return answer(await _detail(session, await plan_switch.cancel_switch(session, customer, switch_id)))

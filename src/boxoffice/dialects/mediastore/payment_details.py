@@ -1,0 +1,181 @@
+"""My Account's "add or replace payment details", with nothing charged: Adyen's
+`POST /connectors/adyen/payment-details` (a card, as the Drop-in sends it) and `/payment-details/finalize`, and
+PayPal's `POST /connectors/paypal/v1/payment_details/tokens`. The new method becomes the customer's only payment
+detail, `active`: their running subscriptions renew with it (billing.method_setup).
+
+On the sandbox gateway a card that needs 3-D Secure answers an `action` whose redirect is completed on this
+server's page; the payer then comes back to `returnUrl` with `setup_intent=<id>`, which the client finalizes with,
+as `details.redirectResult` (Adyen's name for what a redirect returns) or `details.setup_intent`. PayPal is
+approved on the same kind of page, which returns through this server (`/connectors/paypal/v1/payment_details/
+return`, with a signed state naming the customer, as PayPal returns to Cleeng's connector) so that the account is
+kept before the payer is sent on to `successUrl`, or to `cancelUrl` when they refused, or to `errorUrl`."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import RedirectResponse
+
+from boxoffice import clock
+from boxoffice.billing import method_setup
+from boxoffice.dialects.mediastore import signed
+from boxoffice.dialects.mediastore.account import payment_detail
+from boxoffice.dialects.mediastore.body import number, string
+from boxoffice.dialects.mediastore.connectors import REFUSED, card_of, redirect_action, session_claims
+from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session
+from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
+from boxoffice.dialects.mediastore.orders import ID_BY_METHOD
+from boxoffice.dialects.mediastore.routing import MediaStoreRoute
+from boxoffice.errors import DomainError, PaymentDeclined
+from boxoffice.gateways import methods
+from boxoffice.gateways.protocol import Wallet
+from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.merchants import merchant_of
+
+router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
+PAYPAL_RETURN = "paypal-details"  # what the signed state of a PayPal approval is for
+# Long enough to log in to PayPal and approve; the approval page itself does not expire.
+PAYPAL_APPROVAL_TIME = timedelta(hours=1)
+STILL_WAITING = "ADYEN0005"
+
+
+def _method_id(body: dict[str, Any], kind: str) -> None:
+    """`paymentMethodId`, when given, must be the id `/payment-methods` lists for `kind`."""
+    given = number(body, "paymentMethodId")
+    if given is not None and given != ID_BY_METHOD[kind]:
+        raise Refused(422, "No payment method found", INVALID_BODY)
+
+
+def _url(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    value = string(body, name, max_length=2048)
+    if value is None and not required:
+        return None
+    if not value or not value.startswith(("https://", "http://")):
+        raise Refused(422, f"Invalid param {name}: an absolute URL", INVALID_BODY)
+    return value
+
+
+def _setup_id(body: dict[str, Any]) -> str:
+    details = body.get("details")
+    if not isinstance(details, dict):
+        raise Refused(422, "Invalid param details", INVALID_BODY)
+    value = details.get("redirectResult", details.get("setup_intent"))
+    if not isinstance(value, str) or not 0 < len(value) <= 100:
+        raise Refused(422, "Invalid param details.redirectResult", INVALID_BODY)
+    return value
+
+
+def _refused(declined: PaymentDeclined) -> Refused:
+    return Refused(422, f"Payment details refused: {declined.message}", REFUSED)
+
+
+@router.post("/connectors/adyen/payment-details")
+async def add_adyen_payment_details(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> Any:
+    _method_id(body, methods.CARD)
+    card = card_of(body)
+    return_url = _url(body, "returnUrl")
+    merchant = await merchant_of(session, customer.merchant_id)
+    claims = session_claims(body, merchant, customer)
+    if claims is not None and claims.get("o") is not None:
+        raise Refused(422, "Invalid param sessionData: a checkout's session, not one for payment details")
+    await session.commit()  # the setup commits its own steps
+    try:
+        setup = await method_setup.start_setup(
+            request.app.state.sessions,
+            await request.app.state.gateways.current(merchant.id),
+            merchant,
+            customer,
+            card,
+            return_url=return_url,
+        )
+    except PaymentDeclined as declined:
+        raise _refused(declined) from None
+    if setup.profile is None:
+        return answer({"action": redirect_action(setup.redirect_url)})
+    return answer(payment_detail(setup.profile))
+
+
+@router.post("/connectors/adyen/payment-details/finalize")
+async def finalize_adyen_payment_details(
+    request: Request, session: Session, customer: CurrentCustomer, body: Body
+) -> Any:
+    _method_id(body, methods.CARD)
+    setup_id = _setup_id(body)
+    merchant = await merchant_of(session, customer.merchant_id)
+    await session.commit()
+    try:
+        setup = await method_setup.finish_setup(
+            request.app.state.sessions,
+            await request.app.state.gateways.current(merchant.id),
+            merchant,
+            customer,
+            setup_id,
+        )
+    except PaymentDeclined as declined:
+        raise _refused(declined) from None
+    if setup.profile is None:
+        raise Refused(422, "The payment details are still waiting for the payer's approval", STILL_WAITING)
+    return answer({"paymentDetails": payment_detail(setup.profile)})
+
+
+@router.post("/connectors/paypal/v1/payment_details/tokens")
+async def paypal_payment_details(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> Any:
+    _method_id(body, methods.PAYPAL)
+    success = _url(body, "successUrl", required=True)
+    cancel, error = _url(body, "cancelUrl"), _url(body, "errorUrl")
+    merchant = await merchant_of(session, customer.merchant_id)
+    state = signed.sign(
+        merchant,
+        PAYPAL_RETURN,
+        {"c": customer.id, "s": success, "x": cancel or success, "e": error or cancel or success},
+        clock.now() + PAYPAL_APPROVAL_TIME,
+    )
+    back = f"{request.url_for('paypal_payment_details_return')}?state={state}"
+    await session.commit()
+    try:
+        setup = await method_setup.start_setup(
+            request.app.state.sessions,
+            await request.app.state.gateways.current(merchant.id),
+            merchant,
+            customer,
+            Wallet(methods.PAYPAL),
+            return_url=back,
+        )
+    except PaymentDeclined as declined:
+        raise Refused(422, f"PayPal could not be set up: {declined.message}") from None
+    return answer({"redirectUrl": setup.redirect_url or success})
+
+
+@router.get("/connectors/paypal/v1/payment_details/return", name="paypal_payment_details_return")
+async def paypal_payment_details_return(
+    request: Request,
+    session: Session,
+    state: str = Query(max_length=4096),
+    setup_intent: str = Query(max_length=100),
+) -> RedirectResponse:
+    """Where the approval page sends the payer: no JWT comes with them, so the signed state says who they are."""
+    merchant_id = signed.merchant_named(state)
+    merchant = await identity_repo.merchant_by_id(session, merchant_id) if merchant_id else None
+    claims = signed.opened(merchant, PAYPAL_RETURN, state) if merchant else None
+    if merchant is None or claims is None:
+        raise Refused(400, "Invalid param state: unknown, or expired", INVALID_BODY)
+    customer = await identity_repo.customer_by_id(session, merchant.id, int(claims["c"]))
+    await session.commit()
+    if customer is None or customer.erased_at is not None:
+        return RedirectResponse(str(claims["e"]), status_code=303)
+    try:
+        await method_setup.finish_setup(
+            request.app.state.sessions,
+            await request.app.state.gateways.current(merchant.id),
+            merchant,
+            customer,
+            setup_intent,
+        )
+    except PaymentDeclined:
+        return RedirectResponse(str(claims["x"]), status_code=303)
+    except DomainError:
+        return RedirectResponse(str(claims["e"]), status_code=303)
+    return RedirectResponse(str(claims["s"]), status_code=303)

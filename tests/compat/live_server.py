@@ -1,0 +1,54 @@
+"""A real Boxoffice under uvicorn on a free port, for the suites that drive it with a vendor's own client (an SDK
+run by Node, a page in Chromium), and the cleaning that leaves the shared test database as empty as it was."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import pytest
+import uvicorn
+from starlette.types import ASGIApp
+
+from boxoffice.db import create_engine
+from boxoffice.models import Base
+
+
+@contextmanager
+def serving(app: ASGIApp, port: int) -> Iterator[None]:
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="boxoffice-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:  # the server reports when it listens; wait for exactly that, bounded
+        if not thread.is_alive():
+            pytest.fail("the Boxoffice server exited while starting; its log is above")
+        if time.monotonic() > deadline:
+            pytest.fail("the Boxoffice server did not start listening within 30 s")
+        time.sleep(0.05)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def empty_database(database_url: str) -> None:
+    """The migrated database is shared by the whole session: leave it as empty as the other tests do."""
+
+    async def delete_all_rows() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with engine.begin() as connection:
+                for table in reversed(Base.metadata.sorted_tables):
+                    await connection.execute(table.delete())
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a loop of its own, clear of pytest-asyncio's
+        pool.submit(asyncio.run, delete_all_rows()).result()

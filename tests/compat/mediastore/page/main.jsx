@@ -1,0 +1,45 @@
+// One SDK component per page load, chosen by the query string, so that the browser test drives exactly what an
+// app built on @cleeng/mediastore-sdk renders: ?view=register|login|consents|purchase|myaccount&publisher=…
+import React, { useState } from "react";
+import { createRoot } from "react-dom/client";
+import { Provider } from "react-redux";
+import {
+  CheckoutConsents,
+  Config,
+  Login,
+  MyAccount,
+  Purchase,
+  Register,
+  store,
+} from "@cleeng/mediastore-sdk";
+
+const query = new URLSearchParams(window.location.search);
+Config.setEnvironment("development");
+Config.setPublisher(query.get("publisher"));
+Config.setMyAccountUrl(`${window.location.origin}/sdk-page/?view=myaccount`);
+if (query.get("offer")) Config.setOffer(query.get("offer"));
+
+function View() {
+  const [done, setDone] = useState(false);
+  const finished = () => setDone(true);
+  const view = query.get("view");
+  const component = {
+    register: <Register onSuccess={finished} />,
+    login: <Login onSuccess={finished} />,
+    consents: <CheckoutConsents onSuccess={finished} />,
+    purchase: <Purchase offerId={query.get("offer")} couponCode={query.get("coupon") ?? undefined} onSuccess={finished} />,
+    myaccount: <MyAccount />,
+  }[view];
+  return (
+    <>
+      {done ? <p id="outcome">{view}: success</p> : null}
+      {component ?? <p>unknown view {view}</p>}
+    </>
+  );
+}
+
+createRoot(document.getElementById("root")).render(
+  <Provider store={store}>
+    <View />
+  </Provider>,
+);

@@ -1,0 +1,242 @@
+"""Cleeng's MediaStore SDK (npm @cleeng/mediastore-sdk 5.26.0, React 18) in headless Chromium against Boxoffice:
+a page built with the SDK's own components (page/main.jsx) is driven as a customer would drive it, and what the
+SDK did is checked both on the page and in what the server then answers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from boxoffice.app import create_app
+from boxoffice.settings import Settings
+from tests.compat.live_server import empty_database, serving
+from tests.compat.mediastore.conftest import FAILED
+from tests.compat.mediastore.harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PAGE_PREFIX,
+    PASSWORD,
+    Shop,
+    build_page,
+    keep_artifacts,
+    missing_tools,
+    set_up_shop,
+    subscribe_by_api,
+    with_page,
+)
+from tests.conftest import free_port
+
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def page_dist() -> Path:
+    if (reason := missing_tools()) is not None:
+        if os.environ.get("BOXOFFICE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"the MediaStore SDK suite is required but cannot run: {reason}", pytrace=False)
+        print(f"SKIP tests/compat/mediastore: {reason}")
+        pytest.skip(reason)
+    return build_page()
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def browser(page_dist: Path, playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@dataclass(frozen=True)
+class Site:
+    api: str  # where the publisher talks to the merchant API
+    page_origin: str  # the page's origin, where the SDK finds MediaStore
+
+
+@pytest.fixture
+def site(migrated_database_url: str, page_dist: Path, tmp_path: Path) -> Iterator[Site]:
+    port = free_port()
+    settings = Settings(
+        database_url=migrated_database_url,
+        mail_dir=tmp_path / "mail",
+        public_url=f"http://127.0.0.1:{port}",
+        mediastore_host="localhost",
+        worker_in_process=True,
+    )
+    try:
+        with serving(with_page(create_app(settings), page_dist), port):
+            yield Site(api=f"http://127.0.0.1:{port}", page_origin=f"http://localhost:{port}")
+    finally:
+        empty_database(migrated_database_url)
+
+
+@pytest.fixture
+def shop(site: Site) -> Shop:
+    return set_up_shop(site.api)
+
+
+@pytest.fixture
+def page(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context()
+    # Only the page's own origin is reachable; the SDK's analytics calls elsewhere are refused, as offline.
+    context.route(lambda url: not url.startswith(site.page_origin), lambda route: route.abort())
+    opened = context.new_page()
+    opened.set_default_timeout(TIMEOUT_MS)
+    yield opened
+    if request.node.stash.get(FAILED, False):
+        print(f"screenshot of the failure: {keep_artifacts(opened, request.node.name)}")
+    context.close()
+
+
+def open_view(page: Page, site: Site, shop: Shop, view: str, **query: str) -> None:
+    params = "&".join(f"{k}={v}" for k, v in ({"view": view, "publisher": str(shop.publisher_id)} | query).items())
+    page.goto(f"{site.page_origin}{PAGE_PREFIX}/?{params}")
+
+
+@contextmanager
+def customer_api(site: Site, shop: Shop, email: str) -> Iterator[httpx.Client]:
+    """The MediaStore API as the customer `email`, signed in, for checking what the page did."""
+    with httpx.Client(base_url=site.api + "/mediastore", timeout=30) as http:
+        body = {"email": email, "password": PASSWORD, "publisherId": shop.publisher_id}
+        signed_in = http.post("/auths", json=body)
+        assert signed_in.status_code == 200, signed_in.text
+        http.headers["Authorization"] = f"Bearer {signed_in.json()['responseData']['jwt']}"
+        yield http
+
+
+def answer(response: httpx.Response) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json()["responseData"]
+
+
+def stored(page: Page, shop: Shop, name: str) -> str | None:
+    """What the SDK keeps in localStorage, under its publisher-prefixed key."""
+    value = page.evaluate("key => localStorage.getItem(key)", f"{shop.publisher_id}_{name}")
+    return str(value) if value is not None else None
+
+
+def finished(page: Page, view: str) -> None:
+    expect(page.locator("#outcome")).to_have_text(f"{view}: success")
+
+
+def log_in(page: Page, site: Site, shop: Shop, email: str) -> None:
+    open_view(page, site, shop, "login")
+    page.locator("#Email").fill(email)
+    page.locator("#Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    finished(page, "login")
+
+
+def register(page: Page, site: Site, shop: Shop, email: str) -> None:
+    open_view(page, site, shop, "register")
+    page.locator("#Email").fill(email)
+    page.locator("#Password").fill(PASSWORD)
+    page.locator("label[for=terms]").click()
+    page.get_by_role("button", name="Register").click()
+    finished(page, "register")
+
+
+def test_a_customer_registers_with_the_terms_and_signs_in(page: Page, site: Site, shop: Shop) -> None:
+    register(page, site, shop, "ada@example.com")
+    token = stored(page, shop, "CLEENG_AUTH_TOKEN")
+    assert token and stored(page, shop, "CLEENG_CUSTOMER_EMAIL") == "ada@example.com"
+    with customer_api(site, shop, "ada@example.com") as http:
+        me = answer(http.get(f"/customers/{stored(page, shop, 'CLEENG_CUSTOMER_ID')}"))
+        assert me["email"] == "ada@example.com"
+        consents = {c["name"]: c["state"] for c in answer(http.get(f"/customers/{me['id']}/consents"))["consents"]}
+        assert consents == {"terms": "accepted", "newsletter": "declined"}
+    page.evaluate("() => localStorage.clear()")
+    log_in(page, site, shop, "ada@example.com")
+    assert stored(page, shop, "CLEENG_AUTH_TOKEN") not in (None, token)
+
+
+def test_a_newer_version_of_the_terms_is_accepted_again(page: Page, site: Site, shop: Shop) -> None:
+    register(page, site, shop, "grace@example.com")
+    with httpx.Client(base_url=site.api, headers={"Authorization": f"Bearer {shop.merchant.token}"}) as merchant:
+        changed = merchant.put("/v2/consents/terms", data={"label": "I accept the new Terms", "required": "true"})
+        assert changed.status_code == 200 and changed.json()["version"] == 2, changed.text
+    open_view(page, site, shop, "consents")
+    expect(page.get_by_role("checkbox", name="I accept the new Terms")).to_be_attached()
+    if not page.locator("#terms").is_checked():  # the SDK ticks what was accepted before
+        page.locator("label[for=terms]").click()
+    page.get_by_role("button", name="Continue").click()
+    finished(page, "consents")
+    with customer_api(site, shop, "grace@example.com") as http:
+        customer_id = stored(page, shop, "CLEENG_CUSTOMER_ID")
+        [terms] = [
+            c for c in answer(http.get(f"/customers/{customer_id}/consents"))["consents"] if c["name"] == "terms"
+        ]
+        assert (terms["state"], terms["version"], terms["needsUpdate"]) == ("accepted", "2", False)
+
+
+def test_a_free_offer_is_checked_out_into_access(page: Page, site: Site, shop: Shop) -> None:
+    register(page, site, shop, "lin@example.com")
+    open_view(page, site, shop, "purchase", offer=shop.free_offer)
+    page.get_by_role("button", name="Get access").click()
+    finished(page, "purchase")
+    with customer_api(site, shop, "lin@example.com") as http:
+        assert answer(http.get(f"/entitlements/{shop.free_offer}"))["accessGranted"] is True
+
+
+def test_a_full_coupon_is_checked_out_into_access(page: Page, site: Site, shop: Shop) -> None:
+    register(page, site, shop, "mo@example.com")
+    open_view(page, site, shop, "purchase", offer=shop.coupon_offer)
+    with customer_api(site, shop, "mo@example.com") as http:
+        assert answer(http.get(f"/entitlements/{shop.coupon_offer}"))["accessGranted"] is False
+    page.get_by_role("button", name="Redeem coupon").click()
+    page.get_by_placeholder("Your coupon").fill(shop.coupon)
+    with page.expect_response(lambda r: r.request.method == "PATCH" and "paymentMethodId" in str(r.request.post_data)):
+        page.get_by_test_id("redeem-btn").click()  # the SDK then names the coupon method on the order
+    expect(page.get_by_text("Your coupon has been applied!")).to_be_visible()
+    page.get_by_role("button", name="Complete purchase").click()
+    finished(page, "purchase")
+    with customer_api(site, shop, "mo@example.com") as http:
+        assert answer(http.get(f"/entitlements/{shop.coupon_offer}"))["accessGranted"] is True
+
+
+def test_my_account_shows_the_plan_the_card_and_the_payment(page: Page, site: Site, shop: Shop) -> None:
+    subscriber = subscribe_by_api(site.api, shop, "noor@example.com")
+    log_in(page, site, shop, subscriber.email)
+    open_view(page, site, shop, "myaccount")
+    # Registered without the terms (by the API): My Account asks for them first.
+    page.get_by_role("button", name="Okey, Go next!").click()
+    page.get_by_label("I accept the Terms", exact=True).click()
+    page.get_by_role("button", name="Continue").click()
+
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Renews automatically")
+    expect(main).to_contain_text("Season")
+    expect(main).to_contain_text("9.99")
+
+    page.get_by_text("Your Payments").click()
+    expect(main).to_contain_text("(**** 1111)")
+    expect(main).to_contain_text("03/2030")
+    with customer_api(site, shop, subscriber.email) as http:
+        [paid] = answer(http.get(f"/customers/{subscriber.customer_id}/transactions"))["items"]
+    expect(main).to_contain_text(paid["transactionId"])
+
+    page.get_by_text("Update Profile").click()
+    expect(page.locator("#email")).to_have_value(subscriber.email)
+    page.get_by_role("button", name="Edit Profile").click()
+    page.locator("#firstName").fill("Noor")
+    page.locator("#lastName").fill("Haddad")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#firstName")).to_be_disabled()
+    with customer_api(site, shop, subscriber.email) as http:
+        me = answer(http.get(f"/customers/{subscriber.customer_id}"))
+        assert (me["firstName"], me["lastName"]) == ("Noor", "Haddad")
+        consents = answer(http.get(f"/customers/{subscriber.customer_id}/consents"))["consents"]
+        assert {c["name"]: c["state"] for c in consents}["terms"] == "accepted"
