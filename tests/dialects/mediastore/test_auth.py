@@ -51,8 +51,9 @@ async def test_a_registered_customer_gets_an_rs256_jwt_the_published_key_verifie
 
 
 async def test_login_refusals_carry_the_status_and_code_the_sdk_branches_on(
-    server: Server, publisher: Publisher, customer: Customer
+    server: Server, publisher: Publisher, customer: Customer, frozen: clock.FrozenClock
 ) -> None:
+    # The clock stands still: the attempts below all fall in one minute's window of the rate limit.
     refused(await log_in(server, publisher, customer.email, "wrong-password"), 401, "USER0001")
     refused(await log_in(server, publisher, "nobody@example.com"), 401, "USER0001")
     unknown = await call(server, "POST", "/auths", {"email": customer.email, "password": PASSWORD, "publisherId": 1})

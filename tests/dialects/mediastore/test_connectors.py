@@ -5,6 +5,7 @@ server's page, then finalized), and a subscription started the same way."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -30,7 +31,8 @@ def drop_in(number: str) -> dict[str, Any]:
 
 
 async def pay(server: Server, customer: Customer, order_id: int, number: str) -> httpx.Response:
-    body = {"orderId": order_id, "paymentMethod": drop_in(number), "returnUrl": "https://app.example.com/checkout"}
+    back = f"https://app.example.com/checkout?orderId={order_id}"  # as the SDK builds it
+    body = {"orderId": order_id, "paymentMethod": drop_in(number), "returnUrl": back}
     return await call(server, "POST", "/connectors/adyen/initial-payment", body, headers=customer.auth)
 
 
@@ -68,7 +70,15 @@ async def test_a_card_needing_3d_secure_is_approved_on_a_page_then_finalized(
     finalize = {"orderId": made["id"], "details": {"redirectResult": "x"}}
     early = await call(server, "POST", "/connectors/adyen/initial-payment/finalize", finalize, headers=customer.auth)
     refused(early, 422, "ADYEN0005")
-    await answer_page(server, action["url"], "success")
+    through = (await answer_page(server, action["url"], "success")).headers["location"]
+    back = await server.http.get(through.removeprefix("http://testserver"))
+    # Back where the SDK asked, with its own query kept and what was approved as `redirectResult`.
+    assert back.status_code == 303
+    query = parse_qs(urlsplit(back.headers["location"]).query)
+    assert back.headers["location"].startswith("https://app.example.com/checkout?")
+    assert query["orderId"] == [str(made["id"])] and query["redirectResult"][0]
+    forged = through.removeprefix("http://testserver").replace("state=", "state=x")
+    refused(await server.http.get(forged), 400)
     done = data(
         await call(server, "POST", "/connectors/adyen/initial-payment/finalize", finalize, headers=customer.auth)
     )

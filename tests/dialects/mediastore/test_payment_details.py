@@ -105,9 +105,12 @@ async def test_a_card_needing_3d_secure_is_approved_on_a_page_then_finalized(
     page = await server.http.get(action["url"].removeprefix("http://testserver"))
     assert "nothing is charged" in page.text
     assert await details_of(server, customer) == []
-    back = (await answer_page(server, action["url"], "success")).headers["location"]
+    through = (await answer_page(server, action["url"], "success")).headers["location"]
+    assert through.startswith("http://testserver/mediastore/connectors/adyen/return?")
+    # The payer comes back through this server, which names what they approved as Adyen's clients read it.
+    back = (await server.http.get(through.removeprefix("http://testserver"))).headers["location"]
     assert back.startswith(RETURN)
-    setup_id = parse_qs(urlsplit(back).query)["setup_intent"][0]
+    setup_id = parse_qs(urlsplit(back).query)["redirectResult"][0]
     other = await register(server, publisher, "other@example.com")
     refused(await finalize(server, other, {"redirectResult": setup_id}), 404)
     refused(await finalize(server, customer, {"redirectResult": "pi_0123456789abcdef01234567"}), 404)

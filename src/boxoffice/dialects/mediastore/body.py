@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 
-from boxoffice.dialects.mediastore.errors import MalformedRequest
+from boxoffice.dialects.mediastore.errors import INVALID_BODY, MalformedRequest, Refused
 
 MAX_BODY = 64 * 1024
 
@@ -50,3 +50,13 @@ def number(body: dict[str, Any], name: str) -> int | None:
     if not 0 <= number < 2**63:
         raise MalformedRequest(f"Invalid param {name}")
     return number
+
+
+def web_address(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    """An absolute http(s) URL a payer is sent back to: nothing else may be handed to a browser as a redirect."""
+    value = string(body, name, max_length=2048)
+    if value is None and not required:
+        return None
+    if not value or not value.startswith(("https://", "http://")):
+        raise Refused(422, f"Invalid param {name}: an absolute URL", INVALID_BODY)
+    return value

@@ -7,16 +7,20 @@ session (see adyen_sessions)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice import clock
 from boxoffice.billing import charges, orders
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.dialects.mediastore import signed
-from boxoffice.dialects.mediastore.body import number, string
+from boxoffice.dialects.mediastore.body import number, string, web_address
 from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
@@ -25,6 +29,7 @@ from boxoffice.dialects.mediastore.orders import payment as rendered_payment
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import Card, Wallet
+from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
 
@@ -32,6 +37,8 @@ router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 REFUSED = "ADYEN0002"
 CLIENT_KEY = "test_BOXOFFICESANDBOX"
 SESSION = "adyen-session"  # what an Adyen session's signed reference is for
+RETURN = "adyen-return"  # what the signed state of a payer's way back is for
+RETURN_TTL = timedelta(hours=1)
 # The methods the Drop-in is shown, by their name in MediaStore's `/payment-methods`: cards only are taken here.
 ADYEN_METHODS = {"card": {"type": "scheme", "name": "Cards", "brands": ["visa", "mc", "amex"]}}
 
@@ -66,6 +73,34 @@ def card_of(body: dict[str, Any]) -> Card:
 def redirect_action(url: str | None) -> dict[str, Any]:
     """Adyen's `action` for a payer to complete on a page: here, this server's 3-D Secure page."""
     return {"type": "redirect", "url": url, "method": "GET", "paymentMethodType": "scheme", "data": {}}
+
+
+def returning_here(request: Request, merchant: Merchant, return_url: str | None) -> str | None:
+    """The way back from a payer's approval page, through this server: gateways name what was approved in their
+    own words (`payment_intent`, `setup_intent`), and Adyen clients read it as `redirectResult`."""
+    if return_url is None:
+        return None
+    state = signed.sign(merchant, RETURN, {"u": return_url}, clock.now() + RETURN_TTL)
+    return f"{request.url_for('adyen_return')}?{urlencode({'state': state})}"
+
+
+@router.get("/connectors/adyen/return", name="adyen_return")
+async def adyen_return(
+    session: Session,
+    state: str = Query(max_length=8192),
+    payment_intent: str | None = Query(None, max_length=100),
+    setup_intent: str | None = Query(None, max_length=100),
+) -> RedirectResponse:
+    """Sends the payer on to the `returnUrl` their client gave, with what they approved as `redirectResult`."""
+    merchant_id = signed.merchant_named(state)
+    merchant = await identity_repo.merchant_by_id(session, merchant_id) if merchant_id else None
+    claims = signed.opened(merchant, RETURN, state) if merchant else None
+    approved = payment_intent or setup_intent
+    if claims is None or approved is None:
+        raise Refused(400, "Invalid param state: unknown, or expired", INVALID_BODY)
+    back = str(claims["u"])
+    joiner = "&" if "?" in back else "?"
+    return RedirectResponse(f"{back}{joiner}{urlencode({'redirectResult': approved})}", status_code=303)
 
 
 def session_claims(body: dict[str, Any], merchant: Merchant, customer: Customer) -> dict[str, Any] | None:
@@ -133,7 +168,7 @@ async def initial_payment(
         customer,
         order_id,
         source=card,
-        return_url=string(body, "returnUrl", max_length=2048),
+        return_url=returning_here(request, merchant, web_address(body, "returnUrl")),
         client=client,
     )
     return await _outcome(session, order_id, paid, customer)
@@ -161,11 +196,9 @@ async def paypal_token(
     """PayPal: the page where the payer approves, which sends them on to `successUrl` (or `cancelUrl`); the
     payment is then settled by the gateway's event, through the worker."""
     order_id = number(body, "orderId")
-    success = string(body, "successUrl", max_length=2048)
+    success = web_address(body, "successUrl", required=True)
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
-    if not success or not success.startswith(("https://", "http://")):
-        raise Refused(422, "Invalid param successUrl: an absolute URL", INVALID_BODY)
     merchant = await merchant_of(session, customer.merchant_id)
     await session.commit()
     paid = await orders.pay_order(

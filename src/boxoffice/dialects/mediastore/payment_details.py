@@ -22,8 +22,8 @@ from boxoffice import clock
 from boxoffice.billing import method_setup
 from boxoffice.dialects.mediastore import signed
 from boxoffice.dialects.mediastore.account import payment_detail
-from boxoffice.dialects.mediastore.body import number, string
-from boxoffice.dialects.mediastore.connectors import REFUSED, card_of, redirect_action, session_claims
+from boxoffice.dialects.mediastore.body import number, web_address
+from boxoffice.dialects.mediastore.connectors import REFUSED, card_of, redirect_action, returning_here, session_claims
 from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
@@ -49,15 +49,6 @@ def _method_id(body: dict[str, Any], kind: str) -> None:
         raise Refused(422, "No payment method found", INVALID_BODY)
 
 
-def _url(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
-    value = string(body, name, max_length=2048)
-    if value is None and not required:
-        return None
-    if not value or not value.startswith(("https://", "http://")):
-        raise Refused(422, f"Invalid param {name}: an absolute URL", INVALID_BODY)
-    return value
-
-
 def _setup_id(body: dict[str, Any]) -> str:
     details = body.get("details")
     if not isinstance(details, dict):
@@ -76,7 +67,7 @@ def _refused(declined: PaymentDeclined) -> Refused:
 async def add_adyen_payment_details(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> Any:
     _method_id(body, methods.CARD)
     card = card_of(body)
-    return_url = _url(body, "returnUrl")
+    return_url = web_address(body, "returnUrl")
     merchant = await merchant_of(session, customer.merchant_id)
     claims = session_claims(body, merchant, customer)
     if claims is not None and claims.get("o") is not None:
@@ -89,7 +80,7 @@ async def add_adyen_payment_details(request: Request, session: Session, customer
             merchant,
             customer,
             card,
-            return_url=return_url,
+            return_url=returning_here(request, merchant, return_url),
         )
     except PaymentDeclined as declined:
         raise _refused(declined) from None
@@ -124,8 +115,8 @@ async def finalize_adyen_payment_details(
 @router.post("/connectors/paypal/v1/payment_details/tokens")
 async def paypal_payment_details(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> Any:
     _method_id(body, methods.PAYPAL)
-    success = _url(body, "successUrl", required=True)
-    cancel, error = _url(body, "cancelUrl"), _url(body, "errorUrl")
+    success = web_address(body, "successUrl", required=True)
+    cancel, error = web_address(body, "cancelUrl"), web_address(body, "errorUrl")
     merchant = await merchant_of(session, customer.merchant_id)
     state = signed.sign(
         merchant,
