@@ -210,7 +210,8 @@ def _money(totals: payments.MoneyTotals) -> dict[str, Any]:
 
 
 # GET with a query, or POST with a form: the seed's `curl -d` sends a POST.
-@router.api_route("/v2/analytics/payments", methods=["GET", "POST"])
+@router.get("/v2/analytics/payments", operation_id="payment_analytics")
+@router.post("/v2/analytics/payments", operation_id="payment_analytics_from_a_form")
 async def payment_analytics(
     session: Session,
     merchant: CurrentMerchant,
