@@ -80,6 +80,7 @@ class Shop:
     coupon_offer: str  # a pass bought with a 100 % coupon
     coupon: str
     monthly_offer: str  # a subscription
+    yearly_offer: str  # the same item's other plan, cheaper over a year: a downgrade
 
 
 def set_up_shop(base_url: str) -> Shop:
@@ -90,7 +91,9 @@ def set_up_shop(base_url: str) -> Shop:
         expect(http.put("/v2/consents/newsletter", data={"label": "Send me the newsletter", "required": "false"}), 200)
         free = _fee(http, "Trailer night", access_type_id="3", amount="0", description="Free screening")
         final = _fee(http, "Cup final", access_type_id="3", amount="12.30", description="Match pass")
-        monthly = _fee(http, "Season", access_type_id="7", amount="9.99", description="Monthly")
+        monthly, season = _fee_and_item(http, "Season", access_type_id="7", amount="9.99", description="Monthly")
+        expect(http.put(f"/v2/items/{season}", data={"plan_switch_enabled": "true"}), 200)
+        yearly = _fee_on(http, season, access_type_id="10", amount="99.00", description="Yearly")
         coupon = f"FREE{uuid.uuid4().hex[:6].upper()}"
         expect(http.post("/vouchers", data={"name": "On the house", "code": coupon, "discount": "100"}), 201)
     return Shop(
@@ -100,13 +103,22 @@ def set_up_shop(base_url: str) -> Shop:
         coupon_offer=f"P{final:09d}_EU",
         coupon=coupon,
         monthly_offer=f"S{monthly:09d}_EU",
+        yearly_offer=f"S{yearly:09d}_EU",
     )
 
 
 def _fee(http: httpx.Client, title: str, **fee: str) -> int:
+    return _fee_and_item(http, title, **fee)[0]
+
+
+def _fee_and_item(http: httpx.Client, title: str, **fee: str) -> tuple[int, int]:
     form = {"title": title, "item_type": "html_asset", "access_control_type_id": "1", "content": "<p>on</p>"}
-    item = expect(http.post("/v2/items", data=form), 201)
-    made = expect(http.post(f"/v2/items/{item['id']}/access-fees", data=fee | {"currency": "EUR"}), 201)
+    item = int(expect(http.post("/v2/items", data=form), 201)["id"])
+    return _fee_on(http, item, **fee), item
+
+
+def _fee_on(http: httpx.Client, item: int, **fee: str) -> int:
+    made = expect(http.post(f"/v2/items/{item}/access-fees", data=fee | {"currency": "EUR"}), 201)
     return int(made["id"])
 
 

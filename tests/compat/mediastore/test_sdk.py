@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
 
 from boxoffice.app import create_app
 from boxoffice.settings import Settings
@@ -25,6 +25,7 @@ from tests.compat.mediastore.harness import (
     PAGE_PREFIX,
     PASSWORD,
     Shop,
+    Subscriber,
     build_page,
     keep_artifacts,
     missing_tools,
@@ -240,3 +241,69 @@ def test_my_account_shows_the_plan_the_card_and_the_payment(page: Page, site: Si
         assert (me["firstName"], me["lastName"]) == ("Noor", "Haddad")
         consents = answer(http.get(f"/customers/{subscriber.customer_id}/consents"))["consents"]
         assert {c["name"]: c["state"] for c in consents}["terms"] == "accepted"
+
+
+def open_my_account(page: Page, site: Site, shop: Shop, email: str) -> Locator:
+    """My Account for a customer who took the monthly plan by the API, past the terms it asks for first."""
+    log_in(page, site, shop, email)
+    open_view(page, site, shop, "myaccount")
+    page.get_by_role("button", name="Okey, Go next!").click()
+    page.get_by_label("I accept the Terms", exact=True).click()
+    page.get_by_role("button", name="Continue").click()
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Renews automatically")
+    return main
+
+
+def running(site: Site, shop: Shop, subscriber: Subscriber) -> dict[str, Any]:
+    with customer_api(site, shop, subscriber.email) as http:
+        [subscription] = answer(http.get(f"/customers/{subscriber.customer_id}/subscriptions"))["items"]
+    return dict(subscription)
+
+
+def test_a_subscriber_unsubscribes_and_takes_it_back(page: Page, site: Site, shop: Shop) -> None:
+    subscriber = subscribe_by_api(site.api, shop, "ines@example.com")
+    main = open_my_account(page, site, shop, subscriber.email)
+    page.get_by_role("button", name="Manage").click()
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(main).to_contain_text("How about a plan downgrade instead of cancellation?")  # the yearly plan
+    page.get_by_role("button", name="Unsubscribe").click()
+    page.get_by_text("Subscription is too expensive").click()
+    page.get_by_role("button", name="Unsubscribe").click()
+    expect(main).to_contain_text("You have been successfully unsubscribed")
+    assert running(site, shop, subscriber)["status"] == "cancelled"
+    page.get_by_role("button", name="Back to My Account").click()
+    expect(main).to_contain_text("This plan will expire on")
+    page.get_by_role("button", name="Manage").click()
+    page.get_by_role("button", name="Resume").click()
+    page.get_by_role("button", name="Resume").last.click()
+    expect(main).to_contain_text("You have been successfully resubscribed")
+    assert running(site, shop, subscriber)["status"] == "active"
+
+
+def test_a_downgrade_waits_for_the_renewal_and_is_cancelled(page: Page, site: Site, shop: Shop) -> None:
+    subscriber = subscribe_by_api(site.api, shop, "kai@example.com")
+    main = open_my_account(page, site, shop, subscriber.email)
+    page.get_by_role("button", name="Downgrade").click()
+    expect(main).to_contain_text("You are about to change your plan from Season to Yearly")
+    page.get_by_role("button", name="Downgrade Plan").click()
+    expect(main).to_contain_text("You have successfully requested the downgrade to Yearly")
+    page.get_by_role("button", name="Back To My Account").click()
+    expect(main).to_contain_text("Your downgrade is pending")
+    expect(main).to_contain_text("Another switch is already in progress")
+    with customer_api(site, shop, subscriber.email) as http:
+        [pending] = answer(http.get("/subscription_switches"))
+    assert (pending["toOfferId"], pending["direction"], pending["status"]) == (
+        shop.yearly_offer,
+        "downgrade",
+        "pending",
+    )
+    assert running(site, shop, subscriber)["offerId"] == shop.monthly_offer  # until the renewal
+
+    page.get_by_text("Cancel downgrade").click()
+    expect(main).to_contain_text("Are you sure you want to cancel the downgrade?")
+    page.get_by_role("button", name="Cancel Downgrade").click()
+    expect(main).to_contain_text("You have successfully canceled your downgrade")
+    with customer_api(site, shop, subscriber.email) as http:
+        [cancelled] = answer(http.get("/subscription_switches"))
+    assert (cancelled["id"], cancelled["status"]) == (pending["id"], "cancelled")

@@ -148,8 +148,11 @@ async def test_a_downgrade_waits_for_the_renewal_which_charges_the_new_price(
     now = await running(server, subscribed)
     assert (now["offerId"], now["period"], now["pendingSwitchId"]) == (plans.monthly_id, "month", made["id"])
     offers = await availability(server, subscribed, plans.monthly_id)
-    assert offers["unavailableReason"]["code"] == "SWITCH_IN_PROGRESS" and offers["available"] == []
+    assert "unavailableReason" not in offers and offers["available"] == []
     assert {u["reason"]["code"] for u in offers["unavailable"]} == {"SWITCH_IN_PROGRESS"}
+    # My Account finds the pending switch through the customer's offers.
+    held = data(await call(server, "GET", f"/customers/{subscribed.id}/offers", headers=subscribed.auth))["items"]
+    assert [o["pendingSwitchId"] for o in held if o["offerId"] == plans.monthly_id] == [made["id"]]
     assert [p.amount for p in await fetch_rows(server, Payment, publisher.merchant.id)] == [999]
 
     renewed_at = frozen.advance(days=32)

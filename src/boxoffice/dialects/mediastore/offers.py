@@ -13,7 +13,8 @@ from boxoffice import client_info, clock
 from boxoffice.access import service as access
 from boxoffice.access.lookups import SessionLookups
 from boxoffice.billing import subscriptions
-from boxoffice.billing.models import Subscription
+from boxoffice.billing.models import PlanSwitch, Subscription
+from boxoffice.billing.switches import pending_switches
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price
 from boxoffice.catalog.offers import Offer, find_offer, list_offers
@@ -233,7 +234,7 @@ async def offer_for_customer(
     return answer(body | {"trialAvailable": body["trialAvailable"] and not had_trial, "accessGranted": False})
 
 
-def _subscription_fields(subscription: Subscription) -> dict[str, Any]:
+def _subscription_fields(subscription: Subscription, pending: PlanSwitch | None) -> dict[str, Any]:
     running = subscription.status in ("trialing", "active", "past_due")
     return {
         "subscriptionId": subscription.id,
@@ -244,7 +245,7 @@ def _subscription_fields(subscription: Subscription) -> dict[str, Any]:
         "nextPaymentPrice": decimal(subscription.amount, subscription.currency),
         "paymentGateway": subscription.gateway,
         "paymentMethod": subscription.method,
-        "pendingSwitchId": None,
+        "pendingSwitchId": pending.id if pending is not None else None,
         "period": period(subscription.period_unit, subscription.period_quantity),
         "isExternallyManaged": False,
     }
@@ -260,6 +261,8 @@ async def customer_offers(session: Session, customer: CurrentCustomer, customer_
         session, customer.merchant_id, customer_id=customer.id, statuses=None, page=0, limit=100
     )
     by_entitlement = {s.entitlement_id: s for s in rows if s.entitlement_id is not None}
+    # My Account finds a pending switch here, by the id it then reads at /subscription_switches/{id}.
+    pending = await pending_switches(session, customer.merchant_id, [s.id for s in rows])
     now = clock.now()
     items = []
     for line in held:
@@ -281,6 +284,6 @@ async def customer_offers(session: Session, customer: CurrentCustomer, customer_
             "customerCurrency": line.price.currency,
         }
         if subscription is not None:
-            item |= _subscription_fields(subscription)
+            item |= _subscription_fields(subscription, pending.get(subscription.id))
         items.append(item)
     return answer({"items": items})

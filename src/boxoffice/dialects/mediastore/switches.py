@@ -1,7 +1,8 @@
 """Switching a subscription to another offer of the same item, and the switches made:
 
 * `GET /customers/{customerId}/subscription_switches/{offerId}/availability`, with Cleeng's reason codes for what
-  can't be switched to, and `unavailableReason` SWITCH_IN_PROGRESS while a switch is pending;
+  can't be switched to (every offer SWITCH_IN_PROGRESS while a switch is pending: the SDK says so on each offer,
+  where a top-level `unavailableReason` it doesn't know would only tell the customer to try again later);
 * `POST /customers/{customerId}/subscription_switches/{offerId}`: an upgrade happens at once, the unused part of
   the period credited; a downgrade is pending until the next renewal (the core's `request_switch`);
 * `GET /subscription_switches` (the customer's, newest first), `GET /subscription_switches/{switchId}` and
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import clock
 from boxoffice.billing import charges, plan_switch
 from boxoffice.billing.models import PlanSwitch, Subscription
-from boxoffice.billing.switches import direction, pending_switch
+from boxoffice.billing.switches import direction
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.dialects.mediastore.body import string
@@ -109,11 +110,7 @@ async def availability(
         else:
             code, message = REASONS[option.refusal]
             unavailable.append(setting | {"reason": {"code": code, "message": message}})
-    found: dict[str, Any] = {"available": available, "unavailable": unavailable}
-    if await pending_switch(session, customer.merchant_id, subscription.id) is not None:
-        code, message = IN_PROGRESS
-        found["unavailableReason"] = {"code": code, "message": message}
-    return answer(found)
+    return answer({"available": available, "unavailable": unavailable})
 
 
 @router.post("/customers/{customer_id}/subscription_switches/{offer}")
