@@ -53,10 +53,7 @@ async def create_order(
     buy_as_gift: bool = False,
 ) -> Order:
     price = await _price(session, customer.merchant_id, price_id, client)
-    if buy_as_gift and not gifts.giftable(price):
-        raise InvalidInput({"buy_as_gift": "This offer can't be bought as a gift: only a one-time offer can"})
-    if not buy_as_gift and await purchases.entitled_already(session, customer.merchant_id, customer.id, price.id):
-        raise Conflict("Access already granted")
+    await _check_recipient(session, customer, price, buy_as_gift)
     country = country_code or customer.country_code or client.country_code
     order = Order(
         merchant_id=customer.merchant_id,
@@ -76,6 +73,14 @@ async def create_order(
     session.add(order)
     await session.flush()
     return order
+
+
+async def _check_recipient(session: AsyncSession, customer: Customer, price: Price, buy_as_gift: bool) -> None:
+    """A gift is of an offer sold once; what is bought for oneself is what one hasn't got yet."""
+    if buy_as_gift and not gifts.giftable(price):
+        raise InvalidInput({"buy_as_gift": "This offer can't be bought as a gift: only a one-time offer can"})
+    if not buy_as_gift and await purchases.entitled_already(session, customer.merchant_id, customer.id, price.id):
+        raise Conflict("Access already granted")
 
 
 async def _apply_coupon(session: AsyncSession, order: Order, price: Price, code: str) -> None:
@@ -106,10 +111,17 @@ async def update_order(
     client: ClientInfo,
     coupon_code: str | object | None = UNSET,
     payment_method: str | object | None = UNSET,
+    buy_as_gift: bool | None = None,
     delivery: gift_delivery.Delivery | None = None,
 ) -> Order:
     order = await order_of(session, customer, order_id)
     _open(order)
+    if buy_as_gift is not None and buy_as_gift != order.buy_as_gift:
+        price = await _price(session, order.merchant_id, order.price_id, client)
+        await _check_recipient(session, customer, price, buy_as_gift)
+        order.buy_as_gift = buy_as_gift
+        if not buy_as_gift:  # bought for oneself after all: no gift to deliver
+            order.gift_receiver_email = order.gift_delivery_date = order.gift_personal_note = None
     if delivery is not None:
         if not order.buy_as_gift:
             raise InvalidInput({"delivery": "Only an order bought as a gift takes delivery details"})

@@ -114,6 +114,40 @@ async def test_a_gift_bought_with_a_full_coupon_goes_to_its_receiver_at_once_wit
     refused(redeemed_first, 422, text="redeemed")
 
 
+async def test_an_order_turns_into_a_gift_and_back_as_the_sdk_asks(
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer
+) -> None:
+    made = await order(server, customer, shop.pass_id)
+    path = f"/orders/{made['id']}"
+    # "Purchase as a gift", then the delivery with the payment (as the SDK's Adyen and PayPal steps send them).
+    gift = data(await call(server, "PATCH", path, {"buyAsAGift": True}, headers=customer.auth))["order"]
+    assert (gift["buyAsAGift"], gift["deliveryDetails"]) == (True, None)
+    both = {"buyAsAGift": True, "deliveryDetails": details()}
+    assert data(await call(server, "PATCH", path, both, headers=customer.auth))["order"]["deliveryDetails"] == (
+        details()
+    )
+    # "Purchase for myself": the delivery goes with it.
+    mine = data(await call(server, "PATCH", path, {"buyAsAGift": False}, headers=customer.auth))["order"]
+    assert (mine["buyAsAGift"], mine["deliveryDetails"]) == (False, None)
+    refused(await call(server, "PATCH", path, {"buyAsAGift": "yes"}, headers=customer.auth), 400)
+    monthly = await order(server, customer, shop.monthly_id)
+    refused(
+        await call(server, "PATCH", f"/orders/{monthly['id']}", {"buyAsAGift": True}, headers=customer.auth),
+        422,
+        text="gift",
+    )
+    data(await pay(server, customer, made["id"], VISA))
+    assert await has_access(server, customer, shop.pass_id)
+    # Already held: a new order for it can only be a gift.
+    again = await gift_order(server, customer, shop.pass_id)
+    mine_again = {"buyAsAGift": False}
+    refused(
+        await call(server, "PATCH", f"/orders/{again['id']}", mine_again, headers=customer.auth),
+        409,
+        text="Access already granted",
+    )
+
+
 async def test_a_gift_paid_by_card_for_a_later_day_is_sent_by_the_chore_once_due(
     server: Server, publisher: Publisher, shop: Shop, customer: Customer, mailbox: Mailbox, frozen: clock.FrozenClock
 ) -> None:

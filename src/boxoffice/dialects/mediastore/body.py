@@ -37,6 +37,13 @@ def string(body: dict[str, Any], name: str, *, max_length: int = 1000) -> str | 
     return value
 
 
+def flag(body: dict[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise MalformedRequest(f"Invalid param {name}")
+    return value
+
+
 def number(body: dict[str, Any], name: str) -> int | None:
     """A whole number, sent as one or as its digits in a string (the SDK sends ids both ways)."""
     value = body.get(name)

@@ -16,7 +16,7 @@ from boxoffice.billing.models import Order, Payment
 from boxoffice.billing.payment_methods import FREE
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import taxes
-from boxoffice.dialects.mediastore.body import number, string
+from boxoffice.dialects.mediastore.body import flag, number, string
 from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
@@ -138,7 +138,7 @@ async def create_order(session: Session, customer: CurrentCustomer, client: Clie
             client=client,
             country_code=string(body, "country", max_length=2),
             coupon_code=coupon,
-            buy_as_gift=body.get("buyAsAGift") is True,
+            buy_as_gift=flag(body, "buyAsAGift") is True,
         )
     except InvalidInput as error:
         if "voucher_code" in error.errors and coupon:
@@ -168,6 +168,8 @@ async def update_order(
         if method_id and method_id not in METHOD_BY_ID:
             raise Refused(422, "No payment method found", INVALID_BODY)
         changes["payment_method"] = METHOD_BY_ID.get(method_id or 0)
+    if "buyAsAGift" in body:  # the SDK's "Purchase as a gift" and "Purchase for myself"
+        changes["buy_as_gift"] = flag(body, "buyAsAGift")
     if "deliveryDetails" in body:
         changes["delivery"] = delivery_of(body)
     try:
