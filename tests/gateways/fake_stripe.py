@@ -12,6 +12,12 @@ different request under that key is a 400 `idempotency_error`). Stripe's test ca
 
 A PaymentMethod with a past expiry or a number that isn't one is refused when it is made (402 card_error).
 
+SetupIntents (a card verified for later, nothing charged) take the same cards: a declining one fails the setup as
+it fails a payment (402, the failed SetupIntent in the error, its `payment_method` cleared and the card kept in
+`last_setup_error`), and 4000 0025 0000 3155 asks for 3-D Secure, with a redirect given a `return_url` and for
+Stripe.js (`use_stripe_sdk`) without one. Once set up for `off_session` use, that card is charged off-session without
+a challenge, as Stripe's is.
+
 Tests can count what it was asked (`count`) and make the next requests fail (`fail_next`): with a 500, or by doing
 the work and then never answering, which is what a timeout looks like to a client that cannot know the outcome.
 """
@@ -46,6 +52,9 @@ CHALLENGE = "4000002500003155"
 AUTHENTICATION_FAILED = (
     "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new "
     "PaymentMethod to attempt to fulfill this PaymentIntent again."
+)
+SETUP_AUTHENTICATION_FAILED = (
+    "The latest attempt to set up the payment method has failed because authentication failed."
 )
 
 
@@ -131,9 +140,12 @@ class FakeStripe:
         self.customers: dict[str, Json] = {}
         self.methods: dict[str, Json] = {}
         self.intents: dict[str, Json] = {}
+        self.setup_intents: dict[str, Json] = {}
         self.refunds: dict[str, Json] = {}
         self.requests: list[Request] = []
         self._numbers: dict[str, str] = {}  # payment method → card number, which only Stripe ever keeps
+        # Cards set up for off-session use, which their bank lets be charged off-session without a challenge.
+        self._set_up: set[str] = set()
         self._refunded: dict[str, int] = {}
         self._answers: dict[str, tuple[tuple[str, str, str], int, bytes]] = {}
         self._faults: deque[Fault] = deque()
@@ -146,9 +158,12 @@ class FakeStripe:
             ("POST", re.compile(r"/v1/customers"), self._create_customer),
             ("POST", re.compile(r"/v1/customers/(?P<id>[^/]+)"), self._update_customer),
             ("POST", re.compile(r"/v1/payment_methods"), self._create_method),
+            ("GET", re.compile(r"/v1/payment_methods/(?P<id>[^/]+)"), self._retrieve_method),
             ("POST", re.compile(r"/v1/payment_methods/(?P<id>[^/]+)/attach"), self._attach_method),
             ("POST", re.compile(r"/v1/payment_intents"), self._create_intent),
             ("GET", re.compile(r"/v1/payment_intents/(?P<id>[^/]+)"), self._retrieve_intent),
+            ("POST", re.compile(r"/v1/setup_intents"), self._create_setup_intent),
+            ("GET", re.compile(r"/v1/setup_intents/(?P<id>[^/]+)"), self._retrieve_setup_intent),
             ("POST", re.compile(r"/v1/refunds"), self._create_refund),
         ]
 
@@ -173,8 +188,12 @@ class FakeStripe:
         self._faults.extend([how] * times)
 
     def complete_challenge(self, intent_id: str, *, passed: bool) -> None:
-        """The viewer passes or fails the 3-D Secure page that `next_action.redirect_to_url` sent them to."""
+        """The viewer passes or fails the 3-D Secure page that `next_action.redirect_to_url` sent them to, for a
+        PaymentIntent or a SetupIntent."""
         with self._lock:
+            if intent_id in self.setup_intents:
+                self._complete_setup(self.setup_intents[intent_id], passed=passed)
+                return
             intent = self.intents[intent_id]
             assert intent["status"] == "requires_action", intent["status"]
             intent["next_action"] = None
@@ -299,6 +318,12 @@ class FakeStripe:
         self._numbers[method["id"]] = number
         return method
 
+    def _retrieve_method(self, params: dict[str, str], id: str) -> Json:
+        method = self.methods.get(id)
+        if method is None:
+            raise _missing("PaymentMethod", id, "payment_method")
+        return method
+
     def _attach_method(self, params: dict[str, str], id: str) -> Json:
         method = self.methods.get(id)
         if method is None:
@@ -315,15 +340,8 @@ class FakeStripe:
             raise StripeFailure(400, "invalid_request_error", "Invalid positive integer", param="amount")
         if not re.fullmatch(r"[a-z]{3}", currency):
             raise StripeFailure(400, "invalid_request_error", f"Invalid currency: {currency}", param="currency")
-        method_id, customer = params.get("payment_method", ""), params.get("customer")
-        method = self.methods.get(method_id)
-        if method is None or method["customer"] != customer:
-            raise StripeFailure(
-                400,
-                "invalid_request_error",
-                f"The provided PaymentMethod {method_id} does not belong to the Customer {customer}.",
-                param="payment_method",
-            )
+        method = self._customers_method(params)
+        customer, method_id = method["customer"], method["id"]
         intent: Json = {
             "id": _id("pi"),
             "object": "payment_intent",
@@ -348,9 +366,25 @@ class FakeStripe:
             self._confirm(intent, method, off_session=params.get("off_session") == "true", params=params)
         return intent
 
+    def _customers_method(self, params: dict[str, str]) -> Json:
+        """The `payment_method` an intent names, which must be the `customer`'s."""
+        method_id, customer = params.get("payment_method", ""), params.get("customer")
+        method = self.methods.get(method_id)
+        if method is None or method["customer"] != customer:
+            raise StripeFailure(
+                400,
+                "invalid_request_error",
+                f"The provided PaymentMethod {method_id} does not belong to the Customer {customer}.",
+                param="payment_method",
+            )
+        return method
+
     def _confirm(self, intent: Json, method: Json, *, off_session: bool, params: dict[str, str]) -> None:
         number = self._numbers[method["id"]]
-        if number == CHALLENGE and off_session:
+        if number == CHALLENGE and off_session and method["id"] in self._set_up:
+            # Authenticated when it was set up: its bank lets it be charged with its holder away.
+            self._succeed(intent)
+        elif number == CHALLENGE and off_session:
             # A card that must be authenticated cannot be charged with nobody there to authenticate it.
             self._decline(
                 intent,
@@ -400,6 +434,116 @@ class FakeStripe:
         if intent is None:
             raise _missing("payment_intent", id, "intent")
         return intent
+
+    def _create_setup_intent(self, params: dict[str, str]) -> Json:
+        method = self._customers_method(params)
+        usage = params.get("usage", "off_session")
+        if usage not in ("on_session", "off_session"):
+            raise StripeFailure(
+                400, "invalid_request_error", "Invalid usage: must be one of on_session or off_session", param="usage"
+            )
+        allowed = list(_nested(params, "allowed_payment_method_types").values())
+        # Without a list of its own, an intent takes the methods enabled in the Dashboard, some of which redirect.
+        redirects = params.get("automatic_payment_methods[allow_redirects]", "always")
+        automatic = None if allowed else {"enabled": True, "allow_redirects": redirects}
+        confirm, return_url = params.get("confirm") == "true", params.get("return_url")
+        if confirm and automatic and automatic["allow_redirects"] == "always" and not return_url:
+            raise StripeFailure(
+                400,
+                "invalid_request_error",
+                "This SetupIntent is configured to accept payment methods enabled in your Dashboard. Because some of "
+                "these payment methods might redirect your customer off of your page, you must provide a `return_url`.",
+                param="return_url",
+            )
+        setup: Json = {
+            "id": _id("seti"),
+            "object": "setup_intent",
+            "allowed_payment_method_types": allowed or None,
+            "automatic_payment_methods": automatic,
+            "cancellation_reason": None,
+            "customer": method["customer"],
+            "last_setup_error": None,
+            "latest_attempt": None,
+            "metadata": _nested(params, "metadata"),
+            "next_action": None,
+            "payment_method": method["id"],
+            "payment_method_types": allowed or ["card"],
+            "status": "requires_confirmation",
+            "usage": usage,
+            "created": int(time.time()),
+            "livemode": False,
+        }
+        setup["client_secret"] = f"{setup['id']}_secret_{secrets.token_hex(8)}"
+        self.setup_intents[setup["id"]] = setup
+        if confirm:
+            self._confirm_setup(setup, method, return_url)
+        return setup
+
+    def _confirm_setup(self, setup: Json, method: Json, return_url: str | None) -> None:
+        number = self._numbers[method["id"]]
+        setup["latest_attempt"] = _id("setatt")
+        if number == CHALLENGE:
+            url = f"{self.base_url}/3ds/{setup['id']}"
+            setup["status"] = "requires_action"
+            # With no page to come back to, the challenge is left to Stripe.js on the page the payer is on.
+            setup["next_action"] = (
+                {"type": "redirect_to_url", "redirect_to_url": {"url": url, "return_url": return_url}}
+                if return_url
+                else {
+                    "type": "use_stripe_sdk",
+                    "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": url, "source": _id("src")},
+                }
+            )
+        elif number in DECLINES:
+            code, decline_code, message = DECLINES[number]
+            error = {"type": "card_error", "code": code, "decline_code": decline_code, "message": message}
+            self._fail_setup(setup, method, error)
+            # As a declined payment is: 402, with the failed intent inside the error.
+            raise StripeFailure(
+                402,
+                "card_error",
+                message,
+                code=code,
+                decline_code=decline_code,
+                setup_intent=json.loads(json.dumps(setup)),
+                payment_method=method,
+            )
+        else:
+            self._succeed_setup(setup)
+
+    def _complete_setup(self, setup: Json, *, passed: bool) -> None:
+        assert setup["status"] == "requires_action", setup["status"]
+        setup["next_action"] = None
+        if passed:
+            self._succeed_setup(setup)
+        else:
+            error = {
+                "type": "card_error",
+                "code": "setup_intent_authentication_failure",
+                "message": SETUP_AUTHENTICATION_FAILED,
+            }
+            self._fail_setup(setup, self.methods[setup["payment_method"]], error)
+
+    def _succeed_setup(self, setup: Json) -> None:
+        setup["status"] = "succeeded"
+        if setup["usage"] == "off_session":
+            self._set_up.add(setup["payment_method"])
+
+    @staticmethod
+    def _fail_setup(setup: Json, method: Json, error: Json) -> None:
+        # Stripe takes a failed setup's payment method off it: the card tried is told only in the error.
+        setup.update(
+            status="requires_payment_method",
+            payment_method=None,
+            next_action=None,
+            last_setup_error={**error, "payment_method": method},
+        )
+
+    def _retrieve_setup_intent(self, params: dict[str, str], id: str) -> Json:
+        setup = self.setup_intents.get(id)
+        if setup is None:
+            raise _missing("setupintent", id, "intent")
+        return setup
 
     def _create_refund(self, params: dict[str, str]) -> Json:
         intent_id = params.get("payment_intent", "")

@@ -1,5 +1,6 @@
 """The Stripe gateway, driven through Stripe's own library against a fake Stripe that speaks its wire format: test
-cards, declines as answers, 3-D Secure, idempotency keys, refunds, failures of unknown outcome, signed events."""
+cards, declines as answers, 3-D Secure, idempotency keys, refunds, setups, failures of unknown outcome, signed
+events."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from boxoffice.gateways.protocol import Card, CardRejected, ChargeResult, GatewayError, PaymentGateway
+from boxoffice.gateways.protocol import (
+    Card,
+    CardRejected,
+    ChargeResult,
+    GatewayError,
+    PaymentGateway,
+    SavedMethod,
+    SetupResult,
+)
 from boxoffice.gateways.sandbox import IdempotencyMismatch
 from boxoffice.gateways.stripe_gateway import StripeGateway
 from tests.conftest import free_port
@@ -72,6 +81,24 @@ async def charge(
         idempotency_key=key,
         return_url=return_url,
     )
+
+
+async def set_up(
+    gateway: StripeGateway,
+    number: str,
+    *,
+    key: str = "setup-1",
+    return_url: str | None = RETURN,
+    merchant: int = MERCHANT,
+) -> SetupResult:
+    customer, method = await customer_with(gateway, number, merchant)
+    return await gateway.set_up(
+        merchant, customer_ref=customer, method_token=method, idempotency_key=key, return_url=return_url
+    )
+
+
+def nothing_charged(fake: FakeStripe) -> bool:
+    return fake.intents == {} and fake.count("POST", "/v1/payment_intents") == 0
 
 
 def test_the_stripe_gateway_is_a_payment_gateway(fake: FakeStripe) -> None:
@@ -238,6 +265,135 @@ async def test_charges_belong_to_their_merchant(gateway: StripeGateway, fake: Fa
     assert fake.refunds == {}
     with pytest.raises(GatewayError, match="No such payment_intent"):
         await gateway.confirm(MERCHANT, "pi_missing")
+
+
+@pytest.mark.parametrize(("number", "brand"), [("4242424242424242", "visa"), ("5555555555554444", "mastercard")])
+async def test_a_setup_keeps_the_card_for_later_and_charges_nothing(
+    gateway: StripeGateway, fake: FakeStripe, number: str, brand: str
+) -> None:
+    customer = await gateway.create_customer(MERCHANT, email="vera@example.com", name="Vera")
+    saved = await gateway.save_payment_method(MERCHANT, customer, card(number, month=7, year=NEXT_YEAR))
+    result = await gateway.set_up(
+        MERCHANT, customer_ref=customer, method_token=saved.token, idempotency_key="setup-1", return_url=RETURN
+    )
+
+    assert (result.status, result.decline_code, result.redirect_url) == ("succeeded", None, None)
+    assert result.customer_ref == customer
+    assert result.method == SavedMethod(saved.token, brand, number[-4:], 7, NEXT_YEAR)
+    setup = fake.setup_intents[result.setup_id]
+    assert (setup["usage"], setup["payment_method_types"], setup["metadata"]) == (
+        "off_session",
+        ["card"],
+        {"merchant_id": "7"},
+    )
+    assert nothing_charged(fake)
+    assert (await gateway.confirm_setup(MERCHANT, result.setup_id)) == result
+
+
+@pytest.mark.parametrize(
+    ("number", "decline"), [("4000000000000002", "card_declined"), ("4000000000000069", "expired_card")]
+)
+async def test_a_card_the_bank_refuses_fails_its_setup(
+    gateway: StripeGateway, fake: FakeStripe, number: str, decline: str
+) -> None:
+    result = await set_up(gateway, number)
+
+    # An answer, as the sandbox gives it, naming the card tried, which Stripe keeps only in the setup's error.
+    assert (result.status, result.decline_code, result.redirect_url) == ("declined", decline, None)
+    assert result.method.last4 == number[-4:]
+    setup = fake.setup_intents[result.setup_id]
+    assert (setup["status"], setup["payment_method"]) == ("requires_payment_method", None)
+    assert nothing_charged(fake)
+    assert (await gateway.confirm_setup(MERCHANT, result.setup_id)) == result
+    again = await gateway.set_up(
+        MERCHANT,
+        customer_ref=result.customer_ref,
+        method_token=result.method.token,
+        idempotency_key="setup-1",
+        return_url=RETURN,
+    )
+    assert again == result and len(fake.setup_intents) == 1
+
+
+@pytest.mark.parametrize(
+    ("passed", "status", "decline"), [(True, "succeeded", None), (False, "declined", "authentication_failed")]
+)
+async def test_a_3ds_setup_redirects_then_settles(
+    gateway: StripeGateway, fake: FakeStripe, passed: bool, status: str, decline: str | None
+) -> None:
+    challenged = await set_up(gateway, "4000002500003155")
+    assert challenged.status == "requires_action" and challenged.redirect_url
+    redirect = fake.setup_intents[challenged.setup_id]["next_action"]["redirect_to_url"]
+    assert (challenged.redirect_url, redirect["return_url"]) == (redirect["url"], RETURN)
+    assert (await gateway.confirm_setup(MERCHANT, challenged.setup_id)) == challenged
+
+    fake.complete_challenge(challenged.setup_id, passed=passed)
+    settled = await gateway.confirm_setup(MERCHANT, challenged.setup_id)
+    assert (settled.setup_id, settled.status, settled.decline_code) == (challenged.setup_id, status, decline)
+    assert (settled.method, settled.customer_ref, settled.redirect_url) == (
+        challenged.method,
+        challenged.customer_ref,
+        None,
+    )
+    assert nothing_charged(fake)
+
+
+async def test_a_3ds_setup_without_a_return_url_has_nowhere_to_send_the_payer(
+    gateway: StripeGateway, fake: FakeStripe
+) -> None:
+    result = await set_up(gateway, "4000002500003155", return_url=None)
+    assert (result.status, result.redirect_url) == ("requires_action", None)
+    assert fake.setup_intents[result.setup_id]["next_action"]["type"] == "use_stripe_sdk"
+
+
+async def test_a_card_set_up_through_3ds_is_charged_off_session_without_a_challenge(
+    gateway: StripeGateway, fake: FakeStripe
+) -> None:
+    challenged = await set_up(gateway, "4000002500003155")
+    fake.complete_challenge(challenged.setup_id, passed=True)
+    renewal = await gateway.charge(
+        MERCHANT,
+        amount=499,
+        currency="EUR",
+        customer_ref=challenged.customer_ref,
+        method_token=challenged.method.token,
+        idempotency_key="renewal-1",
+        off_session=True,
+    )
+    assert (renewal.status, renewal.decline_code) == ("succeeded", None)
+
+
+async def test_one_idempotency_key_makes_one_setup_intent(gateway: StripeGateway, fake: FakeStripe) -> None:
+    customer, method = await customer_with(gateway, "4242424242424242")
+
+    async def attempt(token: str = method) -> SetupResult:
+        return await gateway.set_up(MERCHANT, customer_ref=customer, method_token=token, idempotency_key="setup-1")
+
+    results = await asyncio.gather(*(attempt() for _ in range(5)))
+    assert len(set(results)) == 1 and results[0].status == "succeeded"
+    assert fake.count("POST", "/v1/setup_intents") == 5 and len(fake.setup_intents) == 1
+
+    other = await gateway.save_payment_method(MERCHANT, customer, card("5555555555554444"))
+    with pytest.raises(IdempotencyMismatch, match="same parameters"):
+        await attempt(other.token)
+    # Keys are the merchant's own: another's same key is another setup.
+    theirs = await set_up(gateway, "4242424242424242", merchant=RIVAL)
+    assert theirs.setup_id != results[0].setup_id and len(fake.setup_intents) == 2
+
+
+async def test_setups_are_found_only_by_their_merchant(gateway: StripeGateway) -> None:
+    ours = await set_up(gateway, "4242424242424242")
+    with pytest.raises(GatewayError, match="no such setup"):
+        await gateway.confirm_setup(RIVAL, ours.setup_id)
+    with pytest.raises(GatewayError, match="No such setupintent"):
+        await gateway.confirm_setup(MERCHANT, "seti_missing")
+    paid = await charge(gateway, "4242424242424242")
+    with pytest.raises(GatewayError):
+        await gateway.confirm_setup(MERCHANT, paid.charge_id)
+    # Another customer's setup of the same merchant names that customer, by which billing refuses it.
+    theirs = await set_up(gateway, "4242424242424242", key="setup-2")
+    assert theirs.customer_ref != ours.customer_ref
+    assert (await gateway.confirm_setup(MERCHANT, theirs.setup_id)).customer_ref == theirs.customer_ref
 
 
 async def test_a_server_error_is_an_unknown_outcome(gateway: StripeGateway, fake: FakeStripe) -> None:

@@ -55,6 +55,7 @@ CONCURRENT_REQUESTS = 16
 DECLINE_ALIASES = {
     "generic_decline": "card_declined",
     "payment_intent_authentication_failure": "authentication_failed",
+    "setup_intent_authentication_failure": "authentication_failed",
 }
 # Billing keeps a decline code in 32 characters; a longer one is told as the generic decline.
 MAX_DECLINE_CODE = 32
@@ -268,7 +269,9 @@ class StripeGateway:
         return await self._setup_result(intent)
 
     async def _setup_result(self, intent: stripe.SetupIntent) -> SetupResult:
-        method_id = getattr(intent.payment_method, "id", intent.payment_method)
+        # Stripe takes a failed setup's payment method off it, and tells the card tried only in its error.
+        tried = intent.payment_method or getattr(intent.last_setup_error, "payment_method", None)
+        method_id = getattr(tried, "id", tried)
         customer = getattr(intent.customer, "id", intent.customer)
         if not isinstance(method_id, str) or not isinstance(customer, str):
             raise GatewayError("Stripe: the setup has no card or no customer")

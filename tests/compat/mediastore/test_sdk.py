@@ -5,6 +5,8 @@ SDK did is checked both on the page and in what the server then answers."""
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
 
 from boxoffice.app import create_app
@@ -33,7 +36,8 @@ from tests.compat.mediastore.harness import (
     subscribe_by_api,
     with_page,
 )
-from tests.conftest import free_port
+from tests.conftest import Mailbox, free_port
+from tests.dialects.inplayer.conftest import plain_text
 
 TIMEOUT_MS = 20_000
 
@@ -68,10 +72,13 @@ class Site:
 
 
 @pytest.fixture
-def site(migrated_database_url: str, page_dist: Path, tmp_path: Path) -> Iterator[Site]:
+def site(
+    migrated_database_url: str, page_dist: Path, tmp_path: Path, smtp_server: tuple[Controller, Mailbox]
+) -> Iterator[Site]:
     port = free_port()
     settings = Settings(
         database_url=migrated_database_url,
+        smtp_url=f"smtp://127.0.0.1:{smtp_server[0].port}",
         mail_dir=tmp_path / "mail",
         public_url=f"http://127.0.0.1:{port}",
         mediastore_host="localhost",
@@ -307,3 +314,34 @@ def test_a_downgrade_waits_for_the_renewal_and_is_cancelled(page: Page, site: Si
     with customer_api(site, shop, subscriber.email) as http:
         [cancelled] = answer(http.get("/subscription_switches"))
     assert (cancelled["id"], cancelled["status"]) == (pending["id"], "cancelled")
+
+
+def mail_saying(mailbox: Mailbox, address: str, pattern: str) -> re.Match[str]:
+    """What the e-mail to `address` matching `pattern` says, waited for as the worker sends it over SMTP (bounded)."""
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while True:
+        for message in mailbox.to(address):
+            if found := re.search(pattern, plain_text(message)):
+                return found
+        assert time.monotonic() < deadline, f"no e-mail to {address} matching {pattern!r} within {TIMEOUT_MS} ms"
+        time.sleep(0.05)
+
+
+def test_a_forgotten_password_is_reset_from_the_sdks_form(page: Page, site: Site, shop: Shop, mailbox: Mailbox) -> None:
+    subscribe_by_api(site.api, shop, "omar@example.com")
+    open_view(page, site, shop, "reset")
+    page.locator("#Email").fill("omar@example.com")
+    page.get_by_role("button", name="Reset Password").click()
+    finished(page, "reset")
+    found = mail_saying(mailbox, "omar@example.com", r"Your reset token is:\s+(\S+)")
+    with httpx.Client(base_url=site.api + "/mediastore", timeout=30) as http:
+        body = {"publisherId": shop.publisher_id, "resetPasswordToken": found[1], "newPassword": "New-pass-42"}
+        assert http.patch("/customers/passwords", json=body).status_code == 200
+    open_view(page, site, shop, "login")
+    page.locator("#Email").fill("omar@example.com")
+    page.locator("#Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Wrong email or password")).to_be_visible()
+    page.locator("#Password").fill("New-pass-42")
+    page.get_by_role("button", name="Sign in").click()
+    finished(page, "login")

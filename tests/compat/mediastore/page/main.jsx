@@ -1,5 +1,5 @@
 // One SDK component per page load, chosen by the query string, so that the browser test drives exactly what an
-// app built on @cleeng/mediastore-sdk renders: ?view=register|login|consents|purchase|myaccount&publisher=…
+// app built on @cleeng/mediastore-sdk renders: ?view=register|login|reset|consents|purchase|myaccount&publisher=…
 import React, { useState } from "react";
 import { createRoot } from "react-dom/client";
 import { Provider } from "react-redux";
@@ -8,6 +8,7 @@ import {
   Config,
   Login,
   MyAccount,
+  PasswordReset,
   Purchase,
   Register,
   store,
@@ -26,6 +27,7 @@ function View() {
   const component = {
     register: <Register onSuccess={finished} />,
     login: <Login onSuccess={finished} />,
+    reset: <PasswordReset onSuccess={finished} />,
     consents: <CheckoutConsents onSuccess={finished} />,
     purchase: <Purchase offerId={query.get("offer")} couponCode={query.get("coupon") ?? undefined} onSuccess={finished} />,
     myaccount: <MyAccount />,
