@@ -345,3 +345,35 @@ def test_a_forgotten_password_is_reset_from_the_sdks_form(page: Page, site: Site
     page.locator("#Password").fill("New-pass-42")
     page.get_by_role("button", name="Sign in").click()
     finished(page, "login")
+
+
+CAPTURE = {
+    "enabled": "true",
+    "fields[firstNameLastName]": "required",
+    "fields[birthDate]": "optional",
+    "questions[0][question]": "How did you hear of us?",
+    "questions[0][required]": "true",
+    "questions[0][options][0]": "Friends",
+    "questions[0][options][1]": "Television",
+}
+
+
+def test_the_capture_form_collects_what_the_publisher_asks(page: Page, site: Site, shop: Shop) -> None:
+    with httpx.Client(base_url=site.api, headers={"Authorization": f"Bearer {shop.merchant.token}"}) as merchant:
+        assert merchant.put("/v2/capture-settings", data=CAPTURE).status_code == 200
+    register(page, site, shop, "zoe@example.com")
+    open_view(page, site, shop, "capture")
+    page.get_by_label("First Name").fill("Zoe")
+    page.get_by_label("Last Name").fill("Laurent")
+    page.get_by_label("Date of Birth").fill("1990-04-21")
+    page.get_by_label("Television", exact=True).first.click()
+    page.get_by_role("button", name="Continue").click()
+    finished(page, "capture")
+    with customer_api(site, shop, "zoe@example.com") as http:
+        customer_id = stored(page, shop, "CLEENG_CUSTOMER_ID")
+        status = answer(http.get(f"/customers/{customer_id}/capture/status"))
+        me = answer(http.get(f"/customers/{customer_id}"))
+    assert status["shouldCaptureBeDisplayed"] is False
+    assert (me["firstName"], me["lastName"]) == ("Zoe", "Laurent")
+    [question] = [item for item in status["settings"] if item["key"] == "custom_1"]
+    assert question["answer"] == "Television"

@@ -53,7 +53,7 @@ async def test_capture_is_asked_until_what_is_required_is_answered(
         "address": "1 High Street",
         "city": "Leeds",
         "country": "GB",
-        "customAnswers": [{"questionId": 1, "question": "How did you hear of us?", "value": "Friends"}],
+        "customAnswers": [{"questionId": "custom_1", "question": "How did you hear of us?", "value": "Friends"}],
     }
     data(await call(server, "PUT", f"/customers/{customer.id}/capture", form, headers=customer.auth))
     after = await status(server, customer)
@@ -80,6 +80,8 @@ async def test_bad_capture_answers_are_refused_and_write_nothing(
         (good | {"birthDate": "2999-01-01"}, 422),
         (good | {"country": "Atlantis"}, 422),
         (good | {"customAnswers": "Friends"}, 400),
+        (good | {"customAnswers": [{"questionId": "custom_x", "value": "Friends"}]}, 400),
+        (good | {"customAnswers": [{"value": "Friends"}]}, 400),
         (good | {"firstName": 7}, 422),
     ):
         refused(await call(server, "PUT", path, body, headers=customer.auth), status_code)

@@ -45,9 +45,11 @@ def _answers(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(custom, list):
         raise MalformedRequest("Invalid param customAnswers")
     for given in custom:
-        if not isinstance(given, dict) or not str(given.get("questionId", "")).isdigit():
+        # The SDK sends back the key the status named the question by (`custom_1`); a bare number is taken too.
+        number = str(given.get("questionId", "")).removeprefix("custom_") if isinstance(given, dict) else ""
+        if not (number.isascii() and number.isdigit()):
             raise MalformedRequest("Invalid param customAnswers: each is {questionId, question, value}")
-        answers[f"custom_{given['questionId']}"] = given.get("value")
+        answers[f"custom_{number}"] = given.get("value")
     return answers
 
 

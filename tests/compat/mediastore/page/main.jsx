@@ -1,9 +1,10 @@
 // One SDK component per page load, chosen by the query string, so that the browser test drives exactly what an
-// app built on @cleeng/mediastore-sdk renders: ?view=register|login|reset|consents|purchase|myaccount&publisher=…
+// app built on @cleeng/mediastore-sdk renders: ?view=register|login|reset|consents|capture|purchase|myaccount&publisher=…
 import React, { useState } from "react";
 import { createRoot } from "react-dom/client";
 import { Provider } from "react-redux";
 import {
+  Capture,
   CheckoutConsents,
   Config,
   Login,
@@ -29,6 +30,7 @@ function View() {
     login: <Login onSuccess={finished} />,
     reset: <PasswordReset onSuccess={finished} />,
     consents: <CheckoutConsents onSuccess={finished} />,
+    capture: <Capture onSuccess={finished} />,
     purchase: <Purchase offerId={query.get("offer")} couponCode={query.get("coupon") ?? undefined} onSuccess={finished} />,
     myaccount: <MyAccount />,
   }[view];
