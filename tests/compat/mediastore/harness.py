@@ -160,6 +160,19 @@ def subscribe_by_api(base_url: str, shop: Shop, email: str) -> Subscriber:
     return Subscriber(email, int(made["customerId"]))
 
 
+def give_by_api(base_url: str, shop: Shop, buyer: str, recipient: str) -> None:
+    """A customer gives the coupon offer to `recipient` (a 100 % coupon, the delivery at once), through the
+    MediaStore API: the recipient's e-mail then carries the code."""
+    with httpx.Client(base_url=base_url + "/mediastore", timeout=30) as http:
+        made = _envelope(http.post("/customers", json=_credentials(shop, buyer) | {"locale": "en_US"}))
+        auth = {"Authorization": f"Bearer {made['jwt']}"}
+        wanted = {"offerId": shop.coupon_offer, "buyAsAGift": True, "couponCode": shop.coupon}
+        order = _envelope(http.post("/orders", json=wanted, headers=auth))["order"]
+        delivery = {"deliveryDetails": {"recipientEmail": recipient, "deliveryDate": None, "personalNote": "Enjoy!"}}
+        _envelope(http.patch(f"/orders/{order['id']}", json=delivery, headers=auth))
+        _envelope(http.post("/payments", json={"orderId": order["id"]}, headers=auth))
+
+
 def _credentials(shop: Shop, email: str) -> dict[str, Any]:
     return {"email": email, "password": PASSWORD, "publisherId": shop.publisher_id}
 

@@ -30,6 +30,7 @@ from tests.compat.mediastore.harness import (
     Shop,
     Subscriber,
     build_page,
+    give_by_api,
     keep_artifacts,
     missing_tools,
     set_up_shop,
@@ -377,3 +378,21 @@ def test_the_capture_form_collects_what_the_publisher_asks(page: Page, site: Sit
     assert (me["firstName"], me["lastName"]) == ("Zoe", "Laurent")
     [question] = [item for item in status["settings"] if item["key"] == "custom_1"]
     assert question["answer"] == "Television"
+
+
+def test_a_gift_code_from_the_email_is_redeemed_into_access(
+    page: Page, site: Site, shop: Shop, mailbox: Mailbox
+) -> None:
+    give_by_api(site.api, shop, "ana@example.com", "ben@example.com")
+    code = mail_saying(mailbox, "ben@example.com", r"Your gift code is:\s+([A-Z0-9]{12})\s")[1]
+    register(page, site, shop, "ben@example.com")
+    open_view(page, site, shop, "redeem")
+    page.get_by_placeholder("XXXX-XXXX").fill(code)
+    page.get_by_role("button", name="Verify").click()
+    with customer_api(site, shop, "ben@example.com") as http:
+        assert answer(http.get(f"/entitlements/{shop.coupon_offer}"))["accessGranted"] is False
+        page.get_by_role("button", name="Confirm & proceed").click()
+        expect(page.get_by_text("Your gift have been successfully redeemed.")).to_be_visible()
+        assert answer(http.get(f"/entitlements/{shop.coupon_offer}"))["accessGranted"] is True
+        again = http.get(f"/gifts/verification/{code}")
+        assert answer(again)["redeemRefusalReason"] == "REDEEMED"

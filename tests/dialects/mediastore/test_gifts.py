@@ -11,12 +11,14 @@ import httpx
 
 from boxoffice import clock, jobs
 from boxoffice.billing import gift_delivery
-from boxoffice.billing.models import Gift
+from boxoffice.billing.models import Gift, Payment
+from boxoffice.dialects.inplayer.transactions import charge_token
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import fetch_rows, plain_text, sign_in
 from tests.dialects.inplayer.test_gifts import code_in, gift_form, gift_mail
 from tests.dialects.inplayer.test_payment_methods import answer_page
 from tests.dialects.inplayer.test_payments import CHALLENGE, VISA
+from tests.dialects.inplayer.test_refunds import refund
 from tests.dialects.inplayer.test_vouchers import add_voucher
 from tests.dialects.mediastore.conftest import PASSWORD, Customer, Publisher, call, data, refused, register
 from tests.dialects.mediastore.test_connectors import has_access, pay
@@ -71,11 +73,28 @@ async def test_a_gift_is_read_by_its_buyer_and_redeemed_once_by_its_receiver(
     checked = data(await call(server, "GET", f"/gifts/verification/{gift.code}", headers=friend.auth))
     assert (checked["redeemable"], checked["redeemRefusalReason"], checked["offerId"]) == (True, None, shop.pass_id)
     redeemed = data(await call(server, "POST", f"/gifts/redeem/{gift.code}", headers=friend.auth))
-    assert (redeemed["redeemable"], redeemed["redeemRefusalReason"]) == (False, "GIFT_ALREADY_REDEEMED")
+    assert (redeemed["redeemable"], redeemed["redeemRefusalReason"]) == (False, "REDEEMED")
     held = data(await call(server, "GET", f"/entitlements/{shop.pass_id}", headers=friend.auth))
     assert held["accessGranted"] is True
     refused(await call(server, "POST", f"/gifts/redeem/{gift.code}", headers=customer.auth), 422, text="redeemed")
     refused(await call(server, "GET", "/gifts/verification/NOSUCHCODE", headers=friend.auth), 404)
+
+
+async def test_a_refunded_gift_is_no_longer_redeemable(
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer
+) -> None:
+    made = await gift_order(server, customer, shop.pass_id)
+    data(await deliver(server, customer, made["id"], details()))
+    data(await pay(server, customer, made["id"], VISA))
+    [payment] = await fetch_rows(server, Payment, publisher.merchant.id)
+    assert (await refund(server, publisher.merchant, charge_token(payment))).status_code == 200
+    gift = await only_gift(server, publisher)
+    friend = await register(server, publisher, FRIEND)
+    checked = data(await call(server, "GET", f"/gifts/verification/{gift.code}", headers=friend.auth))
+    # The SDK's words for it: the offer the code was for is no longer there to be had.
+    assert (checked["redeemable"], checked["redeemRefusalReason"]) == (False, "INACTIVE_OFFER")
+    refused(await call(server, "POST", f"/gifts/redeem/{gift.code}", headers=friend.auth), 422, text="refunded")
+    assert not await has_access(server, friend, shop.pass_id)
 
 
 async def test_a_gift_bought_with_a_full_coupon_goes_to_its_receiver_at_once_with_the_note(
@@ -106,7 +125,7 @@ async def test_a_gift_bought_with_a_full_coupon_goes_to_its_receiver_at_once_wit
     refused(late, 422, text="already been sent")
     friend = await register(server, publisher, FRIEND)
     redeemed = data(await call(server, "POST", f"/gifts/redeem/{code_in(gift_mail(mailbox))}", headers=friend.auth))
-    assert redeemed["redeemRefusalReason"] == "GIFT_ALREADY_REDEEMED"
+    assert redeemed["redeemRefusalReason"] == "REDEEMED"
     assert await has_access(server, friend, shop.pass_id) and not await has_access(server, customer, shop.pass_id)
     redeemed_first = await call(
         server, "PATCH", f"/gifts/{gift.id}", {"deliveryDetails": details()}, headers=customer.auth

@@ -71,10 +71,12 @@ async def _offer_id(session: AsyncSession, details: gifts.GiftDetails) -> str:
 
 
 def _refusal(details: gifts.GiftDetails) -> str | None:
+    """In the SDK's words, which it turns into the text a customer reads: a refunded gift buys nothing any more,
+    which is what it says of an offer no longer available."""
     if details.gift.refunded_at is not None:
-        return "GIFT_REFUNDED"
+        return "INACTIVE_OFFER"
     if details.gift.redeemed_at is not None:
-        return "GIFT_ALREADY_REDEEMED"
+        return "REDEEMED"
     return None
 
 

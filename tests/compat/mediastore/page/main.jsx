@@ -1,5 +1,5 @@
 // One SDK component per page load, chosen by the query string, so that the browser test drives exactly what an
-// app built on @cleeng/mediastore-sdk renders: ?view=register|login|reset|consents|capture|purchase|myaccount&publisher=…
+// app built on @cleeng/mediastore-sdk renders: ?view=register|login|reset|consents|capture|purchase|redeem|myaccount&publisher=…
 import React, { useState } from "react";
 import { createRoot } from "react-dom/client";
 import { Provider } from "react-redux";
@@ -11,6 +11,7 @@ import {
   MyAccount,
   PasswordReset,
   Purchase,
+  RedeemGift,
   Register,
   store,
 } from "@cleeng/mediastore-sdk";
@@ -32,6 +33,7 @@ function View() {
     consents: <CheckoutConsents onSuccess={finished} />,
     capture: <Capture onSuccess={finished} />,
     purchase: <Purchase offerId={query.get("offer")} couponCode={query.get("coupon") ?? undefined} onSuccess={finished} />,
+    redeem: <RedeemGift onSuccess={finished} onBackClick={() => null} />,
     myaccount: <MyAccount />,
   }[view];
   return (
