@@ -38,8 +38,11 @@ class PeriodCharge:
     credit_used: int
 
 
-def charge_for_next_period(subscription: Subscription, voucher: Voucher | None, *, first: bool) -> PeriodCharge:
-    amount, discount = subscription.amount, 0
+def charge_for_next_period(
+    subscription: Subscription, voucher: Voucher | None, *, first: bool, amount: int | None = None
+) -> PeriodCharge:
+    """`amount`: the period's price when it isn't the subscription's own yet (a switch waiting for the renewal)."""
+    amount, discount = subscription.amount if amount is None else amount, 0
     if voucher is not None and subscription.discounted_charges_left != 0:
         if not first and voucher.rebill_percent_off is not None:
             discount = min(amount, (amount * voucher.rebill_percent_off + 50) // 100)

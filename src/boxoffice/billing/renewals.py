@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import clock, jobs
 from boxoffice.access import repository as access_repo
 from boxoffice.access.models import Entitlement
-from boxoffice.billing import books, events, ledger, periods, switches
+from boxoffice.billing import books, events, ledger, periods, switches, upcoming
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog import repository as catalog_repo
@@ -36,8 +36,6 @@ from boxoffice.db import transaction
 from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
-from boxoffice.promotions import repository as promotions_repo
-from boxoffice.promotions.models import Voucher
 from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings
 from boxoffice.webhooks import outbox
@@ -136,7 +134,7 @@ async def _pending_payments(session: AsyncSession, subscriptions: Sequence[Subsc
     # A pending plan switch is applied as its subscription's next charge is first written (not again when a dead
     # worker's charge is taken up: that one was written at the price of then).
     await switches.apply_pending(session, [s for s in subscriptions if charge_key(s) not in left])
-    vouchers = await _vouchers_of(session, subscriptions)
+    vouchers = await upcoming.vouchers_in_use(session, subscriptions)
     payments = []
     for subscription in subscriptions:
         key = charge_key(subscription)
@@ -150,17 +148,6 @@ async def _pending_payments(session: AsyncSession, subscriptions: Sequence[Subsc
             payments.append(payment)
     await session.flush()  # their ids
     return payments
-
-
-async def _vouchers_of(session: AsyncSession, subscriptions: Sequence[Subscription]) -> dict[int, Voucher]:
-    by_merchant: dict[int, list[int]] = {}
-    for s in subscriptions:
-        if s.voucher_id is not None and s.discounted_charges_left != 0:
-            by_merchant.setdefault(s.merchant_id, []).append(s.voucher_id)
-    found: dict[int, Voucher] = {}
-    for merchant_id, ids in by_merchant.items():
-        found |= await promotions_repo.vouchers_by_ids(session, merchant_id, ids)
-    return found
 
 
 async def _charge_all(gateways: Gateways, payments: Sequence[Payment]) -> list[ChargeResult | GatewayError | None]:

@@ -396,3 +396,19 @@ def test_a_gift_code_from_the_email_is_redeemed_into_access(
         assert answer(http.get(f"/entitlements/{shop.coupon_offer}"))["accessGranted"] is True
         again = http.get(f"/gifts/verification/{code}")
         assert answer(again)["redeemRefusalReason"] == "REDEEMED"
+
+
+def test_a_coupon_redeemed_in_my_account_lowers_the_next_payment(page: Page, site: Site, shop: Shop) -> None:
+    with httpx.Client(base_url=site.api, headers={"Authorization": f"Bearer {shop.merchant.token}"}) as merchant:
+        made = merchant.post("/vouchers", data={"name": "Loyal", "code": "LOYAL50", "discount": "50"})
+        assert made.status_code == 201, made.text
+    subscriber = subscribe_by_api(site.api, shop, "cy@example.com")
+    main = open_my_account(page, site, shop, subscriber.email)
+    expect(main).to_contain_text("9.99")
+    page.get_by_role("button", name="Manage").click()
+    page.get_by_role("button", name="Redeem coupon").click()
+    page.get_by_placeholder("Your coupon").fill("LOYAL50")
+    page.get_by_role("button", name="Redeem", exact=True).click()
+    expect(main).to_contain_text("Your Coupon has been successfully reedemed.")  # the SDK's spelling
+    expect(main).to_contain_text("4.99")  # 9.99 less half (5.00) for the next payment
+    assert running(site, shop, subscriber)["nextPaymentPrice"] == 4.99

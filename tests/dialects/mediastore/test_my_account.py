@@ -14,7 +14,7 @@ from tests.dialects.inplayer.conftest import fetch_rows, sign_in
 from tests.dialects.inplayer.test_payments import card_form
 from tests.dialects.inplayer.test_subscriptions import renew
 from tests.dialects.inplayer.test_vouchers import add_voucher
-from tests.dialects.mediastore.conftest import PASSWORD, Customer, Publisher, call, data, refused, register
+from tests.dialects.mediastore.conftest import PASSWORD, Customer, Publisher, call, data, log_in, refused, register
 from tests.dialects.mediastore.test_offers import Shop, shop
 
 __all__ = ["shop"]  # the offers' fixture, used here too
@@ -143,7 +143,17 @@ async def test_a_coupon_on_a_running_subscription_discounts_its_next_charge(
     refused(again, 422, text="already applied")
     [row] = await fetch_rows(server, Subscription, publisher.merchant.id)
     assert row.discounted_charges_left == 1 and row.voucher_id is not None
+    # My Account shows the next payment as it will be charged, in both places it reads one.
+    [listed] = data(await call(server, "GET", f"/customers/{subscribed.id}/subscriptions", headers=subscribed.auth))[
+        "items"
+    ]
+    held = data(await call(server, "GET", f"/customers/{subscribed.id}/offers", headers=subscribed.auth))["items"]
+    assert listed["nextPaymentPrice"] == 4.99 and [o["nextPaymentPrice"] for o in held] == [4.99]
     frozen.advance(days=32)
     assert (await renew(server)).renewed == 1
     charged = sorted(p.amount for p in await fetch_rows(server, Payment, publisher.merchant.id))
     assert charged == [499, 999]  # 9.99 less half of it (5.00, rounded half up), after the first full month
+    fresh = data(await log_in(server, publisher, subscribed.email))["jwt"]  # a month on, a new token
+    path = f"/customers/{subscribed.id}/subscriptions"
+    [listed] = data(await call(server, "GET", path, headers={"Authorization": f"Bearer {fresh}"}))["items"]
+    assert listed["nextPaymentPrice"] == 9.99  # the coupon was for one charge

@@ -147,6 +147,7 @@ async def test_a_downgrade_waits_for_the_renewal_which_charges_the_new_price(
     # Nothing changes until the period paid for ends.
     now = await running(server, subscribed)
     assert (now["offerId"], now["period"], now["pendingSwitchId"]) == (plans.monthly_id, "month", made["id"])
+    assert now["nextPaymentPrice"] == 99.0  # the renewal charges the new plan
     offers = await availability(server, subscribed, plans.monthly_id)
     assert "unavailableReason" not in offers and offers["available"] == []
     assert {u["reason"]["code"] for u in offers["unavailable"]} == {"SWITCH_IN_PROGRESS"}

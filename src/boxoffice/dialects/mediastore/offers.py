@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import client_info, clock
 from boxoffice.access import service as access
 from boxoffice.access.lookups import SessionLookups
-from boxoffice.billing import subscriptions
+from boxoffice.billing import subscriptions, upcoming
 from boxoffice.billing.models import PlanSwitch, Subscription
 from boxoffice.billing.switches import pending_switches
 from boxoffice.catalog import taxes
@@ -234,7 +234,7 @@ async def offer_for_customer(
     return answer(body | {"trialAvailable": body["trialAvailable"] and not had_trial, "accessGranted": False})
 
 
-def _subscription_fields(subscription: Subscription, pending: PlanSwitch | None) -> dict[str, Any]:
+def _subscription_fields(subscription: Subscription, pending: PlanSwitch | None, next_charge: int) -> dict[str, Any]:
     running = subscription.status in ("trialing", "active", "past_due")
     return {
         "subscriptionId": subscription.id,
@@ -242,7 +242,7 @@ def _subscription_fields(subscription: Subscription, pending: PlanSwitch | None)
         "inTrial": subscription.status == "trialing",
         "nextPaymentAt": clock.unix(subscription.current_period_end) if running else None,
         "nextPaymentCurrency": subscription.currency,
-        "nextPaymentPrice": decimal(subscription.amount, subscription.currency),
+        "nextPaymentPrice": decimal(next_charge, subscription.currency),
         "paymentGateway": subscription.gateway,
         "paymentMethod": subscription.method,
         "pendingSwitchId": pending.id if pending is not None else None,
@@ -263,6 +263,7 @@ async def customer_offers(session: Session, customer: CurrentCustomer, customer_
     by_entitlement = {s.entitlement_id: s for s in rows if s.entitlement_id is not None}
     # My Account finds a pending switch here, by the id it then reads at /subscription_switches/{id}.
     pending = await pending_switches(session, customer.merchant_id, [s.id for s in rows])
+    next_charges = await upcoming.next_charges(session, rows)
     now = clock.now()
     items = []
     for line in held:
@@ -284,6 +285,6 @@ async def customer_offers(session: Session, customer: CurrentCustomer, customer_
             "customerCurrency": line.price.currency,
         }
         if subscription is not None:
-            item |= _subscription_fields(subscription, pending.get(subscription.id))
+            item |= _subscription_fields(subscription, pending.get(subscription.id), next_charges[subscription.id])
         items.append(item)
     return answer({"items": items})

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
-from boxoffice.billing import subscriptions
+from boxoffice.billing import subscriptions, upcoming
 from boxoffice.billing.models import Subscription
 from boxoffice.billing.periods import RUNNING
 from boxoffice.billing.switches import pending_switches
@@ -60,6 +60,7 @@ async def list_subscriptions(session: Session, customer: CurrentCustomer, custom
     own(customer, customer_id)
     views = await _running(session, customer)
     pending = await pending_switches(session, customer.merchant_id, [v.subscription.id for v in views])
+    next_charges = await upcoming.next_charges(session, [v.subscription for v in views])
     items = []
     for view in views:
         s = view.subscription
@@ -69,7 +70,7 @@ async def list_subscriptions(session: Session, customer: CurrentCustomer, custom
                 "offerId": offer_id(view.price) if view.price else "",
                 "status": _status(s),
                 "expiresAt": clock.unix(s.current_period_end),
-                "nextPaymentPrice": decimal(s.amount, s.currency),
+                "nextPaymentPrice": decimal(next_charges[s.id], s.currency),
                 "nextPaymentCurrency": s.currency,
                 "paymentGateway": s.gateway,
                 "paymentMethod": s.method,

@@ -1,0 +1,46 @@
+"""What a subscription's next renewal will charge, worked out as the renewal works it out (billing.periods): the
+period's price (a pending switch's, once the renewal applies it), less a voucher's discount still running and the
+credit the subscription holds. Clients show it as the next payment."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.billing import periods, switches
+from boxoffice.billing.models import Subscription
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.promotions import repository as promotions_repo
+from boxoffice.promotions.models import Voucher
+
+
+async def vouchers_in_use(session: AsyncSession, subscriptions: Sequence[Subscription]) -> dict[int, Voucher]:
+    """By voucher id, the vouchers still taking something off these subscriptions' charges."""
+    by_merchant: dict[int, list[int]] = defaultdict(list)
+    for s in subscriptions:
+        if s.voucher_id is not None and s.discounted_charges_left != 0:
+            by_merchant[s.merchant_id].append(s.voucher_id)
+    found: dict[int, Voucher] = {}
+    for merchant_id, ids in by_merchant.items():
+        found |= await promotions_repo.vouchers_by_ids(session, merchant_id, ids)
+    return found
+
+
+async def next_charges(session: AsyncSession, subscriptions: Sequence[Subscription]) -> dict[int, int]:
+    """By subscription id, in minor units of its currency."""
+    vouchers = await vouchers_in_use(session, subscriptions)
+    amounts: dict[int, int] = {}
+    by_merchant: dict[int, list[Subscription]] = defaultdict(list)
+    for s in subscriptions:
+        by_merchant[s.merchant_id].append(s)
+    for merchant_id, theirs in by_merchant.items():
+        pending = await switches.pending_switches(session, merchant_id, [s.id for s in theirs])
+        prices = await catalog_repo.prices_by_ids(session, merchant_id, [p.to_price_id for p in pending.values()])
+        for s in theirs:
+            switch = pending.get(s.id)
+            amount = prices[switch.to_price_id].amount if switch is not None else None
+            voucher = vouchers.get(s.voucher_id or 0)
+            amounts[s.id] = periods.charge_for_next_period(s, voucher, first=s.cycle == 0, amount=amount).amount
+    return amounts
