@@ -78,6 +78,9 @@ async def test_a_full_coupon_takes_the_free_path_to_access(
     assert held["accessGranted"] is True
     twice = data(await call(server, "POST", "/payments", {"orderId": made["id"]}, headers=customer.auth))
     assert twice["id"] == paid["id"]  # paid once
+    path = f"/customers/{customer.id}/transactions"
+    [listed] = data(await call(server, "GET", path, headers=customer.auth))["items"]
+    assert (listed["paymentMethod"], listed["transactionPriceInclTax"]) == ("coupon", "0.0000")
     assert await count_rows(server, Payment, publisher.merchant.id) == 1
     refused(
         await call(server, "POST", "/orders", {"offerId": shop.pass_id}, headers=customer.auth),

@@ -17,7 +17,7 @@ from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_PATH, Refused
 from boxoffice.dialects.mediastore.offer_ids import letter, offer_id
-from boxoffice.dialects.mediastore.orders import ID_BY_METHOD
+from boxoffice.dialects.mediastore.orders import ID_BY_METHOD, method_name
 from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.gateways import methods
@@ -60,7 +60,7 @@ async def transactions(
                 "offerId": offer_id(price) if price else "",
                 "offerTitle": product.title,
                 "offerType": letter(price) if price else "",
-                "paymentMethod": payment.method,
+                "paymentMethod": method_name(payment),
                 "transactionPriceInclTax": _money(payment.amount, payment.currency),
                 "transactionCurrency": payment.currency,
                 "customerEmail": customer.email,

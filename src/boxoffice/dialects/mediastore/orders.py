@@ -190,7 +190,10 @@ async def payment_methods(customer: CurrentCustomer) -> Any:
     return answer({"paymentMethods": listed, "message": "Payment methods retrieved", "status": 200})
 
 
-def _free_gateway(payment: Payment) -> str:
+def method_name(payment: Payment) -> str:
+    """The way a payment was made, in the SDK's names: what it paid with, or, for nothing to pay, how that came."""
+    if payment.method != FREE:
+        return payment.method
     return "coupon" if payment.voucher_id is not None else "free-offer"
 
 
@@ -202,8 +205,8 @@ def payment(payment: Payment, order: Order | None, kind: str) -> dict[str, Any]:
         "totalAmount": decimal(payment.amount, payment.currency),
         "currency": payment.currency,
         "customerId": payment.customer_id,
-        "paymentGateway": _free_gateway(payment) if payment.method == FREE else payment.gateway,
-        "paymentMethod": _free_gateway(payment) if payment.method == FREE else payment.method,
+        "paymentGateway": method_name(payment) if payment.method == FREE else payment.gateway,
+        "paymentMethod": method_name(payment),
         "externalPaymentId": payment.gateway_charge_id or "",
         "couponId": payment.voucher_id,
         "amount": decimal(payment.amount, payment.currency),
