@@ -7,11 +7,12 @@ import email
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -29,6 +30,7 @@ from boxoffice.settings import Settings
 PG_ADMIN_URL = os.environ.get("BOXOFFICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # CI sets this so that a missing PostgreSQL fails the run instead of skipping half of it.
 REQUIRE_PG = os.environ.get("BOXOFFICE_REQUIRE_POSTGRES") == "1"
+T = TypeVar("T")
 
 
 async def _pg_admin(statement: str) -> None:
@@ -40,27 +42,34 @@ async def _pg_admin(statement: str) -> None:
         await engine.dispose()
 
 
+def off_the_loop(work: Callable[[], T]) -> T:
+    """Run `work` in a thread of its own: it may start an event loop of its own (asyncio.run, Alembic's env)
+    even when this thread has one running, as the browser tests' Playwright does."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def migrated_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated, empty database of each engine, made for this run and dropped after it."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'boxoffice.db'}"
-        upgrade(url)
+        off_the_loop(lambda: upgrade(url))
         yield url
         return
     name = f"boxoffice_test_{uuid.uuid4().hex[:12]}"
     try:
-        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        off_the_loop(lambda: asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"')))
     except (OSError, Exception) as exc:  # no server, refused, auth: all mean "no PostgreSQL here"
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required but unreachable at {PG_ADMIN_URL}: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({exc}); PostgreSQL tests skipped")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
-        upgrade(url)
+        off_the_loop(lambda: upgrade(url))
         yield url
     finally:
-        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        off_the_loop(lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import asyncio
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
@@ -16,6 +15,7 @@ from starlette.types import ASGIApp
 
 from boxoffice.db import create_engine
 from boxoffice.models import Base
+from tests.conftest import off_the_loop
 
 
 @contextmanager
@@ -50,5 +50,4 @@ def empty_database(database_url: str) -> None:
         finally:
             await engine.dispose()
 
-    with ThreadPoolExecutor(max_workers=1) as pool:  # a loop of its own, clear of pytest-asyncio's
-        pool.submit(asyncio.run, delete_all_rows()).result()
+    off_the_loop(lambda: asyncio.run(delete_all_rows()))

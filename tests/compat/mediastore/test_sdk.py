@@ -412,3 +412,17 @@ def test_a_coupon_redeemed_in_my_account_lowers_the_next_payment(page: Page, sit
     expect(main).to_contain_text("Your Coupon has been successfully reedemed.")  # the SDK's spelling
     expect(main).to_contain_text("4.99")  # 9.99 less half (5.00) for the next payment
     assert running(site, shop, subscriber)["nextPaymentPrice"] == 4.99
+
+
+def test_the_whole_checkout_registers_then_buys(page: Page, site: Site, shop: Shop) -> None:
+    open_view(page, site, shop, "checkout", offer=shop.free_offer)
+    page.get_by_role("button", name="Go to register").click()
+    page.locator("#Email").fill("eve@example.com")
+    page.locator("#Password").fill(PASSWORD)
+    page.locator("label[for=terms]").click()
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("7-Day free pass")).to_be_visible()
+    page.get_by_role("button", name="Get Access").click()
+    finished(page, "checkout")
+    with customer_api(site, shop, "eve@example.com") as http:
+        assert answer(http.get(f"/entitlements/{shop.free_offer}"))["accessGranted"] is True

@@ -1,10 +1,11 @@
 // One SDK component per page load, chosen by the query string, so that the browser test drives exactly what an
-// app built on @cleeng/mediastore-sdk renders: ?view=register|login|reset|consents|capture|purchase|redeem|myaccount&publisher=…
+// app built on @cleeng/mediastore-sdk renders: ?view=register|login|reset|consents|capture|checkout|purchase|redeem|myaccount&publisher=…
 import React, { useState } from "react";
 import { createRoot } from "react-dom/client";
 import { Provider } from "react-redux";
 import {
   Capture,
+  Checkout,
   CheckoutConsents,
   Config,
   Login,
@@ -32,6 +33,7 @@ function View() {
     reset: <PasswordReset onSuccess={finished} />,
     consents: <CheckoutConsents onSuccess={finished} />,
     capture: <Capture onSuccess={finished} />,
+    checkout: <Checkout offerId={query.get("offer")} onSuccess={finished} />,
     purchase: <Purchase offerId={query.get("offer")} couponCode={query.get("coupon") ?? undefined} onSuccess={finished} />,
     redeem: <RedeemGift onSuccess={finished} onBackClick={() => null} />,
     myaccount: <MyAccount />,
