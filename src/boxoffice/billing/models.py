@@ -293,7 +293,7 @@ class PlanSwitch(TenantOwned, Base):
     from_price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
     to_price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(16))  # upgrade | downgrade
-    algorithm: Mapped[str] = mapped_column(String(48))  # how the money is settled, in Cleeng's terms
+    algorithm: Mapped[str] = mapped_column(String(48))  # how the money is settled: billing.switches
     status: Mapped[str] = mapped_column(String(16))  # pending | succeeded | cancelled
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

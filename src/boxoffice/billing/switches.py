@@ -30,10 +30,10 @@ from boxoffice.errors import Conflict
 from boxoffice.identity.models import Customer
 from boxoffice.webhooks import outbox
 
-# How the money is settled, in the words of Cleeng's switch algorithms: at once, the unused part of the period
-# credited against the new price's first period; or nothing now, the new price charged from the next renewal.
-IMMEDIATE = "IMMEDIATE_AND_CHARGE_WITH_TIME_PRORATION"
-DEFERRED = "DEFERRED"
+# How the money is settled: at once, the unused part of the period credited against the new price's first period;
+# or nothing now, the new price charged from the next renewal.
+IMMEDIATE = "immediate_prorated"
+DEFERRED = "deferred"
 
 # Hours in one period of each unit, a month being a twelfth of a year, so that plans of different periods compare
 # by what they cost over the same time.

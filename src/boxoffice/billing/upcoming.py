@@ -5,12 +5,12 @@ credit the subscription holds. Clients show it as the next payment."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.billing import periods, switches
-from boxoffice.billing.models import Subscription
+from boxoffice.billing import periods
+from boxoffice.billing.models import PlanSwitch, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.promotions import repository as promotions_repo
 from boxoffice.promotions.models import Voucher
@@ -28,19 +28,20 @@ async def vouchers_in_use(session: AsyncSession, subscriptions: Sequence[Subscri
     return found
 
 
-async def next_charges(session: AsyncSession, subscriptions: Sequence[Subscription]) -> dict[int, int]:
-    """By subscription id, in minor units of its currency."""
+async def next_charges(
+    session: AsyncSession,
+    merchant_id: int,
+    subscriptions: Sequence[Subscription],
+    pending: Mapping[int, PlanSwitch],
+) -> dict[int, int]:
+    """By subscription id, in minor units of its currency; `pending` is their pending switches by subscription id
+    (billing.switches.pending_switches), which the caller shows too."""
     vouchers = await vouchers_in_use(session, subscriptions)
+    prices = await catalog_repo.prices_by_ids(session, merchant_id, [p.to_price_id for p in pending.values()])
     amounts: dict[int, int] = {}
-    by_merchant: dict[int, list[Subscription]] = defaultdict(list)
     for s in subscriptions:
-        by_merchant[s.merchant_id].append(s)
-    for merchant_id, theirs in by_merchant.items():
-        pending = await switches.pending_switches(session, merchant_id, [s.id for s in theirs])
-        prices = await catalog_repo.prices_by_ids(session, merchant_id, [p.to_price_id for p in pending.values()])
-        for s in theirs:
-            switch = pending.get(s.id)
-            amount = prices[switch.to_price_id].amount if switch is not None else None
-            voucher = vouchers.get(s.voucher_id or 0)
-            amounts[s.id] = periods.charge_for_next_period(s, voucher, first=s.cycle == 0, amount=amount).amount
+        switch = pending.get(s.id)
+        amount = prices[switch.to_price_id].amount if switch is not None else None
+        voucher = vouchers.get(s.voucher_id or 0)
+        amounts[s.id] = periods.charge_for_next_period(s, voucher, first=s.cycle == 0, amount=amount).amount
     return amounts

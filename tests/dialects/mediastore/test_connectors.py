@@ -9,7 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from boxoffice.billing.models import Payment
 from tests.conftest import Server
+from tests.dialects.inplayer.conftest import count_rows
 from tests.dialects.inplayer.test_payment_methods import answer_page
 from tests.dialects.inplayer.test_payments import CHALLENGE, DECLINED, VISA
 from tests.dialects.mediastore.conftest import Customer, Publisher, call, data, refused
@@ -108,6 +110,8 @@ async def test_bad_card_payments_are_refused(
         {"orderId": made["id"], "paymentMethod": drop_in(VISA) | {"encryptedExpiryMonth": "test_March"}},
         {"orderId": made["id"]},
         {"paymentMethod": drop_in(VISA)},
+        # Where the payer is sent back: an absolute http(s) address, nothing a browser would run.
+        {"orderId": made["id"], "paymentMethod": drop_in(VISA), "returnUrl": "javascript:alert(1)"},
     ):
         refused(await call(server, "POST", path, body, headers=customer.auth), 422)
     refused(
@@ -115,6 +119,7 @@ async def test_bad_card_payments_are_refused(
         404,
     )
     assert not await has_access(server, customer, shop.pass_id)
+    assert await count_rows(server, Payment, publisher.merchant.id) == 0
 
 
 async def test_paypal_sends_the_payer_to_approve_and_back_to_the_success_url(

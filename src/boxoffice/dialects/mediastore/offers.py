@@ -263,7 +263,7 @@ async def customer_offers(session: Session, customer: CurrentCustomer, customer_
     by_entitlement = {s.entitlement_id: s for s in rows if s.entitlement_id is not None}
     # My Account finds a pending switch here, by the id it then reads at /subscription_switches/{id}.
     pending = await pending_switches(session, customer.merchant_id, [s.id for s in rows])
-    next_charges = await upcoming.next_charges(session, rows)
+    next_charges = await upcoming.next_charges(session, customer.merchant_id, rows, pending)
     now = clock.now()
     items = []
     for line in held:

@@ -60,7 +60,7 @@ async def list_subscriptions(session: Session, customer: CurrentCustomer, custom
     own(customer, customer_id)
     views = await _running(session, customer)
     pending = await pending_switches(session, customer.merchant_id, [v.subscription.id for v in views])
-    next_charges = await upcoming.next_charges(session, [v.subscription for v in views])
+    next_charges = await upcoming.next_charges(session, customer.merchant_id, [v.subscription for v in views], pending)
     items = []
     for view in views:
         s = view.subscription

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import clock
 from boxoffice.billing import charges, plan_switch
 from boxoffice.billing.models import PlanSwitch, Subscription
-from boxoffice.billing.switches import direction
+from boxoffice.billing.switches import DEFERRED, IMMEDIATE, direction
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.dialects.mediastore.body import string
@@ -48,6 +48,8 @@ REASONS = {
     "currency": ("TO_OFFER_COUNTRY_NOT_ALLOWED", "The offer is sold in another currency"),
 }
 DIRECTIONS = ("upgrade", "downgrade")
+# The core's ways of settling a switch, in the names of Cleeng's switch algorithms.
+ALGORITHM_NAMES = {IMMEDIATE: "IMMEDIATE_AND_CHARGE_WITH_TIME_PRORATION", DEFERRED: "DEFERRED"}
 OfferParam = Path(min_length=1, max_length=40)
 SwitchParam = Path(ge=1, le=2**53)
 
@@ -57,7 +59,7 @@ def _setting(price: Price, current: Subscription) -> dict[str, Any]:
     switch_direction = direction(current, price)
     return {
         "toOfferId": offer_id(price),
-        "algorithm": plan_switch.ALGORITHMS[switch_direction],
+        "algorithm": ALGORITHM_NAMES[plan_switch.ALGORITHMS[switch_direction]],
         "switchDirection": switch_direction,
         "title": price.description,
         "price": decimal(price.amount, price.currency),
@@ -79,7 +81,7 @@ async def _details(session: AsyncSession, merchant_id: int, records: Sequence[Pl
             "id": record.id,
             "customerId": record.customer_id,
             "direction": record.direction,
-            "algorithm": record.algorithm,
+            "algorithm": ALGORITHM_NAMES[record.algorithm],
             "fromOfferId": offer_id(prices[record.from_price_id]),
             "toOfferId": offer_id(prices[record.to_price_id]),
             "subscriptionId": record.subscription_id,
