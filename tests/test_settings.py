@@ -90,3 +90,11 @@ def test_worker_knobs_must_be_positive(monkeypatch: pytest.MonkeyPatch, name: st
     monkeypatch.setenv(f"BOXOFFICE_{name}", value)
     with pytest.raises(ValidationError, match=name.lower()):
         Settings()
+
+
+def test_a_mediastore_token_may_live_less_than_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOXOFFICE_MEDIASTORE_TOKEN_TTL", "30")
+    assert Settings().mediastore_token_ttl == 30
+    monkeypatch.setenv("BOXOFFICE_MEDIASTORE_TOKEN_TTL", "0")
+    with pytest.raises(ValidationError, match="mediastore_token_ttl"):
+        Settings()

@@ -34,8 +34,9 @@ class Settings(BaseSettings):
     # A host name (no port) whose requests are MediaStore's at the root (`POST /auths`): Cleeng's SDK in its
     # `development` environment calls paths relative to its page, so the page and the API share that host.
     mediastore_host: str | None = None
-    # MediaStore's JWTs live as Cleeng's do: a quarter of an hour, then the SDK trades its refresh token.
-    mediastore_token_ttl: int = Field(default=15 * 60, ge=60, le=30 * 24 * 3600)
+    # MediaStore's JWTs live as Cleeng's do: a quarter of an hour, then the SDK trades its refresh token. Any
+    # positive lifetime is taken: a short one makes clients exercise their refresh path.
+    mediastore_token_ttl: int = Field(default=15 * 60, ge=1, le=30 * 24 * 3600)
     refresh_token_ttl: int = 90 * 24 * 3600
     password_reset_ttl: int = 3600
     pin_code_ttl: int = 15 * 60

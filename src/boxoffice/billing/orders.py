@@ -51,6 +51,7 @@ async def create_order(
     country_code: str | None,
     coupon_code: str | None = None,
     buy_as_gift: bool = False,
+    payment_method: str | None = None,
 ) -> Order:
     price = await _price(session, customer.merchant_id, price_id, client)
     await _check_recipient(session, customer, price, buy_as_gift)
@@ -70,6 +71,7 @@ async def create_order(
     )
     if coupon_code:
         await _apply_coupon(session, order, price, coupon_code)
+    _choose_method(order, payment_method)
     session.add(order)
     await session.flush()
     return order
@@ -134,11 +136,15 @@ async def update_order(
         else:
             order.voucher_id, order.discount = None, 0
     if isinstance(payment_method, str) or payment_method is None:
-        if payment_method == FREE and order.total:
-            raise InvalidInput({"paymentMethodId": "Only an order with nothing to pay is paid as a free offer"})
-        order.payment_method = payment_method
+        _choose_method(order, payment_method)
     await session.flush()
     return order
+
+
+def _choose_method(order: Order, payment_method: str | None) -> None:
+    if payment_method == FREE and order.total:
+        raise InvalidInput({"paymentMethodId": "Only an order with nothing to pay is paid as a free offer"})
+    order.payment_method = payment_method
 
 
 async def pay_order(

@@ -136,6 +136,20 @@ async def test_jwt_refusals_name_missing_invalid_and_expired(
     assert timedelta(seconds=server.settings.mediastore_token_ttl) < timedelta(days=1)
 
 
+async def test_a_token_lives_as_long_as_a_short_setting_says(
+    server: Server, publisher: Publisher, frozen: clock.FrozenClock
+) -> None:
+    # Built as the environment builds it, so the setting's own bounds are checked.
+    server.app.state.settings = Settings(**server.settings.model_dump() | {"mediastore_token_ttl": 30})
+    fresh = await register(server, publisher)
+    assert claims(fresh.jwt)["exp"] == clock.unix(frozen.now()) + 30
+    path = f"/customers/{fresh.id}"
+    frozen.advance(seconds=30)
+    assert (await call(server, "GET", path, headers=fresh.auth)).status_code == 200
+    frozen.advance(seconds=1)
+    refused(await call(server, "GET", path, headers=fresh.auth), 401, "AUTH0003")
+
+
 async def test_revoking_refresh_tokens_signs_out_everywhere(
     server: Server, publisher: Publisher, customer: Customer
 ) -> None:

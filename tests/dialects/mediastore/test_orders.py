@@ -55,6 +55,20 @@ async def test_an_order_is_priced_with_the_customers_tax_and_a_coupon(
     assert again["totalPrice"] == 6.15
 
 
+async def test_an_order_answers_the_payment_method_it_was_created_with(
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer
+) -> None:
+    made = await order(server, customer, shop.pass_id, paymentMethodId=1)
+    assert made["paymentMethodId"] == 1
+    again = data(await call(server, "GET", f"/orders/{made['id']}", headers=customer.auth))["order"]
+    assert again["paymentMethodId"] == 1
+    unknown = {"offerId": shop.pass_id, "paymentMethodId": 77}
+    refused(await call(server, "POST", "/orders", unknown, headers=customer.auth), 422, text="No payment method")
+    free = {"offerId": shop.pass_id, "paymentMethodId": FREE_OFFER}  # 12.30 to pay
+    refused(await call(server, "POST", "/orders", free, headers=customer.auth), 422)
+    assert await count_rows(server, Order, publisher.merchant.id) == 1
+
+
 async def test_a_full_coupon_takes_the_free_path_to_access(
     server: Server, publisher: Publisher, shop: Shop, customer: Customer
 ) -> None:

@@ -50,6 +50,14 @@ METHOD_BY_ID = {id_: core for id_, _, _, core in PAYMENT_METHODS}
 ID_BY_METHOD = {core: id_ for id_, _, _, core in PAYMENT_METHODS if id_ != COUPON_METHOD}
 
 
+def _method_of(body: dict[str, Any]) -> str | None:
+    """The core's method a body's `paymentMethodId` names; 0 (the SDK's "not chosen yet") or none is none."""
+    method_id = number(body, "paymentMethodId")
+    if method_id and method_id not in METHOD_BY_ID:
+        raise Refused(422, "No payment method found", INVALID_BODY)
+    return METHOD_BY_ID.get(method_id or 0)
+
+
 def _method_id(order: Order) -> int:
     if order.payment_method == FREE and order.voucher_id is not None:
         return COUPON_METHOD
@@ -130,6 +138,7 @@ async def create_order(session: Session, customer: CurrentCustomer, client: Clie
         raise Refused(403, "Customer id does not match the JWT")
     offer = await offer_by_id(session, string(body, "offerId", max_length=40) or "", merchant_id=customer.merchant_id)
     coupon = string(body, "couponCode", max_length=100)
+    method = _method_of(body)
     try:
         order = await orders.create_order(
             session,
@@ -139,6 +148,7 @@ async def create_order(session: Session, customer: CurrentCustomer, client: Clie
             country_code=string(body, "country", max_length=2),
             coupon_code=coupon,
             buy_as_gift=flag(body, "buyAsAGift") is True,
+            payment_method=method,
         )
     except InvalidInput as error:
         if "voucher_code" in error.errors and coupon:
@@ -164,10 +174,7 @@ async def update_order(
     if "couponCode" in body:
         changes["coupon_code"] = coupon or None
     if "paymentMethodId" in body:
-        method_id = number(body, "paymentMethodId")
-        if method_id and method_id not in METHOD_BY_ID:
-            raise Refused(422, "No payment method found", INVALID_BODY)
-        changes["payment_method"] = METHOD_BY_ID.get(method_id or 0)
+        changes["payment_method"] = _method_of(body)
     if "buyAsAGift" in body:  # the SDK's "Purchase as a gift" and "Purchase for myself"
         changes["buy_as_gift"] = flag(body, "buyAsAGift")
     if "deliveryDetails" in body:
