@@ -91,6 +91,15 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        @event.listens_for(engine.sync_engine, "savepoint")
+        def _savepoint_takes_the_write_lock(connection: Any, _name: str) -> None:
+            # The driver opens a transaction at the first INSERT/UPDATE/DELETE, which waits (busy_timeout) for the
+            # write lock. A SAVEPOINT outside a transaction opens a deferred one instead; its reads then pin a
+            # snapshot, and a write after them cannot wait: SQLite refuses it at once with "database is locked".
+            # Savepoints are taken in order to write, so their transaction asks for the write lock first.
+            if not connection.connection.driver_connection.in_transaction:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
