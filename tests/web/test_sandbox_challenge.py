@@ -45,6 +45,7 @@ async def test_passing_the_challenge_settles_the_charge_and_returns_to_the_app(
     shown = await server.http.get(page)
     assert shown.status_code == 200 and "text/html" in shown.headers["content-type"]
     assert "?result=success" in shown.text and "?result=fail" in shown.text
+    assert "a payment of 4.99 EUR." in shown.text
     answered = await server.http.get(page, params={"result": "success"})
     charge_id = page.rsplit("/", 1)[1]
     assert answered.status_code == 303

@@ -181,6 +181,9 @@ class Subscription(TenantOwned, Base):
     period_paid: Mapped[int] = mapped_column(default=0, server_default="0")
     current_period_start: Mapped[datetime]
     current_period_end: Mapped[datetime]
+    # The start of the first paid period (or of the plan switched to): periods end on its day of the month, so
+    # one begun on 31 January renews on 28 February, then 31 March. None until the first paid period starts.
+    billing_anchor: Mapped[datetime | None]
     trial_ends_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
     dunning_attempts: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -57,8 +57,28 @@ def used_discount(subscription: Subscription, charge: PeriodCharge) -> None:
         subscription.discounted_charges_left -= 1
 
 
-def next_period_end(subscription: Subscription, start: datetime) -> datetime:
-    return access_service.period_end(start, subscription.period_unit, subscription.period_quantity)
+def begin_period(subscription: Subscription, start: datetime) -> None:
+    """The period from `start` to its end on the billing anchor's day; the first paid period sets the anchor."""
+    if subscription.billing_anchor is None:
+        subscription.billing_anchor = start
+    subscription.current_period_start = start
+    subscription.current_period_end = anchored_period_end(
+        subscription.billing_anchor, start, subscription.period_unit, subscription.period_quantity
+    )
+
+
+def anchored_period_end(anchor: datetime, start: datetime, unit: str, quantity: int) -> datetime:
+    """The end of the period that begins at `start`: months and years end on the anchor's day of the month where
+    the month has it (31 Jan → 28 Feb → 31 Mar → 30 Apr), as Stripe's billing cycle anchor does, rather than on
+    the day a short month pushed the previous end to. Hours, days and weeks have no such drift."""
+    if unit in ("hour", "day", "week") or anchor >= start:
+        return access_service.period_end(start, unit, quantity)
+    months = quantity * (12 if unit == "year" else 1)
+    since = (start.year - anchor.year) * 12 + start.month - anchor.month
+    count = max(1, since // months)
+    while (end := access_service.period_end(anchor, "month", months * count)) <= start:
+        count += 1
+    return end
 
 
 async def start(
@@ -113,8 +133,7 @@ async def switch(
         )
     subscription.credit += unused - payment.credit_used
     take_price(subscription, price)
-    subscription.current_period_start = now
-    subscription.current_period_end = next_period_end(subscription, now)
+    begin_period(subscription, now)
     subscription.period_paid = payment.amount
     subscription.cycle += 1
     subscription.status, subscription.due_at = "active", subscription.current_period_end
@@ -128,6 +147,8 @@ def take_price(subscription: Subscription, price: Price) -> None:
     subscription.price_id, subscription.product_id = price.id, price.product_id
     subscription.amount, subscription.currency = price.amount, price.currency
     subscription.period_unit, subscription.period_quantity = price.period_unit, price.period_quantity
+    # The new plan's periods are anchored on its first one.
+    subscription.billing_anchor = None
     subscription.updated_at = clock.now()
 
 

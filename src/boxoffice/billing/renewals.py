@@ -292,9 +292,7 @@ async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscriptio
     for merchant_id, ids in by_merchant.items():
         entitlements |= await access_repo.entitlements_by_ids(session, merchant_id, ids)
     for subscription, payment in paid:
-        start = subscription.current_period_end
-        subscription.current_period_start = start
-        subscription.current_period_end = periods.next_period_end(subscription, start)
+        periods.begin_period(subscription, subscription.current_period_end)
         subscription.due_at = subscription.current_period_end
         if subscription.status != "canceled":  # cancelled while its charge was out: paid, and still ends
             subscription.status = "active"

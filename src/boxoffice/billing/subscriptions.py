@@ -172,7 +172,7 @@ async def _start(
         subscription.current_period_end = subscription.trial_ends_at
         first = periods.PeriodCharge(0, 0, 0)
     else:
-        subscription.current_period_end = periods.next_period_end(subscription, now)
+        periods.begin_period(subscription, now)
         first = periods.charge_for_next_period(subscription, discount.voucher if discount else None, first=True)
     payment = Payment(
         merchant_id=merchant.id,

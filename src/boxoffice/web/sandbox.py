@@ -14,11 +14,13 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from boxoffice.billing import gateway_events
+from boxoffice.billing.receipts import formatted
 from boxoffice.db import transaction
 from boxoffice.errors import NotFound
 from boxoffice.gateways.protocol import GatewayError
 from boxoffice.gateways.sandbox import SandboxGateway, is_setup
 from boxoffice.identity.merchants import merchant_of
+from boxoffice.money import Money
 
 router = APIRouter(tags=["sandbox"], include_in_schema=False)
 MAX_ID = 2**53
@@ -56,7 +58,7 @@ async def challenge(
         asked = (
             "a way to pay kept for later payments; nothing is charged now"
             if is_setup(charge)
-            else f"a payment of {charge.amount} {charge.currency} (minor units)"
+            else f"a payment of {formatted(Money(charge.amount, charge.currency))}"
         )
         return _page("Sandbox 3-D Secure", f"A test bank asks you to confirm {asked}.", actions)
     try:
