@@ -9,6 +9,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
@@ -72,10 +73,34 @@ def migrated_database_url(request: pytest.FixtureRequest, tmp_path_factory: pyte
         off_the_loop(lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
 
 
+class ShiftedClock(clock.Clock):
+    """Time running at its real pace from another moment: `BOXOFFICE_TEST_NOW=2026-12-31T23:59:00` runs the
+    whole suite as if it were that moment, which is how mistakes about months and years are found."""
+
+    def __init__(self, start: datetime) -> None:
+        self._offset = start - super().now()
+
+    def now(self) -> datetime:
+        return super().now() + self._offset
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shifted_clock() -> Iterator[None]:
+    moment = os.environ.get("BOXOFFICE_TEST_NOW")
+    if not moment:
+        yield
+        return
+    previous = clock.set_clock(ShiftedClock(datetime.fromisoformat(moment)))
+    try:
+        yield
+    finally:
+        clock.set_clock(previous)
+
+
 @pytest.fixture
 def frozen() -> Iterator[clock.FrozenClock]:
-    """A clock that moves only when the test moves it."""
-    moving = clock.FrozenClock()
+    """A clock that moves only when the test moves it, starting at the suite's "now"."""
+    moving = clock.FrozenClock(clock.now().replace(microsecond=0))
     previous = clock.set_clock(moving)
     try:
         yield moving
