@@ -45,15 +45,7 @@ async def set_rate(session: AsyncSession, merchant_id: int, country: str, percen
         rate, exact = -1, False
     if not exact or not 0 <= rate <= 5000:
         raise InvalidInput({"rate": "The rate is a percentage from 0 to 50 with at most two decimals"})
-    found = await repo.tax_rate(session, merchant_id, code)
     if rate == 0:
-        if found is not None:
-            await session.delete(found)
-            await session.flush()
+        await repo.delete_tax_rate(session, merchant_id, code)
         return None
-    if found is None:
-        found = TaxRate(merchant_id=merchant_id, country_code=code, rate=rate)
-        session.add(found)
-    found.rate = rate
-    await session.flush()
-    return found
+    return await repo.put_tax_rate(session, merchant_id, code, rate)

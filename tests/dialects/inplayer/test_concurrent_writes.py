@@ -33,3 +33,18 @@ async def test_parallel_report_requests_wait_their_turn(server: Server, merchant
     files = await server.http.get("/v2/analytics/content-requests", headers=merchant.auth)
     assert files.status_code == 200
     assert sum(a.status_code == 202 for a in answers[-24:]) >= 1
+
+
+async def test_parallel_tax_rate_edits_each_take_effect_whole(server: Server, merchant: Merchant) -> None:
+    rates = ["23", "0", "7.7", "0", "5"] * 8
+    answers = await asyncio.gather(
+        *(server.http.put("/v2/tax-rates/PL", headers=merchant.auth, data={"rate": rate}) for rate in rates)
+    )
+    assert [a.status_code for a in answers] == [200] * len(rates), [a.text for a in answers if a.status_code != 200]
+    # A rate set holds its row until the edit commits, so its answer shows that rate. A removal finds the row,
+    # and holds it, or finds none, when an edit racing it may add one before the answer is read.
+    for rate, answer in zip(rates, answers, strict=True):
+        if rate != "0":
+            assert answer.json() == [{"country": "PL", "rate": float(rate)}], answer.text
+    final = (await server.http.get("/v2/tax-rates", headers=merchant.auth)).json()
+    assert final in ([], *([{"country": "PL", "rate": float(rate)}] for rate in rates if rate != "0"))
