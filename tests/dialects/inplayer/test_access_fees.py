@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from boxoffice import clock
 from boxoffice.catalog.models import Price
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_country_set, add_fee, add_item, catalog_rows, in_days
@@ -162,7 +164,8 @@ async def test_ppv_custom_ends_when_the_merchant_says(server: Server, merchant: 
         ({"access_type_id": "5"}, "expires_at"),
         ({"expires_at": "tomorrow"}, "expires_at"),
         ({"expires_at": "-5"}, "expires_at"),
-        ({"starts_at": "2024-01-01"}, "starts_at"),
+        ({"starts_at": "2024-13-01"}, "starts_at"),
+        ({"starts_at": "01/01/2024"}, "starts_at"),
         ({"expires_at": "1000"}, "expires_at"),
         ({"starts_at": "EXPIRES+10", "expires_at": "EXPIRES"}, "expires_at"),
         ({"description": "d" * 501}, "description"),
@@ -198,6 +201,22 @@ async def test_bad_fees_are_422_and_write_nothing(
     response = await server.http.post(f"/v2/items/{item['id']}/access-fees", headers=merchant.auth, data=sent)
     assert_error(response, 422, field)
     assert await catalog_rows(server, merchant) == before
+
+
+async def test_a_fee_takes_its_dates_as_iso_8601_or_date_and_time(
+    server: Server, merchant: Merchant, frozen: clock.FrozenClock
+) -> None:
+    frozen._now = datetime(2025, 12, 1)
+    new_year = 1767225600  # 2026-01-01T00:00:00Z
+    item = await add_item(server, merchant)
+    fee = await add_fee(
+        server, merchant, item["id"], starts_at="2026-01-01T00:00:00Z", expires_at="2026-02-01 00:00:00"
+    )
+    assert (fee["starts_at"], fee["expires_at"]) == (new_year, new_year + 31 * 86400)
+    url = f"/v2/items/{item['id']}/access-fees/{fee['id']}"
+    moved = await server.http.put(url, headers=merchant.auth, data={"expires_at": "2026-03-01T01:00:00+01:00"})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["expires_at"] == new_year + (31 + 28) * 86400
 
 
 async def test_a_fee_may_not_use_another_merchants_country_set(server: Server, merchant: Merchant) -> None:

@@ -103,6 +103,36 @@ async def test_bad_vouchers_are_refused_and_write_nothing(server: Server, mercha
     assert await count_rows(server, VoucherRule, merchant.id) == 0
 
 
+NEW_YEAR_2026 = 1767225600  # 2026-01-01T00:00:00Z
+
+
+async def test_a_voucher_takes_its_dates_as_unix_seconds_iso_8601_or_date_and_time(
+    server: Server, merchant: Merchant
+) -> None:
+    ways = [
+        "1767225600",
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T00:00:00.000Z",
+        "2026-01-01T01:00:00+01:00",
+        "2025-12-31T19:00:00-05:00",
+        "2026-01-01 00:00:00",
+        "2026-01-01",
+    ]
+    for number, way in enumerate(ways):
+        made = await add_voucher(server, merchant, code=f"NEWYEAR{number}", start_date=way, end_date="2026-02-01")
+        assert made.status_code == 201, (way, made.text)
+        assert (made.json()["start_date"], made.json()["end_date"]) == (NEW_YEAR_2026, NEW_YEAR_2026 + 31 * 86400)
+    # A form sent unencoded, as `curl -d` sends it, makes an offset's `+` a space.
+    raw = "name=Spring&code=PLUSSPACE&discount=10&start_date=2026-01-01T01:00:00+01:00"
+    headers = merchant.auth | {"Content-Type": "application/x-www-form-urlencoded"}
+    plus = await server.http.post("/vouchers", headers=headers, content=raw)
+    assert plus.status_code == 201 and plus.json()["start_date"] == NEW_YEAR_2026, plus.text
+    for bad in ["tomorrow", "2026-13-01T00:00:00Z", "-1", "1.5", "01/01/2026", "2026-01-01T00:00:00 garbage"]:
+        assert_error(await add_voucher(server, merchant, code="NEVER", start_date=bad), 422, "start_date")
+    assert_error(await add_voucher(server, merchant, code="NEVER", end_date="99999999999999"), 422, "end_date")
+    assert await count_rows(server, Voucher, merchant.id) == len(ways) + 1
+
+
 async def test_get_discount_says_what_the_price_becomes_or_why_not(
     server: Server, merchant: Merchant, viewer: Viewer
 ) -> None:

@@ -11,7 +11,7 @@ from boxoffice.access import service as access
 from boxoffice.access.lookups import SessionLookups
 from boxoffice.dialects.inplayer import catalog_render, render
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, CurrentMerchant, PathId, Session
-from boxoffice.dialects.inplayer.forms import integer, unix_time
+from boxoffice.dialects.inplayer.forms import date_time, integer
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 from boxoffice.identity import customers, merchants
@@ -58,7 +58,7 @@ async def purchase_history(
 @router.post("/items/access")
 async def grant_access(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
     item_id, consumer_id = integer(body, "item_id"), integer(body, "consumer_id")
-    expires, fee_id = unix_time(body, "expires_at"), integer(body, "access_fee_id")
+    expires, fee_id = date_time(body, "expires_at"), integer(body, "access_fee_id")
     missing = {f: f"The {f} is required" for f, v in (("item_id", item_id), ("consumer_id", consumer_id)) if v is None}
     if expires is None and fee_id is None:
         missing["expires_at"] = "An expires_at or an access_fee_id is required"

@@ -12,7 +12,7 @@ from boxoffice.access import codes
 from boxoffice.access.models import AccessCode, AccessCodeSession
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PageOf, PathId, Session
-from boxoffice.dialects.inplayer.forms import integer, strings, text, unix_time
+from boxoffice.dialects.inplayer.forms import date_time, integer, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 
@@ -55,8 +55,8 @@ async def create_access_codes(
         codes=strings(body, "codes"),
         quantity=integer(body, "quantity"),
         max_sessions=integer(body, "max_sessions"),
-        starts_at=unix_time(body, "starts_at"),
-        expires_at=unix_time(body, "expires_at"),
+        starts_at=date_time(body, "starts_at"),
+        expires_at=date_time(body, "expires_at"),
     )
     return [access_code(code, 0) for code in created]
 

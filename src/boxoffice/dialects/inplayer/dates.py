@@ -1,30 +1,53 @@
-"""Dates as InPlayer's merchant calls send them: Unix seconds, `2006-01-02` or `2006-01-02 15:04:05`, in UTC."""
+"""Dates as InPlayer's calls send them: Unix seconds, ISO 8601 (`2006-01-02T15:04:05Z`, with `Z` or an offset, or a
+date alone) or `2006-01-02 15:04:05`; a date or time without an offset is in UTC."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from boxoffice import clock
 from boxoffice.errors import InvalidInput
 
+# The largest Unix time a datetime can hold (9999-12-31T23:59:59Z).
+MAX_UNIX_TIME = 253402300799
+# A form body sent unencoded (`curl -d start_date=2026-01-01T00:00:00+02:00`) turns an offset's `+` into a space.
+_SPACED_OFFSET = re.compile(r"(:[0-9]{2}(?:\.[0-9]+)?) ([0-9]{2}(?::?[0-9]{2})?)$")
+
+
+def _refusal(name: str) -> InvalidInput:
+    return InvalidInput(
+        {name: f"The {name} is Unix seconds, ISO 8601 (2006-01-02T15:04:05Z) or 2006-01-02 15:04:05 in UTC"}
+    )
+
+
+def parse(value: str, name: str) -> tuple[datetime, timedelta]:
+    """A date as a naive UTC datetime, with how much time it names: a day for a date alone, else a second."""
+    given = value.strip()
+    try:
+        if given.isascii() and given.isdigit():
+            seconds = int(given)
+            if seconds > MAX_UNIX_TIME:
+                raise ValueError(given)
+            return clock.from_unix(seconds), timedelta(seconds=1)
+        found = datetime.fromisoformat(_SPACED_OFFSET.sub(r"\1+\2", given))
+    except (ValueError, OverflowError, OSError):
+        raise _refusal(name) from None
+    if found.tzinfo is not None:
+        try:
+            found = found.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # an offset that moves it past the first or last year a datetime holds
+            raise _refusal(name) from None
+    timed = "T" in given or " " in given  # ISO 8601 puts either between a date and its time
+    return found, timedelta(seconds=1) if timed else timedelta(days=1)
+
 
 def moment(value: str | None, name: str, *, end: bool) -> datetime | None:
     """A date filter as a bound: an end date takes in the whole of its day (or second), so that it can be used as
     an exclusive upper bound. None when not given."""
-    given = (value or "").strip()
-    if not given:
+    if not (value or "").strip():
         return None
-    try:
-        if given.isdigit():
-            found, step = clock.from_unix(int(given)), timedelta(seconds=1)
-        elif len(given) == len("2006-01-02"):
-            found, step = datetime.strptime(given, "%Y-%m-%d"), timedelta(days=1)
-        else:
-            found, step = datetime.fromisoformat(given.replace("T", " ")), timedelta(seconds=1)
-        if found.tzinfo is not None:
-            found = found.astimezone(UTC).replace(tzinfo=None)
-    except (ValueError, OverflowError, OSError):
-        raise InvalidInput({name: f"The {name} is Unix seconds, 2006-01-02 or 2006-01-02 15:04:05"}) from None
+    found, step = parse(value or "", name)
     if not end:
         return found
     return found + step if found < datetime.max - step else None  # the end of time bounds nothing

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
-from boxoffice.clock import from_unix
+from boxoffice.dialects.inplayer import dates
 from boxoffice.errors import InvalidInput
 
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
@@ -193,15 +193,9 @@ def integer(body: dict[str, Any], name: str) -> int | None:
     return number
 
 
-# The largest Unix time a datetime can hold (9999-12-31T23:59:59Z).
-MAX_UNIX_TIME = 253402300799
-
-
-def unix_time(body: dict[str, Any], name: str) -> datetime | None:
-    """A Unix-seconds timestamp field, as a naive UTC datetime."""
-    seconds = integer(body, name)
-    if seconds is None:
+def date_time(body: dict[str, Any], name: str) -> datetime | None:
+    """A date field in any of the ways `dates` reads, as a naive UTC datetime; None when absent or empty."""
+    value = text(body, name)
+    if value is None or not value.strip():
         return None
-    if not 0 <= seconds <= MAX_UNIX_TIME:
-        raise InvalidInput({name: f"The {name} field must be a Unix time in seconds"})
-    return from_unix(seconds)
+    return dates.parse(value, name)[0]

@@ -16,7 +16,7 @@ from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.amounts import decimal_field, money_of
 from boxoffice.dialects.inplayer.catalog_render import ACCESS_CONTROL_BY_ID, access_fee, item
 from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PathId, Session
-from boxoffice.dialects.inplayer.forms import flag, integer, mapping, strings, text, unix_time
+from boxoffice.dialects.inplayer.forms import date_time, flag, integer, mapping, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 from boxoffice.identity import merchants
@@ -114,9 +114,9 @@ def _price_changes(body: dict[str, Any], current: Price | None) -> catalog.Price
         access_type_id=integer(body, "access_type_id"),
         money=money_of(amount, currency, "amount") if amount is not None else None,
         description=text(body, "description"),
-        starts_at=unix_time(body, "starts_at"),
+        starts_at=date_time(body, "starts_at"),
         clear_starts_at=_cleared(body, "starts_at"),
-        expires_at=unix_time(body, "expires_at"),
+        expires_at=date_time(body, "expires_at"),
         clear_expires_at=_cleared(body, "expires_at"),
         trial_quantity=integer(body, "trial_period_quantity"),
         trial_unit=text(body, "trial_period_period") or None,

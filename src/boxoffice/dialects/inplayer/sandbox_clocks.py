@@ -11,7 +11,7 @@ from boxoffice.billing.models import SandboxClock
 from boxoffice.billing.renewals import PassReport
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PathId, Session
-from boxoffice.dialects.inplayer.forms import integer, text, unix_time
+from boxoffice.dialects.inplayer.forms import date_time, integer, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 
@@ -42,7 +42,7 @@ def _report(report: PassReport) -> dict[str, int]:
 @router.post("/v2/sandbox/clocks", status_code=201)
 async def create_clock(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
     created = await sandbox_clocks.create_clock(
-        session, merchant.id, (text(body, "name") or "").strip(), unix_time(body, "frozen_time")
+        session, merchant.id, (text(body, "name") or "").strip(), date_time(body, "frozen_time")
     )
     await session.commit()
     return _clock(created, [])
@@ -78,7 +78,7 @@ async def advance_clock(
     request: Request, session: Session, merchant: CurrentMerchant, body: Body, clock_id: PathId
 ) -> dict[str, Any]:
     """Move the clock to `frozen_time` (Unix seconds) and run its customers' billing up to then."""
-    to = unix_time(body, "frozen_time")
+    to = date_time(body, "frozen_time")
     if to is None:
         raise InvalidInput({"frozen_time": "The time to move the clock to is required"})
     await session.commit()

@@ -110,8 +110,8 @@ async def transactions(
     type: str | None = Query(None, max_length=32),
 ) -> dict[str, Any]:
     """A merchant sees all of its transactions (or one customer's); a viewer (the SDK's `getAssetsHistory`)
-    sees their own. `start_date` and `end_date` (both included) are Unix seconds, `2006-01-02` or
-    `2006-01-02 15:04:05` in UTC; `type` one of history.TYPES. In-app store payments don't exist here yet."""
+    sees their own. `start_date` and `end_date` (both included) are dates as `dates` reads them; `type` one of
+    history.TYPES. In-app store payments don't exist here yet."""
     if not principal.is_merchant:
         customer_id = (await customer_of(session, principal)).id
     filters = history.PaymentsFilter(

@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.amounts import amount, decimal_field, money_of
 from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerchant, PageOf, PathId, Session
-from boxoffice.dialects.inplayer.forms import flag, integer, strings, text, unix_time
+from boxoffice.dialects.inplayer.forms import date_time, flag, integer, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 from boxoffice.promotions import vouchers
@@ -40,8 +40,8 @@ def _fields(body: dict[str, Any]) -> vouchers.VoucherFields:
         rebill_percent_off=integer(body, "rebill_discount"),
         discount_period=text(body, "discount_period"),
         discount_duration=integer(body, "discount_duration"),
-        starts_at=unix_time(body, "start_date"),
-        ends_at=unix_time(body, "end_date"),
+        starts_at=date_time(body, "start_date"),
+        ends_at=date_time(body, "end_date"),
         usage_limit=integer(body, "usage_limit"),
         price_ids=_ids(body, "access_fee_ids"),
         product_ids=_ids(body, "item_ids"),

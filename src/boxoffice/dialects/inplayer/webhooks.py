@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import AppSettings, Body, CurrentMerchant, PageOf, PathId, Session
-from boxoffice.dialects.inplayer.forms import flag, strings, text, unix_time
+from boxoffice.dialects.inplayer.forms import date_time, flag, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.webhook_payloads import envelope, resource
 from boxoffice.identity.models import Merchant
@@ -153,6 +153,6 @@ async def retry_delivery(
 async def replay(session: Session, merchant: CurrentMerchant, body: Body, webhook_id: PathId) -> dict[str, Any]:
     """Post past events again: `event_id` (one event) or `since` (Unix time: every event since then)."""
     count = await deliveries.replay_events(
-        session, merchant.id, webhook_id, event_id=text(body, "event_id"), since=unix_time(body, "since")
+        session, merchant.id, webhook_id, event_id=text(body, "event_id"), since=date_time(body, "since")
     )
     return render.message(f"{count} events queued for delivery") | {"replayed": count}
