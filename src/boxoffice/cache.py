@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import structlog
-from sqlalchemy import ForeignKey, delete, event, func, select
+from sqlalchemy import ForeignKey, delete, event, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.sql import operators, visitors
@@ -38,6 +38,10 @@ POLL_EVERY = 0.5
 # bounds only what was written to the database behind Boxoffice's back.
 STALE_AFTER = 120.0
 KEEP_FEED = timedelta(minutes=10)
+# Ids passed over by the feed that it keeps looking for (transactions in flight at once take at most a few each),
+# and how far below the newest id it looks for them when it starts.
+MAX_MISSING = 10_000
+LOOK_BEHIND = 1_000
 # The tables the caches read; changes elsewhere (login records, refresh tokens …) invalidate nothing.
 WATCHED = frozenset(
     {
@@ -218,36 +222,76 @@ def _forget_changes(session: Session) -> None:
 
 
 class InvalidationFeed:
-    """Follows `cache_invalidations` so this process learns what other processes changed."""
+    """Follows `cache_invalidations` so this process learns what other processes changed.
+
+    A row's id is taken when its transaction flushes, but transactions commit in any order: a poll may read id
+    N+1 while N is still uncommitted. So every id the feed has passed without reading is looked for again on
+    each poll until it appears; an id that never does (its transaction rolled back) is given up after
+    `STALE_AFTER`, by which time every entry loaded before its commit could have expired anyway."""
 
     def __init__(self) -> None:
         self.last_id: int | None = None
+        # Ids below `last_id` not read yet, and the cache time at which they were passed over.
+        self.missing: dict[int, float] = {}
         self._polls = 0
 
     async def poll(self, sessions: async_sessionmaker[AsyncSession]) -> int:
         """Bump every scope changed since the last poll; returns how many changes were read."""
         async with sessions() as session, session.begin():
             if self.last_id is None:
-                self.last_id = await session.scalar(select(func.coalesce(func.max(CacheInvalidation.id), 0))) or 0
+                await self._start(session)
                 return 0
+            wanted = CacheInvalidation.id > self.last_id
+            if self.missing:
+                wanted = or_(wanted, CacheInvalidation.id.in_(list(self.missing)))
             rows = (
                 await session.execute(
                     select(
                         CacheInvalidation.id, CacheInvalidation.scope_merchant_id, CacheInvalidation.scope_customer_id
                     )
-                    .where(CacheInvalidation.id > self.last_id)
+                    .where(wanted)
                     .order_by(CacheInvalidation.id)
                 )
             ).all()
             for row_id, merchant_id, customer_id in rows:
                 generations.bump((merchant_id, customer_id))
-                self.last_id = row_id
+                self._read(row_id)
+            self._give_up_old_gaps()
             self._polls += 1
             if self._polls % 120 == 0:
                 await session.execute(
                     delete(CacheInvalidation).where(CacheInvalidation.created_at < clock.now() - KEEP_FEED)
                 )
             return len(rows)
+
+    async def _start(self, session: AsyncSession) -> None:
+        """Follow from the newest row; the ids just below it that aren't there yet may belong to transactions
+        in flight, so they are looked for as ids passed over."""
+        newest = await session.scalar(select(func.coalesce(func.max(CacheInvalidation.id), 0))) or 0
+        present = set(
+            await session.scalars(select(CacheInvalidation.id).where(CacheInvalidation.id > newest - LOOK_BEHIND))
+        )
+        noticed = now()
+        self.missing = {i: noticed for i in range(max(newest - LOOK_BEHIND, 0) + 1, newest) if i not in present}
+        self.last_id = newest
+
+    def _read(self, row_id: int) -> None:
+        assert self.last_id is not None
+        if row_id <= self.last_id:
+            self.missing.pop(row_id, None)
+            return
+        noticed = now()
+        for skipped in range(max(self.last_id + 1, row_id - MAX_MISSING), row_id):
+            self.missing[skipped] = noticed
+        self.last_id = row_id
+
+    def _give_up_old_gaps(self) -> None:
+        # Ids are added in increasing order, so the oldest come first.
+        cutoff = now() - STALE_AFTER
+        for gap, noticed in list(self.missing.items()):
+            if noticed >= cutoff and len(self.missing) <= MAX_MISSING:
+                break
+            del self.missing[gap]
 
     async def run(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         while True:

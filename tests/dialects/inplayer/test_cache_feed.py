@@ -1,0 +1,110 @@
+"""The feed that tells each process what the others changed: a change committed anywhere reaches the caches of
+every process, whatever order the changes commit in."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+from sqlalchemy import func, select
+
+from boxoffice import cache
+from tests.conftest import Server
+from tests.dialects.inplayer.conftest import Merchant, Viewer, sign_up
+from tests.dialects.inplayer.test_access import add_product, grant
+
+# Another Boxoffice process revoking the viewer's access through the core: its session writes the feed row with
+# the change. With "hold" it prints the id its flush took and commits only when told to (a line on stdin).
+REVOKE_ELSEWHERE = """
+import asyncio, sys
+from sqlalchemy import func, select
+from boxoffice import clock, models
+from boxoffice.access import repository
+from boxoffice.cache import CacheInvalidation
+from boxoffice.db import create_engine, session_factory
+
+async def revoke(url, merchant_id, customer_id, product_id, hold):
+    engine = create_engine(url)
+    async with session_factory(engine)() as session, session.begin():
+        await repository.revoke_current(session, merchant_id, customer_id, product_id, clock.now(), "elsewhere")
+        await session.flush()
+        print(await session.scalar(select(func.max(CacheInvalidation.id))), flush=True)
+        if hold:
+            sys.stdin.readline()
+    await engine.dispose()
+
+asyncio.run(revoke(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "hold"))
+"""
+
+
+async def revoke_elsewhere(
+    server: Server, merchant: Merchant, viewer: Viewer, product_id: int, *, hold: bool
+) -> tuple[asyncio.subprocess.Process, int]:
+    """The other process, started; and the id of the feed row it wrote (committed unless `hold`)."""
+    args = [server.settings.database_url, str(merchant.id), str(viewer.id), str(product_id), "hold" if hold else "-"]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", REVOKE_ELSEWHERE, *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+    assert line.strip().isdigit(), f"the other process failed (exit {await process.wait()})"
+    return process, int(line)
+
+
+async def newest_feed_id(server: Server) -> int:
+    async with server.app.state.sessions() as session:
+        return int(await session.scalar(select(func.max(cache.CacheInvalidation.id))) or 0)
+
+
+async def test_a_change_committed_after_a_later_one_was_read_still_reaches_this_process(
+    server: Server, merchant: Merchant, viewer: Viewer
+) -> None:
+    if server.settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite lets one transaction write at a time: its feed ids commit in the order they are taken")
+    film = await add_product(server, merchant)
+    await grant(server, merchant, viewer, film.id)
+    feed: cache.InvalidationFeed = server.app.state.cache_feed
+    await feed.poll(server.app.state.sessions)
+    url = f"/items/{film.id}/access"
+    assert (await server.http.get(url, headers=viewer.auth)).status_code == 200  # remembered here
+
+    # The other process takes id N for its revocation and has not committed when this one commits N+1 …
+    other, taken = await revoke_elsewhere(server, merchant, viewer, film.id, hold=True)
+    await sign_up(server, merchant, "later@example.com")
+    assert await newest_feed_id(server) > taken
+    # … which the feed reads; the revocation is not committed yet, so access still holds.
+    assert await feed.poll(server.app.state.sessions) >= 1
+    assert (await server.http.get(url, headers=viewer.auth)).status_code == 200
+
+    assert other.stdin is not None
+    other.stdin.write(b"commit\n")
+    await other.stdin.drain()
+    assert await asyncio.wait_for(other.wait(), timeout=60) == 0
+    assert await feed.poll(server.app.state.sessions) == 1
+    assert (await server.http.get(url, headers=viewer.auth)).status_code == 402
+
+
+async def test_an_id_whose_transaction_died_is_looked_for_only_while_it_could_matter(
+    server: Server, merchant: Merchant, viewer: Viewer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if server.settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite lets one transaction write at a time: no id is passed over while its transaction runs")
+    film = await add_product(server, merchant)
+    await grant(server, merchant, viewer, film.id)
+    feed: cache.InvalidationFeed = server.app.state.cache_feed
+    await feed.poll(server.app.state.sessions)
+    other, taken = await revoke_elsewhere(server, merchant, viewer, film.id, hold=True)
+    await sign_up(server, merchant, "later@example.com")
+    await feed.poll(server.app.state.sessions)
+    assert taken in feed.missing
+    other.kill()  # its transaction is rolled back: the id will never be committed
+    await other.wait()
+    await feed.poll(server.app.state.sessions)
+    assert taken in feed.missing
+    later = cache.now() + cache.STALE_AFTER + 0.01
+    monkeypatch.setattr(cache, "now", lambda: later)
+    await feed.poll(server.app.state.sessions)
+    assert feed.missing == {}
+    url = f"/items/{film.id}/access"
+    assert (await server.http.get(url, headers=viewer.auth)).status_code == 200  # nothing was revoked
