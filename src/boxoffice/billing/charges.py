@@ -8,6 +8,11 @@ The order of writes is what keeps money safe when a process dies:
    billing.fulfilment) and the balanced ledger transaction, or the decline, or the challenge to complete.
 A payment left `pending` by a crash between 2 and 3 is finished by `reconcile_pending_payments`, which asks the
 gateway again with the same key and settles what it answers.
+
+A subscription's first payment with nothing to charge now (a free trial, a voucher that takes all of it) is not
+settled blindly: the method the periods after it will be charged to is verified with the gateway first (`set_up`,
+nothing charged), in the same steps and under the same key, and its answer settles the payment as a charge's
+would: refused, it is a decline; a bank that wants 3-D Secure, a challenge.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
-from boxoffice.billing import events, fulfilment
+from boxoffice.billing import events, fulfilment, payment_methods
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.db import transaction
 from boxoffice.errors import NotFound, PaymentDeclined
-from boxoffice.gateways.protocol import ChargeResult, GatewayError, PaymentGateway
+from boxoffice.gateways import methods
+from boxoffice.gateways.protocol import CardRejected, ChargeResult, GatewayError, PaymentGateway, SetupResult
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.webhooks import outbox
@@ -37,25 +43,53 @@ DECLINES = {
 }
 
 
+def verifies(payment: Payment) -> bool:
+    """Whether the payment is settled by verifying its method rather than by a charge (see above)."""
+    return payment.kind == "subscription" and payment.amount == 0
+
+
 async def charge(
     sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant: Merchant, payment: Payment
 ) -> Payment:
-    """Charge a pending payment (nothing to charge: settle it at once) and settle the answer."""
-    if payment.amount == 0:
+    """Charge a pending payment (nothing to charge: settle it at once, or verify its method) and settle the
+    answer."""
+    if payment.amount == 0 and not verifies(payment):
         return await settle(sessions, merchant, payment.id, None)
     try:
-        result = await gateway.charge(
+        if verifies(payment):
+            result = await _verify(gateway, merchant, payment)
+        else:
+            result = await gateway.charge(
+                merchant.id,
+                amount=payment.amount,
+                currency=payment.currency,
+                customer_ref=payment.gateway_customer_ref,
+                method_token=payment.gateway_method,
+                idempotency_key=f"payment-{payment.id}",
+                return_url=payment.return_url,
+            )
+    except GatewayError:
+        return payment  # still pending: the outcome is unknown until reconciled
+    return await settle(sessions, merchant, payment.id, result)
+
+
+async def _verify(gateway: PaymentGateway, merchant: Merchant, payment: Payment) -> ChargeResult:
+    try:
+        setup = await gateway.set_up(
             merchant.id,
-            amount=payment.amount,
-            currency=payment.currency,
             customer_ref=payment.gateway_customer_ref,
             method_token=payment.gateway_method,
             idempotency_key=f"payment-{payment.id}",
             return_url=payment.return_url,
         )
-    except GatewayError:
-        return payment  # still pending: the outcome is unknown until reconciled
-    return await settle(sessions, merchant, payment.id, result)
+    except CardRejected as rejected:
+        return ChargeResult("", "declined", 0, payment.currency, rejected.code)
+    return _as_charge(setup, payment)
+
+
+def _as_charge(setup: SetupResult, payment: Payment) -> ChargeResult:
+    """A verification's answer in a charge's terms (of nothing), as the payment is settled by it."""
+    return ChargeResult(setup.setup_id, setup.status, 0, payment.currency, setup.decline_code, setup.redirect_url)
 
 
 async def settle(
@@ -110,21 +144,31 @@ async def confirm_payment(
     customer: Customer,
     charge_id: str,
 ) -> Payment:
-    """After a challenge: ask the gateway where the charge stands and settle it (the SDK's `confirmPayment`)."""
+    """After a challenge: ask the gateway where the charge stands and settle it (the SDK's `confirmPayment`). A
+    card verified through the challenge becomes the customer's default card, as one verified at once does."""
     async with sessions() as session:
         payment = await repo.payment_by_charge(session, merchant.id, customer.id, charge_id)
     if payment is None:
         raise NotFound("Payment not found")
     if payment.status != "requires_action":
         return payment
+    setup = None
     try:
         gateway = await gateways.named(merchant.id, payment.gateway)
-        result = await gateway.confirm(merchant.id, charge_id)
+        if verifies(payment):
+            setup = await gateway.confirm_setup(merchant.id, charge_id)
+            result = _as_charge(setup, payment)
+        else:
+            result = await gateway.confirm(merchant.id, charge_id)
     except GatewayError:
         return payment
     if result.status == "requires_action":
         return payment
-    return await settle(sessions, merchant, payment.id, result)
+    settled = await settle(sessions, merchant, payment.id, result)
+    if setup is not None and settled.status == "succeeded" and settled.method == methods.CARD:
+        card = payment_methods.CardToKeep(setup.method, None, settled.currency)
+        await payment_methods.keep_card(sessions, gateway, merchant, customer, setup.customer_ref, card)
+    return settled
 
 
 async def reconcile_pending_payments(

@@ -20,7 +20,9 @@ from boxoffice.identity.models import Merchant
 from boxoffice.settings import Settings
 
 EVENT_JOB = "billing.gateway_event"
-SETTLING_KINDS = ("charge.succeeded", "charge.failed")
+# A setup's events settle the payment a setup verified (a free trial's first), and are ignored for any other.
+SUCCEEDED_KINDS = ("charge.succeeded", "setup.succeeded")
+SETTLING_KINDS = (*SUCCEEDED_KINDS, "charge.failed", "setup.failed")
 
 
 async def receive_event(
@@ -59,7 +61,7 @@ async def settle_from_event(session: AsyncSession, payload: dict[str, Any], _set
     payment = await repo.payment_of_charge(session, merchant.id, str(payload["gateway"]), str(payload["charge_id"]))
     if payment is None or payment.status not in ("pending", "requires_action", "processing"):
         return  # not ours, or already settled (by the viewer's confirmPayment, say)
-    if payload["kind"] == "charge.succeeded":
+    if payload["kind"] in SUCCEEDED_KINDS:
         result = ChargeResult(payment.gateway_charge_id or "", "succeeded", payment.amount, payment.currency)
     else:
         code = payload.get("decline_code") or (

@@ -63,12 +63,23 @@ def kind_of(source: Source) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class CardToKeep:
+    """A card saved with the gateway, made the customer's default card only once it has proven it can pay."""
+
+    saved: SavedMethod
+    holder: str | None  # not told by every gateway after a challenge
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
 class Method:
-    """What a payment is charged to: the gateway's customer, its token for the method, and the method's kind."""
+    """What a payment is charged to: the gateway's customer, its token for the method, and the method's kind;
+    `unproven`: a card not made the default yet (see method_for)."""
 
     customer_ref: str
     token: str
     kind: str
+    unproven: CardToKeep | None = None
 
 
 async def customer_ref_of(
@@ -129,8 +140,36 @@ async def save_default_card(
 ) -> tuple[str, SavedMethod]:
     """Save `card` with the gateway and make it the customer's default card; returns the gateway's customer
     reference and the saved method. No connection of ours is held while the gateway is asked."""
+    reference, saved = await save_card(sessions, gateway, merchant, customer, card)
+    await keep_card(sessions, gateway, merchant, customer, reference, CardToKeep(saved, card.holder, currency))
+    return reference, saved
+
+
+async def save_card(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    card: Card,
+) -> tuple[str, SavedMethod]:
+    """Save `card` with the gateway, not (yet) as the default; the profile keeps the gateway's customer, so the
+    next card is saved for the same one."""
     reference = await customer_ref_of(sessions, gateway, merchant, customer)
     saved = await save_method(gateway, merchant, reference, card)
+    await keep_on_profile(sessions, gateway, merchant, customer, reference, {})
+    return reference, saved
+
+
+async def keep_card(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    reference: str,
+    card: CardToKeep,
+) -> None:
+    """Make a card saved for `reference` the customer's default card."""
+    saved = card.saved
     card_fields = {
         "method_token": saved.token,
         "card_brand": saved.brand,
@@ -138,11 +177,10 @@ async def save_default_card(
         "card_exp_month": saved.exp_month,
         "card_exp_year": saved.exp_year,
         "card_holder": card.holder,
-        "card_currency": currency,
+        "card_currency": card.currency,
         "updated_at": clock.now(),
     }
     await keep_on_profile(sessions, gateway, merchant, customer, reference, card_fields)
-    return reference, saved
 
 
 async def method_for(
@@ -152,9 +190,13 @@ async def method_for(
     customer: Customer,
     source: Source,
     currency: str,
+    *,
+    proven: bool = True,
 ) -> Method:
     """What to charge for a payment paid with `source`: a card becomes the default card, a wallet is saved for
-    this payment (and the subscription it starts), the mandate must already exist."""
+    this payment (and the subscription it starts), the mandate must already exist. Not `proven` (it is about to
+    be verified, with nothing charged), a card is saved but left `unproven`: made the default by `keep_card`
+    once verified, never if refused."""
     if isinstance(source, Mandate):
         async with sessions() as session:
             profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
@@ -163,6 +205,9 @@ async def method_for(
         return Method(profile.customer_ref, profile.mandate_token, methods.SEPA_DEBIT)
     if isinstance(source, Nothing):
         raise InvalidInput({"payment_method": "This payment has something to pay: a way to pay is needed"})
+    if isinstance(source, Card) and not proven:
+        reference, saved = await save_card(sessions, gateway, merchant, customer, source)
+        return Method(reference, saved.token, methods.CARD, CardToKeep(saved, source.holder, currency))
     if isinstance(source, Card):
         reference, saved = await save_default_card(sessions, gateway, merchant, customer, source, currency)
         return Method(reference, saved.token, methods.CARD)

@@ -1,8 +1,10 @@
 """Subscriptions: starting one (with its trial, setup fee and voucher), reading them, cancelling them.
 
 Starting one is a payment like a purchase (see billing.charges): the subscription is written `incomplete` with
-its first payment `pending`, then charged; the charge settling starts it (billing.periods.start). A first charge
-that is declined or never authenticated leaves it `incomplete` until the renewal engine expires it a day later.
+its first payment `pending`, then charged; the charge settling starts it (billing.periods.start). A first payment
+of nothing (a free trial) verifies the method instead, so no trial starts on a card that cannot pay the periods
+after it. A first charge that is declined or never authenticated leaves it `incomplete` until the renewal engine
+expires it a day later.
 """
 
 from __future__ import annotations
@@ -79,8 +81,9 @@ async def subscribe(
         now = await sandbox_clocks.now_for(session, merchant.id, customer.id)
     with clock.pinned(now):
         payment = await _replayed(sessions, merchant, customer, price_id, idempotency_key)
+        unproven = None
         if payment is None:
-            payment = await _start(
+            payment, method = await _start(
                 sessions,
                 gateway,
                 merchant,
@@ -92,8 +95,12 @@ async def subscribe(
                 client,
                 voucher,
             )
+            unproven = method.unproven if method is not None else None
         if payment.status == "pending":
             payment = await charges.charge(sessions, gateway, merchant, payment)
+        if unproven is not None and payment.status == "succeeded":
+            reference = payment.gateway_customer_ref
+            await payment_methods.keep_card(sessions, gateway, merchant, customer, reference, unproven)
         async with sessions() as session:
             assert payment.subscription_id is not None
             subscription = await repo.subscription_by_id(session, merchant.id, payment.subscription_id)
@@ -124,7 +131,9 @@ async def _start(
     return_url: str | None,
     client: ClientInfo,
     voucher_code: str | None,
-) -> Payment:
+) -> tuple[Payment, payment_methods.Method | None]:
+    """The subscription and its first payment written, with the method it is charged to (None: the same key raced
+    in from another request, whose payment this is)."""
     async with sessions() as session:
         price = await purchases.price_on_sale(session, merchant.id, price_id, client, kind="subscription")
         if await repo.running_subscription(session, merchant.id, customer.id, price.product_id, EXCLUSIVE):
@@ -132,8 +141,6 @@ async def _start(
         discount = await vouchers.discount_for(session, merchant.id, voucher_code, price) if voucher_code else None
         trial = await _trial_allowed(session, merchant.id, customer.id, price)
         clock_id = await sandbox_clocks.clock_id_for(session, merchant.id, customer.id)
-    # Saved even when nothing is charged now: the periods after a trial are charged to it.
-    method = await payment_methods.method_for(sessions, gateway, merchant, customer, source, price.currency)
     now = clock.now()
     subscription = Subscription(
         merchant_id=merchant.id,
@@ -155,9 +162,6 @@ async def _start(
         current_period_end=now,
         due_at=now + periods.INCOMPLETE_FOR,
         gateway=gateway.name,
-        method=method.kind,
-        gateway_customer_ref=method.customer_ref,
-        gateway_method=method.token,
         cancel_token=secrets.token_hex(16),
         country_code=client.country_code,
         clock_id=clock_id,
@@ -174,6 +178,14 @@ async def _start(
     else:
         periods.begin_period(subscription, now)
         first = periods.charge_for_next_period(subscription, discount.voucher if discount else None, first=True)
+    amount = first.amount + (price.setup_fee_amount or 0)
+    # Saved even when nothing is charged now, as the periods after a trial are charged to it: verified first, and
+    # a card made the default only once it is.
+    method = await payment_methods.method_for(
+        sessions, gateway, merchant, customer, source, price.currency, proven=amount > 0
+    )
+    subscription.method, subscription.gateway_method = method.kind, method.token
+    subscription.gateway_customer_ref = method.customer_ref
     payment = Payment(
         merchant_id=merchant.id,
         customer_id=customer.id,
@@ -181,7 +193,7 @@ async def _start(
         price_id=price.id,
         kind="subscription",
         idempotency_key=key,
-        amount=first.amount + (price.setup_fee_amount or 0),
+        amount=amount,
         currency=price.currency,
         discount=first.discount,
         credit_used=0,
@@ -210,8 +222,8 @@ async def _start(
         raced = await _replayed(sessions, merchant, customer, price_id, key)
         if raced is None:
             raise
-        return raced
-    return payment
+        return raced, None
+    return payment, method
 
 
 async def subscription_of(

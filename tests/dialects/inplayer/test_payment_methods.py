@@ -162,6 +162,25 @@ async def test_subscriptions_start_with_other_methods_too(server: Server, mercha
     assert [s.status for s in await fetch_rows(server, Subscription, merchant.id)] == ["active", "active"]
 
 
+@pytest.mark.parametrize("result", ["success", "fail"])
+async def test_a_free_trial_by_wallet_starts_once_the_payer_approves_it(
+    server: Server, merchant: Merchant, viewer: Viewer, result: str
+) -> None:
+    """The approval answers the wallet's verification; the gateway's event settles it even if the app never
+    confirms."""
+    item_id, fee_id = await monthly_fee(server, merchant, trial_period_quantity="7", trial_period_period="day")
+    form = {"payment_method": "google pay on web", "access_fee_id": str(fee_id), "return_url": "https://a.example/x"}
+    started = await server.http.post("/v2/subscriptions", headers=viewer.auth, data=form)
+    assert started.status_code == 200, started.text
+    assert not await has_access(server, viewer, item_id)
+    await answer_page(server, started.json()["redirect_to_url"], result)
+    while await server.run_jobs():
+        pass
+    [subscription] = await fetch_rows(server, Subscription, merchant.id)
+    assert subscription.status == ("trialing" if result == "success" else "incomplete")
+    assert await has_access(server, viewer, item_id) is (result == "success")
+
+
 async def test_paypal_parameters_lead_to_an_approval_page(server: Server, merchant: Merchant, viewer: Viewer) -> None:
     item_id, fee_id = await priced_item(server, merchant)
     form = {

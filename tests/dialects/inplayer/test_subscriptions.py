@@ -171,6 +171,56 @@ async def test_a_trial_is_free_once_and_the_setup_fee_is_charged_at_the_start(
     assert await books_hold(server, merchant) == {"EUR": 150 + 999 + 150 + 999}
 
 
+async def default_card(server: Server, viewer: Viewer) -> dict[str, Any]:
+    found = await server.http.get("/v2/payments/cards/default", headers=viewer.auth)
+    assert found.status_code == 200, found.text
+    return dict(found.json()["cards"])
+
+
+async def test_a_free_trial_starts_only_on_a_card_the_gateway_verified(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
+) -> None:
+    item_id, fee_id = await monthly_fee(server, merchant, trial_period_quantity="7", trial_period_period="day")
+    # A card that cannot pay: refused before the trial, which grants nothing and keeps nothing of the card.
+    refused = assert_error(await subscribe(server, viewer, fee_id, DECLINED), 402)
+    assert refused["errors"] == {"decline_code": "card_declined"}
+    assert await access_expiry(server, viewer, item_id) is None
+    assert (await only_subscription(server, viewer))["action_type"] == "incomplete"
+    live = await server.http.get("/subscriptions", headers=viewer.auth, params={"status": "active"})
+    assert live.json()["total"] == 0
+    assert await default_card(server, viewer) == {}
+    [verification] = await fetch_rows(server, SandboxCharge, merchant.id)
+    assert (verification.amount, verification.status) == (0, "declined")  # a setup: nothing was charged
+    [attempt] = await fetch_rows(server, Payment, merchant.id)
+    assert (attempt.amount, attempt.status, attempt.decline_code) == (0, "declined", "card_declined")
+    # A card whose bank wants 3-D Secure: the trial starts once the challenge is passed and the app confirms.
+    other = await sign_up(server, merchant, "other@example.com")
+    challenged = (await subscribe(server, other, fee_id, CHALLENGE)).json()
+    assert challenged["code"] == 202 and challenged["redirect_to_url"].startswith("http://testserver/sandbox/3ds/")
+    assert (await only_subscription(server, other))["action_type"] == "incomplete"
+    assert await access_expiry(server, other, item_id) is None
+    assert await default_card(server, other) == {}
+    await server.http.get(challenged["redirect_to_url"].removeprefix("http://testserver"), params={"result": "success"})
+    confirmed = await server.http.post("/payments", headers=other.auth, data={"pi_id": challenged["pi_id"]})
+    assert confirmed.status_code == 200, confirmed.text
+    assert (await only_subscription(server, other))["action_type"] == "free-trial"
+    assert await access_expiry(server, other, item_id) == clock.unix(clock.now() + timedelta(days=7))
+    assert (await default_card(server, other))["EUR"]["number"] == "3155"
+    # A card verified at once starts the trial at once, and becomes the default card, name and all.
+    third = await sign_up(server, merchant, "third@example.com")
+    assert (await subscribe(server, third, fee_id, VISA)).status_code == 200
+    assert (await only_subscription(server, third))["action_type"] == "free-trial"
+    assert (await default_card(server, third))["EUR"] | {"exp_year": 0} == {
+        "number": "4242",
+        "card_name": "Vera Viewer",
+        "exp_month": 12,
+        "exp_year": 0,
+        "card_type": "visa",
+        "account_id": third.id,
+    }
+    assert await count_rows(server, SandboxCharge, merchant.id, SandboxCharge.amount != 0) == 0  # nobody charged
+
+
 async def test_a_declined_renewal_never_extends_access_and_dunning_ends_it(
     server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
 ) -> None:
