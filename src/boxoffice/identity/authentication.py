@@ -109,6 +109,22 @@ async def sign_in(
     return await start_session(session, settings, merchant, customer, client, issue=issue), customer
 
 
+async def sign_in_to_realm(
+    session: AsyncSession, settings: Settings, merchant: Merchant, email: str, password: str, client: ClientInfo
+) -> tuple[IssuedTokens, Customer | None]:
+    """Sign in under a merchant's client id, whose realm holds its customers and the merchant's own account: as
+    the customer, or, when no customer answers to these credentials and the address is the merchant's own, as
+    the merchant (no customer then)."""
+    try:
+        return await sign_in(session, settings, merchant, email, password, client)
+    except InvalidCredentials:
+        if email.strip().lower() != merchant.email.lower() or not merchant.active:
+            raise
+        if not verify_password(merchant.password_hash, password):
+            raise
+    return await start_session(session, settings, merchant, None, client), None
+
+
 async def refresh_session(
     session: AsyncSession,
     settings: Settings,

@@ -68,7 +68,9 @@ async def _authenticate(
         issued = await authentication.start_session(session, settings, merchant, None, client)
         return render.tokens(issued, merchant, None, v2=v2)
     merchant = await merchants.find_merchant(session, client_id)
-    issued, customer = await authentication.sign_in(session, settings, merchant, username or "", password or "", client)
+    issued, customer = await authentication.sign_in_to_realm(
+        session, settings, merchant, username or "", password or "", client
+    )
     return render.tokens(issued, merchant, customer, v2=v2)
 
 
