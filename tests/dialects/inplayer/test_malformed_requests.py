@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import AsyncIterator
 
+from boxoffice.dialects.inplayer.forms import MAX_BODY
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error
 
@@ -116,3 +118,23 @@ async def test_a_cursor_past_any_id_is_422(server: Server, viewer: Viewer) -> No
     cursor = base64.urlsafe_b64encode(b"9" * 20).decode().rstrip("=")
     response = await server.http.get(f"/v2/accounts/media/favorites?cursor={cursor}", headers=viewer.auth)
     assert_error(response, 422, "cursor")
+
+
+async def test_a_body_over_the_limit_is_413_and_writes_nothing(server: Server, merchant: Merchant) -> None:
+    form = f"full_name=Big&username=big%40example.com&password=big-pass-1&client_id={merchant.uuid}&bio="
+    oversized = form.encode() + b"x" * MAX_BODY
+    declared = await server.http.post("/accounts", content=oversized, headers=FORM)
+    assert_error(declared, 413, "body")
+
+    # Sent in chunks, without a declared length: refused once read.
+    async def chunks() -> AsyncIterator[bytes]:
+        yield oversized[:1000]
+        yield oversized[1000:]
+
+    chunked = await server.http.post("/accounts", content=chunks(), headers=FORM)
+    assert_error(chunked, 413, "body")
+    signed_in = await server.http.post(
+        "/accounts/authenticate",
+        data={"client_id": merchant.uuid, "username": "big@example.com", "password": "big-pass-1"},
+    )
+    assert_error(signed_in, 403)

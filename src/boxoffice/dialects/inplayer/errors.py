@@ -6,9 +6,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
 
 from boxoffice import errors
-from boxoffice.dialects.inplayer.forms import MalformedBody
+from boxoffice.dialects.inplayer.forms import BodyTooLarge, MalformedBody
 
 STATUS: list[tuple[type[errors.DomainError], int]] = [
+    (BodyTooLarge, 413),
     (MalformedBody, 400),
     (errors.InvalidInput, 422),
     (errors.Unauthenticated, 401),

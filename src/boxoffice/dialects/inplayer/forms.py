@@ -77,10 +77,10 @@ async def read_body(request: Request) -> dict[str, Any]:
         return {}
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:  # refused before it is read into memory
-        raise InvalidInput({"body": "The request body is too large"}, "Request body too large")
+        raise BodyTooLarge()
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        raise InvalidInput({"body": "The request body is too large"}, "Request body too large")
+        raise BodyTooLarge()
     if not raw:
         return {}
     if content_type == "application/json":
@@ -129,6 +129,13 @@ def _upload_name(value: UploadFile | str) -> str:
 class MalformedBody(InvalidInput):
     def __init__(self, message: str, part: str = "body") -> None:
         super().__init__({part: message}, message)
+
+
+class BodyTooLarge(InvalidInput):
+    """A body over MAX_BODY: HTTP's 413, whatever it holds."""
+
+    def __init__(self) -> None:
+        super().__init__({"body": f"The request body is larger than {MAX_BODY // 1024} KiB"}, "Request body too large")
 
 
 def refuse_nul_in_url(request: Request) -> None:
