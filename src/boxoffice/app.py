@@ -30,11 +30,12 @@ from boxoffice.access.content_log import ContentLog
 from boxoffice.billing import gateway_events, gift_delivery, janitor, renewals  # noqa: F401  (register billing's jobs)
 from boxoffice.cache import InvalidationFeed
 from boxoffice.db import create_engine, ping, session_factory
+from boxoffice.dialects.cors import AllowedOrigins, Cors
 from boxoffice.dialects.inplayer.errors import error_response, render_validation_error
 from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
 from boxoffice.dialects.inplayer.router import router as inplayer_router
+from boxoffice.dialects.inplayer.router import serves as serves_inplayer
 from boxoffice.dialects.inplayer.webhook_payloads import InPlayerWebhooks
-from boxoffice.dialects.mediastore.cors import AllowedOrigins, MediaStoreCors
 from boxoffice.dialects.mediastore.envelope import refusal as mediastore_refusal
 from boxoffice.dialects.mediastore.router import router as mediastore_router
 from boxoffice.gateways.registry import Gateways
@@ -54,15 +55,22 @@ MEDIASTORE_PREFIX = "/mediastore"
 class Boxoffice(FastAPI):
     """The FastAPI app, with a hot path in front: the access check every play makes is answered before the
     middleware stack is entered (it records its own metrics); every other request takes the framework's way.
-    Requests to `mediastore_host` are MediaStore's at the root (`POST /auths`), as Cleeng's SDK sends them from a
-    page on that host."""
+    CORS wraps both. Requests to `mediastore_host` are MediaStore's at the root (`POST /auths`), as Cleeng's SDK
+    sends them from a page on that host."""
 
     fast_access: FastAccessCheck | None = None
+    cors: Cors | None = None
     mediastore_host: bytes | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.mediastore_host is not None and scope["type"] in ("http", "websocket"):
             scope = _under_mediastore(scope, self.mediastore_host)
+        if self.cors is not None:
+            await self.cors(scope, receive, send)
+        else:
+            await self.serve(scope, receive, send)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
             and self.fast_access is not None
@@ -142,10 +150,13 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.state.cache_feed = InvalidationFeed()
     app.mediastore_host = settings.mediastore_host.lower().encode() if settings.mediastore_host else None
     app.fast_access = FastAccessCheck(app.state.access_checker, content_log, settings)
-    app.add_middleware(MetricsMiddleware)
-    app.add_middleware(
-        MediaStoreCors, prefix=MEDIASTORE_PREFIX, origins=AllowedOrigins(sessions, settings.cors_cache_seconds)
+    app.cors = Cors(
+        app.serve,
+        mediastore_prefix=MEDIASTORE_PREFIX,
+        is_inplayer=serves_inplayer,
+        origins=AllowedOrigins(sessions, settings.cors_cache_seconds),
     )
+    app.add_middleware(MetricsMiddleware)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from starlette.routing import Route
 
 from boxoffice.dialects.inplayer import (
     access,
@@ -39,7 +40,7 @@ from boxoffice.dialects.inplayer import (
 router = APIRouter()
 # Order matters where paths overlap: fixed paths (`/accounts/customers`, `/items/access/customers`,
 # `/items/used-trial-period/{id}`) must come before the public `/items/{merchant_uuid}/{id}` would claim them.
-for module in (
+MODULES = (
     merchant,
     auth,
     accounts,
@@ -69,5 +70,13 @@ for module in (
     notifications,
     analytics,
     reports,
-):
+)
+for module in MODULES:
     router.include_router(module.router)
+
+_PATHS = [route.path_regex for module in MODULES for route in module.router.routes if isinstance(route, Route)]
+
+
+def serves(path: str) -> bool:
+    """Whether a path is one of InPlayer's routes, whatever the method."""
+    return any(pattern.match(path) for pattern in _PATHS)
