@@ -211,3 +211,9 @@ def cancel(subscription: Subscription, *, immediately: bool) -> None:
         subscription.status, subscription.ended_at, subscription.due_at = "ended", now, None
         return
     subscription.status, subscription.due_at = "canceled", subscription.current_period_end
+
+
+def expire(subscription: Subscription) -> None:
+    """An `incomplete` subscription given up: its first charge was never paid, and nothing more is due."""
+    subscription.status, subscription.due_at = "incomplete_expired", None
+    subscription.ended_at = subscription.updated_at = clock.now()

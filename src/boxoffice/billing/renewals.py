@@ -104,8 +104,7 @@ async def _claim(
             if subscription.status in periods.CHARGING:
                 to_charge.append(subscription)
             elif subscription.status == "incomplete":
-                subscription.status, subscription.due_at = "incomplete_expired", None
-                subscription.ended_at = subscription.updated_at = clock.now()
+                periods.expire(subscription)
                 told.append(events.subscription_changed(subscription, "subscribe.expired"))
                 report.expired += 1
             elif subscription.status == "canceled":

@@ -255,6 +255,7 @@ async def running_subscription(
 
 
 async def had_trial(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> bool:
+    """Whether a trial of the product started for the customer; an attempt that never started gave none."""
     found = await session.scalar(
         select(Subscription.id)
         .where(
@@ -262,11 +263,25 @@ async def had_trial(session: AsyncSession, merchant_id: int, customer_id: int, p
             Subscription.customer_id == customer_id,
             Subscription.product_id == product_id,
             Subscription.trial_ends_at.is_not(None),
-            Subscription.status != "incomplete_expired",
+            Subscription.status.not_in(("incomplete", "incomplete_expired")),
         )
         .limit(1)
     )
     return found is not None
+
+
+async def incomplete_subscriptions(
+    session: AsyncSession, merchant_id: int, customer_id: int, product_id: int
+) -> Sequence[Subscription]:
+    rows = await session.scalars(
+        select(Subscription).where(
+            Subscription.merchant_id == merchant_id,
+            Subscription.customer_id == customer_id,
+            Subscription.product_id == product_id,
+            Subscription.status == "incomplete",
+        )
+    )
+    return rows.all()
 
 
 async def subscriptions_page(

@@ -4,7 +4,7 @@ Starting one is a payment like a purchase (see billing.charges): the subscriptio
 its first payment `pending`, then charged; the charge settling starts it (billing.periods.start). A first payment
 of nothing (a free trial) verifies the method instead, so no trial starts on a card that cannot pay the periods
 after it. A first charge that is declined or never authenticated leaves it `incomplete` until the renewal engine
-expires it a day later.
+expires it a day later, or the customer's next attempt replaces it.
 """
 
 from __future__ import annotations
@@ -211,6 +211,12 @@ async def _start(
     )
     try:
         async with transaction(sessions) as session:
+            # An earlier attempt whose first charge was declined or never authenticated blocks nothing: this one
+            # replaces it.
+            replaced = await repo.incomplete_subscriptions(session, merchant.id, customer.id, price.product_id)
+            for earlier in replaced:
+                periods.expire(earlier)
+            await outbox.record(session, *(events.subscription_changed(s, "subscribe.expired") for s in replaced))
             session.add(subscription)
             await session.flush()
             payment.subscription_id = subscription.id

@@ -221,6 +221,34 @@ async def test_a_free_trial_starts_only_on_a_card_the_gateway_verified(
     assert await count_rows(server, SandboxCharge, merchant.id, SandboxCharge.amount != 0) == 0  # nobody charged
 
 
+@pytest.mark.parametrize("trial", [True, False])
+async def test_a_declined_or_abandoned_first_attempt_never_blocks_the_next(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock, trial: bool
+) -> None:
+    """The next attempt replaces it, and a trial the failed attempt never started is still the viewer's."""
+    fee = {"trial_period_quantity": "7", "trial_period_period": "day"} if trial else {}
+    item_id, fee_id = await monthly_fee(server, merchant, **fee)
+    assert_error(await subscribe(server, viewer, fee_id, DECLINED), 402)
+    abandoned = await subscribe(server, viewer, fee_id, CHALLENGE)
+    assert abandoned.status_code == 200 and abandoned.json()["redirect_to_url"]
+    started = await subscribe(server, viewer, fee_id, VISA)
+    assert started.status_code == 200, started.text
+    listed = (await server.http.get("/subscriptions", headers=viewer.auth)).json()["collection"]
+    assert [s["action_type"] for s in listed] == [
+        "free-trial" if trial else "recurrent",
+        "incomplete_expired",
+        "incomplete_expired",
+    ]
+    assert listed[0]["subscription_id"] == started.json()["subscription_id"]
+    assert await access_expiry(server, viewer, item_id) == listed[0]["next_rebill_date"]
+    if trial:
+        assert await count_rows(server, SandboxCharge, merchant.id, SandboxCharge.amount != 0) == 0
+    else:
+        assert await books_hold(server, merchant) == {"EUR": 999}
+    # A second running subscription is still refused.
+    assert_error(await subscribe(server, viewer, fee_id, VISA), 409)
+
+
 async def test_a_declined_renewal_never_extends_access_and_dunning_ends_it(
     server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
 ) -> None:
