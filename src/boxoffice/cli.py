@@ -1,5 +1,5 @@
-"""`boxoffice serve | worker | migrate | merchant create | secrets new-key | secrets reseal | renewals run | report |
-demo`."""
+"""`boxoffice serve | worker | migrate | merchant create | secrets new-key | secrets reseal |
+secrets rotate-signing-key | renewals run | report | demo`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from boxoffice.billing import (
 from boxoffice.catalog import service as catalog
 from boxoffice.db import async_url, create_engine, session_factory, transaction
 from boxoffice.errors import DomainError, InvalidInput
+from boxoffice.identity import signing_keys
 from boxoffice.identity.merchants import find_merchant, merchant_of
 from boxoffice.identity.models import Merchant
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
@@ -204,6 +205,26 @@ def reseal() -> None:
         console.print(f"[red]error:[/red] {error}; keep the old key in the list until every secret is resealed")
         raise typer.Exit(code=1) from error
     console.print(f"resealed the playback keys of {count} merchant(s)")
+
+
+@secrets_app.command("rotate-signing-key")
+def rotate_signing_key(
+    drop_old: Annotated[
+        bool,
+        typer.Option(
+            "--drop-old",
+            help="Stop accepting what the old keys signed at once (a leaked key): every viewer signs in again.",
+        ),
+    ] = False,
+) -> None:
+    """Sign tokens with new keys from now on; the old keys verify what they signed until it has expired."""
+    settings = get_settings()
+    made = _in_transaction(settings, lambda session: signing_keys.rotate(session, settings, drop_old=drop_old))
+    for key in made:
+        console.print(f"{key.purpose}: new key {key.kid}")
+    if settings.secret_key:
+        console.print("access tokens are signed with BOXOFFICE_SECRET_KEY: rotate it by changing that setting")
+    console.print(f"running servers sign with the new keys within {signing_keys.REREAD_AFTER:.0f} seconds")
 
 
 @renewals_app.command("run")

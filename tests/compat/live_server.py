@@ -14,8 +14,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from boxoffice.db import create_engine
-from boxoffice.models import Base
-from tests.conftest import off_the_loop
+from tests.conftest import emptied_tables, off_the_loop
 
 
 @contextmanager
@@ -45,7 +44,7 @@ def empty_database(database_url: str) -> None:
         engine = create_engine(database_url)
         try:
             async with engine.begin() as connection:
-                for table in reversed(Base.metadata.sorted_tables):
+                for table in emptied_tables():
                     await connection.execute(table.delete())
         finally:
             await engine.dispose()

@@ -28,7 +28,7 @@ from boxoffice.catalog.models import Product
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import Forbidden, NotFound, Restricted, Unauthenticated
 from boxoffice.identity.models import AuthSession, Customer, Merchant
-from boxoffice.identity.tokens import Principal, decode_claims, principal_of, token_secret
+from boxoffice.identity.tokens import Principal, decode_claims, principal_of
 from boxoffice.restrictions import rules
 from boxoffice.restrictions.models import CountrySet, RestrictionSettings
 from boxoffice.settings import Settings
@@ -78,7 +78,6 @@ class AccessChecker:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         self.sessions, self.settings = sessions, settings
         self.caches = LookupCaches()
-        self._secret: str | None = settings.secret_key
         self._auth_sessions: TTLCache[AuthSession | None] = TTLCache()
         self._customers: TTLCache[Customer | None] = TTLCache()
         self._merchants: TTLCache[Merchant | None] = TTLCache()
@@ -114,17 +113,13 @@ class AccessChecker:
         record(service.content_request(merchant_id, product_id, customer_id, "granted", client), now)
         return verdict.granted
 
-    async def _token_secret(self) -> str:
-        if self._secret is None:
-            async with self.sessions() as session, session.begin():
-                self._secret = await token_secret(session, self.settings)
-        return self._secret
-
     async def _claims(self, token: str) -> dict[str, Any]:
         """Decoded claims, remembered per token: a token's signature never changes, its expiry is checked each time."""
         claims = self._decoded.get(token)
         if claims is None:
-            claims = decode_claims(token, await self._token_secret())
+            # A session connects only if the keys must be read (every minute, or for a key this process has not seen).
+            async with self.sessions() as session:
+                claims = await decode_claims(session, self.settings, token)
             if len(self._decoded) >= MAX_REMEMBERED:
                 self._decoded.clear()
             self._decoded[token] = claims

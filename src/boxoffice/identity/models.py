@@ -214,14 +214,16 @@ class ExternalAccount(Timestamped, TenantOwned, Base):
 
 
 class SigningKey(Base):
-    """Server-wide keys generated on first use, so a fresh install needs no key configured."""
+    """The server's own signing keys, made when the schema is migrated, so a fresh install needs none configured.
+    Of a purpose's keys the newest signs; each verifies until `expires_at` (none: until a newer one replaces it)."""
 
     __tablename__ = "signing_keys"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    purpose: Mapped[str] = mapped_column(String(32), unique=True)
+    purpose: Mapped[str] = mapped_column(String(32))
     secret: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    expires_at: Mapped[datetime | None]
 
 
 class ConsentTerm(Timestamped, TenantOwned, Base):

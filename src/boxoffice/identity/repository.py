@@ -22,7 +22,6 @@ from boxoffice.identity.models import (
     RefreshToken,
     RegisterField,
     RegistrationRecord,
-    SigningKey,
     WatchProgress,
 )
 
@@ -250,10 +249,6 @@ async def customer_rows(
         select(model).where(model.merchant_id == merchant_id, model.customer_id == customer_id)
     )
     return rows.all()
-
-
-async def signing_key(session: AsyncSession, purpose: str) -> SigningKey | None:
-    return await session.scalar(select(SigningKey).where(SigningKey.purpose == purpose))
 
 
 async def delete_customer_rows(

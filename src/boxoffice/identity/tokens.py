@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,23 +9,18 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
 from boxoffice.errors import Unauthenticated
 from boxoffice.identity import repository as repo
-from boxoffice.identity.models import AuthSession, Customer, Merchant, RefreshToken, SigningKey
+from boxoffice.identity import signing_keys
+from boxoffice.identity.models import AuthSession, Customer, Merchant, RefreshToken
 from boxoffice.passwords import digest, new_token
 from boxoffice.settings import Settings
 
 ALGORITHM = "HS256"
 ISSUER = "boxoffice"
-_key_cache: dict[tuple[str, str], str] = {}
-RSA_PURPOSE = "rs256"
-_rsa_cache: dict[str, RsaKey] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +38,6 @@ class Principal:
         return self.customer_id is None
 
 
-@dataclass(frozen=True, slots=True)
-class RsaKey:
-    """The server's RS256 key pair: tokens a client may check against the published public key."""
-
-    kid: str
-    private_key: rsa.RSAPrivateKey
-    public_jwk: dict[str, Any]
-
-
 # Makes a session's access token: (token, expiry in Unix seconds). A dialect whose clients read their own claims
 # passes its own; the default is the HS256 token of `issue_access_token`.
 Issuer = Callable[[AsyncSession, Settings, Merchant, AuthSession, Customer | None], Awaitable[tuple[str, int]]]
@@ -67,53 +50,13 @@ class IssuedTokens:
     expires: int  # absolute Unix time, seconds
 
 
-async def _secret(session: AsyncSession, settings: Settings) -> str:
-    if settings.secret_key:
-        return settings.secret_key
-    cache_key = (str(session.get_bind().engine.url), "access_tokens")
-    if cache_key not in _key_cache:
-        stored = await _signing_key(session, "access_tokens", lambda: secrets.token_urlsafe(48))
-        _key_cache[cache_key] = stored.secret
-    return _key_cache[cache_key]
-
-
-async def _signing_key(session: AsyncSession, purpose: str, make: Callable[[], str]) -> SigningKey:
-    """The server-wide key kept for `purpose`, made on first use (by whichever process gets there first)."""
-    key = await repo.signing_key(session, purpose)
-    if key is None:
-        try:
-            async with session.begin_nested():
-                key = SigningKey(purpose=purpose, secret=make())
-                session.add(key)
-        except IntegrityError:
-            key = await repo.signing_key(session, purpose)
-            assert key is not None
-    return key
-
-
-def _new_rsa_pem() -> str:
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return pem.decode()
-
-
-async def rsa_key(session: AsyncSession) -> RsaKey:
-    cache_key = str(session.get_bind().engine.url)
-    if cache_key not in _rsa_cache:
-        stored = await _signing_key(session, RSA_PURPOSE, _new_rsa_pem)
-        private = serialization.load_pem_private_key(stored.secret.encode(), password=None)
-        assert isinstance(private, rsa.RSAPrivateKey)
-        jwk: dict[str, Any] = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
-        kid = hashlib.sha256(jwk["n"].encode()).hexdigest()[:16]
-        _rsa_cache[cache_key] = RsaKey(kid, private, jwk | {"kid": kid, "use": "sig", "alg": "RS256"})
-    return _rsa_cache[cache_key]
-
-
-async def public_jwks(session: AsyncSession) -> dict[str, Any]:
-    """The JSON Web Key Set clients check RS256 tokens against."""
-    return {"keys": [(await rsa_key(session)).public_jwk]}
+def _kid(token: str) -> str | None:
+    """The key a token says signed it (read before it is checked, so trusted for nothing else)."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError as exc:
+        raise Unauthenticated() from exc
+    return kid if isinstance(kid, str) else None
 
 
 def session_claims(
@@ -139,15 +82,14 @@ def token_expiry(settings: Settings, auth_session: AuthSession, ttl: int | None 
     return clock.unix(min(expires, auth_session.expires_at))
 
 
-async def sign_rs256(session: AsyncSession, claims: dict[str, Any]) -> str:
-    key = await rsa_key(session)
-    return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+async def sign_rs256(session: AsyncSession, settings: Settings, claims: dict[str, Any]) -> str:
+    key = await signing_keys.signing_key(session, settings, signing_keys.RS256)
+    return jwt.encode(claims, key.signer, algorithm="RS256", headers={"kid": key.kid})
 
 
-async def verify_rs256(session: AsyncSession, token: str) -> tuple[Principal, dict[str, Any]]:
+async def verify_rs256(session: AsyncSession, settings: Settings, token: str) -> tuple[Principal, dict[str, Any]]:
     """The principal of an RS256 token this server signed and whose session is in force, with its claims."""
-    key = await rsa_key(session)
-    claims = _checked(token, key.private_key.public_key(), "RS256")
+    claims = await _verified(session, settings, signing_keys.RS256, token)
     return principal_of(claims, await repo.auth_session(session, claims["mid"], claims["sid"])), claims
 
 
@@ -168,8 +110,8 @@ async def issue_access_token(
     }
     if profile_id is not None:
         claims["pid"] = profile_id
-    token = jwt.encode(claims, await _secret(session, settings), algorithm=ALGORITHM)
-    return token, expires
+    key = await signing_keys.signing_key(session, settings, signing_keys.HS256)
+    return jwt.encode(claims, key.signer, algorithm=ALGORITHM, headers={"kid": key.kid}), expires
 
 
 async def default_issuer(
@@ -191,9 +133,21 @@ async def issue_refresh_token(session: AsyncSession, settings: Settings, auth_se
     return token
 
 
-def decode_claims(token: str, secret: str) -> dict[str, Any]:
-    """The claims of a well-formed, correctly signed, unexpired token; Unauthenticated otherwise."""
-    return _checked(token, secret, ALGORITHM)
+async def decode_claims(session: AsyncSession, settings: Settings, token: str) -> dict[str, Any]:
+    """The claims of a well-formed, correctly signed, unexpired HS256 token; Unauthenticated otherwise."""
+    return await _verified(session, settings, signing_keys.HS256, token)
+
+
+async def _verified(session: AsyncSession, settings: Settings, purpose: str, token: str) -> dict[str, Any]:
+    if not token:
+        raise Unauthenticated()
+    algorithm = ALGORITHM if purpose == signing_keys.HS256 else "RS256"
+    for key in await signing_keys.verifying_keys(session, settings, purpose, _kid(token)):
+        try:
+            return _checked(token, key.verifier, algorithm)
+        except Unauthenticated:
+            continue
+    raise Unauthenticated()
 
 
 def _checked(token: str, key: Any, algorithm: str) -> dict[str, Any]:
@@ -237,11 +191,17 @@ def principal_of(claims: dict[str, Any], auth_session: AuthSession | None) -> Pr
 
 
 async def token_secret(session: AsyncSession, settings: Settings) -> str:
-    return await _secret(session, settings)
+    """The HS256 secret that signs now (report links are signed with a key derived from it)."""
+    return (await signing_keys.signing_key(session, settings, signing_keys.HS256)).secret
+
+
+async def token_secrets(session: AsyncSession, settings: Settings) -> list[str]:
+    """Every HS256 secret that still verifies what it signed."""
+    return [key.secret for key in await signing_keys.verifying_keys(session, settings, signing_keys.HS256, None)]
 
 
 async def verify_access_token(session: AsyncSession, settings: Settings, token: str) -> Principal:
-    claims = decode_claims(token, await _secret(session, settings))
+    claims = await decode_claims(session, settings, token)
     principal = principal_of(claims, await repo.auth_session(session, claims["mid"], claims["sid"]))
     if (
         principal.profile_id is not None

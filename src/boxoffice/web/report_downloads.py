@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from boxoffice import clock
 from boxoffice.errors import NotFound
 from boxoffice.identity.merchants import find_merchant
-from boxoffice.identity.tokens import token_secret
+from boxoffice.identity.tokens import token_secrets
 from boxoffice.reporting import links
 from boxoffice.reporting.storage import MAX_NAME, LocalStorage
 from boxoffice.settings import Settings
@@ -38,11 +38,12 @@ async def download(
 ) -> Response:
     settings: Settings = request.app.state.settings
     async with request.app.state.sessions() as session:
-        key = await token_secret(session, settings)
+        now = clock.unix(clock.now())
+        keys = await token_secrets(session, settings)
         if (
             expires is None
             or signature is None
-            or not links.verify(key, merchant_uuid, name, expires, signature, now=clock.unix(clock.now()))
+            or not any(links.verify(key, merchant_uuid, name, expires, signature, now=now) for key in keys)
         ):
             return _error(403, "This download link is invalid or has expired")
         try:

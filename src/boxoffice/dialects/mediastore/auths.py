@@ -17,7 +17,8 @@ from boxoffice.dialects.mediastore.publishers import merchant_of_publisher
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.errors import Unauthenticated
 from boxoffice.identity import authentication
-from boxoffice.identity.tokens import IssuedTokens, public_jwks
+from boxoffice.identity.signing_keys import public_jwks
+from boxoffice.identity.tokens import IssuedTokens
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 # ott-web-app signs the viewer out on these two texts.

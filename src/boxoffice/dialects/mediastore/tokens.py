@@ -26,7 +26,7 @@ async def issue(
     claims = session_claims(merchant, auth_session, customer, expires) | {"publisherId": publisher_id(merchant)}
     if customer is not None:
         claims |= {"customerId": customer.id, "email": customer.email}
-    return await sign_rs256(session, claims), expires
+    return await sign_rs256(session, settings, claims), expires
 
 
 def _expired(token: str) -> bool:
@@ -45,7 +45,7 @@ async def bearer(request: Request, session: AsyncSession) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise Refused(401, "Missing JWT", MISSING_JWT)
     try:
-        principal, _ = await verify_rs256(session, token)
+        principal, _ = await verify_rs256(session, request.app.state.settings, token)
     except Unauthenticated:
         if _expired(token):
             raise Refused(401, "JWT expired", EXPIRED_JWT) from None

@@ -1,0 +1,262 @@
+"""The server's signing keys as several processes on one database see them: every process signs with a key the
+others know, whatever was refused first, and a rotation keeps what the old key signed valid until it expires."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice import cache, clock, demo
+from boxoffice.db import transaction
+from boxoffice.identity import signing_keys
+from boxoffice.settings import Settings
+from tests.conftest import PG_ADMIN_URL, _pg_admin, free_port, off_the_loop
+
+BOXOFFICE = [sys.executable, "-m", "boxoffice.cli"]
+
+
+@pytest.fixture
+def fresh_database_url(migrated_database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the fixture's engine, as a new install starts: nothing made in it yet."""
+    if migrated_database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"boxoffice_keys_{uuid.uuid4().hex[:12]}"
+    off_the_loop(lambda: asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"')))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        off_the_loop(lambda: asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')))
+
+
+@pytest.fixture
+def env(fresh_database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of an install that configures no secret: the keys are the server's own."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
+    return base | {"BOXOFFICE_DATABASE_URL": fresh_database_url, "BOXOFFICE_MAIL_DIR": str(tmp_path / "mail")}
+
+
+def _run(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([*BOXOFFICE, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _seeded(env: dict[str, str]) -> str:
+    """Migrate and seed the demo merchant with the real commands; its client_id."""
+    _run(env, "migrate")
+    printed = _run(env, "demo")
+    return next(
+        word.split("=", 1)[1] for line in printed.splitlines() for word in line.split() if word.startswith("client_id=")
+    )
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[httpx.Client]:
+    """A `boxoffice serve` process of its own, and a client of it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [*BOXOFFICE, "serve", "--port", str(port), "--no-worker"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            _wait_until_ready(http, process)
+            yield http
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_until_ready(http: httpx.Client, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(600):
+        if process.poll() is not None:
+            output = process.stdout.read().decode() if process.stdout else ""
+            pytest.fail(f"boxoffice serve exited with {process.returncode}:\n{output}")
+        try:
+            if http.get("/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        try:
+            process.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            continue
+    pytest.fail("boxoffice serve did not become ready within 60 s")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """What one process issued: a MediaStore JWT (with its customer), an InPlayer viewer's and merchant's token."""
+
+    jwt: str
+    customer_id: int
+    viewer: str
+    merchant: str
+
+
+def _signed_in(http: httpx.Client, client_id: str, publisher_id: int) -> Tokens:
+    viewer = http.post(
+        "/accounts/authenticate",
+        data={
+            "client_id": client_id,
+            "grant_type": "password",
+            "username": demo.VIEWER_EMAIL,
+            "password": demo.VIEWER_PASSWORD,
+        },
+    )
+    merchant = http.post(
+        "/accounts/authenticate",
+        data={"grant_type": "password", "username": demo.MERCHANT_EMAIL, "password": demo.MERCHANT_PASSWORD},
+    )
+    mediastore = http.post(
+        "/mediastore/auths",
+        json={"email": demo.VIEWER_EMAIL, "password": demo.VIEWER_PASSWORD, "publisherId": publisher_id},
+    )
+    for answer in (viewer, merchant, mediastore):
+        assert answer.status_code == 200, answer.text
+    body = mediastore.json()["responseData"]
+    return Tokens(body["jwt"], body["customerId"], viewer.json()["access_token"], merchant.json()["access_token"])
+
+
+def _accepted(http: httpx.Client, tokens: Tokens, client_id: str) -> None:
+    """Every token of `tokens` works at the process `http` reaches."""
+    customer = http.get(f"/mediastore/customers/{tokens.customer_id}", headers=_bearer(tokens.jwt))
+    assert customer.status_code == 200, customer.text
+    assert customer.json()["responseData"]["email"] == demo.VIEWER_EMAIL
+    viewer = http.get("/accounts", headers=_bearer(tokens.viewer))
+    assert viewer.status_code == 200, viewer.text
+    assert viewer.json()["email"] == demo.VIEWER_EMAIL
+    merchant = http.get("/accounts/keys", headers=_bearer(tokens.merchant))
+    assert merchant.status_code == 200, merchant.text
+    assert merchant.json()["uuid"] == client_id
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _kids(http: httpx.Client) -> set[str]:
+    answer = http.get("/mediastore/.well-known/jwks.json")
+    assert answer.status_code == 200, answer.text
+    return {key["kid"] for key in answer.json()["keys"]}
+
+
+def _kid(token: str) -> str:
+    kid = jwt.get_unverified_header(token)["kid"]
+    assert isinstance(kid, str)
+    return kid
+
+
+def _publisher_id(http: httpx.Client, client_id: str) -> int:
+    merchant = http.post(
+        "/accounts/authenticate",
+        data={"grant_type": "password", "username": demo.MERCHANT_EMAIL, "password": demo.MERCHANT_PASSWORD},
+    )
+    keys = http.get("/accounts/keys", headers=_bearer(merchant.json()["access_token"]))
+    assert keys.json()["uuid"] == client_id
+    publisher_id = keys.json()["publisher_id"]
+    assert isinstance(publisher_id, int)
+    return publisher_id
+
+
+def test_tokens_issued_by_one_process_are_accepted_by_another_after_a_refused_request(env: dict[str, str]) -> None:
+    client_id = _seeded(env)
+    with serving(env) as first, serving(env) as second:
+        # Refused before anything else: requests whose transactions roll back, each checking a token first.
+        junk = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+        assert first.get("/mediastore/customers/1", headers=_bearer(junk)).status_code == 401
+        assert first.get("/accounts", headers=_bearer(junk)).status_code == 401
+        assert first.get("/mediastore/.well-known/jwks.json").status_code == 200
+
+        publisher_id = _publisher_id(second, client_id)
+        from_first = _signed_in(first, client_id, publisher_id)
+        from_second = _signed_in(second, client_id, publisher_id)
+        _accepted(second, from_first, client_id)
+        _accepted(first, from_second, client_id)
+        _accepted(first, from_first, client_id)
+
+        # Both processes publish the same keys, among them the one each signed with.
+        assert _kids(first) == _kids(second)
+        assert {_kid(from_first.jwt), _kid(from_second.jwt)} <= _kids(first)
+
+
+def test_a_rotated_key_signs_while_the_old_one_still_verifies_on_every_process(env: dict[str, str]) -> None:
+    client_id = _seeded(env)
+    with serving(env) as steady:
+        publisher_id = _publisher_id(steady, client_id)
+        with serving(env) as restarted:
+            before = _signed_in(restarted, client_id, publisher_id)
+        rotated = _run(env, "secrets", "rotate-signing-key")
+        assert "rs256: new key" in rotated and "access_tokens: new key" in rotated
+        # A process started after the rotation signs with the new keys; one running since before does not know
+        # them yet, and learns them from the first token that names one.
+        with serving(env) as restarted:
+            after = _signed_in(restarted, client_id, publisher_id)
+            assert _kid(after.jwt) != _kid(before.jwt) and _kid(after.viewer) != _kid(before.viewer)
+            for http in (steady, restarted):
+                _accepted(http, after, client_id)
+                _accepted(http, before, client_id)  # the old key verifies until what it signed expires
+                assert {_kid(before.jwt), _kid(after.jwt)} == _kids(http)
+
+        # A leaked key is dropped at once: a process that reads the keys afresh refuses what it signed.
+        _run(env, "secrets", "rotate-signing-key", "--drop-old")
+        with serving(env) as restarted:
+            assert restarted.get("/accounts", headers=_bearer(after.viewer)).status_code == 401
+            refused = restarted.get(f"/mediastore/customers/{after.customer_id}", headers=_bearer(after.jwt))
+            assert refused.status_code == 401
+            assert _kid(after.jwt) not in _kids(restarted) and len(_kids(restarted)) == 1
+            _accepted(restarted, _signed_in(restarted, client_id, publisher_id), client_id)
+
+
+async def test_an_old_key_verifies_until_what_it_signed_has_expired_then_leaves_the_key_set(
+    sessions: async_sessionmaker[AsyncSession],
+    migrated_database_url: str,
+    frozen: clock.FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings(database_url=migrated_database_url, mediastore_token_ttl=900, access_token_ttl=86400)
+    async with sessions() as session:
+        old_rs = await signing_keys.signing_key(session, settings, signing_keys.RS256)
+        old_hs = await signing_keys.signing_key(session, settings, signing_keys.HS256)
+    async with transaction(sessions) as session:
+        made = {key.purpose: key for key in await signing_keys.rotate(session, settings)}
+    new_rs, new_hs = made[signing_keys.RS256], made[signing_keys.HS256]
+    # The processes' copies are read again a minute later at the latest.
+    later = cache.now() + signing_keys.REREAD_AFTER + 1
+    monkeypatch.setattr(cache, "now", lambda: later)
+
+    async def state() -> tuple[str, str, set[str], list[signing_keys.Key], list[signing_keys.Key]]:
+        async with sessions() as session:
+            rs = await signing_keys.signing_key(session, settings, signing_keys.RS256)
+            hs = await signing_keys.signing_key(session, settings, signing_keys.HS256)
+            published = {key["kid"] for key in (await signing_keys.public_jwks(session))["keys"]}
+            old_rs_verifies = await signing_keys.verifying_keys(session, settings, signing_keys.RS256, old_rs.kid)
+            old_hs_verifies = await signing_keys.verifying_keys(session, settings, signing_keys.HS256, old_hs.kid)
+        return rs.kid, hs.kid, published, old_rs_verifies, old_hs_verifies
+
+    rs, hs, published, old_rs_verifies, old_hs_verifies = await state()
+    assert (rs, hs) == (new_rs.kid, new_hs.kid) and published == {old_rs.kid, new_rs.kid}
+    assert [key.kid for key in old_rs_verifies + old_hs_verifies] == [old_rs.kid, old_hs.kid]
+
+    # A MediaStore JWT lives 15 minutes: its old key is gone after that (and the minute other processes may have
+    # gone on signing with it); the old secret of day-long access tokens still verifies.
+    frozen.advance(seconds=900 + signing_keys.REREAD_AFTER + 1)
+    _, _, published, old_rs_verifies, old_hs_verifies = await state()
+    assert published == {new_rs.kid} and old_rs_verifies == [] and [k.kid for k in old_hs_verifies] == [old_hs.kid]
+    frozen.advance(seconds=86400)
+    assert (await state())[4] == []
