@@ -45,6 +45,7 @@ from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings, get_settings
 from boxoffice.web import gateway_webhooks, report_downloads
 from boxoffice.web import sandbox as sandbox_pages
+from boxoffice.web.request_base import RequestBase
 from boxoffice.webhooks.notifications_relay import Notifications
 from boxoffice.webhooks.sender import Sender
 
@@ -157,6 +158,8 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         origins=AllowedOrigins(sessions, settings.cors_cache_seconds),
     )
     app.add_middleware(MetricsMiddleware)
+    if settings.public_url is None:  # links are made from the request each answers
+        app.add_middleware(RequestBase, trusted=settings.trusted_proxies)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

@@ -19,6 +19,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice import (
+    base_url,
     clock,
     logs,
     models,  # noqa: F401  (every table, so foreign keys resolve)
@@ -335,7 +336,7 @@ def demo() -> None:
         return found.merchant, listing
 
     merchant, listing = _in_transaction(settings, work)
-    table = Table(title=f"Boxoffice demo — {settings.public_url}")
+    table = Table(title=f"Boxoffice demo — {base_url.of(settings.public_url)}")
     table.add_column("what")
     table.add_column("value")
     table.add_row("merchant e-mail / password", f"{seed.MERCHANT_EMAIL} / {seed.MERCHANT_PASSWORD}")
@@ -347,7 +348,7 @@ def demo() -> None:
     console.print(table)
     typer.echo(
         f"try: curl -s -d client_id={merchant.uuid} -d grant_type=password -d username={seed.VIEWER_EMAIL} "
-        f"-d password={seed.VIEWER_PASSWORD} {settings.public_url}/accounts/authenticate"
+        f"-d password={seed.VIEWER_PASSWORD} {base_url.of(settings.public_url)}/accounts/authenticate"
     )
 
 

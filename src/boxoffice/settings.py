@@ -24,8 +24,9 @@ class Settings(BaseSettings):
     # Connections each app process keeps to PostgreSQL, and how many more it may open under load.
     database_pool_size: int = Field(default=20, ge=1, le=500)
     database_max_overflow: int = Field(default=20, ge=0, le=500)
-    # Absolute base of this server as clients reach it: links in e-mails and cursor URLs use it.
-    public_url: str = "http://127.0.0.1:8000"
+    # Absolute base of this server as clients reach it, for the links it hands out; unset, each link is made from
+    # the request it answers (see boxoffice.base_url).
+    public_url: str | None = None
     secret_key: str | None = Field(
         default=None,
         description="Signs access tokens; when unset a key is generated once and kept in the database.",

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, jobs
+from boxoffice import base_url, clock, jobs
 from boxoffice.gateways import cards, methods
 from boxoffice.gateways import repository as repo
 from boxoffice.gateways.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
@@ -151,8 +151,13 @@ class Charged:
 class SandboxGateway:
     name = "sandbox"
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], public_url: str) -> None:
-        self.sessions, self.public_url = sessions, public_url.rstrip("/")
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], public_url: str | None) -> None:
+        self.sessions, self._public_url = sessions, public_url
+
+    @property
+    def public_url(self) -> str:
+        """Where its pages are reached: as configured, or as the request being answered was addressed."""
+        return base_url.of(self._public_url)
 
     async def create_customer(self, merchant_id: int, *, email: str, name: str) -> str:
         return _id("cus")

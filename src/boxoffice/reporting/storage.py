@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from boxoffice import clock
+from boxoffice import base_url, clock
 from boxoffice.reporting import links
 from boxoffice.settings import Settings
 
@@ -72,7 +72,7 @@ class LocalStorage:
 
     def __init__(self, settings: Settings) -> None:
         self._root = settings.reports_dir
-        self._public_url = settings.public_url.rstrip("/")
+        self._public_url = settings.public_url
 
     def __repr__(self) -> str:
         return f"LocalStorage({str(self._root)!r})"
@@ -107,7 +107,7 @@ class LocalStorage:
         self, merchant_id: int, merchant_uuid: str, name: str, *, expires: int, signing_key: str
     ) -> str:
         self.path_of(merchant_id, name)  # refuses names no file could have
-        return self._public_url + links.signed_path(signing_key, merchant_uuid, name, expires)
+        return base_url.of(self._public_url) + links.signed_path(signing_key, merchant_uuid, name, expires)
 
 
 class S3Storage:

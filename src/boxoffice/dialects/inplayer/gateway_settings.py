@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from boxoffice import base_url
 from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, Sealing, Session
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
@@ -16,7 +17,7 @@ router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 
 
 def _shown(request: Request, merchant_uuid: str, found: GatewaySettings) -> dict[str, Any]:
-    base = request.app.state.settings.public_url.rstrip("/")
+    base = base_url.of(request.app.state.settings.public_url)
     return {
         "gateway": found.gateway,
         "stripe": {

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 
+from boxoffice import base_url
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import (
     AppSettings,
@@ -44,7 +45,7 @@ def _next_url(settings: Settings, request: Request, after_id: int | None, **quer
     if after_id is None:
         return ""
     token = base64.urlsafe_b64encode(str(after_id).encode()).decode().rstrip("=")
-    return f"{settings.public_url.rstrip('/')}{request.url.path}?{urlencode(query | {'cursor': token})}"
+    return f"{base_url.of(settings.public_url)}{request.url.path}?{urlencode(query | {'cursor': token})}"
 
 
 @router.get("/v2/accounts/media/favorites")

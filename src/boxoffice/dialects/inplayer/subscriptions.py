@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from boxoffice import clock
+from boxoffice import base_url, clock
 from boxoffice.billing import charges, plan_switch, subscriptions
 from boxoffice.billing.models import Subscription
 from boxoffice.billing.subscriptions import SubscriptionView
@@ -82,7 +82,7 @@ def _subscription_id(token: str | None) -> int:
 
 
 def unsubscribe_url(request: Request, subscription: Subscription) -> str:
-    base = request.app.state.settings.public_url.rstrip("/")
+    base = base_url.of(request.app.state.settings.public_url)
     return f"{base}/subscriptions/cancel/{subscription.cancel_token}"
 
 
