@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,6 +93,7 @@ async def merchant_by_public_number(session: AsyncSession, number: int) -> Merch
 
 
 MAX_ORIGINS = 20
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 _ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:[0-9]{1,5})?$")
 
 
@@ -105,6 +107,35 @@ async def set_allowed_origins(session: AsyncSession, merchant: Merchant, origins
     merchant.allowed_origins = cleaned
     await session.flush()
     return merchant
+
+
+def serves_page(merchant: Merchant, url: str) -> bool:
+    """Whether `url` is an absolute http(s) address of a page on one of the merchant's allowed origins: the only
+    pages a link this server sends may lead to (never an open redirect). Anything a browser could read as another
+    host than Python does (a backslash, user info, whitespace or control characters) is no such page."""
+    if not url.isascii() or "\\" in url or any(c.isspace() or not c.isprintable() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or "@" in parts.netloc:
+        return False
+    return _origin(parts.scheme, parts.hostname, port) in {_bare(origin) for origin in merchant.allowed_origins}
+
+
+def _origin(scheme: str, host: str, port: int | None) -> str:
+    """`scheme://host[:port]` as browsers name an origin: without the scheme's own port."""
+    return f"{scheme}://{host}" if port in (None, _DEFAULT_PORTS[scheme]) else f"{scheme}://{host}:{port}"
+
+
+def _bare(origin: str) -> str:
+    parts = urlsplit(origin)
+    try:
+        return _origin(parts.scheme, parts.hostname or "", parts.port)
+    except ValueError:  # a port past 65535: no page is there
+        return origin
 
 
 async def allowed_origins_everywhere(session: AsyncSession) -> set[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,9 +19,16 @@ from boxoffice.passwords import digest, hash_password, new_token
 from boxoffice.settings import Settings
 from boxoffice.webhooks import outbox
 
+# (token, the account's address) → the address of the page where the customer picks a new password.
+ResetLink = Callable[[str, str], str]
 
-async def request_password_reset(session: AsyncSession, settings: Settings, merchant: Merchant, email: str) -> None:
-    """Answers the same whether or not the account exists, so the call can't be used to probe for accounts."""
+
+async def request_password_reset(
+    session: AsyncSession, settings: Settings, merchant: Merchant, email: str, *, link: ResetLink | None = None
+) -> None:
+    """Answers the same whether or not the account exists, so the call can't be used to probe for accounts. With
+    `link`, the e-mail leads to the page it makes (which the caller checked is the merchant's: see
+    merchants.serves_page) as well as giving the token."""
     problems = validation.Problems()
     address = validation.email(email, problems)
     problems.raise_any()
@@ -39,6 +47,7 @@ async def request_password_reset(session: AsyncSession, settings: Settings, merc
     context = mail_context(merchant, customer) | {
         "token": token,
         "minutes": settings.password_reset_ttl // 60,
+        "link": link(token, customer.email) if link else None,
     }
     await send_email(session, merchant.id, to=customer.email, template="password_reset", context=context)
 

@@ -14,7 +14,9 @@ _PAID = _VIEWER | {"item_title": "Cup final", "access": "Seven days", "amount": 
 
 SAMPLES: dict[str, dict[str, Any]] = {
     "welcome": _VIEWER,
-    "password_reset": _VIEWER | {"token": "0f3c9d1e8b7a4c2f", "minutes": 60},
+    # link: the page of the merchant's where a new password is chosen, or None (the token is typed in).
+    "password_reset": _VIEWER
+    | {"token": "0f3c9d1e8b7a4c2f", "minutes": 60, "link": "https://watch.example.com/reset?token=0f3c9d1e8b7a4c2f"},
     "pin_code": _VIEWER | {"pin": "042917", "minutes": 10},
     "data_export": _VIEWER,
     "gift": {

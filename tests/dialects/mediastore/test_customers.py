@@ -4,14 +4,17 @@ its 4,000 characters), another customer's refused, the password reset pair, and 
 from __future__ import annotations
 
 import re
+from html import escape
 from ipaddress import ip_network
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from boxoffice.identity.models import Customer as CustomerRow
+from boxoffice.identity.models import PasswordReset
 from boxoffice.settings import Settings
 from tests.conftest import Mailbox, Server
-from tests.dialects.inplayer.conftest import fetch_rows, plain_text
+from tests.dialects.inplayer.conftest import count_rows, fetch_rows, plain_text
 from tests.dialects.mediastore.conftest import (
     PASSWORD,
     Customer,
@@ -139,6 +142,69 @@ async def test_a_forgotten_password_is_reset_with_the_emailed_token(
     refused(await call(server, "PATCH", "/customers/passwords", form), 422)  # once only
     assert (await log_in(server, publisher, customer.email, "a-brand-new-pass")).status_code == 200
     refused(await log_in(server, publisher, customer.email), 401, "USER0001")
+
+
+APP = "https://app.example.com"
+
+
+async def test_a_reset_e_mail_links_to_the_page_the_client_names(
+    server: Server, publisher: Publisher, customer: Customer, mailbox: Mailbox
+) -> None:
+    listed = await server.http.put("/v2/allowed-origins", headers=publisher.merchant.auth, data={"origins[0]": APP})
+    assert listed.status_code == 200, listed.text
+    asked = {"customerEmail": customer.email, "publisherId": publisher.id, "resetUrl": f"{APP}/?u=edit-password#top"}
+    data(await call(server, "PUT", "/customers/passwords", asked))
+    await server.run_jobs()
+    message = mailbox.last(customer.email)
+    found = re.search(r"https://\S+", plain_text(message))
+    assert found
+    link = urlsplit(found.group(0))
+    query = dict(parse_qsl(link.query))
+    assert (link.scheme, link.netloc, link.path, link.fragment) == ("https", "app.example.com", "/", "top")
+    assert query["u"] == "edit-password" and query["email"] == customer.email
+    html = message.get_body(("html",))
+    assert html is not None and f'href="{escape(found.group(0))}"' in str(html.get_content())
+    form = {
+        "customerEmail": query["email"],
+        "publisherId": publisher.id,
+        "resetPasswordToken": query["resetPasswordToken"],
+        "newPassword": "a-brand-new-pass",
+        "newPasswordConfirmation": "a-brand-new-pass",
+    }
+    data(await call(server, "PATCH", "/customers/passwords", form))
+    assert (await log_in(server, publisher, customer.email, "a-brand-new-pass")).status_code == 200
+    # The SDK sends an empty `resetUrl` when it has none: the e-mail gives the token alone.
+    data(await call(server, "PUT", "/customers/passwords", asked | {"resetUrl": ""}))
+    await server.run_jobs()
+    assert "https://" not in plain_text(mailbox.last(customer.email))
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "https://elsewhere.example/reset",
+        "/reset",
+        "app.example.com/reset",
+        "javascript:alert(1)//https://app.example.com/",
+        "http://app.example.com/reset",  # another scheme: another origin
+        "https://app.example.com:8443/reset",
+        "https://app.example.com.elsewhere.example/reset",
+        "https://app.example.com@elsewhere.example/reset",
+        "https://elsewhere.example\\@app.example.com/reset",
+        "https://app.example.com/re set",
+    ],
+)
+async def test_a_reset_page_must_be_on_an_allowed_origin(
+    server: Server, publisher: Publisher, customer: Customer, mailbox: Mailbox, page: str
+) -> None:
+    listed = await server.http.put("/v2/allowed-origins", headers=publisher.merchant.auth, data={"origins[0]": APP})
+    assert listed.status_code == 200, listed.text
+    for email in (customer.email, "ghost@example.com"):  # alike whether or not the account exists
+        asked = {"customerEmail": email, "publisherId": publisher.id, "resetUrl": page}
+        refused(await call(server, "PUT", "/customers/passwords", asked), 422, "REQ0001", "Invalid param resetUrl")
+    assert await count_rows(server, PasswordReset, publisher.merchant.id) == 0
+    await server.run_jobs()
+    assert [m["Subject"] for m in mailbox.to(customer.email)] == ["Welcome to Publisher"]
 
 
 async def test_locales_come_from_the_offline_address_database(server: Server) -> None:

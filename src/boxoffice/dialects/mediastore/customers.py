@@ -3,7 +3,9 @@ reset pair `PUT`/`PATCH /customers/passwords`."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Path
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +19,7 @@ from boxoffice.dialects.mediastore.errors import ALREADY_EXISTS, INVALID_BODY, R
 from boxoffice.dialects.mediastore.publishers import merchant_of_publisher
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.errors import Conflict, InvalidCredentials, InvalidInput
-from boxoffice.identity import accounts, app_data, authentication, recovery
+from boxoffice.identity import accounts, app_data, authentication, merchants, recovery
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer
 
@@ -26,6 +28,7 @@ CustomerId = Path(ge=1, le=2**53)
 # The SDK's register form shows this text for an address it must not accept.
 BAD_EMAIL = "Email verification failed."
 NAME_LENGTH = 100
+RESET_PARAMETERS = ("resetPasswordToken", "email")
 
 
 def _names(customer: Customer) -> tuple[str, str]:
@@ -101,10 +104,24 @@ async def register(session: Session, settings: AppSettings, client: Client, body
 # Before `/customers/{customer_id}`, which would otherwise take `passwords` for an id.
 @router.put("/customers/passwords")
 async def request_password_reset(session: Session, settings: AppSettings, body: Body) -> Any:
-    """Answers alike whether or not the address has an account."""
+    """Answers alike whether or not the address has an account. With a `resetUrl` (a page on one of the
+    publisher's allowed origins), the e-mail links to it with `resetPasswordToken` and `email`, as Cleeng's does."""
     merchant = await merchant_of_publisher(session, number(body, "publisherId"))
-    await recovery.request_password_reset(session, settings, merchant, string(body, "customerEmail") or "")
+    page = string(body, "resetUrl", max_length=2048) or None  # the SDK sends "" when none is configured
+    if page is not None and not merchants.serves_page(merchant, page):
+        message = "Invalid param resetUrl: an absolute http(s) URL on one of the publisher's allowed origins"
+        raise Refused(422, message, INVALID_BODY)
+    link = partial(_reset_link, page) if page else None
+    await recovery.request_password_reset(session, settings, merchant, string(body, "customerEmail") or "", link=link)
     return answer({})
+
+
+def _reset_link(page: str, token: str, email: str) -> str:
+    """The page, with the token and address in its query (replacing any it had), before any fragment."""
+    parts = urlsplit(page)
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in RESET_PARAMETERS]
+    query = urlencode([*kept, ("resetPasswordToken", token), ("email", email)])
+    return urlunsplit(parts._replace(query=query))
 
 
 @router.patch("/customers/passwords")
