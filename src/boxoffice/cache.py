@@ -65,6 +65,9 @@ class CacheInvalidation(Base):
     """The cross-process feed of changed scopes."""
 
     __tablename__ = "cache_invalidations"
+    # The feed is followed by id, so an id is never taken twice: without AUTOINCREMENT, SQLite would start again
+    # from 1 once the housekeeping had deleted every row.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # Not a TenantOwned row: it is plumbing that every process reads whole, never a merchant's data.

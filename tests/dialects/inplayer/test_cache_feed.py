@@ -1,15 +1,16 @@
 """The feed that tells each process what the others changed: a change committed anywhere reaches the caches of
-every process, whatever order the changes commit in."""
+every process, whatever order the changes commit in, and after the feed's old rows are purged."""
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from boxoffice import cache
+from boxoffice import cache, clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, sign_up
 from tests.dialects.inplayer.test_access import add_product, grant
@@ -81,6 +82,29 @@ async def test_a_change_committed_after_a_later_one_was_read_still_reaches_this_
     other.stdin.write(b"commit\n")
     await other.stdin.drain()
     assert await asyncio.wait_for(other.wait(), timeout=60) == 0
+    assert await feed.poll(server.app.state.sessions) == 1
+    assert (await server.http.get(url, headers=viewer.auth)).status_code == 402
+
+
+async def test_a_change_after_the_feed_was_purged_still_reaches_this_process(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
+) -> None:
+    film = await add_product(server, merchant)
+    await grant(server, merchant, viewer, film.id)
+    feed: cache.InvalidationFeed = server.app.state.cache_feed
+    await feed.poll(server.app.state.sessions)
+    url = f"/items/{film.id}/access"
+    assert (await server.http.get(url, headers=viewer.auth)).status_code == 200
+    # Every row of the feed grows old and the feed's own housekeeping (every 120th poll) deletes them all.
+    frozen.advance(seconds=(cache.KEEP_FEED + timedelta(minutes=1)).total_seconds())
+    for _ in range(120):
+        await feed.poll(server.app.state.sessions)
+    async with server.app.state.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(cache.CacheInvalidation)) == 0
+
+    other, written = await revoke_elsewhere(server, merchant, viewer, film.id, hold=False)
+    assert await asyncio.wait_for(other.wait(), timeout=60) == 0
+    assert written > (feed.last_id or 0)  # ids are never taken again, even once their rows are gone
     assert await feed.poll(server.app.state.sessions) == 1
     assert (await server.http.get(url, headers=viewer.auth)).status_code == 402
 
