@@ -14,9 +14,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, validation
+from boxoffice import clock, throttle, validation
 from boxoffice.access import events as access_events
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
@@ -30,6 +30,7 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.errors import Conflict, NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.settings import Settings
 from boxoffice.webhooks import outbox
 
 # No 0/O, 1/I/L, nor U (read as V): a code read off a phone or spoken aloud survives being typed.
@@ -46,6 +47,20 @@ def new_code() -> str:
 def normal_code(typed: str | None) -> str:
     """A code as stored: typed in any case, with or without spaces or dashes between its groups."""
     return "".join(char for char in (typed or "")[:MAX_TYPED].upper() if char.isalnum())
+
+
+async def count_code_lookup(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, customer: Customer, client_ip: str | None
+) -> None:
+    """Count a look-up of a code (checked or redeemed) per address and per customer, as sign-ins are counted;
+    RateLimited past either limit. A code is a bearer secret: whoever guesses one holds what it buys."""
+    await throttle.hit(
+        sessions,
+        {
+            f"gift:ip:{client_ip}": settings.auth_rate_per_ip,
+            f"gift:account:{customer.merchant_id}:{customer.id}": settings.auth_rate_per_account,
+        },
+    )
 
 
 def receiver_address(email: str | None) -> str:

@@ -79,13 +79,21 @@ def _record_login(session: AsyncSession, merchant: Merchant, customer: Customer,
     )
 
 
+def sign_in_name(typed: str | None) -> str:
+    """The account a sign-in names (an e-mail), as both its rate limit and its look-up must read it: the look-up
+    ignores case and the blanks around it, so a limit that didn't would let `" name"` try again where `name` may
+    no longer."""
+    return (typed or "").strip().lower()
+
+
 async def check_sign_in_rate(
     sessions: async_sessionmaker[AsyncSession], settings: Settings, client_ip: str | None, account: str | None
 ) -> None:
-    """Count a sign-in attempt per address and per account (`merchant:e-mail`); RateLimited past either limit."""
+    """Count a sign-in attempt per address and per account (`merchant:e-mail` of `sign_in_name`, or a client id);
+    RateLimited past either limit."""
     rates = {f"auth:ip:{client_ip}": settings.auth_rate_per_ip}
     if account:
-        rates[f"auth:account:{account.lower()}"] = settings.auth_rate_per_account
+        rates[f"auth:account:{account}"] = settings.auth_rate_per_account
     await throttle.hit(sessions, rates)
 
 
@@ -99,7 +107,8 @@ async def sign_in(
     *,
     issue: Issuer = default_issuer,
 ) -> tuple[IssuedTokens, Customer]:
-    customer = await repo.customer_by_email(session, merchant.id, email.strip())
+    """Sign a customer in by the e-mail `sign_in_name` gives and their password."""
+    customer = await repo.customer_by_email(session, merchant.id, email)
     if customer is None or customer.erased_at is not None or not verify_password(customer.password_hash, password):
         raise InvalidCredentials()
     if not customer.active:

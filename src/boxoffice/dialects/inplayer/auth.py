@@ -34,11 +34,14 @@ async def _authenticate(
 ) -> dict[str, Any]:
     grant = text(body, "grant_type") or "password"
     client_id = text(body, "client_id")
-    username = text(body, "username") or text(body, "email")
+    username = authentication.sign_in_name(text(body, "username") or text(body, "email"))
     if grant not in GRANT_TYPES or (v2 and grant != "password"):
         allowed = "password" if v2 else ", ".join(GRANT_TYPES)
         raise InvalidInput({"grant_type": f"The grant type must be one of: {allowed}"})
-    account = f"{client_id}:{username}" if username else None
+    if grant == "client_credentials":
+        account = f"client:{client_id}" if client_id else None
+    else:
+        account = f"{client_id}:{username}" if username else None
     await authentication.check_sign_in_rate(request.app.state.sessions, settings, client.ip_address, account)
     client = client_with_referrer(client, body)
 
@@ -64,12 +67,12 @@ async def _authenticate(
     if missing:
         raise InvalidInput(missing)
     if not client_id:
-        merchant = await merchants.authenticate_merchant(session, username or "", password or "")
+        merchant = await merchants.authenticate_merchant(session, username, password or "")
         issued = await authentication.start_session(session, settings, merchant, None, client)
         return render.tokens(issued, merchant, None, v2=v2)
     merchant = await merchants.find_merchant(session, client_id)
     issued, customer = await authentication.sign_in_to_realm(
-        session, settings, merchant, username or "", password or "", client
+        session, settings, merchant, username, password or "", client
     )
     return render.tokens(issued, merchant, customer, v2=v2)
 

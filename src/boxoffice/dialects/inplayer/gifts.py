@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 
 from boxoffice.billing import gifts
 from boxoffice.dialects.inplayer import render
-from boxoffice.dialects.inplayer.deps import CurrentCustomer, Session
+from boxoffice.dialects.inplayer.deps import AppSettings, Client, CurrentCustomer, Session
 from boxoffice.dialects.inplayer.forms import flag, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
@@ -48,12 +48,18 @@ def _gift(details: gifts.GiftDetails) -> dict[str, Any]:
 
 
 @router.get("/v2/gifts/{code}")
-async def get_gift(session: Session, customer: CurrentCustomer, code: Code) -> dict[str, Any]:
+async def get_gift(
+    request: Request, session: Session, settings: AppSettings, client: Client, customer: CurrentCustomer, code: Code
+) -> dict[str, Any]:
+    await gifts.count_code_lookup(request.app.state.sessions, settings, customer, client.ip_address)
     return _gift(await gifts.gift_details(session, customer.merchant_id, code))
 
 
 @router.post("/v2/gifts/{code}/redeem")
-async def redeem_gift(session: Session, customer: CurrentCustomer, code: Code) -> dict[str, Any]:
+async def redeem_gift(
+    request: Request, session: Session, settings: AppSettings, client: Client, customer: CurrentCustomer, code: Code
+) -> dict[str, Any]:
+    await gifts.count_code_lookup(request.app.state.sessions, settings, customer, client.ip_address)
     merchant = await merchant_of(session, customer.merchant_id)
     details, entitlement = await gifts.redeem_gift(session, merchant, customer, code)
     return _gift(details) | {

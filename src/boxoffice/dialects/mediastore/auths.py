@@ -32,11 +32,11 @@ def tokens_of(issued: IssuedTokens) -> dict[str, Any]:
 
 @router.post("/auths")
 async def log_in(request: Request, session: Session, settings: AppSettings, client: Client, body: Body) -> Any:
-    email, password = string(body, "email", max_length=320), string(body, "password")
+    email, password = authentication.sign_in_name(string(body, "email", max_length=320)), string(body, "password")
     merchant = await merchant_of_publisher(session, number(body, "publisherId"))
     if not email or not password:
         raise Refused(400, "The email and password are required", INVALID_BODY)
-    account = f"{merchant.uuid}:{email.strip()}"
+    account = f"{merchant.uuid}:{email}"
     await authentication.check_sign_in_rate(request.app.state.sessions, settings, client.ip_address, account)
     issued, customer = await authentication.sign_in(
         session, settings, merchant, email, password, client, issue=tokens.issue

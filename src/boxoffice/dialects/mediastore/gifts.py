@@ -9,13 +9,13 @@ import math
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
 from boxoffice.billing import gift_delivery, gifts
 from boxoffice.catalog import repository as catalog_repo
-from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session
+from boxoffice.dialects.mediastore.deps import AppSettings, Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import MalformedRequest, Refused
 from boxoffice.dialects.mediastore.offer_ids import offer_id
@@ -92,12 +92,28 @@ async def _verification(session: AsyncSession, details: gifts.GiftDetails) -> di
 
 
 @router.get("/gifts/verification/{code}")
-async def verify_gift(session: Session, customer: CurrentCustomer, code: str = Code) -> Any:
+async def verify_gift(
+    request: Request,
+    session: Session,
+    settings: AppSettings,
+    client: Client,
+    customer: CurrentCustomer,
+    code: str = Code,
+) -> Any:
+    await gifts.count_code_lookup(request.app.state.sessions, settings, customer, client.ip_address)
     return answer(await _verification(session, await gifts.gift_details(session, customer.merchant_id, code)))
 
 
 @router.post("/gifts/redeem/{code}")
-async def redeem_gift(session: Session, customer: CurrentCustomer, code: str = Code) -> Any:
+async def redeem_gift(
+    request: Request,
+    session: Session,
+    settings: AppSettings,
+    client: Client,
+    customer: CurrentCustomer,
+    code: str = Code,
+) -> Any:
+    await gifts.count_code_lookup(request.app.state.sessions, settings, customer, client.ip_address)
     merchant = await merchant_of(session, customer.merchant_id)
     try:
         details, _ = await gifts.redeem_gift(session, merchant, customer, code)
