@@ -39,11 +39,14 @@ async def validate_pin_code(session: AsyncSession, customer: Customer, pin: str 
     latest = await repo.latest_pin(session, customer.merchant_id, customer.id)
     if latest is None or latest.validated_at is not None or latest.expires_at <= clock.now():
         raise InvalidInput({"pin_code": "No valid PIN code was sent; ask for a new one"}, "Invalid PIN code")
-    if latest.attempts >= MAX_ATTEMPTS:
+    # Counted before the PIN is checked, by one conditional increment in the database: of attempts made at once,
+    # no more than MAX_ATTEMPTS get past it, and each waits for the one before it to end (the row stays locked).
+    if await repo.count_pin_attempt(session, customer.merchant_id, latest.id, MAX_ATTEMPTS) is None:
+        await session.refresh(latest)
+        if latest.validated_at is not None:  # by an attempt that ended while this one waited
+            raise InvalidInput({"pin_code": "No valid PIN code was sent; ask for a new one"}, "Invalid PIN code")
         raise InvalidInput({"pin_code": "Too many wrong attempts; ask for a new PIN code"}, "Invalid PIN code")
     if not verify_password(latest.code_hash, pin.strip()):
-        latest.attempts += 1
-        await session.flush()
         refused = InvalidInput({"pin_code": "The PIN code is incorrect"}, "Invalid PIN code")
         refused.keep_changes = True  # the failed attempt must count
         raise refused

@@ -117,6 +117,24 @@ async def latest_pin(session: AsyncSession, merchant_id: int, customer_id: int) 
     )
 
 
+async def count_pin_attempt(session: AsyncSession, merchant_id: int, pin_id: int, limit: int) -> int | None:
+    """One more attempt at a PIN not yet used nor tried `limit` times, counted by the database itself: the count
+    with it, or None when the PIN is past that. The row stays locked until the transaction ends."""
+    counted = await session.execute(
+        update(PinCode)
+        .where(
+            PinCode.merchant_id == merchant_id,
+            PinCode.id == pin_id,
+            PinCode.validated_at.is_(None),
+            PinCode.attempts < limit,
+        )
+        .values(attempts=PinCode.attempts + 1)
+        .returning(PinCode.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    return counted.scalar_one_or_none()
+
+
 async def register_fields(session: AsyncSession, merchant_id: int) -> Sequence[RegisterField]:
     rows = await session.scalars(
         select(RegisterField)

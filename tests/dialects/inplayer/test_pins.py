@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+from boxoffice.identity.models import PinCode
 from tests.conftest import Mailbox, Server
-from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, plain_text
+from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, fetch_rows, plain_text
 
 
 async def send_pin(server: Server, viewer: Viewer, mailbox: Mailbox) -> str:
@@ -51,6 +53,23 @@ async def test_wrong_guesses_are_counted_and_lock_the_pin(server: Server, viewer
     assert await validate(server, viewer, pin) == 422
     fresh = await send_pin(server, viewer, mailbox)
     assert await validate(server, viewer, fresh) == 200
+
+
+async def test_wrong_guesses_made_at_once_lock_the_pin_all_the_same(
+    server: Server, merchant: Merchant, viewer: Viewer, mailbox: Mailbox
+) -> None:
+    pin = await send_pin(server, viewer, mailbox)
+    guesses = [
+        server.http.post("/v2/accounts/pin-codes/validate", headers=viewer.auth, data={"pin_code": other_than(pin)})
+        for _ in range(50)
+    ]
+    answers = await asyncio.gather(*guesses)
+    messages = [assert_error(answer, 422, "pin_code")["errors"]["pin_code"] for answer in answers]
+    assert messages.count("The PIN code is incorrect") == 5
+    assert messages.count("Too many wrong attempts; ask for a new PIN code") == 45
+    [sent] = await fetch_rows(server, PinCode, merchant.id)
+    assert sent.attempts == 5 and sent.validated_at is None
+    assert await validate(server, viewer, pin) == 422  # the limit held: the right PIN no longer passes
 
 
 async def test_a_new_pin_replaces_the_old_one(server: Server, viewer: Viewer, mailbox: Mailbox) -> None:
