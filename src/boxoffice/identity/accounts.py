@@ -51,16 +51,19 @@ async def register_customer(
     client: ClientInfo,
     source: str = "signup",
     require_name: bool = True,
+    register_fields_later: bool = False,
 ) -> Customer:
     """Sign a viewer up with a merchant. Passwordless when the merchant creates the account itself. Some APIs
-    sign up with an e-mail address alone (`require_name=False`)."""
+    sign up with an e-mail address alone (`require_name=False`), and some have no way to answer the merchant's
+    register fields (`register_fields_later`: they are asked afterwards, through capture)."""
     problems = validation.Problems()
     address = validation.email(email, problems)
     name = validation.full_name(full_name, problems, required=require_name)
     if password is not None or source == "signup":
         validation.new_password(password, password_confirmation, problems)
     answers = validation.metadata(metadata, problems)
-    answers = check_registration(await repo.register_fields(session, merchant.id), answers, problems)
+    fields = await repo.register_fields(session, merchant.id)
+    answers = check_registration(fields, answers, problems, later=register_fields_later)
     problems.raise_any()
     if await repo.customer_by_email(session, merchant.id, address):
         raise Conflict("Account already exists")

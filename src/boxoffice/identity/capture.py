@@ -1,5 +1,7 @@
 """Capture: what a merchant asks its customers after they sign up (standard fields and questions of its own),
-and their answers. A name or a birth date answered here is the account's own."""
+and their answers. A name or a birth date answered here is the account's own. The merchant's register fields are
+asked here too, whether or not its capture form is on: a client that signs up without a way to send them leaves
+them for this form, and their answers are the account's metadata, as a sign-up's would be."""
 
 from __future__ import annotations
 
@@ -12,7 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import clock, validation
 from boxoffice.geography import alpha2_of
 from boxoffice.identity import capture_repository as repo
-from boxoffice.identity.models import CaptureAnswers, CaptureSettings, Customer
+from boxoffice.identity import events
+from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.models import CaptureAnswers, CaptureSettings, Customer, RegisterField
+from boxoffice.identity.register_fields import TRUE, check_registration
+from boxoffice.webhooks import outbox
 
 # The standard fields, by the keys the answers are kept under.
 FIELDS = ("email", "birthDate", "companyName", "phoneNumber", "firstNameLastName", "address")
@@ -20,6 +26,10 @@ LEVELS = ("optional", "required")
 ADDRESS_PARTS = ("address", "address2", "city", "state", "postCode", "country")
 MAX_QUESTIONS = 20
 MAX_TEXT = 500
+# Questions are `custom_<id>`; a register field is `custom_<its name>`, which starts with a letter.
+CUSTOM = "custom_"
+# What a checkbox register field offers to tick, when it has no placeholder to say it.
+TICK = "Yes"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +41,8 @@ class Item:
     answer: Any
     question: str | None = None
     options: tuple[str, ...] = ()
+    enabled: bool = True  # asked now: the capture form's own items are while it is on; register fields always
+    field: RegisterField | None = None  # the register field it asks, if it asks one
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +53,7 @@ class Status:
     @property
     def should_display(self) -> bool:
         """Ask when something required is still unanswered."""
-        return self.enabled and any(item.required and item.answer in (None, "", {}) for item in self.items)
+        return any(item.enabled and item.required and item.answer in (None, "", {}) for item in self.items)
 
 
 async def capture_settings_of(session: AsyncSession, merchant_id: int) -> CaptureSettings | None:
@@ -95,17 +107,53 @@ async def configure_capture(
 
 async def capture_status(session: AsyncSession, customer: Customer) -> Status:
     settings = await repo.capture_settings(session, customer.merchant_id)
+    fields = await identity_repo.register_fields(session, customer.merchant_id)
+    registered = [_register_item(field, customer.attributes.get(field.name)) for field in fields]
     if settings is None:
-        return Status(False, [])
+        return Status(bool(registered), registered)
     kept = await repo.capture_answers(session, customer.merchant_id, customer.id)
     answers = dict(kept.answers) if kept else {}
+    on = settings.enabled
     items = [
-        Item(name, settings.fields[name] == "required", answers.get(name)) for name in FIELDS if name in settings.fields
+        Item(name, settings.fields[name] == "required", answers.get(name), enabled=on)
+        for name in FIELDS
+        if name in settings.fields
     ]
     for q in settings.questions:
-        key = f"custom_{q['id']}"
-        items.append(Item(key, bool(q["required"]), answers.get(key), q["question"], tuple(q["options"])))
-    return Status(settings.enabled, items)
+        key = f"{CUSTOM}{q['id']}"
+        items.append(Item(key, bool(q["required"]), answers.get(key), q["question"], tuple(q["options"]), on))
+    return Status(on or bool(registered), items + registered)
+
+
+def _register_item(field: RegisterField, kept: str | None) -> Item:
+    """A register field as a question: its label asks it; a checkbox offers one thing to tick, a select or radio
+    its options' labels; the rest are answered in words."""
+    options: tuple[str, ...] = ()
+    shown: str | None = kept or None
+    if field.type == "checkbox":
+        options = (field.placeholder.strip() or TICK,)
+        shown = options[0] if (kept or "").lower() in TRUE else None
+    elif field.type in ("select", "radio"):
+        options = tuple(field.options.values())
+        shown = field.options.get(kept or "", shown)
+    return Item(f"{CUSTOM}{field.name}", field.required, shown, field.label, options, field=field)
+
+
+def _register_answer(
+    field: RegisterField, options: tuple[str, ...], value: str | None, problems: validation.Problems
+) -> str:
+    """An answer to a register field's question, as sign-up would have taken it ("" for none)."""
+    if not value:
+        return ""
+    if field.type == "checkbox":
+        if value in options or value.lower() in TRUE:
+            return "true"
+        problems.add(field.name, f"The {field.name} field is ticked or left empty")
+        return ""
+    if field.type in ("select", "radio"):
+        keys = {label: key for key, label in field.options.items()}
+        return keys.get(value, value)
+    return value
 
 
 def _text(value: object, name: str, problems: validation.Problems) -> str | None:
@@ -131,13 +179,24 @@ def _birth_date(value: str | None, problems: validation.Problems) -> date | None
 
 
 async def answer_capture(session: AsyncSession, customer: Customer, given: dict[str, Any]) -> None:
-    """Keep the customer's answers to what is asked (anything else is ignored); what is required must be given."""
+    """Keep the customer's answers to what is asked (anything else is ignored); what is required must be given.
+    A register field not answered keeps what the account has."""
     status = await capture_status(session, customer)
-    asked = {item.key: item for item in status.items}
+    asked = {item.key: item for item in status.items if item.enabled}
     problems = validation.Problems()
     answers: dict[str, Any] = {}
+    metadata = dict(customer.attributes)
     for key, item in asked.items():
         value = given.get(key)
+        if item.field is not None:
+            if key in given:
+                text = _text(value, item.field.name, problems)
+                registered = _register_answer(item.field, item.options, text, problems)
+                if registered:
+                    metadata[item.field.name] = registered
+                else:  # left empty: unanswered, as at sign-up
+                    metadata.pop(item.field.name, None)
+            continue
         if key == "firstNameLastName" and isinstance(value, dict):
             first = _text(value.get("firstName"), "firstName", problems) or ""
             last = _text(value.get("lastName"), "lastName", problems) or ""
@@ -155,16 +214,22 @@ async def answer_capture(session: AsyncSession, customer: Customer, given: dict[
             problems.add(key, f"{key} is required")
         if value:
             answers[key] = value
+    fields = [item.field for item in asked.values() if item.field is not None]
+    metadata = check_registration(fields, metadata, problems)
     born = _birth_date(answers.get("birthDate"), problems)
     problems.raise_any()
-    kept = await repo.capture_answers(session, customer.merchant_id, customer.id)
-    if kept is None:
-        kept = CaptureAnswers(merchant_id=customer.merchant_id, customer_id=customer.id, answers={})
-        session.add(kept)
-    kept.answers = answers
+    if any(item.field is None for item in asked.values()):
+        kept = await repo.capture_answers(session, customer.merchant_id, customer.id)
+        if kept is None:
+            kept = CaptureAnswers(merchant_id=customer.merchant_id, customer_id=customer.id, answers={})
+            session.add(kept)
+        kept.answers = answers
     names = answers.get("firstNameLastName")
     if names:
         customer.full_name = f"{names['firstName']} {names['lastName']}".strip()
     if born is not None:
         customer.date_of_birth = born
+    if metadata != customer.attributes:
+        customer.attributes = metadata
+        await outbox.record(session, events.updated(customer, ["metadata"]))
     await session.flush()

@@ -139,29 +139,31 @@ async def delete_register_field(session: AsyncSession, merchant_id: int, field_i
 
 
 def check_registration(
-    fields: Sequence[RegisterField], values: dict[str, str], problems: validation.Problems
+    fields: Sequence[RegisterField], values: dict[str, str], problems: validation.Problems, *, later: bool = False
 ) -> dict[str, str]:
-    """Validate the answers to a merchant's register fields; returns them, defaults filled in."""
+    """Validate the answers to a merchant's register fields; returns them, defaults filled in. With `later`, a
+    required field left unanswered is no problem: the client has no way to send it, and it is asked afterwards
+    (see capture). A problem names the field by its name (its label may be a sentence, or a link)."""
     answers = dict(values)
     for field in fields:
         value = (answers.get(field.name) or "").strip()
         if not value and field.default_value:
             value = answers[field.name] = field.default_value
         if not value:
-            if field.required:
-                problems.add(field.name, f"The {field.label} field is required")
+            if field.required and not later:
+                problems.add(field.name, f"The {field.name} field is required")
             continue
         if field.type in ("select", "radio") and value not in field.options:
-            problems.add(field.name, f"The {field.label} field must be one of the offered options")
+            problems.add(field.name, f"The {field.name} field must be one of the offered options")
         elif field.type == "country":
             if value.upper() not in countries_by_alpha2:
-                problems.add(field.name, f"The {field.label} field must be an ISO 3166 country code")
+                problems.add(field.name, f"The {field.name} field must be an ISO 3166 country code")
             answers[field.name] = value.upper()
         elif field.type == "checkbox" and field.required and value.lower() not in TRUE:
-            problems.add(field.name, f"The {field.label} field must be accepted")
+            problems.add(field.name, f"The {field.name} field must be accepted")
         elif field.type == "datepicker":
             try:
                 date.fromisoformat(value)
             except ValueError:
-                problems.add(field.name, f"The {field.label} field must be a date in the form YYYY-MM-DD")
+                problems.add(field.name, f"The {field.name} field must be a date in the form YYYY-MM-DD")
     return answers

@@ -152,6 +152,16 @@ async def test_a_required_field_left_out_entirely_is_422(server: Server, merchan
     assert await count_rows(server, Customer, merchant.id) == 0
 
 
+async def test_a_register_field_is_named_by_its_name_not_its_label(server: Server, merchant: Merchant) -> None:
+    terms = "https://publisher.example.com/terms"
+    await add_register_field(server, merchant, name="terms", label=terms, type="checkbox", required="true")
+    response = await server.http.post("/accounts", data=sign_up_form(merchant))
+    body = assert_error(response, 422, "terms")
+    assert "terms" in body["errors"]["terms"] and terms not in response.text
+    refused = await server.http.post("/accounts", data=sign_up_form(merchant, **{"metadata[terms]": "no"}))
+    assert terms not in assert_error(refused, 422, "terms")["errors"]["terms"]
+
+
 async def test_a_valid_sign_up_keeps_the_register_answers(server: Server, merchant: Merchant) -> None:
     await add_register_field(server, merchant, **GENDER)
     await add_register_field(server, merchant, name="newsletter", label="News", type="checkbox", default_value="false")

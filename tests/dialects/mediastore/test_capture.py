@@ -6,8 +6,8 @@ from __future__ import annotations
 from boxoffice.identity.models import CaptureAnswers
 from boxoffice.identity.models import Customer as CustomerRow
 from tests.conftest import Server
-from tests.dialects.inplayer.conftest import assert_error, count_rows, fetch_rows
-from tests.dialects.mediastore.conftest import Customer, Publisher, call, data, refused, register
+from tests.dialects.inplayer.conftest import add_register_field, assert_error, count_rows, fetch_rows, sign_in
+from tests.dialects.mediastore.conftest import PASSWORD, Customer, Publisher, call, data, refused, register
 
 SETTINGS = {
     "enabled": "true",
@@ -80,7 +80,7 @@ async def test_bad_capture_answers_are_refused_and_write_nothing(
         (good | {"birthDate": "2999-01-01"}, 422),
         (good | {"country": "Atlantis"}, 422),
         (good | {"customAnswers": "Friends"}, 400),
-        (good | {"customAnswers": [{"questionId": "custom_x", "value": "Friends"}]}, 400),
+        (good | {"customAnswers": [{"questionId": "custom_X!", "value": "Friends"}]}, 400),
         (good | {"customAnswers": [{"value": "Friends"}]}, 400),
         (good | {"firstName": 7}, 422),
     ):
@@ -92,3 +92,71 @@ async def test_bad_capture_answers_are_refused_and_write_nothing(
         "/v2/capture-settings", headers=publisher.merchant.auth, data={"fields[shoeSize]": "required"}
     )
     assert_error(bad, 422, "fields[shoeSize]")
+
+
+TERMS = "https://publisher.example.com/terms"
+
+
+async def test_a_register_field_the_sign_up_cannot_send_is_asked_in_capture(
+    server: Server, publisher: Publisher
+) -> None:
+    merchant = publisher.merchant
+    await add_register_field(
+        server, merchant, name="terms", label=TERMS, type="checkbox", required="true", placeholder="I accept"
+    )
+    await add_register_field(
+        server,
+        merchant,
+        name="plan",
+        label="Your plan",
+        type="radio",
+        **{"options[a]": "Annual", "options[m]": "Monthly"},
+    )
+    customer = await register(server, publisher)  # MediaStore's sign-up has no way to send them
+    before = await status(server, customer)
+    assert (before["isCaptureEnabled"], before["shouldCaptureBeDisplayed"]) == (True, True)
+    settings = {s["key"]: s for s in before["settings"]}  # type: ignore[attr-defined]
+    assert settings["custom_terms"] == {
+        "key": "custom_terms",
+        "enabled": True,
+        "required": True,
+        "answer": None,
+        "question": TERMS,
+        "value": "I accept",
+        "values": ["I accept"],
+    }
+    assert (settings["custom_plan"]["required"], settings["custom_plan"]["values"]) == (False, ["Annual", "Monthly"])
+    path = f"/customers/{customer.id}/capture"
+    left_out = await call(server, "PUT", path, {"customAnswers": []}, headers=customer.auth)
+    message = refused(left_out, 422, "REQ0001", "terms")
+    assert TERMS not in message
+    answered = [
+        {"questionId": "custom_terms", "question": TERMS, "value": "I accept"},
+        {"questionId": "custom_plan", "question": "Your plan", "value": "Monthly"},
+    ]
+    data(await call(server, "PUT", path, {"customAnswers": answered}, headers=customer.auth))
+    after = await status(server, customer)
+    assert after["shouldCaptureBeDisplayed"] is False
+    answers = {s["key"]: s["answer"] for s in after["settings"]}  # type: ignore[attr-defined]
+    assert answers == {"custom_terms": "I accept", "custom_plan": "Monthly"}
+    # The answers are the account's metadata, as InPlayer's sign-up would have kept them.
+    signed_in = await sign_in(server, merchant, customer.email, PASSWORD)
+    assert signed_in.status_code == 200, signed_in.text
+    assert signed_in.json()["account"]["metadata"] == {"terms": "true", "plan": "m"}
+    assert await count_rows(server, CaptureAnswers, merchant.id) == 0  # no capture form of the merchant's was asked
+
+
+async def test_an_account_update_answers_what_the_sign_up_left(server: Server, publisher: Publisher) -> None:
+    merchant = publisher.merchant
+    await add_register_field(server, merchant, name="terms", label=TERMS, type="checkbox", required="true")
+    customer = await register(server, publisher)
+    token = (await sign_in(server, merchant, customer.email, PASSWORD)).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    refusal = await server.http.put("/accounts", headers=auth, data={"metadata[nickname]": "Vee"})
+    assert assert_error(refusal, 422, "terms")["errors"]["terms"] == "The terms field is required"
+    updated = await server.http.put(
+        "/accounts", headers=auth, data={"metadata[nickname]": "Vee", "metadata[terms]": "true"}
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["metadata"] == {"nickname": "Vee", "terms": "true"}
+    assert (await status(server, customer))["shouldCaptureBeDisplayed"] is False

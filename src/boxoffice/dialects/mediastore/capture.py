@@ -3,6 +3,7 @@ and `PUT /customers/{customerId}/capture` (the answers, as the SDK's form sends 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Path
@@ -14,10 +15,12 @@ from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.identity import capture
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
+# A question's id, or the name of a register field asked as one.
+_QUESTION = re.compile(r"[0-9]{1,9}|[a-z][a-z0-9_]{0,63}")
 
 
 def _item(item: capture.Item) -> dict[str, Any]:
-    body: dict[str, Any] = {"key": item.key, "enabled": True, "required": item.required, "answer": item.answer}
+    body: dict[str, Any] = {"key": item.key, "enabled": item.enabled, "required": item.required, "answer": item.answer}
     if item.question is not None:
         body |= {"question": item.question, "value": ";".join(item.options), "values": list(item.options)}
     return body
@@ -45,11 +48,12 @@ def _answers(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(custom, list):
         raise MalformedRequest("Invalid param customAnswers")
     for given in custom:
-        # The SDK sends back the key the status named the question by (`custom_1`); a bare number is taken too.
-        number = str(given.get("questionId", "")).removeprefix("custom_") if isinstance(given, dict) else ""
-        if not (number.isascii() and number.isdigit()):
+        # The SDK sends back the key the status named the question by (`custom_1`, or a register field's
+        # `custom_terms`); a bare number is taken too.
+        named = str(given.get("questionId", "")).removeprefix(capture.CUSTOM) if isinstance(given, dict) else ""
+        if not _QUESTION.fullmatch(named):
             raise MalformedRequest("Invalid param customAnswers: each is {questionId, question, value}")
-        answers[f"custom_{number}"] = given.get("value")
+        answers[capture.CUSTOM + named] = given.get("value")
     return answers
 
 

@@ -83,6 +83,7 @@ async def register(session: Session, settings: AppSettings, client: Client, body
             metadata=None,
             client=client,
             require_name=False,
+            register_fields_later=True,  # MediaStore's sign-up has no way to send them: capture asks for them
         )
     except InvalidInput as error:
         message = BAD_EMAIL if "email" in error.errors else " ".join(error.errors.values())
