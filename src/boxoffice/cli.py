@@ -102,6 +102,8 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the HTTP API (and, unless --no-worker, the job worker) after migrating the database."""
+    from boxoffice.web.connections import BoundedHeadProtocol
+
     settings = get_settings()
     sqlite = async_url(settings.database_url).get_backend_name() == "sqlite"
     if sqlite and workers > 1:
@@ -121,6 +123,9 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=access_log,
         proxy_headers=False,
+        # Slow and idle clients are dropped: see boxoffice.web.connections.
+        http=BoundedHeadProtocol,
+        timeout_keep_alive=settings.keep_alive_timeout,
         # Notification streams stay open until their clients leave: a stop waits this long for them, no longer.
         timeout_graceful_shutdown=10,
     )

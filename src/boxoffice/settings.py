@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     # Forwarded-for headers are believed only when the direct peer is in one of these networks.
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=list)
 
+    # `boxoffice serve`: seconds a client has to send a request's whole head (from connecting, or from the first
+    # byte of its next request on a kept-alive connection), and an idle kept-alive connection stays open.
+    header_timeout: float = Field(default=10.0, gt=0, le=600)
+    keep_alive_timeout: int = Field(default=5, ge=1, le=3600)
+
     log_level: str = "INFO"
     log_json: bool = False
     # `boxoffice serve` runs the job worker inside the app process unless told not to.
