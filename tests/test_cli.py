@@ -157,7 +157,7 @@ def test_secrets_are_sealed_by_reseal_once_a_key_is_set(sqlite_env: str, monkeyp
     get_settings.cache_clear()
     resealed = runner.invoke(app, ["secrets", "reseal"])
     assert resealed.exit_code == 0, resealed.output
-    assert "1 merchant" in resealed.output
+    assert "resealed 1 secret(s)" in resealed.output
     stored = _in_transaction(database, lambda s: keys_of(s, merchant_id))
     assert stored is not None and stored.jw_secret is not None
     assert stored.jw_secret.startswith(SEALED) and Sealer([key]).open(stored.jw_secret) == "jw-secret-0123456789"

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-import pytest
-from pydantic import ValidationError
+import asyncio
+import os
+import subprocess
+import sys
 
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice.access import playback_repository as playback_repo
+from boxoffice.access.playback import playback_settings, set_cloudfront_keys, set_jw_secret
+from boxoffice.db import transaction
+from boxoffice.gateways import repository as gateways_repo
+from boxoffice.gateways.merchant_settings import gateway_settings, set_gateway
+from boxoffice.identity.merchants import create_merchant
+from boxoffice.sealed_repository import sealed_columns
 from boxoffice.sealing import SEALED, Sealer, SealingError, new_key
 from boxoffice.settings import Settings
 
@@ -51,3 +66,95 @@ def test_settings_take_a_comma_separated_list_and_refuse_what_is_not_a_key() -> 
     assert Settings(encryption_keys=f" {first}, {second} ").encryption_keys == [first, second]  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="Fernet key"):
         Settings(encryption_keys="not-a-key")  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------------------------------
+# A whole rotation of the operator's keys, through the command line, over every sealed column.
+
+PLAIN = {
+    ("merchant_gateways", "stripe_secret_key"): "sk_test_" + "k" * 24,
+    ("merchant_gateways", "stripe_webhook_secret"): "whsec_" + "w" * 24,
+    ("playback_keys", "jw_secret"): "jw-api-secret-0123456789",
+    ("playback_keys", "cloudfront_private_key"): rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    .decode(),
+}
+
+
+async def _reseal(database_url: str, *keys: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"BOXOFFICE_DATABASE_URL": database_url, "BOXOFFICE_ENCRYPTION_KEYS": ",".join(keys)}
+    command = [sys.executable, "-m", "boxoffice.cli", "secrets", "reseal"]
+    return await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=120)
+
+
+async def _stored(sessions: async_sessionmaker[AsyncSession], merchant_id: int) -> dict[tuple[str, str], str]:
+    """What each sealed column holds for the merchant, as stored."""
+    async with sessions() as session:
+        gateway = await gateways_repo.merchant_gateway(session, merchant_id)
+        keys = await playback_repo.keys_of(session, merchant_id)
+    assert gateway is not None and keys is not None
+    rows = {"merchant_gateways": gateway, "playback_keys": keys}
+    return {(table, column): getattr(rows[table], column) for table, column in PLAIN}
+
+
+def _opened(stored: dict[tuple[str, str], str], sealer: Sealer) -> dict[tuple[str, str], str]:
+    return {place: sealer.open(value) for place, value in stored.items()}
+
+
+async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
+    sessions: async_sessionmaker[AsyncSession], migrated_database_url: str
+) -> None:
+    # The test knows every column marked sealed: one added later must be added here too.
+    assert {(t, c) for t, columns in sealed_columns().items() for c in columns} == set(PLAIN)
+    old, new = new_key(), new_key()
+    async with transaction(sessions) as session:
+        merchant = await create_merchant(
+            session,
+            email="keys@example.com",
+            password="merchant-pass-1",
+            password_confirmation="merchant-pass-1",
+            full_name=None,
+        )
+        merchant_id = merchant.id
+        sealed_by_old = Sealer([old])
+        await set_gateway(
+            session,
+            merchant_id,
+            gateway="stripe",
+            stripe_secret_key=PLAIN["merchant_gateways", "stripe_secret_key"],
+            stripe_webhook_secret=PLAIN["merchant_gateways", "stripe_webhook_secret"],
+            stripe_publishable_key=None,
+            sealer=sealed_by_old,
+        )
+        await set_cloudfront_keys(
+            session,
+            merchant_id,
+            key_pair_id="K2JCJMDEHXQW5F",
+            private_key=PLAIN["playback_keys", "cloudfront_private_key"],
+            sealer=sealed_by_old,
+        )
+        await set_jw_secret(session, merchant_id, PLAIN["playback_keys", "jw_secret"], sealed_by_old)
+    before = await _stored(sessions, merchant_id)
+    assert all(value.startswith(SEALED) for value in before.values())
+    assert _opened(before, Sealer([old])) == PLAIN
+
+    # A key that opens none of them: refused, and nothing is written.
+    lost = await _reseal(migrated_database_url, new)
+    assert lost.returncode == 1 and "keep the old key" in lost.stdout, lost.stdout + lost.stderr
+    assert await _stored(sessions, merchant_id) == before
+
+    # The new key first, the old one kept while resealing; then the new one alone opens every secret.
+    resealed = await _reseal(migrated_database_url, new, old)
+    assert resealed.returncode == 0, resealed.stdout + resealed.stderr
+    assert "resealed 4 secret(s)" in resealed.stdout
+    after = await _stored(sessions, merchant_id)
+    assert _opened(after, Sealer([new])) == PLAIN
+    for value in after.values():
+        with pytest.raises(SealingError):
+            Sealer([old]).open(value)
+    async with sessions() as session:
+        assert (await gateway_settings(session, merchant_id, Sealer([new]))).stripe_secret_key_hint
+        shown = await playback_settings(session, merchant_id, Sealer([new]))
+        assert shown.cloudfront_key_bits == 2048 and shown.jw_secret_hint
+    again = await _reseal(migrated_database_url, new)
+    assert again.returncode == 0 and _opened(await _stored(sessions, merchant_id), Sealer([new])) == PLAIN

@@ -40,6 +40,7 @@ from boxoffice.migrate import upgrade
 from boxoffice.money import Money
 from boxoffice.reporting import exports
 from boxoffice.reporting import service as reports
+from boxoffice.sealed_repository import reseal_all
 from boxoffice.settings import Settings, get_settings
 from boxoffice.webhooks.notifications_relay import Notifications
 from boxoffice.workers import work as run_worker
@@ -198,19 +199,17 @@ def new_key() -> None:
 @secrets_app.command("reseal")
 def reseal() -> None:
     """Seal every stored secret with the first key of BOXOFFICE_ENCRYPTION_KEYS (after adding or rotating one)."""
-    from boxoffice.access.playback import reseal_all_playback_keys
-
     settings = get_settings()
     sealer = sealing.Sealer(settings.encryption_keys)
     if not sealer.enabled:
         console.print("[red]error:[/red] BOXOFFICE_ENCRYPTION_KEYS is not set: there is no key to seal with")
         raise typer.Exit(code=2)
     try:
-        count = _in_transaction(settings, lambda session: reseal_all_playback_keys(session, sealer))
+        counts = _in_transaction(settings, lambda session: reseal_all(session, sealer))
     except sealing.SealingError as error:
         console.print(f"[red]error:[/red] {error}; keep the old key in the list until every secret is resealed")
         raise typer.Exit(code=1) from error
-    console.print(f"resealed the playback keys of {count} merchant(s)")
+    console.print(f"resealed {sum(counts.values())} secret(s): " + ", ".join(f"{n} in {t}" for t, n in counts.items()))
 
 
 @secrets_app.command("rotate-signing-key")

@@ -1,4 +1,5 @@
-"""Secrets kept in the database (a merchant's signing keys) are sealed with keys kept outside it.
+"""Secrets kept in the database (a merchant's playback keys, its gateway's credentials) are sealed with keys kept
+outside it.
 
 `BOXOFFICE_ENCRYPTION_KEYS` lists Fernet keys (AES-128-CBC with an HMAC-SHA256 tag, from `cryptography`): the first
 seals, every one of them opens, so a key is rotated by putting a new one first and running
@@ -8,9 +9,18 @@ next written or resealed. Without keys, values are stored as they come — a dat
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 SEALED = "sealed:v1:"
+SEALED_INFO = "sealed"
+
+
+def sealed_column() -> dict[str, Any]:
+    """The `info` of a column that keeps values sealed with `Sealer.seal`: `boxoffice secrets reseal` finds every
+    column so marked, so a secret stored anywhere else is resealed with the others."""
+    return {SEALED_INFO: True}
 
 
 class SealingError(Exception):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
 from boxoffice.db import Base, BigId, TenantOwned
+from boxoffice.sealing import sealed_column
 
 
 class Entitlement(TenantOwned, Base):
@@ -107,6 +108,6 @@ class PlaybackKeys(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     cloudfront_key_pair_id: Mapped[str | None] = mapped_column(String(100))
-    cloudfront_private_key: Mapped[str | None] = mapped_column(String(8000))
     # Both sealed with the operator's encryption keys when configured (boxoffice.sealing).
-    jw_secret: Mapped[str | None] = mapped_column(String(1000))
+    cloudfront_private_key: Mapped[str | None] = mapped_column(String(8000), info=sealed_column())
+    jw_secret: Mapped[str | None] = mapped_column(String(1000), info=sealed_column())

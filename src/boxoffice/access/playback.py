@@ -24,7 +24,6 @@ from boxoffice.access.models import PlaybackKeys
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import DomainError, InvalidInput, NotFound
-from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.sealing import Sealer
 
@@ -135,27 +134,6 @@ async def set_jw_secret(
     keys.jw_secret = sealer.seal(value)
     await session.flush()
     return _settings(keys, sealer)
-
-
-async def reseal_playback_keys(session: AsyncSession, merchant_id: int, sealer: Sealer) -> bool:
-    """Seal a merchant's keys with the first encryption key; True when there were keys to seal."""
-    keys = await repo.keys_of(session, merchant_id)
-    if keys is None:
-        return False
-    if keys.cloudfront_private_key:
-        keys.cloudfront_private_key = sealer.reseal(keys.cloudfront_private_key)
-    if keys.jw_secret:
-        keys.jw_secret = sealer.reseal(keys.jw_secret)
-    await session.flush()
-    return True
-
-
-async def reseal_all_playback_keys(session: AsyncSession, sealer: Sealer) -> int:
-    """Seal every merchant's keys with the first encryption key (after adding or rotating keys); how many."""
-    resealed = 0
-    for merchant_id in await identity_repo.merchant_ids(session):
-        resealed += await reseal_playback_keys(session, merchant_id, sealer)
-    return resealed
 
 
 def _check_url(url: str | None) -> str:

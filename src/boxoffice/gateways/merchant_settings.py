@@ -92,14 +92,3 @@ async def set_gateway(
         row.stripe_publishable_key = public
     await session.flush()
     return _shown(row, sealer)
-
-
-async def reseal_gateway_secrets(session: AsyncSession, sealer: Sealer) -> int:
-    """Seal every merchant's gateway secrets with the first key (after adding or rotating one)."""
-    rows = await repo.merchant_gateways(session)
-    for row in rows:
-        if row.stripe_secret_key:
-            row.stripe_secret_key = sealer.reseal(row.stripe_secret_key)
-        if row.stripe_webhook_secret:
-            row.stripe_webhook_secret = sealer.reseal(row.stripe_webhook_secret)
-    return len(rows)

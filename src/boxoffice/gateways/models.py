@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
 from boxoffice.db import Base, BigId, TenantOwned
+from boxoffice.sealing import sealed_column
 
 
 class SandboxPaymentMethod(TenantOwned, Base):
@@ -67,7 +68,7 @@ class MerchantGateway(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     gateway: Mapped[str] = mapped_column(String(16), default="sandbox")
-    stripe_secret_key: Mapped[str | None] = mapped_column(String(1000))
-    stripe_webhook_secret: Mapped[str | None] = mapped_column(String(1000))
+    stripe_secret_key: Mapped[str | None] = mapped_column(String(1000), info=sealed_column())
+    stripe_webhook_secret: Mapped[str | None] = mapped_column(String(1000), info=sealed_column())
     stripe_publishable_key: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

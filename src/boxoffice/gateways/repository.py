@@ -41,12 +41,6 @@ async def merchant_gateway(session: AsyncSession, merchant_id: int) -> MerchantG
     return await session.scalar(select(MerchantGateway).where(MerchantGateway.merchant_id == merchant_id))
 
 
-async def merchant_gateways(session: AsyncSession) -> Sequence[MerchantGateway]:
-    """Every merchant's settings: read across tenants on purpose, to reseal their secrets with a new key."""
-    rows = await session.scalars(select(MerchantGateway).execution_options(cross_tenant=True))
-    return rows.all()
-
-
 async def methods_by_tokens(
     session: AsyncSession, merchant_id: int, tokens: Sequence[str]
 ) -> dict[str, SandboxPaymentMethod]:

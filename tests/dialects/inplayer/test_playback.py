@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from boxoffice import clock
 from boxoffice.access.models import PlaybackKeys
-from boxoffice.access.playback import reseal_all_playback_keys
 from boxoffice.catalog.models import Product
+from boxoffice.sealed_repository import reseal_all
 from boxoffice.sealing import Sealer, SealingError, new_key
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import (
@@ -310,7 +310,7 @@ async def test_keys_are_sealed_at_rest_and_survive_a_key_rotation(
     server.app.state.sealer = Sealer([second, first])
     await signing_works()
     async with server.app.state.sessions() as session, session.begin():
-        assert await reseal_all_playback_keys(session, server.app.state.sealer) == 1
+        assert (await reseal_all(session, server.app.state.sealer))["playback_keys"] == 2
     [keys] = await fetch_rows(server, PlaybackKeys, merchant.id)
     assert Sealer([second]).open(keys.cloudfront_private_key).startswith("-----BEGIN PRIVATE KEY-----")
     with pytest.raises(SealingError):
