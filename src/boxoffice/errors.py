@@ -44,6 +44,12 @@ class Conflict(DomainError):
     default_message = "Conflict"
 
 
+class AlreadyHeld(Conflict):
+    """A purchase of what the customer may already watch (or is already subscribed to)."""
+
+    default_message = "You already have access to this item"
+
+
 class NoAccess(DomainError):
     default_message = "No access"
 

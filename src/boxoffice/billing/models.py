@@ -129,6 +129,21 @@ class Payment(TenantOwned, Base):
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
 
 
+# A customer has one attempt at a time being charged to buy (or subscribe to) an item: a purchase or a
+# subscription's first charge, pending. Identical purchases made at once (a double click, a request sent again
+# without an Idempotency-Key), by however many processes, charge once (see billing.purchases).
+_open_attempt = (Payment.status == "pending") & Payment.kind.in_(("purchase", "subscription"))
+Index(
+    "uq_payments_open_attempt",
+    Payment.merchant_id,
+    Payment.customer_id,
+    Payment.product_id,
+    unique=True,
+    postgresql_where=_open_attempt,
+    sqlite_where=_open_attempt,
+)
+
+
 class Refund(TenantOwned, Base):
     """Money handed back for a payment, whole or in part."""
 

@@ -20,7 +20,7 @@ from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
-from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
@@ -82,7 +82,7 @@ async def _check_recipient(session: AsyncSession, customer: Customer, price: Pri
     if buy_as_gift and not gifts.giftable(price):
         raise InvalidInput({"buy_as_gift": "This offer can't be bought as a gift: only a one-time offer can"})
     if not buy_as_gift and await purchases.entitled_already(session, customer.merchant_id, customer.id, price.id):
-        raise Conflict("Access already granted")
+        raise AlreadyHeld()
 
 
 async def _apply_coupon(session: AsyncSession, order: Order, price: Price, code: str) -> None:

@@ -2,6 +2,12 @@
 
 The card is saved with the gateway, then the payment is written `pending` and committed before any charge;
 billing.charges asks the gateway and settles the answer (see there for why that order keeps money safe).
+
+What the customer may already watch is not sold to them again, and identical purchases made at once charge once:
+the pending payment is the customer's one open attempt at the item (a unique index over the open attempts, see
+Payment), so a second one written meanwhile fails, in any process; and whether they hold the item is read in the
+transaction that wrote it, after the write, when an attempt that settled first is seen (PostgreSQL makes the
+second writer wait for the first's settlement; SQLite lets one writer in at a time).
 """
 
 from __future__ import annotations
@@ -18,13 +24,14 @@ from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
 from boxoffice.db import transaction
-from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
 from boxoffice.restrictions import repository as restrictions_repo
 from boxoffice.restrictions import rules
 
+IN_PROGRESS = "A payment for this item is already in progress: wait for its outcome"
 SALE_KINDS = {
     "one_time": "This access fee is a subscription: subscribe to it instead",
     "subscription": "This access fee is a one-time purchase: pay for it instead",
@@ -75,6 +82,8 @@ async def buy_access(
     async with sessions() as session:
         payment = await repo.payment_by_key(session, merchant.id, idempotency_key)
         price = None if payment is not None else await price_on_sale(session, merchant.id, price_id, client)
+        if price is not None and gift_to is None:
+            await refuse_held(session, merchant.id, customer.id, price.product_id)  # before the card is saved
         discount = (
             await vouchers.discount_for(session, merchant.id, voucher_code, price) if price and voucher_code else None
         )
@@ -104,7 +113,7 @@ async def _new_payment(
     return_url: str | None,
     client: ClientInfo,
     gift_to: str | None,
-) -> Payment | None:
+) -> Payment:
     """The payment written `pending` (with its voucher use counted), or the one a racing request with the same
     key wrote first."""
     amount = discount.final_amount if discount else price.amount
@@ -136,13 +145,25 @@ async def _new_payment(
     try:
         async with transaction(sessions) as session:
             session.add(payment)
+            await session.flush()  # first: see the module's docstring
+            if gift_to is None:
+                await refuse_held(session, merchant.id, customer.id, price.product_id)
             if discount:
                 await vouchers.use(session, merchant.id, discount.voucher.id)
     except IntegrityError:
-        # The same key raced in from another request: its payment is this one.
+        # The same key raced in from another request (its payment is this one), or another attempt is open.
         async with sessions() as session:
-            return await repo.payment_by_key(session, merchant.id, idempotency_key)
+            raced = await repo.payment_by_key(session, merchant.id, idempotency_key)
+        if raced is None:
+            raise Conflict(IN_PROGRESS) from None
+        return raced
     return payment
+
+
+async def refuse_held(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> None:
+    """AlreadyHeld when the customer may already watch the product."""
+    if await access_repo.current_entitlement(session, merchant_id, customer_id, [product_id], clock.now()):
+        raise AlreadyHeld()
 
 
 async def entitled_already(session: AsyncSession, merchant_id: int, customer_id: int, price_id: int) -> int | None:

@@ -27,7 +27,7 @@ from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
 from boxoffice.db import transaction
-from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
@@ -136,8 +136,7 @@ async def _start(
     in from another request, whose payment this is)."""
     async with sessions() as session:
         price = await purchases.price_on_sale(session, merchant.id, price_id, client, kind="subscription")
-        if await repo.running_subscription(session, merchant.id, customer.id, price.product_id, EXCLUSIVE):
-            raise Conflict("You already have a subscription to this item")
+        await _refuse_running(session, merchant.id, customer.id, price.product_id)  # before the card is saved
         discount = await vouchers.discount_for(session, merchant.id, voucher_code, price) if voucher_code else None
         trial = await _trial_allowed(session, merchant.id, customer.id, price)
         clock_id = await sandbox_clocks.clock_id_for(session, merchant.id, customer.id)
@@ -211,25 +210,35 @@ async def _start(
     )
     try:
         async with transaction(sessions) as session:
-            # An earlier attempt whose first charge was declined or never authenticated blocks nothing: this one
-            # replaces it.
-            replaced = await repo.incomplete_subscriptions(session, merchant.id, customer.id, price.product_id)
-            for earlier in replaced:
-                periods.expire(earlier)
-            await outbox.record(session, *(events.subscription_changed(s, "subscribe.expired") for s in replaced))
+            # Written first, as a purchase is (see billing.purchases): the first payment is the customer's one open
+            # attempt at the item, and a subscription that started meanwhile is seen after it.
             session.add(subscription)
             await session.flush()
             payment.subscription_id = subscription.id
             session.add(payment)
+            await session.flush()
+            await _refuse_running(session, merchant.id, customer.id, price.product_id)
+            # An earlier attempt whose first charge was declined or never authenticated blocks nothing: this one
+            # replaces it.
+            earlier = await repo.incomplete_subscriptions(session, merchant.id, customer.id, price.product_id)
+            replaced = [s for s in earlier if s.id != subscription.id]
+            for attempt in replaced:
+                periods.expire(attempt)
+            await outbox.record(session, *(events.subscription_changed(s, "subscribe.expired") for s in replaced))
             if discount:
                 await vouchers.use(session, merchant.id, discount.voucher.id)
     except IntegrityError:
-        # The same key raced in from another request: its subscription is this one.
+        # The same key raced in from another request (its subscription is this one), or another attempt is open.
         raced = await _replayed(sessions, merchant, customer, price_id, key)
         if raced is None:
-            raise
+            raise Conflict(purchases.IN_PROGRESS) from None
         return raced, None
     return payment, method
+
+
+async def _refuse_running(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> None:
+    if await repo.running_subscription(session, merchant_id, customer_id, product_id, EXCLUSIVE):
+        raise AlreadyHeld("You already have a subscription to this item")
 
 
 async def subscription_of(

@@ -100,6 +100,24 @@ async def test_a_subscription_order_starts_the_subscription(
     assert (running["offerId"], running["status"]) == (shop.monthly_id, "active")
 
 
+async def test_an_order_for_what_the_customer_got_meanwhile_is_refused_in_the_sdks_words(
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer
+) -> None:
+    """Orders made before either was paid: the second is refused when paid, as creating it would be now."""
+    passes = [await order(server, customer, shop.pass_id) for _ in range(2)]
+    monthly = [await order(server, customer, shop.monthly_id) for _ in range(2)]
+    data(await pay(server, customer, passes[0]["id"], VISA))
+    refused(await pay(server, customer, passes[1]["id"], VISA), 409, text="Access already granted")
+    data(await pay(server, customer, monthly[0]["id"], VISA))
+    refused(await pay(server, customer, monthly[1]["id"], VISA), 409, text="Access already granted")
+    refused(
+        await call(server, "POST", "/orders", {"offerId": shop.pass_id}, headers=customer.auth),
+        409,
+        text="Access already granted",
+    )
+    assert await count_rows(server, Payment, publisher.merchant.id) == 2
+
+
 async def test_bad_card_payments_are_refused(
     server: Server, publisher: Publisher, shop: Shop, customer: Customer
 ) -> None:

@@ -43,9 +43,15 @@ STATUS: list[tuple[type[errors.DomainError], int, str | None]] = [
 ]
 
 
+# The SDK's checkout matches this text to tell a customer they have what they are buying.
+ALREADY_HELD = "Access already granted"
+
+
 def render_domain_error(error: errors.DomainError) -> JSONResponse:
     if isinstance(error, Refused):
         return refusal(error.status, error.message, error.code)
+    if isinstance(error, errors.AlreadyHeld):
+        return refusal(409, ALREADY_HELD)
     status, code = next(((s, c) for kind, s, c in STATUS if isinstance(error, kind)), (400, None))
     message = error.message
     if isinstance(error, errors.InvalidInput) and len(error.errors) > 1:
