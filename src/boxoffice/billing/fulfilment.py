@@ -1,13 +1,14 @@
 """What a settled payment does, by what it was for: a purchase opens access, a gift makes the code its receiver
-redeems, a donation buys nothing, a subscription's first charge starts it, a plan switch moves it to the new
-price. Runs in the settling transaction, once per payment."""
+redeems, a donation buys nothing, a subscription's first charge starts it (a wallet approved with it becomes the
+customer's payment details), a plan switch moves it to the new price. Runs in the settling transaction, once per
+payment."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access import service as access_service
-from boxoffice.billing import books, events, gifts, periods, switches
+from boxoffice.billing import books, events, gifts, payment_methods, periods, switches
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
@@ -20,6 +21,8 @@ from boxoffice.webhooks import outbox
 async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:
     if payment.kind != "donation":
         await _deliver(session, merchant, payment)
+    if payment.kind == "subscription":
+        await payment_methods.keep_approved_wallet(session, payment)
     payment.status = "succeeded"
     if payment.amount + payment.discount + payment.credit_used:  # a free trial's start moves no money
         payment.ledger_transaction_id = (await books.book_charge(session, payment)).id

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import PaymentProfile
+from boxoffice.billing.models import Payment, PaymentProfile
 from boxoffice.catalog.currencies import is_currency
 from boxoffice.db import transaction
 from boxoffice.errors import InvalidInput, NotFound
@@ -114,20 +114,53 @@ async def keep_on_profile(
     what their subscriptions are charged to from now on."""
     try:
         async with transaction(sessions) as session:
-            profile = await repo.profile(session, merchant.id, customer.id, gateway.name)
-            if profile is None:
-                profile = PaymentProfile(
-                    merchant_id=merchant.id, customer_id=customer.id, gateway=gateway.name, customer_ref=reference
-                )
-                session.add(profile)
-            for name, value in fields.items():
-                setattr(profile, name, value)
-            if "method_token" in fields:
-                await repo.point_subscriptions_at(
-                    session, merchant.id, customer.id, gateway.name, reference, fields["method_token"], kind
-                )
+            await _write_profile(session, merchant.id, customer.id, gateway.name, reference, fields, kind)
     except IntegrityError:
         pass  # a concurrent first payment made the profile; this method is charged all the same
+
+
+async def _write_profile(
+    session: AsyncSession,
+    merchant_id: int,
+    customer_id: int,
+    gateway: str,
+    reference: str,
+    fields: dict[str, Any],
+    kind: str,
+) -> None:
+    profile = await repo.profile(session, merchant_id, customer_id, gateway)
+    if profile is None:
+        profile = PaymentProfile(
+            merchant_id=merchant_id, customer_id=customer_id, gateway=gateway, customer_ref=reference
+        )
+        session.add(profile)
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    if "method_token" in fields:
+        await repo.point_subscriptions_at(
+            session, merchant_id, customer_id, gateway, reference, fields["method_token"], kind
+        )
+
+
+async def keep_approved_wallet(session: AsyncSession, payment: Payment) -> None:
+    """A wallet the payer approved for a subscription's later charges with its first one (PayPal's billing
+    agreement) is the customer's default method from then on, as a card paid with is: shown as their payment
+    details, and what renewals are charged to. Written in the transaction that settles the payment."""
+    if payment.method not in WALLETS or payment.gateway_method is None or payment.gateway_customer_ref is None:
+        return
+    shown = {
+        "method_token": payment.gateway_method,
+        "card_brand": payment.method,  # a wallet is known by its kind, where a card has its brand
+        "card_last4": None,
+        "card_exp_month": None,
+        "card_exp_year": None,
+        "card_holder": None,
+        "updated_at": clock.now(),
+    }
+    reference = payment.gateway_customer_ref
+    await _write_profile(
+        session, payment.merchant_id, payment.customer_id, payment.gateway, reference, shown, payment.method
+    )
 
 
 async def save_default_card(

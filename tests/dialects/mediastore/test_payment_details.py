@@ -257,3 +257,26 @@ async def test_a_card_added_over_another_is_the_one_payment_detail(
     data(await add_card(server, customer, MASTERCARD))
     [only] = await details_of(server, customer)
     assert only["paymentMethodSpecificParams"]["lastCardFourDigits"] == "4444"
+
+
+async def test_a_paypal_checkout_keeps_paypal_as_the_payment_details_renewals_charge(
+    server: Server, publisher: Publisher, shop: Shop, customer: Customer, frozen: clock.FrozenClock
+) -> None:
+    made = await order(server, customer, shop.monthly_id, paymentMethodId=2)
+    urls = {"orderId": made["id"], "successUrl": "https://app.example.com/welcome"}
+    started = data(await call(server, "POST", "/connectors/paypal/v1/tokens", urls, headers=customer.auth))
+    back = await answer_page(server, started["redirectUrl"], "success")
+    assert back.headers["location"].startswith("https://app.example.com/welcome")
+    await server.run_jobs()  # the sandbox's event settles the first payment
+    assert await has_access(server, customer, shop.monthly_id)
+    [detail] = await details_of(server, customer)
+    assert (detail["paymentMethod"], detail["paymentMethodId"], detail["active"], detail["customerId"]) == (
+        "paypal",
+        2,
+        True,
+        customer.id,
+    )
+    [first] = await fetch_rows(server, Payment, publisher.merchant.id)
+    [profile] = await fetch_rows(server, PaymentProfile, publisher.merchant.id)
+    assert profile.method_token == first.gateway_method  # the agreement approved with the first payment
+    assert await renewal_method(server, publisher, frozen) == "paypal"
