@@ -16,11 +16,13 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import cache, clock, demo
 from boxoffice.db import transaction
 from boxoffice.identity import signing_keys
+from boxoffice.identity.models import SigningKey
 from boxoffice.settings import Settings
 from tests.conftest import PG_ADMIN_URL, _pg_admin, free_port, off_the_loop
 
@@ -229,6 +231,7 @@ async def test_an_old_key_verifies_until_what_it_signed_has_expired_then_leaves_
     frozen: clock.FrozenClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    signing_keys._rings.clear()  # what a process starting now knows: nothing yet
     settings = Settings(database_url=migrated_database_url, mediastore_token_ttl=900, access_token_ttl=86400)
     async with sessions() as session:
         old_rs = await signing_keys.signing_key(session, settings, signing_keys.RS256)
@@ -260,3 +263,20 @@ async def test_an_old_key_verifies_until_what_it_signed_has_expired_then_leaves_
     assert published == {new_rs.kid} and old_rs_verifies == [] and [k.kid for k in old_hs_verifies] == [old_hs.kid]
     frozen.advance(seconds=86400)
     assert (await state())[4] == []
+
+
+async def test_keys_found_missing_are_made_in_a_transaction_of_their_own(
+    sessions: async_sessionmaker[AsyncSession], migrated_database_url: str
+) -> None:
+    async with transaction(sessions) as session:
+        await session.execute(delete(SigningKey))
+    signing_keys._rings.clear()  # what a process starting now knows: nothing yet
+    async with sessions() as session:
+        [published] = (await signing_keys.public_jwks(session))["keys"]
+        await session.rollback()  # the caller's own work is refused: the keys it needed stay all the same
+    async with sessions() as session:
+        kept = (await session.scalars(select(SigningKey))).all()
+    assert sorted(key.purpose for key in kept) == sorted(signing_keys.PURPOSES)
+    settings = Settings(database_url=migrated_database_url)
+    async with sessions() as session:
+        assert (await signing_keys.signing_key(session, settings, signing_keys.RS256)).kid == published["kid"]
