@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     refresh_token_ttl: int = 90 * 24 * 3600
     password_reset_ttl: int = 3600
     pin_code_ttl: int = 15 * 60
+    # Seconds an Idempotency-Key's request holds the key unless its process renews the claim: how soon after a
+    # process died a retry with the key takes it over and runs the request again.
+    idempotency_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
 
     smtp_url: str | None = None
     mail_from: str = "Boxoffice <no-reply@boxoffice.local>"

@@ -20,6 +20,8 @@ a challenge, as Stripe's is.
 
 Tests can count what it was asked (`count`) and make the next requests fail (`fail_next`): with a 500, or by doing
 the work and then never answering, which is what a timeout looks like to a client that cannot know the outcome.
+`hang_next(path)` does the latter to the next requests to one path, and tells of each (`hung`, a semaphore) once
+its work is done, so that a test knows its client is waiting there.
 """
 
 from __future__ import annotations
@@ -149,6 +151,8 @@ class FakeStripe:
         self._refunded: dict[str, int] = {}
         self._answers: dict[str, tuple[tuple[str, str, str], int, bytes]] = {}
         self._faults: deque[Fault] = deque()
+        self._hangs: dict[str, int] = {}
+        self.hung = threading.Semaphore(0)
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
@@ -186,6 +190,10 @@ class FakeStripe:
 
     def fail_next(self, times: int = 1, how: Fault = "500") -> None:
         self._faults.extend([how] * times)
+
+    def hang_next(self, path: str, times: int = 1) -> None:
+        with self._lock:
+            self._hangs[path] = self._hangs.get(path, 0) + times
 
     def complete_challenge(self, intent_id: str, *, passed: bool) -> None:
         """The viewer passes or fails the 3-D Secure page that `next_action.redirect_to_url` sent them to, for a
@@ -238,6 +246,10 @@ class FakeStripe:
             body = json.dumps(answer).encode()
             if key is not None:
                 self._answers[key] = (fingerprint, status, body)
+            if self._hangs.get(path):
+                self._hangs[path] -= 1
+                self.hung.release()
+                return status, body, True
             return status, body, fault == "timeout"
 
     def _route(self, method: str, path: str, params: dict[str, str]) -> tuple[int, Json]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -41,6 +42,7 @@ class InPlayerRoute(APIRoute):
             if key is None or request.method not in idempotency.WRITES:
                 return await unit_of_work(request)
             sessions = request.app.state.sessions
+            lease = timedelta(seconds=request.app.state.settings.idempotency_lease_seconds)
             try:
                 outcome = await idempotency.begin(
                     sessions,
@@ -49,6 +51,7 @@ class InPlayerRoute(APIRoute):
                     method=request.method,
                     target=request.url.path.encode() + b"?" + request.url.query.encode(),
                     body=await request.body(),
+                    lease=lease,
                 )
             except DomainError as error:
                 return render_domain_error(error)
@@ -57,7 +60,8 @@ class InPlayerRoute(APIRoute):
                 replay.headers["Idempotent-Replayed"] = "true"
                 return replay
             try:
-                response = await unit_of_work(request)
+                async with idempotency.hold(sessions, outcome, lease):
+                    response = await unit_of_work(request)
             except BaseException:
                 await idempotency.finish(sessions, outcome, 500, None, b"")
                 raise
