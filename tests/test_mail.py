@@ -87,7 +87,7 @@ async def test_two_messages_at_the_same_instant_are_two_files(
     sessions: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
     offline = settings.model_copy(update={"smtp_url": None})
-    previous = clock.set_clock(clock.FrozenClock())
+    previous = clock.set_clock(clock.FrozenClock(clock.now()))
     try:
         await _send(sessions, template="welcome")
         await _send(sessions, template="data_export")

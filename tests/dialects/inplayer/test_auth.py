@@ -81,7 +81,7 @@ async def test_empty_and_garbage_bearers_are_401(server: Server) -> None:
 
 
 async def test_expired_token_is_401(server: Server, viewer: Viewer) -> None:
-    frozen = clock.FrozenClock()
+    frozen = clock.FrozenClock(clock.now())
     previous = clock.set_clock(frozen)
     try:
         frozen.advance(days=31)
