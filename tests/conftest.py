@@ -158,6 +158,7 @@ def settings(migrated_database_url: str, smtp_server: tuple[Controller, Mailbox]
         public_url="http://testserver",
         smtp_url=f"smtp://127.0.0.1:{controller.port}",
         mail_dir=tmp_path / "mail",
+        reports_dir=tmp_path / "reports",
         secret_key="test-signing-key-" + "x" * 32,
         auth_rate_per_ip="1000/60",
         auth_rate_per_account="1000/60",
