@@ -1,9 +1,11 @@
-"""`boxoffice serve` in a process of its own, on the test's database: for what only another process, or a real
-kill, can show.
+"""`boxoffice serve` in a process of its own: for what only another process, or a real kill, can show.
 
-`async with served(settings) as process:` starts the command (no worker, no migration: the test's database is
-migrated already) and yields once Uvicorn says it is listening; `process.http` reaches it over TCP. The
+`async with served(settings) as process:` starts the command on the test's database (no worker, no migration: it
+is migrated already) and yields once Uvicorn says it is listening; `process.http` reaches it over TCP. The
 process is stopped when the block ends, unless the test killed it first.
+
+`with serving(env, *options) as http:` is the same for a test that blocks (an environment of its own, the
+command's options as an operator gives them): it yields a client once the server answers `/readyz`.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from typing import IO
 
 import httpx
 import pytest
@@ -22,9 +28,15 @@ import pytest
 from boxoffice.settings import Settings
 from tests.conftest import free_port
 
+BOXOFFICE = [sys.executable, "-m", "boxoffice.cli"]
 STARTED = "Uvicorn running on"
 # Generous: two servers start side by side on a small, busy machine.
 START_WITHIN = 60.0
+
+
+def serve_command(port: int, *options: str) -> list[str]:
+    """`boxoffice serve` on `port` of 127.0.0.1, with `options`."""
+    return [*BOXOFFICE, "serve", "--port", str(port), *options]
 
 
 @dataclass
@@ -69,14 +81,7 @@ async def served(settings: Settings, **environment: str) -> AsyncIterator[Served
         **environment,
     }
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "boxoffice.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--no-worker",
-        "--no-migrate",
+        *serve_command(port, "--no-worker", "--no-migrate"),
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
@@ -98,3 +103,40 @@ async def served(settings: Settings, **environment: str) -> AsyncIterator[Served
                     await process.wait()
             if drain is not None:
                 await drain
+
+
+@contextmanager
+def serving(env: Mapping[str, str], *options: str) -> Iterator[httpx.Client]:
+    """`boxoffice serve` with `options` in a child process of environment `env`, and a client of it. What it prints
+    goes to a file rather than a pipe nobody reads, which a chatty server would fill and block on."""
+    port = free_port()
+    with tempfile.TemporaryFile() as output:
+        command = serve_command(port, *options)
+        process = subprocess.Popen(command, env=dict(env), stdout=output, stderr=subprocess.STDOUT)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+                _wait_until_ready(http, process, output)
+                yield http
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _wait_until_ready(http: httpx.Client, process: subprocess.Popen[bytes], output: IO[bytes]) -> None:
+    """Poll `/readyz` until the server answers; fail with what it printed if it exits first."""
+    deadline = time.monotonic() + START_WITHIN
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output.seek(0)
+            printed = output.read().decode(errors="replace")
+            pytest.fail(f"boxoffice serve exited with {process.returncode}:\n{printed}")
+        try:
+            if http.get("/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        try:
+            process.wait(timeout=0.1)  # returns at once if it exits meanwhile
+        except subprocess.TimeoutExpired:
+            continue
+    pytest.fail(f"boxoffice serve did not become ready within {START_WITHIN:.0f} s")

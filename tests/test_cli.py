@@ -6,12 +6,10 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -21,7 +19,7 @@ from boxoffice.access.playback_repository import keys_of
 from boxoffice.cli import _in_transaction, app
 from boxoffice.sealing import SEALED, Sealer
 from boxoffice.settings import Settings, get_settings
-from tests.conftest import free_port
+from tests.served import BOXOFFICE, serving
 
 
 @pytest.fixture
@@ -78,9 +76,8 @@ def test_serve_answers_with_the_printed_demo_credentials(tmp_path: Path) -> None
         "BOXOFFICE_DATABASE_URL": f"sqlite:///{tmp_path}/serve.db",
         "BOXOFFICE_MAIL_DIR": str(tmp_path / "mail"),
     }
-    boxoffice = [sys.executable, "-m", "boxoffice.cli"]
-    subprocess.run([*boxoffice, "migrate"], env=env, check=True, capture_output=True, timeout=120)
-    seeded = subprocess.run([*boxoffice, "demo"], env=env, capture_output=True, text=True, timeout=120, check=True)
+    subprocess.run([*BOXOFFICE, "migrate"], env=env, check=True, capture_output=True, timeout=120)
+    seeded = subprocess.run([*BOXOFFICE, "demo"], env=env, capture_output=True, text=True, timeout=120, check=True)
     client_id = next(
         word
         for line in seeded.stdout.splitlines()
@@ -88,54 +85,27 @@ def test_serve_answers_with_the_printed_demo_credentials(tmp_path: Path) -> None
         for word in line.split()
         if word.startswith("client_id=")
     ).split("=", 1)[1]
-    port = free_port()
-    process = subprocess.Popen(
-        [*boxoffice, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=base, timeout=5) as http:
-            _wait_until_ready(http, process)
-            signed_in = http.post(
-                "/accounts/authenticate",
-                data={
-                    "client_id": client_id,
-                    "grant_type": "password",
-                    "username": demo.VIEWER_EMAIL,
-                    "password": demo.VIEWER_PASSWORD,
-                },
-            )
-            assert signed_in.status_code == 200, signed_in.text
-            merchant = http.post(
-                "/accounts/authenticate",
-                data={
-                    "grant_type": "password",
-                    "username": demo.MERCHANT_EMAIL,
-                    "password": demo.MERCHANT_PASSWORD,
-                },
-            )
-            assert merchant.json()["account"]["uuid"] == client_id
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _wait_until_ready(http: httpx.Client, process: subprocess.Popen[bytes]) -> None:
-    """Poll /readyz until the server answers; fail with its output if it exits first."""
-    for _ in range(300):
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"boxoffice serve exited with {process.returncode}:\n{output}")
-        try:
-            if http.get("/readyz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        try:
-            process.wait(timeout=0.1)
-        except subprocess.TimeoutExpired:
-            continue
-    pytest.fail("boxoffice serve did not become ready within 30 s")
+    # Served as an operator would, the job worker and the migration included.
+    with serving(env) as http:
+        signed_in = http.post(
+            "/accounts/authenticate",
+            data={
+                "client_id": client_id,
+                "grant_type": "password",
+                "username": demo.VIEWER_EMAIL,
+                "password": demo.VIEWER_PASSWORD,
+            },
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        merchant = http.post(
+            "/accounts/authenticate",
+            data={
+                "grant_type": "password",
+                "username": demo.MERCHANT_EMAIL,
+                "password": demo.MERCHANT_PASSWORD,
+            },
+        )
+        assert merchant.json()["account"]["uuid"] == client_id
 
 
 def test_secrets_are_sealed_by_reseal_once_a_key_is_set(sqlite_env: str, monkeypatch: pytest.MonkeyPatch) -> None:

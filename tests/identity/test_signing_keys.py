@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,9 +22,8 @@ from boxoffice.db import transaction
 from boxoffice.identity import signing_keys
 from boxoffice.identity.models import SigningKey
 from boxoffice.settings import Settings
-from tests.conftest import PG_ADMIN_URL, _pg_admin, free_port, off_the_loop
-
-BOXOFFICE = [sys.executable, "-m", "boxoffice.cli"]
+from tests.conftest import PG_ADMIN_URL, _pg_admin, off_the_loop
+from tests.served import BOXOFFICE, serving
 
 
 @pytest.fixture
@@ -63,42 +60,6 @@ def _seeded(env: dict[str, str]) -> str:
     return next(
         word.split("=", 1)[1] for line in printed.splitlines() for word in line.split() if word.startswith("client_id=")
     )
-
-
-@contextmanager
-def serving(env: dict[str, str]) -> Iterator[httpx.Client]:
-    """A `boxoffice serve` process of its own, and a client of it."""
-    port = free_port()
-    process = subprocess.Popen(
-        [*BOXOFFICE, "serve", "--port", str(port), "--no-worker"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            _wait_until_ready(http, process)
-            yield http
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _wait_until_ready(http: httpx.Client, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(600):
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            pytest.fail(f"boxoffice serve exited with {process.returncode}:\n{output}")
-        try:
-            if http.get("/readyz").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        try:
-            process.wait(timeout=0.1)
-        except subprocess.TimeoutExpired:
-            continue
-    pytest.fail("boxoffice serve did not become ready within 60 s")
 
 
 @dataclass(frozen=True)
@@ -178,7 +139,7 @@ def _publisher_id(http: httpx.Client, client_id: str) -> int:
 
 def test_tokens_issued_by_one_process_are_accepted_by_another_after_a_refused_request(env: dict[str, str]) -> None:
     client_id = _seeded(env)
-    with serving(env) as first, serving(env) as second:
+    with serving(env, "--no-worker") as first, serving(env, "--no-worker") as second:
         # Refused before anything else: requests whose transactions roll back, each checking a token first.
         junk = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
         assert first.get("/mediastore/customers/1", headers=_bearer(junk)).status_code == 401
@@ -199,15 +160,15 @@ def test_tokens_issued_by_one_process_are_accepted_by_another_after_a_refused_re
 
 def test_a_rotated_key_signs_while_the_old_one_still_verifies_on_every_process(env: dict[str, str]) -> None:
     client_id = _seeded(env)
-    with serving(env) as steady:
+    with serving(env, "--no-worker") as steady:
         publisher_id = _publisher_id(steady, client_id)
-        with serving(env) as restarted:
+        with serving(env, "--no-worker") as restarted:
             before = _signed_in(restarted, client_id, publisher_id)
         rotated = _run(env, "secrets", "rotate-signing-key")
         assert "rs256: new key" in rotated and "access_tokens: new key" in rotated
         # A process started after the rotation signs with the new keys; one running since before does not know
         # them yet, and learns them from the first token that names one.
-        with serving(env) as restarted:
+        with serving(env, "--no-worker") as restarted:
             after = _signed_in(restarted, client_id, publisher_id)
             assert _kid(after.jwt) != _kid(before.jwt) and _kid(after.viewer) != _kid(before.viewer)
             for http in (steady, restarted):
@@ -217,7 +178,7 @@ def test_a_rotated_key_signs_while_the_old_one_still_verifies_on_every_process(e
 
         # A leaked key is dropped at once: a process that reads the keys afresh refuses what it signed.
         _run(env, "secrets", "rotate-signing-key", "--drop-old")
-        with serving(env) as restarted:
+        with serving(env, "--no-worker") as restarted:
             assert restarted.get("/accounts", headers=_bearer(after.viewer)).status_code == 401
             refused = restarted.get(f"/mediastore/customers/{after.customer_id}", headers=_bearer(after.jwt))
             assert refused.status_code == 401

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -16,8 +14,7 @@ import pytest
 import websockets
 
 from tests.compat.live_server import empty_database
-from tests.conftest import free_port
-from tests.test_cli import _wait_until_ready
+from tests.served import serving
 
 HEADER_TIMEOUT, KEEP_ALIVE_TIMEOUT = 1.0, 1
 # Longer than any deadline above with room for a loaded machine, far shorter than a client that is never dropped.
@@ -35,16 +32,10 @@ def served(migrated_database_url: str, tmp_path_factory: pytest.TempPathFactory)
         "BOXOFFICE_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
         "BOXOFFICE_KEEP_ALIVE_TIMEOUT": str(KEEP_ALIVE_TIMEOUT),
     }
-    port = free_port()
-    command = [sys.executable, "-m", "boxoffice.cli", "serve", "--port", str(port), "--no-worker", "--no-migrate"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
-            _wait_until_ready(http, process)
-        yield "127.0.0.1", port
+        with serving(env, "--no-worker", "--no-migrate") as http:
+            yield http.base_url.host, http.base_url.port or 80
     finally:
-        process.terminate()
-        process.wait(timeout=30)
         empty_database(migrated_database_url)
 
 

@@ -53,6 +53,17 @@ async def revoke_elsewhere(
     return process, int(line)
 
 
+async def granted_and_followed(
+    server: Server, merchant: Merchant, viewer: Viewer
+) -> tuple[int, cache.InvalidationFeed]:
+    """A product granted to the viewer, and this process's feed, which has read up to the grant."""
+    film = await add_product(server, merchant)
+    await grant(server, merchant, viewer, film.id)
+    feed: cache.InvalidationFeed = server.app.state.cache_feed
+    await feed.poll(server.app.state.sessions)
+    return film.id, feed
+
+
 async def newest_feed_id(server: Server) -> int:
     async with server.app.state.sessions() as session:
         return int(await session.scalar(select(func.max(cache.CacheInvalidation.id))) or 0)
@@ -63,15 +74,12 @@ async def test_a_change_committed_after_a_later_one_was_read_still_reaches_this_
 ) -> None:
     if server.settings.database_url.startswith("sqlite"):
         pytest.skip("SQLite lets one transaction write at a time: its feed ids commit in the order they are taken")
-    film = await add_product(server, merchant)
-    await grant(server, merchant, viewer, film.id)
-    feed: cache.InvalidationFeed = server.app.state.cache_feed
-    await feed.poll(server.app.state.sessions)
-    url = f"/items/{film.id}/access"
+    film_id, feed = await granted_and_followed(server, merchant, viewer)
+    url = f"/items/{film_id}/access"
     assert (await server.http.get(url, headers=viewer.auth)).status_code == 200  # remembered here
 
     # The other process takes id N for its revocation and has not committed when this one commits N+1 …
-    other, taken = await revoke_elsewhere(server, merchant, viewer, film.id, hold=True)
+    other, taken = await revoke_elsewhere(server, merchant, viewer, film_id, hold=True)
     await sign_up(server, merchant, "later@example.com")
     assert await newest_feed_id(server) > taken
     # … which the feed reads; the revocation is not committed yet, so access still holds.
@@ -89,11 +97,8 @@ async def test_a_change_committed_after_a_later_one_was_read_still_reaches_this_
 async def test_a_change_after_the_feed_was_purged_still_reaches_this_process(
     server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
 ) -> None:
-    film = await add_product(server, merchant)
-    await grant(server, merchant, viewer, film.id)
-    feed: cache.InvalidationFeed = server.app.state.cache_feed
-    await feed.poll(server.app.state.sessions)
-    url = f"/items/{film.id}/access"
+    film_id, feed = await granted_and_followed(server, merchant, viewer)
+    url = f"/items/{film_id}/access"
     assert (await server.http.get(url, headers=viewer.auth)).status_code == 200
     # Every row of the feed grows old and the feed's own housekeeping (every 120th poll) deletes them all.
     frozen.advance(seconds=(cache.KEEP_FEED + timedelta(minutes=1)).total_seconds())
@@ -102,7 +107,7 @@ async def test_a_change_after_the_feed_was_purged_still_reaches_this_process(
     async with server.app.state.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(cache.CacheInvalidation)) == 0
 
-    other, written = await revoke_elsewhere(server, merchant, viewer, film.id, hold=False)
+    other, written = await revoke_elsewhere(server, merchant, viewer, film_id, hold=False)
     assert await asyncio.wait_for(other.wait(), timeout=60) == 0
     assert written > (feed.last_id or 0)  # ids are never taken again, even once their rows are gone
     assert await feed.poll(server.app.state.sessions) == 1
@@ -114,11 +119,8 @@ async def test_an_id_whose_transaction_died_is_looked_for_only_while_it_could_ma
 ) -> None:
     if server.settings.database_url.startswith("sqlite"):
         pytest.skip("SQLite lets one transaction write at a time: no id is passed over while its transaction runs")
-    film = await add_product(server, merchant)
-    await grant(server, merchant, viewer, film.id)
-    feed: cache.InvalidationFeed = server.app.state.cache_feed
-    await feed.poll(server.app.state.sessions)
-    other, taken = await revoke_elsewhere(server, merchant, viewer, film.id, hold=True)
+    film_id, feed = await granted_and_followed(server, merchant, viewer)
+    other, taken = await revoke_elsewhere(server, merchant, viewer, film_id, hold=True)
     await sign_up(server, merchant, "later@example.com")
     await feed.poll(server.app.state.sessions)
     assert taken in feed.missing
@@ -130,5 +132,5 @@ async def test_an_id_whose_transaction_died_is_looked_for_only_while_it_could_ma
     monkeypatch.setattr(cache, "now", lambda: later)
     await feed.poll(server.app.state.sessions)
     assert feed.missing == {}
-    url = f"/items/{film.id}/access"
+    url = f"/items/{film_id}/access"
     assert (await server.http.get(url, headers=viewer.auth)).status_code == 200  # nothing was revoked
