@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 
 from boxoffice.billing import gifts
 from boxoffice.dialects.inplayer import render
@@ -15,9 +15,19 @@ from boxoffice.dialects.inplayer.forms import flag, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 from boxoffice.identity.merchants import merchant_of
+from boxoffice.identity.models import Customer
 
 router = APIRouter(route_class=InPlayerRoute, tags=["gifts"])
 Code = Annotated[str, Path(min_length=1, max_length=gifts.MAX_TYPED)]
+
+
+async def _looking_up(request: Request, settings: AppSettings, client: Client, customer: CurrentCustomer) -> Customer:
+    """The customer looking a code up, the look-up counted first (RateLimited past the limits)."""
+    await gifts.count_code_lookup(request.app.state.sessions, settings, customer, client.ip_address)
+    return customer
+
+
+LookingUp = Annotated[Customer, Depends(_looking_up)]
 
 
 def gift_receiver(body: dict[str, Any]) -> str | None:
@@ -48,18 +58,12 @@ def _gift(details: gifts.GiftDetails) -> dict[str, Any]:
 
 
 @router.get("/v2/gifts/{code}")
-async def get_gift(
-    request: Request, session: Session, settings: AppSettings, client: Client, customer: CurrentCustomer, code: Code
-) -> dict[str, Any]:
-    await gifts.count_code_lookup(request.app.state.sessions, settings, customer, client.ip_address)
+async def get_gift(session: Session, customer: LookingUp, code: Code) -> dict[str, Any]:
     return _gift(await gifts.gift_details(session, customer.merchant_id, code))
 
 
 @router.post("/v2/gifts/{code}/redeem")
-async def redeem_gift(
-    request: Request, session: Session, settings: AppSettings, client: Client, customer: CurrentCustomer, code: Code
-) -> dict[str, Any]:
-    await gifts.count_code_lookup(request.app.state.sessions, settings, customer, client.ip_address)
+async def redeem_gift(session: Session, customer: LookingUp, code: Code) -> dict[str, Any]:
     merchant = await merchant_of(session, customer.merchant_id)
     details, entitlement = await gifts.redeem_gift(session, merchant, customer, code)
     return _gift(details) | {

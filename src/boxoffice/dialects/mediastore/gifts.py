@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
@@ -22,6 +22,7 @@ from boxoffice.dialects.mediastore.offer_ids import offer_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.errors import Conflict
 from boxoffice.identity.merchants import merchant_of
+from boxoffice.identity.models import Customer
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 Code = Path(min_length=1, max_length=40)
@@ -29,6 +30,15 @@ GiftId = Path(ge=1, le=2**53)
 LAST_DATE = clock.unix(datetime(9999, 12, 31))
 # What is read of a note before the core's own limit refuses it: a bound on what a request can make us hold.
 MAX_NOTE_READ = 10 * gift_delivery.MAX_NOTE
+
+
+async def _looking_up(request: Request, settings: AppSettings, client: Client, customer: CurrentCustomer) -> Customer:
+    """The customer looking a code up, the look-up counted first (RateLimited past the limits)."""
+    await gifts.count_code_lookup(request.app.state.sessions, settings, customer, client.ip_address)
+    return customer
+
+
+LookingUp = Annotated[Customer, Depends(_looking_up)]
 
 
 def _text(details: dict[str, Any], name: str, max_length: int) -> str | None:
@@ -92,28 +102,12 @@ async def _verification(session: AsyncSession, details: gifts.GiftDetails) -> di
 
 
 @router.get("/gifts/verification/{code}")
-async def verify_gift(
-    request: Request,
-    session: Session,
-    settings: AppSettings,
-    client: Client,
-    customer: CurrentCustomer,
-    code: str = Code,
-) -> Any:
-    await gifts.count_code_lookup(request.app.state.sessions, settings, customer, client.ip_address)
+async def verify_gift(session: Session, customer: LookingUp, code: str = Code) -> Any:
     return answer(await _verification(session, await gifts.gift_details(session, customer.merchant_id, code)))
 
 
 @router.post("/gifts/redeem/{code}")
-async def redeem_gift(
-    request: Request,
-    session: Session,
-    settings: AppSettings,
-    client: Client,
-    customer: CurrentCustomer,
-    code: str = Code,
-) -> Any:
-    await gifts.count_code_lookup(request.app.state.sessions, settings, customer, client.ip_address)
+async def redeem_gift(session: Session, customer: LookingUp, code: str = Code) -> Any:
     merchant = await merchant_of(session, customer.merchant_id)
     try:
         details, _ = await gifts.redeem_gift(session, merchant, customer, code)
