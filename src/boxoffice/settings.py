@@ -29,7 +29,10 @@ class Settings(BaseSettings):
     public_url: str | None = None
     secret_key: str | None = Field(
         default=None,
-        description="Signs access tokens; when unset a key is generated once and kept in the database.",
+        description=(
+            "Signs access tokens and report links; unset, keys made when the schema is migrated and kept in the"
+            " database sign them (see boxoffice.identity.signing_keys)."
+        ),
     )
     access_token_ttl: int = 30 * 24 * 3600
     # A host name (no port) whose requests are MediaStore's at the root (`POST /auths`): Cleeng's SDK in its

@@ -122,12 +122,12 @@ async def sign_in_to_realm(
     session: AsyncSession, settings: Settings, merchant: Merchant, email: str, password: str, client: ClientInfo
 ) -> tuple[IssuedTokens, Customer | None]:
     """Sign in under a merchant's client id, whose realm holds its customers and the merchant's own account: as
-    the customer, or, when no customer answers to these credentials and the address is the merchant's own, as
-    the merchant (no customer then)."""
+    the customer, or, when no customer answers to these credentials and the address (as `sign_in_name` gives it)
+    is the merchant's own, as the merchant (no customer then)."""
     try:
         return await sign_in(session, settings, merchant, email, password, client)
     except InvalidCredentials:
-        if email.strip().lower() != merchant.email.lower() or not merchant.active:
+        if email != merchant.email.lower() or not merchant.active:
             raise
         if not verify_password(merchant.password_hash, password):
             raise

@@ -77,7 +77,7 @@ async def attach_customer(
 async def advance_clock(
     request: Request, session: Session, merchant: CurrentMerchant, body: Body, clock_id: PathId
 ) -> dict[str, Any]:
-    """Move the clock to `frozen_time` (Unix seconds) and run its customers' billing up to then."""
+    """Move the clock to `frozen_time` (a date as `dates` reads it) and run its customers' billing up to then."""
     to = date_time(body, "frozen_time")
     if to is None:
         raise InvalidInput({"frozen_time": "The time to move the clock to is required"})

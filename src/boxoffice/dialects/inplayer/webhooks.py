@@ -151,7 +151,7 @@ async def retry_delivery(
 
 @router.post("/webhooks/{webhook_id}/replay")
 async def replay(session: Session, merchant: CurrentMerchant, body: Body, webhook_id: PathId) -> dict[str, Any]:
-    """Post past events again: `event_id` (one event) or `since` (Unix time: every event since then)."""
+    """Post past events again: `event_id` (one event) or `since` (a date as `dates` reads it: every event since)."""
     count = await deliveries.replay_events(
         session, merchant.id, webhook_id, event_id=text(body, "event_id"), since=date_time(body, "since")
     )
