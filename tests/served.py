@@ -5,7 +5,8 @@ is migrated already) and yields once Uvicorn says it is listening; `process.http
 process is stopped when the block ends, unless the test killed it first.
 
 `with serving(env, *options) as http:` is the same for a test that blocks (an environment of its own, the
-command's options as an operator gives them): it yields a client once the server answers `/readyz`.
+command's options as an operator gives them): it yields a client once the server answers `/readyz`; the demo
+that `boxoffice demo` seeds signs in to it with `demo_sign_in`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import pytest
 
+from boxoffice import demo
 from boxoffice.settings import Settings
 from tests.conftest import free_port
 
@@ -76,7 +78,7 @@ async def served(settings: Settings, **environment: str) -> AsyncIterator[Served
     env = {name: value for name, value in os.environ.items() if not name.startswith("BOXOFFICE_")} | {
         "BOXOFFICE_DATABASE_URL": settings.database_url,
         "BOXOFFICE_SECRET_KEY": settings.secret_key or "",
-        "BOXOFFICE_PUBLIC_URL": settings.public_url,
+        "BOXOFFICE_PUBLIC_URL": settings.public_url or "",
         "BOXOFFICE_MAIL_DIR": str(settings.mail_dir),
         **environment,
     }
@@ -140,3 +142,23 @@ def _wait_until_ready(http: httpx.Client, process: subprocess.Popen[bytes], outp
         except subprocess.TimeoutExpired:
             continue
     pytest.fail(f"boxoffice serve did not become ready within {START_WITHIN:.0f} s")
+
+
+def demo_client_id(printed: str) -> str:
+    """The demo merchant's client_id, from what `boxoffice demo` printed."""
+    words = (word for line in printed.splitlines() for word in line.split())
+    return next(word.split("=", 1)[1] for word in words if word.startswith("client_id="))
+
+
+def demo_sign_in(http: httpx.Client, client_id: str | None = None) -> dict[str, Any]:
+    """`POST /accounts/authenticate` as the demo viewer under `client_id`, or, with none, as the demo merchant;
+    the answer's body."""
+    if client_id is None:
+        form = {"grant_type": "password", "username": demo.MERCHANT_EMAIL, "password": demo.MERCHANT_PASSWORD}
+    else:
+        form = {"grant_type": "password", "username": demo.VIEWER_EMAIL, "password": demo.VIEWER_PASSWORD}
+        form["client_id"] = client_id
+    answer = http.post("/accounts/authenticate", data=form)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body

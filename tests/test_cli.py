@@ -19,7 +19,7 @@ from boxoffice.access.playback_repository import keys_of
 from boxoffice.cli import _in_transaction, app
 from boxoffice.sealing import SEALED, Sealer
 from boxoffice.settings import Settings, get_settings
-from tests.served import BOXOFFICE, serving
+from tests.served import BOXOFFICE, demo_client_id, demo_sign_in, serving
 
 
 @pytest.fixture
@@ -78,34 +78,11 @@ def test_serve_answers_with_the_printed_demo_credentials(tmp_path: Path) -> None
     }
     subprocess.run([*BOXOFFICE, "migrate"], env=env, check=True, capture_output=True, timeout=120)
     seeded = subprocess.run([*BOXOFFICE, "demo"], env=env, capture_output=True, text=True, timeout=120, check=True)
-    client_id = next(
-        word
-        for line in seeded.stdout.splitlines()
-        if "client_id=" in line
-        for word in line.split()
-        if word.startswith("client_id=")
-    ).split("=", 1)[1]
+    client_id = demo_client_id(seeded.stdout)
     # Served as an operator would, the job worker and the migration included.
     with serving(env) as http:
-        signed_in = http.post(
-            "/accounts/authenticate",
-            data={
-                "client_id": client_id,
-                "grant_type": "password",
-                "username": demo.VIEWER_EMAIL,
-                "password": demo.VIEWER_PASSWORD,
-            },
-        )
-        assert signed_in.status_code == 200, signed_in.text
-        merchant = http.post(
-            "/accounts/authenticate",
-            data={
-                "grant_type": "password",
-                "username": demo.MERCHANT_EMAIL,
-                "password": demo.MERCHANT_PASSWORD,
-            },
-        )
-        assert merchant.json()["account"]["uuid"] == client_id
+        demo_sign_in(http, client_id)
+        assert demo_sign_in(http)["account"]["uuid"] == client_id
 
 
 def test_secrets_are_sealed_by_reseal_once_a_key_is_set(sqlite_env: str, monkeypatch: pytest.MonkeyPatch) -> None:

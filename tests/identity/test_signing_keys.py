@@ -23,7 +23,7 @@ from boxoffice.identity import signing_keys
 from boxoffice.identity.models import SigningKey
 from boxoffice.settings import Settings
 from tests.conftest import PG_ADMIN_URL, _pg_admin, off_the_loop
-from tests.served import BOXOFFICE, serving
+from tests.served import BOXOFFICE, demo_client_id, demo_sign_in, serving
 
 
 @pytest.fixture
@@ -56,10 +56,7 @@ def _run(env: dict[str, str], *args: str) -> str:
 def _seeded(env: dict[str, str]) -> str:
     """Migrate and seed the demo merchant with the real commands; its client_id."""
     _run(env, "migrate")
-    printed = _run(env, "demo")
-    return next(
-        word.split("=", 1)[1] for line in printed.splitlines() for word in line.split() if word.startswith("client_id=")
-    )
+    return demo_client_id(_run(env, "demo"))
 
 
 @dataclass(frozen=True)
@@ -73,27 +70,14 @@ class Tokens:
 
 
 def _signed_in(http: httpx.Client, client_id: str, publisher_id: int) -> Tokens:
-    viewer = http.post(
-        "/accounts/authenticate",
-        data={
-            "client_id": client_id,
-            "grant_type": "password",
-            "username": demo.VIEWER_EMAIL,
-            "password": demo.VIEWER_PASSWORD,
-        },
-    )
-    merchant = http.post(
-        "/accounts/authenticate",
-        data={"grant_type": "password", "username": demo.MERCHANT_EMAIL, "password": demo.MERCHANT_PASSWORD},
-    )
+    viewer, merchant = demo_sign_in(http, client_id), demo_sign_in(http)
     mediastore = http.post(
         "/mediastore/auths",
         json={"email": demo.VIEWER_EMAIL, "password": demo.VIEWER_PASSWORD, "publisherId": publisher_id},
     )
-    for answer in (viewer, merchant, mediastore):
-        assert answer.status_code == 200, answer.text
+    assert mediastore.status_code == 200, mediastore.text
     body = mediastore.json()["responseData"]
-    return Tokens(body["jwt"], body["customerId"], viewer.json()["access_token"], merchant.json()["access_token"])
+    return Tokens(body["jwt"], body["customerId"], viewer["access_token"], merchant["access_token"])
 
 
 def _accepted(http: httpx.Client, tokens: Tokens, client_id: str) -> None:
@@ -126,11 +110,7 @@ def _kid(token: str) -> str:
 
 
 def _publisher_id(http: httpx.Client, client_id: str) -> int:
-    merchant = http.post(
-        "/accounts/authenticate",
-        data={"grant_type": "password", "username": demo.MERCHANT_EMAIL, "password": demo.MERCHANT_PASSWORD},
-    )
-    keys = http.get("/accounts/keys", headers=_bearer(merchant.json()["access_token"]))
+    keys = http.get("/accounts/keys", headers=_bearer(demo_sign_in(http)["access_token"]))
     assert keys.json()["uuid"] == client_id
     publisher_id = keys.json()["publisher_id"]
     assert isinstance(publisher_id, int)
