@@ -195,10 +195,11 @@ async def test_a_batch_of_many_merchants_reads_each_table_once_and_keeps_each_to
     buyers: dict[int, list[Viewer]] = {}
     for owner in (alpha, bravo):
         _, fee_id = await priced_item(server, owner)
+        _, another_fee = await priced_item(server, owner)
         buyers[owner.id] = [await sign_up(server, owner, f"v{n}@{owner.id}.example.com") for n in range(3)]
         for buyer in buyers[owner.id]:
             assert (await pay(server, buyer, card_form(fee_id))).status_code == 200
-        assert (await pay(server, buyers[owner.id][0], card_form(fee_id, DECLINED))).status_code == 402
+        assert (await pay(server, buyers[owner.id][0], card_form(another_fee, DECLINED))).status_code == 402
     await server.run_jobs()
     mailbox.messages.clear()
     dispatcher = Dispatcher(server)

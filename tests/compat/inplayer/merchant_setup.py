@@ -267,6 +267,7 @@ def set_up_shop(base_url: str, merchant: Merchant) -> dict[str, Any]:
     """What payments.test.cjs sells, and takes donations for; returns what it needs to know of them:
     item_id, fee_id, amount, voucher_code: an item rented for 24 hours at 2.99 EUR and a voucher taking 1.00 EUR off
         that fee (cards, iDEAL, Google and Apple Pay, direct debit, PayPal, gifts);
+    sequel {item_id, fee_id}: another item rented alike, which the voucher takes 1.00 EUR off too;
     club {item_id, title, fee_id, amount}: an item sold by a monthly subscription at 4.99 EUR (idealSubscribe,
         directDebitSubscribe);
     donation {item_id, options}: an item with two donation amounts, which takes an amount of the viewer's own too;
@@ -283,13 +284,24 @@ def set_up_shop(base_url: str, merchant: Merchant) -> dict[str, Any]:
             currency="EUR",
             description="Rent for a day",
         )
+        sequel = create_item(
+            http, item_type="html_asset", title="Compat Sequel", access_control_type_id=PAID, content="<p>Again</p>"
+        )
+        sequel_fee = add_fee(
+            http,
+            sequel["id"],
+            access_type_id=str(access_type_id(http, "ppv", 24, "hour")),
+            amount="2.99",
+            currency="EUR",
+            description="Rent for a day",
+        )
         voucher = create_voucher(
             http,
             name="Compat rental voucher",
             code="RENT1",
             amount_off="1.00",
             currency="EUR",
-            **{"access_fee_ids[0]": str(fee["id"])},
+            **{"access_fee_ids[0]": str(fee["id"]), "access_fee_ids[1]": str(sequel_fee["id"])},
         )
         club = create_item(
             http, item_type="html_asset", title="Compat Club", access_control_type_id=PAID, content="<p>Members</p>"
@@ -326,6 +338,7 @@ def set_up_shop(base_url: str, merchant: Merchant) -> dict[str, Any]:
         "fee_id": fee["id"],
         "amount": "2.99",
         "voucher_code": "RENT1",
+        "sequel": {"item_id": sequel["id"], "fee_id": sequel_fee["id"]},
         "club": {"item_id": club["id"], "title": "Compat Club", "fee_id": club_fee["id"], "amount": 4.99},
         "donation": {
             "item_id": donation["id"],

@@ -2,8 +2,8 @@
 // The official InPlayer JS SDK (@inplayer-org/inplayer.js 3.13.33), run in Node against a Boxoffice server: the
 // payments of spec §3.3, with the access check before and after —
 //   cards: getPaymentMethods, createPayment (a card that pays, one that is declined, one that asks for 3-D Secure,
-//     one with a voucher), confirmPayment after the challenge, Voucher.getDiscount, getPaymentHistory,
-//     getBillingReceipt, get/setDefaultCreditCard;
+//     one with a voucher, one for what the viewer holds already), confirmPayment after the challenge,
+//     Voucher.getDiscount, getPaymentHistory, getBillingReceipt, get/setDefaultCreditCard;
 //   iDEAL: idealPayment and Subscription.idealSubscribe, approved at the (sandbox) bank, then confirmPayment;
 //   Google Pay and Apple Pay: googlePayPayment, applePayPayment, approved or declined on the wallet's page;
 //   SEPA Direct Debit: create/getDirectDebitMandate, directDebitCharge, Subscription.directDebitSubscribe, the
@@ -18,10 +18,12 @@
 // Driven by test_sdk.py, which starts the server (its job worker in-process) and an SMTP catcher, and has a
 // merchant set up a shop (merchant_setup.py set_up_shop) before it runs `node --test` on this file. Environment
 // (besides harness.cjs's):
-//   BOXOFFICE_SHOP         JSON: {item_id, fee_id, amount, voucher_code, club: {item_id, title, fee_id, amount},
+//   BOXOFFICE_SHOP         JSON: {item_id, fee_id, amount, voucher_code, sequel: {item_id, fee_id},
+//                          club: {item_id, title, fee_id, amount},
 //                          donation: {item_id, options: [{id, amount, currency, description}]}, merchant_email} —
-//                          an item rented for a day and a voucher taking 1.00 EUR off that fee, an item sold by a
-//                          monthly subscription, an item taking donations (two amounts, or the viewer's own)
+//                          an item rented for a day, a sequel rented alike, and a voucher taking 1.00 EUR off either
+//                          fee, an item sold by a monthly subscription, an item taking donations (two amounts, or
+//                          the viewer's own)
 //   BOXOFFICE_MAILBOX_URL  GET {url}/messages?to=<email> -> [{subject, text, attachments}], oldest first
 //
 // The tests run one after another. The card tests share one viewer; every other way to pay has a viewer of its
@@ -36,6 +38,7 @@ const {
 
 const SHOP = JSON.parse(requiredEnv('BOXOFFICE_SHOP'));
 const MAILBOX_URL = requiredEnv('BOXOFFICE_MAILBOX_URL');
+const SEQUEL = SHOP.sequel; // {item_id, fee_id}: rented as the shop's item is
 const CLUB = SHOP.club; // {item_id, title, fee_id, amount}: sold by a monthly subscription
 const FUNDRAISER = SHOP.donation; // {item_id, options}: takes donations
 const { Account, Asset, Payment, Subscription, Voucher } = InPlayer;
@@ -194,12 +197,10 @@ describe('card payments', () => {
     assert.equal(access.data.item.id, SHOP.item_id);
   });
 
-  test('createPayment with a card that pays opens the item (a second purchase)', async () => {
-    const { status, data } = await Payment.createPayment(cardPayment('4242424242424242'));
-    assert.equal(status, 200);
-    assert.deepEqual(data, { code: 200, message: 'Submitted for payment' });
-    const access = await Asset.checkAccessForAsset(SHOP.item_id);
-    assert.equal(access.status, 200);
+  test('createPayment for what the viewer holds already is refused, and charges nothing', async () => {
+    const response = await refused(Payment.createPayment(cardPayment('4242424242424242')), [409]);
+    assert.equal(response.data.message, 'You already have access to this item');
+    assert.equal((await Asset.checkAccessForAsset(SHOP.item_id)).status, 200);
   });
 
   test('Voucher.getDiscount prices the fee after the voucher', async () => {
@@ -212,22 +213,22 @@ describe('card payments', () => {
     assert.ok(response.data.errors.voucher_code, show(response.data));
   });
 
-  test('createPayment with a voucher code charges the discounted price (a third purchase)', async () => {
+  test('createPayment with a voucher code charges the discounted price (the sequel)', async () => {
+    await noAccess(SEQUEL.item_id);
     const { status, data } = await Payment.createPayment({
-      ...cardPayment('4242424242424242'), voucherCode: SHOP.voucher_code,
+      ...cardPayment('4242424242424242', SEQUEL.fee_id), voucherCode: SHOP.voucher_code,
     });
     assert.equal(status, 200);
     assert.deepEqual(data, { code: 200, message: 'Submitted for payment' });
-    assert.equal((await Asset.checkAccessForAsset(SHOP.item_id)).status, 200);
+    assert.equal((await Asset.checkAccessForAsset(SEQUEL.item_id)).status, 200);
   });
 
   test('getPaymentHistory lists every decided payment, newest first, the declined one as failed', async () => {
     const { status, data } = await Payment.getPaymentHistory();
     assert.equal(status, 200);
-    assert.equal(data.total, 4, show(data));
+    assert.equal(data.total, 3, show(data));
     assert.deepEqual(data.collection.map((row) => [row.item_id, row.action_type, row.charged_amount, row.note]), [
-      [SHOP.item_id, 'payment', 1.99, ''], // with the voucher
-      [SHOP.item_id, 'payment', 2.99, ''],
+      [SEQUEL.item_id, 'payment', 1.99, ''], // with the voucher
       [SHOP.item_id, 'payment', 2.99, ''], // the 3-D Secure one, once confirmed
       [SHOP.item_id, 'failed', 2.99, 'card_declined'],
     ]);

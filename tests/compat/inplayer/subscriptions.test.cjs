@@ -307,7 +307,7 @@ describe('subscriptions', () => {
     const actions = Object.fromEntries(all.collection.map((s) => [s.subscription_id, s.action_type]));
     assert.deepEqual(actions, {
       [started.channel]: 'canceled', [started.series]: 'recurrent',
-      [started.declined]: 'incomplete', [started.secure]: 'recurrent',
+      [started.declined]: 'incomplete_expired', [started.secure]: 'recurrent', // replaced by the next attempt
     });
   });
 

@@ -41,8 +41,9 @@ async def test_payments_and_subscriptions_tell_what_happened(
     server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
 ) -> None:
     _, fee_id = await priced_item(server, merchant)
+    _, another_fee = await priced_item(server, merchant)
     await pay(server, viewer, card_form(fee_id))
-    await pay(server, viewer, card_form(fee_id, DECLINED))
+    await pay(server, viewer, card_form(another_fee, DECLINED))
     types = [t for t, _ in await told(server, merchant)]
     assert types == ["payment.card.success", "asset.access.granted", "payment.card.failed"]
     _, monthly = await monthly_fee(server, merchant)
