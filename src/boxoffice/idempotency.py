@@ -111,17 +111,17 @@ async def begin(
         found = await session.scalar(
             select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
         )
-    claim = Claim(0, secrets.token_hex(16))
+    owner = secrets.token_hex(16)
     if found is None or found.created_at < now - KEEP_FOR:
         try:
             async with transaction(sessions) as session:
                 if found is not None:
                     await session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == found.id))
                 record = IdempotencyRecord(
-                    scope=scope, key=key, fingerprint=fingerprint, owner=claim.owner, lease_until=now + lease
+                    scope=scope, key=key, fingerprint=fingerprint, owner=owner, lease_until=now + lease
                 )
                 session.add(record)
-            return Claim(record.id, claim.owner)
+            return Claim(record.id, owner)
         except IntegrityError:
             raise Conflict(IN_PROGRESS) from None
     if found.fingerprint != fingerprint:
@@ -136,13 +136,13 @@ async def begin(
         taken = await session.execute(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.id == found.id, IdempotencyRecord.status_code.is_(None), held_by)
-            .values(owner=claim.owner, lease_until=now + lease)
+            .values(owner=owner, lease_until=now + lease)
             .execution_options(synchronize_session=False)
         )
     if not getattr(taken, "rowcount", 0):
         raise Conflict(IN_PROGRESS)
     log.info("idempotency.claim_taken_over", record_id=found.id, lapsed_at=found.lease_until)
-    return Claim(found.id, claim.owner)
+    return Claim(found.id, owner)
 
 
 @asynccontextmanager
