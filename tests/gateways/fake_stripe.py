@@ -18,6 +18,10 @@ it fails a payment (402, the failed SetupIntent in the error, its `payment_metho
 Stripe.js (`use_stripe_sdk`) without one. Once set up for `off_session` use, that card is charged off-session without
 a challenge, as Stripe's is.
 
+A PaymentIntent or SetupIntent not yet succeeded can be canceled (`POST …/cancel`); one that has succeeded (or
+was canceled) answers 400 `payment_intent_unexpected_state` / `setup_intent_unexpected_state`, and its 3-D Secure
+page can no longer pass it (`complete_challenge` leaves it canceled).
+
 Tests can count what it was asked (`count`) and make the next requests fail (`fail_next`): with a 500, or by doing
 the work and then never answering, which is what a timeout looks like to a client that cannot know the outcome.
 `hang_next(path)` does the latter to the next requests to one path, and tells of each (`hung`, a semaphore) once
@@ -55,6 +59,8 @@ AUTHENTICATION_FAILED = (
     "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new "
     "PaymentMethod to attempt to fulfill this PaymentIntent again."
 )
+CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action", "processing")
+CANCELABLE_SETUP = ("requires_payment_method", "requires_confirmation", "requires_action")
 SETUP_AUTHENTICATION_FAILED = (
     "The latest attempt to set up the payment method has failed because authentication failed."
 )
@@ -130,6 +136,26 @@ def _missing(kind: str, object_id: str, param: str) -> StripeFailure:
     )
 
 
+def _cancel(intent: Json, kind: str, name: str, cancelable: tuple[str, ...], params: dict[str, str]) -> None:
+    """Cancel a PaymentIntent or SetupIntent as Stripe does: only from the statuses it allows, else a 400
+    `<name>_unexpected_state` with the intent in the error."""
+    if intent["status"] not in cancelable:
+        raise StripeFailure(
+            400,
+            "invalid_request_error",
+            f"You cannot cancel this {kind} because it has a status of {intent['status']}. Only a {kind} with one "
+            f"of the following statuses may be canceled: {', '.join(cancelable)}.",
+            code=f"{name}_unexpected_state",
+            **{name: json.loads(json.dumps(intent))},
+        )
+    intent.update(
+        status="canceled",
+        next_action=None,
+        cancellation_reason=params.get("cancellation_reason"),
+        canceled_at=int(time.time()),
+    )
+
+
 @dataclass(frozen=True)
 class Request:
     method: str
@@ -166,8 +192,10 @@ class FakeStripe:
             ("POST", re.compile(r"/v1/payment_methods/(?P<id>[^/]+)/attach"), self._attach_method),
             ("POST", re.compile(r"/v1/payment_intents"), self._create_intent),
             ("GET", re.compile(r"/v1/payment_intents/(?P<id>[^/]+)"), self._retrieve_intent),
+            ("POST", re.compile(r"/v1/payment_intents/(?P<id>[^/]+)/cancel"), self._cancel_intent),
             ("POST", re.compile(r"/v1/setup_intents"), self._create_setup_intent),
             ("GET", re.compile(r"/v1/setup_intents/(?P<id>[^/]+)"), self._retrieve_setup_intent),
+            ("POST", re.compile(r"/v1/setup_intents/(?P<id>[^/]+)/cancel"), self._cancel_setup_intent),
             ("POST", re.compile(r"/v1/refunds"), self._create_refund),
         ]
 
@@ -203,6 +231,8 @@ class FakeStripe:
                 self._complete_setup(self.setup_intents[intent_id], passed=passed)
                 return
             intent = self.intents[intent_id]
+            if intent["status"] == "canceled":
+                return
             assert intent["status"] == "requires_action", intent["status"]
             intent["next_action"] = None
             if passed:
@@ -447,6 +477,11 @@ class FakeStripe:
             raise _missing("payment_intent", id, "intent")
         return intent
 
+    def _cancel_intent(self, params: dict[str, str], id: str) -> Json:
+        intent = self._retrieve_intent(params, id)
+        _cancel(intent, "PaymentIntent", "payment_intent", CANCELABLE, params)
+        return intent
+
     def _create_setup_intent(self, params: dict[str, str]) -> Json:
         method = self._customers_method(params)
         usage = params.get("usage", "off_session")
@@ -524,6 +559,8 @@ class FakeStripe:
             self._succeed_setup(setup)
 
     def _complete_setup(self, setup: Json, *, passed: bool) -> None:
+        if setup["status"] == "canceled":
+            return
         assert setup["status"] == "requires_action", setup["status"]
         setup["next_action"] = None
         if passed:
@@ -555,6 +592,11 @@ class FakeStripe:
         setup = self.setup_intents.get(id)
         if setup is None:
             raise _missing("setupintent", id, "intent")
+        return setup
+
+    def _cancel_setup_intent(self, params: dict[str, str], id: str) -> Json:
+        setup = self._retrieve_setup_intent(params, id)
+        _cancel(setup, "SetupIntent", "setup_intent", CANCELABLE_SETUP, params)
         return setup
 
     def _create_refund(self, params: dict[str, str]) -> Json:

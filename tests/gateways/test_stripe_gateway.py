@@ -396,6 +396,34 @@ async def test_setups_are_found_only_by_their_merchant(gateway: StripeGateway) -
     assert (await gateway.confirm_setup(MERCHANT, theirs.setup_id)).customer_ref == theirs.customer_ref
 
 
+async def test_a_charge_or_setup_awaiting_its_challenge_is_cancelled_unless_it_went_through(
+    gateway: StripeGateway, fake: FakeStripe
+) -> None:
+    waiting = await charge(gateway, "4000002500003155", return_url=RETURN)
+    with pytest.raises(GatewayError):
+        await gateway.cancel(RIVAL, waiting.charge_id)
+    cancelled = await gateway.cancel(MERCHANT, waiting.charge_id)
+    assert (cancelled.charge_id, cancelled.status, cancelled.decline_code) == (
+        waiting.charge_id,
+        "declined",
+        "canceled",
+    )
+    assert fake.intents[waiting.charge_id]["status"] == "canceled"
+    fake.complete_challenge(waiting.charge_id, passed=True)  # its page can no longer pass it
+    assert (await gateway.confirm(MERCHANT, waiting.charge_id)).status == "declined"
+    # The payer passed the challenge first: Stripe refuses to cancel, and the answer is the charge as it stands.
+    passed = await charge(gateway, "4000002500003155", key="order-2", return_url=RETURN)
+    fake.complete_challenge(passed.charge_id, passed=True)
+    assert (await gateway.cancel(MERCHANT, passed.charge_id)).status == "succeeded"
+    assert fake.intents[passed.charge_id]["status"] == "succeeded"
+    # A setup likewise.
+    setup = await set_up(gateway, "4000002500003155")
+    given_up = await gateway.cancel(MERCHANT, setup.setup_id)
+    assert (given_up.charge_id, given_up.status, given_up.decline_code) == (setup.setup_id, "declined", "canceled")
+    assert fake.setup_intents[setup.setup_id]["status"] == "canceled"
+    assert fake.count("POST", f"/v1/setup_intents/{setup.setup_id}/cancel") == 1
+
+
 async def test_a_server_error_is_an_unknown_outcome(gateway: StripeGateway, fake: FakeStripe) -> None:
     customer, method = await customer_with(gateway, "4242424242424242")
     fake.fail_next(1, "500")

@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
-from boxoffice.billing import events, fulfilment, payment_methods
+from boxoffice.billing import events, fulfilment, payment_methods, refunds
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.db import transaction
@@ -70,7 +70,38 @@ async def charge(
             )
     except GatewayError:
         return payment  # still pending: the outcome is unknown until reconciled
-    return await settle(sessions, merchant, payment.id, result)
+    return await _settled(sessions, gateway, merchant, payment.id, result)
+
+
+async def _settled(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    payment_id: int,
+    result: ChargeResult,
+) -> Payment:
+    """`settle`, then the refund of money that was not wanted made at once (see billing.fulfilment)."""
+    payment = await settle(sessions, merchant, payment_id, result)
+    if payment.refunded and payment.status == "succeeded":
+        await refunds.finish_unwanted(sessions, gateway, payment)
+    return payment
+
+
+async def give_up(
+    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant: Merchant, payment: Payment
+) -> None:
+    """An attempt replaced by another: its charge still awaiting the payer is cancelled at the gateway so that it
+    can no longer be paid, and the payment settled as it then stands (declined, or, when the payer got there
+    first, paid and refunded). A gateway that can't be asked leaves it open: whatever it tells later settles it,
+    and is refunded if paid."""
+    if payment.gateway != gateway.name or payment.gateway_charge_id is None:
+        return
+    try:
+        result = await gateway.cancel(merchant.id, payment.gateway_charge_id)
+    except GatewayError:
+        return
+    if result.status != "requires_action":
+        await _settled(sessions, gateway, merchant, payment.id, result)
 
 
 async def _verify(gateway: PaymentGateway, merchant: Merchant, payment: Payment) -> ChargeResult:
@@ -164,7 +195,7 @@ async def confirm_payment(
         return payment
     if result.status == "requires_action":
         return payment
-    settled = await settle(sessions, merchant, payment.id, result)
+    settled = await _settled(sessions, gateway, merchant, payment.id, result)
     if setup is not None and settled.status == "succeeded" and settled.method == methods.CARD:
         card = payment_methods.CardToKeep(setup.method, None, settled.currency)
         await payment_methods.keep_card(sessions, gateway, merchant, customer, setup.customer_ref, card)

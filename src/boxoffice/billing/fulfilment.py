@@ -1,14 +1,21 @@
 """What a settled payment does, by what it was for: a purchase opens access, a gift makes the code its receiver
 redeems, a donation buys nothing, a subscription's first charge starts it (a wallet approved with it becomes the
 customer's payment details), a plan switch moves it to the new price. Runs in the settling transaction, once per
-payment."""
+payment.
+
+Money can arrive for what is no longer wanted: a subscription attempt the customer gave up for another (its
+challenge passed after they subscribed again) or a purchase of what they already hold (two attempts, each with its
+own challenge). It is booked, as it was taken, and refunded whole (billing.refunds), and nothing is granted: a
+customer never ends with two subscriptions or two purchases of one item."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice import clock
+from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
-from boxoffice.billing import books, events, gifts, payment_methods, periods, switches
+from boxoffice.billing import books, events, gifts, payment_methods, periods, refunds, switches
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
@@ -19,6 +26,12 @@ from boxoffice.webhooks import outbox
 
 
 async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:
+    if await _unwanted(session, merchant, payment):
+        payment.status = "succeeded"
+        if payment.amount:
+            payment.ledger_transaction_id = (await books.book_charge(session, payment)).id
+        refunds.refund_unwanted(session, payment)
+        return
     if payment.kind != "donation":
         await _deliver(session, merchant, payment)
     if payment.kind == "subscription":
@@ -27,6 +40,20 @@ async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> N
     if payment.amount + payment.discount + payment.credit_used:  # a free trial's start moves no money
         payment.ledger_transaction_id = (await books.book_charge(session, payment)).id
     await outbox.record(session, *events.paid(payment))
+
+
+async def _unwanted(session: AsyncSession, merchant: Merchant, payment: Payment) -> bool:
+    """Whether what `payment` was for is no longer wanted (see the module's docstring)."""
+    if payment.kind == "purchase" and payment.subscription_id is None:
+        held = await access_repo.current_entitlement(
+            session, merchant.id, payment.customer_id, [payment.product_id], clock.now()
+        )
+        return held is not None
+    if payment.kind == "subscription" and payment.subscription_id is not None:
+        subscription = await repo.subscription_by_id(session, merchant.id, payment.subscription_id)
+        assert subscription is not None
+        return await repo.later_attempt(session, subscription)
+    return False
 
 
 async def _deliver(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:

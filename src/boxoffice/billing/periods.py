@@ -92,7 +92,7 @@ async def start(
 ) -> None:
     """The first charge went through (or there was nothing to charge): access opens for the trial or the first
     period. A subscription that expired while its first charge was being authenticated starts all the same: it
-    was paid for."""
+    was paid for (unless another attempt replaced it, when the money is refunded instead: billing.fulfilment)."""
     trial = subscription.trial_ends_at is not None
     await _grant_period(session, merchant, customer, subscription, product, price, trial=trial)
     subscription.status = "trialing" if trial else "active"

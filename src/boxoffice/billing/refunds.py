@@ -4,6 +4,10 @@ As with purchases, progress is written before the gateway is asked: the amount i
 the refund written `pending`, then the gateway refunds under the refund's own idempotency key, then the refund is
 settled into the books (refunds debited, the gateway's clearing credited). A full refund of a one-time purchase
 also ends the access it bought (of a gift: voids its code, or ends the redeemer's access).
+
+Money that arrives for what was no longer wanted (an attempt the customer gave up for another, what they already
+held) is handed back whole without anyone asking: the refund is written in the transaction that settles the
+payment (`refund_unwanted`), then made at the gateway at once by whoever settled it, or by the janitor.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from boxoffice.gateways.registry import Gateways
 from boxoffice.webhooks import outbox
 
 MAX_REASON = 500
+UNWANTED = "Paid for an attempt given up for another, or for what the customer already held"
 
 
 async def refund_payment(
@@ -54,6 +59,37 @@ async def refund_payment(
     if refund.status != "pending":
         return refund
     return await _refund_at_gateway(sessions, await gateways.named(merchant_id, payment.gateway), payment, refund)
+
+
+def refund_unwanted(session: AsyncSession, payment: Payment) -> None:
+    """In the transaction settling `payment` as paid: all of it to be handed back (see the module's docstring)."""
+    if not payment.amount:
+        return
+    payment.refunded = payment.amount
+    session.add(
+        Refund(
+            merchant_id=payment.merchant_id,
+            payment_id=payment.id,
+            idempotency_key=_unwanted_key(payment.id),
+            amount=payment.amount,
+            currency=payment.currency,
+            reason=UNWANTED,
+        )
+    )
+
+
+async def finish_unwanted(
+    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, payment: Payment
+) -> None:
+    """Make at the gateway the refund `refund_unwanted` wrote for `payment`, if it did and it is still pending."""
+    async with sessions() as session:
+        refund = await repo.refund_by_key(session, payment.merchant_id, _unwanted_key(payment.id))
+    if refund is not None and refund.status == "pending":
+        await _refund_at_gateway(sessions, gateway, payment, refund)
+
+
+def _unwanted_key(payment_id: int) -> str:
+    return f"unwanted-{payment_id}"
 
 
 async def _reserve(

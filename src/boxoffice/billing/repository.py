@@ -284,6 +284,36 @@ async def incomplete_subscriptions(
     return rows.all()
 
 
+async def later_attempt(session: AsyncSession, subscription: Subscription) -> bool:
+    """Whether the customer has tried to subscribe to the subscription's item again since (it was replaced)."""
+    found = await session.scalar(
+        select(Subscription.id)
+        .where(
+            Subscription.merchant_id == subscription.merchant_id,
+            Subscription.customer_id == subscription.customer_id,
+            Subscription.product_id == subscription.product_id,
+            Subscription.id > subscription.id,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def open_first_payments(
+    session: AsyncSession, merchant_id: int, subscription_ids: Sequence[int]
+) -> Sequence[Payment]:
+    """The first payments of these subscriptions still awaiting the payer (a challenge, an approval)."""
+    rows = await session.scalars(
+        select(Payment).where(
+            Payment.merchant_id == merchant_id,
+            Payment.subscription_id.in_(subscription_ids),
+            Payment.kind == "subscription",
+            Payment.status == "requires_action",
+        )
+    )
+    return rows.all()
+
+
 async def subscriptions_page(
     session: AsyncSession,
     merchant_id: int,

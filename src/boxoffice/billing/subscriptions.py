@@ -4,7 +4,8 @@ Starting one is a payment like a purchase (see billing.charges): the subscriptio
 its first payment `pending`, then charged; the charge settling starts it (billing.periods.start). A first payment
 of nothing (a free trial) verifies the method instead, so no trial starts on a card that cannot pay the periods
 after it. A first charge that is declined or never authenticated leaves it `incomplete` until the renewal engine
-expires it a day later, or the customer's next attempt replaces it.
+expires it a day later, or the customer's next attempt replaces it: a replaced attempt never starts (its
+challenge is cancelled at the gateway, and money that arrives for it anyway is refunded, see billing.fulfilment).
 """
 
 from __future__ import annotations
@@ -225,6 +226,7 @@ async def _start(
             for attempt in replaced:
                 periods.expire(attempt)
             await outbox.record(session, *(events.subscription_changed(s, "subscribe.expired") for s in replaced))
+            awaiting = await repo.open_first_payments(session, merchant.id, [s.id for s in replaced])
             if discount:
                 await vouchers.use(session, merchant.id, discount.voucher.id)
     except IntegrityError:
@@ -233,6 +235,9 @@ async def _start(
         if raced is None:
             raise Conflict(purchases.IN_PROGRESS) from None
         return raced, None
+    # A replaced attempt never starts: a challenge it still awaits can no longer be passed (see billing.charges).
+    for given_up in awaiting:
+        await charges.give_up(sessions, gateway, merchant, given_up)
     return payment, method
 
 

@@ -152,6 +152,12 @@ class PaymentGateway(Protocol):
         """Where a challenged charge stands now."""
         ...
 
+    async def cancel(self, merchant_id: int, charge_id: str) -> ChargeResult:
+        """Give up a charge or a setup still awaiting the payer (a challenge, an approval), so that it can no
+        longer go through, and answer where it stands: declined (`canceled`), or what it came to first (the payer
+        may have passed the challenge just before). GatewayError for one this merchant never made."""
+        ...
+
     async def set_up(
         self,
         merchant_id: int,

@@ -17,6 +17,9 @@ Saving a method for later (`set_up`) charges nothing: it is a zero-amount author
 ISO 4217's "no currency" (XXX). 4000 0000 0000 0002 is refused, 4000 0025 0000 3155 and the wallets are answered on
 the same page as a payment, and the rest are verified at once (a card's funds are not asked about).
 
+A charge or setup still awaiting its challenge can be given up (`cancel`): it is declined `canceled`, and its page
+can no longer pass it.
+
 Its records live in Boxoffice's database but in their own transactions, as a real gateway's live on its own
 servers: what it has done stays done whatever the caller's transaction does, so the caller's idempotency keys are
 what keep a retried purchase from charging twice.
@@ -63,6 +66,8 @@ BEHAVIOURS = {
 FAILING_IBAN = "DE62370400440532013001"
 # The currency of a setup's zero-amount authorisation: ISO 4217's code for "no currency".
 SETUP_CURRENCY = "XXX"
+# The decline code of a charge given up before the payer answered it (see `cancel`).
+CANCELED = "canceled"
 # Clears a direct debit the payer started: what the bank does over days, done by the worker.
 CLEAR_DEBIT_JOB = "sandbox.clear_debit"
 
@@ -360,6 +365,15 @@ class SandboxGateway:
             charge = await repo.charge(session, merchant_id, charge_id)
         if charge is None:
             raise GatewayError("no such charge")
+        return _result(charge, self.public_url)
+
+    async def cancel(self, merchant_id: int, charge_id: str) -> ChargeResult:
+        async with self.sessions() as session, session.begin():
+            charge = await repo.charge(session, merchant_id, charge_id)
+            if charge is None:
+                raise GatewayError("no such charge")
+            if charge.status == "requires_action":
+                charge.status, charge.decline_code = "declined", CANCELED
         return _result(charge, self.public_url)
 
     async def return_url_of(self, merchant_id: int, charge_id: str) -> str | None:

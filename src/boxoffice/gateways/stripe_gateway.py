@@ -16,6 +16,8 @@ How it maps onto Stripe, where that is not obvious:
   IdempotencyMismatch, as in the sandbox.
 - A setup (a card kept for later, nothing charged) is one SetupIntent, for cards only and `usage=off_session`,
   confirmed as it is made; a challenge comes back as a redirect, as a charge's does.
+- Giving up a charge or a setup awaiting the payer (`cancel`) cancels its PaymentIntent or SetupIntent; one that
+  Stripe will no longer cancel (the payer got there first) is answered as it stands.
 - Webhooks: `payment_intent.succeeded` / `payment_intent.payment_failed` become `charge.succeeded` /
   `charge.failed`, and `charge.refunded` keeps its name; the charge id is always the PaymentIntent's. Every other
   event type, correctly signed, comes back as `stripe.<type>`, so that it can be acknowledged and ignored (a
@@ -46,7 +48,7 @@ from boxoffice.gateways.protocol import (
     SetupStatus,
     charge_each,
 )
-from boxoffice.gateways.sandbox import IdempotencyMismatch
+from boxoffice.gateways.sandbox import CANCELED, IdempotencyMismatch
 
 # Requests in flight at once for a batch of charges: well within Stripe's rate limits.
 CONCURRENT_REQUESTS = 16
@@ -57,6 +59,8 @@ DECLINE_ALIASES = {
     "payment_intent_authentication_failure": "authentication_failed",
     "setup_intent_authentication_failure": "authentication_failed",
 }
+# A SetupIntent's id begins so; a PaymentIntent's with pi_.
+SETUP_PREFIX = "seti_"
 # Billing keeps a decline code in 32 characters; a longer one is told as the generic decline.
 MAX_DECLINE_CODE = 32
 
@@ -90,6 +94,8 @@ def _result(intent: stripe.PaymentIntent) -> ChargeResult:
         # Stripe leaves out of an error what does not apply to it (no decline_code for a failed authentication).
         error = intent.last_payment_error
         code = getattr(error, "decline_code", None) or getattr(error, "code", None)
+        if code is None and intent.status == "canceled":
+            code = CANCELED
         return ChargeResult(intent.id, "declined", amount, currency, _decline_code(code))
     # processing, requires_capture, requires_confirmation: not a state a confirmed card charge settles in.
     raise GatewayError(f"Stripe: the payment is {intent.status}")
@@ -114,7 +120,10 @@ def _setup_status(intent: stripe.SetupIntent) -> tuple[SetupStatus, str | None, 
         return "requires_action", None, getattr(redirect, "url", None)
     if intent.status in ("requires_payment_method", "canceled"):
         error = intent.last_setup_error
-        return "declined", _decline_code(getattr(error, "decline_code", None) or getattr(error, "code", None)), None
+        code = getattr(error, "decline_code", None) or getattr(error, "code", None)
+        if code is None and intent.status == "canceled":
+            code = CANCELED
+        return "declined", _decline_code(code), None
     raise GatewayError(f"Stripe: the setup is {intent.status}")
 
 
@@ -225,6 +234,25 @@ class StripeGateway:
 
     async def confirm(self, merchant_id: int, charge_id: str) -> ChargeResult:
         return _result(await self._intent(merchant_id, charge_id))
+
+    async def cancel(self, merchant_id: int, charge_id: str) -> ChargeResult:
+        if charge_id.startswith(SETUP_PREFIX):
+            await self.confirm_setup(merchant_id, charge_id)  # this merchant's, or GatewayError
+            try:
+                await self.client.v1.setup_intents.cancel_async(charge_id)
+            except stripe.InvalidRequestError:
+                pass  # no longer cancelable: it succeeded or failed first, as its answer below says
+            except stripe.StripeError as exc:
+                raise _failure(exc) from exc
+            setup = await self.confirm_setup(merchant_id, charge_id)
+            return ChargeResult(setup.setup_id, setup.status, 0, "", setup.decline_code)
+        await self._intent(merchant_id, charge_id)
+        try:
+            return _result(await self.client.v1.payment_intents.cancel_async(charge_id))
+        except stripe.InvalidRequestError:
+            return await self.confirm(merchant_id, charge_id)  # no longer cancelable: it ended first
+        except stripe.StripeError as exc:
+            raise _failure(exc) from exc
 
     async def set_up(
         self,

@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from boxoffice import clock
+from boxoffice import clock, jobs
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import janitor, ledger
-from boxoffice.billing.models import LedgerEntry, Payment
-from boxoffice.gateways.models import SandboxCharge
+from boxoffice.billing.models import LedgerEntry, Payment, Refund
+from boxoffice.gateways.models import SandboxCharge, SandboxRefund
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import (
@@ -301,3 +301,37 @@ async def test_the_default_card_is_the_last_one_paid_with_or_set(
     assert (await server.http.get("/v2/payments/cards/default", headers=viewer.auth)).json()["cards"] == cards
     assert_error(await server.http.put("/v2/payments/cards/default", headers=merchant.auth, data=form), 403)
     assert_error(await server.http.get("/v2/payments/cards/default"), 401)
+
+
+@pytest.mark.parametrize("told_by", ["confirm", "event"])
+async def test_a_purchase_paid_through_a_late_challenge_for_what_is_held_is_refunded(
+    server: Server, merchant: Merchant, viewer: Viewer, told_by: str
+) -> None:
+    """Two attempts, the first challenged: the second pays, then the first's challenge is passed. The money it
+    took is handed back, and the viewer holds one purchase."""
+    item_id, fee_id = await priced_item(server, merchant)
+    first = (await pay(server, viewer, card_form(fee_id, CHALLENGE))).json()
+    assert (await pay(server, viewer, card_form(fee_id))).status_code == 200
+    await server.http.get(first["redirect_to_url"].removeprefix("http://testserver"), params={"result": "success"})
+    sessions, gateways = server.app.state.sessions, server.app.state.gateways
+    if told_by == "confirm":
+        assert (
+            await server.http.post("/payments", headers=viewer.auth, data={"pi_id": first["pi_id"]})
+        ).status_code == 200
+    else:
+        assert await jobs.run_due_jobs(sessions, server.settings) >= 1
+        # Settled by the worker, which has no gateway at hand: the janitor makes the refund it wrote.
+        assert (
+            await janitor.reconcile(sessions, gateways, clock.now() + janitor.STALE_AFTER + timedelta(seconds=1)) == 1
+        )
+    assert await count_rows(server, Entitlement, merchant.id) == 1
+    assert (await server.http.get(f"/items/{item_id}/access", headers=viewer.auth)).status_code == 200
+    late = next(p for p in await fetch_rows(server, Payment, merchant.id) if p.gateway_charge_id == first["pi_id"])
+    assert (late.status, late.refunded, late.entitlement_id) == ("succeeded", 499, None)
+    [refund] = await fetch_rows(server, Refund, merchant.id)
+    assert (refund.payment_id, refund.amount, refund.status) == (late.id, 499, "succeeded")
+    assert [r.amount for r in await fetch_rows(server, SandboxRefund, merchant.id)] == [499]
+    cleared = sum(
+        e.amount for e in await fetch_rows(server, LedgerEntry, merchant.id) if e.account == "gateway_clearing"
+    )
+    assert cleared == 499  # two charges taken, one handed back

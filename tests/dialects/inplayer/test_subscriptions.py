@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from boxoffice import clock
+from boxoffice import clock, jobs
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import renewals
-from boxoffice.billing.models import Payment, Subscription
-from boxoffice.gateways.models import SandboxCharge
+from boxoffice.billing.models import LedgerEntry, Payment, Refund, Subscription
+from boxoffice.gateways.models import SandboxCharge, SandboxRefund
 from boxoffice.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
@@ -247,6 +247,60 @@ async def test_a_declined_or_abandoned_first_attempt_never_blocks_the_next(
         assert await books_hold(server, merchant) == {"EUR": 999}
     # A second running subscription is still refused.
     assert_error(await subscribe(server, viewer, fee_id, VISA), 409)
+
+
+async def pass_challenge(server: Server, viewer: Viewer, attempt: dict[str, Any], told_by: str) -> None:
+    """The viewer passes an attempt's 3-D Secure challenge, and the app confirms it or the gateway's event does."""
+    await server.http.get(attempt["redirect_to_url"].removeprefix("http://testserver"), params={"result": "success"})
+    if told_by == "confirm":
+        await server.http.post("/payments", headers=viewer.auth, data={"pi_id": attempt["pi_id"]})
+    else:
+        await jobs.run_due_jobs(server.app.state.sessions, server.settings)
+
+
+@pytest.mark.parametrize("told_by", ["confirm", "event"])
+async def test_a_replaced_attempt_never_starts_even_when_its_challenge_is_passed(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock, told_by: str
+) -> None:
+    item_id, fee_id = await monthly_fee(server, merchant)
+    first = (await subscribe(server, viewer, fee_id, CHALLENGE)).json()
+    started = await subscribe(server, viewer, fee_id, VISA)
+    assert started.status_code == 200, started.text
+    # Replaced, the first attempt's challenge was cancelled at the gateway: passing it later charges nothing.
+    await pass_challenge(server, viewer, first, told_by)
+    listed = (await server.http.get("/subscriptions", headers=viewer.auth)).json()["collection"]
+    assert [s["action_type"] for s in listed] == ["recurrent", "incomplete_expired"]
+    assert await access_expiry(server, viewer, item_id) == listed[0]["next_rebill_date"]
+    assert await count_rows(server, SandboxCharge, merchant.id, SandboxCharge.status == "succeeded") == 1
+    given_up = next(p for p in await fetch_rows(server, Payment, merchant.id) if p.gateway_charge_id == first["pi_id"])
+    assert (given_up.status, given_up.decline_code) == ("declined", "canceled")
+    assert await books_hold(server, merchant) == {"EUR": 999}
+
+
+@pytest.mark.parametrize("told_by", ["confirm", "event"])
+async def test_money_taken_for_a_replaced_attempt_is_refunded_not_a_second_subscription(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock, told_by: str
+) -> None:
+    """The bank took the first attempt's money (its challenge passed) before the app heard of it, and the viewer
+    subscribed again meanwhile: the first attempt's money is handed back."""
+    item_id, fee_id = await monthly_fee(server, merchant)
+    first = (await subscribe(server, viewer, fee_id, CHALLENGE)).json()
+    await server.http.get(first["redirect_to_url"].removeprefix("http://testserver"), params={"result": "success"})
+    assert (await subscribe(server, viewer, fee_id, VISA)).status_code == 200
+    await pass_challenge(server, viewer, first, told_by)
+    listed = (await server.http.get("/subscriptions", headers=viewer.auth)).json()["collection"]
+    assert [s["action_type"] for s in listed] == ["recurrent", "incomplete_expired"]
+    assert await count_rows(server, Entitlement, merchant.id) == 1
+    assert await access_expiry(server, viewer, item_id) == listed[0]["next_rebill_date"]
+    late = next(p for p in await fetch_rows(server, Payment, merchant.id) if p.gateway_charge_id == first["pi_id"])
+    assert (late.status, late.refunded, late.entitlement_id) == ("succeeded", 999, None)
+    [refund] = await fetch_rows(server, Refund, merchant.id)
+    assert (refund.payment_id, refund.amount, refund.status) == (late.id, 999, "succeeded")
+    assert [r.amount for r in await fetch_rows(server, SandboxRefund, merchant.id)] == [999]
+    cleared = sum(
+        e.amount for e in await fetch_rows(server, LedgerEntry, merchant.id) if e.account == "gateway_clearing"
+    )
+    assert cleared == 999
 
 
 async def test_a_declined_renewal_never_extends_access_and_dunning_ends_it(
