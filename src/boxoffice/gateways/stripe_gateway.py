@@ -19,7 +19,9 @@ How it maps onto Stripe, where that is not obvious:
 - Giving up a charge or a setup awaiting the payer (`cancel`) cancels its PaymentIntent or SetupIntent; one that
   Stripe will no longer cancel (the payer got there first) is answered as it stands.
 - Webhooks: `payment_intent.succeeded` / `payment_intent.payment_failed` become `charge.succeeded` /
-  `charge.failed`, and `charge.refunded` keeps its name; the charge id is always the PaymentIntent's. Every other
+  `charge.failed`, `setup_intent.succeeded` / `setup_intent.setup_failed` become `setup.succeeded` /
+  `setup.failed` (a setup's id stands where a charge's would, as it does for its payment), and `charge.refunded`
+  keeps its name; the charge id is otherwise always the PaymentIntent's. Every other
   event type, correctly signed, comes back as `stripe.<type>`, so that it can be acknowledged and ignored (a
   ValueError would make Stripe resend it for days) and is never taken for one of ours: Stripe has its own
   `charge.succeeded`, about Charge objects.
@@ -68,6 +70,8 @@ WEBHOOK_KINDS = {
     "payment_intent.succeeded": "charge.succeeded",
     "payment_intent.payment_failed": "charge.failed",
     "charge.refunded": "charge.refunded",
+    "setup_intent.succeeded": "setup.succeeded",
+    "setup_intent.setup_failed": "setup.failed",
 }
 
 
@@ -359,7 +363,8 @@ class StripeGateway:
 
 
 def _charge_of(event_type: str, subject: dict[str, Any]) -> str:
-    """The PaymentIntent an event is about: the subject itself, or the one a Charge (or Refund…) belongs to."""
-    if event_type.startswith("payment_intent."):
+    """The PaymentIntent (or SetupIntent) an event is about: the subject itself, or the one a Charge (or
+    Refund…) belongs to."""
+    if event_type.startswith(("payment_intent.", "setup_intent.")):
         return str(subject["id"])
     return str(subject.get("payment_intent") or subject.get("id") or "")

@@ -16,7 +16,13 @@ from boxoffice.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, fetch_rows
 from tests.dialects.inplayer.test_payments import CHALLENGE, books_hold, card_form, pay, priced_item
-from tests.dialects.inplayer.test_subscriptions import monthly_fee, only_subscription, renew, subscribe
+from tests.dialects.inplayer.test_subscriptions import (
+    access_expiry,
+    monthly_fee,
+    only_subscription,
+    renew,
+    subscribe,
+)
 from tests.gateways.fake_stripe import FakeStripe, event, sign_webhook
 
 SECRET_KEY, WEBHOOK_SECRET = "sk_test_" + "a1B2c3D4" * 3, "whsec_" + "Zx9" * 10
@@ -158,6 +164,41 @@ async def test_a_signed_stripe_event_settles_a_challenged_payment_through_the_wo
         headers={"Stripe-Signature": sign_webhook(payload, WEBHOOK_SECRET)},
     )
     assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("passed", "stripe_type", "shown"),
+    [(True, "setup_intent.succeeded", "free-trial"), (False, "setup_intent.setup_failed", "incomplete")],
+)
+async def test_a_signed_stripe_setup_event_settles_a_challenged_trial_through_the_worker(
+    server: Server,
+    merchant: Merchant,
+    viewer: Viewer,
+    stripe: FakeStripe,
+    frozen: clock.FrozenClock,
+    passed: bool,
+    stripe_type: str,
+    shown: str,
+) -> None:
+    await use_stripe(server, merchant)
+    item_id, fee_id = await monthly_fee(server, merchant, trial_period_quantity="7", trial_period_period="day")
+    body = (await subscribe(server, viewer, fee_id, CHALLENGE)).json()
+    await server.run_jobs()  # what signing up queued (the welcome e-mail)
+    setup_id = body["pi_id"]
+    assert stripe.setup_intents[setup_id]["status"] == "requires_action"
+    stripe.complete_challenge(setup_id, passed=passed)
+    payload = event(stripe_type, stripe.setup_intents[setup_id])
+    endpoint = f"/webhooks/gateways/stripe/{merchant.uuid}"
+    told = await server.http.post(
+        endpoint, content=payload, headers={"Stripe-Signature": sign_webhook(payload, WEBHOOK_SECRET)}
+    )
+    assert told.status_code == 200 and told.json() == {"received": True, "queued": True}
+    assert await server.run_jobs() == 1
+    assert (await only_subscription(server, viewer))["action_type"] == shown
+    assert (await access_expiry(server, viewer, item_id) is not None) is passed
+    [payment] = await fetch_rows(server, Payment, merchant.id)
+    assert payment.status == ("succeeded" if passed else "declined")
+    assert stripe.intents == {}  # a trial: nobody was charged
 
 
 async def test_the_sandbox_settles_a_challenge_through_the_worker_if_the_app_never_confirms(
