@@ -22,12 +22,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
-from boxoffice.billing import events, fulfilment, payment_methods, refunds
+from boxoffice.billing import events, fulfilment, refunds
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.db import transaction
 from boxoffice.errors import NotFound, PaymentDeclined
-from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import CardRejected, ChargeResult, GatewayError, PaymentGateway, SetupResult
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
@@ -175,31 +174,24 @@ async def confirm_payment(
     customer: Customer,
     charge_id: str,
 ) -> Payment:
-    """After a challenge: ask the gateway where the charge stands and settle it (the SDK's `confirmPayment`). A
-    card verified through the challenge becomes the customer's default card, as one verified at once does."""
+    """After a challenge: ask the gateway where the charge stands and settle it (the SDK's `confirmPayment`)."""
     async with sessions() as session:
         payment = await repo.payment_by_charge(session, merchant.id, customer.id, charge_id)
     if payment is None:
         raise NotFound("Payment not found")
     if payment.status != "requires_action":
         return payment
-    setup = None
     try:
         gateway = await gateways.named(merchant.id, payment.gateway)
         if verifies(payment):
-            setup = await gateway.confirm_setup(merchant.id, charge_id)
-            result = _as_charge(setup, payment)
+            result = _as_charge(await gateway.confirm_setup(merchant.id, charge_id), payment)
         else:
             result = await gateway.confirm(merchant.id, charge_id)
     except GatewayError:
         return payment
     if result.status == "requires_action":
         return payment
-    settled = await _settled(sessions, gateway, merchant, payment.id, result)
-    if setup is not None and settled.status == "succeeded" and settled.method == methods.CARD:
-        card = payment_methods.CardToKeep(setup.method, None, settled.currency)
-        await payment_methods.keep_card(sessions, gateway, merchant, customer, setup.customer_ref, card)
-    return settled
+    return await _settled(sessions, gateway, merchant, payment.id, result)
 
 
 async def reconcile_pending_payments(

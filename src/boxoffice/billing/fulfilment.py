@@ -1,7 +1,7 @@
 """What a settled payment does, by what it was for: a purchase opens access, a gift makes the code its receiver
-redeems, a donation buys nothing, a subscription's first charge starts it (a wallet approved with it becomes the
-customer's payment details), a plan switch moves it to the new price. Runs in the settling transaction, once per
-payment.
+redeems, a donation buys nothing, a subscription's first charge starts it (a wallet approved with it, or a card it
+verified, becomes the customer's payment details), a plan switch moves it to the new price. Runs in the settling
+transaction, once per payment.
 
 Money can arrive for what is no longer wanted: a subscription attempt the customer gave up for another (its
 challenge passed after they subscribed again) or a purchase of what they already hold (two attempts, each with its
@@ -36,6 +36,7 @@ async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> N
         await _deliver(session, merchant, payment)
     if payment.kind == "subscription":
         await payment_methods.keep_approved_wallet(session, payment)
+        await payment_methods.keep_verified_card(session, payment)
     payment.status = "succeeded"
     if payment.amount + payment.discount + payment.credit_used:  # a free trial's start moves no money
         payment.ledger_transaction_id = (await books.book_charge(session, payment)).id

@@ -119,6 +119,13 @@ class Payment(TenantOwned, Base):
     decline_code: Mapped[str | None] = mapped_column(String(32))
     redirect_url: Mapped[str | None] = mapped_column(String(2048))
     return_url: Mapped[str | None] = mapped_column(String(2048))
+    # A card this payment verifies (a free trial's first, see billing.charges), as the customer's default card
+    # shows it: made their default card when the verification settles, wherever it settles.
+    card_brand: Mapped[str | None] = mapped_column(String(16))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
+    card_exp_month: Mapped[int | None]
+    card_exp_year: Mapped[int | None]
+    card_holder: Mapped[str | None] = mapped_column(String(250))
     entitlement_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("entitlements.id", ondelete="SET NULL"))
     ledger_transaction_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_transactions.id"))
     # Reserved by refunds as they start (see billing.refunds): never more than `amount`.

@@ -163,6 +163,28 @@ async def keep_approved_wallet(session: AsyncSession, payment: Payment) -> None:
     )
 
 
+async def keep_verified_card(session: AsyncSession, payment: Payment) -> None:
+    """A card a payment verified (see billing.charges) is the customer's default card from then on, as one paid
+    with is. Written in the transaction that settles the payment: by the viewer's confirmPayment, the gateway's
+    event or the janitor alike."""
+    if payment.method != methods.CARD or payment.card_last4 is None:
+        return
+    shown = {
+        "method_token": payment.gateway_method,
+        "card_brand": payment.card_brand,
+        "card_last4": payment.card_last4,
+        "card_exp_month": payment.card_exp_month,
+        "card_exp_year": payment.card_exp_year,
+        "card_holder": payment.card_holder,
+        "card_currency": payment.currency,
+        "updated_at": clock.now(),
+    }
+    reference = payment.gateway_customer_ref
+    await _write_profile(
+        session, payment.merchant_id, payment.customer_id, payment.gateway, reference, shown, methods.CARD
+    )
+
+
 async def save_default_card(
     sessions: async_sessionmaker[AsyncSession],
     gateway: PaymentGateway,
@@ -228,8 +250,8 @@ async def method_for(
 ) -> Method:
     """What to charge for a payment paid with `source`: a card becomes the default card, a wallet is saved for
     this payment (and the subscription it starts), the mandate must already exist. Not `proven` (it is about to
-    be verified, with nothing charged), a card is saved but left `unproven`: made the default by `keep_card`
-    once verified, never if refused."""
+    be verified, with nothing charged), a card is saved but left `unproven`: kept on the payment that verifies
+    it and made the default by `keep_verified_card` once verified, never if refused."""
     if isinstance(source, Mandate):
         async with sessions() as session:
             profile = await repo.profile(session, merchant.id, customer.id, gateway.name)

@@ -82,9 +82,8 @@ async def subscribe(
         now = await sandbox_clocks.now_for(session, merchant.id, customer.id)
     with clock.pinned(now):
         payment = await _replayed(sessions, merchant, customer, price_id, idempotency_key)
-        unproven = None
         if payment is None:
-            payment, method = await _start(
+            payment = await _start(
                 sessions,
                 gateway,
                 merchant,
@@ -96,12 +95,8 @@ async def subscribe(
                 client,
                 voucher,
             )
-            unproven = method.unproven if method is not None else None
         if payment.status == "pending":
             payment = await charges.charge(sessions, gateway, merchant, payment)
-        if unproven is not None and payment.status == "succeeded":
-            reference = payment.gateway_customer_ref
-            await payment_methods.keep_card(sessions, gateway, merchant, customer, reference, unproven)
         async with sessions() as session:
             assert payment.subscription_id is not None
             subscription = await repo.subscription_by_id(session, merchant.id, payment.subscription_id)
@@ -132,9 +127,9 @@ async def _start(
     return_url: str | None,
     client: ClientInfo,
     voucher_code: str | None,
-) -> tuple[Payment, payment_methods.Method | None]:
-    """The subscription and its first payment written, with the method it is charged to (None: the same key raced
-    in from another request, whose payment this is)."""
+) -> Payment:
+    """The subscription and its first payment written (or the payment of the same key, raced in from another
+    request)."""
     async with sessions() as session:
         price = await purchases.price_on_sale(session, merchant.id, price_id, client, kind="subscription")
         await _refuse_running(session, merchant.id, customer.id, price.product_id)  # before the card is saved
@@ -209,6 +204,11 @@ async def _start(
         created_at=now,
         updated_at=now,
     )
+    if method.unproven is not None:
+        saved = method.unproven.saved
+        payment.card_brand, payment.card_last4 = saved.brand, saved.last4
+        payment.card_exp_month, payment.card_exp_year = saved.exp_month, saved.exp_year
+        payment.card_holder = method.unproven.holder
     try:
         async with transaction(sessions) as session:
             # Written first, as a purchase is (see billing.purchases): the first payment is the customer's one open
@@ -234,11 +234,11 @@ async def _start(
         raced = await _replayed(sessions, merchant, customer, price_id, key)
         if raced is None:
             raise Conflict(purchases.IN_PROGRESS) from None
-        return raced, None
+        return raced
     # A replaced attempt never starts: a challenge it still awaits can no longer be passed (see billing.charges).
     for given_up in awaiting:
         await charges.give_up(sessions, gateway, merchant, given_up)
-    return payment, method
+    return payment
 
 
 async def _refuse_running(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> None:

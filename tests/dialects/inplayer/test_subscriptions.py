@@ -221,6 +221,35 @@ async def test_a_free_trial_starts_only_on_a_card_the_gateway_verified(
     assert await count_rows(server, SandboxCharge, merchant.id, SandboxCharge.amount != 0) == 0  # nobody charged
 
 
+async def test_a_trial_card_verified_through_the_gateway_event_or_the_janitor_becomes_the_default(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from boxoffice.billing import charges, janitor
+
+    _, fee_id = await monthly_fee(server, merchant, trial_period_quantity="7", trial_period_period="day")
+    # The viewer passes the challenge and never comes back to the app: the gateway's event settles it.
+    challenged = (await subscribe(server, viewer, fee_id, CHALLENGE)).json()
+    await server.http.get(challenged["redirect_to_url"].removeprefix("http://testserver"), params={"result": "success"})
+    await jobs.run_due_jobs(server.app.state.sessions, server.settings)
+    assert (await only_subscription(server, viewer))["action_type"] == "free-trial"
+    assert (await default_card(server, viewer))["EUR"]["number"] == "3155"
+    # The process dies once the gateway verified the card: the janitor settles it.
+    other = await sign_up(server, merchant, "other@example.com")
+
+    async def crash(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the process died after the gateway verified the card")
+
+    monkeypatch.setattr(charges, "settle", crash)
+    with pytest.raises(RuntimeError):
+        await subscribe(server, other, fee_id, VISA)
+    monkeypatch.undo()
+    assert await default_card(server, other) == {}
+    sessions, gateways = server.app.state.sessions, server.app.state.gateways
+    assert await janitor.reconcile(sessions, gateways, clock.now() + janitor.STALE_AFTER + timedelta(seconds=1)) == 1
+    assert (await only_subscription(server, other))["action_type"] == "free-trial"
+    assert (await default_card(server, other))["EUR"]["number"] == "4242"
+
+
 @pytest.mark.parametrize("trial", [True, False])
 async def test_a_declined_or_abandoned_first_attempt_never_blocks_the_next(
     server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock, trial: bool
