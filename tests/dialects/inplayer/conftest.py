@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import Server
+from tests.gateways.fake_stripe import FakeStripe
 
 
 @dataclass
@@ -154,3 +156,10 @@ async def merchant(server: Server) -> Merchant:
 @pytest.fixture
 async def viewer(server: Server, merchant: Merchant) -> Viewer:
     return await sign_up(server, merchant)
+
+
+@pytest.fixture
+def stripe() -> Iterator[FakeStripe]:
+    """A local server speaking Stripe's API, for the tests that point a merchant's gateway at it."""
+    with FakeStripe() as fake:
+        yield fake

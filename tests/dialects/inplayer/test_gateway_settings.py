@@ -4,8 +4,6 @@ speaks its wire format — with its signed webhook events settling payments thro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from boxoffice import clock
@@ -26,12 +24,6 @@ from tests.dialects.inplayer.test_subscriptions import (
 from tests.gateways.fake_stripe import FakeStripe, event, sign_webhook
 
 SECRET_KEY, WEBHOOK_SECRET = "sk_test_" + "a1B2c3D4" * 3, "whsec_" + "Zx9" * 10
-
-
-@pytest.fixture
-def stripe() -> Iterator[FakeStripe]:
-    with FakeStripe() as fake:
-        yield fake
 
 
 @pytest.fixture

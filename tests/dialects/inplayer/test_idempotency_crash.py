@@ -6,7 +6,6 @@ SIGKILL, and Stripe played by a local fake that does the charge and then never a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 
 import httpx
@@ -30,12 +29,6 @@ from tests.served import served
 # done well within what is left of it after the kill (at least two thirds of it: it is renewed three times a lease).
 LEASE = 6.0
 SUBMITTED = {"code": 200, "message": "Submitted for payment"}
-
-
-@pytest.fixture
-def stripe() -> Iterator[FakeStripe]:
-    with FakeStripe() as fake:
-        yield fake
 
 
 @pytest.fixture
