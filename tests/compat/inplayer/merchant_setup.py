@@ -273,28 +273,22 @@ def set_up_shop(base_url: str, merchant: Merchant) -> dict[str, Any]:
     donation {item_id, options}: an item with two donation amounts, which takes an amount of the viewer's own too;
     merchant_email: what PayPal's parameters name as the `business`."""
     with merchant_client(base_url, merchant) as http:
-        item = create_item(
-            http, item_type="html_asset", title="Compat Rental", access_control_type_id=PAID, content="<p>Rented</p>"
-        )
-        fee = add_fee(
-            http,
-            item["id"],
-            access_type_id=str(access_type_id(http, "ppv", 24, "hour")),
-            amount="2.99",
-            currency="EUR",
-            description="Rent for a day",
-        )
-        sequel = create_item(
-            http, item_type="html_asset", title="Compat Sequel", access_control_type_id=PAID, content="<p>Again</p>"
-        )
-        sequel_fee = add_fee(
-            http,
-            sequel["id"],
-            access_type_id=str(access_type_id(http, "ppv", 24, "hour")),
-            amount="2.99",
-            currency="EUR",
-            description="Rent for a day",
-        )
+
+        def rental(title: str, content: str) -> tuple[dict[str, Any], dict[str, Any]]:
+            """An item rented for a day at 2.99 EUR, and its fee."""
+            item = create_item(http, item_type="html_asset", title=title, access_control_type_id=PAID, content=content)
+            fee = add_fee(
+                http,
+                item["id"],
+                access_type_id=str(access_type_id(http, "ppv", 24, "hour")),
+                amount="2.99",
+                currency="EUR",
+                description="Rent for a day",
+            )
+            return item, fee
+
+        item, fee = rental("Compat Rental", "<p>Rented</p>")
+        sequel, sequel_fee = rental("Compat Sequel", "<p>Again</p>")
         voucher = create_voucher(
             http,
             name="Compat rental voucher",
