@@ -89,10 +89,10 @@ async def _settled(
 async def give_up(
     sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant: Merchant, payment: Payment
 ) -> None:
-    """An attempt replaced by another: its charge still awaiting the payer is cancelled at the gateway so that it
-    can no longer be paid, and the payment settled as it then stands (declined, or, when the payer got there
-    first, paid and refunded). A gateway that can't be asked leaves it open: whatever it tells later settles it,
-    and is refunded if paid."""
+    """An attempt replaced by another (the item subscribed to again, or bought by another attempt): its charge
+    still awaiting the payer is cancelled at the gateway so that it can no longer be paid, and the payment settled
+    as it then stands (declined, or, when the payer got there first, paid and refunded). A gateway that can't be
+    asked leaves it open: whatever it tells later settles it, and is refunded if paid."""
     if payment.gateway != gateway.name or payment.gateway_charge_id is None:
         return
     try:

@@ -7,7 +7,9 @@ What the customer may already watch is not sold to them again, and identical pur
 the pending payment is the customer's one open attempt at the item (a unique index over the open attempts, see
 Payment), so a second one written meanwhile fails, in any process; and whether they hold the item is read in the
 transaction that wrote it, after the write, when an attempt that settled first is seen (PostgreSQL makes the
-second writer wait for the first's settlement; SQLite lets one writer in at a time).
+second writer wait for the first's settlement; SQLite lets one writer in at a time). An attempt awaiting its
+challenge is not open in that sense, so the customer may try again with another card: once one attempt pays, the
+others still awaiting a challenge are given up at the gateway, and can no longer be paid.
 """
 
 from __future__ import annotations
@@ -98,7 +100,23 @@ async def buy_access(
         raise Conflict("This idempotency key was used for another payment")
     if payment.status != "pending":
         return payment  # a replay of a payment already decided
-    return await charges.charge(sessions, gateway, merchant, payment)
+    payment = await charges.charge(sessions, gateway, merchant, payment)
+    if payment.status == "succeeded" and payment.kind == "purchase":
+        await _give_up_others(sessions, gateway, merchant, payment)
+    return payment
+
+
+async def _give_up_others(
+    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant: Merchant, payment: Payment
+) -> None:
+    """The item is paid for: the customer's other attempts at it still awaiting a challenge can no longer be paid
+    (see billing.charges.give_up), rather than be paid and refunded."""
+    async with sessions() as session:
+        waiting = await repo.challenged_purchases(
+            session, merchant.id, payment.customer_id, payment.product_id, payment.id
+        )
+    for attempt in waiting:
+        await charges.give_up(sessions, gateway, merchant, attempt)
 
 
 async def _new_payment(

@@ -314,6 +314,24 @@ async def open_first_payments(
     return rows.all()
 
 
+async def challenged_purchases(
+    session: AsyncSession, merchant_id: int, customer_id: int, product_id: int, other_than: int
+) -> Sequence[Payment]:
+    """The customer's other purchases of the product still awaiting the payer (a challenge, an approval)."""
+    rows = await session.scalars(
+        select(Payment).where(
+            Payment.merchant_id == merchant_id,
+            Payment.customer_id == customer_id,
+            Payment.product_id == product_id,
+            Payment.kind == "purchase",
+            Payment.subscription_id.is_(None),
+            Payment.status == "requires_action",
+            Payment.id != other_than,
+        )
+    )
+    return rows.all()
+
+
 async def subscriptions_page(
     session: AsyncSession,
     merchant_id: int,

@@ -15,6 +15,8 @@ from boxoffice.access.models import Entitlement
 from boxoffice.billing import janitor, ledger
 from boxoffice.billing.models import LedgerEntry, Payment, Refund
 from boxoffice.gateways.models import SandboxCharge, SandboxRefund
+from boxoffice.gateways.protocol import ChargeResult, GatewayError
+from boxoffice.gateways.sandbox import SandboxGateway
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import (
@@ -303,12 +305,42 @@ async def test_the_default_card_is_the_last_one_paid_with_or_set(
     assert_error(await server.http.get("/v2/payments/cards/default"), 401)
 
 
+async def test_a_challenge_awaited_by_an_attempt_another_paid_can_no_longer_be_passed(
+    server: Server, merchant: Merchant, viewer: Viewer
+) -> None:
+    """Two attempts at one item, the first challenged: once the second pays, the first is given up at the gateway,
+    and passing its challenge later charges nothing."""
+    item_id, fee_id = await priced_item(server, merchant)
+    first = (await pay(server, viewer, card_form(fee_id, CHALLENGE))).json()
+    assert (await pay(server, viewer, card_form(fee_id))).status_code == 200
+    page = first["redirect_to_url"].removeprefix("http://testserver")
+    assert "Already answered" in (await server.http.get(page)).text
+    await server.http.get(page, params={"result": "success"})
+    await jobs.run_due_jobs(server.app.state.sessions, server.settings)  # the event the page sent, if any
+    refused = assert_error(
+        await server.http.post("/payments", headers=viewer.auth, data={"pi_id": first["pi_id"]}), 402
+    )
+    assert refused["errors"] == {"decline_code": "canceled"}
+    given_up = next(p for p in await fetch_rows(server, Payment, merchant.id) if p.gateway_charge_id == first["pi_id"])
+    assert (given_up.status, given_up.decline_code, given_up.entitlement_id) == ("declined", "canceled", None)
+    assert await count_rows(server, SandboxCharge, merchant.id, SandboxCharge.status == "succeeded") == 1
+    assert await count_rows(server, Refund, merchant.id) == 0
+    assert await count_rows(server, Entitlement, merchant.id) == 1
+    assert (await server.http.get(f"/items/{item_id}/access", headers=viewer.auth)).status_code == 200
+    assert await books_hold(server, merchant) == {"EUR": 499}
+
+
 @pytest.mark.parametrize("told_by", ["confirm", "event"])
 async def test_a_purchase_paid_through_a_late_challenge_for_what_is_held_is_refunded(
-    server: Server, merchant: Merchant, viewer: Viewer, told_by: str
+    server: Server, merchant: Merchant, viewer: Viewer, told_by: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Two attempts, the first challenged: the second pays, then the first's challenge is passed. The money it
-    took is handed back, and the viewer holds one purchase."""
+    """Two attempts, the first challenged: the second pays, but the gateway can't be asked to give up the first,
+    whose challenge is then passed. The money it took is handed back, and the viewer holds one purchase."""
+
+    async def unreachable(*_args: Any, **_kwargs: Any) -> ChargeResult:
+        raise GatewayError("the gateway did not answer")
+
+    monkeypatch.setattr(SandboxGateway, "cancel", unreachable)
     item_id, fee_id = await priced_item(server, merchant)
     first = (await pay(server, viewer, card_form(fee_id, CHALLENGE))).json()
     assert (await pay(server, viewer, card_form(fee_id))).status_code == 200
