@@ -79,10 +79,21 @@ async def _settled(
     payment_id: int,
     result: ChargeResult,
 ) -> Payment:
-    """`settle`, then the refund of money that was not wanted made at once (see billing.fulfilment)."""
+    """`settle`, then at once: the refund of money that was not wanted (see billing.fulfilment), or, for a paid
+    purchase, the customer's other attempts at the item still awaiting a challenge given up, so that they can no
+    longer be paid rather than be paid and refunded."""
     payment = await settle(sessions, merchant, payment_id, result)
-    if payment.refunded and payment.status == "succeeded":
+    if payment.status != "succeeded":
+        return payment
+    if payment.refunded:
         await refunds.finish_unwanted(sessions, gateway, payment)
+    elif payment.kind == "purchase" and payment.subscription_id is None:
+        async with sessions() as session:
+            waiting = await repo.challenged_purchases(
+                session, merchant.id, payment.customer_id, payment.product_id, payment.id
+            )
+        for attempt in waiting:
+            await give_up(sessions, gateway, merchant, attempt)
     return payment
 
 

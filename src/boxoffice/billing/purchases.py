@@ -100,23 +100,7 @@ async def buy_access(
         raise Conflict("This idempotency key was used for another payment")
     if payment.status != "pending":
         return payment  # a replay of a payment already decided
-    payment = await charges.charge(sessions, gateway, merchant, payment)
-    if payment.status == "succeeded" and payment.kind == "purchase":
-        await _give_up_others(sessions, gateway, merchant, payment)
-    return payment
-
-
-async def _give_up_others(
-    sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, merchant: Merchant, payment: Payment
-) -> None:
-    """The item is paid for: the customer's other attempts at it still awaiting a challenge can no longer be paid
-    (see billing.charges.give_up), rather than be paid and refunded."""
-    async with sessions() as session:
-        waiting = await repo.challenged_purchases(
-            session, merchant.id, payment.customer_id, payment.product_id, payment.id
-        )
-    for attempt in waiting:
-        await charges.give_up(sessions, gateway, merchant, attempt)
+    return await charges.charge(sessions, gateway, merchant, payment)
 
 
 async def _new_payment(

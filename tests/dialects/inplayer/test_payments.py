@@ -305,14 +305,24 @@ async def test_the_default_card_is_the_last_one_paid_with_or_set(
     assert_error(await server.http.get("/v2/payments/cards/default"), 401)
 
 
+@pytest.mark.parametrize("second_pays", ["at_once", "through_its_own_challenge"])
 async def test_a_challenge_awaited_by_an_attempt_another_paid_can_no_longer_be_passed(
-    server: Server, merchant: Merchant, viewer: Viewer
+    server: Server, merchant: Merchant, viewer: Viewer, second_pays: str
 ) -> None:
-    """Two attempts at one item, the first challenged: once the second pays, the first is given up at the gateway,
-    and passing its challenge later charges nothing."""
+    """Two attempts at one item, the first challenged: once the second pays (at once, or confirmed after its own
+    challenge), the first is given up at the gateway, and passing its challenge later charges nothing."""
     item_id, fee_id = await priced_item(server, merchant)
     first = (await pay(server, viewer, card_form(fee_id, CHALLENGE))).json()
-    assert (await pay(server, viewer, card_form(fee_id))).status_code == 200
+    if second_pays == "at_once":
+        assert (await pay(server, viewer, card_form(fee_id))).status_code == 200
+    else:
+        second = (await pay(server, viewer, card_form(fee_id, CHALLENGE))).json()
+        passed = await server.http.get(
+            second["redirect_to_url"].removeprefix("http://testserver"), params={"result": "success"}
+        )
+        assert passed.status_code == 303
+        confirmed = await server.http.post("/payments", headers=viewer.auth, data={"pi_id": second["pi_id"]})
+        assert confirmed.status_code == 200, confirmed.text
     page = first["redirect_to_url"].removeprefix("http://testserver")
     assert "Already answered" in (await server.http.get(page)).text
     await server.http.get(page, params={"result": "success"})
