@@ -221,3 +221,31 @@ async def test_keys_found_missing_are_made_in_a_transaction_of_their_own(
     settings = Settings(database_url=migrated_database_url)
     async with sessions() as session:
         assert (await signing_keys.signing_key(session, settings, signing_keys.RS256)).kid == published["kid"]
+
+
+async def test_tokens_naming_unknown_keys_have_the_keys_read_again_at_most_once_a_second(
+    sessions: async_sessionmaker[AsyncSession], migrated_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signing_keys._rings.clear()
+    settings = Settings(database_url=migrated_database_url)
+    moment = cache.now()
+    monkeypatch.setattr(cache, "now", lambda: moment)
+    reads = 0
+    read_keys = signing_keys.repo.signing_keys
+
+    async def counted(session: AsyncSession) -> list[SigningKey]:
+        nonlocal reads
+        reads += 1
+        return list(await read_keys(session))
+
+    monkeypatch.setattr(signing_keys.repo, "signing_keys", counted)
+    async with sessions() as session:
+        assert await signing_keys.verifying_keys(session, settings, signing_keys.RS256, None)
+        assert reads == 1
+        for attempt in range(50):
+            assert await signing_keys.verifying_keys(session, settings, signing_keys.RS256, f"forged-{attempt}") == []
+        assert reads == 1  # a flood of made-up key ids reads nothing
+        moment += signing_keys.REREAD_AT_MOST_EVERY
+        for attempt in range(50):
+            assert await signing_keys.verifying_keys(session, settings, signing_keys.RS256, f"later-{attempt}") == []
+        assert reads == 2  # a second later, one of them has the keys read again: a key just made is learnt

@@ -9,7 +9,7 @@ no other process knows.
 Of a purpose's live keys the newest signs. `rotate` adds a newer one; the older ones go on verifying what they
 signed until the longest such token has expired, then leave the key set. Each process keeps a copy of the keys and
 reads them again every `REREAD_AFTER` seconds (so a rotation reaches every signer within that), and at once when a
-token names a key it does not know (one that another process has just made).
+token names a key it does not know (one that another process has just made), at most once a second.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ RS256 = "rs256"
 PURPOSES = (HS256, RS256)
 # Seconds a process signs with the keys it last read: a rotation reaches every process within this.
 REREAD_AFTER = 60.0
+# A token naming a key this process doesn't know has it read the keys again, but not sooner than this after the
+# last reading: the key id is read before the signature is checked, so anyone can send ones that don't exist.
+REREAD_AT_MOST_EVERY = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +149,8 @@ async def make_missing_keys(sessions: async_sessionmaker[AsyncSession]) -> tuple
 
 async def _ring(session: AsyncSession, *, reread: bool = False) -> _Ring:
     ring = _rings.setdefault(str(session.get_bind().engine.url), _Ring())
-    if reread or cache.now() - ring.read_at > REREAD_AFTER:
+    since = cache.now() - ring.read_at
+    if since > REREAD_AFTER or (reread and since >= REREAD_AT_MOST_EVERY):
         read_at = cache.now()
         # Read in the caller's session: only committed keys are ever there, and it needs no second connection.
         keys = _known(await repo.signing_keys(session))
