@@ -143,7 +143,7 @@ async def update_order(
 
 def _choose_method(order: Order, payment_method: str | None) -> None:
     if payment_method == FREE and order.total:
-        raise InvalidInput({"paymentMethodId": "Only an order with nothing to pay is paid as a free offer"})
+        raise InvalidInput({"payment_method": "Only an order with nothing to pay is paid as a free offer"})
     order.payment_method = payment_method
 
 
