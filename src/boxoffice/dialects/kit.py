@@ -4,12 +4,12 @@ the request's session, settings and client."""
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from boxoffice import client_info
@@ -53,6 +53,19 @@ async def in_unit_of_work(
 def get_session(request: Request) -> AsyncSession:
     session: AsyncSession = request.state.session
     return session
+
+
+async def own_transactions(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The one way a route hands its work to a use case that owns its transactions (a payment, which calls the
+    gateway between its own committed steps): declared after the dependencies that read what the route needs, it
+    ends the request's transaction, so the request holds no connection while the use case runs, and returns the
+    factory the use case opens its sessions from. A dialect never commits by itself."""
+    await get_session(request).commit()
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    return sessions
+
+
+OwnTransactions = Annotated[async_sessionmaker[AsyncSession], Depends(own_transactions)]
 
 
 def get_settings(request: Request) -> Settings:

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Request
 
 from boxoffice.billing import charges, payment_methods, purchases
 from boxoffice.billing.models import Payment, PaymentProfile
-from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
+from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session, TokenMerchant
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.gifts import gift_receiver
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.errors import InvalidInput
 from boxoffice.gateways.protocol import Card
 from boxoffice.identity.merchants import merchant_of
@@ -58,12 +59,14 @@ def idempotency_key(request: Request, customer_id: int) -> str:
 
 @router.post("/payments")
 async def create_payment(
-    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: TokenMerchant,
+    body: Body,
+    client: Client,
+    sessions: OwnTransactions,
 ) -> dict[str, Any]:
-    merchant = await merchant_of(session, customer.merchant_id)
-    # The purchase commits its own steps (see billing.purchases); this request's connection isn't needed for it.
-    await session.commit()
-    sessions, gateways = request.app.state.sessions, request.app.state.gateways
+    gateways = request.app.state.gateways
     charge_id = (text(body, "pi_id") or "").strip()
     if charge_id:
         payment = await charges.confirm_payment(sessions, gateways, merchant, customer, charge_id)
