@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import jobs
 from boxoffice.billing import charges
 from boxoffice.billing import repository as repo
-from boxoffice.errors import Forbidden
+from boxoffice.errors import Forbidden, NotFound
 from boxoffice.gateways.protocol import ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
 from boxoffice.gateways.sandbox import CLEAR_DEBIT_JOB, SandboxGateway
@@ -51,6 +51,22 @@ async def receive_event(
         {"merchant_id": merchant.id, "gateway": gateway_name, "kind": event.kind, "charge_id": event.charge_id},
     )
     return True
+
+
+async def receive_merchant_event(
+    session: AsyncSession,
+    gateways: Gateways,
+    merchant_uuid: str,
+    gateway_name: str,
+    payload: bytes,
+    signature: str | None,
+) -> bool:
+    """`receive_event`, for an event sent to the address a merchant registered at its gateway, which names the
+    merchant by its uuid; NotFound when it names none."""
+    merchant = await identity_repo.merchant_by_uuid(session, merchant_uuid.lower())
+    if merchant is None:
+        raise NotFound("Unknown merchant")
+    return await receive_event(session, gateways, merchant, gateway_name, payload, signature)
 
 
 @jobs.handles(EVENT_JOB)

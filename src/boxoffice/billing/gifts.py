@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -111,13 +112,31 @@ async def create_gift(
     return gift
 
 
+class Spent(StrEnum):
+    """Why a gift's code opens nothing any more."""
+
+    REFUNDED = "refunded"  # its payment was handed back
+    REDEEMED = "redeemed"
+
+
 @dataclass(frozen=True, slots=True)
 class GiftDetails:
-    """A gift as the holder of its code sees it: what it opens and who sent it (by name, never by address)."""
+    """A gift as the holder of its code sees it: what it opens (the product, and the price it was bought at,
+    None once that is deleted) and who sent it (by name, never by address)."""
 
     gift: Gift
     product: Product
+    price: Price | None
     from_name: str
+
+    @property
+    def spent(self) -> Spent | None:
+        """Why the code can't be redeemed; None while it can."""
+        if self.gift.refunded_at is not None:
+            return Spent.REFUNDED
+        if self.gift.redeemed_at is not None:
+            return Spent.REDEEMED
+        return None
 
 
 async def gift_details(session: AsyncSession, merchant_id: int, code: str | None) -> GiftDetails:
@@ -125,9 +144,10 @@ async def gift_details(session: AsyncSession, merchant_id: int, code: str | None
     if gift is None:
         raise NotFound("Gift not found")
     product = await catalog_repo.product_by_id(session, merchant_id, gift.product_id)
+    price = await catalog_repo.price_by_id(session, merchant_id, gift.price_id)
     buyer = await identity_repo.customer_by_id(session, merchant_id, gift.buyer_customer_id)
     assert product is not None  # the gift goes with its product
-    return GiftDetails(gift, product, buyer.full_name if buyer is not None else "")
+    return GiftDetails(gift, product, price, buyer.full_name if buyer is not None else "")
 
 
 async def bought_gift(session: AsyncSession, customer: Customer, gift_id: int) -> GiftDetails:
@@ -136,8 +156,9 @@ async def bought_gift(session: AsyncSession, customer: Customer, gift_id: int) -
     if gift is None or gift.buyer_customer_id != customer.id:
         raise NotFound("Gift not found")
     product = await catalog_repo.product_by_id(session, customer.merchant_id, gift.product_id)
+    price = await catalog_repo.price_by_id(session, customer.merchant_id, gift.price_id)
     assert product is not None  # the gift goes with its product
-    return GiftDetails(gift, product, customer.full_name)
+    return GiftDetails(gift, product, price, customer.full_name)
 
 
 async def change_delivery(
@@ -155,7 +176,7 @@ async def change_delivery(
         _refuse_spent(gift)
         raise Conflict("This gift has already been sent")
     await gift_delivery.send_if_due(session, customer.merchant_id, gift_id, clock.now())
-    return GiftDetails(gift, details.product, details.from_name)
+    return GiftDetails(gift, details.product, details.price, details.from_name)
 
 
 def _refuse_spent(gift: Gift) -> None:

@@ -6,6 +6,7 @@ all) is paid without a way to pay here; the rest go through the gateway's own fl
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,11 +19,12 @@ from boxoffice.billing.models import Order, Payment
 from boxoffice.billing.payment_methods import FREE, Nothing, Source
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import taxes
-from boxoffice.catalog.models import Price
+from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.gateways.registry import Gateways
+from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
 
@@ -33,6 +35,42 @@ UNSET: object = object()
 class OrderExpired(InvalidInput):
     def __init__(self, order_id: int) -> None:
         super().__init__({"orderId": f"Order {order_id} has expired"})
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """An order as it is shown: its merchant, and the price and product it is for (None once deleted)."""
+
+    order: Order
+    merchant: Merchant
+    price: Price | None
+    product: Product | None
+
+    @property
+    def trial(self) -> bool:
+        """Whether what it buys begins with a free trial."""
+        return bool(self.price and self.price.trial_period_unit)
+
+    @property
+    def needs_payment_details(self) -> bool:
+        """Whether paying it takes a way to pay: something to pay now, or a subscription, which renews on it."""
+        return bool(self.order.total) or (self.price is not None and self.price.kind == "subscription")
+
+
+@dataclass(frozen=True, slots=True)
+class PaidOrder:
+    """What paying an order did: the payment, and the order as it stands after it, with its price (None once
+    deleted)."""
+
+    payment: Payment
+    order: Order
+    price: Price | None
+
+
+async def _view(session: AsyncSession, order: Order, price: Price | None = None) -> OrderView:
+    price = price or await catalog_repo.price_by_id(session, order.merchant_id, order.price_id)
+    product = await catalog_repo.product_by_id(session, order.merchant_id, price.product_id) if price else None
+    return OrderView(order, await merchant_of(session, order.merchant_id), price, product)
 
 
 async def _price(session: AsyncSession, merchant_id: int, price_id: int, client: ClientInfo) -> Price:
@@ -52,7 +90,7 @@ async def create_order(
     coupon_code: str | None = None,
     buy_as_gift: bool = False,
     payment_method: str | None = None,
-) -> Order:
+) -> OrderView:
     price = await _price(session, customer.merchant_id, price_id, client)
     await _check_recipient(session, customer, price, buy_as_gift)
     country = country_code or customer.country_code or client.country_code
@@ -74,7 +112,7 @@ async def create_order(
     _choose_method(order, payment_method)
     session.add(order)
     await session.flush()
-    return order
+    return await _view(session, order, price)
 
 
 async def _check_recipient(session: AsyncSession, customer: Customer, price: Price, buy_as_gift: bool) -> None:
@@ -98,6 +136,10 @@ async def order_of(session: AsyncSession, customer: Customer, order_id: int) -> 
     return order
 
 
+async def read_order(session: AsyncSession, customer: Customer, order_id: int) -> OrderView:
+    return await _view(session, await order_of(session, customer, order_id))
+
+
 def _open(order: Order) -> None:
     if order.status != "open":
         raise Conflict(f"Order {order.id} has been paid")
@@ -115,7 +157,7 @@ async def update_order(
     payment_method: str | object | None = UNSET,
     buy_as_gift: bool | None = None,
     delivery: gift_delivery.Delivery | None = None,
-) -> Order:
+) -> OrderView:
     order = await order_of(session, customer, order_id)
     _open(order)
     if buy_as_gift is not None and buy_as_gift != order.buy_as_gift:
@@ -138,7 +180,7 @@ async def update_order(
     if isinstance(payment_method, str) or payment_method is None:
         _choose_method(order, payment_method)
     await session.flush()
-    return order
+    return await _view(session, order)
 
 
 def _choose_method(order: Order, payment_method: str | None) -> None:
@@ -157,7 +199,7 @@ async def pay_order(
     source: Source,
     return_url: str | None,
     client: ClientInfo,
-) -> Payment:
+) -> PaidOrder:
     """Buy (or subscribe to) what the order is for with `source`. A declined attempt leaves the order open for
     another; one that needs the payer's approval is finished by `finish_order`."""
     async with sessions() as session:
@@ -213,13 +255,14 @@ def _receiver(order: Order) -> str | None:
 
 async def _record(
     sessions: async_sessionmaker[AsyncSession], customer: Customer, order_id: int, payment: Payment
-) -> Payment:
+) -> PaidOrder:
     async with sessions() as session, session.begin():
         kept = await order_of(session, customer, order_id)
         kept.payment_id, kept.payment_method = payment.id, payment.method
         if payment.status == "succeeded":
             kept.status = "paid"
-    return payment
+        price = await catalog_repo.price_by_id(session, customer.merchant_id, kept.price_id)
+    return PaidOrder(payment, kept, price)
 
 
 async def finish_order(
@@ -228,7 +271,7 @@ async def finish_order(
     merchant: Merchant,
     customer: Customer,
     order_id: int,
-) -> Payment:
+) -> PaidOrder:
     """After the payer approved (or refused) a payment on the gateway's page: where it stands now."""
     async with sessions() as session:
         order = await order_of(session, customer, order_id)
@@ -246,14 +289,14 @@ async def pay_order_of_nothing(
     customer: Customer,
     order_id: int,
     client: ClientInfo,
-) -> Payment:
+) -> PaidOrder:
     """Buy what an order with nothing to pay is for, once: the same order paid again is the same payment."""
     async with sessions() as session:
         order = await order_of(session, customer, order_id)
         price = await catalog_repo.price_by_id(session, merchant.id, order.price_id)
         paid = await billing_repo.payment_by_id(session, merchant.id, order.payment_id) if order.payment_id else None
     if order.status == "paid" and paid is not None:
-        return paid
+        return PaidOrder(paid, order, price)
     if order.total or price is None or price.kind != "one_time":
         raise InvalidInput({"orderId": "This order has something to pay: it needs payment details"})
     return await pay_order(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,6 +108,19 @@ async def customer_of(session: AsyncSession, principal: Principal) -> Customer:
     if customer is None or customer.erased_at is not None:
         raise Unauthenticated()
     return customer
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A customer's account as it is shown: with their last sign-in (when, and from what address), None before
+    the first."""
+
+    customer: Customer
+    last_login: LoginRecord | None
+
+
+async def account_of(session: AsyncSession, customer: Customer) -> Account:
+    return Account(customer, await repo.last_login(session, customer.merchant_id, customer.id))
 
 
 async def update_account(

@@ -10,8 +10,7 @@ from starlette.responses import JSONResponse
 
 from boxoffice.billing import gateway_events
 from boxoffice.db import transaction
-from boxoffice.errors import DomainError
-from boxoffice.identity import repository as identity_repo
+from boxoffice.errors import DomainError, NotFound
 
 router = APIRouter(tags=["gateways"], include_in_schema=False)
 MAX_EVENT = 512 * 1024  # Stripe's events are a few kilobytes
@@ -26,17 +25,16 @@ async def stripe_event(
         return JSONResponse({"error": "The event is too large"}, status_code=413)
     try:
         async with transaction(request.app.state.sessions) as session:
-            merchant = await identity_repo.merchant_by_uuid(session, merchant_uuid.lower())
-            if merchant is None:
-                return JSONResponse({"error": "Unknown merchant"}, status_code=404)
-            queued = await gateway_events.receive_event(
+            queued = await gateway_events.receive_merchant_event(
                 session,
                 request.app.state.gateways,
-                merchant,
+                merchant_uuid,
                 "stripe",
                 payload,
                 request.headers.get("stripe-signature"),
             )
+    except NotFound as error:
+        return JSONResponse({"error": error.message}, status_code=404)
     except DomainError as error:
         return JSONResponse({"error": error.message}, status_code=400)
     return {"received": True, "queued": queued}

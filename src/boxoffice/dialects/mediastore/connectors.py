@@ -17,19 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
 from boxoffice.billing import charges, orders
-from boxoffice.billing.models import Payment
-from boxoffice.catalog import repository as catalog_repo
+from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore import signed
 from boxoffice.dialects.mediastore.body import number, string, web_address
-from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session
+from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, CurrentMerchant, Session
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
-from boxoffice.dialects.mediastore.offer_ids import letter
-from boxoffice.dialects.mediastore.orders import payment as rendered_payment
+from boxoffice.dialects.mediastore.orders import paid_order
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
+from boxoffice.errors import NotFound
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import Card, Wallet
-from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
 
@@ -84,6 +82,17 @@ def returning_here(request: Request, merchant: Merchant, return_url: str | None)
     return f"{request.url_for('adyen_return')}?{urlencode({'state': state})}"
 
 
+async def opened_state(session: AsyncSession, purpose: str, state: str) -> tuple[Merchant, dict[str, Any]] | None:
+    """The merchant a signed state was made for, and its claims; None for one unknown, altered or expired."""
+    merchant_id = signed.merchant_named(state)
+    try:
+        merchant = await merchant_of(session, merchant_id) if merchant_id else None
+    except NotFound:
+        return None
+    claims = signed.opened(merchant, purpose, state) if merchant else None
+    return (merchant, claims) if merchant and claims is not None else None
+
+
 @router.get("/connectors/adyen/return", name="adyen_return")
 async def adyen_return(
     session: Session,
@@ -92,13 +101,11 @@ async def adyen_return(
     setup_intent: str | None = Query(None, max_length=100),
 ) -> RedirectResponse:
     """Sends the payer on to the `returnUrl` their client gave, with what they approved as `redirectResult`."""
-    merchant_id = signed.merchant_named(state)
-    merchant = await identity_repo.merchant_by_id(session, merchant_id) if merchant_id else None
-    claims = signed.opened(merchant, RETURN, state) if merchant else None
+    opened = await opened_state(session, RETURN, state)
     approved = payment_intent or setup_intent
-    if claims is None or approved is None:
+    if opened is None or approved is None:
         raise Refused(400, "Invalid param state: unknown, or expired", INVALID_BODY)
-    back = str(claims["u"])
+    back = str(opened[1]["u"])
     joiner = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{joiner}{urlencode({'redirectResult': approved})}", status_code=303)
 
@@ -115,15 +122,13 @@ def session_claims(body: dict[str, Any], merchant: Merchant, customer: Customer)
     return claims
 
 
-async def _outcome(session: AsyncSession, order_id: int, paid: Payment, customer: Customer) -> Any:
-    declined = charges.refusal(paid)
+def _outcome(paid: orders.PaidOrder) -> Any:
+    declined = charges.refusal(paid.payment)
     if declined is not None:
         raise Refused(422, f"Payment refused: {declined.message}", REFUSED)
-    if paid.status == "requires_action":
-        return answer({"action": redirect_action(paid.redirect_url)})
-    kept = await orders.order_of(session, customer, order_id)
-    price = await catalog_repo.price_by_id(session, customer.merchant_id, kept.price_id)
-    return answer({"payment": rendered_payment(paid, kept, letter(price) if price else "")})
+    if paid.payment.status == "requires_action":
+        return answer({"action": redirect_action(paid.payment.redirect_url)})
+    return answer({"payment": paid_order(paid)})
 
 
 @router.post("/connectors/adyen/payment-methods")
@@ -148,10 +153,14 @@ async def adyen_payment_methods(session: Session, customer: CurrentCustomer, bod
 
 @router.post("/connectors/adyen/initial-payment")
 async def initial_payment(
-    request: Request, session: Session, customer: CurrentCustomer, client: Client, body: Body
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: CurrentMerchant,
+    client: Client,
+    body: Body,
+    sessions: OwnTransactions,
 ) -> Any:
     order_id = number(body, "orderId")
-    merchant = await merchant_of(session, customer.merchant_id)
     claims = session_claims(body, merchant, customer)
     if claims is not None:
         if claims.get("o") is None or order_id not in (None, claims["o"]):
@@ -160,9 +169,8 @@ async def initial_payment(
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
     card = card_of(body)
-    await session.commit()  # the purchase commits its own steps
     paid = await orders.pay_order(
-        request.app.state.sessions,
+        sessions,
         await request.app.state.gateways.current(merchant.id),
         merchant,
         customer,
@@ -171,27 +179,30 @@ async def initial_payment(
         return_url=returning_here(request, merchant, web_address(body, "returnUrl")),
         client=client,
     )
-    return await _outcome(session, order_id, paid, customer)
+    return _outcome(paid)
 
 
 @router.post("/connectors/adyen/initial-payment/finalize")
-async def finalize_initial_payment(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> Any:
+async def finalize_initial_payment(
+    request: Request, customer: CurrentCustomer, merchant: CurrentMerchant, body: Body, sessions: OwnTransactions
+) -> Any:
     order_id = number(body, "orderId")
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
-    merchant = await merchant_of(session, customer.merchant_id)
-    await session.commit()
-    paid = await orders.finish_order(
-        request.app.state.sessions, request.app.state.gateways, merchant, customer, order_id
-    )
-    if paid.status == "requires_action":
+    paid = await orders.finish_order(sessions, request.app.state.gateways, merchant, customer, order_id)
+    if paid.payment.status == "requires_action":
         raise Refused(422, "The payment is still waiting for the payer's approval", "ADYEN0005")
-    return await _outcome(session, order_id, paid, customer)
+    return _outcome(paid)
 
 
 @router.post("/connectors/paypal/v1/tokens")
 async def paypal_token(
-    request: Request, session: Session, customer: CurrentCustomer, client: Client, body: Body
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: CurrentMerchant,
+    client: Client,
+    body: Body,
+    sessions: OwnTransactions,
 ) -> Any:
     """PayPal: the page where the payer approves, which sends them on to `successUrl` (or `cancelUrl`); the
     payment is then settled by the gateway's event, through the worker."""
@@ -199,10 +210,8 @@ async def paypal_token(
     success = web_address(body, "successUrl", required=True)
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
-    merchant = await merchant_of(session, customer.merchant_id)
-    await session.commit()
     paid = await orders.pay_order(
-        request.app.state.sessions,
+        sessions,
         await request.app.state.gateways.current(merchant.id),
         merchant,
         customer,
@@ -211,7 +220,7 @@ async def paypal_token(
         return_url=success,
         client=client,
     )
-    declined = charges.refusal(paid)
-    if declined is not None or not paid.redirect_url:
+    declined = charges.refusal(paid.payment)
+    if declined is not None or not paid.payment.redirect_url:
         raise Refused(422, "PayPal could not be started for this order")
-    return answer({"redirectUrl": paid.redirect_url})
+    return answer({"redirectUrl": paid.payment.redirect_url})

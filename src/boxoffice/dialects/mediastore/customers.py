@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Path
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.dialects.mediastore import tokens
 from boxoffice.dialects.mediastore.auths import tokens_of
@@ -20,7 +19,6 @@ from boxoffice.dialects.mediastore.publishers import merchant_of_publisher
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.errors import Conflict, InvalidCredentials, InvalidInput
 from boxoffice.identity import accounts, app_data, authentication, merchants, recovery
-from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
@@ -40,9 +38,9 @@ def _when(moment: Any) -> str | None:
     return None if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
-async def _render(session: AsyncSession, customer: Customer) -> dict[str, Any]:
+def _render(account: accounts.Account) -> dict[str, Any]:
+    customer, login = account.customer, account.last_login
     first, last = _names(customer)
-    login = await identity_repo.last_login(session, customer.merchant_id, customer.id)
     return {
         "id": customer.id,
         "email": customer.email,
@@ -139,7 +137,7 @@ async def reset_password(session: Session, body: Body) -> Any:
 
 @router.get("/customers/{customer_id}")
 async def read_customer(session: Session, customer: CurrentCustomer, customer_id: int = CustomerId) -> Any:
-    return answer(await _render(session, own(customer, customer_id)))
+    return answer(_render(await accounts.account_of(session, own(customer, customer_id))))
 
 
 @router.patch("/customers/{customer_id}")
@@ -165,4 +163,4 @@ async def update_customer(
     fields = _app_fields(body)
     if fields:
         await app_data.set_app_data(session, customer, **fields)
-    return answer(await _render(session, customer))
+    return answer(_render(await accounts.account_of(session, customer)))

@@ -1,4 +1,5 @@
-"""What a MediaStore endpoint needs from its request: the session, the body, the customer its JWT names."""
+"""What a MediaStore endpoint needs from its request: the session, the body, the customer its JWT names and their
+merchant."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from boxoffice.dialects.mediastore.body import json_body
 from boxoffice.dialects.mediastore.errors import Refused
 from boxoffice.dialects.mediastore.tokens import bearer
 from boxoffice.identity.accounts import customer_of
-from boxoffice.identity.models import Customer
+from boxoffice.identity.merchants import merchant_of
+from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.tokens import Principal
 from boxoffice.settings import Settings
 
@@ -24,6 +26,10 @@ async def get_principal(request: Request) -> Principal:
 
 async def get_customer(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Customer:
     return await customer_of(get_session(request), principal)
+
+
+async def get_merchant(customer: Annotated[Customer, Depends(get_customer)], request: Request) -> Merchant:
+    return await merchant_of(get_session(request), customer.merchant_id)
 
 
 def own(customer: Customer, customer_id: int) -> Customer:
@@ -38,3 +44,5 @@ AppSettings = Annotated[Settings, Depends(get_settings)]
 Client = Annotated[ClientInfo, Depends(get_client)]
 Body = Annotated[dict[str, Any], Depends(json_body)]
 CurrentCustomer = Annotated[Customer, Depends(get_customer)]
+# The customer's merchant, read before an `OwnTransactions` ends the request's transaction.
+CurrentMerchant = Annotated[Merchant, Depends(get_merchant)]

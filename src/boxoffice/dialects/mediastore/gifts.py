@@ -10,11 +10,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
 from boxoffice.billing import gift_delivery, gifts
-from boxoffice.catalog import repository as catalog_repo
 from boxoffice.dialects.mediastore.deps import AppSettings, Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import MalformedRequest, Refused
@@ -75,35 +73,29 @@ def delivery_details(email: str | None, date: datetime | None, note: str | None)
     return {"recipientEmail": email, "deliveryDate": clock.unix(date) if date else None, "personalNote": note or ""}
 
 
-async def _offer_id(session: AsyncSession, details: gifts.GiftDetails) -> str:
-    price = await catalog_repo.price_by_id(session, details.gift.merchant_id, details.gift.price_id)
-    return offer_id(price) if price else ""
+def _offer_id(details: gifts.GiftDetails) -> str:
+    return offer_id(details.price) if details.price else ""
 
 
-def _refusal(details: gifts.GiftDetails) -> str | None:
-    """In the SDK's words, which it turns into the text a customer reads: a refunded gift buys nothing any more,
-    which is what it says of an offer no longer available."""
-    if details.gift.refunded_at is not None:
-        return "INACTIVE_OFFER"
-    if details.gift.redeemed_at is not None:
-        return "REDEEMED"
-    return None
+# In the SDK's words, which it turns into the text a customer reads: a refunded gift buys nothing any more, which
+# is what it says of an offer no longer available.
+REFUSALS = {gifts.Spent.REFUNDED: "INACTIVE_OFFER", gifts.Spent.REDEEMED: "REDEEMED"}
 
 
-async def _verification(session: AsyncSession, details: gifts.GiftDetails) -> dict[str, Any]:
-    reason = _refusal(details)
+def _verification(details: gifts.GiftDetails) -> dict[str, Any]:
+    spent = details.spent
     return {
-        "redeemable": reason is None,
+        "redeemable": spent is None,
         "redeemMode": "NEW_ACCESS",
-        "redeemRefusalReason": reason,
+        "redeemRefusalReason": REFUSALS[spent] if spent else None,
         "extendedSubscriptionId": None,
-        "offerId": await _offer_id(session, details),
+        "offerId": _offer_id(details),
     }
 
 
 @router.get("/gifts/verification/{code}")
 async def verify_gift(session: Session, customer: LookingUp, code: str = Code) -> Any:
-    return answer(await _verification(session, await gifts.gift_details(session, customer.merchant_id, code)))
+    return answer(_verification(await gifts.gift_details(session, customer.merchant_id, code)))
 
 
 @router.post("/gifts/redeem/{code}")
@@ -114,15 +106,15 @@ async def redeem_gift(session: Session, customer: LookingUp, code: str = Code) -
     except Conflict as refused:
         raise Refused(422, refused.message) from None
     found = await gifts.gift_details(session, customer.merchant_id, details.gift.code)
-    return answer(await _verification(session, found))
+    return answer(_verification(found))
 
 
-async def _gift(session: AsyncSession, details: gifts.GiftDetails) -> dict[str, Any]:
+def _gift(details: gifts.GiftDetails) -> dict[str, Any]:
     gift = details.gift
     return {
         "id": gift.id,
         "code": gift.code,
-        "offerId": await _offer_id(session, details),
+        "offerId": _offer_id(details),
         "deliveryDetails": delivery_details(gift.receiver_email, gift.delivery_date, gift.personal_note),
         "sentAt": clock.unix(gift.sent_at) if gift.sent_at else None,
         "redeemedAt": clock.unix(gift.redeemed_at) if gift.redeemed_at else None,
@@ -131,7 +123,7 @@ async def _gift(session: AsyncSession, details: gifts.GiftDetails) -> dict[str, 
 
 @router.get("/gifts/{gift_id}")
 async def read_gift(session: Session, customer: CurrentCustomer, gift_id: int = GiftId) -> Any:
-    return answer(await _gift(session, await gifts.bought_gift(session, customer, gift_id)))
+    return answer(_gift(await gifts.bought_gift(session, customer, gift_id)))
 
 
 @router.patch("/gifts/{gift_id}")
@@ -141,4 +133,4 @@ async def update_gift(session: Session, customer: CurrentCustomer, body: Body, g
         details = await gifts.change_delivery(session, customer, gift_id, delivery)
     except Conflict as refused:
         raise Refused(422, refused.message) from None
-    return answer(await _gift(session, details))
+    return answer(_gift(details))

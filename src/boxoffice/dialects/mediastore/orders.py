@@ -8,16 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Path, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
 from boxoffice.billing import orders
 from boxoffice.billing.models import Order, Payment
 from boxoffice.billing.payment_methods import FREE
-from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import taxes
+from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore.body import flag, number, string
-from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session
+from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, CurrentMerchant, Session
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.gifts import delivery_details, delivery_of
@@ -28,7 +27,6 @@ from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.errors import InvalidInput
 from boxoffice.gateways import methods
-from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
@@ -64,18 +62,15 @@ def _method_id(order: Order) -> int:
     return ID_BY_METHOD.get(order.payment_method or "", 0)
 
 
-async def _render(session: AsyncSession, customer: Customer, order: Order) -> dict[str, Any]:
-    price = await catalog_repo.price_by_id(session, order.merchant_id, order.price_id)
-    product = await catalog_repo.product_by_id(session, order.merchant_id, price.product_id) if price else None
-    merchant = await merchant_of(session, order.merchant_id)
+def _render(customer: Customer, view: orders.OrderView) -> dict[str, Any]:
+    order, price, product, trial = view.order, view.price, view.product, view.trial
     list_net, _ = taxes.split(order.amount, order.tax_rate)
     net, tax = taxes.split(order.total, order.tax_rate)
-    trial = bool(price and price.trial_period_unit)
     return {
         "id": order.id,
         "customerId": order.customer_id,
         "customer": {"locale": customer.locale or "en_US", "email": customer.email},
-        "publisherId": publisher_id(merchant),
+        "publisherId": publisher_id(view.merchant),
         "offerId": offer_id(price) if price else "",
         "offer": {
             "title": product.title if product else "",
@@ -105,7 +100,7 @@ async def _render(session: AsyncSession, customer: Customer, order: Order) -> di
             "type": "coupon" if order.voucher_id else "trial" if trial else "",
             "periods": 1 if order.voucher_id or trial else 0,
         },
-        "requiredPaymentDetails": bool(order.total) or (price is not None and price.kind == "subscription"),
+        "requiredPaymentDetails": view.needs_payment_details,
         "buyAsAGift": order.buy_as_gift,
         "deliveryDetails": _delivery(order),
     }
@@ -140,7 +135,7 @@ async def create_order(session: Session, customer: CurrentCustomer, client: Clie
     coupon = string(body, "couponCode", max_length=100)
     method = _method_of(body)
     try:
-        order = await orders.create_order(
+        view = await orders.create_order(
             session,
             customer,
             offer.price.id,
@@ -156,13 +151,13 @@ async def create_order(session: Session, customer: CurrentCustomer, client: Clie
         if "access_fee" in error.errors:
             raise Refused(422, f"Offer is inactive: {error.message}") from None
         raise
-    return answer({"order": await _render(session, customer, order), "message": "Order created", "success": True})
+    return answer({"order": _render(customer, view), "message": "Order created", "success": True})
 
 
 @router.get("/orders/{order_id}")
 async def read_order(session: Session, customer: CurrentCustomer, order_id: int = OrderId) -> Any:
-    order = await orders.order_of(session, customer, order_id)
-    return answer({"order": await _render(session, customer, order), "message": "", "success": True})
+    view = await orders.read_order(session, customer, order_id)
+    return answer({"order": _render(customer, view), "message": "", "success": True})
 
 
 @router.patch("/orders/{order_id}")
@@ -180,12 +175,12 @@ async def update_order(
     if "deliveryDetails" in body:
         changes["delivery"] = delivery_of(body)
     try:
-        order = await orders.update_order(session, customer, order_id, client=client, **changes)
+        view = await orders.update_order(session, customer, order_id, client=client, **changes)
     except InvalidInput as error:
         if "voucher_code" in error.errors and coupon:
             raise _coupon_refusal(error, coupon) from None
         raise
-    return answer({"order": await _render(session, customer, order), "message": "Order updated", "success": True})
+    return answer({"order": _render(customer, view), "message": "Order updated", "success": True})
 
 
 @router.get("/payment-methods")
@@ -202,6 +197,10 @@ def method_name(payment: Payment) -> str:
     if payment.method != FREE:
         return payment.method
     return "coupon" if payment.voucher_id is not None else "free-offer"
+
+
+def paid_order(paid: orders.PaidOrder) -> dict[str, Any]:
+    return payment(paid.payment, paid.order, letter(paid.price) if paid.price else "")
 
 
 def payment(payment: Payment, order: Order | None, kind: str) -> dict[str, Any]:
@@ -232,24 +231,23 @@ def payment(payment: Payment, order: Order | None, kind: str) -> dict[str, Any]:
 
 @router.post("/payments")
 async def pay_without_details(
-    request: Request, session: Session, customer: CurrentCustomer, client: Client, body: Body
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: CurrentMerchant,
+    client: Client,
+    body: Body,
+    sessions: OwnTransactions,
 ) -> Any:
     """Purchase without payment details: an order with nothing to pay, whichever method it last named (the SDK
     names the free method in a request of its own, which a customer's click may overtake)."""
     order_id = number(body, "orderId")
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
-    merchant = await merchant_of(session, customer.merchant_id)
-    await session.commit()  # the purchase commits its own steps
     gateway = await request.app.state.gateways.current(merchant.id)
     try:
-        paid = await orders.pay_order_of_nothing(
-            request.app.state.sessions, gateway, merchant, customer, order_id, client
-        )
+        paid = await orders.pay_order_of_nothing(sessions, gateway, merchant, customer, order_id, client)
     except InvalidInput as error:
         if "voucher_code" in error.errors:
             raise Refused(422, "Coupon is already used") from None
         raise
-    kept = await orders.order_of(session, customer, order_id)
-    price = await catalog_repo.price_by_id(session, customer.merchant_id, kept.price_id)
-    return answer(payment(paid, kept, letter(price) if price else ""))
+    return answer(paid_order(paid))

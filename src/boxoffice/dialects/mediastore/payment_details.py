@@ -12,28 +12,37 @@ kept before the payer is sent on to `successUrl`, or to `cancelUrl` when they re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import RedirectResponse
 
 from boxoffice import clock
 from boxoffice.billing import method_setup
+from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore import signed
 from boxoffice.dialects.mediastore.account import payment_detail
 from boxoffice.dialects.mediastore.body import number, web_address
-from boxoffice.dialects.mediastore.connectors import REFUSED, card_of, redirect_action, returning_here, session_claims
-from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session
+from boxoffice.dialects.mediastore.connectors import (
+    REFUSED,
+    card_of,
+    opened_state,
+    redirect_action,
+    returning_here,
+    session_claims,
+)
+from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, CurrentMerchant, Session
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.orders import ID_BY_METHOD
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.errors import DomainError, PaymentDeclined
+from boxoffice.errors import DomainError, NotFound, PaymentDeclined
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import Wallet
-from boxoffice.identity import repository as identity_repo
-from boxoffice.identity.merchants import merchant_of
+from boxoffice.identity.customers import get_customer
+from boxoffice.identity.models import Customer, Merchant
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 PAYPAL_RETURN = "paypal-details"  # what the signed state of a PayPal approval is for
@@ -64,18 +73,18 @@ def _refused(declined: PaymentDeclined) -> Refused:
 
 
 @router.post("/connectors/adyen/payment-details")
-async def add_adyen_payment_details(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> Any:
+async def add_adyen_payment_details(
+    request: Request, customer: CurrentCustomer, merchant: CurrentMerchant, body: Body, sessions: OwnTransactions
+) -> Any:
     _method_id(body, methods.CARD)
     card = card_of(body)
     return_url = web_address(body, "returnUrl")
-    merchant = await merchant_of(session, customer.merchant_id)
     claims = session_claims(body, merchant, customer)
     if claims is not None and claims.get("o") is not None:
         raise Refused(422, "Invalid param sessionData: a checkout's session, not one for payment details")
-    await session.commit()  # the setup commits its own steps
     try:
         setup = await method_setup.start_setup(
-            request.app.state.sessions,
+            sessions,
             await request.app.state.gateways.current(merchant.id),
             merchant,
             customer,
@@ -91,15 +100,13 @@ async def add_adyen_payment_details(request: Request, session: Session, customer
 
 @router.post("/connectors/adyen/payment-details/finalize")
 async def finalize_adyen_payment_details(
-    request: Request, session: Session, customer: CurrentCustomer, body: Body
+    request: Request, customer: CurrentCustomer, merchant: CurrentMerchant, body: Body, sessions: OwnTransactions
 ) -> Any:
     _method_id(body, methods.CARD)
     setup_id = _setup_id(body)
-    merchant = await merchant_of(session, customer.merchant_id)
-    await session.commit()
     try:
         setup = await method_setup.finish_setup(
-            request.app.state.sessions,
+            sessions,
             await request.app.state.gateways.current(merchant.id),
             merchant,
             customer,
@@ -113,11 +120,12 @@ async def finalize_adyen_payment_details(
 
 
 @router.post("/connectors/paypal/v1/payment_details/tokens")
-async def paypal_payment_details(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> Any:
+async def paypal_payment_details(
+    request: Request, customer: CurrentCustomer, merchant: CurrentMerchant, body: Body, sessions: OwnTransactions
+) -> Any:
     _method_id(body, methods.PAYPAL)
     success = web_address(body, "successUrl", required=True)
     cancel, error = web_address(body, "cancelUrl"), web_address(body, "errorUrl")
-    merchant = await merchant_of(session, customer.merchant_id)
     state = signed.sign(
         merchant,
         PAYPAL_RETURN,
@@ -125,10 +133,9 @@ async def paypal_payment_details(request: Request, session: Session, customer: C
         clock.now() + PAYPAL_APPROVAL_TIME,
     )
     back = f"{request.url_for('paypal_payment_details_return')}?state={state}"
-    await session.commit()
     try:
         setup = await method_setup.start_setup(
-            request.app.state.sessions,
+            sessions,
             await request.app.state.gateways.current(merchant.id),
             merchant,
             customer,
@@ -140,30 +147,46 @@ async def paypal_payment_details(request: Request, session: Session, customer: C
     return answer({"redirectUrl": setup.redirect_url or success})
 
 
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """Who comes back from approving PayPal, as the signed state says (the merchant, the customer, None when
+    their account is gone, and the state's claims, which hold where to send them on), and what they approved."""
+
+    merchant: Merchant
+    customer: Customer | None
+    claims: dict[str, Any]
+    setup_id: str
+
+
+async def _approval(
+    session: Session, state: str = Query(max_length=4096), setup_intent: str = Query(max_length=100)
+) -> Approval:
+    opened = await opened_state(session, PAYPAL_RETURN, state)
+    if opened is None:
+        raise Refused(400, "Invalid param state: unknown, or expired", INVALID_BODY)
+    merchant, claims = opened
+    try:
+        customer: Customer | None = await get_customer(session, merchant, int(claims["c"]))
+    except NotFound:
+        customer = None
+    return Approval(merchant, customer, claims, setup_intent)
+
+
 @router.get("/connectors/paypal/v1/payment_details/return", name="paypal_payment_details_return")
 async def paypal_payment_details_return(
-    request: Request,
-    session: Session,
-    state: str = Query(max_length=4096),
-    setup_intent: str = Query(max_length=100),
+    request: Request, approval: Annotated[Approval, Depends(_approval)], sessions: OwnTransactions
 ) -> RedirectResponse:
     """Where the approval page sends the payer: no JWT comes with them, so the signed state says who they are."""
-    merchant_id = signed.merchant_named(state)
-    merchant = await identity_repo.merchant_by_id(session, merchant_id) if merchant_id else None
-    claims = signed.opened(merchant, PAYPAL_RETURN, state) if merchant else None
-    if merchant is None or claims is None:
-        raise Refused(400, "Invalid param state: unknown, or expired", INVALID_BODY)
-    customer = await identity_repo.customer_by_id(session, merchant.id, int(claims["c"]))
-    await session.commit()
-    if customer is None or customer.erased_at is not None:
+    merchant, customer, claims = approval.merchant, approval.customer, approval.claims
+    if customer is None:
         return RedirectResponse(str(claims["e"]), status_code=303)
     try:
         await method_setup.finish_setup(
-            request.app.state.sessions,
+            sessions,
             await request.app.state.gateways.current(merchant.id),
             merchant,
             customer,
-            setup_intent,
+            approval.setup_id,
         )
     except PaymentDeclined:
         return RedirectResponse(str(claims["x"]), status_code=303)
