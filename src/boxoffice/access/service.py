@@ -223,6 +223,27 @@ async def require_access(
     return Access(product, await _check(SessionLookups(session), merchant, customer, product, client))
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The play check's answer, asked ahead of a play: whether the customer may watch, and until when (None where
+    signing in is enough, or when refused)."""
+
+    granted: bool
+    until: datetime | None
+
+
+async def decide_access(
+    session: AsyncSession, merchant: Merchant, customer: Customer, product: Product, client: ClientInfo
+) -> Decision:
+    """The play check, every rule of it (domain, geo, age, then an entitlement), asked without playing: nothing is
+    logged, and a refusal is an answer rather than an error."""
+    try:
+        entitlement = await _check(SessionLookups(session), merchant, customer, product, client)
+    except (Restricted, NoAccess):
+        return Decision(False, None)
+    return Decision(True, entitlement.expires_at if entitlement is not None else None)
+
+
 async def used_trial(session: AsyncSession, merchant: Merchant, customer: Customer, product_id: int) -> bool:
     product = await get_product(session, merchant, product_id)
     return await repo.had_trial(session, merchant.id, customer.id, product.id)

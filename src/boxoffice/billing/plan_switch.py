@@ -36,18 +36,31 @@ ALGORITHMS = {"upgrade": switches.IMMEDIATE, "downgrade": switches.DEFERRED}
 
 @dataclass(frozen=True, slots=True)
 class SwitchOption:
-    """Another recurring price of the subscription's item, and why it can't be switched to (None: it can)."""
+    """Another recurring price of the subscription's item, and why it can't be switched to (None: it can); its
+    direction from the subscription's price, and how `request_switch` would make it."""
 
     price: Price
     refusal: str | None  # disabled | not_running | in_progress (a switch is pending) | currency
+    direction: str
+    algorithm: str
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchView:
+    """A switch as it is shown, with the prices it goes from and to (found even once deleted, as they are with
+    it)."""
+
+    record: PlanSwitch
+    from_price: Price
+    to_price: Price
 
 
 @dataclass(frozen=True, slots=True)
 class SwitchRequest:
-    """What asking for a switch did. `record` is the switch, None while an upgrade's payment is unsettled
+    """What asking for a switch did. `switch` is the switch made, None while an upgrade's payment is unsettled
     (declined, or waiting for the payer); `payment` is the upgrade's charge, None for a deferred downgrade."""
 
-    record: PlanSwitch | None
+    switch: SwitchView | None
     payment: Payment | None
 
 
@@ -67,8 +80,20 @@ async def switch_options(session: AsyncSession, merchant_id: int, subscription: 
             refusal = "in_progress"
         elif price.currency != subscription.currency:
             refusal = "currency"
-        options.append(SwitchOption(price, refusal))
+        way = switches.direction(subscription, price)
+        options.append(SwitchOption(price, refusal, way, ALGORITHMS[way]))
     return options
+
+
+async def _views(session: AsyncSession, merchant_id: int, records: Sequence[PlanSwitch]) -> list[SwitchView]:
+    ids = {i for record in records for i in (record.from_price_id, record.to_price_id)}
+    prices = await catalog_repo.prices_by_ids(session, merchant_id, list(ids))
+    return [SwitchView(record, prices[record.from_price_id], prices[record.to_price_id]) for record in records]
+
+
+async def _view(session: AsyncSession, record: PlanSwitch) -> SwitchView:
+    [view] = await _views(session, record.merchant_id, [record])
+    return view
 
 
 async def switch_plan(
@@ -125,7 +150,7 @@ async def request_switch(
                 session, merchant.id, customer, subscription_id, price_id, client, lock=True
             )
             if ALGORITHMS[switches.direction(subscription, price)] == switches.DEFERRED:
-                return SwitchRequest(await switches.defer(session, subscription, price), None)
+                return SwitchRequest(await _view(session, await switches.defer(session, subscription, price)), None)
     payment = await switch_plan(
         sessions,
         gateways,
@@ -139,30 +164,36 @@ async def request_switch(
     if payment.status != "succeeded":
         return SwitchRequest(None, payment)
     async with sessions() as session:
-        return SwitchRequest(await switches_repo.last_switch_of(session, merchant.id, subscription_id), payment)
+        made = await switches_repo.last_switch_of(session, merchant.id, subscription_id)
+        return SwitchRequest(await _view(session, made) if made else None, payment)
 
 
-async def switch_history(session: AsyncSession, customer: Customer) -> Sequence[PlanSwitch]:
+async def switch_history(session: AsyncSession, customer: Customer) -> list[SwitchView]:
     """The customer's switches, newest first."""
-    return await switches_repo.switches_of_customer(session, customer.merchant_id, customer.id)
+    records = await switches_repo.switches_of_customer(session, customer.merchant_id, customer.id)
+    return await _views(session, customer.merchant_id, records)
 
 
-async def switch_of(session: AsyncSession, customer: Customer, switch_id: int) -> PlanSwitch:
-    """One of the customer's switches; another customer's is not found, as an unknown one is."""
+async def _record_of(session: AsyncSession, customer: Customer, switch_id: int) -> PlanSwitch:
     record = await switches_repo.switch_of_customer(session, customer.merchant_id, customer.id, switch_id)
     if record is None:
         raise NotFound("Switch not found")
     return record
 
 
-async def cancel_switch(session: AsyncSession, customer: Customer, switch_id: int) -> PlanSwitch:
+async def switch_of(session: AsyncSession, customer: Customer, switch_id: int) -> SwitchView:
+    """One of the customer's switches; another customer's is not found, as an unknown one is."""
+    return await _view(session, await _record_of(session, customer, switch_id))
+
+
+async def cancel_switch(session: AsyncSession, customer: Customer, switch_id: int) -> SwitchView:
     """Cancel a pending switch: the subscription renews at the price it has. Cancelling one that was applied or
     cancelled already is a Conflict."""
-    record = await switch_of(session, customer, switch_id)
+    record = await _record_of(session, customer, switch_id)
     if record.status != "pending":
         raise Conflict(f"Only a pending switch can be cancelled: this one has {record.status}")
     now = await sandbox_clocks.now_for(session, customer.merchant_id, customer.id)
-    return await switches.cancel(session, customer, record, now or clock.now())
+    return await _view(session, await switches.cancel(session, customer, record, now or clock.now()))
 
 
 async def _validated(

@@ -64,6 +64,11 @@ async def _trial_allowed(session: AsyncSession, merchant_id: int, customer_id: i
     return not await repo.had_trial(session, merchant_id, customer_id, price.product_id)
 
 
+async def trial_available(session: AsyncSession, customer: Customer, price: Price) -> bool:
+    """Whether subscribing to `price` now would begin with its free trial."""
+    return await _trial_allowed(session, customer.merchant_id, customer.id, price)
+
+
 async def subscribe(
     sessions: async_sessionmaker[AsyncSession],
     gateway: PaymentGateway,

@@ -11,14 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import client_info, clock
 from boxoffice.access import service as access
-from boxoffice.access.lookups import SessionLookups
-from boxoffice.billing import subscriptions, upcoming
-from boxoffice.billing.models import PlanSwitch, Subscription
-from boxoffice.billing.switches import pending_switches
+from boxoffice.billing import holdings, subscriptions
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price
 from boxoffice.catalog.offers import Offer, find_offer, list_offers
-from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, Session, own
+from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import Refused
 from boxoffice.dialects.mediastore.money import currency_symbol, decimal
@@ -26,7 +23,6 @@ from boxoffice.dialects.mediastore.offer_ids import TYPES, letter, offer_id, pri
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.errors import NotFound
 from boxoffice.identity.merchants import merchant_of
-from boxoffice.identity.models import Customer
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 OfferParam = Path(min_length=1, max_length=40)
@@ -197,25 +193,21 @@ async def offer_v2(session: Session, customer: CurrentCustomer, offer: str = Off
     return answer(v2(await offer_by_id(session, offer, merchant_id=customer.merchant_id)))
 
 
-async def _access(session: AsyncSession, customer: Customer, offer: Offer) -> tuple[bool, int | None]:
-    lookups = SessionLookups(session)
-    product = offer.product
-    packages = await lookups.packages_containing(customer.merchant_id, product.id)
-    held = await lookups.current_entitlement(customer.merchant_id, customer.id, [product.id, *packages], clock.now())
-    return held is not None, clock.unix(held.expires_at) if held is not None else None
-
-
 @router.get("/entitlements/{offer}")
-async def entitlement(session: Session, customer: CurrentCustomer, offer: str = OfferParam) -> Any:
+async def entitlement(
+    session: Session, customer: CurrentCustomer, merchant: CurrentMerchant, client: Client, offer: str = OfferParam
+) -> Any:
     found = await offer_by_id(session, offer, merchant_id=customer.merchant_id)
-    granted, expires = await _access(session, customer, found)
-    return answer({"accessGranted": granted, "expiresAt": expires})
+    decision = await access.decide_access(session, merchant, customer, found.product, client)
+    until = clock.unix(decision.until) if decision.until else None
+    return answer({"accessGranted": decision.granted, "expiresAt": until})
 
 
 @router.get("/offers/{offer}/customers/{email}")
 async def offer_for_customer(
     session: Session,
     customer: CurrentCustomer,
+    merchant: CurrentMerchant,
     client: Client,
     offer: str = OfferParam,
     email: str = Path(max_length=320),
@@ -223,26 +215,31 @@ async def offer_for_customer(
     if email.strip().lower() != customer.email.lower():
         raise Refused(403, "Customer email does not match the JWT")
     found = await offer_by_id(session, offer, merchant_id=customer.merchant_id)
-    granted, _ = await _access(session, customer, found)
-    if granted:
+    if (await access.decide_access(session, merchant, customer, found.product, client)).granted:
         raise Refused(422, "Access already granted")
     country = customer.country_code or client.country_code
     rate = await taxes.rate_for(session, customer.merchant_id, country)
-    merchant = await merchant_of(session, customer.merchant_id)
-    had_trial = await access.used_trial(session, merchant, customer, found.product.id)
-    body = v1(found, country=country, rate=rate)
-    return answer(body | {"trialAvailable": body["trialAvailable"] and not had_trial, "accessGranted": False})
+    trial = await subscriptions.trial_available(session, customer, found.price)
+    return answer(v1(found, country=country, rate=rate) | {"trialAvailable": trial, "accessGranted": False})
 
 
-def _subscription_fields(subscription: Subscription, pending: PlanSwitch | None, next_charge: int) -> dict[str, Any]:
-    running = subscription.status in ("trialing", "active", "past_due")
+# The core's holding statuses in Cleeng's words.
+STATUSES = {
+    holdings.HoldingStatus.ACTIVE: "active",
+    holdings.HoldingStatus.EXPIRED: "expired",
+    holdings.HoldingStatus.CANCELED: "cancelled",
+}
+
+
+def _subscription_fields(renewal: holdings.Renewal) -> dict[str, Any]:
+    subscription, pending, next_payment = renewal.subscription, renewal.pending_switch, renewal.next_payment_at
     return {
         "subscriptionId": subscription.id,
         "externalPaymentId": None,
-        "inTrial": subscription.status == "trialing",
-        "nextPaymentAt": clock.unix(subscription.current_period_end) if running else None,
+        "inTrial": renewal.in_trial,
+        "nextPaymentAt": clock.unix(next_payment) if next_payment else None,
         "nextPaymentCurrency": subscription.currency,
-        "nextPaymentPrice": decimal(next_charge, subscription.currency),
+        "nextPaymentPrice": decimal(renewal.next_charge, subscription.currency),
         "paymentGateway": subscription.gateway,
         "paymentMethod": subscription.method,
         "pendingSwitchId": pending.id if pending is not None else None,
@@ -251,40 +248,28 @@ def _subscription_fields(subscription: Subscription, pending: PlanSwitch | None,
     }
 
 
+def _holding(holding: holdings.Holding) -> dict[str, Any]:
+    entitlement, price = holding.entitlement, holding.price
+    item = {
+        "offerId": offer_id(price),
+        "status": STATUSES[holding.status],
+        "startedAt": clock.unix(entitlement.starts_at),
+        "expiresAt": clock.unix(entitlement.expires_at),
+        "offerType": letter(price),
+        "totalPrice": decimal(price.amount, price.currency),
+        "offerTitle": holding.product.title,
+        "customerCurrency": price.currency,
+    }
+    if holding.renewal is not None:
+        # My Account finds a pending switch here, by the id it then reads at /subscription_switches/{id}.
+        item |= _subscription_fields(holding.renewal)
+    return item
+
+
 @router.get("/customers/{customer_id}/offers")
-async def customer_offers(session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)) -> Any:
+async def customer_offers(
+    session: Session, customer: CurrentCustomer, merchant: CurrentMerchant, customer_id: int = Path(ge=1)
+) -> Any:
     """What the customer holds or held, newest first, each as the offer (price) it came through."""
     own(customer, customer_id)
-    merchant = await merchant_of(session, customer.merchant_id)
-    _, held = await access.purchase_history(session, merchant, customer, status="all", page=0, limit=100)
-    _, rows = await subscriptions.subscriptions_page(
-        session, customer.merchant_id, customer_id=customer.id, statuses=None, page=0, limit=100
-    )
-    by_entitlement = {s.entitlement_id: s for s in rows if s.entitlement_id is not None}
-    # My Account finds a pending switch here, by the id it then reads at /subscription_switches/{id}.
-    pending = await pending_switches(session, customer.merchant_id, [s.id for s in rows])
-    next_charges = await upcoming.next_charges(session, customer.merchant_id, rows, pending)
-    now = clock.now()
-    items = []
-    for line in held:
-        if line.price is None:
-            continue  # a merchant's grant or an access code: no offer behind it
-        ended = line.entitlement.revoked_at is not None or line.entitlement.expires_at <= now
-        subscription = by_entitlement.get(line.entitlement.id)
-        status = "active" if not ended else "expired"
-        if subscription is not None and subscription.status == "canceled":
-            status = "cancelled"
-        item = {
-            "offerId": offer_id(line.price),
-            "status": status,
-            "startedAt": clock.unix(line.entitlement.starts_at),
-            "expiresAt": clock.unix(line.entitlement.expires_at),
-            "offerType": letter(line.price),
-            "totalPrice": decimal(line.price.amount, line.price.currency),
-            "offerTitle": line.product.title,
-            "customerCurrency": line.price.currency,
-        }
-        if subscription is not None:
-            item |= _subscription_fields(subscription, pending.get(subscription.id), next_charges[subscription.id])
-        items.append(item)
-    return answer({"items": items})
+    return answer({"items": [_holding(h) for h in await holdings.holdings_of(session, merchant, customer)]})

@@ -10,10 +10,8 @@ from fastapi import APIRouter, Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
-from boxoffice.billing import subscriptions, upcoming
+from boxoffice.billing import holdings, subscriptions
 from boxoffice.billing.models import Subscription
-from boxoffice.billing.periods import RUNNING
-from boxoffice.billing.switches import pending_switches
 from boxoffice.dialects.mediastore.body import string
 from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
@@ -34,53 +32,40 @@ def _status(subscription: Subscription) -> str:
     return {"canceled": "cancelled", "ended": "terminated"}.get(subscription.status, "active")
 
 
-async def _running(session: AsyncSession, customer: Customer) -> list[subscriptions.SubscriptionView]:
-    _, rows = await subscriptions.subscriptions_page(
-        session, customer.merchant_id, customer_id=customer.id, statuses=RUNNING, page=0, limit=100
-    )
-    return await subscriptions.views_of(session, customer.merchant_id, rows)
-
-
 async def running_for_offer(session: AsyncSession, customer: Customer, given: str) -> Subscription:
     """The customer's running subscription to an offer (by its id, with or without the country suffix)."""
     parsed = price_id_of(given)
     if parsed is None:
         raise Refused(422, "Invalid param offerId", INVALID_BODY)
-    _, rows = await subscriptions.subscriptions_page(
-        session, customer.merchant_id, customer_id=customer.id, statuses=RUNNING, page=0, limit=100
-    )
-    found = next((s for s in rows if s.price_id == parsed[1]), None)
+    found = await holdings.running_subscription_to(session, customer, parsed[1])
     if found is None:
         raise Refused(404, f"Subscription for offer {given} not found")
     return found
 
 
+def _running(running: holdings.RunningSubscription) -> dict[str, Any]:
+    view, renewal = running.view, running.renewal
+    s, pending = view.subscription, renewal.pending_switch
+    return {
+        "subscriptionId": s.id,
+        "offerId": offer_id(view.price) if view.price else "",
+        "status": _status(s),
+        "expiresAt": clock.unix(s.current_period_end),
+        "nextPaymentPrice": decimal(renewal.next_charge, s.currency),
+        "nextPaymentCurrency": s.currency,
+        "paymentGateway": s.gateway,
+        "paymentMethod": s.method,
+        "offerTitle": view.product.title,
+        "period": period(s.period_unit, s.period_quantity),
+        "totalPrice": decimal(s.amount, s.currency),
+        "pendingSwitchId": pending.id if pending is not None else None,
+    }
+
+
 @router.get("/customers/{customer_id}/subscriptions")
 async def list_subscriptions(session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)) -> Any:
     own(customer, customer_id)
-    views = await _running(session, customer)
-    pending = await pending_switches(session, customer.merchant_id, [v.subscription.id for v in views])
-    next_charges = await upcoming.next_charges(session, customer.merchant_id, [v.subscription for v in views], pending)
-    items = []
-    for view in views:
-        s = view.subscription
-        items.append(
-            {
-                "subscriptionId": s.id,
-                "offerId": offer_id(view.price) if view.price else "",
-                "status": _status(s),
-                "expiresAt": clock.unix(s.current_period_end),
-                "nextPaymentPrice": decimal(next_charges[s.id], s.currency),
-                "nextPaymentCurrency": s.currency,
-                "paymentGateway": s.gateway,
-                "paymentMethod": s.method,
-                "offerTitle": view.product.title,
-                "period": period(s.period_unit, s.period_quantity),
-                "totalPrice": decimal(s.amount, s.currency),
-                "pendingSwitchId": pending[s.id].id if s.id in pending else None,
-            }
-        )
-    return answer({"items": items})
+    return answer({"items": [_running(r) for r in await holdings.running_subscriptions(session, customer)]})
 
 
 @router.patch("/customers/{customer_id}/subscriptions")

@@ -14,20 +14,17 @@ A switch is rendered as the SDK's SwitchDetail, its prices as offer ids and its 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, Depends, Path, Request
 
 from boxoffice import clock
 from boxoffice.billing import charges, plan_switch
-from boxoffice.billing.models import PlanSwitch, Subscription
-from boxoffice.billing.switches import DEFERRED, IMMEDIATE, direction
-from boxoffice.catalog import repository as catalog_repo
-from boxoffice.catalog.models import Price
+from boxoffice.billing.models import Subscription
+from boxoffice.billing.switches import DEFERRED, IMMEDIATE
+from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore.body import string
-from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, Session, own
+from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, CurrentMerchant, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.money import currency_symbol, decimal
@@ -36,7 +33,6 @@ from boxoffice.dialects.mediastore.offers import period
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.dialects.mediastore.subscriptions import running_for_offer
 from boxoffice.errors import InvalidInput
-from boxoffice.identity.merchants import merchant_of
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 IN_PROGRESS = ("SWITCH_IN_PROGRESS", "A switch of this subscription is already in progress")
@@ -54,13 +50,13 @@ OfferParam = Path(min_length=1, max_length=40)
 SwitchParam = Path(ge=1, le=2**53)
 
 
-def _setting(price: Price, current: Subscription) -> dict[str, Any]:
+def _setting(option: plan_switch.SwitchOption) -> dict[str, Any]:
+    price = option.price
     symbol = currency_symbol(price.currency)
-    switch_direction = direction(current, price)
     return {
         "toOfferId": offer_id(price),
-        "algorithm": ALGORITHM_NAMES[plan_switch.ALGORITHMS[switch_direction]],
-        "switchDirection": switch_direction,
+        "algorithm": ALGORITHM_NAMES[option.algorithm],
+        "switchDirection": option.direction,
         "title": price.description,
         "price": decimal(price.amount, price.currency),
         "currency": price.currency,
@@ -72,30 +68,21 @@ def _setting(price: Price, current: Subscription) -> dict[str, Any]:
     }
 
 
-async def _details(session: AsyncSession, merchant_id: int, records: Sequence[PlanSwitch]) -> list[dict[str, Any]]:
-    """SwitchDetails (a switch's prices are deleted with it, so both are found)."""
-    ids = {i for record in records for i in (record.from_price_id, record.to_price_id)}
-    prices = await catalog_repo.prices_by_ids(session, merchant_id, list(ids))
-    return [
-        {
-            "id": record.id,
-            "customerId": record.customer_id,
-            "direction": record.direction,
-            "algorithm": ALGORITHM_NAMES[record.algorithm],
-            "fromOfferId": offer_id(prices[record.from_price_id]),
-            "toOfferId": offer_id(prices[record.to_price_id]),
-            "subscriptionId": record.subscription_id,
-            "status": record.status,
-            "createdAt": clock.unix(record.created_at),
-            "updatedAt": clock.unix(record.updated_at),
-        }
-        for record in records
-    ]
-
-
-async def _detail(session: AsyncSession, record: PlanSwitch) -> dict[str, Any]:
-    [found] = await _details(session, record.merchant_id, [record])
-    return found
+def _detail(view: plan_switch.SwitchView) -> dict[str, Any]:
+    """A SwitchDetail."""
+    record = view.record
+    return {
+        "id": record.id,
+        "customerId": record.customer_id,
+        "direction": record.direction,
+        "algorithm": ALGORITHM_NAMES[record.algorithm],
+        "fromOfferId": offer_id(view.from_price),
+        "toOfferId": offer_id(view.to_price),
+        "subscriptionId": record.subscription_id,
+        "status": record.status,
+        "createdAt": clock.unix(record.created_at),
+        "updatedAt": clock.unix(record.updated_at),
+    }
 
 
 @router.get("/customers/{customer_id}/subscription_switches/{offer}/availability")
@@ -106,7 +93,7 @@ async def availability(
     subscription = await running_for_offer(session, customer, offer)
     available, unavailable = [], []
     for option in await plan_switch.switch_options(session, customer.merchant_id, subscription):
-        setting = _setting(option.price, subscription)
+        setting = _setting(option)
         if option.refusal is None:
             available.append(setting)
         else:
@@ -115,29 +102,33 @@ async def availability(
     return answer({"available": available, "unavailable": unavailable})
 
 
+async def _switched(
+    session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1), offer: str = OfferParam
+) -> Subscription:
+    """The subscription a switch is asked for: the customer's own, running at the offer the path names."""
+    own(customer, customer_id)
+    return await running_for_offer(session, customer, offer)
+
+
 @router.post("/customers/{customer_id}/subscription_switches/{offer}")
 async def switch(
     request: Request,
-    session: Session,
     customer: CurrentCustomer,
     client: Client,
     body: Body,
-    customer_id: int = Path(ge=1),
-    offer: str = OfferParam,
+    subscription: Annotated[Subscription, Depends(_switched)],
+    merchant: CurrentMerchant,
+    sessions: OwnTransactions,
 ) -> Any:
     """The server decides the direction (as availability showed it); `switchDirection`, when sent, must be one."""
-    own(customer, customer_id)
-    subscription = await running_for_offer(session, customer, offer)
     target = price_id_of(string(body, "toOfferId", max_length=40) or "")
     if target is None:
         raise Refused(422, "Invalid param toOfferId", INVALID_BODY)
     if string(body, "switchDirection") not in (None, *DIRECTIONS):
         raise Refused(422, "Invalid param switchDirection: upgrade or downgrade", INVALID_BODY)
-    merchant = await merchant_of(session, customer.merchant_id)
-    await session.commit()  # the switch commits its own steps
     try:
         made = await plan_switch.request_switch(
-            request.app.state.sessions,
+            sessions,
             request.app.state.gateways,
             merchant,
             customer,
@@ -148,21 +139,20 @@ async def switch(
         )
     except InvalidInput as error:
         raise Refused(422, error.message) from None
-    if made.record is None:
+    if made.switch is None:
         assert made.payment is not None  # only an upgrade's unsettled payment leaves no record
         raise charges.refusal(made.payment) or Refused(402, "The payment for this switch needs authentication")
-    return answer(await _detail(session, made.record))
+    return answer(_detail(made.switch))
 
 
 @router.get("/subscription_switches")
 async def history(session: Session, customer: CurrentCustomer) -> Any:
-    records = await plan_switch.switch_history(session, customer)
-    return answer(await _details(session, customer.merchant_id, records))
+    return answer([_detail(view) for view in await plan_switch.switch_history(session, customer)])
 
 
 @router.get("/subscription_switches/{switch_id}")
 async def get_switch(session: Session, customer: CurrentCustomer, switch_id: int = SwitchParam) -> Any:
-    return answer(await _detail(session, await plan_switch.switch_of(session, customer, switch_id)))
+    return answer(_detail(await plan_switch.switch_of(session, customer, switch_id)))
 
 
 @router.patch("/subscription_switches/{switch_id}")
@@ -170,4 +160,4 @@ async def update_switch(session: Session, customer: CurrentCustomer, body: Body,
     """Only cancelling is a change a customer makes to a switch."""
     if body.get("status") != "cancelled":
         raise Refused(422, "Invalid param status: a switch can only be cancelled", INVALID_BODY)
-    return answer(await _detail(session, await plan_switch.cancel_switch(session, customer, switch_id)))
+    return answer(_detail(await plan_switch.cancel_switch(session, customer, switch_id)))
