@@ -4,6 +4,7 @@
 2. The core knows no dialect.
 3. The core knows no web framework (only the dialects and the pages of `web/` do).
 4. Every model with a `merchant_id` column is `TenantOwned`, so the tenancy guard knows its table.
+5. The dialects and the pages of `web/` import no repository: they parse, call a use case and render.
 
 Each rule is a function from a source root to a list of "path:line: what is wrong" findings; the rules are
 tested against the real tree and, so that a rule that finds nothing is known to be looking, against small
@@ -34,6 +35,7 @@ WEB_ALLOWED_FILES = frozenset({"app.py", "metrics.py"})
 WEB_LAYERS = ("dialects/", "web/")
 NO_DIALECT = "the core must not know any dialect"
 NOT_OWNED = "has a merchant_id column but does not inherit TenantOwned"
+NO_REPOSITORY = "a dialect or a page reads and writes through a use case, never a repository"
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,29 @@ def rule_tenant_models_are_tenant_owned(root: Path, package: str = PACKAGE) -> l
     return findings
 
 
+# ----------------------------------------------------------------------------------------------------
+# Rule 5: the dialects and the pages import no repository.
+
+
+def _is_repository(module: str) -> bool:
+    """`repository`, a context's second one named for its concept (`codes_repository`), `sealed_repository`."""
+    name = module.rpartition(".")[2]
+    return name == "repository" or name.endswith("_repository")
+
+
+def rule_outer_layers_import_no_repository(root: Path, package: str = PACKAGE) -> list[str]:
+    findings = []
+    for source in sources(root, package):
+        if not source.relative.startswith(WEB_LAYERS):
+            continue
+        reported: set[int] = set()
+        for node, module in imported_modules(source):
+            if _is_under(module, package) and _is_repository(module) and id(node) not in reported:
+                reported.add(id(node))
+                findings.append(source.at(node, f"imports {module}: {NO_REPOSITORY}"))
+    return findings
+
+
 def _report(findings: list[str]) -> str:
     return "\n" + "\n".join(findings)
 
@@ -287,6 +312,11 @@ def test_the_core_knows_no_web_framework() -> None:
 
 def test_every_model_with_a_merchant_id_is_tenant_owned() -> None:
     findings = rule_tenant_models_are_tenant_owned(SRC)
+    assert not findings, _report(findings)
+
+
+def test_dialects_and_pages_import_no_repository() -> None:
+    findings = rule_outer_layers_import_no_repository(SRC)
     assert not findings, _report(findings)
 
 
@@ -439,5 +469,32 @@ def test_tenant_rule_finds_a_model_with_merchant_id_outside_tenant_owned(tmp_pat
             f"{models}:15: model Leaky {NOT_OWNED}",
             f"{models}:20: model Classic {NOT_OWNED}",
             f"{models}:24: model Mixed {NOT_OWNED}",
+        ]
+    ), _report(findings)
+
+
+def test_repository_rule_finds_a_dialect_or_page_importing_one(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "dialects/inplayer/items.py": """
+            from pkg.catalog import repository as catalog_repo
+            from pkg.catalog import service
+            """,
+            "dialects/mediastore/codes.py": """
+            def later():
+                from ...access.codes_repository import code_by_id
+            """,
+            "web/pages.py": "import pkg.sealed_repository\n",
+            "dialects/kit.py": "from pkg.billing import orders, repository_helpers\n",
+            "billing/service.py": "from pkg.billing import repository\n",
+        },
+    )
+    findings = rule_outer_layers_import_no_repository(root, "pkg")
+    assert sorted(findings) == sorted(
+        [
+            f"{root / 'dialects/inplayer/items.py'}:1: imports pkg.catalog.repository: {NO_REPOSITORY}",
+            f"{root / 'dialects/mediastore/codes.py'}:2: imports pkg.access.codes_repository: {NO_REPOSITORY}",
+            f"{root / 'web/pages.py'}:1: imports pkg.sealed_repository: {NO_REPOSITORY}",
         ]
     ), _report(findings)
