@@ -20,7 +20,7 @@ at once. Each notes, for every request, its `webhook-id` header (the event's uui
 Engine: `--workers` processes of `boxoffice worker` (the production worker: the jobs loop and the webhook sender,
 with every setting at its default apart from BOXOFFICE_WEBHOOKS_ALLOW_PRIVATE=1, which loopback receivers need,
 and BOXOFFICE_LOG_LEVEL=WARNING) are started and connected before the first event. Then this process writes the
-`customer.registered` events through `boxoffice.webhooks.outbox.record`, as the application writes them, in
+`customer.registered` events through `boxoffice.events.outbox.record`, as the application writes them, in
 transactions of 100 at a steady `--rate` events per second (round robin over the merchants, each naming one of its
 customers, so every webhook body renders a real customer), so what is measured is the latency of a running
 system, not the time to drain a backlog (`--rate 0` writes them all at once: that is the drain). The run ends when
@@ -379,7 +379,7 @@ def profile_workers(workers: list[subprocess.Popen[bytes]], directory: Path) -> 
 async def produce(url: str, events: int, receivers: int, rate: float) -> dict[str, float]:
     """Write the events through the outbox, BATCH per transaction, on schedule; commit times of the first and last."""
     from boxoffice.db import create_engine, session_factory
-    from boxoffice.webhooks.outbox import DomainEvent, record
+    from boxoffice.events.outbox import DomainEvent, record
 
     engine = create_engine(url, pool_size=1, max_overflow=0)
     sessions = session_factory(engine)

@@ -5,6 +5,7 @@ from boxoffice.access import models as access
 from boxoffice.billing import models as billing
 from boxoffice.catalog import models as catalog
 from boxoffice.db import Base
+from boxoffice.events import models as events
 from boxoffice.gateways import models as gateways
 from boxoffice.identity import models as identity
 from boxoffice.mail import models as mail
@@ -19,6 +20,7 @@ __all__ = [
     "billing",
     "cache",
     "catalog",
+    "events",
     "gateways",
     "idempotency",
     "identity",

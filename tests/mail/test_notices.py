@@ -15,9 +15,9 @@ from sqlalchemy import event, func, select
 
 from boxoffice import clock, jobs
 from boxoffice.db import transaction
-from boxoffice.mail.notices import send_notices
-from boxoffice.webhooks.models import Event
-from boxoffice.webhooks.repository import events_of
+from boxoffice.events.models import Event
+from boxoffice.events.repository import events_of
+from boxoffice.webhooks.notices import send_notices
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, make_merchant, plain_text, sign_up
 from tests.dialects.inplayer.test_payments import DECLINED, NO_FUNDS, card_form, pay, priced_item

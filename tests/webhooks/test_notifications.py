@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
 from boxoffice.db import async_url, create_engine, session_factory, transaction
+from boxoffice.events import announce, outbox
+from boxoffice.events import repository as outbox_repo
 from boxoffice.identity.merchants import create_merchant
 from boxoffice.settings import Settings
-from boxoffice.webhooks import announce, notifications_feed, outbox
-from boxoffice.webhooks import repository as outbox_repo
+from boxoffice.webhooks import notifications_feed
 from boxoffice.webhooks.hub import Subscription
 from boxoffice.webhooks.notifications_relay import LISTENER_NAME, Notifications
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.access.models import Entitlement
-from boxoffice.webhooks.outbox import DomainEvent
+from boxoffice.events.outbox import DomainEvent
 
 
 def _entitlement(entitlement: Entitlement) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import DomainError, InvalidInput, NoAccess, NotFound, Restricted
+from boxoffice.events import outbox
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.restrictions import rules
-from boxoffice.webhooks import outbox
 
 SOURCES = ("purchase", "subscription", "package", "grant", "access_code", "voucher", "gift")
 # Access control kinds that need no entitlement: being signed in is enough.

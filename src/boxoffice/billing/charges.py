@@ -27,10 +27,10 @@ from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.db import transaction
 from boxoffice.errors import NotFound, PaymentDeclined
+from boxoffice.events import outbox
 from boxoffice.gateways.protocol import CardRejected, ChargeResult, GatewayError, PaymentGateway, SetupResult
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
-from boxoffice.webhooks import outbox
 
 DECLINES = {
     "card_declined": "Your card was declined",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.billing.models import Payment, PlanSwitch, Refund, Subscription
+from boxoffice.events.outbox import DomainEvent
 from boxoffice.gateways import methods
-from boxoffice.webhooks.outbox import DomainEvent
 
 
 def _payment(payment: Payment) -> dict[str, Any]:

@@ -19,10 +19,10 @@ from boxoffice.billing import books, events, gifts, payment_methods, periods, re
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
+from boxoffice.events import outbox
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
 from boxoffice.promotions import vouchers
-from boxoffice.webhooks import outbox
 
 
 async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:

@@ -29,10 +29,10 @@ from boxoffice.billing.models import Gift, Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.errors import Conflict, NotFound
+from boxoffice.events import outbox
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.settings import Settings
-from boxoffice.webhooks import outbox
 
 # No 0/O, 1/I/L, nor U (read as V): a code read off a phone or spoken aloud survives being typed.
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"

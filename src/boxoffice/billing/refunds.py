@@ -25,9 +25,9 @@ from boxoffice.billing.ledger import Line
 from boxoffice.billing.models import Payment, Refund
 from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.events import outbox
 from boxoffice.gateways.protocol import GatewayError, PaymentGateway
 from boxoffice.gateways.registry import Gateways
-from boxoffice.webhooks import outbox
 
 MAX_REASON = 500
 UNWANTED = "Paid for an attempt given up for another, or for what the customer already held"

@@ -33,12 +33,12 @@ from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.db import transaction
+from boxoffice.events import outbox
 from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
 from boxoffice.sealing import Sealer
 from boxoffice.settings import Settings
-from boxoffice.webhooks import outbox
 
 BATCH = 500
 # How long a worker holds the subscriptions it is renewing before another may take them up.

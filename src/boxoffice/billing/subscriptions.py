@@ -29,10 +29,10 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
 from boxoffice.db import transaction
 from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, NotFound
+from boxoffice.events import outbox
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
-from boxoffice.webhooks import outbox
 
 # A running subscription to an item stops another being started for it.
 EXCLUSIVE = (*periods.RUNNING,)

@@ -27,8 +27,8 @@ from boxoffice.billing.models import PlanSwitch, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.errors import Conflict
+from boxoffice.events import outbox
 from boxoffice.identity.models import Customer
-from boxoffice.webhooks import outbox
 
 # How the money is settled: at once, the unused part of the period credited against the new price's first period;
 # or nothing now, the new price charged from the next renewal.

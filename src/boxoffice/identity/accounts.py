@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import clock, validation
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, Unauthenticated
+from boxoffice.events import outbox
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.authentication import end_all_sessions
@@ -31,7 +32,6 @@ from boxoffice.identity.register_fields import check_registration
 from boxoffice.identity.tokens import Principal
 from boxoffice.mail.outbox import Attachment, send_email
 from boxoffice.passwords import hash_password, verify_password
-from boxoffice.webhooks import outbox
 
 UNSET: Any = object()
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import clock, throttle
 from boxoffice.client_info import ClientInfo
 from boxoffice.errors import InvalidCredentials, Unauthenticated
+from boxoffice.events import outbox
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
@@ -16,7 +17,6 @@ from boxoffice.identity.tokens import IssuedTokens, Issuer, Principal, default_i
 from boxoffice.passwords import digest, hash_password, needs_rehash, verify_password
 from boxoffice.restrictions.service import restriction_settings
 from boxoffice.settings import Settings
-from boxoffice.webhooks import outbox
 
 
 async def start_session(

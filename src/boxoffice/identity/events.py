@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from boxoffice.events.outbox import DomainEvent
 from boxoffice.identity.models import Customer
-from boxoffice.webhooks.outbox import DomainEvent
 
 
 def _customer(customer: Customer) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from iso3166 import countries_by_alpha2
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import validation
-from boxoffice.catalog import repository as catalog_repo
 from boxoffice.errors import Conflict, NotFound
 from boxoffice.restrictions import repository as repo
 from boxoffice.restrictions.models import CountrySet, RestrictionSettings
@@ -141,10 +140,11 @@ async def update_country_set(
     return found
 
 
-async def delete_country_set(session: AsyncSession, merchant_id: int, set_id: int) -> None:
-    """Only a set nothing on sale uses may go: removing one in use would lift its restriction silently."""
+async def delete_country_set(session: AsyncSession, merchant_id: int, set_id: int, *, in_use: bool) -> None:
+    """Only a set nothing on sale uses may go: removing one in use would lift its restriction silently. Whether it
+    is in use is the catalog's to say (`catalog.country_sets`): restrictions read nothing above them."""
     found = await get_country_set(session, merchant_id, set_id)
-    if await catalog_repo.country_set_in_use(session, merchant_id, set_id):
+    if in_use:
         raise Conflict("The country set restricts an active item or access fee; detach it first")
     await session.delete(found)
     await session.flush()

@@ -1,1 +1,2 @@
-"""Domain events and the outbox they are written to, in the transaction of the change they tell of."""
+"""Delivering committed events: posted to merchants' webhook endpoints, streamed to viewers' apps, and mailed to
+customers."""

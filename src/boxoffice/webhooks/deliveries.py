@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
 from boxoffice.errors import InvalidInput, NotFound
+from boxoffice.events.event_types import WEBHOOK_TYPES
+from boxoffice.events.models import Event
 from boxoffice.webhooks import deliveries_repository as engine_repo
 from boxoffice.webhooks import endpoints_repository as repo
 from boxoffice.webhooks.endpoints import get_endpoint
-from boxoffice.webhooks.event_types import WEBHOOK_TYPES
-from boxoffice.webhooks.models import Event, WebhookAttempt, WebhookDelivery
+from boxoffice.webhooks.models import WebhookAttempt, WebhookDelivery
 
 MAX_REPLAY = 10_000
 

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.events.models import Event
 from boxoffice.identity.models import Merchant
-from boxoffice.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from boxoffice.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 _CROSS = {"cross_tenant": True}
 

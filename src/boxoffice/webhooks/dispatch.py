@@ -12,10 +12,11 @@ from collections import defaultdict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
-from boxoffice.mail.notices import send_notices
+from boxoffice.events.event_types import WEBHOOK_TYPES
+from boxoffice.events.models import Event
 from boxoffice.webhooks import deliveries_repository as repo
-from boxoffice.webhooks.event_types import WEBHOOK_TYPES
-from boxoffice.webhooks.models import Event, WebhookEndpoint
+from boxoffice.webhooks.models import WebhookEndpoint
+from boxoffice.webhooks.notices import send_notices
 
 BATCH = 500
 _WEBHOOK_TYPES = frozenset(WEBHOOK_TYPES)

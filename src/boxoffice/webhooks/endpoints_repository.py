@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from boxoffice.events.models import Event
+from boxoffice.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 async def endpoints(session: AsyncSession, merchant_id: int) -> Sequence[WebhookEndpoint]:

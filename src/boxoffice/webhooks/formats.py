@@ -7,7 +7,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.webhooks.models import Event
+from boxoffice.events.models import Event
 
 
 class WireFormat(Protocol):

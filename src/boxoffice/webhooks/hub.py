@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 
 import structlog
 
-from boxoffice.webhooks import announce
+from boxoffice.events import announce
 
 log = structlog.get_logger(__name__)
 # Announcements a stream may fall behind by before it reads back from the outbox instead.

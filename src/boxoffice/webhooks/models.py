@@ -1,35 +1,14 @@
-"""The outbox of domain events, the merchant's webhook endpoints, and each event's deliveries to them."""
+"""The merchant's webhook endpoints, and each event's deliveries to them."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
 from boxoffice.db import Base, BigId, TenantOwned, Timestamped
-
-
-class Event(TenantOwned, Base):
-    """Something that happened to a merchant's data: a type named as InPlayer's webhooks name it (§6), the
-    resource it happened to in the core's own terms, and when."""
-
-    __tablename__ = "events"
-    __table_args__ = (
-        Index("ix_events_merchant_created", "merchant_id", "id"),
-        Index("ix_events_customer", "customer_id", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(36), unique=True)  # what receivers deduplicate on
-    type: Mapped[str] = mapped_column(String(64))
-    customer_id: Mapped[int | None] = mapped_column(BigId)
-    resource: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
-    # Set when the dispatcher has made the event's deliveries and e-mails, in the same transaction.
-    dispatched_at: Mapped[datetime | None]
 
 
 class WebhookEndpoint(TenantOwned, Timestamped, Base):
@@ -80,8 +59,6 @@ class WebhookAttempt(TenantOwned, Base):
     duration_ms: Mapped[int] = mapped_column(default=0)
 
 
-# The dispatcher's queue and the sender's: partial indexes holding only the few rows still to be worked on.
-_undispatched = Event.dispatched_at.is_(None)
-Index("ix_events_undispatched", Event.id, postgresql_where=_undispatched, sqlite_where=_undispatched)
+# The sender's queue: a partial index holding only the few deliveries still to be worked on.
 _pending = WebhookDelivery.status == "pending"
 Index("ix_webhook_deliveries_due", WebhookDelivery.next_attempt_at, postgresql_where=_pending, sqlite_where=_pending)

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from boxoffice.events.models import Event
 from boxoffice.webhooks import notifications_repository as repo
 from boxoffice.webhooks.hub import Subscription
-from boxoffice.webhooks.models import Event
 from boxoffice.webhooks.subjects import Subjects, load_subjects
 
 PAGE = 500

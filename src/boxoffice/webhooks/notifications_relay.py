@@ -21,8 +21,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.db import async_url
+from boxoffice.events import announce
 from boxoffice.settings import Settings
-from boxoffice.webhooks import announce
 from boxoffice.webhooks import notifications_repository as repo
 from boxoffice.webhooks.hub import Hub
 

@@ -1,24 +1,14 @@
-"""Every query behind real-time notifications: announcing on PostgreSQL, and reading one customer's events."""
+"""Every query behind real-time notifications: listening on PostgreSQL, and reading one customer's events."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
 import asyncpg
-from sqlalchemy import ARRAY, Text, bindparam, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.webhooks.models import Event
-
-# One statement however many payloads a transaction's events need.
-_NOTIFY = text("SELECT pg_notify(:channel, payload) FROM unnest(:payloads) AS payload").bindparams(
-    bindparam("payloads", type_=ARRAY(Text))
-)
-
-
-async def notify(session: AsyncSession, channel: str, payloads: Sequence[str]) -> None:
-    connection = await session.connection()
-    await connection.execute(_NOTIFY, {"channel": channel, "payloads": list(payloads)})
+from boxoffice.events.models import Event
 
 
 async def probe(connection: asyncpg.Connection) -> None:

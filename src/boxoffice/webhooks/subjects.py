@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.access.models import Entitlement
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog.models import Price, Product
+from boxoffice.events.models import Event
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.webhooks import subjects_repository as repo
-from boxoffice.webhooks.models import Event
 
 Row = TypeVar("Row")
 

@@ -11,8 +11,8 @@ from boxoffice import clock
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import charges
 from boxoffice.billing.models import Payment
+from boxoffice.events.models import Event
 from boxoffice.settings import Settings
-from boxoffice.webhooks.models import Event
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee
 from tests.dialects.inplayer.conftest import Merchant, Viewer, fetch_rows

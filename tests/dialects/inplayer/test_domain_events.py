@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from boxoffice.webhooks.models import Event
+from boxoffice.events.models import Event
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import (
     Merchant,

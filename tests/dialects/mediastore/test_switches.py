@@ -13,7 +13,7 @@ import pytest
 from boxoffice import clock
 from boxoffice.access.models import Entitlement
 from boxoffice.billing.models import Payment, PlanSwitch, Subscription
-from boxoffice.webhooks.models import Event
+from boxoffice.events.models import Event
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee
 from tests.dialects.inplayer.conftest import fetch_rows

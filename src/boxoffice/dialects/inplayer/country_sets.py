@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from boxoffice.catalog import country_sets
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import strings, text
@@ -72,5 +73,5 @@ async def update_country_set(session: Session, merchant: CurrentMerchant, set_id
 
 @router.delete("/restrictions/country-sets/{set_id}")
 async def delete_country_set(session: Session, merchant: CurrentMerchant, set_id: PathId) -> dict[str, Any]:
-    await restrictions.delete_country_set(session, merchant.id, set_id)
+    await country_sets.delete_country_set(session, merchant.id, set_id)
     return render.message("Country set deleted")

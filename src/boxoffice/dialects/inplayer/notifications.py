@@ -33,6 +33,7 @@ from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.subscriptions import subscription_token
 from boxoffice.dialects.inplayer.transactions import charge_token
 from boxoffice.errors import DomainError, Forbidden, InvalidInput, PaymentDeclined
+from boxoffice.events.models import Event
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
@@ -41,7 +42,6 @@ from boxoffice.money import Money
 from boxoffice.settings import Settings
 from boxoffice.webhooks import notifications_feed as feed
 from boxoffice.webhooks.hub import Hub, Subscription
-from boxoffice.webhooks.models import Event
 from boxoffice.webhooks.subjects import Subjects
 
 router = APIRouter(route_class=InPlayerRoute, tags=["notifications"])

@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from boxoffice.catalog import plans
+from boxoffice.access import plans
+from boxoffice.access.plans import HeldPlan, Plan
 from boxoffice.catalog.models import Price, Product
-from boxoffice.catalog.plans import HeldPlan, Plan
 from boxoffice.clock import unix
 from boxoffice.dialects.inplayer.amounts import amount
 from boxoffice.dialects.inplayer.deps import Session, get_principal

@@ -11,9 +11,10 @@ from boxoffice.dialects.inplayer.deps import AppSettings, Body, CurrentMerchant,
 from boxoffice.dialects.inplayer.forms import date_time, flag, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.webhook_payloads import envelope, resource
+from boxoffice.events.models import Event
 from boxoffice.identity.models import Merchant
 from boxoffice.webhooks import deliveries, endpoints
-from boxoffice.webhooks.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from boxoffice.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from boxoffice.webhooks.subjects import load_subjects
 
 router = APIRouter(route_class=InPlayerRoute, tags=["webhooks"])

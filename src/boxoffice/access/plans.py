@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
+from boxoffice.access import plans_repository as repo
 from boxoffice.access import repository as access_repo
-from boxoffice.catalog import plans_repository as repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.errors import NotFound
 from boxoffice.identity.models import Customer, Merchant

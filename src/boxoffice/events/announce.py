@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from boxoffice.webhooks import notifications_repository as repo
+from boxoffice.events import repository as repo
 
 CHANNEL = "boxoffice_events"
 # PostgreSQL refuses a NOTIFY payload of 8000 bytes or more (the tokens are ASCII: characters are bytes).

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
-from boxoffice.webhooks import announce
-from boxoffice.webhooks import repository as repo
+from boxoffice.events import announce
+from boxoffice.events import repository as repo
 
 
 @dataclass(frozen=True, slots=True)
