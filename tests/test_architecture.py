@@ -5,6 +5,7 @@
 3. The core knows no web framework (only the dialects and the pages of `web/` do).
 4. Every model with a `merchant_id` column is `TenantOwned`, so the tenancy guard knows its table.
 5. The dialects and the pages of `web/` import no repository: they parse, call a use case and render.
+6. Imports point down the layers, from the entry points to the kit.
 
 Each rule is a function from a source root to a list of "path:line: what is wrong" findings; the rules are
 tested against the real tree and, so that a rule that finds nothing is known to be looking, against small
@@ -36,6 +37,56 @@ WEB_LAYERS = ("dialects/", "web/")
 NO_DIALECT = "the core must not know any dialect"
 NOT_OWNED = "has a merchant_id column but does not inherit TenantOwned"
 NO_REPOSITORY = "a dialect or a page reads and writes through a use case, never a repository"
+
+# The ground every other part stands on. Its modules are listed by name until they are gathered into `kit/`; a
+# `kit` package is the same layer.
+KIT = "kit"
+KIT_MODULES = frozenset(
+    {
+        "db",
+        "clock",
+        "money",
+        "errors",
+        "jobs",
+        "cache",
+        "throttle",
+        "sealing",
+        "settings",
+        "logs",
+        "metrics",
+        "idempotency",
+        "heap",
+        "geography",
+        "validation",
+        "client_info",
+        "base_url",
+        "passwords",
+    }
+)
+# What starts and assembles the rest: the app, the CLI (which starts the app), the metadata aggregate, migrations.
+ENTRY_POINTS = frozenset({"app", "cli", "demo", "migrate", "models", "workers", "migrations", "sealed_repository"})
+# Each top-level package or module of boxoffice, on its layer, from the bottom up.
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({KIT}),
+    # The outbox every context writes its events to.
+    frozenset({"events"}),
+    # What the contexts send out through: payment gateways, e-mail.
+    frozenset({"gateways", "mail"}),
+    # Merchant-wide restriction settings and country sets, which sign-in (the session limit) and the catalog read.
+    frozenset({"restrictions"}),
+    frozenset({"identity"}),
+    frozenset({"catalog"}),
+    frozenset({"access"}),
+    frozenset({"promotions"}),
+    frozenset({"billing"}),
+    # What reads the contexts' records: events' delivery (webhooks, notifications, notices), reports, figures.
+    frozenset({"webhooks", "reporting", "analytics"}),
+    frozenset({"dialects", "web"}),
+    ENTRY_POINTS,
+)
+UPWARD = "an import from a layer above"
+SIDEWAYS = "an import from another part of the same layer"
+NO_LAYER = "is on no layer: give it one in LAYERS"
 
 
 @dataclass(frozen=True)
@@ -282,6 +333,52 @@ def rule_outer_layers_import_no_repository(root: Path, package: str = PACKAGE) -
     return findings
 
 
+# ----------------------------------------------------------------------------------------------------
+# Rule 6: imports point down the layers.
+
+
+def part_of(module: str, package: str = PACKAGE) -> str | None:
+    """The top-level package or module of `package` that `module` is in, a kit module counting as the kit; None
+    for the package itself."""
+    parts = module.split(".")
+    if parts[0] != package or len(parts) < 2:
+        return None
+    return KIT if parts[1] in KIT_MODULES else parts[1]
+
+
+def layer_of(part: str) -> int | None:
+    return next((height for height, parts in enumerate(LAYERS) if part in parts), None)
+
+
+def rule_imports_point_down(root: Path, package: str = PACKAGE) -> list[str]:
+    """A part may import from the layers below its own, never from one above. Nor from another part of its own
+    layer: parts side by side (catalog and restrictions once, webhooks and mail) know nothing of each other, so
+    that none of them can come to lean on the rest in a circle. The entry points alone may, being what puts the
+    rest together (the CLI starts the app; both build the metadata aggregate)."""
+    findings = []
+    unplaced: set[str] = set()
+    for source in sources(root, package):
+        part = part_of(source.module, package)
+        if part is None:
+            continue
+        height = layer_of(part)
+        if height is None:
+            if part not in unplaced:
+                unplaced.add(part)
+                findings.append(source.at(source.tree, f"{part} {NO_LAYER}"))
+            continue
+        reported: set[int] = set()
+        for node, module in imported_modules(source):
+            other = part_of(module, package)
+            theirs = layer_of(other) if other is not None and other != part else None
+            if theirs is None or id(node) in reported:
+                continue
+            if theirs > height or (theirs == height and LAYERS[height] is not ENTRY_POINTS):
+                reported.add(id(node))
+                findings.append(source.at(node, f"{part} imports {module}: {UPWARD if theirs > height else SIDEWAYS}"))
+    return findings
+
+
 def _report(findings: list[str]) -> str:
     return "\n" + "\n".join(findings)
 
@@ -317,6 +414,11 @@ def test_every_model_with_a_merchant_id_is_tenant_owned() -> None:
 
 def test_dialects_and_pages_import_no_repository() -> None:
     findings = rule_outer_layers_import_no_repository(SRC)
+    assert not findings, _report(findings)
+
+
+def test_imports_point_down_the_layers() -> None:
+    findings = rule_imports_point_down(SRC)
     assert not findings, _report(findings)
 
 
@@ -496,5 +598,41 @@ def test_repository_rule_finds_a_dialect_or_page_importing_one(tmp_path: Path) -
             f"{root / 'dialects/inplayer/items.py'}:1: imports pkg.catalog.repository: {NO_REPOSITORY}",
             f"{root / 'dialects/mediastore/codes.py'}:2: imports pkg.access.codes_repository: {NO_REPOSITORY}",
             f"{root / 'web/pages.py'}:1: imports pkg.sealed_repository: {NO_REPOSITORY}",
+        ]
+    ), _report(findings)
+
+
+def test_layer_rule_finds_imports_up_and_sideways(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "db.py": "from pkg import clock\nimport pkg.billing.models\n",
+            "clock.py": "",
+            "kit/sealing.py": "from pkg.db import Base\n",
+            "events/outbox.py": "from pkg.kit import sealing\nfrom pkg import db\n",
+            "identity/accounts.py": "from pkg.mail.outbox import send_email\nfrom pkg.events import outbox\n",
+            "identity/recovery.py": "from pkg.webhooks import dispatch, notices\n",
+            "catalog/service.py": "from pkg.restrictions import rules\n",
+            "restrictions/service.py": """
+            from __future__ import annotations
+
+            def later():
+                from ..catalog import repository
+            """,
+            "webhooks/dispatch.py": "from pkg.mail import outbox\nfrom pkg.reporting import links\n",
+            "cli.py": "from pkg.app import create_app\n",
+            "app.py": "from pkg.dialects.inplayer import router\nfrom pkg import models\n",
+            "novel/thing.py": "from pkg import clock\n",
+            "novel/other.py": "",
+        },
+    )
+    findings = rule_imports_point_down(root, "pkg")
+    assert sorted(findings) == sorted(
+        [
+            f"{root / 'db.py'}:2: kit imports pkg.billing.models: {UPWARD}",
+            f"{root / 'identity/recovery.py'}:1: identity imports pkg.webhooks: {UPWARD}",
+            f"{root / 'restrictions/service.py'}:4: restrictions imports pkg.catalog: {UPWARD}",
+            f"{root / 'webhooks/dispatch.py'}:2: webhooks imports pkg.reporting: {SIDEWAYS}",
+            f"{root / 'novel/other.py'}:0: novel {NO_LAYER}",
         ]
     ), _report(findings)
