@@ -87,7 +87,7 @@ async def create_order(
     *,
     client: ClientInfo,
     country_code: str | None,
-    coupon_code: str | None = None,
+    voucher_code: str | None = None,
     buy_as_gift: bool = False,
     payment_method: str | None = None,
 ) -> OrderView:
@@ -107,8 +107,8 @@ async def create_order(
         status="open",
         expires_at=clock.now() + LIFETIME,
     )
-    if coupon_code:
-        await _apply_coupon(session, order, price, coupon_code)
+    if voucher_code:
+        await _apply_voucher(session, order, price, voucher_code)
     _choose_method(order, payment_method)
     session.add(order)
     await session.flush()
@@ -123,8 +123,8 @@ async def _check_recipient(session: AsyncSession, customer: Customer, price: Pri
         raise AlreadyHeld()
 
 
-async def _apply_coupon(session: AsyncSession, order: Order, price: Price, code: str) -> None:
-    discount = await vouchers.discount_for(session, order.merchant_id, code, price)
+async def _apply_voucher(session: AsyncSession, order: Order, price: Price, voucher_code: str) -> None:
+    discount = await vouchers.discount_for(session, order.merchant_id, voucher_code, price)
     order.voucher_id, order.discount = discount.voucher.id, discount.amount_off
 
 
@@ -153,7 +153,7 @@ async def update_order(
     order_id: int,
     *,
     client: ClientInfo,
-    coupon_code: str | object | None = UNSET,
+    voucher_code: str | object | None = UNSET,
     payment_method: str | object | None = UNSET,
     buy_as_gift: bool | None = None,
     delivery: gift_delivery.Delivery | None = None,
@@ -171,10 +171,10 @@ async def update_order(
             raise InvalidInput({"delivery": "Only an order bought as a gift takes delivery details"})
         order.gift_receiver_email, order.gift_delivery_date = delivery.receiver_email, delivery.date
         order.gift_personal_note = delivery.note
-    if isinstance(coupon_code, str) or coupon_code is None:
-        if coupon_code:
+    if isinstance(voucher_code, str) or voucher_code is None:
+        if voucher_code:
             price = await _price(session, order.merchant_id, order.price_id, client)
-            await _apply_coupon(session, order, price, coupon_code)
+            await _apply_voucher(session, order, price, voucher_code)
         else:
             order.voucher_id, order.discount = None, 0
     if isinstance(payment_method, str) or payment_method is None:
@@ -212,7 +212,7 @@ async def pay_order(
     gift_to = _receiver(order)
     # Nothing to pay is paid once (racing requests answer with the one payment); each card tried is an attempt.
     key = repo.payment_key(order.id, None if isinstance(source, Nothing) else str(uuid.uuid4()))
-    code = voucher.code if voucher else None
+    voucher_code = voucher.code if voucher else None
     if price.kind == "subscription":
         started = await subscriptions.subscribe(
             sessions,
@@ -224,7 +224,7 @@ async def pay_order(
             idempotency_key=key,
             return_url=return_url,
             client=client,
-            voucher=code,
+            voucher_code=voucher_code,
         )
         payment = started.payment
     else:
@@ -238,7 +238,7 @@ async def pay_order(
             idempotency_key=key,
             return_url=return_url,
             client=client,
-            voucher_code=code,
+            voucher_code=voucher_code,
             gift_to=gift_to,
         )
     return await _record(sessions, customer, order_id, payment)

@@ -6,6 +6,7 @@ player."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,14 @@ from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
 
 MAX_ADVANCE = timedelta(days=3 * 366)  # a pass renews period by period: bounded, so one call stays bounded
+
+
+@dataclass(frozen=True, slots=True)
+class ClockView:
+    """A clock with the ids of the customers attached to it."""
+
+    clock: SandboxClock
+    customers: list[int]
 
 
 async def now_for(session: AsyncSession, merchant_id: int, customer_id: int) -> datetime | None:
@@ -68,10 +77,18 @@ async def members_of(session: AsyncSession, merchant_id: int, clock_id: int) -> 
     return await repo.clock_members(session, merchant_id, clock_id)
 
 
+async def _view(sessions: async_sessionmaker[AsyncSession], merchant_id: int, clock_id: int) -> ClockView:
+    async with sessions() as session:
+        return ClockView(
+            await get_clock(session, merchant_id, clock_id), await members_of(session, merchant_id, clock_id)
+        )
+
+
 async def attach_customer(
     sessions: async_sessionmaker[AsyncSession], merchant_id: int, clock_id: int, customer_id: int
-) -> None:
-    """A customer joins a clock before their first subscription: what already runs on real time stays there."""
+) -> ClockView:
+    """A customer joins a clock before their first subscription: what already runs on real time stays there.
+    The clock is answered with its customers after."""
     async with sessions() as session:
         await get_clock(session, merchant_id, clock_id)
         if await identity_repo.customer_by_id(session, merchant_id, customer_id) is None:
@@ -86,6 +103,7 @@ async def attach_customer(
             session.add(SandboxClockMember(merchant_id=merchant_id, clock_id=clock_id, customer_id=customer_id))
     except IntegrityError as exc:
         raise Conflict("This customer is already attached to a test clock") from exc
+    return await _view(sessions, merchant_id, clock_id)
 
 
 async def advance(
@@ -95,7 +113,7 @@ async def advance(
     clock_id: int,
     to: datetime,
     retry_days: Sequence[int],
-) -> tuple[SandboxClock, renewals.PassReport]:
+) -> tuple[ClockView, renewals.PassReport]:
     """Move the clock to `to` and run, as of then, everything of its customers' billing that fell due."""
     async with transaction(sessions) as session:
         moved = await get_clock(session, merchant_id, clock_id)
@@ -108,4 +126,5 @@ async def advance(
     report = await renewals.renew_due_subscriptions(
         sessions, gateways, as_of=to, retry_days=retry_days, merchant_id=merchant_id, clock_id=clock_id
     )
-    return moved, report
+    async with sessions() as session:
+        return ClockView(moved, await members_of(session, merchant_id, clock_id)), report

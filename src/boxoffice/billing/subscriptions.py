@@ -80,7 +80,7 @@ async def subscribe(
     idempotency_key: str,
     return_url: str | None,
     client: ClientInfo,
-    voucher: str | None = None,
+    voucher_code: str | None = None,
 ) -> Started:
     """Start a subscription to a recurring price; the same key answers with the same subscription."""
     async with sessions() as session:
@@ -98,7 +98,7 @@ async def subscribe(
                 idempotency_key,
                 return_url,
                 client,
-                voucher,
+                voucher_code,
             )
         if payment.status == "pending":
             payment = await charges.charge(sessions, gateway, merchant, payment)
@@ -308,7 +308,7 @@ async def resume(session: AsyncSession, merchant_id: int, subscription: Subscrip
         await outbox.record(session, events.subscription_changed(subscription, "subscribe.updated"))
 
 
-async def apply_coupon(session: AsyncSession, merchant_id: int, subscription: Subscription, code: str) -> None:
+async def apply_voucher(session: AsyncSession, merchant_id: int, subscription: Subscription, voucher_code: str) -> None:
     """A voucher on a running subscription: its next charges are discounted as the voucher says (one, some or
     all of them). One voucher at a time; InvalidInput on `voucher_code` says why not."""
     if subscription.status not in periods.CHARGING:
@@ -318,7 +318,7 @@ async def apply_coupon(session: AsyncSession, merchant_id: int, subscription: Su
     price = await catalog_repo.price_by_id(session, merchant_id, subscription.price_id)
     if price is None:
         raise InvalidInput({"voucher_code": "This voucher doesn't apply to this subscription"})
-    discount = await vouchers.discount_for(session, merchant_id, code, price)
+    discount = await vouchers.discount_for(session, merchant_id, voucher_code, price)
     await vouchers.use(session, merchant_id, discount.voucher.id)
     subscription.voucher_id = discount.voucher.id
     subscription.discounted_charges_left = _charges_discounted(discount)

@@ -195,9 +195,9 @@ def amount_off(voucher: Voucher, amount: int) -> int:
     return min(amount, voucher.amount_off or 0)
 
 
-async def discount_for(session: AsyncSession, merchant_id: int, code: str | None, price: Price) -> Discount:
-    """The discount `code` gives on `price` now; InvalidInput on `voucher_code` saying why not."""
-    voucher = await repo.voucher_by_code(session, merchant_id, (code or "").strip().upper())
+async def discount_for(session: AsyncSession, merchant_id: int, voucher_code: str | None, price: Price) -> Discount:
+    """The discount `voucher_code` gives on `price` now; InvalidInput on `voucher_code` saying why not."""
+    voucher = await repo.voucher_by_code(session, merchant_id, (voucher_code or "").strip().upper())
     now = clock.now()
     if voucher is None or not voucher.active:
         raise InvalidInput({"voucher_code": "This voucher code is not valid"})
@@ -216,12 +216,12 @@ async def discount_for(session: AsyncSession, merchant_id: int, code: str | None
     return Discount(voucher, off, price.amount - off, price.currency)
 
 
-async def discount_on(session: AsyncSession, merchant_id: int, code: str | None, price_id: int) -> Discount:
-    """What `code` makes of one of the merchant's prices (the viewer's question before paying)."""
+async def discount_on(session: AsyncSession, merchant_id: int, voucher_code: str | None, price_id: int) -> Discount:
+    """What `voucher_code` makes of one of the merchant's prices (the viewer's question before paying)."""
     price = await catalog_repo.price_by_id(session, merchant_id, price_id)
     if price is None:
         raise NotFound("Access fee not found")
-    return await discount_for(session, merchant_id, code, price)
+    return await discount_for(session, merchant_id, voucher_code, price)
 
 
 async def use(session: AsyncSession, merchant_id: int, voucher_id: int) -> None:

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Request
 from boxoffice.billing import donations
 from boxoffice.catalog.currencies import is_currency
 from boxoffice.dialects.inplayer.amounts import decimal_field, money_of
-from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
+from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, TokenMerchant
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.payments import card_of, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.errors import InvalidInput
-from boxoffice.identity.merchants import merchant_of
 from boxoffice.money import Money
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
@@ -42,9 +42,13 @@ def _own_amount(body: dict[str, Any]) -> Money | None:
 
 @router.post("/v2/payments/donation")
 async def create_donation_payment(
-    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: TokenMerchant,
+    body: Body,
+    client: Client,
+    sessions: OwnTransactions,
 ) -> dict[str, Any]:
-    merchant = await merchant_of(session, customer.merchant_id)
     _by_card(body)
     item_id = integer(body, "item_id")
     if item_id is None:
@@ -53,10 +57,8 @@ async def create_donation_payment(
     # A chosen option's own amount and currency are what is charged; the ones sent with it are not looked at.
     amount = _own_amount(body) if option_id is None else None
     card, key = card_of(body), idempotency_key(request, customer.id)
-    # The donation commits its own steps (see billing.donations); this request's connection isn't needed for it.
-    await session.commit()
     payment = await donations.donate(
-        request.app.state.sessions,
+        sessions,
         await request.app.state.gateways.current(merchant.id),
         merchant,
         customer,
@@ -73,14 +75,10 @@ async def create_donation_payment(
 
 @router.post("/v2/payments/donation:confirm")
 async def confirm_donation_payment(
-    request: Request, session: Session, customer: CurrentCustomer, body: Body
+    request: Request, customer: CurrentCustomer, merchant: TokenMerchant, body: Body, sessions: OwnTransactions
 ) -> dict[str, Any]:
-    merchant = await merchant_of(session, customer.merchant_id)
     charge_id = (text(body, "pi_id") or "").strip()
     if not charge_id:
         raise InvalidInput({"pi_id": "The payment intent (pi_id) is required"})
-    await session.commit()
-    payment = await donations.confirm_donation(
-        request.app.state.sessions, request.app.state.gateways, merchant, customer, charge_id
-    )
+    payment = await donations.confirm_donation(sessions, request.app.state.gateways, merchant, customer, charge_id)
     return submitted(payment)

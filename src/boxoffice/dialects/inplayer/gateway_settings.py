@@ -48,5 +48,4 @@ async def set_gateway(
         stripe_publishable_key=text(body, PUBLISHABLE_KEY),
         sealer=sealer,
     )
-    await session.commit()
     return _shown(request, merchant.uuid, found)

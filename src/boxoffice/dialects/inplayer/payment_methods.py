@@ -9,21 +9,22 @@ and its outcome arrives by the gateway's event.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from boxoffice import clock
 from boxoffice.billing import payment_methods, purchases, subscriptions
 from boxoffice.billing.models import PaymentProfile
-from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session
+from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session, TokenMerchant
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.payments import CARD, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.errors import InvalidInput
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import BankAccount, Wallet
-from boxoffice.identity.merchants import merchant_of
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 PAYPAL = 2
@@ -100,14 +101,17 @@ def _fee_id(body: dict[str, Any], name: str) -> int:
 
 @router.post("/v2/payments")
 async def pay_by_method(
-    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: TokenMerchant,
+    body: Body,
+    client: Client,
+    sessions: OwnTransactions,
 ) -> dict[str, Any]:
-    merchant = await merchant_of(session, customer.merchant_id)
     source, return_url = _source(body)
     fee_id = _fee_id(body, "access_fee_id")
-    await session.commit()  # the purchase commits its own steps (see billing.charges)
     payment = await purchases.buy_access(
-        request.app.state.sessions,
+        sessions,
         await request.app.state.gateways.current(merchant.id),
         merchant,
         customer,
@@ -123,14 +127,17 @@ async def pay_by_method(
 
 @router.post("/v2/subscriptions")
 async def subscribe_by_method(
-    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: TokenMerchant,
+    body: Body,
+    client: Client,
+    sessions: OwnTransactions,
 ) -> dict[str, Any]:
-    merchant = await merchant_of(session, customer.merchant_id)
     source, return_url = _source(body)
     fee_id = _fee_id(body, "access_fee_id")
-    await session.commit()
     started = await subscriptions.subscribe(
-        request.app.state.sessions,
+        sessions,
         await request.app.state.gateways.current(merchant.id),
         merchant,
         customer,
@@ -139,7 +146,7 @@ async def subscribe_by_method(
         idempotency_key=idempotency_key(request, customer.id),
         return_url=return_url,
         client=client,
-        voucher=text(body, "voucher_code") or None,
+        voucher_code=text(body, "voucher_code") or None,
     )
     return submitted(started.payment)
 
@@ -164,13 +171,13 @@ async def get_mandate(request: Request, session: Session, customer: CurrentCusto
 
 
 @router.post("/v2/payments/direct-debit/mandate")
-async def create_mandate(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> dict[str, Any]:
+async def create_mandate(
+    request: Request, customer: CurrentCustomer, merchant: TokenMerchant, body: Body, sessions: OwnTransactions
+) -> dict[str, Any]:
     """Answers in the shape of the Stripe SEPA source InPlayer hands back."""
-    merchant = await merchant_of(session, customer.merchant_id)
-    await session.commit()
     account = BankAccount(text(body, "name") or "", text(body, "iban") or "", text(body, "address"))
     profile = await payment_methods.set_mandate(
-        request.app.state.sessions,
+        sessions,
         await request.app.state.gateways.current(merchant.id),
         merchant,
         customer,
@@ -189,36 +196,56 @@ async def create_mandate(request: Request, session: Session, customer: CurrentCu
     }
 
 
-@router.post("/external-payments")
-async def paypal_parameters(
-    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
-) -> dict[str, Any]:
-    """The SDK's `getPayPalParams`: where to send the payer (`endpoint`) and where PayPal sends them back. An
-    `id` in the answer says the viewer already has access, as the OTT web app reads it."""
+@dataclass(frozen=True, slots=True)
+class _PayPalAsk:
+    """What `POST /external-payments` asks for, read before the purchase takes over (see dialects.kit)."""
+
+    origin: str
+    fee_id: int
+    product_title: str
+    currency: str
+    owned: int | None  # the entitlement the viewer already watches by
+
+
+async def _paypal_ask(session: Session, customer: CurrentCustomer, merchant: TokenMerchant, body: Body) -> _PayPalAsk:
     if integer(body, "payment_method") != PAYPAL:
         raise InvalidInput({"payment_method": "PayPal is payment method 2"})
     origin = _absolute_url(text(body, "origin"), "origin", required=True)
     assert origin is not None
     fee_id = _fee_id(body, "access_fee")
-    merchant = await merchant_of(session, customer.merchant_id)
     product_title, currency = await purchases.offer_of(session, merchant.id, fee_id)
     owned = await purchases.entitled_already(session, merchant.id, customer.id, fee_id)
+    return _PayPalAsk(origin, fee_id, product_title, currency, owned)
+
+
+@router.post("/external-payments")
+async def paypal_parameters(
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: TokenMerchant,
+    ask: Annotated[_PayPalAsk, Depends(_paypal_ask)],
+    body: Body,
+    client: Client,
+    sessions: OwnTransactions,
+) -> dict[str, Any]:
+    """The SDK's `getPayPalParams`: where to send the payer (`endpoint`) and where PayPal sends them back. An
+    `id` in the answer says the viewer already has access, as the OTT web app reads it."""
+    origin = ask.origin
     back = f"{origin}{'&' if '?' in origin else '?'}ippwat=ppv"
     shown: dict[str, Any] = {
         "business": merchant.email,
-        "item_name": product_title,
-        "currency_code": currency,
+        "item_name": ask.product_title,
+        "currency_code": ask.currency,
         "cancel_return": origin,
     }
-    if owned is not None:
-        return shown | {"endpoint": origin, "return": back, "id": owned}
-    await session.commit()
+    if ask.owned is not None:
+        return shown | {"endpoint": origin, "return": back, "id": ask.owned}
     payment = await purchases.buy_access(
-        request.app.state.sessions,
+        sessions,
         await request.app.state.gateways.current(merchant.id),
         merchant,
         customer,
-        price_id=fee_id,
+        price_id=ask.fee_id,
         source=Wallet(methods.PAYPAL),
         idempotency_key=idempotency_key(request, customer.id),
         return_url=back,

@@ -21,7 +21,6 @@ from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.errors import InvalidInput
 from boxoffice.gateways.protocol import Card
-from boxoffice.identity.merchants import merchant_of
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 CARD = 1
@@ -126,16 +125,15 @@ async def get_default_card(request: Request, session: Session, customer: Current
 
 
 @router.put("/v2/payments/cards/default")
-async def set_default_card(request: Request, session: Session, customer: CurrentCustomer, body: Body) -> dict[str, Any]:
-    merchant = await merchant_of(session, customer.merchant_id)
-    card = card_of(body)
-    await session.commit()  # the gateway and the profile are written in their own steps
+async def set_default_card(
+    request: Request, customer: CurrentCustomer, merchant: TokenMerchant, body: Body, sessions: OwnTransactions
+) -> dict[str, Any]:
     profile = await payment_methods.set_default_card(
-        request.app.state.sessions,
+        sessions,
         await request.app.state.gateways.current(merchant.id),
         merchant,
         customer,
-        card,
+        card_of(body),
         text(body, "currency_iso"),
     )
     return _card_shown(profile)

@@ -13,6 +13,7 @@ from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PathId, Session
 from boxoffice.dialects.inplayer.forms import date_time, integer, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["sandbox"])
@@ -44,7 +45,6 @@ async def create_clock(session: Session, merchant: CurrentMerchant, body: Body) 
     created = await sandbox_clocks.create_clock(
         session, merchant.id, (text(body, "name") or "").strip(), date_time(body, "frozen_time")
     )
-    await session.commit()
     return _clock(created, [])
 
 
@@ -62,33 +62,29 @@ async def get_clock(session: Session, merchant: CurrentMerchant, clock_id: PathI
 
 @router.post("/v2/sandbox/clocks/{clock_id}/customers")
 async def attach_customer(
-    request: Request, session: Session, merchant: CurrentMerchant, body: Body, clock_id: PathId
+    merchant: CurrentMerchant, body: Body, clock_id: PathId, sessions: OwnTransactions
 ) -> dict[str, Any]:
     customer_id = integer(body, "customer_id")
     if customer_id is None:
         raise InvalidInput({"customer_id": "The customer is required"})
-    await session.commit()
-    await sandbox_clocks.attach_customer(request.app.state.sessions, merchant.id, clock_id, customer_id)
-    found = await sandbox_clocks.get_clock(session, merchant.id, clock_id)
-    return _clock(found, await sandbox_clocks.members_of(session, merchant.id, clock_id))
+    attached = await sandbox_clocks.attach_customer(sessions, merchant.id, clock_id, customer_id)
+    return _clock(attached.clock, attached.customers)
 
 
 @router.post("/v2/sandbox/clocks/{clock_id}/advance")
 async def advance_clock(
-    request: Request, session: Session, merchant: CurrentMerchant, body: Body, clock_id: PathId
+    request: Request, merchant: CurrentMerchant, body: Body, clock_id: PathId, sessions: OwnTransactions
 ) -> dict[str, Any]:
     """Move the clock to `frozen_time` (a date as `dates` reads it) and run its customers' billing up to then."""
     to = date_time(body, "frozen_time")
     if to is None:
         raise InvalidInput({"frozen_time": "The time to move the clock to is required"})
-    await session.commit()
     moved, report = await sandbox_clocks.advance(
-        request.app.state.sessions,
+        sessions,
         request.app.state.gateways,
         merchant.id,
         clock_id,
         to,
         request.app.state.settings.dunning_retry_days,
     )
-    members = await sandbox_clocks.members_of(session, merchant.id, clock_id)
-    return _clock(moved, members) | {"billing": _report(report)}
+    return _clock(moved.clock, moved.customers) | {"billing": _report(report)}

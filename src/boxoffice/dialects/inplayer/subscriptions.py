@@ -29,15 +29,16 @@ from boxoffice.dialects.inplayer.deps import (
     CurrentPrincipal,
     PathId,
     Session,
+    TokenMerchant,
 )
 from boxoffice.dialects.inplayer.forms import flag, integer, text
 from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.payments import CARD, card_of, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.transactions import GATEWAY_SUFFIX
+from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.errors import InvalidInput
 from boxoffice.identity.accounts import customer_of
-from boxoffice.identity.merchants import merchant_of
 from boxoffice.money import Money
 
 router = APIRouter(route_class=InPlayerRoute, tags=["subscriptions"])
@@ -138,10 +139,13 @@ async def _shown_one(request: Request, session: Session, subscription: Subscript
 
 @router.post("/subscriptions")
 async def create_subscription(
-    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: TokenMerchant,
+    body: Body,
+    client: Client,
+    sessions: OwnTransactions,
 ) -> dict[str, Any]:
-    merchant = await merchant_of(session, customer.merchant_id)
-    await session.commit()  # the subscription commits its own steps (see billing.charges)
     method = integer(body, "payment_method")
     if method not in (None, CARD):
         raise InvalidInput({"payment_method": "Only card payments (1) are taken here"})
@@ -149,7 +153,7 @@ async def create_subscription(
     if price_id is None:
         raise InvalidInput({"access_fee": "The access fee is required"})
     started = await subscriptions.subscribe(
-        request.app.state.sessions,
+        sessions,
         await request.app.state.gateways.current(merchant.id),
         merchant,
         customer,
@@ -158,7 +162,7 @@ async def create_subscription(
         idempotency_key=idempotency_key(request, customer.id),
         return_url=text(body, "return_url"),
         client=client,
-        voucher=text(body, "voucher_code"),
+        voucher_code=text(body, "voucher_code"),
     )
     return submitted(started.payment, code=202) | {"subscription_id": subscription_token(started.subscription)}
 
@@ -198,7 +202,6 @@ async def cancel_own_subscription(
 ) -> dict[str, Any]:
     """The `unsubscribe_url`: ends the subscription at its period's end; access runs until then."""
     subscription = await subscriptions.cancel_by_token(session, customer, token[:64])
-    await session.commit()
     return {
         "code": 200,
         "subscription": subscription_token(subscription),
@@ -225,22 +228,24 @@ async def merchant_cancel(
 ) -> dict[str, Any]:
     subscription = await subscriptions.subscription_of(session, merchant.id, subscription_id)
     await subscriptions.cancel(session, merchant.id, subscription, immediately=bool(flag(body, "immediately")))
-    await session.commit()
     return await _shown_one(request, session, subscription)
 
 
 @router.post("/v2/subscriptions/stripe:switch")
 async def switch_plan(
-    request: Request, session: Session, customer: CurrentCustomer, body: Body, client: Client
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: TokenMerchant,
+    body: Body,
+    client: Client,
+    sessions: OwnTransactions,
 ) -> dict[str, Any]:
-    merchant = await merchant_of(session, customer.merchant_id)
     subscription_id = _subscription_id(text(body, "inplayer_token"))
     price_id = integer(body, "access_fee_id")
     if price_id is None:
         raise InvalidInput({"access_fee_id": "The access fee is required"})
-    await session.commit()
     payment = await plan_switch.switch_plan(
-        request.app.state.sessions,
+        sessions,
         request.app.state.gateways,
         merchant,
         customer,

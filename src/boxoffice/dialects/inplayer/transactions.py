@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from boxoffice.billing import history, refunds
 from boxoffice.billing.models import Payment, Refund
@@ -18,6 +18,7 @@ from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerch
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.errors import InvalidInput, NotFound
 from boxoffice.identity.accounts import customer_of
 
@@ -143,24 +144,33 @@ def _refund(refund: Refund, payment: Payment) -> dict[str, Any]:
     }
 
 
-@router.post("/v2/payments/refunds")
-async def refund_payment(request: Request, session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
-    payment_id = payment_id_of(text(body, "transaction_token"))
-    payment = await history.payment_of(session, merchant.id, payment_id)
+async def _refunded(session: Session, merchant: CurrentMerchant, body: Body) -> Payment:
+    """The payment a refund is asked of, read before the refund takes over (see dialects.kit)."""
+    payment = await history.payment_of(session, merchant.id, payment_id_of(text(body, "transaction_token")))
     if payment is None:
         raise NotFound("Transaction not found")
+    return payment
+
+
+@router.post("/v2/payments/refunds")
+async def refund_payment(
+    request: Request,
+    merchant: CurrentMerchant,
+    payment: Annotated[Payment, Depends(_refunded)],
+    body: Body,
+    sessions: OwnTransactions,
+) -> dict[str, Any]:
     value = decimal_field(body, "amount")
     minor = money_of(value, payment.currency, "amount").amount if value is not None else None
     given = (request.headers.get("idempotency-key") or "").strip()[:150]
-    await session.commit()  # the refund commits its own steps; this request's connection isn't needed for it
     refund = await refunds.refund_payment(
-        request.app.state.sessions,
+        sessions,
         request.app.state.gateways,
         merchant.id,
-        payment_id,
+        payment.id,
         amount=minor,
         reason=text(body, "reason"),
         idempotency_key=f"merchant:{given or uuid.uuid4()}",
     )
-    refreshed = await history.payment_of(session, merchant.id, payment_id)
-    return _refund(refund, refreshed or payment)
+    # What is shown of the payment (its id, gateway and amount) is not changed by its refunds.
+    return _refund(refund, payment)

@@ -141,7 +141,7 @@ async def create_order(session: Session, customer: CurrentCustomer, client: Clie
             offer.price.id,
             client=client,
             country_code=string(body, "country", max_length=2),
-            coupon_code=coupon,
+            voucher_code=coupon,
             buy_as_gift=flag(body, "buyAsAGift") is True,
             payment_method=method,
         )
@@ -167,7 +167,7 @@ async def update_order(
     changes: dict[str, Any] = {}
     coupon = string(body, "couponCode", max_length=100) if "couponCode" in body else None
     if "couponCode" in body:
-        changes["coupon_code"] = coupon or None
+        changes["voucher_code"] = coupon or None
     if "paymentMethodId" in body:
         changes["payment_method"] = _method_of(body)
     if "buyAsAGift" in body:  # the SDK's "Purchase as a gift" and "Purchase for myself"

@@ -120,7 +120,7 @@ async def apply_coupon(
         session, customer.merchant_id, subscription_id, customer_id=customer.id
     )
     try:
-        await subscriptions.apply_coupon(session, customer.merchant_id, subscription, code)
+        await subscriptions.apply_voucher(session, customer.merchant_id, subscription, code)
     except InvalidInput as error:
         raise _coupon_refusal(error, code) from None
     except Conflict:
