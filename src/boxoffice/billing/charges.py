@@ -17,8 +17,10 @@ would: refused, it is a decline; a bank that wants 3-D Secure, a challenge.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
@@ -26,7 +28,7 @@ from boxoffice.billing import events, fulfilment, refunds
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.db import transaction
-from boxoffice.errors import NotFound, PaymentDeclined
+from boxoffice.errors import Conflict, NotFound, PaymentDeclined
 from boxoffice.events import outbox
 from boxoffice.gateways.protocol import CardRejected, ChargeResult, GatewayError, PaymentGateway, SetupResult
 from boxoffice.gateways.registry import Gateways
@@ -40,6 +42,41 @@ DECLINES = {
     "authentication_required": "The bank asks the card holder to authenticate this payment",
     "debit_declined": "The bank refused the direct debit",
 }
+
+
+IN_PROGRESS = "A payment for this item is already in progress: wait for its outcome"
+# What is written with a payment, in its transaction; a step that refuses writes none of it.
+Steps = Callable[[AsyncSession], Awaitable[None]]
+
+
+async def start_payment(
+    sessions: async_sessionmaker[AsyncSession],
+    payment: Payment,
+    steps: Steps | None = None,
+    *,
+    replayed: Callable[[], Awaitable[Payment | None]] | None = None,
+) -> Payment:
+    """Write `payment` `pending` and commit it before any charge (1. above): `steps` write it and what goes
+    with it in one transaction (without them, it alone is written). Identical requests racing each other write it
+    once: on a duplicate, the payment another request wrote first under the same idempotency key is answered
+    (`replayed` finds it; by default, the payment of the key), and with none, the customer's other attempt at the
+    item is still open (see Payment): Conflict."""
+    try:
+        async with transaction(sessions) as session:
+            if steps is None:
+                session.add(payment)
+            else:
+                await steps(session)
+    except IntegrityError:
+        if replayed is None:
+            async with sessions() as session:
+                raced = await repo.payment_by_key(session, payment.merchant_id, payment.idempotency_key)
+        else:
+            raced = await replayed()
+        if raced is None:
+            raise Conflict(IN_PROGRESS) from None
+        return raced
+    return payment
 
 
 def verifies(payment: Payment) -> bool:

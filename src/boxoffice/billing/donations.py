@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.billing import charges, payment_methods
@@ -18,7 +17,6 @@ from boxoffice.billing.models import Payment
 from boxoffice.catalog import donations as catalog_donations
 from boxoffice.catalog.models import DonationOption, Product
 from boxoffice.client_info import ClientInfo
-from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.gateways.registry import Gateways
@@ -105,7 +103,7 @@ async def _new_donation(
     idempotency_key: str,
     return_url: str | None,
     client: ClientInfo,
-) -> Payment | None:
+) -> Payment:
     """The donation written `pending`, or the one a racing request with the same key wrote first."""
     money = given.money
     method = await payment_methods.method_for(sessions, gateway, merchant, customer, source, money.currency)
@@ -131,13 +129,7 @@ async def _new_donation(
         ip_address=client.ip_address,
         country_code=client.country_code,
     )
-    try:
-        async with transaction(sessions) as session:
-            session.add(payment)
-    except IntegrityError:
-        async with sessions() as session:
-            return await repo.payment_by_key(session, merchant.id, idempotency_key)
-    return payment
+    return await charges.start_payment(sessions, payment)
 
 
 async def confirm_donation(

@@ -14,7 +14,6 @@ others still awaiting a challenge are given up at the gateway, and can no longer
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
@@ -25,7 +24,6 @@ from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
-from boxoffice.db import transaction
 from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
@@ -33,7 +31,6 @@ from boxoffice.promotions import vouchers
 from boxoffice.restrictions import repository as restrictions_repo
 from boxoffice.restrictions import rules
 
-IN_PROGRESS = "A payment for this item is already in progress: wait for its outcome"
 SALE_KINDS = {
     "one_time": "This access fee is a subscription: subscribe to it instead",
     "subscription": "This access fee is a one-time purchase: pay for it instead",
@@ -144,22 +141,16 @@ async def _new_payment(
         ip_address=client.ip_address,
         country_code=client.country_code,
     )
-    try:
-        async with transaction(sessions) as session:
-            session.add(payment)
-            await session.flush()  # first: see the module's docstring
-            if gift_to is None:
-                await refuse_held(session, merchant.id, customer.id, price.product_id)
-            if discount:
-                await vouchers.use(session, merchant.id, discount.voucher.id)
-    except IntegrityError:
-        # The same key raced in from another request (its payment is this one), or another attempt is open.
-        async with sessions() as session:
-            raced = await repo.payment_by_key(session, merchant.id, idempotency_key)
-        if raced is None:
-            raise Conflict(IN_PROGRESS) from None
-        return raced
-    return payment
+
+    async def steps(session: AsyncSession) -> None:
+        session.add(payment)
+        await session.flush()  # first: see the module's docstring
+        if gift_to is None:
+            await refuse_held(session, merchant.id, customer.id, price.product_id)
+        if discount:
+            await vouchers.use(session, merchant.id, discount.voucher.id)
+
+    return await charges.start_payment(sessions, payment, steps)
 
 
 async def refuse_held(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> None:

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock
@@ -27,7 +26,6 @@ from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
-from boxoffice.db import transaction
 from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, NotFound
 from boxoffice.events import outbox
 from boxoffice.gateways.protocol import PaymentGateway
@@ -214,32 +212,33 @@ async def _start(
         payment.card_brand, payment.card_last4 = saved.brand, saved.last4
         payment.card_exp_month, payment.card_exp_year = saved.exp_month, saved.exp_year
         payment.card_holder = method.unproven.holder
-    try:
-        async with transaction(sessions) as session:
-            # Written first, as a purchase is (see billing.purchases): the first payment is the customer's one open
-            # attempt at the item, and a subscription that started meanwhile is seen after it.
-            session.add(subscription)
-            await session.flush()
-            payment.subscription_id = subscription.id
-            session.add(payment)
-            await session.flush()
-            await _refuse_running(session, merchant.id, customer.id, price.product_id)
-            # An earlier attempt whose first charge was declined or never authenticated blocks nothing: this one
-            # replaces it.
-            earlier = await repo.incomplete_subscriptions(session, merchant.id, customer.id, price.product_id)
-            replaced = [s for s in earlier if s.id != subscription.id]
-            for attempt in replaced:
-                periods.expire(attempt)
-            await outbox.record(session, *(events.subscription_changed(s, "subscribe.expired") for s in replaced))
-            awaiting = await repo.open_first_payments(session, merchant.id, [s.id for s in replaced])
-            if discount:
-                await vouchers.use(session, merchant.id, discount.voucher.id)
-    except IntegrityError:
-        # The same key raced in from another request (its subscription is this one), or another attempt is open.
-        raced = await _replayed(sessions, merchant, customer, price_id, key)
-        if raced is None:
-            raise Conflict(purchases.IN_PROGRESS) from None
-        return raced
+    awaiting: list[Payment] = []
+
+    async def steps(session: AsyncSession) -> None:
+        # Written first, as a purchase is (see billing.purchases): the first payment is the customer's one open
+        # attempt at the item, and a subscription that started meanwhile is seen after it.
+        session.add(subscription)
+        await session.flush()
+        payment.subscription_id = subscription.id
+        session.add(payment)
+        await session.flush()
+        await _refuse_running(session, merchant.id, customer.id, price.product_id)
+        # An earlier attempt whose first charge was declined or never authenticated blocks nothing: this one
+        # replaces it.
+        earlier = await repo.incomplete_subscriptions(session, merchant.id, customer.id, price.product_id)
+        replaced = [s for s in earlier if s.id != subscription.id]
+        for attempt in replaced:
+            periods.expire(attempt)
+        await outbox.record(session, *(events.subscription_changed(s, "subscribe.expired") for s in replaced))
+        awaiting.extend(await repo.open_first_payments(session, merchant.id, [s.id for s in replaced]))
+        if discount:
+            await vouchers.use(session, merchant.id, discount.voucher.id)
+
+    started = await charges.start_payment(
+        sessions, payment, steps, replayed=lambda: _replayed(sessions, merchant, customer, price_id, key)
+    )
+    if started is not payment:
+        return started  # raced in from another request with the same key: that one replaced what it found
     # A replaced attempt never starts: a challenge it still awaits can no longer be passed (see billing.charges).
     for given_up in awaiting:
         await charges.give_up(sessions, gateway, merchant, given_up)
