@@ -6,6 +6,8 @@
 4. Every model with a `merchant_id` column is `TenantOwned`, so the tenancy guard knows its table.
 5. The dialects and the pages of `web/` import no repository: they parse, call a use case and render.
 6. Imports point down the layers, from the entry points to the kit.
+7. No dialect or page commits: a request's transaction is the unit of work's (`dialects/kit.py`), or a use
+   case's that the route hands its work to (`OwnTransactions`).
 
 Each rule is a function from a source root to a list of "path:line: what is wrong" findings; the rules are
 tested against the real tree and, so that a rule that finds nothing is known to be looking, against small
@@ -87,6 +89,9 @@ LAYERS: tuple[frozenset[str], ...] = (
 UPWARD = "an import from a layer above"
 SIDEWAYS = "an import from another part of the same layer"
 NO_LAYER = "is on no layer: give it one in LAYERS"
+# The one place a request's transaction is committed: the unit of work, and the hand-over to a use case.
+COMMIT_ALLOWED_FILES = frozenset({"dialects/kit.py"})
+COMMITS = "commits: only the unit of work (dialects/kit.py) or a use case owning its transactions may"
 
 
 @dataclass(frozen=True)
@@ -379,6 +384,21 @@ def rule_imports_point_down(root: Path, package: str = PACKAGE) -> list[str]:
     return findings
 
 
+# ----------------------------------------------------------------------------------------------------
+# Rule 7: no dialect or page commits.
+
+
+def rule_no_commit_in_web_layers(root: Path, package: str = PACKAGE) -> list[str]:
+    findings = []
+    for source in sources(root, package):
+        if not source.relative.startswith(WEB_LAYERS) or source.relative in COMMIT_ALLOWED_FILES:
+            continue
+        for node in ast.walk(source.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit":
+                findings.append(source.at(node, COMMITS))
+    return findings
+
+
 def _report(findings: list[str]) -> str:
     return "\n" + "\n".join(findings)
 
@@ -419,6 +439,11 @@ def test_dialects_and_pages_import_no_repository() -> None:
 
 def test_imports_point_down_the_layers() -> None:
     findings = rule_imports_point_down(SRC)
+    assert not findings, _report(findings)
+
+
+def test_no_dialect_or_page_commits() -> None:
+    findings = rule_no_commit_in_web_layers(SRC)
     assert not findings, _report(findings)
 
 
@@ -634,5 +659,44 @@ def test_layer_rule_finds_imports_up_and_sideways(tmp_path: Path) -> None:
             f"{root / 'restrictions/service.py'}:4: restrictions imports pkg.catalog: {UPWARD}",
             f"{root / 'webhooks/dispatch.py'}:2: webhooks imports pkg.reporting: {SIDEWAYS}",
             f"{root / 'novel/other.py'}:0: novel {NO_LAYER}",
+        ]
+    ), _report(findings)
+
+
+def test_commit_rule_finds_a_dialect_or_page_committing(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "dialects/kit.py": """
+            async def in_unit_of_work(session):
+                await session.commit()
+            """,
+            "dialects/inplayer/payments.py": """
+            async def pay(request, session):
+                await session.commit()
+                await request.state.session.commit()
+            """,
+            "web/sandbox.py": """
+            async def page(sessions):
+                async with sessions() as session:
+                    await session.commit()
+            """,
+            "billing/charges.py": """
+            async def settle(session):
+                await session.commit()
+            """,
+            "dialects/inplayer/orders.py": """
+            async def rollback(session):
+                await session.rollback()
+                return commit
+            """,
+        },
+    )
+    findings = rule_no_commit_in_web_layers(root, "pkg")
+    assert sorted(findings) == sorted(
+        [
+            f"{root / 'dialects/inplayer/payments.py'}:2: {COMMITS}",
+            f"{root / 'dialects/inplayer/payments.py'}:3: {COMMITS}",
+            f"{root / 'web/sandbox.py'}:3: {COMMITS}",
         ]
     ), _report(findings)
