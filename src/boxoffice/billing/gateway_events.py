@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import jobs
 from boxoffice.billing import charges
 from boxoffice.billing import repository as repo
+from boxoffice.db import transaction
 from boxoffice.errors import Forbidden, NotFound
 from boxoffice.gateways.protocol import ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
@@ -26,14 +27,14 @@ SETTLING_KINDS = (*SUCCEEDED_KINDS, "charge.failed", "setup.failed")
 
 
 async def receive_event(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     gateways: Gateways,
     merchant: Merchant,
     gateway_name: str,
     payload: bytes,
     signature: str | None,
 ) -> bool:
-    """Check the event's signature and queue it in the caller's transaction; False for a kind nothing is done
+    """Check the event's signature and queue it in a transaction of its own; False for a kind nothing is done
     about (acknowledged all the same, or the gateway would send it again for days)."""
     secret = await gateways.webhook_secret(merchant.id, gateway_name, merchant.client_secret)
     if secret is None:
@@ -45,16 +46,17 @@ async def receive_event(
         raise Forbidden("The event's signature does not match") from exc
     if event.kind not in SETTLING_KINDS:
         return False
-    jobs.enqueue(
-        session,
-        EVENT_JOB,
-        {"merchant_id": merchant.id, "gateway": gateway_name, "kind": event.kind, "charge_id": event.charge_id},
-    )
+    async with transaction(sessions) as session:
+        jobs.enqueue(
+            session,
+            EVENT_JOB,
+            {"merchant_id": merchant.id, "gateway": gateway_name, "kind": event.kind, "charge_id": event.charge_id},
+        )
     return True
 
 
 async def receive_merchant_event(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     gateways: Gateways,
     merchant_uuid: str,
     gateway_name: str,
@@ -63,10 +65,11 @@ async def receive_merchant_event(
 ) -> bool:
     """`receive_event`, for an event sent to the address a merchant registered at its gateway, which names the
     merchant by its uuid; NotFound when it names none."""
-    merchant = await identity_repo.merchant_by_uuid(session, merchant_uuid.lower())
+    async with sessions() as session:
+        merchant = await identity_repo.merchant_by_uuid(session, merchant_uuid.lower())
     if merchant is None:
         raise NotFound("Unknown merchant")
-    return await receive_event(session, gateways, merchant, gateway_name, payload, signature)
+    return await receive_event(sessions, gateways, merchant, gateway_name, payload, signature)
 
 
 @jobs.handles(EVENT_JOB)

@@ -59,11 +59,8 @@ async def own_transactions(request: Request) -> async_sessionmaker[AsyncSession]
     """The one way a route hands its work to a use case that owns its transactions (a payment, which calls the
     gateway between its own committed steps): declared after the dependencies that read what the route needs, it
     ends the request's transaction, so the request holds no connection while the use case runs, and returns the
-    factory the use case opens its sessions from. A dialect never commits by itself. A page of `web/` runs in no
-    request transaction: it is handed the factory alone."""
-    session: AsyncSession | None = getattr(request.state, "session", None)
-    if session is not None:
-        await session.commit()
+    factory the use case opens its sessions from. A dialect never commits by itself."""
+    await get_session(request).commit()
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     return sessions
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import JSONResponse
 
 from boxoffice.billing import gateway_events
-from boxoffice.db import transaction
 from boxoffice.errors import DomainError, NotFound
+from boxoffice.web.transactions import OwnTransactions
 
 router = APIRouter(tags=["gateways"], include_in_schema=False)
 MAX_EVENT = 512 * 1024  # Stripe's events are a few kilobytes
@@ -18,21 +18,22 @@ MAX_EVENT = 512 * 1024  # Stripe's events are a few kilobytes
 
 @router.post("/webhooks/gateways/stripe/{merchant_uuid}")
 async def stripe_event(
-    request: Request, merchant_uuid: str = Path(max_length=36, pattern=r"^[0-9a-fA-F-]{32,36}$")
+    request: Request,
+    sessions: OwnTransactions,
+    merchant_uuid: str = Path(max_length=36, pattern=r"^[0-9a-fA-F-]{32,36}$"),
 ) -> Any:
     payload = await request.body()
     if len(payload) > MAX_EVENT:
         return JSONResponse({"error": "The event is too large"}, status_code=413)
     try:
-        async with transaction(request.app.state.sessions) as session:
-            queued = await gateway_events.receive_merchant_event(
-                session,
-                request.app.state.gateways,
-                merchant_uuid,
-                "stripe",
-                payload,
-                request.headers.get("stripe-signature"),
-            )
+        queued = await gateway_events.receive_merchant_event(
+            sessions,
+            request.app.state.gateways,
+            merchant_uuid,
+            "stripe",
+            payload,
+            request.headers.get("stripe-signature"),
+        )
     except NotFound as error:
         return JSONResponse({"error": error.message}, status_code=404)
     except DomainError as error:

@@ -19,6 +19,7 @@ from boxoffice.identity.tokens import token_secrets
 from boxoffice.reporting import links
 from boxoffice.reporting.storage import MAX_NAME, LocalStorage
 from boxoffice.settings import Settings
+from boxoffice.web.transactions import OwnTransactions
 
 router = APIRouter(tags=["reports"], include_in_schema=False)
 
@@ -30,6 +31,7 @@ def _error(status: int, message: str) -> JSONResponse:
 @router.get("/reports/{merchant_uuid}/{name}")
 async def download(
     request: Request,
+    sessions: OwnTransactions,
     merchant_uuid: str = Path(max_length=64),
     name: str = Path(max_length=MAX_NAME),
     # Optional here so that a link cut short is answered like any other bad link, not as a malformed request.
@@ -37,7 +39,7 @@ async def download(
     signature: str | None = Query(default=None, max_length=128),
 ) -> Response:
     settings: Settings = request.app.state.settings
-    async with request.app.state.sessions() as session:
+    async with sessions() as session:
         now = clock.unix(clock.now())
         keys = await token_secrets(session, settings)
         if (

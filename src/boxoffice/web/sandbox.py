@@ -15,12 +15,12 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from boxoffice.billing import gateway_events
 from boxoffice.billing.receipts import formatted
-from boxoffice.db import transaction
 from boxoffice.errors import NotFound
 from boxoffice.gateways.protocol import GatewayError
 from boxoffice.gateways.sandbox import SandboxGateway, is_setup
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.money import Money
+from boxoffice.web.transactions import OwnTransactions
 
 router = APIRouter(tags=["sandbox"], include_in_schema=False)
 MAX_ID = 2**53
@@ -39,6 +39,7 @@ def _page(title: str, text: str, actions: str = "", status: int = 200) -> HTMLRe
 @router.get("/sandbox/3ds/{merchant_id}/{charge_id}")
 async def challenge(
     request: Request,
+    sessions: OwnTransactions,
     merchant_id: int = Path(ge=1, le=MAX_ID),
     charge_id: str = Path(max_length=40, pattern=r"^pi_[0-9a-f]{1,37}$"),
     result: str | None = None,
@@ -62,7 +63,7 @@ async def challenge(
         )
         return _page("Sandbox 3-D Secure", f"A test bank asks you to confirm {asked}.", actions)
     try:
-        async with request.app.state.sessions() as session:
+        async with sessions() as session:
             merchant = await merchant_of(session, merchant_id)
     except NotFound:
         return _page("Unknown payment", "There is no payment to authenticate here.", status=404)
@@ -71,8 +72,7 @@ async def challenge(
     )
     # As a real gateway would, the sandbox tells the outcome by a signed event; the worker settles the payment
     # with it, so it goes through even if the viewer never comes back to the app.
-    async with transaction(request.app.state.sessions) as session:
-        await gateway_events.receive_event(session, request.app.state.gateways, merchant, "sandbox", payload, signature)
+    await gateway_events.receive_event(sessions, request.app.state.gateways, merchant, "sandbox", payload, signature)
     onward = await gateway.return_url_of(merchant_id, charge_id)
     if onward:
         return RedirectResponse(onward, status_code=303)
