@@ -31,7 +31,7 @@ from boxoffice.billing import (
 )
 from boxoffice.catalog import service as catalog
 from boxoffice.db import async_url, create_engine, session_factory, transaction
-from boxoffice.errors import DomainError, InvalidInput
+from boxoffice.errors import DomainError, InvalidInput, Missing, NotFound
 from boxoffice.identity import signing_keys
 from boxoffice.identity.merchants import find_merchant, merchant_of
 from boxoffice.identity.models import Merchant
@@ -79,7 +79,9 @@ def _pooled_engine(settings: Settings) -> AsyncEngine:
 
 def _fail(error: DomainError) -> None:
     detail = "; ".join(f"{k}: {v}" for k, v in error.errors.items()) if isinstance(error, InvalidInput) else ""
-    console.print(f"[red]error:[/red] {error.message}" + (f" ({detail})" if detail else ""))
+    # A product is an item here, as the --item option names it.
+    message = "Item not found" if isinstance(error, NotFound) and error.what is Missing.PRODUCT else error.message
+    console.print(f"[red]error:[/red] {message}" + (f" ({detail})" if detail else ""))
     raise typer.Exit(code=1)
 
 

@@ -1,6 +1,13 @@
-"""Domain errors. The core raises these; each dialect maps them, once, to its own wire format."""
+"""Domain errors. The core raises these; each dialect maps them, once, to its own wire format.
+
+The core names things in its own words: field keys are its own snake_case names (`price_id`, `order_id`), and a
+refusal a client tells apart carries a typed reason (`NotFound.what`, `Unauthenticated.credential`,
+`AlreadyHeld.holding`), never a vendor's wording: each dialect's `errors.py` turns those into its words and keys.
+"""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 
 class DomainError(Exception):
@@ -22,10 +29,22 @@ class InvalidInput(DomainError):
         super().__init__(message or next(iter(errors.values()), self.default_message))
 
 
-class Unauthenticated(DomainError):
-    """No credentials, or credentials that are malformed, expired or revoked."""
+class Credential(StrEnum):
+    """What a caller authenticated with."""
 
-    default_message = "Invalid auth token"
+    BEARER = "bearer"  # the token a request carries
+    REFRESH = "refresh"  # a refresh token, traded for new tokens
+    ACCESS_CODE = "access_code"
+
+
+class Unauthenticated(DomainError):
+    """No credentials, or credentials that are malformed, expired or revoked; `credential` says which."""
+
+    default_message = "The token is missing, malformed, expired or revoked"
+
+    def __init__(self, message: str | None = None, *, credential: Credential = Credential.BEARER) -> None:
+        self.credential = credential
+        super().__init__(message)
 
 
 class InvalidCredentials(DomainError):
@@ -36,18 +55,48 @@ class Forbidden(DomainError):
     default_message = "Invalid privileges"
 
 
+class Missing(StrEnum):
+    """What the core looked for and did not find, in its own names."""
+
+    PRODUCT = "product"
+    PRICE = "price"
+    PACKAGE = "package"
+    OFFER = "offer"
+    ORDER = "order"
+    SUBSCRIPTION = "subscription"
+
+
 class NotFound(DomainError):
+    """Nothing of that id (or none the caller may see); `what` names it, and `key` the id asked for, when a
+    client tells such refusals apart."""
+
     default_message = "Not found"
+
+    def __init__(self, message: str | None = None, *, what: Missing | None = None, key: object = None) -> None:
+        self.what, self.key = what, key
+        if message is None and what is not None:
+            message = f"{what.value.capitalize()}{'' if key is None else f' {key}'} not found"
+        super().__init__(message)
 
 
 class Conflict(DomainError):
     default_message = "Conflict"
 
 
-class AlreadyHeld(Conflict):
-    """A purchase of what the customer may already watch (or is already subscribed to)."""
+class Holding(StrEnum):
+    ACCESS = "access"
+    SUBSCRIPTION = "subscription"
 
-    default_message = "You already have access to this item"
+
+class AlreadyHeld(Conflict):
+    """A purchase of what the customer may already watch (`holding` ACCESS) or is already subscribed to
+    (SUBSCRIPTION)."""
+
+    default_message = "The customer already holds this"
+
+    def __init__(self, holding: Holding = Holding.ACCESS, message: str | None = None) -> None:
+        self.holding = holding
+        super().__init__(message)
 
 
 class NoAccess(DomainError):

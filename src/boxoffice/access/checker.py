@@ -26,7 +26,7 @@ from boxoffice.access.lookups import CachedLookups, LookupCaches
 from boxoffice.cache import TTLCache, generations
 from boxoffice.catalog.models import Product
 from boxoffice.client_info import ClientInfo
-from boxoffice.errors import Forbidden, NotFound, Restricted, Unauthenticated
+from boxoffice.errors import Forbidden, Missing, NotFound, Restricted, Unauthenticated
 from boxoffice.identity.models import AuthSession, Customer, Merchant
 from boxoffice.identity.tokens import Principal, decode_claims, principal_of
 from boxoffice.restrictions import rules
@@ -139,7 +139,7 @@ class AccessChecker:
                 (merchant.id, product_id), lambda: lookups.product(merchant.id, product_id), merchant.id
             )
             if product is None:
-                raise NotFound("Item not found")
+                raise NotFound(what=Missing.PRODUCT)
             access = await service.check_access(lookups, merchant, customer, product, client, record)
             granted = Granted(merchant, customer, access, (merchant.id, customer.id, product.id))
             await self._remember(token, claims, auth_session, granted, generation, lookups)

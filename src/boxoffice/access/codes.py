@@ -17,7 +17,7 @@ from boxoffice.access import codes_repository as repo
 from boxoffice.access.models import AccessCode, AccessCodeSession
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Product
-from boxoffice.errors import Conflict, InvalidInput, LimitReached, NotFound, Unauthenticated
+from boxoffice.errors import Conflict, Credential, InvalidInput, LimitReached, Missing, NotFound, Unauthenticated
 from boxoffice.identity import repository as identity_repo
 
 CODE_CONTROL = "code"
@@ -46,7 +46,7 @@ class CodeEntry:
 async def _merchant_product(session: AsyncSession, merchant_id: int, product_id: int) -> Product:
     product = await catalog_repo.product_by_id(session, merchant_id, product_id)
     if product is None:
-        raise NotFound("Item not found")
+        raise NotFound(what=Missing.PRODUCT)
     return product
 
 
@@ -72,7 +72,7 @@ async def create_codes(
     product = await _merchant_product(session, merchant_id, product_id)
     problems = validation.Problems()
     if product.access_control != CODE_CONTROL:
-        problems.add("item_id", "Access codes open only items whose access control is code")
+        problems.add("product_id", "Access codes open only items whose access control is code")
     wanted: list[str] = []
     if (codes is None) == (quantity is None):
         problems.add("codes", "Give either codes or a quantity of codes to generate")
@@ -147,9 +147,9 @@ async def delete_code(session: AsyncSession, merchant_id: int, product_id: int, 
 
 def _is_open(code: AccessCode, now: datetime) -> None:
     if code.starts_at is not None and code.starts_at > now:
-        raise Unauthenticated("This access code is not valid yet")
+        raise Unauthenticated("This access code is not valid yet", credential=Credential.ACCESS_CODE)
     if code.expires_at is not None and code.expires_at <= now:
-        raise Unauthenticated("This access code has expired")
+        raise Unauthenticated("This access code has expired", credential=Credential.ACCESS_CODE)
 
 
 async def enter_code(
@@ -170,12 +170,12 @@ async def enter_code(
     product = await catalog_repo.product_anywhere(session, product_id)
     merchant = await identity_repo.merchant_by_id(session, product.merchant_id) if product else None
     if product is None or merchant is None or not product.active or not merchant.active:
-        raise NotFound("Item not found")
+        raise NotFound(what=Missing.PRODUCT)
     if product.access_control != CODE_CONTROL:
-        raise InvalidInput({"item_id": "This item is not opened with access codes"})
+        raise InvalidInput({"product_id": "This item is not opened with access codes"})
     found = await repo.code_by_value(session, product.merchant_id, entered, lock=True) if _CODE.match(entered) else None
     if found is None or found.product_id != product.id:
-        raise Unauthenticated("Invalid access code")
+        raise Unauthenticated("Invalid access code", credential=Credential.ACCESS_CODE)
     now = clock.now()
     _is_open(found, now)
 

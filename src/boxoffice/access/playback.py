@@ -23,7 +23,7 @@ from boxoffice.access import service as access_service
 from boxoffice.access.models import PlaybackKeys
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.client_info import ClientInfo
-from boxoffice.errors import DomainError, InvalidInput, NotFound
+from boxoffice.errors import DomainError, InvalidInput, Missing, NotFound
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.sealing import Sealer
 
@@ -227,7 +227,7 @@ async def signed_media_token(
         p for p in await catalog_repo.products_by_external_id(session, merchant.id, JW_ASSET, media) if p.active
     ]
     if not products:
-        raise NotFound("Item not found")
+        raise NotFound(what=Missing.PRODUCT)
     access, refusal = None, None
     for product in products:  # the same media may be sold as more than one item: any of them will do
         try:

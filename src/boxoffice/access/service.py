@@ -18,7 +18,7 @@ from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
-from boxoffice.errors import DomainError, InvalidInput, NoAccess, NotFound, Restricted
+from boxoffice.errors import DomainError, InvalidInput, Missing, NoAccess, NotFound, Restricted
 from boxoffice.events import outbox
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.restrictions import rules
@@ -60,7 +60,7 @@ def access_until(price: Price, start: datetime) -> datetime:
     access_type = ACCESS_TYPES.get(price.access_type_id)
     if access_type is not None and access_type.period == "custom":
         if price.expires_at is None or price.expires_at <= start:
-            raise InvalidInput({"access_fee_id": "This access fee has ended"})
+            raise InvalidInput({"price_id": "This access fee has ended"})
         return price.expires_at
     return period_end(start, price.period_unit, price.period_quantity)
 
@@ -68,7 +68,7 @@ def access_until(price: Price, start: datetime) -> datetime:
 async def get_product(session: AsyncSession, merchant: Merchant, product_id: int) -> Product:
     product = await catalog_repo.product_by_id(session, merchant.id, product_id)
     if product is None:
-        raise NotFound("Item not found")
+        raise NotFound(what=Missing.PRODUCT)
     return product
 
 
@@ -128,7 +128,7 @@ async def grant_access_by_merchant(
     if price_id is not None:
         price = await catalog_repo.price_by_id(session, merchant.id, price_id)
         if price is None or price.product_id != product.id:
-            raise NotFound("Access fee not found")
+            raise NotFound(what=Missing.PRICE)
     if expires_at is not None and expires_at <= clock.now():
         raise InvalidInput({"expires_at": "The expiry must be in the future"})
     entitlement = await grant_access(

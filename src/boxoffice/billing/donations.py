@@ -42,7 +42,7 @@ async def _what_is_given(
 ) -> _Donation:
     product, options = await catalog_donations.donations_for(session, merchant_id, product_id)
     if not product.active:
-        raise InvalidInput({"item_id": "This item takes no donations"})
+        raise InvalidInput({"product_id": "This item takes no donations"})
     if option_id is not None:
         option = next((o for o in options if o.id == option_id), None)
         if option is None:

@@ -21,7 +21,7 @@ from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
-from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, NotFound
+from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, Missing, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.merchants import merchant_of
@@ -34,7 +34,7 @@ UNSET: object = object()
 
 class OrderExpired(InvalidInput):
     def __init__(self, order_id: int) -> None:
-        super().__init__({"orderId": f"Order {order_id} has expired"})
+        super().__init__({"order_id": f"Order {order_id} has expired"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ async def _view(session: AsyncSession, order: Order, price: Price | None = None)
 async def _price(session: AsyncSession, merchant_id: int, price_id: int, client: ClientInfo) -> Price:
     price = await catalog_repo.price_by_id(session, merchant_id, price_id)
     if price is None:
-        raise NotFound("Offer not found")
+        raise NotFound(what=Missing.OFFER)
     return await purchases.price_on_sale(session, merchant_id, price_id, client, kind=price.kind)
 
 
@@ -132,7 +132,7 @@ async def order_of(session: AsyncSession, customer: Customer, order_id: int) -> 
     """The customer's own order (another's is not found)."""
     order = await repo.order_by_id(session, customer.merchant_id, order_id)
     if order is None or order.customer_id != customer.id:
-        raise NotFound(f"Order with {order_id} not found")
+        raise NotFound(what=Missing.ORDER, key=order_id)
     return order
 
 
@@ -208,7 +208,7 @@ async def pay_order(
         voucher = (await vouchers.get_voucher(session, merchant.id, order.voucher_id))[0] if order.voucher_id else None
     _open(order)
     if price is None:
-        raise NotFound("Offer not found")
+        raise NotFound(what=Missing.OFFER)
     gift_to = _receiver(order)
     # Nothing to pay is paid once (racing requests answer with the one payment); each card tried is an attempt.
     key = repo.payment_key(order.id, None if isinstance(source, Nothing) else str(uuid.uuid4()))
@@ -298,7 +298,7 @@ async def pay_order_of_nothing(
     if order.status == "paid" and paid is not None:
         return PaidOrder(paid, order, price)
     if order.total or price is None or price.kind != "one_time":
-        raise InvalidInput({"orderId": "This order has something to pay: it needs payment details"})
+        raise InvalidInput({"order_id": "This order has something to pay: it needs payment details"})
     return await pay_order(
         sessions, gateway, merchant, customer, order_id, source=Nothing(), return_url=None, client=client
     )

@@ -317,7 +317,7 @@ async def set_default_card(
 ) -> PaymentProfile:
     code = (currency or "").strip().upper()
     if not is_currency(code):
-        raise InvalidInput({"currency_iso": "The currency must be an ISO-4217 code such as EUR or USD"})
+        raise InvalidInput({"card_currency": "The currency must be an ISO-4217 code such as EUR or USD"})
     await save_default_card(sessions, gateway, merchant, customer, card, code)
     async with sessions() as session:
         profile = await default_card(session, merchant.id, customer.id, gateway)

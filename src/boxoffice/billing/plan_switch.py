@@ -25,7 +25,7 @@ from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
 from boxoffice.db import transaction
-from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.errors import Conflict, InvalidInput, Missing, NotFound
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
 
@@ -210,18 +210,18 @@ async def _validated(
     for the rest of the transaction (PostgreSQL), so that two requests at once can't both leave a pending switch."""
     subscription = await repo.subscription_by_id(session, merchant_id, subscription_id, lock=lock)
     if subscription is None or subscription.customer_id != customer.id:
-        raise NotFound("Subscription not found")
+        raise NotFound(what=Missing.SUBSCRIPTION)
     if subscription.status not in SWITCHABLE:
-        raise InvalidInput({"inplayer_token": "Only an active subscription can switch plans"})
+        raise InvalidInput({"subscription_id": "Only an active subscription can switch plans"})
     if not await purchases.plan_switch_enabled(session, merchant_id, subscription.product_id):
-        raise InvalidInput({"access_fee_id": "This item's subscribers can't switch plans"})
+        raise InvalidInput({"price_id": "This item's subscribers can't switch plans"})
     price = await purchases.price_on_sale(session, merchant_id, price_id, client, kind="subscription")
     if price.product_id != subscription.product_id:
-        raise InvalidInput({"access_fee_id": "A subscription switches to another access fee of the same item"})
+        raise InvalidInput({"price_id": "A subscription switches to another access fee of the same item"})
     if price.id == subscription.price_id:
-        raise InvalidInput({"access_fee_id": "The subscription is already on this access fee"})
+        raise InvalidInput({"price_id": "The subscription is already on this access fee"})
     if price.currency != subscription.currency:
-        raise InvalidInput({"access_fee_id": f"The subscription is paid in {subscription.currency}"})
+        raise InvalidInput({"price_id": f"The subscription is paid in {subscription.currency}"})
     await switches.refuse_if_pending(session, subscription)
     return subscription, price
 

@@ -21,20 +21,19 @@ from boxoffice.access import repository as access_repo
 from boxoffice.billing import charges, gifts, payment_methods
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment
+from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
-from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, NotFound
+from boxoffice.errors import AlreadyHeld, Conflict, Missing, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
 from boxoffice.restrictions import repository as restrictions_repo
 from boxoffice.restrictions import rules
 
-SALE_KINDS = {
-    "one_time": "This access fee is a subscription: subscribe to it instead",
-    "subscription": "This access fee is a one-time purchase: pay for it instead",
-}
+# A price of the other kind than the one asked for is refused so.
+WRONG_KIND = {"one_time": SaleRefusal.SUBSCRIPTION_ONLY, "subscription": SaleRefusal.ONE_TIME_ONLY}
 
 
 async def price_on_sale(
@@ -43,15 +42,15 @@ async def price_on_sale(
     """The price, if it is of `kind` and sold now to a viewer where `client` is."""
     price = await catalog_repo.price_by_id(session, merchant_id, price_id)
     if price is None:
-        raise NotFound("Access fee not found")
+        raise NotFound(what=Missing.PRICE)
     product = await catalog_repo.product_by_id(session, merchant_id, price.product_id)
     now = clock.now()
     if product is None or not product.active or not price.active:
-        raise InvalidInput({"access_fee": "This access fee is not for sale"})
+        raise NotOnSale(SaleRefusal.INACTIVE)
     if price.kind != kind:
-        raise InvalidInput({"access_fee": SALE_KINDS[kind]})
+        raise NotOnSale(WRONG_KIND[kind])
     if (price.starts_at and price.starts_at > now) or (price.expires_at and price.expires_at <= now):
-        raise InvalidInput({"access_fee": "This access fee is not on sale now"})
+        raise NotOnSale(SaleRefusal.NOT_NOW)
     if price.country_set_id:
         rules.check_geo(
             await restrictions_repo.country_set(session, merchant_id, price.country_set_id), client.country_code
@@ -163,7 +162,7 @@ async def entitled_already(session: AsyncSession, merchant_id: int, customer_id:
     """The entitlement by which the customer may already watch what `price_id` sells, if any."""
     price = await catalog_repo.price_by_id(session, merchant_id, price_id)
     if price is None:
-        raise NotFound("Access fee not found")
+        raise NotFound(what=Missing.PRICE)
     found = await access_repo.current_entitlement(session, merchant_id, customer_id, [price.product_id], clock.now())
     return found.id if found is not None else None
 
@@ -173,7 +172,7 @@ async def offer_of(session: AsyncSession, merchant_id: int, price_id: int) -> tu
     price = await catalog_repo.price_by_id(session, merchant_id, price_id)
     product = await catalog_repo.product_by_id(session, merchant_id, price.product_id) if price else None
     if price is None or product is None:
-        raise NotFound("Access fee not found")
+        raise NotFound(what=Missing.PRICE)
     return product.title, price.currency
 
 

@@ -96,14 +96,14 @@ async def _reserve(
     sessions: async_sessionmaker[AsyncSession], payment: Payment, amount: int | None, reason: str, key: str
 ) -> Refund:
     if payment.status != "succeeded":
-        raise InvalidInput({"transaction_token": "Only a payment that went through can be refunded"})
+        raise InvalidInput({"payment_id": "Only a payment that went through can be refunded"})
     left = payment.amount - payment.refunded
     wanted = left if amount is None else amount
     if wanted <= 0:
         raise InvalidInput(
             {"amount": "The amount must be greater than zero"}
             if amount is not None
-            else {"transaction_token": "This payment is already refunded in full"}
+            else {"payment_id": "This payment is already refunded in full"}
         )
     refund = Refund(
         merchant_id=payment.merchant_id,
@@ -131,7 +131,7 @@ async def _refund_at_gateway(
     sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, payment: Payment, refund: Refund
 ) -> Refund:
     if payment.gateway_charge_id is None:
-        raise InvalidInput({"transaction_token": "This payment has no charge to refund"})
+        raise InvalidInput({"payment_id": "This payment has no charge to refund"})
     try:
         done = await gateway.refund(
             payment.merchant_id, payment.gateway_charge_id, refund.amount, f"refund-{refund.id}"

@@ -26,11 +26,12 @@ from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
-from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, NotFound
+from boxoffice.errors import AlreadyHeld, Conflict, Holding, InvalidInput, Missing, NotFound
 from boxoffice.events import outbox
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
+from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
 # A running subscription to an item stops another being started for it.
 EXCLUSIVE = (*periods.RUNNING,)
@@ -247,7 +248,7 @@ async def _start(
 
 async def _refuse_running(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> None:
     if await repo.running_subscription(session, merchant_id, customer_id, product_id, EXCLUSIVE):
-        raise AlreadyHeld("You already have a subscription to this item")
+        raise AlreadyHeld(Holding.SUBSCRIPTION)
 
 
 async def subscription_of(
@@ -256,7 +257,7 @@ async def subscription_of(
     """The merchant's subscription; with `customer_id`, only if it is that customer's."""
     subscription = await repo.subscription_by_id(session, merchant_id, subscription_id)
     if subscription is None or (customer_id is not None and subscription.customer_id != customer_id):
-        raise NotFound("Subscription not found")
+        raise NotFound(what=Missing.SUBSCRIPTION)
     return subscription
 
 
@@ -309,14 +310,14 @@ async def resume(session: AsyncSession, merchant_id: int, subscription: Subscrip
 
 async def apply_voucher(session: AsyncSession, merchant_id: int, subscription: Subscription, voucher_code: str) -> None:
     """A voucher on a running subscription: its next charges are discounted as the voucher says (one, some or
-    all of them). One voucher at a time; InvalidInput on `voucher_code` says why not."""
+    all of them). One voucher at a time; VoucherRefused says why not."""
     if subscription.status not in periods.CHARGING:
-        raise InvalidInput({"voucher_code": "A voucher applies to a running subscription only"})
+        raise VoucherRefused(VoucherRefusal.NOT_RUNNING)
     if subscription.voucher_id is not None and subscription.discounted_charges_left != 0:
         raise Conflict("A voucher is already applied to this subscription")
     price = await catalog_repo.price_by_id(session, merchant_id, subscription.price_id)
     if price is None:
-        raise InvalidInput({"voucher_code": "This voucher doesn't apply to this subscription"})
+        raise VoucherRefused(VoucherRefusal.WRONG_PRICE)
     discount = await vouchers.discount_for(session, merchant_id, voucher_code, price)
     await vouchers.use(session, merchant_id, discount.voucher.id)
     subscription.voucher_id = discount.voucher.id
@@ -329,7 +330,7 @@ async def cancel_by_token(session: AsyncSession, customer: Customer, token: str)
     """The viewer's own unsubscribe link."""
     subscription = await repo.subscription_by_cancel_token(session, customer.merchant_id, token)
     if subscription is None or subscription.customer_id != customer.id:
-        raise NotFound("Subscription not found")
+        raise NotFound(what=Missing.SUBSCRIPTION)
     await cancel(session, customer.merchant_id, subscription, immediately=False)
     return subscription
 

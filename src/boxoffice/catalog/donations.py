@@ -12,7 +12,7 @@ from boxoffice.catalog import donations_repository as repo
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.currencies import is_currency
 from boxoffice.catalog.models import DonationOption, Product
-from boxoffice.errors import InvalidInput, NotFound
+from boxoffice.errors import InvalidInput, Missing, NotFound
 from boxoffice.money import Money
 
 MAX_MINOR_UNITS = 2**31 - 1  # what the amount column holds
@@ -24,7 +24,7 @@ MAX_AMOUNT_TEXT = 40
 async def _product(session: AsyncSession, merchant_id: int, product_id: int) -> Product:
     product = await catalog_repo.product_by_id(session, merchant_id, product_id)
     if product is None:
-        raise NotFound("Item not found")
+        raise NotFound(what=Missing.PRODUCT)
     return product
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import repository as repo
 from boxoffice.catalog.models import Price, Product
-from boxoffice.errors import NotFound
+from boxoffice.errors import Missing, NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
 
@@ -31,9 +31,9 @@ async def find_offer(session: AsyncSession, price_id: int, *, merchant_id: int |
     product = await repo.product_by_id(session, price.merchant_id, price.product_id) if price else None
     merchant = await identity_repo.merchant_by_id(session, price.merchant_id) if price else None
     if price is None or product is None or merchant is None:
-        raise NotFound("Offer not found")
+        raise NotFound(what=Missing.OFFER)
     if not (price.active and product.active and merchant.active):
-        raise NotFound("Offer not found")
+        raise NotFound(what=Missing.OFFER)
     return Offer(price, product, merchant)
 
 

@@ -18,7 +18,7 @@ from boxoffice.catalog.access_types import AccessType
 from boxoffice.catalog.asset_types import ACCESS_CONTROLS, BY_NAME, BY_PLATFORM, PACKAGE
 from boxoffice.catalog.currencies import is_currency
 from boxoffice.catalog.models import PackageMember, Price, Product
-from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.errors import Conflict, InvalidInput, Missing, NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
 from boxoffice.money import Money
@@ -194,7 +194,7 @@ async def create_product(
 async def get_product(session: AsyncSession, merchant_id: int, product_id: int) -> Product:
     product = await repo.product_by_id(session, merchant_id, product_id)
     if product is None:
-        raise NotFound("Item not found")
+        raise NotFound(what=Missing.PRODUCT)
     return product
 
 
@@ -264,7 +264,7 @@ async def find_product(session: AsyncSession, merchant_id: int, title: str) -> P
 async def get_package(session: AsyncSession, merchant_id: int, package_id: int) -> Product:
     product = await repo.product_by_id(session, merchant_id, package_id)
     if product is None or product.kind != PACKAGE:
-        raise NotFound("Package not found")
+        raise NotFound(what=Missing.PACKAGE)
     return product
 
 
@@ -324,7 +324,7 @@ async def public_product(
         product = await repo.product_by_id(session, merchant_id, product_id)
     merchant = await identity_repo.merchant_by_id(session, product.merchant_id) if product else None
     if product is None or not product.active or merchant is None or not merchant.active:
-        raise NotFound("Item not found")
+        raise NotFound(what=Missing.PRODUCT)
     return product, merchant
 
 
@@ -334,9 +334,9 @@ async def public_package(
     try:
         package, merchant = await public_product(session, package_id, merchant_id=merchant_id)
     except NotFound:
-        raise NotFound("Package not found") from None
+        raise NotFound(what=Missing.PACKAGE) from None
     if package.kind != PACKAGE:
-        raise NotFound("Package not found")
+        raise NotFound(what=Missing.PACKAGE)
     return package, merchant
 
 
@@ -346,7 +346,7 @@ async def product_by_external_id(
     """The active asset a hosting platform's id names; without a merchant, it must name just one."""
     asset_type = BY_PLATFORM.get(platform)
     if asset_type is None or asset_type.name == PACKAGE:
-        raise NotFound("Item not found")
+        raise NotFound(what=Missing.PRODUCT)
     found = [
         product
         for product in await repo.products_by_external_id(session, merchant_id, asset_type.name, external_id)
@@ -355,7 +355,7 @@ async def product_by_external_id(
     if len(found) > 1:
         raise InvalidInput({"merchant": "Several publishers have an asset with this id; name the publisher"})
     if not found:
-        raise NotFound("Item not found")
+        raise NotFound(what=Missing.PRODUCT)
     return await public_product(session, found[0].id, merchant_id=found[0].merchant_id)
 
 
@@ -539,7 +539,7 @@ async def create_price(session: AsyncSession, merchant_id: int, product_id: int,
 async def get_price(session: AsyncSession, merchant_id: int, product_id: int, price_id: int) -> Price:
     price = await repo.price_by_id(session, merchant_id, price_id)
     if price is None or price.product_id != product_id:
-        raise NotFound("Access fee not found")
+        raise NotFound(what=Missing.PRICE)
     return price
 
 

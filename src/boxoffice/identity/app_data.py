@@ -28,10 +28,10 @@ def _external_data(value: object, problems: validation.Problems) -> dict[str, An
     if value is None:
         return None
     if not isinstance(value, dict):
-        problems.add("externalData", "The external data is a JSON object")
+        problems.add("external_data", "The external data is a JSON object")
         return None
     if len(json.dumps(value, separators=(",", ":"), ensure_ascii=False)) > MAX_EXTERNAL_DATA:
-        problems.add("externalData", f"The external data may not be longer than {MAX_EXTERNAL_DATA} characters")
+        problems.add("external_data", f"The external data may not be longer than {MAX_EXTERNAL_DATA} characters")
     return value
 
 
@@ -60,7 +60,7 @@ async def set_app_data(
         changes["locale"] = locale or None
     if external_id is not UNSET:
         if external_id is not None and len(external_id) > MAX_EXTERNAL_ID:
-            problems.add("externalId", f"The external id may not be longer than {MAX_EXTERNAL_ID} characters")
+            problems.add("external_id", f"The external id may not be longer than {MAX_EXTERNAL_ID} characters")
         changes["external_id"] = external_id or None
     if external_data is not UNSET:
         changes["external_data"] = _external_data(external_data, problems)
@@ -79,7 +79,7 @@ async def change_email(session: AsyncSession, customer: Customer, *, email: str 
     problems = validation.Problems()
     address = validation.email(email, problems)
     if not password:
-        problems.add("confirmationPassword", "The password is required to change the e-mail address")
+        problems.add("current_password", "The password is required to change the e-mail address")
     problems.raise_any()
     if not verify_password(customer.password_hash, password or ""):
         raise InvalidCredentials("The password is not correct")

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice import clock, throttle
 from boxoffice.client_info import ClientInfo
-from boxoffice.errors import InvalidCredentials, Unauthenticated
+from boxoffice.errors import Credential, InvalidCredentials, Unauthenticated
 from boxoffice.events import outbox
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
@@ -146,11 +146,11 @@ async def refresh_session(
     since only a stolen copy would be presented twice."""
     stored = await repo.refresh_token_by_hash(session, digest(refresh_token)) if refresh_token else None
     if stored is None or (merchant is not None and stored.merchant_id != merchant.id):
-        raise Unauthenticated("Invalid refresh token")
+        raise Unauthenticated("Invalid refresh token", credential=Credential.REFRESH)
     auth_session = await repo.auth_session(session, stored.merchant_id, stored.session_id)
     now = clock.now()
     if auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= now:
-        raise Unauthenticated("Invalid refresh token")
+        raise Unauthenticated("Invalid refresh token", credential=Credential.REFRESH)
     if stored.used_at is not None:
         reason = "refresh_token_reused"
         auth_session.revoked_at, auth_session.revoked_reason = now, reason
@@ -158,11 +158,11 @@ async def refresh_session(
         if auth_session.customer_id is not None:  # the viewer's app is told, as of every session Boxoffice ends
             told = events.logged_out(auth_session.merchant_id, auth_session.customer_id, reason, [auth_session.id])
             await outbox.record(session, told)
-        refused = Unauthenticated("Invalid refresh token")
+        refused = Unauthenticated("Invalid refresh token", credential=Credential.REFRESH)
         refused.keep_changes = True
         raise refused
     if stored.expires_at <= now:
-        raise Unauthenticated("Invalid refresh token")
+        raise Unauthenticated("Invalid refresh token", credential=Credential.REFRESH)
     stored.used_at = now
     # A session in use stays alive: each refresh pushes its end out again.
     auth_session.expires_at = now + timedelta(seconds=settings.refresh_token_ttl)
@@ -172,7 +172,7 @@ async def refresh_session(
     if auth_session.customer_id is not None:
         customer = await repo.customer_by_id(session, owner.id, auth_session.customer_id)
         if customer is None or customer.erased_at is not None or not customer.active:
-            raise Unauthenticated("Invalid refresh token")
+            raise Unauthenticated("Invalid refresh token", credential=Credential.REFRESH)
     access, expires = await issue(session, settings, owner, auth_session, customer)
     issued = IssuedTokens(access, await issue_refresh_token(session, settings, auth_session), expires)
     return issued, owner, customer

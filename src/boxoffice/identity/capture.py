@@ -171,10 +171,10 @@ def _birth_date(value: str | None, problems: validation.Problems) -> date | None
     try:
         born = date.fromisoformat(value)
     except ValueError:
-        problems.add("birthDate", "The birth date is 2006-01-02")
+        problems.add("birth_date", "The birth date is 2006-01-02")
         return None
     if not date(1900, 1, 1) <= born <= clock.now().date():
-        problems.add("birthDate", "The birth date is in the past")
+        problems.add("birth_date", "The birth date is in the past")
     return born
 
 

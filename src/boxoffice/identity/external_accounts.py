@@ -31,7 +31,7 @@ async def sync_external_account(
     item: int | None = None
     if item_id not in (None, ""):
         if not _ITEM_ID.fullmatch(str(item_id)):
-            raise InvalidInput({"item_id": "The item id must be a number"})
+            raise InvalidInput({"product_id": "The item id must be a number"})
         item = int(str(item_id))
     link = await repo.external_account(session, customer.merchant_id, customer.id, name)
     if link is None:

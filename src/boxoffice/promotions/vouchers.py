@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice import clock, validation
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
-from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.errors import Conflict, Missing, NotFound
 from boxoffice.money import Money
 from boxoffice.promotions import repository as repo
 from boxoffice.promotions.models import Voucher, VoucherRule
+from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
 PERIODS = ("once", "forever", "repeating")
 MAX_NAME, MAX_DURATION, MAX_USES = 250, 120, 10_000_000
@@ -112,9 +113,9 @@ async def _rules(
         return None
     price_ids, product_ids = fields.price_ids or [], fields.product_ids or []
     if len(await catalog_repo.prices_by_ids(session, merchant_id, price_ids)) != len(set(price_ids)):
-        problems.add("access_fee_ids", "No access fee of yours has one of these ids")
+        problems.add("price_ids", "No access fee of yours has one of these ids")
     if len(await catalog_repo.products_by_ids(session, merchant_id, product_ids)) != len(set(product_ids)):
-        problems.add("item_ids", "No item of yours has one of these ids")
+        problems.add("product_ids", "No item of yours has one of these ids")
     return [VoucherRule(merchant_id=merchant_id, price_id=i) for i in sorted(set(price_ids))] + [
         VoucherRule(merchant_id=merchant_id, product_id=i) for i in sorted(set(product_ids))
     ]
@@ -196,21 +197,23 @@ def amount_off(voucher: Voucher, amount: int) -> int:
 
 
 async def discount_for(session: AsyncSession, merchant_id: int, voucher_code: str | None, price: Price) -> Discount:
-    """The discount `voucher_code` gives on `price` now; InvalidInput on `voucher_code` saying why not."""
+    """The discount `voucher_code` gives on `price` now; VoucherRefused saying why not."""
     voucher = await repo.voucher_by_code(session, merchant_id, (voucher_code or "").strip().upper())
     now = clock.now()
     if voucher is None or not voucher.active:
-        raise InvalidInput({"voucher_code": "This voucher code is not valid"})
-    if (voucher.starts_at and voucher.starts_at > now) or (voucher.ends_at and voucher.ends_at <= now):
-        raise InvalidInput({"voucher_code": "This voucher can't be used now"})
+        raise VoucherRefused(VoucherRefusal.NOT_FOUND)
+    if voucher.starts_at and voucher.starts_at > now:
+        raise VoucherRefused(VoucherRefusal.NOT_STARTED)
+    if voucher.ends_at and voucher.ends_at <= now:
+        raise VoucherRefused(VoucherRefusal.EXPIRED)
     if voucher.usage_limit is not None and voucher.usage_count >= voucher.usage_limit:
-        raise InvalidInput({"voucher_code": "This voucher has been used up"})
+        raise VoucherRefused(VoucherRefusal.USED_UP)
     rules = await repo.rules_of(session, merchant_id, voucher.id)
     if rules and not any(r.price_id == price.id or r.product_id == price.product_id for r in rules):
-        raise InvalidInput({"voucher_code": "This voucher doesn't apply to this access fee"})
+        raise VoucherRefused(VoucherRefusal.WRONG_PRICE)
     if voucher.currency is not None and voucher.currency != price.currency:
-        raise InvalidInput(
-            {"voucher_code": f"This voucher is in {voucher.currency}, the access fee in {price.currency}"}
+        raise VoucherRefused(
+            VoucherRefusal.WRONG_CURRENCY, voucher_currency=voucher.currency, price_currency=price.currency
         )
     off = amount_off(voucher, price.amount)
     return Discount(voucher, off, price.amount - off, price.currency)
@@ -220,14 +223,14 @@ async def discount_on(session: AsyncSession, merchant_id: int, voucher_code: str
     """What `voucher_code` makes of one of the merchant's prices (the viewer's question before paying)."""
     price = await catalog_repo.price_by_id(session, merchant_id, price_id)
     if price is None:
-        raise NotFound("Access fee not found")
+        raise NotFound(what=Missing.PRICE)
     return await discount_for(session, merchant_id, voucher_code, price)
 
 
 async def use(session: AsyncSession, merchant_id: int, voucher_id: int) -> None:
-    """Count a use in the caller's transaction; InvalidInput when the last one was just taken."""
+    """Count a use in the caller's transaction; VoucherRefused when the last one was just taken."""
     if not await repo.take_use(session, merchant_id, voucher_id):
-        raise InvalidInput({"voucher_code": "This voucher has been used up"})
+        raise VoucherRefused(VoucherRefusal.USED_UP)
 
 
 async def give_back(session: AsyncSession, merchant_id: int, voucher_id: int) -> None:

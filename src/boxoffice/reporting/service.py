@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import clock, jobs
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.db import transaction
-from boxoffice.errors import Conflict, InvalidInput, NotFound
+from boxoffice.errors import Conflict, InvalidInput, Missing, NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
 from boxoffice.identity.tokens import token_secret
@@ -62,7 +62,7 @@ async def _new_report(
     if kind == "content_requests" and (
         item_id is None or await catalog_repo.product_by_id(session, merchant_id, item_id) is None
     ):
-        raise NotFound("Item not found")
+        raise NotFound(what=Missing.PRODUCT)
     now = clock.now()
     name = _name(kind, merchant_id, now)
     try:

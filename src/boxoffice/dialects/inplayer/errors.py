@@ -6,7 +6,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
 
 from boxoffice import errors
+from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.dialects.inplayer.forms import BodyTooLarge, MalformedBody
+from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
 STATUS: list[tuple[type[errors.DomainError], int]] = [
     (BodyTooLarge, 413),
@@ -25,6 +27,69 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
 ]
 
 
+# The core's field names, as InPlayer's forms and clients name them.
+FIELDS = {
+    "price": "access_fee",
+    "price_id": "access_fee_id",
+    "price_ids": "access_fee_ids",
+    "product_id": "item_id",
+    "product_ids": "item_ids",
+    "subscription_id": "inplayer_token",
+    "payment_id": "transaction_token",
+    "card_currency": "currency_iso",
+}
+NOT_FOUND = {
+    errors.Missing.PRODUCT: "Item not found",
+    errors.Missing.PRICE: "Access fee not found",
+    errors.Missing.PACKAGE: "Package not found",
+    errors.Missing.OFFER: "Offer not found",
+    errors.Missing.ORDER: "Order not found",
+    errors.Missing.SUBSCRIPTION: "Subscription not found",
+}
+UNAUTHENTICATED = {errors.Credential.BEARER: "Invalid auth token"}
+ALREADY_HELD = {
+    errors.Holding.ACCESS: "You already have access to this item",
+    errors.Holding.SUBSCRIPTION: "You already have a subscription to this item",
+}
+VOUCHER_REFUSALS = {
+    VoucherRefusal.NOT_FOUND: "This voucher code is not valid",
+    VoucherRefusal.NOT_STARTED: "This voucher can't be used now",
+    VoucherRefusal.EXPIRED: "This voucher can't be used now",
+    VoucherRefusal.USED_UP: "This voucher has been used up",
+    VoucherRefusal.WRONG_PRICE: "This voucher doesn't apply to this access fee",
+    VoucherRefusal.WRONG_CURRENCY: "This voucher is in {voucher_currency}, the access fee in {price_currency}",
+    VoucherRefusal.NOT_RUNNING: "A voucher applies to a running subscription only",
+}
+SALE_REFUSALS = {
+    SaleRefusal.INACTIVE: "This access fee is not for sale",
+    SaleRefusal.SUBSCRIPTION_ONLY: "This access fee is a subscription: subscribe to it instead",
+    SaleRefusal.ONE_TIME_ONLY: "This access fee is a one-time purchase: pay for it instead",
+    SaleRefusal.NOT_NOW: "This access fee is not on sale now",
+}
+
+
+def worded(error: errors.DomainError) -> tuple[str, dict[str, str] | None]:
+    """The refusal's message and field errors in InPlayer's words: typed reasons worded, core fields renamed."""
+    if isinstance(error, VoucherRefused):
+        message = error.worded(VOUCHER_REFUSALS)
+        return message, {"voucher_code": message}
+    if isinstance(error, NotOnSale):
+        return SALE_REFUSALS[error.reason], {FIELDS["price"]: SALE_REFUSALS[error.reason]}
+    if isinstance(error, errors.InvalidInput):
+        return error.message, {FIELDS.get(name, name): message for name, message in error.errors.items()}
+    if isinstance(error, errors.NotFound) and error.what is not None:
+        return NOT_FOUND[error.what], None
+    if isinstance(error, errors.Unauthenticated) and error.credential in UNAUTHENTICATED:
+        return UNAUTHENTICATED[error.credential], None
+    if isinstance(error, errors.AlreadyHeld):
+        return ALREADY_HELD[error.holding], None
+    if isinstance(error, errors.Restricted):
+        return error.message, {"restriction": error.reason}
+    if isinstance(error, errors.PaymentDeclined):
+        return error.message, {"decline_code": error.code}
+    return error.message, None
+
+
 def error_response(status: int, message: str, field_errors: dict[str, str] | None = None) -> JSONResponse:
     body: dict[str, object] = {"code": status, "message": message}
     if field_errors:
@@ -34,12 +99,7 @@ def error_response(status: int, message: str, field_errors: dict[str, str] | Non
 
 def render_domain_error(error: errors.DomainError) -> JSONResponse:
     status = next((code for kind, code in STATUS if isinstance(error, kind)), 400)
-    field_errors = getattr(error, "errors", None)
-    if isinstance(error, errors.Restricted):
-        field_errors = {"restriction": error.reason}
-    if isinstance(error, errors.PaymentDeclined):
-        field_errors = {"decline_code": error.code}
-    response = error_response(status, error.message, field_errors)
+    response = error_response(status, *worded(error))
     if isinstance(error, errors.RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)
     return response

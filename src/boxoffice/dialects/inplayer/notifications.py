@@ -27,7 +27,7 @@ from starlette.responses import StreamingResponse
 from boxoffice.billing import charges, subscriptions
 from boxoffice.dialects.inplayer import catalog_render, render
 from boxoffice.dialects.inplayer.deps import AppSettings, Session
-from boxoffice.dialects.inplayer.errors import render_domain_error
+from boxoffice.dialects.inplayer.errors import render_domain_error, worded
 from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.subscriptions import subscription_token
@@ -122,7 +122,7 @@ async def notifications_socket(websocket: WebSocket) -> None:
     except DomainError as error:
         # Accepted to be closed at once: a browser sees the close code, never a refused handshake's status.
         await websocket.accept()
-        await websocket.close(code=4000 + render_domain_error(error).status_code, reason=error.message[:120])
+        await websocket.close(code=4000 + render_domain_error(error).status_code, reason=worded(error)[0][:120])
         return
     # Subscribed before the handshake completes: whatever commits once the app is connected reaches it.
     with _subscribe(app, viewer) as subscription:

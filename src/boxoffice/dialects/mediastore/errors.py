@@ -7,7 +7,9 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
 
 from boxoffice import errors
+from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.dialects.mediastore.envelope import refusal
+from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
 # What the SDK knows them as (`REQ` a bad request, `USER` an account, `AUTH` the JWT).
 INVALID_BODY, INVALID_QUERY, INVALID_PATH = "REQ0001", "REQ0002", "REQ0003"
@@ -45,6 +47,72 @@ STATUS: list[tuple[type[errors.DomainError], int, str | None]] = [
 
 # The SDK's checkout matches this text to tell a customer they have what they are buying.
 ALREADY_HELD = "Access already granted"
+NOT_FOUND = {
+    errors.Missing.PRODUCT: "Item not found",
+    errors.Missing.PRICE: "Access fee not found",
+    errors.Missing.PACKAGE: "Package not found",
+    errors.Missing.OFFER: "Offer not found",
+    errors.Missing.ORDER: "Order with {key} not found",  # the checkout matches it to start a new order
+    errors.Missing.SUBSCRIPTION: "Subscription not found",
+}
+UNAUTHENTICATED = {errors.Credential.BEARER: "Invalid auth token"}
+# A coupon refused, in the texts ott-web-app's checkout and subscription pages match (`not found`, `cannot be
+# applied on this offer`, `cannot be applied on existing subscription`, `already used`).
+COUPON_REFUSALS = {
+    VoucherRefusal.NOT_FOUND: "Coupon {code} not found",
+    VoucherRefusal.NOT_STARTED: "Coupon {code} is inactive",
+    VoucherRefusal.EXPIRED: "Coupon {code} is inactive",
+    VoucherRefusal.USED_UP: "Coupon {code} is already used",
+    VoucherRefusal.WRONG_PRICE: "Coupon {code} cannot be applied on this offer",
+    VoucherRefusal.WRONG_CURRENCY: "Coupon {code} cannot be applied on this offer",
+    VoucherRefusal.NOT_RUNNING: "Coupon {code} cannot be applied on existing subscription",
+}
+# An order paid with a coupon used up meanwhile: the request names no code by then.
+COUPON_USED = "Coupon is already used"
+# The core's voucher and sale refusals where no route words them as above.
+VOUCHER_REFUSALS = {
+    VoucherRefusal.NOT_FOUND: "This voucher code is not valid",
+    VoucherRefusal.NOT_STARTED: "This voucher can't be used now",
+    VoucherRefusal.EXPIRED: "This voucher can't be used now",
+    VoucherRefusal.USED_UP: "This voucher has been used up",
+    VoucherRefusal.WRONG_PRICE: "This voucher doesn't apply to this access fee",
+    VoucherRefusal.WRONG_CURRENCY: "This voucher is in {voucher_currency}, the access fee in {price_currency}",
+    VoucherRefusal.NOT_RUNNING: "A voucher applies to a running subscription only",
+}
+SALE_REFUSALS = {
+    SaleRefusal.INACTIVE: "This access fee is not for sale",
+    SaleRefusal.SUBSCRIPTION_ONLY: "This access fee is a subscription: subscribe to it instead",
+    SaleRefusal.ONE_TIME_ONLY: "This access fee is a one-time purchase: pay for it instead",
+    SaleRefusal.NOT_NOW: "This access fee is not on sale now",
+}
+
+
+def coupon_refused(refused: VoucherRefused, code: str | None) -> Refused:
+    """A coupon the core refused, in the words clients match; without the code the request gave, the one
+    refusal a checkout meets when paying (the coupon used up since the order was priced)."""
+    if code is None:
+        return Refused(422, COUPON_USED)
+    return Refused(422, COUPON_REFUSALS[refused.reason].format(code=code))
+
+
+def offer_inactive(refused: NotOnSale) -> Refused:
+    """An order for an offer not sold now."""
+    return Refused(422, f"Offer is inactive: {SALE_REFUSALS[refused.reason]}")
+
+
+def message_of(error: errors.DomainError) -> str:
+    """The refusal's message in MediaStore's words: typed reasons worded, several field errors joined."""
+    if isinstance(error, VoucherRefused):
+        return error.worded(VOUCHER_REFUSALS)
+    if isinstance(error, NotOnSale):
+        return SALE_REFUSALS[error.reason]
+    if isinstance(error, errors.InvalidInput) and len(error.errors) > 1:
+        return " ".join(error.errors.values())
+    if isinstance(error, errors.NotFound) and error.what is not None:
+        return NOT_FOUND[error.what].format(key=error.key)
+    if isinstance(error, errors.Unauthenticated) and error.credential in UNAUTHENTICATED:
+        return UNAUTHENTICATED[error.credential]
+    return error.message
 
 
 def render_domain_error(error: errors.DomainError) -> JSONResponse:
@@ -53,10 +121,7 @@ def render_domain_error(error: errors.DomainError) -> JSONResponse:
     if isinstance(error, errors.AlreadyHeld):
         return refusal(409, ALREADY_HELD)
     status, code = next(((s, c) for kind, s, c in STATUS if isinstance(error, kind)), (400, None))
-    message = error.message
-    if isinstance(error, errors.InvalidInput) and len(error.errors) > 1:
-        message = " ".join(error.errors.values())
-    response = refusal(status, message, code)
+    response = refusal(status, message_of(error), code)
     if isinstance(error, errors.RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)
     return response

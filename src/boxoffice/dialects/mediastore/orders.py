@@ -13,21 +13,22 @@ from boxoffice import clock
 from boxoffice.billing import orders
 from boxoffice.billing.models import Order, Payment
 from boxoffice.billing.payment_methods import FREE
+from boxoffice.billing.refusals import NotOnSale
 from boxoffice.catalog import taxes
 from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore.body import flag, number, string
 from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, CurrentMerchant, Session
 from boxoffice.dialects.mediastore.envelope import answer
-from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
+from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused, coupon_refused, offer_inactive
 from boxoffice.dialects.mediastore.gifts import delivery_details, delivery_of
 from boxoffice.dialects.mediastore.money import decimal
 from boxoffice.dialects.mediastore.offer_ids import letter, offer_id
 from boxoffice.dialects.mediastore.offers import offer_by_id
 from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.errors import InvalidInput
 from boxoffice.gateways import methods
 from boxoffice.identity.models import Customer
+from boxoffice.promotions.refusals import VoucherRefused
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 COUPON_METHOD = 10
@@ -114,19 +115,6 @@ def _delivery(order: Order) -> dict[str, Any] | None:
     return delivery_details(order.gift_receiver_email, order.gift_delivery_date, order.gift_personal_note)
 
 
-def _coupon_refusal(error: InvalidInput, code: str) -> Refused:
-    """The core's voucher refusals in the words clients match: `not found`, `cannot be applied on this offer`,
-    `already used`."""
-    reason = error.errors.get("voucher_code", "")
-    if "used up" in reason:
-        return Refused(422, f"Coupon {code} is already used")
-    if "apply" in reason or " in " in reason:
-        return Refused(422, f"Coupon {code} cannot be applied on this offer")
-    if "can't be used now" in reason:
-        return Refused(422, f"Coupon {code} is inactive")
-    return Refused(422, f"Coupon {code} not found")
-
-
 @router.post("/orders")
 async def create_order(session: Session, customer: CurrentCustomer, client: Client, body: Body) -> Any:
     if "customerId" in body and number(body, "customerId") != customer.id:
@@ -145,12 +133,12 @@ async def create_order(session: Session, customer: CurrentCustomer, client: Clie
             buy_as_gift=flag(body, "buyAsAGift") is True,
             payment_method=method,
         )
-    except InvalidInput as error:
-        if "voucher_code" in error.errors and coupon:
-            raise _coupon_refusal(error, coupon) from None
-        if "access_fee" in error.errors:
-            raise Refused(422, f"Offer is inactive: {error.message}") from None
-        raise
+    except VoucherRefused as refused:
+        if not coupon:
+            raise
+        raise coupon_refused(refused, coupon) from None
+    except NotOnSale as refused:
+        raise offer_inactive(refused) from None
     return answer({"order": _render(customer, view), "message": "Order created", "success": True})
 
 
@@ -176,10 +164,10 @@ async def update_order(
         changes["delivery"] = delivery_of(body)
     try:
         view = await orders.update_order(session, customer, order_id, client=client, **changes)
-    except InvalidInput as error:
-        if "voucher_code" in error.errors and coupon:
-            raise _coupon_refusal(error, coupon) from None
-        raise
+    except VoucherRefused as refused:
+        if not coupon:
+            raise
+        raise coupon_refused(refused, coupon) from None
     return answer({"order": _render(customer, view), "message": "Order updated", "success": True})
 
 
@@ -246,8 +234,6 @@ async def pay_without_details(
     gateway = await request.app.state.gateways.current(merchant.id)
     try:
         paid = await orders.pay_order_of_nothing(sessions, gateway, merchant, customer, order_id, client)
-    except InvalidInput as error:
-        if "voucher_code" in error.errors:
-            raise Refused(422, "Coupon is already used") from None
-        raise
+    except VoucherRefused as refused:
+        raise coupon_refused(refused, None) from None
     return answer(paid_order(paid))

@@ -15,13 +15,14 @@ from boxoffice.billing.models import Subscription
 from boxoffice.dialects.mediastore.body import string
 from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
-from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
+from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused, coupon_refused
 from boxoffice.dialects.mediastore.money import decimal
 from boxoffice.dialects.mediastore.offer_ids import offer_id, price_id_of
 from boxoffice.dialects.mediastore.offers import period
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.errors import Conflict, InvalidInput
 from boxoffice.identity.models import Customer
+from boxoffice.promotions.refusals import VoucherRefused
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 STATUSES = ("active", "cancelled", "terminated")
@@ -91,19 +92,6 @@ async def update_subscription(
     )
 
 
-def _coupon_refusal(error: InvalidInput, code: str) -> Refused:
-    """The texts the SDK's subscription page matches: `not found`, `cannot be applied on this offer`,
-    `cannot be applied on existing subscription`, `already used`."""
-    reason = error.errors.get("voucher_code", error.message)
-    if "used up" in reason:
-        return Refused(422, f"Coupon {code} already used")
-    if "running subscription" in reason:
-        return Refused(422, f"Coupon {code} cannot be applied on existing subscription")
-    if "apply" in reason or " in " in reason:
-        return Refused(422, f"Coupon {code} cannot be applied on this offer")
-    return Refused(422, f"Coupon {code} not found")
-
-
 @router.patch("/customers/{customer_id}/subscriptions/{subscription_id}")
 async def apply_coupon(
     session: Session,
@@ -121,8 +109,8 @@ async def apply_coupon(
     )
     try:
         await subscriptions.apply_voucher(session, customer.merchant_id, subscription, code)
-    except InvalidInput as error:
-        raise _coupon_refusal(error, code) from None
+    except VoucherRefused as refused:
+        raise coupon_refused(refused, code) from None
     except Conflict:
         raise Refused(422, f"Coupon {code} not applied: a coupon is already applied") from None
     return answer({})
