@@ -8,6 +8,7 @@
 6. Imports point down the layers, from the entry points to the kit.
 7. No dialect or page commits: a request's transaction is the unit of work's (`dialects/kit.py`), or a use
    case's that the route hands its work to (`OwnTransactions`).
+8. The core's errors speak no vendor: no InPlayer or Cleeng field key, no camelCase key, no vendor's wording.
 
 Each rule is a function from a source root to a list of "path:line: what is wrong" findings; the rules are
 tested against the real tree and, so that a rule that finds nothing is known to be looking, against small
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -92,6 +94,41 @@ NO_LAYER = "is on no layer: give it one in LAYERS"
 # The one place a request's transaction is committed: the unit of work, and the hand-over to a use case.
 COMMIT_ALLOWED_FILES = frozenset({"dialects/kit.py"})
 COMMITS = "commits: only the unit of work (dialects/kit.py) or a use case owning its transactions may"
+# Where vendors' words belong: the dialects, the pages, and the faces above them.
+VENDOR_LAYERS = ("dialects/", "web/")
+VENDOR_FACES = frozenset({"app.py", "cli.py"})
+# InPlayer's and Cleeng's names for the core's fields; a core error names the core's own (price_id, product_id …).
+VENDOR_KEYS = frozenset(
+    {
+        "access_fee",
+        "access_fee_id",
+        "access_fee_ids",
+        "item_id",
+        "item_ids",
+        "inplayer_token",
+        "transaction_token",
+        "trx_token",
+        "currency_iso",
+        "offerId",
+        "orderId",
+        "paymentMethodId",
+        "couponCode",
+    }
+)
+CAMEL_CASE = re.compile(r"^[a-z][a-z0-9]*[A-Z]")
+# Wordings clients of a dialect match, which only that dialect may say.
+VENDOR_MESSAGES = (
+    "Item not found",
+    "Access fee not found",
+    "Invalid auth token",
+    "Order with ",
+    "Offer is inactive",
+    "Access already granted",
+    "You already have access to this item",
+    "Coupon ",
+)
+VENDOR_KEY = "a core error names its own fields, in snake_case: the dialect renames them"
+VENDOR_MESSAGE = "a vendor's wording: the core states a typed reason, the dialect words it"
 
 
 @dataclass(frozen=True)
@@ -399,6 +436,59 @@ def rule_no_commit_in_web_layers(root: Path, package: str = PACKAGE) -> list[str
     return findings
 
 
+# ----------------------------------------------------------------------------------------------------
+# Rule 8: the core's errors speak no vendor.
+
+
+def _error_keys(node: ast.AST, field_setters: frozenset[str]) -> Iterator[ast.Constant]:
+    """The literal field keys a call gives an error: a dict passed to `InvalidInput(...)` (or to `__init__` in an
+    InvalidInput subclass), or the field of `problems.add(...)`."""
+    if not isinstance(node, ast.Call):
+        return
+    name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+    if name in field_setters and node.args and isinstance(node.args[0], ast.Dict):
+        yield from (key for key in node.args[0].keys if isinstance(key, ast.Constant) and isinstance(key.value, str))
+    receiver = getattr(node.func, "value", None)
+    if name == "add" and isinstance(receiver, ast.Name) and receiver.id == "problems" and node.args:
+        first = node.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            yield first
+
+
+def _error_texts(source: Source) -> Iterator[ast.Constant]:
+    """The literal strings in what the module raises, and in the messages its error classes default to."""
+    for node in ast.walk(source.tree):
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+            parts = [*node.exc.args, *(keyword.value for keyword in node.exc.keywords)]
+        elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "default_message" for t in node.targets):
+            parts = [node.value]
+        else:
+            continue
+        for part in parts:
+            yield from (c for c in ast.walk(part) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+
+
+def rule_core_errors_speak_no_vendor(root: Path, package: str = PACKAGE) -> list[str]:
+    findings = []
+    for source in sources(root, package):
+        if source.relative.startswith(VENDOR_LAYERS) or source.relative in VENDOR_FACES:
+            continue
+        # `__init__` counts as InvalidInput's own inside a class that extends it.
+        setters = {"InvalidInput"}
+        for node in ast.walk(source.tree):
+            if isinstance(node, ast.ClassDef) and any(b.endswith("InvalidInput") for b in _base_names(node)):
+                setters.add("__init__")
+        for node in ast.walk(source.tree):
+            for key in _error_keys(node, frozenset(setters)):
+                if key.value in VENDOR_KEYS or CAMEL_CASE.match(key.value):
+                    findings.append(source.at(key, f"error key {key.value!r}: {VENDOR_KEY}"))
+        for text in _error_texts(source):
+            said = next((m for m in VENDOR_MESSAGES if m in text.value), None)
+            if said is not None:
+                findings.append(source.at(text, f"says {said!r}: {VENDOR_MESSAGE}"))
+    return findings
+
+
 def _report(findings: list[str]) -> str:
     return "\n" + "\n".join(findings)
 
@@ -444,6 +534,11 @@ def test_imports_point_down_the_layers() -> None:
 
 def test_no_dialect_or_page_commits() -> None:
     findings = rule_no_commit_in_web_layers(SRC)
+    assert not findings, _report(findings)
+
+
+def test_the_core_errors_speak_no_vendor() -> None:
+    findings = rule_core_errors_speak_no_vendor(SRC)
     assert not findings, _report(findings)
 
 
@@ -698,5 +793,57 @@ def test_commit_rule_finds_a_dialect_or_page_committing(tmp_path: Path) -> None:
             f"{root / 'dialects/inplayer/payments.py'}:2: {COMMITS}",
             f"{root / 'dialects/inplayer/payments.py'}:3: {COMMITS}",
             f"{root / 'web/sandbox.py'}:3: {COMMITS}",
+        ]
+    ), _report(findings)
+
+
+def test_vendor_rule_finds_vendor_keys_and_words_in_core_errors(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "billing/orders.py": """
+            from pkg.errors import InvalidInput, NotFound
+
+            class Expired(InvalidInput):
+                def __init__(self, order_id):
+                    super().__init__({"orderId": f"Order {order_id} has expired"})
+
+            def check(problems, order):
+                problems.add("paymentMethodId", "Choose a way to pay")
+                problems.add("price_id", "No such price")
+                if order is None:
+                    raise NotFound(f"Order with {order} not found")
+                raise InvalidInput({"access_fee": "Not for sale", "price_id": "Not for sale"})
+            """,
+            "errors.py": """
+            class Unauthenticated(Exception):
+                default_message = "Invalid auth token"
+            """,
+            "catalog/service.py": """
+            from pkg.errors import InvalidInput, NotFound
+
+            def find(item, problems):
+                settings = {"camelCase": 1}  # not an error
+                if item is None:
+                    raise NotFound("Item not found")
+                raise InvalidInput({"product_id": "The product is archived"})
+            """,
+            "dialects/inplayer/errors.py": """
+            NOT_FOUND = {"product": "Item not found"}
+            raise InvalidInput({"access_fee": "Not for sale"})
+            """,
+            "cli.py": 'raise NotFound("Item not found")\n',
+        },
+    )
+    findings = rule_core_errors_speak_no_vendor(root, "pkg")
+    orders, service = root / "billing/orders.py", root / "catalog/service.py"
+    assert sorted(findings) == sorted(
+        [
+            f"{orders}:5: error key 'orderId': {VENDOR_KEY}",
+            f"{orders}:8: error key 'paymentMethodId': {VENDOR_KEY}",
+            f"{orders}:11: says 'Order with ': {VENDOR_MESSAGE}",
+            f"{orders}:12: error key 'access_fee': {VENDOR_KEY}",
+            f"{root / 'errors.py'}:2: says 'Invalid auth token': {VENDOR_MESSAGE}",
+            f"{service}:6: says 'Item not found': {VENDOR_MESSAGE}",
         ]
     ), _report(findings)
