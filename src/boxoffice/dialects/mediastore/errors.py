@@ -67,6 +67,12 @@ COUPON_REFUSALS = {
     VoucherRefusal.WRONG_CURRENCY: "Coupon {code} cannot be applied on this offer",
     VoucherRefusal.NOT_RUNNING: "Coupon {code} cannot be applied on existing subscription",
 }
+# My Account's subscription page words a coupon that isn't running as unknown and a used one without "is".
+SUBSCRIPTION_COUPON_REFUSALS = COUPON_REFUSALS | {
+    VoucherRefusal.NOT_STARTED: "Coupon {code} not found",
+    VoucherRefusal.EXPIRED: "Coupon {code} not found",
+    VoucherRefusal.USED_UP: "Coupon {code} already used",
+}
 # An order paid with a coupon used up meanwhile: the request names no code by then.
 COUPON_USED = "Coupon is already used"
 # The core's voucher and sale refusals where no route words them as above.
@@ -88,11 +94,16 @@ SALE_REFUSALS = {
 
 
 def coupon_refused(refused: VoucherRefused, code: str | None) -> Refused:
-    """A coupon the core refused, in the words clients match; without the code the request gave, the one
-    refusal a checkout meets when paying (the coupon used up since the order was priced)."""
+    """A coupon the core refused at checkout, in the words clients match; without the code the request gave, the
+    one refusal a checkout meets when paying (the coupon used up since the order was priced)."""
     if code is None:
         return Refused(422, COUPON_USED)
     return Refused(422, COUPON_REFUSALS[refused.reason].format(code=code))
+
+
+def subscription_coupon_refused(refused: VoucherRefused, code: str) -> Refused:
+    """A coupon the core refused on a running subscription."""
+    return Refused(422, SUBSCRIPTION_COUPON_REFUSALS[refused.reason].format(code=code))
 
 
 def offer_inactive(refused: NotOnSale) -> Refused:

@@ -15,7 +15,7 @@ from boxoffice.billing.models import Subscription
 from boxoffice.dialects.mediastore.body import string
 from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
-from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused, coupon_refused
+from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused, subscription_coupon_refused
 from boxoffice.dialects.mediastore.money import decimal
 from boxoffice.dialects.mediastore.offer_ids import offer_id, price_id_of
 from boxoffice.dialects.mediastore.offers import period
@@ -110,7 +110,7 @@ async def apply_coupon(
     try:
         await subscriptions.apply_voucher(session, customer.merchant_id, subscription, code)
     except VoucherRefused as refused:
-        raise coupon_refused(refused, code) from None
+        raise subscription_coupon_refused(refused, code) from None
     except Conflict:
         raise Refused(422, f"Coupon {code} not applied: a coupon is already applied") from None
     return answer({})
