@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, String, event, text
+from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, declared_attr, mapped_column
 from sqlalchemy.sql import Delete, Insert, Select, Update, operators, visitors
@@ -22,6 +23,7 @@ from sqlalchemy.sql.selectable import (
     ScalarSelect,
     SelectBase,
 )
+from sqlalchemy.sql.type_api import TypeDecorator
 
 from boxoffice import clock
 
@@ -45,6 +47,28 @@ class Base(DeclarativeBase):
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now(), onupdate=lambda: clock.now())
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+class Status(TypeDecorator[E]):
+    """A status column: a plain VARCHAR in the schema (any value a migration wrote stays readable by hand), loaded
+    back as its StrEnum, whose values are the strings stored."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        # A filter may hold a plain string (a status a request asked for): it is compared as it is.
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 TENANT_TABLES: set[str] = set()

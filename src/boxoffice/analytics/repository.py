@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from boxoffice.access.models import ContentRequest, Entitlement
-from boxoffice.billing.models import Payment, Refund, Subscription
+from boxoffice.billing.models import Payment, PaymentStatus, Refund, Subscription
 from boxoffice.db import within
 from boxoffice.identity.models import LoginRecord, RegistrationRecord
 
@@ -79,7 +79,11 @@ async def entitlement_at(
 
 
 def _succeeded(merchant_id: int, customer_id: int) -> ColumnElement[bool]:
-    return and_(Payment.merchant_id == merchant_id, Payment.customer_id == customer_id, Payment.status == "succeeded")
+    return and_(
+        Payment.merchant_id == merchant_id,
+        Payment.customer_id == customer_id,
+        Payment.status == PaymentStatus.SUCCEEDED,
+    )
 
 
 async def products_bought(session: AsyncSession, merchant_id: int, customer_id: int) -> int:
@@ -139,7 +143,7 @@ async def payments_by_method(
     window = within(Payment.created_at, since, until)
     found = await session.execute(
         select(Payment.method, Payment.currency, func.count(), func.sum(Payment.amount))
-        .where(Payment.merchant_id == merchant_id, Payment.status == "succeeded", *window)
+        .where(Payment.merchant_id == merchant_id, Payment.status == PaymentStatus.SUCCEEDED, *window)
         .group_by(Payment.method, Payment.currency)
     )
     return [(method, currency, int(n), int(total or 0)) for method, currency, n, total in found]

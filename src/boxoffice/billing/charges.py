@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import clock
 from boxoffice.billing import events, fulfilment, refunds
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment
+from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.db import transaction
 from boxoffice.errors import Conflict, NotFound, PaymentDeclined
 from boxoffice.events import outbox
@@ -120,7 +120,7 @@ async def _settled(
     purchase, the customer's other attempts at the item still awaiting a challenge given up, so that they can no
     longer be paid rather than be paid and refunded."""
     payment = await settle(sessions, merchant, payment_id, result)
-    if payment.status != "succeeded":
+    if payment.status != PaymentStatus.SUCCEEDED:
         return payment
     if payment.refunded:
         await refunds.finish_unwanted(sessions, gateway, payment)
@@ -194,14 +194,14 @@ async def _apply(session: AsyncSession, merchant: Merchant, payment: Payment, re
     if result is not None:
         payment.gateway_charge_id = result.charge_id
         if result.status == "requires_action":
-            payment.status, payment.redirect_url = "requires_action", result.redirect_url
+            payment.status, payment.redirect_url = PaymentStatus.REQUIRES_ACTION, result.redirect_url
             await outbox.record(session, *events.requires_action(payment))
             return
         if result.status == "processing":
-            payment.status = "processing"  # the gateway tells the outcome later, by an event
+            payment.status = PaymentStatus.PROCESSING  # the gateway tells the outcome later, by an event
             return
         if result.status != "succeeded":
-            payment.status, payment.decline_code = "declined", result.decline_code
+            payment.status, payment.decline_code = PaymentStatus.DECLINED, result.decline_code
             await fulfilment.declined(session, merchant, payment)
             return
     await fulfilment.paid(session, merchant, payment)
@@ -209,7 +209,7 @@ async def _apply(session: AsyncSession, merchant: Merchant, payment: Payment, re
 
 def refusal(payment: Payment) -> PaymentDeclined | None:
     """The error a declined payment answers with, in words a viewer understands."""
-    if payment.status != "declined":
+    if payment.status != PaymentStatus.DECLINED:
         return None
     code = payment.decline_code or "card_declined"
     return PaymentDeclined(code, DECLINES.get(code, "The payment was declined"))
@@ -227,7 +227,7 @@ async def confirm_payment(
         payment = await repo.payment_by_charge(session, merchant.id, customer.id, charge_id)
     if payment is None:
         raise NotFound("Payment not found")
-    if payment.status != "requires_action":
+    if payment.status != PaymentStatus.REQUIRES_ACTION:
         return payment
     try:
         gateway = await gateways.named(merchant.id, payment.gateway)
@@ -255,5 +255,5 @@ async def reconcile_pending_payments(
         except GatewayError:
             continue  # the merchant took the gateway's credentials away: nothing can be asked
         done = await charge(sessions, gateway, merchant, payment)
-        settled += done.status != "pending"
+        settled += done.status != PaymentStatus.PENDING
     return settled

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.billing import charges, payment_methods
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment
+from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.catalog import donations as catalog_donations
 from boxoffice.catalog.models import DonationOption, Product
 from boxoffice.client_info import ClientInfo
@@ -88,7 +88,7 @@ async def donate(
         same = same and (payment.amount, payment.currency) == (amount.amount, amount.currency)
     if not same or payment.donation_option_id != option_id:
         raise Conflict("This idempotency key was used for another payment")
-    if payment.status != "pending":
+    if payment.status != PaymentStatus.PENDING:
         return payment  # a replay of a payment already decided
     return await charges.charge(sessions, gateway, merchant, payment)
 
@@ -124,7 +124,7 @@ async def _new_donation(
         method=method.kind,
         gateway_customer_ref=method.customer_ref,
         gateway_method=method.token,
-        status="pending",
+        status=PaymentStatus.PENDING,
         return_url=return_url,
         ip_address=client.ip_address,
         country_code=client.country_code,

@@ -17,7 +17,7 @@ from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
 from boxoffice.billing import books, events, gifts, payment_methods, periods, refunds, switches
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment
+from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.events import outbox
 from boxoffice.identity import repository as identity_repo
@@ -27,7 +27,7 @@ from boxoffice.promotions import vouchers
 
 async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> None:
     if await _unwanted(session, merchant, payment):
-        payment.status = "succeeded"
+        payment.status = PaymentStatus.SUCCEEDED
         if payment.amount:
             payment.ledger_transaction_id = (await books.book_charge(session, payment)).id
         refunds.refund_unwanted(session, payment)
@@ -37,7 +37,7 @@ async def paid(session: AsyncSession, merchant: Merchant, payment: Payment) -> N
     if payment.kind == "subscription":
         await payment_methods.keep_approved_wallet(session, payment)
         await payment_methods.keep_verified_card(session, payment)
-    payment.status = "succeeded"
+    payment.status = PaymentStatus.SUCCEEDED
     if payment.amount + payment.discount + payment.credit_used:  # a free trial's start moves no money
         payment.ledger_transaction_id = (await books.book_charge(session, payment)).id
     await outbox.record(session, *events.paid(payment))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice import jobs
 from boxoffice.billing import charges
 from boxoffice.billing import repository as repo
+from boxoffice.billing.models import UNSETTLED, PaymentStatus
 from boxoffice.db import transaction
 from boxoffice.errors import Forbidden, NotFound
 from boxoffice.gateways.protocol import ChargeResult, GatewayError
@@ -78,13 +79,13 @@ async def settle_from_event(session: AsyncSession, payload: dict[str, Any], _set
     if merchant is None:
         return
     payment = await repo.payment_of_charge(session, merchant.id, str(payload["gateway"]), str(payload["charge_id"]))
-    if payment is None or payment.status not in ("pending", "requires_action", "processing"):
+    if payment is None or payment.status not in UNSETTLED:
         return  # not ours, or already settled (by the viewer's confirmPayment, say)
     if payload["kind"] in SUCCEEDED_KINDS:
         result = ChargeResult(payment.gateway_charge_id or "", "succeeded", payment.amount, payment.currency)
     else:
         code = payload.get("decline_code") or (
-            "authentication_failed" if payment.status == "requires_action" else "card_declined"
+            "authentication_failed" if payment.status == PaymentStatus.REQUIRES_ACTION else "card_declined"
         )
         result = ChargeResult(payment.gateway_charge_id or "", "declined", payment.amount, payment.currency, code)
     await charges.settle_in(session, merchant, payment.id, result)

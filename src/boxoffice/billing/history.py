@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing import gifts
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment
+from boxoffice.billing.models import DECIDED, Payment, PaymentStatus
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.errors import InvalidInput
@@ -30,7 +30,7 @@ KINDS = {
     "donation": ("donation",),
     "gift": ("gift",),
 }
-OUTCOMES = {"payment": ("succeeded",), "failed": ("declined",)}
+OUTCOMES = {"payment": (PaymentStatus.SUCCEEDED,), "failed": (PaymentStatus.DECLINED,)}
 TYPES = (*KINDS, *OUTCOMES)
 
 
@@ -65,7 +65,7 @@ async def payments_page(
         since=filters.since,
         until=filters.until,
         kinds=KINDS.get(filters.type or ""),
-        statuses=OUTCOMES.get(filters.type or "", ("succeeded", "declined")),
+        statuses=OUTCOMES.get(filters.type or "", DECIDED),
     )
     products = await catalog_repo.products_by_ids(session, merchant_id, [p.product_id for p in payments])
     shown = await gifts.gifts_of(session, merchant_id, payments)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
-from boxoffice.db import Base, BigId, TenantOwned
+from boxoffice.db import Base, BigId, Status, TenantOwned
 
 
 class LedgerTransaction(TenantOwned, Base):
@@ -65,6 +66,21 @@ class PaymentProfile(TenantOwned, Base):
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
 
 
+class PaymentStatus(StrEnum):
+    PENDING = "pending"  # written before the gateway is asked
+    SETTLING = "settling"  # claimed by the one request or worker recording the gateway's answer
+    REQUIRES_ACTION = "requires_action"  # awaiting the payer: a challenge, an approval on a wallet's page
+    PROCESSING = "processing"  # accepted by the gateway, the outcome told later by an event (a direct debit)
+    SUCCEEDED = "succeeded"
+    DECLINED = "declined"
+
+
+# A payment whose outcome is still to be recorded: settling claims one of these.
+UNSETTLED = frozenset({PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION, PaymentStatus.PROCESSING})
+# A payment decided either way: what histories, exports and counts of payments show.
+DECIDED = (PaymentStatus.SUCCEEDED, PaymentStatus.DECLINED)
+
+
 class Payment(TenantOwned, Base):
     """One attempt to take money for a price. Written (pending) before the gateway is asked, so that a request
     that dies half-way leaves a record to reconcile rather than a charge nobody knows of."""
@@ -113,9 +129,7 @@ class Payment(TenantOwned, Base):
     gateway_customer_ref: Mapped[str] = mapped_column(String(64))
     gateway_method: Mapped[str] = mapped_column(String(64))
     gateway_charge_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    status: Mapped[str] = mapped_column(
-        String(24), default="pending"
-    )  # pending | succeeded | declined | requires_action
+    status: Mapped[PaymentStatus] = mapped_column(Status(PaymentStatus, 24), default=PaymentStatus.PENDING)
     decline_code: Mapped[str | None] = mapped_column(String(32))
     redirect_url: Mapped[str | None] = mapped_column(String(2048))
     return_url: Mapped[str | None] = mapped_column(String(2048))
@@ -139,7 +153,7 @@ class Payment(TenantOwned, Base):
 # A customer has one attempt at a time being charged to buy (or subscribe to) an item: a purchase or a
 # subscription's first charge, pending. Identical purchases made at once (a double click, a request sent again
 # without an Idempotency-Key), by however many processes, charge once (see billing.purchases).
-_open_attempt = (Payment.status == "pending") & Payment.kind.in_(("purchase", "subscription"))
+_open_attempt = (Payment.status == PaymentStatus.PENDING) & Payment.kind.in_(("purchase", "subscription"))
 Index(
     "uq_payments_open_attempt",
     Payment.merchant_id,
@@ -149,6 +163,11 @@ Index(
     postgresql_where=_open_attempt,
     sqlite_where=_open_attempt,
 )
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"  # reserved on the payment, not yet handed back by the gateway
+    SUCCEEDED = "succeeded"
 
 
 class Refund(TenantOwned, Base):
@@ -170,6 +189,26 @@ class Refund(TenantOwned, Base):
     gateway_refund_id: Mapped[str | None] = mapped_column(String(64))
     ledger_transaction_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class SubscriptionStatus(StrEnum):
+    INCOMPLETE = "incomplete"  # its first payment not settled yet
+    INCOMPLETE_EXPIRED = "incomplete_expired"  # its first payment never went through
+    TRIALING = "trialing"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"  # a renewal declined, retried while dunning
+    CANCELED = "canceled"  # runs to the end of the period paid, then ends
+    ENDED = "ended"
+
+
+# Charged again at the end of its period.
+CHARGING = frozenset({SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE})
+# Started and not ended yet: the customer holds it, cancelled or not.
+RUNNING = CHARGING | {SubscriptionStatus.CANCELED}
+# Never started: its first payment is (or was) still to go through.
+NOT_STARTED = frozenset({SubscriptionStatus.INCOMPLETE, SubscriptionStatus.INCOMPLETE_EXPIRED})
+# Over for good: nothing can be done with it any more.
+FINISHED = frozenset({SubscriptionStatus.ENDED, SubscriptionStatus.INCOMPLETE_EXPIRED})
 
 
 class Subscription(TenantOwned, Base):
@@ -274,6 +313,11 @@ class Gift(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
 
 
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+
+
 class Order(TenantOwned, Base):
     """A checkout in progress: a price a customer means to buy, what a coupon takes off, the tax in it, and how
     they will pay. It is paid once (becoming a payment) or expires."""
@@ -303,6 +347,12 @@ class Order(TenantOwned, Base):
     @property
     def total(self) -> int:
         return self.amount - self.discount
+
+
+class PlanSwitchStatus(StrEnum):
+    PENDING = "pending"  # waiting for the end of the period paid
+    SUCCEEDED = "succeeded"
+    CANCELLED = "cancelled"
 
 
 class PlanSwitch(TenantOwned, Base):

@@ -15,7 +15,7 @@ from boxoffice import clock
 from boxoffice.billing import charges, gift_delivery, gifts, purchases, subscriptions
 from boxoffice.billing import orders_repository as repo
 from boxoffice.billing import repository as billing_repo
-from boxoffice.billing.models import Order, Payment
+from boxoffice.billing.models import Order, Payment, PaymentStatus
 from boxoffice.billing.payment_methods import FREE, Nothing, Source
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import taxes
@@ -259,7 +259,7 @@ async def _record(
     async with sessions() as session, session.begin():
         kept = await order_of(session, customer, order_id)
         kept.payment_id, kept.payment_method = payment.id, payment.method
-        if payment.status == "succeeded":
+        if payment.status == PaymentStatus.SUCCEEDED:
             kept.status = "paid"
         price = await catalog_repo.price_by_id(session, customer.merchant_id, kept.price_id)
     return PaidOrder(payment, kept, price)

@@ -20,7 +20,7 @@ from boxoffice import clock
 from boxoffice.billing import charges, periods, purchases, sandbox_clocks, switches
 from boxoffice.billing import repository as repo
 from boxoffice.billing import switches_repository as switches_repo
-from boxoffice.billing.models import Payment, PlanSwitch, Subscription
+from boxoffice.billing.models import Payment, PaymentStatus, PlanSwitch, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
@@ -125,7 +125,7 @@ async def switch_plan(
                     session.add(payment)
             except IntegrityError:
                 raise Conflict("This plan switch is already being made") from None
-        if payment.status != "pending":
+        if payment.status != PaymentStatus.PENDING:
             return payment
         return await charges.charge(sessions, await gateways.named(merchant.id, payment.gateway), merchant, payment)
 
@@ -161,7 +161,7 @@ async def request_switch(
         idempotency_key=idempotency_key,
         client=client,
     )
-    if payment.status != "succeeded":
+    if payment.status != PaymentStatus.SUCCEEDED:
         return SwitchRequest(None, payment)
     async with sessions() as session:
         made = await switches_repo.last_switch_of(session, merchant.id, subscription_id)
@@ -253,7 +253,7 @@ async def _new_switch(
         gateway=subscription.gateway,
         gateway_customer_ref=subscription.gateway_customer_ref,
         gateway_method=subscription.gateway_method,
-        status="pending",
+        status=PaymentStatus.PENDING,
         ip_address=client.ip_address,
         country_code=client.country_code,
         created_at=now,

@@ -20,7 +20,7 @@ from boxoffice import clock
 from boxoffice.access import repository as access_repo
 from boxoffice.billing import charges, gifts, payment_methods
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment
+from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
@@ -94,7 +94,7 @@ async def buy_access(
     mismatch = payment.price_id != price_id or payment.customer_id != customer.id or payment.kind != kind
     if mismatch or payment.receiver_email != gift_to:
         raise Conflict("This idempotency key was used for another payment")
-    if payment.status != "pending":
+    if payment.status != PaymentStatus.PENDING:
         return payment  # a replay of a payment already decided
     return await charges.charge(sessions, gateway, merchant, payment)
 
@@ -135,7 +135,7 @@ async def _new_payment(
         method=method.kind,
         gateway_customer_ref=method.customer_ref,
         gateway_method=method.token,
-        status="pending",
+        status=PaymentStatus.PENDING,
         return_url=return_url,
         ip_address=client.ip_address,
         country_code=client.country_code,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment, PaymentProfile
+from boxoffice.billing.models import Payment, PaymentProfile, PaymentStatus
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.errors import NotFound
 from boxoffice.identity import repository as identity_repo
@@ -75,7 +75,7 @@ async def load_receipt(session: AsyncSession, merchant_id: int, customer_id: int
     payment = await repo.payment_by_id(session, merchant_id, payment_id)
     if payment is None or payment.customer_id != customer_id:
         raise NotFound("Transaction not found")
-    if payment.status != "succeeded":
+    if payment.status != PaymentStatus.SUCCEEDED:
         raise NotFound("Only a payment that went through has a receipt")
     merchant = await identity_repo.merchant_by_id(session, merchant_id)
     customer = await identity_repo.customer_by_id(session, merchant_id, customer_id)

@@ -22,7 +22,7 @@ from boxoffice.access import repository as access_repo
 from boxoffice.billing import events, gifts, ledger
 from boxoffice.billing import repository as repo
 from boxoffice.billing.ledger import Line
-from boxoffice.billing.models import Payment, Refund
+from boxoffice.billing.models import Payment, PaymentStatus, Refund
 from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.events import outbox
@@ -95,7 +95,7 @@ def _unwanted_key(payment_id: int) -> str:
 async def _reserve(
     sessions: async_sessionmaker[AsyncSession], payment: Payment, amount: int | None, reason: str, key: str
 ) -> Refund:
-    if payment.status != "succeeded":
+    if payment.status != PaymentStatus.SUCCEEDED:
         raise InvalidInput({"payment_id": "Only a payment that went through can be refunded"})
     left = payment.amount - payment.refunded
     wanted = left if amount is None else amount

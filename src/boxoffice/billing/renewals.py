@@ -30,7 +30,7 @@ from boxoffice.access import repository as access_repo
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import books, events, ledger, periods, switches, upcoming
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment, Subscription
+from boxoffice.billing.models import Payment, PaymentStatus, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.db import transaction
 from boxoffice.events import outbox
@@ -143,7 +143,7 @@ async def _pending_payments(session: AsyncSession, subscriptions: Sequence[Subsc
             charge = periods.charge_for_next_period(subscription, voucher, first=subscription.cycle == 0)
             payment = _payment(subscription, charge, key)
             session.add(payment)
-        if payment.status == "pending":
+        if payment.status == PaymentStatus.PENDING:
             payments.append(payment)
     await session.flush()  # their ids
     return payments
@@ -208,13 +208,13 @@ async def _record(
         result = answers[payment.id]
         payment.updated_at = now
         if isinstance(result, GatewayError):
-            payment.status = "pending"  # asked again, with the same key, when the subscription is next due
+            payment.status = PaymentStatus.PENDING  # asked again, with the same key, when the subscription is next due
             subscription.due_at = max(as_of, now) + RETRY_UNKNOWN
             report.unknown += 1
             continue
         payment.status, payment.decline_code = _outcome(result)
         payment.gateway_charge_id = result.charge_id if result is not None else None
-        if payment.status == "succeeded":
+        if payment.status == PaymentStatus.SUCCEEDED:
             paid.append((subscription, payment))
             report.renewed += 1
         else:
@@ -227,29 +227,29 @@ async def _record(
     for payment, entry_id in zip(booked, entries, strict=True):
         payment.ledger_transaction_id = entry_id
     await _extend_access(session, paid)
-    told = [event for payment in claimed if payment.status != "pending" for event in _told(payment)]
+    told = [event for payment in claimed if payment.status != PaymentStatus.PENDING for event in _told(payment)]
     told += [events.subscription_changed(s, "subscribe.expired") for s in subscriptions.values() if s.status == "ended"]
     told += [events.access_revoked(s) for s in subscriptions.values() if s.status == "ended"]
     await outbox.record(session, *told)
 
 
 def _told(payment: Payment) -> list[outbox.DomainEvent]:
-    return events.paid(payment) if payment.status == "succeeded" else events.declined(payment)
+    return events.paid(payment) if payment.status == PaymentStatus.SUCCEEDED else events.declined(payment)
 
 
 def _moves(payment: Payment) -> bool:
     return bool(payment.amount + payment.discount + payment.credit_used)
 
 
-def _outcome(result: ChargeResult | None) -> tuple[str, str | None]:
+def _outcome(result: ChargeResult | None) -> tuple[PaymentStatus, str | None]:
     """Off-session, a charge the bank wants authenticated can't be: it counts as declined, and dunning asks the
     customer to pay again. A debit still clearing is taken as paid, as Stripe keeps such a subscription active;
     its failure, told later by the gateway's event, is a refund's business."""
     if result is None or result.status in ("succeeded", "processing"):
-        return "succeeded", None
+        return PaymentStatus.SUCCEEDED, None
     if result.status == "requires_action":
-        return "declined", "authentication_required"
-    return "declined", result.decline_code or "card_declined"
+        return PaymentStatus.DECLINED, "authentication_required"
+    return PaymentStatus.DECLINED, result.decline_code or "card_declined"
 
 
 def _payment(subscription: Subscription, charge: periods.PeriodCharge, key: str) -> Payment:
@@ -272,7 +272,7 @@ def _payment(subscription: Subscription, charge: periods.PeriodCharge, key: str)
         method=subscription.method,
         gateway_customer_ref=subscription.gateway_customer_ref,
         gateway_method=subscription.gateway_method,
-        status="pending",
+        status=PaymentStatus.PENDING,
         entitlement_id=subscription.entitlement_id,
         refunded=0,
         created_at=now,

@@ -9,10 +9,13 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.models import (
+    DECIDED,
+    UNSETTLED,
     LedgerEntry,
     LedgerTransaction,
     Payment,
     PaymentProfile,
+    PaymentStatus,
     Refund,
     SandboxClock,
     SandboxClockMember,
@@ -110,9 +113,9 @@ async def claim_for_settlement(session: AsyncSession, merchant_id: int, payment_
         .where(
             Payment.merchant_id == merchant_id,
             Payment.id == payment_id,
-            Payment.status.in_(("pending", "requires_action", "processing")),
+            Payment.status.in_(UNSETTLED),
         )
-        .values(status="settling")
+        .values(status=PaymentStatus.SETTLING)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
@@ -126,7 +129,7 @@ async def stale_pending_payments(
         select(Payment)
         .where(
             Payment.merchant_id == merchant_id,
-            Payment.status == "pending",
+            Payment.status == PaymentStatus.PENDING,
             Payment.kind != "renewal",
             Payment.created_at < created_before,
         )
@@ -143,7 +146,7 @@ async def reserve_refund(session: AsyncSession, merchant_id: int, payment_id: in
         .where(
             Payment.merchant_id == merchant_id,
             Payment.id == payment_id,
-            Payment.status == "succeeded",
+            Payment.status == PaymentStatus.SUCCEEDED,
             Payment.refunded + amount <= Payment.amount,
         )
         .values(refunded=Payment.refunded + amount)
@@ -170,7 +173,7 @@ async def payments_page(
     since: datetime | None = None,
     until: datetime | None = None,
     kinds: Sequence[str] | None = None,
-    statuses: Sequence[str] = ("succeeded", "declined"),
+    statuses: Sequence[PaymentStatus] = DECIDED,
 ) -> tuple[int, int, Sequence[Payment]]:
     """Payments that were decided (succeeded or declined), newest first, within the filters given; with how many
     there are and how many customers paid among them."""
@@ -186,7 +189,7 @@ async def payments_page(
     matched = query.subquery()
     total = await session.scalar(select(func.count()).select_from(matched)) or 0
     paying = await session.scalar(
-        select(func.count(func.distinct(matched.c.customer_id))).where(matched.c.status == "succeeded")
+        select(func.count(func.distinct(matched.c.customer_id))).where(matched.c.status == PaymentStatus.SUCCEEDED)
     )
     rows = await session.scalars(query.order_by(Payment.id.desc()).offset(offset).limit(limit))
     return total, int(paying or 0), rows.all()
@@ -196,7 +199,7 @@ async def merchants_with_stale_work(session: AsyncSession, created_before: datet
     """Merchants with a payment or a refund still pending since before `created_before`. Read across tenants on
     purpose: it is the janitor's one question about every merchant at once, and it answers only ids."""
     payments = select(Payment.merchant_id).where(
-        Payment.status == "pending", Payment.kind != "renewal", Payment.created_at < created_before
+        Payment.status == PaymentStatus.PENDING, Payment.kind != "renewal", Payment.created_at < created_before
     )
     refunds = select(Refund.merchant_id).where(Refund.status == "pending", Refund.created_at < created_before)
     rows = await session.scalars(payments.union(refunds).execution_options(cross_tenant=True))
@@ -308,7 +311,7 @@ async def open_first_payments(
             Payment.merchant_id == merchant_id,
             Payment.subscription_id.in_(subscription_ids),
             Payment.kind == "subscription",
-            Payment.status == "requires_action",
+            Payment.status == PaymentStatus.REQUIRES_ACTION,
         )
     )
     return rows.all()
@@ -325,7 +328,7 @@ async def challenged_purchases(
             Payment.product_id == product_id,
             Payment.kind == "purchase",
             Payment.subscription_id.is_(None),
-            Payment.status == "requires_action",
+            Payment.status == PaymentStatus.REQUIRES_ACTION,
             Payment.id != other_than,
         )
     )
@@ -360,7 +363,7 @@ async def last_charges_of(
         .where(
             Payment.merchant_id == merchant_id,
             Payment.subscription_id.in_(subscription_ids),
-            Payment.status == "succeeded",
+            Payment.status == PaymentStatus.SUCCEEDED,
         )
         .group_by(Payment.subscription_id)
     )
@@ -464,8 +467,8 @@ async def claim_payments_for_settlement(session: AsyncSession, merchant_id: int,
     out (one conditional UPDATE, as `claim_for_settlement` for one)."""
     claimed = await session.scalars(
         update(Payment)
-        .where(Payment.merchant_id == merchant_id, Payment.id.in_(ids), Payment.status == "pending")
-        .values(status="settling")
+        .where(Payment.merchant_id == merchant_id, Payment.id.in_(ids), Payment.status == PaymentStatus.PENDING)
+        .values(status=PaymentStatus.SETTLING)
         .returning(Payment.id)
         .execution_options(synchronize_session=False)
     )

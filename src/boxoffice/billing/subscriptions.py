@@ -22,7 +22,7 @@ from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
 from boxoffice.billing import charges, events, payment_methods, periods, purchases, sandbox_clocks, switches
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment, Subscription
+from boxoffice.billing.models import Payment, PaymentStatus, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
@@ -99,7 +99,7 @@ async def subscribe(
                 client,
                 voucher_code,
             )
-        if payment.status == "pending":
+        if payment.status == PaymentStatus.PENDING:
             payment = await charges.charge(sessions, gateway, merchant, payment)
         async with sessions() as session:
             assert payment.subscription_id is not None
@@ -201,7 +201,7 @@ async def _start(
         method=method.kind,
         gateway_customer_ref=method.customer_ref,
         gateway_method=method.token,
-        status="pending",
+        status=PaymentStatus.PENDING,
         return_url=return_url,
         ip_address=client.ip_address,
         country_code=client.country_code,

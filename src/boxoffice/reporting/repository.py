@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import ContentRequest
-from boxoffice.billing.models import Payment, Refund, Subscription
+from boxoffice.billing.models import DECIDED, Payment, Refund, Subscription
 from boxoffice.catalog.models import Price, Product
 from boxoffice.db import within
 from boxoffice.identity.models import Customer, RegistrationRecord
@@ -84,7 +84,7 @@ def _transactions(merchant_id: int, since: datetime | None, until: datetime | No
         .join(Product, and_(Product.id == Payment.product_id, Product.merchant_id == Payment.merchant_id))
         .where(
             Payment.merchant_id == merchant_id,
-            Payment.status.in_(("succeeded", "declined")),
+            Payment.status.in_(DECIDED),
             *within(Payment.created_at, since, until),
         )
     )

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 
 from boxoffice import clock
 from boxoffice.billing import payment_methods, purchases, subscriptions
-from boxoffice.billing.models import PaymentProfile
+from boxoffice.billing.models import PaymentProfile, PaymentStatus
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session, TokenMerchant
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.payments import CARD, idempotency_key, submitted
@@ -253,7 +253,7 @@ async def paypal_parameters(
         voucher_code=text(body, "voucher_code") or None,
     )
     submitted(payment)
-    if payment.status != "requires_action":  # a voucher took it all: nothing to approve
+    if payment.status != PaymentStatus.REQUIRES_ACTION:  # a voucher took it all: nothing to approve
         return shown | {"endpoint": origin, "return": back, "id": payment.entitlement_id}
     return shown | {
         "endpoint": payment.redirect_url,

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from boxoffice.billing import charges, payment_methods, purchases
-from boxoffice.billing.models import Payment, PaymentProfile
+from boxoffice.billing.models import Payment, PaymentProfile, PaymentStatus
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session, TokenMerchant
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.gifts import gift_receiver
@@ -99,7 +99,7 @@ def submitted(payment: Payment, code: int = 200) -> dict[str, Any]:
     if declined is not None:
         raise declined
     answer: dict[str, Any] = {"code": code, "message": "Submitted for payment"}
-    if payment.status == "requires_action":
+    if payment.status == PaymentStatus.REQUIRES_ACTION:
         answer |= {"redirect_to_url": payment.redirect_url, "pi_id": payment.gateway_charge_id}
     return answer
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 
 from boxoffice import base_url, clock
 from boxoffice.billing import charges, plan_switch, subscriptions
-from boxoffice.billing.models import Subscription
+from boxoffice.billing.models import PaymentStatus, Subscription
 from boxoffice.billing.subscriptions import SubscriptionView
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.dialects.inplayer import render
@@ -257,7 +257,7 @@ async def switch_plan(
     declined = charges.refusal(payment)
     if declined is not None:
         raise declined
-    if payment.status == "requires_action":
+    if payment.status == PaymentStatus.REQUIRES_ACTION:
         return {
             "message": "Authenticate the payment to switch plans",
             "redirect_to_url": payment.redirect_url,

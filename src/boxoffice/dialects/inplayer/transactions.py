@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from boxoffice.billing import history, refunds
-from boxoffice.billing.models import Payment, Refund
+from boxoffice.billing.models import Payment, PaymentStatus, Refund
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.amounts import amount, decimal_field, money_of
 from boxoffice.dialects.inplayer.dates import moment
@@ -53,7 +53,7 @@ def _history_row(paid: history.PaidItem) -> dict[str, Any]:
         "trx_token": token,
         "payment_tool_token": None,
         "payment_method_name": method_name(payment.method),
-        "action_type": "payment" if payment.status == "succeeded" else "failed",
+        "action_type": "payment" if payment.status == PaymentStatus.SUCCEEDED else "failed",
         "item_access_id": payment.entitlement_id,
         "item_id": product.id,
         "item_type": product.asset_type,
@@ -71,7 +71,7 @@ def _gift_or_donation(paid: history.PaidItem) -> dict[str, Any]:
     buyer and the merchant look: the receiver never sees the buyer's payments."""
     payment, shown = paid.payment, paid.gift
     if payment.kind == "donation":
-        kind = {"action_type": "donation"} if payment.status == "succeeded" else {}
+        kind = {"action_type": "donation"} if payment.status == PaymentStatus.SUCCEEDED else {}
         return kind | {"donation_description": payment.donation_description or ""}
     if shown is None:
         return {}

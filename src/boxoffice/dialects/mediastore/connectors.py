@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
 from boxoffice.billing import charges, orders
+from boxoffice.billing.models import PaymentStatus
 from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore import signed
 from boxoffice.dialects.mediastore.body import number, string, web_address
@@ -126,7 +127,7 @@ def _outcome(paid: orders.PaidOrder) -> Any:
     declined = charges.refusal(paid.payment)
     if declined is not None:
         raise Refused(422, f"Payment refused: {declined.message}", REFUSED)
-    if paid.payment.status == "requires_action":
+    if paid.payment.status == PaymentStatus.REQUIRES_ACTION:
         return answer({"action": redirect_action(paid.payment.redirect_url)})
     return answer({"payment": paid_order(paid)})
 
@@ -190,7 +191,7 @@ async def finalize_initial_payment(
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
     paid = await orders.finish_order(sessions, request.app.state.gateways, merchant, customer, order_id)
-    if paid.payment.status == "requires_action":
+    if paid.payment.status == PaymentStatus.REQUIRES_ACTION:
         raise Refused(422, "The payment is still waiting for the payer's approval", "ADYEN0005")
     return _outcome(paid)
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Request
 
 from boxoffice import clock
 from boxoffice.billing import orders
-from boxoffice.billing.models import Order, Payment
+from boxoffice.billing.models import Order, Payment, PaymentStatus
 from boxoffice.billing.payment_methods import FREE
 from boxoffice.billing.refusals import NotOnSale
 from boxoffice.catalog import taxes
@@ -195,7 +195,7 @@ def payment(payment: Payment, order: Order | None, kind: str) -> dict[str, Any]:
     return {
         "id": payment.id,
         "orderId": order.id if order else None,
-        "status": "captured" if payment.status == "succeeded" else payment.status,
+        "status": "captured" if payment.status == PaymentStatus.SUCCEEDED else payment.status,
         "totalAmount": decimal(payment.amount, payment.currency),
         "currency": payment.currency,
         "customerId": payment.customer_id,
