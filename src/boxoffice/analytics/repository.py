@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from boxoffice.access.models import ContentRequest, Entitlement
-from boxoffice.billing.models import Payment, PaymentStatus, Refund, Subscription
+from boxoffice.billing.models import Payment, PaymentStatus, Refund, RefundStatus, Subscription
 from boxoffice.db import within
 from boxoffice.identity.models import LoginRecord, RegistrationRecord
 
@@ -109,7 +109,11 @@ async def refunded_per_currency(session: AsyncSession, merchant_id: int, custome
     found = await session.execute(
         select(Refund.currency, func.sum(Refund.amount))
         .join(Payment, and_(Payment.id == Refund.payment_id, Payment.merchant_id == Refund.merchant_id))
-        .where(Refund.merchant_id == merchant_id, Refund.status == "succeeded", Payment.customer_id == customer_id)
+        .where(
+            Refund.merchant_id == merchant_id,
+            Refund.status == RefundStatus.SUCCEEDED,
+            Payment.customer_id == customer_id,
+        )
         .group_by(Refund.currency)
     )
     return {currency: int(total or 0) for currency, total in found}
@@ -156,7 +160,7 @@ async def refunds_by_method(
     found = await session.execute(
         select(Payment.method, Refund.currency, func.count(), func.sum(Refund.amount))
         .join(Payment, and_(Payment.id == Refund.payment_id, Payment.merchant_id == Refund.merchant_id))
-        .where(Refund.merchant_id == merchant_id, Refund.status == "succeeded", *window)
+        .where(Refund.merchant_id == merchant_id, Refund.status == RefundStatus.SUCCEEDED, *window)
         .group_by(Payment.method, Refund.currency)
     )
     return [(method, currency, int(n), int(total or 0)) for method, currency, n, total in found]

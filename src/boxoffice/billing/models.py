@@ -185,7 +185,7 @@ class Refund(TenantOwned, Base):
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str] = mapped_column(String(500), default="")
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | succeeded
+    status: Mapped[RefundStatus] = mapped_column(Status(RefundStatus, 16), default=RefundStatus.PENDING)
     gateway_refund_id: Mapped[str | None] = mapped_column(String(64))
     ledger_transaction_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("ledger_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

@@ -22,7 +22,7 @@ from boxoffice.access import repository as access_repo
 from boxoffice.billing import events, gifts, ledger
 from boxoffice.billing import repository as repo
 from boxoffice.billing.ledger import Line
-from boxoffice.billing.models import Payment, PaymentStatus, Refund
+from boxoffice.billing.models import Payment, PaymentStatus, Refund, RefundStatus
 from boxoffice.db import transaction
 from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.events import outbox
@@ -56,7 +56,7 @@ async def refund_payment(
         refund = await _reserve(sessions, payment, amount, note, idempotency_key)
     elif refund.payment_id != payment_id or (amount is not None and refund.amount != amount):
         raise Conflict("This idempotency key was used for another refund")
-    if refund.status != "pending":
+    if refund.status != RefundStatus.PENDING:
         return refund
     return await _refund_at_gateway(sessions, await gateways.named(merchant_id, payment.gateway), payment, refund)
 
@@ -84,7 +84,7 @@ async def finish_unwanted(
     """Make at the gateway the refund `refund_unwanted` wrote for `payment`, if it did and it is still pending."""
     async with sessions() as session:
         refund = await repo.refund_by_key(session, payment.merchant_id, _unwanted_key(payment.id))
-    if refund is not None and refund.status == "pending":
+    if refund is not None and refund.status == RefundStatus.PENDING:
         await _refund_at_gateway(sessions, gateway, payment, refund)
 
 
@@ -141,7 +141,7 @@ async def _refund_at_gateway(
     async with transaction(sessions) as session:
         current = await repo.refund_by_id(session, payment.merchant_id, refund.id)
         assert current is not None
-        if current.status == "pending":
+        if current.status == RefundStatus.PENDING:
             await _settle(session, payment, current, done.refund_id)
     return current
 
@@ -157,7 +157,8 @@ async def _settle(session: AsyncSession, payment: Payment, refund: Refund, gatew
             Line("gateway_clearing", -refund.amount, refund.currency),
         ],
     )
-    refund.status, refund.gateway_refund_id, refund.ledger_transaction_id = "succeeded", gateway_refund_id, entry.id
+    refund.status = RefundStatus.SUCCEEDED
+    refund.gateway_refund_id, refund.ledger_transaction_id = gateway_refund_id, entry.id
     fresh = await repo.payment_by_id(session, payment.merchant_id, payment.id)
     assert fresh is not None
     told = [events.refunded(refund, fresh)]
@@ -184,5 +185,5 @@ async def reconcile_pending_refunds(
         if payment is not None:
             gateway = await gateways.named(merchant_id, payment.gateway)
             done = await _refund_at_gateway(sessions, gateway, payment, refund)
-            settled += done.status != "pending"
+            settled += done.status != RefundStatus.PENDING
     return settled

@@ -17,6 +17,7 @@ from boxoffice.billing.models import (
     PaymentProfile,
     PaymentStatus,
     Refund,
+    RefundStatus,
     SandboxClock,
     SandboxClockMember,
     Subscription,
@@ -201,7 +202,9 @@ async def merchants_with_stale_work(session: AsyncSession, created_before: datet
     payments = select(Payment.merchant_id).where(
         Payment.status == PaymentStatus.PENDING, Payment.kind != "renewal", Payment.created_at < created_before
     )
-    refunds = select(Refund.merchant_id).where(Refund.status == "pending", Refund.created_at < created_before)
+    refunds = select(Refund.merchant_id).where(
+        Refund.status == RefundStatus.PENDING, Refund.created_at < created_before
+    )
     rows = await session.scalars(payments.union(refunds).execution_options(cross_tenant=True))
     return sorted(set(rows.all()))
 
@@ -209,7 +212,9 @@ async def merchants_with_stale_work(session: AsyncSession, created_before: datet
 async def stale_pending_refunds(session: AsyncSession, merchant_id: int, created_before: datetime) -> Sequence[Refund]:
     rows = await session.scalars(
         select(Refund)
-        .where(Refund.merchant_id == merchant_id, Refund.status == "pending", Refund.created_at < created_before)
+        .where(
+            Refund.merchant_id == merchant_id, Refund.status == RefundStatus.PENDING, Refund.created_at < created_before
+        )
         .order_by(Refund.id)
     )
     return rows.all()
@@ -220,7 +225,7 @@ async def refunded_total(session: AsyncSession, merchant_id: int, payment_id: in
     at the gateway is not counted."""
     total = await session.scalar(
         select(func.coalesce(func.sum(Refund.amount), 0)).where(
-            Refund.merchant_id == merchant_id, Refund.payment_id == payment_id, Refund.status == "succeeded"
+            Refund.merchant_id == merchant_id, Refund.payment_id == payment_id, Refund.status == RefundStatus.SUCCEEDED
         )
     )
     return int(total or 0)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, select, union_all
+from sqlalchemy import Select, String, and_, func, literal, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import ContentRequest
@@ -76,7 +76,8 @@ def _transactions(merchant_id: int, since: datetime | None, until: datetime | No
             Payment.currency,
             Payment.method,
             Payment.gateway,
-            Payment.status,
+            # A payment's status and a refund's share the column: both are read back as the strings stored.
+            type_coerce(Payment.status, String).label("status"),
             literal(None).label("payment_id"),
             Payment.country_code,
         )
@@ -103,7 +104,7 @@ def _transactions(merchant_id: int, since: datetime | None, until: datetime | No
             Refund.currency,
             Payment.method,
             Payment.gateway,
-            Refund.status,
+            type_coerce(Refund.status, String).label("status"),
             Refund.payment_id,
             Payment.country_code,
         )
