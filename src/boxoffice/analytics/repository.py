@@ -13,12 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from boxoffice.access.models import ContentRequest, Entitlement
-from boxoffice.billing.models import Payment, PaymentStatus, Refund, RefundStatus, Subscription
+from boxoffice.billing.models import (
+    NOT_STARTED,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    Subscription,
+    SubscriptionStatus,
+)
 from boxoffice.db import within
 from boxoffice.identity.models import LoginRecord, RegistrationRecord
 
 Counts = list[tuple[str | None, int]]
-NOT_STARTED = ("incomplete", "incomplete_expired")
 
 
 async def _count_by(
@@ -172,7 +179,7 @@ SUBSCRIPTION_GROUPS = {
     "country": Subscription.country_code,
 }
 # group key, status, cancelled by the customer, bought with a voucher, how many
-SubscriptionCounts = list[tuple[object, str, bool, bool, int]]
+SubscriptionCounts = list[tuple[object, SubscriptionStatus, bool, bool, int]]
 
 
 async def subscriptions_by_state(

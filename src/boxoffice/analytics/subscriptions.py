@@ -12,17 +12,25 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.analytics import repository as repo
+from boxoffice.billing.models import SubscriptionStatus
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.errors import InvalidInput
 from boxoffice.geography import alpha2_of, country
 
 GROUPINGS = tuple(repo.SUBSCRIPTION_GROUPS)
-STATES = ("active", "trialing", "past_due", "canceled", "ended")
+STATES = (
+    SubscriptionStatus.ACTIVE,
+    SubscriptionStatus.TRIALING,
+    SubscriptionStatus.PAST_DUE,
+    SubscriptionStatus.CANCELED,
+    SubscriptionStatus.ENDED,
+)
+OVER = frozenset({SubscriptionStatus.CANCELED, SubscriptionStatus.ENDED})
 
 
 @dataclass(frozen=True, slots=True)
 class StateTotal:
-    state: str
+    state: SubscriptionStatus
     total: int
     about_to_churn: int  # of the cancelled, those still running
 
@@ -45,10 +53,10 @@ class SubscriptionAnalytics:
     groups: list[Group]
 
 
-def _state(status: str, canceled: bool) -> str:
-    if canceled and status in ("canceled", "ended"):
-        return "canceled"
-    return "ended" if status in ("canceled", "ended") else status
+def _state(status: SubscriptionStatus, canceled: bool) -> SubscriptionStatus:
+    if canceled and status in OVER:
+        return SubscriptionStatus.CANCELED
+    return SubscriptionStatus.ENDED if status in OVER else status
 
 
 async def count_subscriptions(
@@ -70,11 +78,11 @@ async def count_subscriptions(
     if problems:
         raise InvalidInput(problems)
     rows = await repo.subscriptions_by_state(session, merchant_id, grouped_by=grouped_by, country_code=alpha2)
-    counts: dict[object, dict[str, list[int]]] = {}
+    counts: dict[object, dict[SubscriptionStatus, list[int]]] = {}
     vouchers: dict[object, int] = {}
     for key, status, canceled, voucher, total in rows:
         named = _state(status, canceled)
-        churning = total if status == "canceled" else 0
+        churning = total if status == SubscriptionStatus.CANCELED else 0
         if state is not None and state != named and not (state == "about_to_churn" and churning):
             continue
         if state == "about_to_churn":

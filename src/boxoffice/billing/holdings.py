@@ -15,8 +15,7 @@ from boxoffice import clock
 from boxoffice.access import service as access
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import subscriptions, upcoming
-from boxoffice.billing.models import PlanSwitch, Subscription
-from boxoffice.billing.periods import CHARGING, RUNNING
+from boxoffice.billing.models import CHARGING, RUNNING, PlanSwitch, Subscription, SubscriptionStatus
 from boxoffice.billing.switches import pending_switches
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, Merchant
@@ -47,7 +46,7 @@ class Renewal:
 
     @property
     def in_trial(self) -> bool:
-        return self.subscription.status == "trialing"
+        return self.subscription.status == SubscriptionStatus.TRIALING
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +74,7 @@ async def _renewals(session: AsyncSession, merchant_id: int, rows: Sequence[Subs
 
 
 def status_of(entitlement: Entitlement, subscription: Subscription | None, now: datetime) -> HoldingStatus:
-    if subscription is not None and subscription.status == "canceled":
+    if subscription is not None and subscription.status == SubscriptionStatus.CANCELED:
         return HoldingStatus.CANCELED
     if entitlement.revoked_at is not None or entitlement.expires_at <= now:
         return HoldingStatus.EXPIRED

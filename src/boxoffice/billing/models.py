@@ -225,8 +225,9 @@ class Subscription(TenantOwned, Base):
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(BigId, ForeignKey("products.id", ondelete="CASCADE"))
     price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
-    # incomplete | incomplete_expired | trialing | active | past_due | canceled | ended
-    status: Mapped[str] = mapped_column(String(24), default="incomplete")
+    status: Mapped[SubscriptionStatus] = mapped_column(
+        Status(SubscriptionStatus, 24), default=SubscriptionStatus.INCOMPLETE
+    )
     # What each period costs, fixed when it starts: a later change of the price doesn't reach running subscriptions.
     amount: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))

@@ -16,17 +16,13 @@ from boxoffice import clock
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
 from boxoffice.billing import books
-from boxoffice.billing.models import Payment, Subscription
+from boxoffice.billing.models import CHARGING, Payment, Subscription, SubscriptionStatus
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher
 
 INCOMPLETE_FOR = timedelta(hours=24)
-# Statuses in which the subscription still charges for its periods.
-CHARGING = ("trialing", "active", "past_due")
-# Statuses in which it is running: the viewer has, or will again have, access.
-RUNNING = (*CHARGING, "canceled")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +91,7 @@ async def start(
     was paid for (unless another attempt replaced it, when the money is refunded instead: billing.fulfilment)."""
     trial = subscription.trial_ends_at is not None
     await _grant_period(session, merchant, customer, subscription, product, price, trial=trial)
-    subscription.status = "trialing" if trial else "active"
+    subscription.status = SubscriptionStatus.TRIALING if trial else SubscriptionStatus.ACTIVE
     subscription.due_at = subscription.current_period_end
     subscription.updated_at = clock.now()
     if not trial:
@@ -109,7 +105,7 @@ def unused_part(subscription: Subscription, at: datetime) -> int:
     """What is left of what the current period was paid, in proportion to the time left of it (rounded down)."""
     total = (subscription.current_period_end - subscription.current_period_start).total_seconds()
     left = (subscription.current_period_end - at).total_seconds()
-    if total <= 0 or left <= 0 or subscription.status not in ("active", "canceled"):
+    if total <= 0 or left <= 0 or subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.CANCELED):
         return 0
     return int(subscription.period_paid * min(left, total) // total)
 
@@ -136,7 +132,7 @@ async def switch(
     begin_period(subscription, now)
     subscription.period_paid = payment.amount
     subscription.cycle += 1
-    subscription.status, subscription.due_at = "active", subscription.current_period_end
+    subscription.status, subscription.due_at = SubscriptionStatus.ACTIVE, subscription.current_period_end
     subscription.canceled_at, subscription.trial_ends_at, subscription.dunning_attempts = None, None, 0
     subscription.updated_at = clock.now()
     await open_new_entitlement(session, merchant, customer, subscription, product, price)
@@ -198,7 +194,7 @@ def resume(subscription: Subscription) -> None:
     """Undo a cancel at the period's end before that end: renewed again when the period (or trial) runs out."""
     now = clock.now()
     in_trial = subscription.trial_ends_at is not None and subscription.trial_ends_at > now
-    subscription.status = "trialing" if in_trial else "active"
+    subscription.status = SubscriptionStatus.TRIALING if in_trial else SubscriptionStatus.ACTIVE
     subscription.canceled_at, subscription.updated_at = None, now
     subscription.due_at = subscription.current_period_end
 
@@ -208,12 +204,12 @@ def cancel(subscription: Subscription, *, immediately: bool) -> None:
     now = clock.now()
     subscription.canceled_at, subscription.updated_at = now, now
     if immediately or subscription.status not in CHARGING:
-        subscription.status, subscription.ended_at, subscription.due_at = "ended", now, None
+        subscription.status, subscription.ended_at, subscription.due_at = SubscriptionStatus.ENDED, now, None
         return
-    subscription.status, subscription.due_at = "canceled", subscription.current_period_end
+    subscription.status, subscription.due_at = SubscriptionStatus.CANCELED, subscription.current_period_end
 
 
 def expire(subscription: Subscription) -> None:
     """An `incomplete` subscription given up: its first charge was never paid, and nothing more is due."""
-    subscription.status, subscription.due_at = "incomplete_expired", None
+    subscription.status, subscription.due_at = SubscriptionStatus.INCOMPLETE_EXPIRED, None
     subscription.ended_at = subscription.updated_at = clock.now()

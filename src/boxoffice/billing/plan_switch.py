@@ -20,7 +20,7 @@ from boxoffice import clock
 from boxoffice.billing import charges, periods, purchases, sandbox_clocks, switches
 from boxoffice.billing import repository as repo
 from boxoffice.billing import switches_repository as switches_repo
-from boxoffice.billing.models import Payment, PaymentStatus, PlanSwitch, Subscription
+from boxoffice.billing.models import Payment, PaymentStatus, PlanSwitch, Subscription, SubscriptionStatus
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
@@ -29,7 +29,7 @@ from boxoffice.errors import Conflict, InvalidInput, Missing, NotFound
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
 
-SWITCHABLE = ("trialing", "active")
+SWITCHABLE = frozenset({SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE})
 # How `request_switch` makes a switch, by its direction.
 ALGORITHMS = {"upgrade": switches.IMMEDIATE, "downgrade": switches.DEFERRED}
 

@@ -30,7 +30,7 @@ from boxoffice.access import repository as access_repo
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import books, events, ledger, periods, switches, upcoming
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment, PaymentStatus, Subscription
+from boxoffice.billing.models import CHARGING, Payment, PaymentStatus, Subscription, SubscriptionStatus
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.db import transaction
 from boxoffice.events import outbox
@@ -101,14 +101,14 @@ async def _claim(
             return None
         to_charge, told = [], []
         for subscription in due:
-            if subscription.status in periods.CHARGING:
+            if subscription.status in CHARGING:
                 to_charge.append(subscription)
-            elif subscription.status == "incomplete":
+            elif subscription.status == SubscriptionStatus.INCOMPLETE:
                 periods.expire(subscription)
                 told.append(events.subscription_changed(subscription, "subscribe.expired"))
                 report.expired += 1
-            elif subscription.status == "canceled":
-                subscription.status, subscription.due_at = "ended", None
+            elif subscription.status == SubscriptionStatus.CANCELED:
+                subscription.status, subscription.due_at = SubscriptionStatus.ENDED, None
                 subscription.ended_at = subscription.updated_at = clock.now()
                 told.append(events.subscription_changed(subscription, "subscribe.expired"))
                 report.ended += 1
@@ -228,8 +228,12 @@ async def _record(
         payment.ledger_transaction_id = entry_id
     await _extend_access(session, paid)
     told = [event for payment in claimed if payment.status != PaymentStatus.PENDING for event in _told(payment)]
-    told += [events.subscription_changed(s, "subscribe.expired") for s in subscriptions.values() if s.status == "ended"]
-    told += [events.access_revoked(s) for s in subscriptions.values() if s.status == "ended"]
+    told += [
+        events.subscription_changed(s, "subscribe.expired")
+        for s in subscriptions.values()
+        if s.status == SubscriptionStatus.ENDED
+    ]
+    told += [events.access_revoked(s) for s in subscriptions.values() if s.status == SubscriptionStatus.ENDED]
     await outbox.record(session, *told)
 
 
@@ -293,8 +297,9 @@ async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscriptio
     for subscription, payment in paid:
         periods.begin_period(subscription, subscription.current_period_end)
         subscription.due_at = subscription.current_period_end
-        if subscription.status != "canceled":  # cancelled while its charge was out: paid, and still ends
-            subscription.status = "active"
+        # One cancelled while its charge was out is paid, and still ends.
+        if subscription.status != SubscriptionStatus.CANCELED:
+            subscription.status = SubscriptionStatus.ACTIVE
         subscription.dunning_attempts, subscription.period_paid = 0, payment.amount
         subscription.credit -= payment.credit_used
         periods.used_discount(subscription, periods.PeriodCharge(payment.amount, payment.discount, payment.credit_used))
@@ -326,11 +331,11 @@ async def _decline(session: AsyncSession, subscription: Subscription, retry_days
     subscription.updated_at = now
     if subscription.dunning_attempts < len(retry_days):
         days = retry_days[subscription.dunning_attempts]
-        subscription.status = "past_due"
+        subscription.status = SubscriptionStatus.PAST_DUE
         subscription.due_at = subscription.current_period_end + timedelta(days=days)
         subscription.dunning_attempts += 1
         return
-    subscription.status, subscription.due_at, subscription.ended_at = "ended", None, now
+    subscription.status, subscription.due_at, subscription.ended_at = SubscriptionStatus.ENDED, None, now
     if subscription.entitlement_id is not None:
         await access_repo.revoke_by_id(
             session, subscription.merchant_id, subscription.customer_id, subscription.entitlement_id, now, "unpaid"

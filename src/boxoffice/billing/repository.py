@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.models import (
     DECIDED,
+    NOT_STARTED,
+    RUNNING,
     UNSETTLED,
     LedgerEntry,
     LedgerTransaction,
@@ -21,6 +23,7 @@ from boxoffice.billing.models import (
     SandboxClock,
     SandboxClockMember,
     Subscription,
+    SubscriptionStatus,
 )
 
 
@@ -248,7 +251,7 @@ async def subscription_by_cancel_token(session: AsyncSession, merchant_id: int, 
 
 
 async def running_subscription(
-    session: AsyncSession, merchant_id: int, customer_id: int, product_id: int, statuses: Sequence[str]
+    session: AsyncSession, merchant_id: int, customer_id: int, product_id: int, statuses: Collection[SubscriptionStatus]
 ) -> Subscription | None:
     return await session.scalar(
         select(Subscription)
@@ -271,7 +274,7 @@ async def had_trial(session: AsyncSession, merchant_id: int, customer_id: int, p
             Subscription.customer_id == customer_id,
             Subscription.product_id == product_id,
             Subscription.trial_ends_at.is_not(None),
-            Subscription.status.not_in(("incomplete", "incomplete_expired")),
+            Subscription.status.not_in(NOT_STARTED),
         )
         .limit(1)
     )
@@ -286,7 +289,7 @@ async def incomplete_subscriptions(
             Subscription.merchant_id == merchant_id,
             Subscription.customer_id == customer_id,
             Subscription.product_id == product_id,
-            Subscription.status == "incomplete",
+            Subscription.status == SubscriptionStatus.INCOMPLETE,
         )
     )
     return rows.all()
@@ -345,7 +348,7 @@ async def subscriptions_page(
     merchant_id: int,
     *,
     customer_id: int | None,
-    statuses: Sequence[str] | None,
+    statuses: Collection[SubscriptionStatus] | None,
     offset: int,
     limit: int,
 ) -> tuple[int, Sequence[Subscription]]:
@@ -411,7 +414,7 @@ async def point_subscriptions_at(
             Subscription.merchant_id == merchant_id,
             Subscription.customer_id == customer_id,
             Subscription.gateway == gateway,
-            Subscription.status.in_(("trialing", "active", "past_due", "canceled", "incomplete")),
+            Subscription.status.in_(RUNNING | {SubscriptionStatus.INCOMPLETE}),
         )
         .values(gateway_customer_ref=customer_ref, gateway_method=method, method=kind)
         .execution_options(synchronize_session=False)

@@ -11,7 +11,7 @@ challenge is cancelled at the gateway, and money that arrives for it anyway is r
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +22,15 @@ from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
 from boxoffice.billing import charges, events, payment_methods, periods, purchases, sandbox_clocks, switches
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment, PaymentStatus, Subscription
+from boxoffice.billing.models import (
+    CHARGING,
+    FINISHED,
+    RUNNING,
+    Payment,
+    PaymentStatus,
+    Subscription,
+    SubscriptionStatus,
+)
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.client_info import ClientInfo
@@ -34,7 +42,7 @@ from boxoffice.promotions import vouchers
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
 # A running subscription to an item stops another being started for it.
-EXCLUSIVE = (*periods.RUNNING,)
+EXCLUSIVE = RUNNING
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +154,7 @@ async def _start(
         customer_id=customer.id,
         product_id=price.product_id,
         price_id=price.id,
-        status="incomplete",
+        status=SubscriptionStatus.INCOMPLETE,
         amount=price.amount,
         currency=price.currency,
         period_unit=price.period_unit,
@@ -266,7 +274,7 @@ async def subscriptions_page(
     merchant_id: int,
     *,
     customer_id: int | None,
-    statuses: Sequence[str] | None,
+    statuses: Collection[SubscriptionStatus] | None,
     page: int,
     limit: int,
 ) -> tuple[int, Sequence[Subscription]]:
@@ -279,16 +287,16 @@ async def cancel(session: AsyncSession, merchant_id: int, subscription: Subscrip
     """Cancel at the period's end (access runs until then) or at once (access ends now); either cancels a pending
     plan switch (billing.switches). Cancelling what has already ended is refused; cancelling twice at the period's
     end is no change."""
-    if subscription.status in ("ended", "incomplete_expired"):
+    if subscription.status in FINISHED:
         raise InvalidInput({"subscription": "This subscription has already ended"})
-    if subscription.status == "canceled" and not immediately:
+    if subscription.status == SubscriptionStatus.CANCELED and not immediately:
         return
     now = await sandbox_clocks.now_for(session, merchant_id, subscription.customer_id)
     with clock.pinned(now):
         periods.cancel(subscription, immediately=immediately)
         await switches.drop_pending(session, subscription)
         told = [events.subscription_changed(subscription, "subscribe.cancelled.success")]
-        if subscription.status == "ended" and subscription.entitlement_id is not None:
+        if subscription.status == SubscriptionStatus.ENDED and subscription.entitlement_id is not None:
             await access_repo.revoke_by_id(
                 session, merchant_id, subscription.customer_id, subscription.entitlement_id, clock.now(), "canceled"
             )
@@ -298,10 +306,10 @@ async def cancel(session: AsyncSession, merchant_id: int, subscription: Subscrip
 
 async def resume(session: AsyncSession, merchant_id: int, subscription: Subscription) -> None:
     """Take back a cancel while the period it ends with still runs; an ended subscription is bought anew."""
-    if subscription.status in ("trialing", "active", "past_due"):
+    if subscription.status in CHARGING:
         return
     now = await sandbox_clocks.now_for(session, merchant_id, subscription.customer_id)
-    if subscription.status != "canceled" or subscription.current_period_end <= (now or clock.now()):
+    if subscription.status != SubscriptionStatus.CANCELED or subscription.current_period_end <= (now or clock.now()):
         raise InvalidInput({"subscription": "This subscription has ended: subscribe again"})
     with clock.pinned(now):
         periods.resume(subscription)
@@ -311,7 +319,7 @@ async def resume(session: AsyncSession, merchant_id: int, subscription: Subscrip
 async def apply_voucher(session: AsyncSession, merchant_id: int, subscription: Subscription, voucher_code: str) -> None:
     """A voucher on a running subscription: its next charges are discounted as the voucher says (one, some or
     all of them). One voucher at a time; VoucherRefused says why not."""
-    if subscription.status not in periods.CHARGING:
+    if subscription.status not in CHARGING:
         raise VoucherRefused(VoucherRefusal.NOT_RUNNING)
     if subscription.voucher_id is not None and subscription.discounted_charges_left != 0:
         raise Conflict("A voucher is already applied to this subscription")
@@ -337,7 +345,7 @@ async def cancel_by_token(session: AsyncSession, customer: Customer, token: str)
 
 def renews_at(subscription: Subscription) -> datetime | None:
     """When the next charge is taken, if one will be."""
-    return subscription.due_at if subscription.status in periods.CHARGING else None
+    return subscription.due_at if subscription.status in CHARGING else None
 
 
 @dataclass(frozen=True, slots=True)

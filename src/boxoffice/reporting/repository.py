@@ -12,7 +12,7 @@ from sqlalchemy import Select, String, and_, func, literal, select, type_coerce,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import ContentRequest
-from boxoffice.billing.models import DECIDED, Payment, Refund, Subscription
+from boxoffice.billing.models import DECIDED, NOT_STARTED, Payment, Refund, Subscription
 from boxoffice.catalog.models import Price, Product
 from boxoffice.db import within
 from boxoffice.identity.models import Customer, RegistrationRecord
@@ -144,7 +144,7 @@ def _subscriptions(merchant_id: int, since: datetime | None, until: datetime | N
         .join(Price, and_(Price.id == Subscription.price_id, Price.merchant_id == Subscription.merchant_id))
         .where(
             Subscription.merchant_id == merchant_id,
-            Subscription.status.not_in(("incomplete", "incomplete_expired")),
+            Subscription.status.not_in(NOT_STARTED),
             *within(Subscription.created_at, since, until),
         )
         .order_by(Subscription.created_at, Subscription.id)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.charges import DECLINES
+from boxoffice.billing.models import SubscriptionStatus
 from boxoffice.billing.receipts import formatted
 from boxoffice.catalog.models import Price, Product
 from boxoffice.events.models import Event
@@ -82,7 +83,7 @@ def _context(
         # Cancelled at the period's end, access runs until then; cancelled at once, or while its period went
         # unpaid, it has ended.
         until = datetime.fromisoformat(resource["current_period_end"])
-        running = resource["status"] == "canceled" and until > event.created_at
+        running = resource["status"] == SubscriptionStatus.CANCELED and until > event.created_at
         return told | {"access_until": _day(until) if running else None}
     currency = resource["currency"]
     paid = told | {"amount": _money(resource["amount"], currency), "date": _day(event.created_at)}

@@ -15,6 +15,7 @@ from boxoffice import clock
 from boxoffice.access.models import ContentRequest
 from boxoffice.analytics import audience, payments, subscriptions
 from boxoffice.analytics.customers import ContentVisit, Purchase, customer_activity, customer_lifetime
+from boxoffice.billing.models import SubscriptionStatus
 from boxoffice.dialects.inplayer.amounts import amount
 from boxoffice.dialects.inplayer.catalog_render import access_control_type, item_metadata, item_type
 from boxoffice.dialects.inplayer.dates import period
@@ -226,7 +227,7 @@ async def payment_analytics(
 
 def _state(total: subscriptions.StateTotal) -> dict[str, Any]:
     body: dict[str, Any] = {"action_type": STATE_NAMES[total.state], "total_subscriptions": total.total}
-    if total.state == "canceled":
+    if total.state == SubscriptionStatus.CANCELED:
         body["sub_action_type"] = {"action_type": "about_to_churn", "total_subscriptions": total.about_to_churn}
     return body
 

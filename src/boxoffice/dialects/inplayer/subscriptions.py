@@ -9,13 +9,14 @@ A subscription is shown with both field-name sets clients read (§5.4): the JS t
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
 from boxoffice import base_url, clock
 from boxoffice.billing import charges, plan_switch, subscriptions
-from boxoffice.billing.models import PaymentStatus, Subscription
+from boxoffice.billing.models import FINISHED, RUNNING, PaymentStatus, Subscription, SubscriptionStatus
 from boxoffice.billing.subscriptions import SubscriptionView
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.dialects.inplayer import render
@@ -44,27 +45,27 @@ from boxoffice.money import Money
 router = APIRouter(route_class=InPlayerRoute, tags=["subscriptions"])
 # The core's states as InPlayer's `action_type` names them.
 ACTION_TYPES = {
-    "incomplete": "incomplete",
-    "incomplete_expired": "incomplete_expired",
-    "trialing": "free-trial",
-    "active": "recurrent",
-    "past_due": "past_due",
-    "canceled": "canceled",
-    "ended": "ended",
+    SubscriptionStatus.INCOMPLETE: "incomplete",
+    SubscriptionStatus.INCOMPLETE_EXPIRED: "incomplete_expired",
+    SubscriptionStatus.TRIALING: "free-trial",
+    SubscriptionStatus.ACTIVE: "recurrent",
+    SubscriptionStatus.PAST_DUE: "past_due",
+    SubscriptionStatus.CANCELED: "canceled",
+    SubscriptionStatus.ENDED: "ended",
 }
 STATUSES = {
-    "incomplete": "incomplete",
-    "incomplete_expired": "expired",
-    "trialing": "active",
-    "active": "active",
-    "past_due": "past_due",
-    "canceled": "canceled",
-    "ended": "ended",
+    SubscriptionStatus.INCOMPLETE: "incomplete",
+    SubscriptionStatus.INCOMPLETE_EXPIRED: "expired",
+    SubscriptionStatus.TRIALING: "active",
+    SubscriptionStatus.ACTIVE: "active",
+    SubscriptionStatus.PAST_DUE: "past_due",
+    SubscriptionStatus.CANCELED: "canceled",
+    SubscriptionStatus.ENDED: "ended",
 }
 # What the `status` filter of a list asks for: InPlayer's names or the core's.
-FILTERS: dict[str, tuple[str, ...]] = {
-    "active": ("trialing", "active", "past_due", "canceled"),
-    "inactive": ("ended", "incomplete_expired"),
+FILTERS: dict[str, Collection[SubscriptionStatus]] = {
+    "active": RUNNING,
+    "inactive": FINISHED,
     **{name: (core,) for core, name in ACTION_TYPES.items()},
     **{core: (core,) for core in ACTION_TYPES},
 }

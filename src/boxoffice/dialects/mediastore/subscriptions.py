@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice import clock
 from boxoffice.billing import holdings, subscriptions
-from boxoffice.billing.models import Subscription
+from boxoffice.billing.models import Subscription, SubscriptionStatus
 from boxoffice.dialects.mediastore.body import string
 from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
@@ -26,11 +26,13 @@ from boxoffice.promotions.refusals import VoucherRefused
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 STATUSES = ("active", "cancelled", "terminated")
+# A subscription's status as MediaStore names it; any other is "active".
+_SHOWN = {SubscriptionStatus.CANCELED: "cancelled", SubscriptionStatus.ENDED: "terminated"}
 MAX_REASON = 100
 
 
 def _status(subscription: Subscription) -> str:
-    return {"canceled": "cancelled", "ended": "terminated"}.get(subscription.status, "active")
+    return _SHOWN.get(subscription.status, "active")
 
 
 async def running_for_offer(session: AsyncSession, customer: Customer, given: str) -> Subscription:
