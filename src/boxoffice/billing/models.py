@@ -340,7 +340,7 @@ class Order(TenantOwned, Base):
     gift_receiver_email: Mapped[str | None] = mapped_column(String(320))
     gift_delivery_date: Mapped[datetime | None]
     gift_personal_note: Mapped[str | None] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open | paid
+    status: Mapped[OrderStatus] = mapped_column(Status(OrderStatus, 16), default=OrderStatus.OPEN)
     payment_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("payments.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
@@ -370,6 +370,6 @@ class PlanSwitch(TenantOwned, Base):
     to_price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
     direction: Mapped[str] = mapped_column(String(16))  # upgrade | downgrade
     algorithm: Mapped[str] = mapped_column(String(48))  # how the money is settled: billing.switches
-    status: Mapped[str] = mapped_column(String(16))  # pending | succeeded | cancelled
+    status: Mapped[PlanSwitchStatus] = mapped_column(Status(PlanSwitchStatus, 16))
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

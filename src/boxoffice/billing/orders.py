@@ -15,7 +15,7 @@ from boxoffice import clock
 from boxoffice.billing import charges, gift_delivery, gifts, purchases, subscriptions
 from boxoffice.billing import orders_repository as repo
 from boxoffice.billing import repository as billing_repo
-from boxoffice.billing.models import Order, Payment, PaymentStatus
+from boxoffice.billing.models import Order, OrderStatus, Payment, PaymentStatus
 from boxoffice.billing.payment_methods import FREE, Nothing, Source
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import taxes
@@ -104,7 +104,7 @@ async def create_order(
         country_code=country,
         tax_rate=await taxes.rate_for(session, customer.merchant_id, country),
         buy_as_gift=buy_as_gift,
-        status="open",
+        status=OrderStatus.OPEN,
         expires_at=clock.now() + LIFETIME,
     )
     if voucher_code:
@@ -141,7 +141,7 @@ async def read_order(session: AsyncSession, customer: Customer, order_id: int) -
 
 
 def _open(order: Order) -> None:
-    if order.status != "open":
+    if order.status != OrderStatus.OPEN:
         raise Conflict(f"Order {order.id} has been paid")
     if order.expires_at <= clock.now():
         raise OrderExpired(order.id)
@@ -260,7 +260,7 @@ async def _record(
         kept = await order_of(session, customer, order_id)
         kept.payment_id, kept.payment_method = payment.id, payment.method
         if payment.status == PaymentStatus.SUCCEEDED:
-            kept.status = "paid"
+            kept.status = OrderStatus.PAID
         price = await catalog_repo.price_by_id(session, customer.merchant_id, kept.price_id)
     return PaidOrder(payment, kept, price)
 
@@ -295,7 +295,7 @@ async def pay_order_of_nothing(
         order = await order_of(session, customer, order_id)
         price = await catalog_repo.price_by_id(session, merchant.id, order.price_id)
         paid = await billing_repo.payment_by_id(session, merchant.id, order.payment_id) if order.payment_id else None
-    if order.status == "paid" and paid is not None:
+    if order.status == OrderStatus.PAID and paid is not None:
         return PaidOrder(paid, order, price)
     if order.total or price is None or price.kind != "one_time":
         raise InvalidInput({"order_id": "This order has something to pay: it needs payment details"})

@@ -20,7 +20,14 @@ from boxoffice import clock
 from boxoffice.billing import charges, periods, purchases, sandbox_clocks, switches
 from boxoffice.billing import repository as repo
 from boxoffice.billing import switches_repository as switches_repo
-from boxoffice.billing.models import Payment, PaymentStatus, PlanSwitch, Subscription, SubscriptionStatus
+from boxoffice.billing.models import (
+    Payment,
+    PaymentStatus,
+    PlanSwitch,
+    PlanSwitchStatus,
+    Subscription,
+    SubscriptionStatus,
+)
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.client_info import ClientInfo
@@ -190,7 +197,7 @@ async def cancel_switch(session: AsyncSession, customer: Customer, switch_id: in
     """Cancel a pending switch: the subscription renews at the price it has. Cancelling one that was applied or
     cancelled already is a Conflict."""
     record = await _record_of(session, customer, switch_id)
-    if record.status != "pending":
+    if record.status != PlanSwitchStatus.PENDING:
         raise Conflict(f"Only a pending switch can be cancelled: this one has {record.status}")
     now = await sandbox_clocks.now_for(session, customer.merchant_id, customer.id)
     return await _view(session, await switches.cancel(session, customer, record, now or clock.now()))

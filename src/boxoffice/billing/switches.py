@@ -23,7 +23,7 @@ from boxoffice import clock
 from boxoffice.billing import events, periods
 from boxoffice.billing import repository as billing_repo
 from boxoffice.billing import switches_repository as repo
-from boxoffice.billing.models import PlanSwitch, Subscription
+from boxoffice.billing.models import PlanSwitch, PlanSwitchStatus, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.errors import Conflict
@@ -55,7 +55,7 @@ def direction(subscription: Subscription, price: Price) -> str:
     return "upgrade" if dearer >= current else "downgrade"
 
 
-def _record(subscription: Subscription, price: Price, algorithm: str, status: str) -> PlanSwitch:
+def _record(subscription: Subscription, price: Price, algorithm: str, status: PlanSwitchStatus) -> PlanSwitch:
     now = clock.now()
     return PlanSwitch(
         merchant_id=subscription.merchant_id,
@@ -73,7 +73,7 @@ def _record(subscription: Subscription, price: Price, algorithm: str, status: st
 
 def record_switched(session: AsyncSession, subscription: Subscription, price: Price) -> None:
     """A switch made at once; called before the subscription moves, while it still names the price left."""
-    session.add(_record(subscription, price, IMMEDIATE, "succeeded"))
+    session.add(_record(subscription, price, IMMEDIATE, PlanSwitchStatus.SUCCEEDED))
 
 
 async def refuse_if_pending(session: AsyncSession, subscription: Subscription) -> None:
@@ -85,7 +85,7 @@ async def defer(session: AsyncSession, subscription: Subscription, price: Price)
     """Switch to `price` at the next renewal. The caller holds the subscription locked, so that two requests
     at once can't both leave a pending switch."""
     await refuse_if_pending(session, subscription)
-    record = _record(subscription, price, DEFERRED, "pending")
+    record = _record(subscription, price, DEFERRED, PlanSwitchStatus.PENDING)
     session.add(record)
     await session.flush()  # its id, for the event
     await outbox.record(session, events.switch_changed(subscription, record))
@@ -123,7 +123,7 @@ async def apply_pending(session: AsyncSession, subscriptions: Sequence[Subscript
         by_merchant[subscription.merchant_id][subscription.id] = subscription
     now = clock.now()
     for merchant_id, mine in by_merchant.items():
-        applied = await repo.close_pending_of(session, merchant_id, list(mine), "succeeded", now)
+        applied = await repo.close_pending_of(session, merchant_id, list(mine), PlanSwitchStatus.SUCCEEDED, now)
         prices = await catalog_repo.prices_by_ids(session, merchant_id, [s.to_price_id for s in applied])
         for record in applied:
             periods.take_price(mine[record.subscription_id], prices[record.to_price_id])
@@ -132,6 +132,6 @@ async def apply_pending(session: AsyncSession, subscriptions: Sequence[Subscript
 async def drop_pending(session: AsyncSession, subscription: Subscription) -> None:
     """The subscription was cancelled: so is its pending switch."""
     cancelled = await repo.close_pending_of(
-        session, subscription.merchant_id, [subscription.id], "cancelled", clock.now()
+        session, subscription.merchant_id, [subscription.id], PlanSwitchStatus.CANCELLED, clock.now()
     )
     await outbox.record(session, *(events.switch_changed(subscription, record) for record in cancelled))

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.billing.models import PlanSwitch
+from boxoffice.billing.models import PlanSwitch, PlanSwitchStatus
 
 
 async def switch_of_customer(
@@ -51,14 +51,14 @@ async def pending_switches_of(
         select(PlanSwitch).where(
             PlanSwitch.merchant_id == merchant_id,
             PlanSwitch.subscription_id.in_(subscription_ids),
-            PlanSwitch.status == "pending",
+            PlanSwitch.status == PlanSwitchStatus.PENDING,
         )
     )
     return {row.subscription_id: row for row in rows}
 
 
 async def close_pending_of(
-    session: AsyncSession, merchant_id: int, subscription_ids: Sequence[int], status: str, at: datetime
+    session: AsyncSession, merchant_id: int, subscription_ids: Sequence[int], status: PlanSwitchStatus, at: datetime
 ) -> list[PlanSwitch]:
     """Move the pending switches of these subscriptions to `status` and load them."""
     if not subscription_ids:
@@ -68,7 +68,7 @@ async def close_pending_of(
         .where(
             PlanSwitch.merchant_id == merchant_id,
             PlanSwitch.subscription_id.in_(subscription_ids),
-            PlanSwitch.status == "pending",
+            PlanSwitch.status == PlanSwitchStatus.PENDING,
         )
         .values(status=status, updated_at=at)
         .returning(PlanSwitch.id)
@@ -89,8 +89,12 @@ async def cancel_pending(session: AsyncSession, merchant_id: int, switch_id: int
     """False when the switch was no longer pending (applied or cancelled meanwhile)."""
     result = await session.execute(
         update(PlanSwitch)
-        .where(PlanSwitch.merchant_id == merchant_id, PlanSwitch.id == switch_id, PlanSwitch.status == "pending")
-        .values(status="cancelled", updated_at=at)
+        .where(
+            PlanSwitch.merchant_id == merchant_id,
+            PlanSwitch.id == switch_id,
+            PlanSwitch.status == PlanSwitchStatus.PENDING,
+        )
+        .values(status=PlanSwitchStatus.CANCELLED, updated_at=at)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
