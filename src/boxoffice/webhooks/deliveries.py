@@ -15,7 +15,7 @@ from boxoffice.events.models import Event
 from boxoffice.webhooks import deliveries_repository as engine_repo
 from boxoffice.webhooks import endpoints_repository as repo
 from boxoffice.webhooks.endpoints import get_endpoint
-from boxoffice.webhooks.models import WebhookAttempt, WebhookDelivery
+from boxoffice.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 
 MAX_REPLAY = 10_000
 
@@ -31,9 +31,11 @@ async def list_deliveries(
     session: AsyncSession, merchant_id: int, endpoint_id: int, status: str | None, offset: int, limit: int
 ) -> tuple[int, Sequence[tuple[WebhookDelivery, Event]]]:
     await get_endpoint(session, merchant_id, endpoint_id)
-    if status is not None and status not in ("pending", "delivered", "failed"):
-        raise InvalidInput({"status": "The status is pending, delivered or failed"})
-    return await repo.deliveries_page(session, merchant_id, endpoint_id, status, offset, limit)
+    try:
+        wanted = DeliveryStatus(status) if status is not None else None
+    except ValueError:
+        raise InvalidInput({"status": "The status is pending, delivered or failed"}) from None
+    return await repo.deliveries_page(session, merchant_id, endpoint_id, wanted, offset, limit)
 
 
 async def get_delivery(session: AsyncSession, merchant_id: int, endpoint_id: int, delivery_id: int) -> DeliveryLog:
@@ -47,7 +49,7 @@ async def get_delivery(session: AsyncSession, merchant_id: int, endpoint_id: int
 async def retry_delivery(session: AsyncSession, merchant_id: int, endpoint_id: int, delivery_id: int) -> DeliveryLog:
     """Send it again now, whatever state it is in; the endpoint's backoff doesn't hold it back."""
     log = await get_delivery(session, merchant_id, endpoint_id, delivery_id)
-    log.delivery.status, log.delivery.next_attempt_at = "pending", clock.now()
+    log.delivery.status, log.delivery.next_attempt_at = DeliveryStatus.PENDING, clock.now()
     endpoint = await get_endpoint(session, merchant_id, endpoint_id)
     endpoint.retry_at = None
     await session.flush()

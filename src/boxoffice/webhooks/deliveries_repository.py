@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.events.models import Event
 from boxoffice.identity.models import Merchant
-from boxoffice.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from boxoffice.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 _CROSS = {"cross_tenant": True}
 
@@ -42,7 +42,7 @@ async def insert_deliveries(session: AsyncSession, deliveries: Sequence[tuple[in
             "merchant_id": merchant_id,
             "endpoint_id": endpoint_id,
             "event_id": event_id,
-            "status": "pending",
+            "status": DeliveryStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
@@ -81,7 +81,7 @@ async def due_deliveries(
             ),
         )
         .where(
-            WebhookDelivery.status == "pending",
+            WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.next_attempt_at <= now,
             WebhookEndpoint.enabled.is_(True),
             or_(WebhookEndpoint.retry_at.is_(None), WebhookEndpoint.retry_at <= now),
@@ -104,7 +104,7 @@ async def lease(session: AsyncSession, delivery_ids: Sequence[int], now: datetim
         update(WebhookDelivery)
         .where(
             WebhookDelivery.id.in_(delivery_ids),
-            WebhookDelivery.status == "pending",
+            WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.next_attempt_at <= now,
         )
         .values(next_attempt_at=until)
@@ -188,7 +188,7 @@ async def hurry_backed_off(session: AsyncSession, endpoint_id: int, merchant_id:
         .where(
             WebhookDelivery.merchant_id == merchant_id,
             WebhookDelivery.endpoint_id == endpoint_id,
-            WebhookDelivery.status == "pending",
+            WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.attempts > 0,
             WebhookDelivery.next_attempt_at > now,
         )

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.events.models import Event
-from boxoffice.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from boxoffice.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 async def endpoints(session: AsyncSession, merchant_id: int) -> Sequence[WebhookEndpoint]:
@@ -31,10 +31,10 @@ async def endpoint(session: AsyncSession, merchant_id: int, endpoint_id: int) ->
 
 
 async def deliveries_page(
-    session: AsyncSession, merchant_id: int, endpoint_id: int, status: str | None, offset: int, limit: int
+    session: AsyncSession, merchant_id: int, endpoint_id: int, status: DeliveryStatus | None, offset: int, limit: int
 ) -> tuple[int, Sequence[tuple[WebhookDelivery, Event]]]:
     where = [WebhookDelivery.merchant_id == merchant_id, WebhookDelivery.endpoint_id == endpoint_id]
-    if status:
+    if status is not None:
         where.append(WebhookDelivery.status == status)
     total = await session.scalar(select(func.count()).select_from(WebhookDelivery).where(*where))
     rows = await session.execute(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
-from boxoffice.db import Base, BigId, TenantOwned, Timestamped
+from boxoffice.db import Base, BigId, Status, TenantOwned, Timestamped
 
 
 class WebhookEndpoint(TenantOwned, Timestamped, Base):
@@ -27,6 +28,12 @@ class WebhookEndpoint(TenantOwned, Timestamped, Base):
     disabled_reason: Mapped[str | None] = mapped_column(Text)
 
 
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # to be sent, or sent again
+    DELIVERED = "delivered"  # the endpoint answered 2xx
+    FAILED = "failed"  # the retry window ended without a 2xx
+
+
 class WebhookDelivery(TenantOwned, Base):
     """One event on its way to one endpoint: pending until a 2xx (delivered) or the retry window ends (failed)."""
 
@@ -36,7 +43,7 @@ class WebhookDelivery(TenantOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(BigId, ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
     event_id: Mapped[int] = mapped_column(BigId, ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[DeliveryStatus] = mapped_column(Status(DeliveryStatus, 16), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
     last_status_code: Mapped[int | None]
@@ -60,5 +67,5 @@ class WebhookAttempt(TenantOwned, Base):
 
 
 # The sender's queue: a partial index holding only the few deliveries still to be worked on.
-_pending = WebhookDelivery.status == "pending"
+_pending = WebhookDelivery.status == DeliveryStatus.PENDING
 Index("ix_webhook_deliveries_due", WebhookDelivery.next_attempt_at, postgresql_where=_pending, sqlite_where=_pending)

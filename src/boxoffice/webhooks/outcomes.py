@@ -15,7 +15,7 @@ from boxoffice.jobs import backoff
 from boxoffice.mail.outbox import send_email
 from boxoffice.settings import Settings
 from boxoffice.webhooks import deliveries_repository as repo
-from boxoffice.webhooks.models import WebhookEndpoint
+from boxoffice.webhooks.models import DeliveryStatus, WebhookEndpoint
 
 log = structlog.get_logger(__name__)
 
@@ -61,13 +61,15 @@ async def record_outcomes(
         deliveries, attempts = [], []
         for outcome in outcomes:
             request = outcome.request
-            retry_at = (
-                None if outcome.succeeded else next_attempt(request.attempts + 1, request.created_at, now, window)
-            )
+            if outcome.succeeded:
+                retry_at, status = None, DeliveryStatus.DELIVERED
+            else:
+                retry_at = next_attempt(request.attempts + 1, request.created_at, now, window)
+                status = DeliveryStatus.PENDING if retry_at else DeliveryStatus.FAILED
             deliveries.append(
                 {
                     "delivery_id": request.delivery_id,
-                    "status": "delivered" if outcome.succeeded else "pending" if retry_at else "failed",
+                    "status": status,
                     "next_attempt_at": retry_at,
                     "last_status_code": outcome.status_code,
                     "last_error": outcome.error,

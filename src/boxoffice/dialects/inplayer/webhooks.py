@@ -14,7 +14,7 @@ from boxoffice.dialects.inplayer.webhook_payloads import envelope, resource
 from boxoffice.events.models import Event
 from boxoffice.identity.models import Merchant
 from boxoffice.webhooks import deliveries, endpoints
-from boxoffice.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from boxoffice.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from boxoffice.webhooks.subjects import load_subjects
 
 router = APIRouter(route_class=InPlayerRoute, tags=["webhooks"])
@@ -46,7 +46,7 @@ def _delivery(delivery: WebhookDelivery, event: Event) -> dict[str, Any]:
         "attempts": delivery.attempts,
         "last_status_code": delivery.last_status_code,
         "last_error": delivery.last_error,
-        "next_attempt_at": render.ts(delivery.next_attempt_at) if delivery.status == "pending" else None,
+        "next_attempt_at": render.ts(delivery.next_attempt_at) if delivery.status == DeliveryStatus.PENDING else None,
         "created_at": render.ts(delivery.created_at),
         "delivered_at": render.ts(delivery.delivered_at),
     }
