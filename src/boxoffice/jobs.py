@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 import structlog
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
-from boxoffice.db import Base, BigId
+from boxoffice.db import Base, BigId, Status
 from boxoffice.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -34,13 +35,20 @@ CHORES: dict[str, tuple[float, Chore]] = {}
 LEASE = timedelta(minutes=5)
 
 
+class JobStatus(StrEnum):
+    PENDING = "pending"  # due at its run_at
+    RUNNING = "running"  # leased to a worker until its run_at; due again if the worker died
+    DONE = "done"
+    FAILED = "failed"  # out of attempts
+
+
 class Job(Base):
     __tablename__ = "jobs"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[JobStatus] = mapped_column(Status(JobStatus, 16), default=JobStatus.PENDING, index=True)
     run_at: Mapped[datetime] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     # 0: as many as the operator allows (`BOXOFFICE_JOB_MAX_ATTEMPTS`, read when the job runs).
@@ -109,11 +117,11 @@ async def _claim(factory: async_sessionmaker[AsyncSession], limit: int) -> list[
         now = clock.now()
         due = (
             select(Job.id)
-            .where(Job.status.in_(("pending", "running")), Job.run_at <= now)
+            .where(Job.status.in_((JobStatus.PENDING, JobStatus.RUNNING)), Job.run_at <= now)
             .order_by(Job.run_at, Job.id)
             .limit(limit)
         )
-        lease = {"status": "running", "run_at": now + LEASE}
+        lease = {"status": JobStatus.RUNNING, "run_at": now + LEASE}
         if session.get_bind().dialect.name == "postgresql":
             ids = list((await session.scalars(due.with_for_update(skip_locked=True))).all())
             if ids:
@@ -139,7 +147,7 @@ async def _run_one(factory: async_sessionmaker[AsyncSession], settings: Settings
                 if handler is None:
                     raise LookupError(f"no handler for job kind {job.kind!r}")
                 await handler(session, dict(job.payload), settings)
-                job.status, job.finished_at = "done", clock.now()
+                job.status, job.finished_at = JobStatus.DONE, clock.now()
                 job.attempts += 1
         except Exception as exc:
             async with session.begin():
@@ -148,9 +156,9 @@ async def _run_one(factory: async_sessionmaker[AsyncSession], settings: Settings
                 failed.attempts += 1
                 failed.last_error = f"{type(exc).__name__}: {exc}"[:2000]
                 if failed.attempts >= (failed.max_attempts or settings.job_max_attempts):
-                    failed.status, failed.finished_at = "failed", clock.now()
+                    failed.status, failed.finished_at = JobStatus.FAILED, clock.now()
                 else:
-                    failed.status, failed.run_at = "pending", clock.now() + backoff(failed.attempts)
+                    failed.status, failed.run_at = JobStatus.PENDING, clock.now() + backoff(failed.attempts)
             log.warning(
                 "job.failed",
                 job_id=job_id,

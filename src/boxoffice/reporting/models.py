@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice import clock
-from boxoffice.db import Base, BigId, TenantOwned
+from boxoffice.db import Base, BigId, Status, TenantOwned
+
+
+class ReportStatus(StrEnum):
+    PENDING = "pending"  # being built
+    READY = "ready"
+    FAILED = "failed"
 
 
 class ReportFile(TenantOwned, Base):
@@ -24,7 +31,7 @@ class ReportFile(TenantOwned, Base):
     name: Mapped[str] = mapped_column(String(200))
     # What it covers, as the export reads it: start and end (ISO), an item id.
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | ready | failed
+    status: Mapped[ReportStatus] = mapped_column(Status(ReportStatus, 16), default=ReportStatus.PENDING)
     rows: Mapped[int] = mapped_column(default=0)
     size: Mapped[int] = mapped_column(default=0)  # bytes
     error: Mapped[str | None] = mapped_column(String(500))

@@ -22,7 +22,7 @@ from boxoffice.identity.models import Merchant
 from boxoffice.identity.tokens import token_secret
 from boxoffice.reporting import exports
 from boxoffice.reporting import repository as repo
-from boxoffice.reporting.models import ReportFile
+from boxoffice.reporting.models import ReportFile, ReportStatus
 from boxoffice.reporting.storage import storage_for
 from boxoffice.settings import Settings
 
@@ -71,7 +71,7 @@ async def _new_report(
             if report is None:
                 report = ReportFile(merchant_id=merchant_id, kind=kind, name=name)
                 session.add(report)
-            report.params, report.status, report.created_at = _params(since, until, item_id), "pending", now
+            report.params, report.status, report.created_at = _params(since, until, item_id), ReportStatus.PENDING, now
             report.rows, report.size, report.error, report.finished_at = 0, 0, None, None
     except IntegrityError:
         raise Conflict("A report of this name is being made; ask again in a moment") from None
@@ -119,7 +119,7 @@ async def build_report(
         await storage_for(settings).save(report.merchant_id, report.name, path)
     finally:
         await asyncio.to_thread(path.unlink, missing_ok=True)
-    report.status, report.rows, report.size, report.finished_at = "ready", rows, size, clock.now()
+    report.status, report.rows, report.size, report.finished_at = ReportStatus.READY, rows, size, clock.now()
 
 
 async def make_report(
@@ -142,7 +142,7 @@ async def make_report(
 @jobs.handles(BUILD_JOB)
 async def _build_job(session: AsyncSession, payload: dict[str, Any], settings: Settings) -> None:
     report = await repo.report_by_id(session, int(payload["merchant_id"]), int(payload["report_id"]))
-    if report is None or report.status != "pending":
+    if report is None or report.status != ReportStatus.PENDING:
         return
     try:
         await build_report(session, settings, report)
@@ -151,7 +151,7 @@ async def _build_job(session: AsyncSession, payload: dict[str, Any], settings: S
     except Exception as exc:
         # The storage refused it, or the disk is full: the merchant sees it failed and may ask again.
         log.exception("report.failed", report_id=report.id, kind=report.kind)
-        report.status, report.error, report.finished_at = "failed", type(exc).__name__, clock.now()
+        report.status, report.error, report.finished_at = ReportStatus.FAILED, type(exc).__name__, clock.now()
 
 
 @jobs.every(3600, "reports.purge")
@@ -183,9 +183,9 @@ async def download_link(
     report = await repo.report_by_name(session, merchant.id, name)
     if report is None or report.kind not in kinds:
         raise NotFound("Report not found")
-    if report.status == "pending":
+    if report.status == ReportStatus.PENDING:
         raise Conflict("The report is still being made")
-    if report.status == "failed":
+    if report.status == ReportStatus.FAILED:
         raise Conflict("The report could not be made; ask for it again")
     expires = clock.unix(clock.now()) + settings.reports_link_ttl
     key = await token_secret(session, settings)

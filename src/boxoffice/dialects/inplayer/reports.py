@@ -15,6 +15,7 @@ from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.errors import InvalidInput
 from boxoffice.reporting import exports, service
+from boxoffice.reporting.models import ReportStatus
 
 router = APIRouter(route_class=InPlayerRoute, tags=["reports"])
 CONTENT_REQUESTS = ("content_requests",)
@@ -25,7 +26,7 @@ FileName = Path(min_length=1, max_length=200)
 async def content_request_files(session: Session, merchant: CurrentMerchant) -> list[dict[str, Any]]:
     """The files ready to download, newest first."""
     files = await service.reports_of(session, merchant.id, CONTENT_REQUESTS)
-    return [{"name": f.name, "created_at": clock.unix(f.created_at)} for f in files if f.status == "ready"]
+    return [{"name": f.name, "created_at": clock.unix(f.created_at)} for f in files if f.status == ReportStatus.READY]
 
 
 @router.post("/v2/analytics/content-requests/generate", status_code=202)
