@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, String, event, text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator, event, text
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, declared_attr, mapped_column
@@ -23,7 +23,6 @@ from sqlalchemy.sql.selectable import (
     ScalarSelect,
     SelectBase,
 )
-from sqlalchemy.sql.type_api import TypeDecorator
 
 from boxoffice import clock
 
@@ -53,8 +52,8 @@ E = TypeVar("E", bound=StrEnum)
 
 
 class Status(TypeDecorator[E]):
-    """A status column: a plain VARCHAR in the schema (any value a migration wrote stays readable by hand), loaded
-    back as its StrEnum, whose values are the strings stored."""
+    """A status column: a plain VARCHAR in the schema, the StrEnum's values stored as they are, loaded back as
+    members of the StrEnum."""
 
     impl = String
     cache_ok = True
