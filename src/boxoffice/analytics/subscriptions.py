@@ -25,6 +25,7 @@ STATES = (
     SubscriptionStatus.CANCELED,
     SubscriptionStatus.ENDED,
 )
+# Statuses counted as `canceled` or `ended` by who ended them (see above).
 OVER = frozenset({SubscriptionStatus.CANCELED, SubscriptionStatus.ENDED})
 
 
