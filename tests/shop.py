@@ -1,0 +1,78 @@
+"""The rows a core test starts from, written straight to the database: a merchant, its customers and products.
+
+The core's own tests call use cases on a session; what they sell and who buys it is set up here, not through a
+dialect, so that a test reads in the core's words."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.catalog.models import Price, Product
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.restrictions.models import CountrySet
+
+
+async def merchant(session: AsyncSession, name: str = "Shop") -> Merchant:
+    tag = uuid.uuid4().hex[:8]
+    found = Merchant(
+        uuid=str(uuid.uuid4()),
+        email=f"{name.lower()}-{tag}@example.com",
+        full_name=name,
+        password_hash="x",
+        client_secret="s",
+    )
+    session.add(found)
+    await session.flush()
+    return found
+
+
+async def customer(session: AsyncSession, merchant_id: int, email: str = "viewer@example.com") -> Customer:
+    found = Customer(merchant_id=merchant_id, uuid=str(uuid.uuid4()), email=email, full_name="Viewer")
+    session.add(found)
+    await session.flush()
+    return found
+
+
+async def product(session: AsyncSession, merchant_id: int, title: str = "Film", *, active: bool = True) -> Product:
+    found = Product(merchant_id=merchant_id, title=title, active=active)
+    session.add(found)
+    await session.flush()
+    return found
+
+
+async def monthly_price(
+    session: AsyncSession,
+    product: Product,
+    *,
+    amount: int = 999,
+    currency: str = "EUR",
+    trial_days: int | None = None,
+    setup_fee: int | None = None,
+) -> Price:
+    """A subscription of one month (access type 7), as the merchant's form would have written it."""
+    found = Price(
+        merchant_id=product.merchant_id,
+        product_id=product.id,
+        access_type_id=7,
+        kind="subscription",
+        amount=amount,
+        currency=currency,
+        period_unit="month",
+        period_quantity=1,
+        trial_period_unit="day" if trial_days else None,
+        trial_period_quantity=trial_days,
+        setup_fee_amount=setup_fee,
+        country_set=None,
+    )
+    session.add(found)
+    await session.flush()
+    return found
+
+
+async def country_set(session: AsyncSession, merchant_id: int, *countries: str) -> CountrySet:
+    found = CountrySet(merchant_id=merchant_id, name="Somewhere", type="whitelist", countries=list(countries))
+    session.add(found)
+    await session.flush()
+    return found
