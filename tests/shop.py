@@ -6,12 +6,16 @@ dialect, so that a test reads in the core's words."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.jobs import Job
 from boxoffice.restrictions.models import CountrySet
+from boxoffice.webhooks.models import Event
 
 
 async def merchant(session: AsyncSession, name: str = "Shop") -> Merchant:
@@ -76,3 +80,15 @@ async def country_set(session: AsyncSession, merchant_id: int, *countries: str) 
     session.add(found)
     await session.flush()
     return found
+
+
+async def events_of(session: AsyncSession, merchant_id: int) -> list[tuple[str, dict[str, Any]]]:
+    """The domain events the merchant's changes wrote to the outbox, in order: type and resource."""
+    rows = await session.scalars(select(Event).where(Event.merchant_id == merchant_id).order_by(Event.id))
+    return [(event.type, event.resource) for event in rows]
+
+
+async def mails_to(session: AsyncSession, address: str) -> list[dict[str, Any]]:
+    """The e-mails queued to `address`, in order."""
+    rows = await session.scalars(select(Job).where(Job.kind == "email.send").order_by(Job.id))
+    return [job.payload for job in rows if job.payload["to"] == address]
