@@ -418,9 +418,52 @@ def _check_text(value: str | None, field: str, problems: validation.Problems) ->
         problems.add(field, f"The {field} may not be longer than {MAX_TEXT} characters")
 
 
+@dataclass(frozen=True, slots=True)
+class _PriceTerms:
+    """A price's terms as a change would make them, checked: what `_write_price_terms` writes."""
+
+    access_type: AccessType | None
+    money: Money | None
+    starts: datetime | None
+    expires: datetime | None
+    trial_quantity: int | None
+    trial_unit: str | None
+    setup_fee: Money | None
+    country_set: CountrySet | None
+
+
 async def _apply_price_changes(session: AsyncSession, price: Price, changes: PriceChanges, *, creating: bool) -> None:
     """Checks `changes` against the price as it would become, then writes them; refuses all on any problem."""
+    now = clock.now()
+    terms = await _checked_price_terms(session, price, changes, creating=creating, now=now)
+    _write_price_terms(price, changes, terms, now)
+
+
+async def _checked_price_terms(
+    session: AsyncSession, price: Price, changes: PriceChanges, *, creating: bool, now: datetime
+) -> _PriceTerms:
+    """The terms `changes` give `price`, every rule checked; InvalidInput naming each field with a problem."""
     problems = validation.Problems()
+    access_type = _check_access_type(price, changes, problems, creating=creating)
+    recurring = access_type is not None and access_type.kind == SUBSCRIPTION
+    _check_amount(price, changes, problems, creating=creating, recurring=recurring)
+    _check_text(changes.description, "description", problems)
+    _check_text(changes.trial_description, "trial_description", problems)
+    _check_text(changes.setup_fee_description, "setup_fee_description", problems)
+    starts, expires = _check_sale_window(price, changes, access_type, problems, now)
+    trial_quantity, trial_unit = _check_trial(price, changes, problems, recurring=recurring)
+    setup_fee = _check_setup_fee(price, changes, problems, recurring=recurring)
+    country_set = None
+    if changes.country_set_id is not None:
+        country_set = await _own_country_set(session, price.merchant_id, changes.country_set_id, problems)
+    problems.raise_any()
+    return _PriceTerms(access_type, changes.money, starts, expires, trial_quantity, trial_unit, setup_fee, country_set)
+
+
+def _check_access_type(
+    price: Price, changes: PriceChanges, problems: validation.Problems, *, creating: bool
+) -> AccessType | None:
+    """The access type the price would have: the one named, or its own."""
     access_type: AccessType | None = ACCESS_TYPES.get(price.access_type_id)
     if changes.access_type_id is not None:
         access_type = ACCESS_TYPES.get(changes.access_type_id)
@@ -428,7 +471,12 @@ async def _apply_price_changes(session: AsyncSession, price: Price, changes: Pri
             problems.add("access_type_id", "Unknown access type")
     elif creating:
         problems.add("access_type_id", "The access type is required")
-    recurring = access_type is not None and access_type.kind == SUBSCRIPTION
+    return access_type
+
+
+def _check_amount(
+    price: Price, changes: PriceChanges, problems: validation.Problems, *, creating: bool, recurring: bool
+) -> None:
     money = changes.money
     if money is not None:
         # Access sold once may be free (bought with no payment details); a subscription renews by charging, so it
@@ -438,12 +486,16 @@ async def _apply_price_changes(session: AsyncSession, price: Price, changes: Pri
         problems.add("amount", "The amount is required")
     elif recurring and price.amount == 0:
         problems.add("amount", "A subscription needs an amount greater than zero")
-    currency = money.currency if money else price.currency
-    _check_text(changes.description, "description", problems)
-    _check_text(changes.trial_description, "trial_description", problems)
-    _check_text(changes.setup_fee_description, "setup_fee_description", problems)
 
-    now = clock.now()
+
+def _check_sale_window(
+    price: Price,
+    changes: PriceChanges,
+    access_type: AccessType | None,
+    problems: validation.Problems,
+    now: datetime,
+) -> tuple[datetime | None, datetime | None]:
+    """When the price would go on sale and come off it."""
     starts = None if changes.clear_starts_at else changes.starts_at or price.starts_at
     expires = None if changes.clear_expires_at else changes.expires_at or price.expires_at
     if starts and expires and expires <= starts:
@@ -452,7 +504,13 @@ async def _apply_price_changes(session: AsyncSession, price: Price, changes: Pri
         problems.add("expires_at", "The end of sale must be in the future")
     if access_type is not None and access_type.period == CUSTOM_PERIOD and expires is None:
         problems.add("expires_at", f"A {access_type.name} price needs the date its access ends")
+    return starts, expires
 
+
+def _check_trial(
+    price: Price, changes: PriceChanges, problems: validation.Problems, *, recurring: bool
+) -> tuple[int | None, str | None]:
+    """The trial the price would have: its length and its period, or neither."""
     trial_quantity = None if changes.clear_trial else changes.trial_quantity or price.trial_period_quantity
     trial_unit = None if changes.clear_trial else changes.trial_unit or price.trial_period_unit
     if changes.trial_quantity is not None and not 1 <= changes.trial_quantity <= MAX_TRIAL:
@@ -466,7 +524,15 @@ async def _apply_price_changes(session: AsyncSession, price: Price, changes: Pri
         )
     if trial_quantity is not None and not recurring:
         problems.add("trial_quantity", "Only a subscription can have a trial")
+    return trial_quantity, trial_unit
 
+
+def _check_setup_fee(
+    price: Price, changes: PriceChanges, problems: validation.Problems, *, recurring: bool
+) -> Money | None:
+    """The setup fee `changes` sets, if it sets one."""
+    money = changes.money
+    currency = money.currency if money else price.currency
     setup_fee = None if changes.clear_setup_fee else changes.setup_fee
     if setup_fee is not None:
         check_money(setup_fee, problems, "setup_fee_amount")
@@ -476,12 +542,11 @@ async def _apply_price_changes(session: AsyncSession, price: Price, changes: Pri
         problems.add("currency", "Change the setup fee along with the currency")
     if (setup_fee is not None or (price.setup_fee_amount and not changes.clear_setup_fee)) and not recurring:
         problems.add("setup_fee_amount", "Only a subscription can have a setup fee")
+    return setup_fee
 
-    country_set = None
-    if changes.country_set_id is not None:
-        country_set = await _own_country_set(session, price.merchant_id, changes.country_set_id, problems)
-    problems.raise_any()
 
+def _write_price_terms(price: Price, changes: PriceChanges, terms: _PriceTerms, now: datetime) -> None:
+    access_type, money = terms.access_type, terms.money
     if access_type is not None and changes.access_type_id is not None:
         price.access_type_id = access_type.id
         price.kind = access_type.kind
@@ -491,18 +556,18 @@ async def _apply_price_changes(session: AsyncSession, price: Price, changes: Pri
         price.amount, price.currency = money.amount, money.currency
     if changes.description is not None:
         price.description = changes.description.strip()
-    price.starts_at, price.expires_at = starts, expires
-    price.trial_period_quantity, price.trial_period_unit = trial_quantity, trial_unit
+    price.starts_at, price.expires_at = terms.starts, terms.expires
+    price.trial_period_quantity, price.trial_period_unit = terms.trial_quantity, terms.trial_unit
     if changes.trial_description is not None:
         price.trial_description = changes.trial_description.strip()
-    if setup_fee is not None:
-        price.setup_fee_amount = setup_fee.amount
+    if terms.setup_fee is not None:
+        price.setup_fee_amount = terms.setup_fee.amount
     elif changes.clear_setup_fee:
         price.setup_fee_amount = None
     if changes.setup_fee_description is not None:
         price.setup_fee_description = changes.setup_fee_description.strip()
-    if country_set is not None:
-        price.country_set_id, price.country_set = country_set.id, country_set
+    if terms.country_set is not None:
+        price.country_set_id, price.country_set = terms.country_set.id, terms.country_set
     elif changes.clear_country_set:
         price.country_set_id, price.country_set = None, None
     if changes.active is not None:
