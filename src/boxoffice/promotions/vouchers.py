@@ -56,6 +56,19 @@ class Discount:
 
 
 def _check(fields: VoucherFields, current: Voucher | None, problems: validation.Problems) -> dict[str, object]:
+    """The columns `fields` set on the voucher (`current`, or a new one), checked; a problem goes to `problems`."""
+    return (
+        _check_name_and_code(fields, current, problems)
+        | _check_discount(fields, current, problems)
+        | _check_period(fields, current, problems)
+        | _check_dates(fields, current, problems)
+        | _check_use(fields, problems)
+    )
+
+
+def _check_name_and_code(
+    fields: VoucherFields, current: Voucher | None, problems: validation.Problems
+) -> dict[str, object]:
     cleaned: dict[str, object] = {}
     if fields.name is not None or current is None:
         cleaned["name"] = validation.required_text(fields.name or "", "name", problems, max_length=MAX_NAME)
@@ -64,6 +77,12 @@ def _check(fields: VoucherFields, current: Voucher | None, problems: validation.
         if not _CODE.match(code):
             problems.add("code", "The code is 3 to 64 letters, digits, dashes or underscores")
         cleaned["code"] = code.upper()
+    return cleaned
+
+
+def _check_discount(fields: VoucherFields, current: Voucher | None, problems: validation.Problems) -> dict[str, object]:
+    """What the voucher takes off: a percentage or an amount, never both; and off the charges after the first."""
+    cleaned: dict[str, object] = {}
     percent, money = fields.percent_off, fields.amount_off
     if percent is not None or money is not None or current is None:
         if (percent is None) == (money is None):
@@ -81,6 +100,11 @@ def _check(fields: VoucherFields, current: Voucher | None, problems: validation.
         if not 0 <= fields.rebill_percent_off <= 100:
             problems.add("rebill_discount", "The rebill discount is a percentage from 0 to 100")
         cleaned["rebill_percent_off"] = fields.rebill_percent_off
+    return cleaned
+
+
+def _check_period(fields: VoucherFields, current: Voucher | None, problems: validation.Problems) -> dict[str, object]:
+    """How many of a subscription's charges the discount lasts: once, forever, or a number of them."""
     period = fields.discount_period or (current.discount_period if current else "once")
     if period not in PERIODS:
         problems.add("discount_period", "The discount period is once, forever or repeating")
@@ -91,12 +115,20 @@ def _check(fields: VoucherFields, current: Voucher | None, problems: validation.
     )
     if period == "repeating" and (duration is None or not 1 <= duration <= MAX_DURATION):
         problems.add("discount_duration", f"A repeating discount lasts 1 to {MAX_DURATION} charges")
-    cleaned |= {"discount_period": period, "discount_duration": duration if period == "repeating" else None}
+    return {"discount_period": period, "discount_duration": duration if period == "repeating" else None}
+
+
+def _check_dates(fields: VoucherFields, current: Voucher | None, problems: validation.Problems) -> dict[str, object]:
     starts = fields.starts_at or (current.starts_at if current else None)
     ends = fields.ends_at or (current.ends_at if current else None)
     if starts and ends and ends <= starts:
         problems.add("end_date", "The end date must be after the start date")
-    cleaned |= {"starts_at": starts, "ends_at": ends}
+    return {"starts_at": starts, "ends_at": ends}
+
+
+def _check_use(fields: VoucherFields, problems: validation.Problems) -> dict[str, object]:
+    """How many times the voucher may be used, and whether it may be now."""
+    cleaned: dict[str, object] = {}
     if fields.usage_limit is not None:
         if not 1 <= fields.usage_limit <= MAX_USES:
             problems.add("usage_limit", "The usage limit is a whole number of uses, at least 1")
