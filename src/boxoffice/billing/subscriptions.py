@@ -128,6 +128,17 @@ async def _replayed(
     return payment
 
 
+@dataclass(frozen=True, slots=True)
+class _Terms:
+    """What a start is sold on, read before anything is written: the price, a voucher's discount, whether a trial
+    is given, and the sandbox test clock the customer's billing runs on."""
+
+    price: Price
+    discount: vouchers.Discount | None
+    trial: bool
+    clock_id: int | None
+
+
 async def _start(
     sessions: async_sessionmaker[AsyncSession],
     gateway: PaymentGateway,
@@ -142,13 +153,63 @@ async def _start(
 ) -> Payment:
     """The subscription and its first payment written (or the payment of the same key, raced in from another
     request)."""
+    terms = await _terms_of(sessions, merchant, customer, price_id, client, voucher_code)
+    price, discount = terms.price, terms.discount
+    now = clock.now()
+    subscription, first = _new_subscription(gateway, merchant, customer, terms, client, now)
+    amount = first.amount + (price.setup_fee_amount or 0)
+    # Saved even when nothing is charged now, as the periods after a trial are charged to it: verified first, and
+    # a card made the default only once it is.
+    method = await payment_methods.method_for(
+        sessions, gateway, merchant, customer, source, price.currency, proven=amount > 0
+    )
+    subscription.method, subscription.gateway_method = method.kind, method.token
+    subscription.gateway_customer_ref = method.customer_ref
+    payment = _first_payment(gateway, merchant, customer, terms, first, amount, method, key, return_url, client, now)
+    awaiting: list[Payment] = []
+
+    async def steps(session: AsyncSession) -> None:
+        awaiting.extend(await _write_attempt(session, merchant, customer, price, subscription, payment, discount))
+
+    started = await charges.start_payment(
+        sessions, payment, steps, replayed=lambda: _replayed(sessions, merchant, customer, price_id, key)
+    )
+    if started is not payment:
+        return started  # raced in from another request with the same key: that one replaced what it found
+    # A replaced attempt never starts: a challenge it still awaits can no longer be passed (see billing.charges).
+    for given_up in awaiting:
+        await charges.give_up(sessions, gateway, merchant, given_up)
+    return payment
+
+
+async def _terms_of(
+    sessions: async_sessionmaker[AsyncSession],
+    merchant: Merchant,
+    customer: Customer,
+    price_id: int,
+    client: ClientInfo,
+    voucher_code: str | None,
+) -> _Terms:
     async with sessions() as session:
         price = await purchases.price_on_sale(session, merchant.id, price_id, client, kind="subscription")
         await _refuse_running(session, merchant.id, customer.id, price.product_id)  # before the card is saved
         discount = await vouchers.discount_for(session, merchant.id, voucher_code, price) if voucher_code else None
         trial = await _trial_allowed(session, merchant.id, customer.id, price)
         clock_id = await sandbox_clocks.clock_id_for(session, merchant.id, customer.id)
-    now = clock.now()
+    return _Terms(price, discount, trial, clock_id)
+
+
+def _new_subscription(
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    terms: _Terms,
+    client: ClientInfo,
+    now: datetime,
+) -> tuple[Subscription, periods.PeriodCharge]:
+    """The subscription, `incomplete` until its first payment settles, with its trial or its first period; and
+    what that first period charges (nothing for a trial)."""
+    price, discount = terms.price, terms.discount
     subscription = Subscription(
         merchant_id=merchant.id,
         customer_id=customer.id,
@@ -171,11 +232,11 @@ async def _start(
         gateway=gateway.name,
         cancel_token=secrets.token_hex(16),
         country_code=client.country_code,
-        clock_id=clock_id,
+        clock_id=terms.clock_id,
         created_at=now,
         updated_at=now,
     )
-    if trial:
+    if terms.trial:
         assert price.trial_period_unit and price.trial_period_quantity
         subscription.trial_ends_at = access_service.period_end(
             now, price.trial_period_unit, price.trial_period_quantity
@@ -185,14 +246,24 @@ async def _start(
     else:
         periods.begin_period(subscription, now)
         first = periods.charge_for_next_period(subscription, discount.voucher if discount else None, first=True)
-    amount = first.amount + (price.setup_fee_amount or 0)
-    # Saved even when nothing is charged now, as the periods after a trial are charged to it: verified first, and
-    # a card made the default only once it is.
-    method = await payment_methods.method_for(
-        sessions, gateway, merchant, customer, source, price.currency, proven=amount > 0
-    )
-    subscription.method, subscription.gateway_method = method.kind, method.token
-    subscription.gateway_customer_ref = method.customer_ref
+    return subscription, first
+
+
+def _first_payment(
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    terms: _Terms,
+    first: periods.PeriodCharge,
+    amount: int,
+    method: payment_methods.Method,
+    key: str,
+    return_url: str | None,
+    client: ClientInfo,
+    now: datetime,
+) -> Payment:
+    """The first payment, `pending`: the first period (or nothing, in a trial) and the setup fee."""
+    price, discount = terms.price, terms.discount
     payment = Payment(
         merchant_id=merchant.id,
         customer_id=customer.id,
@@ -221,37 +292,39 @@ async def _start(
         payment.card_brand, payment.card_last4 = saved.brand, saved.last4
         payment.card_exp_month, payment.card_exp_year = saved.exp_month, saved.exp_year
         payment.card_holder = method.unproven.holder
-    awaiting: list[Payment] = []
-
-    async def steps(session: AsyncSession) -> None:
-        # Written first, as a purchase is (see billing.purchases): the first payment is the customer's one open
-        # attempt at the item, and a subscription that started meanwhile is seen after it.
-        session.add(subscription)
-        await session.flush()
-        payment.subscription_id = subscription.id
-        session.add(payment)
-        await session.flush()
-        await _refuse_running(session, merchant.id, customer.id, price.product_id)
-        # An earlier attempt whose first charge was declined or never authenticated blocks nothing: this one
-        # replaces it.
-        earlier = await repo.incomplete_subscriptions(session, merchant.id, customer.id, price.product_id)
-        replaced = [s for s in earlier if s.id != subscription.id]
-        for attempt in replaced:
-            periods.expire(attempt)
-        await outbox.record(session, *(events.subscription_changed(s, "subscribe.expired") for s in replaced))
-        awaiting.extend(await repo.open_first_payments(session, merchant.id, [s.id for s in replaced]))
-        if discount:
-            await vouchers.use(session, merchant.id, discount.voucher.id)
-
-    started = await charges.start_payment(
-        sessions, payment, steps, replayed=lambda: _replayed(sessions, merchant, customer, price_id, key)
-    )
-    if started is not payment:
-        return started  # raced in from another request with the same key: that one replaced what it found
-    # A replaced attempt never starts: a challenge it still awaits can no longer be passed (see billing.charges).
-    for given_up in awaiting:
-        await charges.give_up(sessions, gateway, merchant, given_up)
     return payment
+
+
+async def _write_attempt(
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    price: Price,
+    subscription: Subscription,
+    payment: Payment,
+    discount: vouchers.Discount | None,
+) -> Sequence[Payment]:
+    """Write the attempt, replacing the customer's earlier ones at the item; returns the first payments of those
+    still awaiting the payer."""
+    # Written first, as a purchase is (see billing.purchases): the first payment is the customer's one open
+    # attempt at the item, and a subscription that started meanwhile is seen after it.
+    session.add(subscription)
+    await session.flush()
+    payment.subscription_id = subscription.id
+    session.add(payment)
+    await session.flush()
+    await _refuse_running(session, merchant.id, customer.id, price.product_id)
+    # An earlier attempt whose first charge was declined or never authenticated blocks nothing: this one
+    # replaces it.
+    earlier = await repo.incomplete_subscriptions(session, merchant.id, customer.id, price.product_id)
+    replaced = [s for s in earlier if s.id != subscription.id]
+    for attempt in replaced:
+        periods.expire(attempt)
+    await outbox.record(session, *(events.subscription_changed(s, "subscribe.expired") for s in replaced))
+    awaiting = await repo.open_first_payments(session, merchant.id, [s.id for s in replaced])
+    if discount:
+        await vouchers.use(session, merchant.id, discount.voucher.id)
+    return awaiting
 
 
 async def _refuse_running(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> None:
