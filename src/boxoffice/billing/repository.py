@@ -95,11 +95,6 @@ async def payment_by_charge(
     )
 
 
-async def payments_of(session: AsyncSession, merchant_id: int) -> Sequence[Payment]:
-    rows = await session.scalars(select(Payment).where(Payment.merchant_id == merchant_id).order_by(Payment.id))
-    return rows.all()
-
-
 async def profile(session: AsyncSession, merchant_id: int, customer_id: int, gateway: str) -> PaymentProfile | None:
     return await session.scalar(
         select(PaymentProfile).where(

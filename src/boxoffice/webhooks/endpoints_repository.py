@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.events.models import Event
@@ -99,12 +99,3 @@ async def events_since(
         .limit(limit)
     )
     return rows.all()
-
-
-async def resume_endpoint(session: AsyncSession, merchant_id: int, endpoint_id: int) -> None:
-    """Nothing holds the endpoint back any more: its failure count and backoff are cleared."""
-    await session.execute(
-        update(WebhookEndpoint)
-        .where(WebhookEndpoint.merchant_id == merchant_id, WebhookEndpoint.id == endpoint_id)
-        .values(consecutive_failures=0, retry_at=None, disabled_reason=None)
-    )
