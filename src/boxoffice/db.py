@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar, TypeVarTuple
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator, event, text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    TypeDecorator,
+    event,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, ORMExecuteState, Session, declared_attr, mapped_column
@@ -152,6 +165,34 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     """One unit of work: committed when the block ends, rolled back whole when it raises."""
     async with factory() as session, session.begin():
         yield session
+
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
+
+
+class Page(NamedTuple, Generic[T]):
+    """One page of a listing, with how many items the whole listing has."""
+
+    total: int
+    items: Sequence[T]
+
+
+async def count_of(session: AsyncSession, statement: Select[*Ts]) -> int:
+    """How many rows `statement` selects (its order, if any, left out)."""
+    return await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+
+
+async def page_of(session: AsyncSession, statement: Select[T], *, offset: int, limit: int) -> Page[T]:
+    """The objects `statement` selects, as ordered by it, from `offset` on and at most `limit` of them."""
+    rows = await session.scalars(statement.offset(offset).limit(limit))
+    return Page(await count_of(session, statement), rows.all())
+
+
+async def rows_page_of(session: AsyncSession, statement: Select[*Ts], *, offset: int, limit: int) -> Page[Row[*Ts]]:
+    """`page_of` for a statement selecting several things a row."""
+    rows = await session.execute(statement.offset(offset).limit(limit))
+    return Page(await count_of(session, statement), rows.all())
 
 
 # The guard. A tenant table in a statement's FROM is "scoped" when the statement pins its `merchant_id` to

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import AccessCode, AccessCodeSession
+from boxoffice.db import page_of
 
 _CROSS = {"cross_tenant": True}
 
@@ -47,9 +48,7 @@ async def codes_page(
     session: AsyncSession, merchant_id: int, product_id: int, *, offset: int, limit: int
 ) -> tuple[int, Sequence[AccessCode]]:
     query = select(AccessCode).where(AccessCode.merchant_id == merchant_id, AccessCode.product_id == product_id)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(AccessCode.id).offset(offset).limit(limit))
-    return total, rows.all()
+    return await page_of(session, query.order_by(AccessCode.id), offset=offset, limit=limit)
 
 
 async def session_counts(session: AsyncSession, merchant_id: int, code_ids: Sequence[int]) -> dict[int, int]:

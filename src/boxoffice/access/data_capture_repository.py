@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import DataCaptureLead
+from boxoffice.db import page_of
 
 
 async def leads_page(
@@ -24,6 +25,4 @@ async def leads_page(
                 func.lower(DataCaptureLead.company).contains(needle, autoescape=True),
             )
         )
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(DataCaptureLead.id.desc()).offset(offset).limit(limit))
-    return total, rows.all()
+    return await page_of(session, query.order_by(DataCaptureLead.id.desc()), offset=offset, limit=limit)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog.models import Price, Product
+from boxoffice.db import page_of
 
 SUBSCRIPTION = "subscription"
 
@@ -37,9 +38,7 @@ async def plan_products_page(
     query = select(Product).where(Product.merchant_id == merchant_id, Product.active.is_(True), sold)
     if product_ids is not None:
         query = query.where(Product.id.in_(product_ids))
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Product.id).offset(offset).limit(limit))
-    return total, rows.all()
+    return await page_of(session, query.order_by(Product.id), offset=offset, limit=limit)
 
 
 async def prices_on_sale(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import ContentRequest, Entitlement
 from boxoffice.catalog.models import Price, Product
+from boxoffice.db import page_of
 
 
 async def current_entitlement(
@@ -98,9 +99,7 @@ async def entitlements_page(
         query = query.where(in_force)
     elif active is False:
         query = query.where(or_(Entitlement.expires_at <= now, Entitlement.revoked_at.is_not(None)))
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Entitlement.id.desc()).offset(offset).limit(limit))
-    return total, rows.all()
+    return await page_of(session, query.order_by(Entitlement.id.desc()), offset=offset, limit=limit)
 
 
 async def insert_content_requests(session: AsyncSession, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

@@ -25,6 +25,7 @@ from boxoffice.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from boxoffice.db import page_of
 
 
 async def transaction_by_id(session: AsyncSession, merchant_id: int, transaction_id: int) -> LedgerTransaction | None:
@@ -185,13 +186,12 @@ async def payments_page(
         query = query.where(Payment.created_at < until)
     if kinds is not None:
         query = query.where(Payment.kind.in_(kinds))
+    total, rows = await page_of(session, query.order_by(Payment.id.desc()), offset=offset, limit=limit)
     matched = query.subquery()
-    total = await session.scalar(select(func.count()).select_from(matched)) or 0
     paying = await session.scalar(
         select(func.count(func.distinct(matched.c.customer_id))).where(matched.c.status == PaymentStatus.SUCCEEDED)
     )
-    rows = await session.scalars(query.order_by(Payment.id.desc()).offset(offset).limit(limit))
-    return total, int(paying or 0), rows.all()
+    return total, int(paying or 0), rows
 
 
 async def merchants_with_stale_work(session: AsyncSession, created_before: datetime) -> list[int]:
@@ -352,9 +352,7 @@ async def subscriptions_page(
         query = query.where(Subscription.customer_id == customer_id)
     if statuses is not None:
         query = query.where(Subscription.status.in_(statuses))
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Subscription.id.desc()).offset(offset).limit(limit))
-    return total, rows.all()
+    return await page_of(session, query.order_by(Subscription.id.desc()), offset=offset, limit=limit)
 
 
 async def last_charges_of(

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog.models import PackageMember, Price, Product
+from boxoffice.db import page_of
 
 _CROSS = {"cross_tenant": True}
 
@@ -76,9 +77,7 @@ async def products_page(
         query = query.where(Product.asset_type == asset_type)
     if active is not None:
         query = query.where(Product.active.is_(active))
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Product.id.desc()).offset(offset).limit(limit))
-    return total, rows.all()
+    return await page_of(session, query.order_by(Product.id.desc()), offset=offset, limit=limit)
 
 
 async def product_anywhere(session: AsyncSession, product_id: int) -> Product | None:
@@ -135,9 +134,7 @@ async def members_page(
     )
     if active_only:
         query = query.where(Product.active.is_(True))
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(PackageMember.id).offset(offset).limit(limit))
-    return total, rows.all()
+    return await page_of(session, query.order_by(PackageMember.id), offset=offset, limit=limit)
 
 
 async def remove_members(session: AsyncSession, merchant_id: int, package_id: int, product_ids: Sequence[int]) -> None:

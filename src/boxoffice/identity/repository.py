@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.db import page_of
 from boxoffice.identity.models import (
     AuthSession,
     Customer,
@@ -69,9 +70,7 @@ async def customers_page(
                 func.lower(Customer.full_name).contains(needle, autoescape=True),
             )
         )
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Customer.id.desc()).offset(offset).limit(limit))
-    return total, rows.all()
+    return await page_of(session, query.order_by(Customer.id.desc()), offset=offset, limit=limit)
 
 
 async def auth_session(session: AsyncSession, merchant_id: int, session_id: int) -> AuthSession | None:

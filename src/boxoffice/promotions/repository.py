@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.db import page_of
 from boxoffice.promotions.models import Voucher, VoucherRule
 
 
@@ -22,9 +23,7 @@ async def vouchers_page(
     session: AsyncSession, merchant_id: int, *, offset: int, limit: int
 ) -> tuple[int, Sequence[Voucher]]:
     query = select(Voucher).where(Voucher.merchant_id == merchant_id)
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Voucher.id.desc()).offset(offset).limit(limit))
-    return total, rows.all()
+    return await page_of(session, query.order_by(Voucher.id.desc()), offset=offset, limit=limit)
 
 
 async def rules_of(session: AsyncSession, merchant_id: int, voucher_id: int) -> Sequence[VoucherRule]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.db import page_of
 from boxoffice.restrictions.models import CountrySet, RestrictionSettings
 
 
@@ -23,14 +24,5 @@ async def country_set(session: AsyncSession, merchant_id: int, set_id: int) -> C
 async def country_sets_page(
     session: AsyncSession, merchant_id: int, *, offset: int, limit: int
 ) -> tuple[int, Sequence[CountrySet]]:
-    total = await session.scalar(
-        select(func.count()).select_from(CountrySet).where(CountrySet.merchant_id == merchant_id)
-    )
-    rows = await session.scalars(
-        select(CountrySet)
-        .where(CountrySet.merchant_id == merchant_id)
-        .order_by(CountrySet.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return total or 0, rows.all()
+    query = select(CountrySet).where(CountrySet.merchant_id == merchant_id).order_by(CountrySet.id)
+    return await page_of(session, query, offset=offset, limit=limit)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.db import page_of, rows_page_of
 from boxoffice.events.models import Event
 from boxoffice.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -36,16 +37,14 @@ async def deliveries_page(
     where = [WebhookDelivery.merchant_id == merchant_id, WebhookDelivery.endpoint_id == endpoint_id]
     if status is not None:
         where.append(WebhookDelivery.status == status)
-    total = await session.scalar(select(func.count()).select_from(WebhookDelivery).where(*where))
-    rows = await session.execute(
+    query = (
         select(WebhookDelivery, Event)
         .join(Event, Event.id == WebhookDelivery.event_id)
         .where(*where, Event.merchant_id == merchant_id)
         .order_by(WebhookDelivery.id.desc())
-        .offset(offset)
-        .limit(limit)
     )
-    return int(total or 0), [(d, e) for d, e in rows]
+    total, rows = await rows_page_of(session, query, offset=offset, limit=limit)
+    return total, [(d, e) for d, e in rows]
 
 
 async def delivery(
@@ -80,9 +79,7 @@ async def events_page(
     where = [Event.merchant_id == merchant_id, Event.type.in_(types)]
     if event_type:
         where.append(Event.type == event_type)
-    total = await session.scalar(select(func.count()).select_from(Event).where(*where))
-    rows = await session.scalars(select(Event).where(*where).order_by(Event.id.desc()).offset(offset).limit(limit))
-    return int(total or 0), rows.all()
+    return await page_of(session, select(Event).where(*where).order_by(Event.id.desc()), offset=offset, limit=limit)
 
 
 async def event_by_uuid(session: AsyncSession, merchant_id: int, event_id: str) -> Event | None:
