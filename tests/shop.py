@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog.models import Price, Product
+from boxoffice.events.models import Event
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.jobs import Job
 from boxoffice.restrictions.models import CountrySet
-from boxoffice.webhooks.models import Event
 
 
 async def merchant(session: AsyncSession, name: str = "Shop") -> Merchant:
