@@ -71,7 +71,7 @@ class Shop:
             idempotency_key=key or uuid.uuid4().hex,
             return_url="https://app.example/done",
             client=CLIENT,
-            voucher=voucher,
+            voucher_code=voucher,
         )
 
     async def subscriptions(self) -> list[Subscription]:
