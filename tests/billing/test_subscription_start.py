@@ -28,6 +28,7 @@ from boxoffice.gateways.sandbox import SandboxGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher
+from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 from boxoffice.promotions.vouchers import VoucherFields
 from tests import shop
 
@@ -266,9 +267,9 @@ async def test_a_voucher_refused_starts_nothing_and_saves_no_card(store: Shop) -
     voucher = await store.voucher(usage_limit=1)
     async with store.sessions() as session, session.begin():
         await vouchers.use(session, store.merchant.id, voucher.id)
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(VoucherRefused) as refused:
         await store.subscribe(await store.price(), voucher="welcome")
-    assert set(refused.value.errors) == {"voucher_code"}
+    assert refused.value.reason == VoucherRefusal.USED_UP
     assert (await store.subscriptions(), await store.cards_saved()) == ([], 0)
 
 

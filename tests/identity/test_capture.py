@@ -212,7 +212,7 @@ async def test_a_birth_date_answered_is_the_accounts_own(signups: Signups, froze
         ("1899-12-31", "The birth date is in the past"),
         ((today + timedelta(days=1)).isoformat(), "The birth date is in the past"),
     ]:
-        assert await refused_answers(signups, customer, {"birthDate": wrong}) == {"birthDate": error}
+        assert await refused_answers(signups, customer, {"birthDate": wrong}) == {"birth_date": error}
     assert customer.date_of_birth is None
     await capture.answer_capture(signups.session, customer, {"birthDate": today.isoformat()})
     assert customer.date_of_birth == today

@@ -16,6 +16,7 @@ from boxoffice.identity.models import Merchant
 from boxoffice.money import Money
 from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher
+from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 from boxoffice.promotions.vouchers import MAX_DURATION, MAX_NAME, MAX_USES, VoucherFields
 from tests import shop
 
@@ -191,7 +192,7 @@ async def test_a_voucher_is_limited_to_the_merchants_own_prices_and_items(store:
     their_product = await shop.product(store.session, elsewhere.id)
     their_price = await shop.monthly_price(store.session, their_product)
     errors = await refusal(store, fields(price_ids=[store.price.id, their_price.id], product_ids=[their_product.id]))
-    assert set(errors) == {"access_fee_ids", "item_ids"}
+    assert set(errors) == {"price_ids", "product_ids"}
     _, rules = await vouchers.create_voucher(
         store.session,
         store.merchant.id,
@@ -218,11 +219,12 @@ async def discount(at: Shop, code: str, price: Price | None = None) -> vouchers.
     return await vouchers.discount_for(at.session, at.merchant.id, code, price or at.price)
 
 
-async def refused(at: Shop, code: str, price: Price | None = None) -> str:
-    with pytest.raises(InvalidInput) as refusal_of_code:
+async def refused(at: Shop, code: str, price: Price | None = None) -> VoucherRefusal:
+    """Why `code` takes nothing off: a refusal of the field `voucher_code`, with its reason."""
+    with pytest.raises(VoucherRefused) as refusal_of_code:
         await discount(at, code, price)
     assert set(refusal_of_code.value.errors) == {"voucher_code"}
-    return refusal_of_code.value.errors["voucher_code"]
+    return refusal_of_code.value.reason
 
 
 @pytest.mark.parametrize(
@@ -257,24 +259,24 @@ async def test_a_code_is_typed_in_any_case_with_spaces_around(store: Shop) -> No
 
 async def test_an_unknown_or_deactivated_code_is_not_valid(store: Shop) -> None:
     voucher = await create(store)
-    assert await refused(store, "autumn") == "This voucher code is not valid"
+    assert await refused(store, "autumn") == VoucherRefusal.NOT_FOUND
     await vouchers.deactivate_voucher(store.session, store.merchant.id, voucher.id)
-    assert await refused(store, "spring") == "This voucher code is not valid"
+    assert await refused(store, "spring") == VoucherRefusal.NOT_FOUND
     elsewhere = await shop.merchant(store.session, "Elsewhere")
     await vouchers.create_voucher(store.session, elsewhere.id, fields(code="theirs"))
-    assert await refused(store, "theirs") == "This voucher code is not valid"
+    assert await refused(store, "theirs") == VoucherRefusal.NOT_FOUND
 
 
 async def test_a_voucher_is_used_from_its_start_until_before_its_end(store: Shop, frozen: clock.FrozenClock) -> None:
     starts = frozen.now() + timedelta(days=1)
     await create(store, starts_at=starts, ends_at=starts + timedelta(days=1))
-    assert await refused(store, "spring") == "This voucher can't be used now"
+    assert await refused(store, "spring") == VoucherRefusal.NOT_STARTED
     frozen._now = starts
     assert (await discount(store, "spring")).amount_off == 100
     frozen.advance(days=1, seconds=-1)
     assert (await discount(store, "spring")).amount_off == 100
     frozen.advance(seconds=1)
-    assert await refused(store, "spring") == "This voucher can't be used now"
+    assert await refused(store, "spring") == VoucherRefusal.EXPIRED
 
 
 async def test_a_voucher_is_used_as_many_times_as_its_limit(store: Shop) -> None:
@@ -284,10 +286,10 @@ async def test_a_voucher_is_used_as_many_times_as_its_limit(store: Shop) -> None
         await vouchers.use(store.session, store.merchant.id, voucher.id)
     await store.session.refresh(voucher)
     assert voucher.usage_count == 2
-    assert await refused(store, "spring") == "This voucher has been used up"
-    with pytest.raises(InvalidInput) as used_up:
+    assert await refused(store, "spring") == VoucherRefusal.USED_UP
+    with pytest.raises(VoucherRefused) as used_up:
         await vouchers.use(store.session, store.merchant.id, voucher.id)
-    assert used_up.value.errors == {"voucher_code": "This voucher has been used up"}
+    assert used_up.value.reason == VoucherRefusal.USED_UP
     # A use given back (its payment was declined) may be taken again.
     await vouchers.give_back(store.session, store.merchant.id, voucher.id)
     await store.session.refresh(voucher)
@@ -309,16 +311,23 @@ async def test_a_limited_voucher_applies_to_its_prices_and_the_prices_of_its_ite
     await vouchers.create_voucher(store.session, store.merchant.id, fields(code="price", price_ids=[store.price.id]))
     await vouchers.create_voucher(store.session, store.merchant.id, fields(code="item", product_ids=[store.product.id]))
     assert (await discount(store, "price")).amount_off == 100
-    assert await refused(store, "price", second_price) == "This voucher doesn't apply to this access fee"
+    assert await refused(store, "price", second_price) == VoucherRefusal.WRONG_PRICE
     assert (await discount(store, "item", second_price)).amount_off == 200
-    assert await refused(store, "item", other_price) == "This voucher doesn't apply to this access fee"
+    assert await refused(store, "item", other_price) == VoucherRefusal.WRONG_PRICE
     await create(store, code="anything")
     assert (await discount(store, "anything", other_price)).amount_off == 100
 
 
 async def test_a_fixed_amount_off_is_in_the_prices_currency(store: Shop) -> None:
     await create(store, code="dollars", percent_off=None, amount_off=Money(100, "USD"))
-    assert await refused(store, "dollars") == "This voucher is in USD, the access fee in EUR"
+    with pytest.raises(VoucherRefused) as refusal:
+        await discount(store, "dollars")
+    assert (refusal.value.reason, refusal.value.voucher_currency, refusal.value.price_currency) == (
+        VoucherRefusal.WRONG_CURRENCY,
+        "USD",
+        "EUR",
+    )
+    assert refusal.value.errors == {"voucher_code": "This voucher is in USD, the price in EUR"}
     dollars = await shop.monthly_price(store.session, store.product, amount=1099, currency="USD")
     assert (await discount(store, "dollars", dollars)).final_amount == 999
 
