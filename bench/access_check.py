@@ -31,9 +31,9 @@ import jwt
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from boxoffice.db import async_url
+from boxoffice.kit.db import async_url
+from boxoffice.kit.passwords import hash_password
 from boxoffice.migrate import upgrade
-from boxoffice.passwords import hash_password
 
 ITEMS, CUSTOMERS, ENTITLEMENTS, TOKENS = 10_000, 100_000, 1_000_000, 2_000
 SECRET = "bench-signing-key-" + "k" * 40

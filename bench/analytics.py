@@ -634,10 +634,10 @@ def endpoints(t: Targets) -> list[tuple[str, str, dict[str, str], str, tuple[Any
 
 async def merchant_token(app: Any, merchant_id: int) -> str:
     """A merchant's access token, as a sign-in issues it (a session row and a JWT signed with the secret key)."""
-    from boxoffice.client_info import ClientInfo, Device
-    from boxoffice.db import transaction
     from boxoffice.identity.authentication import start_session
     from boxoffice.identity.models import Merchant
+    from boxoffice.kit.client_info import ClientInfo, Device
+    from boxoffice.kit.db import transaction
 
     async with transaction(app.state.sessions) as session:
         merchant = await session.get(Merchant, merchant_id)
@@ -649,7 +649,7 @@ async def merchant_token(app: Any, merchant_id: int) -> str:
 
 async def time_analytics(url: str, t: Targets, reports_dir: Path, warmup: int, times: int) -> list[Timing]:
     from boxoffice.app import create_app
-    from boxoffice.settings import Settings
+    from boxoffice.kit.settings import Settings
 
     settings = Settings(
         _env_file=None,

@@ -20,9 +20,9 @@ from pathlib import Path
 import httpx
 
 from boxoffice.app import create_app
+from boxoffice.kit.passwords import hash_password, verify_password
+from boxoffice.kit.settings import Settings
 from boxoffice.migrate import upgrade
-from boxoffice.passwords import hash_password, verify_password
-from boxoffice.settings import Settings
 
 
 async def timed(times: int, call: Callable[[], Awaitable[object]]) -> float:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from boxoffice.db import async_url
+from boxoffice.kit.db import async_url
 
 
 async def admin(url: str, *statements: str) -> None:

@@ -192,10 +192,10 @@ async def seed(url: str, count: int, now: datetime) -> None:
 
 async def engine_worker(url: str, as_of: datetime, batch: int) -> dict[str, Any]:
     from boxoffice.billing import renewals
-    from boxoffice.db import create_engine, session_factory
     from boxoffice.gateways.registry import Gateways
-    from boxoffice.sealing import Sealer
-    from boxoffice.settings import Settings
+    from boxoffice.kit.db import create_engine, session_factory
+    from boxoffice.kit.sealing import Sealer
+    from boxoffice.kit.settings import Settings
 
     settings = Settings(database_url=url, public_url="http://bench.invalid", dunning_retry_days=RETRY_DAYS)
     engine = create_engine(url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow)

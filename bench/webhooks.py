@@ -79,8 +79,8 @@ from typing import Any
 import httpx
 from harness import admin, py_spy, raw_connection
 
+from boxoffice.kit.settings import Settings
 from boxoffice.migrate import upgrade
-from boxoffice.settings import Settings
 
 EVENT_TYPE = "customer.registered"
 BATCH = 100  # events per producer transaction
@@ -378,8 +378,8 @@ def profile_workers(workers: list[subprocess.Popen[bytes]], directory: Path) -> 
 
 async def produce(url: str, events: int, receivers: int, rate: float) -> dict[str, float]:
     """Write the events through the outbox, BATCH per transaction, on schedule; commit times of the first and last."""
-    from boxoffice.db import create_engine, session_factory
     from boxoffice.events.outbox import DomainEvent, record
+    from boxoffice.kit.db import create_engine, session_factory
 
     engine = create_engine(url, pool_size=1, max_overflow=0)
     sessions = session_factory(engine)

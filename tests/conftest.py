@@ -21,12 +21,12 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from boxoffice import clock, jobs
 from boxoffice.app import create_app
-from boxoffice.db import async_url, create_engine, session_factory
+from boxoffice.kit import clock, jobs
+from boxoffice.kit.db import async_url, create_engine, session_factory
+from boxoffice.kit.settings import Settings
 from boxoffice.migrate import upgrade
 from boxoffice.models import Base
-from boxoffice.settings import Settings
 
 PG_ADMIN_URL = os.environ.get("BOXOFFICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 # CI sets this so that a missing PostgreSQL fails the run instead of skipping half of it.
@@ -54,7 +54,7 @@ def off_the_loop(work: Callable[[], T]) -> T:
 def migrated_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated, empty database of each engine, made for this run and dropped after it."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'boxoffice.db'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'boxoffice.kit.db'}"
         off_the_loop(lambda: upgrade(url))
         yield url
         return

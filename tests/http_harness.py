@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from boxoffice.app import create_app
-from boxoffice.settings import Settings
+from boxoffice.kit.settings import Settings
 from tests.conftest import _empty_tables
 
 SIGNUP_IP = "198.51.100.250"

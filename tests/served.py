@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from boxoffice import demo
-from boxoffice.settings import Settings
+from boxoffice.kit.settings import Settings
 from tests.conftest import free_port
 
 BOXOFFICE = [sys.executable, "-m", "boxoffice.cli"]

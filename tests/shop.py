@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.catalog.models import Price, Product
 from boxoffice.events.models import Event
 from boxoffice.identity.models import Customer, Merchant
-from boxoffice.jobs import Job
+from boxoffice.kit.jobs import Job
 from boxoffice.restrictions.models import CountrySet
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from boxoffice.app import create_app
-from boxoffice.settings import Settings
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 
 

@@ -33,40 +33,17 @@ PACKAGE = "boxoffice"
 
 SQL_NAMES = frozenset({"select", "update", "delete", "insert", "text", "func"})
 # Kit modules that own tables of their own and so may build statements for them.
-SQL_KIT_MODULES = frozenset({"db.py", "jobs.py", "throttle.py", "cache.py", "idempotency.py"})
+SQL_KIT_MODULES = frozenset({"kit/db.py", "kit/jobs.py", "kit/throttle.py", "kit/cache.py", "kit/idempotency.py"})
 WEB_PACKAGES = ("fastapi", "starlette")
-WEB_ALLOWED_FILES = frozenset({"app.py", "metrics.py"})
+WEB_ALLOWED_FILES = frozenset({"app.py", "kit/metrics.py"})
 # The API dialects, and the pages shown to people (the sandbox's challenge, later the dashboard and paywall).
 WEB_LAYERS = ("dialects/", "web/")
 NO_DIALECT = "the core must not know any dialect"
 NOT_OWNED = "has a merchant_id column but does not inherit TenantOwned"
 NO_REPOSITORY = "a dialect or a page reads and writes through a use case, never a repository"
 
-# The ground every other part stands on. Its modules are listed by name until they are gathered into `kit/`; a
-# `kit` package is the same layer.
+# The ground every other part stands on.
 KIT = "kit"
-KIT_MODULES = frozenset(
-    {
-        "db",
-        "clock",
-        "money",
-        "errors",
-        "jobs",
-        "cache",
-        "throttle",
-        "sealing",
-        "settings",
-        "logs",
-        "metrics",
-        "idempotency",
-        "heap",
-        "geography",
-        "validation",
-        "client_info",
-        "base_url",
-        "passwords",
-    }
-)
 # What starts and assembles the rest: the app, the CLI (which starts the app), the metadata aggregate, migrations.
 ENTRY_POINTS = frozenset({"app", "cli", "demo", "migrate", "models", "workers", "migrations", "sealed_repository"})
 # Each top-level package or module of boxoffice, on its layer, from the bottom up.
@@ -277,7 +254,7 @@ def rule_core_imports_no_web_framework(root: Path, package: str = PACKAGE) -> li
                 findings.append(
                     source.at(
                         node,
-                        f"imports {module}: only dialects/, web/, app.py and metrics.py may use the web framework",
+                        f"imports {module}: only dialects/, web/, app.py and kit/metrics.py may use the web framework",
                     )
                 )
     return findings
@@ -380,12 +357,11 @@ def rule_outer_layers_import_no_repository(root: Path, package: str = PACKAGE) -
 
 
 def part_of(module: str, package: str = PACKAGE) -> str | None:
-    """The top-level package or module of `package` that `module` is in, a kit module counting as the kit; None
-    for the package itself."""
+    """The top-level package or module of `package` that `module` is in; None for the package itself."""
     parts = module.split(".")
     if parts[0] != package or len(parts) < 2:
         return None
-    return KIT if parts[1] in KIT_MODULES else parts[1]
+    return parts[1]
 
 
 def layer_of(part: str) -> int | None:
@@ -499,7 +475,7 @@ def _report(findings: list[str]) -> str:
 
 def test_the_source_tree_is_where_we_think() -> None:
     files = {s.relative for s in sources(SRC)}
-    assert {"db.py", "app.py", "identity/repository.py", "dialects/inplayer/forms.py"} <= files
+    assert {"kit/db.py", "app.py", "identity/repository.py", "dialects/inplayer/forms.py"} <= files
 
 
 def test_sql_lives_only_in_repositories() -> None:
@@ -544,7 +520,7 @@ def test_the_core_errors_speak_no_vendor() -> None:
 
 def test_every_mapped_table_with_a_merchant_id_is_guarded() -> None:
     """The same rule seen from the loaded models, which also sees columns added by mixins or __table__."""
-    from boxoffice.db import TENANT_TABLES, TenantOwned
+    from boxoffice.kit.db import TENANT_TABLES, TenantOwned
     from boxoffice.models import Base
 
     unguarded = []
@@ -593,7 +569,7 @@ def test_sql_rule_finds_queries_outside_repositories(tmp_path: Path) -> None:
             "billing/repository.py": "from sqlalchemy import select, update, func\n",
             "billing/refunds_repository.py": "from sqlalchemy import select\n",
             "billing/repository_helpers.py": "from sqlalchemy import select\n",
-            "db.py": "from sqlalchemy import text\n",
+            "kit/db.py": "from sqlalchemy import text\n",
             "migrations/versions/0002.py": "from sqlalchemy import text\n",
             "dialects/thing/router.py": "from sqlalchemy.sql import delete\n",
         },
@@ -640,7 +616,7 @@ def test_web_rule_finds_the_core_importing_the_framework(tmp_path: Path) -> None
         {
             "billing/service.py": "from fastapi import HTTPException\n",
             "identity/tokens.py": '"""Tokens."""\n\nimport starlette.requests\n',
-            "metrics.py": "from starlette.routing import Match\n",
+            "kit/metrics.py": "from starlette.routing import Match\n",
             "app.py": "from fastapi import FastAPI\n",
             "dialects/inplayer/deps.py": "from fastapi import Depends\n",
         },
@@ -726,10 +702,10 @@ def test_layer_rule_finds_imports_up_and_sideways(tmp_path: Path) -> None:
     root = _tree(
         tmp_path,
         {
-            "db.py": "from pkg import clock\nimport pkg.billing.models\n",
-            "clock.py": "",
-            "kit/sealing.py": "from pkg.db import Base\n",
-            "events/outbox.py": "from pkg.kit import sealing\nfrom pkg import db\n",
+            "kit/db.py": "from pkg.kit import clock\nimport pkg.billing.models\n",
+            "kit/clock.py": "",
+            "kit/sealing.py": "from pkg.kit.db import Base\n",
+            "events/outbox.py": "from pkg.kit import sealing\nfrom pkg.kit import db\n",
             "identity/accounts.py": "from pkg.mail.outbox import send_email\nfrom pkg.events import outbox\n",
             "identity/recovery.py": "from pkg.webhooks import dispatch, notices\n",
             "catalog/service.py": "from pkg.restrictions import rules\n",
@@ -742,14 +718,14 @@ def test_layer_rule_finds_imports_up_and_sideways(tmp_path: Path) -> None:
             "webhooks/dispatch.py": "from pkg.mail import outbox\nfrom pkg.reporting import links\n",
             "cli.py": "from pkg.app import create_app\n",
             "app.py": "from pkg.dialects.inplayer import router\nfrom pkg import models\n",
-            "novel/thing.py": "from pkg import clock\n",
+            "novel/thing.py": "from pkg.kit import clock\n",
             "novel/other.py": "",
         },
     )
     findings = rule_imports_point_down(root, "pkg")
     assert sorted(findings) == sorted(
         [
-            f"{root / 'db.py'}:2: kit imports pkg.billing.models: {UPWARD}",
+            f"{root / 'kit/db.py'}:2: kit imports pkg.billing.models: {UPWARD}",
             f"{root / 'identity/recovery.py'}:1: identity imports pkg.webhooks: {UPWARD}",
             f"{root / 'restrictions/service.py'}:4: restrictions imports pkg.catalog: {UPWARD}",
             f"{root / 'webhooks/dispatch.py'}:2: webhooks imports pkg.reporting: {SIDEWAYS}",
@@ -815,7 +791,7 @@ def test_vendor_rule_finds_vendor_keys_and_words_in_core_errors(tmp_path: Path) 
                     raise NotFound(f"Order with {order} not found")
                 raise InvalidInput({"access_fee": "Not for sale", "price_id": "Not for sale"})
             """,
-            "errors.py": """
+            "kit/errors.py": """
             class Unauthenticated(Exception):
                 default_message = "Invalid auth token"
             """,
@@ -843,7 +819,7 @@ def test_vendor_rule_finds_vendor_keys_and_words_in_core_errors(tmp_path: Path) 
             f"{orders}:8: error key 'paymentMethodId': {VENDOR_KEY}",
             f"{orders}:11: says 'Order with ': {VENDOR_MESSAGE}",
             f"{orders}:12: error key 'access_fee': {VENDOR_KEY}",
-            f"{root / 'errors.py'}:2: says 'Invalid auth token': {VENDOR_MESSAGE}",
+            f"{root / 'kit/errors.py'}:2: says 'Invalid auth token': {VENDOR_MESSAGE}",
             f"{service}:6: says 'Item not found': {VENDOR_MESSAGE}",
         ]
     ), _report(findings)

@@ -17,8 +17,8 @@ from boxoffice import demo
 from boxoffice.access.playback import set_jw_secret
 from boxoffice.access.playback_repository import keys_of
 from boxoffice.cli import _in_transaction, app
-from boxoffice.sealing import SEALED, Sealer
-from boxoffice.settings import Settings, get_settings
+from boxoffice.kit.sealing import SEALED, Sealer
+from boxoffice.kit.settings import Settings, get_settings
 from tests.served import BOXOFFICE, demo_client_id, demo_sign_in, serving
 
 

@@ -7,9 +7,9 @@ from ipaddress import ip_network
 import pytest
 from sqlalchemy import select
 
-from boxoffice.client_info import client_address, country_of, describe, parse_address, parse_device
 from boxoffice.identity.models import LoginRecord, Merchant
-from boxoffice.settings import Settings
+from boxoffice.kit.client_info import client_address, country_of, describe, parse_address, parse_device
+from boxoffice.kit.settings import Settings
 from tests.http_harness import VIEWERS, Harness, serve
 
 UA = {

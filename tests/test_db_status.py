@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import jobs
-from boxoffice.db import transaction
-from boxoffice.jobs import Job, JobStatus
+from boxoffice.kit import jobs
+from boxoffice.kit.db import transaction
+from boxoffice.kit.jobs import Job, JobStatus
 
 
 async def test_a_status_is_stored_as_its_string_and_loaded_as_its_member(

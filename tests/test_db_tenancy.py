@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import CompoundSelect, Select
 
-from boxoffice import clock
-from boxoffice.db import TENANT_TABLES, TenantLeak, create_engine, session_factory, transaction
 from boxoffice.identity.models import Customer, LoginRecord, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.db import TENANT_TABLES, TenantLeak, create_engine, session_factory, transaction
 
 
 @dataclass

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from starlette.requests import Request
 
 from boxoffice.dialects.inplayer.forms import MAX_BODY, MAX_DEPTH, MalformedBody, nest, read_body
-from boxoffice.errors import InvalidInput
+from boxoffice.kit.errors import InvalidInput
 from tests.conftest import Server
 
 # ----------------------------------------------------------------------------------------------------

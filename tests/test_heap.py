@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from boxoffice import heap
+from boxoffice.kit import heap
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, idempotency
-from boxoffice.errors import Conflict
+from boxoffice.kit import clock, idempotency
+from boxoffice.kit.errors import Conflict
 
 # Renewals come every third of a lease of real time; whether a lease has run out is read from the frozen clock,
 # so only the test's own moves of the clock can make one lapse, however slowly this machine runs.

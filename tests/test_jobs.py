@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from boxoffice import clock, jobs
-from boxoffice.db import create_engine, session_factory, transaction
-from boxoffice.settings import Settings
+from boxoffice.kit import clock, jobs
+from boxoffice.kit.db import create_engine, session_factory, transaction
+from boxoffice.kit.settings import Settings
 
 _kinds = itertools.count()
 

@@ -15,12 +15,12 @@ import structlog
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, jobs, logs
-from boxoffice.db import create_engine, session_factory, transaction
+from boxoffice.kit import clock, jobs, logs
+from boxoffice.kit.db import create_engine, session_factory, transaction
+from boxoffice.kit.settings import Settings
 from boxoffice.mail import delivery  # noqa: F401  (registers the email.send handler)
 from boxoffice.mail.outbox import MAX_ATTEMPTS, Attachment, send_email
 from boxoffice.mail.rendering import render
-from boxoffice.settings import Settings
 from tests.conftest import Mailbox, free_port
 
 ARCHIVE = json.dumps({"email": "vera@example.com", "favorites": [1, 2]}).encode()

@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from boxoffice.db import create_engine
+from boxoffice.kit.db import create_engine
 from boxoffice.models import Base
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from boxoffice.money import Money
+from boxoffice.kit.money import Money
 
 
 @given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from(["USD", "EUR", "JPY", "KWD"]))

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.catalog.models import PackageMember, Product
-from boxoffice.db import page_of, rows_page_of
+from boxoffice.kit.db import page_of, rows_page_of
 from tests import shop
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher, Type
 
-from boxoffice.passwords import digest, hash_password, needs_rehash, new_token, verify_password
+from boxoffice.kit.passwords import digest, hash_password, needs_rehash, new_token, verify_password
 
 
 @pytest.fixture(scope="module")

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import playback_repository as playback_repo
 from boxoffice.access.playback import playback_settings, set_cloudfront_keys, set_jw_secret
-from boxoffice.db import transaction
 from boxoffice.gateways import repository as gateways_repo
 from boxoffice.gateways.merchant_settings import gateway_settings, set_gateway
 from boxoffice.identity.merchants import create_merchant
+from boxoffice.kit.db import transaction
+from boxoffice.kit.sealing import SEALED, Sealer, SealingError, new_key
+from boxoffice.kit.settings import Settings
 from boxoffice.sealed_repository import sealed_columns
-from boxoffice.sealing import SEALED, Sealer, SealingError, new_key
-from boxoffice.settings import Settings
 
 
 def test_a_sealed_value_opens_with_its_key_and_hides_its_text() -> None:

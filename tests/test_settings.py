@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from boxoffice.settings import Settings, parse_rate
+from boxoffice.kit.settings import Settings, parse_rate
 
 
 @pytest.fixture(autouse=True)

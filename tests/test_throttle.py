@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, throttle
-from boxoffice.db import create_engine, session_factory
-from boxoffice.errors import RateLimited
-from boxoffice.settings import Settings
+from boxoffice.kit import clock, throttle
+from boxoffice.kit.db import create_engine, session_factory
+from boxoffice.kit.errors import RateLimited
+from boxoffice.kit.settings import Settings
 from tests.http_harness import serve
 
 # ----------------------------------------------------------------------------------------------------

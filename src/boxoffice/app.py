@@ -18,18 +18,12 @@ from starlette.types import Receive, Scope, Send
 
 from boxoffice import (
     __version__,
-    client_info,
-    heap,
-    logs,
     models,  # noqa: F401  (every table, so foreign keys resolve)
-    passwords,
     workers,
 )
 from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentLog
 from boxoffice.billing import gateway_events, gift_delivery, janitor, renewals  # noqa: F401  (register billing's jobs)
-from boxoffice.cache import InvalidationFeed
-from boxoffice.db import create_engine, ping, session_factory
 from boxoffice.dialects.cors import AllowedOrigins, Cors
 from boxoffice.dialects.inplayer.errors import error_response, render_validation_error
 from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
@@ -39,10 +33,18 @@ from boxoffice.dialects.inplayer.webhook_payloads import InPlayerWebhooks
 from boxoffice.dialects.mediastore.envelope import refusal as mediastore_refusal
 from boxoffice.dialects.mediastore.router import router as mediastore_router
 from boxoffice.gateways.registry import Gateways
+from boxoffice.kit import (
+    client_info,
+    heap,
+    logs,
+    passwords,
+)
+from boxoffice.kit.cache import InvalidationFeed
+from boxoffice.kit.db import create_engine, ping, session_factory
+from boxoffice.kit.metrics import MetricsMiddleware
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings, get_settings
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
-from boxoffice.metrics import MetricsMiddleware
-from boxoffice.sealing import Sealer
-from boxoffice.settings import Settings, get_settings
 from boxoffice.web import gateway_webhooks, report_downloads
 from boxoffice.web import sandbox as sandbox_pages
 from boxoffice.web.request_base import RequestBase

@@ -19,29 +19,31 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice import (
-    base_url,
-    clock,
-    logs,
     models,  # noqa: F401  (every table, so foreign keys resolve)
-    sealing,
 )
 from boxoffice.billing import (
     janitor,  # noqa: F401  (registers the billing chores)
     renewals,
 )
 from boxoffice.catalog import service as catalog
-from boxoffice.db import async_url, create_engine, session_factory, transaction
-from boxoffice.errors import DomainError, InvalidInput, Missing, NotFound
 from boxoffice.identity import signing_keys
 from boxoffice.identity.merchants import find_merchant, merchant_of
 from boxoffice.identity.models import Merchant
+from boxoffice.kit import (
+    base_url,
+    clock,
+    logs,
+    sealing,
+)
+from boxoffice.kit.db import async_url, create_engine, session_factory, transaction
+from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound
+from boxoffice.kit.money import Money
+from boxoffice.kit.settings import Settings, get_settings
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
 from boxoffice.migrate import upgrade
-from boxoffice.money import Money
 from boxoffice.reporting import exports
 from boxoffice.reporting import service as reports
 from boxoffice.sealed_repository import reseal_all
-from boxoffice.settings import Settings, get_settings
 from boxoffice.webhooks.notifications_relay import Notifications
 from boxoffice.workers import work as run_worker
 

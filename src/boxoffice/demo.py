@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.access_types import BY_ID
-from boxoffice.client_info import ClientInfo, parse_device
 from boxoffice.identity import accounts, merchants
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
-from boxoffice.money import Money
+from boxoffice.kit.client_info import ClientInfo, parse_device
+from boxoffice.kit.money import Money
 
 MERCHANT_EMAIL = "demo@example.com"
 # Published on purpose: the demo tenant exists to be signed into from the README.

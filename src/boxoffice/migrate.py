@@ -7,8 +7,8 @@ import asyncio
 from alembic import command
 from alembic.config import Config
 
-from boxoffice.db import create_engine, session_factory
 from boxoffice.identity.signing_keys import make_missing_keys
+from boxoffice.kit.db import create_engine, session_factory
 
 
 def alembic_config(database_url: str) -> Config:

@@ -1,13 +1,13 @@
 """Imports every table so `Base.metadata` is complete (for Alembic and test set-up)."""
 
-from boxoffice import cache, idempotency, jobs, throttle
 from boxoffice.access import models as access
 from boxoffice.billing import models as billing
 from boxoffice.catalog import models as catalog
-from boxoffice.db import Base
 from boxoffice.events import models as events
 from boxoffice.gateways import models as gateways
 from boxoffice.identity import models as identity
+from boxoffice.kit import cache, idempotency, jobs, throttle
+from boxoffice.kit.db import Base
 from boxoffice.mail import models as mail
 from boxoffice.promotions import models as promotions
 from boxoffice.reporting import models as reporting

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.kit.sealing import SEALED_INFO, Sealer
 from boxoffice.models import Base
-from boxoffice.sealing import SEALED_INFO, Sealer
 
 # Every merchant's secrets at once, on purpose: the operator's keys seal them all.
 _CROSS = {"cross_tenant": True}

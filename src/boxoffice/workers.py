@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from boxoffice import jobs
+from boxoffice.kit import jobs
 from boxoffice.webhooks.sender import Sender
 
 

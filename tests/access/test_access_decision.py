@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.access import service as access
 from boxoffice.catalog.models import Product
-from boxoffice.client_info import ClientInfo, Device
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo, Device
 from boxoffice.restrictions.models import CountrySet
 
 IN_FRANCE = ClientInfo("192.0.2.1", "FR", Device("desktop", None, None, None), None)

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from boxoffice import clock
 from boxoffice.billing.periods import anchored_period_end
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, make_merchant, sign_up
 from tests.dialects.inplayer.test_subscriptions import monthly_fee, only_subscription, renew, subscribe

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.access import service as access
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import holdings, subscriptions
@@ -14,6 +13,7 @@ from boxoffice.billing.holdings import HoldingStatus
 from boxoffice.billing.models import Subscription
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
 
 NOW = datetime(2026, 3, 1, 12, 0)
 

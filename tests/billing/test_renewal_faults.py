@@ -22,7 +22,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.access.models import Entitlement
 from boxoffice.access.service import period_end
 from boxoffice.billing import ledger, renewals
@@ -33,8 +32,9 @@ from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayErro
 from boxoffice.gateways.registry import Gateways
 from boxoffice.gateways.sandbox import SandboxGateway
 from boxoffice.identity.models import Customer, Merchant
-from boxoffice.sealing import Sealer
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
 
 AMOUNT, CURRENCY = 999, "EUR"
 BATCH = 20  # small, so that a pass is many commits and a kill lands between them
@@ -50,11 +50,11 @@ from datetime import datetime
 
 from boxoffice import models  # noqa: F401  (every table)
 from boxoffice.billing import renewals
-from boxoffice.db import create_engine, session_factory
+from boxoffice.kit.db import create_engine, session_factory
 from boxoffice.gateways.registry import Gateways
 from boxoffice.gateways.sandbox import SandboxGateway
-from boxoffice.sealing import Sealer
-from boxoffice.settings import Settings
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
 
 url, as_of, batch, stall_at = sys.argv[1], datetime.fromisoformat(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 original = SandboxGateway.charge_many

@@ -14,18 +14,18 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.access.models import Entitlement
 from boxoffice.access.service import period_end
 from boxoffice.billing import payment_methods, subscriptions
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog.models import Price, Product
-from boxoffice.client_info import ClientInfo, Device
-from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput
 from boxoffice.gateways.models import SandboxPaymentMethod
 from boxoffice.gateways.protocol import Card
 from boxoffice.gateways.sandbox import SandboxGateway
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo, Device
+from boxoffice.kit.errors import AlreadyHeld, Conflict, InvalidInput
 from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from boxoffice import clock
 from boxoffice.catalog import service
 from boxoffice.catalog.models import Price
 from boxoffice.catalog.service import MAX_AMOUNT, MAX_TEXT, MAX_TRIAL, PriceChanges
-from boxoffice.errors import Conflict, InvalidInput
-from boxoffice.money import Money
+from boxoffice.kit import clock
+from boxoffice.kit.errors import Conflict, InvalidInput
+from boxoffice.kit.money import Money
 from tests import shop
 from tests.catalog.conftest import Catalog
 

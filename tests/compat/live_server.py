@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 from starlette.types import ASGIApp
 
-from boxoffice.db import create_engine
+from boxoffice.kit.db import create_engine
 from tests.conftest import emptied_tables, off_the_loop
 
 

@@ -13,9 +13,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from boxoffice import clock
 from boxoffice.app import create_app
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from tests.compat.inplayer.merchant_setup import Merchant, create_merchant, expect, merchant_client
 from tests.compat.live_server import empty_database, serving
 from tests.compat.mediastore.harness import CHROMIUM, CHROMIUM_ARGS

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.gateways.models import SandboxCharge
 from boxoffice.gateways.protocol import Card, CardRejected, ChargeResult, GatewayError, PaymentGateway, SetupResult
 from boxoffice.gateways.sandbox import IdempotencyMismatch, SandboxGateway
 from boxoffice.identity.models import Merchant
+from boxoffice.kit import clock
 
 PUBLIC = "http://boxoffice.test"
 

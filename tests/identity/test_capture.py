@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from boxoffice import clock
-from boxoffice.errors import InvalidInput
 from boxoffice.identity import capture
 from boxoffice.identity.capture import MAX_QUESTIONS, MAX_TEXT
 from boxoffice.identity.models import Customer
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput
 from tests import shop
 from tests.identity.conftest import Signups
 

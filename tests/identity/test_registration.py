@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from boxoffice import clock
-from boxoffice.client_info import ClientInfo, Device
-from boxoffice.errors import Conflict, InvalidInput
 from boxoffice.identity.accounts import register_customer
 from boxoffice.identity.models import Customer, Profile, RegistrationRecord
-from boxoffice.passwords import verify_password
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo, Device
+from boxoffice.kit.errors import Conflict, InvalidInput
+from boxoffice.kit.passwords import verify_password
 from tests import shop
 from tests.identity.conftest import Signups
 

@@ -17,11 +17,12 @@ import pytest
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import cache, clock, demo
-from boxoffice.db import transaction
+from boxoffice import demo
 from boxoffice.identity import signing_keys
 from boxoffice.identity.models import SigningKey
-from boxoffice.settings import Settings
+from boxoffice.kit import cache, clock
+from boxoffice.kit.db import transaction
+from boxoffice.kit.settings import Settings
 from tests.conftest import PG_ADMIN_URL, _pg_admin, off_the_loop
 from tests.served import BOXOFFICE, demo_client_id, demo_sign_in, serving
 

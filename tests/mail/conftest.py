@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from boxoffice.settings import Settings
+from boxoffice.kit.settings import Settings
 from tests.dialects.inplayer.conftest import merchant, viewer  # noqa: F401  (fixtures used here too)
 
 

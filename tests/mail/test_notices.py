@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
-from boxoffice import clock, jobs
-from boxoffice.db import transaction
 from boxoffice.events.models import Event
 from boxoffice.events.repository import events_of
+from boxoffice.kit import clock, jobs
+from boxoffice.kit.db import transaction
 from boxoffice.webhooks.notices import send_notices
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, make_merchant, plain_text, sign_up

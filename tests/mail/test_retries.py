@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, jobs
-from boxoffice.db import transaction
+from boxoffice.kit import clock, jobs
+from boxoffice.kit.db import transaction
+from boxoffice.kit.settings import Settings
 from boxoffice.mail import delivery  # noqa: F401  (registers the email.send handler)
 from boxoffice.mail.outbox import MAX_ATTEMPTS, send_email
-from boxoffice.settings import Settings
 from tests.conftest import free_port
 
 THREE_DAYS = timedelta(days=3)

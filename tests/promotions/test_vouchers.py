@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.catalog.models import Price, Product
-from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.identity.models import Merchant
-from boxoffice.money import Money
+from boxoffice.kit import clock
+from boxoffice.kit.errors import Conflict, InvalidInput, NotFound
+from boxoffice.kit.money import Money
 from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused

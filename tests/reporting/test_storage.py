@@ -20,11 +20,11 @@ from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from boxoffice import clock
 from boxoffice.identity.tokens import token_secret
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from boxoffice.reporting import links
 from boxoffice.reporting.storage import LocalStorage, S3Storage, attachment, storage_for
-from boxoffice.settings import Settings
 from tests.conftest import Server, free_port
 from tests.dialects.inplayer.conftest import Merchant, make_merchant
 
@@ -154,7 +154,7 @@ def test_the_app_does_not_import_boto3_unless_s3_is_used() -> None:
     script = (
         "import sys\n"
         "from boxoffice.app import create_app\n"
-        "from boxoffice.settings import Settings\n"
+        "from boxoffice.kit.settings import Settings\n"
         "from boxoffice.reporting.storage import storage_for\n"
         "storage_for(Settings(_env_file=None, reports_s3_bucket='b'))\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore', 's3transfer'}))\n"

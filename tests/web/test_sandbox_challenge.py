@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from boxoffice import clock
 from boxoffice.gateways.protocol import Card
 from boxoffice.gateways.sandbox import SandboxGateway
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, make_merchant
 

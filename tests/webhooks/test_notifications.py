@@ -15,12 +15,12 @@ import redis.asyncio as redis
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
-from boxoffice.db import async_url, create_engine, session_factory, transaction
 from boxoffice.events import announce, outbox
 from boxoffice.events import repository as outbox_repo
 from boxoffice.identity.merchants import create_merchant
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.db import async_url, create_engine, session_factory, transaction
+from boxoffice.kit.settings import Settings
 from boxoffice.webhooks import notifications_feed
 from boxoffice.webhooks.hub import Subscription
 from boxoffice.webhooks.notifications_relay import LISTENER_NAME, Notifications

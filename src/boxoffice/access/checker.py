@@ -6,7 +6,7 @@ the viewer, one for the verdict, and the rules that depend on the request (refer
 it cannot vouch for — a first request, a refusal, a changed scope, a passed expiry — goes to `check`, which reads
 through the per-row caches of `boxoffice.access.lookups` and remembers what it granted.
 
-Both layers are keyed to the cache generations of `boxoffice.cache`: a revoked entitlement, a logout or an erased
+Both layers are keyed to the cache generations of `boxoffice.kit.cache`: a revoked entitlement, a logout or an erased
 account stop access at once on the worker that made the change and within about half a second on every other; an
 entitlement or session that runs out stops at its expiry, which every request compares with `clock`.
 """
@@ -20,18 +20,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import cache, clock
 from boxoffice.access import service
 from boxoffice.access.lookups import CachedLookups, LookupCaches
-from boxoffice.cache import TTLCache, generations
 from boxoffice.catalog.models import Product
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import Forbidden, Missing, NotFound, Restricted, Unauthenticated
 from boxoffice.identity.models import AuthSession, Customer, Merchant
 from boxoffice.identity.tokens import Principal, decode_claims, principal_of
+from boxoffice.kit import cache, clock
+from boxoffice.kit.cache import TTLCache, generations
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import Forbidden, Missing, NotFound, Restricted, Unauthenticated
+from boxoffice.kit.settings import Settings
 from boxoffice.restrictions import rules
 from boxoffice.restrictions.models import CountrySet, RestrictionSettings
-from boxoffice.settings import Settings
 
 MAX_REMEMBERED = 500_000
 

@@ -12,13 +12,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock, validation
 from boxoffice.access import codes_repository as repo
 from boxoffice.access.models import AccessCode, AccessCodeSession
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Product
-from boxoffice.errors import Conflict, Credential, InvalidInput, LimitReached, Missing, NotFound, Unauthenticated
 from boxoffice.identity import repository as identity_repo
+from boxoffice.kit import clock, validation
+from boxoffice.kit.errors import Conflict, Credential, InvalidInput, LimitReached, Missing, NotFound, Unauthenticated
 
 CODE_CONTROL = "code"
 MAX_CODES = 1000  # per request

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import AccessCode, AccessCodeSession
-from boxoffice.db import page_of
+from boxoffice.kit.db import page_of
 
 _CROSS = {"cross_tenant": True}
 

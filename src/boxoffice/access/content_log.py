@@ -16,7 +16,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import repository as repo
-from boxoffice.db import transaction
+from boxoffice.kit.db import transaction
 
 log = structlog.get_logger(__name__)
 FLUSH_EVERY = 1.0

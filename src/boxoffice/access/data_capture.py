@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import validation
 from boxoffice.access import data_capture_repository as repo
 from boxoffice.access.models import DataCaptureLead
 from boxoffice.identity.merchants import find_merchant
+from boxoffice.kit import validation
 
 MAX_COMPANY = 250
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import DataCaptureLead
-from boxoffice.db import page_of
+from boxoffice.kit.db import page_of
 
 
 async def leads_page(

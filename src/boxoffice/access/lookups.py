@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import repository as repo
 from boxoffice.access.models import Entitlement
-from boxoffice.cache import TTLCache
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import AuthSession, Customer, Merchant
 from boxoffice.identity.pins import is_age_verified
+from boxoffice.kit.cache import TTLCache
 from boxoffice.restrictions import repository as restrictions_repo
 from boxoffice.restrictions.models import CountrySet, RestrictionSettings
 from boxoffice.restrictions.service import restriction_settings
@@ -74,7 +74,7 @@ class LookupCaches:
 
 
 class CachedLookups:
-    """The same reads through caches that are dropped the moment what they hold changes (see boxoffice.cache):
+    """The same reads through caches that are dropped the moment what they hold changes (see boxoffice.kit.cache):
     the hot path of every play asks the database nothing while what it needs is unchanged. One per request;
     whatever it must read, it reads over one connection, opened on the first miss."""
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock
-from boxoffice.db import Base, BigId, TenantOwned
-from boxoffice.sealing import sealed_column
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, BigId, TenantOwned
+from boxoffice.kit.sealing import sealed_column
 
 
 class Entitlement(TenantOwned, Base):
@@ -108,6 +108,6 @@ class PlaybackKeys(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     cloudfront_key_pair_id: Mapped[str | None] = mapped_column(String(100))
-    # Both sealed with the operator's encryption keys when configured (boxoffice.sealing).
+    # Both sealed with the operator's encryption keys when configured (boxoffice.kit.sealing).
     cloudfront_private_key: Mapped[str | None] = mapped_column(String(8000), info=sealed_column())
     jw_secret: Mapped[str | None] = mapped_column(String(1000), info=sealed_column())

@@ -9,12 +9,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.access import plans_repository as repo
 from boxoffice.access import repository as access_repo
 from boxoffice.catalog.models import Price, Product
-from boxoffice.errors import NotFound
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.errors import NotFound
 
 MAX_ID = 2**63 - 1
 

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog.models import Price, Product
-from boxoffice.db import page_of
+from boxoffice.kit.db import page_of
 
 SUBSCRIPTION = "subscription"
 

@@ -17,15 +17,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.access import playback_repository as repo
 from boxoffice.access import service as access_service
 from boxoffice.access.models import PlaybackKeys
 from boxoffice.catalog import repository as catalog_repo
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import DomainError, InvalidInput, Missing, NotFound
 from boxoffice.identity.models import Customer, Merchant
-from boxoffice.sealing import Sealer
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound
+from boxoffice.kit.sealing import Sealer
 
 # How long a signed URL or token is good for (never beyond the viewer's entitlement).
 SIGNED_LIFETIME = timedelta(hours=1)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import ContentRequest, Entitlement
 from boxoffice.catalog.models import Price, Product
-from boxoffice.db import page_of
+from boxoffice.kit.db import page_of
 
 
 async def current_entitlement(

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.access import events
 from boxoffice.access import repository as repo
 from boxoffice.access.content_log import ContentRequestRecord
@@ -17,10 +16,11 @@ from boxoffice.access.models import Entitlement
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.catalog.models import Price, Product
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import DomainError, InvalidInput, Missing, NoAccess, NotFound, Restricted
 from boxoffice.events import outbox
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NoAccess, NotFound, Restricted
 from boxoffice.restrictions import rules
 
 SOURCES = ("purchase", "subscription", "package", "grant", "access_code", "voucher", "gift")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.analytics import repository as repo
-from boxoffice.geography import country
+from boxoffice.kit.geography import country
 
 UNKNOWN_DEVICE = "unknown"
 

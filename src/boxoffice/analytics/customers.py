@@ -11,9 +11,9 @@ from boxoffice.analytics import repository as repo
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Product
-from boxoffice.errors import NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, LoginRecord
+from boxoffice.kit.errors import NotFound
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.analytics import repository as repo
-from boxoffice.errors import InvalidInput
+from boxoffice.kit.errors import InvalidInput
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ from boxoffice.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from boxoffice.db import within
 from boxoffice.identity.models import LoginRecord, RegistrationRecord
+from boxoffice.kit.db import within
 
 Counts = list[tuple[str | None, int]]
 

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.analytics import repository as repo
 from boxoffice.billing.models import SubscriptionStatus
 from boxoffice.catalog import repository as catalog_repo
-from boxoffice.errors import InvalidInput
-from boxoffice.geography import alpha2_of, country
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.geography import alpha2_of, country
 
 GROUPINGS = tuple(repo.SUBSCRIPTION_GROUPS)
 STATES = (

@@ -23,16 +23,16 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.billing import events, fulfilment, refunds
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, PaymentStatus
-from boxoffice.db import transaction
-from boxoffice.errors import Conflict, NotFound, PaymentDeclined
 from boxoffice.events import outbox
 from boxoffice.gateways.protocol import CardRejected, ChargeResult, GatewayError, PaymentGateway, SetupResult
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.db import transaction
+from boxoffice.kit.errors import Conflict, NotFound, PaymentDeclined
 
 DECLINES = {
     "card_declined": "Your card was declined",

@@ -16,12 +16,12 @@ from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.catalog import donations as catalog_donations
 from boxoffice.catalog.models import DonationOption, Product
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
-from boxoffice.money import Money
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import Conflict, InvalidInput, NotFound
+from boxoffice.kit.money import Money
 
 # Minor units: the most a card gateway takes in one charge (Stripe's eight digits), so that an amount of the
 # viewer's own is refused here, with its field named, rather than by the gateway after the card was saved.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
 from boxoffice.billing import books, events, gifts, payment_methods, periods, refunds, switches
@@ -22,6 +21,7 @@ from boxoffice.catalog import repository as catalog_repo
 from boxoffice.events import outbox
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
+from boxoffice.kit import clock
 from boxoffice.promotions import vouchers
 
 

@@ -8,18 +8,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import jobs
 from boxoffice.billing import charges
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import UNSETTLED, PaymentStatus
-from boxoffice.db import transaction
-from boxoffice.errors import Forbidden, NotFound
 from boxoffice.gateways.protocol import ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
 from boxoffice.gateways.sandbox import CLEAR_DEBIT_JOB, SandboxGateway
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
-from boxoffice.settings import Settings
+from boxoffice.kit import jobs
+from boxoffice.kit.db import transaction
+from boxoffice.kit.errors import Forbidden, NotFound
+from boxoffice.kit.settings import Settings
 
 EVENT_JOB = "billing.gateway_event"
 # A setup's events settle the payment a setup verified (a free trial's first), and are ignored for any other.

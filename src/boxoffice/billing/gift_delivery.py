@@ -13,13 +13,13 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, jobs, validation
 from boxoffice.billing import gifts_repository as repo
 from boxoffice.catalog import repository as catalog_repo
-from boxoffice.db import transaction
 from boxoffice.identity import repository as identity_repo
+from boxoffice.kit import clock, jobs, validation
+from boxoffice.kit.db import transaction
+from boxoffice.kit.settings import Settings
 from boxoffice.mail.outbox import send_email
-from boxoffice.settings import Settings
 
 MAX_NOTE = 500  # the column's length
 EVERY_SECONDS = 60

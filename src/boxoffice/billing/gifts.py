@@ -17,7 +17,6 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, throttle, validation
 from boxoffice.access import events as access_events
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
@@ -28,11 +27,12 @@ from boxoffice.billing import orders_repository as orders_repo
 from boxoffice.billing.models import Gift, Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
-from boxoffice.errors import Conflict, NotFound
 from boxoffice.events import outbox
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
-from boxoffice.settings import Settings
+from boxoffice.kit import clock, throttle, validation
+from boxoffice.kit.errors import Conflict, NotFound
+from boxoffice.kit.settings import Settings
 
 # No 0/O, 1/I/L, nor U (read as V): a code read off a phone or spoken aloud survives being typed.
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"

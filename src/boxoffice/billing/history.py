@@ -12,7 +12,7 @@ from boxoffice.billing import repository as repo
 from boxoffice.billing.models import DECIDED, Payment, PaymentStatus
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
-from boxoffice.errors import InvalidInput
+from boxoffice.kit.errors import InvalidInput
 
 
 @dataclass(frozen=True, slots=True)

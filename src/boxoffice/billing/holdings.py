@@ -11,7 +11,6 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.access import service as access
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import subscriptions, upcoming
@@ -19,6 +18,7 @@ from boxoffice.billing.models import CHARGING, RUNNING, PlanSwitch, Subscription
 from boxoffice.billing.switches import pending_switches
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
 
 # What is listed of a customer's holdings and subscriptions: more than any customer holds at once.
 LISTED = 100

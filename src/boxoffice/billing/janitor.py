@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, jobs
 from boxoffice.billing import charges, refunds
 from boxoffice.billing import repository as repo
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
-from boxoffice.sealing import Sealer
-from boxoffice.settings import Settings
+from boxoffice.kit import clock, jobs
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
 
 # Long enough that a request still talking to the gateway is never taken for a dead one.
 STALE_AFTER = timedelta(minutes=10)

@@ -24,10 +24,10 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from boxoffice import clock
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import LedgerEntry, LedgerTransaction
 from boxoffice.catalog.currencies import is_currency
+from boxoffice.kit import clock
 
 ACCOUNTS = frozenset({"gateway_clearing", "revenue", "discounts", "refunds", "customer"})
 

@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.billing import charges, payment_methods
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import PaymentProfile
-from boxoffice.errors import NotFound, PaymentDeclined
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import Card, GatewayError, PaymentGateway, SetupResult, SetupStatus, Wallet
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.errors import NotFound, PaymentDeclined
 
 
 @dataclass(frozen=True, slots=True)

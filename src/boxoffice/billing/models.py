@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock
-from boxoffice.db import Base, BigId, Status, TenantOwned
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, BigId, Status, TenantOwned
 
 
 class LedgerTransaction(TenantOwned, Base):

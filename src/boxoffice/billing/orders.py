@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.billing import charges, gift_delivery, gifts, purchases, subscriptions
 from boxoffice.billing import orders_repository as repo
 from boxoffice.billing import repository as billing_repo
@@ -20,12 +19,13 @@ from boxoffice.billing.payment_methods import FREE, Nothing, Source
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price, Product
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import AlreadyHeld, Conflict, InvalidInput, Missing, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import AlreadyHeld, Conflict, InvalidInput, Missing, NotFound
 from boxoffice.promotions import vouchers
 
 LIFETIME = timedelta(hours=24)

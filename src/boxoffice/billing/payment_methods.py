@@ -12,12 +12,9 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, PaymentProfile
 from boxoffice.catalog.currencies import is_currency
-from boxoffice.db import transaction
-from boxoffice.errors import InvalidInput, NotFound
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import (
     BankAccount,
@@ -28,6 +25,9 @@ from boxoffice.gateways.protocol import (
     SavedMethod,
 )
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.db import transaction
+from boxoffice.kit.errors import InvalidInput, NotFound
 
 # Which form field a refusal is about, for the dialects' field errors.
 REFUSED_FIELDS = {

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
 from boxoffice.billing import books
 from boxoffice.billing.models import CHARGING, Payment, Subscription, SubscriptionStatus
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
 from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.billing import charges, periods, purchases, sandbox_clocks, switches
 from boxoffice.billing import repository as repo
 from boxoffice.billing import switches_repository as switches_repo
@@ -30,11 +29,12 @@ from boxoffice.billing.models import (
 )
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
-from boxoffice.client_info import ClientInfo
-from boxoffice.db import transaction
-from boxoffice.errors import Conflict, InvalidInput, Missing, NotFound
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.db import transaction
+from boxoffice.kit.errors import Conflict, InvalidInput, Missing, NotFound
 
 SWITCHABLE = frozenset({SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE})
 # How `request_switch` makes a switch, by its direction.

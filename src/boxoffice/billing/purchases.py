@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.access import repository as access_repo
 from boxoffice.billing import charges, gifts, payment_methods
 from boxoffice.billing import repository as repo
@@ -24,10 +23,11 @@ from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import AlreadyHeld, Conflict, Missing, NotFound
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import AlreadyHeld, Conflict, Missing, NotFound
 from boxoffice.promotions import vouchers
 from boxoffice.restrictions import repository as restrictions_repo
 from boxoffice.restrictions import rules

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, PaymentProfile, PaymentStatus
 from boxoffice.catalog import repository as catalog_repo
-from boxoffice.errors import NotFound
 from boxoffice.identity import repository as identity_repo
-from boxoffice.money import Money
+from boxoffice.kit.errors import NotFound
+from boxoffice.kit.money import Money
 from boxoffice.promotions import repository as promotions_repo
 
 if TYPE_CHECKING:

@@ -17,17 +17,17 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.access import repository as access_repo
 from boxoffice.billing import events, gifts, ledger
 from boxoffice.billing import repository as repo
 from boxoffice.billing.ledger import Line
 from boxoffice.billing.models import Payment, PaymentStatus, Refund, RefundStatus
-from boxoffice.db import transaction
-from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.events import outbox
 from boxoffice.gateways.protocol import GatewayError, PaymentGateway
 from boxoffice.gateways.registry import Gateways
+from boxoffice.kit import clock
+from boxoffice.kit.db import transaction
+from boxoffice.kit.errors import Conflict, InvalidInput, NotFound
 
 MAX_REASON = 500
 UNWANTED = "Paid for an attempt given up for another, or for what the customer already held"

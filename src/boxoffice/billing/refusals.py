@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from boxoffice.errors import InvalidInput
+from boxoffice.kit.errors import InvalidInput
 
 
 class SaleRefusal(StrEnum):

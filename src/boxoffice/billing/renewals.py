@@ -25,20 +25,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, jobs
 from boxoffice.access import repository as access_repo
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import books, events, ledger, periods, switches, upcoming
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import CHARGING, Payment, PaymentStatus, Subscription, SubscriptionStatus
 from boxoffice.catalog import repository as catalog_repo
-from boxoffice.db import transaction
 from boxoffice.events import outbox
 from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
-from boxoffice.sealing import Sealer
-from boxoffice.settings import Settings
+from boxoffice.kit import clock, jobs
+from boxoffice.kit.db import transaction
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
 
 BATCH = 500
 # How long a worker holds the subscriptions it is renewing before another may take them up.

@@ -25,7 +25,7 @@ from boxoffice.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from boxoffice.db import page_of
+from boxoffice.kit.db import page_of
 
 
 async def transaction_by_id(session: AsyncSession, merchant_id: int, transaction_id: int) -> LedgerTransaction | None:

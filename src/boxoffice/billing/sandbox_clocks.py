@@ -12,15 +12,15 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.billing import renewals
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import SandboxClock, SandboxClockMember
-from boxoffice.db import transaction
-from boxoffice.errors import Conflict, Forbidden, InvalidInput, NotFound
 from boxoffice.gateways import repository as gateways_repo
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
+from boxoffice.kit import clock
+from boxoffice.kit.db import transaction
+from boxoffice.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 MAX_ADVANCE = timedelta(days=3 * 366)  # a pass renews period by period: bounded, so one call stays bounded
 

@@ -17,7 +17,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
 from boxoffice.billing import charges, events, payment_methods, periods, purchases, sandbox_clocks, switches
@@ -33,11 +32,12 @@ from boxoffice.billing.models import (
 )
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import AlreadyHeld, Conflict, Holding, InvalidInput, Missing, NotFound
 from boxoffice.events import outbox
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import AlreadyHeld, Conflict, Holding, InvalidInput, Missing, NotFound
 from boxoffice.promotions import vouchers
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 

@@ -19,16 +19,16 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.billing import events, periods
 from boxoffice.billing import repository as billing_repo
 from boxoffice.billing import switches_repository as repo
 from boxoffice.billing.models import PlanSwitch, PlanSwitchStatus, Subscription
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
-from boxoffice.errors import Conflict
 from boxoffice.events import outbox
 from boxoffice.identity.models import Customer
+from boxoffice.kit import clock
+from boxoffice.kit.errors import Conflict
 
 # How the money is settled: at once, the unused part of the period credited against the new price's first period;
 # or nothing now, the new price charged from the next renewal.

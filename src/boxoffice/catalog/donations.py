@@ -7,13 +7,13 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import validation
 from boxoffice.catalog import donations_repository as repo
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.currencies import is_currency
 from boxoffice.catalog.models import DonationOption, Product
-from boxoffice.errors import InvalidInput, Missing, NotFound
-from boxoffice.money import Money
+from boxoffice.kit import validation
+from boxoffice.kit.errors import InvalidInput, Missing, NotFound
+from boxoffice.kit.money import Money
 
 MAX_MINOR_UNITS = 2**31 - 1  # what the amount column holds
 MAX_DONATIONS = 50  # per product

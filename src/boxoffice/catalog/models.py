@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from boxoffice.db import Base, BigId, TenantOwned, Timestamped
+from boxoffice.kit.db import Base, BigId, TenantOwned, Timestamped
 from boxoffice.restrictions.models import CountrySet
 
 

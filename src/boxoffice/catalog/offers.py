@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import repository as repo
 from boxoffice.catalog.models import Price, Product
-from boxoffice.errors import Missing, NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
+from boxoffice.kit.errors import Missing, NotFound
 
 MAX_OFFERS = 500
 

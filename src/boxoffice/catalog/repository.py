@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog.models import PackageMember, Price, Product
-from boxoffice.db import page_of
+from boxoffice.kit.db import page_of
 
 _CROSS = {"cross_tenant": True}
 

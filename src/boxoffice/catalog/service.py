@@ -11,17 +11,17 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock, validation
 from boxoffice.catalog import repository as repo
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.catalog.access_types import AccessType
 from boxoffice.catalog.asset_types import ACCESS_CONTROLS, BY_NAME, BY_PLATFORM, PACKAGE
 from boxoffice.catalog.currencies import is_currency
 from boxoffice.catalog.models import PackageMember, Price, Product
-from boxoffice.errors import Conflict, InvalidInput, Missing, NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
-from boxoffice.money import Money
+from boxoffice.kit import clock, validation
+from boxoffice.kit.errors import Conflict, InvalidInput, Missing, NotFound
+from boxoffice.kit.money import Money
 from boxoffice.restrictions import repository as restrictions_repo
 from boxoffice.restrictions.models import CountrySet
 

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import tax_repository as repo
 from boxoffice.catalog.models import TaxRate
-from boxoffice.errors import InvalidInput
-from boxoffice.geography import alpha2_of
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.geography import alpha2_of
 
 BASIS = 10_000  # basis points in a whole
 

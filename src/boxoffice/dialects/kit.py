@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
-from boxoffice import client_info
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import Conflict, DomainError
-from boxoffice.settings import Settings
+from boxoffice.kit import client_info
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import Conflict, DomainError
+from boxoffice.kit.settings import Settings
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock
-from boxoffice.db import Base, BigId, TenantOwned
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, BigId, TenantOwned
 
 
 class Event(TenantOwned, Base):

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.events import announce
 from boxoffice.events import repository as repo
+from boxoffice.kit import clock
 
 
 @dataclass(frozen=True, slots=True)

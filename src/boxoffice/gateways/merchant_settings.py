@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
-from boxoffice.errors import InvalidInput
 from boxoffice.gateways import repository as repo
 from boxoffice.gateways.models import MerchantGateway
 from boxoffice.gateways.registry import NAMES
-from boxoffice.sealing import Sealer
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.sealing import Sealer
 
 _SECRET_KEY = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9]{8,240}$")
 _WEBHOOK_SECRET = re.compile(r"^whsec_[A-Za-z0-9+/=]{8,240}$")

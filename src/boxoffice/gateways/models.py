@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock
-from boxoffice.db import Base, BigId, TenantOwned
-from boxoffice.sealing import sealed_column
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, BigId, TenantOwned
+from boxoffice.kit.sealing import sealed_column
 
 
 class SandboxPaymentMethod(TenantOwned, Base):
@@ -60,7 +60,7 @@ class SandboxRefund(TenantOwned, Base):
 
 
 class MerchantGateway(TenantOwned, Base):
-    """Which gateway a merchant takes new payments through, with its credentials (sealed, see boxoffice.sealing).
+    """Which gateway a merchant takes new payments through, with its credentials (sealed, see boxoffice.kit.sealing).
     No row: the sandbox. What was paid through a gateway is refunded and renewed through that same gateway."""
 
     __tablename__ = "merchant_gateways"

@@ -10,8 +10,8 @@ from boxoffice.gateways.models import MerchantGateway
 from boxoffice.gateways.protocol import GatewayError, PaymentGateway
 from boxoffice.gateways.sandbox import SandboxGateway
 from boxoffice.gateways.stripe_gateway import StripeGateway
-from boxoffice.sealing import Sealer
-from boxoffice.settings import Settings
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
 
 NAMES = ("sandbox", "stripe")
 

@@ -39,7 +39,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import base_url, clock, jobs
 from boxoffice.gateways import cards, methods
 from boxoffice.gateways import repository as repo
 from boxoffice.gateways.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
@@ -57,6 +56,7 @@ from boxoffice.gateways.protocol import (
     SetupResult,
     charge_each,
 )
+from boxoffice.kit import base_url, clock, jobs
 
 BEHAVIOURS = {
     "4000000000000002": "card_declined",

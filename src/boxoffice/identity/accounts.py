@@ -9,9 +9,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock, validation
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, Unauthenticated
 from boxoffice.events import outbox
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
@@ -30,8 +27,11 @@ from boxoffice.identity.models import (
 )
 from boxoffice.identity.register_fields import check_registration
 from boxoffice.identity.tokens import Principal
+from boxoffice.kit import clock, validation
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, Unauthenticated
+from boxoffice.kit.passwords import hash_password, verify_password
 from boxoffice.mail.outbox import Attachment, send_email
-from boxoffice.passwords import hash_password, verify_password
 
 UNSET: Any = object()
 

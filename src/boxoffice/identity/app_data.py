@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import validation
-from boxoffice.errors import Conflict, InvalidCredentials
 from boxoffice.events import outbox
-from boxoffice.geography import alpha2_of
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import Customer
-from boxoffice.passwords import verify_password
+from boxoffice.kit import validation
+from boxoffice.kit.errors import Conflict, InvalidCredentials
+from boxoffice.kit.geography import alpha2_of
+from boxoffice.kit.passwords import verify_password
 
 UNSET: Any = object()
 # The app's JSON, as compact JSON text: enough for an OTT app's watch history and favourites, and what the

@@ -6,17 +6,17 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, throttle
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import Credential, InvalidCredentials, Unauthenticated
 from boxoffice.events import outbox
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
 from boxoffice.identity.tokens import IssuedTokens, Issuer, Principal, default_issuer, issue_refresh_token
-from boxoffice.passwords import digest, hash_password, needs_rehash, verify_password
+from boxoffice.kit import clock, throttle
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import Credential, InvalidCredentials, Unauthenticated
+from boxoffice.kit.passwords import digest, hash_password, needs_rehash, verify_password
+from boxoffice.kit.settings import Settings
 from boxoffice.restrictions.service import restriction_settings
-from boxoffice.settings import Settings
 
 
 async def start_session(

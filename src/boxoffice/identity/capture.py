@@ -11,14 +11,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock, validation
 from boxoffice.events import outbox
-from boxoffice.geography import alpha2_of
 from boxoffice.identity import capture_repository as repo
 from boxoffice.identity import events
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import CaptureAnswers, CaptureSettings, Customer, RegisterField
 from boxoffice.identity.register_fields import TRUE, check_registration
+from boxoffice.kit import clock, validation
+from boxoffice.kit.geography import alpha2_of
 
 # The standard fields, by the keys the answers are kept under.
 FIELDS = ("email", "birthDate", "companyName", "phoneNumber", "firstNameLastName", "address")

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock, validation
-from boxoffice.errors import InvalidInput
 from boxoffice.identity import consents_repository as repo
 from boxoffice.identity.models import ConsentTerm, Customer, CustomerConsent
+from boxoffice.kit import clock, validation
+from boxoffice.kit.errors import InvalidInput
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$")
 MAX_LABEL = 2000

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.client_info import ClientInfo
-from boxoffice.errors import NotFound
 from boxoffice.identity import repository as repo
 from boxoffice.identity.accounts import register_customer
 from boxoffice.identity.authentication import start_session
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.tokens import IssuedTokens
-from boxoffice.settings import Settings
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import NotFound
+from boxoffice.kit.settings import Settings
 
 
 async def list_customers(

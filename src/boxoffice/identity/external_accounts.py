@@ -6,11 +6,11 @@ import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import validation
-from boxoffice.errors import InvalidInput, NotFound
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import Customer, ExternalAccount
-from boxoffice.passwords import new_token
+from boxoffice.kit import validation
+from boxoffice.kit.errors import InvalidInput, NotFound
+from boxoffice.kit.passwords import new_token
 
 _INTEGRATION = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # ASCII digits only (str.isdigit also passes "²"), and few enough to fit a 64-bit id.

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.errors import InvalidInput
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import FeatureFlag
+from boxoffice.kit.errors import InvalidInput
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 

@@ -7,10 +7,10 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
-from boxoffice.errors import InvalidInput, NotFound
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import Customer, Favorite, WatchProgress
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput, NotFound
 
 PAGE = 20
 # Players report progress as a fraction; past this a video counts as watched (the OTT web app's own threshold).

@@ -9,11 +9,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import validation
-from boxoffice.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import Merchant
-from boxoffice.passwords import hash_password, verify_password
+from boxoffice.kit import validation
+from boxoffice.kit.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
+from boxoffice.kit.passwords import hash_password, verify_password
 
 
 async def create_merchant(

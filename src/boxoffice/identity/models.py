@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock
-from boxoffice.db import Base, BigId, TenantOwned, Timestamped
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, BigId, TenantOwned, Timestamped
 
 
 class Merchant(Timestamped, Base):

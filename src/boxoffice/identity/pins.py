@@ -7,14 +7,14 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
-from boxoffice.errors import InvalidInput
 from boxoffice.identity import repository as repo
 from boxoffice.identity.accounts import mail_context
 from boxoffice.identity.models import Customer, Merchant, PinCode
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.passwords import hash_password, verify_password
+from boxoffice.kit.settings import Settings
 from boxoffice.mail.outbox import send_email
-from boxoffice.passwords import hash_password, verify_password
-from boxoffice.settings import Settings
 
 MAX_ATTEMPTS = 5
 

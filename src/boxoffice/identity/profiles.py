@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import validation
-from boxoffice.errors import Conflict, InvalidInput, NotFound
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import AuthSession, Customer, Merchant, Profile
 from boxoffice.identity.tokens import Principal, issue_access_token
-from boxoffice.passwords import hash_password, verify_password
-from boxoffice.settings import Settings
+from boxoffice.kit import validation
+from boxoffice.kit.errors import Conflict, InvalidInput, NotFound
+from boxoffice.kit.passwords import hash_password, verify_password
+from boxoffice.kit.settings import Settings
 
 MAX_PROFILES = 10
 

@@ -7,17 +7,17 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock, validation
-from boxoffice.errors import InvalidInput
 from boxoffice.events import outbox
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.accounts import mail_context
 from boxoffice.identity.authentication import end_all_sessions
 from boxoffice.identity.models import Merchant, PasswordReset
+from boxoffice.kit import clock, validation
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.passwords import digest, hash_password, new_token
+from boxoffice.kit.settings import Settings
 from boxoffice.mail.outbox import send_email
-from boxoffice.passwords import digest, hash_password, new_token
-from boxoffice.settings import Settings
 
 # (token, the account's address) → the address of the page where the customer picks a new password.
 ResetLink = Callable[[str, str], str]

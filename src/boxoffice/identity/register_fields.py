@@ -9,10 +9,10 @@ from datetime import date
 from iso3166 import countries_by_alpha2
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import validation
-from boxoffice.errors import Conflict, NotFound
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import RegisterField
+from boxoffice.kit import validation
+from boxoffice.kit.errors import Conflict, NotFound
 
 FIELD_TYPES = ("input", "select", "radio", "country", "datepicker", "checkbox")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.db import page_of
 from boxoffice.identity.models import (
     AuthSession,
     Customer,
@@ -25,6 +24,7 @@ from boxoffice.identity.models import (
     RegistrationRecord,
     WatchProgress,
 )
+from boxoffice.kit.db import page_of
 
 # Looking a merchant up by its public uuid is how every request finds its tenant in the first place.
 _CROSS = {"cross_tenant": True}

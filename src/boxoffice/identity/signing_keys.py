@@ -27,11 +27,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from boxoffice import cache, clock
-from boxoffice.db import session_factory, transaction
 from boxoffice.identity import signing_keys_repository as repo
 from boxoffice.identity.models import SigningKey
-from boxoffice.settings import Settings
+from boxoffice.kit import cache, clock
+from boxoffice.kit.db import session_factory, transaction
+from boxoffice.kit.settings import Settings
 
 HS256 = "access_tokens"
 RS256 = "rs256"

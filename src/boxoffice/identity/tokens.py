@@ -11,13 +11,13 @@ from typing import Any
 import jwt
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
-from boxoffice.errors import Unauthenticated
 from boxoffice.identity import repository as repo
 from boxoffice.identity import signing_keys
 from boxoffice.identity.models import AuthSession, Customer, Merchant, RefreshToken
-from boxoffice.passwords import digest, new_token
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.errors import Unauthenticated
+from boxoffice.kit.passwords import digest, new_token
+from boxoffice.kit.settings import Settings
 
 ALGORITHM = "HS256"
 ISSUER = "boxoffice"

@@ -14,8 +14,8 @@ import aiosmtplib
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock, jobs
-from boxoffice.settings import Settings
+from boxoffice.kit import clock, jobs
+from boxoffice.kit.settings import Settings
 
 log = structlog.get_logger(__name__)
 

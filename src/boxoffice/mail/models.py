@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice.db import Base, BigId, TenantOwned, Timestamped
+from boxoffice.kit.db import Base, BigId, TenantOwned, Timestamped
 
 
 class MailTemplate(TenantOwned, Timestamped, Base):

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import jobs
+from boxoffice.kit import jobs
 from boxoffice.mail import repository as repo
 from boxoffice.mail.overrides import sources_of
 from boxoffice.mail.rendering import Rendered, compose

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.errors import InvalidInput, NotFound
+from boxoffice.kit.errors import InvalidInput, NotFound
 from boxoffice.mail import repository as repo
 from boxoffice.mail.models import MailTemplate
 from boxoffice.mail.rendering import Sources, builtin_sources, problems_with

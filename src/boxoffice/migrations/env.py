@@ -7,9 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from boxoffice.db import create_engine
+from boxoffice.kit.db import create_engine
+from boxoffice.kit.settings import get_settings
 from boxoffice.models import Base
-from boxoffice.settings import get_settings
 
 config = context.config
 database_url = config.attributes.get("database_url") or get_settings().database_url

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock
-from boxoffice.db import Base, BigId, TenantOwned
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, BigId, TenantOwned
 
 
 class Voucher(TenantOwned, Base):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.db import page_of
+from boxoffice.kit.db import page_of
 from boxoffice.promotions.models import Voucher, VoucherRule
 
 

@@ -14,11 +14,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock, validation
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
-from boxoffice.errors import Conflict, Missing, NotFound
-from boxoffice.money import Money
+from boxoffice.kit import clock, validation
+from boxoffice.kit.errors import Conflict, Missing, NotFound
+from boxoffice.kit.money import Money
 from boxoffice.promotions import repository as repo
 from boxoffice.promotions.models import Voucher, VoucherRule
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.money import Money
+from boxoffice.kit.money import Money
 from boxoffice.reporting import repository as repo
 
 COLUMNS: dict[str, tuple[str, ...]] = {

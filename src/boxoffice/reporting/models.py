@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock
-from boxoffice.db import Base, BigId, Status, TenantOwned
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, BigId, Status, TenantOwned
 
 
 class ReportStatus(StrEnum):

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.access.models import ContentRequest
 from boxoffice.billing.models import DECIDED, NOT_STARTED, Payment, Refund, Subscription
 from boxoffice.catalog.models import Price, Product
-from boxoffice.db import within
 from boxoffice.identity.models import Customer, RegistrationRecord
+from boxoffice.kit.db import within
 from boxoffice.reporting.models import ReportFile
 
 BATCH = 5000

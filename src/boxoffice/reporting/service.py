@@ -13,18 +13,18 @@ import structlog
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock, jobs
 from boxoffice.catalog import repository as catalog_repo
-from boxoffice.db import transaction
-from boxoffice.errors import Conflict, InvalidInput, Missing, NotFound
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
 from boxoffice.identity.tokens import token_secret
+from boxoffice.kit import clock, jobs
+from boxoffice.kit.db import transaction
+from boxoffice.kit.errors import Conflict, InvalidInput, Missing, NotFound
+from boxoffice.kit.settings import Settings
 from boxoffice.reporting import exports
 from boxoffice.reporting import repository as repo
 from boxoffice.reporting.models import ReportFile, ReportStatus
 from boxoffice.reporting.storage import storage_for
-from boxoffice.settings import Settings
 
 log = structlog.get_logger(__name__)
 BUILD_JOB = "reports.build"

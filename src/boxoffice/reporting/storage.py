@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from boxoffice import base_url, clock
+from boxoffice.kit import base_url, clock
+from boxoffice.kit.settings import Settings
 from boxoffice.reporting import links
-from boxoffice.settings import Settings
 
 MAX_NAME = 200  # as long as reporting.models.ReportFile.name may be
 MAX_PRESIGNED = 7 * 24 * 3600

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.db import page_of
+from boxoffice.kit.db import page_of
 from boxoffice.restrictions.models import CountrySet, RestrictionSettings
 
 

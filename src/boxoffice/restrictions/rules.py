@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from boxoffice.errors import Restricted
+from boxoffice.kit.errors import Restricted
 from boxoffice.restrictions.models import CountrySet, RestrictionSettings
 
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from iso3166 import countries_by_alpha2
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import validation
-from boxoffice.errors import Conflict, NotFound
+from boxoffice.kit import validation
+from boxoffice.kit.errors import Conflict, NotFound
 from boxoffice.restrictions import repository as repo
 from boxoffice.restrictions.models import CountrySet, RestrictionSettings
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from boxoffice.settings import get_settings
+from boxoffice.kit.settings import get_settings
 
 MAX_HEAD = 64 * 1024
 _TOO_LARGE = (

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import JSONResponse
 
 from boxoffice.billing import gateway_events
-from boxoffice.errors import DomainError, NotFound
+from boxoffice.kit.errors import DomainError, NotFound
 from boxoffice.web.transactions import OwnTransactions
 
 router = APIRouter(tags=["gateways"], include_in_schema=False)

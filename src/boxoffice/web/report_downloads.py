@@ -12,13 +12,13 @@ import asyncio
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from boxoffice import clock
-from boxoffice.errors import NotFound
 from boxoffice.identity.merchants import find_merchant
 from boxoffice.identity.tokens import token_secrets
+from boxoffice.kit import clock
+from boxoffice.kit.errors import NotFound
+from boxoffice.kit.settings import Settings
 from boxoffice.reporting import links
 from boxoffice.reporting.storage import MAX_NAME, LocalStorage
-from boxoffice.settings import Settings
 from boxoffice.web.transactions import OwnTransactions
 
 router = APIRouter(tags=["reports"], include_in_schema=False)

@@ -1,4 +1,4 @@
-"""The base each request was addressed to, named for as long as it is answered (see `boxoffice.base_url`): its
+"""The base each request was addressed to, named for as long as it is answered (see `boxoffice.kit.base_url`): its
 scheme and `Host`; behind a proxy listed in `BOXOFFICE_TRUSTED_PROXIES`, the `X-Forwarded-Proto` and
 `X-Forwarded-Host` that proxy set. Those headers from anyone else are ignored: they would choose the links a
 client is given."""
@@ -11,8 +11,8 @@ from ipaddress import IPv4Network, IPv6Network
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from boxoffice import base_url
-from boxoffice.client_info import parse_address
+from boxoffice.kit import base_url
+from boxoffice.kit.client_info import parse_address
 
 # A host name or an address in brackets, with an optional port: nothing that could end the authority part of a URL
 # or begin its path (a header is the client's to write).

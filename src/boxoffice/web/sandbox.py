@@ -15,11 +15,11 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from boxoffice.billing import gateway_events
 from boxoffice.billing.receipts import formatted
-from boxoffice.errors import NotFound
 from boxoffice.gateways.protocol import GatewayError
 from boxoffice.gateways.sandbox import SandboxGateway, is_setup
 from boxoffice.identity.merchants import merchant_of
-from boxoffice.money import Money
+from boxoffice.kit.errors import NotFound
+from boxoffice.kit.money import Money
 from boxoffice.web.transactions import OwnTransactions
 
 router = APIRouter(tags=["sandbox"], include_in_schema=False)

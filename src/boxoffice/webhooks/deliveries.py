@@ -8,10 +8,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
-from boxoffice.errors import InvalidInput, NotFound
 from boxoffice.events.event_types import WEBHOOK_TYPES
 from boxoffice.events.models import Event
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput, NotFound
 from boxoffice.webhooks import deliveries_repository as engine_repo
 from boxoffice.webhooks import endpoints_repository as repo
 from boxoffice.webhooks.endpoints import get_endpoint

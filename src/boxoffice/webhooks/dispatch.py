@@ -11,9 +11,9 @@ from collections import defaultdict
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.events.event_types import WEBHOOK_TYPES
 from boxoffice.events.models import Event
+from boxoffice.kit import clock
 from boxoffice.webhooks import deliveries_repository as repo
 from boxoffice.webhooks.models import WebhookEndpoint
 from boxoffice.webhooks.notices import send_notices

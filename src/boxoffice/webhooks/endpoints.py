@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.errors import InvalidInput, LimitReached, NotFound
 from boxoffice.events.event_types import WEBHOOK_TYPES
+from boxoffice.kit.errors import InvalidInput, LimitReached, NotFound
 from boxoffice.webhooks import addresses
 from boxoffice.webhooks import endpoints_repository as repo
 from boxoffice.webhooks.models import WebhookEndpoint

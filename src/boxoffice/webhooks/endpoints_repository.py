@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.db import page_of, rows_page_of
 from boxoffice.events.models import Event
+from boxoffice.kit.db import page_of, rows_page_of
 from boxoffice.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 

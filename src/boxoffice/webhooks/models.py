@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock
-from boxoffice.db import Base, BigId, Status, TenantOwned, Timestamped
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, BigId, Status, TenantOwned, Timestamped
 
 
 class WebhookEndpoint(TenantOwned, Timestamped, Base):

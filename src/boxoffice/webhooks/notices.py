@@ -20,11 +20,11 @@ from boxoffice.billing.receipts import formatted
 from boxoffice.catalog.models import Price, Product
 from boxoffice.events.models import Event
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit.money import Money
 from boxoffice.mail import repository as repo
 from boxoffice.mail.outbox import enqueue_message
 from boxoffice.mail.overrides import sources_of
 from boxoffice.mail.rendering import compose
-from boxoffice.money import Money
 from boxoffice.webhooks.subjects import load_subjects
 
 # The types billing writes (billing.events), whose resources are read below.

@@ -20,9 +20,9 @@ import redis.asyncio as redis
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice.db import async_url
 from boxoffice.events import announce
-from boxoffice.settings import Settings
+from boxoffice.kit.db import async_url
+from boxoffice.kit.settings import Settings
 from boxoffice.webhooks import notifications_repository as repo
 from boxoffice.webhooks.hub import Hub
 

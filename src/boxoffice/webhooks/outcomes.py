@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
 from boxoffice.identity import repository as identity_repo
-from boxoffice.jobs import backoff
+from boxoffice.kit import clock
+from boxoffice.kit.jobs import backoff
+from boxoffice.kit.settings import Settings
 from boxoffice.mail.outbox import send_email
-from boxoffice.settings import Settings
 from boxoffice.webhooks import deliveries_repository as repo
 from boxoffice.webhooks.models import DeliveryStatus, WebhookEndpoint
 

@@ -19,8 +19,8 @@ import aiohttp
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice import clock
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from boxoffice.webhooks import deliveries_repository as repo
 from boxoffice.webhooks.addresses import Refused, connector
 from boxoffice.webhooks.dispatch import dispatch_events

@@ -32,7 +32,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from boxoffice.app import create_app
-from boxoffice.settings import Settings
+from boxoffice.kit.settings import Settings
 from tests.compat.inplayer.merchant_setup import (
     FEATURE_FLAGS,
     create_merchant,

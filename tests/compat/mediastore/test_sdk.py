@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Browser, Locator, Page, Playwright, expect, sync_playwright
 
 from boxoffice.app import create_app
-from boxoffice.settings import Settings
+from boxoffice.kit.settings import Settings
 from tests.compat.live_server import empty_database, serving
 from tests.compat.mediastore.conftest import FAILED
 from tests.compat.mediastore.harness import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice import clock
 from boxoffice.catalog.models import PackageMember, Price, Product
+from boxoffice.kit import clock
 from boxoffice.restrictions.models import CountrySet
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, count_rows

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from boxoffice import clock
 from boxoffice.access.models import Entitlement
 from boxoffice.catalog.models import DonationOption, Price, Product
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant
 

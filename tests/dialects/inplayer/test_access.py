@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from boxoffice import clock
 from boxoffice.access.models import ContentRequest, Entitlement
 from boxoffice.catalog.models import PackageMember, Product
+from boxoffice.kit import clock
 from boxoffice.restrictions.models import CountrySet
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import (
@@ -324,7 +324,7 @@ async def test_a_revocation_by_another_process_reaches_this_one_through_the_feed
 ) -> None:
     from sqlalchemy import insert, update
 
-    from boxoffice.cache import CacheInvalidation, InvalidationFeed
+    from boxoffice.kit.cache import CacheInvalidation, InvalidationFeed
 
     film = await add_product(server, merchant)
     await grant(server, merchant, viewer, film.id)
@@ -354,7 +354,7 @@ async def test_writes_outside_the_orm_are_seen_when_the_entry_expires(
 ) -> None:
     from sqlalchemy import update
 
-    from boxoffice import cache
+    from boxoffice.kit import cache
 
     film = await add_product(server, merchant)
     await grant(server, merchant, viewer, film.id)

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 
-from boxoffice import clock
 from boxoffice.access.codes import ALPHABET
 from boxoffice.access.models import AccessCode, AccessCodeSession
 from boxoffice.catalog.models import Product
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, assert_error, count_rows, make_merchant
 from tests.dialects.inplayer.seed import add_product

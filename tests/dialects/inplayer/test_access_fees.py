@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from boxoffice import clock
 from boxoffice.catalog.models import Price
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_country_set, add_fee, add_item, catalog_rows, in_days
 from tests.dialects.inplayer.conftest import Merchant, assert_error, fetch_rows, make_merchant

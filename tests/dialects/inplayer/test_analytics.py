@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from boxoffice import clock
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, make_merchant, sign_up_form

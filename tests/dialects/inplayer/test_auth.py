@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from boxoffice import clock
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, make_merchant, sign_up
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from boxoffice import clock
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import charges
 from boxoffice.billing.models import Payment
 from boxoffice.events.models import Event
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee
 from tests.dialects.inplayer.conftest import Merchant, Viewer, fetch_rows

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from boxoffice import cache, clock
+from boxoffice.kit import cache, clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, sign_up
 from tests.dialects.inplayer.test_access import add_product, grant
@@ -20,10 +20,11 @@ from tests.dialects.inplayer.test_access import add_product, grant
 REVOKE_ELSEWHERE = """
 import asyncio, sys
 from sqlalchemy import func, select
-from boxoffice import clock, models
+from boxoffice.kit import clock
+from boxoffice import models
 from boxoffice.access import repository
-from boxoffice.cache import CacheInvalidation
-from boxoffice.db import create_engine, session_factory
+from boxoffice.kit.cache import CacheInvalidation
+from boxoffice.kit.db import create_engine, session_factory
 
 async def revoke(url, merchant_id, customer_id, product_id, hold):
     engine = create_engine(url)

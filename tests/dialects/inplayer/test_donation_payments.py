@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 
-from boxoffice import clock
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import ledger
 from boxoffice.billing.models import LedgerEntry, Payment, PaymentProfile
 from boxoffice.gateways.models import SandboxCharge
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_item
 from tests.dialects.inplayer.conftest import (

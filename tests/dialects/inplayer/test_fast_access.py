@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from boxoffice import clock
 from boxoffice.access.models import ContentRequest
 from boxoffice.dialects.inplayer.fast_access import item_id_of
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, fetch_rows
 from tests.dialects.inplayer.test_access import add_product, grant

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from boxoffice import clock
 from boxoffice.billing.models import Payment
 from boxoffice.gateways.models import MerchantGateway
-from boxoffice.sealing import new_key
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.sealing import new_key
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, fetch_rows
 from tests.dialects.inplayer.test_payments import CHALLENGE, books_hold, card_form, pay, priced_item

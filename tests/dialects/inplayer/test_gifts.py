@@ -14,7 +14,7 @@ from boxoffice.access.models import Entitlement
 from boxoffice.billing import gifts, ledger
 from boxoffice.billing.models import Gift, LedgerEntry, Payment, PaymentProfile
 from boxoffice.gateways.models import SandboxCharge
-from boxoffice.jobs import Job
+from boxoffice.kit.jobs import Job
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import (
     Merchant,

@@ -6,9 +6,9 @@ import asyncio
 
 import httpx
 
-from boxoffice import clock
 from boxoffice.catalog.models import Product
-from boxoffice.idempotency import KEEP_FOR
+from boxoffice.kit import clock
+from boxoffice.kit.idempotency import KEEP_FOR
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, assert_error, count_rows, make_merchant
 

@@ -12,12 +12,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from boxoffice import clock
 from boxoffice.billing import janitor
 from boxoffice.billing.models import Payment
-from boxoffice.idempotency import IdempotencyRecord
-from boxoffice.sealing import new_key
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.idempotency import IdempotencyRecord
+from boxoffice.kit.sealing import new_key
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, fetch_rows
 from tests.dialects.inplayer.test_gateway_settings import use_stripe

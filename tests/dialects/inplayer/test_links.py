@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from boxoffice.settings import Settings
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Merchant, Viewer

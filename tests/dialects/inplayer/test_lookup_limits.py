@@ -6,8 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from boxoffice import clock
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, sign_in, sign_up
 

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import ClientConnection
 
 from boxoffice.app import create_app
-from boxoffice.db import transaction
 from boxoffice.events import outbox
-from boxoffice.settings import Settings
+from boxoffice.kit.db import transaction
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server, _empty_tables
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, make_merchant, sign_up

@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import pytest
 
-from boxoffice import clock, jobs
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import janitor, ledger
 from boxoffice.billing.models import LedgerEntry, Payment, Refund
 from boxoffice.gateways.models import SandboxCharge, SandboxRefund
 from boxoffice.gateways.protocol import ChargeResult, GatewayError
 from boxoffice.gateways.sandbox import SandboxGateway
+from boxoffice.kit import clock, jobs
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import (

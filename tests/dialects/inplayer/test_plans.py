@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from boxoffice import clock
 from boxoffice.catalog.models import Product
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, bearer, make_merchant, sign_up
 from tests.dialects.inplayer.seed import add_price, add_product, entitle

@@ -15,11 +15,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
-from boxoffice import clock
 from boxoffice.access.models import PlaybackKeys
 from boxoffice.catalog.models import Product
+from boxoffice.kit import clock
+from boxoffice.kit.sealing import Sealer, SealingError, new_key
 from boxoffice.sealed_repository import reseal_all
-from boxoffice.sealing import Sealer, SealingError, new_key
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import (
     Merchant,

@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from boxoffice import clock
 from boxoffice.billing import janitor, ledger
 from boxoffice.billing.models import LedgerEntry, Refund
 from boxoffice.gateways.models import SandboxRefund
 from boxoffice.gateways.protocol import GatewayError
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, count_rows, make_merchant, sign_up
 from tests.dialects.inplayer.test_payments import DECLINED, books_hold, card_form, pay, priced_item

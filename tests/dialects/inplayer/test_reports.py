@@ -9,7 +9,7 @@ import io
 import httpx
 from sqlalchemy import select
 
-from boxoffice import clock, jobs
+from boxoffice.kit import clock, jobs
 from boxoffice.reporting import service
 from boxoffice.reporting.models import ReportFile
 from tests.conftest import Server

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from boxoffice import clock
 from boxoffice.billing.models import Payment, Subscription
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, fetch_rows, make_merchant, sign_up
 from tests.dialects.inplayer.test_subscriptions import monthly_fee, only_subscription, subscribe

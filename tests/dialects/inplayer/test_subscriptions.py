@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from boxoffice import clock, jobs
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import renewals
 from boxoffice.billing.models import LedgerEntry, Payment, Refund, Subscription
 from boxoffice.gateways.models import SandboxCharge, SandboxRefund
-from boxoffice.settings import Settings
+from boxoffice.kit import clock, jobs
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import (

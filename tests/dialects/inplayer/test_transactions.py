@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from boxoffice import clock
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, sign_up
 from tests.dialects.inplayer.test_payments import DECLINED, card_form, pay, priced_item

@@ -11,8 +11,8 @@ from collections import Counter
 
 import pytest
 
-from boxoffice import clock
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from boxoffice.webhooks.models import WebhookDelivery
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import Merchant, fetch_rows, plain_text, sign_up
@@ -145,8 +145,8 @@ WORKER = """
 import asyncio, sys
 
 from boxoffice import models  # noqa: F401  (every table)
-from boxoffice.db import create_engine, session_factory
-from boxoffice.settings import Settings
+from boxoffice.kit.db import create_engine, session_factory
+from boxoffice.kit.settings import Settings
 from boxoffice.app import webhook_sender
 
 

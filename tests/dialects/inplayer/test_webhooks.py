@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from boxoffice import clock
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, make_merchant, sign_up
 from tests.dialects.inplayer.test_payments import DECLINED, card_form, pay, priced_item

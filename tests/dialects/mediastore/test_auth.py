@@ -8,9 +8,9 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from boxoffice import clock
 from boxoffice.identity.models import Customer as CustomerRow
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import count_rows, make_merchant, sign_in, sign_up
 from tests.dialects.mediastore.conftest import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from boxoffice.settings import Settings
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import assert_error
 from tests.dialects.mediastore.conftest import Publisher, log_in

@@ -12,7 +12,7 @@ import pytest
 
 from boxoffice.identity.models import Customer as CustomerRow
 from boxoffice.identity.models import PasswordReset
-from boxoffice.settings import Settings
+from boxoffice.kit.settings import Settings
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import count_rows, fetch_rows, plain_text
 from tests.dialects.mediastore.conftest import (

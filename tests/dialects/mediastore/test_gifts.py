@@ -9,10 +9,10 @@ from typing import Any
 
 import httpx
 
-from boxoffice import clock, jobs
 from boxoffice.billing import gift_delivery
 from boxoffice.billing.models import Gift, Payment
 from boxoffice.dialects.inplayer.transactions import charge_token
+from boxoffice.kit import clock, jobs
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import fetch_rows, plain_text, sign_in
 from tests.dialects.inplayer.test_gifts import code_in, gift_form, gift_mail

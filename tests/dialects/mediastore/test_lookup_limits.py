@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from boxoffice import clock
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.mediastore.conftest import Customer, Publisher, call, data, log_in, refused, register
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from boxoffice import clock
 from boxoffice.billing.models import Payment, Subscription
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import fetch_rows, sign_in
 from tests.dialects.inplayer.test_payments import card_form

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice import clock
 from boxoffice.billing.models import Order, Payment
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import count_rows

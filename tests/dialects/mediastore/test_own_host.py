@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from boxoffice.settings import Settings
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.mediastore.conftest import PASSWORD, Publisher, data, refused
 

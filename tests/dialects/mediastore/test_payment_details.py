@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from boxoffice import clock
 from boxoffice.billing.models import Payment, PaymentProfile
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import fetch_rows
 from tests.dialects.inplayer.test_payment_methods import answer_page

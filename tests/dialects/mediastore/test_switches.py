@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from boxoffice import clock
 from boxoffice.access.models import Entitlement
 from boxoffice.billing.models import Payment, PlanSwitch, Subscription
 from boxoffice.events.models import Event
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee
 from tests.dialects.inplayer.conftest import fetch_rows

@@ -6,15 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from boxoffice import clock
 from boxoffice.access import service as access
 from boxoffice.access.lookups import SessionLookups
 from boxoffice.dialects.inplayer import catalog_render, render
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, CurrentMerchant, PathId, Session
 from boxoffice.dialects.inplayer.forms import date_time, integer
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput
 from boxoffice.identity import customers, merchants
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["access"])
 

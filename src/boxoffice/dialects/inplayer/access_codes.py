@@ -7,14 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from boxoffice import throttle
 from boxoffice.access import codes
 from boxoffice.access.models import AccessCode, AccessCodeSession
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import date_time, integer, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput
+from boxoffice.kit import throttle
+from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["access codes"])
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from boxoffice import throttle
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import (
     AppSettings,
@@ -18,9 +17,10 @@ from boxoffice.dialects.inplayer.deps import (
 )
 from boxoffice.dialects.inplayer.forms import mapping, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput
 from boxoffice.identity import accounts, external_accounts, merchants, pins, recovery, register_fields
 from boxoffice.identity.accounts import UNSET
+from boxoffice.kit import throttle
+from boxoffice.kit.errors import InvalidInput
 from boxoffice.restrictions.service import restriction_settings
 
 router = APIRouter(route_class=InPlayerRoute, tags=["accounts"])

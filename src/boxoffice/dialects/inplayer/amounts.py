@@ -8,8 +8,8 @@ from typing import Any
 
 from boxoffice.catalog.currencies import is_currency
 from boxoffice.dialects.inplayer.forms import text
-from boxoffice.errors import InvalidInput
-from boxoffice.money import Money
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.money import Money
 
 _DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?")
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Query
 
-from boxoffice import clock
 from boxoffice.access.models import ContentRequest
 from boxoffice.analytics import audience, payments, subscriptions
 from boxoffice.analytics.customers import ContentVisit, Purchase, customer_activity, customer_lifetime
@@ -25,9 +24,10 @@ from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.subscriptions import ACTION_TYPES
 from boxoffice.dialects.inplayer.transactions import GATEWAY_IDS, charge_token
-from boxoffice.errors import InvalidInput
-from boxoffice.geography import country
 from boxoffice.identity.models import LoginRecord, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.geography import country
 
 router = APIRouter(route_class=InPlayerRoute, tags=["analytics"])
 CustomerId = Path(ge=1, le=MAX_INTEGER)

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from boxoffice import throttle
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import (
     AppSettings,
@@ -20,10 +19,11 @@ from boxoffice.dialects.inplayer.deps import (
 )
 from boxoffice.dialects.inplayer.forms import mapping, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import Forbidden, InvalidInput
 from boxoffice.identity import accounts, authentication, customers, merchants
 from boxoffice.identity.tokens import verify_access_token
-from boxoffice.settings import Settings
+from boxoffice.kit import throttle
+from boxoffice.kit.errors import Forbidden, InvalidInput
+from boxoffice.kit.settings import Settings
 
 router = APIRouter(route_class=InPlayerRoute, tags=["accounts"])
 GRANT_TYPES = ("password", "refresh_token", "client_credentials")

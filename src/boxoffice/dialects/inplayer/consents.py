@@ -12,9 +12,9 @@ from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, Session
 from boxoffice.dialects.inplayer.forms import flag, mapping, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput
 from boxoffice.identity import capture, consents
 from boxoffice.identity.models import CaptureSettings, ConsentTerm
+from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["consents"])
 

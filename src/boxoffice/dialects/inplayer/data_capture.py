@@ -7,13 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from boxoffice import throttle
 from boxoffice.access.data_capture import capture_lead, list_leads
 from boxoffice.access.models import DataCaptureLead
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PageOf, Session
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.kit import throttle
 
 router = APIRouter(route_class=InPlayerRoute, tags=["data capture"])
 MAX_SEARCH = 200

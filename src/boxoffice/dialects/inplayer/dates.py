@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from boxoffice import clock
-from boxoffice.errors import InvalidInput
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput
 
 # The largest Unix time a datetime can hold (9999-12-31T23:59:59Z).
 MAX_UNIX_TIME = 253402300799

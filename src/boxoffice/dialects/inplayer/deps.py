@@ -8,16 +8,16 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.client_info import ClientInfo
 from boxoffice.dialects.inplayer.forms import MAX_INTEGER, read_body, text
 from boxoffice.dialects.kit import get_client, get_session, get_settings
-from boxoffice.errors import Forbidden, Unauthenticated
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.tokens import Principal, verify_access_token
-from boxoffice.sealing import Sealer
-from boxoffice.settings import Settings
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import Forbidden, Unauthenticated
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
 
 MAX_PAGE = 100
 

@@ -16,8 +16,8 @@ from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.payments import card_of, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.kit import OwnTransactions
-from boxoffice.errors import InvalidInput
-from boxoffice.money import Money
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.money import Money
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 # The SDK passes the app's `paymentMethod` through as it is: InPlayer's card id or its name.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
 
-from boxoffice import errors
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.dialects.inplayer.forms import BodyTooLarge, MalformedBody
+from boxoffice.kit import errors
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
 STATUS: list[tuple[type[errors.DomainError], int]] = [

@@ -11,14 +11,14 @@ from typing import Any
 import orjson
 from starlette.types import Receive, Scope, Send
 
-from boxoffice import client_info, clock
 from boxoffice.access.checker import AccessChecker, Granted, SlowPath
 from boxoffice.access.content_log import ContentLog
 from boxoffice.dialects.inplayer import catalog_render, render
 from boxoffice.dialects.inplayer.errors import render_domain_error
-from boxoffice.errors import DomainError, Unauthenticated
-from boxoffice.metrics import LATENCY, REQUESTS
-from boxoffice.settings import Settings
+from boxoffice.kit import client_info, clock
+from boxoffice.kit.errors import DomainError, Unauthenticated
+from boxoffice.kit.metrics import LATENCY, REQUESTS
+from boxoffice.kit.settings import Settings
 
 PREFIX, SUFFIX = "/items/", "/access"
 ROUTE_LABEL = "/items/{item_id}/access"

@@ -14,7 +14,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 
 from boxoffice.dialects.inplayer import dates
-from boxoffice.errors import InvalidInput
+from boxoffice.kit.errors import InvalidInput
 
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 MAX_BODY = 1024 * 1024

@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from boxoffice import base_url
 from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, Sealing, Session
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.gateways import merchant_settings
 from boxoffice.gateways.merchant_settings import PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET, GatewaySettings
+from boxoffice.kit import base_url
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 

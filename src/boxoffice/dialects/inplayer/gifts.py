@@ -13,9 +13,9 @@ from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import AppSettings, Client, CurrentCustomer, Session
 from boxoffice.dialects.inplayer.forms import flag, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer
+from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["gifts"])
 Code = Annotated[str, Path(min_length=1, max_length=gifts.MAX_TYPED)]

@@ -18,9 +18,9 @@ from boxoffice.dialects.inplayer.catalog_render import ACCESS_CONTROL_BY_ID, acc
 from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PathId, Session
 from boxoffice.dialects.inplayer.forms import date_time, flag, integer, mapping, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput
 from boxoffice.identity import merchants
-from boxoffice.money import Money
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.money import Money
 
 router = APIRouter(route_class=InPlayerRoute, tags=["items"])
 MAX_PAGE = 100

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 
-from boxoffice import base_url
 from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import (
     AppSettings,
@@ -21,9 +20,10 @@ from boxoffice.dialects.inplayer.deps import (
 )
 from boxoffice.dialects.inplayer.forms import MAX_INTEGER, flag, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput
 from boxoffice.identity import features, library, merchants, profiles
-from boxoffice.settings import Settings
+from boxoffice.kit import base_url
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.settings import Settings
 
 router = APIRouter(route_class=InPlayerRoute, tags=["profiles and media"])
 

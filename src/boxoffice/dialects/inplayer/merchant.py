@@ -10,8 +10,8 @@ from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import flag, integer, mapping, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput
 from boxoffice.identity import customers, features, register_fields
+from boxoffice.kit.errors import InvalidInput
 from boxoffice.restrictions import service as restrictions
 
 router = APIRouter(route_class=InPlayerRoute, tags=["merchant"])

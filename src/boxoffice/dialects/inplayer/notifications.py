@@ -32,14 +32,14 @@ from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.subscriptions import subscription_token
 from boxoffice.dialects.inplayer.transactions import charge_token
-from boxoffice.errors import DomainError, Forbidden, InvalidInput, PaymentDeclined
 from boxoffice.events.models import Event
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.tokens import verify_access_token
-from boxoffice.money import Money
-from boxoffice.settings import Settings
+from boxoffice.kit.errors import DomainError, Forbidden, InvalidInput, PaymentDeclined
+from boxoffice.kit.money import Money
+from boxoffice.kit.settings import Settings
 from boxoffice.webhooks import notifications_feed as feed
 from boxoffice.webhooks.hub import Hub, Subscription
 from boxoffice.webhooks.subjects import Subjects

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from boxoffice import clock
 from boxoffice.billing import payment_methods, purchases, subscriptions
 from boxoffice.billing.models import PaymentProfile, PaymentStatus
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session, TokenMerchant
@@ -22,9 +21,10 @@ from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.payments import CARD, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.kit import OwnTransactions
-from boxoffice.errors import InvalidInput
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import BankAccount, Wallet
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 PAYPAL = 2

@@ -19,8 +19,8 @@ from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.gifts import gift_receiver
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.kit import OwnTransactions
-from boxoffice.errors import InvalidInput
 from boxoffice.gateways.protocol import Card
+from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 CARD = 1

@@ -12,15 +12,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from boxoffice.access import plans
 from boxoffice.access.plans import HeldPlan, Plan
 from boxoffice.catalog.models import Price, Product
-from boxoffice.clock import unix
 from boxoffice.dialects.inplayer.amounts import amount
 from boxoffice.dialects.inplayer.deps import Session, get_principal
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.kit import get_session
-from boxoffice.errors import Forbidden
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import find_merchant
 from boxoffice.identity.models import Customer
+from boxoffice.kit.clock import unix
+from boxoffice.kit.errors import Forbidden
 
 router = APIRouter(route_class=InPlayerRoute, tags=["plans"])
 MAX_PAGE_LENGTH = 100

@@ -10,7 +10,7 @@ from boxoffice.billing import receipts
 from boxoffice.dialects.inplayer.deps import CurrentCustomer, Session
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.transactions import charge_token, payment_id_of
-from boxoffice.errors import NotFound
+from boxoffice.kit.errors import NotFound
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 

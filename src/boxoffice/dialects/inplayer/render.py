@@ -8,7 +8,6 @@ from typing import Any
 from boxoffice.access.models import Entitlement
 from boxoffice.access.service import Purchase
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
-from boxoffice.clock import unix
 from boxoffice.identity.models import (
     Customer,
     ExternalAccount,
@@ -20,7 +19,8 @@ from boxoffice.identity.models import (
     WatchProgress,
 )
 from boxoffice.identity.tokens import IssuedTokens
-from boxoffice.money import Money
+from boxoffice.kit.clock import unix
+from boxoffice.kit.money import Money
 from boxoffice.restrictions.models import RestrictionSettings
 
 

@@ -8,12 +8,12 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Path
 
-from boxoffice import clock
 from boxoffice.dialects.inplayer.dates import period
 from boxoffice.dialects.inplayer.deps import AppSettings, Body, CurrentMerchant, Session
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput
 from boxoffice.reporting import exports, service
 from boxoffice.reporting.models import ReportStatus
 

@@ -12,11 +12,11 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
-from boxoffice import idempotency
 from boxoffice.dialects.inplayer.errors import render_domain_error, render_validation_error
 from boxoffice.dialects.inplayer.forms import refuse_nul_in_url
 from boxoffice.dialects.kit import in_unit_of_work
-from boxoffice.errors import DomainError
+from boxoffice.kit import idempotency
+from boxoffice.kit.errors import DomainError
 
 log = structlog.get_logger(__name__)
 
@@ -37,7 +37,7 @@ class InPlayerRoute(APIRoute):
             )
 
         async def idempotent(request: Request) -> Response:
-            """A write with an `Idempotency-Key` is answered once and replayed after (boxoffice.idempotency)."""
+            """A write with an `Idempotency-Key` is answered once and replayed after (boxoffice.kit.idempotency)."""
             key = request.headers.get("idempotency-key")
             if key is None or request.method not in idempotency.WRITES:
                 return await unit_of_work(request)

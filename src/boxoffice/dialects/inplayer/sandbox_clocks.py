@@ -14,7 +14,7 @@ from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PathId, Sess
 from boxoffice.dialects.inplayer.forms import date_time, integer, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.kit import OwnTransactions
-from boxoffice.errors import InvalidInput
+from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["sandbox"])
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
-from boxoffice import base_url, clock
 from boxoffice.billing import charges, plan_switch, subscriptions
 from boxoffice.billing.models import FINISHED, RUNNING, PaymentStatus, Subscription, SubscriptionStatus
 from boxoffice.billing.subscriptions import SubscriptionView
@@ -38,9 +37,10 @@ from boxoffice.dialects.inplayer.payments import CARD, card_of, idempotency_key,
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.transactions import GATEWAY_SUFFIX
 from boxoffice.dialects.kit import OwnTransactions
-from boxoffice.errors import InvalidInput
 from boxoffice.identity.accounts import customer_of
-from boxoffice.money import Money
+from boxoffice.kit import base_url, clock
+from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.money import Money
 
 router = APIRouter(route_class=InPlayerRoute, tags=["subscriptions"])
 # The core's states as InPlayer's `action_type` names them.

@@ -19,8 +19,8 @@ from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.kit import OwnTransactions
-from boxoffice.errors import InvalidInput, NotFound
 from boxoffice.identity.accounts import customer_of
+from boxoffice.kit.errors import InvalidInput, NotFound
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 MAX_PAGE = 100

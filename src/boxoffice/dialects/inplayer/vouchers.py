@@ -13,7 +13,7 @@ from boxoffice.dialects.inplayer.amounts import amount, decimal_field, money_of
 from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import date_time, flag, integer, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.errors import InvalidInput
+from boxoffice.kit.errors import InvalidInput
 from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher, VoucherRule
 

@@ -20,7 +20,7 @@ from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.subscriptions import subscription_token
 from boxoffice.dialects.inplayer.transactions import charge_token
 from boxoffice.events.models import Event
-from boxoffice.money import Money
+from boxoffice.kit.money import Money
 from boxoffice.webhooks.subjects import Subjects, load_subjects
 
 VERSION = "2.4.2"  # the webhook version InPlayer's receivers see

@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
-from boxoffice import clock
 from boxoffice.billing import history, payment_methods, receipts
 from boxoffice.billing.models import PaymentProfile
 from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
@@ -22,7 +21,8 @@ from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.gateways import methods
 from boxoffice.identity.merchants import merchant_of
-from boxoffice.money import Money
+from boxoffice.kit import clock
+from boxoffice.kit.money import Money
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 _TRANSACTION = re.compile(r"^T([0-9]{1,18})$")

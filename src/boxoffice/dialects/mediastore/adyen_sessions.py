@@ -18,7 +18,6 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from boxoffice import clock
 from boxoffice.billing import orders
 from boxoffice.dialects.mediastore import signed
 from boxoffice.dialects.mediastore.body import number, string
@@ -29,6 +28,7 @@ from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.identity.merchants import merchant_of
+from boxoffice.kit import clock
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 SESSION_TIME = timedelta(hours=1)  # as long as Adyen's sessions last by default

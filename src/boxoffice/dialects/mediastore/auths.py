@@ -15,10 +15,10 @@ from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.publishers import merchant_of_publisher
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.errors import Unauthenticated
 from boxoffice.identity import authentication
 from boxoffice.identity.signing_keys import public_jwks
 from boxoffice.identity.tokens import IssuedTokens
+from boxoffice.kit.errors import Unauthenticated
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 # ott-web-app signs the viewer out on these two texts.

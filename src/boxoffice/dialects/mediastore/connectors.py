@@ -15,7 +15,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.billing import charges, orders
 from boxoffice.billing.models import PaymentStatus
 from boxoffice.dialects.kit import OwnTransactions
@@ -26,11 +25,12 @@ from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.orders import paid_order
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.errors import NotFound
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import Card, Wallet
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.errors import NotFound
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 REFUSED = "ADYEN0002"

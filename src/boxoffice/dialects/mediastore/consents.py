@@ -8,13 +8,13 @@ from typing import Any
 
 from fastapi import APIRouter, Path
 
-from boxoffice import clock
 from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import MalformedRequest
 from boxoffice.dialects.mediastore.publishers import merchant_of_publisher, publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.identity import consents
+from boxoffice.kit import clock
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 STATES = {"accepted": True, "declined": False}

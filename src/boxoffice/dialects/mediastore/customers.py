@@ -17,9 +17,9 @@ from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import ALREADY_EXISTS, INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.publishers import merchant_of_publisher
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.errors import Conflict, InvalidCredentials, InvalidInput
 from boxoffice.identity import accounts, app_data, authentication, merchants, recovery
 from boxoffice.identity.models import Customer
+from boxoffice.kit.errors import Conflict, InvalidCredentials, InvalidInput
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 CustomerId = Path(ge=1, le=2**53)

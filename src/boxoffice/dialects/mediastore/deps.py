@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.client_info import ClientInfo
 from boxoffice.dialects.kit import get_client, get_session, get_settings
 from boxoffice.dialects.mediastore.body import json_body
 from boxoffice.dialects.mediastore.errors import Refused
@@ -17,7 +16,8 @@ from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.tokens import Principal
-from boxoffice.settings import Settings
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.settings import Settings
 
 
 async def get_principal(request: Request) -> Principal:

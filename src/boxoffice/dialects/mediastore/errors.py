@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
 
-from boxoffice import errors
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.dialects.mediastore.envelope import refusal
+from boxoffice.kit import errors
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
 # What the SDK knows them as (`REQ` a bad request, `USER` an account, `AUTH` the JWT).

@@ -11,16 +11,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from boxoffice import clock
 from boxoffice.billing import gift_delivery, gifts
 from boxoffice.dialects.mediastore.deps import AppSettings, Body, Client, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import MalformedRequest, Refused
 from boxoffice.dialects.mediastore.offer_ids import offer_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.errors import Conflict
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer
+from boxoffice.kit import clock
+from boxoffice.kit.errors import Conflict
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 Code = Path(min_length=1, max_length=40)

@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
-from boxoffice import client_info
 from boxoffice.dialects.mediastore.deps import Client
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.geography import country
+from boxoffice.kit import client_info
+from boxoffice.kit.geography import country
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 # The currency a viewer is shown prices in: the euro in the euro area, a country's own where it is listed here,

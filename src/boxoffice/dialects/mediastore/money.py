@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from boxoffice.money import Money
+from boxoffice.kit.money import Money
 
 # The symbols storefronts show; a currency not listed shows its code.
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "PLN": "zł", "CHF": "CHF", "JPY": "¥", "CAD": "$", "AUD": "$",

@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import client_info, clock
 from boxoffice.access import service as access
 from boxoffice.billing import holdings, subscriptions
 from boxoffice.catalog import taxes
@@ -21,8 +20,9 @@ from boxoffice.dialects.mediastore.errors import Refused
 from boxoffice.dialects.mediastore.money import currency_symbol, decimal
 from boxoffice.dialects.mediastore.offer_ids import TYPES, letter, offer_id, price_id_of, short_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.errors import NotFound
 from boxoffice.identity.merchants import merchant_of
+from boxoffice.kit import client_info, clock
+from boxoffice.kit.errors import NotFound
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 OfferParam = Path(min_length=1, max_length=40)

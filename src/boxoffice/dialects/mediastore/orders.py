@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Path, Request
 
-from boxoffice import clock
 from boxoffice.billing import orders
 from boxoffice.billing.models import Order, Payment, PaymentStatus
 from boxoffice.billing.payment_methods import FREE
@@ -28,6 +27,7 @@ from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.gateways import methods
 from boxoffice.identity.models import Customer
+from boxoffice.kit import clock
 from boxoffice.promotions.refusals import VoucherRefused
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])

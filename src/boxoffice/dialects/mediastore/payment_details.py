@@ -19,7 +19,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import RedirectResponse
 
-from boxoffice import clock
 from boxoffice.billing import method_setup
 from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore import signed
@@ -38,11 +37,12 @@ from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.orders import ID_BY_METHOD
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.errors import DomainError, NotFound, PaymentDeclined
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import Wallet
 from boxoffice.identity.customers import get_customer
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.errors import DomainError, NotFound, PaymentDeclined
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 PAYPAL_RETURN = "paypal-details"  # what the signed state of a PayPal approval is for

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
-from boxoffice.errors import NotFound
 from boxoffice.identity.merchants import merchant_by_public_number, public_number
 from boxoffice.identity.models import Merchant
+from boxoffice.kit.errors import NotFound
 
 publisher_id = public_number
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 
-from boxoffice import clock
 from boxoffice.identity.models import Merchant
+from boxoffice.kit import clock
 
 
 def _signature(merchant: Merchant, body: str) -> str:

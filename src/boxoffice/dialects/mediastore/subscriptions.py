@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import APIRouter, Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.billing import holdings, subscriptions
 from boxoffice.billing.models import Subscription, SubscriptionStatus
 from boxoffice.dialects.mediastore.body import string
@@ -20,8 +19,9 @@ from boxoffice.dialects.mediastore.money import decimal
 from boxoffice.dialects.mediastore.offer_ids import offer_id, price_id_of
 from boxoffice.dialects.mediastore.offers import period
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.errors import Conflict, InvalidInput
 from boxoffice.identity.models import Customer
+from boxoffice.kit import clock
+from boxoffice.kit.errors import Conflict, InvalidInput
 from boxoffice.promotions.refusals import VoucherRefused
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])

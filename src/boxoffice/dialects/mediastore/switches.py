@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 
-from boxoffice import clock
 from boxoffice.billing import charges, plan_switch
 from boxoffice.billing.models import Subscription
 from boxoffice.billing.switches import DEFERRED, IMMEDIATE
@@ -32,7 +31,8 @@ from boxoffice.dialects.mediastore.offer_ids import offer_id, price_id_of
 from boxoffice.dialects.mediastore.offers import period
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.dialects.mediastore.subscriptions import running_for_offer
-from boxoffice.errors import InvalidInput
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 IN_PROGRESS = ("SWITCH_IN_PROGRESS", "A switch of this subscription is already in progress")

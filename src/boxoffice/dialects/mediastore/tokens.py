@@ -10,13 +10,13 @@ import jwt
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice import clock
 from boxoffice.dialects.mediastore.errors import EXPIRED_JWT, INVALID_JWT, MISSING_JWT, Refused
 from boxoffice.dialects.mediastore.publishers import publisher_id
-from boxoffice.errors import Unauthenticated
 from boxoffice.identity.models import AuthSession, Customer, Merchant
 from boxoffice.identity.tokens import Principal, session_claims, sign_rs256, token_expiry, verify_rs256
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.errors import Unauthenticated
+from boxoffice.kit.settings import Settings
 
 
 async def issue(

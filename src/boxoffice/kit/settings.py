@@ -20,12 +20,12 @@ def parse_rate(value: str) -> tuple[int, int]:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite:///boxoffice.db"
+    database_url: str = "sqlite:///boxoffice.kit.db"
     # Connections each app process keeps to PostgreSQL, and how many more it may open under load.
     database_pool_size: int = Field(default=20, ge=1, le=500)
     database_max_overflow: int = Field(default=20, ge=0, le=500)
     # Absolute base of this server as clients reach it, for the links it hands out; unset, each link is made from
-    # the request it answers (see boxoffice.base_url).
+    # the request it answers (see boxoffice.kit.base_url).
     public_url: str | None = None
     secret_key: str | None = Field(
         default=None,
@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     reset_rate_per_ip: str = "10/3600"
     reset_rate_per_account: str = "5/3600"
 
-    # Fernet keys sealing secrets kept in the database (see boxoffice.sealing); the first seals, all open.
+    # Fernet keys sealing secrets kept in the database (see boxoffice.kit.sealing); the first seals, all open.
     encryption_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     # Seconds a process keeps the merchants' allowed web origins (CORS) before reading them again.

@@ -29,10 +29,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock, jobs
-from boxoffice.db import Base, BigId, transaction
-from boxoffice.errors import Conflict, InvalidInput
-from boxoffice.settings import Settings
+from boxoffice.kit import clock, jobs
+from boxoffice.kit.db import Base, BigId, transaction
+from boxoffice.kit.errors import Conflict, InvalidInput
+from boxoffice.kit.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -37,7 +37,7 @@ from sqlalchemy.sql.selectable import (
     SelectBase,
 )
 
-from boxoffice import clock
+from boxoffice.kit import clock
 
 # Integer ids that are BIGINT on PostgreSQL but INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements.
 BigId = BigInteger().with_variant(Integer(), "sqlite")

@@ -11,10 +11,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock
-from boxoffice.db import Base, transaction
-from boxoffice.errors import RateLimited
-from boxoffice.settings import parse_rate
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, transaction
+from boxoffice.kit.errors import RateLimited
+from boxoffice.kit.settings import parse_rate
 
 KEY_LENGTH = 200
 

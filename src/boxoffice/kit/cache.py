@@ -25,8 +25,8 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 from sqlalchemy.sql import operators, visitors
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
-from boxoffice import clock
-from boxoffice.db import Base, BigId
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, BigId
 
 log = structlog.get_logger(__name__)
 V = TypeVar("V")

@@ -20,9 +20,9 @@ from sqlalchemy import JSON, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
-from boxoffice import clock
-from boxoffice.db import Base, BigId, Status
-from boxoffice.settings import Settings
+from boxoffice.kit import clock
+from boxoffice.kit.db import Base, BigId, Status
+from boxoffice.kit.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
-from boxoffice.errors import InvalidInput
+from boxoffice.kit.errors import InvalidInput
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
