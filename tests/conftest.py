@@ -54,7 +54,7 @@ def off_the_loop(work: Callable[[], T]) -> T:
 def migrated_database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated, empty database of each engine, made for this run and dropped after it."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'boxoffice.kit.db'}"
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'boxoffice.db'}"
         off_the_loop(lambda: upgrade(url))
         yield url
         return

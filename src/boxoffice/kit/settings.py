@@ -20,7 +20,7 @@ def parse_rate(value: str) -> tuple[int, int]:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BOXOFFICE_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite:///boxoffice.kit.db"
+    database_url: str = "sqlite:///boxoffice.db"
     # Connections each app process keeps to PostgreSQL, and how many more it may open under load.
     database_pool_size: int = Field(default=20, ge=1, le=500)
     database_max_overflow: int = Field(default=20, ge=0, le=500)
