@@ -12,6 +12,7 @@ from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.client_info import ClientInfo, Device
 from boxoffice.restrictions.models import CountrySet
+from tests import shop
 
 IN_FRANCE = ClientInfo("192.0.2.1", "FR", Device("desktop", None, None, None), None)
 IN_SPAIN = ClientInfo("192.0.2.2", "ES", Device("desktop", None, None, None), None)
@@ -61,3 +62,15 @@ async def test_what_signing_in_opens_is_granted_with_no_end(sessions: async_sess
         assert await access.decide_access(session, merchant, customer, product, IN_FRANCE) == access.Decision(
             True, None
         )
+
+
+async def test_an_offers_access_is_decided_for_what_it_sells(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session, session.begin():
+        merchant, customer, product = await _shop(session)
+        price = await shop.monthly_price(session, product)
+        found = await access.offer_access(session, merchant, customer, price.id, IN_FRANCE)
+        assert (found.offer.price.id, found.offer.product.id) == (price.id, product.id)
+        assert found.decision == access.Decision(False, None)
+        ends = clock.now() + timedelta(days=3)
+        await access.grant_access(session, merchant, customer, product, source="grant", expires_at=ends)
+        assert (await access.offer_access(session, merchant, customer, price.id, IN_FRANCE)).decision.granted

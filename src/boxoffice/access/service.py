@@ -16,6 +16,7 @@ from boxoffice.access.models import Entitlement
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.catalog.models import Price, Product
+from boxoffice.catalog.offers import Offer, find_offer
 from boxoffice.events import outbox
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
@@ -242,6 +243,22 @@ async def decide_access(
     except (Restricted, NoAccess):
         return Decision(False, None)
     return Decision(True, entitlement.expires_at if entitlement is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferAccess:
+    """An offer of the merchant's, and whether the customer may watch what it sells."""
+
+    offer: Offer
+    decision: Decision
+
+
+async def offer_access(
+    session: AsyncSession, merchant: Merchant, customer: Customer, price_id: int, client: ClientInfo
+) -> OfferAccess:
+    """`decide_access` for the product an offer of the merchant's sells; NotFound(OFFER) when it isn't one."""
+    offer = await find_offer(session, price_id, merchant_id=merchant.id)
+    return OfferAccess(offer, await decide_access(session, merchant, customer, offer.product, client))
 
 
 async def used_trial(session: AsyncSession, merchant: Merchant, customer: Customer, product_id: int) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import repository as repo
+from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
@@ -35,6 +36,20 @@ async def find_offer(session: AsyncSession, price_id: int, *, merchant_id: int |
     if not (price.active and product.active and merchant.active):
         raise NotFound(what=Missing.OFFER)
     return Offer(price, product, merchant)
+
+
+@dataclass(frozen=True, slots=True)
+class TaxedOffer:
+    """An offer with the tax rate its price includes for a buyer in a country (in `taxes.BASIS` units)."""
+
+    offer: Offer
+    tax_rate: int
+
+
+async def taxed_offer(session: AsyncSession, price_id: int, country_code: str | None) -> TaxedOffer:
+    """An offer anyone may look at, with the tax its merchant charges a buyer from `country_code`."""
+    offer = await find_offer(session, price_id)
+    return TaxedOffer(offer, await taxes.rate_for(session, offer.merchant.id, country_code))
 
 
 async def list_offers(session: AsyncSession, merchant: Merchant, limit: int = MAX_OFFERS) -> list[Offer]:

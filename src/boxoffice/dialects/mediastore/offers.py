@@ -4,16 +4,19 @@ v2 offer (`GET /offers`, `GET /v2/offers/{shortId}`), and what a customer holds 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access import service as access
-from boxoffice.billing import holdings, subscriptions
+from boxoffice.billing import holdings
+from boxoffice.billing.offer_terms import offer_terms
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price
-from boxoffice.catalog.offers import Offer, find_offer, list_offers
+from boxoffice.catalog.offers import Offer, find_offer, list_offers, taxed_offer
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session, own
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import Refused
@@ -22,7 +25,7 @@ from boxoffice.dialects.mediastore.offer_ids import TYPES, letter, offer_id, pri
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.kit import client_info, clock
-from boxoffice.kit.errors import NotFound
+from boxoffice.kit.errors import Missing, NotFound
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 OfferParam = Path(min_length=1, max_length=40)
@@ -33,18 +36,42 @@ def period(unit: str, quantity: int) -> str:
     return unit if quantity == 1 else f"{quantity}{unit}s"
 
 
-async def offer_by_id(session: AsyncSession, given: str, *, merchant_id: int | None = None) -> Offer:
-    """The offer an id names, its letter agreeing; the SDK reads these refusals' texts."""
+def _parsed(given: str) -> tuple[str, int]:
+    """(letter, price id) of an offer id; the SDK reads this refusal's text."""
     parsed = price_id_of(given)
     if parsed is None:
         raise Refused(422, "Invalid param offerId")
+    return parsed
+
+
+def _missing(given: str) -> Refused:
+    return Refused(404, f"Offer {given} does not exist")
+
+
+@contextmanager
+def _offer_named(given: str) -> Iterator[None]:
+    """The core's "no such offer", in the words the SDK reads."""
     try:
-        found = await find_offer(session, parsed[1], merchant_id=merchant_id)
-    except NotFound:
-        raise Refused(404, f"Offer {given} does not exist") from None
-    if letter(found.price) != parsed[0]:
-        raise Refused(404, f"Offer {given} does not exist")
-    return found
+        yield
+    except NotFound as missing:
+        if missing.what is not Missing.OFFER:
+            raise
+        raise _missing(given) from None
+
+
+def _agreeing(given: str, expected: str, offer: Offer) -> Offer:
+    """The offer an id names, the id's letter agreeing with its kind."""
+    if letter(offer.price) != expected:
+        raise _missing(given)
+    return offer
+
+
+async def offer_by_id(session: AsyncSession, given: str, *, merchant_id: int | None = None) -> Offer:
+    """The offer an id names, its letter agreeing."""
+    expected, price_id = _parsed(given)
+    with _offer_named(given):
+        found = await find_offer(session, price_id, merchant_id=merchant_id)
+    return _agreeing(given, expected, found)
 
 
 def _trial_days(offer: Offer) -> int:
@@ -181,11 +208,12 @@ async def offer_details(
 ) -> Any:
     """No JWT: a storefront shows it to anyone. The customer's country (their address's, or `customerIP`'s) sets
     the tax shown."""
-    found = await offer_by_id(session, offer)
+    expected, price_id = _parsed(offer)
     address = client_info.parse_address(customer_ip) if customer_ip else None
     country = client_info.country_of(str(address)) if address else client.country_code
-    rate = await taxes.rate_for(session, found.merchant.id, country)
-    return answer(v1(found, country=country, rate=rate))
+    with _offer_named(offer):
+        found = await taxed_offer(session, price_id, country)
+    return answer(v1(_agreeing(offer, expected, found.offer), country=country, rate=found.tax_rate))
 
 
 @router.get("/v2/offers/{offer}")
@@ -197,10 +225,12 @@ async def offer_v2(session: Session, customer: CurrentCustomer, offer: str = Off
 async def entitlement(
     session: Session, customer: CurrentCustomer, merchant: CurrentMerchant, client: Client, offer: str = OfferParam
 ) -> Any:
-    found = await offer_by_id(session, offer, merchant_id=customer.merchant_id)
-    decision = await access.decide_access(session, merchant, customer, found.product, client)
-    until = clock.unix(decision.until) if decision.until else None
-    return answer({"accessGranted": decision.granted, "expiresAt": until})
+    expected, price_id = _parsed(offer)
+    with _offer_named(offer):
+        found = await access.offer_access(session, merchant, customer, price_id, client)
+    _agreeing(offer, expected, found.offer)
+    until = clock.unix(found.decision.until) if found.decision.until else None
+    return answer({"accessGranted": found.decision.granted, "expiresAt": until})
 
 
 @router.get("/offers/{offer}/customers/{email}")
@@ -214,13 +244,14 @@ async def offer_for_customer(
 ) -> Any:
     if email.strip().lower() != customer.email.lower():
         raise Refused(403, "Customer email does not match the JWT")
-    found = await offer_by_id(session, offer, merchant_id=customer.merchant_id)
-    if (await access.decide_access(session, merchant, customer, found.product, client)).granted:
+    expected, price_id = _parsed(offer)
+    with _offer_named(offer):
+        terms = await offer_terms(session, merchant, customer, price_id, client)
+    found = _agreeing(offer, expected, terms.offer)
+    if terms.has_access:
         raise Refused(422, "Access already granted")
-    country = customer.country_code or client.country_code
-    rate = await taxes.rate_for(session, customer.merchant_id, country)
-    trial = await subscriptions.trial_available(session, customer, found.price)
-    return answer(v1(found, country=country, rate=rate) | {"trialAvailable": trial, "accessGranted": False})
+    rendered = v1(found, country=terms.country_code, rate=terms.tax_rate)
+    return answer(rendered | {"trialAvailable": terms.trial_available, "accessGranted": False})
 
 
 # The core's holding statuses in Cleeng's words.
