@@ -28,6 +28,7 @@ from boxoffice.billing.models import Gift, Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.events import outbox
+from boxoffice.identity import merchants
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock, throttle, validation
@@ -186,10 +187,17 @@ def _refuse_spent(gift: Gift) -> None:
         raise Conflict("This gift has already been redeemed")
 
 
-async def redeem_gift(
-    session: AsyncSession, merchant: Merchant, customer: Customer, code: str | None
-) -> tuple[GiftDetails, Entitlement]:
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    """A gift as it stands once redeemed, and the access it opened."""
+
+    details: GiftDetails
+    entitlement: Entitlement
+
+
+async def redeem_gift(session: AsyncSession, customer: Customer, code: str | None) -> Redeemed:
     """Give `customer` the access a gift bought, once: of redemptions at once, one wins and the rest are told."""
+    merchant = await merchants.merchant_of(session, customer.merchant_id)
     details = await gift_details(session, merchant.id, code)
     _refuse_spent(details.gift)
     now = clock.now()
@@ -210,7 +218,7 @@ async def redeem_gift(
     await session.flush()
     # The payment told of the gift bought; the access it opens is told here, as the redeemer's.
     await outbox.record(session, access_events.granted(entitlement))
-    return details, entitlement
+    return Redeemed(GiftDetails(gift, details.product, details.price, details.from_name), entitlement)
 
 
 async def refund_gift(session: AsyncSession, merchant_id: int, payment_id: int) -> None:

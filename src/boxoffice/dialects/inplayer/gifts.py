@@ -13,7 +13,6 @@ from boxoffice.dialects.inplayer import render
 from boxoffice.dialects.inplayer.deps import AppSettings, Client, CurrentCustomer, Session
 from boxoffice.dialects.inplayer.forms import flag, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer
 from boxoffice.kit.errors import InvalidInput
 
@@ -64,9 +63,9 @@ async def get_gift(session: Session, customer: LookingUp, code: Code) -> dict[st
 
 @router.post("/v2/gifts/{code}/redeem")
 async def redeem_gift(session: Session, customer: LookingUp, code: Code) -> dict[str, Any]:
-    merchant = await merchant_of(session, customer.merchant_id)
-    details, entitlement = await gifts.redeem_gift(session, merchant, customer, code)
-    return _gift(details) | {
+    redeemed = await gifts.redeem_gift(session, customer, code)
+    entitlement = redeemed.entitlement
+    return _gift(redeemed.details) | {
         "item_access_id": entitlement.id,
         "starts_at": render.ts(entitlement.starts_at),
         "expires_at": render.ts(entitlement.expires_at),

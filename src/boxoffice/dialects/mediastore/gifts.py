@@ -17,7 +17,6 @@ from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.errors import MalformedRequest, Refused
 from boxoffice.dialects.mediastore.offer_ids import offer_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer
 from boxoffice.kit import clock
 from boxoffice.kit.errors import Conflict
@@ -100,13 +99,11 @@ async def verify_gift(session: Session, customer: LookingUp, code: str = Code) -
 
 @router.post("/gifts/redeem/{code}")
 async def redeem_gift(session: Session, customer: LookingUp, code: str = Code) -> Any:
-    merchant = await merchant_of(session, customer.merchant_id)
     try:
-        details, _ = await gifts.redeem_gift(session, merchant, customer, code)
+        redeemed = await gifts.redeem_gift(session, customer, code)
     except Conflict as refused:
         raise Refused(422, refused.message) from None
-    found = await gifts.gift_details(session, customer.merchant_id, details.gift.code)
-    return answer(_verification(found))
+    return answer(_verification(redeemed.details))
 
 
 def _gift(details: gifts.GiftDetails) -> dict[str, Any]:
