@@ -18,6 +18,7 @@ from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.catalog.models import Price, Product
 from boxoffice.catalog.offers import Offer, find_offer
 from boxoffice.events import outbox
+from boxoffice.identity import customers
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.client_info import ClientInfo
@@ -115,15 +116,25 @@ async def grant_access(
     return entitlement
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """Access a merchant gave by hand: to whom, to what."""
+
+    entitlement: Entitlement
+    product: Product
+    customer: Customer
+
+
 async def grant_access_by_merchant(
     session: AsyncSession,
     merchant: Merchant,
-    customer: Customer,
+    customer_id: int,
     product_id: int,
     *,
     expires_at: datetime | None,
     price_id: int | None,
-) -> Entitlement:
+) -> Grant:
+    customer = await customers.get_customer(session, merchant, customer_id)
     product = await get_product(session, merchant, product_id)
     price = None
     if price_id is not None:
@@ -136,12 +147,14 @@ async def grant_access_by_merchant(
         session, merchant, customer, product, source="grant", expires_at=expires_at, price=price
     )
     await outbox.record(session, events.granted(entitlement))
-    return entitlement
+    return Grant(entitlement, product, customer)
 
 
 async def revoke_access(
-    session: AsyncSession, merchant: Merchant, customer: Customer, product_id: int, reason: str = "revoked"
+    session: AsyncSession, merchant: Merchant, customer_id: int, product_id: int, reason: str = "revoked"
 ) -> None:
+    """End a customer's current access to a product, as their merchant asks."""
+    customer = await customers.get_customer(session, merchant, customer_id)
     product = await get_product(session, merchant, product_id)
     revoked = await repo.revoke_current(session, merchant.id, customer.id, product.id, clock.now(), reason)
     if not revoked:

@@ -12,7 +12,7 @@ from boxoffice.dialects.inplayer import catalog_render, render
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, CurrentMerchant, PathId, Session
 from boxoffice.dialects.inplayer.forms import date_time, integer
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.identity import customers, merchants
+from boxoffice.identity import merchants
 from boxoffice.kit import clock
 from boxoffice.kit.errors import InvalidInput
 
@@ -64,24 +64,16 @@ async def grant_access(session: Session, merchant: CurrentMerchant, body: Body) 
         missing["expires_at"] = "An expires_at or an access_fee_id is required"
     if missing:
         raise InvalidInput(missing)
-    customer = await customers.get_customer(session, merchant, consumer_id or 0)
-    entitlement = await access.grant_access_by_merchant(
-        session,
-        merchant,
-        customer,
-        item_id or 0,
-        expires_at=expires,
-        price_id=fee_id,
+    grant = await access.grant_access_by_merchant(
+        session, merchant, consumer_id or 0, item_id or 0, expires_at=expires, price_id=fee_id
     )
-    product = await access.get_product(session, merchant, entitlement.product_id)
-    item = catalog_render.item(product, merchant, with_content=True)
-    return render.item_access(entitlement, product.id, customer, merchant, item)
+    item = catalog_render.item(grant.product, merchant, with_content=True)
+    return render.item_access(grant.entitlement, grant.product.id, grant.customer, merchant, item)
 
 
 @router.delete("/items/{item_id}/access")
 async def revoke_access(
     session: Session, merchant: CurrentMerchant, item_id: PathId, consumer_id: int = Query(..., ge=1, le=2**63 - 1)
 ) -> dict[str, Any]:
-    customer = await customers.get_customer(session, merchant, consumer_id)
-    await access.revoke_access(session, merchant, customer, item_id)
+    await access.revoke_access(session, merchant, consumer_id, item_id)
     return render.message("Access revoked")
