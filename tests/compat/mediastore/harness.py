@@ -10,6 +10,7 @@ to `127.0.0.1:<port>`, where the same server speaks its merchant API.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import uuid
@@ -19,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Page, Request, Route
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
@@ -190,3 +192,39 @@ def keep_artifacts(page: Any, name: str) -> Path:
     page.screenshot(path=str(folder / f"{safe}.png"), full_page=True)
     (folder / f"{safe}.html").write_text(page.content())
     return folder / f"{safe}.png"
+
+
+CONSENTS = re.compile(r"/customers/\d+/consents$")
+
+
+def consents_read_after_saving(page: Page) -> None:
+    """Hold the page's reads of a customer's consents while its own save of them is still on the way.
+
+    After registering, the SDK sends `PUT /customers/{id}/consents` without waiting for it and goes on to the
+    checkout, whose consents step reads them back once and never again: whichever request the server sees first
+    decides whether the step asks for the terms the customer just accepted. Boxoffice answers each in order of
+    arrival (a PUT is committed before it is answered); the order is the SDK's, so the test fixes it the way a
+    network would, and every later step is then deterministic."""
+    saving: set[Request] = set()
+    held: list[Route] = []
+
+    def route(held_route: Route) -> None:
+        if held_route.request.method == "GET" and saving:
+            held.append(held_route)
+        else:
+            held_route.fallback()
+
+    def sent(request: Request) -> None:
+        if request.method == "PUT" and CONSENTS.search(request.url):
+            saving.add(request)
+
+    def done(request: Request) -> None:
+        if request in saving:
+            saving.discard(request)
+            while held and not saving:
+                held.pop(0).fallback()
+
+    page.on("request", sent)
+    page.on("requestfinished", done)
+    page.on("requestfailed", done)
+    page.route(CONSENTS, route)

@@ -25,11 +25,13 @@ from tests.compat.mediastore.conftest import FAILED
 from tests.compat.mediastore.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    CONSENTS,
     PAGE_PREFIX,
     PASSWORD,
     Shop,
     Subscriber,
     build_page,
+    consents_read_after_saving,
     give_by_api,
     keep_artifacts,
     missing_tools,
@@ -104,6 +106,7 @@ def page(browser: Browser, site: Site, request: pytest.FixtureRequest) -> Iterat
     context.route(lambda url: not url.startswith(site.page_origin), lambda route: route.abort())
     opened = context.new_page()
     opened.set_default_timeout(TIMEOUT_MS)
+    consents_read_after_saving(opened)
     yield opened
     if request.node.stash.get(FAILED, False):
         print(f"screenshot of the failure: {keep_artifacts(opened, request.node.name)}")
@@ -154,7 +157,11 @@ def register(page: Page, site: Site, shop: Shop, email: str) -> None:
     page.locator("#Email").fill(email)
     page.locator("#Password").fill(PASSWORD)
     page.locator("label[for=terms]").click()
-    page.get_by_role("button", name="Register").click()
+    # The SDK saves the consents without waiting for the answer: what is read of them after must wait for it.
+    with page.expect_response(
+        lambda response: response.request.method == "PUT" and bool(CONSENTS.search(response.url))
+    ):
+        page.get_by_role("button", name="Register").click()
     finished(page, "register")
 
 
