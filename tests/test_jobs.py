@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from boxoffice.kit import clock, jobs
 from boxoffice.kit.db import create_engine, session_factory, transaction
 from boxoffice.kit.settings import Settings
+from boxoffice.kit.stopping import Stopping, stop_all
 
 _kinds = itertools.count()
 
@@ -326,3 +327,57 @@ async def test_chores_run_once_per_period_and_a_failing_one_does_not_stop_the_ot
     assert await schedule.run_due(sessions, settings, 1010.0) == ["broken"]
     assert await schedule.run_due(sessions, settings, 1060.0) == ["tidy", "broken"]
     assert runs == ["tidy", "broken", "broken", "tidy", "broken"]
+
+
+async def test_a_stopping_worker_finishes_the_job_in_hand_then_ends(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """Asked to stop mid-job, the worker finishes that job (so no lease is left to run out) and claims no other."""
+    started, release = asyncio.Event(), asyncio.Event()
+    kind = f"test.blocking.{next(_kinds)}"
+
+    async def blocking(session: AsyncSession, payload: dict[str, Any], settings: Settings) -> None:
+        started.set()
+        await release.wait()
+
+    jobs.HANDLERS[kind] = blocking
+    try:
+        first = await _enqueue(sessions, kind, {"n": 1})
+        stopping = Stopping()
+        working = asyncio.create_task(jobs.work_forever(sessions, settings, stopping))
+        await started.wait()
+        second = await _enqueue(sessions, kind, {"n": 2})
+        stopping.request()
+        release.set()
+        await asyncio.wait_for(working, timeout=30)  # it ends by itself: nothing cancels it
+    finally:
+        jobs.HANDLERS.pop(kind)
+
+    assert (await _job(sessions, first)).status == jobs.JobStatus.DONE
+    assert (await _job(sessions, second)).status == jobs.JobStatus.PENDING
+
+
+async def test_stop_all_cancels_only_a_loop_that_outlives_its_grace() -> None:
+    stopping = Stopping()
+    waiting = asyncio.Event()
+    ended: list[str] = []
+
+    async def obedient() -> None:
+        while not await stopping.pause(3600):
+            pass
+        ended.append("obedient")
+
+    async def deaf() -> None:
+        waiting.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            ended.append("deaf cancelled")
+            raise
+
+    tasks = [asyncio.create_task(obedient()), asyncio.create_task(deaf())]
+    await waiting.wait()
+    await stop_all(stopping, tasks, grace=0.2)
+
+    assert sorted(ended) == ["deaf cancelled", "obedient"]
+    assert not tasks[0].cancelled() and tasks[1].cancelled()

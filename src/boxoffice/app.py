@@ -44,6 +44,7 @@ from boxoffice.kit.db import create_engine, ping, session_factory
 from boxoffice.kit.metrics import MetricsMiddleware
 from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings, get_settings
+from boxoffice.kit.stopping import Stopping, stop_all
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
 from boxoffice.web import gateway_webhooks, report_downloads
 from boxoffice.web import sandbox as sandbox_pages
@@ -53,6 +54,8 @@ from boxoffice.webhooks.sender import Sender
 
 log = structlog.get_logger(__name__)
 MEDIASTORE_PREFIX = "/mediastore"
+# How long the background loops get to finish the work in hand when the server stops, before they are cancelled.
+SHUTDOWN_GRACE = 10.0
 
 
 class Boxoffice(FastAPI):
@@ -116,15 +119,17 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stopping = Stopping()
         background = [
-            asyncio.create_task(content_log.run(sessions), name="boxoffice-content-log"),
-            asyncio.create_task(app.state.cache_feed.run(sessions), name="boxoffice-cache-feed"),
-            asyncio.create_task(notifications.run(), name="boxoffice-notifications"),
+            asyncio.create_task(content_log.run(sessions, stopping), name="boxoffice-content-log"),
+            asyncio.create_task(app.state.cache_feed.run(sessions, stopping), name="boxoffice-cache-feed"),
         ]
         if settings.worker_in_process:
             background.append(
-                asyncio.create_task(workers.work(webhook_sender(sessions, settings)), name="boxoffice-worker")
+                asyncio.create_task(workers.work(webhook_sender(sessions, settings), stopping), name="boxoffice-worker")
             )
+        # Listening holds no transaction: it is simply cancelled.
+        listening = asyncio.create_task(notifications.run(), name="boxoffice-notifications")
         if settle_heap:
             client_info.country_of("1.1.1.1")  # loads the IP database before the heap is frozen
             passwords.verify_password(None, "")  # makes the missing-account hash before the first sign-in needs it
@@ -132,10 +137,10 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_all(stopping, background, SHUTDOWN_GRACE)
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
             await app.state.gateways.aclose()
             await notifications.aclose()
             await engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ from boxoffice.kit.db import async_url, create_engine, session_factory, transact
 from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound
 from boxoffice.kit.money import Money
 from boxoffice.kit.settings import Settings, get_settings
+from boxoffice.kit.stopping import Stopping
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
 from boxoffice.migrate import upgrade
 from boxoffice.reporting import exports
@@ -151,8 +153,12 @@ def worker() -> None:
         sessions = session_factory(engine)
         notifications = Notifications(settings)
         notifications.wire(sessions)  # what the worker commits reaches the app processes' notification streams
+        stopping = Stopping()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGTERM, signal.SIGINT):  # the job in hand is finished, then the worker ends
+            loop.add_signal_handler(signal_number, stopping.request)
         try:
-            await run_worker(webhook_sender(sessions, settings))
+            await run_worker(webhook_sender(sessions, settings), stopping)
         finally:
             await notifications.aclose()
             await engine.dispose()

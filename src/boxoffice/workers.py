@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 
 from boxoffice.kit import jobs
+from boxoffice.kit.stopping import Stopping
 from boxoffice.webhooks.sender import Sender
 
 
-async def work(sender: Sender) -> None:
-    """Run the jobs and `sender` (built by `boxoffice.app.webhook_sender`, which knows the wire format)."""
+async def work(sender: Sender, stopping: Stopping) -> None:
+    """Run the jobs and `sender` (built by `boxoffice.app.webhook_sender`, which knows the wire format) until
+    `stopping` is asked."""
     try:
         async with asyncio.TaskGroup() as group:
-            group.create_task(jobs.work_forever(sender.factory, sender.settings))
-            group.create_task(sender.run_forever())
+            group.create_task(jobs.work_forever(sender.factory, sender.settings, stopping))
+            group.create_task(sender.run_forever(stopping))
     finally:
         await sender.aclose()

@@ -34,7 +34,9 @@ def serving(app: ASGIApp, port: int) -> Iterator[None]:
         yield
     finally:
         server.should_exit = True
-        thread.join(timeout=15)
+        thread.join(timeout=30)
+        if thread.is_alive():  # the tables must not be emptied under a server still shutting down
+            pytest.fail("the Boxoffice server did not stop within 30 s")
 
 
 def empty_database(database_url: str) -> None:

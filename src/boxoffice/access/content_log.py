@@ -8,7 +8,6 @@ database write out of every playback request.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import repository as repo
 from boxoffice.kit.db import transaction
+from boxoffice.kit.stopping import Stopping
 
 log = structlog.get_logger(__name__)
 FLUSH_EVERY = 1.0
@@ -73,12 +73,10 @@ class ContentLog:
             return 0
         return len(rows)
 
-    async def run(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        """Flush every second until cancelled, then once more."""
+    async def run(self, sessions: async_sessionmaker[AsyncSession], stopping: Stopping) -> None:
+        """Flush every second (sooner when full) until the stop is asked, then once more."""
         try:
-            while True:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._full.wait(), timeout=FLUSH_EVERY)
+            while not await stopping.pause(FLUSH_EVERY, or_until=self._full):
                 await self.flush(sessions)
         finally:
             await self.flush(sessions)

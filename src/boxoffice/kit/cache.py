@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 
 from boxoffice.kit import clock
 from boxoffice.kit.db import Base, BigId
+from boxoffice.kit.stopping import Stopping
 
 log = structlog.get_logger(__name__)
 V = TypeVar("V")
@@ -296,8 +297,8 @@ class InvalidationFeed:
                 break
             del self.missing[gap]
 
-    async def run(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        while True:
+    async def run(self, sessions: async_sessionmaker[AsyncSession], stopping: Stopping) -> None:
+        while not stopping.requested:
             try:
                 await self.poll(sessions)
             except asyncio.CancelledError:
@@ -305,4 +306,4 @@ class InvalidationFeed:
             except Exception:
                 # The feed being unreachable must not stop the app; entries still expire by their TTL.
                 log.exception("cache.feed_poll_failed")
-            await asyncio.sleep(POLL_EVERY)
+            await stopping.pause(POLL_EVERY)

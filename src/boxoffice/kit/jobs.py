@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from boxoffice.kit import clock
 from boxoffice.kit.db import Base, BigId, Status
 from boxoffice.kit.settings import Settings
+from boxoffice.kit.stopping import Stopping
 
 log = structlog.get_logger(__name__)
 
@@ -168,26 +169,32 @@ async def _run_one(factory: async_sessionmaker[AsyncSession], settings: Settings
             )
 
 
-async def run_due_jobs(factory: async_sessionmaker[AsyncSession], settings: Settings, *, limit: int = 20) -> int:
-    """Run every job due now, once; returns how many ran. Tests and `boxoffice worker` both call this."""
+async def run_due_jobs(
+    factory: async_sessionmaker[AsyncSession], settings: Settings, *, limit: int = 20, stopping: Stopping | None = None
+) -> int:
+    """Run every job due now, once; returns how many ran. Tests and `boxoffice worker` both call this.
+
+    Once a stop is asked no more are claimed; those already claimed are run, so none waits out a lease."""
     ran = 0
-    while ids := await _claim(factory, limit):
+    while not (stopping and stopping.requested) and (ids := await _claim(factory, limit)):
         for job_id in ids:
             await _run_one(factory, settings, job_id)
             ran += 1
     return ran
 
 
-async def work_forever(factory: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+async def work_forever(factory: async_sessionmaker[AsyncSession], settings: Settings, stopping: Stopping) -> None:
+    """Run chores and jobs until the stop is asked; the job in hand is finished first."""
     log.info("worker.started")
     chores = ChoreSchedule()
-    while True:
+    while not stopping.requested:
         try:
             await chores.run_due(factory, settings, time.monotonic())
-            if not await run_due_jobs(factory, settings):
-                await asyncio.sleep(settings.worker_poll_interval)
+            if not await run_due_jobs(factory, settings, stopping=stopping):
+                await stopping.pause(settings.worker_poll_interval)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("worker.loop_error")
-            await asyncio.sleep(settings.worker_poll_interval)
+            await stopping.pause(settings.worker_poll_interval)
+    log.info("worker.stopped")

@@ -10,7 +10,6 @@ time on a backoff of its own, not a request per pending event.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import Counter
 from datetime import timedelta
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
+from boxoffice.kit.stopping import Stopping
 from boxoffice.webhooks import deliveries_repository as repo
 from boxoffice.webhooks.addresses import Refused, connector
 from boxoffice.webhooks.dispatch import dispatch_events
@@ -161,20 +161,21 @@ class Sender:
             if not (dispatched or started or recorded):
                 return
 
-    async def run_forever(self) -> None:
+    async def run_forever(self, stopping: Stopping) -> None:
+        """Dispatch, send and record until the stop is asked; `aclose` then settles what is in flight."""
         log.info("webhooks.sender_started")
-        while True:
+        interval = self.settings.webhooks_poll_interval
+        while not stopping.requested:
             try:
                 self.wake.clear()
                 busy = await dispatch_events(self.factory) + await self.start_due() + await self.record()
                 if not busy:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self.wake.wait(), self.settings.webhooks_poll_interval)
+                    await stopping.pause(interval, or_until=self.wake)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("webhooks.sender_error")
-                await asyncio.sleep(self.settings.webhooks_poll_interval)
+                await stopping.pause(interval)
 
     async def aclose(self) -> None:
         """Stop sending; what was in flight stays leased and is sent again once its lease runs out."""

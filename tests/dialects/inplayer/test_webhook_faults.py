@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import sys
 from collections import Counter
@@ -13,6 +12,7 @@ import pytest
 
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
+from boxoffice.kit.stopping import Stopping
 from boxoffice.webhooks.models import WebhookDelivery
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import Merchant, fetch_rows, plain_text, sign_up
@@ -98,7 +98,8 @@ async def test_a_hanging_receiver_never_holds_up_a_healthy_one(
     async with receiving() as receiver, sending(server) as sender:
         await add_webhook(server, merchant, receiver.url("/hang"), REGISTERED)
         await add_webhook(server, merchant, receiver.url("/ok"), REGISTERED)
-        running = asyncio.create_task(sender.run_forever())
+        stopping = Stopping()
+        running = asyncio.create_task(sender.run_forever(stopping))
         try:
             await sign_ups(server, merchant, 1)
             await receiver.wait_for("/hang", 1)
@@ -107,9 +108,8 @@ async def test_a_hanging_receiver_never_holds_up_a_healthy_one(
             assert len(ok) == 2
             assert sender.in_flight  # the hanging request is still waiting for its answer
         finally:
-            running.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await running
+            stopping.request()
+            await running  # the loop ends by itself; the hanging request is left to the sender's close
 
 
 async def test_an_endpoint_that_keeps_failing_is_disabled_and_its_merchant_told(
