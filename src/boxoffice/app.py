@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 from collections.abc import AsyncIterator
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from boxoffice import (
     __version__,
+    gauges,
     models,  # noqa: F401  (every table, so foreign keys resolve)
     workers,
 )
@@ -39,6 +41,7 @@ from boxoffice.kit import (
     logs,
     passwords,
 )
+from boxoffice.kit import metrics as prometheus
 from boxoffice.kit.cache import InvalidationFeed
 from boxoffice.kit.db import create_engine, ping, session_factory
 from boxoffice.kit.metrics import MetricsMiddleware
@@ -49,6 +52,7 @@ from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job han
 from boxoffice.web import gateway_webhooks, report_downloads
 from boxoffice.web import sandbox as sandbox_pages
 from boxoffice.web.request_base import RequestBase
+from boxoffice.web.request_ids import RequestIds
 from boxoffice.webhooks.notifications_relay import Notifications
 from boxoffice.webhooks.sender import Sender
 
@@ -61,14 +65,29 @@ SHUTDOWN_GRACE = 10.0
 class Boxoffice(FastAPI):
     """The FastAPI app, with a hot path in front: the access check every play makes is answered before the
     middleware stack is entered (it records its own metrics); every other request takes the framework's way.
-    CORS wraps both. Requests to `mediastore_host` are MediaStore's at the root (`POST /auths`), as Cleeng's SDK
-    sends them from a page on that host."""
+    CORS wraps both, and outside it every request is given its id. Requests to `mediastore_host` are MediaStore's
+    at the root (`POST /auths`), as Cleeng's SDK sends them from a page on that host. With `metrics_port`, what
+    arrives on that port is a scrape, answered by `metrics`, and nothing else is."""
 
     fast_access: FastAccessCheck | None = None
     cors: Cors | None = None
     mediastore_host: bytes | None = None
+    request_ids: RequestIds | None = None
+    metrics_port: int | None = None
+    metrics: Metrics | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.request_ids is not None:
+            await self.request_ids(scope, receive, send)
+        else:
+            await self.route(scope, receive, send)
+
+    async def route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.metrics_port is not None and scope["type"] in ("http", "websocket") and self.metrics is not None:
+            server = scope.get("server")
+            if server is not None and server[1] == self.metrics_port:
+                await self.metrics.on_own_port(scope, receive, send)
+                return
         if self.mediastore_host is not None and scope["type"] in ("http", "websocket"):
             scope = _under_mediastore(scope, self.mediastore_host)
         if self.cors is not None:
@@ -96,6 +115,29 @@ def _under_mediastore(scope: Scope, host: bytes) -> Scope:
     return moved
 
 
+class Metrics:
+    """`/metrics`: every worker's counters and the queues' gauges, to whoever shows `metrics_token` if one is set."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], token: str | None) -> None:
+        self.sessions = sessions
+        self.expected = f"Bearer {token}".encode() if token else None
+
+    async def answer(self, authorization: str | None) -> Response:
+        if self.expected is not None and not hmac.compare_digest((authorization or "").encode(), self.expected):
+            return PlainTextResponse("Unauthorized", 401, headers={"WWW-Authenticate": "Bearer"})
+        text = prometheus.exposition(await gauges.queue_gauges(self.sessions))
+        return Response(text, media_type=CONTENT_TYPE_LATEST)
+
+    async def on_own_port(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The metrics port answers `GET /metrics` and nothing else."""
+        if scope["type"] != "http" or scope["path"] != "/metrics" or scope["method"] not in ("GET", "HEAD"):
+            response: Response = PlainTextResponse("Not found", 404)
+        else:
+            authorization = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None)
+            response = await self.answer(authorization)
+        await response(scope, receive, send)
+
+
 def webhook_sender(factory: async_sessionmaker[AsyncSession], settings: Settings) -> Sender:
     """The webhook sender, posting in InPlayer's format: the one publishers' receivers already read."""
     return Sender(factory, settings, InPlayerWebhooks())
@@ -112,6 +154,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     engine = create_engine(
         settings.database_url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
     )
+    prometheus.watch_pool(engine)
     sessions = session_factory(engine)
     notifications = Notifications(settings)
     notifications.wire(sessions)
@@ -164,6 +207,9 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         is_inplayer=serves_inplayer,
         origins=AllowedOrigins(sessions, settings.cors_cache_seconds),
     )
+    app.request_ids = RequestIds(app.route, settings.trusted_proxies)
+    token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+    app.metrics, app.metrics_port = Metrics(sessions, token), settings.metrics_port
     app.add_middleware(MetricsMiddleware)
     if settings.public_url is None:  # links are made from the request each answers
         app.add_middleware(RequestBase, trusted=settings.trusted_proxies)
@@ -193,9 +239,12 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
             return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
-    @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    if settings.metrics_port is None:  # else /metrics is answered on its own port only
+
+        @app.get("/metrics", tags=["operations"], include_in_schema=False)
+        async def metrics(request: Request) -> Response:
+            assert app.metrics is not None
+            return await app.metrics.answer(request.headers.get("authorization"))
 
     app.include_router(inplayer_router)
     app.include_router(mediastore_router, prefix=MEDIASTORE_PREFIX)

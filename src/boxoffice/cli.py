@@ -109,6 +109,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the HTTP API (and, unless --no-worker, the job worker) after migrating the database."""
+    from boxoffice.web import serving
     from boxoffice.web.connections import BoundedHeadProtocol
 
     settings = get_settings()
@@ -116,18 +117,22 @@ def serve(
     if sqlite and workers > 1:
         console.print("[red]error:[/red] SQLite serves one process; use PostgreSQL for --workers > 1")
         raise typer.Exit(code=2)
+    if settings.metrics_port == port:
+        console.print("[red]error:[/red] BOXOFFICE_METRICS_PORT is the API's port: give metrics a port of their own")
+        raise typer.Exit(code=2)
     if not no_migrate:
         upgrade(settings.database_url)
     # Uvicorn builds the app in each worker process from the environment, so the switch travels there.
     os.environ["BOXOFFICE_WORKER_IN_PROCESS"] = "0" if no_worker else "1"
     get_settings.cache_clear()
-    uvicorn.run(
+    config = uvicorn.Config(
         "boxoffice.app:serve_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
+        log_config=logs.uvicorn_log_config(settings.log_level, settings.log_json) or uvicorn.config.LOGGING_CONFIG,
         access_log=access_log,
         proxy_headers=False,
         # Slow and idle clients are dropped: see boxoffice.web.connections.
@@ -136,6 +141,7 @@ def serve(
         # Notification streams stay open until their clients leave: a stop waits this long for them, no longer.
         timeout_graceful_shutdown=10,
     )
+    serving.run(config, settings.metrics_port)
 
 
 @app.command()

@@ -501,3 +501,21 @@ async def insert_entries(session: AsyncSession, rows: Sequence[dict[str, object]
     if rows:
         connection = await session.connection()
         await connection.execute(insert(LedgerEntry), list(rows))
+
+
+# What an operator watches: figures over every merchant, counted, never listed (see boxoffice.gauges).
+_EVERY_MERCHANT = {"cross_tenant": True}
+
+
+async def count_renewals_due(session: AsyncSession, as_of: datetime) -> int:
+    """Subscriptions the renewal engine has something to do with by `as_of` and has not taken up (those on a
+    test clock are due by their clock's time, not this)."""
+    query = select(func.count()).select_from(Subscription).where(Subscription.due_at <= as_of)
+    query = query.where(Subscription.clock_id.is_(None)).execution_options(**_EVERY_MERCHANT)
+    return int(await session.scalar(query) or 0)
+
+
+async def count_in_dunning(session: AsyncSession) -> int:
+    """Subscriptions whose renewal was declined and is being tried again."""
+    query = select(func.count()).select_from(Subscription).where(Subscription.status == SubscriptionStatus.PAST_DUE)
+    return int(await session.scalar(query.execution_options(**_EVERY_MERCHANT)) or 0)

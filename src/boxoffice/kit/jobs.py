@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 import structlog
-from sqlalchemy import JSON, String, Text, select, update
+from sqlalchemy import JSON, String, Text, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -109,6 +109,14 @@ def backoff(attempt: int) -> timedelta:
     """Exponential with full jitter: about 30 s, 1 min, 2 min … capped at 6 h."""
     ceiling = min(30 * 2 ** (attempt - 1), 6 * 3600)
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
+
+
+async def waiting(session: AsyncSession, as_of: datetime) -> tuple[int, datetime | None]:
+    """Jobs due by `as_of` that no worker holds (a lease run out counts: the job is due again): how many, and
+    when the one waiting longest was due (None: none waits)."""
+    due = (Job.status.in_((JobStatus.PENDING, JobStatus.RUNNING)), Job.run_at <= as_of)
+    count, earliest = (await session.execute(select(func.count(), func.min(Job.run_at)).where(*due))).one()
+    return int(count), earliest
 
 
 async def _claim(factory: async_sessionmaker[AsyncSession], limit: int) -> list[int]:

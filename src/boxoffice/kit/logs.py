@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
@@ -72,8 +73,79 @@ def _mask_secrets(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> 
     return event
 
 
+def _uvicorn_access_fields(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Uvicorn's access lines as fields besides their text: `client - "METHOD path HTTP/v" status`."""
+    record = event.get("_record")
+    if (
+        record is not None
+        and record.name == "uvicorn.access"
+        and isinstance(record.args, tuple)
+        and len(record.args) == 5
+    ):
+        client, method, path, version, status = record.args
+        event.update(client=client, method=method, path=path, http_version=version, status=status)
+    return event
+
+
+# What a line from the standard library's logging (Uvicorn's, a library's) goes through before it is rendered, as
+# structlog's own lines do: the request id and other bound context, level, time, secrets masked.
+_STDLIB_CHAIN: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    _uvicorn_access_fields,
+    _mask_secrets,
+]
+
+
+def json_formatter() -> logging.Formatter:
+    """Renders standard-library records as the JSON lines structlog writes (Uvicorn's `log_config` names it)."""
+    return structlog.stdlib.ProcessorFormatter(
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        foreign_pre_chain=_STDLIB_CHAIN,
+    )
+
+
+def _json_handler() -> logging.Handler:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(json_formatter())
+    return handler
+
+
+def uvicorn_log_config(level: str, as_json: bool) -> dict[str, Any] | None:
+    """Uvicorn's logging (its error and access loggers, and the root's), for `boxoffice serve`: with `as_json`, the
+    same JSON lines on standard output as everything else; otherwise None, Uvicorn's own."""
+    if not as_json:
+        return None
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.json_formatter"}},
+        "handlers": {"json": handler},
+        "loggers": {
+            name: {"handlers": ["json"], "level": level.upper(), "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+        "root": {"handlers": ["json"], "level": level.upper()},
+    }
+
+
 def configure(level: str = "INFO", as_json: bool = False) -> None:
-    logging.basicConfig(level=level.upper(), format="%(message)s")
+    """structlog's lines, and with `as_json` every standard-library line too, as one JSON stream on standard
+    output (one object a line); otherwise readable lines."""
+    if as_json:
+        root = logging.getLogger()
+        if not any(isinstance(handler.formatter, structlog.stdlib.ProcessorFormatter) for handler in root.handlers):
+            root.handlers = [_json_handler()]
+        root.setLevel(level.upper())
+    else:
+        logging.basicConfig(level=level.upper(), format="%(message)s")
     renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[

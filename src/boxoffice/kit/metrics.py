@@ -1,14 +1,108 @@
-"""Prometheus metrics for every HTTP request, labelled by route template rather than raw path."""
+"""Prometheus metrics: every HTTP request (labelled by route template rather than raw path), the business events
+counted where they happen, and the database pool's use.
+
+`boxoffice serve --workers N` runs N processes, each counting its own requests. It gives them a private directory
+(`PROMETHEUS_MULTIPROC_DIR`, set before the workers start, so that prometheus_client keeps every value in a file
+there) and `exposition` sums the files of every worker, living or dead, into one answer, whichever worker is
+asked. One process (`--workers 1`, `boxoffice worker`) keeps its values in memory and answers from them."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
 import time
+from collections.abc import Iterable, Iterator
+from typing import Any
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client.metrics_core import Metric
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 REQUESTS = Counter("boxoffice_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("boxoffice_http_request_seconds", "HTTP request latency", ["method", "route"])
+# What the gateways decided of each payment and renewal: `outcome` is succeeded or declined.
+PAYMENTS = Counter("boxoffice_payments_total", "Payments decided by a gateway", ["gateway", "outcome"])
+# One renewal engine outcome per subscription handled: renewed, declined (into dunning, or ended after the last
+# retry), ended (cancelled, its period over), expired (incomplete for a day), unknown (no answer: asked again).
+RENEWALS = Counter("boxoffice_renewals_total", "Subscriptions the renewal engine handled", ["outcome"])
+# Each attempt at posting an event to an endpoint: delivered (a 2xx) or failed (anything else; it is retried).
+WEBHOOK_DELIVERIES = Counter("boxoffice_webhook_deliveries_total", "Webhook delivery attempts", ["outcome"])
+# Each attempt at sending an e-mail: sent (to the SMTP server, or written to the mail folder) or failed (retried).
+EMAILS = Counter("boxoffice_emails_total", "E-mail sending attempts", ["outcome"])
+# Summed over the living processes; a dead worker's connections are gone with it.
+POOL_CHECKED_OUT = Gauge("boxoffice_db_pool_checked_out", "Database connections in use", multiprocess_mode="livesum")
+POOL_SIZE = Gauge("boxoffice_db_pool_size", "Database connections the pools keep", multiprocess_mode="livesum")
+
+
+def watch_pool(engine: AsyncEngine) -> None:
+    """Count `engine`'s connections in use, and report the size of its pool (the process's serving engine)."""
+    pool = engine.sync_engine.pool
+    size = getattr(pool, "size", None)
+    POOL_SIZE.set(size() if callable(size) else 0)
+    event.listen(pool, "checkout", _checked_out)
+    event.listen(pool, "checkin", _checked_in)
+
+
+def _checked_out(*_: Any) -> None:
+    POOL_CHECKED_OUT.inc()
+
+
+def _checked_in(*_: Any) -> None:
+    POOL_CHECKED_OUT.dec()
+
+
+class _Families:
+    """A collector yielding metric families computed elsewhere (at scrape time, from the database)."""
+
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self.families = list(families)
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
+
+
+class _Local:
+    """The process's own registry, without registering anything in it."""
+
+    def collect(self) -> Iterable[Metric]:
+        return REGISTRY.collect()
+
+
+def exposition(extra: Iterable[Metric] = ()) -> bytes:
+    """The text Prometheus scrapes: every worker's values (or this process's), then `extra`."""
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get(MULTIPROC_DIR):
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        registry.register(_Local())
+    registry.register(_Families(extra))
+    return generate_latest(registry)
+
+
+@contextlib.contextmanager
+def shared_directory() -> Iterator[str]:
+    """A private directory for the values of the workers about to start, in the environment they inherit;
+    removed with everything in it when they have stopped (a new start begins at zero, as Prometheus expects)."""
+    path = tempfile.mkdtemp(prefix="boxoffice-metrics-")
+    os.environ[MULTIPROC_DIR] = path
+    try:
+        yield path
+    finally:
+        os.environ.pop(MULTIPROC_DIR, None)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def mark_dead(pid: int) -> None:
+    """A worker ended: its gauges of living processes no longer count (its counters still do)."""
+    path = os.environ.get(MULTIPROC_DIR)
+    if path:
+        multiprocess.mark_process_dead(pid, path)  # type: ignore[no-untyped-call]
 
 
 def _route_of(scope: Scope) -> str:

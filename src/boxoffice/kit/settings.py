@@ -73,6 +73,11 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = False
+    # `/metrics` on a port of its own (`boxoffice serve` listens on it beside the API's port, on the same
+    # interface, and answers nothing else there; the API's port then has no `/metrics`), and a bearer token it
+    # asks of every scrape.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_token: SecretStr | None = None
     # `boxoffice serve` runs the job worker inside the app process unless told not to.
     worker_in_process: bool = False
     worker_poll_interval: float = Field(default=1.0, gt=0)

@@ -28,6 +28,13 @@ def _nearest(headers: Headers, name: str) -> str | None:
     return values[-1] if values and values[-1] else None
 
 
+def peer_is_trusted(scope: Scope, trusted: list[IPv4Network | IPv6Network]) -> bool:
+    """Whether the connection comes from one of the `trusted` proxies, whose forwarded headers are believed."""
+    peer = scope.get("client")
+    address = parse_address(peer[0]) if peer else None
+    return address is not None and any(address in network for network in trusted)
+
+
 def base_of(scope: Scope, trusted: list[IPv4Network | IPv6Network]) -> str | None:
     """`scheme://host[:port]` as the client addressed this request; None when it cannot tell."""
     headers = Headers(scope=scope)
@@ -36,9 +43,7 @@ def base_of(scope: Scope, trusted: list[IPv4Network | IPv6Network]) -> str | Non
     if not _HOST_AND_PORT.fullmatch(host):
         server = scope.get("server")
         host = f"{server[0]}:{server[1]}" if server and server[1] is not None else ""
-    peer = scope.get("client")
-    address = parse_address(peer[0]) if peer else None
-    if address is not None and any(address in network for network in trusted):
+    if peer_is_trusted(scope, trusted):
         proto = (_nearest(headers, "x-forwarded-proto") or "").lower()
         if proto in ("http", "https"):
             scheme = proto
