@@ -12,6 +12,7 @@ that `boxoffice demo` seeds signs in to it with `demo_sign_in`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -108,16 +109,17 @@ async def served(settings: Settings, **environment: str) -> AsyncIterator[Served
 
 
 @contextmanager
-def serving(env: Mapping[str, str], *options: str) -> Iterator[httpx.Client]:
+def serving(env: Mapping[str, str], *options: str, output: IO[bytes] | None = None) -> Iterator[httpx.Client]:
     """`boxoffice serve` with `options` in a child process of environment `env`, and a client of it. What it prints
-    goes to a file rather than a pipe nobody reads, which a chatty server would fill and block on."""
+    goes to a file rather than a pipe nobody reads, which a chatty server would fill and block on: `output`, for a
+    test that reads it, or a temporary one."""
     port = free_port()
-    with tempfile.TemporaryFile() as output:
+    with contextlib.nullcontext(output) if output is not None else tempfile.TemporaryFile() as sink:
         command = serve_command(port, *options)
-        process = subprocess.Popen(command, env=dict(env), stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, env=dict(env), stdout=sink, stderr=subprocess.STDOUT)
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-                _wait_until_ready(http, process, output)
+                _wait_until_ready(http, process, sink)
                 yield http
         finally:
             process.terminate()

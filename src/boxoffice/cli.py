@@ -140,6 +140,9 @@ def serve(
         timeout_keep_alive=settings.keep_alive_timeout,
         # Notification streams stay open until their clients leave: a stop waits this long for them, no longer.
         timeout_graceful_shutdown=10,
+        # A worker starting on a busy host spends seconds importing before it can answer the supervisor's ping;
+        # Uvicorn's 5 s would kill it as hung, again and again.
+        timeout_worker_healthcheck=30,
     )
     serving.run(config, settings.metrics_port)
 

@@ -30,7 +30,7 @@ from boxoffice.events import outbox
 from boxoffice.gateways.protocol import CardRejected, ChargeResult, GatewayError, PaymentGateway, SetupResult
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
-from boxoffice.kit import clock
+from boxoffice.kit import clock, metrics
 from boxoffice.kit.db import transaction
 from boxoffice.kit.errors import Conflict, NotFound, PaymentDeclined
 
@@ -202,8 +202,10 @@ async def _apply(session: AsyncSession, merchant: Merchant, payment: Payment, re
             return
         if result.status != "succeeded":
             payment.status, payment.decline_code = PaymentStatus.DECLINED, result.decline_code
+            metrics.PAYMENTS.labels(payment.gateway, "declined").inc()
             await fulfilment.declined(session, merchant, payment)
             return
+        metrics.PAYMENTS.labels(payment.gateway, "succeeded").inc()
     await fulfilment.paid(session, merchant, payment)
 
 

@@ -18,6 +18,7 @@ Due also means: a cancelled subscription whose period is over ends, an incomplet
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from boxoffice.events import outbox
 from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
-from boxoffice.kit import clock, jobs
+from boxoffice.kit import clock, jobs, metrics
 from boxoffice.kit.db import transaction
 from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
@@ -82,8 +83,18 @@ async def renew_due_subscriptions(
             if claimed is None:
                 return report
             results = await _charge_all(gateways, claimed)
+            before = dataclasses.replace(report)
             async with transaction(sessions) as session:
                 await _record(session, claimed, results, as_of, retry_days, report)
+            _count(before, report)
+
+
+def _count(before: PassReport, after: PassReport) -> None:
+    """What a batch did, counted once its transaction has committed."""
+    for outcome in ("renewed", "declined", "ended", "expired", "unknown"):
+        done = getattr(after, outcome) - getattr(before, outcome)
+        if done:
+            metrics.RENEWALS.labels(outcome).inc(done)
 
 
 async def _claim(
@@ -217,9 +228,11 @@ async def _record(
         if payment.status == PaymentStatus.SUCCEEDED:
             paid.append((subscription, payment))
             report.renewed += 1
+            metrics.PAYMENTS.labels(payment.gateway, "succeeded").inc()
         else:
             await _decline(session, subscription, retry_days)
             report.declined += 1
+            metrics.PAYMENTS.labels(payment.gateway, "declined").inc()
     booked = [payment for _, payment in paid if _moves(payment)]
     entries = await ledger.post_many(
         session, [(p.merchant_id, "charge", f"payment:{p.id}", books.charge_lines(p)) for p in booked]

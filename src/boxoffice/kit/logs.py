@@ -75,14 +75,10 @@ def _mask_secrets(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> 
 
 def _uvicorn_access_fields(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Uvicorn's access lines as fields besides their text: `client - "METHOD path HTTP/v" status`."""
+    given = event.pop("positional_args", None)
     record = event.get("_record")
-    if (
-        record is not None
-        and record.name == "uvicorn.access"
-        and isinstance(record.args, tuple)
-        and len(record.args) == 5
-    ):
-        client, method, path, version, status = record.args
+    if record is not None and record.name == "uvicorn.access" and isinstance(given, tuple) and len(given) == 5:
+        client, method, path, version, status = given
         event.update(client=client, method=method, path=path, http_version=version, status=status)
     return event
 
@@ -108,6 +104,7 @@ def json_formatter() -> logging.Formatter:
             structlog.processors.JSONRenderer(),
         ],
         foreign_pre_chain=_STDLIB_CHAIN,
+        pass_foreign_args=True,
     )
 
 

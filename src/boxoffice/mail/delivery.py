@@ -14,7 +14,7 @@ import aiosmtplib
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.kit import clock, jobs
+from boxoffice.kit import clock, jobs, metrics
 from boxoffice.kit.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -55,6 +55,15 @@ async def _send_smtp(message: EmailMessage, url: str) -> None:
 
 @jobs.handles("email.send")
 async def deliver_email(_session: AsyncSession, payload: dict[str, Any], settings: Settings) -> None:
+    try:
+        await _deliver(payload, settings)
+    except Exception:
+        metrics.EMAILS.labels("failed").inc()  # the job is tried again later
+        raise
+    metrics.EMAILS.labels("sent").inc()
+
+
+async def _deliver(payload: dict[str, Any], settings: Settings) -> None:
     message = build_message(payload, settings.mail_from)
     if settings.smtp_url:
         await _send_smtp(message, settings.smtp_url)

@@ -10,7 +10,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.identity import repository as identity_repo
-from boxoffice.kit import clock
+from boxoffice.kit import clock, metrics
 from boxoffice.kit.jobs import backoff
 from boxoffice.kit.settings import Settings
 from boxoffice.mail.outbox import send_email
@@ -94,6 +94,9 @@ async def record_outcomes(
             by_endpoint[outcome.request.endpoint_id].append(outcome)
         for endpoint in await repo.endpoints_by_id(session, by_endpoint.keys()):
             await _judge(session, settings, endpoint, by_endpoint[endpoint.id], now)
+    delivered = sum(outcome.succeeded for outcome in outcomes)
+    metrics.WEBHOOK_DELIVERIES.labels("delivered").inc(delivered)
+    metrics.WEBHOOK_DELIVERIES.labels("failed").inc(len(outcomes) - delivered)
 
 
 async def _judge(
