@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from pydantic import SecretStr
 
 from boxoffice.app import create_app
 from boxoffice.kit.settings import Settings
@@ -32,6 +33,20 @@ async def test_metrics_count_requests_by_route_template(server: Server) -> None:
     text = (await server.http.get("/metrics")).text
     assert 'route="/accounts/register-fields/{merchant_uuid}"' in text
     assert "boxoffice_http_request_seconds_bucket" in text
+
+
+async def test_metrics_behind_a_token_answer_only_to_it(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"metrics_token": SecretStr("scrape-" + "t" * 24)}))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        refused = await http.get("/metrics")
+        wrong = await http.get("/metrics", headers={"Authorization": "Bearer scrape-" + "u" * 24})
+        basic = await http.get("/metrics", headers={"Authorization": "Basic c2NyYXBlOnQ="})
+        allowed = await http.get("/metrics", headers={"Authorization": "Bearer scrape-" + "t" * 24})
+    await app.state.engine.dispose()
+    for answer in (refused, wrong, basic):
+        assert answer.status_code == 401 and answer.headers["www-authenticate"] == "Bearer"
+        assert "boxoffice_" not in answer.text
+    assert allowed.status_code == 200 and "boxoffice_http_requests_total" in allowed.text
 
 
 async def test_openapi_lists_the_account_routes(server: Server) -> None:
