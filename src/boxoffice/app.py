@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -119,11 +118,10 @@ class Metrics:
     """`/metrics`: every worker's counters and the queues' gauges, to whoever shows `metrics_token` if one is set."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], token: str | None) -> None:
-        self.sessions = sessions
-        self.expected = f"Bearer {token}".encode() if token else None
+        self.sessions, self.token = sessions, token
 
     async def answer(self, authorization: str | None) -> Response:
-        if self.expected is not None and not hmac.compare_digest((authorization or "").encode(), self.expected):
+        if not prometheus.bearer_matches(authorization, self.token):
             return PlainTextResponse("Unauthorized", 401, headers={"WWW-Authenticate": "Bearer"})
         text = prometheus.exposition(await gauges.queue_gauges(self.sessions))
         return Response(text, media_type=CONTENT_TYPE_LATEST)

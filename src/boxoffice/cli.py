@@ -4,6 +4,7 @@ secrets rotate-signing-key | renewals run | report | demo`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
+import structlog
 import typer
 import uvicorn
 from rich.console import Console
@@ -34,6 +36,7 @@ from boxoffice.kit import (
     base_url,
     clock,
     logs,
+    metrics,
     sealing,
 )
 from boxoffice.kit.db import async_url, create_engine, session_factory, transaction
@@ -59,6 +62,7 @@ app.add_typer(secrets_app, name="secrets")
 renewals_app = typer.Typer(help="The renewal engine, by hand (the worker runs it every minute).", no_args_is_help=True)
 app.add_typer(renewals_app, name="renewals")
 console = Console()
+log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 
@@ -148,7 +152,12 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    metrics_host: Annotated[str, typer.Option(help="Interface of --metrics-port.")] = "127.0.0.1",
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve this worker's /metrics on this port (BOXOFFICE_METRICS_TOKEN applies).")
+    ] = None,
+) -> None:
     """Run the job worker (e-mail, gateway events, renewals, the billing janitor) and the webhook sender."""
     # The app's module registers every job and knows the webhooks' wire format; commands that need neither (an
     # export, whose memory is measured) don't import the whole web stack.
@@ -156,9 +165,20 @@ def worker() -> None:
 
     settings = get_settings()
     logs.configure(settings.log_level, settings.log_json)
+    if metrics_port is not None:
+        token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+        metrics.serve_in_thread(metrics_host, metrics_port, token)
 
     async def run() -> None:
+        # SIGTERM (systemd's stop, `docker stop`) and SIGINT end the work where it stands and close what it holds:
+        # webhook outcomes already known are recorded, connections closed. What was in flight is taken up again
+        # once its lease runs out, as after a crash.
+        working = asyncio.current_task()
+        assert working is not None
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            asyncio.get_running_loop().add_signal_handler(stop, working.cancel)
         engine = _pooled_engine(settings)
+        metrics.watch_pool(engine)
         sessions = session_factory(engine)
         notifications = Notifications(settings)
         notifications.wire(sessions)  # what the worker commits reaches the app processes' notification streams
@@ -172,7 +192,9 @@ def worker() -> None:
             await notifications.aclose()
             await engine.dispose()
 
-    asyncio.run(run())
+    with contextlib.suppress(asyncio.CancelledError):
+        asyncio.run(run())
+    log.info("worker.stopped")
 
 
 @merchant_app.command("create")

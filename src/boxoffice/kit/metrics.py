@@ -9,14 +9,27 @@ asked. One process (`--workers 1`, `boxoffice worker`) keeps its values in memor
 from __future__ import annotations
 
 import contextlib
+import hmac
 import os
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.metrics_core import Metric
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -103,6 +116,37 @@ def mark_dead(pid: int) -> None:
     path = os.environ.get(MULTIPROC_DIR)
     if path:
         multiprocess.mark_process_dead(pid, path)  # type: ignore[no-untyped-call]
+
+
+def bearer_matches(authorization: str | None, token: str | None) -> bool:
+    """Whether a scrape's `Authorization` shows the token (any scrape does when there is none), in constant time."""
+    if token is None:
+        return True
+    return hmac.compare_digest((authorization or "").encode(), f"Bearer {token}".encode())
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """A scrape every few seconds is not worth a line."""
+
+
+def serve_in_thread(host: str, port: int, token: str | None) -> WSGIServer:
+    """`GET /metrics` of this process alone on a port of its own, answered from a thread: for `boxoffice worker`,
+    whose counters no app process sees. Stopped by the server's `shutdown()`, or with the process."""
+
+    def answer(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        if environ.get("PATH_INFO") != "/metrics" or environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"Not found"]
+        if not bearer_matches(environ.get("HTTP_AUTHORIZATION"), token):
+            start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer")])
+            return [b"Unauthorized"]
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+        return [exposition()]
+
+    server = make_server(host, port, answer, ThreadingWSGIServer, handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, name="boxoffice-metrics", daemon=True).start()
+    return server
 
 
 def _route_of(scope: Scope) -> str:
