@@ -4,16 +4,13 @@ secrets rotate-signing-key | renewals run | report | demo`."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import structlog
 import typer
 import uvicorn
 from rich.console import Console
@@ -62,7 +59,6 @@ app.add_typer(secrets_app, name="secrets")
 renewals_app = typer.Typer(help="The renewal engine, by hand (the worker runs it every minute).", no_args_is_help=True)
 app.add_typer(renewals_app, name="renewals")
 console = Console()
-log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 
@@ -170,13 +166,6 @@ def worker(
         metrics.serve_in_thread(metrics_host, metrics_port, token)
 
     async def run() -> None:
-        # SIGTERM (systemd's stop, `docker stop`) and SIGINT end the work where it stands and close what it holds:
-        # webhook outcomes already known are recorded, connections closed. What was in flight is taken up again
-        # once its lease runs out, as after a crash.
-        working = asyncio.current_task()
-        assert working is not None
-        for stop in (signal.SIGTERM, signal.SIGINT):
-            asyncio.get_running_loop().add_signal_handler(stop, working.cancel)
         engine = _pooled_engine(settings)
         metrics.watch_pool(engine)
         sessions = session_factory(engine)
@@ -192,9 +181,7 @@ def worker(
             await notifications.aclose()
             await engine.dispose()
 
-    with contextlib.suppress(asyncio.CancelledError):
-        asyncio.run(run())
-    log.info("worker.stopped")
+    asyncio.run(run())
 
 
 @merchant_app.command("create")
