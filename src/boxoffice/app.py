@@ -79,9 +79,9 @@ class Boxoffice(FastAPI):
         if self.request_ids is not None:
             await self.request_ids(scope, receive, send)
         else:
-            await self.route(scope, receive, send)
+            await self.dispatch(scope, receive, send)
 
-    async def route(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.metrics_port is not None and scope["type"] in ("http", "websocket") and self.metrics is not None:
             server = scope.get("server")
             if server is not None and server[1] == self.metrics_port:
@@ -128,7 +128,10 @@ class Metrics:
 
     async def on_own_port(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The metrics port answers `GET /metrics` and nothing else."""
-        if scope["type"] != "http" or scope["path"] != "/metrics" or scope["method"] not in ("GET", "HEAD"):
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope["path"] != "/metrics" or scope["method"] not in ("GET", "HEAD"):
             response: Response = PlainTextResponse("Not found", 404)
         else:
             authorization = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"authorization"), None)
@@ -205,7 +208,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         is_inplayer=serves_inplayer,
         origins=AllowedOrigins(sessions, settings.cors_cache_seconds),
     )
-    app.request_ids = RequestIds(app.route, settings.trusted_proxies)
+    app.request_ids = RequestIds(app.dispatch, settings.trusted_proxies)
     token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
     app.metrics, app.metrics_port = Metrics(sessions, token), settings.metrics_port
     app.add_middleware(MetricsMiddleware)

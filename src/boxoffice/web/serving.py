@@ -3,7 +3,7 @@
 With workers, each keeps its metrics in files of a private directory made before they start and removed after
 they stop (see `boxoffice.kit.metrics`), and the supervisor tells the metrics when one ends, so that a dead
 worker's gauges no longer count. With a metrics port, a second socket is bound beside the API's and handed to the
-same processes: the app answers only scrapes on it (`Boxoffice.route`)."""
+same processes: the app answers only scrapes on it (`Boxoffice.dispatch`)."""
 
 from __future__ import annotations
 
