@@ -145,3 +145,10 @@ def test_report_exports_a_merchants_rows_to_a_file_or_the_report_storage(
 async def _demo_merchant_id(session: Any) -> int:
     found = await demo.seed_demo(session)
     return int(found.merchant.id)
+
+
+def test_serve_refuses_metrics_on_the_apis_own_port(sqlite_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOXOFFICE_METRICS_PORT", "8123")
+    get_settings.cache_clear()
+    refused = CliRunner().invoke(app, ["serve", "--port", "8123", "--no-migrate"])
+    assert refused.exit_code == 2 and "a port of their own" in " ".join(refused.output.split())
