@@ -5,8 +5,11 @@ Every refusal names its field, and a change with any problem writes nothing of i
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy import update as update_rows
 
 from boxoffice.catalog import service
 from boxoffice.catalog.models import Price
@@ -70,6 +73,38 @@ async def test_an_amount_is_positive_bounded_and_in_a_currency(
     catalog: Catalog, money: Money, field: str, message: str
 ) -> None:
     assert await refusal(catalog, PriceChanges(access_type_id=PPV_DAY, money=money)) == {field: message}
+
+
+async def test_a_withdrawn_currency_is_refused_with_the_one_that_replaced_it(catalog: Catalog) -> None:
+    assert await refusal(catalog, PriceChanges(access_type_id=PPV_DAY, money=Money(999, "BGN"))) == {
+        "currency": "BGN is no longer in use (ISO 4217); prices are now set in EUR"
+    }
+    assert await refusal(catalog, PriceChanges(access_type_id=PPV_DAY, money=Money(999, "ANG"))) == {
+        "currency": "ANG is no longer in use (ISO 4217); prices are now set in XCG"
+    }
+    assert (await catalog.session.scalars(select(Price).where(Price.merchant_id == catalog.merchant.id))).all() == []
+
+
+async def test_a_currency_new_to_iso_4217_is_accepted(catalog: Catalog) -> None:
+    price = await create(catalog, PriceChanges(access_type_id=PPV_DAY, money=Money.from_decimal("12.50", "XCG")))
+    assert (price.amount, price.currency) == (1250, "XCG")
+
+
+async def test_a_price_stored_in_a_withdrawn_currency_still_reads_and_changes(catalog: Catalog) -> None:
+    """A price set in levs before Bulgaria took the euro: still shown, and its terms may change, but not its
+    amount in levs."""
+    price = await create(catalog, PriceChanges(access_type_id=PPV_DAY, money=Money(1999, "EUR")))
+    mine = (Price.merchant_id == catalog.merchant.id, Price.id == price.id)
+    await catalog.session.execute(update_rows(Price).where(*mine).values(currency="BGN"))
+    await catalog.session.commit()
+    catalog.session.expunge_all()
+    stored = (await catalog.session.scalars(select(Price).where(*mine))).one()
+    assert Money(stored.amount, stored.currency).as_decimal() == Decimal("19.99")
+    changed = await update(catalog, stored, PriceChanges(description="Day pass"))
+    assert (changed.description, changed.currency) == ("Day pass", "BGN")
+    assert await refusal(catalog, PriceChanges(money=Money(2999, "BGN")), stored) == {
+        "currency": "BGN is no longer in use (ISO 4217); prices are now set in EUR"
+    }
 
 
 async def test_access_sold_once_may_be_free_but_a_subscription_charges_something(catalog: Catalog) -> None:

@@ -26,8 +26,7 @@ from sqlalchemy.orm import Session
 
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import LedgerEntry, LedgerTransaction
-from boxoffice.catalog.currencies import is_currency
-from boxoffice.kit import clock
+from boxoffice.kit import clock, currencies
 
 ACCOUNTS = frozenset({"gateway_clearing", "revenue", "discounts", "refunds", "customer"})
 
@@ -53,7 +52,8 @@ def _check(lines: Sequence[Line]) -> None:
             raise LedgerError(f"unknown account {line.account!r}")
         if not isinstance(line.amount, int) or isinstance(line.amount, bool) or line.amount == 0:
             raise LedgerError("an entry moves a whole, non-zero number of minor units")
-        if not is_currency(line.currency):
+        # A withdrawn currency too: a refund of a payment taken in levs is booked in levs.
+        if not currencies.is_known(line.currency):
             raise LedgerError(f"unknown currency {line.currency!r}")
         totals[line.currency] += line.amount
     unbalanced = {currency: total for currency, total in totals.items() if total}

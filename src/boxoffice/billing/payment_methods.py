@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, PaymentProfile
-from boxoffice.catalog.currencies import is_currency
+from boxoffice.catalog.currencies import is_currency, refusal
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import (
     BankAccount,
@@ -317,7 +317,7 @@ async def set_default_card(
 ) -> PaymentProfile:
     code = (currency or "").strip().upper()
     if not is_currency(code):
-        raise InvalidInput({"card_currency": "The currency must be an ISO-4217 code such as EUR or USD"})
+        raise InvalidInput({"card_currency": refusal(code)})
     await save_default_card(sessions, gateway, merchant, customer, card, code)
     async with sessions() as session:
         profile = await default_card(session, merchant.id, customer.id, gateway)

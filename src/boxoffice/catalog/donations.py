@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import donations_repository as repo
 from boxoffice.catalog import repository as catalog_repo
-from boxoffice.catalog.currencies import is_currency
+from boxoffice.catalog.currencies import is_currency, refusal
 from boxoffice.catalog.models import DonationOption, Product
 from boxoffice.kit import validation
 from boxoffice.kit.errors import InvalidInput, Missing, NotFound
@@ -39,7 +39,7 @@ async def donations_for(
 def _money(amount: str | None, currency: str | None, problems: validation.Problems) -> Money | None:
     code = (currency or "").strip().upper()
     if not is_currency(code):
-        problems.add("currency", "The currency must be an ISO-4217 code such as EUR or USD")
+        problems.add("currency", refusal(code))
     text = (amount or "").strip()
     if not text:
         problems.add("amount", "The amount is required")

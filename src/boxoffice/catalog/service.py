@@ -15,7 +15,7 @@ from boxoffice.catalog import repository as repo
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.catalog.access_types import AccessType
 from boxoffice.catalog.asset_types import ACCESS_CONTROLS, BY_NAME, BY_PLATFORM, PACKAGE
-from boxoffice.catalog.currencies import is_currency
+from boxoffice.catalog.currencies import is_currency, refusal
 from boxoffice.catalog.models import PackageMember, Price, Product
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
@@ -406,7 +406,7 @@ def check_money(
     """A price is positive (or zero, where something may be given away), in a currency in use, and below a sane
     ceiling."""
     if not is_currency(money.currency):
-        problems.add("currency", "The currency must be an ISO-4217 code such as EUR or USD")
+        problems.add("currency", refusal(money.currency))
     if money.amount < 0 or (money.amount == 0 and not free_allowed):
         problems.add(field, "The amount must be greater than zero")
     elif money.amount > MAX_AMOUNT:

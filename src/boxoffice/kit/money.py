@@ -1,36 +1,13 @@
-"""Money: integer minor units and an ISO-4217 currency. Never floats; decimals only at a dialect's edge."""
+"""Money: integer minor units and an ISO-4217 currency. Never floats; decimals only at a dialect's edge. How many
+minor units make a major one is ISO's figure (kit.currencies), also for a currency withdrawn since an amount was
+stored in it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-# Currencies whose minor unit is not 1/100 (ISO 4217).
-_EXPONENTS = {
-    "JPY": 0,
-    "KRW": 0,
-    "VND": 0,
-    "CLP": 0,
-    "ISK": 0,
-    "UGX": 0,
-    "XAF": 0,
-    "XOF": 0,
-    "BIF": 0,
-    "DJF": 0,
-    "GNF": 0,
-    "KMF": 0,
-    "PYG": 0,
-    "RWF": 0,
-    "VUV": 0,
-    "XPF": 0,
-    "BHD": 3,
-    "IQD": 3,
-    "LYD": 3,
-    "JOD": 3,
-    "KWD": 3,
-    "OMR": 3,
-    "TND": 3,
-}
+from boxoffice.kit.currencies import exponent
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +23,7 @@ class Money:
 
     @property
     def exponent(self) -> int:
-        return _EXPONENTS.get(self.currency, 2)
+        return exponent(self.currency)
 
     def as_decimal(self) -> Decimal:
         return Decimal(self.amount).scaleb(-self.exponent)
@@ -57,8 +34,7 @@ class Money:
 
     @classmethod
     def from_decimal(cls, value: Decimal | str, currency: str) -> Money:
-        exponent = _EXPONENTS.get(currency, 2)
-        scaled = Decimal(value).scaleb(exponent)
+        scaled = Decimal(value).scaleb(exponent(currency))
         if scaled != scaled.to_integral_value():
             raise ValueError(f"{value} has more decimals than {currency} allows")
         return cls(int(scaled), currency)

@@ -4,6 +4,7 @@ its 4,000 characters), another customer's refused, the password reset pair, and 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from html import escape
 from ipaddress import ip_network
 from urllib.parse import parse_qsl, urlsplit
@@ -12,6 +13,7 @@ import pytest
 
 from boxoffice.identity.models import Customer as CustomerRow
 from boxoffice.identity.models import PasswordReset
+from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import count_rows, fetch_rows, plain_text
@@ -218,3 +220,23 @@ async def test_locales_come_from_the_offline_address_database(server: Server) ->
     assert (german["country"], german["currency"], german["ipAddress"]) == ("DE", "EUR", "85.214.132.117")
     private = data(await call(server, "GET", "/locales"))
     assert (private["country"], private["currency"]) == ("", "USD")
+
+
+@pytest.mark.parametrize(
+    ("day", "address", "currency"),
+    [
+        ("2025-12-31", "87.120.0.1", "BGN"),  # Bulgaria, before the euro
+        ("2026-03-01", "87.120.0.1", "EUR"),  # Bulgaria, in the euro since 1 January 2026
+        ("2026-03-01", "190.112.224.1", "XCG"),  # Curaçao, whose guilder replaced the Antillean one
+        ("2026-03-01", "201.220.0.1", "XCG"),  # Sint Maarten
+    ],
+)
+async def test_a_viewer_is_shown_their_countrys_currency_of_the_day(
+    server: Server, day: str, address: str, currency: str
+) -> None:
+    previous = clock.set_clock(clock.FrozenClock(datetime.fromisoformat(f"{day}T12:00:00")))
+    try:
+        shown = data(await call(server, "GET", "/locales", params={"customerIP": address}))
+    finally:
+        clock.set_clock(previous)
+    assert shown["currency"] == currency

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from boxoffice.catalog.currencies import is_currency
+from boxoffice.catalog.currencies import is_currency, refusal
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.money import Money
@@ -31,7 +31,7 @@ def decimal_field(body: dict[str, Any], name: str) -> Decimal | None:
 def money_of(number: Decimal, currency: str | None, name: str) -> Money:
     """A decimal amount in minor units of the currency; more decimals than the currency has is refused."""
     if currency is None or not is_currency(currency):
-        raise InvalidInput({"currency": "The currency must be an ISO-4217 code such as EUR or USD"})
+        raise InvalidInput({"currency": refusal(currency)})
     try:
         return Money.from_decimal(number, currency)
     except ValueError:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from boxoffice.billing import donations
-from boxoffice.catalog.currencies import is_currency
+from boxoffice.catalog.currencies import is_currency, refusal
 from boxoffice.dialects.inplayer.amounts import decimal_field, money_of
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, TokenMerchant
 from boxoffice.dialects.inplayer.forms import integer, text
@@ -36,7 +36,7 @@ def _own_amount(body: dict[str, Any]) -> Money | None:
         return None
     currency = (text(body, "currency_iso") or "").strip().upper()
     if not is_currency(currency):
-        raise InvalidInput({"currency_iso": "The currency must be an ISO-4217 code such as EUR or USD"})
+        raise InvalidInput({"currency_iso": refusal(currency)})
     return money_of(value, currency, "amount")
 
 

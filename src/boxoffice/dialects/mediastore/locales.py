@@ -9,19 +9,13 @@ from fastapi import APIRouter, Query
 from boxoffice.dialects.mediastore.deps import Client
 from boxoffice.dialects.mediastore.envelope import answer
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.kit import client_info
+from boxoffice.kit import client_info, clock, currencies
 from boxoffice.kit.geography import country
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
-# The currency a viewer is shown prices in: the euro in the euro area, a country's own where it is listed here,
-# US dollars elsewhere (the SDK only preselects it; an offer's own currency is what is charged).
-EURO_AREA = frozenset(
-    {"AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV", "MT", "NL",
-     "PT", "SI", "SK", "AD", "MC", "SM", "VA", "ME", "XK"}
-)  # fmt: skip
-CURRENCIES = {"GB": "GBP", "US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "CH": "CHF", "JP": "JPY",
-              "SE": "SEK", "NO": "NOK", "DK": "DKK", "PL": "PLN", "CZ": "CZK", "HU": "HUF", "IN": "INR",
-              "BR": "BRL", "MX": "MXN", "ZA": "ZAR", "SG": "SGD", "HK": "HKD", "KR": "KRW", "TR": "TRY"}  # fmt: skip
+# The currency a viewer is shown prices in: their country's legal tender today (CLDR's, through kit.currencies),
+# US dollars where the address names no country (the SDK only preselects it; an offer's own currency is charged).
+FALLBACK_CURRENCY = "USD"
 
 
 @router.get("/locales")
@@ -30,7 +24,7 @@ async def locales(client: Client, customer_ip: str | None = Query(None, alias="c
     address = client_info.parse_address(customer_ip) if customer_ip else None
     ip = str(address) if address is not None else client.ip_address
     code = client_info.country_of(ip) or ""
-    currency = "EUR" if code in EURO_AREA else CURRENCIES.get(code, "USD")
+    currency = (currencies.of_country(code, clock.now().date()) if code else None) or FALLBACK_CURRENCY
     language = "en"
     return answer(
         {
