@@ -62,13 +62,13 @@ def _settings(keys: PlaybackKeys | None, sealer: Sealer) -> PlaybackSettings:
         return PlaybackSettings(None, None, None)
     bits = None
     if keys.cloudfront_private_key:
-        bits = _load_key(sealer.open(keys.cloudfront_private_key)).key_size
+        bits = load_key(sealer.open(keys.cloudfront_private_key)).key_size
     secret = sealer.open(keys.jw_secret) if keys.jw_secret else None
     hint = None if not secret else "****" + (secret[-4:] if len(secret) >= 16 else "")
     return PlaybackSettings(keys.cloudfront_key_pair_id, bits, hint)
 
 
-def _load_key(pem: str) -> rsa.RSAPrivateKey:
+def load_key(pem: str) -> rsa.RSAPrivateKey:
     key = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError("not an RSA key")
@@ -105,7 +105,7 @@ async def set_cloudfront_keys(
         errors["private_key"] = "The private key is too long"
     else:
         try:
-            key = _load_key(pem)
+            key = load_key(pem)
         except (ValueError, TypeError, UnsupportedAlgorithm):
             errors["private_key"] = "The private key must be an unencrypted RSA private key in PEM form"
         if key is not None and not MIN_KEY_BITS <= key.key_size <= MAX_KEY_BITS:
@@ -136,7 +136,7 @@ async def set_jw_secret(
     return _settings(keys, sealer)
 
 
-def _check_url(url: str | None) -> str:
+def check_url(url: str | None) -> str:
     value = (url or "").strip()
     if not value:
         raise InvalidInput({"url": "The url is required"})
@@ -166,7 +166,7 @@ def is_under(url: str, prefix: str | None) -> bool:
     return url.startswith(prefix)
 
 
-def _cloudfront_base64(data: bytes) -> str:
+def cloudfront_base64(data: bytes) -> str:
     return base64.b64encode(data).decode().replace("+", "-").replace("=", "_").replace("/", "~")
 
 
@@ -178,11 +178,11 @@ def canned_policy(url: str, expires: int) -> bytes:
 
 def sign_cloudfront_url(url: str, key_pair_id: str, private_key: rsa.RSAPrivateKey, expires: int) -> str:
     signature = private_key.sign(canned_policy(url, expires), padding.PKCS1v15(), hashes.SHA1())  # noqa: S303
-    query = f"Expires={expires}&Signature={_cloudfront_base64(signature)}&Key-Pair-Id={key_pair_id}"
+    query = f"Expires={expires}&Signature={cloudfront_base64(signature)}&Key-Pair-Id={key_pair_id}"
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
-def _expiry(entitlement_end: datetime | None) -> datetime:
+def expiry(entitlement_end: datetime | None) -> datetime:
     expires = clock.now().replace(microsecond=0) + SIGNED_LIFETIME
     return min(expires, entitlement_end) if entitlement_end else expires
 
@@ -198,17 +198,22 @@ async def signed_cloudfront_url(
 ) -> Signed:
     """A CloudFront signed URL (canned policy) for a product's video, for a viewer entitled to the product; where
     the product names the address its video lives under, only a URL under it."""
-    checked = _check_url(url)
+    checked = check_url(url)
     access = await access_service.require_access(session, merchant, customer, product_id, client)
     if not is_under(checked, access.product.playback_url_prefix):
         raise InvalidInput({"url": "This URL is not this item's video"})
-    keys = await repo.keys_of(session, merchant.id)
+    key_pair_id, private_key = await cloudfront_key(session, merchant.id, sealer)
+    expires_at = expiry(access.entitlement.expires_at if access.entitlement else None)
+    signed = sign_cloudfront_url(checked, key_pair_id, private_key, clock.unix(expires_at))
+    return Signed(signed, expires_at)
+
+
+async def cloudfront_key(session: AsyncSession, merchant_id: int, sealer: Sealer) -> tuple[str, rsa.RSAPrivateKey]:
+    """The merchant's CloudFront key pair id and private key; a clear refusal when it has set none."""
+    keys = await repo.keys_of(session, merchant_id)
     if keys is None or not keys.cloudfront_key_pair_id or not keys.cloudfront_private_key:
         raise InvalidInput({"cloudfront": CLOUDFRONT_OFF}, CLOUDFRONT_OFF)
-    expires_at = _expiry(access.entitlement.expires_at if access.entitlement else None)
-    private_key = _load_key(sealer.open(keys.cloudfront_private_key))
-    signed = sign_cloudfront_url(checked, keys.cloudfront_key_pair_id, private_key, clock.unix(expires_at))
-    return Signed(signed, expires_at)
+    return keys.cloudfront_key_pair_id, load_key(sealer.open(keys.cloudfront_private_key))
 
 
 async def signed_media_token(
@@ -241,7 +246,7 @@ async def signed_media_token(
     keys = await repo.keys_of(session, merchant.id)
     if keys is None or not keys.jw_secret:
         raise InvalidInput({"jw": JW_OFF}, JW_OFF)
-    expires_at = _expiry(access.entitlement.expires_at if access.entitlement else None)
+    expires_at = expiry(access.entitlement.expires_at if access.entitlement else None)
     claims = {"resource": f"/v2/media/{media}", "exp": clock.unix(expires_at)}
     with warnings.catch_warnings():
         # JW Player issues the secret; one shorter than HS256's recommended 32 bytes is still the one it checks.

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, timedelta
+from email.utils import parsedate_to_datetime
+from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -372,3 +375,90 @@ async def test_bad_playback_url_prefixes_are_refused_and_write_nothing(server: S
         )
         assert_error(refused, 422, "playback_url_prefix")
     assert await count_rows(server, Product, merchant.id) == 0
+
+
+PLAYLIST = "https://video.example.com/hls/intro/master.m3u8"
+
+
+async def cloudfront_cookies(server: Server, viewer: Viewer, item_id: int | str, query: str) -> httpx.Response:
+    return await server.http.get(f"/items/{item_id}/access/cloudfront/cookies?{query}", headers=viewer.auth)
+
+
+def set_cookies(response: httpx.Response) -> dict[str, dict[str, str]]:
+    """Each Set-Cookie header as its value and attributes (names lower-cased; a flag's value is "")."""
+    found: dict[str, dict[str, str]] = {}
+    for header in response.headers.get_list("set-cookie"):
+        first, *attributes = (part.strip() for part in header.split(";"))
+        name, _, value = first.partition("=")
+        found[name] = {"value": value} | {
+            key.lower(): val for key, _, val in (attribute.partition("=") for attribute in attributes)
+        }
+    return found
+
+
+async def test_entitled_viewer_gets_signed_cookies_for_the_playlists_folder(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
+) -> None:
+    item = await add_product(server, merchant, asset_type="cloudfront_asset", content=PLAYLIST)
+    await entitle(server, merchant, viewer.id, item)
+    await set_cloudfront(server, merchant)
+
+    response = await cloudfront_cookies(server, viewer, item.id, f"cookie_domain=example.com&url={PLAYLIST}?v=2")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    expires = clock.unix(frozen.now()) + 3600
+    assert (body["resource"], body["expires"], body["domain"], body["path"]) == (
+        "https://video.example.com/hls/intro/*",
+        expires,
+        "example.com",
+        "/hls/intro/",
+    )
+    # What CloudFront does with the cookies: decode the policy, check its signature with the public key, then
+    # match the request's URL against the policy's resource and the time against its condition.
+    policy = cloudfront_base64_decode(body["cookies"]["CloudFront-Policy"])
+    KEY.public_key().verify(
+        cloudfront_base64_decode(body["cookies"]["CloudFront-Signature"]),
+        policy,
+        padding.PKCS1v15(),
+        hashes.SHA1(),  # noqa: S303
+    )
+    [statement] = json.loads(policy)["Statement"]
+    assert statement == {
+        "Resource": "https://video.example.com/hls/intro/*",
+        "Condition": {"DateLessThan": {"AWS:EpochTime": expires}},
+    }
+    resource = statement["Resource"]
+    for segment in ("master.m3u8", "720p/index.m3u8", "720p/segment00042.ts"):
+        assert fnmatchcase(f"https://video.example.com/hls/intro/{segment}", resource)
+    assert not fnmatchcase("https://video.example.com/hls/final/master.m3u8", resource)
+    assert body["cookies"]["CloudFront-Key-Pair-Id"] == KEY_PAIR_ID
+
+    cookies = set_cookies(response)
+    assert set(cookies) == {"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"}
+    for name, cookie in cookies.items():
+        assert cookie["value"] == body["cookies"][name]
+        assert (cookie["domain"], cookie["path"], cookie["samesite"].lower()) == ("example.com", "/hls/intro/", "none")
+        assert "secure" in cookie and "httponly" in cookie
+        assert parsedate_to_datetime(cookie["expires"]) == frozen.now().replace(tzinfo=UTC) + timedelta(hours=1)
+
+    # Without a cookie domain the cookies are the video host's own; an entitlement ending sooner ends them sooner.
+    short = await add_product(server, merchant, asset_type="cloudfront_asset", content=PLAYLIST, title="Short")
+    entitlement = await entitle(server, merchant, viewer.id, short, days=0.01)
+    own = (await cloudfront_cookies(server, viewer, short.id, f"url={PLAYLIST}")).json()
+    assert (own["domain"], own["expires"]) == ("video.example.com", clock.unix(entitlement.expires_at))
+
+
+async def test_signed_cookie_refusals(server: Server, merchant: Merchant, viewer: Viewer) -> None:
+    item = await add_product(server, merchant, asset_type="cloudfront_asset", content=PLAYLIST)
+    assert_error(await cloudfront_cookies(server, viewer, item.id, f"url={PLAYLIST}"), 402)
+    await entitle(server, merchant, viewer.id, item)
+    unset = assert_error(await cloudfront_cookies(server, viewer, item.id, f"url={PLAYLIST}"), 422)
+    assert unset["message"] == "CloudFront signing is not configured for this merchant"
+    await set_cloudfront(server, merchant)
+    for domain in ("other.com", "com", "ample.com", "video.example.com.evil.net"):
+        response = await cloudfront_cookies(server, viewer, item.id, f"cookie_domain={domain}&url={PLAYLIST}")
+        assert_error(response, 422, "cookie_domain")
+        assert "set-cookie" not in response.headers
+    for query in ("", "url=", "url=/hls/intro/master.m3u8", "url=https://video.example.com/hls/../premium/a.m3u8"):
+        assert_error(await cloudfront_cookies(server, viewer, item.id, query), 422, "url")
+    assert_error(await server.http.get(f"/items/{item.id}/access/cloudfront/cookies?url={PLAYLIST}"), 401)

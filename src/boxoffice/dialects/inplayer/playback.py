@@ -1,19 +1,22 @@
-"""Signed playback: the SDK's `GET /items/{id}/access/cloudfront` and `GET /v2/items/jw-media/token`, and the
-merchant's signing keys under `/v2/playback` (our contract)."""
+"""Signed playback: the SDK's `GET /items/{id}/access/cloudfront` and `GET /v2/items/jw-media/token`; signed
+cookies for streaming (`GET /items/{id}/access/cloudfront/cookies`) and the merchant's signing keys under
+`/v2/playback` (our contract)."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
-from boxoffice.access import playback
+from boxoffice.access import playback, signed_cookies
 from boxoffice.access.playback import PlaybackSettings
 from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, CurrentMerchant, PathId, Sealing, Session
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.identity.merchants import merchant_of
+from boxoffice.kit import clock
 
 router = APIRouter(route_class=InPlayerRoute, tags=["playback"])
 
@@ -79,6 +82,43 @@ async def get_cloudfront_url(
         session, merchant, customer, item_id, raw_url(request), client, sealer
     )
     return {"video_url": signed.value}
+
+
+@router.get("/items/{item_id}/access/cloudfront/cookies")
+async def get_cloudfront_cookies(
+    request: Request,
+    response: Response,
+    session: Session,
+    customer: CurrentCustomer,
+    item_id: PathId,
+    client: Client,
+    sealer: Sealing,
+    cookie_domain: str | None = None,
+) -> dict[str, Any]:
+    """The three CloudFront cookies for the folder of the playlist at `url` (sent as `getCloudfrontURL` sends its
+    URL), set on the answer and named in its body for a player that sets them itself."""
+    merchant = await merchant_of(session, customer.merchant_id)
+    signed = await signed_cookies.signed_cloudfront_cookies(
+        session, merchant, customer, item_id, raw_url(request), cookie_domain, client, sealer
+    )
+    for name, value in signed.cookies.items():
+        response.set_cookie(
+            name,
+            value,
+            expires=signed.expires_at.replace(tzinfo=UTC),
+            path=signed.path,
+            domain=signed.domain,
+            secure=True,
+            httponly=True,
+            samesite="none",  # the player's page and the CDN may be different sites
+        )
+    return {
+        "resource": signed.resource,
+        "expires": clock.unix(signed.expires_at),
+        "domain": signed.domain,
+        "path": signed.path,
+        "cookies": signed.cookies,
+    }
 
 
 @router.get("/v2/items/jw-media/token")
