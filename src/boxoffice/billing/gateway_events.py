@@ -56,6 +56,12 @@ async def receive_event(
     return True
 
 
+async def payer_locale(sessions: async_sessionmaker[AsyncSession], merchant_id: int, charge_id: str) -> str | None:
+    """The locale a gateway's page shows a charge in: that of the customer paying."""
+    async with sessions() as session:
+        return await repo.payer_locale(session, merchant_id, charge_id)
+
+
 async def receive_merchant_event(
     sessions: async_sessionmaker[AsyncSession],
     gateways: Gateways,

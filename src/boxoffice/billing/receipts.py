@@ -3,18 +3,23 @@ what was charged and what was handed back since, as a one-page PDF."""
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.billing import receipt_fonts
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import Payment, PaymentProfile, PaymentStatus
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.identity import repository as identity_repo
 from boxoffice.kit.errors import NotFound
+from boxoffice.kit.locales import locale_of, moment_text, money_text
 from boxoffice.kit.money import Money
 from boxoffice.promotions import repository as promotions_repo
 
@@ -23,34 +28,9 @@ if TYPE_CHECKING:
 
 LABEL_WIDTH = 50  # mm, of the label column on an A4 page with 20 mm margins
 CARD_BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express", "discover": "Discover"}
-# Characters outside Latin-1 with a plain look-alike that decomposing them would not find; the rest are decomposed
-# (accented letters, ligatures, full-width forms) or become "?".
-_LOOKALIKES = str.maketrans(
-    {
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": ",",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u2026": "...",
-        "\u2022": "*",
-        "\u20ac": "EUR",
-        "\u0141": "L",
-        "\u0142": "l",
-        "\u0110": "D",
-        "\u0111": "d",
-        "\u0131": "i",
-        "\u0152": "OE",
-        "\u0153": "oe",
-    }
-)
+# Bold, drawn with the one weight the fonts are loaded in: each glyph's outline stroked this wide (mm) as well.
+BOLD_STROKE = 0.12
+RULE_WIDTH = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +47,7 @@ class Receipt:
     charged: Money
     refunded: Money
     payment_method: str
+    locale: str | None  # the customer's, for the amounts and the date
 
 
 async def load_receipt(session: AsyncSession, merchant_id: int, customer_id: int, payment_id: int) -> Receipt:
@@ -102,6 +83,7 @@ async def load_receipt(session: AsyncSession, merchant_id: int, customer_id: int
         charged=Money(payment.amount, currency),
         refunded=Money(await repo.refunded_total(session, merchant_id, payment.id), currency),
         payment_method=payment_method(payment, profile),
+        locale=customer.locale if customer is not None else None,
     )
 
 
@@ -118,96 +100,110 @@ def payment_method(payment: Payment, profile: PaymentProfile | None) -> str:
     return f"Card ({details})" if details else "Card"
 
 
-def latin1(text: str) -> str:
-    """`text` in the characters the PDF core fonts can draw (Latin-1): look-alikes, decompositions, or "?"."""
-    shown: list[str] = []
-    for char in text.translate(_LOOKALIKES):
-        category = unicodedata.category(char)
-        if category == "Cc" or category in ("Zl", "Zp"):
-            shown.append(" ")
-        elif category == "Cf":
-            continue  # invisible marks (soft hyphens, direction marks) draw nothing anyway
-        elif ord(char) < 256:
-            shown.append(char)
-        else:
-            parts = [c for c in unicodedata.normalize("NFKD", char) if ord(c) < 256 and unicodedata.category(c) != "Mn"]
-            shown.append("".join(parts) if parts else "?")
-    return "".join(shown)
-
-
-def formatted(money: Money) -> str:
-    """1250 EUR → "12.50 EUR", 500 JPY → "500 JPY": as many decimals as the currency has."""
-    return f"{money.as_decimal():,f} {money.currency}"
+def printable(text: str) -> str:
+    """`text` with line and paragraph breaks and control characters as spaces: a value is one line of the page."""
+    return "".join(" " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text)
 
 
 def render_receipt(receipt: Receipt, number: str) -> bytes:
-    """The receipt as a PDF; the same receipt always renders to the same bytes."""
+    """The receipt as a PDF; the same receipt always renders to the same bytes. Amounts and the date are in the
+    customer's locale; names in any script print, in the fonts of `receipt_fonts`."""
     issued = receipt.payment.created_at.replace(tzinfo=UTC)
     # Imported here: the PDF library costs every process that imports billing some 30 MB, and receipts are rare.
     from fpdf import FPDF
 
-    merchant = latin1(receipt.merchant_name) or "Receipt"
+    merchant = printable(receipt.merchant_name) or "Receipt"
+    customer = printable(receipt.customer_name).strip()
+    billed_to = f"{customer} <{receipt.customer_email}>" if customer else receipt.customer_email
+    rows = [
+        ("Receipt number", number),
+        ("Date", moment_text(issued, receipt.locale)),
+        ("Billed to", billed_to),
+        ("Payment method", receipt.payment_method),
+    ]
+    item = [("Item", printable(receipt.item_title))]
+    if receipt.access.strip():
+        item.append(("Access", printable(receipt.access)))
+    item.append(("Currency", receipt.charged.currency))
+    amounts = _amounts(receipt)
+
     pdf = FPDF(format="A4")
+    receipt_fonts.set_up(pdf, [merchant, *(value for _, value in rows + item), *(a[1] for a in amounts)])
     pdf.set_margins(20, 20, 20)
     pdf.set_creation_date(issued)  # not the wall clock, so rendering again gives the same file
-    pdf.set_title(latin1(f"Receipt {number}"))
+    pdf.set_title(f"Receipt {number}")
     pdf.set_author(merchant)
-    pdf.set_lang("en")
+    language = locale_of(receipt.locale)
+    pdf.set_lang(str(language).replace("_", "-") if language else "en")
     pdf.add_page()
 
-    pdf.set_font("Helvetica", "B", 18)
-    pdf.multi_cell(0, 9, merchant, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 13)
+    with _bold(pdf):
+        pdf.set_font(receipt_fonts.FAMILY, "", 18)
+        pdf.multi_cell(0, 9, merchant, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(size=13)
     pdf.cell(0, 8, "Receipt", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
-    pdf.set_font("Helvetica", "", 10)
-    customer = receipt.customer_name.strip()
-    billed_to = f"{customer} <{receipt.customer_email}>" if customer else receipt.customer_email
-    _row(pdf, "Receipt number", number)
-    _row(pdf, "Date", _when(issued))
-    _row(pdf, "Billed to", billed_to)
-    _row(pdf, "Payment method", receipt.payment_method)
+    pdf.set_font(size=10)
+    for label, value in rows:
+        _row(pdf, label, value)
+    _rule(pdf)
+    for label, value in item:
+        _row(pdf, label, value)
+    _rule(pdf)
+    for label, value, bold in amounts:
+        _amount(pdf, label, value, bold=bold)
     _rule(pdf)
 
-    _row(pdf, "Item", receipt.item_title)
-    if receipt.access.strip():
-        _row(pdf, "Access", receipt.access)
-    _row(pdf, "Currency", receipt.charged.currency)
-    _rule(pdf)
-
-    _amount(pdf, "List price", formatted(receipt.list_price))
-    if receipt.discount.amount:
-        label = f"Voucher discount ({receipt.voucher_code})" if receipt.voucher_code else "Voucher discount"
-        _amount(pdf, label, "-" + formatted(receipt.discount))
-    _amount(pdf, "Amount charged", formatted(receipt.charged), bold=True)
-    if receipt.refunded.amount:
-        _amount(pdf, "Amount refunded", "-" + formatted(receipt.refunded))
-        net = Money(receipt.charged.amount - receipt.refunded.amount, receipt.charged.currency)
-        _amount(pdf, "Net amount paid", formatted(net), bold=True)
-    _rule(pdf)
-
-    pdf.set_font("Helvetica", "", 8)
+    pdf.set_font(size=8)
     pdf.multi_cell(0, 4, f"Thank you for your purchase. Issued by {merchant}.", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
-def _when(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+async def receipt_pdf(receipt: Receipt, number: str) -> bytes:
+    """`render_receipt` off the event loop: shaping and embedding fonts take a while, a CJK one a second or so."""
+    return await asyncio.to_thread(render_receipt, receipt, number)
+
+
+def _amounts(receipt: Receipt) -> list[tuple[str, str, bool]]:
+    """The amount lines: label, amount in the customer's locale, whether it is a total (bold)."""
+    locale, currency = receipt.locale, receipt.charged.currency
+    lines = [("List price", money_text(receipt.list_price, locale), False)]
+    if receipt.discount.amount:
+        label = f"Voucher discount ({receipt.voucher_code})" if receipt.voucher_code else "Voucher discount"
+        lines.append((label, money_text(Money(-receipt.discount.amount, currency), locale), False))
+    lines.append(("Amount charged", money_text(receipt.charged, locale), True))
+    if receipt.refunded.amount:
+        lines.append(("Amount refunded", money_text(Money(-receipt.refunded.amount, currency), locale), False))
+        net = Money(receipt.charged.amount - receipt.refunded.amount, currency)
+        lines.append(("Net amount paid", money_text(net, locale), True))
+    return lines
+
+
+@contextmanager
+def _bold(pdf: FPDF, bold: bool = True) -> Iterator[None]:
+    from fpdf.enums import TextMode
+
+    if bold:
+        pdf.text_mode = TextMode.FILL_STROKE
+        pdf.set_line_width(BOLD_STROKE)
+    try:
+        yield
+    finally:
+        pdf.text_mode = TextMode.FILL
+        pdf.set_line_width(RULE_WIDTH)
 
 
 def _row(pdf: FPDF, label: str, value: str) -> None:
-    pdf.set_font(style="B")
-    pdf.cell(LABEL_WIDTH, 6, label)
-    pdf.set_font(style="")
-    pdf.multi_cell(0, 6, latin1(value), new_x="LMARGIN", new_y="NEXT")
+    with _bold(pdf):
+        pdf.cell(LABEL_WIDTH, 6, label)
+    pdf.multi_cell(0, 6, printable(value), new_x="LMARGIN", new_y="NEXT")
 
 
 def _amount(pdf: FPDF, label: str, value: str, *, bold: bool = False) -> None:
-    pdf.set_font(style="B" if bold else "")
-    pdf.cell(pdf.epw - LABEL_WIDTH, 7, latin1(label))
-    pdf.cell(LABEL_WIDTH, 7, latin1(value), align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(style="")
+    with _bold(pdf, bold):
+        pdf.cell(pdf.epw - LABEL_WIDTH, 7, printable(label))
+        pdf.cell(LABEL_WIDTH, 7, value, align="R", new_x="LMARGIN", new_y="NEXT")
 
 
 def _rule(pdf: FPDF) -> None:

@@ -25,6 +25,7 @@ from boxoffice.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from boxoffice.identity.models import Customer
 from boxoffice.kit.db import page_of
 
 
@@ -82,6 +83,20 @@ async def payment_by_key(session: AsyncSession, merchant_id: int, key: str) -> P
 
 async def payment_by_id(session: AsyncSession, merchant_id: int, payment_id: int) -> Payment | None:
     return await session.scalar(select(Payment).where(Payment.merchant_id == merchant_id, Payment.id == payment_id))
+
+
+async def payer_locale(session: AsyncSession, merchant_id: int, charge_id: str) -> str | None:
+    """The stored locale of the customer a gateway charge is for (None: none stored, or no such payment)."""
+    return await session.scalar(
+        select(Customer.locale)
+        .join(Payment, Payment.customer_id == Customer.id)
+        .where(
+            Payment.merchant_id == merchant_id,
+            Customer.merchant_id == merchant_id,
+            Payment.gateway_charge_id == charge_id,
+        )
+        .limit(1)
+    )
 
 
 async def payment_by_charge(

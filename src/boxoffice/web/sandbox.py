@@ -14,11 +14,11 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from boxoffice.billing import gateway_events
-from boxoffice.billing.receipts import formatted
 from boxoffice.gateways.protocol import GatewayError
 from boxoffice.gateways.sandbox import SandboxGateway, is_setup
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.kit.errors import NotFound
+from boxoffice.kit.locales import money_text
 from boxoffice.kit.money import Money
 from boxoffice.web.transactions import OwnTransactions
 
@@ -56,11 +56,12 @@ async def challenge(
             '<p><a href="?result=success">Complete authentication</a></p>'
             '<p><a href="?result=fail">Fail authentication</a></p>'
         )
-        asked = (
-            "a way to pay kept for later payments; nothing is charged now"
-            if is_setup(charge)
-            else f"a payment of {formatted(Money(charge.amount, charge.currency))}"
-        )
+        if is_setup(charge):
+            asked = "a way to pay kept for later payments; nothing is charged now"
+        else:
+            # The amount as the paying customer reads it (their stored locale).
+            locale = await gateway_events.payer_locale(sessions, merchant_id, charge_id)
+            asked = f"a payment of {money_text(Money(charge.amount, charge.currency), locale)}"
         return _page("Sandbox 3-D Secure", f"A test bank asks you to confirm {asked}.", actions)
     try:
         async with sessions() as session:

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.charges import DECLINES
 from boxoffice.billing.models import SubscriptionStatus
-from boxoffice.billing.receipts import formatted
 from boxoffice.catalog.models import Price, Product
 from boxoffice.events.models import Event
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit.locales import day_text, money_text
 from boxoffice.kit.money import Money
 from boxoffice.mail import repository as repo
 from boxoffice.mail.outbox import enqueue_message
@@ -72,6 +72,7 @@ def _context(
 ) -> dict[str, Any]:
     """The variables of template `name` (see mail.variables) for one event."""
     resource = event.resource
+    locale = customer.locale  # amounts and dates as the customer reads them
     told = {
         "brand_name": merchant.full_name,
         "full_name": customer.full_name,
@@ -84,21 +85,16 @@ def _context(
         # unpaid, it has ended.
         until = datetime.fromisoformat(resource["current_period_end"])
         running = resource["status"] == SubscriptionStatus.CANCELED and until > event.created_at
-        return told | {"access_until": _day(until) if running else None}
+        return told | {"access_until": day_text(until, locale) if running else None}
     currency = resource["currency"]
-    paid = told | {"amount": _money(resource["amount"], currency), "date": _day(event.created_at)}
+    paid = told | {
+        "amount": money_text(Money(resource["amount"], currency), locale),
+        "date": day_text(event.created_at, locale),
+    }
     if name == "purchase_receipt":
-        discount = _money(resource["discount"], currency) if resource["discount"] else None
+        discount = money_text(Money(resource["discount"], currency), locale) if resource["discount"] else None
         return paid | {"kind": resource["kind"], "discount": discount}
     if name == "payment_failed":
         reason = DECLINES.get(resource.get("decline_code") or "", "The payment was declined")
         return paid | {"reason": reason, "renewal": resource["kind"] == "renewal"}
     return paid
-
-
-def _money(amount: int, currency: str) -> str:
-    return formatted(Money(amount, currency))
-
-
-def _day(moment: datetime) -> str:
-    return f"{moment.day} {moment:%B %Y}"

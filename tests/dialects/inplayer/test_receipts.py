@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import io
+import unicodedata
+from datetime import datetime
 
 import httpx
+import pytest
 from pypdf import PdfReader
+from sqlalchemy import update
 
+from boxoffice.identity.models import Customer
+from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Merchant, Viewer, assert_error, make_merchant, sign_up
@@ -93,12 +99,78 @@ async def test_a_currency_without_decimals_and_a_free_purchase(
     assert "Payment method None (nothing was charged)" in shown
 
 
-async def test_text_outside_latin1_is_drawn_in_look_alikes(server: Server, merchant: Merchant) -> None:
-    viewer = await sign_up(server, merchant, email="lukasz@example.com", full_name="Łukasz Żółć")
-    token = await buy(server, merchant, viewer, "Café \u2013 東京 ✨ ﬁnal")
-    shown = text_of(await receipt(server, viewer, token))
-    assert "Item Café - ?? ? final" in shown
-    assert "Billed to Lukasz Zólc <lukasz@example.com>" in shown
+# A customer named in each script the receipt's fonts cover, and an item title mixing several.
+NAMES = (
+    ("boris@example.com", "Борис Пастернак", ("Борис Пастернак",)),
+    ("eleni@example.com", "Ελένη Παπαδοπούλου", ("Ελένη Παπαδοπούλου",)),
+    ("taro@example.com", "山田太郎", ("山田太郎",)),
+    ("xiaoming@example.com", "王小明", ("王小明",)),
+    ("minjun@example.com", "김민준", ("김민준",)),
+    # Drawn right to left, so the words come out in the order they appear on the page.
+    ("mohammed@example.com", "محمد الأحمد", ("محمد", "الأحمد")),
+    ("lukasz@example.com", "Łukasz Żółć", ("Łukasz Żółć",)),
+)
+
+
+def _squeezed(text: str) -> str:
+    """Text as compared here: pypdf's extraction spaces out glyphs as wide as CJK ones and leaks a control
+    character where the text switches fonts (the PDF draws neither; a receipt's own text has no control
+    characters), and gives ligatures back as drawn (NFKC: "ﬁ" → "fi")."""
+    kept = (char for char in unicodedata.normalize("NFKC", text) if unicodedata.category(char) != "Cc")
+    return "".join("".join(kept).split())
+
+
+async def test_names_in_any_script_are_printed(server: Server, merchant: Merchant) -> None:
+    for email, name, words in NAMES:
+        viewer = await sign_up(server, merchant, email=email, full_name=name)
+        token = await buy(server, merchant, viewer, "Caf\u00e9 \u2013 東京 Финал \ufb01nal")
+        shown = _squeezed(text_of(await receipt(server, viewer, token)))
+        for word in words:
+            assert _squeezed(word) in shown, (name, shown)
+        assert "?" not in shown
+        if len(words) == 1:
+            assert _squeezed(f"Billed to {name} <{email}>") in shown, shown
+        # The ligature is kept as it was typed: extraction gives its letters back.
+        assert _squeezed("Item Caf\u00e9 \u2013 東京 Финал final") in shown, shown
+
+
+async def set_locale(server: Server, merchant: Merchant, viewer: Viewer, locale: str) -> None:
+    """The locale the customer's account stores (MediaStore's registration and account update set it)."""
+    async with server.app.state.sessions() as session:
+        mine = (Customer.merchant_id == merchant.id, Customer.id == viewer.id)
+        await session.execute(update(Customer).where(*mine).values(locale=locale))
+        await session.commit()
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "de_DE",
+            (
+                "Date 14. März 2026, 09:30 UTC",
+                "List price 15,00\u00a0€",
+                "Voucher discount (TAKE250) -2,50\u00a0€",
+                "Amount charged 12,50\u00a0€",
+            ),
+        ),
+        ("ja", ("Date 2026年3月14日, 9:30 UTC", "List price €15.00", "Amount charged €12.50")),
+        ("fr", ("Date 14 mars 2026, 09:30 UTC", "Amount charged 12,50\u00a0€")),
+    ],
+)
+async def test_amounts_and_the_date_are_in_the_customers_locale(
+    server: Server, merchant: Merchant, viewer: Viewer, locale: str, expected: tuple[str, ...]
+) -> None:
+    await set_locale(server, merchant, viewer, locale)
+    await add_voucher(server, merchant, code="TAKE250", discount="", amount_off="2.50", currency="EUR")
+    previous = clock.set_clock(clock.FrozenClock(datetime(2026, 3, 14, 9, 30)))
+    try:
+        token = await buy(server, merchant, viewer, voucher="TAKE250", amount="15.00")
+    finally:
+        clock.set_clock(previous)
+    shown = _squeezed(text_of(await receipt(server, viewer, token)))
+    for line in expected:
+        assert _squeezed(line) in shown, (line, shown)
 
 
 async def test_only_the_buyer_gets_a_receipt_and_only_of_a_payment_that_went_through(

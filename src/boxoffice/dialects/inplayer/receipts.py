@@ -28,7 +28,7 @@ async def billing_receipt(trx_token: str, session: Session, customer: CurrentCus
     if token != trx_token.strip():
         raise NotFound("Transaction not found")
     return Response(
-        receipts.render_receipt(receipt, token),
+        await receipts.receipt_pdf(receipt, token),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="receipt-{token}.pdf"'},
     )

@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.charges import DECLINES
 from boxoffice.billing.models import Payment, Subscription
-from boxoffice.billing.receipts import formatted
 from boxoffice.dialects.inplayer import catalog_render, render
 from boxoffice.dialects.inplayer.amounts import amount
 from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.subscriptions import subscription_token
 from boxoffice.dialects.inplayer.transactions import charge_token
 from boxoffice.events.models import Event
+from boxoffice.kit.locales import money_text
 from boxoffice.kit.money import Money
 from boxoffice.webhooks.subjects import Subjects, load_subjects
 
@@ -115,7 +115,7 @@ def _payment(event: Event, payment: Payment, subjects: Subjects) -> dict[str, An
         **_customer_fields(event, subjects),
         "item_id": payment.product_id,
         "previewTitle": title,
-        "formatted_amount": formatted(Money(charged, payment.currency)),
+        "formatted_amount": money_text(Money(charged, payment.currency), None),  # the neutral form: a wire format
         "amount": amount(charged, payment.currency),
         "currency_iso": payment.currency,
         "status": "success",
@@ -137,7 +137,7 @@ def _subscription(event: Event, subscription: Subscription, subjects: Subjects) 
         "item_id": subscription.product_id,
         "previewTitle": product.title if product else "",
         "access_fee_id": subscription.price_id,
-        "formatted_amount": formatted(Money(subscription.amount, subscription.currency)),
+        "formatted_amount": money_text(Money(subscription.amount, subscription.currency), None),
         "amount": amount(subscription.amount, subscription.currency),
         "currency_iso": subscription.currency,
         "status": subscription.status,

@@ -113,7 +113,7 @@ async def receipt(session: Session, customer: CurrentCustomer, transaction_id: s
     kept = await receipts.load_receipt(session, customer.merchant_id, customer.id, int(found.group(1)))
     number = transaction_id.strip()
     return Response(
-        receipts.render_receipt(kept, number),
+        await receipts.receipt_pdf(kept, number),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="receipt-{number}.pdf"'},
     )
