@@ -7,10 +7,12 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from html import escape
 from typing import Any
 
+import pytest
 from sqlalchemy import event, func, select
 
 from boxoffice.events.models import Event
@@ -21,6 +23,7 @@ from boxoffice.webhooks.notices import send_notices
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, make_merchant, plain_text, sign_up
 from tests.dialects.inplayer.test_payments import DECLINED, NO_FUNDS, card_form, pay, priced_item
+from tests.dialects.inplayer.test_receipts import set_locale
 from tests.dialects.inplayer.test_subscriptions import monthly_fee, only_subscription, renew, subscribe
 
 
@@ -93,6 +96,36 @@ async def test_a_purchase_sends_a_receipt(server: Server, merchant: Merchant, vi
     assert f"Date: {clock.now().day} {clock.now():%B %Y}" in text
     html = receipt.get_body(("html",))
     assert html is not None and '<strong data-amount="charged">4.99 EUR</strong>' in html.get_content()
+
+
+@pytest.mark.parametrize(
+    ("locale", "amount", "day"),
+    [
+        ("de_DE", "4,99\u00a0€", "14. März 2026"),
+        ("fr", "4,99\u00a0€", "14 mars 2026"),
+        ("ja", "€4.99", "2026年3月14日"),
+    ],
+)
+async def test_a_receipt_is_written_in_the_customers_locale(
+    server: Server, merchant: Merchant, viewer: Viewer, mailbox: Mailbox, locale: str, amount: str, day: str
+) -> None:
+    await set_locale(server, merchant, viewer, locale)
+    dispatcher = Dispatcher(server)
+    await dispatcher.dispatch(merchant.id)
+    previous = clock.set_clock(clock.FrozenClock(datetime(2026, 3, 14, 9, 30)))
+    try:
+        _, fee_id = await priced_item(server, merchant)
+        assert (await pay(server, viewer, card_form(fee_id))).status_code == 200
+        assert await dispatcher.dispatch(merchant.id) == 1
+    finally:
+        clock.set_clock(previous)
+    await server.run_jobs()
+    [receipt] = [m for m in mailbox.to(viewer.email) if m["Subject"] == "Your Publisher receipt: Cup final"]
+    text = plain_text(receipt)
+    assert f"Amount charged: {amount}" in text and f"Date: {day}" in text
+    html = receipt.get_body(("html",))
+    assert html is not None
+    assert f'<strong data-amount="charged">{escape(amount)}</strong>' in html.get_content()
 
 
 async def test_a_declined_card_sends_a_failed_payment_notice(

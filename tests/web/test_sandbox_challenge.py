@@ -8,7 +8,9 @@ from boxoffice.gateways.protocol import Card
 from boxoffice.gateways.sandbox import SandboxGateway
 from boxoffice.kit import clock
 from tests.conftest import Server
-from tests.dialects.inplayer.conftest import Merchant, make_merchant
+from tests.dialects.inplayer.conftest import Merchant, make_merchant, sign_up
+from tests.dialects.inplayer.test_payments import card_form, pay, priced_item
+from tests.dialects.inplayer.test_receipts import set_locale
 
 CHALLENGE = "4000002500003155"
 
@@ -74,3 +76,17 @@ async def test_a_page_for_nothing_is_a_clear_refusal(server: Server, merchant: M
     for bad in (f"/sandbox/3ds/0/{charge_id}", f"/sandbox/3ds/{merchant.id}/not-a-charge", "/sandbox/3ds/x/pi_1"):
         assert (await server.http.get(bad)).status_code == 422, bad
     assert (await server.app.state.sandbox.confirm(merchant.id, charge_id)).status == "requires_action"
+
+
+@pytest.mark.parametrize(("locale", "amount"), [("de_DE", "4,99\u00a0€"), ("fr", "4,99\u00a0€"), ("ja", "€4.99")])
+async def test_the_page_shows_the_amount_in_the_payers_locale(
+    server: Server, merchant: Merchant, locale: str, amount: str
+) -> None:
+    viewer = await sign_up(server, merchant)
+    await set_locale(server, merchant, viewer, locale)
+    _, fee_id = await priced_item(server, merchant)
+    submitted = await pay(server, viewer, card_form(fee_id, CHALLENGE))
+    assert submitted.status_code == 200, submitted.text
+    shown = await server.http.get(submitted.json()["redirect_to_url"].removeprefix("http://testserver"))
+    assert shown.status_code == 200
+    assert f"a payment of {amount}." in shown.text
