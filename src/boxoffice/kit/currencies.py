@@ -47,11 +47,8 @@ def _used_in_territories(table: Mapping[str, list[tuple[str, Any, Any, bool]]], 
 # CLDR places each currency in the territories that use it; a code ISO lists that belongs to no territory is an
 # organisation's unit of account (XAD, the Arab Monetary Fund's dinar), not money a viewer pays in.
 _TERRITORY_CURRENCIES: Mapping[str, list[tuple[str, Any, Any, bool]]] = get_global("territory_currencies")
-MINOR_UNITS: dict[str, int] = {
-    code: units
-    for code, units in _iso_table().items()
-    if code in _used_in_territories(_TERRITORY_CURRENCIES, ended=False)
-}
+_PLACED = _used_in_territories(_TERRITORY_CURRENCIES, ended=False)
+MINOR_UNITS: dict[str, int] = {code: units for code, units in _iso_table().items() if code in _PLACED}
 IN_USE: frozenset[str] = frozenset(MINOR_UNITS)
 # A country's legal tender once, and no longer: what an amount stored before its withdrawal may be in.
 WITHDRAWN: frozenset[str] = _used_in_territories(_TERRITORY_CURRENCIES, ended=True) - IN_USE
