@@ -3,6 +3,7 @@ queries and headers, and request bodies wherever the document declares them. Eac
 client calls it (a merchant's token, a viewer's, a MediaStore customer's JWT), and fails on
 
 * any 5xx;
+* an operation that declares a security scheme answering 2xx without a token, or with a wrong one;
 * an answer the document does not promise: a content type or headers it does not declare, a body its schema
   refuses (an answer the document gives no schema yet accepts any body), and, once the operation documents its
   refusals, a status code it does not list.
@@ -21,6 +22,7 @@ import schemathesis
 from schemathesis import APIOperation, Case, CheckFunction
 from schemathesis.checks import (
     content_type_conformance,
+    ignored_auth,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
@@ -39,6 +41,7 @@ CONFIG = {
 }
 ALWAYS: list[CheckFunction] = [
     not_a_server_error,
+    ignored_auth,
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
