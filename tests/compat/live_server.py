@@ -18,8 +18,10 @@ from tests.conftest import emptied_tables, off_the_loop
 
 
 @contextmanager
-def serving(app: ASGIApp, port: int) -> Iterator[None]:
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+def serving(app: ASGIApp, port: int, *, http: type[asyncio.Protocol] | str = "auto") -> Iterator[None]:
+    """`http`: Uvicorn's HTTP protocol; `boxoffice serve`'s own (boxoffice.web.connections) where what the server
+    does with a request's head matters."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", http=http)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="boxoffice-uvicorn", daemon=True)
     thread.start()

@@ -1,5 +1,6 @@
-"""A real Boxoffice under Uvicorn on loopback, on each engine's database, with its callers signed up; what the
-tests wrote is deleted when each test ends, as every other test leaves the shared database."""
+"""A real Boxoffice under Uvicorn on loopback, with the HTTP protocol `boxoffice serve` uses, on each engine's
+database, with its callers signed up; what the tests wrote is deleted when each module ends, as every other test
+leaves the shared database."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from boxoffice.app import create_app
 from boxoffice.kit.settings import Settings
+from boxoffice.web.connections import BoundedHeadProtocol
 from tests.compat.live_server import empty_database, serving
 from tests.conftest import free_port
 from tests.openapi.callers import Callers
@@ -44,7 +46,10 @@ def live_api(migrated_database_url: str, tmp_path_factory: pytest.TempPathFactor
         mediastore_token_ttl=24 * 3600,
     )
     try:
-        with serving(create_app(settings), port), httpx.Client(base_url=base_url, timeout=60) as http:
+        with (
+            serving(create_app(settings), port, http=BoundedHeadProtocol),
+            httpx.Client(base_url=base_url, timeout=60) as http,
+        ):
             yield LiveApi(base_url, Callers.signed_up(http))
     finally:
         empty_database(migrated_database_url)

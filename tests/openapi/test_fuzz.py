@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import requests
 import schemathesis
 from schemathesis import APIOperation, Case, CheckFunction
 from schemathesis.checks import (
@@ -31,6 +32,7 @@ from schemathesis.checks import (
 
 from boxoffice.app import create_app
 from boxoffice.kit.settings import Settings
+from boxoffice.web.connections import MAX_HEAD
 from tests.openapi.conftest import LiveApi
 
 CONFIG = {
@@ -61,7 +63,17 @@ def refusals_documented(operation: APIOperation) -> bool:
     )
 
 
-def checks_for(operation: APIOperation) -> list[CheckFunction]:
+def head_size(request: requests.PreparedRequest) -> int:
+    """Bytes of the request line and headers, as the server reads them."""
+    line = f"{request.method} {request.path_url} HTTP/1.1\r\n"
+    return len(line) + sum(len(f"{name}: {value}\r\n") for name, value in request.headers.items()) + 2
+
+
+def checks_for(operation: APIOperation, request: requests.PreparedRequest) -> list[CheckFunction]:
+    if head_size(request) > MAX_HEAD:
+        # Refused by the HTTP server before any route reads it (boxoffice.web.connections, Uvicorn's parser), in
+        # plain text: the document describes routes, so only "no 5xx" holds.
+        return [not_a_server_error]
     return [*ALWAYS, status_code_conformance] if refusals_documented(operation) else ALWAYS
 
 
@@ -78,4 +90,5 @@ def test_every_operation_answers_as_the_document_says(case: Case, fuzzed: LiveAp
     callers = fuzzed.callers
     callers.renew_for(case.operation.label)
     headers = callers.authorization(case.method, case.path)
-    case.call_and_validate(base_url=fuzzed.base_url, headers=headers, checks=checks_for(case.operation))
+    response = case.call(base_url=fuzzed.base_url, headers=headers)
+    case.validate_response(response, checks=checks_for(case.operation, response.request), headers=headers)
