@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from boxoffice import (
     __version__,
+    demo,
     gauges,
     models,  # noqa: F401  (every table, so foreign keys resolve)
     workers,
@@ -48,7 +49,7 @@ from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings, get_settings
 from boxoffice.kit.stopping import Stopping, stop_all
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
-from boxoffice.web import gateway_webhooks, report_downloads
+from boxoffice.web import api_docs, gateway_webhooks, landing, report_downloads
 from boxoffice.web import sandbox as sandbox_pages
 from boxoffice.web.request_base import RequestBase
 from boxoffice.web.request_ids import RequestIds
@@ -189,7 +190,8 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
             await notifications.aclose()
             await engine.dispose()
 
-    app = Boxoffice(title="Boxoffice", version=__version__, lifespan=lifespan)
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: api_docs serves them from installed files.
+    app = Boxoffice(title="Boxoffice", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings, app.state.engine, app.state.sessions = settings, engine, sessions
     app.state.content_log = content_log
     app.state.notifications = notifications
@@ -247,6 +249,8 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
             assert app.metrics is not None
             return await app.metrics.answer(request.headers.get("authorization"))
 
+    api_docs.install(app)
+    app.include_router(landing.router([landing.API_DOCS, demo.LANDING, landing.OPERATIONS]))
     app.include_router(inplayer_router)
     app.include_router(mediastore_router, prefix=MEDIASTORE_PREFIX)
     app.include_router(sandbox_pages.router)

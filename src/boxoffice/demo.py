@@ -13,6 +13,7 @@ from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
 from boxoffice.kit.client_info import ClientInfo, parse_device
 from boxoffice.kit.money import Money
+from boxoffice.web.landing import Link, Section
 
 MERCHANT_EMAIL = "demo@example.com"
 # Published on purpose: the demo tenant exists to be signed into from the README.
@@ -95,3 +96,23 @@ async def seed_demo(session: AsyncSession) -> Demo:
                 trial_days=trial,
             )
     return Demo(merchant, created)
+
+
+# The landing page's section on the demo: how to seed it, and how its merchant and viewer sign in.
+LANDING = Section(
+    key="demo",
+    heading="Try the demo",
+    text=(
+        "The boxoffice demo command (make run runs it) seeds a merchant, a viewer and three priced assets, and"
+        " prints the merchant's client_id and client_secret. The merchant signs in with its e-mail and password"
+        " (no client_id) for the token the merchant API takes as an Authorization: Bearer header; the viewer signs"
+        " in under the merchant's client_id."
+    ),
+    links=(Link("/docs#/accounts", "Sign-in in the API reference", "POST /accounts/authenticate"),),
+    commands=(
+        f"curl -s -d grant_type=password -d username={MERCHANT_EMAIL} -d password={MERCHANT_PASSWORD}"
+        " {base}/accounts/authenticate",
+        f"curl -s -d client_id=CLIENT_ID -d grant_type=password -d username={VIEWER_EMAIL}"
+        f" -d password={VIEWER_PASSWORD} {{base}}/accounts/authenticate",
+    ),
+)
