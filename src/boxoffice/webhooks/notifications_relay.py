@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
+from typing import TYPE_CHECKING
 
 import asyncpg
-import redis.asyncio as redis
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +25,9 @@ from boxoffice.kit.db import async_url
 from boxoffice.kit.settings import Settings
 from boxoffice.webhooks import notifications_repository as repo
 from boxoffice.webhooks.hub import Hub
+
+if TYPE_CHECKING:
+    import redis.asyncio as redis
 
 log = structlog.get_logger(__name__)
 # A listening connection is asked for a round trip this often, so that one silently cut off is noticed.
@@ -103,7 +106,10 @@ async def _listen(hub: Hub, connection: asyncpg.Connection) -> None:
 
 class RedisRelay:
     def __init__(self, url: str) -> None:
-        self._client = redis.Redis.from_url(url, socket_keepalive=True)
+        # Only here: the client is the `redis` extra's, installed where BOXOFFICE_REDIS_URL is set.
+        import redis.asyncio as redis
+
+        self._client: redis.Redis = redis.Redis.from_url(url, socket_keepalive=True)
         self._backlog: asyncio.Queue[str] = asyncio.Queue(PUBLISH_BACKLOG)
         self._publisher: asyncio.Task[None] | None = None
 
