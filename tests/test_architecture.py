@@ -47,7 +47,7 @@ KIT = "kit"
 # What starts and assembles the rest: the app, the CLI (which starts the app), the metadata aggregate, migrations.
 # `gauges` reads every context's queues for the metrics, as `sealed_repository` reseals every context's secrets.
 ENTRY_POINTS = frozenset(
-    {"app", "cli", "demo", "migrate", "models", "workers", "migrations", "sealed_repository", "gauges"}
+    {"app", "cli", "demo", "migrate", "models", "preflight", "workers", "migrations", "sealed_repository", "gauges"}
 )
 # Each top-level package or module of boxoffice, on its layer, from the bottom up.
 LAYERS: tuple[frozenset[str], ...] = (

@@ -10,7 +10,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 import uvicorn
@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice import (
     models,  # noqa: F401  (every table, so foreign keys resolve)
+    preflight,
 )
 from boxoffice.billing import (
     janitor,  # noqa: F401  (registers the billing chores)
@@ -63,6 +64,23 @@ console = Console()
 T = TypeVar("T")
 
 
+def _ready(*, migrated: bool = True) -> Settings:
+    """The settings, once they parse, the extras they call for are installed and the database is reachable (and,
+    when `migrated`, migrated); else one line on stderr and exit 2."""
+    try:
+        settings = preflight.settings()
+        preflight.check_extras(settings)
+        preflight.check_database(settings.database_url, migrated=migrated)
+    except preflight.Refused as refusal:
+        _refuse(str(refusal))
+    return settings
+
+
+def _refuse(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
 def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def run() -> T:
         engine = create_engine(settings.database_url)
@@ -93,7 +111,7 @@ def _fail(error: DomainError) -> None:
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    settings = get_settings()
+    settings = _ready(migrated=False)
     upgrade(settings.database_url)
     console.print(f"database migrated ({async_url(settings.database_url).get_backend_name()})")
 
@@ -113,14 +131,19 @@ def serve(
     from boxoffice.web import serving
     from boxoffice.web.connections import BoundedHeadProtocol
 
-    settings = get_settings()
-    sqlite = async_url(settings.database_url).get_backend_name() == "sqlite"
-    if sqlite and workers > 1:
-        console.print("[red]error:[/red] SQLite serves one process; use PostgreSQL for --workers > 1")
-        raise typer.Exit(code=2)
-    if settings.metrics_port == port:
-        console.print("[red]error:[/red] BOXOFFICE_METRICS_PORT is the API's port: give metrics a port of their own")
-        raise typer.Exit(code=2)
+    try:
+        settings = preflight.settings()
+        preflight.check_extras(settings)
+        if workers > 1 and async_url(settings.database_url).get_backend_name() == "sqlite":
+            raise preflight.Refused("SQLite serves one process; use PostgreSQL for --workers > 1")
+        if settings.metrics_port == port:
+            raise preflight.Refused("BOXOFFICE_METRICS_PORT is the API's port: give metrics a port of their own")
+        preflight.check_port(host, port, "--port")
+        if settings.metrics_port is not None:
+            preflight.check_port(host, settings.metrics_port, "BOXOFFICE_METRICS_PORT")
+        preflight.check_database(settings.database_url, migrated=no_migrate)
+    except preflight.Refused as refusal:
+        _refuse(str(refusal))
     if not no_migrate:
         upgrade(settings.database_url)
     # Uvicorn builds the app in each worker process from the environment, so the switch travels there.
@@ -160,7 +183,7 @@ def worker(
     # export, whose memory is measured) don't import the whole web stack.
     from boxoffice.app import webhook_sender
 
-    settings = get_settings()
+    settings = _ready()
     logs.configure(settings.log_level, settings.log_json)
     if metrics_port is not None:
         token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
@@ -195,9 +218,10 @@ def create_merchant(
     """Create a merchant and print its client id (uuid) and client secret."""
     from boxoffice.identity.merchants import create_merchant as create
 
+    settings = _ready()
     try:
         merchant = _in_transaction(
-            get_settings(),
+            settings,
             lambda s: create(s, email=email, password=password, password_confirmation=password, full_name=name),
         )
     except DomainError as error:
@@ -228,11 +252,10 @@ def new_key() -> None:
 @secrets_app.command("reseal")
 def reseal() -> None:
     """Seal every stored secret with the first key of BOXOFFICE_ENCRYPTION_KEYS (after adding or rotating one)."""
-    settings = get_settings()
+    settings = _ready()
     sealer = sealing.Sealer(settings.encryption_keys)
     if not sealer.enabled:
-        console.print("[red]error:[/red] BOXOFFICE_ENCRYPTION_KEYS is not set: there is no key to seal with")
-        raise typer.Exit(code=2)
+        _refuse("BOXOFFICE_ENCRYPTION_KEYS is not set: there is no key to seal with")
     try:
         counts = _in_transaction(settings, lambda session: reseal_all(session, sealer))
     except sealing.SealingError as error:
@@ -252,7 +275,7 @@ def rotate_signing_key(
     ] = False,
 ) -> None:
     """Sign tokens with new keys from now on; the old keys verify what they signed until it has expired."""
-    settings = get_settings()
+    settings = _ready()
     made = _in_transaction(settings, lambda session: signing_keys.rotate(session, settings, drop_old=drop_old))
     for key in made:
         console.print(f"{key.purpose}: new key {key.kid}")
@@ -271,7 +294,7 @@ def run_renewals(
     """Run one renewal pass: charge due subscriptions, retry past-due ones, end and expire what is over."""
     from boxoffice.gateways.registry import Gateways
 
-    settings = get_settings()
+    settings = _ready()
     logs.configure(settings.log_level, settings.log_json)
     moment = (as_of.astimezone(UTC).replace(tzinfo=None) if as_of.tzinfo else as_of) if as_of else clock.now()
 
@@ -313,9 +336,8 @@ def report(
 ) -> None:
     """Export a merchant's rows as CSV, as `POST /v2/reporting/...` does, with a progress bar."""
     if kind not in KINDS:
-        console.print(f"[red]error:[/red] the kind is one of {', '.join(sorted(KINDS))}")
-        raise typer.Exit(code=2)
-    settings = get_settings()
+        _refuse(f"the kind is one of {', '.join(sorted(KINDS))}")
+    settings = _ready()
     logs.configure(settings.log_level, settings.log_json)
     name = kind.replace("-", "_")
 
@@ -351,7 +373,7 @@ def demo() -> None:
     """Seed (idempotently) a demo merchant, viewer and priced assets, and print how to use them."""
     from boxoffice import demo as seed
 
-    settings = get_settings()
+    settings = _ready()
 
     async def work(session: AsyncSession) -> tuple[Merchant, list[tuple[str, list[str]]]]:
         found = await seed.seed_demo(session)
