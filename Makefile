@@ -2,30 +2,46 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# Serving installs Boxoffice alone; testing and linting add the dev tools. A stamp each, so that `make test` after
+# `make run` adds what testing needs, and `make run` never installs a test tool.
+VENV_STAMP := $(VENV)/.created-stamp
+RUN_STAMP  := $(VENV)/.installed-stamp
+DEV_STAMP  := $(VENV)/.installed-dev-stamp
+# Where `make run` listens: `make run PORT=8123 HOST=0.0.0.0`.
+HOST := 127.0.0.1
+PORT := 8000
 
-.PHONY: install run test lint format bench clean
+.PHONY: install install-dev run test lint format bench clean
 
-$(STAMP): pyproject.toml
+$(VENV_STAMP):
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	touch $(VENV_STAMP)
+
+$(RUN_STAMP): pyproject.toml $(VENV_STAMP)
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(DEV_STAMP): pyproject.toml $(VENV_STAMP)
 	$(BIN)/pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	touch $(DEV_STAMP)
 
-install: $(STAMP)
+install: $(RUN_STAMP)
 
-## Migrate the embedded SQLite database, seed the demo merchant, and serve on http://127.0.0.1:8000
+install-dev: $(DEV_STAMP)
+
+## Migrate the embedded SQLite database, seed the demo merchant, and serve on http://$(HOST):$(PORT)
 run: install
 	$(BIN)/boxoffice migrate
 	$(BIN)/boxoffice demo
-	$(BIN)/boxoffice serve --host 127.0.0.1 --port 8000
+	$(BIN)/boxoffice serve --host $(HOST) --port $(PORT)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-format: install
+format: install-dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
@@ -33,7 +49,7 @@ format: install
 test: lint
 	$(BIN)/pytest
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/auth.py
 
 clean:
