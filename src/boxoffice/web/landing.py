@@ -60,7 +60,7 @@ _STYLE = """
 body { font-family: system-ui, sans-serif; line-height: 1.5; color: #1a1a1a; background: #fff;
        max-width: 48rem; margin: 0 auto; padding: 2rem 1rem; }
 a { color: #0b57d0; } a:focus-visible { outline: 3px solid #0b57d0; outline-offset: 2px; }
-pre { background: #f3f3f3; padding: 0.75rem; overflow-x: auto; }
+pre { background: #f3f3f3; padding: 0.75rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 footer { margin-top: 3rem; color: #555; font-size: 0.9rem; }
 """
 
