@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.dialects.inplayer.forms import MAX_INTEGER, read_body, text
 from boxoffice.dialects.kit import get_client, get_session, get_settings
+from boxoffice.dialects.openapi import bearer
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
@@ -20,6 +22,13 @@ from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
 
 MAX_PAGE = 100
+# The two kinds of access token, as `components.securitySchemes` names them: a call for either kind lists both.
+VIEWER_TOKEN = bearer("viewerToken", "A viewer's access token, from `POST /accounts/authenticate` with a client id")
+MERCHANT_TOKEN = bearer(
+    "merchantToken", "A merchant's access token, from `POST /accounts/authenticate` without a client id"
+)
+# What a scheme's dependency hands on; unused: the token is read and checked by `get_principal`.
+Scheme = HTTPAuthorizationCredentials | None
 
 
 def get_sealer(request: Request) -> Sealer:
@@ -43,20 +52,37 @@ async def get_principal(request: Request) -> Principal:
     return await verify_access_token(get_session(request), get_settings(request), bearer_token(request))
 
 
-async def get_customer(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Customer:
+async def get_any_principal(
+    principal: Annotated[Principal, Depends(get_principal)],
+    _viewer: Annotated[Scheme, Security(VIEWER_TOKEN)],
+    _merchant: Annotated[Scheme, Security(MERCHANT_TOKEN)],
+) -> Principal:
+    """The caller, whichever kind of token it holds."""
+    return principal
+
+
+async def get_customer(
+    principal: Annotated[Principal, Depends(get_principal)],
+    _viewer: Annotated[Scheme, Security(VIEWER_TOKEN)],
+    request: Request,
+) -> Customer:
     if principal.is_merchant:
         raise Forbidden("This call is for customer tokens")
     return await customer_of(get_session(request), principal)
 
 
-async def get_merchant(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Merchant:
+async def get_merchant(
+    principal: Annotated[Principal, Depends(get_principal)],
+    _merchant: Annotated[Scheme, Security(MERCHANT_TOKEN)],
+    request: Request,
+) -> Merchant:
     """The merchant behind a merchant token; a customer token never passes."""
     if not principal.is_merchant:
         raise Forbidden()
     return await merchant_of(get_session(request), principal.merchant_id)
 
 
-async def get_token_merchant(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Merchant:
+async def get_token_merchant(principal: Annotated[Principal, Depends(get_any_principal)], request: Request) -> Merchant:
     """The merchant a token of either kind belongs to."""
     return await merchant_of(get_session(request), principal.merchant_id)
 
@@ -82,7 +108,7 @@ Body = Annotated[dict[str, Any], Depends(get_body)]
 PageOf = Annotated[Paging, Depends(get_paging)]
 Sealing = Annotated[Sealer, Depends(get_sealer)]
 Client = Annotated[ClientInfo, Depends(get_client)]
-CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(get_any_principal)]
 CurrentCustomer = Annotated[Customer, Depends(get_customer)]
 CurrentMerchant = Annotated[Merchant, Depends(get_merchant)]
 TokenMerchant = Annotated[Merchant, Depends(get_token_merchant)]

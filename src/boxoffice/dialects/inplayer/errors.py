@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import NotRequired
+
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
+from typing_extensions import TypedDict
 
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.dialects.inplayer.forms import BodyTooLarge, MalformedBody
@@ -90,8 +93,16 @@ def worded(error: errors.DomainError) -> tuple[str, dict[str, str] | None]:
     return error.message, None
 
 
+class ErrorBody(TypedDict):
+    """InPlayer's refusal: the HTTP status again, a message, and per-field messages when fields were wrong."""
+
+    code: int
+    message: str
+    errors: NotRequired[dict[str, str]]
+
+
 def error_response(status: int, message: str, field_errors: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, object] = {"code": status, "message": message}
+    body: ErrorBody = {"code": status, "message": message}
     if field_errors:
         body["errors"] = field_errors
     return JSONResponse(body, status_code=status)

@@ -9,20 +9,33 @@ from typing import Any
 
 import structlog
 from fastapi import Request
-from fastapi.routing import APIRoute
 from starlette.responses import Response
 
-from boxoffice.dialects.inplayer.errors import render_domain_error, render_validation_error
+from boxoffice.dialects.inplayer.errors import ErrorBody, render_domain_error, render_validation_error
 from boxoffice.dialects.inplayer.forms import refuse_nul_in_url
 from boxoffice.dialects.kit import in_unit_of_work
+from boxoffice.dialects.openapi import DescribedRoute
 from boxoffice.kit import idempotency
 from boxoffice.kit.errors import DomainError
 
 log = structlog.get_logger(__name__)
 
 
-class InPlayerRoute(APIRoute):
-    """Runs the endpoint in a unit of work (boxoffice.dialects.kit), answering an `Idempotency-Key` once."""
+class InPlayerRoute(DescribedRoute):
+    """Runs the endpoint in a unit of work (boxoffice.dialects.kit), answering an `Idempotency-Key` once; its
+    refusals are documented in InPlayer's envelope (boxoffice.dialects.openapi)."""
+
+    error_model = ErrorBody
+    errors = {
+        400: "Malformed request, or a limit reached",
+        404: "Not found",
+        409: "Conflict with the current state",
+        413: "Request body too large",
+        422: "Invalid input: `errors` names each wrong field",
+        429: "Too many attempts: `Retry-After` says when to try again",
+        "4XX": "Any other refusal, in the same envelope",
+    }
+    secured_errors = {401: "Missing or invalid token", 403: "The token may not do this"}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
