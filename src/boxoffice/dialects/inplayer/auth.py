@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from typing_extensions import TypedDict
 
-from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer import bodies, render
+from boxoffice.dialects.inplayer.bodies import Fields
 from boxoffice.dialects.inplayer.deps import (
     AppSettings,
-    Body,
     Client,
     CurrentMerchant,
     CurrentPrincipal,
@@ -27,11 +28,44 @@ from boxoffice.kit.settings import Settings
 
 router = APIRouter(route_class=InPlayerRoute, tags=["accounts"])
 GRANT_TYPES = ("password", "refresh_token", "client_credentials")
+REFERRER = bodies.text("referrer", "The page the SDK was used on")
+AUTHENTICATE = bodies.form(
+    bodies.text("grant_type", "`password` unless told (v2: only `password`)", enum=GRANT_TYPES),
+    bodies.text("client_id", "The merchant's uuid; without it, a merchant signs in to its own account"),
+    bodies.text("client_secret", "The merchant's secret, for `client_credentials`"),
+    bodies.text("username", "The account's e-mail"),
+    bodies.text("email", "The account's e-mail, when `username` is not sent"),
+    bodies.text("password", "The password, for `password`"),
+    bodies.text("refresh_token", "The refresh token, for `refresh_token`"),
+    REFERRER,
+)
+SIGN_UP = bodies.form(
+    bodies.text("type", "`consumer` (a viewer, the default) or `merchant`", enum=("consumer", "merchant")),
+    bodies.text("client_id", "The merchant's uuid a viewer signs up with"),
+    bodies.text("username", "The new account's e-mail"),
+    bodies.text("email", "The new account's e-mail, when `username` is not sent"),
+    bodies.text("full_name", "The account holder's name"),
+    bodies.text("password", "The new password"),
+    bodies.text("password_confirmation", "The new password again"),
+    bodies.mapping("metadata", "Values of the merchant's register fields, by field name"),
+    REFERRER,
+)
+ORIGINS = bodies.form(bodies.strings("origins", "Each `scheme://host[:port]`; the list replaces the one kept"))
+
+
+class Keys(TypedDict):
+    uuid: str
+    secret: str
+    publisher_id: int
+
+
+class Origins(TypedDict):
+    origins: list[str]
 
 
 async def _authenticate(
     request: Request, session: Session, settings: Settings, body: dict[str, Any], client: Client, *, v2: bool
-) -> dict[str, Any]:
+) -> render.Tokens:
     grant = text(body, "grant_type") or "password"
     client_id = text(body, "client_id")
     username = authentication.sign_in_name(text(body, "username") or text(body, "email"))
@@ -79,21 +113,35 @@ async def _authenticate(
 
 @router.post("/accounts/authenticate")
 async def authenticate(
-    request: Request, session: Session, settings: AppSettings, body: Body, client: Client
-) -> dict[str, Any]:
+    request: Request,
+    session: Session,
+    settings: AppSettings,
+    body: Annotated[Fields, Depends(AUTHENTICATE)],
+    client: Client,
+) -> render.Tokens:
+    """Sign in: a viewer with a password, a merchant without a client id, a merchant's server by client
+    credentials, or a session renewed with its refresh token.
+
+    The refresh token is single-use: each renewal hands out a new one. Attempts are limited per address and
+    per account."""
     return await _authenticate(request, session, settings, body, client, v2=False)
 
 
 @router.post("/v2/accounts/authenticate")
 async def authenticate_v2(
-    request: Request, session: Session, settings: AppSettings, body: Body, client: Client
-) -> dict[str, Any]:
+    request: Request,
+    session: Session,
+    settings: AppSettings,
+    body: Annotated[Fields, Depends(AUTHENTICATE)],
+    client: Client,
+) -> render.Tokens:
+    """Sign in with a password (v2): the answer carries no refresh token."""
     return await _authenticate(request, session, settings, body, client, v2=True)
 
 
 async def _sign_up(
     request: Request, session: Session, settings: Settings, body: dict[str, Any], client: Client, *, v2: bool
-) -> dict[str, Any]:
+) -> render.Tokens:
     await throttle.hit(request.app.state.sessions, {f"signup:ip:{client.ip_address}": settings.auth_rate_per_ip})
     client = client_with_referrer(client, body)
     client_id = text(body, "client_id")
@@ -148,38 +196,57 @@ async def _sign_up(
 
 @router.post("/accounts")
 async def sign_up(
-    request: Request, session: Session, settings: AppSettings, body: Body, client: Client
-) -> dict[str, Any]:
+    request: Request,
+    session: Session,
+    settings: AppSettings,
+    body: Annotated[Fields, Depends(SIGN_UP)],
+    client: Client,
+) -> render.Tokens:
+    """Open an account and sign it in: a viewer's with the merchant's client id, or a merchant's (`type=merchant`).
+
+    A viewer's sign-up takes the merchant's register fields in `metadata`."""
     return await _sign_up(request, session, settings, body, client, v2=False)
 
 
-@router.post("/v2/accounts")
+# A merchant's server may open a viewer's account with its own token, and no password.
+@router.post("/v2/accounts", openapi_extra={"security": [{}, {"merchantToken": []}]})
 async def sign_up_v2(
-    request: Request, session: Session, settings: AppSettings, body: Body, client: Client
-) -> dict[str, Any]:
+    request: Request,
+    session: Session,
+    settings: AppSettings,
+    body: Annotated[Fields, Depends(SIGN_UP)],
+    client: Client,
+) -> render.Tokens:
+    """Open an account and sign it in (v2): the answer carries no refresh token.
+
+    With a merchant's token, the merchant opens a viewer's account without a password."""
     return await _sign_up(request, session, settings, body, client, v2=True)
 
 
 @router.get("/accounts/logout")
-async def sign_out(session: Session, principal: CurrentPrincipal) -> dict[str, Any]:
+async def sign_out(session: Session, principal: CurrentPrincipal) -> render.Message:
+    """End the session the token belongs to; its refresh token ends with it."""
     await authentication.sign_out(session, principal)
     return render.message("Successfully logged out")
 
 
 @router.get("/accounts/keys")
-async def merchant_keys(merchant: CurrentMerchant) -> dict[str, Any]:
+async def merchant_keys(merchant: CurrentMerchant) -> Keys:
+    """The merchant's client id (`uuid`), client secret and publisher number."""
     # `publisher_id`: the merchant's number in Cleeng's APIs (MediaStore's `publisherId`).
     return {"uuid": merchant.uuid, "secret": merchant.client_secret, "publisher_id": merchants.public_number(merchant)}
 
 
 @router.get("/v2/allowed-origins")
-async def allowed_origins(merchant: CurrentMerchant) -> dict[str, Any]:
+async def allowed_origins(merchant: CurrentMerchant) -> Origins:
     """The web origins whose pages may call the APIs from a browser (Boxoffice's own route)."""
     return {"origins": merchant.allowed_origins}
 
 
 @router.put("/v2/allowed-origins")
-async def set_allowed_origins(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+async def set_allowed_origins(
+    session: Session, merchant: CurrentMerchant, body: Annotated[Fields, Depends(ORIGINS)]
+) -> Origins:
     """`origins[i]`: each `scheme://host[:port]`; the list given replaces the one kept."""
     given = strings(body, "origins") or []
     updated = await merchants.set_allowed_origins(session, merchant, given)

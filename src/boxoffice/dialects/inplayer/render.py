@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, Generic, NotRequired, TypeVar
+
+from typing_extensions import TypedDict
 
 from boxoffice.access.models import Entitlement
 from boxoffice.access.service import Purchase
@@ -23,12 +25,128 @@ from boxoffice.kit.clock import unix
 from boxoffice.kit.money import Money
 from boxoffice.restrictions.models import RestrictionSettings
 
+Row = TypeVar("Row")
+
+
+class Account(TypedDict):
+    """A customer's account (roles `consumer`) or a merchant's own (roles `merchant`)."""
+
+    id: int
+    uuid: str
+    email: str
+    username: str
+    full_name: str
+    referrer: str
+    metadata: dict[str, Any]
+    social_apps_metadata: list[Any]
+    roles: list[str]
+    completed: bool
+    active: bool
+    date_of_birth: int | None
+    merchant_id: int
+    merchant_uuid: str
+    created_at: int | None
+    updated_at: int | None
+
+
+class Tokens(TypedDict):
+    """A session: its bearer token, when it expires (Unix seconds), the refresh token (v1 only), the account."""
+
+    access_token: str
+    expires: int
+    refresh_token: NotRequired[str]
+    account: Account
+
+
+class Message(TypedDict):
+    code: int
+    message: str
+
+
+class Page(TypedDict, Generic[Row]):
+    """A v1 list page: `page` counted from 0, `limit` rows from `offset`, of `total`."""
+
+    total: int
+    page: int
+    offset: int
+    limit: int
+    collection: list[Row]
+
+
+class Collection(TypedDict, Generic[Row]):
+    collection: list[Row]
+
+
+class RegisterFieldBody(TypedDict):
+    id: int
+    name: str
+    label: str
+    type: str
+    required: bool
+    default_value: str
+    placeholder: str
+    options: dict[str, str]
+
+
+class ProfileCredentials(TypedDict):
+    access_token: str
+    expires: int
+
+
+class ProfileBody(TypedDict):
+    id: int
+    account_id: int
+    name: str
+    avatar_url: str
+    default: bool
+    adult: bool
+    pin_required: bool
+    created_at: int | None
+    updated_at: int | None
+    credentials: NotRequired[ProfileCredentials]
+
+
+class FavoriteBody(TypedDict):
+    media_id: str
+    created_at: int | None
+
+
+class WatchProgressBody(TypedDict):
+    media_id: str
+    progress: float
+    created_at: int | None
+    updated_at: int | None
+
+
+class FeatureFlagBody(TypedDict):
+    name: str
+    enabled: bool
+
+
+class ExternalAccountBody(TypedDict):
+    id: int
+    account_id: int
+    integration: str
+    item_id: int | None
+    token: str
+    data: dict[str, Any]
+
+
+class RestrictionSettingsBody(TypedDict):
+    age_verification_type: str | None
+    age_verification_enabled: bool
+    domains: list[str]
+    max_concurrent_sessions: int | None
+    merchant_uuid: str
+    created_at: int | None
+    updated_at: int | None
+
 
 def ts(moment: datetime | None) -> int | None:
     return unix(moment) if moment is not None else None
 
 
-def customer_account(customer: Customer, merchant: Merchant) -> dict[str, Any]:
+def customer_account(customer: Customer, merchant: Merchant) -> Account:
     birth = customer.date_of_birth
     return {
         "id": customer.id,
@@ -50,7 +168,7 @@ def customer_account(customer: Customer, merchant: Merchant) -> dict[str, Any]:
     }
 
 
-def merchant_account(merchant: Merchant) -> dict[str, Any]:
+def merchant_account(merchant: Merchant) -> Account:
     return {
         "id": merchant.id,
         "uuid": merchant.uuid,
@@ -71,19 +189,23 @@ def merchant_account(merchant: Merchant) -> dict[str, Any]:
     }
 
 
-def account(merchant: Merchant, customer: Customer | None) -> dict[str, Any]:
+def account(merchant: Merchant, customer: Customer | None) -> Account:
     return customer_account(customer, merchant) if customer else merchant_account(merchant)
 
 
-def tokens(issued: IssuedTokens, merchant: Merchant, customer: Customer | None, *, v2: bool = False) -> dict[str, Any]:
-    body: dict[str, Any] = {"access_token": issued.access_token, "expires": issued.expires}
-    if not v2:
-        body["refresh_token"] = issued.refresh_token
-    body["account"] = account(merchant, customer)
-    return body
+def tokens(issued: IssuedTokens, merchant: Merchant, customer: Customer | None, *, v2: bool = False) -> Tokens:
+    owner = account(merchant, customer)
+    if v2:
+        return {"access_token": issued.access_token, "expires": issued.expires, "account": owner}
+    return {
+        "access_token": issued.access_token,
+        "expires": issued.expires,
+        "refresh_token": issued.refresh_token,
+        "account": owner,
+    }
 
 
-def register_field(field: RegisterField) -> dict[str, Any]:
+def register_field(field: RegisterField) -> RegisterFieldBody:
     return {
         "id": field.id,
         "name": field.name,
@@ -96,8 +218,8 @@ def register_field(field: RegisterField) -> dict[str, Any]:
     }
 
 
-def profile(item: Profile, credentials: tuple[str, int] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {
+def profile(item: Profile, credentials: tuple[str, int] | None = None) -> ProfileBody:
+    body: ProfileBody = {
         "id": item.id,
         "account_id": item.customer_id,
         "name": item.name,
@@ -113,11 +235,11 @@ def profile(item: Profile, credentials: tuple[str, int] | None = None) -> dict[s
     return body
 
 
-def favorite(item: Favorite) -> dict[str, Any]:
+def favorite(item: Favorite) -> FavoriteBody:
     return {"media_id": item.media_id, "created_at": ts(item.created_at)}
 
 
-def watch_progress(item: WatchProgress) -> dict[str, Any]:
+def watch_progress(item: WatchProgress) -> WatchProgressBody:
     return {
         "media_id": item.media_id,
         "progress": item.progress,
@@ -126,11 +248,11 @@ def watch_progress(item: WatchProgress) -> dict[str, Any]:
     }
 
 
-def feature_flag(flag: FeatureFlag) -> dict[str, Any]:
+def feature_flag(flag: FeatureFlag) -> FeatureFlagBody:
     return {"name": flag.name, "enabled": flag.enabled}
 
 
-def external_account(link: ExternalAccount) -> dict[str, Any]:
+def external_account(link: ExternalAccount) -> ExternalAccountBody:
     return {
         "id": link.id,
         "account_id": link.customer_id,
@@ -141,7 +263,7 @@ def external_account(link: ExternalAccount) -> dict[str, Any]:
     }
 
 
-def restriction_settings(settings: RestrictionSettings, merchant: Merchant) -> dict[str, Any]:
+def restriction_settings(settings: RestrictionSettings, merchant: Merchant) -> RestrictionSettingsBody:
     return {
         "age_verification_type": settings.age_verification_type,
         "age_verification_enabled": settings.age_verification_enabled,
@@ -154,11 +276,11 @@ def restriction_settings(settings: RestrictionSettings, merchant: Merchant) -> d
     }
 
 
-def message(text: str, code: int = 200) -> dict[str, Any]:
+def message(text: str, code: int = 200) -> Message:
     return {"code": code, "message": text}
 
 
-def page(total: int, page_number: int, limit: int, collection: list[Any]) -> dict[str, Any]:
+def page(total: int, page_number: int, limit: int, collection: list[Row]) -> Page[Row]:
     return {
         "total": total,
         "page": page_number,
