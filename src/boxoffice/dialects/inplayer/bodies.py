@@ -40,6 +40,10 @@ def amount(name: str, description: str, *, required: bool = False) -> Field:
     return Field(name, {"type": "number"}, description, required, form_schema={"type": "string"})
 
 
+def number(name: str, description: str, *, required: bool = False) -> Field:
+    return Field(name, {"type": "number"}, description, required)
+
+
 def moment(name: str, description: str, *, required: bool = False) -> Field:
     """A date and time: ISO 8601, `YYYY-MM-DD`, or Unix seconds (boxoffice.dialects.inplayer.dates)."""
     return Field(name, {"type": "string"}, description, required)
