@@ -247,7 +247,9 @@ async def allowed_origins(merchant: CurrentMerchant) -> Origins:
 async def set_allowed_origins(
     session: Session, merchant: CurrentMerchant, body: Annotated[Fields, Depends(ORIGINS)]
 ) -> Origins:
-    """`origins[i]`: each `scheme://host[:port]`; the list given replaces the one kept."""
+    """Replace the web origins whose pages may call the APIs from a browser.
+
+    `origins[i]`: each `scheme://host[:port]`; the list given replaces the one kept."""
     given = strings(body, "origins") or []
     updated = await merchants.set_allowed_origins(session, merchant, given)
     return {"origins": updated.allowed_origins}

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import NotRequired
+
+from typing_extensions import TypedDict
 
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
 from boxoffice.catalog.asset_types import asset_type_of
 from boxoffice.catalog.models import Price, Product
 from boxoffice.dialects.inplayer.amounts import amount
-from boxoffice.dialects.inplayer.render import ts
+from boxoffice.dialects.inplayer.dates import ts
 from boxoffice.identity.models import Merchant
 
 # InPlayer's access-control types: (id, name, whether the viewer must be signed in), by core name.
@@ -22,12 +24,116 @@ ACCESS_CONTROL_TYPES: dict[str, tuple[int, str, bool]] = {
 ACCESS_CONTROL_BY_ID = {entry[0]: name for name, entry in ACCESS_CONTROL_TYPES.items()}
 
 
-def access_control_type(product: Product) -> dict[str, Any]:
+class AccessControlType(TypedDict):
+    id: int
+    name: str
+    auth: bool
+
+
+class ItemType(TypedDict):
+    id: int
+    name: str
+    content_type: str
+    host: str
+    description: str
+
+
+class ItemMetadata(TypedDict):
+    id: int
+    name: str
+    value: str
+
+
+class AgeRestriction(TypedDict):
+    min_age: int
+
+
+class Item(TypedDict):
+    """An asset or a package; `content` where the caller may see it, `access_fees` where they were asked for."""
+
+    id: int
+    merchant_id: int
+    merchant_uuid: str
+    is_active: bool
+    active: bool
+    title: str
+    access_control_type: AccessControlType
+    item_type: ItemType
+    age_restriction: AgeRestriction | None
+    metadata: list[ItemMetadata]
+    metahash: dict[str, str]
+    external_asset_id: str | None
+    country_set_id: int | None
+    template_id: None
+    created_at: int | None
+    updated_at: int | None
+    plan_switch_enabled: bool
+    is_giftable: bool
+    gift_metadata: None
+    content: NotRequired[str]
+    playback_url_prefix: NotRequired[str | None]
+    access_fees: NotRequired[list[AccessFee]]
+
+
+class AccessType(TypedDict):
+    id: int
+    account_id: int
+    name: str
+    quantity: int
+    period: str
+    created_at: int | None
+    updated_at: int | None
+
+
+class TrialPeriod(TypedDict):
+    quantity: int
+    period: str
+    description: str
+
+
+class SetupFee(TypedDict):
+    id: int
+    fee_amount: int | float
+    description: str
+
+
+class GeoRestriction(TypedDict):
+    id: int
+    country_iso: str
+    country_set_id: int
+    type: str
+
+
+class AccessFee(TypedDict):
+    """A price of an item: `amount` in the currency's major unit (4.99), `access_type` its period."""
+
+    id: int
+    merchant_id: int
+    amount: int | float
+    currency: str
+    description: str
+    starts_at: int | None
+    expires_at: int | None
+    created_at: int | None
+    updated_at: int | None
+    access_type: AccessType
+    item: Item
+    item_id: int
+    trial_period: TrialPeriod | None
+    setup_fee: SetupFee | None
+    seasonal_fee: None
+    external_fees: None
+    geo_restriction: GeoRestriction | None
+    current_phase: None
+    item_type: ItemType
+
+
+def access_control_type(product: Product) -> AccessControlType:
     type_id, name, auth = ACCESS_CONTROL_TYPES.get(product.access_control, ACCESS_CONTROL_TYPES["paid"])
     return {"id": type_id, "name": name, "auth": auth}
 
 
-def item_type(product: Product) -> dict[str, Any]:
+def item_type(product: Product) -> ItemType:
     kind = asset_type_of(product.asset_type)
     return {
         "id": kind.id,
@@ -42,7 +148,7 @@ def _metahash(product: Product) -> dict[str, str]:
     return {str(k): str(v) for k, v in (product.attributes or {}).items()}
 
 
-def item_metadata(product: Product) -> list[dict[str, Any]]:
+def item_metadata(product: Product) -> list[ItemMetadata]:
     return [{"id": n, "name": k, "value": v} for n, (k, v) in enumerate(_metahash(product).items(), start=1)]
 
 
@@ -53,8 +159,8 @@ def item(
     fees: Sequence[Price] | None = None,
     with_content: bool = False,
     for_merchant: bool = False,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
+) -> Item:
+    body: Item = {
         "id": product.id,
         "merchant_id": merchant.id,
         "merchant_uuid": merchant.uuid,
@@ -84,7 +190,7 @@ def item(
     return body
 
 
-def access_fee(price: Price, product: Product, merchant: Merchant) -> dict[str, Any]:
+def access_fee(price: Price, product: Product, merchant: Merchant) -> AccessFee:
     kind = ACCESS_TYPES.get(price.access_type_id)
     country_set = price.country_set
     return {

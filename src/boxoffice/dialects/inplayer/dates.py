@@ -65,3 +65,8 @@ def period(start: str | None, end: str | None, *, required: bool = False) -> tup
     if since is not None and until is not None and since >= until:
         raise InvalidInput({"end_date": "The end date must not be before the start date"})
     return since, until
+
+
+def ts(moment: datetime | None) -> int | None:
+    """A moment as InPlayer renders it: Unix seconds (null when there is none)."""
+    return clock.unix(moment) if moment is not None else None

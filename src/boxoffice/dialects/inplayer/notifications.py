@@ -263,7 +263,7 @@ def _granted(event: Event, subjects: Subjects, viewer: Viewer) -> dict[str, Any]
         return {"item_id": event.resource.get("product_id")}
     entitlement = subjects.of(subjects.entitlements, event, "entitlement_id")
     item = catalog_render.item(product, viewer.merchant, with_content=True)
-    return render.item_access(entitlement, product.id, viewer.customer, viewer.merchant, item)
+    return dict(render.item_access(entitlement, product.id, viewer.customer, viewer.merchant, item))
 
 
 def _revoked(event: Event, _subjects: Subjects, _viewer: Viewer) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from typing_extensions import TypedDict
 from boxoffice.access.models import Entitlement
 from boxoffice.access.service import Purchase
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
+from boxoffice.dialects.inplayer.catalog_render import Item
+from boxoffice.dialects.inplayer.dates import ts as ts  # the one Unix-seconds rendering, used by every renderer
 from boxoffice.identity.models import (
     Customer,
     ExternalAccount,
@@ -21,7 +23,6 @@ from boxoffice.identity.models import (
     WatchProgress,
 )
 from boxoffice.identity.tokens import IssuedTokens
-from boxoffice.kit.clock import unix
 from boxoffice.kit.money import Money
 from boxoffice.restrictions.models import RestrictionSettings
 
@@ -140,10 +141,6 @@ class RestrictionSettingsBody(TypedDict):
     merchant_uuid: str
     created_at: int | None
     updated_at: int | None
-
-
-def ts(moment: datetime | None) -> int | None:
-    return unix(moment) if moment is not None else None
 
 
 def customer_account(customer: Customer, merchant: Merchant) -> Account:
@@ -290,9 +287,49 @@ def page(total: int, page_number: int, limit: int, collection: list[Row]) -> Pag
     }
 
 
+class ItemAccess(TypedDict):
+    """Access to an item; `id` and the times are null for an item open to any signed-in viewer."""
+
+    id: int | None
+    account_id: int
+    customer_id: int
+    customer_uuid: str
+    item_id: int
+    ip_address: str | None
+    country_code: str | None
+    created_at: int | None
+    starts_at: int | None
+    expires_at: int | None
+    item: Item
+
+
+class PurchaseBody(TypedDict):
+    item_access_id: int
+    item_id: int
+    item_title: str
+    customer_id: int
+    consumer_email: str
+    merchant_id: int
+    created_at: int | None
+    starts_at: int | None
+    expires_at: int | None
+    is_trial: bool
+    parent_resource_id: str | None
+    payment_method: None
+    payment_tool: None
+    purchased_access_fee_id: int | None
+    purchased_access_fee_description: str | None
+    purchased_access_fee_type: str | None
+    purchased_amount: float | None
+    purchased_currency: str | None
+    revoked: int
+    type: str
+    active: bool
+
+
 def item_access(
-    entitlement: Entitlement | None, product_id: int, customer: Customer, merchant: Merchant, item: dict[str, Any]
-) -> dict[str, Any]:
+    entitlement: Entitlement | None, product_id: int, customer: Customer, merchant: Merchant, item: Item
+) -> ItemAccess:
     """InPlayer's item access; for items open to any signed-in viewer there is no entitlement behind it."""
     return {
         "id": entitlement.id if entitlement else None,
@@ -313,7 +350,7 @@ def item_access(
 _PARENT_PREFIX = {"purchase": "C", "subscription": "S", "gift": "C", "voucher": "C"}
 
 
-def purchase(row: Purchase, customer: Customer, now: datetime) -> dict[str, Any]:
+def purchase(row: Purchase, customer: Customer, now: datetime) -> PurchaseBody:
     entitlement, product, price = row.entitlement, row.product, row.price
     revoked = entitlement.revoked_at is not None
     prefix = _PARENT_PREFIX.get(entitlement.source)

@@ -76,7 +76,7 @@ def resource(event: Event, subjects: Subjects) -> dict[str, Any]:
     customer = subjects.customer(event)
     merchant = subjects.merchants[event.merchant_id]
     if event.type.startswith("customer."):
-        return render.customer_account(customer, merchant) if customer else {"id": event.customer_id}
+        return dict(render.customer_account(customer, merchant)) if customer else {"id": event.customer_id}
     if event.type.startswith("asset.access."):
         return _access(event, subjects)
     payment = subjects.of(subjects.payments, event, "payment_id")
