@@ -7,15 +7,17 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from typing_extensions import TypedDict
 
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.access_types import ACCESS_TYPES
 from boxoffice.catalog.models import Price
-from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer import bodies, render
 from boxoffice.dialects.inplayer.amounts import decimal_field, money_of
-from boxoffice.dialects.inplayer.catalog_render import ACCESS_CONTROL_BY_ID, access_fee, item
-from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, PathId, Session
+from boxoffice.dialects.inplayer.bodies import Fields
+from boxoffice.dialects.inplayer.catalog_render import ACCESS_CONTROL_BY_ID, AccessFee, Item, access_fee, item
+from boxoffice.dialects.inplayer.deps import CurrentMerchant, PathId, Session
 from boxoffice.dialects.inplayer.forms import date_time, flag, integer, mapping, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.identity import merchants
@@ -23,6 +25,64 @@ from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.money import Money
 
 router = APIRouter(route_class=InPlayerRoute, tags=["items"])
+
+ITEM = (
+    bodies.text("title", "The item's title"),
+    bodies.text("item_type", "The kind of asset (`html_asset` unless told), or `package`"),
+    bodies.integer("access_control_type_id", "1 paid, 2 code, 3 auth (signed in), 4 data capture"),
+    bodies.text("content", "What a viewer with access gets: HTML, or the video's id at its platform"),
+    bodies.text("external_asset_id", "The item's id at the merchant's video platform"),
+    bodies.text("playback_url_prefix", "Where signed playback links point"),
+    bodies.mapping("metadata", "The merchant's own keys and values"),
+    bodies.nested(
+        "age_restriction",
+        {"anyOf": [{"type": "integer"}, {"type": "object", "properties": {"min_age": {"type": "integer"}}}]},
+        "The viewer's minimum age, or `age_restriction[min_age]`; empty removes it",
+    ),
+    bodies.integer("country_set_id", "The country set the item is restricted to; empty removes it"),
+    bodies.flag("plan_switch_enabled", "Whether subscribers may switch between its access fees"),
+    bodies.flag("active", "Whether it is on sale"),
+    bodies.flag("is_active", "Whether it is on sale, when `active` is not sent"),
+)
+NEW_ITEM = bodies.form(*ITEM)
+CHANGED_ITEM = bodies.form(*ITEM, description="Fields not sent are left as they are")
+PACKAGE_MEMBERS = bodies.form(
+    bodies.strings("add_asset_ids", "Items to add to the package", numbers=True),
+    bodies.strings("remove_asset_ids", "Items to take out of the package", numbers=True),
+)
+FEE = (
+    bodies.integer("access_type_id", "The period it buys (`GET /v2/access-types`)"),
+    bodies.text("currency", "ISO 4217 code"),
+    bodies.text("description", "What the viewer is told it is"),
+    bodies.moment("starts_at", "When it goes on sale; empty removes it"),
+    bodies.moment("expires_at", "When it comes off sale; empty removes it"),
+    bodies.integer("trial_period_quantity", "The free trial's length, in `trial_period_period`s"),
+    bodies.text("trial_period_period", "`day`, `week` or `month`"),
+    bodies.text("trial_period_description", "What the viewer is told of the trial"),
+    bodies.amount("setup_fee_amount", "A first payment's extra fee; empty removes it"),
+    bodies.text("setup_fee_description", "What the viewer is told of the setup fee"),
+    bodies.integer("country_set_id", "The country set it is restricted to; empty removes it"),
+    bodies.flag("active", "Whether it is on sale"),
+)
+NEW_FEE = bodies.form(bodies.amount("amount", "The price, such as 4.99", required=True), *FEE)
+CHANGED_FEE = bodies.form(
+    bodies.amount("amount", "The price, such as 4.99"), *FEE, description="Fields not sent are left as they are"
+)
+
+
+class AccessTypeBody(TypedDict):
+    id: int
+    name: str
+    quantity: int
+    period: str
+
+
+class Package(Item):
+    """A package and every item in it."""
+
+    items: list[Item]
+
+
 MAX_PAGE = 100
 MAX_PAGE_NUMBER = 1_000_000
 # The core's names for the fields whose InPlayer names differ, so a refusal names what the client sent.
@@ -145,12 +205,14 @@ def _asset_ids(body: dict[str, Any], name: str) -> list[int]:
 
 
 @router.get("/v2/access-types")
-async def list_access_types(merchant: CurrentMerchant) -> list[dict[str, Any]]:
+async def list_access_types(merchant: CurrentMerchant) -> list[AccessTypeBody]:
+    """The periods an access fee can buy."""
     return [{"id": t.id, "name": t.name, "quantity": t.quantity, "period": t.period} for t in ACCESS_TYPES]
 
 
 @router.post("/v2/items", status_code=201)
-async def create_item(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+async def create_item(session: Session, merchant: CurrentMerchant, body: Annotated[Fields, Depends(NEW_ITEM)]) -> Item:
+    """Add an item (an asset or a package) to the merchant's catalog."""
     with inplayer_fields():
         changes = _product_changes(body)
         product = await catalog.create_product(
@@ -180,7 +242,10 @@ async def list_items(
     search: str | None = Query(None, max_length=200),
     item_type: str | None = Query(None, max_length=50),
     active: bool | None = None,
-) -> dict[str, Any]:
+) -> render.Page[Item]:
+    """The merchant's items, a page at a time.
+
+    `search` narrows them by title, `item_type` and `active` by kind and state."""
     per_page = limit or size or 15
     with inplayer_fields():
         total, rows = await catalog.list_products(
@@ -190,14 +255,18 @@ async def list_items(
 
 
 @router.get("/v2/items/{item_id}")
-async def get_item(session: Session, merchant: CurrentMerchant, item_id: PathId) -> dict[str, Any]:
+async def get_item(session: Session, merchant: CurrentMerchant, item_id: PathId) -> Item:
+    """One of the merchant's items, with its access fees on sale."""
     product = await catalog.get_product(session, merchant.id, item_id)
     fees = await catalog.active_prices(session, product)
     return item(product, merchant, fees=fees, with_content=True, for_merchant=True)
 
 
 @router.put("/v2/items/{item_id}")
-async def update_item(session: Session, merchant: CurrentMerchant, item_id: PathId, body: Body) -> dict[str, Any]:
+async def update_item(
+    session: Session, merchant: CurrentMerchant, item_id: PathId, body: Annotated[Fields, Depends(CHANGED_ITEM)]
+) -> Item:
+    """Change one of the merchant's items."""
     with inplayer_fields():
         product = await catalog.update_product(session, merchant.id, item_id, _product_changes(body))
     fees = await catalog.active_prices(session, product)
@@ -205,14 +274,18 @@ async def update_item(session: Session, merchant: CurrentMerchant, item_id: Path
 
 
 @router.delete("/v2/items/{item_id}")
-async def deactivate_item(session: Session, merchant: CurrentMerchant, item_id: PathId) -> dict[str, Any]:
+async def deactivate_item(session: Session, merchant: CurrentMerchant, item_id: PathId) -> Item:
+    """Take an item off sale (it is kept, inactive)."""
     product = await catalog.deactivate_product(session, merchant.id, item_id)
     fees = await catalog.active_prices(session, product)
     return item(product, merchant, fees=fees, with_content=True, for_merchant=True)
 
 
 @router.patch("/v2/items/packages/{package_id}/bulk")
-async def change_package(session: Session, merchant: CurrentMerchant, package_id: PathId, body: Body) -> dict[str, Any]:
+async def change_package(
+    session: Session, merchant: CurrentMerchant, package_id: PathId, body: Annotated[Fields, Depends(PACKAGE_MEMBERS)]
+) -> Package:
+    """Add items to a package and take others out."""
     with inplayer_fields():
         package = await catalog.change_package_members(
             session,
@@ -222,15 +295,18 @@ async def change_package(session: Session, merchant: CurrentMerchant, package_id
             remove=_asset_ids(body, "remove_asset_ids"),
         )
     _, members = await catalog.package_members(session, package, active_only=False, limit=MAX_PAGE_NUMBER)
-    answer = item(
-        package, merchant, fees=await catalog.active_prices(session, package), with_content=True, for_merchant=True
-    )
-    answer["items"] = [item(member, merchant, with_content=True, for_merchant=True) for member in members]
-    return answer
+    fees = await catalog.active_prices(session, package)
+    return {
+        **item(package, merchant, fees=fees, with_content=True, for_merchant=True),
+        "items": [item(member, merchant, with_content=True, for_merchant=True) for member in members],
+    }
 
 
 @router.post("/v2/items/{item_id}/access-fees", status_code=201)
-async def create_access_fee(session: Session, merchant: CurrentMerchant, item_id: PathId, body: Body) -> dict[str, Any]:
+async def create_access_fee(
+    session: Session, merchant: CurrentMerchant, item_id: PathId, body: Annotated[Fields, Depends(NEW_FEE)]
+) -> AccessFee:
+    """Put a price on an item: a one-time purchase or a subscription."""
     product = await catalog.get_product(session, merchant.id, item_id)
     with inplayer_fields():
         price = await catalog.create_price(session, merchant.id, product.id, _price_changes(body, None))
@@ -239,8 +315,13 @@ async def create_access_fee(session: Session, merchant: CurrentMerchant, item_id
 
 @router.put("/v2/items/{item_id}/access-fees/{fee_id}")
 async def update_access_fee(
-    session: Session, merchant: CurrentMerchant, item_id: PathId, fee_id: PathId, body: Body
-) -> dict[str, Any]:
+    session: Session,
+    merchant: CurrentMerchant,
+    item_id: PathId,
+    fee_id: PathId,
+    body: Annotated[Fields, Depends(CHANGED_FEE)],
+) -> AccessFee:
+    """Change an item's access fee."""
     product = await catalog.get_product(session, merchant.id, item_id)
     current = await catalog.get_price(session, merchant.id, product.id, fee_id)
     with inplayer_fields():
@@ -251,7 +332,8 @@ async def update_access_fee(
 @router.delete("/v2/items/{item_id}/access-fees/{fee_id}")
 async def deactivate_access_fee(
     session: Session, merchant: CurrentMerchant, item_id: PathId, fee_id: PathId
-) -> dict[str, Any]:
+) -> AccessFee:
+    """Take an access fee off sale."""
     product = await catalog.get_product(session, merchant.id, item_id)
     price = await catalog.deactivate_price(session, merchant.id, product.id, fee_id)
     return access_fee(price, product, merchant)
@@ -263,7 +345,8 @@ async def deactivate_access_fee(
 
 
 @router.get("/items/packages/{package_id:int}")
-async def get_package(session: Session, package_id: PathId) -> dict[str, Any]:
+async def get_package(session: Session, package_id: PathId) -> render.Page[Item]:
+    """A package and its access fees on sale, as a one-row page."""
     package, merchant = await catalog.public_package(session, package_id)
     fees = await catalog.prices_on_sale(session, package)
     return render.page(1, 0, 1, [item(package, merchant, fees=fees)])
@@ -276,7 +359,8 @@ async def list_package_items(
     page: PageNumber = 0,
     limit: PageLimit = None,
     size: PageLimit = None,
-) -> dict[str, Any]:
+) -> render.Page[Item]:
+    """The active items of a package, a page at a time."""
     per_page = limit or size or 15
     package, merchant = await catalog.public_package(session, package_id)
     total, members = await catalog.package_members(session, package, active_only=True, page=page, limit=per_page)
@@ -289,7 +373,10 @@ async def get_external_item(
     platform: str,
     external_id: str,
     merchant_uuid: str | None = Query(None, max_length=36),
-) -> dict[str, Any]:
+) -> Item:
+    """The item behind a video platform's id, with its access fees on sale.
+
+    `merchant_uuid` narrows the look-up to one merchant."""
     merchant_id = (await merchants.find_merchant(session, merchant_uuid)).id if merchant_uuid else None
     with inplayer_fields():
         product, merchant = await catalog.product_by_external_id(
@@ -299,28 +386,32 @@ async def get_external_item(
 
 
 @router.get("/items/{item_id:int}")
-async def get_public_item(session: Session, item_id: PathId) -> dict[str, Any]:
+async def get_public_item(session: Session, item_id: PathId) -> Item:
+    """An item and its access fees on sale, without its content."""
     product, merchant = await catalog.public_product(session, item_id)
     return item(product, merchant, fees=await catalog.prices_on_sale(session, product))
 
 
 @router.get("/items/{merchant_uuid:uuid}/{item_id:int}")
-async def get_merchant_item(session: Session, merchant_uuid: UUID, item_id: PathId) -> dict[str, Any]:
+async def get_merchant_item(session: Session, merchant_uuid: UUID, item_id: PathId) -> Item:
+    """One merchant's item and its access fees on sale, without its content."""
     owner = await merchants.find_merchant(session, str(merchant_uuid))
     product, merchant = await catalog.public_product(session, item_id, merchant_id=owner.id)
     return item(product, merchant, fees=await catalog.prices_on_sale(session, product))
 
 
-async def _fees_on_sale(session: Session, item_id: int) -> list[dict[str, Any]]:
+async def _fees_on_sale(session: Session, item_id: int) -> list[AccessFee]:
     product, merchant = await catalog.public_product(session, item_id)
     return [access_fee(price, product, merchant) for price in await catalog.prices_on_sale(session, product)]
 
 
 @router.get("/v2/items/{item_id}/access-fees")
-async def list_access_fees(session: Session, item_id: PathId) -> list[dict[str, Any]]:
+async def list_access_fees(session: Session, item_id: PathId) -> list[AccessFee]:
+    """An item's access fees on sale."""
     return await _fees_on_sale(session, item_id)
 
 
 @router.get("/items/{item_id:int}/access-fees")
-async def list_access_fees_v1(session: Session, item_id: PathId) -> list[dict[str, Any]]:
+async def list_access_fees_v1(session: Session, item_id: PathId) -> list[AccessFee]:
+    """An item's access fees on sale (v1 path)."""
     return await _fees_on_sale(session, item_id)
