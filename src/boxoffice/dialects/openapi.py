@@ -207,7 +207,7 @@ class DescribedRoute(APIRoute):
         kwargs["responses"] = responses
         extra: dict[str, Any] = dict(kwargs.get("openapi_extra") or {})
         spec = next((d.call for d in dependencies(tree) if isinstance(d.call, BodySpec)), None)
-        if spec is not None:
+        if spec is not None and set(kwargs.get("methods") or ()) != {"GET"}:  # a GET's body is never read
             extra.setdefault("requestBody", spec.request_body())
         if not secured:
             extra.setdefault("security", [])

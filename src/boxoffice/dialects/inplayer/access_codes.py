@@ -3,14 +3,16 @@ code sessions under `/items/access/codes` (the SDK's, no auth: the code, its id 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from typing_extensions import TypedDict
 
 from boxoffice.access import codes
 from boxoffice.access.models import AccessCode, AccessCodeSession
-from boxoffice.dialects.inplayer import render
-from boxoffice.dialects.inplayer.deps import AppSettings, Body, Client, CurrentMerchant, PageOf, PathId, Session
+from boxoffice.dialects.inplayer import bodies, render
+from boxoffice.dialects.inplayer.bodies import Fields
+from boxoffice.dialects.inplayer.deps import AppSettings, Client, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import date_time, integer, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.kit import throttle
@@ -18,8 +20,54 @@ from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["access codes"])
 
+NEW_CODES = bodies.form(
+    bodies.strings("codes", "The codes to create; or else"),
+    bodies.integer("quantity", "How many codes to generate"),
+    bodies.integer("max_sessions", "Browsers a code may be used in at once"),
+    bodies.moment("starts_at", "When the codes start to work"),
+    bodies.moment("expires_at", "When they stop working"),
+)
+ENTRY = bodies.form(
+    bodies.integer("item_id", "The item the code opens", required=True),
+    bodies.text("code", "The access code", required=True),
+    bodies.text("browser_fingerprint", "The browser's fingerprint, which holds one of the code's sessions"),
+)
 
-def access_code(code: AccessCode, sessions: int) -> dict[str, Any]:
+
+class AccessCodeBody(TypedDict):
+    id: int
+    item_id: int
+    code: str
+    max_sessions: int
+    active_sessions: int
+    in_use: bool
+    starts_at: int | None
+    expires_at: int | None
+    created_at: int | None
+
+
+class CodeSession(TypedDict):
+    id: int
+    code: str
+    code_id: int
+    browser_fingerprint: str
+    agent_info: str | None
+    last_used: int | None
+
+
+class CodeEntry(TypedDict):
+    """The item's content, opened by the code in this browser."""
+
+    item_id: int
+    content: str
+    in_use: bool
+    browser_fingerprint: str
+    code: str
+    type: str
+    code_id: int
+
+
+def access_code(code: AccessCode, sessions: int) -> AccessCodeBody:
     return {
         "id": code.id,
         "item_id": code.product_id,
@@ -33,7 +81,7 @@ def access_code(code: AccessCode, sessions: int) -> dict[str, Any]:
     }
 
 
-def code_session(code: AccessCode, held: AccessCodeSession) -> dict[str, Any]:
+def code_session(code: AccessCode, held: AccessCodeSession) -> CodeSession:
     return {
         "id": held.id,
         "code": code.code,
@@ -46,8 +94,9 @@ def code_session(code: AccessCode, held: AccessCodeSession) -> dict[str, Any]:
 
 @router.post("/v2/items/{item_id}/access-codes", status_code=201)
 async def create_access_codes(
-    session: Session, merchant: CurrentMerchant, item_id: PathId, body: Body
-) -> list[dict[str, Any]]:
+    session: Session, merchant: CurrentMerchant, item_id: PathId, body: Annotated[Fields, Depends(NEW_CODES)]
+) -> list[AccessCodeBody]:
+    """Create access codes for an item: the codes given, or a quantity generated."""
     created = await codes.create_codes(
         session,
         merchant.id,
@@ -67,7 +116,8 @@ async def list_access_codes(
     merchant: CurrentMerchant,
     item_id: PathId,
     paging: PageOf,
-) -> dict[str, Any]:
+) -> render.Page[AccessCodeBody]:
+    """An item's access codes and how many browsers hold each, a page at a time."""
     page, per_page = paging.page, paging.per_page
     total, rows, held = await codes.list_codes(session, merchant.id, item_id, page=page, limit=per_page)
     return render.page(total, page, per_page, [access_code(code, held.get(code.id, 0)) for code in rows])
@@ -76,16 +126,20 @@ async def list_access_codes(
 @router.delete("/v2/items/{item_id}/access-codes/{code_id}")
 async def delete_access_code(
     session: Session, merchant: CurrentMerchant, item_id: PathId, code_id: PathId
-) -> dict[str, Any]:
+) -> render.Message:
+    """Delete an access code."""
     await codes.delete_code(session, merchant.id, item_id, code_id)
     return render.message("Access code deleted")
 
 
 @router.post("/items/access/codes/entry")
 async def enter_access_code(
-    request: Request, session: Session, settings: AppSettings, body: Body, client: Client
+    request: Request, session: Session, settings: AppSettings, body: Annotated[Fields, Depends(ENTRY)], client: Client
 ) -> dict[str, Any]:
     # A code is a password anyone may try: guesses are counted like sign-in attempts.
+    """Open an item with an access code, in one browser.
+
+    No token: the code is the proof. Attempts are limited per address."""
     await throttle.hit(request.app.state.sessions, {f"code:ip:{client.ip_address}": settings.auth_rate_per_ip})
     item_id = integer(body, "item_id")
     if item_id is None or item_id < 1:
@@ -105,12 +159,14 @@ async def enter_access_code(
 
 
 @router.get("/items/access/codes/{code_id}/sessions")
-async def list_code_sessions(session: Session, code_id: PathId) -> list[dict[str, Any]]:
+async def list_code_sessions(session: Session, code_id: PathId) -> list[CodeSession]:
+    """The browsers holding an access code."""
     code, rows = await codes.code_sessions(session, code_id)
     return [code_session(code, held) for held in rows]
 
 
 @router.delete("/items/access/codes/{code_id}/{browser_fingerprint}")
-async def release_access_code(session: Session, code_id: PathId, browser_fingerprint: str) -> dict[str, Any]:
+async def release_access_code(session: Session, code_id: PathId, browser_fingerprint: str) -> render.Message:
+    """Free an access code's session in one browser."""
     await codes.release_code(session, code_id, browser_fingerprint)
     return render.message("Successfully deleted session")

@@ -7,18 +7,21 @@ Some keys and one value there are misspelt — `total_subcriptions`, `desctiptio
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
+from typing_extensions import TypedDict
 
 from boxoffice.access.models import ContentRequest
 from boxoffice.analytics import audience, payments, subscriptions
 from boxoffice.analytics.customers import ContentVisit, Purchase, customer_activity, customer_lifetime
 from boxoffice.billing.models import SubscriptionStatus
+from boxoffice.dialects.inplayer import bodies
 from boxoffice.dialects.inplayer.amounts import amount
+from boxoffice.dialects.inplayer.bodies import Fields
 from boxoffice.dialects.inplayer.catalog_render import access_control_type, item_metadata, item_type
 from boxoffice.dialects.inplayer.dates import period
-from boxoffice.dialects.inplayer.deps import Body, CurrentMerchant, Session
+from boxoffice.dialects.inplayer.deps import CurrentMerchant, Session
 from boxoffice.dialects.inplayer.forms import MAX_INTEGER, text
 from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
@@ -30,6 +33,80 @@ from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.geography import country
 
 router = APIRouter(route_class=InPlayerRoute, tags=["analytics"])
+
+PERIOD = bodies.form(
+    bodies.moment("start_date", "The first day counted (also `?start_date=`)"),
+    bodies.moment("end_date", "The last day counted (also `?end_date=`)"),
+)
+
+
+class Activity(TypedDict):
+    """The customer's last sign-in and last content request (PHP-style dates, as InPlayer's clients parse them)."""
+
+    last_login: dict[str, Any] | None
+    content_requests_log: dict[str, Any] | None
+
+
+class AmountInCurrency(TypedDict):
+    total_amount: int | float
+    currency: str
+
+
+class Lifetime(TypedDict):
+    total_assets_bought: int
+    money_spent: list[AmountInCurrency]
+    first_purchase: dict[str, Any] | None
+    last_purchase: dict[str, Any] | None
+
+
+class NamedTotal(TypedDict):
+    name: str
+    total: int
+
+
+class Logins(TypedDict):
+    total: int
+    per_device: list[NamedTotal]
+    per_country: list[NamedTotal]
+
+
+class Registrations(Logins):
+    per_register_source: list[NamedTotal]
+
+
+class MethodTotals(TypedDict):
+    total: int
+    total_amount_per_currency: list[AmountInCurrency]
+
+
+class MoneyTotals(TypedDict):
+    total: int
+    per_method: dict[str, MethodTotals]
+
+
+class PaymentAnalytics(TypedDict):
+    payment_analytics: MoneyTotals
+    refund_analytics: MoneyTotals
+
+
+class SubscriptionGroup(TypedDict):
+    id: int
+    description: str
+    total_voucher_discount: int
+    total_subcriptions: int
+    total_subscriptions_per_state: list[dict[str, Any]]
+
+
+class SubscriptionAnalytics(TypedDict):
+    """Subscriptions by state, grouped as asked (`total_subcriptions` is spelt as InPlayer's clients read it)."""
+
+    country_code: str | None
+    country_name: str | None
+    total_subcriptions: int
+    grouped_by: str | None
+    subscriptions_grouped_by: list[SubscriptionGroup]
+
+
 CustomerId = Path(ge=1, le=MAX_INTEGER)
 CONTINENTS = {"Europe": "Euorope"}
 # The analytics' states as InPlayer's `action_type` names them, and back.
@@ -110,7 +187,8 @@ def _content_request(visit: ContentVisit, email: str) -> dict[str, Any]:
 
 
 @router.get("/v2/analytics/customers/{customer_id}/activity")
-async def activity(session: Session, merchant: CurrentMerchant, customer_id: int = CustomerId) -> dict[str, Any]:
+async def activity(session: Session, merchant: CurrentMerchant, customer_id: int = CustomerId) -> Activity:
+    """A customer's last sign-in and last content request."""
     found = await customer_activity(session, merchant.id, customer_id)
     customer = found.customer
     return {
@@ -156,7 +234,8 @@ def _purchase(bought: Purchase | None) -> dict[str, Any] | None:
 
 
 @router.get("/v2/analytics/customers/{customer_id}/lifetime")
-async def lifetime(session: Session, merchant: CurrentMerchant, customer_id: int = CustomerId) -> dict[str, Any]:
+async def lifetime(session: Session, merchant: CurrentMerchant, customer_id: int = CustomerId) -> Lifetime:
+    """What a customer has bought and spent, and their first and last purchase."""
     found = await customer_lifetime(session, merchant.id, customer_id)
     return {
         "total_assets_bought": found.products_bought,
@@ -168,12 +247,13 @@ async def lifetime(session: Session, merchant: CurrentMerchant, customer_id: int
     }
 
 
-def _totals(totals: list[audience.Total]) -> list[dict[str, Any]]:
+def _totals(totals: list[audience.Total]) -> list[NamedTotal]:
     return [{"name": t.name, "total": t.total} for t in totals]
 
 
 @router.get("/v2/analytics/customers/logins")
-async def logins(session: Session, merchant: CurrentMerchant) -> dict[str, Any]:
+async def logins(session: Session, merchant: CurrentMerchant) -> Logins:
+    """The merchant's customers' sign-ins, by device and by country."""
     found = await audience.count_logins(session, merchant.id)
     return {"total": found.total, "per_device": _totals(found.per_device), "per_country": _totals(found.per_country)}
 
@@ -183,7 +263,8 @@ REGISTER_SOURCES = {"signup": "inplayer", "merchant": "merchant"}
 
 
 @router.get("/v2/analytics/customers/registrations")
-async def registrations(session: Session, merchant: CurrentMerchant) -> dict[str, Any]:
+async def registrations(session: Session, merchant: CurrentMerchant) -> Registrations:
+    """The merchant's customers' sign-ups, by device, country and source."""
     found = await audience.count_registrations(session, merchant.id)
     sources = [audience.Total(REGISTER_SOURCES.get(t.name, t.name), t.total) for t in found.per_register_source]
     return {
@@ -194,7 +275,7 @@ async def registrations(session: Session, merchant: CurrentMerchant) -> dict[str
     }
 
 
-def _money(totals: payments.MoneyTotals) -> dict[str, Any]:
+def _money(totals: payments.MoneyTotals) -> MoneyTotals:
     return {
         "total": totals.count,
         "per_method": {
@@ -216,10 +297,13 @@ def _money(totals: payments.MoneyTotals) -> dict[str, Any]:
 async def payment_analytics(
     session: Session,
     merchant: CurrentMerchant,
-    body: Body,
+    body: Annotated[Fields, Depends(PERIOD)],
     start_date: str | None = Query(None, max_length=32),
     end_date: str | None = Query(None, max_length=32),
-) -> dict[str, Any]:
+) -> PaymentAnalytics:
+    """Payments and refunds over a period, by payment method and currency.
+
+    The period is given in the query (GET) or a form (POST)."""
     since, until = period(start_date or text(body, "start_date"), end_date or text(body, "end_date"))
     found = await payments.count_payments(session, merchant.id, since=since, until=until)
     return {"payment_analytics": _money(found.payments), "refund_analytics": _money(found.refunds)}
@@ -239,7 +323,10 @@ async def subscription_analytics(
     country_code: str | None = Query(None, max_length=3),
     grouped_by: str | None = Query(None, max_length=16),
     action_type: str | None = Query(None, max_length=32),
-) -> dict[str, Any]:
+) -> SubscriptionAnalytics:
+    """The merchant's subscriptions by state.
+
+    `grouped_by` groups them (by item, access fee …), `country_code` and `action_type` narrow them."""
     state = (action_type or "").strip() or None
     if state is not None and state not in STATES_BY_NAME:
         raise InvalidInput({"action_type": f"The action type is one of {', '.join(STATES_BY_NAME)}"})

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import TypedDict
 
 from boxoffice.billing.charges import DECLINES
 from boxoffice.billing.models import Payment, Subscription
@@ -42,7 +43,17 @@ class InPlayerWebhooks:
         }
 
 
-def envelope(event: Event, body: dict[str, Any]) -> dict[str, Any]:
+class EventEnvelope(TypedDict):
+    """An event as a webhook posts it: `resource` is the object it is about, in its API shape."""
+
+    id: str
+    created: int | None
+    type: str
+    version: str
+    resource: dict[str, Any]
+
+
+def envelope(event: Event, body: dict[str, Any]) -> EventEnvelope:
     return {
         "id": event.event_id,
         "created": render.ts(event.created_at),
@@ -52,7 +63,7 @@ def envelope(event: Event, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def encode(fields: dict[str, Any]) -> bytes:
+def encode(fields: Mapping[str, Any]) -> bytes:
     """`resource[item][title]=…` brackets, as PHP and InPlayer's receivers read them."""
     pairs: list[tuple[str, str]] = []
 
