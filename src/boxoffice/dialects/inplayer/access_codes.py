@@ -3,7 +3,7 @@ code sessions under `/items/access/codes` (the SDK's, no auth: the code, its id 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from typing_extensions import TypedDict
@@ -135,11 +135,11 @@ async def delete_access_code(
 @router.post("/items/access/codes/entry")
 async def enter_access_code(
     request: Request, session: Session, settings: AppSettings, body: Annotated[Fields, Depends(ENTRY)], client: Client
-) -> dict[str, Any]:
-    # A code is a password anyone may try: guesses are counted like sign-in attempts.
+) -> CodeEntry:
     """Open an item with an access code, in one browser.
 
     No token: the code is the proof. Attempts are limited per address."""
+    # A code is a password anyone may try: guesses are counted like sign-in attempts.
     await throttle.hit(request.app.state.sessions, {f"code:ip:{client.ip_address}": settings.auth_rate_per_ip})
     item_id = integer(body, "item_id")
     if item_id is None or item_id < 1:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 
 from boxoffice.billing import gifts
-from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer import bodies, render
 from boxoffice.dialects.inplayer.deps import AppSettings, Client, CurrentCustomer, Session
 from boxoffice.dialects.inplayer.forms import flag, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
@@ -27,6 +27,13 @@ async def _looking_up(request: Request, settings: AppSettings, client: Client, c
 
 
 LookingUp = Annotated[Customer, Depends(_looking_up)]
+
+
+# The fields `gift_receiver` reads, for the bodies of the routes that call it.
+GIFT_FIELDS = (
+    bodies.flag("is_gift", "Whether the purchase is a gift for someone else"),
+    bodies.text("receiver_email", "Whom the gift is for (with `is_gift=true`)"),
+)
 
 
 def gift_receiver(body: dict[str, Any]) -> str | None:

@@ -10,15 +10,18 @@ and its outcome arrives by the gateway's event.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NotRequired
 
 from fastapi import APIRouter, Depends, Request
+from typing_extensions import TypedDict
 
 from boxoffice.billing import payment_methods, purchases, subscriptions
 from boxoffice.billing.models import PaymentProfile, PaymentStatus
-from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, Session, TokenMerchant
+from boxoffice.dialects.inplayer import bodies
+from boxoffice.dialects.inplayer.bodies import Fields
+from boxoffice.dialects.inplayer.deps import Client, CurrentCustomer, Session, TokenMerchant
 from boxoffice.dialects.inplayer.forms import integer, text
-from boxoffice.dialects.inplayer.payments import CARD, idempotency_key, submitted
+from boxoffice.dialects.inplayer.payments import CARD, RETURN_URL, VOUCHER, Submitted, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.gateways import methods
@@ -27,6 +30,84 @@ from boxoffice.kit import clock
 from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
+
+BY_METHOD = bodies.form(
+    bodies.text("payment_method", "`ideal`, `Direct Debit`, `google pay on web` or `apple pay on web`", required=True),
+    bodies.integer("access_fee_id", "The access fee bought or subscribed to", required=True),
+    bodies.text("bank", "iDEAL's bank, such as `ing` or `rabobank`"),
+    RETURN_URL,
+    VOUCHER,
+)
+MANDATE = bodies.form(
+    bodies.text("name", "The account holder", required=True),
+    bodies.text("iban", "The account's IBAN", required=True),
+    bodies.text("address", "The account holder's address"),
+)
+PAYPAL_ASK = bodies.form(
+    bodies.integer("payment_method", "2, PayPal", required=True),
+    bodies.integer("access_fee", "The access fee bought", required=True),
+    bodies.text("origin", "The page PayPal sends the payer back to", required=True),
+    VOUCHER,
+)
+
+
+class ListedMethod(TypedDict):
+    id: int
+    method_name: str
+    is_external: bool
+
+
+class MandateShown(TypedDict):
+    bank_code: str | None
+    branch_code: str
+    country: str | None
+    fingerprint: str
+    last4: str | None
+    mandate_reference: str | None
+    mandate_url: None
+
+
+class MandateState(TypedDict):
+    is_approved: bool
+    statement_descriptor: str
+    mandate: MandateShown
+
+
+class MandateSource(TypedDict):
+    """The mandate, in the shape of the Stripe SEPA source InPlayer hands back."""
+
+    id: str | None
+    currency: str
+    created: int
+    client_secret: None
+    owner: str | None
+    full_name: str | None
+    statement_descriptor: str
+    status: str
+    type_data: MandateShown
+
+
+class PayPalShown(TypedDict):
+    business: str
+    item_name: str
+    currency_code: str
+    cancel_return: str
+
+
+# Where to send the payer (`endpoint`) and where PayPal sends them back (`return`, a keyword in a class body);
+# `id` when the viewer already has access.
+PayPalParameters = TypedDict(
+    "PayPalParameters",
+    {
+        "business": str,
+        "item_name": str,
+        "currency_code": str,
+        "cancel_return": str,
+        "endpoint": str | None,
+        "return": str,
+        "id": NotRequired[int | None],
+    },
+)
 PAYPAL = 2
 # `GET /payments/methods`: InPlayer's ids for card (1) and PayPal (2); the v2 methods after them.
 LISTED = [
@@ -53,8 +134,10 @@ def method_name(kind: str) -> str:
 
 
 @router.get("/payments/methods")
-async def list_payment_methods(request: Request, customer: CurrentCustomer) -> list[dict[str, Any]]:
-    """The sandbox takes every method; through Stripe, cards are taken here (the rest need Stripe.js)."""
+async def list_payment_methods(request: Request, customer: CurrentCustomer) -> list[ListedMethod]:
+    """The ways the viewer can pay.
+
+    The sandbox takes every method; through Stripe, cards are taken here (the rest need Stripe.js)."""
     gateway = await request.app.state.gateways.current(customer.merchant_id)
     return [
         {"id": id_, "method_name": name, "is_external": external}
@@ -104,10 +187,13 @@ async def pay_by_method(
     request: Request,
     customer: CurrentCustomer,
     merchant: TokenMerchant,
-    body: Body,
+    body: Annotated[Fields, Depends(BY_METHOD)],
     client: Client,
     sessions: OwnTransactions,
-) -> dict[str, Any]:
+) -> Submitted:
+    """Buy an access fee with iDEAL, Direct Debit, Google Pay or Apple Pay.
+
+    Where the payer approves it on a page, the answer names it (`redirect_to_url`) and the `pi_id` to confirm."""
     source, return_url = _source(body)
     fee_id = _fee_id(body, "access_fee_id")
     payment = await purchases.buy_access(
@@ -130,10 +216,11 @@ async def subscribe_by_method(
     request: Request,
     customer: CurrentCustomer,
     merchant: TokenMerchant,
-    body: Body,
+    body: Annotated[Fields, Depends(BY_METHOD)],
     client: Client,
     sessions: OwnTransactions,
-) -> dict[str, Any]:
+) -> Submitted:
+    """Subscribe to an access fee with iDEAL, Direct Debit, Google Pay or Apple Pay."""
     source, return_url = _source(body)
     fee_id = _fee_id(body, "access_fee_id")
     started = await subscriptions.subscribe(
@@ -151,7 +238,7 @@ async def subscribe_by_method(
     return submitted(started.payment)
 
 
-def _mandate(profile: PaymentProfile) -> dict[str, Any]:
+def _mandate(profile: PaymentProfile) -> MandateShown:
     return {
         "bank_code": profile.mandate_bank_code,
         "branch_code": "",
@@ -164,7 +251,8 @@ def _mandate(profile: PaymentProfile) -> dict[str, Any]:
 
 
 @router.get("/v2/payments/direct-debit/mandate")
-async def get_mandate(request: Request, session: Session, customer: CurrentCustomer) -> dict[str, Any]:
+async def get_mandate(request: Request, session: Session, customer: CurrentCustomer) -> MandateState:
+    """The viewer's SEPA Direct Debit mandate."""
     gateway = await request.app.state.gateways.current(customer.merchant_id)
     profile = await payment_methods.mandate_of(session, customer.merchant_id, customer.id, gateway)
     return {"is_approved": True, "statement_descriptor": "BOXOFFICE", "mandate": _mandate(profile)}
@@ -172,9 +260,15 @@ async def get_mandate(request: Request, session: Session, customer: CurrentCusto
 
 @router.post("/v2/payments/direct-debit/mandate")
 async def create_mandate(
-    request: Request, customer: CurrentCustomer, merchant: TokenMerchant, body: Body, sessions: OwnTransactions
-) -> dict[str, Any]:
-    """Answers in the shape of the Stripe SEPA source InPlayer hands back."""
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: TokenMerchant,
+    body: Annotated[Fields, Depends(MANDATE)],
+    sessions: OwnTransactions,
+) -> MandateSource:
+    """Set up the viewer's SEPA Direct Debit mandate.
+
+    Answers in the shape of the Stripe SEPA source InPlayer hands back."""
     account = BankAccount(text(body, "name") or "", text(body, "iban") or "", text(body, "address"))
     profile = await payment_methods.set_mandate(
         sessions,
@@ -207,7 +301,9 @@ class _PayPalAsk:
     owned: int | None  # the entitlement the viewer already watches by
 
 
-async def _paypal_ask(session: Session, customer: CurrentCustomer, merchant: TokenMerchant, body: Body) -> _PayPalAsk:
+async def _paypal_ask(
+    session: Session, customer: CurrentCustomer, merchant: TokenMerchant, body: Annotated[Fields, Depends(PAYPAL_ASK)]
+) -> _PayPalAsk:
     if integer(body, "payment_method") != PAYPAL:
         raise InvalidInput({"payment_method": "PayPal is payment method 2"})
     origin = _absolute_url(text(body, "origin"), "origin", required=True)
@@ -224,22 +320,24 @@ async def paypal_parameters(
     customer: CurrentCustomer,
     merchant: TokenMerchant,
     ask: Annotated[_PayPalAsk, Depends(_paypal_ask)],
-    body: Body,
+    body: Annotated[Fields, Depends(PAYPAL_ASK)],
     client: Client,
     sessions: OwnTransactions,
-) -> dict[str, Any]:
-    """The SDK's `getPayPalParams`: where to send the payer (`endpoint`) and where PayPal sends them back. An
-    `id` in the answer says the viewer already has access, as the OTT web app reads it."""
+) -> PayPalParameters:
+    """Start a PayPal payment: the SDK's `getPayPalParams`.
+
+    Where to send the payer (`endpoint`) and where PayPal sends them back. An `id` in the answer says the viewer
+    already has access, as the OTT web app reads it."""
     origin = ask.origin
     back = f"{origin}{'&' if '?' in origin else '?'}ippwat=ppv"
-    shown: dict[str, Any] = {
+    shown: PayPalShown = {
         "business": merchant.email,
         "item_name": ask.product_title,
         "currency_code": ask.currency,
         "cancel_return": origin,
     }
     if ask.owned is not None:
-        return shown | {"endpoint": origin, "return": back, "id": ask.owned}
+        return {**shown, "endpoint": origin, "return": back, "id": ask.owned}
     payment = await purchases.buy_access(
         sessions,
         await request.app.state.gateways.current(merchant.id),
@@ -254,8 +352,12 @@ async def paypal_parameters(
     )
     submitted(payment)
     if payment.status != PaymentStatus.REQUIRES_ACTION:  # a voucher took it all: nothing to approve
-        return shown | {"endpoint": origin, "return": back, "id": payment.entitlement_id}
-    return shown | {
+        return {**shown, "endpoint": origin, "return": back, "id": payment.entitlement_id}
+    return {
+        "business": shown["business"],
+        "item_name": shown["item_name"],
+        "currency_code": shown["currency_code"],
+        "cancel_return": shown["cancel_return"],
         "endpoint": payment.redirect_url,
         "return": f"{back}&payment_intent={payment.gateway_charge_id}",
     }
