@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from typing import Any
+from typing import Annotated, NotRequired
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
+from typing_extensions import TypedDict
 
 from boxoffice.billing import charges, plan_switch, subscriptions
 from boxoffice.billing.models import FINISHED, RUNNING, PaymentStatus, Subscription, SubscriptionStatus
 from boxoffice.billing.subscriptions import SubscriptionView
 from boxoffice.catalog.access_types import BY_ID as ACCESS_TYPES
-from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer import bodies, render
 from boxoffice.dialects.inplayer.amounts import amount
+from boxoffice.dialects.inplayer.bodies import Fields
 from boxoffice.dialects.inplayer.deps import (
     MAX_PAGE,
-    Body,
     Client,
     CurrentCustomer,
     CurrentMerchant,
@@ -33,7 +34,16 @@ from boxoffice.dialects.inplayer.deps import (
 )
 from boxoffice.dialects.inplayer.forms import flag, integer, text
 from boxoffice.dialects.inplayer.payment_methods import method_name
-from boxoffice.dialects.inplayer.payments import CARD, card_of, idempotency_key, submitted
+from boxoffice.dialects.inplayer.payments import (
+    CARD,
+    RETURN_URL,
+    VOUCHER,
+    Submitted,
+    card_fields,
+    card_of,
+    idempotency_key,
+    submitted,
+)
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.transactions import GATEWAY_SUFFIX
 from boxoffice.dialects.kit import OwnTransactions
@@ -43,6 +53,86 @@ from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.money import Money
 
 router = APIRouter(route_class=InPlayerRoute, tags=["subscriptions"])
+
+SUBSCRIBE = bodies.form(
+    bodies.integer("access_fee", "The access fee subscribed to", required=True),
+    bodies.integer("payment_method", "1, a card (the only method taken here)"),
+    *card_fields(required=True),
+    RETURN_URL,
+    VOUCHER,
+)
+MERCHANT_CANCEL = bodies.form(
+    bodies.flag("immediately", "End it now rather than at the end of the paid period"),
+)
+SWITCH = bodies.form(
+    bodies.text("inplayer_token", "The subscription, such as `S-123-SB`", required=True),
+    bodies.integer("access_fee_id", "The access fee to switch to", required=True),
+)
+
+
+class SubscriptionAccessType(TypedDict):
+    name: str
+    quantity: int
+    period: str
+
+
+class SubscriptionBody(TypedDict):
+    """A subscription, under both names clients read (`asset_id`/`item_id`, `next_billing_date`/
+    `next_rebill_date`); `amount` in the currency's major unit."""
+
+    id: int
+    subscription_id: str
+    cancel_token: str
+    unsubscribe_url: str
+    merchant_id: int
+    customer_id: int
+    item_id: int
+    asset_id: int
+    item_title: str
+    asset_title: str
+    access_fee_id: int
+    action_type: str
+    status: str
+    description: str
+    amount: int | float
+    subscription_price: int | float
+    formatted_amount: str
+    charged_amount: int | float
+    currency: str
+    payment_method_name: str
+    access_type: SubscriptionAccessType
+    next_rebill_date: int | None
+    next_billing_date: int | None
+    current_period_start: int | None
+    current_period_end: int | None
+    trial_ends_at: int | None
+    canceled_at: int | None
+    ended_at: int | None
+    created_at: int | None
+    updated_at: int | None
+
+
+class Subscribed(Submitted):
+    subscription_id: str
+
+
+class Unsubscribed(TypedDict):
+    code: int
+    subscription: str
+    operation: str
+    description: str
+    status: str
+    timestamp: int
+
+
+class Switched(TypedDict):
+    """The switch is done, or (`redirect_to_url`, `pi_id`) the payer must approve its charge first."""
+
+    message: str
+    redirect_to_url: NotRequired[str | None]
+    pi_id: NotRequired[str | None]
+
+
 # The core's states as InPlayer's `action_type` names them.
 ACTION_TYPES = {
     SubscriptionStatus.INCOMPLETE: "incomplete",
@@ -88,7 +178,7 @@ def unsubscribe_url(request: Request, subscription: Subscription) -> str:
     return f"{base}/subscriptions/cancel/{subscription.cancel_token}"
 
 
-def _shown(request: Request, view: SubscriptionView) -> dict[str, Any]:
+def _shown(request: Request, view: SubscriptionView) -> SubscriptionBody:
     s, product, price = view.subscription, view.product, view.price
     kind = ACCESS_TYPES.get(price.access_type_id) if price else None
     next_charge = render.ts(subscriptions.renews_at(s))
@@ -133,7 +223,7 @@ def _shown(request: Request, view: SubscriptionView) -> dict[str, Any]:
     }
 
 
-async def _shown_one(request: Request, session: Session, subscription: Subscription) -> dict[str, Any]:
+async def _shown_one(request: Request, session: Session, subscription: Subscription) -> SubscriptionBody:
     views = await subscriptions.views_of(session, subscription.merchant_id, [subscription])
     return _shown(request, views[0])
 
@@ -143,10 +233,13 @@ async def create_subscription(
     request: Request,
     customer: CurrentCustomer,
     merchant: TokenMerchant,
-    body: Body,
+    body: Annotated[Fields, Depends(SUBSCRIBE)],
     client: Client,
     sessions: OwnTransactions,
-) -> dict[str, Any]:
+) -> Subscribed:
+    """Subscribe to an access fee, paying by card.
+
+    As `POST /payments` answers: a decline is a 402; 3-D Secure answers `redirect_to_url` and the `pi_id`."""
     method = integer(body, "payment_method")
     if method not in (None, CARD):
         raise InvalidInput({"payment_method": "Only card payments (1) are taken here"})
@@ -165,7 +258,7 @@ async def create_subscription(
         client=client,
         voucher_code=text(body, "voucher_code"),
     )
-    return submitted(started.payment, code=202) | {"subscription_id": subscription_token(started.subscription)}
+    return {**submitted(started.payment, code=202), "subscription_id": subscription_token(started.subscription)}
 
 
 @router.get("/subscriptions")
@@ -177,8 +270,11 @@ async def list_subscriptions(
     limit: int = Query(15, ge=1, le=MAX_PAGE),
     status: str = Query("", max_length=32),
     customer_id: int | None = Query(None, ge=1, le=2**53),
-) -> dict[str, Any]:
-    """A viewer sees their own; a merchant all of its tenant's, or one customer's."""
+) -> render.Page[SubscriptionBody]:
+    """Subscriptions, a page at a time.
+
+    A viewer sees their own; a merchant all of its tenant's, or one customer's (`customer_id`). `status` narrows
+    them: `active`, `inactive`, or one state."""
     statuses = FILTERS.get(status.strip()) if status.strip() else None
     if status.strip() and statuses is None:
         raise InvalidInput({"status": f"The status is one of {', '.join(sorted(FILTERS))}"})
@@ -200,8 +296,10 @@ async def list_subscriptions(
 @router.get("/subscriptions/cancel/{token}")
 async def cancel_own_subscription(
     request: Request, session: Session, customer: CurrentCustomer, token: str
-) -> dict[str, Any]:
-    """The `unsubscribe_url`: ends the subscription at its period's end; access runs until then."""
+) -> Unsubscribed:
+    """Cancel the viewer's subscription: its `unsubscribe_url`.
+
+    It ends at its period's end; access runs until then."""
     subscription = await subscriptions.cancel_by_token(session, customer, token[:64])
     return {
         "code": 200,
@@ -216,7 +314,8 @@ async def cancel_own_subscription(
 @router.get("/subscriptions/{subscription_id}")
 async def get_subscription(
     request: Request, session: Session, principal: CurrentPrincipal, subscription_id: PathId
-) -> dict[str, Any]:
+) -> SubscriptionBody:
+    """One subscription: a viewer's own, or any of the merchant's."""
     subscription = await subscriptions.subscription_of(
         session, principal.merchant_id, subscription_id, customer_id=principal.customer_id
     )
@@ -225,8 +324,13 @@ async def get_subscription(
 
 @router.post("/subscriptions/{subscription_id}/cancel")
 async def merchant_cancel(
-    request: Request, session: Session, merchant: CurrentMerchant, body: Body, subscription_id: PathId
-) -> dict[str, Any]:
+    request: Request,
+    session: Session,
+    merchant: CurrentMerchant,
+    body: Annotated[Fields, Depends(MERCHANT_CANCEL)],
+    subscription_id: PathId,
+) -> SubscriptionBody:
+    """Cancel a customer's subscription: at the end of its paid period, or now."""
     subscription = await subscriptions.subscription_of(session, merchant.id, subscription_id)
     await subscriptions.cancel(session, merchant.id, subscription, immediately=bool(flag(body, "immediately")))
     return await _shown_one(request, session, subscription)
@@ -237,10 +341,11 @@ async def switch_plan(
     request: Request,
     customer: CurrentCustomer,
     merchant: TokenMerchant,
-    body: Body,
+    body: Annotated[Fields, Depends(SWITCH)],
     client: Client,
     sessions: OwnTransactions,
-) -> dict[str, Any]:
+) -> Switched:
+    """Switch the viewer's subscription to another access fee of the item."""
     subscription_id = _subscription_id(text(body, "inplayer_token"))
     price_id = integer(body, "access_fee_id")
     if price_id is None:
