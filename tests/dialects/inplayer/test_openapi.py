@@ -19,7 +19,8 @@ from boxoffice.dialects.openapi import body_spec, dependencies
 
 ENVELOPE = "#/components/schemas/ErrorBody"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-# The readers of `forms` and `amounts`: a declared field must be read by one of them (or looked up in the body).
+# The readers of `forms` and `amounts`: a declared field is read by one of them, by a helper handed the body, or
+# looked up in the body.
 READERS = {"text", "integer", "flag", "strings", "mapping", "date_time", "decimal_field"}
 
 
@@ -80,7 +81,7 @@ def problems(method: str, path: str, operation: dict[str, Any], route: APIRoute)
     calls = [dependency.call for dependency in dependencies(route.dependant)]
     if deps.get_body in calls:
         found.append("reads its body without declaring it (use a bodies.form)")
-    if body_spec(route) is not None and "requestBody" not in operation:
+    if body_spec(route) is not None and method != "GET" and "requestBody" not in operation:
         found.append("declares a body the document does not show")
     if method in WRITES and body_spec(route) is None and deps.get_body not in calls:
         # A write that reads no body takes none: fine, but say so only if it is documented as taking one.
@@ -130,7 +131,8 @@ def _module_reads(module: Any) -> set[str]:
         if isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant):
             function = node.func
             name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
-            if name in READERS:
+            handed_the_body = isinstance(node.args[0], ast.Name) and node.args[0].id == "body"
+            if name in READERS or handed_the_body:
                 names.add(str(node.args[1].value))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
             if node.args and isinstance(node.args[0], ast.Constant):

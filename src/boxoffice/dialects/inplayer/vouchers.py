@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from typing_extensions import TypedDict
 
-from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer import bodies, render
 from boxoffice.dialects.inplayer.amounts import amount, decimal_field, money_of
-from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerchant, PageOf, PathId, Session
+from boxoffice.dialects.inplayer.bodies import Fields
+from boxoffice.dialects.inplayer.deps import CurrentCustomer, CurrentMerchant, PageOf, PathId, Session
 from boxoffice.dialects.inplayer.forms import date_time, flag, integer, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.kit.errors import InvalidInput
@@ -18,6 +20,65 @@ from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher, VoucherRule
 
 router = APIRouter(route_class=InPlayerRoute, tags=["vouchers"])
+
+VOUCHER_FIELDS = (
+    bodies.text("code", "What the viewer types"),
+    bodies.integer("discount", "Percent off"),
+    bodies.amount("amount_off", "Or an amount off, such as 2.50 (with `currency`)"),
+    bodies.text("currency", "The currency of `amount_off`"),
+    bodies.integer("rebill_discount", "Percent off each renewal"),
+    bodies.text("discount_period", "`once`, `repeating` or `forever`"),
+    bodies.integer("discount_duration", "For `repeating`: how many charges"),
+    bodies.moment("start_date", "When it starts to work"),
+    bodies.moment("end_date", "When it stops working"),
+    bodies.integer("usage_limit", "How many times it may be used"),
+    bodies.strings("access_fee_ids", "The access fees it applies to", numbers=True),
+    bodies.strings("item_ids", "The items whose access fees it applies to", numbers=True),
+    bodies.flag("active", "Whether it can be used"),
+)
+NEW_VOUCHER = bodies.form(bodies.text("name", "The merchant's name for it", required=True), *VOUCHER_FIELDS)
+CHANGED_VOUCHER = bodies.form(
+    bodies.text("name", "The merchant's name for it"),
+    *VOUCHER_FIELDS,
+    description="Fields not sent are left as they are",
+)
+DISCOUNT = bodies.form(
+    bodies.integer("access_fee_id", "The access fee the voucher is for", required=True),
+    bodies.text("voucher_code", "The voucher's code", required=True),
+)
+
+
+class VoucherRuleBody(TypedDict):
+    id: int
+    rule_type: str
+    value: int | None
+    voucher: int
+
+
+class VoucherBody(TypedDict):
+    id: int
+    name: str
+    code: str
+    discount: int | None
+    amount_off: int | float | None
+    currency: str | None
+    rebill_discount: int | None
+    discount_period: str
+    discount_duration: int | None
+    start_date: int | None
+    end_date: int | None
+    usage_limit: int | None
+    usage_counter: int
+    active: bool
+    rules: list[VoucherRuleBody]
+    created_at: int | None
+
+
+class Discount(TypedDict):
+    amount: int | float
+    discount_duration: int | None
+    discount_period: str
+    currency_iso: str
 
 
 def _ids(body: dict[str, Any], name: str) -> list[int] | None:
@@ -49,7 +110,7 @@ def _fields(body: dict[str, Any]) -> vouchers.VoucherFields:
     )
 
 
-def _voucher(voucher: Voucher, rules: Sequence[VoucherRule]) -> dict[str, Any]:
+def _voucher(voucher: Voucher, rules: Sequence[VoucherRule]) -> VoucherBody:
     return {
         "id": voucher.id,
         "name": voucher.name,
@@ -79,7 +140,10 @@ def _voucher(voucher: Voucher, rules: Sequence[VoucherRule]) -> dict[str, Any]:
 
 
 @router.post("/vouchers", status_code=201)
-async def create_voucher(session: Session, merchant: CurrentMerchant, body: Body) -> dict[str, Any]:
+async def create_voucher(
+    session: Session, merchant: CurrentMerchant, body: Annotated[Fields, Depends(NEW_VOUCHER)]
+) -> VoucherBody:
+    """Create a voucher: a percentage or an amount off access fees or items."""
     return _voucher(*await vouchers.create_voucher(session, merchant.id, _fields(body)))
 
 
@@ -88,31 +152,41 @@ async def list_vouchers(
     session: Session,
     merchant: CurrentMerchant,
     paging: PageOf,
-) -> dict[str, Any]:
+) -> render.Page[VoucherBody]:
+    """The merchant's vouchers, a page at a time."""
     page, per_page = paging.page, paging.per_page
     total, rows = await vouchers.list_vouchers(session, merchant.id, page=page, limit=per_page)
     return render.page(total, page, per_page, [_voucher(v, rules) for v, rules in rows])
 
 
 @router.get("/vouchers/{voucher_id}")
-async def get_voucher(session: Session, merchant: CurrentMerchant, voucher_id: PathId) -> dict[str, Any]:
+async def get_voucher(session: Session, merchant: CurrentMerchant, voucher_id: PathId) -> VoucherBody:
+    """One of the merchant's vouchers."""
     return _voucher(*await vouchers.get_voucher(session, merchant.id, voucher_id))
 
 
 @router.put("/vouchers/{voucher_id}")
-async def update_voucher(session: Session, merchant: CurrentMerchant, voucher_id: PathId, body: Body) -> dict[str, Any]:
+async def update_voucher(
+    session: Session, merchant: CurrentMerchant, voucher_id: PathId, body: Annotated[Fields, Depends(CHANGED_VOUCHER)]
+) -> VoucherBody:
+    """Change a voucher."""
     return _voucher(*await vouchers.update_voucher(session, merchant.id, voucher_id, _fields(body)))
 
 
 @router.delete("/vouchers/{voucher_id}")
-async def delete_voucher(session: Session, merchant: CurrentMerchant, voucher_id: PathId) -> dict[str, Any]:
+async def delete_voucher(session: Session, merchant: CurrentMerchant, voucher_id: PathId) -> render.Message:
+    """Deactivate a voucher (it is kept, for the payments that used it)."""
     await vouchers.deactivate_voucher(session, merchant.id, voucher_id)
     return render.message("Voucher deactivated")
 
 
 @router.post("/vouchers/discount")
-async def get_discount(session: Session, customer: CurrentCustomer, body: Body) -> dict[str, Any]:
-    """The price after the voucher (`amount`), and for how many charges the discount lasts."""
+async def get_discount(
+    session: Session, customer: CurrentCustomer, body: Annotated[Fields, Depends(DISCOUNT)]
+) -> Discount:
+    """What an access fee costs with a voucher: the SDK's `getDiscount`.
+
+    The price after the voucher (`amount`), and for how many charges the discount lasts."""
     price_id = integer(body, "access_fee_id")
     if price_id is None:
         raise InvalidInput({"access_fee_id": "The access fee is required"})
