@@ -5,14 +5,17 @@ cookies for streaming (`GET /items/{id}/access/cloudfront/cookies`) and the merc
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import Annotated
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from typing_extensions import TypedDict
 
 from boxoffice.access import playback, signed_cookies
 from boxoffice.access.playback import PlaybackSettings
-from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, CurrentMerchant, PathId, Sealing, Session
+from boxoffice.dialects.inplayer import bodies
+from boxoffice.dialects.inplayer.bodies import Fields
+from boxoffice.dialects.inplayer.deps import Client, CurrentCustomer, CurrentMerchant, PathId, Sealing, Session
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.identity.merchants import merchant_of
@@ -20,8 +23,63 @@ from boxoffice.kit import clock
 
 router = APIRouter(route_class=InPlayerRoute, tags=["playback"])
 
+CLOUDFRONT_KEYS = bodies.form(
+    bodies.text("key_pair_id", "CloudFront's key pair id", required=True),
+    bodies.text("private_key", "The key pair's private key, PEM", required=True),
+)
+JW_SECRET = bodies.form(bodies.text("secret", "The JW Player property's API secret", required=True))
+# `url` is read from the raw query string (`raw_url`), so it is declared by hand.
+SIGNED_URL = {
+    "parameters": [
+        {
+            "name": "url",
+            "in": "query",
+            "required": True,
+            "description": "The CloudFront URL to sign, unencoded to the end of the query string (or encoded)",
+            "schema": {"type": "string"},
+        }
+    ]
+}
 
-def playback_settings(settings: PlaybackSettings) -> dict[str, Any]:
+
+class CloudFrontKeys(TypedDict):
+    configured: bool
+    key_pair_id: str | None
+    private_key: str | None
+    key_bits: int | None
+
+
+class JwSecret(TypedDict):
+    configured: bool
+    secret: str | None
+
+
+class PlaybackKeys(TypedDict):
+    """The merchant's signing keys, their secrets masked."""
+
+    cloudfront: CloudFrontKeys
+    jw: JwSecret
+
+
+class VideoUrl(TypedDict):
+    video_url: str
+
+
+class MediaToken(TypedDict):
+    token: str
+
+
+class SignedCookies(TypedDict):
+    """The cookies set on the answer, named again for a player that sets them itself."""
+
+    resource: str
+    expires: int
+    domain: str
+    path: str
+    cookies: dict[str, str]
+
+
+def playback_settings(settings: PlaybackSettings) -> PlaybackKeys:
     cloudfront = settings.cloudfront_key_pair_id is not None and settings.cloudfront_key_bits is not None
     return {
         "cloudfront": {
@@ -50,14 +108,16 @@ def raw_url(request: Request) -> str | None:
 
 
 @router.get("/v2/playback")
-async def get_playback_keys(session: Session, merchant: CurrentMerchant, sealer: Sealing) -> dict[str, Any]:
+async def get_playback_keys(session: Session, merchant: CurrentMerchant, sealer: Sealing) -> PlaybackKeys:
+    """The merchant's playback signing keys, masked."""
     return playback_settings(await playback.playback_settings(session, merchant.id, sealer))
 
 
 @router.put("/v2/playback/cloudfront")
 async def set_cloudfront_keys(
-    session: Session, merchant: CurrentMerchant, body: Body, sealer: Sealing
-) -> dict[str, Any]:
+    session: Session, merchant: CurrentMerchant, body: Annotated[Fields, Depends(CLOUDFRONT_KEYS)], sealer: Sealing
+) -> PlaybackKeys:
+    """Set the CloudFront key pair viewers' playback URLs are signed with."""
     settings = await playback.set_cloudfront_keys(
         session,
         merchant.id,
@@ -69,14 +129,18 @@ async def set_cloudfront_keys(
 
 
 @router.put("/v2/playback/jw")
-async def set_jw_secret(session: Session, merchant: CurrentMerchant, body: Body, sealer: Sealing) -> dict[str, Any]:
+async def set_jw_secret(
+    session: Session, merchant: CurrentMerchant, body: Annotated[Fields, Depends(JW_SECRET)], sealer: Sealing
+) -> PlaybackKeys:
+    """Set the JW Player secret media tokens are signed with."""
     return playback_settings(await playback.set_jw_secret(session, merchant.id, text(body, "secret"), sealer))
 
 
-@router.get("/items/{item_id}/access/cloudfront")
+@router.get("/items/{item_id}/access/cloudfront", openapi_extra=SIGNED_URL)
 async def get_cloudfront_url(
     request: Request, session: Session, customer: CurrentCustomer, item_id: PathId, client: Client, sealer: Sealing
-) -> dict[str, Any]:
+) -> VideoUrl:
+    """A signed CloudFront URL for an item the viewer has access to."""
     merchant = await merchant_of(session, customer.merchant_id)
     signed = await playback.signed_cloudfront_url(
         session, merchant, customer, item_id, raw_url(request), client, sealer
@@ -84,7 +148,7 @@ async def get_cloudfront_url(
     return {"video_url": signed.value}
 
 
-@router.get("/items/{item_id}/access/cloudfront/cookies")
+@router.get("/items/{item_id}/access/cloudfront/cookies", openapi_extra=SIGNED_URL)
 async def get_cloudfront_cookies(
     request: Request,
     response: Response,
@@ -94,8 +158,10 @@ async def get_cloudfront_cookies(
     client: Client,
     sealer: Sealing,
     cookie_domain: str | None = None,
-) -> dict[str, Any]:
-    """The three CloudFront cookies for the folder of the playlist at `url` (sent as `getCloudfrontURL` sends its
+) -> SignedCookies:
+    """Signed CloudFront cookies for streaming an item the viewer has access to.
+
+    The three CloudFront cookies for the folder of the playlist at `url` (sent as `getCloudfrontURL` sends its
     URL), set on the answer and named in its body for a player that sets them itself."""
     merchant = await merchant_of(session, customer.merchant_id)
     signed = await signed_cookies.signed_cloudfront_cookies(
@@ -129,8 +195,10 @@ async def get_signed_media_token(
     sealer: Sealing,
     media_id: str | None = None,
     app_config_id: str | None = None,
-) -> dict[str, Any]:
-    """`app_config_id` names the app asking; the token depends only on the media and the merchant's secret."""
+) -> MediaToken:
+    """A signed JW Player token for a media of an item the viewer has access to.
+
+    `app_config_id` names the app asking; the token depends only on the media and the merchant's secret."""
     merchant = await merchant_of(session, customer.merchant_id)
     signed = await playback.signed_media_token(session, merchant, customer, media_id, client, sealer)
     return {"token": signed.value}
