@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from typing_extensions import TypedDict
 
 from boxoffice.access import plans
 from boxoffice.access.plans import HeldPlan, Plan
@@ -107,13 +108,27 @@ def held_plan(held: HeldPlan) -> dict[str, Any]:
     return body
 
 
-def jw_page(name: str, items: Sequence[Any], *, page: int, page_length: int, total: int) -> dict[str, Any]:
-    return {"page": page, "total": total, "page_length": page_length, name: list(items)}
+class JwPage(TypedDict):
+    page: int
+    total: int
+    page_length: int
 
 
-def whole_list(name: str, items: Sequence[Any]) -> dict[str, Any]:
-    """A list that is not paged: one page that holds it all."""
-    return jw_page(name, items, page=1, page_length=max(len(items), DEFAULT_PAGE_LENGTH), total=len(items))
+class PlansPage(JwPage):
+    """JW Player's plans (its `plan` schema): an item sold by subscription, its access fees as prices."""
+
+    plans: list[dict[str, Any]]
+
+
+class PricesPage(JwPage):
+    """JW Player's prices (its `price` schema): `original_id` is the access fee a payment names."""
+
+    prices: list[dict[str, Any]]
+
+
+def whole_length(items: Sequence[Any]) -> int:
+    """The page length of a list that is not paged: one page holds it all."""
+    return max(len(items), DEFAULT_PAGE_LENGTH)
 
 
 def plan_ids(request: Request, ids: str | None) -> list[str] | None:
@@ -132,23 +147,31 @@ async def get_site_plans(
     page: int = Query(1, ge=1, le=1_000_000),
     page_length: int = Query(DEFAULT_PAGE_LENGTH, ge=1, le=MAX_PAGE_LENGTH),
     ids: str | None = None,
-) -> dict[str, Any]:
+) -> PlansPage:
+    """The merchant's subscription plans, as JW Player's SDK reads them (`site_id` is the merchant's uuid).
+
+    `ids` (or a bare `?a,b`) picks plans by id."""
     merchant = await find_merchant(session, site_id)
     total, rows = await plans.list_plans(
         session, merchant, plan_ids=plan_ids(request, ids), offset=(page - 1) * page_length, limit=page_length
     )
-    return jw_page("plans", [plan(row) for row in rows], page=page, page_length=page_length, total=total)
+    return {"page": page, "total": total, "page_length": page_length, "plans": [plan(row) for row in rows]}
 
 
 @router.get("/v3/sites/{site_id}/plans/{plan_id}/prices")
-async def get_site_plan_prices(session: Session, site_id: str, plan_id: str) -> dict[str, Any]:
+async def get_site_plan_prices(session: Session, site_id: str, plan_id: str) -> PricesPage:
+    """A plan's prices, as JW Player's SDK reads them."""
     merchant = await find_merchant(session, site_id)
     found = await plans.get_plan(session, merchant, plan_id)
-    return whole_list("prices", [price(found.product, row) for row in found.prices])
+    shown = [price(found.product, row) for row in found.prices]
+    return {"page": 1, "total": len(shown), "page_length": whole_length(shown), "prices": shown}
 
 
-@router.get("/v3/sites/{site_id}/entitlements")
-async def get_site_entitlements(session: Session, site_id: str, customer: OptionalCustomer) -> dict[str, Any]:
+# The SDK sends a viewer's token only when it holds one.
+@router.get("/v3/sites/{site_id}/entitlements", openapi_extra={"security": [{}, {"viewerToken": []}]})
+async def get_site_entitlements(session: Session, site_id: str, customer: OptionalCustomer) -> PlansPage:
+    """The plans the viewer holds and until when; with no token, none."""
     merchant = await find_merchant(session, site_id)
     held = await plans.held_plans(session, merchant, customer)
-    return whole_list("plans", [held_plan(h) for h in held])
+    shown = [held_plan(h) for h in held]
+    return {"page": 1, "total": len(shown), "page_length": whole_length(shown), "plans": shown}
