@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, NotRequired
 
 from fastapi import APIRouter, Depends, Query, Request
+from typing_extensions import TypedDict
 
 from boxoffice.billing import history, refunds
 from boxoffice.billing.models import Payment, PaymentStatus, Refund
-from boxoffice.dialects.inplayer import render
+from boxoffice.dialects.inplayer import bodies, render
 from boxoffice.dialects.inplayer.amounts import amount, decimal_field, money_of
+from boxoffice.dialects.inplayer.bodies import Fields
 from boxoffice.dialects.inplayer.dates import moment
-from boxoffice.dialects.inplayer.deps import Body, CurrentCustomer, CurrentMerchant, CurrentPrincipal, Session
+from boxoffice.dialects.inplayer.deps import CurrentCustomer, CurrentMerchant, CurrentPrincipal, Session
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
@@ -23,6 +25,67 @@ from boxoffice.identity.accounts import customer_of
 from boxoffice.kit.errors import InvalidInput, NotFound
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
+
+REFUND = bodies.form(
+    bodies.text("transaction_token", "The payment refunded, such as `C-123-SB`", required=True),
+    bodies.amount("amount", "Part of the payment, such as 2.50; the rest of it unless told"),
+    bodies.text("reason", "Why, for the merchant's records"),
+)
+
+
+class GiftShown(TypedDict):
+    id: int
+    code: str
+    buyer_email: str
+    receiver_email: str
+
+
+class HistoryRow(TypedDict):
+    """A payment; `donation_description` for a donation, `gift` (with its code) for a gift bought."""
+
+    merchant_id: int
+    consumer_id: int
+    gateway_id: str
+    transaction_token: str
+    trx_token: str
+    payment_tool_token: None
+    payment_method_name: str
+    action_type: str
+    item_access_id: int | None
+    item_id: int
+    item_type: str
+    item_title: str
+    charged_amount: int | float
+    currency_iso: str
+    refunded_amount: int | float
+    note: str
+    created_at: int | None
+    donation_description: NotRequired[str]
+    gift: NotRequired[GiftShown]
+
+
+class PaymentHistory(TypedDict):
+    total: int
+    collection: list[HistoryRow]
+
+
+class Transactions(PaymentHistory):
+    unique_paying_customers: int
+
+
+class RefundBody(TypedDict):
+    id: int
+    transaction_token: str
+    parent_transaction_token: str
+    action_type: str
+    amount: int | float
+    currency_iso: str
+    reason: str | None
+    is_partial: bool
+    status: str
+    created_at: int | None
+
+
 MAX_PAGE = 100
 # Transaction tokens (§5.4): C- a one-time charge, R- a refund; the suffix names the gateway.
 GATEWAY_SUFFIX = {"sandbox": "SB", "stripe": "ST"}
@@ -42,10 +105,10 @@ def payment_id_of(token: str | None) -> int:
     return int(found.group(1))
 
 
-def _history_row(paid: history.PaidItem) -> dict[str, Any]:
+def _history_row(paid: history.PaidItem) -> HistoryRow:
     payment, product = paid.payment, paid.product
     token = charge_token(payment)
-    return {
+    row: HistoryRow = {
         "merchant_id": payment.merchant_id,
         "consumer_id": payment.customer_id,
         "gateway_id": payment.gateway,
@@ -63,27 +126,27 @@ def _history_row(paid: history.PaidItem) -> dict[str, Any]:
         "refunded_amount": amount(payment.refunded, payment.currency),
         "note": payment.decline_code or "",
         "created_at": render.ts(payment.created_at),
-    } | _gift_or_donation(paid)
+    }
+    _add_gift_or_donation(row, paid)
+    return row
 
 
-def _gift_or_donation(paid: history.PaidItem) -> dict[str, Any]:
+def _add_gift_or_donation(row: HistoryRow, paid: history.PaidItem) -> None:
     """TransactionsDetails' `gift` and `donation_description`. A gift's code is shown only here, where only its
     buyer and the merchant look: the receiver never sees the buyer's payments."""
     payment, shown = paid.payment, paid.gift
     if payment.kind == "donation":
-        kind = {"action_type": "donation"} if payment.status == PaymentStatus.SUCCEEDED else {}
-        return kind | {"donation_description": payment.donation_description or ""}
-    if shown is None:
-        return {}
-    gift = shown.gift
-    return {
-        "gift": {
+        if payment.status == PaymentStatus.SUCCEEDED:
+            row["action_type"] = "donation"
+        row["donation_description"] = payment.donation_description or ""
+    elif shown is not None:
+        gift = shown.gift
+        row["gift"] = {
             "id": gift.id,
             "code": gift.code,
             "buyer_email": shown.buyer_email,
             "receiver_email": gift.receiver_email,
         }
-    }
 
 
 @router.get("/v2/accounting/payment-history")
@@ -92,7 +155,8 @@ async def payment_history(
     customer: CurrentCustomer,
     page: int = Query(0, ge=0, le=1_000_000),
     size: int = Query(15, ge=1, le=MAX_PAGE),
-) -> dict[str, Any]:
+) -> PaymentHistory:
+    """The viewer's payments, newest first, a page at a time."""
     found = await history.payments_page(
         session, customer.merchant_id, filters=history.PaymentsFilter(customer_id=customer.id), page=page, limit=size
     )
@@ -109,8 +173,10 @@ async def transactions(
     start_date: str | None = Query(None, max_length=32),
     end_date: str | None = Query(None, max_length=32),
     type: str | None = Query(None, max_length=32),
-) -> dict[str, Any]:
-    """A merchant sees all of its transactions (or one customer's); a viewer (the SDK's `getAssetsHistory`)
+) -> Transactions:
+    """Payments, newest first, a page at a time.
+
+    A merchant sees all of its transactions (or one customer's); a viewer (the SDK's `getAssetsHistory`)
     sees their own. `start_date` and `end_date` (both included) are dates as `dates` reads them; `type` one of
     history.TYPES. In-app store payments don't exist here yet."""
     if not principal.is_merchant:
@@ -129,7 +195,7 @@ async def transactions(
     }
 
 
-def _refund(refund: Refund, payment: Payment) -> dict[str, Any]:
+def _refund(refund: Refund, payment: Payment) -> RefundBody:
     return {
         "id": refund.id,
         "transaction_token": f"R-{refund.id}-{GATEWAY_SUFFIX.get(payment.gateway, 'SB')}",
@@ -144,7 +210,7 @@ def _refund(refund: Refund, payment: Payment) -> dict[str, Any]:
     }
 
 
-async def _refunded(session: Session, merchant: CurrentMerchant, body: Body) -> Payment:
+async def _refunded(session: Session, merchant: CurrentMerchant, body: Annotated[Fields, Depends(REFUND)]) -> Payment:
     """The payment a refund is asked of, read before the refund takes over (see dialects.kit)."""
     payment = await history.payment_of(session, merchant.id, payment_id_of(text(body, "transaction_token")))
     if payment is None:
@@ -157,9 +223,12 @@ async def refund_payment(
     request: Request,
     merchant: CurrentMerchant,
     payment: Annotated[Payment, Depends(_refunded)],
-    body: Body,
+    body: Annotated[Fields, Depends(REFUND)],
     sessions: OwnTransactions,
-) -> dict[str, Any]:
+) -> RefundBody:
+    """Refund a payment, whole or in part, through its gateway.
+
+    An `Idempotency-Key` header makes a retry safe."""
     value = decimal_field(body, "amount")
     minor = money_of(value, payment.currency, "amount").amount if value is not None else None
     given = (request.headers.get("idempotency-key") or "").strip()[:150]
