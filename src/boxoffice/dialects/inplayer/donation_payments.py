@@ -4,22 +4,35 @@ a 402 naming a decline, or the `redirect_to_url` and `pi_id` of a 3-D Secure cha
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 
 from boxoffice.billing import donations
 from boxoffice.catalog.currencies import is_currency, refusal
+from boxoffice.dialects.inplayer import bodies
 from boxoffice.dialects.inplayer.amounts import decimal_field, money_of
-from boxoffice.dialects.inplayer.deps import Body, Client, CurrentCustomer, TokenMerchant
+from boxoffice.dialects.inplayer.bodies import Fields
+from boxoffice.dialects.inplayer.deps import Client, CurrentCustomer, TokenMerchant
 from boxoffice.dialects.inplayer.forms import integer, text
-from boxoffice.dialects.inplayer.payments import card_of, idempotency_key, submitted
+from boxoffice.dialects.inplayer.payments import RETURN_URL, Submitted, card_fields, card_of, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.money import Money
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
+
+DONATE = bodies.form(
+    bodies.integer("item_id", "The item donated to", required=True),
+    bodies.integer("donation_id", "One of the item's donation amounts; or else"),
+    bodies.amount("amount", "An amount of the viewer's own, where the item takes one"),
+    bodies.text("currency_iso", "The currency of `amount`"),
+    bodies.text("payment_method", "`1` or `card` (donations are taken by card)"),
+    *card_fields(required=True),
+    RETURN_URL,
+)
+CONFIRM = bodies.form(bodies.text("pi_id", "The donation's payment, after the payer approved it", required=True))
 # The SDK passes the app's `paymentMethod` through as it is: InPlayer's card id or its name.
 CARD_NAMES = ("", "1", "card")
 
@@ -45,10 +58,13 @@ async def create_donation_payment(
     request: Request,
     customer: CurrentCustomer,
     merchant: TokenMerchant,
-    body: Body,
+    body: Annotated[Fields, Depends(DONATE)],
     client: Client,
     sessions: OwnTransactions,
-) -> dict[str, Any]:
+) -> Submitted:
+    """Donate to an item by card: one of its amounts, or the viewer's own.
+
+    As `POST /payments` answers: a decline is a 402; 3-D Secure answers `redirect_to_url` and the `pi_id`."""
     _by_card(body)
     item_id = integer(body, "item_id")
     if item_id is None:
@@ -75,8 +91,13 @@ async def create_donation_payment(
 
 @router.post("/v2/payments/donation:confirm")
 async def confirm_donation_payment(
-    request: Request, customer: CurrentCustomer, merchant: TokenMerchant, body: Body, sessions: OwnTransactions
-) -> dict[str, Any]:
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: TokenMerchant,
+    body: Annotated[Fields, Depends(CONFIRM)],
+    sessions: OwnTransactions,
+) -> Submitted:
+    """Confirm a donation the payer approved (3-D Secure)."""
     charge_id = (text(body, "pi_id") or "").strip()
     if not charge_id:
         raise InvalidInput({"pi_id": "The payment intent (pi_id) is required"})

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
+from typing_extensions import TypedDict
 
 from boxoffice.billing import gifts
 from boxoffice.dialects.inplayer import bodies, render
@@ -17,6 +18,26 @@ from boxoffice.identity.models import Customer
 from boxoffice.kit.errors import InvalidInput
 
 router = APIRouter(route_class=InPlayerRoute, tags=["gifts"])
+
+
+class GiftBody(TypedDict):
+    code: str
+    item_id: int
+    item_title: str
+    access_fee_id: int
+    redeemed: bool
+    refunded: bool
+    from_name: str
+
+
+class Redeemed(GiftBody):
+    """The gift, and the access it gave the receiver."""
+
+    item_access_id: int
+    starts_at: int | None
+    expires_at: int | None
+
+
 Code = Annotated[str, Path(min_length=1, max_length=gifts.MAX_TYPED)]
 
 
@@ -50,7 +71,7 @@ def gift_receiver(body: dict[str, Any]) -> str | None:
     return receiver
 
 
-def _gift(details: gifts.GiftDetails) -> dict[str, Any]:
+def _gift(details: gifts.GiftDetails) -> GiftBody:
     gift = details.gift
     return {
         "code": gift.code,
@@ -64,15 +85,22 @@ def _gift(details: gifts.GiftDetails) -> dict[str, Any]:
 
 
 @router.get("/v2/gifts/{code}")
-async def get_gift(session: Session, customer: LookingUp, code: Code) -> dict[str, Any]:
+async def get_gift(session: Session, customer: LookingUp, code: Code) -> GiftBody:
+    """What a gift code gives, and whether it was redeemed.
+
+    Look-ups are limited per address and per customer."""
     return _gift(await gifts.gift_details(session, customer.merchant_id, code))
 
 
 @router.post("/v2/gifts/{code}/redeem")
-async def redeem_gift(session: Session, customer: LookingUp, code: Code) -> dict[str, Any]:
+async def redeem_gift(session: Session, customer: LookingUp, code: Code) -> Redeemed:
+    """Redeem a gift code: the viewer gets the access it gives.
+
+    Look-ups are limited per address and per customer."""
     redeemed = await gifts.redeem_gift(session, customer, code)
     entitlement = redeemed.entitlement
-    return _gift(redeemed.details) | {
+    return {
+        **_gift(redeemed.details),
         "item_access_id": entitlement.id,
         "starts_at": render.ts(entitlement.starts_at),
         "expires_at": render.ts(entitlement.expires_at),

@@ -82,14 +82,28 @@ async def _open(session: AsyncSession, settings: Settings, token: str, since: st
     return viewer, after
 
 
-@router.get(PATH)
+# The viewer's token comes in the header or, from an EventSource that sends none, as `?token=`.
+@router.get(
+    PATH,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "Server-sent events: `id:` and `data:` (a notification as JSON) lines; `: ping` comments",
+        }
+    },
+    response_class=StreamingResponse,
+    openapi_extra={"security": [{"viewerToken": []}]},
+)
 async def notifications_stream(
     request: Request,
     session: Session,
     settings: AppSettings,
-    token: str | None = Query(None, max_length=4096),
+    token: str | None = Query(None, max_length=4096, description="The viewer's token, when no header carries it"),
     since: str | None = Query(None, max_length=64),
 ) -> StreamingResponse:
+    """The viewer's real-time notifications, as server-sent events (or a WebSocket at the same path).
+
+    `since` (or the `Last-Event-ID` header) resumes after a message already received."""
     # An EventSource reconnecting names the last message it got, later than any `since` in its URL.
     resume = request.headers.get("last-event-id") or since
     viewer, after = await _open(session, settings, _token(request.headers, token), resume)

@@ -18,9 +18,15 @@ router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 @router.get(
     "/v2/accounting/transactions/{trx_token}/receipt",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "The receipt, as a PDF"}},
+    responses={
+        200: {
+            "content": {"application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}},
+            "description": "The receipt, as a PDF",
+        }
+    },
 )
 async def billing_receipt(trx_token: str, session: Session, customer: CurrentCustomer) -> Response:
+    """A PDF receipt for one of the viewer's payments, named by its `trx_token`."""
     payment_id = payment_id_of(trx_token)
     receipt = await receipts.load_receipt(session, customer.merchant_id, customer.id, payment_id)
     token = charge_token(receipt.payment)
