@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from openapi_spec_validator import validate
 
 from boxoffice.app import create_app
-from boxoffice.dialects.inplayer import deps
+from boxoffice.dialects.inplayer import forms
 from boxoffice.dialects.inplayer.router import MODULES
 from boxoffice.dialects.openapi import body_spec, dependencies
 
@@ -82,7 +82,7 @@ def problems(method: str, path: str, operation: dict[str, Any], route: APIRoute)
         if answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref") != ENVELOPE:
             found.append(f"{code} refusal is not InPlayer's envelope")
     calls = [dependency.call for dependency in dependencies(route.dependant)]
-    if deps.get_body in calls:
+    if forms.read_body in calls:
         found.append("reads its body without declaring it (use a bodies.form)")
     if body_spec(route) is not None and method != "GET" and "requestBody" not in operation:
         found.append("declares a body the document does not show")

@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Query, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.dialects.inplayer.forms import MAX_INTEGER, read_body, text
+from boxoffice.dialects.inplayer.forms import MAX_INTEGER, text
 from boxoffice.dialects.kit import get_client, get_session, get_settings
 from boxoffice.dialects.openapi import bearer
 from boxoffice.identity.accounts import customer_of
@@ -34,10 +34,6 @@ Scheme = HTTPAuthorizationCredentials | None
 def get_sealer(request: Request) -> Sealer:
     sealer: Sealer = request.app.state.sealer
     return sealer
-
-
-async def get_body(request: Request) -> dict[str, Any]:
-    return await read_body(request)
 
 
 def bearer_token(request: Request) -> str:
@@ -104,7 +100,6 @@ def get_paging(
 
 Session = Annotated[AsyncSession, Depends(get_session)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
-Body = Annotated[dict[str, Any], Depends(get_body)]
 PageOf = Annotated[Paging, Depends(get_paging)]
 Sealing = Annotated[Sealer, Depends(get_sealer)]
 Client = Annotated[ClientInfo, Depends(get_client)]
