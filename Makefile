@@ -45,9 +45,13 @@ format: install-dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
+# Test files run side by side, one process per core by default; a file's tests stay in one process, in order,
+# since some share a server or a fixture across the file. `make test TEST_PROCESSES=0` runs them in this one.
+TEST_PROCESSES := auto
+
 ## Lint, then the whole suite on SQLite and PostgreSQL, SDK compat tests included
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 bench: install-dev
 	$(BIN)/python bench/auth.py
