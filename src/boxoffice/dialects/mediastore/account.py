@@ -5,15 +5,17 @@ receipt (`GET /receipt/{transactionId}`, a PDF)."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import with_config
 from starlette.responses import Response
+from typing_extensions import TypedDict
 
 from boxoffice.billing import history, payment_methods, receipts
 from boxoffice.billing.models import PaymentProfile
 from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_PATH, Refused
 from boxoffice.dialects.mediastore.offer_ids import letter, offer_id
 from boxoffice.dialects.mediastore.orders import ID_BY_METHOD, method_name
@@ -28,6 +30,59 @@ router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 _TRANSACTION = re.compile(r"^T([0-9]{1,18})$")
 
 
+@with_config(CLOSED)
+class Transaction(TypedDict):
+    transactionId: str  # `T000000042`
+    transactionDate: int
+    offerId: str
+    offerTitle: str
+    offerType: str
+    paymentMethod: str
+    transactionPriceInclTax: str  # `5.7800`
+    transactionCurrency: str
+    customerEmail: str
+    publisherId: int
+    couponCode: None
+    targetType: Literal["offerId", "giftId"]
+    targetId: str
+    externalData: None
+
+
+@with_config(CLOSED)
+class Transactions(TypedDict):
+    items: list[Transaction]
+
+
+@with_config(CLOSED)
+class MethodParams(TypedDict):
+    holderName: str
+    cardExpirationDate: str  # `MM/YYYY` for a card, "" otherwise
+    lastCardFourDigits: str
+    variant: str
+
+
+@with_config(CLOSED)
+class PaymentDetail(TypedDict):
+    id: int
+    customerId: int
+    paymentGateway: str
+    paymentMethod: str
+    paymentMethodId: int
+    active: bool
+    bound: bool
+    paymentMethodSpecificParams: MethodParams
+
+
+@with_config(CLOSED)
+class PaymentDetails(TypedDict):
+    paymentDetails: list[PaymentDetail]
+
+
+@with_config(CLOSED)
+class DeletedPaymentDetails(TypedDict):
+    paymentDetailsId: int
+
+
 def _money(minor: int, currency: str) -> str:
     """Transactions carry money as text with four decimals: `5.7800`."""
     return f"{Money(minor, currency).as_decimal():.4f}"
@@ -40,7 +95,8 @@ async def transactions(
     customer_id: int = Path(ge=1),
     limit: int = Query(50, ge=1, le=100),
     offset: int = Query(0, ge=0, le=1_000_000),
-) -> Any:
+) -> Answer[Transactions]:
+    """What the customer paid, newest first, whichever API it was paid through."""
     own(customer, customer_id)
     merchant = await merchant_of(session, customer.merchant_id)
     found = await history.payments_page(
@@ -50,7 +106,7 @@ async def transactions(
         page=offset // limit,
         limit=limit,
     )
-    items = []
+    items: list[Transaction] = []
     for paid in found.rows:
         payment, product, price = paid.payment, paid.product, paid.price
         items.append(
@@ -74,7 +130,7 @@ async def transactions(
     return answer({"items": items})
 
 
-def payment_detail(profile: PaymentProfile) -> dict[str, Any]:
+def payment_detail(profile: PaymentProfile) -> PaymentDetail:
     """The customer's default method as a payment detail: `active`, as it is what renewals are charged to."""
     kind = payment_methods.default_kind(profile)
     expiry = f"{profile.card_exp_month or 0:02d}/{profile.card_exp_year or 0}" if kind == methods.CARD else ""
@@ -98,15 +154,21 @@ def payment_detail(profile: PaymentProfile) -> dict[str, Any]:
 @router.get("/customers/{customer_id}/payment_details")
 async def payment_details(
     request: Request, session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)
-) -> Any:
+) -> Answer[PaymentDetails]:
+    """The card, or PayPal, the customer's renewals are charged to (none, or one)."""
     own(customer, customer_id)
     gateway = await request.app.state.gateways.current(customer.merchant_id)
     profile = await payment_methods.default_method(session, customer.merchant_id, customer.id, gateway)
     return answer({"paymentDetails": [payment_detail(profile)] if profile is not None else []})
 
 
-@router.get("/receipt/{transaction_id}", response_class=Response)
+@router.get(
+    "/receipt/{transaction_id}",
+    response_class=Response,
+    responses={200: {"description": "The receipt", "content": {"application/pdf": {"schema": {"type": "string"}}}}},
+)
 async def receipt(session: Session, customer: CurrentCustomer, transaction_id: str = Path(max_length=40)) -> Response:
+    """A transaction's receipt, as a PDF (`T000000042`: a transaction id of `/transactions`)."""
     found = _TRANSACTION.fullmatch(transaction_id.strip())
     if found is None:
         raise Refused(422, "Invalid param transactionId", INVALID_PATH)
@@ -122,7 +184,8 @@ async def receipt(session: Session, customer: CurrentCustomer, transaction_id: s
 @router.delete("/payment_details/{payment_details_id}")
 async def delete_payment_details(
     request: Request, session: Session, customer: CurrentCustomer, payment_details_id: int = Path(ge=1, le=2**53)
-) -> Any:
+) -> Answer[DeletedPaymentDetails]:
+    """Forget the customer's card: renewals then have nothing to be charged to until a new one is added."""
     gateway = await request.app.state.gateways.current(customer.merchant_id)
     await payment_methods.forget_default_card(session, customer.merchant_id, customer.id, gateway, payment_details_id)
     return answer({"paymentDetailsId": payment_details_id})

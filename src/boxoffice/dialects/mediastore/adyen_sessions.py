@@ -14,16 +14,18 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
+from pydantic import with_config
+from typing_extensions import TypedDict
 
 from boxoffice.billing import orders
 from boxoffice.dialects.mediastore import signed
-from boxoffice.dialects.mediastore.body import number, string
-from boxoffice.dialects.mediastore.connectors import ADYEN_METHODS, SESSION
-from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.body import Fields, Shaped, Text, declare
+from boxoffice.dialects.mediastore.connectors import ADYEN_METHODS, OPTIONAL_ORDER, SESSION, AdyenAmount, AdyenMethod
+from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
@@ -34,25 +36,53 @@ router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 SESSION_TIME = timedelta(hours=1)  # as long as Adyen's sessions last by default
 
 
-def _names(body: dict[str, Any], name: str) -> list[str] | None:
-    """A filter: a list of names (or one name), each short text."""
-    value = body.get(name)
+@with_config(CLOSED)
+class AdyenSession(TypedDict):
+    id: str
+    sessionData: str
+    amount: AdyenAmount
+    countryCode: str
+    expiresAt: str  # ISO 8601, UTC
+    returnUrl: str
+    merchantAccount: str
+    reference: str
+    shopperStatement: str
+    allowedPaymentMethods: list[str]
+    blockedPaymentMethods: list[str]
+    paymentMethod: list[AdyenMethod]
+
+
+# A filter: a list of names (or one name), each short text.
+_NAME = {"type": "string", "minLength": 1, "maxLength": 50}
+_NAMES = {"anyOf": [_NAME, {"type": "array", "items": _NAME}, {"type": "null"}]}
+VISIBLE = Shaped("filterPaymentMethods", "Only these of `/payment-methods`' names (`card`) are shown", _NAMES)
+BY_TYPE = Shaped("filterPaymentMethodsByType", "Adyen's types of method the page shows", _NAMES)
+RETURN_URL = Text("returnUrl", "Where the payer comes back to after a page of their bank's", max_length=2048)
+SESSION_BODY = declare(OPTIONAL_ORDER, RETURN_URL, VISIBLE, BY_TYPE)
+
+
+def _names(body: Fields, names: Shaped) -> list[str] | None:
+    value = names.read(body)
     if value is None:
         return None
     listed = [value] if isinstance(value, str) else value
     if not isinstance(listed, list) or not all(isinstance(v, str) and 0 < len(v) <= 50 for v in listed):
-        raise Refused(422, f"Invalid param {name}", INVALID_BODY)
+        raise Refused(422, f"Invalid param {names.name}", INVALID_BODY)
     return listed[:50]
 
 
 @router.post("/connectors/adyen/sessions")
-async def adyen_session(session: Session, customer: CurrentCustomer, body: Body) -> Any:
-    order_id = number(body, "orderId")
-    return_url = string(body, "returnUrl", max_length=2048) or ""
-    visible = _names(body, "filterPaymentMethods")
-    _names(body, "filterPaymentMethodsByType")
+async def adyen_session(
+    session: Session, customer: CurrentCustomer, body: Annotated[Fields, Depends(SESSION_BODY)]
+) -> Answer[AdyenSession]:
+    """An Adyen session for the Drop-in: for an order (checkout), or for none (adding payment details)."""
+    order_id = OPTIONAL_ORDER.read(body)
+    return_url = RETURN_URL.read(body) or ""
+    visible = _names(body, VISIBLE)
+    _names(body, BY_TYPE)
     merchant = await merchant_of(session, customer.merchant_id)
-    amount, country = {"value": 0, "currency": "EUR"}, customer.country_code or ""
+    amount: AdyenAmount = {"value": 0, "currency": "EUR"}
+    country = customer.country_code or ""
     if order_id:
         order = await orders.order_of(session, customer, order_id)
         amount, country = {"value": order.total, "currency": order.currency}, order.country_code or country

@@ -3,15 +3,17 @@ the JWTs are signed with."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, NotRequired
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from pydantic import with_config
 from starlette.responses import JSONResponse
+from typing_extensions import TypedDict
 
 from boxoffice.dialects.mediastore import tokens
-from boxoffice.dialects.mediastore.body import number, string
-from boxoffice.dialects.mediastore.deps import AppSettings, Body, Client, CurrentCustomer, Session
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.body import Fields, Text, Whole, declare
+from boxoffice.dialects.mediastore.deps import AppSettings, Client, CurrentCustomer, Session
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, Nothing, Refusal, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.publishers import merchant_of_publisher
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
@@ -24,16 +26,64 @@ router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 # ott-web-app signs the viewer out on these two texts.
 REFRESH_REFUSED = "Refresh token is expired or does not exist"
 MISSING_PARAMETER = "Missing or invalid parameter"
+PUBLISHER_ID = Whole("publisherId", "The publisher (merchant) the customer belongs to", required=True)
+EMAIL = Text("email", "The customer's e-mail address", max_length=320, required=True)
+PASSWORD = Text("password", "The customer's password", required=True)
+REFRESH_TOKEN = Text("refreshToken", "The refresh token the last sign-in or refresh gave", required=True)
+LOG_IN = declare(EMAIL, PASSWORD, PUBLISHER_ID)
+REFRESH = declare(REFRESH_TOKEN)
 
 
-def tokens_of(issued: IssuedTokens) -> dict[str, Any]:
+@with_config(CLOSED)
+class Tokens(TypedDict):
+    jwt: str
+    refreshToken: str
+
+
+@with_config(CLOSED)
+class SignedIn(Tokens):
+    customerId: int
+
+
+class Jwk(TypedDict):
+    """A public RSA key as RFC 7517 writes it."""
+
+    kty: str
+    key_ops: NotRequired[list[str]]
+    kid: str
+    use: str
+    alg: str
+    n: str
+    e: str
+
+
+@with_config(CLOSED)
+class Jwks(TypedDict):
+    keys: list[Jwk]
+
+
+def tokens_of(issued: IssuedTokens) -> Tokens:
     return {"jwt": issued.access_token, "refreshToken": issued.refresh_token}
 
 
-@router.post("/auths")
-async def log_in(request: Request, session: Session, settings: AppSettings, client: Client, body: Body) -> Any:
-    email, password = authentication.sign_in_name(string(body, "email", max_length=320)), string(body, "password")
-    merchant = await merchant_of_publisher(session, number(body, "publisherId"))
+def signed_in(issued: IssuedTokens, customer_id: int) -> SignedIn:
+    return {"jwt": issued.access_token, "refreshToken": issued.refresh_token, "customerId": customer_id}
+
+
+@router.post(
+    "/auths",
+    responses={401: {"model": Refusal, "description": "Wrong e-mail address or password (`USER0001`)"}},
+)
+async def log_in(
+    request: Request,
+    session: Session,
+    settings: AppSettings,
+    client: Client,
+    body: Annotated[Fields, Depends(LOG_IN)],
+) -> Answer[SignedIn]:
+    """Sign in with an e-mail address and password: a JWT, a refresh token and the customer's id."""
+    email, password = authentication.sign_in_name(EMAIL.read(body)), PASSWORD.read(body)
+    merchant = await merchant_of_publisher(session, PUBLISHER_ID.read(body))
     if not email or not password:
         raise Refused(400, "The email and password are required", INVALID_BODY)
     account = f"{merchant.uuid}:{email}"
@@ -41,12 +91,16 @@ async def log_in(request: Request, session: Session, settings: AppSettings, clie
     issued, customer = await authentication.sign_in(
         session, settings, merchant, email, password, client, issue=tokens.issue
     )
-    return answer(tokens_of(issued) | {"customerId": customer.id})
+    return answer(signed_in(issued, customer.id))
 
 
-@router.post("/auths/refresh_token")
-async def refresh(session: Session, settings: AppSettings, body: Body) -> Any:
-    given = string(body, "refreshToken")
+@router.post(
+    "/auths/refresh_token",
+    responses={401: {"model": Refusal, "description": "Refresh token is expired or does not exist"}},
+)
+async def refresh(session: Session, settings: AppSettings, body: Annotated[Fields, Depends(REFRESH)]) -> Answer[Tokens]:
+    """A new JWT and refresh token for a refresh token, which is then spent (a replayed one ends its session)."""
+    given = REFRESH_TOKEN.read(body)
     if not given:
         raise Refused(422, MISSING_PARAMETER, INVALID_BODY)
     try:
@@ -61,12 +115,13 @@ async def refresh(session: Session, settings: AppSettings, body: Body) -> Any:
 
 
 @router.delete("/refresh_tokens")
-async def revoke_refresh_tokens(session: Session, customer: CurrentCustomer) -> Any:
+async def revoke_refresh_tokens(session: Session, customer: CurrentCustomer) -> Answer[Nothing]:
     """Sign out everywhere: every session's refresh token, and with it the JWTs those sessions were given."""
     await authentication.end_all_sessions(session, customer, "logout_everywhere")
-    return answer({})
+    return answer(Nothing())
 
 
-@router.get("/.well-known/jwks.json")
+@router.get("/.well-known/jwks.json", response_model=Jwks)
 async def jwks(session: Session) -> JSONResponse:
+    """The public keys the JWTs are signed with (RS256), as a JSON Web Key Set, outside the envelope."""
     return JSONResponse(await public_jwks(session))

@@ -7,23 +7,26 @@ session (see adyen_sessions)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
+from pydantic import with_config
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import TypedDict
 
 from boxoffice.billing import charges, orders
 from boxoffice.billing.models import PaymentStatus
 from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore import signed
-from boxoffice.dialects.mediastore.body import number, string, web_address
-from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, CurrentMerchant, Session
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.body import Fields, Shaped, Text, WebAddress, Whole, declare
+from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
-from boxoffice.dialects.mediastore.orders import paid_order
+from boxoffice.dialects.mediastore.orders import ORDER_ID, PaymentBody, paid_order
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import Card, Wallet
@@ -33,13 +36,103 @@ from boxoffice.kit import clock
 from boxoffice.kit.errors import NotFound
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
-REFUSED = "ADYEN0002"
+REFUSED: Final = "ADYEN0002"
 CLIENT_KEY = "test_BOXOFFICESANDBOX"
 SESSION = "adyen-session"  # what an Adyen session's signed reference is for
 RETURN = "adyen-return"  # what the signed state of a payer's way back is for
 RETURN_TTL = timedelta(hours=1)
+
+
+@with_config(CLOSED)
+class AdyenMethod(TypedDict):
+    type: str
+    name: str
+    brands: list[str]
+
+
+@with_config(CLOSED)
+class AdyenAmount(TypedDict):
+    value: int  # minor units
+    currency: str
+
+
+@with_config(CLOSED)
+class AdyenPaymentMethods(TypedDict):
+    amount: AdyenAmount
+    countryCode: str
+    clientKey: str
+    paymentMethods: list[AdyenMethod]
+    region: str
+    shopperStatement: str
+
+
+@with_config(CLOSED)
+class Action(TypedDict):
+    """Adyen's `action`: a page the payer completes (this server's 3-D Secure page)."""
+
+    type: Literal["redirect"]
+    url: str | None
+    method: Literal["GET"]
+    paymentMethodType: str
+    data: dict[str, Any]
+
+
+@with_config(CLOSED)
+class ActionAnswer(TypedDict):
+    action: Action
+
+
+@with_config(CLOSED)
+class PaymentAnswer(TypedDict):
+    payment: PaymentBody
+
+
+@with_config(CLOSED)
+class RedirectAnswer(TypedDict):
+    redirectUrl: str
+
+
 # The methods the Drop-in is shown, by their name in MediaStore's `/payment-methods`: cards only are taken here.
-ADYEN_METHODS = {"card": {"type": "scheme", "name": "Cards", "brands": ["visa", "mc", "amex"]}}
+ADYEN_METHODS: dict[str, AdyenMethod] = {"card": {"type": "scheme", "name": "Cards", "brands": ["visa", "mc", "amex"]}}
+# A card field, plain or as the Drop-in's test mode sends it encrypted (`test_4242…`).
+_CARD_FIELD = {"type": ["string", "integer"]}
+PAYMENT_METHOD = Shaped(
+    "paymentMethod",
+    "The card, as Adyen's Drop-in sends it: each part plain (`number`) or encrypted (`encryptedCardNumber`)",
+    {
+        "type": "object",
+        "properties": {
+            "type": {"const": "scheme"},
+            "holderName": {"type": "string"},
+            **{name: _CARD_FIELD for name in ("number", "expiryMonth", "expiryYear", "cvc")},
+            **{
+                name: _CARD_FIELD
+                for name in (
+                    "encryptedCardNumber",
+                    "encryptedExpiryMonth",
+                    "encryptedExpiryYear",
+                    "encryptedSecurityCode",
+                )
+            },
+        },
+    },
+    required=True,
+)
+SESSION_DATA = Text(
+    "sessionData", "The `sessionData` of an Adyen session (`POST /connectors/adyen/sessions`)", max_length=4096
+)
+RETURN_URL = WebAddress("returnUrl", "Where the payer comes back to after a page of their bank's")
+OPTIONAL_ORDER = Whole("orderId", "The order to be paid (leave out in My Account)")
+METHODS = declare(OPTIONAL_ORDER)
+INITIAL_PAYMENT = declare(
+    replace(OPTIONAL_ORDER, description="The order to pay (or name it by `sessionData`)"),
+    SESSION_DATA,
+    PAYMENT_METHOD,
+    RETURN_URL,
+)
+FINALIZE = declare(ORDER_ID)
+SUCCESS_URL = WebAddress("successUrl", "Where the payer is sent once they have approved", required=True)
+PAYPAL = declare(ORDER_ID, SUCCESS_URL)
 
 
 def _field(method: dict[str, Any], plain: str, encrypted: str) -> str:
@@ -49,8 +142,8 @@ def _field(method: dict[str, Any], plain: str, encrypted: str) -> str:
     return str(value).removeprefix("test_").strip()
 
 
-def card_of(body: dict[str, Any]) -> Card:
-    method = body.get("paymentMethod")
+def card_of(body: Fields) -> Card:
+    method = PAYMENT_METHOD.read(body)
     if not isinstance(method, dict) or method.get("type", "scheme") != "scheme":
         raise Refused(422, "Invalid param paymentMethod: a card (type scheme) is taken here", INVALID_BODY)
     month, year = (
@@ -69,7 +162,7 @@ def card_of(body: dict[str, Any]) -> Card:
     )
 
 
-def redirect_action(url: str | None) -> dict[str, Any]:
+def redirect_action(url: str | None) -> Action:
     """Adyen's `action` for a payer to complete on a page: here, this server's 3-D Secure page."""
     return {"type": "redirect", "url": url, "method": "GET", "paymentMethodType": "scheme", "data": {}}
 
@@ -94,14 +187,22 @@ async def opened_state(session: AsyncSession, purpose: str, state: str) -> tuple
     return (merchant, claims) if merchant and claims is not None else None
 
 
-@router.get("/connectors/adyen/return", name="adyen_return")
+@router.get(
+    "/connectors/adyen/return",
+    name="adyen_return",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={303: {"description": "On to the client's `returnUrl`, with `redirectResult`"}},
+)
 async def adyen_return(
     session: Session,
     state: str = Query(max_length=8192),
     payment_intent: str | None = Query(None, max_length=100),
     setup_intent: str | None = Query(None, max_length=100),
 ) -> RedirectResponse:
-    """Sends the payer on to the `returnUrl` their client gave, with what they approved as `redirectResult`."""
+    """Where a payer comes back from their bank's page.
+
+    Sends the payer on to the `returnUrl` their client gave, with what they approved as `redirectResult`."""
     opened = await opened_state(session, RETURN, state)
     approved = payment_intent or setup_intent
     if opened is None or approved is None:
@@ -111,10 +212,10 @@ async def adyen_return(
     return RedirectResponse(f"{back}{joiner}{urlencode({'redirectResult': approved})}", status_code=303)
 
 
-def session_claims(body: dict[str, Any], merchant: Merchant, customer: Customer) -> dict[str, Any] | None:
+def session_claims(body: Fields, merchant: Merchant, customer: Customer) -> dict[str, Any] | None:
     """The Adyen session a payment names by its `sessionData`, if it names one: the customer's own, unexpired.
     Its `o` is the order it was made for (None: adding payment details)."""
-    token = string(body, "sessionData", max_length=4096)
+    token = SESSION_DATA.read(body)
     if token is None:
         return None
     claims = signed.opened(merchant, SESSION, token)
@@ -123,7 +224,7 @@ def session_claims(body: dict[str, Any], merchant: Merchant, customer: Customer)
     return claims
 
 
-def _outcome(paid: orders.PaidOrder) -> Any:
+def _outcome(paid: orders.PaidOrder) -> Answer[ActionAnswer | PaymentAnswer]:
     declined = charges.refusal(paid.payment)
     if declined is not None:
         raise Refused(422, f"Payment refused: {declined.message}", REFUSED)
@@ -133,9 +234,12 @@ def _outcome(paid: orders.PaidOrder) -> Any:
 
 
 @router.post("/connectors/adyen/payment-methods")
-async def adyen_payment_methods(session: Session, customer: CurrentCustomer, body: Body) -> Any:
-    order_id = number(body, "orderId")
-    amount = {"value": 0, "currency": "EUR"}
+async def adyen_payment_methods(
+    session: Session, customer: CurrentCustomer, body: Annotated[Fields, Depends(METHODS)]
+) -> Answer[AdyenPaymentMethods]:
+    """What Adyen's Drop-in is mounted with: the amount of the order, if any, and the methods taken (cards)."""
+    order_id = OPTIONAL_ORDER.read(body)
+    amount: AdyenAmount = {"value": 0, "currency": "EUR"}
     country = customer.country_code or ""
     if order_id is not None:
         order = await orders.order_of(session, customer, order_id)
@@ -158,10 +262,11 @@ async def initial_payment(
     customer: CurrentCustomer,
     merchant: CurrentMerchant,
     client: Client,
-    body: Body,
+    body: Annotated[Fields, Depends(INITIAL_PAYMENT)],
     sessions: OwnTransactions,
-) -> Any:
-    order_id = number(body, "orderId")
+) -> Answer[ActionAnswer | PaymentAnswer]:
+    """Pay an order by card: the payment, or an `action` (3-D Secure) for the payer to complete first."""
+    order_id = OPTIONAL_ORDER.read(body)
     claims = session_claims(body, merchant, customer)
     if claims is not None:
         if claims.get("o") is None or order_id not in (None, claims["o"]):
@@ -177,7 +282,7 @@ async def initial_payment(
         customer,
         order_id,
         source=card,
-        return_url=returning_here(request, merchant, web_address(body, "returnUrl")),
+        return_url=returning_here(request, merchant, RETURN_URL.read(body)),
         client=client,
     )
     return _outcome(paid)
@@ -185,9 +290,14 @@ async def initial_payment(
 
 @router.post("/connectors/adyen/initial-payment/finalize")
 async def finalize_initial_payment(
-    request: Request, customer: CurrentCustomer, merchant: CurrentMerchant, body: Body, sessions: OwnTransactions
-) -> Any:
-    order_id = number(body, "orderId")
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: CurrentMerchant,
+    body: Annotated[Fields, Depends(FINALIZE)],
+    sessions: OwnTransactions,
+) -> Answer[ActionAnswer | PaymentAnswer]:
+    """Finish an order's payment once the payer has completed its `action`."""
+    order_id = ORDER_ID.read(body)
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
     paid = await orders.finish_order(sessions, request.app.state.gateways, merchant, customer, order_id)
@@ -202,13 +312,15 @@ async def paypal_token(
     customer: CurrentCustomer,
     merchant: CurrentMerchant,
     client: Client,
-    body: Body,
+    body: Annotated[Fields, Depends(PAYPAL)],
     sessions: OwnTransactions,
-) -> Any:
-    """PayPal: the page where the payer approves, which sends them on to `successUrl` (or `cancelUrl`); the
-    payment is then settled by the gateway's event, through the worker."""
-    order_id = number(body, "orderId")
-    success = web_address(body, "successUrl", required=True)
+) -> Answer[RedirectAnswer]:
+    """Pay an order with PayPal: the page where the payer approves.
+
+    It sends them on to `successUrl` (or `cancelUrl`); the payment is then settled by the gateway's event, through
+    the worker."""
+    order_id = ORDER_ID.read(body)
+    success = SUCCESS_URL.given(body)
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
     paid = await orders.pay_order(

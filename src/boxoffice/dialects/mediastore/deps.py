@@ -3,15 +3,15 @@ merchant."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.dialects.kit import get_client, get_session, get_settings
-from boxoffice.dialects.mediastore.body import json_body
 from boxoffice.dialects.mediastore.errors import Refused
-from boxoffice.dialects.mediastore.tokens import bearer
+from boxoffice.dialects.mediastore.tokens import CUSTOMER_JWT, bearer
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
@@ -20,8 +20,10 @@ from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.settings import Settings
 
 
-async def get_principal(request: Request) -> Principal:
-    return await bearer(request, get_session(request))
+async def get_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(CUSTOMER_JWT)]
+) -> Principal:
+    return await bearer(request, get_session(request), credentials)
 
 
 async def get_customer(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Customer:
@@ -42,7 +44,6 @@ def own(customer: Customer, customer_id: int) -> Customer:
 Session = Annotated[AsyncSession, Depends(get_session)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Client = Annotated[ClientInfo, Depends(get_client)]
-Body = Annotated[dict[str, Any], Depends(json_body)]
 CurrentCustomer = Annotated[Customer, Depends(get_customer)]
 # The customer's merchant, read before an `OwnTransactions` ends the request's transaction.
 CurrentMerchant = Annotated[Merchant, Depends(get_merchant)]

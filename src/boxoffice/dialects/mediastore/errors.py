@@ -3,34 +3,41 @@ SDK's `errorCodes.ts` where it has one."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
 
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
-from boxoffice.dialects.mediastore.envelope import refusal
+from boxoffice.dialects.mediastore.envelope import Code, refusal
 from boxoffice.kit import errors
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
 # What the SDK knows them as (`REQ` a bad request, `USER` an account, `AUTH` the JWT).
-INVALID_BODY, INVALID_QUERY, INVALID_PATH = "REQ0001", "REQ0002", "REQ0003"
-WRONG_CREDENTIALS, ALREADY_EXISTS = "USER0001", "USER0002"
-MISSING_JWT, INVALID_JWT, EXPIRED_JWT = "AUTH0001", "AUTH0002", "AUTH0003"
+INVALID_BODY: Final = "REQ0001"
+INVALID_QUERY: Final = "REQ0002"
+INVALID_PATH: Final = "REQ0003"
+WRONG_CREDENTIALS: Final = "USER0001"
+ALREADY_EXISTS: Final = "USER0002"
+MISSING_JWT: Final = "AUTH0001"
+INVALID_JWT: Final = "AUTH0002"
+EXPIRED_JWT: Final = "AUTH0003"
 
 
 class Refused(errors.DomainError):
     """A refusal in MediaStore's own terms, where no domain error says it the way its clients expect."""
 
-    def __init__(self, status: int, message: str, code: str | None = None) -> None:
+    def __init__(self, status: int, message: str, code: Code | None = None) -> None:
         self.status, self.code = status, code
         super().__init__(message)
 
 
 class MalformedRequest(Refused):
-    def __init__(self, message: str, code: str = INVALID_BODY) -> None:
+    def __init__(self, message: str, code: Code = INVALID_BODY) -> None:
         super().__init__(400, message, code)
 
 
-STATUS: list[tuple[type[errors.DomainError], int, str | None]] = [
+STATUS: list[tuple[type[errors.DomainError], int, Code | None]] = [
     (errors.InvalidInput, 422, INVALID_BODY),
     (errors.Unauthenticated, 401, INVALID_JWT),
     (errors.InvalidCredentials, 401, WRONG_CREDENTIALS),
@@ -142,6 +149,7 @@ def render_validation_error(error: RequestValidationError) -> JSONResponse:
     """Path and query parameters that could not be parsed (an id that isn't a number, say)."""
     problems = error.errors()
     where = str(problems[0].get("loc", ("body",))[0]) if problems else "body"
-    code = {"path": INVALID_PATH, "query": INVALID_QUERY}.get(where, INVALID_BODY)
+    codes: dict[str, Code] = {"path": INVALID_PATH, "query": INVALID_QUERY}
+    code = codes.get(where, INVALID_BODY)
     names = [".".join(str(p) for p in problem.get("loc", ())[1:]) for problem in problems]
     return refusal(400, f"Invalid param {', '.join(n for n in names if n) or where}", code)

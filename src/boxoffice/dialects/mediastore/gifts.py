@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
+from pydantic import with_config
+from typing_extensions import TypedDict
 
 from boxoffice.billing import gift_delivery, gifts
-from boxoffice.dialects.mediastore.deps import AppSettings, Body, Client, CurrentCustomer, Session
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.body import Fields, Shaped, declare
+from boxoffice.dialects.mediastore.deps import AppSettings, Client, CurrentCustomer, Session
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import MalformedRequest, Refused
 from boxoffice.dialects.mediastore.offer_ids import offer_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
@@ -27,6 +30,21 @@ GiftId = Path(ge=1, le=2**53)
 LAST_DATE = clock.unix(datetime(9999, 12, 31))
 # What is read of a note before the core's own limit refuses it: a bound on what a request can make us hold.
 MAX_NOTE_READ = 10 * gift_delivery.MAX_NOTE
+RECIPIENT, NOTE = "recipientEmail", "personalNote"
+DELIVERY = Shaped(
+    "deliveryDetails",
+    "Who receives the gift, when (Unix seconds; null or a moment passed: at once), with the buyer's note",
+    {
+        "type": "object",
+        "properties": {
+            RECIPIENT: {"type": ["string", "null"], "maxLength": 320},
+            "deliveryDate": {"type": ["number", "null"], "minimum": 0, "maximum": LAST_DATE},
+            NOTE: {"type": ["string", "null"], "maxLength": gift_delivery.MAX_NOTE},
+        },
+    },
+    required=True,
+)
+UPDATE = declare(DELIVERY)
 
 
 async def _looking_up(request: Request, settings: AppSettings, client: Client, customer: CurrentCustomer) -> Customer:
@@ -36,6 +54,32 @@ async def _looking_up(request: Request, settings: AppSettings, client: Client, c
 
 
 LookingUp = Annotated[Customer, Depends(_looking_up)]
+
+
+@with_config(CLOSED)
+class DeliveryDetails(TypedDict):
+    recipientEmail: str | None
+    deliveryDate: int | None  # Unix seconds; null: at once
+    personalNote: str
+
+
+@with_config(CLOSED)
+class Verification(TypedDict):
+    redeemable: bool
+    redeemMode: Literal["NEW_ACCESS"]
+    redeemRefusalReason: Literal["INACTIVE_OFFER", "REDEEMED"] | None
+    extendedSubscriptionId: None
+    offerId: str
+
+
+@with_config(CLOSED)
+class Gift(TypedDict):
+    id: int
+    code: str
+    offerId: str
+    deliveryDetails: DeliveryDetails
+    sentAt: int | None
+    redeemedAt: int | None
 
 
 def _text(details: dict[str, Any], name: str, max_length: int) -> str | None:
@@ -56,19 +100,17 @@ def _date(details: dict[str, Any]) -> datetime | None:
     return clock.from_unix(int(value))
 
 
-def delivery_of(body: dict[str, Any]) -> gift_delivery.Delivery:
+def delivery_of(body: Fields) -> gift_delivery.Delivery:
     """The body's `deliveryDetails`: a wrong type is a 400 naming it; a bad address or a note too long, a 422."""
-    details = body.get("deliveryDetails")
+    details = DELIVERY.read(body)
     if not isinstance(details, dict):
         raise MalformedRequest(
             "Invalid param deliveryDetails: an object with recipientEmail, deliveryDate, personalNote"
         )
-    return gift_delivery.delivery(
-        _text(details, "recipientEmail", 320), _date(details), _text(details, "personalNote", MAX_NOTE_READ)
-    )
+    return gift_delivery.delivery(_text(details, RECIPIENT, 320), _date(details), _text(details, NOTE, MAX_NOTE_READ))
 
 
-def delivery_details(email: str | None, date: datetime | None, note: str | None) -> dict[str, Any]:
+def delivery_details(email: str | None, date: datetime | None, note: str | None) -> DeliveryDetails:
     return {"recipientEmail": email, "deliveryDate": clock.unix(date) if date else None, "personalNote": note or ""}
 
 
@@ -78,10 +120,13 @@ def _offer_id(details: gifts.GiftDetails) -> str:
 
 # In the SDK's words, which it turns into the text a customer reads: a refunded gift buys nothing any more, which
 # is what it says of an offer no longer available.
-REFUSALS = {gifts.Spent.REFUNDED: "INACTIVE_OFFER", gifts.Spent.REDEEMED: "REDEEMED"}
+REFUSALS: dict[gifts.Spent, Literal["INACTIVE_OFFER", "REDEEMED"]] = {
+    gifts.Spent.REFUNDED: "INACTIVE_OFFER",
+    gifts.Spent.REDEEMED: "REDEEMED",
+}
 
 
-def _verification(details: gifts.GiftDetails) -> dict[str, Any]:
+def _verification(details: gifts.GiftDetails) -> Verification:
     spent = details.spent
     return {
         "redeemable": spent is None,
@@ -93,12 +138,14 @@ def _verification(details: gifts.GiftDetails) -> dict[str, Any]:
 
 
 @router.get("/gifts/verification/{code}")
-async def verify_gift(session: Session, customer: LookingUp, code: str = Code) -> Any:
+async def verify_gift(session: Session, customer: LookingUp, code: str = Code) -> Answer[Verification]:
+    """Whether a gift code can be redeemed, and for which offer (look-ups are rate-limited)."""
     return answer(_verification(await gifts.gift_details(session, customer.merchant_id, code)))
 
 
 @router.post("/gifts/redeem/{code}")
-async def redeem_gift(session: Session, customer: LookingUp, code: str = Code) -> Any:
+async def redeem_gift(session: Session, customer: LookingUp, code: str = Code) -> Answer[Verification]:
+    """Redeem a gift code: the customer gets the access it gives."""
     try:
         redeemed = await gifts.redeem_gift(session, customer, code)
     except Conflict as refused:
@@ -106,7 +153,7 @@ async def redeem_gift(session: Session, customer: LookingUp, code: str = Code) -
     return answer(_verification(redeemed.details))
 
 
-def _gift(details: gifts.GiftDetails) -> dict[str, Any]:
+def _gift(details: gifts.GiftDetails) -> Gift:
     gift = details.gift
     return {
         "id": gift.id,
@@ -119,12 +166,16 @@ def _gift(details: gifts.GiftDetails) -> dict[str, Any]:
 
 
 @router.get("/gifts/{gift_id}")
-async def read_gift(session: Session, customer: CurrentCustomer, gift_id: int = GiftId) -> Any:
+async def read_gift(session: Session, customer: CurrentCustomer, gift_id: int = GiftId) -> Answer[Gift]:
+    """A gift the customer bought, with its code and delivery."""
     return answer(_gift(await gifts.bought_gift(session, customer, gift_id)))
 
 
 @router.patch("/gifts/{gift_id}")
-async def update_gift(session: Session, customer: CurrentCustomer, body: Body, gift_id: int = GiftId) -> Any:
+async def update_gift(
+    session: Session, customer: CurrentCustomer, body: Annotated[Fields, Depends(UPDATE)], gift_id: int = GiftId
+) -> Answer[Gift]:
+    """Change a gift's delivery (the buyer's own gift, until it is sent)."""
     delivery = delivery_of(body)
     try:
         details = await gifts.change_delivery(session, customer, gift_id, delivery)

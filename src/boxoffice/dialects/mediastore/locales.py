@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query
+from pydantic import with_config
+from typing_extensions import TypedDict
 
 from boxoffice.dialects.mediastore.deps import Client
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.kit import client_info, clock, currencies
 from boxoffice.kit.geography import country
@@ -18,9 +18,21 @@ router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 FALLBACK_CURRENCY = "USD"
 
 
+@with_config(CLOSED)
+class Locale(TypedDict):
+    country: str  # ISO 3166 alpha-2, "" where unknown
+    currency: str
+    locale: str  # `en_US`
+    ipAddress: str
+
+
 @router.get("/locales")
-async def locales(client: Client, customer_ip: str | None = Query(None, alias="customerIP", max_length=64)) -> Any:
-    """`customerIP` names the viewer's address when the caller is a server speaking for them."""
+async def locales(
+    client: Client, customer_ip: str | None = Query(None, alias="customerIP", max_length=64)
+) -> Answer[Locale]:
+    """Where the caller is: country, currency, locale and address.
+
+    `customerIP` names the viewer's address when the caller is a server speaking for them."""
     address = client_info.parse_address(customer_ip) if customer_ip else None
     ip = str(address) if address is not None else client.ip_address
     code = client_info.country_of(ip) or ""

@@ -5,12 +5,19 @@ SDK asks `/v2/offers/` with the part before `_`, and either form is accepted eve
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from boxoffice.catalog.models import Price
 
 _OFFER = re.compile(r"^([SPERA])([0-9]{1,18})(?:_[A-Z]{2})?$")
 # The offer types of OfferV2, by letter.
-TYPES = {"S": "subscription", "P": "pass", "E": "live", "R": "vod", "A": "vod"}
+TYPES: dict[str, Literal["subscription", "pass", "live", "vod"]] = {
+    "S": "subscription",
+    "P": "pass",
+    "E": "live",
+    "R": "vod",
+    "A": "vod",
+}
 
 
 def letter(price: Price) -> str:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Path, Query
+from pydantic import with_config
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import TypedDict
 
 from boxoffice.access import service as access
 from boxoffice.billing import holdings
@@ -18,7 +20,7 @@ from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price
 from boxoffice.catalog.offers import Offer, find_offer, list_offers, taxed_offer
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session, own
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import Refused
 from boxoffice.dialects.mediastore.money import currency_symbol, decimal
 from boxoffice.dialects.mediastore.offer_ids import TYPES, letter, offer_id, price_id_of, short_id
@@ -29,6 +31,159 @@ from boxoffice.kit.errors import Missing, NotFound
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 OfferParam = Path(min_length=1, max_length=40)
+
+
+@with_config(CLOSED)
+class OfferV1(TypedDict):
+    """The offer as `GET /offers/{offerId}` shows it: money as numbers, times in Unix seconds."""
+
+    offerId: str
+    offerTitle: str
+    offerDescription: str | None
+    offerPrice: float
+    offerCurrency: str
+    offerCurrencySymbol: str
+    offerCountry: str
+    customerPriceInclTax: float
+    customerPriceExclTax: float
+    customerCurrency: str
+    customerCurrencySymbol: str
+    customerCountry: str
+    discountedCustomerPriceInclTax: None
+    discountedCustomerPriceExclTax: None
+    discountPeriods: None
+    period: str | None  # `month`, `3months`, `year` … for a subscription
+    freePeriods: int
+    freeDays: int
+    expiresAt: int | None  # a pass's days (under 1,000), or the moment a dated pass ends
+    accessToTags: list[str]
+    active: bool
+    createdAt: int
+    updatedAt: int
+    applicableTaxRate: float
+    geoRestrictionEnabled: bool
+    geoRestrictionType: str | None
+    geoRestrictionCountries: list[str]
+    videoId: str | None
+    contentExternalId: str | None
+    contentExternalData: None
+    contentAgeRestriction: int | None
+    trialAvailable: bool
+    applyServiceFeeOnCustomer: bool
+    timeZone: str
+    startTime: int | None
+    endTime: int | None
+    averageRating: int
+    socialCommissionRate: int
+    offerUrl: None
+    contentType: None
+
+
+@with_config(CLOSED)
+class OfferForCustomer(OfferV1):
+    accessGranted: bool
+
+
+@with_config(CLOSED)
+class OfferPrice(TypedDict):
+    amount: float
+    currency: str
+    taxIncluded: bool
+    rules: list[Any]
+
+
+@with_config(CLOSED)
+class BillingCycle(TypedDict):
+    periodUnit: str
+    amount: int
+
+
+@with_config(CLOSED)
+class Duration(TypedDict):
+    period: str
+    amount: int
+
+
+@with_config(CLOSED)
+class Entitlement(TypedDict):
+    expirationPolicy: Literal["subscription", "date", "period"]
+    expiresAt: int | None
+    duration: Duration | None
+
+
+@with_config(CLOSED)
+class FreeTrial(TypedDict):
+    type: str
+    duration: int
+
+
+@with_config(CLOSED)
+class OfferV2(TypedDict):
+    """The offer as `GET /offers` and `GET /v2/offers/{shortId}` show it."""
+
+    id: str
+    longId: str
+    title: str
+    description: str | None
+    price: OfferPrice
+    active: bool
+    type: Literal["subscription", "pass", "live", "vod"]
+    geoRestriction: list[str]
+    tags: list[str]
+    billingCycle: BillingCycle | None
+    entitlement: Entitlement
+    event: None
+    freeTrial: FreeTrial | None
+    createdAt: int
+    updatedAt: int
+    externalProperties: dict[str, Any]
+    appStoreProductIds: dict[str, Any]
+    imageUrl: None
+    hasLandingPage: bool
+    localizations: list[Any]
+    sessionsLimit: None
+    giftable: bool
+
+
+@with_config(CLOSED)
+class EntitlementStatus(TypedDict):
+    accessGranted: bool
+    expiresAt: int | None
+
+
+class RenewalFields(TypedDict, total=False):
+    """What a subscription's holding says of its renewal (all or nothing)."""
+
+    subscriptionId: int
+    externalPaymentId: None
+    inTrial: bool
+    nextPaymentAt: int | None
+    nextPaymentCurrency: str
+    nextPaymentPrice: float
+    paymentGateway: str
+    paymentMethod: str
+    pendingSwitchId: int | None
+    period: str
+    isExternallyManaged: bool
+
+
+@with_config(CLOSED)
+class CustomerOffer(RenewalFields, total=True):
+    """An offer the customer holds or held; a subscription's carries its renewal besides."""
+
+    offerId: str
+    status: Literal["active", "expired", "cancelled"]
+    startedAt: int
+    expiresAt: int
+    offerType: str
+    totalPrice: float
+    offerTitle: str
+    customerCurrency: str
+
+
+@with_config(CLOSED)
+class CustomerOffers(TypedDict):
+    items: list[CustomerOffer]
 
 
 def period(unit: str, quantity: int) -> str:
@@ -93,7 +248,7 @@ def _pass_expiry(price: Price) -> int | None:
     return min(-(-hours * price.period_quantity // 24), 999)
 
 
-def v1(offer: Offer, *, country: str | None, rate: int) -> dict[str, Any]:
+def v1(offer: Offer, *, country: str | None, rate: int) -> OfferV1:
     price, product = offer.price, offer.product
     net, _ = taxes.split(price.amount, rate)
     symbol = currency_symbol(price.currency)
@@ -142,20 +297,20 @@ def v1(offer: Offer, *, country: str | None, rate: int) -> dict[str, Any]:
     }
 
 
-def _entitlement(offer: Offer) -> dict[str, Any]:
+def _entitlement(offer: Offer) -> Entitlement:
     price = offer.price
     if price.kind == "subscription":
         return {"expirationPolicy": "subscription", "expiresAt": None, "duration": None}
     if price.period_unit == "custom":
         expires = clock.unix(price.expires_at) if price.expires_at else None
         return {"expirationPolicy": "date", "expiresAt": expires, "duration": None}
-    duration = {"period": price.period_unit, "amount": price.period_quantity}
+    duration: Duration = {"period": price.period_unit, "amount": price.period_quantity}
     return {"expirationPolicy": "period", "expiresAt": None, "duration": duration}
 
 
-def v2(offer: Offer) -> dict[str, Any]:
+def v2(offer: Offer) -> OfferV2:
     price, product = offer.price, offer.product
-    trial = None
+    trial: FreeTrial | None = None
     if price.trial_period_unit and price.trial_period_quantity:
         trial = {"type": price.trial_period_unit, "duration": price.trial_period_quantity}
     return {
@@ -194,7 +349,8 @@ def v2(offer: Offer) -> dict[str, Any]:
 @router.get("/offers")
 async def offers(
     session: Session, customer: CurrentCustomer, page_limit: int = Query(100, alias="pageLimit", ge=1, le=500)
-) -> Any:
+) -> Answer[list[OfferV2]]:
+    """The publisher's offers (v2)."""
     merchant = await merchant_of(session, customer.merchant_id)
     return answer([v2(offer) for offer in await list_offers(session, merchant, page_limit)])
 
@@ -205,8 +361,10 @@ async def offer_details(
     client: Client,
     offer: str = OfferParam,
     customer_ip: str | None = Query(None, alias="customerIP", max_length=64),
-) -> Any:
-    """No JWT: a storefront shows it to anyone. The customer's country (their address's, or `customerIP`'s) sets
+) -> Answer[OfferV1]:
+    """An offer (v1), its price taxed for where the customer is.
+
+    No JWT: a storefront shows it to anyone. The customer's country (their address's, or `customerIP`'s) sets
     the tax shown."""
     expected, price_id = _parsed(offer)
     address = client_info.parse_address(customer_ip) if customer_ip else None
@@ -217,14 +375,16 @@ async def offer_details(
 
 
 @router.get("/v2/offers/{offer}")
-async def offer_v2(session: Session, customer: CurrentCustomer, offer: str = OfferParam) -> Any:
+async def offer_v2(session: Session, customer: CurrentCustomer, offer: str = OfferParam) -> Answer[OfferV2]:
+    """An offer (v2), by its id with or without the country suffix."""
     return answer(v2(await offer_by_id(session, offer, merchant_id=customer.merchant_id)))
 
 
 @router.get("/entitlements/{offer}")
 async def entitlement(
     session: Session, customer: CurrentCustomer, merchant: CurrentMerchant, client: Client, offer: str = OfferParam
-) -> Any:
+) -> Answer[EntitlementStatus]:
+    """Whether the customer has access through an offer now, and until when."""
     expected, price_id = _parsed(offer)
     with _offer_named(offer):
         found = await access.offer_access(session, merchant, customer, price_id, client)
@@ -241,7 +401,10 @@ async def offer_for_customer(
     client: Client,
     offer: str = OfferParam,
     email: str = Path(max_length=320),
-) -> Any:
+) -> Answer[OfferForCustomer]:
+    """An offer as the customer (the JWT's, by e-mail) would buy it: their tax, whether a trial is left.
+
+    Refused with `Access already granted` when they have access already."""
     if email.strip().lower() != customer.email.lower():
         raise Refused(403, "Customer email does not match the JWT")
     expected, price_id = _parsed(offer)
@@ -251,18 +414,18 @@ async def offer_for_customer(
     if terms.has_access:
         raise Refused(422, "Access already granted")
     rendered = v1(found, country=terms.country_code, rate=terms.tax_rate)
-    return answer(rendered | {"trialAvailable": terms.trial_available, "accessGranted": False})
+    return answer({**rendered, "trialAvailable": terms.trial_available, "accessGranted": False})
 
 
 # The core's holding statuses in Cleeng's words.
-STATUSES = {
+STATUSES: dict[holdings.HoldingStatus, Literal["active", "expired", "cancelled"]] = {
     holdings.HoldingStatus.ACTIVE: "active",
     holdings.HoldingStatus.EXPIRED: "expired",
     holdings.HoldingStatus.CANCELED: "cancelled",
 }
 
 
-def _subscription_fields(renewal: holdings.Renewal) -> dict[str, Any]:
+def _subscription_fields(renewal: holdings.Renewal) -> RenewalFields:
     subscription, pending, next_payment = renewal.subscription, renewal.pending_switch, renewal.next_payment_at
     return {
         "subscriptionId": subscription.id,
@@ -279,9 +442,9 @@ def _subscription_fields(renewal: holdings.Renewal) -> dict[str, Any]:
     }
 
 
-def _holding(holding: holdings.Holding) -> dict[str, Any]:
+def _holding(holding: holdings.Holding) -> CustomerOffer:
     entitlement, price = holding.entitlement, holding.price
-    item = {
+    item: CustomerOffer = {
         "offerId": offer_id(price),
         "status": STATUSES[holding.status],
         "startedAt": clock.unix(entitlement.starts_at),
@@ -293,14 +456,16 @@ def _holding(holding: holdings.Holding) -> dict[str, Any]:
     }
     if holding.renewal is not None:
         # My Account finds a pending switch here, by the id it then reads at /subscription_switches/{id}.
-        item |= _subscription_fields(holding.renewal)
+        return {**item, **_subscription_fields(holding.renewal)}
     return item
 
 
 @router.get("/customers/{customer_id}/offers")
 async def customer_offers(
     session: Session, customer: CurrentCustomer, merchant: CurrentMerchant, customer_id: int = Path(ge=1)
-) -> Any:
-    """What the customer holds or held, newest first, each as the offer (price) it came through."""
+) -> Answer[CustomerOffers]:
+    """What the customer holds or held.
+
+    Newest first, each as the offer (price) it came through; a subscription's with its renewal."""
     own(customer, customer_id)
     return answer({"items": [_holding(h) for h in await holdings.holdings_of(session, merchant, customer)]})

@@ -5,9 +5,12 @@ refusals carry the texts ott-web-app matches."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import with_config
+from typing_extensions import TypedDict
 
 from boxoffice.billing import orders
 from boxoffice.billing.models import Order, Payment, PaymentStatus
@@ -15,11 +18,11 @@ from boxoffice.billing.payment_methods import FREE
 from boxoffice.billing.refusals import NotOnSale
 from boxoffice.catalog import taxes
 from boxoffice.dialects.kit import OwnTransactions
-from boxoffice.dialects.mediastore.body import flag, number, string
-from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, CurrentMerchant, Session
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.body import Fields, Flag, Text, Whole, declare
+from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused, coupon_refused, offer_inactive
-from boxoffice.dialects.mediastore.gifts import delivery_details, delivery_of
+from boxoffice.dialects.mediastore.gifts import DELIVERY, DeliveryDetails, delivery_details, delivery_of
 from boxoffice.dialects.mediastore.money import decimal
 from boxoffice.dialects.mediastore.offer_ids import letter, offer_id
 from boxoffice.dialects.mediastore.offers import offer_by_id
@@ -47,11 +50,133 @@ PAYMENT_METHODS = [
 ]
 METHOD_BY_ID = {id_: core for id_, _, _, core in PAYMENT_METHODS}
 ID_BY_METHOD = {core: id_ for id_, _, _, core in PAYMENT_METHODS if id_ != COUPON_METHOD}
+METHOD_ID = Whole("paymentMethodId", "How the order will be paid: an id of `GET /payment-methods`, or 0 for not yet")
+COUPON_CODE = Text("couponCode", 'A coupon to apply ("" removes the one applied)', max_length=100)
+BUY_AS_A_GIFT = Flag("buyAsAGift", "Bought as a gift (for a giftable offer)")
+CUSTOMER_ID = Whole("customerId", "The customer the JWT names, when given")
+OFFER_ID = Text(
+    "offerId", "The offer to buy: `S000000042_EU`, with or without its suffix", max_length=40, required=True
+)
+COUNTRY = Text("country", "The customer's country (ISO 3166 alpha-2), for the tax", max_length=2)
+CREATE = declare(CUSTOMER_ID, OFFER_ID, COUPON_CODE, METHOD_ID, COUNTRY, BUY_AS_A_GIFT)
+UPDATE = declare(
+    COUPON_CODE,
+    METHOD_ID,
+    BUY_AS_A_GIFT,
+    replace(DELIVERY, required=False),
+    description="Only what is given changes",
+)
+ORDER_ID = Whole("orderId", "The order to pay", required=True)
+PAY = declare(ORDER_ID)
 
 
-def _method_of(body: dict[str, Any]) -> str | None:
+@with_config(CLOSED)
+class OrderCustomer(TypedDict):
+    locale: str
+    email: str
+
+
+@with_config(CLOSED)
+class OrderOffer(TypedDict):
+    title: str
+    description: str | None
+    price: float
+    currency: str
+
+
+@with_config(CLOSED)
+class PriceBreakdown(TypedDict):
+    offerPrice: float
+    discountAmount: float
+    discountedPrice: float
+    taxValue: float
+    customerServiceFee: int
+    paymentMethodFee: int
+
+
+@with_config(CLOSED)
+class Discount(TypedDict):
+    applied: bool
+    type: Literal["coupon", "trial", ""]
+    periods: int
+
+
+@with_config(CLOSED)
+class OrderBody(TypedDict):
+    id: int
+    customerId: int
+    customer: OrderCustomer
+    publisherId: int
+    offerId: str
+    offer: OrderOffer
+    totalPrice: float
+    priceBreakdown: PriceBreakdown
+    taxRate: float
+    taxBreakdown: None
+    currency: str
+    country: str
+    paymentMethodId: int
+    expirationDate: int
+    billingAddress: None
+    couponId: int | None
+    discount: Discount
+    requiredPaymentDetails: bool
+    buyAsAGift: bool
+    deliveryDetails: DeliveryDetails | None
+
+
+@with_config(CLOSED)
+class OrderAnswer(TypedDict):
+    order: OrderBody
+    message: str
+    success: bool
+
+
+@with_config(CLOSED)
+class PaymentMethod(TypedDict):
+    id: int
+    methodName: str
+    paymentGateway: str
+    logoUrl: str
+
+
+@with_config(CLOSED)
+class PaymentMethods(TypedDict):
+    paymentMethods: list[PaymentMethod]
+    message: str
+    status: int
+
+
+@with_config(CLOSED)
+class PaymentBody(TypedDict):
+    """A payment as the SDK's Payment type has it."""
+
+    id: int
+    orderId: int | None
+    status: str  # `captured` once paid
+    totalAmount: float
+    currency: str
+    customerId: int
+    paymentGateway: str
+    paymentMethod: str
+    externalPaymentId: str
+    couponId: int | None
+    amount: float
+    country: str
+    offerType: str
+    taxValue: float
+    paymentMethodFee: int
+    customerServiceFee: int
+    rejectedReason: str | None
+    refundedReason: None
+    paymentDetailsId: None
+    paymentOperation: str
+    gatewaySpecificParams: dict[str, Any]
+
+
+def _method_of(body: Fields) -> str | None:
     """The core's method a body's `paymentMethodId` names; 0 (the SDK's "not chosen yet") or none is none."""
-    method_id = number(body, "paymentMethodId")
+    method_id = METHOD_ID.read(body)
     if method_id and method_id not in METHOD_BY_ID:
         raise Refused(422, "No payment method found", INVALID_BODY)
     return METHOD_BY_ID.get(method_id or 0)
@@ -63,7 +188,7 @@ def _method_id(order: Order) -> int:
     return ID_BY_METHOD.get(order.payment_method or "", 0)
 
 
-def _render(customer: Customer, view: orders.OrderView) -> dict[str, Any]:
+def _render(customer: Customer, view: orders.OrderView) -> OrderBody:
     order, price, product, trial = view.order, view.price, view.product, view.trial
     list_net, _ = taxes.split(order.amount, order.tax_rate)
     net, tax = taxes.split(order.total, order.tax_rate)
@@ -107,7 +232,7 @@ def _render(customer: Customer, view: orders.OrderView) -> dict[str, Any]:
     }
 
 
-def _delivery(order: Order) -> dict[str, Any] | None:
+def _delivery(order: Order) -> DeliveryDetails | None:
     """Not in the SDK's Order type, which has only `buyAsAGift`: a gift order's details as `PATCH` set them,
     shaped as a gift's `deliveryDetails`, so a client reads back what it sent; null until they are set."""
     if order.gift_receiver_email is None:
@@ -116,11 +241,14 @@ def _delivery(order: Order) -> dict[str, Any] | None:
 
 
 @router.post("/orders")
-async def create_order(session: Session, customer: CurrentCustomer, client: Client, body: Body) -> Any:
-    if "customerId" in body and number(body, "customerId") != customer.id:
+async def create_order(
+    session: Session, customer: CurrentCustomer, client: Client, body: Annotated[Fields, Depends(CREATE)]
+) -> Answer[OrderAnswer]:
+    """Start buying an offer: an order priced for the customer (tax, trial, coupon), to be paid."""
+    if CUSTOMER_ID.name in body and CUSTOMER_ID.read(body) != customer.id:
         raise Refused(403, "Customer id does not match the JWT")
-    offer = await offer_by_id(session, string(body, "offerId", max_length=40) or "", merchant_id=customer.merchant_id)
-    coupon = string(body, "couponCode", max_length=100)
+    offer = await offer_by_id(session, OFFER_ID.read(body) or "", merchant_id=customer.merchant_id)
+    coupon = COUPON_CODE.read(body)
     method = _method_of(body)
     try:
         view = await orders.create_order(
@@ -128,9 +256,9 @@ async def create_order(session: Session, customer: CurrentCustomer, client: Clie
             customer,
             offer.price.id,
             client=client,
-            country_code=string(body, "country", max_length=2),
+            country_code=COUNTRY.read(body),
             voucher_code=coupon,
-            buy_as_gift=flag(body, "buyAsAGift") is True,
+            buy_as_gift=BUY_AS_A_GIFT.read(body) is True,
             payment_method=method,
         )
     except VoucherRefused as refused:
@@ -143,24 +271,30 @@ async def create_order(session: Session, customer: CurrentCustomer, client: Clie
 
 
 @router.get("/orders/{order_id}")
-async def read_order(session: Session, customer: CurrentCustomer, order_id: int = OrderId) -> Any:
+async def read_order(session: Session, customer: CurrentCustomer, order_id: int = OrderId) -> Answer[OrderAnswer]:
+    """One of the customer's orders."""
     view = await orders.read_order(session, customer, order_id)
     return answer({"order": _render(customer, view), "message": "", "success": True})
 
 
 @router.patch("/orders/{order_id}")
 async def update_order(
-    session: Session, customer: CurrentCustomer, client: Client, body: Body, order_id: int = OrderId
-) -> Any:
+    session: Session,
+    customer: CurrentCustomer,
+    client: Client,
+    body: Annotated[Fields, Depends(UPDATE)],
+    order_id: int = OrderId,
+) -> Answer[OrderAnswer]:
+    """Apply or remove a coupon, choose how to pay, buy as a gift or not and say to whom: the order repriced."""
     changes: dict[str, Any] = {}
-    coupon = string(body, "couponCode", max_length=100) if "couponCode" in body else None
-    if "couponCode" in body:
+    coupon = COUPON_CODE.read(body) if COUPON_CODE.name in body else None
+    if COUPON_CODE.name in body:
         changes["voucher_code"] = coupon or None
-    if "paymentMethodId" in body:
+    if METHOD_ID.name in body:
         changes["payment_method"] = _method_of(body)
-    if "buyAsAGift" in body:  # the SDK's "Purchase as a gift" and "Purchase for myself"
-        changes["buy_as_gift"] = flag(body, "buyAsAGift")
-    if "deliveryDetails" in body:
+    if BUY_AS_A_GIFT.name in body:  # the SDK's "Purchase as a gift" and "Purchase for myself"
+        changes["buy_as_gift"] = BUY_AS_A_GIFT.read(body)
+    if DELIVERY.name in body:
         changes["delivery"] = delivery_of(body)
     try:
         view = await orders.update_order(session, customer, order_id, client=client, **changes)
@@ -172,8 +306,9 @@ async def update_order(
 
 
 @router.get("/payment-methods")
-async def payment_methods(customer: CurrentCustomer) -> Any:
-    listed = [
+async def payment_methods(customer: CurrentCustomer) -> Answer[PaymentMethods]:
+    """The ways an order can be paid, by the ids `paymentMethodId` names."""
+    listed: list[PaymentMethod] = [
         {"id": id_, "methodName": name, "paymentGateway": gateway, "logoUrl": ""}
         for id_, name, gateway, _ in PAYMENT_METHODS
     ]
@@ -187,11 +322,11 @@ def method_name(payment: Payment) -> str:
     return "coupon" if payment.voucher_id is not None else "free-offer"
 
 
-def paid_order(paid: orders.PaidOrder) -> dict[str, Any]:
+def paid_order(paid: orders.PaidOrder) -> PaymentBody:
     return payment(paid.payment, paid.order, letter(paid.price) if paid.price else "")
 
 
-def payment(payment: Payment, order: Order | None, kind: str) -> dict[str, Any]:
+def payment(payment: Payment, order: Order | None, kind: str) -> PaymentBody:
     return {
         "id": payment.id,
         "orderId": order.id if order else None,
@@ -223,12 +358,14 @@ async def pay_without_details(
     customer: CurrentCustomer,
     merchant: CurrentMerchant,
     client: Client,
-    body: Body,
+    body: Annotated[Fields, Depends(PAY)],
     sessions: OwnTransactions,
-) -> Any:
-    """Purchase without payment details: an order with nothing to pay, whichever method it last named (the SDK
-    names the free method in a request of its own, which a customer's click may overtake)."""
-    order_id = number(body, "orderId")
+) -> Answer[PaymentBody]:
+    """Purchase without payment details.
+
+    An order with nothing to pay, whichever method it last named (the SDK names the free method in a request of
+    its own, which a customer's click may overtake)."""
+    order_id = ORDER_ID.read(body)
     if order_id is None:
         raise Refused(422, "Invalid param orderId", INVALID_BODY)
     gateway = await request.app.state.gateways.current(merchant.id)

@@ -14,26 +14,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import with_config
 from starlette.responses import RedirectResponse
+from typing_extensions import TypedDict
 
 from boxoffice.billing import method_setup
 from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore import signed
-from boxoffice.dialects.mediastore.account import payment_detail
-from boxoffice.dialects.mediastore.body import number, web_address
+from boxoffice.dialects.mediastore.account import PaymentDetail, payment_detail
+from boxoffice.dialects.mediastore.body import Fields, Shaped, WebAddress, Whole, declare
 from boxoffice.dialects.mediastore.connectors import (
+    PAYMENT_METHOD,
     REFUSED,
+    RETURN_URL,
+    SESSION_DATA,
+    ActionAnswer,
+    RedirectAnswer,
     card_of,
     opened_state,
     redirect_action,
     returning_here,
     session_claims,
 )
-from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, CurrentMerchant, Session
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.deps import CurrentCustomer, CurrentMerchant, Session
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.orders import ID_BY_METHOD
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
@@ -48,18 +55,42 @@ router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 PAYPAL_RETURN = "paypal-details"  # what the signed state of a PayPal approval is for
 # Long enough to log in to PayPal and approve; the approval page itself does not expire.
 PAYPAL_APPROVAL_TIME = timedelta(hours=1)
-STILL_WAITING = "ADYEN0005"
+STILL_WAITING: Final = "ADYEN0005"
+METHOD_ID = Whole("paymentMethodId", "The id `/payment-methods` lists for the method (card 1, PayPal 2), if given")
+DETAILS = Shaped(
+    "details",
+    "What the payer's bank page returned: `redirectResult` (Adyen's name) or `setup_intent`",
+    {
+        "type": "object",
+        "properties": {
+            "redirectResult": {"type": "string", "minLength": 1, "maxLength": 100},
+            "setup_intent": {"type": "string", "minLength": 1, "maxLength": 100},
+        },
+    },
+    required=True,
+)
+ADD_CARD = declare(METHOD_ID, PAYMENT_METHOD, RETURN_URL, SESSION_DATA)
+FINALIZE = declare(METHOD_ID, DETAILS)
+SUCCESS_URL = WebAddress("successUrl", "Where the payer is sent once they have approved", required=True)
+CANCEL_URL = WebAddress("cancelUrl", "Where the payer is sent when they refuse (`successUrl` if left out)")
+ERROR_URL = WebAddress("errorUrl", "Where the payer is sent when it fails (`cancelUrl` if left out)")
+PAYPAL = declare(METHOD_ID, SUCCESS_URL, CANCEL_URL, ERROR_URL)
 
 
-def _method_id(body: dict[str, Any], kind: str) -> None:
+@with_config(CLOSED)
+class PaymentDetailAnswer(TypedDict):
+    paymentDetails: PaymentDetail
+
+
+def _method_id(body: Fields, kind: str) -> None:
     """`paymentMethodId`, when given, must be the id `/payment-methods` lists for `kind`."""
-    given = number(body, "paymentMethodId")
+    given = METHOD_ID.read(body)
     if given is not None and given != ID_BY_METHOD[kind]:
         raise Refused(422, "No payment method found", INVALID_BODY)
 
 
-def _setup_id(body: dict[str, Any]) -> str:
-    details = body.get("details")
+def _setup_id(body: Fields) -> str:
+    details = DETAILS.read(body)
     if not isinstance(details, dict):
         raise Refused(422, "Invalid param details", INVALID_BODY)
     value = details.get("redirectResult", details.get("setup_intent"))
@@ -74,11 +105,16 @@ def _refused(declined: PaymentDeclined) -> Refused:
 
 @router.post("/connectors/adyen/payment-details")
 async def add_adyen_payment_details(
-    request: Request, customer: CurrentCustomer, merchant: CurrentMerchant, body: Body, sessions: OwnTransactions
-) -> Any:
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: CurrentMerchant,
+    body: Annotated[Fields, Depends(ADD_CARD)],
+    sessions: OwnTransactions,
+) -> Answer[ActionAnswer | PaymentDetail]:
+    """Add or replace the customer's card, nothing charged: the payment detail, or an `action` (3-D Secure)."""
     _method_id(body, methods.CARD)
     card = card_of(body)
-    return_url = web_address(body, "returnUrl")
+    return_url = RETURN_URL.read(body)
     claims = session_claims(body, merchant, customer)
     if claims is not None and claims.get("o") is not None:
         raise Refused(422, "Invalid param sessionData: a checkout's session, not one for payment details")
@@ -100,8 +136,13 @@ async def add_adyen_payment_details(
 
 @router.post("/connectors/adyen/payment-details/finalize")
 async def finalize_adyen_payment_details(
-    request: Request, customer: CurrentCustomer, merchant: CurrentMerchant, body: Body, sessions: OwnTransactions
-) -> Any:
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: CurrentMerchant,
+    body: Annotated[Fields, Depends(FINALIZE)],
+    sessions: OwnTransactions,
+) -> Answer[PaymentDetailAnswer]:
+    """Finish adding a card once the payer has completed its `action`."""
     _method_id(body, methods.CARD)
     setup_id = _setup_id(body)
     try:
@@ -121,11 +162,16 @@ async def finalize_adyen_payment_details(
 
 @router.post("/connectors/paypal/v1/payment_details/tokens")
 async def paypal_payment_details(
-    request: Request, customer: CurrentCustomer, merchant: CurrentMerchant, body: Body, sessions: OwnTransactions
-) -> Any:
+    request: Request,
+    customer: CurrentCustomer,
+    merchant: CurrentMerchant,
+    body: Annotated[Fields, Depends(PAYPAL)],
+    sessions: OwnTransactions,
+) -> Answer[RedirectAnswer]:
+    """Make PayPal the customer's way to pay renewals: the page where the payer approves."""
     _method_id(body, methods.PAYPAL)
-    success = web_address(body, "successUrl", required=True)
-    cancel, error = web_address(body, "cancelUrl"), web_address(body, "errorUrl")
+    success = SUCCESS_URL.given(body)
+    cancel, error = CANCEL_URL.read(body), ERROR_URL.read(body)
     state = signed.sign(
         merchant,
         PAYPAL_RETURN,
@@ -172,11 +218,20 @@ async def _approval(
     return Approval(merchant, customer, claims, setup_intent)
 
 
-@router.get("/connectors/paypal/v1/payment_details/return", name="paypal_payment_details_return")
+@router.get(
+    "/connectors/paypal/v1/payment_details/return",
+    name="paypal_payment_details_return",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={303: {"description": "On to the client's `successUrl`, `cancelUrl` or `errorUrl`"}},
+)
 async def paypal_payment_details_return(
     request: Request, approval: Annotated[Approval, Depends(_approval)], sessions: OwnTransactions
 ) -> RedirectResponse:
-    """Where the approval page sends the payer: no JWT comes with them, so the signed state says who they are."""
+    """Where PayPal's approval page sends the payer back.
+
+    No JWT comes with them, so the signed state says who they are; they are sent on to the `successUrl`,
+    `cancelUrl` or `errorUrl` their client gave."""
     merchant, customer, claims = approval.merchant, approval.customer, approval.claims
     if customer is None:
         return RedirectResponse(str(claims["e"]), status_code=303)

@@ -1,16 +1,53 @@
-"""The route class every MediaStore router uses: one unit of work per request, every refusal in the envelope."""
+"""The route class every MediaStore router uses: one unit of work per request, every refusal in the envelope, and
+each route documented from what it is (boxoffice.dialects.openapi): its `Answer[T]` return type is its success,
+`Envelope[T]`; its refusals are `Refusal`s."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast, get_args, get_origin, get_type_hints
+
 from fastapi import Request
-from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from boxoffice.dialects.kit import Handler, in_unit_of_work
+from boxoffice.dialects.mediastore.envelope import Answer, Envelope, Refusal
 from boxoffice.dialects.mediastore.errors import render_domain_error, render_validation_error
+from boxoffice.dialects.openapi import DescribedRoute
 
 
-class MediaStoreRoute(APIRoute):
+def answered(endpoint: Callable[..., Any]) -> Any:
+    """`T` of an endpoint returning `Answer[T]`; None for one answering otherwise (a file, a redirect)."""
+    annotation = get_type_hints(endpoint).get("return")
+    return get_args(annotation)[0] if get_origin(annotation) is Answer else None
+
+
+class MediaStoreRoute(DescribedRoute):
+    error_model = Refusal
+    errors = {
+        400: "Malformed: a path, query or body parameter of the wrong type (`REQ0003`, `REQ0002`, `REQ0001`)",
+        404: "Not found",
+        409: "Conflict with the current state (or a concurrent change: try again)",
+        422: "Refused: a parameter's value, or the state of what it names",
+        429: "Too many attempts: `Retry-After` says when to try again",
+        "4XX": "Any other refusal, in the same envelope",
+    }
+    secured_errors = {
+        401: "No JWT (`AUTH0001`), an invalid one (`AUTH0002`) or an expired one (`AUTH0003`)",
+        403: "Not the JWT's customer's to see or do",
+    }
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        carried = answered(endpoint)
+        if carried is not None:
+            # Documented only: the endpoint's answer is already a response, never validated again.
+            kwargs["response_model"] = None
+            responses = dict(kwargs.get("responses") or {})
+            envelope = cast(Any, Envelope)[carried]  # the type is the annotation's, known at run time only
+            responses.setdefault(200, {"model": envelope, "description": "Success, in the envelope"})
+            kwargs["responses"] = responses
+        super().__init__(path, endpoint, **kwargs)
+
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
 

@@ -4,16 +4,18 @@ take a cancel back (`status: active`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
+from pydantic import with_config
 from sqlalchemy.ext.asyncio import AsyncSession
+from typing_extensions import TypedDict
 
 from boxoffice.billing import holdings, subscriptions
 from boxoffice.billing.models import Subscription, SubscriptionStatus
-from boxoffice.dialects.mediastore.body import string
-from boxoffice.dialects.mediastore.deps import Body, CurrentCustomer, Session, own
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.body import Fields, Text, declare
+from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, Nothing, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused, subscription_coupon_refused
 from boxoffice.dialects.mediastore.money import decimal
 from boxoffice.dialects.mediastore.offer_ids import offer_id, price_id_of
@@ -25,13 +27,56 @@ from boxoffice.kit.errors import Conflict, InvalidInput
 from boxoffice.promotions.refusals import VoucherRefused
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
-STATUSES = ("active", "cancelled", "terminated")
+Status = Literal["active", "cancelled", "terminated"]
+STATUSES: tuple[Status, ...] = ("active", "cancelled", "terminated")
 # A subscription's status as MediaStore names it; any other is "active".
-_SHOWN = {SubscriptionStatus.CANCELED: "cancelled", SubscriptionStatus.ENDED: "terminated"}
+_SHOWN: dict[SubscriptionStatus, Status] = {
+    SubscriptionStatus.CANCELED: "cancelled",
+    SubscriptionStatus.ENDED: "terminated",
+}
 MAX_REASON = 100
+OFFER_ID = Text("offerId", "The offer the subscription runs at, with or without its suffix", max_length=40)
+STATUS = Text(
+    "status",
+    "`cancelled`: ends at the period's end; `terminated`: ends now; `active`: takes a cancellation back",
+    enum=STATUSES,
+    required=True,
+)
+REASON = Text("cancellationReason", f"Why, in at most {MAX_REASON} characters", max_length=10_000)
+CHANGE = declare(OFFER_ID, STATUS, REASON)
+COUPON_CODE = Text("couponCode", "The coupon to apply to the running subscription", max_length=100, required=True)
+APPLY_COUPON = declare(COUPON_CODE)
 
 
-def _status(subscription: Subscription) -> str:
+@with_config(CLOSED)
+class RunningSubscription(TypedDict):
+    subscriptionId: int
+    offerId: str
+    status: Status
+    expiresAt: int
+    nextPaymentPrice: float
+    nextPaymentCurrency: str
+    paymentGateway: str
+    paymentMethod: str
+    offerTitle: str
+    period: str
+    totalPrice: float
+    pendingSwitchId: int | None
+
+
+@with_config(CLOSED)
+class Subscriptions(TypedDict):
+    items: list[RunningSubscription]
+
+
+@with_config(CLOSED)
+class SubscriptionChange(TypedDict):
+    offerId: str
+    status: Status
+    expiresAt: int
+
+
+def _status(subscription: Subscription) -> Status:
     return _SHOWN.get(subscription.status, "active")
 
 
@@ -46,7 +91,7 @@ async def running_for_offer(session: AsyncSession, customer: Customer, given: st
     return found
 
 
-def _running(running: holdings.RunningSubscription) -> dict[str, Any]:
+def _running(running: holdings.RunningSubscription) -> RunningSubscription:
     view, renewal = running.view, running.renewal
     s, pending = view.subscription, renewal.pending_switch
     return {
@@ -66,20 +111,24 @@ def _running(running: holdings.RunningSubscription) -> dict[str, Any]:
 
 
 @router.get("/customers/{customer_id}/subscriptions")
-async def list_subscriptions(session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)) -> Any:
+async def list_subscriptions(
+    session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1)
+) -> Answer[Subscriptions]:
+    """The customer's running subscriptions, cancelled ones still running included."""
     own(customer, customer_id)
     return answer({"items": [_running(r) for r in await holdings.running_subscriptions(session, customer)]})
 
 
 @router.patch("/customers/{customer_id}/subscriptions")
 async def update_subscription(
-    session: Session, customer: CurrentCustomer, body: Body, customer_id: int = Path(ge=1)
-) -> Any:
+    session: Session, customer: CurrentCustomer, body: Annotated[Fields, Depends(CHANGE)], customer_id: int = Path(ge=1)
+) -> Answer[SubscriptionChange]:
+    """Cancel a subscription (at the period's end, or at once), or take a cancellation back."""
     own(customer, customer_id)
-    given, status = string(body, "offerId", max_length=40) or "", string(body, "status")
+    given, status = OFFER_ID.read(body) or "", STATUS.read(body)
     if status not in STATUSES:
         raise Refused(422, f"Invalid param status: one of {', '.join(STATUSES)}", INVALID_BODY)
-    if len(string(body, "cancellationReason", max_length=10_000) or "") > MAX_REASON:
+    if len(REASON.read(body) or "") > MAX_REASON:
         raise Refused(422, f"The cancellation reason is at most {MAX_REASON} characters", INVALID_BODY)
     subscription = await running_for_offer(session, customer, given)
     try:
@@ -98,12 +147,13 @@ async def update_subscription(
 async def apply_coupon(
     session: Session,
     customer: CurrentCustomer,
-    body: Body,
+    body: Annotated[Fields, Depends(APPLY_COUPON)],
     customer_id: int = Path(ge=1),
     subscription_id: int = Path(ge=1, le=2**53),
-) -> Any:
+) -> Answer[Nothing]:
+    """Apply a coupon to a running subscription: its next renewals are discounted."""
     own(customer, customer_id)
-    code = (string(body, "couponCode", max_length=100) or "").strip()
+    code = (COUPON_CODE.read(body) or "").strip()
     if not code:
         raise Refused(422, "Invalid param couponCode", INVALID_BODY)
     subscription = await subscriptions.subscription_of(
@@ -115,4 +165,4 @@ async def apply_coupon(
         raise subscription_coupon_refused(refused, code) from None
     except Conflict:
         raise Refused(422, f"Coupon {code} not applied: a coupon is already applied") from None
-    return answer({})
+    return answer(Nothing())

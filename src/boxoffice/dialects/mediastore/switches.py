@@ -14,17 +14,19 @@ A switch is rendered as the SDK's SwitchDetail, its prices as offer ids and its 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from pydantic import with_config
+from typing_extensions import TypedDict
 
 from boxoffice.billing import charges, plan_switch
 from boxoffice.billing.models import Subscription
 from boxoffice.billing.switches import DEFERRED, IMMEDIATE
 from boxoffice.dialects.kit import OwnTransactions
-from boxoffice.dialects.mediastore.body import string
-from boxoffice.dialects.mediastore.deps import Body, Client, CurrentCustomer, CurrentMerchant, Session, own
-from boxoffice.dialects.mediastore.envelope import answer
+from boxoffice.dialects.mediastore.body import Fields, Text, declare
+from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session, own
+from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.money import currency_symbol, decimal
 from boxoffice.dialects.mediastore.offer_ids import offer_id, price_id_of
@@ -48,9 +50,60 @@ DIRECTIONS = ("upgrade", "downgrade")
 ALGORITHM_NAMES = {IMMEDIATE: "IMMEDIATE_AND_CHARGE_WITH_TIME_PRORATION", DEFERRED: "DEFERRED"}
 OfferParam = Path(min_length=1, max_length=40)
 SwitchParam = Path(ge=1, le=2**53)
+TO_OFFER_ID = Text("toOfferId", "The offer to switch to, with or without its suffix", max_length=40, required=True)
+DIRECTION = Text("switchDirection", "The direction availability showed, when given", enum=DIRECTIONS)
+SWITCH = declare(TO_OFFER_ID, DIRECTION)
+CANCELLED = Text("status", "Only `cancelled`: a pending switch is cancelled", enum=("cancelled",), required=True)
+CANCEL = declare(CANCELLED)
 
 
-def _setting(option: plan_switch.SwitchOption) -> dict[str, Any]:
+@with_config(CLOSED)
+class SwitchSetting(TypedDict):
+    toOfferId: str
+    algorithm: str
+    switchDirection: str
+    title: str | None
+    price: float
+    currency: str
+    currencySymbol: str
+    period: str
+    nextPaymentPrice: float
+    nextPaymentPriceCurrency: str
+    nextPaymentPriceCurrencySymbol: str
+
+
+@with_config(CLOSED)
+class Reason(TypedDict):
+    code: str
+    message: str
+
+
+@with_config(CLOSED)
+class UnavailableSetting(SwitchSetting):
+    reason: Reason
+
+
+@with_config(CLOSED)
+class Availability(TypedDict):
+    available: list[SwitchSetting]
+    unavailable: list[UnavailableSetting]
+
+
+@with_config(CLOSED)
+class SwitchDetail(TypedDict):
+    id: int
+    customerId: int
+    direction: str
+    algorithm: str
+    fromOfferId: str
+    toOfferId: str
+    subscriptionId: int
+    status: str
+    createdAt: int
+    updatedAt: int
+
+
+def _setting(option: plan_switch.SwitchOption) -> SwitchSetting:
     price = option.price
     symbol = currency_symbol(price.currency)
     return {
@@ -68,7 +121,7 @@ def _setting(option: plan_switch.SwitchOption) -> dict[str, Any]:
     }
 
 
-def _detail(view: plan_switch.SwitchView) -> dict[str, Any]:
+def _detail(view: plan_switch.SwitchView) -> SwitchDetail:
     """A SwitchDetail."""
     record = view.record
     return {
@@ -88,17 +141,19 @@ def _detail(view: plan_switch.SwitchView) -> dict[str, Any]:
 @router.get("/customers/{customer_id}/subscription_switches/{offer}/availability")
 async def availability(
     session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1), offer: str = OfferParam
-) -> Any:
+) -> Answer[Availability]:
+    """The offers the customer's subscription at an offer can switch to, and why the others can't."""
     own(customer, customer_id)
     subscription = await running_for_offer(session, customer, offer)
-    available, unavailable = [], []
+    available: list[SwitchSetting] = []
+    unavailable: list[UnavailableSetting] = []
     for option in await plan_switch.switch_options(session, customer.merchant_id, subscription):
         setting = _setting(option)
         if option.refusal is None:
             available.append(setting)
         else:
             code, message = REASONS[option.refusal]
-            unavailable.append(setting | {"reason": {"code": code, "message": message}})
+            unavailable.append({**setting, "reason": {"code": code, "message": message}})
     return answer({"available": available, "unavailable": unavailable})
 
 
@@ -115,16 +170,19 @@ async def switch(
     request: Request,
     customer: CurrentCustomer,
     client: Client,
-    body: Body,
+    body: Annotated[Fields, Depends(SWITCH)],
     subscription: Annotated[Subscription, Depends(_switched)],
     merchant: CurrentMerchant,
     sessions: OwnTransactions,
-) -> Any:
-    """The server decides the direction (as availability showed it); `switchDirection`, when sent, must be one."""
-    target = price_id_of(string(body, "toOfferId", max_length=40) or "")
+) -> Answer[SwitchDetail]:
+    """Switch the subscription to another offer of the same item.
+
+    An upgrade happens at once, the unused part of the period credited; a downgrade waits for the next renewal.
+    The server decides the direction (as availability showed it); `switchDirection`, when sent, must be one."""
+    target = price_id_of(TO_OFFER_ID.read(body) or "")
     if target is None:
         raise Refused(422, "Invalid param toOfferId", INVALID_BODY)
-    if string(body, "switchDirection") not in (None, *DIRECTIONS):
+    if DIRECTION.read(body) not in (None, *DIRECTIONS):
         raise Refused(422, "Invalid param switchDirection: upgrade or downgrade", INVALID_BODY)
     try:
         made = await plan_switch.request_switch(
@@ -146,18 +204,22 @@ async def switch(
 
 
 @router.get("/subscription_switches")
-async def history(session: Session, customer: CurrentCustomer) -> Any:
+async def history(session: Session, customer: CurrentCustomer) -> Answer[list[SwitchDetail]]:
+    """The customer's switches, newest first."""
     return answer([_detail(view) for view in await plan_switch.switch_history(session, customer)])
 
 
 @router.get("/subscription_switches/{switch_id}")
-async def get_switch(session: Session, customer: CurrentCustomer, switch_id: int = SwitchParam) -> Any:
+async def get_switch(session: Session, customer: CurrentCustomer, switch_id: int = SwitchParam) -> Answer[SwitchDetail]:
+    """One of the customer's switches."""
     return answer(_detail(await plan_switch.switch_of(session, customer, switch_id)))
 
 
 @router.patch("/subscription_switches/{switch_id}")
-async def update_switch(session: Session, customer: CurrentCustomer, body: Body, switch_id: int = SwitchParam) -> Any:
-    """Only cancelling is a change a customer makes to a switch."""
-    if body.get("status") != "cancelled":
+async def update_switch(
+    session: Session, customer: CurrentCustomer, body: Annotated[Fields, Depends(CANCEL)], switch_id: int = SwitchParam
+) -> Answer[SwitchDetail]:
+    """Cancel a pending switch: only cancelling is a change a customer makes to a switch."""
+    if body.get(CANCELLED.name) != "cancelled":
         raise Refused(422, "Invalid param status: a switch can only be cancelled", INVALID_BODY)
     return answer(_detail(await plan_switch.cancel_switch(session, customer, switch_id)))

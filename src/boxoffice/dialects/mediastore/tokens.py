@@ -8,15 +8,24 @@ from typing import Any
 
 import jwt
 from fastapi import Request
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.dialects.mediastore.errors import EXPIRED_JWT, INVALID_JWT, MISSING_JWT, Refused
 from boxoffice.dialects.mediastore.publishers import publisher_id
+from boxoffice.dialects.openapi import bearer as bearer_scheme
 from boxoffice.identity.models import AuthSession, Customer, Merchant
 from boxoffice.identity.tokens import Principal, session_claims, sign_rs256, token_expiry, verify_rs256
 from boxoffice.kit import clock
 from boxoffice.kit.errors import Unauthenticated
 from boxoffice.kit.settings import Settings
+
+# The customer's JWT in `Authorization: Bearer`, as `components.securitySchemes` names it.
+CUSTOMER_JWT = bearer_scheme(
+    "mediastoreJwt",
+    "A customer's JWT (RS256), from `POST /auths`, `POST /customers` or `POST /auths/refresh_token`; "
+    "it names `customerId` and `publisherId`",
+)
 
 
 async def issue(
@@ -38,12 +47,14 @@ def _expired(token: str) -> bool:
     return isinstance(expiry, int) and expiry < clock.unix(clock.now())
 
 
-async def bearer(request: Request, session: AsyncSession) -> Principal:
-    """The customer a request's JWT stands for, with the AUTH code the SDK knows for each way it can fail."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+async def bearer(
+    request: Request, session: AsyncSession, credentials: HTTPAuthorizationCredentials | None
+) -> Principal:
+    """The customer a request's JWT (read by `CUSTOMER_JWT`) stands for, with the AUTH code the SDK knows for each
+    way it can fail."""
+    if credentials is None:
         raise Refused(401, "Missing JWT", MISSING_JWT)
+    token = credentials.credentials
     try:
         principal, _ = await verify_rs256(session, request.app.state.settings, token)
     except Unauthenticated:
