@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import ConfigDict, with_config
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
+from typing_extensions import TypedDict
 
 from boxoffice import (
     __version__,
@@ -27,7 +29,7 @@ from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentLog
 from boxoffice.billing import gateway_events, gift_delivery, janitor, renewals  # noqa: F401  (register billing's jobs)
 from boxoffice.dialects.cors import AllowedOrigins, Cors
-from boxoffice.dialects.inplayer.errors import error_response, render_validation_error
+from boxoffice.dialects.inplayer.errors import ErrorBody, error_response, render_validation_error
 from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
 from boxoffice.dialects.inplayer.router import router as inplayer_router
 from boxoffice.dialects.inplayer.router import serves as serves_inplayer
@@ -60,6 +62,24 @@ log = structlog.get_logger(__name__)
 MEDIASTORE_PREFIX = "/mediastore"
 # How long the background loops get to finish the work in hand when the server stops, before they are cancelled.
 SHUTDOWN_GRACE = 10.0
+PUBLIC: dict[str, Any] = {"security": []}
+# The pages' and gateways' routes have no refusal format of their own for a parameter they cannot parse: the
+# app's handler (below) answers it in InPlayer's.
+UNPARSED: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "A path or query parameter that cannot be parsed"}
+}
+
+
+@with_config(ConfigDict(extra="forbid"))
+class Health(TypedDict):
+    status: Literal["ok"]
+    version: str
+
+
+@with_config(ConfigDict(extra="forbid"))
+class Readiness(TypedDict):
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unreachable"]
 
 
 class Boxoffice(FastAPI):
@@ -229,12 +249,24 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
         return render_validation_error(exc)
 
-    @app.get("/healthz", tags=["operations"])
-    async def healthz() -> dict[str, Any]:
+    @app.get("/healthz", tags=["operations"], summary="Liveness", openapi_extra=PUBLIC)
+    async def healthz() -> Health:
+        """The process is up and answering, and its version."""
         return {"status": "ok", "version": __version__}
 
-    @app.get("/readyz", tags=["operations"])
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness",
+        response_model=None,
+        responses={
+            200: {"model": Readiness, "description": "Ready: the database answers"},
+            503: {"model": Readiness, "description": "Not ready: the database cannot be reached"},
+        },
+        openapi_extra=PUBLIC,
+    )
     async def readyz() -> Response:
+        """Whether the process can serve: the database is reachable."""
         try:
             await ping(engine)
         except Exception as exc:  # any failure to reach the database means not ready
@@ -253,7 +285,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.include_router(landing.router([landing.API_DOCS, demo.LANDING, landing.OPERATIONS]))
     app.include_router(inplayer_router)
     app.include_router(mediastore_router, prefix=MEDIASTORE_PREFIX)
-    app.include_router(sandbox_pages.router)
-    app.include_router(gateway_webhooks.router)
-    app.include_router(report_downloads.router)
+    app.include_router(sandbox_pages.router, responses=UNPARSED)
+    app.include_router(gateway_webhooks.router, responses=UNPARSED)
+    app.include_router(report_downloads.router, responses=UNPARSED)
     return app

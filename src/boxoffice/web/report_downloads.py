@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import ConfigDict, with_config
 from starlette.responses import FileResponse, JSONResponse, Response
+from typing_extensions import TypedDict
 
 from boxoffice.identity.merchants import find_merchant
 from boxoffice.identity.tokens import token_secrets
@@ -21,14 +23,32 @@ from boxoffice.reporting import links
 from boxoffice.reporting.storage import MAX_NAME, LocalStorage
 from boxoffice.web.transactions import OwnTransactions
 
-router = APIRouter(tags=["reports"], include_in_schema=False)
+router = APIRouter(tags=["reports"])
+
+
+@with_config(ConfigDict(extra="forbid"))
+class DownloadRefusal(TypedDict):
+    code: int  # the HTTP status again
+    message: str
 
 
 def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"code": status, "message": message}, status_code=status)
+    body: DownloadRefusal = {"code": status, "message": message}
+    return JSONResponse(body, status_code=status)
 
 
-@router.get("/reports/{merchant_uuid}/{name}")
+@router.get(
+    "/reports/{merchant_uuid}/{name}",
+    summary="Download a report file through its signed link",
+    response_class=Response,
+    responses={
+        200: {"description": "The report, as CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+        403: {"model": DownloadRefusal, "description": "The link is invalid or has expired"},
+        404: {"model": DownloadRefusal, "description": "No such report (any more)"},
+    },
+    # The link's own `expires` and `signature` are its permission: no other credential is asked for.
+    openapi_extra={"security": []},
+)
 async def download(
     request: Request,
     sessions: OwnTransactions,
@@ -38,6 +58,8 @@ async def download(
     expires: int | None = None,
     signature: str | None = Query(default=None, max_length=128),
 ) -> Response:
+    """The link `POST /v2/reporting/...` (or `boxoffice report`) handed out is the permission: it is checked
+    before anything else, so an invalid or expired link learns nothing of which merchants or files exist."""
     settings: Settings = request.app.state.settings
     async with sessions() as session:
         now = clock.unix(clock.now())

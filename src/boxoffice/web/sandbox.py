@@ -22,8 +22,9 @@ from boxoffice.kit.locales import money_text
 from boxoffice.kit.money import Money
 from boxoffice.web.transactions import OwnTransactions
 
-router = APIRouter(tags=["sandbox"], include_in_schema=False)
+router = APIRouter(tags=["sandbox"])
 MAX_ID = 2**53
+PAGE = {"text/html": {"schema": {"type": "string"}}}
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -36,7 +37,17 @@ def _page(title: str, text: str, actions: str = "", status: int = 200) -> HTMLRe
     return HTMLResponse(_PAGE.format(title=escape(title), text=escape(text), actions=actions), status_code=status)
 
 
-@router.get("/sandbox/3ds/{merchant_id}/{charge_id}")
+@router.get(
+    "/sandbox/3ds/{merchant_id}/{charge_id}",
+    summary="The sandbox gateway's 3-D Secure page",
+    response_class=HTMLResponse,
+    responses={
+        200: {"description": "The challenge, or what became of it", "content": PAGE},
+        303: {"description": "Answered: on to the purchase's return URL, with `payment_intent` or `setup_intent`"},
+        404: {"description": "No payment to authenticate here", "content": PAGE},
+    },
+    openapi_extra={"security": []},
+)
 async def challenge(
     request: Request,
     sessions: OwnTransactions,
@@ -44,6 +55,9 @@ async def challenge(
     charge_id: str = Path(max_length=40, pattern=r"^pi_[0-9a-f]{1,37}$"),
     result: str | None = None,
 ) -> Response:
+    """A page for people, not apps: it asks the payer to pass or fail the test bank's challenge; `?result=success`
+    or `?result=fail` answers it, as its two links do. Anyone with the link may answer: it names an unguessable
+    charge, as a bank's page would."""
     gateway: SandboxGateway = request.app.state.sandbox
     try:
         charge = await gateway.confirm(merchant_id, charge_id)
