@@ -64,9 +64,13 @@ MEDIASTORE_PREFIX = "/mediastore"
 SHUTDOWN_GRACE = 10.0
 PUBLIC: dict[str, Any] = {"security": []}
 # The pages' and gateways' routes have no refusal format of their own for a parameter they cannot parse: the
-# app's handler (below) answers it in InPlayer's.
+# app's handler (below) answers it in InPlayer's, as JSON even where the route answers HTML (so the schema is
+# given with its media type rather than as a model, which FastAPI would file under the route's).
 UNPARSED: dict[int | str, dict[str, Any]] = {
-    422: {"model": ErrorBody, "description": "A path or query parameter that cannot be parsed"}
+    422: {
+        "description": "A path or query parameter that cannot be parsed",
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ErrorBody.__name__}"}}},
+    }
 }
 
 
