@@ -36,6 +36,7 @@ from boxoffice.dialects.inplayer.router import serves as serves_inplayer
 from boxoffice.dialects.inplayer.webhook_payloads import InPlayerWebhooks
 from boxoffice.dialects.mediastore.envelope import refusal as mediastore_refusal
 from boxoffice.dialects.mediastore.router import router as mediastore_router
+from boxoffice.dialects.openapi import with_distinct_titles
 from boxoffice.gateways.registry import Gateways
 from boxoffice.kit import (
     client_info,
@@ -99,6 +100,11 @@ class Boxoffice(FastAPI):
     request_ids: RequestIds | None = None
     metrics_port: int | None = None
     metrics: Metrics | None = None
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = with_distinct_titles(super().openapi())
+        return self.openapi_schema
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.request_ids is not None:

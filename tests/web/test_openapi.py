@@ -44,6 +44,15 @@ def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
     validate(document)
 
 
+def test_no_two_schemas_share_a_title(document: dict[str, Any]) -> None:
+    """A client generator names its classes by title: each use of a generic (`Page[Item]`, MediaStore's
+    `Envelope[...]`) and each dialect's own `Tokens` must have its own."""
+    schemas = document["components"]["schemas"]
+    titles = [schema.get("title", name) for name, schema in schemas.items()]
+    assert len(set(titles)) == len(titles), sorted(t for t in set(titles) if titles.count(t) > 1)
+    assert schemas["Page_Item_"]["title"] == "PageItem"
+
+
 def test_every_page_gateway_and_operations_route_is_documented(app: Any, document: dict[str, Any]) -> None:
     served = {
         (method, context.path_format)

@@ -30,6 +30,7 @@ How a dialect uses it:
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, get_args, get_origin, get_type_hints
@@ -213,3 +214,18 @@ class DescribedRoute(APIRoute):
             extra.setdefault("security", [])
         kwargs["openapi_extra"] = extra
         super().__init__(path, endpoint, **kwargs)
+
+
+def with_distinct_titles(document: dict[str, Any]) -> dict[str, Any]:
+    """Give schemas sharing a title (each use of a generic such as `Page[Item]`, or two dialects' `Tokens`) titles
+    of their own, made from their component names: a client generator names its classes by title and refuses two
+    of one name."""
+    schemas: dict[str, dict[str, Any]] = document.get("components", {}).get("schemas", {})
+    names_by_title: dict[str, list[str]] = {}
+    for name, schema in schemas.items():
+        names_by_title.setdefault(schema.get("title", name), []).append(name)
+    for names in names_by_title.values():
+        if len(names) > 1:
+            for name in names:
+                schemas[name]["title"] = "".join(part[:1].upper() + part[1:] for part in re.split(r"_+", name))
+    return document
