@@ -212,3 +212,14 @@ async def server(settings: Settings) -> AsyncIterator[Server]:
         finally:
             await _empty_tables(app)
             await app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def documented_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """An app made only to read its routes and `/openapi.json` (its database is never opened)."""
+    return create_app(Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('doc')}/doc.db"))
+
+
+@pytest.fixture(scope="module")
+def document(documented_app: Any) -> dict[str, Any]:
+    return dict(documented_app.openapi())

@@ -4,7 +4,6 @@ and decides from the answers whether the page may read them. The page is at `htt
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
 from tests.compat.inplayer.merchant_setup import Merchant, create_merchant, expect, merchant_client
 from tests.compat.live_server import empty_database, serving
-from tests.compat.mediastore.harness import CHROMIUM, CHROMIUM_ARGS
+from tests.compat.mediastore.harness import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.conftest import free_port
 
 # Run in the page: the call as the InPlayer SDK makes it, and what the page could read of its answer.
@@ -34,12 +33,7 @@ FETCH = """async ([url, init]) => {
 
 @pytest.fixture
 def api(migrated_database_url: str, tmp_path: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).is_file():
-        reason = f"no Chromium at {CHROMIUM} (Debian's `chromium` package)"
-        if os.environ.get("BOXOFFICE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"the browser CORS test is required but cannot run: {reason}", pytrace=False)
-        print(f"SKIP {__name__}: {reason}")
-        pytest.skip(reason)
+    require_chromium("the browser CORS test")
     port = free_port()
     settings = Settings(
         database_url=migrated_database_url,

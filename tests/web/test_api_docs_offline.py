@@ -3,7 +3,6 @@ files Boxoffice serves itself, and must not even try to reach anything else."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,7 +13,7 @@ from playwright.sync_api import Page, Route, sync_playwright
 from boxoffice.app import create_app
 from boxoffice.kit.settings import Settings
 from tests.compat.live_server import serving
-from tests.compat.mediastore.harness import CHROMIUM, CHROMIUM_ARGS
+from tests.compat.mediastore.harness import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.conftest import free_port
 
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]", "::1"}
@@ -24,12 +23,7 @@ pytestmark = pytest.mark.parametrize("migrated_database_url", ["sqlite"], indire
 
 @pytest.fixture
 def base(migrated_database_url: str, tmp_path: Path) -> Iterator[str]:
-    if not Path(CHROMIUM).is_file():
-        reason = f"no Chromium at {CHROMIUM} (Debian's `chromium` package)"
-        if os.environ.get("BOXOFFICE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"the API docs browser test is required but cannot run: {reason}", pytrace=False)
-        print(f"SKIP {__name__}: {reason}")
-        pytest.skip(reason)
+    require_chromium("the API docs browser test")
     port = free_port()
     settings = Settings(database_url=migrated_database_url, mail_dir=tmp_path / "mail")
     with serving(create_app(settings), port):

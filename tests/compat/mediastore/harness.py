@@ -36,6 +36,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PASSWORD = "Viewer-pass-1"
 
 
+def require_chromium(what: str) -> None:
+    """Skip (with the reason printed) where Chromium is missing, or fail where CI demands it
+    (BOXOFFICE_REQUIRE_BROWSER=1): `what` names the test that needs it."""
+    if Path(CHROMIUM).is_file():
+        return
+    reason = f"no Chromium at {CHROMIUM} (Debian's `chromium` package)"
+    if os.environ.get("BOXOFFICE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{what} is required but cannot run: {reason}", pytrace=False)
+    print(f"SKIP {what}: {reason}")
+    pytest.skip(reason)
+
+
 def missing_tools() -> str | None:
     if shutil.which("node") is None or shutil.which("npm") is None:
         return "node and npm are not on PATH; the page is built with the SDK by npm"

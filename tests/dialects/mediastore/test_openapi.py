@@ -14,11 +14,9 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from jsonschema import Draft202012Validator, ValidationError
 from starlette.requests import Request
 
-from boxoffice.app import create_app
 from boxoffice.dialects.mediastore import auths, body
 from boxoffice.dialects.mediastore.deps import get_principal
 from boxoffice.dialects.openapi import BodySpec, UndeclaredField, body_spec, dependencies
-from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.mediastore.conftest import Customer, Publisher, call, data, refused
 from tests.dialects.mediastore.test_offers import Shop, shop
@@ -35,16 +33,6 @@ BODILESS = {
 REFUSAL = {"$ref": "#/components/schemas/Refusal"}
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return create_app(Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('doc')}/doc.db"))
-
-
-@pytest.fixture(scope="module")
-def document(app: Any) -> dict[str, Any]:
-    return dict(app.openapi())
-
-
 @dataclass(frozen=True)
 class Operation:
     method: str
@@ -55,17 +43,17 @@ class Operation:
         return f"{self.method} {self.path}"
 
 
-def operations(app: Any, prefixes: tuple[str, ...] = (PREFIX + "/",)) -> Iterator[Operation]:
+def operations(documented_app: Any, prefixes: tuple[str, ...] = (PREFIX + "/",)) -> Iterator[Operation]:
     """The app's operations under `prefixes`, each with the route that serves it."""
-    for context in iter_route_contexts(app.routes):
+    for context in iter_route_contexts(documented_app.routes):
         route, path = context.original_route, context.path_format
         if isinstance(route, APIRoute) and path and path.startswith(prefixes):
             for method in sorted(context.methods or ()):
                 yield Operation(method, path, route)
 
 
-def test_every_write_declares_its_body_and_reads_it_only_through_the_declaration(app: Any) -> None:
-    writes = [operation for operation in operations(app) if operation.method in WRITES]
+def test_every_write_declares_its_body_and_reads_it_only_through_the_declaration(documented_app: Any) -> None:
+    writes = [operation for operation in operations(documented_app) if operation.method in WRITES]
     assert len(writes) > 20
     for write in writes:
         spec = body_spec(write.route)
@@ -76,7 +64,7 @@ def test_every_write_declares_its_body_and_reads_it_only_through_the_declaration
         # Closed: the endpoint gets a body that refuses to give up a field the declaration does not name.
         assert not spec.open and spec.fields, write
         assert spec.read is body.json_body and spec.media_types == ("application/json",), write
-    for operation in operations(app):
+    for operation in operations(documented_app):
         # The body is read in one way only: through a declaration.
         calls = [dependency.call for dependency in dependencies(operation.route.dependant)]
         assert body.json_body not in calls, f"{operation} reads its body undeclared"
@@ -118,9 +106,11 @@ def _refusals_are_the_envelope(operation: dict[str, Any], where: str) -> None:
         assert answer["content"]["application/json"]["schema"] == REFUSAL, f"{where} {status}"
 
 
-def test_every_route_documents_its_body_answer_refusals_and_security(app: Any, document: dict[str, Any]) -> None:
+def test_every_route_documents_its_body_answer_refusals_and_security(
+    documented_app: Any, document: dict[str, Any]
+) -> None:
     checked = 0
-    for served in operations(app):
+    for served in operations(documented_app):
         method, route, where = served.method, served.route, str(served)
         operation = document["paths"][served.path][method.lower()]
         assert operation.get("summary") and operation.get("description"), where
