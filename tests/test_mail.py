@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import logging
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -253,13 +254,19 @@ def test_passwords_in_urls_are_masked(value: str, shown: str) -> None:
 
 
 def test_a_rendered_log_line_holds_no_secret(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     logs.configure("INFO", as_json=True)
-    structlog.get_logger("test").info(
-        "account.login",
-        email="vera@example.com",
-        password="hunter2",
-        headers={"authorization": "Bearer abc.def"},
-    )
+    try:
+        structlog.get_logger("test").info(
+            "account.login",
+            email="vera@example.com",
+            password="hunter2",
+            headers={"authorization": "Bearer abc.def"},
+        )
+    finally:  # later tests in this process read their own output: no JSON handler is left on the root logger
+        root.handlers[:], root.level = handlers, level
+        logs.configure("INFO")
     line = capsys.readouterr().out.strip().splitlines()[-1]
     record = json.loads(line)
     assert record["password"] == "***" and record["headers"] == {"authorization": "***"}

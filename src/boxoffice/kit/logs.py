@@ -108,8 +108,21 @@ def json_formatter() -> logging.Formatter:
     )
 
 
+class _StandardOutput(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stdout` is when a line is written, not to the one it was made with: the handler
+    outlives a swapped and closed stream (a test's captured output, a CLI runner's) and would fail on it."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def _json_handler() -> logging.Handler:
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StandardOutput()
     handler.setFormatter(json_formatter())
     return handler
 
