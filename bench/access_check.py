@@ -1,6 +1,7 @@
 """Requests per second and latency of the access check, against the ceiling of Python HTTP on this machine.
 
     python bench/access_check.py [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres] [--seconds 10]
+                                 [--profile DIR]
 
 Seeds a throwaway PostgreSQL database with 10,000 items, 100,000 customers and 1,000,000 entitlements, starts
 `boxoffice serve` as a user would (one, then two worker processes), and drives authenticated
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import httpx
 import jwt
+from harness import py_spy
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -241,6 +243,17 @@ def wrk(port: int, seconds: int, script: Path | None, path: str) -> tuple[float,
     return rps, percentile("50"), percentile("99"), int(errors.group(1)) if errors else 0
 
 
+def profile(pid: int, output: Path, seconds: int) -> subprocess.Popen[bytes]:
+    """py-spy sampling the server (and its workers) for the measured seconds, as collapsed stacks."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    command = [py_spy(), "record", "--format", "raw", "--subprocesses", "--nonblocking", "--pid", str(pid)]
+    return subprocess.Popen(
+        [*command, "--duration", str(seconds), "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def warm_up(port: int, script: Path) -> None:
     """A running server has its viewers' sessions and entitlements cached already: drive it until its
     throughput stops climbing (two passes within 5 % of each other), so the measurement starts warm."""
@@ -256,6 +269,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--profile", type=Path, help="record the measured run of each server under py-spy, here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -334,7 +348,10 @@ def main() -> None:
             )
             try:
                 warm_up(port, script)
+                spy = profile(app.pid, args.profile / f"access-w{workers}.txt", args.seconds) if args.profile else None
                 rps, p50, p99, non200 = wrk(port, args.seconds, script, "/")
+                if spy is not None:
+                    spy.wait()
             finally:
                 app.terminate()
                 app.wait()

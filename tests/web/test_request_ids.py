@@ -8,9 +8,9 @@ from pathlib import Path
 
 import httpx
 import structlog
-from structlog.contextvars import merge_contextvars
 
 from boxoffice.app import create_app
+from boxoffice.kit import logs
 from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 
@@ -57,9 +57,9 @@ async def test_the_lines_logged_while_answering_carry_the_requests_id(tmp_path: 
     # A database that can't be reached: `/readyz` logs why it answers 503.
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/missing-dir/x.db"))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-        with structlog.testing.capture_logs(processors=[merge_contextvars]) as logged:
+        with structlog.testing.capture_logs(processors=[logs.add_request_id]) as logged:
             answer = await http.get("/readyz")
-        with structlog.testing.capture_logs(processors=[merge_contextvars]) as after:
+        with structlog.testing.capture_logs(processors=[logs.add_request_id]) as after:
             structlog.get_logger("test").info("outside.a_request")
     await app.state.engine.dispose()
     assert answer.status_code == 503

@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
+from contextvars import ContextVar
 from typing import Any
 
 import structlog
@@ -83,10 +84,23 @@ def _uvicorn_access_fields(_logger: Any, _name: str, event: MutableMapping[str, 
     return event
 
 
+# The id of the request being answered (see `boxoffice.web.request_ids`). A variable of its own rather than
+# structlog's bound context: setting and resetting it is a few hundred nanoseconds on every request.
+request_id: ContextVar[str | None] = ContextVar("boxoffice_request_id", default=None)
+
+
+def add_request_id(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    current = request_id.get()
+    if current is not None:
+        event.setdefault("request_id", current)
+    return event
+
+
 # What a line from the standard library's logging (Uvicorn's, a library's) goes through before it is rendered, as
 # structlog's own lines do: the request id and other bound context, level, time, secrets masked.
 _STDLIB_CHAIN: list[Any] = [
     structlog.contextvars.merge_contextvars,
+    add_request_id,
     structlog.stdlib.add_log_level,
     structlog.stdlib.add_logger_name,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -162,6 +176,7 @@ def configure(level: str = "INFO", as_json: bool = False) -> None:
     processors = structlog.get_config()["processors"]
     processors[:] = [
         structlog.contextvars.merge_contextvars,
+        add_request_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _mask_secrets,
