@@ -188,6 +188,16 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     )
     prometheus.watch_pool(engine)
     sessions = session_factory(engine)
+    # The access check's own pool. It only reads: in autocommit it pays no BEGIN and ROLLBACK round trips, and
+    # without a ping before each checkout, no round trip before its own (the checker asks again, once, on a
+    # fresh connection when the server dropped the one it took).
+    readers = create_engine(
+        settings.database_url,
+        pre_ping=False,
+        isolation_level="AUTOCOMMIT",
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     notifications = Notifications(settings)
     notifications.wire(sessions)
     content_log = ContentLog()
@@ -218,6 +228,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
                 await listening
             await app.state.gateways.aclose()
             await notifications.aclose()
+            await readers.dispose()
             await engine.dispose()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN: api_docs serves them from installed files.
@@ -228,9 +239,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.state.sealer = Sealer(settings.encryption_keys)
     app.state.gateways = Gateways(sessions, settings, app.state.sealer)
     app.state.sandbox = app.state.gateways.sandbox
-    # The hot path only reads: on a connection in autocommit it pays no BEGIN and ROLLBACK round trips.
-    readers = session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
-    app.state.access_checker = AccessChecker(readers, settings)
+    app.state.access_checker = AccessChecker(session_factory(readers), settings)
     app.state.cache_feed = InvalidationFeed()
     app.mediastore_host = settings.mediastore_host.lower().encode() if settings.mediastore_host else None
     app.fast_access = FastAccessCheck(app.state.access_checker, content_log, settings)

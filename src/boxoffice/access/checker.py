@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import service
@@ -129,11 +130,22 @@ class AccessChecker:
 
     async def check(self, token: str, product_id: int, client: ClientInfo, record: service.Recorder) -> Granted:
         """Who the token is, and whether they may watch `product_id` now; a grant is remembered for `remembered`."""
+        try:
+            return await self._check(token, product_id, client, record)
+        except DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+            # The readers' pool doesn't ping a connection before lending it: one the server dropped (a restart, a
+            # failover) fails at its first statement, is thrown away, and the check is asked once more.
+            return await self._check(token, product_id, client, record)
+
+    async def _check(self, token: str, product_id: int, client: ClientInfo, record: service.Recorder) -> Granted:
         claims = await self._claims(token)
         # Read before loading: a change committed while loading leaves what is remembered stale at once.
         generation = generations.of(claims["mid"], claims.get("aid"))
         lookups = CachedLookups(self.caches, self.sessions)
         try:
+            await self._read_viewer(claims, product_id, lookups)
             merchant, customer, auth_session = await self._customer_principal(claims, lookups)
             product = await self._products.get_or_load(
                 (merchant.id, product_id), lambda: lookups.product(merchant.id, product_id), merchant.id
@@ -146,6 +158,34 @@ class AccessChecker:
         finally:
             await lookups.close()
         return granted
+
+    async def _read_viewer(self, claims: dict[str, Any], product_id: int, lookups: CachedLookups) -> None:
+        """A viewer's first check would read their session, their customer and their entitlement one after the
+        other: read what of them is not cached in one statement, and cache it, so the check below finds it there.
+        It decides nothing: whatever this cannot read (another kind of token, an unknown product, a session that
+        is not the customer's) the check reads and refuses in its own order, as before."""
+        merchant_id, session_id, account_id = claims["mid"], claims["sid"], claims.get("aid")
+        if claims.get("ctx") != ["consumer"] or not isinstance(account_id, int) or "pid" in claims:
+            return
+        session_key, customer_key = (merchant_id, session_id), (merchant_id, account_id)
+        if self._auth_sessions.has(session_key, merchant_id, account_id) and self._customers.has(
+            customer_key, merchant_id, account_id
+        ):
+            return  # a viewer checking another item: only the entitlement is new, and the check reads it alone
+        product = await self._products.get_or_load(
+            (merchant_id, product_id), lambda: lookups.product(merchant_id, product_id), merchant_id
+        )
+        if product is None:
+            return
+        product_ids = [product.id, *await lookups.packages_containing(merchant_id, product.id)]
+        generation = generations.of(merchant_id, account_id)
+        found = await lookups.viewer_with_entitlement(merchant_id, session_id, account_id, product_ids, clock.now())
+        if found is None:
+            return
+        auth_session, customer, entitlement = found
+        self._auth_sessions.put(session_key, auth_session, generation)
+        self._customers.put(customer_key, customer, generation)
+        lookups.keep_entitlement(merchant_id, account_id, product_ids, entitlement, generation)
 
     async def _remember(
         self,

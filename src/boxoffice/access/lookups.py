@@ -112,7 +112,7 @@ class CachedLookups:
     async def current_entitlement(
         self, merchant_id: int, customer_id: int, product_ids: Sequence[int], now: datetime
     ) -> Entitlement | None:
-        key = (merchant_id, customer_id, tuple(product_ids))
+        key = _entitlement_key(merchant_id, customer_id, product_ids)
         found = await self.caches.entitlements.get_or_load(
             key,
             lambda: self._read(lambda s: s.current_entitlement(merchant_id, customer_id, product_ids, now)),
@@ -124,6 +124,23 @@ class CachedLookups:
             self.caches.entitlements.discard(key)
             return await self._read(lambda s: s.current_entitlement(merchant_id, customer_id, product_ids, now))
         return found
+
+    def knows_entitlement(self, merchant_id: int, customer_id: int, product_ids: Sequence[int]) -> bool:
+        return self.caches.entitlements.has(
+            _entitlement_key(merchant_id, customer_id, product_ids), merchant_id, customer_id
+        )
+
+    def keep_entitlement(
+        self,
+        merchant_id: int,
+        customer_id: int,
+        product_ids: Sequence[int],
+        entitlement: Entitlement | None,
+        generation: tuple[int, int, int],
+    ) -> None:
+        """What `current_entitlement` would have read, read by the caller alongside other rows."""
+        key = _entitlement_key(merchant_id, customer_id, product_ids)
+        self.caches.entitlements.put(key, entitlement, generation)
 
     async def price(self, merchant_id: int, price_id: int) -> Price | None:
         return await self.caches.prices.get_or_load(
@@ -149,3 +166,16 @@ class CachedLookups:
 
     async def product(self, merchant_id: int, product_id: int) -> Product | None:
         return await self._read(lambda s: catalog_repo.product_by_id(s.session, merchant_id, product_id))
+
+    async def viewer_with_entitlement(
+        self, merchant_id: int, session_id: int, customer_id: int, product_ids: Sequence[int], now: datetime
+    ) -> tuple[AuthSession, Customer, Entitlement | None] | None:
+        return await self._read(
+            lambda s: repo.viewer_with_entitlement(s.session, merchant_id, session_id, customer_id, product_ids, now)
+        )
+
+
+def _entitlement_key(
+    merchant_id: int, customer_id: int, product_ids: Sequence[int]
+) -> tuple[int, int, tuple[int, ...]]:
+    return merchant_id, customer_id, tuple(product_ids)

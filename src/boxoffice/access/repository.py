@@ -6,11 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from boxoffice.access.models import ContentRequest, Entitlement
 from boxoffice.catalog.models import Price, Product
+from boxoffice.identity.models import AuthSession, Customer
 from boxoffice.kit.db import page_of
 
 
@@ -31,6 +34,65 @@ async def current_entitlement(
         .order_by(Entitlement.expires_at.desc())
         .limit(1)
     )
+
+
+def _viewer_statement() -> Select[AuthSession, Customer, Entitlement]:
+    """A session, its customer and the entitlement `current_entitlement` would find, in one round trip. Built once:
+    each call binds its values into the same statement, which SQLAlchemy compiles only the first time."""
+    merchant_id: BindParameter[int] = bindparam("merchant_id")
+    customer_id: BindParameter[int] = bindparam("customer_id")
+    now: BindParameter[datetime] = bindparam("now")
+    candidate = aliased(Entitlement)
+    in_force = (
+        select(candidate.id)
+        .where(
+            candidate.merchant_id == merchant_id,
+            candidate.customer_id == customer_id,
+            candidate.product_id.in_(bindparam("product_ids", expanding=True)),
+            candidate.starts_at <= now,
+            candidate.expires_at > now,
+            candidate.revoked_at.is_(None),
+        )
+        .order_by(candidate.expires_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(AuthSession, Customer, Entitlement)
+        .join(Customer, and_(Customer.merchant_id == merchant_id, Customer.id == AuthSession.customer_id))
+        .outerjoin(Entitlement, and_(Entitlement.merchant_id == merchant_id, Entitlement.id == in_force))
+        .where(AuthSession.merchant_id == merchant_id, AuthSession.id == bindparam("session_id"))
+        .where(Customer.id == customer_id)
+    )
+
+
+_VIEWER = _viewer_statement()
+
+
+async def viewer_with_entitlement(
+    session: AsyncSession,
+    merchant_id: int,
+    session_id: int,
+    customer_id: int,
+    product_ids: Sequence[int],
+    now: datetime,
+) -> tuple[AuthSession, Customer, Entitlement | None] | None:
+    """What a first access check reads of its viewer: the session, the customer it belongs to (who must be
+    `customer_id`), and the entitlement in force for any of `product_ids`; None when the session or the customer
+    is not there (or not each other's)."""
+    row = (
+        await session.execute(
+            _VIEWER,
+            {
+                "merchant_id": merchant_id,
+                "session_id": session_id,
+                "customer_id": customer_id,
+                "product_ids": list(product_ids),
+                "now": now,
+            },
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 async def revoke_current(

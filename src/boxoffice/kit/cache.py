@@ -130,10 +130,17 @@ class TTLCache(Generic[V]):
         # The generation is read before loading: a change committed meanwhile makes this entry stale at once.
         generation = generations.of(merchant_id, customer_id)
         value = await load()
+        self.put(key, value, generation)
+        return value
+
+    def put(self, key: Hashable, value: V, generation: tuple[int, int, int]) -> None:
+        """Keep `value`, loaded under `generation` (read before the load began), as get_or_load would have."""
         self._entries[key] = (now() + self.ttl, generation, value)
         if len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
-        return value
+
+    def has(self, key: Hashable, merchant_id: int, customer_id: int | None = None) -> bool:
+        return self.get(key, merchant_id, customer_id) is not _MISSING
 
     def discard(self, key: Hashable) -> None:
         self._entries.pop(key, None)

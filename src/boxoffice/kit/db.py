@@ -114,7 +114,9 @@ def async_url(raw: str) -> URL:
     return url
 
 
-def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(raw_url: str, *, pre_ping: bool = True, **kwargs: Any) -> AsyncEngine:
+    """An engine for `raw_url`. With `pre_ping`, every checkout from its pool first asks the server whether the
+    connection is alive (a round trip), so that one the server dropped is replaced before anyone uses it."""
     url = async_url(raw_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -137,7 +139,7 @@ def create_engine(raw_url: str, **kwargs: Any) -> AsyncEngine:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    return create_async_engine(url, pool_pre_ping=pre_ping, **kwargs)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

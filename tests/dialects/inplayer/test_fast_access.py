@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from boxoffice.access.models import ContentRequest
 from boxoffice.dialects.inplayer.fast_access import item_id_of
 from boxoffice.kit import clock
 from tests.conftest import Server
-from tests.dialects.inplayer.conftest import Merchant, Viewer, fetch_rows
+from tests.dialects.inplayer.conftest import Merchant, Viewer, fetch_rows, sign_up
 from tests.dialects.inplayer.test_access import add_product, grant
 
 
@@ -118,3 +122,51 @@ async def test_identical_checks_in_one_window_are_one_row_that_counts_them(
     # The next window starts counting afresh.
     assert (await server.http.get(url, headers=viewer.auth)).status_code == 200
     assert await server.app.state.content_log.flush(server.app.state.sessions) == 1
+
+
+def _statements_on(engine: AsyncEngine) -> list[str]:
+    """Every statement `engine` sends from now on (until the end of the test)."""
+    sent: list[str] = []
+
+    def _record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", _record)
+    return sent
+
+
+async def test_a_viewers_first_check_reads_their_session_customer_and_entitlement_in_one_statement(
+    server: Server, merchant: Merchant, viewer: Viewer
+) -> None:
+    film = await add_product(server, merchant)
+    newcomer = await sign_up(server, merchant, "newcomer@example.com")
+    for someone in (viewer, newcomer):
+        assert (await grant(server, merchant, someone, film.id)).status_code == 200
+    url = f"/items/{film.id}/access"
+    # The first viewer's check reads what every viewer shares (the merchant, the item, the settings).
+    assert (await server.http.get(url, headers=viewer.auth)).status_code == 200
+    sent = _statements_on(server.app.state.access_checker.sessions.kw["bind"])
+    answer = await server.http.get(url, headers=newcomer.auth)
+    assert answer.status_code == 200
+    assert answer.json()["customer_id"] == newcomer.id
+    assert len(sent) == 1, sent
+    assert all(table in sent[0] for table in ("auth_sessions", "customers", "entitlements"))
+
+
+async def test_a_check_on_a_connection_the_database_dropped_is_answered_on_a_fresh_one(
+    server: Server, merchant: Merchant, viewer: Viewer, migrated_database_url: str
+) -> None:
+    if not migrated_database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop a connection (tested on the postgresql param)")
+    film, other = await add_product(server, merchant), await add_product(server, merchant)
+    for item in (film, other):
+        assert (await grant(server, merchant, viewer, item.id)).status_code == 200
+    assert (await server.http.get(f"/items/{film.id}/access", headers=viewer.auth)).status_code == 200
+    readers = server.app.state.access_checker.sessions.kw["bind"]
+    async with readers.connect() as connection:
+        pooled = await connection.scalar(text("SELECT pg_backend_pid()"))
+    # The server ends the pooled connection behind the pool's back, as a restart would.
+    async with server.app.state.engine.connect() as admin:
+        assert await admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pooled})
+    answer = await server.http.get(f"/items/{other.id}/access", headers=viewer.auth)
+    assert answer.status_code == 200, answer.text
