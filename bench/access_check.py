@@ -225,9 +225,11 @@ def start(command: list[str], env: dict[str, str], port: int, probe: str) -> sub
     raise SystemExit("server did not start within 60 s")
 
 
-def wrk(port: int, seconds: int, script: Path | None, path: str) -> tuple[float, float, float, int]:
+def wrk(
+    port: int, seconds: int, script: Path | None, path: str, connections: int = CONNECTIONS
+) -> tuple[float, float, float, int]:
     """(requests/s, p50 ms, p99 ms, non-2xx responses)."""
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         command += ["-s", str(script)]
     output = subprocess.run(

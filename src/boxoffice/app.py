@@ -190,13 +190,14 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     sessions = session_factory(engine)
     # The access check's own pool. It only reads: in autocommit it pays no BEGIN and ROLLBACK round trips, and
     # without a ping before each checkout, no round trip before its own (the checker asks again, once, on a
-    # fresh connection when the server dropped the one it took).
+    # fresh connection when the server dropped the one it took). No overflow: in a rush of first checks, a
+    # connection opened for one check and closed after it costs more than waiting for a pooled one.
     readers = create_engine(
         settings.database_url,
         pre_ping=False,
         isolation_level="AUTOCOMMIT",
         pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
+        max_overflow=0,
     )
     notifications = Notifications(settings)
     notifications.wire(sessions)

@@ -1,0 +1,352 @@
+"""A live event's first minute, phase by phase, against raw ASGI on the same server program and worker count.
+
+    python bench/live_event.py [--postgres-url postgresql://postgres@127.0.0.1:5432/postgres] [--viewers 100000]
+                               [--sign-ins 200] [--seconds 10] [--workers 1 2] [--profile DIR]
+
+Seeds a throwaway PostgreSQL database with one merchant, the event (an item) and a season pass (a package holding
+it), and `--viewers` customers, each entitled to the event, one in four through the pass; every viewer is signed in
+(a session of their own, its token made here as Boxoffice makes them), and `--sign-ins` more customers have a
+password. Then, for each worker count, `boxoffice serve` runs as a user would and:
+
+1. Sign-in storm: the customers with a password sign in through `POST /accounts/authenticate`, eight at a time,
+   while wrk asks the access check for viewers already checked once (four connections) on the same server: sign-ins
+   per second and their p50/p99, and the access check's p99 during the storm beside its p99 alone just before.
+2. First checks: wrk at 64 connections sends each viewer's first check of the event, every (token, item) pair new,
+   each once: checks per second, p50/p99, ratio to raw ASGI. Needs more viewers than the run answers in
+   `--seconds` (it says so if the pairs ran out).
+3. Heartbeats: every viewer checks again at random (repeated checks, answered from remembered verdicts) while late
+   viewers keep signing in: checks per second, p50/p99, ratio to raw ASGI.
+
+Sign-ins cost what argon2id costs, so the storm's many viewers are signed in by the seed; a second run with
+`BOXOFFICE_ARGON2_*` set measures other parameters. Needs wrk (Debian package `wrk`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import jwt
+from access_check import SECRET, free_port, lua_script, profile, start, wrk
+from harness import admin, raw_connection
+
+from boxoffice.kit.passwords import hash_password
+from boxoffice.migrate import upgrade
+
+PASSWORD = "live-event-pass-1"
+PROBE_CONNECTIONS = 4
+SIGN_IN_CONCURRENCY = 8
+RAW = [sys.executable, "-m", "uvicorn", "raw_asgi:app", "--no-access-log", "--log-level", "warning"]
+SERVE = [sys.executable, "-m", "boxoffice.cli", "serve", "--no-worker", "--no-migrate"]
+
+
+async def seed(url: str, viewers: int, sign_ins: int) -> tuple[str, int, list[str], list[str]]:
+    """The merchant's uuid, the event's id, a token for each signed-in viewer, the e-mails of those who sign in."""
+    now = datetime.utcnow().replace(microsecond=0)
+    rng = random.Random(11)
+    raw = await raw_connection(url)
+    try:
+        merchant_uuid = str(uuid.uuid4())
+        merchant_id = await raw.fetchval(
+            "INSERT INTO merchants (uuid, email, full_name, password_hash, client_secret, active, created_at,"
+            " updated_at) VALUES ($1, 'live@example.com', 'Live', $2, 'secret', true, $3, $3) RETURNING id",
+            merchant_uuid,
+            hash_password("live-merchant-pass-1"),
+            now,
+        )
+        event_id, pass_id = [
+            await raw.fetchval(
+                "INSERT INTO products (merchant_id, kind, asset_type, title, access_control, content, metadata,"
+                " active, plan_switch_enabled, custom_price_enabled, created_at, updated_at)"
+                " VALUES ($1, $2, 'html_asset', $3, 'paid', '<p>live</p>', '{}', true, false, false, $4, $4)"
+                " RETURNING id",
+                merchant_id,
+                kind,
+                title,
+                now,
+            )
+            for kind, title in (("asset", "The final, live"), ("package", "Season pass"))
+        ]
+        await raw.execute(
+            "INSERT INTO package_members (merchant_id, package_id, product_id) VALUES ($1, $2, $3)",
+            merchant_id,
+            pass_id,
+            event_id,
+        )
+        hashed = hash_password(PASSWORD)  # one hash for every customer who signs in: the seed need not pay N
+        emails = [f"viewer{i}@example.com" for i in range(viewers + sign_ins)]
+        await raw.copy_records_to_table(
+            "customers",
+            columns=[
+                "merchant_id",
+                "uuid",
+                "email",
+                "full_name",
+                "password_hash",
+                "metadata",
+                "register_source",
+                "active",
+                "created_at",
+                "updated_at",
+            ],
+            records=[
+                (merchant_id, str(uuid.uuid4()), email, email, hashed, "{}", "signup", True, now, now)
+                for email in emails
+            ],
+        )
+        customer_ids = [
+            r[0] for r in await raw.fetch("SELECT id FROM customers WHERE merchant_id = $1 ORDER BY id", merchant_id)
+        ]
+        await raw.copy_records_to_table(
+            "entitlements",
+            columns=[
+                "merchant_id",
+                "customer_id",
+                "product_id",
+                "source",
+                "is_trial",
+                "starts_at",
+                "expires_at",
+                "created_at",
+            ],
+            records=[
+                (
+                    merchant_id,
+                    customer_id,
+                    pass_id if rng.random() < 0.25 else event_id,
+                    "purchase",
+                    False,
+                    now - timedelta(days=1),
+                    now + timedelta(days=30),
+                    now,
+                )
+                for customer_id in customer_ids
+            ],
+        )
+        sessions = await raw.fetch(
+            "INSERT INTO auth_sessions (merchant_id, customer_id, created_at, expires_at)"
+            " SELECT $1, unnest($2::bigint[]), $3, $4 RETURNING id, customer_id",
+            merchant_id,
+            customer_ids[:viewers],
+            now,
+            now + timedelta(days=30),
+        )
+        await raw.execute("VACUUM ANALYZE")
+        await raw.execute("CHECKPOINT")
+    finally:
+        await raw.close()
+    exp = int((now + timedelta(days=30)).timestamp())
+    tokens = [
+        jwt.encode(
+            {
+                "iss": "boxoffice",
+                "sub": str(row["customer_id"]),
+                "exp": exp,
+                "sid": row["id"],
+                "mid": merchant_id,
+                "mui": merchant_uuid,
+                "aid": row["customer_id"],
+                "ctx": ["consumer"],
+            },
+            SECRET,
+            algorithm="HS256",
+        )
+        for row in sessions
+    ]
+    rng.shuffle(tokens)
+    return merchant_uuid, event_id, tokens, emails[viewers:]
+
+
+def once_each_script(tokens: list[str], item: int, directory: Path) -> Path:
+    """A wrk script sending each token's check once, split between wrk's threads; a thread whose share is spent
+    stops (the run is then shorter than asked, which `run_first_checks` reports)."""
+    lines = ",\n".join(f'"{token}"' for token in tokens)
+    script = directory / "first.lua"
+    script.write_text(
+        f"local tokens = {{\n{lines}\n}}\n"
+        "local counter = 0\n"
+        "setup = function(thread) thread:set('id', counter); counter = counter + 1 end\n"
+        "init = function(args) step = 2; next_index = id + 1 end\n"
+        "request = function()\n"
+        "  if next_index > #tokens then wrk.thread:stop() end\n"
+        "  local token = tokens[math.min(next_index, #tokens)]\n"
+        "  next_index = next_index + step\n"
+        f'  return wrk.format("GET", "/items/{item}/access", {{["Authorization"] = "Bearer " .. token}})\n'
+        "end\n"
+    )
+    return script
+
+
+class SignIns:
+    """Customers signing in, `SIGN_IN_CONCURRENCY` at a time, on a thread of their own; each sign-in's time."""
+
+    def __init__(self, port: int, merchant_uuid: str, emails: list[str]) -> None:
+        self.port, self.merchant_uuid, self.emails = port, merchant_uuid, emails
+        self.times: list[float] = []
+        self.failed = 0
+        self.elapsed = 0.0
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()))
+
+    def start(self) -> SignIns:
+        self._thread.start()
+        return self
+
+    def join(self) -> SignIns:
+        self._thread.join()
+        return self
+
+    async def _run(self) -> None:
+        queue = list(self.emails)
+        started = time.perf_counter()
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=120) as http:
+
+            async def one_at_a_time() -> None:
+                while queue:
+                    email = queue.pop()
+                    began = time.perf_counter()
+                    answer = await http.post(
+                        "/accounts/authenticate",
+                        data={
+                            "client_id": self.merchant_uuid,
+                            "grant_type": "password",
+                            "username": email,
+                            "password": PASSWORD,
+                        },
+                    )
+                    self.times.append(time.perf_counter() - began)
+                    self.failed += answer.status_code != 200
+
+            await asyncio.gather(*(one_at_a_time() for _ in range(SIGN_IN_CONCURRENCY)))
+        self.elapsed = time.perf_counter() - started
+
+    def summary(self) -> str:
+        times = sorted(self.times)
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
+        return (
+            f"{len(times) / self.elapsed:7.1f} sign-ins/s  p50 {statistics.median(times) * 1000:7.1f} ms"
+            f"  p99 {p99:7.1f} ms  failed: {self.failed}"
+        )
+
+
+def probe_during(port: int, script: Path, sign_ins: SignIns) -> tuple[float, float, float, int]:
+    """The access check's wrk figures, over the time `sign_ins` takes (at least two seconds)."""
+    result: list[tuple[float, float, float, int]] = []
+    seconds = 2
+    probe = threading.Thread(
+        target=lambda: result.append(wrk(port, seconds, script, "/", connections=PROBE_CONNECTIONS))
+    )
+    sign_ins.start()
+    probe.start()
+    probe.join()
+    while sign_ins._thread.is_alive():  # the storm is still on: measure again until it is over
+        result.append(wrk(port, seconds, script, "/", connections=PROBE_CONNECTIONS))
+    sign_ins.join()
+    return max(result, key=lambda figures: figures[2])
+
+
+def line(label: str, workers: int, figures: tuple[float, float, float, int], raw_rps: float | None = None) -> str:
+    rps, p50, p99, non200 = figures
+    ratio = f"  {rps / raw_rps:4.0%} of raw" if raw_rps else ""
+    return (
+        f"workers={workers}  {label:<26} {rps:9,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:7.2f} ms"
+        f"  non-200: {non200}{ratio}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--viewers", type=int, default=100_000)
+    parser.add_argument("--sign-ins", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--profile", type=Path, help="record each server's first checks under py-spy, here")
+    args = parser.parse_args()
+    name = f"boxoffice_live_{uuid.uuid4().hex[:8]}"
+    url = args.postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    asyncio.run(admin(args.postgres_url, f'CREATE DATABASE "{name}"'))
+    try:
+        upgrade(url)
+        began = time.monotonic()
+        merchant_uuid, event_id, tokens, emails = asyncio.run(seed(url, args.viewers, args.sign_ins))
+        took = time.monotonic() - began
+        print(f"seeded {len(tokens):,} signed-in viewers and {len(emails):,} to sign in, in {took:.0f} s")
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        directory = Path(tempfile.mkdtemp())
+        env = os.environ | {
+            "BOXOFFICE_DATABASE_URL": url,
+            "BOXOFFICE_SECRET_KEY": SECRET,
+            "BOXOFFICE_LOG_LEVEL": "WARNING",
+        }
+        halves = [emails[: len(emails) // 2], emails[len(emails) // 2 :]]
+        for workers in args.workers:
+            bench_dir = str(Path(__file__).parent)
+            port = free_port()
+            raw = start(
+                [*RAW, "--app-dir", bench_dir, "--port", str(port), "--workers", str(workers)],
+                env,
+                port,
+                "/",
+            )
+            try:
+                wrk(port, 2, None, "/")
+                raw_figures = wrk(port, args.seconds, None, "/")
+            finally:
+                raw.terminate()
+                raw.wait()
+            print(line("raw ASGI", workers, raw_figures))
+            port = free_port()
+            app = start(
+                [*SERVE, "--port", str(port), "--workers", str(workers)],
+                env,
+                port,
+                "/readyz",
+            )
+            # Each worker count checks its own viewers for the first time: a server remembers nothing of the other's.
+            share = tokens[workers - 1 :: len(args.workers)] if len(args.workers) > 1 else tokens
+            try:
+                early = lua_script([(token, event_id) for token in share[:200]], directory)
+                wrk(port, 2, early, "/", connections=PROBE_CONNECTIONS)  # these 200 are now remembered
+                alone = wrk(port, 3, early, "/", connections=PROBE_CONNECTIONS)
+                print(line("access check, alone", workers, alone))
+                storm = SignIns(port, merchant_uuid, halves[0] if workers == args.workers[0] else halves[1])
+                during = probe_during(port, early, storm)
+                print(line("access check, in the storm", workers, during))
+                print(f"workers={workers}  sign-ins (x{SIGN_IN_CONCURRENCY})        {storm.summary()}")
+
+                first = once_each_script(share[200:], event_id, directory)
+                spy = profile(app.pid, args.profile / f"first-w{workers}.txt", args.seconds) if args.profile else None
+                figures = wrk(port, args.seconds, first, "/")
+                if spy is not None:
+                    spy.wait()
+                print(line("first checks", workers, figures, raw_figures[0]))
+                if figures[0] * args.seconds >= len(share) - 200:
+                    print(f"workers={workers}  (every pair was checked before the run ended: give more --viewers)")
+
+                # The viewers checked once by now (each thread walks its share in order, so they are the first ones).
+                checked = share[200 : 200 + int(figures[0] * args.seconds * 0.95)]
+                heartbeats = lua_script([(token, event_id) for token in checked], directory)
+                late = SignIns(port, merchant_uuid, emails).start()
+                beats = wrk(port, args.seconds, heartbeats, "/")
+                late.join()
+                print(line("heartbeats, late sign-ins", workers, beats, raw_figures[0]))
+            finally:
+                app.terminate()
+                app.wait()
+    finally:
+        asyncio.run(admin(args.postgres_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
