@@ -46,12 +46,13 @@ format: install-dev
 	$(BIN)/ruff check --fix src tests bench
 
 # Test files run side by side, one process per core by default; a file's tests stay in one process, in order,
-# since some share a server or a fixture across the file. `make test TEST_PROCESSES=0` runs them in this one.
+# since some share a server or a fixture across the file. `make test TEST_PROCESSES=0` runs them in this one. The
+# slowest tests are listed at the end, to keep the whole run within its time.
 TEST_PROCESSES := auto
 
 ## Lint, then the whole suite on SQLite and PostgreSQL, SDK compat tests included
 test: lint
-	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile --durations=25
 
 bench: install-dev
 	$(BIN)/python bench/auth.py
