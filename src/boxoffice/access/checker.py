@@ -224,19 +224,23 @@ class AccessChecker:
         self, claims: dict[str, Any], lookups: CachedLookups
     ) -> tuple[Merchant, Customer, AuthSession]:
         merchant_id, session_id, account_id = claims["mid"], claims["sid"], claims.get("aid")
-        if claims.get("ctx") != ["consumer"] or not isinstance(account_id, int):
-            raise Forbidden("This call is for customer tokens")
         if "pid" in claims:
             raise SlowPath()  # profile tokens take the full route, which checks the profile still exists
-        # A customer's session is cached under the customer the token names, so revoking it drops the entry.
+        viewer = account_id if isinstance(account_id, int) else None
+        # A customer's session is cached under the customer the token names, so revoking it drops the entry (a
+        # merchant's, under the merchant).
         auth_session = await self._auth_sessions.get_or_load(
-            (merchant_id, session_id), lambda: lookups.auth_session(merchant_id, session_id), merchant_id, account_id
+            (merchant_id, session_id), lambda: lookups.auth_session(merchant_id, session_id), merchant_id, viewer
         )
+        # As the route does: a token whose session has ended is signed out, whoever's it is; then only a viewer's
+        # token may ask.
         principal: Principal = principal_of(claims, auth_session)
-        if principal.customer_id != account_id or auth_session is None:
+        if claims.get("ctx") != ["consumer"] or viewer is None:
+            raise Forbidden("This call is for customer tokens")
+        if principal.customer_id != viewer or auth_session is None:
             raise Unauthenticated()
         customer = await self._customers.get_or_load(
-            (merchant_id, account_id), lambda: lookups.customer(merchant_id, account_id), merchant_id, account_id
+            (merchant_id, viewer), lambda: lookups.customer(merchant_id, viewer), merchant_id, viewer
         )
         merchant = await self._merchants.get_or_load(merchant_id, lambda: lookups.merchant(merchant_id), merchant_id)
         if customer is None or customer.erased_at is not None or merchant is None or not merchant.active:
