@@ -33,8 +33,8 @@ from harness import py_spy
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from boxoffice.kit import passwords
 from boxoffice.kit.db import async_url
-from boxoffice.kit.passwords import hash_password
 from boxoffice.migrate import upgrade
 
 ITEMS, CUSTOMERS, ENTITLEMENTS, TOKENS = 10_000, 100_000, 1_000_000, 2_000
@@ -60,7 +60,7 @@ async def seed(url: str) -> list[tuple[str, int]]:
             "INSERT INTO merchants (uuid, email, full_name, password_hash, client_secret, active, created_at,"
             " updated_at) VALUES ($1, 'bench@example.com', 'Bench', $2, 'secret', true, $3, $3) RETURNING id",
             merchant_uuid,
-            hash_password("bench-password-1"),
+            await passwords.hash("bench-password-1"),
             now,
         )
         await raw.copy_records_to_table(

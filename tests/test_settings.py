@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from boxoffice.kit.settings import Settings, parse_rate
+from boxoffice import preflight
+from boxoffice.kit.settings import Settings, get_settings, parse_rate
 
 
 @pytest.fixture(autouse=True)
@@ -97,4 +98,40 @@ def test_a_mediastore_token_may_live_less_than_a_minute(monkeypatch: pytest.Monk
     assert Settings().mediastore_token_ttl == 30
     monkeypatch.setenv("BOXOFFICE_MEDIASTORE_TOKEN_TTL", "0")
     with pytest.raises(ValidationError, match="mediastore_token_ttl"):
+        Settings()
+
+
+@pytest.mark.parametrize(("memory", "passes"), [(65_536, 3), (47_104, 1), (19_456, 2), (12_288, 3), (7_168, 5)])
+def test_argon2_parameters_at_or_above_owasps_minimum(
+    monkeypatch: pytest.MonkeyPatch, memory: int, passes: int
+) -> None:
+    monkeypatch.setenv("BOXOFFICE_ARGON2_MEMORY_KIB", str(memory))
+    monkeypatch.setenv("BOXOFFICE_ARGON2_TIME_COST", str(passes))
+    loaded = Settings()
+    assert (loaded.argon2_memory_kib, loaded.argon2_time_cost) == (memory, passes)
+
+
+@pytest.mark.parametrize(("memory", "passes"), [(47_103, 1), (19_456, 1), (12_288, 2), (7_168, 4), (9_000, 4)])
+def test_argon2_parameters_below_owasps_minimum_are_refused_at_startup(
+    monkeypatch: pytest.MonkeyPatch, memory: int, passes: int
+) -> None:
+    monkeypatch.setenv("BOXOFFICE_ARGON2_MEMORY_KIB", str(memory))
+    monkeypatch.setenv("BOXOFFICE_ARGON2_TIME_COST", str(passes))
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(preflight.Refused) as refused:
+            preflight.settings()
+    finally:
+        get_settings.cache_clear()
+    assert str(refused.value).startswith("BOXOFFICE_ARGON2_TIME_COST: ")
+    assert f"argon2id at {memory} KiB and {passes} passes is below OWASP's minimum" in str(refused.value)
+    assert "19456 KiB with 2" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("ARGON2_MEMORY_KIB", "4096"), ("ARGON2_PARALLELISM", "0"), ("PASSWORD_THREADS", "0")]
+)
+def test_argon2_figures_out_of_range_are_refused(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(f"BOXOFFICE_{name}", value)
+    with pytest.raises(ValidationError, match=name.lower()):
         Settings()

@@ -183,6 +183,7 @@ def serve_app() -> Boxoffice:
 def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -> Boxoffice:
     settings = settings or get_settings()
     logs.configure(settings.log_level, settings.log_json)
+    passwords.configure(settings)
     engine = create_engine(
         settings.database_url, pool_size=settings.database_pool_size, max_overflow=settings.database_max_overflow
     )
@@ -218,7 +219,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         listening = asyncio.create_task(notifications.run(), name="boxoffice-notifications")
         if settle_heap:
             client_info.country_of("1.1.1.1")  # loads the IP database before the heap is frozen
-            passwords.verify_password(None, "")  # makes the missing-account hash before the first sign-in needs it
+            await passwords.verify(None, "")  # makes the missing-account hash before the first sign-in needs it
             heap.settle()
         try:
             yield

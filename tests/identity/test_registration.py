@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from boxoffice.identity.accounts import register_customer
 from boxoffice.identity.models import Customer, Profile, RegistrationRecord
-from boxoffice.kit import clock
+from boxoffice.kit import clock, passwords
 from boxoffice.kit.client_info import ClientInfo, Device
 from boxoffice.kit.errors import Conflict, InvalidInput
-from boxoffice.kit.passwords import verify_password
 from tests import shop
 from tests.identity.conftest import Signups
 
@@ -120,7 +119,7 @@ async def test_a_sign_up_writes_the_account_its_record_and_its_first_profile(
         "Ada Lovelace",
         {"team": "7"},
     )
-    assert verify_password(customer.password_hash, PASSWORD)
+    assert await passwords.verify(customer.password_hash, PASSWORD)
     assert (customer.referrer, customer.register_source, len(customer.uuid)) == ("https://news.example/", "signup", 36)
     session = signups.session
     record = await session.scalar(

@@ -27,10 +27,9 @@ from boxoffice.identity.models import (
 )
 from boxoffice.identity.register_fields import check_registration
 from boxoffice.identity.tokens import Principal
-from boxoffice.kit import clock, validation
+from boxoffice.kit import clock, passwords, validation
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import Conflict, InvalidCredentials, InvalidInput, NotFound, Unauthenticated
-from boxoffice.kit.passwords import hash_password, verify_password
 from boxoffice.mail.outbox import Attachment, send_email
 
 UNSET: Any = object()
@@ -73,7 +72,7 @@ async def register_customer(
         uuid=str(uuid.uuid4()),
         email=address,
         full_name=name,
-        password_hash=hash_password(password) if password else None,
+        password_hash=await passwords.hash(password) if password else None,
         attributes=answers,
         referrer=(client.referrer or "")[:2000] or None,
         register_source=source,
@@ -170,9 +169,9 @@ async def change_password(
         problems.add("old_password", "The old password is required")
     validation.new_password(password, password_confirmation, problems)
     problems.raise_any()
-    if not verify_password(customer.password_hash, old_password or ""):
+    if not await passwords.verify(customer.password_hash, old_password or ""):
         raise InvalidInput({"old_password": "The old password is incorrect"}, "Invalid credentials")
-    customer.password_hash = hash_password(password or "")
+    customer.password_hash = await passwords.hash(password or "")
     await outbox.record(session, events.password_updated(customer, "changed"))
     await end_all_sessions(session, customer, "password_changed")
 
@@ -180,7 +179,7 @@ async def change_password(
 async def erase_account(session: AsyncSession, merchant: Merchant, customer: Customer, password: str | None) -> None:
     """Remove the person, keep the books: personal data goes, the anonymous account row stays for
     financial records that point at it."""
-    if not verify_password(customer.password_hash, password or ""):
+    if not await passwords.verify(customer.password_hash, password or ""):
         raise InvalidCredentials("Invalid password")
     for model in (Favorite, WatchProgress, Profile, ExternalAccount, PinCode, PasswordReset):
         await repo.delete_customer_rows(session, model, merchant.id, customer.id)
@@ -202,7 +201,7 @@ async def export_account_data(
     session: AsyncSession, merchant: Merchant, customer: Customer, password: str | None
 ) -> None:
     """E-mail the customer a JSON archive of everything kept about them."""
-    if password and not verify_password(customer.password_hash, password):
+    if password and not await passwords.verify(customer.password_hash, password):
         raise InvalidCredentials("Invalid password")
     archive = await account_archive(session, customer)
     await send_email(

@@ -12,10 +12,9 @@ from boxoffice.events import outbox
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import Customer
-from boxoffice.kit import validation
+from boxoffice.kit import passwords, validation
 from boxoffice.kit.errors import Conflict, InvalidCredentials
 from boxoffice.kit.geography import alpha2_of
-from boxoffice.kit.passwords import verify_password
 
 UNSET: Any = object()
 # The app's JSON, as compact JSON text: enough for an OTT app's watch history and favourites, and what the
@@ -81,7 +80,7 @@ async def change_email(session: AsyncSession, customer: Customer, *, email: str 
     if not password:
         problems.add("current_password", "The password is required to change the e-mail address")
     problems.raise_any()
-    if not verify_password(customer.password_hash, password or ""):
+    if not await passwords.verify(customer.password_hash, password or ""):
         raise InvalidCredentials("The password is not correct")
     if address.lower() == customer.email.lower():
         return

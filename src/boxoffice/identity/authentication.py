@@ -9,12 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice.events import outbox
 from boxoffice.identity import events
 from boxoffice.identity import repository as repo
+from boxoffice.identity.merchants import rehash_if_due
 from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
 from boxoffice.identity.tokens import IssuedTokens, Issuer, Principal, default_issuer, issue_refresh_token
-from boxoffice.kit import clock, throttle
+from boxoffice.kit import clock, passwords, throttle
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import Credential, InvalidCredentials, Unauthenticated
-from boxoffice.kit.passwords import digest, hash_password, needs_rehash, verify_password
+from boxoffice.kit.passwords import digest
 from boxoffice.kit.settings import Settings
 from boxoffice.restrictions.service import restriction_settings
 
@@ -109,12 +110,14 @@ async def sign_in(
 ) -> tuple[IssuedTokens, Customer]:
     """Sign a customer in by the e-mail `sign_in_name` gives and their password."""
     customer = await repo.customer_by_email(session, merchant.id, email)
-    if customer is None or customer.erased_at is not None or not verify_password(customer.password_hash, password):
+    if customer is None or customer.erased_at is not None:
+        raise InvalidCredentials()
+    if not await passwords.verify(customer.password_hash, password):
         raise InvalidCredentials()
     if not customer.active:
         raise InvalidCredentials("Account is deactivated")
-    if customer.password_hash and needs_rehash(customer.password_hash):
-        customer.password_hash = hash_password(password)
+    if customer.password_hash and passwords.needs_rehash(customer.password_hash):
+        customer.password_hash = await passwords.hash(password)
     return await start_session(session, settings, merchant, customer, client, issue=issue), customer
 
 
@@ -129,8 +132,9 @@ async def sign_in_to_realm(
     except InvalidCredentials:
         if email != merchant.email.lower() or not merchant.active:
             raise
-        if not verify_password(merchant.password_hash, password):
+        if not await passwords.verify(merchant.password_hash, password):
             raise
+        await rehash_if_due(merchant, password)
     return await start_session(session, settings, merchant, None, client), None
 
 

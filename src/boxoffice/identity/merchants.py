@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import Merchant
-from boxoffice.kit import validation
+from boxoffice.kit import passwords, validation
 from boxoffice.kit.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
-from boxoffice.kit.passwords import hash_password, verify_password
 
 
 async def create_merchant(
@@ -35,7 +34,7 @@ async def create_merchant(
         uuid=str(uuid.uuid4()),
         email=address,
         full_name=name,
-        password_hash=hash_password(password or ""),
+        password_hash=await passwords.hash(password or ""),
         client_secret=secrets.token_urlsafe(32),
     )
     session.add(merchant)
@@ -45,11 +44,19 @@ async def create_merchant(
 
 async def authenticate_merchant(session: AsyncSession, email: str, password: str) -> Merchant:
     merchant = await repo.merchant_by_email(session, email)
-    if not verify_password(merchant.password_hash if merchant else None, password) or merchant is None:
+    if not await passwords.verify(merchant.password_hash if merchant else None, password) or merchant is None:
         raise InvalidCredentials()
     if not merchant.active:
         raise InvalidCredentials("Account is deactivated")
+    await rehash_if_due(merchant, password)
     return merchant
+
+
+async def rehash_if_due(merchant: Merchant, password: str) -> None:
+    """Once `password` is verified: a hash made with other argon2id parameters than those in force is made anew,
+    so that signing in moves it to them."""
+    if passwords.needs_rehash(merchant.password_hash):
+        merchant.password_hash = await passwords.hash(password)
 
 
 async def find_merchant(session: AsyncSession, merchant_uuid: str | None) -> Merchant:

@@ -10,9 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.identity import repository as repo
 from boxoffice.identity.accounts import mail_context
 from boxoffice.identity.models import Customer, Merchant, PinCode
-from boxoffice.kit import clock
+from boxoffice.kit import clock, passwords
 from boxoffice.kit.errors import InvalidInput
-from boxoffice.kit.passwords import hash_password, verify_password
 from boxoffice.kit.settings import Settings
 from boxoffice.mail.outbox import send_email
 
@@ -25,7 +24,7 @@ async def send_pin_code(session: AsyncSession, settings: Settings, merchant: Mer
         PinCode(
             merchant_id=merchant.id,
             customer_id=customer.id,
-            code_hash=hash_password(pin),
+            code_hash=await passwords.hash(pin),
             expires_at=clock.now() + timedelta(seconds=settings.pin_code_ttl),
         )
     )
@@ -46,7 +45,7 @@ async def validate_pin_code(session: AsyncSession, customer: Customer, pin: str 
         if latest.validated_at is not None:  # by an attempt that ended while this one waited
             raise InvalidInput({"pin_code": "No valid PIN code was sent; ask for a new one"}, "Invalid PIN code")
         raise InvalidInput({"pin_code": "Too many wrong attempts; ask for a new PIN code"}, "Invalid PIN code")
-    if not verify_password(latest.code_hash, pin.strip()):
+    if not await passwords.verify(latest.code_hash, pin.strip()):
         refused = InvalidInput({"pin_code": "The PIN code is incorrect"}, "Invalid PIN code")
         refused.keep_changes = True  # the failed attempt must count
         raise refused

@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import AuthSession, Customer, Merchant, Profile
 from boxoffice.identity.tokens import Principal, issue_access_token
-from boxoffice.kit import validation
+from boxoffice.kit import passwords, validation
 from boxoffice.kit.errors import Conflict, InvalidInput, NotFound
-from boxoffice.kit.passwords import hash_password, verify_password
 from boxoffice.kit.settings import Settings
 
 MAX_PROFILES = 10
@@ -59,7 +58,7 @@ async def create_profile(
         name=(name or "").strip(),
         avatar_url=avatar_url or "",
         adult=adult,
-        pin_hash=hash_password(pin) if pin else None,
+        pin_hash=await passwords.hash(pin) if pin else None,
     )
     session.add(profile)
     await session.flush()
@@ -108,8 +107,11 @@ async def enter_profile(
 ) -> tuple[Profile, str, int]:
     """A token for the same session, acting inside one profile."""
     profile = await get_profile(session, customer, profile_id)
-    if profile.pin_hash and not verify_password(profile.pin_hash, pin or ""):
-        raise InvalidInput({"pin": "The profile PIN is incorrect"}, "Invalid PIN")
+    if profile.pin_hash:
+        if not await passwords.verify(profile.pin_hash, pin or ""):
+            raise InvalidInput({"pin": "The profile PIN is incorrect"}, "Invalid PIN")
+        if passwords.needs_rehash(profile.pin_hash):
+            profile.pin_hash = await passwords.hash(pin or "")
     auth_session = await repo.auth_session(session, merchant.id, principal.session_id)
     assert isinstance(auth_session, AuthSession)
     token, expires = await issue_access_token(

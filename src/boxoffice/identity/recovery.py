@@ -13,9 +13,9 @@ from boxoffice.identity import repository as repo
 from boxoffice.identity.accounts import mail_context
 from boxoffice.identity.authentication import end_all_sessions
 from boxoffice.identity.models import Merchant, PasswordReset
-from boxoffice.kit import clock, validation
+from boxoffice.kit import clock, passwords, validation
 from boxoffice.kit.errors import InvalidInput
-from boxoffice.kit.passwords import digest, hash_password, new_token
+from boxoffice.kit.passwords import digest, new_token
 from boxoffice.kit.settings import Settings
 from boxoffice.mail.outbox import send_email
 
@@ -65,6 +65,6 @@ async def reset_password(
     if customer is None or customer.erased_at is not None:
         raise InvalidInput({"token": "The reset token is invalid or has expired"}, "Invalid or expired token")
     reset.used_at = clock.now()
-    customer.password_hash = hash_password(password or "")
+    customer.password_hash = await passwords.hash(password or "")
     await outbox.record(session, events.password_updated(customer, "reset"))
     await end_all_sessions(session, customer, "password_reset")

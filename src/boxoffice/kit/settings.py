@@ -8,8 +8,12 @@ from pathlib import Path
 from typing import Annotated
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# OWASP's minimums for argon2id, (memory KiB, passes): each row is as costly to attack as the others, so parameters
+# are enough when they reach both figures of one row.
+ARGON2_FLOOR = ((47_104, 1), (19_456, 2), (12_288, 3), (9_216, 4), (7_168, 5))
 
 
 def parse_rate(value: str) -> tuple[int, int]:
@@ -44,6 +48,14 @@ class Settings(BaseSettings):
     refresh_token_ttl: int = 90 * 24 * 3600
     password_reset_ttl: int = 3600
     pin_code_ttl: int = 15 * 60
+    # argon2id's cost for passwords and PINs (a stored hash made with other figures is made anew at its next
+    # sign-in), at least OWASP's minimum (ARGON2_FLOOR), and the threads that hash: each process hashes on a pool of
+    # its own, so sign-ins beyond it wait their turn rather than each taking a thread and `argon2_memory_kib` of
+    # memory. None: one thread per core this process may run on.
+    argon2_memory_kib: int = Field(default=65_536, ge=7_168, le=4 * 1024 * 1024)
+    argon2_time_cost: int = Field(default=3, ge=1, le=100)
+    argon2_parallelism: int = Field(default=4, ge=1, le=64)
+    password_threads: int | None = Field(default=None, ge=1, le=256)
     # Seconds an Idempotency-Key's request holds the key unless its process renews the claim: how soon after a
     # process died a retry with the key takes it over and runs the request again.
     idempotency_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
@@ -149,6 +161,18 @@ class Settings(BaseSettings):
                 except (ValueError, TypeError) as exc:
                     raise ValueError("each encryption key is a Fernet key: 32 url-safe base64-encoded bytes") from exc
         return value
+
+    @field_validator("argon2_time_cost")
+    @classmethod
+    def _at_least_owasps_minimum(cls, passes: int, info: ValidationInfo) -> int:
+        memory = info.data.get("argon2_memory_kib")
+        if memory is not None and not any(memory >= kib and passes >= least for kib, least in ARGON2_FLOOR):
+            rows = ", ".join(f"{kib} KiB with {least}" for kib, least in ARGON2_FLOOR)
+            raise ValueError(
+                f"argon2id at {memory} KiB and {passes} passes is below OWASP's minimum; use at least one of {rows}"
+                " (BOXOFFICE_ARGON2_MEMORY_KIB with BOXOFFICE_ARGON2_TIME_COST passes)"
+            )
+        return passes
 
     @field_validator("auth_rate_per_ip", "auth_rate_per_account", "reset_rate_per_ip", "reset_rate_per_account")
     @classmethod
