@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 
 import pytest
@@ -112,6 +113,23 @@ async def test_hashing_runs_on_the_pools_threads(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(PasswordHasher, "hash", hash_and_tell)
     await asyncio.gather(*(passwords.hash(f"pw-{n}") for n in range(3)))
     assert len(names) == 3 and all(name.startswith("boxoffice-argon2") for name in names)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="Linux alone gives each thread a priority of its own")
+async def test_hashing_yields_the_cores_to_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen: list[int] = []
+    hash_ = PasswordHasher.hash
+
+    def hash_and_tell(self: PasswordHasher, password: str | bytes, *, salt: bytes | None = None) -> str:
+        seen.append(niceness())
+        return hash_(self, password, salt=salt)
+
+    monkeypatch.setattr(PasswordHasher, "hash", hash_and_tell)
+    await passwords.hash("pw")
+    assert seen == [min(niceness() + passwords.BELOW_THE_LOOP, 19)] and niceness() < seen[0]
 
 
 def test_tokens_are_unique_and_stored_as_digests() -> None:

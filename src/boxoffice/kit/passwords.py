@@ -11,6 +11,8 @@ import functools
 import hashlib
 import os
 import secrets
+import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -21,6 +23,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from boxoffice.kit.settings import Settings, get_settings
 
 T = TypeVar("T")
+# How much lower than the rest of its process a hashing thread runs (Linux's niceness, which it keeps per thread).
+BELOW_THE_LOOP = 10
+
+
+def _below_the_loop() -> None:
+    """Run this hashing thread at a lower priority than the event loop's: when a storm of sign-ins keeps every core
+    hashing, the loop still gets a core as soon as it has work, rather than waiting its turn among the hashes (and
+    the threads argon2 starts for its lanes, which inherit the priority). With nothing else to run, hashing still
+    has every core."""
+    if sys.platform == "linux":
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + BELOW_THE_LOOP, 19))
 
 
 class Hasher:
@@ -31,7 +45,7 @@ class Hasher:
         self.argon2 = PasswordHasher(memory_cost=memory_kib, time_cost=time_cost, parallelism=parallelism, type=Type.ID)
         self.threads = threads
         self._figures = (memory_kib, time_cost, parallelism, threads)
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="boxoffice-argon2")
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="boxoffice-argon2", initializer=_below_the_loop)
 
     @classmethod
     def of(cls, settings: Settings) -> Hasher:
