@@ -41,7 +41,7 @@ import jwt
 from access_check import SECRET, free_port, lua_script, profile, start, wrk
 from harness import admin, raw_connection
 
-from boxoffice.kit.passwords import hash_password
+from boxoffice.kit import passwords
 from boxoffice.migrate import upgrade
 
 PASSWORD = "live-event-pass-1"
@@ -62,7 +62,7 @@ async def seed(url: str, viewers: int, sign_ins: int) -> tuple[str, int, list[st
             "INSERT INTO merchants (uuid, email, full_name, password_hash, client_secret, active, created_at,"
             " updated_at) VALUES ($1, 'live@example.com', 'Live', $2, 'secret', true, $3, $3) RETURNING id",
             merchant_uuid,
-            hash_password("live-merchant-pass-1"),
+            await passwords.hash("live-merchant-pass-1"),
             now,
         )
         event_id, pass_id = [
@@ -84,7 +84,7 @@ async def seed(url: str, viewers: int, sign_ins: int) -> tuple[str, int, list[st
             pass_id,
             event_id,
         )
-        hashed = hash_password(PASSWORD)  # one hash for every customer who signs in: the seed need not pay N
+        hashed = await passwords.hash(PASSWORD)  # one hash for every customer who signs in: the seed need not pay N
         emails = [f"viewer{i}@example.com" for i in range(viewers + sign_ins)]
         await raw.copy_records_to_table(
             "customers",

@@ -37,11 +37,10 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.identity import accounts, authentication, merchants
 from boxoffice.identity.models import Customer, Merchant, PinCode
 from boxoffice.identity.tokens import verify_access_token
-from boxoffice.kit import clock
+from boxoffice.kit import clock, passwords
 from boxoffice.kit.client_info import ClientInfo, Device
 from boxoffice.kit.db import TenantLeak
 from boxoffice.kit.errors import DomainError, Forbidden
-from boxoffice.kit.passwords import hash_password
 from boxoffice.kit.settings import Settings
 from boxoffice.restrictions import service as restrictions
 from tests import shop
@@ -184,7 +183,7 @@ def readers_of(app: Boxoffice) -> AsyncEngine:
 @functools.cache
 def password_hash() -> str:
     """One hash for every example's viewer: erasure asks for the password, and hashing is slow on purpose."""
-    return hash_password(PASSWORD)
+    return passwords.hasher().argon2.hash(PASSWORD)
 
 
 def birthday(today: date, years: int) -> date:
