@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import TypedDict
@@ -64,8 +65,9 @@ def envelope(event: Event, body: dict[str, Any]) -> EventEnvelope:
 
 
 def encode(fields: Mapping[str, Any]) -> bytes:
-    """`resource[item][title]=…` brackets, as PHP and InPlayer's receivers read them."""
-    pairs: list[tuple[str, str]] = []
+    """`resource[item][title]=…` brackets, as PHP and InPlayer's receivers read them (what `urlencode` makes of
+    the pairs, each key quoted once per process: every webhook of a type has the same keys)."""
+    pairs: list[str] = []
 
     def walk(prefix: str, value: Any) -> None:
         if isinstance(value, dict):
@@ -75,12 +77,17 @@ def encode(fields: Mapping[str, Any]) -> bytes:
             for index, inner in enumerate(value):
                 walk(f"{prefix}[{index}]", inner)
         elif isinstance(value, bool):
-            pairs.append((prefix, "true" if value else "false"))
+            pairs.append(f"{_quoted_key(prefix)}={'true' if value else 'false'}")
         else:
-            pairs.append((prefix, "" if value is None else str(value)))
+            pairs.append(f"{_quoted_key(prefix)}={'' if value is None else quote_plus(str(value))}")
 
     walk("", fields)
-    return urlencode(pairs).encode()
+    return "&".join(pairs).encode()
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted_key(key: str) -> str:
+    return quote_plus(key)
 
 
 def resource(event: Event, subjects: Subjects) -> dict[str, Any]:
