@@ -18,11 +18,38 @@ from boxoffice.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDel
 _CROSS = {"cross_tenant": True}
 
 
-async def claim_undispatched(session: AsyncSession, limit: int) -> Sequence[Event]:
-    """The oldest events not yet dispatched, locked for this transaction (other workers skip them)."""
-    query = select(Event).where(Event.dispatched_at.is_(None)).order_by(Event.id).limit(limit)
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What dispatching needs of an event: who it goes to, and whether it may send an e-mail."""
+
+    id: int
+    merchant_id: int
+    type: str
+    customer_id: int | None
+    created_at: datetime
+
+
+async def claim_undispatched(session: AsyncSession, limit: int, now: datetime) -> list[Claimed]:
+    """The oldest events not yet dispatched, marked dispatched at `now` in the caller's transaction, in one
+    statement; on PostgreSQL the rows another worker is claiming are skipped, not waited for."""
+    oldest = select(Event.id).where(Event.dispatched_at.is_(None)).order_by(Event.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        oldest = oldest.with_for_update(skip_locked=True)
+    connection = await session.connection()
+    claimed = await connection.execute(
+        update(Event)
+        .where(Event.id.in_(oldest.scalar_subquery()))
+        .values(dispatched_at=now)
+        .returning(Event.id, Event.merchant_id, Event.type, Event.customer_id, Event.created_at),
+        execution_options=_CROSS,
+    )
+    return sorted((Claimed(*row) for row in claimed), key=lambda event: event.id)
+
+
+async def events_by_id(session: AsyncSession, event_ids: Collection[int]) -> Sequence[Event]:
+    if not event_ids:
+        return []
+    query = select(Event).where(Event.id.in_(event_ids)).order_by(Event.id)
     rows = await session.scalars(query, execution_options=_CROSS)
     return rows.all()
 
@@ -54,25 +81,39 @@ async def insert_deliveries(session: AsyncSession, deliveries: Sequence[tuple[in
         await connection.execute(insert(WebhookDelivery), rows, execution_options=_CROSS)
 
 
-async def mark_dispatched(session: AsyncSession, event_ids: Sequence[int], now: datetime) -> None:
-    await session.execute(
-        update(Event).where(Event.id.in_(event_ids)).values(dispatched_at=now), execution_options=_CROSS
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Candidate:
+    """A due delivery, with what its request is made of should it be leased."""
+
     delivery_id: int
+    merchant_id: int
     endpoint_id: int
+    created_at: datetime
+    attempts: int
     failing: bool  # the endpoint's last attempt failed: it gets one probe at a time
+    url: str
+    secret: str
+    event: Event
 
 
 async def due_deliveries(
     session: AsyncSession, now: datetime, busy_endpoints: Collection[int], limit: int
 ) -> Sequence[Candidate]:
-    """Pending deliveries due now, to enabled endpoints not in backoff and not already at their share."""
-    query = (
-        select(WebhookDelivery.id, WebhookDelivery.endpoint_id, WebhookEndpoint.consecutive_failures)
+    """Pending deliveries due now, to enabled endpoints not in backoff and not already at their share, oldest
+    first. On PostgreSQL they stay locked until the caller's transaction ends, and those another worker is
+    leasing are skipped rather than waited for."""
+    due = (
+        select(
+            WebhookDelivery.id,
+            WebhookDelivery.merchant_id,
+            WebhookDelivery.endpoint_id,
+            WebhookDelivery.event_id,
+            WebhookDelivery.next_attempt_at,
+            WebhookDelivery.created_at,
+            WebhookDelivery.attempts,
+            WebhookEndpoint.consecutive_failures,
+            WebhookEndpoint.url,
+        )
         .join(
             WebhookEndpoint,
             and_(
@@ -90,17 +131,42 @@ async def due_deliveries(
         .limit(limit)
     )
     if busy_endpoints:
-        query = query.where(WebhookDelivery.endpoint_id.not_in(busy_endpoints))
+        due = due.where(WebhookDelivery.endpoint_id.not_in(busy_endpoints))
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(of=WebhookDelivery, skip_locked=True)
+    # The events and secrets are joined to the few deliveries chosen, not before: joined to every due delivery,
+    # a backlog would be sorted whole on each lease.
+    chosen = due.subquery()
+    query = (
+        select(
+            chosen.c.id,
+            chosen.c.merchant_id,
+            chosen.c.endpoint_id,
+            chosen.c.created_at,
+            chosen.c.attempts,
+            chosen.c.consecutive_failures,
+            chosen.c.url,
+            Merchant.client_secret,
+            Event,
+        )
+        .join(Event, and_(Event.id == chosen.c.event_id, Event.merchant_id == chosen.c.merchant_id))
+        .join(Merchant, Merchant.id == chosen.c.merchant_id)
+        .order_by(chosen.c.next_attempt_at, chosen.c.id)
+    )
     rows = await session.execute(query, execution_options=_CROSS)
-    return [Candidate(d, e, failures > 0) for d, e, failures in rows]
+    return [
+        Candidate(delivery_id, merchant_id, endpoint_id, created_at, attempts, failures > 0, url, secret, event)
+        for delivery_id, merchant_id, endpoint_id, created_at, attempts, failures, url, secret, event in rows
+    ]
 
 
-async def lease(session: AsyncSession, delivery_ids: Sequence[int], now: datetime, until: datetime) -> list[int]:
+async def lease(session: AsyncSession, delivery_ids: Sequence[int], now: datetime, until: datetime) -> set[int]:
     """Take the deliveries that are still due; one another worker leased meanwhile is no longer due, so it is
     skipped (PostgreSQL re-checks the condition on the row it waited for)."""
     if not delivery_ids:
-        return []
-    leased = await session.scalars(
+        return set()
+    connection = await session.connection()
+    leased = await connection.scalars(
         update(WebhookDelivery)
         .where(
             WebhookDelivery.id.in_(delivery_ids),
@@ -111,35 +177,7 @@ async def lease(session: AsyncSession, delivery_ids: Sequence[int], now: datetim
         .returning(WebhookDelivery.id),
         execution_options=_CROSS,
     )
-    return sorted(leased.all())
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    delivery: WebhookDelivery
-    event: Event
-    url: str
-    secret: str
-    merchant_email: str
-
-
-async def outgoing(session: AsyncSession, delivery_ids: Sequence[int]) -> list[Outgoing]:
-    rows = await session.execute(
-        select(WebhookDelivery, Event, WebhookEndpoint.url, Merchant.client_secret, Merchant.email)
-        .join(Event, and_(Event.id == WebhookDelivery.event_id, Event.merchant_id == WebhookDelivery.merchant_id))
-        .join(
-            WebhookEndpoint,
-            and_(
-                WebhookEndpoint.id == WebhookDelivery.endpoint_id,
-                WebhookEndpoint.merchant_id == WebhookDelivery.merchant_id,
-            ),
-        )
-        .join(Merchant, Merchant.id == WebhookDelivery.merchant_id)
-        .where(WebhookDelivery.id.in_(delivery_ids))
-        .order_by(WebhookDelivery.id),
-        execution_options=_CROSS,
-    )
-    return [Outgoing(d, e, url, secret, email) for d, e, url, secret, email in rows]
+    return set(leased.all())
 
 
 async def record_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
@@ -169,11 +207,18 @@ async def insert_attempts(session: AsyncSession, rows: Sequence[dict[str, Any]])
         await connection.execute(insert(WebhookAttempt), list(rows), execution_options=_CROSS)
 
 
-async def endpoints_by_id(session: AsyncSession, endpoint_ids: Collection[int]) -> Sequence[WebhookEndpoint]:
+async def endpoints_to_judge(
+    session: AsyncSession, endpoint_ids: Collection[int], failed: Collection[int]
+) -> Sequence[WebhookEndpoint]:
+    """Of the endpoints a batch of outcomes went to, those whose health changes: the ones that failed, and the
+    ones failing until now. A healthy endpoint that answered stays as it is, and is not even locked."""
     # Locked in id order, so two workers recording at once never wait on each other in a cycle.
     query = (
         select(WebhookEndpoint)
-        .where(WebhookEndpoint.id.in_(endpoint_ids))
+        .where(
+            WebhookEndpoint.id.in_(endpoint_ids),
+            or_(WebhookEndpoint.consecutive_failures > 0, WebhookEndpoint.id.in_(failed)),
+        )
         .order_by(WebhookEndpoint.id)
         .with_for_update()
     )

@@ -33,6 +33,8 @@ _PAID = frozenset(
 )
 _DECLINED = frozenset({"payment.card.failed", "external.payment.failed", "subscribe.failed"})
 _CANCELLED = frozenset({"subscribe.cancelled.success"})
+# The types whose events may send their customer an e-mail (`template_for` says which, if any).
+NOTICE_TYPES = _PAID | _DECLINED | _CANCELLED
 
 
 def template_for(event: Event) -> str | None:

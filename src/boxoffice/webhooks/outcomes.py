@@ -92,7 +92,8 @@ async def record_outcomes(
         by_endpoint: dict[int, list[Outcome]] = defaultdict(list)
         for outcome in outcomes:
             by_endpoint[outcome.request.endpoint_id].append(outcome)
-        for endpoint in await repo.endpoints_by_id(session, by_endpoint.keys()):
+        failed = [e for e, sent in by_endpoint.items() if not any(o.succeeded for o in sent)]
+        for endpoint in await repo.endpoints_to_judge(session, by_endpoint.keys(), failed):
             await _judge(session, settings, endpoint, by_endpoint[endpoint.id], now)
     delivered = sum(outcome.succeeded for outcome in outcomes)
     metrics.WEBHOOK_DELIVERIES.labels("delivered").inc(delivered)

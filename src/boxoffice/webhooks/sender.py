@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import aiohttp
@@ -30,6 +31,10 @@ from boxoffice.webhooks.signatures import standard_webhook_headers
 
 log = structlog.get_logger(__name__)
 EXCERPT = 1024  # bytes of a receiver's answer kept in the delivery log
+# While requests are in flight, outcomes are recorded once this many have gathered or the first has waited this
+# long (seconds).
+RECORD_BATCH = 100
+RECORD_LINGER = 0.05
 
 
 class Sender:
@@ -42,21 +47,28 @@ class Sender:
         self.probing: set[int] = set()
         self.tasks: set[asyncio.Task[None]] = set()
         self.outcomes: list[Outcome] = []
+        # What wakes each of `run_forever`'s loops: room for requests or deliveries to send; events to dispatch;
+        # outcomes to record.
         self.wake = asyncio.Event()
+        # The endpoints with due deliveries the last lease held back for want of a place (None: it may have left
+        # any endpoint's due deliveries behind), so that only the end of a request they wait for wakes the next.
+        self.waiting: set[int] | None = None
+        self.dispatching = asyncio.Event()
+        self.recording = asyncio.Event()
 
     async def start_due(self) -> int:
         """Lease and start as many due deliveries as there is room for; returns how many started."""
         started = 0
         while free := self.settings.webhooks_concurrency - len(self.tasks):
-            requests = await self._lease(free)
-            if not requests:
-                break
+            requests, more = await self._lease(free)
             for request in requests:
                 self.in_flight[request.endpoint_id] += 1
                 task = asyncio.create_task(self._send(request))
                 self.tasks.add(task)
                 task.add_done_callback(self.tasks.discard)
             started += len(requests)
+            if not (requests and more):
+                break
         return started
 
     def _share(self, candidate: repo.Candidate) -> int:
@@ -64,39 +76,41 @@ class Sender:
             return 0 if candidate.endpoint_id in self.probing else 1
         return self.settings.webhooks_per_endpoint - self.in_flight[candidate.endpoint_id]
 
-    async def _lease(self, free: int) -> list[Request]:
+    async def _lease(self, free: int) -> tuple[list[Request], bool]:
+        """Up to `free` requests, leased, rendered and signed in one transaction; and whether more may be due
+        (the query filled its limit, so some due deliveries may not have been looked at)."""
         busy = {e for e, n in self.in_flight.items() if n >= self.settings.webhooks_per_endpoint} | self.probing
-        async with self.factory() as session:
-            async with session.begin():
-                now = clock.now()
-                candidates = await repo.due_deliveries(session, now, busy, limit=free)
-                taken: Counter[int] = Counter()
-                picked = []
-                for candidate in candidates:
-                    if taken[candidate.endpoint_id] < self._share(candidate):
-                        taken[candidate.endpoint_id] += 1
-                        picked.append(candidate)
-                leased = await repo.lease(session, [c.delivery_id for c in picked], now, now + self.lease)
-                taken_ids = set(leased)
-                self.probing |= {c.endpoint_id for c in picked if c.failing and c.delivery_id in taken_ids}
-            if not leased:
-                return []
-            async with session.begin():
-                outgoing = await repo.outgoing(session, leased)
-                bodies = await self.wire.bodies(session, [o.event for o in outgoing])
-        return [self._request(o, bodies[o.event.id]) for o in outgoing]
+        async with self.factory() as session, session.begin():
+            now = clock.now()
+            candidates = await repo.due_deliveries(session, now, busy, limit=free)
+            taken: Counter[int] = Counter()
+            picked = []
+            for candidate in candidates:
+                if taken[candidate.endpoint_id] < self._share(candidate):
+                    taken[candidate.endpoint_id] += 1
+                    picked.append(candidate)
+                else:
+                    busy.add(candidate.endpoint_id)
+            # Who waits for a request to end: every endpoint when there was no more room, else those held back.
+            self.waiting = None if len(candidates) == free else busy
+            leased = await repo.lease(session, [c.delivery_id for c in picked], now, now + self.lease)
+            picked = sorted((c for c in picked if c.delivery_id in leased), key=lambda c: c.delivery_id)
+            bodies = await self.wire.bodies(session, [c.event for c in picked]) if picked else {}
+        # Once the lease has committed: a probe counts as out only if it is really going to be sent.
+        self.probing |= {c.endpoint_id for c in picked if c.failing}
+        return [self._request(c, bodies[c.event.id]) for c in picked], len(candidates) == free
 
-    def _request(self, outgoing: repo.Outgoing, body: bytes) -> Request:
-        delivery, event = outgoing.delivery, outgoing.event
-        headers = self.wire.headers(body, outgoing.secret)
-        headers |= standard_webhook_headers(event.event_id, int(clock.now().timestamp()), body, outgoing.secret)
+    def _request(self, candidate: repo.Candidate, body: bytes) -> Request:
+        event = candidate.event
+        headers = self.wire.headers(body, candidate.secret)
+        headers |= standard_webhook_headers(event.event_id, int(clock.now().timestamp()), body, candidate.secret)
         return Request(
-            delivery_id=delivery.id,
-            merchant_id=delivery.merchant_id,
-            endpoint_id=delivery.endpoint_id,
-            created_at=delivery.created_at,  # the retry window runs from the delivery (a replay has its own)
-            attempts=delivery.attempts,
-            url=outgoing.url,
+            delivery_id=candidate.delivery_id,
+            merchant_id=candidate.merchant_id,
+            endpoint_id=candidate.endpoint_id,
+            created_at=candidate.created_at,  # the retry window runs from the delivery (a replay has its own)
+            attempts=candidate.attempts,
+            url=candidate.url,
             headers=headers,
             body=body,
         )
@@ -138,7 +152,9 @@ class Sender:
             self.in_flight[request.endpoint_id] -= 1
         duration = int((time.monotonic() - began) * 1000)
         self.outcomes.append(Outcome(request, started_at, duration, status_code, excerpt, error))
-        self.wake.set()
+        if self.waiting is None or request.endpoint_id in self.waiting:
+            self.wake.set()  # its place may go to a delivery already due
+        self.recording.set()
 
     async def record(self) -> int:
         """Write the outcomes gathered so far, in one transaction."""
@@ -161,21 +177,62 @@ class Sender:
             if not (dispatched or started or recorded):
                 return
 
+    def events_committed(self) -> None:
+        """New events may be waiting to be dispatched (an announcement of a commit): dispatch now rather than at
+        the next poll."""
+        self.dispatching.set()
+
     async def run_forever(self, stopping: Stopping) -> None:
-        """Dispatch, send and record until the stop is asked; `aclose` then settles what is in flight."""
+        """Dispatch, send and record until the stop is asked; `aclose` then settles what is in flight.
+
+        The three run side by side, each waking as soon as the others give it work: dispatched deliveries are
+        leased at once, a finished request frees its place for the next and has its outcome recorded while
+        other requests go out. Each also looks by itself every `webhooks_poll_interval` (retries coming due,
+        events whose commit was not announced)."""
         log.info("webhooks.sender_started")
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._loop(stopping, self._dispatch, self.dispatching))
+            group.create_task(self._loop(stopping, self._start, self.wake))
+            group.create_task(self._loop(stopping, self._record, self.recording))
+
+    async def _loop(self, stopping: Stopping, step: Callable[[], Awaitable[bool]], wake: asyncio.Event) -> None:
+        """Run `step` again at once while it says there may be more, else when `wake` is set or the poll
+        interval has passed."""
         interval = self.settings.webhooks_poll_interval
         while not stopping.requested:
             try:
-                self.wake.clear()
-                busy = await dispatch_events(self.factory) + await self.start_due() + await self.record()
-                if not busy:
-                    await stopping.pause(interval, or_until=self.wake)
+                wake.clear()
+                if not await step():
+                    await stopping.pause(interval, or_until=wake)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("webhooks.sender_error")
                 await stopping.pause(interval)
+
+    async def _dispatch(self) -> bool:
+        if dispatched := await dispatch_events(self.factory):
+            self.wake.set()
+        return dispatched > 0
+
+    async def _start(self) -> bool:
+        # It has started all there was room for: more only once a request ends or deliveries are dispatched.
+        await self.start_due()
+        return False
+
+    async def _record(self) -> bool:
+        # More outcomes are on their way while requests are in flight: written together they cost the database
+        # one transaction, not several. Nothing waits on the record meanwhile (a request's place was freed when
+        # it ended).
+        deadline = asyncio.get_running_loop().time() + RECORD_LINGER
+        while self.outcomes and len(self.outcomes) < RECORD_BATCH and self.tasks:
+            self.recording.clear()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await self.recording.wait()
+            except TimeoutError:
+                break
+        return await self.record() > 0
 
     async def aclose(self) -> None:
         """Stop sending; what was in flight stays leased and is sent again once its lease runs out."""
