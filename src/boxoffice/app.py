@@ -212,9 +212,9 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
             asyncio.create_task(app.state.cache_feed.run(sessions, stopping), name="boxoffice-cache-feed"),
         ]
         if settings.worker_in_process:
-            background.append(
-                asyncio.create_task(workers.work(webhook_sender(sessions, settings), stopping), name="boxoffice-worker")
-            )
+            sender = webhook_sender(sessions, settings)
+            notifications.hub.watch(sender.events_committed)  # a commit of events is dispatched without a poll
+            background.append(asyncio.create_task(workers.work(sender, stopping), name="boxoffice-worker"))
         # Listening holds no transaction: it is simply cancelled.
         listening = asyncio.create_task(notifications.run(), name="boxoffice-notifications")
         if settle_heap:

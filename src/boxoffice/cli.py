@@ -4,6 +4,7 @@ secrets rotate-signing-key | renewals run | report | demo`."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -34,6 +35,7 @@ from boxoffice.identity.models import Merchant
 from boxoffice.kit import (
     base_url,
     clock,
+    heap,
     logs,
     metrics,
     sealing,
@@ -199,9 +201,20 @@ def worker(
         loop = asyncio.get_running_loop()
         for signal_number in (signal.SIGTERM, signal.SIGINT):  # the job in hand is finished, then the worker ends
             loop.add_signal_handler(signal_number, stopping.request)
+        sender = webhook_sender(sessions, settings)
+        # What the worker imported (the whole app, for its jobs and wire format) is kept for its lifetime: frozen,
+        # the collector no longer scans it again and again while deliveries allocate at thousands a second.
+        heap.settle()
+        # Every commit of events that is announced wakes the sender's dispatcher rather than leaving the events
+        # to its next poll. Listening holds no transaction: it is simply cancelled.
+        notifications.hub.watch(sender.events_committed)
+        listening = asyncio.create_task(notifications.run(), name="boxoffice-notifications")
         try:
-            await run_worker(webhook_sender(sessions, settings), stopping)
+            await run_worker(sender, stopping)
         finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
             await notifications.aclose()
             await engine.dispose()
 

@@ -3,8 +3,9 @@
 CPython collects its youngest generation every 700 new container objects. Under load that is hundreds of times a
 second, and each time the requests in flight survive and are promoted, so the oldest generation swells and is
 scanned whole — every cached session and entitlement with it — in pauses of a hundred milliseconds or more. A
-serving process instead freezes what startup allocated (never garbage, never scanned again) and collects the
-young generation a few dozen times a second, which promotes far less.
+serving process (and a worker, whose webhook deliveries allocate as fast) instead freezes what startup allocated
+(never garbage, never scanned again) and collects the young generation a few dozen times a second, which promotes
+far less.
 """
 
 from __future__ import annotations

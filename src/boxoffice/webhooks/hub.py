@@ -1,4 +1,5 @@
-"""This process's notification streams, by the customer they belong to, and waking them when events commit.
+"""This process's notification streams, by the customer they belong to, and waking them when events commit; and
+whatever else in the process wants to hear of every commit of events (the webhook sender, to dispatch them).
 
 A stream subscribes before it reads anything, then waits on its subscription for the ids of its customer's
 newly committed events. A subscription that may have missed an announcement (its queue overflowed, or the
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import structlog
 
@@ -54,6 +55,16 @@ class Subscription:
 class Hub:
     def __init__(self) -> None:
         self._subscriptions: dict[Key, set[Subscription]] = {}
+        self._watchers: list[Callable[[], None]] = []
+
+    def watch(self, committed: Callable[[], None]) -> None:
+        """Have `committed` called at every announcement, whosever events it names, and whenever some may have
+        been missed."""
+        self._watchers.append(committed)
+
+    def _tell_watchers(self) -> None:
+        for committed in self._watchers:
+            committed()
 
     @contextlib.contextmanager
     def subscribe(self, merchant_id: int, customer_id: int) -> Iterator[Subscription]:
@@ -70,6 +81,7 @@ class Hub:
 
     def tell(self, told: Sequence[announce.Told]) -> None:
         """Announcements of this process's own commits (an `announce.Sink`)."""
+        self._tell_watchers()
         by_customer: dict[Key, list[str]] = {}
         for merchant_id, customer_id, event_id in told:
             by_customer.setdefault((merchant_id, customer_id), []).append(event_id)
@@ -78,6 +90,7 @@ class Hub:
 
     def deliver(self, payload: str) -> None:
         """An announcement from another process, as `announce.encode` wrote it."""
+        self._tell_watchers()
         try:
             told = announce.decode(payload)
         except ValueError:
@@ -88,6 +101,7 @@ class Hub:
 
     def resync(self) -> None:
         """Announcements may have been missed (the listener was away): every stream reads back what it lacks."""
+        self._tell_watchers()
         for held in self._subscriptions.values():
             for subscription in held:
                 subscription.mark_lost()
