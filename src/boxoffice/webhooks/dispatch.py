@@ -8,8 +8,9 @@ order their transactions committed in (an id cursor would skip an event whose tr
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.events.event_types import WEBHOOK_TYPES
 from boxoffice.kit import clock
@@ -31,7 +32,7 @@ def subscribed(endpoint: WebhookEndpoint, event: repo.Claimed) -> bool:
     )
 
 
-async def dispatch_events(factory: async_sessionmaker[AsyncSession], *, limit: int = BATCH) -> int:
+async def dispatch_events(factory: Callable[[], AsyncSession], *, limit: int = BATCH) -> int:
     """Dispatch up to `limit` events; returns how many."""
     async with factory() as session, session.begin():
         now = clock.now()

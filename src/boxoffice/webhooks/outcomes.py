@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.identity import repository as identity_repo
 from boxoffice.kit import clock, metrics
@@ -52,9 +53,7 @@ def next_attempt(attempts: int, created_at: datetime, now: datetime, window: tim
     return at if at <= created_at + window else None
 
 
-async def record_outcomes(
-    factory: async_sessionmaker[AsyncSession], settings: Settings, outcomes: list[Outcome]
-) -> None:
+async def record_outcomes(factory: Callable[[], AsyncSession], settings: Settings, outcomes: list[Outcome]) -> None:
     window = timedelta(hours=settings.webhooks_retry_hours)
     async with factory() as session, session.begin():
         now = clock.now()

@@ -10,6 +10,8 @@ time on a backoff of its own, not a request per pending event.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -17,7 +19,7 @@ from datetime import timedelta
 
 import aiohttp
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
@@ -30,6 +32,7 @@ from boxoffice.webhooks.outcomes import Outcome, Request, record_outcomes
 from boxoffice.webhooks.signatures import standard_webhook_headers
 
 log = structlog.get_logger(__name__)
+Sessions = Callable[[], AsyncSession]
 EXCERPT = 1024  # bytes of a receiver's answer kept in the delivery log
 # While requests are in flight, outcomes are recorded once this many have gathered or the first has waited this
 # long (seconds).
@@ -40,6 +43,7 @@ RECORD_LINGER = 0.05
 class Sender:
     def __init__(self, factory: async_sessionmaker[AsyncSession], settings: Settings, wire: WireFormat) -> None:
         self.factory, self.settings, self.wire = factory, settings, wire
+        self.engine: AsyncEngine = factory.kw["bind"]
         self._http: aiohttp.ClientSession | None = None
         self.lease = timedelta(seconds=settings.webhooks_timeout + 60)
         self.in_flight: Counter[int] = Counter()
@@ -56,11 +60,11 @@ class Sender:
         self.dispatching = asyncio.Event()
         self.recording = asyncio.Event()
 
-    async def start_due(self) -> int:
+    async def start_due(self, sessions: Sessions | None = None) -> int:
         """Lease and start as many due deliveries as there is room for; returns how many started."""
         started = 0
         while free := self.settings.webhooks_concurrency - len(self.tasks):
-            requests, more = await self._lease(free)
+            requests, more = await self._lease(sessions or self.factory, free)
             for request in requests:
                 self.in_flight[request.endpoint_id] += 1
                 task = asyncio.create_task(self._send(request))
@@ -76,11 +80,11 @@ class Sender:
             return 0 if candidate.endpoint_id in self.probing else 1
         return self.settings.webhooks_per_endpoint - self.in_flight[candidate.endpoint_id]
 
-    async def _lease(self, free: int) -> tuple[list[Request], bool]:
+    async def _lease(self, sessions: Sessions, free: int) -> tuple[list[Request], bool]:
         """Up to `free` requests, leased, rendered and signed in one transaction; and whether more may be due
         (the query filled its limit, so some due deliveries may not have been looked at)."""
         busy = {e for e, n in self.in_flight.items() if n >= self.settings.webhooks_per_endpoint} | self.probing
-        async with self.factory() as session, session.begin():
+        async with sessions() as session, session.begin():
             now = clock.now()
             candidates = await repo.due_deliveries(session, now, busy, limit=free)
             taken: Counter[int] = Counter()
@@ -156,12 +160,12 @@ class Sender:
             self.wake.set()  # its place may go to a delivery already due
         self.recording.set()
 
-    async def record(self) -> int:
+    async def record(self, sessions: Sessions | None = None) -> int:
         """Write the outcomes gathered so far, in one transaction."""
         outcomes, self.outcomes = self.outcomes, []
         if outcomes:
             try:
-                await record_outcomes(self.factory, self.settings, outcomes)
+                await record_outcomes(sessions or self.factory, self.settings, outcomes)
             finally:
                 self.probing -= {o.request.endpoint_id for o in outcomes}
         return len(outcomes)
@@ -195,32 +199,47 @@ class Sender:
             group.create_task(self._loop(stopping, self._start, self.wake))
             group.create_task(self._loop(stopping, self._record, self.recording))
 
-    async def _loop(self, stopping: Stopping, step: Callable[[], Awaitable[bool]], wake: asyncio.Event) -> None:
+    async def _loop(self, stopping: Stopping, step: Callable[[Sessions], Awaitable[bool]], wake: asyncio.Event) -> None:
         """Run `step` again at once while it says there may be more, else when `wake` is set or the poll
-        interval has passed."""
-        interval = self.settings.webhooks_poll_interval
-        while not stopping.requested:
-            try:
-                wake.clear()
-                if not await step():
-                    await stopping.pause(interval, or_until=wake)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("webhooks.sender_error")
-                await stopping.pause(interval)
+        interval has passed.
 
-    async def _dispatch(self) -> bool:
-        if dispatched := await dispatch_events(self.factory):
+        The loop keeps a connection of its own for its transactions, one after another: taken from the pool for
+        each, it would be pinged each time (three round trips, as many as the transaction's own work). A
+        connection that fails is dropped, and the next transaction takes another from the pool."""
+        interval = self.settings.webhooks_poll_interval
+        connection: AsyncConnection | None = None
+        try:
+            while not stopping.requested:
+                try:
+                    if connection is None:
+                        connection = await self.engine.connect()
+                    wake.clear()
+                    if not await step(functools.partial(self.factory, bind=connection)):
+                        await stopping.pause(interval, or_until=wake)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("webhooks.sender_error")
+                    if connection is not None:
+                        with contextlib.suppress(Exception):
+                            await connection.invalidate()
+                        connection = None
+                    await stopping.pause(interval)
+        finally:
+            if connection is not None:
+                await connection.close()
+
+    async def _dispatch(self, sessions: Sessions) -> bool:
+        if dispatched := await dispatch_events(sessions):
             self.wake.set()
         return dispatched > 0
 
-    async def _start(self) -> bool:
+    async def _start(self, sessions: Sessions) -> bool:
         # It has started all there was room for: more only once a request ends or deliveries are dispatched.
-        await self.start_due()
+        await self.start_due(sessions)
         return False
 
-    async def _record(self) -> bool:
+    async def _record(self, sessions: Sessions) -> bool:
         # More outcomes are on their way while requests are in flight: written together they cost the database
         # one transaction, not several. Nothing waits on the record meanwhile (a request's place was freed when
         # it ended).
@@ -232,7 +251,7 @@ class Sender:
                     await self.recording.wait()
             except TimeoutError:
                 break
-        return await self.record() > 0
+        return await self.record(sessions) > 0
 
     async def aclose(self) -> None:
         """Stop sending; what was in flight stays leased and is sent again once its lease runs out."""
