@@ -158,9 +158,10 @@ def _scope_of_row(obj: Any) -> Scope | None:
     return obj.merchant_id, customer_id
 
 
-def _scope_of_statement(statement: Any) -> Scope | None:
-    """The merchant (and customer) a bulk UPDATE/DELETE is pinned to by `column = value` in its WHERE."""
-    pinned: dict[str, int] = {}
+def _scopes_of_statement(statement: Any, parameters: Any) -> list[Scope] | None:
+    """The merchants (and customers) a bulk UPDATE/DELETE is pinned to by `column = value` in its WHERE. An
+    executemany binds its pins per row (`merchant_id = :b_merchant_id`): then each row's values are its scopes."""
+    pins: dict[str, BindParameter[Any]] = {}
     where = getattr(statement, "whereclause", None)
     for element in visitors.iterate(where) if where is not None else ():
         if (
@@ -168,12 +169,18 @@ def _scope_of_statement(statement: Any) -> Scope | None:
             and element.operator is operators.eq
             and getattr(element.left, "name", None) in ("merchant_id", "customer_id")
             and isinstance(element.right, BindParameter)
-            and isinstance(element.right.value, int)
         ):
-            pinned[element.left.name] = element.right.value  # type: ignore[union-attr]
-    if "merchant_id" not in pinned:
+            pins[element.left.name] = element.right  # type: ignore[union-attr]
+    if "merchant_id" not in pins:
         return None
-    return pinned["merchant_id"], pinned.get("customer_id")
+    scopes: list[Scope] = []
+    for bound in parameters if isinstance(parameters, list) else [parameters or {}]:
+        values = {name: bound.get(pin.key, pin.value) for name, pin in pins.items()}
+        merchant_id, customer_id = values["merchant_id"], values.get("customer_id")
+        if not isinstance(merchant_id, int):
+            return None
+        scopes.append((merchant_id, customer_id if isinstance(customer_id, int) else None))
+    return scopes
 
 
 # A transaction that changes more of one merchant's customers than this (a renewal batch) drops the merchant's
@@ -209,10 +216,10 @@ def _collect_bulk_changes(state: ORMExecuteState) -> None:
         return
     if getattr(getattr(state.statement, "table", None), "name", None) not in WATCHED:
         return
-    scope = _scope_of_statement(state.statement)
-    if scope is None:
+    scopes = _scopes_of_statement(state.statement, state.parameters)
+    if scopes is None:
         state.session.info["bulk_change"] = True
-    else:
+    for scope in scopes or ():
         _remember(state.session, scope)
 
 
