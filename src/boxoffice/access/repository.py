@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import BindParameter
 from boxoffice.access.models import ContentRequest, Entitlement
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import AuthSession, Customer
-from boxoffice.kit.db import page_of
+from boxoffice.kit.db import page_of, table_of
 
 
 async def current_entitlement(
@@ -224,3 +224,18 @@ async def entitlements_by_ids(session: AsyncSession, merchant_id: int, ids: Sequ
         select(Entitlement).where(Entitlement.merchant_id == merchant_id, Entitlement.id.in_(ids))
     )
     return {row.id: row for row in rows}
+
+
+# Pinned to its customer too, so that the caches learn whose access changed (kit.cache reads each row's pins).
+_ENTITLEMENTS = table_of(Entitlement)
+_ENTITLEMENT_BY_ID = update(_ENTITLEMENTS).where(
+    _ENTITLEMENTS.c.merchant_id == bindparam("b_merchant_id"),
+    _ENTITLEMENTS.c.customer_id == bindparam("b_customer_id"),
+    _ENTITLEMENTS.c.id == bindparam("b_id"),
+)
+
+
+async def write_entitlements(session: AsyncSession, groups: Sequence[Sequence[dict[str, Any]]]) -> None:
+    """Entitlements a batch changed, by id (see kit.db.WorkingCopies), one Core executemany per group."""
+    for rows in groups:
+        await session.execute(_ENTITLEMENT_BY_ID, list(rows))

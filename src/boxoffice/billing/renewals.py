@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -37,7 +38,7 @@ from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayErro
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
 from boxoffice.kit import clock, jobs, metrics
-from boxoffice.kit.db import transaction
+from boxoffice.kit.db import WorkingCopies, transaction
 from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
 
@@ -59,6 +60,15 @@ class PassReport:
     @property
     def handled(self) -> int:
         return self.renewed + self.declined + self.ended + self.expired + self.unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """A pending payment of a batch, as the gateway is asked for it."""
+
+    payment_id: int
+    gateway: str
+    request: ChargeRequest
 
 
 def charge_key(subscription: Subscription) -> str:
@@ -104,12 +114,15 @@ async def _claim(
     merchant_id: int | None,
     clock_id: int | None,
     report: PassReport,
-) -> list[Payment] | None:
+) -> list[Charge] | None:
     """Step 1: the pending payments of a batch of due subscriptions (None: nothing is due)."""
     async with transaction(sessions) as session:
         due = await repo.claim_due_subscriptions(session, as_of, batch, merchant_id=merchant_id, clock_id=clock_id)
         if not due:
             return None
+        # The batch's subscriptions are changed in memory and written back together (their lease, mostly).
+        changed = WorkingCopies[Subscription](("merchant_id", "id"))
+        changed.take(due)
         to_charge, told = [], []
         for subscription in due:
             if subscription.status in CHARGING:
@@ -130,10 +143,11 @@ async def _claim(
         lease_end = max(as_of, clock.now()) + LEASE
         for subscription in to_charge:
             subscription.due_at = lease_end
+        await repo.write_subscriptions(session, changed.changes())
     return payments
 
 
-async def _pending_payments(session: AsyncSession, subscriptions: Sequence[Subscription]) -> list[Payment]:
+async def _pending_payments(session: AsyncSession, subscriptions: Sequence[Subscription]) -> list[Charge]:
     """The payment for each subscription's next period: the one a dead worker left pending, or a new one."""
     left: dict[str, Payment] = {}
     by_merchant: dict[int, list[str]] = defaultdict(list)
@@ -145,28 +159,33 @@ async def _pending_payments(session: AsyncSession, subscriptions: Sequence[Subsc
     # worker's charge is taken up: that one was written at the price of then).
     await switches.apply_pending(session, [s for s in subscriptions if charge_key(s) not in left])
     vouchers = await upcoming.vouchers_in_use(session, subscriptions)
-    payments = []
+    now = clock.now()
+    charges: list[Charge | None] = []
+    new: list[tuple[int, dict[str, Any]]] = []  # (place in `charges`, the payment's row)
     for subscription in subscriptions:
         key = charge_key(subscription)
         payment = left.get(key)
         if payment is None:
             voucher = vouchers.get(subscription.voucher_id or 0)
             charge = periods.charge_for_next_period(subscription, voucher, first=subscription.cycle == 0)
-            payment = _payment(subscription, charge, key)
-            session.add(payment)
-        if payment.status == PaymentStatus.PENDING:
-            payments.append(payment)
-    await session.flush()  # their ids
-    return payments
+            new.append((len(charges), _payment(subscription, charge, key, now)))
+            charges.append(None)  # its id once written
+        elif payment.status == PaymentStatus.PENDING:
+            charges.append(Charge(payment.id, payment.gateway, _request(payment)))
+    # Only ever inserted here, and many: one Core statement, without building an ORM object for each row.
+    ids = await repo.insert_payments(session, [row for _, row in new])
+    for (place, row), payment_id in zip(new, ids, strict=True):
+        charges[place] = Charge(payment_id, row["gateway"], _request_of_row(row))
+    return [charge for charge in charges if charge is not None]
 
 
-async def _charge_all(gateways: Gateways, payments: Sequence[Payment]) -> list[ChargeResult | GatewayError | None]:
+async def _charge_all(gateways: Gateways, charges: Sequence[Charge]) -> list[ChargeResult | GatewayError | None]:
     """Step 2: each gateway asked once for its batch; nothing to charge (credit or a voucher paid it all) is None."""
-    results: list[ChargeResult | GatewayError | None] = [None] * len(payments)
+    results: list[ChargeResult | GatewayError | None] = [None] * len(charges)
     by_gateway: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for index, payment in enumerate(payments):
-        if payment.amount:
-            by_gateway[(payment.merchant_id, payment.gateway)].append(index)
+    for index, charge in enumerate(charges):
+        if charge.request.amount:
+            by_gateway[(charge.request.merchant_id, charge.gateway)].append(index)
     for (merchant_id, name), indexes in by_gateway.items():
         try:
             gateway = await gateways.named(merchant_id, name)
@@ -174,7 +193,7 @@ async def _charge_all(gateways: Gateways, payments: Sequence[Payment]) -> list[C
             for index in indexes:
                 results[index] = error
             continue
-        requests = [_request(payments[index]) for index in indexes]
+        requests = [charges[index].request for index in indexes]
         for index, answer in zip(indexes, await gateway.charge_many(requests), strict=True):
             results[index] = answer
     return results
@@ -191,19 +210,30 @@ def _request(payment: Payment) -> ChargeRequest:
     )
 
 
+def _request_of_row(row: dict[str, Any]) -> ChargeRequest:
+    return ChargeRequest(
+        row["merchant_id"],
+        row["amount"],
+        row["currency"],
+        row["gateway_customer_ref"],
+        row["gateway_method"],
+        row["idempotency_key"],
+    )
+
+
 async def _record(
     session: AsyncSession,
-    payments: Sequence[Payment],
+    charges: Sequence[Charge],
     results: Sequence[ChargeResult | GatewayError | None],
     as_of: datetime,
     retry_days: Sequence[int],
     report: PassReport,
 ) -> None:
     """Step 3: the outcomes, each recorded once (a payment another worker settled meanwhile is left to it)."""
-    answers = {payment.id: result for payment, result in zip(payments, results, strict=True)}
+    answers = {charge.payment_id: result for charge, result in zip(charges, results, strict=True)}
     by_merchant: dict[int, list[int]] = defaultdict(list)
-    for payment in payments:
-        by_merchant[payment.merchant_id].append(payment.id)
+    for charge in charges:
+        by_merchant[charge.request.merchant_id].append(charge.payment_id)
     claimed: list[Payment] = []
     subscriptions: dict[int, Subscription] = {}
     for merchant_id, ids in by_merchant.items():
@@ -212,6 +242,11 @@ async def _record(
         subscriptions |= await repo.subscriptions_by_ids(
             session, merchant_id, [p.subscription_id for p in mine if p.subscription_id]
         )
+    # What the outcomes change is changed in memory, then written back in a few statements for the whole batch.
+    changed_payments = WorkingCopies[Payment](("merchant_id", "id"))
+    changed_payments.take(claimed)
+    changed_subscriptions = WorkingCopies[Subscription](("merchant_id", "id"))
+    changed_subscriptions.take(subscriptions.values())
     paid: list[tuple[Subscription, Payment]] = []
     now = clock.now()
     for payment in claimed:
@@ -239,7 +274,9 @@ async def _record(
     )
     for payment, entry_id in zip(booked, entries, strict=True):
         payment.ledger_transaction_id = entry_id
-    await _extend_access(session, paid)
+    await _extend_access(session, paid, now)
+    await repo.write_payments(session, changed_payments.changes())
+    await repo.write_subscriptions(session, changed_subscriptions.changes())
     told = [event for payment in claimed if payment.status != PaymentStatus.PENDING for event in _told(payment)]
     told += [
         events.subscription_changed(s, "subscribe.expired")
@@ -269,10 +306,10 @@ def _outcome(result: ChargeResult | None) -> tuple[PaymentStatus, str | None]:
     return PaymentStatus.DECLINED, result.decline_code or "card_declined"
 
 
-def _payment(subscription: Subscription, charge: periods.PeriodCharge, key: str) -> Payment:
-    """The next period's charge, written before the gateway is asked, with everything the request needs."""
-    now = clock.now()
-    return Payment(
+def _payment(subscription: Subscription, charge: periods.PeriodCharge, key: str, now: datetime) -> dict[str, Any]:
+    """The next period's charge (a payments row), written before the gateway is asked, with everything the request
+    needs."""
+    return dict(
         merchant_id=subscription.merchant_id,
         customer_id=subscription.customer_id,
         product_id=subscription.product_id,
@@ -297,7 +334,7 @@ def _payment(subscription: Subscription, charge: periods.PeriodCharge, key: str)
     )
 
 
-async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscription, Payment]]) -> None:
+async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscription, Payment]], now: datetime) -> None:
     """The next period, and access until its end: the entitlement runs on, except after a trial, whose
     entitlement stays a trial's (the once-per-customer rule reads it) and a paid one opens."""
     by_merchant: dict[int, list[int]] = {}
@@ -307,6 +344,8 @@ async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscriptio
     entitlements: dict[int, Entitlement] = {}
     for merchant_id, ids in by_merchant.items():
         entitlements |= await access_repo.entitlements_by_ids(session, merchant_id, ids)
+    extended = WorkingCopies[Entitlement](("merchant_id", "customer_id", "id"))
+    extended.take(entitlements.values())
     for subscription, payment in paid:
         periods.begin_period(subscription, subscription.current_period_end)
         subscription.due_at = subscription.current_period_end
@@ -316,7 +355,7 @@ async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscriptio
         subscription.dunning_attempts, subscription.period_paid = 0, payment.amount
         subscription.credit -= payment.credit_used
         periods.used_discount(subscription, periods.PeriodCharge(payment.amount, payment.discount, payment.credit_used))
-        subscription.updated_at = clock.now()
+        subscription.updated_at = now
         entitlement = entitlements.get(subscription.entitlement_id or 0)
         # A switch applied at this renewal moved the subscription to another price: its period is that price's
         # access, a new entitlement.
@@ -326,6 +365,7 @@ async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscriptio
             await _open_paid_entitlement(session, subscription)
         subscription.cycle += 1
         payment.entitlement_id = subscription.entitlement_id
+    await access_repo.write_entitlements(session, extended.changes())
 
 
 async def _open_paid_entitlement(session: AsyncSession, subscription: Subscription) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.models import (
@@ -26,7 +27,7 @@ from boxoffice.billing.models import (
     SubscriptionStatus,
 )
 from boxoffice.identity.models import Customer
-from boxoffice.kit.db import page_of
+from boxoffice.kit.db import page_of, table_of
 
 
 async def transaction_by_id(session: AsyncSession, merchant_id: int, transaction_id: int) -> LedgerTransaction | None:
@@ -500,6 +501,36 @@ async def subscriptions_by_ids(session: AsyncSession, merchant_id: int, ids: Seq
         select(Subscription).where(Subscription.merchant_id == merchant_id, Subscription.id.in_(ids))
     )
     return {row.id: row for row in rows}
+
+
+# The renewal engine's batches, written back by id as Core executemany statements (see kit.db.WorkingCopies):
+# each group of parameter sets is one statement, `b_merchant_id` and `b_id` naming the row, the rest its new values.
+_PAYMENTS, _SUBSCRIPTIONS = table_of(Payment), table_of(Subscription)
+_PAYMENT_BY_ID = update(_PAYMENTS).where(
+    _PAYMENTS.c.merchant_id == bindparam("b_merchant_id"), _PAYMENTS.c.id == bindparam("b_id")
+)
+_SUBSCRIPTION_BY_ID = update(_SUBSCRIPTIONS).where(
+    _SUBSCRIPTIONS.c.merchant_id == bindparam("b_merchant_id"), _SUBSCRIPTIONS.c.id == bindparam("b_id")
+)
+
+
+async def write_payments(session: AsyncSession, groups: Sequence[Sequence[dict[str, Any]]]) -> None:
+    for rows in groups:
+        await session.execute(_PAYMENT_BY_ID, list(rows))
+
+
+async def write_subscriptions(session: AsyncSession, groups: Sequence[Sequence[dict[str, Any]]]) -> None:
+    for rows in groups:
+        await session.execute(_SUBSCRIPTION_BY_ID, list(rows))
+
+
+async def insert_payments(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Payments as one Core statement on the session's connection; their ids in the order of `rows`."""
+    if not rows:
+        return []
+    connection = await session.connection()
+    result = await connection.execute(insert(Payment).returning(Payment.id, sort_by_parameter_order=True), list(rows))
+    return [row[0] for row in result.all()]
 
 
 async def insert_transactions(session: AsyncSession, rows: Sequence[dict[str, object]]) -> list[int]:

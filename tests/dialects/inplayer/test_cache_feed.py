@@ -135,3 +135,24 @@ async def test_an_id_whose_transaction_died_is_looked_for_only_while_it_could_ma
     assert feed.missing == {}
     url = f"/items/{film_id}/access"
     assert (await server.http.get(url, headers=viewer.auth)).status_code == 200  # nothing was revoked
+
+
+async def test_a_renewal_tells_the_feed_whose_access_it_extended(
+    server: Server, merchant: Merchant, viewer: Viewer, frozen: clock.FrozenClock
+) -> None:
+    # The renewal engine writes a batch's entitlements back as one executemany: every process's caches must still
+    # learn, through the feed, which customer's access changed.
+    from tests.dialects.inplayer.test_subscriptions import monthly_fee, renew, subscribe
+
+    _, fee_id = await monthly_fee(server, merchant)
+    assert (await subscribe(server, viewer, fee_id)).status_code == 200
+    before = await newest_feed_id(server)
+    frozen.advance(days=32)
+    assert (await renew(server)).renewed == 1
+    async with server.app.state.sessions() as session:
+        told = await session.execute(
+            select(cache.CacheInvalidation.scope_merchant_id, cache.CacheInvalidation.scope_customer_id).where(
+                cache.CacheInvalidation.id > before
+            )
+        )
+        assert (merchant.id, viewer.id) in [tuple(row) for row in told.all()]
