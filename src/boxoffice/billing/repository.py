@@ -486,14 +486,10 @@ async def claim_payments_for_settlement(session: AsyncSession, merchant_id: int,
         update(Payment)
         .where(Payment.merchant_id == merchant_id, Payment.id.in_(ids), Payment.status == PaymentStatus.PENDING)
         .values(status=PaymentStatus.SETTLING)
-        .returning(Payment.id)
+        .returning(Payment)
         .execution_options(synchronize_session=False)
     )
-    mine = list(claimed.all())
-    if not mine:
-        return []
-    rows = await session.scalars(select(Payment).where(Payment.merchant_id == merchant_id, Payment.id.in_(mine)))
-    return list(rows.all())
+    return list(claimed.all())
 
 
 async def subscriptions_by_ids(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> dict[int, Subscription]:
