@@ -18,7 +18,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,9 +26,8 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import httpx
 import jwt
-from harness import py_spy
+from harness import free_port, py_spy, start_server
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -40,12 +38,6 @@ from boxoffice.migrate import upgrade
 ITEMS, CUSTOMERS, ENTITLEMENTS, TOKENS = 10_000, 100_000, 1_000_000, 2_000
 SECRET = "bench-signing-key-" + "k" * 40
 CONNECTIONS = 64
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def seed(url: str) -> list[tuple[str, int]]:
@@ -209,22 +201,6 @@ def lua_script(pairs: list[tuple[str, int]], directory: Path) -> Path:
     return script
 
 
-def start(command: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=1).status_code < 500:
-                return process
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    process.kill()
-    raise SystemExit("server did not start within 60 s")
-
-
 def wrk(
     port: int, seconds: int, script: Path | None, path: str, connections: int = CONNECTIONS
 ) -> tuple[float, float, float, int]:
@@ -304,7 +280,7 @@ def main() -> None:
         bench_dir = str(Path(__file__).parent)
         for workers in (1, 2):
             port = free_port()
-            raw = start(
+            raw = start_server(
                 [
                     sys.executable,
                     "-m",
@@ -331,7 +307,7 @@ def main() -> None:
                 raw.terminate()
                 raw.wait()
             port = free_port()
-            app = start(
+            app = start_server(
                 [
                     sys.executable,
                     "-m",

@@ -38,8 +38,8 @@ from pathlib import Path
 
 import httpx
 import jwt
-from access_check import SECRET, free_port, lua_script, profile, start, wrk
-from harness import admin, raw_connection
+from access_check import SECRET, lua_script, profile, wrk
+from harness import admin, free_port, raw_connection, start_server
 
 from boxoffice.kit import passwords
 from boxoffice.migrate import upgrade
@@ -202,6 +202,9 @@ class SignIns:
         self._thread.start()
         return self
 
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def join(self) -> SignIns:
         self._thread.join()
         return self
@@ -249,7 +252,7 @@ def probe_during(port: int, script: Path, sign_ins: SignIns) -> tuple[float, flo
     sign_ins.start()
     probe.start()
     probe.join()
-    while sign_ins._thread.is_alive():  # the storm is still on: measure again until it is over
+    while sign_ins.running():  # the storm is still on: measure again until it is over
         result.append(wrk(port, seconds, script, "/", connections=PROBE_CONNECTIONS))
     sign_ins.join()
     return max(result, key=lambda figures: figures[2])
@@ -295,7 +298,7 @@ def main() -> None:
         for workers in args.workers:
             bench_dir = str(Path(__file__).parent)
             port = free_port()
-            raw = start(
+            raw = start_server(
                 [*RAW, "--app-dir", bench_dir, "--port", str(port), "--workers", str(workers)],
                 env,
                 port,
@@ -309,7 +312,7 @@ def main() -> None:
                 raw.wait()
             print(line("raw ASGI", workers, raw_figures))
             port = free_port()
-            app = start(
+            app = start_server(
                 [*SERVE, "--port", str(port), "--workers", str(workers)],
                 env,
                 port,

@@ -66,14 +66,19 @@ async def signs_in_and_is_rehashed(
     assert await read(server, stored) == after  # and, current, it is left alone
 
 
-async def test_a_viewer_signing_in_through_inplayer(server: Server, merchant: Merchant, viewer: Viewer) -> None:
+async def hashed_earlier(server: Server, merchant: Merchant, viewer: Viewer) -> Any:
+    """Give the viewer's password a hash made with the earlier parameters; the statement that reads it back."""
     await store(
         server,
         update(Customer)
         .where(Customer.merchant_id == merchant.id, Customer.id == viewer.id)
         .values(password_hash=EARLIER.hash(viewer.password)),
     )
-    stored = select(Customer.password_hash).where(Customer.merchant_id == merchant.id, Customer.id == viewer.id)
+    return select(Customer.password_hash).where(Customer.merchant_id == merchant.id, Customer.id == viewer.id)
+
+
+async def test_a_viewer_signing_in_through_inplayer(server: Server, merchant: Merchant, viewer: Viewer) -> None:
+    stored = await hashed_earlier(server, merchant, viewer)
     await signs_in_and_is_rehashed(
         server, stored, again=lambda: sign_in(server, merchant, viewer.email, viewer.password)
     )
@@ -81,13 +86,7 @@ async def test_a_viewer_signing_in_through_inplayer(server: Server, merchant: Me
 
 async def test_a_customer_signing_in_through_mediastore(server: Server, merchant: Merchant, viewer: Viewer) -> None:
     publisher = await publisher_of(server, merchant)
-    await store(
-        server,
-        update(Customer)
-        .where(Customer.merchant_id == merchant.id, Customer.id == viewer.id)
-        .values(password_hash=EARLIER.hash(viewer.password)),
-    )
-    stored = select(Customer.password_hash).where(Customer.merchant_id == merchant.id, Customer.id == viewer.id)
+    stored = await hashed_earlier(server, merchant, viewer)
     await signs_in_and_is_rehashed(
         server, stored, again=lambda: log_in(server, publisher, viewer.email, viewer.password)
     )
