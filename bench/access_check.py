@@ -26,8 +26,7 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import jwt
-from harness import free_port, py_spy, start_server
+from harness import copy_entitlements, free_port, py_spy, signed_in, start_server
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -131,54 +130,16 @@ async def seed(url: str) -> list[tuple[str, int]]:
                 records.append(
                     (merchant_id, customer_id, item_id, "purchase", False, now - timedelta(days=60), expires, now)
                 )
-        await raw.copy_records_to_table(
-            "entitlements",
-            columns=[
-                "merchant_id",
-                "customer_id",
-                "product_id",
-                "source",
-                "is_trial",
-                "starts_at",
-                "expires_at",
-                "created_at",
-            ],
-            records=records,
-        )
+        await copy_entitlements(raw, records)
         holders = rng.sample(customer_ids, TOKENS)
-        session_rows = await raw.fetch(
-            "INSERT INTO auth_sessions (merchant_id, customer_id, created_at, expires_at)"
-            " SELECT $1, unnest($2::bigint[]), $3, $4 RETURNING id, customer_id",
-            merchant_id,
-            holders,
-            now,
-            now + timedelta(days=30),
-        )
+        viewers = await signed_in(raw, merchant_id, merchant_uuid, holders, now, SECRET)
         await connection.commit()
         # Settle what the load left behind (hint bits, statistics, dirty buffers) before anything is timed, so
         # the measurement doesn't share the disk and the CPU with the database's own catching up.
         await raw.execute("VACUUM ANALYZE")
         await raw.execute("CHECKPOINT")
     await engine.dispose()
-    exp = int((now + timedelta(days=30)).timestamp())
-    pairs = []
-    for row in session_rows:
-        token = jwt.encode(
-            {
-                "iss": "boxoffice",
-                "sub": str(row["customer_id"]),
-                "exp": exp,
-                "sid": row["id"],
-                "mid": merchant_id,
-                "mui": merchant_uuid,
-                "aid": row["customer_id"],
-                "ctx": ["consumer"],
-            },
-            SECRET,
-            algorithm="HS256",
-        )
-        pairs.append((token, rng.choice(entitled[row["customer_id"]][1:])))
-    return pairs
+    return [(token, rng.choice(entitled[customer_id][1:])) for customer_id, token in viewers]
 
 
 def lua_script(pairs: list[tuple[str, int]], directory: Path) -> Path:

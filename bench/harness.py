@@ -7,10 +7,12 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -59,3 +61,49 @@ def start_server(command: list[str], env: dict[str, str], port: int, probe: str)
         time.sleep(0.2)
     process.kill()
     raise SystemExit("server did not start within 60 s")
+
+
+ENTITLEMENT_COLUMNS = [
+    "merchant_id",
+    "customer_id",
+    "product_id",
+    "source",
+    "is_trial",
+    "starts_at",
+    "expires_at",
+    "created_at",
+]
+
+
+async def copy_entitlements(raw: Any, records: list[tuple[Any, ...]]) -> None:
+    """Entitlements by COPY, each record in the order of ENTITLEMENT_COLUMNS."""
+    await raw.copy_records_to_table("entitlements", columns=ENTITLEMENT_COLUMNS, records=records)
+
+
+async def signed_in(
+    raw: Any, merchant_id: int, merchant_uuid: str, customer_ids: list[int], now: datetime, secret: str
+) -> list[tuple[int, str]]:
+    """A session for each customer, in force for 30 days, and the access token Boxoffice would have issued for
+    it (HS256 with `secret`): (customer id, token) pairs."""
+    expires = now + timedelta(days=30)
+    rows = await raw.fetch(
+        "INSERT INTO auth_sessions (merchant_id, customer_id, created_at, expires_at)"
+        " SELECT $1, unnest($2::bigint[]), $3, $4 RETURNING id, customer_id",
+        merchant_id,
+        customer_ids,
+        now,
+        expires,
+    )
+    claims = {"iss": "boxoffice", "exp": int(expires.timestamp()), "mid": merchant_id, "mui": merchant_uuid}
+    return [
+        (
+            row["customer_id"],
+            jwt.encode(
+                claims
+                | {"sub": str(row["customer_id"]), "sid": row["id"], "aid": row["customer_id"], "ctx": ["consumer"]},
+                secret,
+                algorithm="HS256",
+            ),
+        )
+        for row in rows
+    ]

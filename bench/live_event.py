@@ -37,9 +37,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
-import jwt
 from access_check import SECRET, lua_script, profile, wrk
-from harness import admin, free_port, raw_connection, start_server
+from harness import admin, copy_entitlements, free_port, raw_connection, signed_in, start_server
 
 from boxoffice.kit import passwords
 from boxoffice.migrate import upgrade
@@ -108,19 +107,9 @@ async def seed(url: str, viewers: int, sign_ins: int) -> tuple[str, int, list[st
         customer_ids = [
             r[0] for r in await raw.fetch("SELECT id FROM customers WHERE merchant_id = $1 ORDER BY id", merchant_id)
         ]
-        await raw.copy_records_to_table(
-            "entitlements",
-            columns=[
-                "merchant_id",
-                "customer_id",
-                "product_id",
-                "source",
-                "is_trial",
-                "starts_at",
-                "expires_at",
-                "created_at",
-            ],
-            records=[
+        await copy_entitlements(
+            raw,
+            [
                 (
                     merchant_id,
                     customer_id,
@@ -134,36 +123,12 @@ async def seed(url: str, viewers: int, sign_ins: int) -> tuple[str, int, list[st
                 for customer_id in customer_ids
             ],
         )
-        sessions = await raw.fetch(
-            "INSERT INTO auth_sessions (merchant_id, customer_id, created_at, expires_at)"
-            " SELECT $1, unnest($2::bigint[]), $3, $4 RETURNING id, customer_id",
-            merchant_id,
-            customer_ids[:viewers],
-            now,
-            now + timedelta(days=30),
-        )
+        signed = await signed_in(raw, merchant_id, merchant_uuid, customer_ids[:viewers], now, SECRET)
         await raw.execute("VACUUM ANALYZE")
         await raw.execute("CHECKPOINT")
     finally:
         await raw.close()
-    exp = int((now + timedelta(days=30)).timestamp())
-    tokens = [
-        jwt.encode(
-            {
-                "iss": "boxoffice",
-                "sub": str(row["customer_id"]),
-                "exp": exp,
-                "sid": row["id"],
-                "mid": merchant_id,
-                "mui": merchant_uuid,
-                "aid": row["customer_id"],
-                "ctx": ["consumer"],
-            },
-            SECRET,
-            algorithm="HS256",
-        )
-        for row in sessions
-    ]
+    tokens = [token for _, token in signed]
     rng.shuffle(tokens)
     return merchant_uuid, event_id, tokens, emails[viewers:]
 
