@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import and_, bindparam, delete, exists, func, inspect, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import CompoundSelect, Select
 
 from boxoffice.identity.models import Customer, LoginRecord, Merchant
 from boxoffice.kit import clock
-from boxoffice.kit.db import TENANT_TABLES, TenantLeak, create_engine, session_factory, transaction
+from boxoffice.kit.db import TENANT_TABLES, TenantLeak, create_engine, session_factory, table_of, transaction
+from boxoffice.kit.prepared import Prepared, attribute_keys, detached
 
 
 @dataclass
@@ -270,3 +271,28 @@ async def test_reloading_a_row_loaded_scoped_is_allowed(tenants: Tenants) -> Non
         await session.refresh(customer)  # a column load of an object the session already holds
         await session.rollback()  # expires it; the next access reloads it by primary key
         assert await session.run_sync(lambda _sync: customer.email) == "c0@example.com"
+
+
+def test_a_prepared_statement_is_guarded_when_it_is_made() -> None:
+    """The hot path's statements go to the driver without a session: the guard checks them once, up front."""
+    scoped = select(Customer.id).where(Customer.merchant_id == bindparam("merchant_id"))
+    with pytest.raises(TenantLeak, match=r"\['customers'\]"):
+        Prepared(select(Customer.id).where(Customer.id == bindparam("id")))
+    with pytest.raises(TenantLeak, match=r"\['customers'\]"):
+        Prepared(scoped, on_asyncpg=select(Customer.id).where(Customer.id == bindparam("id")))
+    Prepared(scoped)
+
+
+async def test_a_prepared_statement_reads_its_tenants_row_as_a_detached_instance(tenants: Tenants) -> None:
+    table = table_of(Customer)
+    statement = select(table).where(table.c.merchant_id == bindparam("merchant_id"), table.c.id == bindparam("id"))
+    prepared = Prepared(statement)
+    engine: AsyncEngine = tenants.sessions.kw["bind"]
+    async with engine.connect() as connection:
+        row = await prepared.first(connection, {"merchant_id": tenants.a, "id": tenants.customers_a[1]})
+        assert await prepared.first(connection, {"merchant_id": tenants.a, "id": tenants.customers_b[1]}) is None
+    assert row is not None
+    customer = detached(Customer, attribute_keys(Customer), row)
+    assert (customer.id, customer.merchant_id, customer.email) == (tenants.customers_a[1], tenants.a, "c1@example.com")
+    assert customer.attributes == {}  # the JSON column, read as the ORM reads it
+    assert inspect(customer).detached

@@ -9,6 +9,7 @@ same entitlement or refuse with the same error, and log the same content request
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, replace
@@ -20,7 +21,6 @@ from hypothesis import HealthCheck, example, given, note
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 from sqlalchemy import event, select
-from sqlalchemy.engine import Connection, ExecutionContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -29,7 +29,7 @@ from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentRequestRecord
 from boxoffice.access.lookups import SessionLookups
 from boxoffice.access.models import Entitlement
-from boxoffice.access.repository import revoke_by_id
+from boxoffice.access.repository import VIEWER, revoke_by_id
 from boxoffice.app import Boxoffice, create_app
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.asset_types import ACCESS_CONTROLS, PACKAGE
@@ -39,11 +39,12 @@ from boxoffice.identity.models import Customer, Merchant, PinCode
 from boxoffice.identity.tokens import verify_access_token
 from boxoffice.kit import clock, passwords
 from boxoffice.kit.client_info import ClientInfo, Device
-from boxoffice.kit.db import TenantLeak
+from boxoffice.kit.db import Base, TenantLeak
 from boxoffice.kit.errors import DomainError, Forbidden
+from boxoffice.kit.prepared import GUARDED
 from boxoffice.kit.settings import Settings
 from boxoffice.restrictions import service as restrictions
-from tests import shop
+from tests import sent, shop
 
 PASSWORD = "correct horse battery staple"
 SIGN_IN = ClientInfo("192.0.2.50", "FR", Device("desktop", None, None, None), None)
@@ -436,8 +437,9 @@ async def test_the_tenancy_guard_watches_the_hot_paths_sessions(app: Boxoffice) 
 async def test_every_statement_of_a_first_check_passes_the_tenancy_guard(
     sessions: async_sessionmaker[AsyncSession], app: Boxoffice, frozen: clock.FrozenClock
 ) -> None:
-    """The guard sees what the ORM session executes: a statement sent to the database any other way (a connection
-    of its own, raw SQL) would escape it. A check that asks every rule sends none such."""
+    """The guard sees what the ORM session executes; a `Prepared` statement is checked once, when it is made (see
+    tests/test_db_tenancy.py). A statement sent to the database any other way (a connection of its own, raw SQL)
+    would escape both. A check that asks every rule sends none such."""
     world = replace(
         PLAIN,
         min_age=18,
@@ -451,28 +453,32 @@ async def test_every_statement_of_a_first_check_passes_the_tenancy_guard(
     )
     async with sessions() as session, session.begin():
         request = await build(session, app.state.settings, world)
-    sent: list[str] = []
-    unguarded: list[str] = []
 
     def guarded(state: ORMExecuteState) -> None:
         # Listening to the event the guard listens to, after it: what reaches here, the guard has let through.
         state.update_execution_options(passed_the_tenancy_guard=True)
 
-    def watch(
-        _connection: Connection, _cursor: Any, statement: str, _parameters: Any, context: ExecutionContext, _many: bool
-    ) -> None:
-        sent.append(statement)
-        if not context.execution_options.get("passed_the_tenancy_guard"):
-            unguarded.append(statement)
-
-    engine = readers_of(app).sync_engine
+    engine = readers_of(app)
+    ours = re.compile(r"\b(" + "|".join(Base.metadata.tables) + r")\b")
+    # What the driver is sent for the prepared statement, on asyncpg (elsewhere SQLAlchemy executes it).
+    prepared = str(VIEWER.on_asyncpg.compile(dialect=engine.dialect))
+    watched = sent.watch(engine)
     event.listen(Session, "do_orm_execute", guarded)
-    event.listen(engine, "before_cursor_execute", watch)
     try:
         granted = await outcome(hot_check(app, request, recorder([])))
     finally:
-        event.remove(engine, "before_cursor_execute", watch)
         event.remove(Session, "do_orm_execute", guarded)
+    statements = await watched.settled()
     assert granted[0] == "granted" and granted[4] is not None
-    assert sent
-    assert unguarded == []
+    assert statements
+
+    def passed(at: int, statement: str) -> bool:
+        options = watched.options.get(at)
+        if options is None:
+            # Sent to the driver itself: the prepared statement, or what asyncpg asks the catalogs of its own (the
+            # types of a statement's values, once per connection), which names no table of Boxoffice's.
+            return statement == prepared or not ours.search(statement)
+        return bool(options.get("passed_the_tenancy_guard") or options.get(GUARDED))
+
+    unguarded = [statement for at, statement in enumerate(statements) if not passed(at, statement)]
+    assert unguarded == [], [u[:300] for u in unguarded]

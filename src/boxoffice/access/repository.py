@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy import BigInteger, Select, and_, any_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from boxoffice.access.models import ContentRequest, Entitlement
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import AuthSession, Customer
 from boxoffice.kit.db import page_of, table_of
+from boxoffice.kit.prepared import Prepared, attribute_keys, detached
 
 
 async def current_entitlement(
@@ -36,41 +37,51 @@ async def current_entitlement(
     )
 
 
-def _viewer_statement() -> Select[AuthSession, Customer, Entitlement]:
-    """A session, its customer and the entitlement `current_entitlement` would find, in one round trip. Built once:
-    each call binds its values into the same statement, which SQLAlchemy compiles only the first time."""
+def _viewer_statement(in_products: Callable[[Any], ColumnElement[bool]]) -> Select[Any]:
+    """A session, its customer and the entitlement `current_entitlement` would find, in one round trip: the
+    columns of each table in turn, the entitlement's all NULL when none is in force."""
     merchant_id: BindParameter[int] = bindparam("merchant_id")
     customer_id: BindParameter[int] = bindparam("customer_id")
     now: BindParameter[datetime] = bindparam("now")
-    candidate = aliased(Entitlement)
+    sessions, customers, entitlements = _VIEWER_TABLES
+    candidate = entitlements.alias("candidate")
     in_force = (
-        select(candidate.id)
+        select(candidate.c.id)
         .where(
-            candidate.merchant_id == merchant_id,
-            candidate.customer_id == customer_id,
-            candidate.product_id.in_(bindparam("product_ids", expanding=True)),
-            candidate.starts_at <= now,
-            candidate.expires_at > now,
-            candidate.revoked_at.is_(None),
+            candidate.c.merchant_id == merchant_id,
+            candidate.c.customer_id == customer_id,
+            in_products(candidate.c.product_id),
+            candidate.c.starts_at <= now,
+            candidate.c.expires_at > now,
+            candidate.c.revoked_at.is_(None),
         )
-        .order_by(candidate.expires_at.desc())
+        .order_by(candidate.c.expires_at.desc())
         .limit(1)
         .scalar_subquery()
     )
     return (
-        select(AuthSession, Customer, Entitlement)
-        .join(Customer, and_(Customer.merchant_id == merchant_id, Customer.id == AuthSession.customer_id))
-        .outerjoin(Entitlement, and_(Entitlement.merchant_id == merchant_id, Entitlement.id == in_force))
-        .where(AuthSession.merchant_id == merchant_id, AuthSession.id == bindparam("session_id"))
-        .where(Customer.id == customer_id)
+        select(sessions, customers, entitlements)
+        .join(customers, and_(customers.c.merchant_id == merchant_id, customers.c.id == sessions.c.customer_id))
+        .outerjoin(entitlements, and_(entitlements.c.merchant_id == merchant_id, entitlements.c.id == in_force))
+        .where(sessions.c.merchant_id == merchant_id, sessions.c.id == bindparam("session_id"))
+        .where(customers.c.id == customer_id)
     )
 
 
-_VIEWER = _viewer_statement()
+_VIEWER_MODELS = (AuthSession, Customer, Entitlement)
+_VIEWER_TABLES = tuple(table_of(model) for model in _VIEWER_MODELS)
+_VIEWER_KEYS = tuple(attribute_keys(model) for model in _VIEWER_MODELS)
+# Built, guarded and compiled once; each call binds its values into the same statement.
+VIEWER = Prepared(
+    _viewer_statement(lambda product_id: product_id.in_(bindparam("product_ids", expanding=True))),
+    on_asyncpg=_viewer_statement(
+        lambda product_id: product_id == any_(bindparam("product_ids", type_=postgresql.ARRAY(BigInteger)))
+    ),
+)
 
 
 async def viewer_with_entitlement(
-    session: AsyncSession,
+    connection: AsyncConnection,
     merchant_id: int,
     session_id: int,
     customer_id: int,
@@ -79,20 +90,28 @@ async def viewer_with_entitlement(
 ) -> tuple[AuthSession, Customer, Entitlement | None] | None:
     """What a first access check reads of its viewer: the session, the customer it belongs to (who must be
     `customer_id`), and the entitlement in force for any of `product_ids`; None when the session or the customer
-    is not there (or not each other's)."""
-    row = (
-        await session.execute(
-            _VIEWER,
-            {
-                "merchant_id": merchant_id,
-                "session_id": session_id,
-                "customer_id": customer_id,
-                "product_ids": list(product_ids),
-                "now": now,
-            },
-        )
-    ).first()
-    return None if row is None else (row[0], row[1], row[2])
+    is not there (or not each other's). The hot path's statement: plain rows, made into detached instances."""
+    row = await VIEWER.first(
+        connection,
+        {
+            "merchant_id": merchant_id,
+            "session_id": session_id,
+            "customer_id": customer_id,
+            "product_ids": list(product_ids),
+            "now": now,
+        },
+    )
+    if row is None:
+        return None
+    session_keys, customer_keys, entitlement_keys = _VIEWER_KEYS
+    customer_at = len(session_keys)
+    entitlement_at = customer_at + len(customer_keys)
+    entitlement = row[entitlement_at:]
+    return (
+        detached(AuthSession, session_keys, row[:customer_at]),
+        detached(Customer, customer_keys, row[customer_at:entitlement_at]),
+        None if entitlement[0] is None else detached(Entitlement, entitlement_keys, entitlement),
+    )
 
 
 async def revoke_current(

@@ -484,7 +484,13 @@ def _guard_tenancy(state: ORMExecuteState) -> None:
     # Relationship and column loads fetch rows of objects the session already holds, which were loaded scoped.
     if state.is_relationship_load or state.is_column_load or state.execution_options.get("cross_tenant"):
         return
-    missing = _verdict(state.statement)
+    check_scoped(state.statement)
+
+
+def check_scoped(statement: Any) -> None:
+    """The guard's verdict on a statement: raises TenantLeak when it reads or writes a tenant's rows without pinning
+    the merchant. Sessions ask it of everything they execute; a statement run another way must ask it itself."""
+    missing = _verdict(statement)
     if missing:
         raise TenantLeak(f"query on {sorted(set(missing))} is not scoped to a merchant")
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import event, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import text
 
 from boxoffice.access.models import ContentRequest
 from boxoffice.dialects.inplayer.fast_access import item_id_of
 from boxoffice.kit import clock
+from tests import sent
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, fetch_rows, sign_up
 from tests.dialects.inplayer.test_access import add_product, grant
@@ -124,17 +122,6 @@ async def test_identical_checks_in_one_window_are_one_row_that_counts_them(
     assert await server.app.state.content_log.flush(server.app.state.sessions) == 1
 
 
-def _statements_on(engine: AsyncEngine) -> list[str]:
-    """Every statement `engine` sends from now on (until the end of the test)."""
-    sent: list[str] = []
-
-    def _record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", _record)
-    return sent
-
-
 async def test_a_viewers_first_check_reads_their_session_customer_and_entitlement_in_one_statement(
     server: Server, merchant: Merchant, viewer: Viewer
 ) -> None:
@@ -145,12 +132,13 @@ async def test_a_viewers_first_check_reads_their_session_customer_and_entitlemen
     url = f"/items/{film.id}/access"
     # The first viewer's check reads what every viewer shares (the merchant, the item, the settings).
     assert (await server.http.get(url, headers=viewer.auth)).status_code == 200
-    sent = _statements_on(server.app.state.access_checker.sessions.kw["bind"])
+    watched = sent.watch(server.app.state.access_checker.sessions.kw["bind"])
     answer = await server.http.get(url, headers=newcomer.auth)
     assert answer.status_code == 200
     assert answer.json()["customer_id"] == newcomer.id
-    assert len(sent) == 1, sent
-    assert all(table in sent[0] for table in ("auth_sessions", "customers", "entitlements"))
+    statements = await watched.settled()
+    assert len(statements) == 1, statements
+    assert all(table in statements[0] for table in ("auth_sessions", "customers", "entitlements"))
 
 
 async def test_a_check_on_a_connection_the_database_dropped_is_answered_on_a_fresh_one(

@@ -1,0 +1,115 @@
+"""A hot path's one statement, run on the driver's own connection.
+
+SQLAlchemy's execution of a statement costs more than the round trip it makes when the statement is small and
+asked thousands of times a second: the session, the execution context, parameter and result processing through
+several layers, ORM rows. `Prepared` keeps what of that is needed and does it once: the statement is built with
+SQLAlchemy and checked by the tenancy guard when it is made, compiled once per dialect, and on asyncpg sent as the
+driver's own prepared statement (asyncpg keeps one per connection and query text) with its values in order; the
+row comes back as a tuple, each value converted as SQLAlchemy would convert it. Other drivers (SQLite) execute the
+same statement through SQLAlchemy Core.
+
+`detached` turns such a row's columns into the model instance a closed session would have left: the rules that
+read rows read them as they read any other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import Select, inspect
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.sql.schema import Table
+
+from boxoffice.kit.db import Base, check_scoped
+
+M = TypeVar("M", bound=Base)
+# The execution option that marks a statement of `Prepared` (checked by the guard when it was made) to whoever
+# watches the statements an engine sends.
+GUARDED = "tenancy_checked"
+Convert = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # the bound values' names, in the order of their $n
+    constants: dict[str, Any]  # the values the statement itself holds (a LIMIT, a literal compared with)
+    binds: tuple[Convert, ...]
+    results: tuple[Convert, ...]
+
+
+class Prepared:
+    """`statement` (a SELECT), guarded once, sent the cheapest way the connection's driver allows. `on_asyncpg` is
+    the same query where asyncpg needs other SQL: a list bound as one array (`= ANY(:ids)`) rather than expanded
+    into a `$n` per element, so that one prepared statement serves lists of any length."""
+
+    def __init__(self, statement: Select[Any], *, on_asyncpg: Select[Any] | None = None) -> None:
+        for each in (statement, on_asyncpg):
+            if each is not None:
+                check_scoped(each)
+        self.statement = statement
+        self.on_asyncpg = on_asyncpg if on_asyncpg is not None else statement
+        self._compiled: _Compiled | None = None
+
+    async def first(self, connection: AsyncConnection, values: Mapping[str, Any]) -> Sequence[Any] | None:
+        """The first row for `values`, or None."""
+        dialect = connection.dialect
+        if dialect.driver != "asyncpg":
+            result = await connection.execute(self.statement, dict(values), execution_options={GUARDED: True})
+            row: Sequence[Any] | None = result.first()
+            return row
+        compiled = self._compiled or self._compile(dialect)
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        given = (values[name] if name in values else compiled.constants[name] for name in compiled.names)
+        pairs = zip(given, compiled.binds, strict=True)
+        arguments = [value if convert is None else convert(value) for value, convert in pairs]
+        try:
+            record = await driver.fetchrow(compiled.sql, *arguments)
+        except Exception as error:
+            if driver.is_closed():
+                # As SQLAlchemy reports a connection the server dropped: the pool discards it, and a caller that
+                # retries on `connection_invalidated` gets a fresh one.
+                await connection.invalidate(error)
+                raise DBAPIError(compiled.sql, arguments, error, connection_invalidated=True) from error
+            raise
+        if record is None:
+            return None
+        columns = zip(record, compiled.results, strict=True)
+        return tuple(value if convert is None else convert(value) for value, convert in columns)
+
+    def _compile(self, dialect: Dialect) -> _Compiled:
+        compiled = self.on_asyncpg.compile(dialect=dialect)
+        names = tuple(compiled.positiontup or ())
+        self._compiled = _Compiled(
+            compiled.string,
+            names,
+            compiled.params,
+            tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names),
+            tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in self.on_asyncpg.selected_columns
+            ),
+        )
+        return self._compiled
+
+
+def attribute_keys(model: type[Base]) -> tuple[str, ...]:
+    """The attribute each of the model's table columns is read as, in the table's column order."""
+    mapper = inspect(model)
+    table = mapper.local_table
+    assert isinstance(table, Table)
+    return tuple(mapper.get_property_by_column(column).key for column in table.columns)
+
+
+def detached(model: type[M], keys: Sequence[str], values: Sequence[Any]) -> M:
+    """An instance of `model` holding `values` under `keys` (every column attribute), as a closed session leaves
+    what it loaded: readable, belonging to no session, known by its primary key."""
+    instance = cast(M, inspect(model).class_manager.new_instance())
+    instance.__dict__.update(zip(keys, values, strict=True))
+    make_transient_to_detached(instance)
+    return instance
