@@ -11,7 +11,7 @@ import pytest
 from argon2 import PasswordHasher, Type
 
 from boxoffice.kit import passwords
-from boxoffice.kit.passwords import Hasher, digest, needs_rehash, new_token
+from boxoffice.kit.passwords import Hasher, digest, needs_rehash, new_token, threads_per_process
 from boxoffice.kit.settings import Settings
 
 # OWASP's floor, the cheapest parameters the settings accept.
@@ -97,9 +97,20 @@ async def test_the_settings_choose_the_parameters_and_the_pool() -> None:
         assert await hasher.verify(made, "pw") and not await hasher.verify(made, "other")
         assert not hasher.needs_rehash(made) and needs_rehash(made)  # the process's own are the defaults
         assert hasher.threads == 3
-        assert Hasher.of(Settings(_env_file=None)).threads == (os.cpu_count() or 1)
+        assert Hasher.of(Settings(_env_file=None)).threads == threads_per_process(1, 4)
     finally:
         hasher.close()
+
+
+@pytest.mark.parametrize(
+    ("cores", "processes", "lanes", "threads"),
+    [(2, 1, 4, 1), (2, 2, 4, 1), (2, 1, 1, 2), (16, 1, 4, 4), (16, 2, 4, 2), (16, 4, 1, 4), (16, 32, 1, 1)],
+)
+def test_the_pool_is_sized_so_that_every_process_hashing_at_once_fills_the_cores(
+    monkeypatch: pytest.MonkeyPatch, cores: int, processes: int, lanes: int, threads: int
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert threads_per_process(processes, lanes) == threads
 
 
 async def test_hashing_runs_on_the_pools_threads(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,6 +38,7 @@ from boxoffice.kit import (
     heap,
     logs,
     metrics,
+    passwords,
     sealing,
 )
 from boxoffice.kit.db import async_url, create_engine, session_factory, transaction
@@ -150,6 +151,10 @@ def serve(
         upgrade(settings.database_url)
     # Uvicorn builds the app in each worker process from the environment, so the switch travels there.
     os.environ["BOXOFFICE_WORKER_IN_PROCESS"] = "0" if no_worker else "1"
+    if settings.password_threads is None:
+        # The processes share the host's cores: each hashes on its share of them.
+        threads = passwords.threads_per_process(workers, settings.argon2_parallelism)
+        os.environ["BOXOFFICE_PASSWORD_THREADS"] = str(threads)
     get_settings.cache_clear()
     config = uvicorn.Config(
         "boxoffice.app:serve_app",

@@ -37,6 +37,14 @@ def _below_the_loop() -> None:
         os.setpriority(os.PRIO_PROCESS, thread, min(os.getpriority(os.PRIO_PROCESS, thread) + BELOW_THE_LOOP, 19))
 
 
+def threads_per_process(processes: int, lanes: int) -> int:
+    """Hashing threads for each of `processes` serving on this host. argon2 hashes each password's `lanes` on threads
+    of their own, so a storm of sign-ins keeps `processes * threads * lanes` threads hashing: about as many as the
+    host has cores, and never none. More would not hash faster, only longer each, holding more memory and taking the
+    cores the event loops and the database answer on."""
+    return max(1, (os.cpu_count() or 1) // (processes * lanes))
+
+
 class Hasher:
     """argon2id with one set of parameters, on a pool of `threads`: a storm of sign-ins queues for the pool rather
     than each starting a thread and allocating its own `memory_kib`."""
@@ -53,7 +61,7 @@ class Hasher:
             memory_kib=settings.argon2_memory_kib,
             time_cost=settings.argon2_time_cost,
             parallelism=settings.argon2_parallelism,
-            threads=settings.password_threads or os.cpu_count() or 1,
+            threads=settings.password_threads or threads_per_process(1, settings.argon2_parallelism),
         )
 
     def same_as(self, other: Hasher) -> bool:
