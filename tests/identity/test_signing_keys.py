@@ -15,7 +15,7 @@ import httpx
 import jwt
 import pytest
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from boxoffice import demo
 from boxoffice.identity import signing_keys
@@ -250,3 +250,24 @@ async def test_tokens_naming_unknown_keys_have_the_keys_read_again_at_most_once_
         for attempt in range(50):
             assert await signing_keys.verifying_keys(session, settings, signing_keys.RS256, f"later-{attempt}") == []
         assert reads == 2  # a second later, one of them has the keys read again: a key just made is learnt
+
+
+async def test_keys_read_within_the_minute_verify_without_reading_them_again(
+    sessions: async_sessionmaker[AsyncSession], migrated_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The access check's first look at a token asks no session while the keys it names were read lately."""
+    signing_keys._rings.clear()
+    settings = Settings(database_url=migrated_database_url)
+    moment = cache.now()
+    monkeypatch.setattr(cache, "now", lambda: moment)
+    engine: AsyncEngine = sessions.kw["bind"]
+    assert signing_keys.known_verifying_keys(engine, settings, signing_keys.HS256, None) is None  # never read
+    async with sessions() as session:
+        key = await signing_keys.signing_key(session, settings, signing_keys.HS256)
+    assert signing_keys.known_verifying_keys(engine, settings, signing_keys.HS256, key.kid) == [key]
+    assert signing_keys.known_verifying_keys(engine, settings, signing_keys.HS256, "forged") is None
+    moment += signing_keys.REREAD_AFTER + 1
+    assert signing_keys.known_verifying_keys(engine, settings, signing_keys.HS256, key.kid) is None  # stale
+    configured = Settings(database_url=migrated_database_url, secret_key="s" * 40)
+    [own] = signing_keys.known_verifying_keys(engine, configured, signing_keys.HS256, "anything") or []
+    assert own.secret == "s" * 40

@@ -19,13 +19,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from boxoffice.access import service
 from boxoffice.access.lookups import CachedLookups, LookupCaches
 from boxoffice.catalog.models import Product
 from boxoffice.identity.models import AuthSession, Customer, Merchant
-from boxoffice.identity.tokens import Principal, decode_claims, principal_of
+from boxoffice.identity.tokens import Principal, decode_claims, known_claims, principal_of
 from boxoffice.kit import cache, clock
 from boxoffice.kit.cache import TTLCache, generations
 from boxoffice.kit.client_info import ClientInfo
@@ -78,6 +78,7 @@ class _Verdict:
 class AccessChecker:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         self.sessions, self.settings = sessions, settings
+        self.readers: AsyncEngine = sessions.kw["bind"]
         self.caches = LookupCaches()
         self._auth_sessions: TTLCache[AuthSession | None] = TTLCache()
         self._customers: TTLCache[Customer | None] = TTLCache()
@@ -117,15 +118,18 @@ class AccessChecker:
     async def _claims(self, token: str) -> dict[str, Any]:
         """Decoded claims, remembered per token: a token's signature never changes, its expiry is checked each time."""
         claims = self._decoded.get(token)
+        if claims is not None:
+            if claims["exp"] < clock.unix(clock.now()):
+                raise Unauthenticated()
+            return claims
+        claims = known_claims(self.readers, self.settings, token)
         if claims is None:
-            # A session connects only if the keys must be read (every minute, or for a key this process has not seen).
+            # The keys must be read: every minute, or for a key this process has not seen.
             async with self.sessions() as session:
                 claims = await decode_claims(session, self.settings, token)
-            if len(self._decoded) >= MAX_REMEMBERED:
-                self._decoded.clear()
-            self._decoded[token] = claims
-        elif claims["exp"] < clock.unix(clock.now()):
-            raise Unauthenticated()
+        if len(self._decoded) >= MAX_REMEMBERED:
+            self._decoded.clear()
+        self._decoded[token] = claims
         return claims
 
     async def check(self, token: str, product_id: int, client: ClientInfo, record: service.Recorder) -> Granted:

@@ -25,6 +25,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from boxoffice.identity import signing_keys_repository as repo
@@ -147,8 +148,12 @@ async def make_missing_keys(sessions: async_sessionmaker[AsyncSession]) -> tuple
         return _known(await repo.signing_keys(session))
 
 
+def _ring_of(database: URL) -> _Ring:
+    return _rings.setdefault(str(database), _Ring())
+
+
 async def _ring(session: AsyncSession, *, reread: bool = False) -> _Ring:
-    ring = _rings.setdefault(str(session.get_bind().engine.url), _Ring())
+    ring = _ring_of(session.get_bind().engine.url)
     since = cache.now() - ring.read_at
     if since > REREAD_AFTER or (reread and since >= REREAD_AT_MOST_EVERY):
         read_at = cache.now()
@@ -190,6 +195,21 @@ async def verifying_keys(session: AsyncSession, settings: Settings, purpose: str
     if key is None:
         key = (await _ring(session, reread=True)).named(purpose, kid, clock.now())
     return [key] if key is not None else []
+
+
+def known_verifying_keys(engine: AsyncEngine, settings: Settings, purpose: str, kid: str | None) -> list[Key] | None:
+    """What `verifying_keys` would answer, when this process has it without reading the keys of `engine`'s database
+    (they were read less than a minute ago and name `kid`); None when only `verifying_keys` can tell."""
+    configured = _configured(settings, purpose)
+    if configured is not None:
+        return [configured]
+    ring = _ring_of(engine.url)
+    if cache.now() - ring.read_at > REREAD_AFTER:
+        return None
+    if kid is None:
+        return ring.live(purpose, clock.now())
+    key = ring.named(purpose, kid, clock.now())
+    return None if key is None else [key]
 
 
 async def public_jwks(session: AsyncSession) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice.identity import repository as repo
 from boxoffice.identity import signing_keys
@@ -138,11 +138,25 @@ async def decode_claims(session: AsyncSession, settings: Settings, token: str) -
     return await _verified(session, settings, signing_keys.HS256, token)
 
 
+def known_claims(engine: AsyncEngine, settings: Settings, token: str) -> dict[str, Any] | None:
+    """`decode_claims` without a session, when this process knows the keys of `engine`'s database without reading
+    them (it read them less than a minute ago, and the token names one of them); None when it must read them."""
+    if not token:
+        raise Unauthenticated()
+    keys = signing_keys.known_verifying_keys(engine, settings, signing_keys.HS256, _kid(token))
+    return None if keys is None else _verified_by_one(token, keys, ALGORITHM)
+
+
 async def _verified(session: AsyncSession, settings: Settings, purpose: str, token: str) -> dict[str, Any]:
     if not token:
         raise Unauthenticated()
     algorithm = ALGORITHM if purpose == signing_keys.HS256 else "RS256"
-    for key in await signing_keys.verifying_keys(session, settings, purpose, _kid(token)):
+    keys = await signing_keys.verifying_keys(session, settings, purpose, _kid(token))
+    return _verified_by_one(token, keys, algorithm)
+
+
+def _verified_by_one(token: str, keys: list[signing_keys.Key], algorithm: str) -> dict[str, Any]:
+    for key in keys:
         try:
             return _checked(token, key.verifier, algorithm)
         except Unauthenticated:
