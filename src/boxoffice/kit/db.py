@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
@@ -252,6 +254,67 @@ async def rows_page_of(session: AsyncSession, statement: Select[*Ts], *, offset:
     """`page_of` for a statement selecting several things a row."""
     rows = await session.execute(statement.offset(offset).limit(limit))
     return Page(await count_of(session, statement), rows.all())
+
+
+async def stream_batches(
+    session: AsyncSession, statement: Select[*Ts], size: int
+) -> AsyncGenerator[Sequence[Any], None]:
+    """The rows of a Core `statement` in batches of `size`, for reading millions of them with flat memory. Each
+    row is a sequence of its columns' values, converted as SQLAlchemy would convert them. Checked by the tenancy
+    guard as the session's own queries are. Nothing else may use the session until the batches are done or the
+    generator is closed (`contextlib.aclosing`: leaving an `async for` early does not close it).
+
+    On PostgreSQL the rows come from asyncpg's own server-side cursor on the session's connection, without
+    SQLAlchemy's per-row result handling, and the next batch is asked for before this one is handed out: the
+    server reads and sends it while the caller works through this one."""
+    if missing := _verdict(statement):
+        raise TenantLeak(f"query on {sorted(set(missing))} is not scoped to a merchant")
+    await session.flush()  # as the session's own query would: what it holds unwritten is read too
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        result = await connection.stream(statement.execution_options(yield_per=size))
+        try:
+            async for batch in result.partitions(size):
+                yield batch
+        finally:
+            await result.close()
+        return
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect).construct_expanded_state()
+    processors = compiled.processors
+    arguments = [
+        processors[name](value) if name in processors else value
+        for name, value in zip(compiled.positiontup or (), compiled.positional_parameters, strict=True)
+    ]
+    converters = [
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
+    ]
+    raw: Any = (await connection.get_raw_connection()).driver_connection
+    async with contextlib.AsyncExitStack() as stack:
+        if not raw.is_in_transaction():  # SQLAlchemy begins its transaction at its first statement; a cursor needs one
+            await stack.enter_async_context(raw.transaction(readonly=True))
+        cursor = await raw.cursor(compiled.statement, *arguments)
+        pending: asyncio.Future[Sequence[Any]] | None = asyncio.ensure_future(cursor.fetch(size))
+        try:
+            while pending is not None:
+                rows, pending = await pending, None
+                if len(rows) == size:
+                    pending = asyncio.ensure_future(cursor.fetch(size))
+                    await asyncio.sleep(0)  # let it send its request before the caller takes the loop
+                if rows:
+                    yield _converted(rows, converters)
+        finally:
+            if pending is not None:  # the caller stopped early: the connection must be idle again
+                with contextlib.suppress(Exception):
+                    await pending
+
+
+def _converted(rows: Sequence[Any], converters: Sequence[Callable[[Any], Any] | None]) -> Sequence[Any]:
+    if not any(converters):
+        return rows
+    return [
+        tuple(value if to is None else to(value) for value, to in zip(row, converters, strict=True)) for row in rows
+    ]
 
 
 # The guard. A tenant table in a statement's FROM is "scoped" when the statement pins its `merchant_id` to
