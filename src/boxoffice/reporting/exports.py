@@ -3,6 +3,7 @@ so an export of millions of rows holds one batch in memory at a time."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 from collections.abc import Callable, Sequence
@@ -178,11 +179,12 @@ async def write_csv(
     writer = csv.writer(out)
     writer.writerow(COLUMNS[kind])
     written = 0
-    async for batch in repo.stream_rows(session, kind, merchant_id, since, until, item_id):
-        writer.writerows([_inert(cell) for cell in _cells(kind, row)] for row in batch)
-        written += len(batch)
-        if progress is not None:
-            progress(len(batch))
+    async with contextlib.aclosing(repo.stream_rows(session, kind, merchant_id, since, until, item_id)) as batches:
+        async for batch in batches:
+            writer.writerows([_inert(cell) for cell in _cells(kind, row)] for row in batch)
+            written += len(batch)
+            if progress is not None:
+                progress(len(batch))
     return written
 
 

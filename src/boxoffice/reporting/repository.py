@@ -1,27 +1,28 @@
 """Report files, and the rows each export streams. An export reads its rows in the order of an index that leads
 with the merchant and the time (`ix_payments_merchant_time`, `ix_refunds_merchant_time`,
-`ix_content_requests_item_time`), in batches from a server-side cursor, so memory stays flat however many."""
+`ix_content_requests_item_time`), in batches from a server-side cursor, so memory stays flat however many: on
+PostgreSQL straight from the driver, the next batch read while the last is written (see `kit.db.stream_batches`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, func, literal, select, type_coerce, union_all
+from sqlalchemy import ColumnElement, Select, String, and_, func, literal, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.models import ContentRequest
 from boxoffice.billing.models import DECIDED, NOT_STARTED, Payment, Refund, Subscription
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, RegistrationRecord
-from boxoffice.kit.db import within
+from boxoffice.kit.db import stream_batches, within
 from boxoffice.reporting.models import ReportFile
 
-BATCH = 5000
+BATCH = 10_000
 LISTED = 200  # the newest files a list shows
 Query = Select[*tuple[Any, ...]]
-Rows = AsyncIterator[Sequence[Any]]
+Rows = AsyncGenerator[Sequence[Any], None]
 
 
 async def report_by_name(session: AsyncSession, merchant_id: int, name: str) -> ReportFile | None:
@@ -60,6 +61,32 @@ async def reports_made_before(
     return found.all()
 
 
+def _decided_payments(merchant_id: int, since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    return [Payment.merchant_id == merchant_id, Payment.status.in_(DECIDED), *within(Payment.created_at, since, until)]
+
+
+def _refunds(merchant_id: int, since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    return [Refund.merchant_id == merchant_id, *within(Refund.created_at, since, until)]
+
+
+def _started_subscriptions(
+    merchant_id: int, since: datetime | None, until: datetime | None
+) -> list[ColumnElement[bool]]:
+    return [
+        Subscription.merchant_id == merchant_id,
+        Subscription.status.not_in(NOT_STARTED),
+        *within(Subscription.created_at, since, until),
+    ]
+
+
+def _unerased_customers(merchant_id: int, since: datetime | None, until: datetime | None) -> list[ColumnElement[bool]]:
+    return [
+        Customer.merchant_id == merchant_id,
+        Customer.erased_at.is_(None),
+        *within(Customer.created_at, since, until),
+    ]
+
+
 def _transactions(merchant_id: int, since: datetime | None, until: datetime | None) -> Query:
     paid = (
         select(
@@ -83,11 +110,7 @@ def _transactions(merchant_id: int, since: datetime | None, until: datetime | No
         )
         .join(Customer, and_(Customer.id == Payment.customer_id, Customer.merchant_id == Payment.merchant_id))
         .join(Product, and_(Product.id == Payment.product_id, Product.merchant_id == Payment.merchant_id))
-        .where(
-            Payment.merchant_id == merchant_id,
-            Payment.status.in_(DECIDED),
-            *within(Payment.created_at, since, until),
-        )
+        .where(*_decided_payments(merchant_id, since, until))
     )
     refunded = (
         select(
@@ -111,7 +134,7 @@ def _transactions(merchant_id: int, since: datetime | None, until: datetime | No
         .join(Payment, and_(Payment.id == Refund.payment_id, Payment.merchant_id == Refund.merchant_id))
         .join(Customer, and_(Customer.id == Payment.customer_id, Customer.merchant_id == Payment.merchant_id))
         .join(Product, and_(Product.id == Payment.product_id, Product.merchant_id == Payment.merchant_id))
-        .where(Refund.merchant_id == merchant_id, *within(Refund.created_at, since, until))
+        .where(*_refunds(merchant_id, since, until))
     )
     both = union_all(paid, refunded).subquery()
     return select(both).order_by(both.c.created_at, both.c.type, both.c.id)
@@ -128,7 +151,7 @@ def _subscriptions(merchant_id: int, since: datetime | None, until: datetime | N
             Product.title,
             Subscription.price_id,
             Price.description,
-            Subscription.status,
+            type_coerce(Subscription.status, String).label("status"),  # the string stored: no enum made a row
             Subscription.amount,
             Subscription.currency,
             Subscription.period_quantity,
@@ -142,11 +165,7 @@ def _subscriptions(merchant_id: int, since: datetime | None, until: datetime | N
         .join(Customer, and_(Customer.id == Subscription.customer_id, Customer.merchant_id == Subscription.merchant_id))
         .join(Product, and_(Product.id == Subscription.product_id, Product.merchant_id == Subscription.merchant_id))
         .join(Price, and_(Price.id == Subscription.price_id, Price.merchant_id == Subscription.merchant_id))
-        .where(
-            Subscription.merchant_id == merchant_id,
-            Subscription.status.not_in(NOT_STARTED),
-            *within(Subscription.created_at, since, until),
-        )
+        .where(*_started_subscriptions(merchant_id, since, until))
         .order_by(Subscription.created_at, Subscription.id)
     )
 
@@ -170,11 +189,7 @@ def _customers(merchant_id: int, since: datetime | None, until: datetime | None)
             RegistrationRecord,
             and_(RegistrationRecord.customer_id == Customer.id, RegistrationRecord.merchant_id == Customer.merchant_id),
         )
-        .where(
-            Customer.merchant_id == merchant_id,
-            Customer.erased_at.is_(None),
-            *within(Customer.created_at, since, until),
-        )
+        .where(*_unerased_customers(merchant_id, since, until))
         .order_by(Customer.created_at, Customer.id)
     )
 
@@ -233,11 +248,25 @@ async def count_rows(
     until: datetime | None,
     item_id: int | None,
 ) -> int:
-    statement = _statement(kind, merchant_id, since, until, item_id).order_by(None).subquery()
-    return int(await session.scalar(select(func.count()).select_from(statement)) or 0)
+    """How many rows the export holds, counted on the tables its rows come from: what it joins them to (a
+    payment's customer and item, a refund's payment, a subscription's price) is there by foreign key, so the
+    count needn't join, which took longer than the export's own query. A content request has no such key to its
+    item, so it is counted as exported."""
+    if kind == "transactions":
+        paid = select(func.count()).where(*_decided_payments(merchant_id, since, until)).scalar_subquery()
+        refunded = select(func.count()).where(*_refunds(merchant_id, since, until)).scalar_subquery()
+        statement: Query = select(paid + refunded)
+    elif kind == "subscriptions":
+        statement = select(func.count()).where(*_started_subscriptions(merchant_id, since, until))
+    elif kind == "customers":
+        statement = select(func.count()).where(*_unerased_customers(merchant_id, since, until))
+    else:
+        exported = _statement(kind, merchant_id, since, until, item_id).order_by(None).subquery()
+        statement = select(func.count()).select_from(exported)
+    return int(await session.scalar(statement) or 0)
 
 
-async def stream_rows(
+def stream_rows(
     session: AsyncSession,
     kind: str,
     merchant_id: int,
@@ -245,7 +274,4 @@ async def stream_rows(
     until: datetime | None,
     item_id: int | None,
 ) -> Rows:
-    statement = _statement(kind, merchant_id, since, until, item_id)
-    result = await session.stream(statement.execution_options(yield_per=BATCH))
-    async for batch in result.partitions(BATCH):
-        yield batch
+    return stream_batches(session, _statement(kind, merchant_id, since, until, item_id), BATCH)
