@@ -16,6 +16,7 @@ from boxoffice.access.models import ContentRequest
 from boxoffice.billing.models import Payment, PaymentStatus, Refund, RefundStatus, Subscription, SubscriptionStatus
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, RegistrationRecord
+from boxoffice.kit.money import Money
 from boxoffice.reporting import exports
 from tests import shop
 
@@ -304,8 +305,27 @@ async def test_an_items_content_requests_are_written_byte_for_byte(
 async def test_an_export_holds_only_its_period_and_an_empty_one_only_the_header(
     sessions: async_sessionmaker[AsyncSession], ids: dict[str, int | str]
 ) -> None:
+    lines = expected(TRANSACTIONS, ids).splitlines(keepends=True)
     text, written, _ = await csv_of(sessions, "transactions", ids["merchant"], since=T2, until=T3)
-    assert written == 2
-    assert text == "".join(expected(TRANSACTIONS, ids).splitlines(keepends=True)[i] for i in (0, 4, 5))
+    assert (text, written) == ("".join(lines[i] for i in (0, 4, 5)), 2)
+    # Nothing to quote or make inert in this one: its lines are written as they are formatted.
+    text, written, _ = await csv_of(sessions, "transactions", ids["merchant"], since=T0, until=T1)
+    assert (text, written) == ("".join(lines[:3]), 2)
     text, written, batches = await csv_of(sessions, "transactions", ids["other"], since=T2)
-    assert (text, written, batches) == (expected(TRANSACTIONS, ids).splitlines(keepends=True)[0], 0, [])
+    assert (text, written, batches) == (lines[0], 0, [])
+
+
+@pytest.mark.parametrize("currency", ["JPY", "EUR", "BHD", "CLF"])  # 0, 2, 3 and 4 decimals
+def test_money_cells_hold_the_amounts_decimal_digits(currency: str) -> None:
+    amounts = [*range(-2100, 2101), 123456789, -(2**63), 2**63 - 1]
+    assert [exports._money(amount, currency) for amount in amounts] == [
+        str(Money(amount, currency).as_decimal()) for amount in amounts
+    ]
+    with pytest.raises(ValueError, match="ISO-4217"):
+        exports._money(100, currency.lower())
+
+
+def test_time_cells_are_written_to_the_second() -> None:
+    moments = [T0, T2, T3, datetime(1000, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999)]
+    assert [exports._when(moment) for moment in moments] == [f"{moment:%Y-%m-%d %H:%M:%S}" for moment in moments]
+    assert exports._when(None) == ""
