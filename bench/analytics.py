@@ -15,8 +15,9 @@ Then, on the merchant of rank 1, in one app built in-process and called over htt
 lifespan): each analytics endpoint, a few warm-up calls and then `--requests` timed ones, beside a floor timed the
 same way on a raw asyncpg connection, a plain `SELECT count(*)` over the rows the answer is made from. Target:
 every answer under 300 ms. Afterwards the CSV export of the merchant's transactions, by the CLI in a child process
-(`boxoffice report transactions --merchant ID --output FILE`): its wall time, its peak RSS (the child's own
-rusage) and the rows written, beside a count(*) of its payments and refunds and a plain COPY of the same rows.
+(`boxoffice report transactions --merchant ID --output FILE`): its wall time, its peak RSS (its own, taken by a
+launcher it is the child of: see LAUNCHER) and the rows written, beside a count(*) of its payments and refunds
+and a plain COPY of the same rows.
 Last (so it cannot disturb the timings above), one more merchant is seeded with exactly 1,000,000 ledger
 transactions of the same shape (times --scale) and its export timed the same way. Targets: 60 s per million
 ledger transactions (its rows are those plus the declined payments), peak RSS under 200 MB.
@@ -32,8 +33,8 @@ import argparse
 import asyncio
 import math
 import os
-import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -733,16 +734,33 @@ class Export:
     ledger: int = 0  # its ledger transactions: the budget is 60 s per million of them
 
 
-def wait_with_usage(process: subprocess.Popen[bytes], timeout: float) -> tuple[int, resource.struct_rusage]:
-    """Wait for the child and take its own rusage (not the maximum over every child reaped so far)."""
-    killer = threading.Timer(timeout, process.kill)
+# Linux counts the memory of the process a child was started from as the child's own peak (the high-water mark
+# of the address space it was forked or vforked from is carried across exec), so a child of this process, which
+# holds the seeding's and the analytics' memory, would report this process's peak rather than its own. The CLI
+# is started by a small launcher instead, whose child it is: the launcher reports the CLI's own peak RSS and wall
+# time, in KiB and seconds, on the file given first.
+LAUNCHER = """
+import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{usage.ru_maxrss} {time.perf_counter() - started}")
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
+def wait_killing_after(process: subprocess.Popen[bytes], timeout: float) -> int:
+    """Wait for the launcher; past `timeout`, kill it and the CLI (its session) outright."""
+    killer = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
     killer.start()
     try:
-        _, status, usage = os.wait4(process.pid, 0)
+        return process.wait()
     finally:
         killer.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage
 
 
 def count_lines(path: Path) -> int:
@@ -762,19 +780,31 @@ def run_cli(url: str, arguments: list[str], workdir: Path, name: str, timeout: f
         "BOXOFFICE_REPORTS_DIR": str(workdir / "reports"),
         "BOXOFFICE_LOG_LEVEL": "WARNING",
     }
-    stderr_path = workdir / f"{name}.stderr"
+    stderr_path, usage_path = workdir / f"{name}.stderr", workdir / f"{name}.usage"
+    usage_path.unlink(missing_ok=True)
     with stderr_path.open("wb") as stderr:
         started = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr)
-        returncode, usage = wait_with_usage(process, timeout)
+        process = subprocess.Popen(
+            [sys.executable, "-c", LAUNCHER, str(usage_path), *command],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+        )
+        returncode = wait_killing_after(process, timeout)
         seconds = time.perf_counter() - started
+    peak_kib = 0
+    if usage_path.exists():  # not when the launcher was killed
+        peak, own_seconds = usage_path.read_text().split()
+        peak_kib, seconds = int(peak), float(own_seconds)
     message = ""
     if returncode != 0:
         # The last line that says something (typer frames its errors in boxes, a progress bar redraws with \r).
         lines = stderr_path.read_text(errors="replace").replace("\r", "\n").splitlines()
         said = [text for line in lines if (text := line.strip(" │╭╮╰╯─┃━"))]
         message = said[-1][:100] if said else ""
-    return returncode, seconds, usage.ru_maxrss, message  # ru_maxrss: KiB on Linux
+    return returncode, seconds, peak_kib, message
 
 
 def run_export(url: str, export: Export, workdir: Path, timeout: float) -> None:
