@@ -17,7 +17,7 @@ from boxoffice.billing.models import Payment, PaymentStatus, Refund, RefundStatu
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, RegistrationRecord
 from boxoffice.kit.money import Money
-from boxoffice.reporting import exports
+from boxoffice.reporting import exports, repository
 from tests import shop
 
 T0 = datetime(2026, 3, 1, 9, 5, 7, 123456)
@@ -293,6 +293,14 @@ async def test_an_export_is_written_byte_for_byte(
     text, written, batches = await csv_of(sessions, kind, ids["merchant"])
     assert text == expected(template, ids)
     assert (written, sum(batches)) == (rows, rows)
+
+
+async def test_an_export_read_in_many_batches_is_the_same_file(
+    sessions: async_sessionmaker[AsyncSession], ids: dict[str, int | str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(repository, "BATCH", 3)
+    text, written, batches = await csv_of(sessions, "transactions", ids["merchant"])
+    assert (text, written, batches) == (expected(TRANSACTIONS, ids), 10, [3, 3, 3, 1])
 
 
 async def test_an_items_content_requests_are_written_byte_for_byte(
