@@ -265,16 +265,15 @@ async def stream_batches(
     guard as the session's own queries are. Nothing else may use the session until the batches are done or the
     generator is closed (`contextlib.aclosing`: leaving an `async for` early does not close it).
 
-    On PostgreSQL the rows come from a cursor of its own (`DECLARE`) on the session's connection, fetched with
-    asyncpg without SQLAlchemy's per-row result handling, and the next batch is asked for before this one is
+    On asyncpg the rows come from a cursor of its own (`DECLARE`) on the session's connection, fetched by the
+    driver without SQLAlchemy's per-row result handling, and the next batch is asked for before this one is
     handed out: the server reads and sends it while the caller works through this one. A declared cursor is
     planned as one, without the parallel workers a cursor cannot use: asyncpg's own cursor got a plan made for
     them and ran it without them, which took the server 4.0 s of CPU for a million transactions against 2.9."""
-    if missing := _verdict(statement):
-        raise TenantLeak(f"query on {sorted(set(missing))} is not scoped to a merchant")
+    check_scoped(statement)
     await session.flush()  # as the session's own query would: what it holds unwritten is read too
     connection = await session.connection()
-    if connection.dialect.name != "postgresql":
+    if connection.dialect.driver != "asyncpg":
         result = await connection.stream(statement.execution_options(yield_per=size))
         try:
             async for batch in result.partitions(size):
