@@ -188,6 +188,8 @@ def _cells(kind: str, row: Sequence[Any]) -> list[Any]:
     return [_when(at), *("" if cell is None else cell for cell in middle)]
 
 
+# Each kind's rows as lines, cell for cell as `_cells` makes them. A column that may be empty (nullable, or from
+# an outer join) is blanked as `_cells` blanks it; the others are NOT NULL, where a None would be written "None".
 Lines = Callable[[Sequence[Sequence[Any]]], list[str]]
 
 
