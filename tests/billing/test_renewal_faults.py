@@ -440,6 +440,52 @@ async def test_a_worker_killed_at_any_point_mid_pass_is_finished_by_the_next_pas
     assert 0 < committed < due
 
 
+async def test_a_worker_that_outlives_its_lease_records_nothing_its_successor_recorded(
+    sessions: async_sessionmaker[AsyncSession],
+    migrated_database_url: str,
+    shop: Shop,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker stalls once the gateway has charged its batch, until its lease is over; the next pass takes the
+    subscriptions up, is answered with the charges already made and records them. When the stalled worker goes
+    on, every payment it was to record is settled: it records none of them a second time."""
+    now = clock.now()
+    seeded = await seed_due(sessions, shop, BATCH, now)
+    charged, wake = asyncio.Event(), asyncio.Event()
+    original = SandboxGateway.charge_many
+
+    async def charge_then_stall(
+        self: SandboxGateway, requests: Sequence[ChargeRequest]
+    ) -> list[ChargeResult | GatewayError]:
+        results = await original(self, requests)
+        if not charged.is_set():
+            charged.set()
+            await wake.wait()
+        return results
+
+    monkeypatch.setattr(SandboxGateway, "charge_many", charge_then_stall)
+    settings = settings_for(migrated_database_url)
+    gateways = Gateways(sessions, settings, Sealer([]))
+
+    async def renew(as_of: datetime) -> renewals.PassReport:
+        return await renewals.renew_due_subscriptions(
+            sessions, gateways, as_of=as_of, retry_days=settings.dunning_retry_days, batch=BATCH
+        )
+
+    try:
+        stalled = asyncio.create_task(renew(now))
+        await asyncio.wait_for(charged.wait(), WAIT)
+        successor = await renew(after_the_lease(now))
+        assert (successor.renewed + successor.declined, successor.unknown) == (len(seeded), 0)
+        wake.set()
+        late = await asyncio.wait_for(stalled, WAIT)
+    finally:
+        wake.set()
+        await gateways.aclose()
+    assert late.handled == 0, "the stalled worker recorded outcomes its successor had recorded"
+    await assert_renewed_exactly_once(sessions, shop)
+
+
 async def test_a_charge_whose_answer_was_lost_is_asked_again_later_and_never_charged_twice(
     sessions: async_sessionmaker[AsyncSession],
     migrated_database_url: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
@@ -36,6 +37,18 @@ class Entitlement(TenantOwned, Base):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     country_code: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+@dataclass(slots=True)
+class EntitlementRow:
+    """What the renewal engine reads and changes of an entitlement it extends, as a plain row (fields named as
+    the columns; see kit.db.WorkingCopies)."""
+
+    merchant_id: int
+    customer_id: int
+    id: int
+    price_id: int | None
+    expires_at: datetime
 
 
 class ContentRequest(TenantOwned, Base):

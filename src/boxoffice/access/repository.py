@@ -11,10 +11,10 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
-from boxoffice.access.models import ContentRequest, Entitlement
+from boxoffice.access.models import ContentRequest, Entitlement, EntitlementRow
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import AuthSession, Customer
-from boxoffice.kit.db import page_of, table_of
+from boxoffice.kit.db import columns_of, page_of, table_of
 from boxoffice.kit.prepared import Prepared, attribute_keys, detached
 
 
@@ -252,6 +252,14 @@ _ENTITLEMENT_BY_ID = update(_ENTITLEMENTS).where(
     _ENTITLEMENTS.c.customer_id == bindparam("b_customer_id"),
     _ENTITLEMENTS.c.id == bindparam("b_id"),
 )
+_ENTITLEMENT_ROW = columns_of(_ENTITLEMENTS, EntitlementRow)
+
+
+async def entitlement_rows(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> dict[int, EntitlementRow]:
+    rows = await session.execute(
+        select(*_ENTITLEMENT_ROW).where(_ENTITLEMENTS.c.merchant_id == merchant_id, _ENTITLEMENTS.c.id.in_(ids))
+    )
+    return {entitlement.id: entitlement for entitlement in (EntitlementRow(*row) for row in rows)}
 
 
 async def write_entitlements(session: AsyncSession, groups: Sequence[Sequence[dict[str, Any]]]) -> None:

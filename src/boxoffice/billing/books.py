@@ -7,9 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.billing import ledger
 from boxoffice.billing.ledger import Line
 from boxoffice.billing.models import LedgerTransaction, Payment
+from boxoffice.billing.rows import PaymentFields
 
 
-def charge_lines(payment: Payment) -> list[Line]:
+def charge_lines(payment: PaymentFields) -> list[Line]:
     """A sale booked at its list price: what a voucher took off is a discount, what the customer's credit paid is
     taken from their balance, what the gateway took is cleared."""
     credit_used = payment.credit_used

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.billing.models import Payment, PlanSwitch, Refund, Subscription
+from boxoffice.billing.rows import PaymentFields, SubscriptionFields
 from boxoffice.events.outbox import DomainEvent
 from boxoffice.gateways import methods
 
 
-def _payment(payment: Payment) -> dict[str, Any]:
+def _payment(payment: PaymentFields) -> dict[str, Any]:
     return {
         "payment_id": payment.id,
         "kind": payment.kind,
@@ -27,7 +28,7 @@ def _payment(payment: Payment) -> dict[str, Any]:
     }
 
 
-def _subscription(subscription: Subscription) -> dict[str, Any]:
+def _subscription(subscription: SubscriptionFields) -> dict[str, Any]:
     return {
         "subscription_id": subscription.id,
         "product_id": subscription.product_id,
@@ -40,11 +41,11 @@ def _subscription(subscription: Subscription) -> dict[str, Any]:
     }
 
 
-def _event(payment: Payment, type_: str) -> DomainEvent:
+def _event(payment: PaymentFields, type_: str) -> DomainEvent:
     return DomainEvent(payment.merchant_id, type_, payment.customer_id, _payment(payment))
 
 
-def paid(payment: Payment) -> list[DomainEvent]:
+def paid(payment: PaymentFields) -> list[DomainEvent]:
     external = payment.method == methods.PAYPAL
     if payment.kind == "subscription":
         found = [_event(payment, "external.subscribe.success" if external else "subscribe.success")]
@@ -65,7 +66,7 @@ def paid(payment: Payment) -> list[DomainEvent]:
     return found
 
 
-def declined(payment: Payment) -> list[DomainEvent]:
+def declined(payment: PaymentFields) -> list[DomainEvent]:
     if payment.kind == "subscription":
         return [_event(payment, "subscribe.failed")]
     return [_event(payment, "external.payment.failed" if payment.method == methods.PAYPAL else "payment.card.failed")]
@@ -81,7 +82,7 @@ def requires_action(payment: Payment) -> list[DomainEvent]:
     return [DomainEvent(payment.merchant_id, type_, payment.customer_id, resource)]
 
 
-def subscription_changed(subscription: Subscription, type_: str) -> DomainEvent:
+def subscription_changed(subscription: SubscriptionFields, type_: str) -> DomainEvent:
     """subscribe.cancelled.success, subscribe.expired …"""
     return DomainEvent(subscription.merchant_id, type_, subscription.customer_id, _subscription(subscription))
 
@@ -101,7 +102,7 @@ def switch_changed(subscription: Subscription, switch: PlanSwitch) -> DomainEven
     return DomainEvent(subscription.merchant_id, "subscribe.updated", subscription.customer_id, resource)
 
 
-def access_revoked(subscription: Subscription) -> DomainEvent:
+def access_revoked(subscription: SubscriptionFields) -> DomainEvent:
     return DomainEvent(
         subscription.merchant_id,
         "asset.access.revoked",

@@ -1,5 +1,6 @@
-"""A subscription's life from one period to the next, on a subscription loaded in the caller's transaction:
-started by its first charge, renewed, switched to another price, failed into dunning, cancelled, ended.
+"""A subscription's life from one period to the next, on a subscription loaded in the caller's transaction (the
+renewal engine's rules take its plain copies too, billing.rows): started by its first charge, renewed, switched to
+another price, failed into dunning, cancelled, ended.
 
 Money for a period is what `charge_for_next_period` says: the period's amount, less the voucher's discount while
 it lasts (its `rebill_discount` on charges after the first, when it has one), less the customer's credit.
@@ -16,6 +17,7 @@ from boxoffice.access import repository as access_repo
 from boxoffice.access import service as access_service
 from boxoffice.billing import books
 from boxoffice.billing.models import CHARGING, Payment, Subscription, SubscriptionStatus
+from boxoffice.billing.rows import SubscriptionFields
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
@@ -35,7 +37,7 @@ class PeriodCharge:
 
 
 def charge_for_next_period(
-    subscription: Subscription, voucher: Voucher | None, *, first: bool, amount: int | None = None
+    subscription: SubscriptionFields, voucher: Voucher | None, *, first: bool, amount: int | None = None
 ) -> PeriodCharge:
     """`amount`: the period's price when it isn't the subscription's own yet (a switch waiting for the renewal)."""
     amount, discount = subscription.amount if amount is None else amount, 0
@@ -48,12 +50,12 @@ def charge_for_next_period(
     return PeriodCharge(amount - discount - credit_used, discount, credit_used)
 
 
-def used_discount(subscription: Subscription, charge: PeriodCharge) -> None:
+def used_discount(subscription: SubscriptionFields, charge: PeriodCharge) -> None:
     if charge.discount and subscription.discounted_charges_left is not None:
         subscription.discounted_charges_left -= 1
 
 
-def begin_period(subscription: Subscription, start: datetime) -> None:
+def begin_period(subscription: SubscriptionFields, start: datetime) -> None:
     """The period from `start` to its end on the billing anchor's day; the first paid period sets the anchor."""
     if subscription.billing_anchor is None:
         subscription.billing_anchor = start
@@ -138,7 +140,7 @@ async def switch(
     await open_new_entitlement(session, merchant, customer, subscription, product, price)
 
 
-def take_price(subscription: Subscription, price: Price) -> None:
+def take_price(subscription: SubscriptionFields, price: Price) -> None:
     """Charge `price` for the periods from now on (what a period costs and how long it lasts)."""
     subscription.price_id, subscription.product_id = price.id, price.product_id
     subscription.amount, subscription.currency = price.amount, price.currency
@@ -152,7 +154,7 @@ async def open_new_entitlement(
     session: AsyncSession,
     merchant: Merchant,
     customer: Customer,
-    subscription: Subscription,
+    subscription: SubscriptionFields,
     product: Product,
     price: Price,
 ) -> None:
@@ -168,7 +170,7 @@ async def _grant_period(
     session: AsyncSession,
     merchant: Merchant,
     customer: Customer,
-    subscription: Subscription,
+    subscription: SubscriptionFields,
     product: Product,
     price: Price,
     *,
@@ -209,7 +211,7 @@ def cancel(subscription: Subscription, *, immediately: bool) -> None:
     subscription.status, subscription.due_at = SubscriptionStatus.CANCELED, subscription.current_period_end
 
 
-def expire(subscription: Subscription) -> None:
+def expire(subscription: SubscriptionFields) -> None:
     """An `incomplete` subscription given up: its first charge was never paid, and nothing more is due."""
     subscription.status, subscription.due_at = SubscriptionStatus.INCOMPLETE_EXPIRED, None
     subscription.ended_at = subscription.updated_at = clock.now()

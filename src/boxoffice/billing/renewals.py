@@ -6,14 +6,18 @@ A pass works in batches, each in three steps:
    of the subscription, the period and the attempt, and the subscriptions are leased (`due_at` moved a few
    minutes on) so no other worker takes them meanwhile; committed before the gateway is asked;
 2. charge: the batch goes to the gateway, each charge under its payment's key and with its stored request;
-3. record: in one transaction, each payment claimed for settlement (once), then its outcome written: the ledger
-   transaction and the longer access; or the decline and the next dunning retry; or, with no answer, left
-   pending for the next pass.
+3. record: in one transaction, each payment claimed for settlement (held by the transaction while it is still
+   pending, so that it is recorded once), then its outcome written: the ledger transaction and the longer access;
+   or the decline and the next dunning retry; or, with no answer, left pending for the next pass.
 A worker that dies anywhere leaves pending payments behind leased subscriptions; when the lease ends, a pass
 asks the gateway again with the same keys and requests, and the gateway answers with the charges it already
 made: every period is paid once and recorded once.
 
 Due also means: a cancelled subscription whose period is over ends, an incomplete one expires after a day.
+
+A batch's subscriptions, payments and entitlements are plain rows (billing.rows), read with one Core select each
+and written back as a few Core statements for the whole batch: as ORM objects, their loading and bookkeeping cost
+more than the rules applied to them.
 """
 
 from __future__ import annotations
@@ -23,15 +27,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import repository as access_repo
-from boxoffice.access.models import Entitlement
+from boxoffice.access.models import EntitlementRow
 from boxoffice.billing import books, events, ledger, periods, switches, upcoming
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import CHARGING, Payment, PaymentStatus, Subscription, SubscriptionStatus
+from boxoffice.billing.models import CHARGING, PaymentStatus, SubscriptionStatus
+from boxoffice.billing.rows import PaymentRow, SubscriptionRow
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.events import outbox
 from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayError
@@ -66,12 +70,11 @@ class PassReport:
 class Charge:
     """A pending payment of a batch, as the gateway is asked for it."""
 
-    payment_id: int
-    gateway: str
+    payment: PaymentRow
     request: ChargeRequest
 
 
-def charge_key(subscription: Subscription) -> str:
+def charge_key(subscription: SubscriptionRow) -> str:
     return f"subscription-{subscription.id}-period-{subscription.cycle + 1}-try-{subscription.dunning_attempts}"
 
 
@@ -121,7 +124,7 @@ async def _claim(
         if not due:
             return None
         # The batch's subscriptions are changed in memory and written back together (their lease, mostly).
-        changed = WorkingCopies[Subscription](("merchant_id", "id"))
+        changed = WorkingCopies(SubscriptionRow, ("merchant_id", "id"))
         changed.take(due)
         to_charge, told = [], []
         for subscription in due:
@@ -147,9 +150,9 @@ async def _claim(
     return payments
 
 
-async def _pending_payments(session: AsyncSession, subscriptions: Sequence[Subscription]) -> list[Charge]:
+async def _pending_payments(session: AsyncSession, subscriptions: Sequence[SubscriptionRow]) -> list[Charge]:
     """The payment for each subscription's next period: the one a dead worker left pending, or a new one."""
-    left: dict[str, Payment] = {}
+    left: dict[str, PaymentRow] = {}
     by_merchant: dict[int, list[str]] = defaultdict(list)
     for subscription in subscriptions:
         by_merchant[subscription.merchant_id].append(charge_key(subscription))
@@ -160,23 +163,21 @@ async def _pending_payments(session: AsyncSession, subscriptions: Sequence[Subsc
     await switches.apply_pending(session, [s for s in subscriptions if charge_key(s) not in left])
     vouchers = await upcoming.vouchers_in_use(session, subscriptions)
     now = clock.now()
-    charges: list[Charge | None] = []
-    new: list[tuple[int, dict[str, Any]]] = []  # (place in `charges`, the payment's row)
+    payments: list[PaymentRow] = []
+    new: list[PaymentRow] = []
     for subscription in subscriptions:
         key = charge_key(subscription)
         payment = left.get(key)
         if payment is None:
             voucher = vouchers.get(subscription.voucher_id or 0)
             charge = periods.charge_for_next_period(subscription, voucher, first=subscription.cycle == 0)
-            new.append((len(charges), _payment(subscription, charge, key, now)))
-            charges.append(None)  # its id once written
-        elif payment.status == PaymentStatus.PENDING:
-            charges.append(Charge(payment.id, payment.gateway, _request(payment)))
-    # Only ever inserted here, and many: one Core statement, without building an ORM object for each row.
-    ids = await repo.insert_payments(session, [row for _, row in new])
-    for (place, row), payment_id in zip(new, ids, strict=True):
-        charges[place] = Charge(payment_id, row["gateway"], _request_of_row(row))
-    return [charge for charge in charges if charge is not None]
+            payment = _payment(subscription, charge, key, now)
+            new.append(payment)
+        elif payment.status != PaymentStatus.PENDING:
+            continue
+        payments.append(payment)
+    await repo.insert_payments(session, new)
+    return [Charge(payment, _request(payment)) for payment in payments]
 
 
 async def _charge_all(gateways: Gateways, charges: Sequence[Charge]) -> list[ChargeResult | GatewayError | None]:
@@ -185,7 +186,7 @@ async def _charge_all(gateways: Gateways, charges: Sequence[Charge]) -> list[Cha
     by_gateway: dict[tuple[int, str], list[int]] = defaultdict(list)
     for index, charge in enumerate(charges):
         if charge.request.amount:
-            by_gateway[(charge.request.merchant_id, charge.gateway)].append(index)
+            by_gateway[(charge.request.merchant_id, charge.payment.gateway)].append(index)
     for (merchant_id, name), indexes in by_gateway.items():
         try:
             gateway = await gateways.named(merchant_id, name)
@@ -199,7 +200,7 @@ async def _charge_all(gateways: Gateways, charges: Sequence[Charge]) -> list[Cha
     return results
 
 
-def _request(payment: Payment) -> ChargeRequest:
+def _request(payment: PaymentRow) -> ChargeRequest:
     return ChargeRequest(
         payment.merchant_id,
         payment.amount,
@@ -207,17 +208,6 @@ def _request(payment: Payment) -> ChargeRequest:
         payment.gateway_customer_ref,
         payment.gateway_method,
         payment.idempotency_key,
-    )
-
-
-def _request_of_row(row: dict[str, Any]) -> ChargeRequest:
-    return ChargeRequest(
-        row["merchant_id"],
-        row["amount"],
-        row["currency"],
-        row["gateway_customer_ref"],
-        row["gateway_method"],
-        row["idempotency_key"],
     )
 
 
@@ -230,31 +220,34 @@ async def _record(
     report: PassReport,
 ) -> None:
     """Step 3: the outcomes, each recorded once (a payment another worker settled meanwhile is left to it)."""
-    answers = {charge.payment_id: result for charge, result in zip(charges, results, strict=True)}
+    answers = {charge.payment.id: result for charge, result in zip(charges, results, strict=True)}
     by_merchant: dict[int, list[int]] = defaultdict(list)
     for charge in charges:
-        by_merchant[charge.request.merchant_id].append(charge.payment_id)
-    claimed: list[Payment] = []
-    subscriptions: dict[int, Subscription] = {}
+        by_merchant[charge.request.merchant_id].append(charge.payment.id)
+    mine: set[int] = set()
+    subscriptions: dict[int, SubscriptionRow] = {}
     for merchant_id, ids in by_merchant.items():
-        mine = await repo.claim_payments_for_settlement(session, merchant_id, ids)
-        claimed += mine
+        locked = await repo.lock_pending_payments(session, merchant_id, ids)
+        mine |= locked
         subscriptions |= await repo.subscriptions_by_ids(
-            session, merchant_id, [p.subscription_id for p in mine if p.subscription_id]
+            session,
+            merchant_id,
+            [c.payment.subscription_id or 0 for c in charges if c.payment.id in locked],
         )
+    claimed = [charge.payment for charge in charges if charge.payment.id in mine]
     # What the outcomes change is changed in memory, then written back in a few statements for the whole batch.
-    changed_payments = WorkingCopies[Payment](("merchant_id", "id"))
+    changed_payments = WorkingCopies(PaymentRow, ("merchant_id", "id"))
     changed_payments.take(claimed)
-    changed_subscriptions = WorkingCopies[Subscription](("merchant_id", "id"))
+    changed_subscriptions = WorkingCopies(SubscriptionRow, ("merchant_id", "id"))
     changed_subscriptions.take(subscriptions.values())
-    paid: list[tuple[Subscription, Payment]] = []
+    paid: list[tuple[SubscriptionRow, PaymentRow]] = []
     now = clock.now()
     for payment in claimed:
         subscription = subscriptions[payment.subscription_id or 0]
         result = answers[payment.id]
         payment.updated_at = now
         if isinstance(result, GatewayError):
-            payment.status = PaymentStatus.PENDING  # asked again, with the same key, when the subscription is next due
+            # Left pending: asked again, with the same key, when the subscription is next due.
             subscription.due_at = max(as_of, now) + RETRY_UNKNOWN
             report.unknown += 1
             continue
@@ -287,11 +280,11 @@ async def _record(
     await outbox.record(session, *told)
 
 
-def _told(payment: Payment) -> list[outbox.DomainEvent]:
+def _told(payment: PaymentRow) -> list[outbox.DomainEvent]:
     return events.paid(payment) if payment.status == PaymentStatus.SUCCEEDED else events.declined(payment)
 
 
-def _moves(payment: Payment) -> bool:
+def _moves(payment: PaymentRow) -> bool:
     return bool(payment.amount + payment.discount + payment.credit_used)
 
 
@@ -306,11 +299,12 @@ def _outcome(result: ChargeResult | None) -> tuple[PaymentStatus, str | None]:
     return PaymentStatus.DECLINED, result.decline_code or "card_declined"
 
 
-def _payment(subscription: Subscription, charge: periods.PeriodCharge, key: str, now: datetime) -> dict[str, Any]:
-    """The next period's charge (a payments row), written before the gateway is asked, with everything the request
-    needs."""
-    return dict(
+def _payment(subscription: SubscriptionRow, charge: periods.PeriodCharge, key: str, now: datetime) -> PaymentRow:
+    """The next period's charge, written (pending) before the gateway is asked, with everything the request
+    needs; its id once written."""
+    return PaymentRow(
         merchant_id=subscription.merchant_id,
+        id=0,
         customer_id=subscription.customer_id,
         product_id=subscription.product_id,
         price_id=subscription.price_id,
@@ -326,25 +320,30 @@ def _payment(subscription: Subscription, charge: periods.PeriodCharge, key: str,
         method=subscription.method,
         gateway_customer_ref=subscription.gateway_customer_ref,
         gateway_method=subscription.gateway_method,
+        gateway_charge_id=None,
         status=PaymentStatus.PENDING,
+        decline_code=None,
         entitlement_id=subscription.entitlement_id,
+        ledger_transaction_id=None,
         refunded=0,
         created_at=now,
         updated_at=now,
     )
 
 
-async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscription, Payment]], now: datetime) -> None:
+async def _extend_access(
+    session: AsyncSession, paid: Sequence[tuple[SubscriptionRow, PaymentRow]], now: datetime
+) -> None:
     """The next period, and access until its end: the entitlement runs on, except after a trial, whose
     entitlement stays a trial's (the once-per-customer rule reads it) and a paid one opens."""
     by_merchant: dict[int, list[int]] = {}
     for subscription, _ in paid:
         if subscription.cycle > 0 and subscription.entitlement_id is not None:
             by_merchant.setdefault(subscription.merchant_id, []).append(subscription.entitlement_id)
-    entitlements: dict[int, Entitlement] = {}
+    entitlements: dict[int, EntitlementRow] = {}
     for merchant_id, ids in by_merchant.items():
-        entitlements |= await access_repo.entitlements_by_ids(session, merchant_id, ids)
-    extended = WorkingCopies[Entitlement](("merchant_id", "customer_id", "id"))
+        entitlements |= await access_repo.entitlement_rows(session, merchant_id, ids)
+    extended = WorkingCopies(EntitlementRow, ("merchant_id", "customer_id", "id"))
     extended.take(entitlements.values())
     for subscription, payment in paid:
         periods.begin_period(subscription, subscription.current_period_end)
@@ -368,7 +367,7 @@ async def _extend_access(session: AsyncSession, paid: Sequence[tuple[Subscriptio
     await access_repo.write_entitlements(session, extended.changes())
 
 
-async def _open_paid_entitlement(session: AsyncSession, subscription: Subscription) -> None:
+async def _open_paid_entitlement(session: AsyncSession, subscription: SubscriptionRow) -> None:
     merchant = await identity_repo.merchant_by_id(session, subscription.merchant_id)
     customer = await identity_repo.customer_by_id(session, subscription.merchant_id, subscription.customer_id)
     product = await catalog_repo.product_by_id(session, subscription.merchant_id, subscription.product_id)
@@ -377,7 +376,7 @@ async def _open_paid_entitlement(session: AsyncSession, subscription: Subscripti
     await periods.open_new_entitlement(session, merchant, customer, subscription, product, price)
 
 
-async def _decline(session: AsyncSession, subscription: Subscription, retry_days: Sequence[int]) -> None:
+async def _decline(session: AsyncSession, subscription: SubscriptionRow, retry_days: Sequence[int]) -> None:
     """Dunning: past due, tried again after each of `retry_days` from the due date; then it ends and access with
     it. A declined renewal never extends access."""
     now = clock.now()

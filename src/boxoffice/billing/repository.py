@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -26,8 +27,13 @@ from boxoffice.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from boxoffice.billing.rows import PaymentRow, SubscriptionRow
 from boxoffice.identity.models import Customer
-from boxoffice.kit.db import page_of, table_of
+from boxoffice.kit.db import columns_of, page_of, table_of
+
+_PAYMENTS, _SUBSCRIPTIONS = table_of(Payment), table_of(Subscription)
+# The renewal engine's rows, read as plain rows (see billing.rows).
+_PAYMENT_ROW, _SUBSCRIPTION_ROW = columns_of(_PAYMENTS, PaymentRow), columns_of(_SUBSCRIPTIONS, SubscriptionRow)
 
 
 async def transaction_by_id(session: AsyncSession, merchant_id: int, transaction_id: int) -> LedgerTransaction | None:
@@ -390,21 +396,21 @@ async def last_charges_of(
 
 async def claim_due_subscriptions(
     session: AsyncSession, as_of: datetime, limit: int, *, merchant_id: int | None, clock_id: int | None
-) -> Sequence[Subscription]:
+) -> list[SubscriptionRow]:
     """Subscriptions due by `as_of`, locked for this transaction; rows another worker holds are skipped, not
     waited for. Without a merchant it reads across tenants on purpose: it is the renewal engine's pass over
     every merchant. Subscriptions on a test clock are due only by their clock's time."""
-    query = select(Subscription).where(Subscription.due_at <= as_of)
+    query = select(*_SUBSCRIPTION_ROW).where(_SUBSCRIPTIONS.c.due_at <= as_of)
     if clock_id is None:
-        query = query.where(Subscription.clock_id.is_(None))
+        query = query.where(_SUBSCRIPTIONS.c.clock_id.is_(None))
     else:
-        query = query.where(Subscription.clock_id == clock_id)
+        query = query.where(_SUBSCRIPTIONS.c.clock_id == clock_id)
     if merchant_id is not None:
-        query = query.where(Subscription.merchant_id == merchant_id)
+        query = query.where(_SUBSCRIPTIONS.c.merchant_id == merchant_id)
     else:
         query = query.execution_options(cross_tenant=True)
-    query = query.order_by(Subscription.due_at).limit(limit).with_for_update(skip_locked=True)
-    return (await session.scalars(query)).all()
+    query = query.order_by(_SUBSCRIPTIONS.c.due_at).limit(limit).with_for_update(skip_locked=True)
+    return [SubscriptionRow(*row) for row in await session.execute(query)]
 
 
 async def point_subscriptions_at(
@@ -472,36 +478,47 @@ async def payment_of_charge(session: AsyncSession, merchant_id: int, gateway: st
     )
 
 
-async def payments_by_keys(session: AsyncSession, merchant_id: int, keys: Sequence[str]) -> dict[str, Payment]:
-    rows = await session.scalars(
-        select(Payment).where(Payment.merchant_id == merchant_id, Payment.idempotency_key.in_(keys))
+async def payments_by_keys(session: AsyncSession, merchant_id: int, keys: Sequence[str]) -> dict[str, PaymentRow]:
+    rows = await session.execute(
+        select(*_PAYMENT_ROW).where(_PAYMENTS.c.merchant_id == merchant_id, _PAYMENTS.c.idempotency_key.in_(keys))
     )
-    return {row.idempotency_key: row for row in rows}
+    return {payment.idempotency_key: payment for payment in (PaymentRow(*row) for row in rows)}
 
 
-async def claim_payments_for_settlement(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> list[Payment]:
-    """Move pending payments to `settling` and load them; those another worker settled or is settling are left
-    out (one conditional UPDATE, as `claim_for_settlement` for one)."""
-    claimed = await session.scalars(
-        update(Payment)
-        .where(Payment.merchant_id == merchant_id, Payment.id.in_(ids), Payment.status == PaymentStatus.PENDING)
-        .values(status=PaymentStatus.SETTLING)
-        .returning(Payment)
-        .execution_options(synchronize_session=False)
+async def lock_pending_payments(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> set[int]:
+    """Those of these payments still pending, each held by this transaction until it ends so that its outcome is
+    recorded once: one another transaction is settling is waited for, then left out, as one it settled already.
+    PostgreSQL locks the rows; SQLite has no row locks, but a write holds the database's one write lock until
+    the transaction ends, so the claim is an UPDATE that changes nothing."""
+    pending = (
+        Payment.merchant_id == merchant_id,
+        Payment.id.in_(ids),
+        Payment.status == PaymentStatus.PENDING,
     )
-    return list(claimed.all())
+    if session.get_bind().dialect.name == "postgresql":
+        locked = await session.scalars(select(Payment.id).where(*pending).order_by(Payment.id).with_for_update())
+    else:
+        locked = await session.scalars(
+            update(Payment)
+            .where(*pending)
+            .values(status=Payment.status)
+            .returning(Payment.id)
+            .execution_options(synchronize_session=False)
+        )
+    return set(locked.all())
 
 
-async def subscriptions_by_ids(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> dict[int, Subscription]:
-    rows = await session.scalars(
-        select(Subscription).where(Subscription.merchant_id == merchant_id, Subscription.id.in_(ids))
+async def subscriptions_by_ids(
+    session: AsyncSession, merchant_id: int, ids: Sequence[int]
+) -> dict[int, SubscriptionRow]:
+    rows = await session.execute(
+        select(*_SUBSCRIPTION_ROW).where(_SUBSCRIPTIONS.c.merchant_id == merchant_id, _SUBSCRIPTIONS.c.id.in_(ids))
     )
-    return {row.id: row for row in rows}
+    return {subscription.id: subscription for subscription in (SubscriptionRow(*row) for row in rows)}
 
 
 # The renewal engine's batches, written back by id as Core executemany statements (see kit.db.WorkingCopies):
 # each group of parameter sets is one statement, `b_merchant_id` and `b_id` naming the row, the rest its new values.
-_PAYMENTS, _SUBSCRIPTIONS = table_of(Payment), table_of(Subscription)
 _PAYMENT_BY_ID = update(_PAYMENTS).where(
     _PAYMENTS.c.merchant_id == bindparam("b_merchant_id"), _PAYMENTS.c.id == bindparam("b_id")
 )
@@ -520,13 +537,21 @@ async def write_subscriptions(session: AsyncSession, groups: Sequence[Sequence[d
         await session.execute(_SUBSCRIPTION_BY_ID, list(rows))
 
 
-async def insert_payments(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Payments as one Core statement on the session's connection; their ids in the order of `rows`."""
-    if not rows:
-        return []
+_NEW_PAYMENT = tuple(column.key for column in _PAYMENT_ROW if column.key != "id")
+_NEW_PAYMENT_VALUES = attrgetter(*_NEW_PAYMENT)
+
+
+async def insert_payments(session: AsyncSession, payments: Sequence[PaymentRow]) -> None:
+    """Payments as one Core statement on the session's connection; each is given its id."""
+    if not payments:
+        return
     connection = await session.connection()
-    result = await connection.execute(insert(Payment).returning(Payment.id, sort_by_parameter_order=True), list(rows))
-    return [row[0] for row in result.all()]
+    result = await connection.execute(
+        insert(_PAYMENTS).returning(_PAYMENTS.c.id, sort_by_parameter_order=True),
+        [dict(zip(_NEW_PAYMENT, _NEW_PAYMENT_VALUES(payment), strict=True)) for payment in payments],
+    )
+    for payment, (payment_id,) in zip(payments, result.all(), strict=True):
+        payment.id = payment_id
 
 
 async def insert_transactions(session: AsyncSession, rows: Sequence[dict[str, object]]) -> list[int]:

@@ -23,6 +23,7 @@ from boxoffice.billing import events, periods
 from boxoffice.billing import repository as billing_repo
 from boxoffice.billing import switches_repository as repo
 from boxoffice.billing.models import PlanSwitch, PlanSwitchStatus, Subscription
+from boxoffice.billing.rows import SubscriptionFields
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.events import outbox
@@ -115,10 +116,10 @@ async def cancel(session: AsyncSession, customer: Customer, record: PlanSwitch, 
     return cancelled
 
 
-async def apply_pending(session: AsyncSession, subscriptions: Sequence[Subscription]) -> None:
+async def apply_pending(session: AsyncSession, subscriptions: Sequence[SubscriptionFields]) -> None:
     """Before their next period's charge is written: the subscriptions with a pending switch take its price (the
     charge is then at it) and their switches have succeeded."""
-    by_merchant: dict[int, dict[int, Subscription]] = defaultdict(dict)
+    by_merchant: dict[int, dict[int, SubscriptionFields]] = defaultdict(dict)
     for subscription in subscriptions:
         by_merchant[subscription.merchant_id][subscription.id] = subscription
     now = clock.now()

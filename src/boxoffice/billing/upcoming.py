@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing import periods
 from boxoffice.billing.models import PlanSwitch, Subscription
+from boxoffice.billing.rows import SubscriptionFields
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.promotions import repository as promotions_repo
 from boxoffice.promotions.models import Voucher
 
 
-async def vouchers_in_use(session: AsyncSession, subscriptions: Sequence[Subscription]) -> dict[int, Voucher]:
+async def vouchers_in_use(session: AsyncSession, subscriptions: Sequence[SubscriptionFields]) -> dict[int, Voucher]:
     """By voucher id, the vouchers still taking something off these subscriptions' charges."""
     by_merchant: dict[int, list[int]] = defaultdict(list)
     for s in subscriptions:

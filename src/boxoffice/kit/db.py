@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any, Generic, NamedTuple, TypeVar, TypeVarTuple
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, TypeVarTuple
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     DateTime,
     ForeignKey,
     Integer,
@@ -23,7 +26,6 @@ from sqlalchemy import (
     TypeDecorator,
     event,
     func,
-    inspect,
     select,
     text,
 )
@@ -35,7 +37,6 @@ from sqlalchemy.orm import (
     ORMExecuteState,
     Session,
     declared_attr,
-    make_transient,
     mapped_column,
 )
 from sqlalchemy.sql import Delete, Insert, Select, Update, operators, visitors
@@ -51,6 +52,9 @@ from sqlalchemy.sql.selectable import (
 )
 
 from boxoffice.kit import clock
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 # Integer ids that are BIGINT on PostgreSQL but INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -190,46 +194,52 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
 
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
-M = TypeVar("M", bound=Base)
+R = TypeVar("R", bound="DataclassInstance")
 
 
 @cache
-def _column_keys(model: type[Base]) -> frozenset[str]:
-    return frozenset(c.key for c in inspect(model).column_attrs)
+def _fields_of(row_type: type[DataclassInstance]) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(row_type))
 
 
-class WorkingCopies(Generic[M]):
-    """ORM rows a batch changes in memory and then writes back as Core executemany UPDATEs keyed by `keys`.
+def columns_of(table: Table, row_type: type[DataclassInstance]) -> list[Column[Any]]:
+    """The columns of `table` a plain row type holds (a dataclass whose fields are named after them), in the order
+    of its fields: a Core select of these makes each result row into one with `row_type(*row)`."""
+    return [table.c[name] for name in _fields_of(row_type)]
 
-    The unit of work tracks and flushes changed objects one by one, which for a batch of hundreds costs more than
-    the rules that change them. Rows taken here leave the session first (made transient: they have nothing to
-    cascade to, and this costs a tenth of an expunge), so no flush ever sees them: the code changes them as it
-    would any loaded row, and `changes()` says what changed since they were taken (column by column, as a flush
-    compares), grouped so that each group is one executemany of its repository (a WHERE on the `b_`-prefixed
-    keys, a SET of the columns that changed)."""
 
-    def __init__(self, keys: Sequence[str]) -> None:
+class WorkingCopies(Generic[R]):
+    """Plain rows (see `columns_of`) a batch changes in memory and then writes back as Core executemany UPDATEs
+    keyed by `keys`.
+
+    Loaded as ORM objects and flushed by the unit of work, hundreds of rows cost more to track, compare and
+    write one by one than the rules that change them. Plain rows are changed by the same rules (written against
+    the fields they read, which the mapped classes have too), and `changes()` says what changed since they were
+    taken, column by column, grouped so that each group is one executemany of its repository (a WHERE on the
+    `b_`-prefixed keys, a SET of the columns that changed)."""
+
+    def __init__(self, row_type: type[R], keys: Sequence[str]) -> None:
         self.keys = tuple(keys)
-        self._taken: list[tuple[M, dict[str, Any]]] = []
-        self._columns: tuple[str, ...] = ()
+        self._columns = tuple(name for name in _fields_of(row_type) if name not in self.keys)
+        # Every column's value at once, as a tuple (a plain row has more than one besides its keys).
+        self._values: Callable[[R], tuple[Any, ...]] = attrgetter(*self._columns)
+        self._taken: list[tuple[R, tuple[Any, ...]]] = []
 
-    def take(self, rows: Iterable[M]) -> None:
-        for row in rows:
-            if not self._columns:
-                self._columns = tuple(sorted(_column_keys(type(row)) - set(self.keys)))
-            make_transient(row)
-            # The loaded values as they are (an instance's own dict: reading each attribute costs ten times more).
-            self._taken.append((row, dict(vars(row))))
+    def take(self, rows: Iterable[R]) -> None:
+        self._taken += [(row, self._values(row)) for row in rows]
 
     def changes(self) -> list[list[dict[str, Any]]]:
         """Each group's parameter sets: `b_<key>` for each key, and the new value of each column that changed."""
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row, before in self._taken:
-            now = vars(row)
-            changed = {column: now.get(column) for column in self._columns if now.get(column) != before.get(column)}
-            if changed:
-                values = {f"b_{key}": now[key] for key in self.keys} | changed
-                groups.setdefault(tuple(changed), []).append(values)
+            now = self._values(row)
+            if now == before:
+                continue
+            changed = {
+                column: value for column, value, was in zip(self._columns, now, before, strict=True) if value != was
+            }
+            values = {f"b_{key}": getattr(row, key) for key in self.keys} | changed
+            groups.setdefault(tuple(changed), []).append(values)
         return list(groups.values())
 
 
