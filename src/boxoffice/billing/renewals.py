@@ -42,7 +42,7 @@ from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayErro
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
 from boxoffice.kit import clock, jobs, metrics
-from boxoffice.kit.db import WorkingCopies, transaction
+from boxoffice.kit.db import WorkingCopies, one_connection, transaction
 from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
 
@@ -90,16 +90,18 @@ async def renew_due_subscriptions(
 ) -> PassReport:
     """Handle every subscription due by `as_of` (a catch-up renews one period after another); returns counts."""
     report = PassReport()
+    # The pass's own transactions, two a batch, run on one connection (the gateway's take their own).
     with clock.pinned(as_of if clock_id is not None else None):
-        while True:
-            claimed = await _claim(sessions, as_of, batch, merchant_id, clock_id, report)
-            if claimed is None:
-                return report
-            results = await _charge_all(gateways, claimed)
-            before = dataclasses.replace(report)
-            async with transaction(sessions) as session:
-                await _record(session, claimed, results, as_of, retry_days, report)
-            _count(before, report)
+        async with one_connection(sessions) as own:
+            while True:
+                claimed = await _claim(own, as_of, batch, merchant_id, clock_id, report)
+                if claimed is None:
+                    return report
+                results = await _charge_all(gateways, claimed)
+                before = dataclasses.replace(report)
+                async with transaction(own) as session:
+                    await _record(session, claimed, results, as_of, retry_days, report)
+                _count(before, report)
 
 
 def _count(before: PassReport, after: PassReport) -> None:
