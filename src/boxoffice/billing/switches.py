@@ -125,6 +125,8 @@ async def apply_pending(session: AsyncSession, subscriptions: Sequence[Subscript
     now = clock.now()
     for merchant_id, mine in by_merchant.items():
         applied = await repo.close_pending_of(session, merchant_id, list(mine), PlanSwitchStatus.SUCCEEDED, now)
+        if not applied:
+            continue  # no switch was waiting (most renewals): no prices to read
         prices = await catalog_repo.prices_by_ids(session, merchant_id, [s.to_price_id for s in applied])
         for record in applied:
             periods.take_price(mine[record.subscription_id], prices[record.to_price_id])
