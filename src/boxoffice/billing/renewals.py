@@ -125,7 +125,8 @@ async def _claim(
         due = await repo.claim_due_subscriptions(session, as_of, batch, merchant_id=merchant_id, clock_id=clock_id)
         if not due:
             return None
-        # The batch's subscriptions are changed in memory and written back together (their lease, mostly).
+        # What the rules change of the batch's subscriptions (a few: those that end, expire or switch price) is
+        # changed in memory and written back together; the lease, the same for all, is one statement.
         changed = WorkingCopies(SubscriptionRow, ("merchant_id", "id"))
         changed.take(due)
         to_charge, told = [], []
@@ -145,10 +146,13 @@ async def _claim(
                 subscription.due_at = None  # nothing is ever due again in a final state
         await outbox.record(session, *told)
         payments = await _pending_payments(session, to_charge)
-        lease_end = max(as_of, clock.now()) + LEASE
-        for subscription in to_charge:
-            subscription.due_at = lease_end
         await repo.write_subscriptions(session, changed.changes())
+        leased: dict[int, list[int]] = defaultdict(list)
+        for subscription in to_charge:
+            leased[subscription.merchant_id].append(subscription.id)
+        lease_end = max(as_of, clock.now()) + LEASE
+        for merchant, ids in leased.items():
+            await repo.lease_subscriptions(session, merchant, ids, lease_end)
     return payments
 
 

@@ -527,6 +527,15 @@ _SUBSCRIPTION_BY_ID = update(_SUBSCRIPTIONS).where(
 )
 
 
+async def lease_subscriptions(session: AsyncSession, merchant_id: int, ids: Sequence[int], until: datetime) -> None:
+    """Due again only at `until`: the renewal engine's hold on subscriptions it is charging."""
+    await session.execute(
+        update(_SUBSCRIPTIONS)
+        .where(_SUBSCRIPTIONS.c.merchant_id == merchant_id, _SUBSCRIPTIONS.c.id.in_(ids))
+        .values(due_at=until)
+    )
+
+
 async def write_payments(session: AsyncSession, groups: Sequence[Sequence[dict[str, Any]]]) -> None:
     for rows in groups:
         await session.execute(_PAYMENT_BY_ID, list(rows))
