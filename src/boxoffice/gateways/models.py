@@ -4,6 +4,7 @@ across processes and restarts (idempotency, challenges, refunds)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -27,6 +28,17 @@ class SandboxPaymentMethod(TenantOwned, Base):
     exp_year: Mapped[int]
     behaviour: Mapped[str] = mapped_column(String(24))  # succeeds | card_declined | insufficient_funds | challenge
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class CardTerms(NamedTuple):
+    """What the sandbox's answer to a charge depends on of a saved method, read as a plain row for a batch of
+    charges (a batch of renewals asks for hundreds at once)."""
+
+    token: str
+    customer_ref: str
+    behaviour: str
+    exp_month: int
+    exp_year: int
 
 
 class SandboxCharge(TenantOwned, Base):

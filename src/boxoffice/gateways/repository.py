@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.gateways.models import MerchantGateway, SandboxCharge, SandboxPaymentMethod, SandboxRefund
+from boxoffice.gateways.models import CardTerms, MerchantGateway, SandboxCharge, SandboxPaymentMethod, SandboxRefund
 from boxoffice.kit.db import table_of
 
 _CHARGES = table_of(SandboxCharge)
@@ -44,15 +44,13 @@ async def merchant_gateway(session: AsyncSession, merchant_id: int) -> MerchantG
     return await session.scalar(select(MerchantGateway).where(MerchantGateway.merchant_id == merchant_id))
 
 
-async def methods_by_tokens(
-    session: AsyncSession, merchant_id: int, tokens: Sequence[str]
-) -> dict[str, SandboxPaymentMethod]:
-    rows = await session.scalars(
-        select(SandboxPaymentMethod).where(
+async def methods_by_tokens(session: AsyncSession, merchant_id: int, tokens: Sequence[str]) -> dict[str, CardTerms]:
+    rows = await session.execute(
+        select(*(getattr(SandboxPaymentMethod, name) for name in CardTerms._fields)).where(
             SandboxPaymentMethod.merchant_id == merchant_id, SandboxPaymentMethod.token.in_(tokens)
         )
     )
-    return {row.token: row for row in rows}
+    return {row.token: CardTerms(*row) for row in rows}
 
 
 async def charges_by_keys(session: AsyncSession, merchant_id: int, keys: Sequence[str]) -> dict[str, SandboxCharge]:

@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.gateways import cards, methods
 from boxoffice.gateways import repository as repo
-from boxoffice.gateways.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
+from boxoffice.gateways.models import CardTerms, SandboxCharge, SandboxPaymentMethod, SandboxRefund
 from boxoffice.gateways.protocol import (
     BankAccount,
     Card,
@@ -109,7 +109,7 @@ def _result(charge: SandboxCharge, public_url: str) -> ChargeResult:
     )
 
 
-def _outcome(method: SandboxPaymentMethod, off_session: bool) -> tuple[str, str | None]:
+def _outcome(method: SandboxPaymentMethod | CardTerms, off_session: bool) -> tuple[str, str | None]:
     """How the sandbox answers a charge to `method`: its status and decline code."""
     behaviour = method.behaviour
     if behaviour in ("debit_clears", "debit_fails"):
@@ -320,7 +320,7 @@ class SandboxGateway:
         self,
         request: ChargeRequest,
         done: dict[str, Charged],
-        cards: dict[str, SandboxPaymentMethod],
+        cards: dict[str, CardTerms],
         made: list[dict[str, Any]],
     ) -> ChargeResult | GatewayError:
         wanted = (request.amount, request.currency, request.customer_ref, request.method_token)
