@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from boxoffice.access.models import ContentRequest, Entitlement, EntitlementRow
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import AuthSession, Customer
-from boxoffice.kit.db import columns_of, page_of, table_of
+from boxoffice.kit.db import among, columns_of, page_of, table_of
 from boxoffice.kit.prepared import Prepared, attribute_keys, detached
 
 
@@ -257,7 +257,9 @@ _ENTITLEMENT_ROW = columns_of(_ENTITLEMENTS, EntitlementRow)
 
 async def entitlement_rows(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> dict[int, EntitlementRow]:
     rows = await session.execute(
-        select(*_ENTITLEMENT_ROW).where(_ENTITLEMENTS.c.merchant_id == merchant_id, _ENTITLEMENTS.c.id.in_(ids))
+        select(*_ENTITLEMENT_ROW).where(
+            _ENTITLEMENTS.c.merchant_id == merchant_id, among(session, _ENTITLEMENTS.c.id, ids)
+        )
     )
     return {entitlement.id: entitlement for entitlement in (EntitlementRow(*row) for row in rows)}
 

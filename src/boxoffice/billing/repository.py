@@ -29,7 +29,7 @@ from boxoffice.billing.models import (
 )
 from boxoffice.billing.rows import PaymentRow, SubscriptionRow
 from boxoffice.identity.models import Customer
-from boxoffice.kit.db import columns_of, page_of, table_of
+from boxoffice.kit.db import among, columns_of, page_of, table_of
 
 _PAYMENTS, _SUBSCRIPTIONS = table_of(Payment), table_of(Subscription)
 # The renewal engine's rows, read as plain rows (see billing.rows).
@@ -480,7 +480,9 @@ async def payment_of_charge(session: AsyncSession, merchant_id: int, gateway: st
 
 async def payments_by_keys(session: AsyncSession, merchant_id: int, keys: Sequence[str]) -> dict[str, PaymentRow]:
     rows = await session.execute(
-        select(*_PAYMENT_ROW).where(_PAYMENTS.c.merchant_id == merchant_id, _PAYMENTS.c.idempotency_key.in_(keys))
+        select(*_PAYMENT_ROW).where(
+            _PAYMENTS.c.merchant_id == merchant_id, among(session, _PAYMENTS.c.idempotency_key, keys)
+        )
     )
     return {payment.idempotency_key: payment for payment in (PaymentRow(*row) for row in rows)}
 
@@ -492,7 +494,7 @@ async def lock_pending_payments(session: AsyncSession, merchant_id: int, ids: Se
     the transaction ends, so the claim is an UPDATE that changes nothing."""
     pending = (
         Payment.merchant_id == merchant_id,
-        Payment.id.in_(ids),
+        among(session, _PAYMENTS.c.id, ids),
         Payment.status == PaymentStatus.PENDING,
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -512,7 +514,9 @@ async def subscriptions_by_ids(
     session: AsyncSession, merchant_id: int, ids: Sequence[int]
 ) -> dict[int, SubscriptionRow]:
     rows = await session.execute(
-        select(*_SUBSCRIPTION_ROW).where(_SUBSCRIPTIONS.c.merchant_id == merchant_id, _SUBSCRIPTIONS.c.id.in_(ids))
+        select(*_SUBSCRIPTION_ROW).where(
+            _SUBSCRIPTIONS.c.merchant_id == merchant_id, among(session, _SUBSCRIPTIONS.c.id, ids)
+        )
     )
     return {subscription.id: subscription for subscription in (SubscriptionRow(*row) for row in rows)}
 
@@ -531,7 +535,7 @@ async def lease_subscriptions(session: AsyncSession, merchant_id: int, ids: Sequ
     """Due again only at `until`: the renewal engine's hold on subscriptions it is charging."""
     await session.execute(
         update(_SUBSCRIPTIONS)
-        .where(_SUBSCRIPTIONS.c.merchant_id == merchant_id, _SUBSCRIPTIONS.c.id.in_(ids))
+        .where(_SUBSCRIPTIONS.c.merchant_id == merchant_id, among(session, _SUBSCRIPTIONS.c.id, ids))
         .values(due_at=until)
     )
 

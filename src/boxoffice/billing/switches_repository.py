@@ -10,6 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.models import PlanSwitch, PlanSwitchStatus
+from boxoffice.kit.db import among, table_of
+
+# A renewal batch's subscriptions are hundreds: their ids are bound as one array where the database takes one.
+_SWITCHES = table_of(PlanSwitch)
 
 
 async def switch_of_customer(
@@ -67,7 +71,7 @@ async def close_pending_of(
         update(PlanSwitch)
         .where(
             PlanSwitch.merchant_id == merchant_id,
-            PlanSwitch.subscription_id.in_(subscription_ids),
+            among(session, _SWITCHES.c.subscription_id, subscription_ids),
             PlanSwitch.status == PlanSwitchStatus.PENDING,
         )
         .values(status=status, updated_at=at)

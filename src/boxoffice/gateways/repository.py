@@ -9,9 +9,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.gateways.models import CardTerms, MerchantGateway, SandboxCharge, SandboxPaymentMethod, SandboxRefund
-from boxoffice.kit.db import table_of
+from boxoffice.kit.db import among, table_of
 
-_CHARGES = table_of(SandboxCharge)
+_CHARGES, _METHODS = table_of(SandboxCharge), table_of(SandboxPaymentMethod)
 
 
 async def method(session: AsyncSession, merchant_id: int, token: str) -> SandboxPaymentMethod | None:
@@ -47,7 +47,7 @@ async def merchant_gateway(session: AsyncSession, merchant_id: int) -> MerchantG
 async def methods_by_tokens(session: AsyncSession, merchant_id: int, tokens: Sequence[str]) -> dict[str, CardTerms]:
     rows = await session.execute(
         select(*(getattr(SandboxPaymentMethod, name) for name in CardTerms._fields)).where(
-            SandboxPaymentMethod.merchant_id == merchant_id, SandboxPaymentMethod.token.in_(tokens)
+            SandboxPaymentMethod.merchant_id == merchant_id, among(session, _METHODS.c.token, tokens)
         )
     )
     return {row.token: CardTerms(*row) for row in rows}
@@ -55,7 +55,9 @@ async def methods_by_tokens(session: AsyncSession, merchant_id: int, tokens: Seq
 
 async def charges_by_keys(session: AsyncSession, merchant_id: int, keys: Sequence[str]) -> dict[str, SandboxCharge]:
     rows = await session.scalars(
-        select(SandboxCharge).where(SandboxCharge.merchant_id == merchant_id, SandboxCharge.idempotency_key.in_(keys))
+        select(SandboxCharge).where(
+            SandboxCharge.merchant_id == merchant_id, among(session, _CHARGES.c.idempotency_key, keys)
+        )
     )
     return {row.idempotency_key: row for row in rows}
 
