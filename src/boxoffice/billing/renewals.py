@@ -23,7 +23,7 @@ more than the rules applied to them.
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -230,23 +230,18 @@ async def _record(
     by_merchant: dict[int, list[int]] = defaultdict(list)
     for charge in charges:
         by_merchant[charge.request.merchant_id].append(charge.payment.id)
-    mine: set[int] = set()
-    subscriptions: dict[int, SubscriptionRow] = {}
+    of_payment: dict[int, SubscriptionRow] = {}
     for merchant_id, ids in by_merchant.items():
-        locked = await repo.lock_pending_payments(session, merchant_id, ids)
-        mine |= locked
-        subscriptions |= await repo.subscriptions_by_ids(
-            session,
-            merchant_id,
-            [c.payment.subscription_id or 0 for c in charges if c.payment.id in locked],
-        )
-    claimed = [charge.payment for charge in charges if charge.payment.id in mine]
+        of_payment |= await repo.claim_pending_renewals(session, merchant_id, ids)
+    claimed = [charge.payment for charge in charges if charge.payment.id in of_payment]
+    subscriptions = {subscription.id: subscription for subscription in of_payment.values()}
     # What the outcomes change is changed in memory, then written back in a few statements for the whole batch.
     changed_payments = WorkingCopies(PaymentRow, ("merchant_id", "id"))
     changed_payments.take(claimed)
     changed_subscriptions = WorkingCopies(SubscriptionRow, ("merchant_id", "id"))
     changed_subscriptions.take(subscriptions.values())
     paid: list[tuple[SubscriptionRow, PaymentRow]] = []
+    settled: Counter[tuple[str, str]] = Counter()  # by gateway and outcome, for the metrics
     now = clock.now()
     for payment in claimed:
         subscription = subscriptions[payment.subscription_id or 0]
@@ -262,11 +257,13 @@ async def _record(
         if payment.status == PaymentStatus.SUCCEEDED:
             paid.append((subscription, payment))
             report.renewed += 1
-            metrics.PAYMENTS.labels(payment.gateway, "succeeded").inc()
+            settled[(payment.gateway, "succeeded")] += 1
         else:
             await _decline(session, subscription, retry_days)
             report.declined += 1
-            metrics.PAYMENTS.labels(payment.gateway, "declined").inc()
+            settled[(payment.gateway, "declined")] += 1
+    for (gateway, outcome), count in settled.items():
+        metrics.PAYMENTS.labels(gateway, outcome).inc(count)
     booked = [payment for _, payment in paid if _moves(payment)]
     entries = await ledger.post_many(
         session, [(p.merchant_id, "charge", f"payment:{p.id}", books.charge_lines(p)) for p in booked]
@@ -274,7 +271,7 @@ async def _record(
     for payment, entry_id in zip(booked, entries, strict=True):
         payment.ledger_transaction_id = entry_id
     await _extend_access(session, paid, now)
-    await repo.write_payments(session, changed_payments.changes())
+    await repo.write_payments(session, changed_payments.changes(as_one=True))  # held by this transaction
     await repo.write_subscriptions(session, changed_subscriptions.changes())
     told = [event for payment in claimed if payment.status != PaymentStatus.PENDING for event in _told(payment)]
     told += [

@@ -487,38 +487,48 @@ async def payments_by_keys(session: AsyncSession, merchant_id: int, keys: Sequen
     return {payment.idempotency_key: payment for payment in (PaymentRow(*row) for row in rows)}
 
 
-async def lock_pending_payments(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> set[int]:
-    """Those of these payments still pending, each held by this transaction until it ends so that its outcome is
-    recorded once: one another transaction is settling is waited for, then left out, as one it settled already.
-    PostgreSQL locks the rows; SQLite has no row locks, but a write holds the database's one write lock until
-    the transaction ends, so the claim is an UPDATE that changes nothing."""
+async def claim_pending_renewals(
+    session: AsyncSession, merchant_id: int, payment_ids: Sequence[int]
+) -> dict[int, SubscriptionRow]:
+    """Those of these renewal payments still pending, each with its subscription (by the payment's id), and each
+    held by this transaction until it ends so that its outcome is recorded once: one another transaction is
+    settling is waited for, then left out, as one it settled already. PostgreSQL locks the payments' rows as it
+    reads their subscriptions; SQLite has no row locks, but a write holds the database's one write lock until
+    the transaction ends, so there the claim is an UPDATE that changes nothing."""
     pending = (
-        Payment.merchant_id == merchant_id,
-        among(session, _PAYMENTS.c.id, ids),
-        Payment.status == PaymentStatus.PENDING,
+        _PAYMENTS.c.merchant_id == merchant_id,
+        among(session, _PAYMENTS.c.id, payment_ids),
+        _PAYMENTS.c.status == PaymentStatus.PENDING,
     )
     if session.get_bind().dialect.name == "postgresql":
-        locked = await session.scalars(select(Payment.id).where(*pending).order_by(Payment.id).with_for_update())
-    else:
-        locked = await session.scalars(
-            update(Payment)
+        rows = await session.execute(
+            select(_PAYMENTS.c.id, *_SUBSCRIPTION_ROW)
+            .join_from(
+                _PAYMENTS,
+                _SUBSCRIPTIONS,
+                (_SUBSCRIPTIONS.c.merchant_id == _PAYMENTS.c.merchant_id)
+                & (_SUBSCRIPTIONS.c.id == _PAYMENTS.c.subscription_id),
+            )
             .where(*pending)
-            .values(status=Payment.status)
-            .returning(Payment.id)
-            .execution_options(synchronize_session=False)
+            .order_by(_PAYMENTS.c.id)
+            .with_for_update(of=_PAYMENTS)
         )
-    return set(locked.all())
-
-
-async def subscriptions_by_ids(
-    session: AsyncSession, merchant_id: int, ids: Sequence[int]
-) -> dict[int, SubscriptionRow]:
+        return {row[0]: SubscriptionRow(*row[1:]) for row in rows}
+    claimed = await session.execute(
+        update(_PAYMENTS)
+        .where(*pending)
+        .values(status=_PAYMENTS.c.status)
+        .returning(_PAYMENTS.c.id, _PAYMENTS.c.subscription_id)
+    )
+    of_payment = {payment_id: subscription_id for payment_id, subscription_id in claimed}
     rows = await session.execute(
         select(*_SUBSCRIPTION_ROW).where(
-            _SUBSCRIPTIONS.c.merchant_id == merchant_id, among(session, _SUBSCRIPTIONS.c.id, ids)
+            _SUBSCRIPTIONS.c.merchant_id == merchant_id,
+            _SUBSCRIPTIONS.c.id.in_([i for i in of_payment.values() if i is not None]),
         )
     )
-    return {subscription.id: subscription for subscription in (SubscriptionRow(*row) for row in rows)}
+    subscriptions = {subscription.id: subscription for subscription in (SubscriptionRow(*row) for row in rows)}
+    return {payment_id: subscriptions[subscription_id or 0] for payment_id, subscription_id in of_payment.items()}
 
 
 # The renewal engine's batches, written back by id as Core executemany statements (see kit.db.WorkingCopies):

@@ -251,18 +251,24 @@ class WorkingCopies(Generic[R]):
     def take(self, rows: Iterable[R]) -> None:
         self._taken += [(row, self._values(row)) for row in rows]
 
-    def changes(self) -> list[list[dict[str, Any]]]:
-        """Each group's parameter sets: `b_<key>` for each key, and the new value of each column that changed."""
-        groups: dict[tuple[bool, ...], list[dict[str, Any]]] = {}
+    def changes(self, *, as_one: bool = False) -> list[list[dict[str, Any]]]:
+        """Each group's parameter sets: `b_<key>` for each key, and the new value of each column that changed.
+        `as_one`: a single group, each changed row setting every column that changed in any of them; for rows the
+        caller holds locked, whose unchanged values are still what it read, so that writing them again is a no-op."""
+        groups: dict[tuple[bool, ...], list[tuple[tuple[Any, ...], dict[str, Any]]]] = {}
         for row, before in self._taken:
             now = self._values(row)
-            if now == before:
-                continue
-            changed = tuple(map(ne, now, before))  # the keys never change
-            values = dict(zip(self._keys, now, strict=False))  # the keys' values, which come first
-            values.update(zip(compress(self._fields, changed), compress(now, changed), strict=True))
-            groups.setdefault(changed, []).append(values)
-        return list(groups.values())
+            if now != before:
+                keys = dict(zip(self._keys, now, strict=False))  # the keys' values, which come first
+                groups.setdefault(tuple(map(ne, now, before)), []).append((now, keys))  # the keys never change
+        if as_one and len(groups) > 1:
+            every = tuple(map(any, zip(*groups, strict=True)))
+            groups = {every: [row for rows in groups.values() for row in rows]}
+        for changed, rows in groups.items():
+            columns = list(compress(self._fields, changed))
+            for now, values in rows:
+                values.update(zip(columns, compress(now, changed), strict=True))
+        return [[values for _, values in rows] for rows in groups.values()]
 
 
 class Page(NamedTuple, Generic[T]):
