@@ -68,7 +68,7 @@ class PaymentProfile(TenantOwned, Base):
 
 class PaymentStatus(StrEnum):
     PENDING = "pending"  # written before the gateway is asked
-    SETTLING = "settling"  # claimed by the one request or worker recording the gateway's answer
+    SETTLING = "settling"  # claimed by the one request recording the gateway's answer (renewals lock theirs instead)
     REQUIRES_ACTION = "requires_action"  # awaiting the payer: a challenge, an approval on a wallet's page
     PROCESSING = "processing"  # accepted by the gateway, the outcome told later by an event (a direct debit)
     SUCCEEDED = "succeeded"
