@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.kit import clock
@@ -22,6 +22,8 @@ class Event(TenantOwned, Base):
         Index("ix_events_customer", "customer_id", "id"),
     )
 
+    # No index of its own: the merchant-and-id index leads with it.
+    merchant_id: Mapped[int] = mapped_column(BigId, ForeignKey("merchants.id", ondelete="CASCADE"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)  # what receivers deduplicate on
     type: Mapped[str] = mapped_column(String(64))

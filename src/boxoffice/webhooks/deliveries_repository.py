@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.events.models import Event
@@ -99,9 +99,9 @@ class Candidate:
 async def due_deliveries(
     session: AsyncSession, now: datetime, busy_endpoints: Collection[int], limit: int
 ) -> Sequence[Candidate]:
-    """Pending deliveries due now, to enabled endpoints not in backoff and not already at their share, oldest
-    first. On PostgreSQL they stay locked until the caller's transaction ends, and those another worker is
-    leasing are skipped rather than waited for."""
+    """Pending deliveries due now and not out on a lease, to enabled endpoints not in backoff and not already at
+    their share, oldest first. On PostgreSQL they stay locked until the caller's transaction ends, and those another
+    worker is leasing are skipped rather than waited for."""
     due = (
         select(
             WebhookDelivery.id,
@@ -124,6 +124,7 @@ async def due_deliveries(
         .where(
             WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.next_attempt_at <= now,
+            _unleased(now),
             WebhookEndpoint.enabled.is_(True),
             or_(WebhookEndpoint.retry_at.is_(None), WebhookEndpoint.retry_at <= now),
         )
@@ -160,20 +161,24 @@ async def due_deliveries(
     ]
 
 
+def _unleased(now: datetime) -> ColumnElement[bool]:
+    return or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until <= now)
+
+
 async def lease(session: AsyncSession, delivery_ids: Sequence[int], now: datetime, until: datetime) -> set[int]:
-    """Take the deliveries that are still due; one another worker leased meanwhile is no longer due, so it is
-    skipped (PostgreSQL re-checks the condition on the row it waited for)."""
+    """Lease the deliveries no other worker has leased meanwhile (on PostgreSQL none can have: `due_deliveries`
+    locked them), until `until`.
+
+    Only `leased_until` changes, a column no index covers, so PostgreSQL writes the new row version beside the old
+    one without touching an index; and the rows are found by their primary key alone: a condition on the queue's
+    columns would let the planner walk the queue instead, whose size it may badly underestimate."""
     if not delivery_ids:
         return set()
     connection = await session.connection()
     leased = await connection.scalars(
         update(WebhookDelivery)
-        .where(
-            WebhookDelivery.id.in_(delivery_ids),
-            WebhookDelivery.status == DeliveryStatus.PENDING,
-            WebhookDelivery.next_attempt_at <= now,
-        )
-        .values(next_attempt_at=until)
+        .where(WebhookDelivery.id.in_(delivery_ids), _unleased(now))
+        .values(leased_until=until)
         .returning(WebhookDelivery.id),
         execution_options=_CROSS,
     )
@@ -192,6 +197,7 @@ async def record_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]
             status=bindparam("status"),
             attempts=WebhookDelivery.attempts + 1,
             next_attempt_at=bindparam("next_attempt_at"),
+            leased_until=None,
             last_status_code=bindparam("last_status_code"),
             last_error=bindparam("last_error"),
             delivered_at=bindparam("delivered_at"),

@@ -13,6 +13,7 @@ import pytest
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
 from boxoffice.kit.stopping import Stopping
+from boxoffice.webhooks.dispatch import dispatch_events
 from boxoffice.webhooks.models import WebhookDelivery
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import Merchant, fetch_rows, plain_text, sign_up
@@ -140,6 +141,24 @@ async def test_an_endpoint_that_keeps_failing_is_disabled_and_its_merchant_told(
     assert len(receiver.at("/ok")) == 2
 
 
+async def test_a_delivery_out_on_a_lease_is_sent_by_no_other_worker_until_the_lease_ends(
+    server: Server, merchant: Merchant, settings: Settings, frozen: clock.FrozenClock
+) -> None:
+    server.settings = settings.model_copy(update={"webhooks_timeout": 30.0})
+    async with receiving() as receiver, sending(server) as first, sending(server) as second:
+        await add_webhook(server, merchant, receiver.url("/held"), REGISTERED)
+        await sign_ups(server, merchant, 1)
+        await dispatch_events(server.app.state.sessions)
+        assert await first.start_due() == 1
+        [sent] = await receiver.wait_for("/held", 1)
+        assert await second.start_due() == 0  # its request is out, waiting for an answer
+        frozen.advance(seconds=200)  # past the lease: the first worker may have died
+        assert await second.start_due() == 1
+        [_, again] = await receiver.wait_for("/held", 2)
+        receiver.release.set()
+    assert again.headers["webhook-id"] == sent.headers["webhook-id"]
+
+
 # A webhook worker of its own, killed by the test while a request it sent waits for its answer.
 WORKER = """
 import asyncio, sys
@@ -174,7 +193,7 @@ async def test_a_worker_killed_between_sending_and_recording_leads_to_a_redelive
             await worker.wait()
         [unrecorded] = await fetch_rows(server, WebhookDelivery, merchant.id)
         assert (unrecorded.status, unrecorded.attempts) == ("pending", 0)
-        assert unrecorded.next_attempt_at is not None and unrecorded.next_attempt_at > clock.now()
+        assert unrecorded.leased_until is not None and unrecorded.leased_until > clock.now()
 
         receiver.release.set()
         frozen.advance(seconds=200)  # past the dead worker's lease
