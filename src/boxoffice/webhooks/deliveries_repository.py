@@ -8,11 +8,30 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql.expression import Executable, TableValuedAlias
+from sqlalchemy.types import TypeEngine
 
 from boxoffice.events.models import Event
 from boxoffice.identity.models import Merchant
+from boxoffice.kit.db import Base
 from boxoffice.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 _CROSS = {"cross_tenant": True}
@@ -62,23 +81,54 @@ async def enabled_endpoints(session: AsyncSession, merchant_ids: Collection[int]
     return rows.all()
 
 
+class _Batch:
+    """Rows to write in one statement, given column by column. PostgreSQL reads them as one table of an array per
+    column (`unnest`): one statement, bound and planned once however many rows, where an executemany runs it once
+    per row. SQLite has no arrays and runs in this process: it is given the rows as an executemany."""
+
+    def __init__(self, connection: AsyncConnection, **columns: tuple[TypeEngine[Any], Sequence[Any]]) -> None:
+        self.connection = connection
+        self.names = list(columns)
+        self.table: TableValuedAlias | None = None
+        self.rows: list[dict[str, Any]] = []
+        if connection.dialect.name == "postgresql":
+            arrays = (bindparam(None, list(values), type_=ARRAY(kind)) for kind, values in columns.values())
+            self.table = func.unnest(*arrays).table_valued(*self.names).render_derived()
+        else:
+            values = (values for _, values in columns.values())
+            self.rows = [dict(zip(self.names, row, strict=True)) for row in zip(*values, strict=True)]
+
+    def __getitem__(self, name: str) -> ColumnElement[Any]:
+        """The column `name` of the rows, in the statement that writes them."""
+        return self.table.c[name] if self.table is not None else bindparam(name)
+
+    async def execute(self, statement: Executable) -> None:
+        await self.connection.execute(statement, self.rows or None, execution_options=_CROSS)
+
+    async def insert(self, model: type[Base], **constants: Any) -> None:
+        """Insert the rows, each with `constants` besides its own columns."""
+        if self.table is None:
+            await self.connection.execute(
+                insert(model), [row | constants for row in self.rows], execution_options=_CROSS
+            )
+            return
+        types = model.__table__.c
+        made = select(*(self[n] for n in self.names), *(literal(v, types[k].type) for k, v in constants.items()))
+        await self.execute(insert(model).from_select([*self.names, *constants], made))
+
+
 async def insert_deliveries(session: AsyncSession, deliveries: Sequence[tuple[int, int, int]], now: datetime) -> None:
     """New deliveries, due now: each a (merchant id, endpoint id, event id)."""
-    rows = [
-        {
-            "merchant_id": merchant_id,
-            "endpoint_id": endpoint_id,
-            "event_id": event_id,
-            "status": DeliveryStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        for merchant_id, endpoint_id, event_id in deliveries
-    ]
-    if rows:
-        connection = await session.connection()
-        await connection.execute(insert(WebhookDelivery), rows, execution_options=_CROSS)
+    if not deliveries:
+        return
+    merchant_ids, endpoint_ids, event_ids = zip(*deliveries, strict=True)
+    batch = _Batch(
+        await session.connection(),
+        merchant_id=(BigInteger(), merchant_ids),
+        endpoint_id=(BigInteger(), endpoint_ids),
+        event_id=(BigInteger(), event_ids),
+    )
+    await batch.insert(WebhookDelivery, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,32 +235,74 @@ async def lease(session: AsyncSession, delivery_ids: Sequence[int], now: datetim
     return set(leased.all())
 
 
-async def record_deliveries(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """One statement for a batch of outcomes: each row has delivery_id and the new status, attempts,
-    next_attempt_at, last_status_code, last_error, delivered_at."""
-    if not rows:
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A delivery's state once an attempt's outcome is known."""
+
+    delivery_id: int
+    status: DeliveryStatus
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+
+
+async def record_deliveries(session: AsyncSession, recorded: Sequence[Recorded]) -> None:
+    """One statement for a batch of outcomes: each delivery's new state, one attempt more, and its lease ended."""
+    if not recorded:
         return
+    batch = _Batch(
+        await session.connection(),
+        delivery_id=(BigInteger(), [r.delivery_id for r in recorded]),
+        status=(String(), [r.status.value for r in recorded]),
+        next_attempt_at=(DateTime(), [r.next_attempt_at for r in recorded]),
+        last_status_code=(Integer(), [r.last_status_code for r in recorded]),
+        last_error=(Text(), [r.last_error for r in recorded]),
+        delivered_at=(DateTime(), [r.delivered_at for r in recorded]),
+    )
     statement = (
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == bindparam("delivery_id"))
+        .where(WebhookDelivery.id == batch["delivery_id"])
         .values(
-            status=bindparam("status"),
+            status=batch["status"],
             attempts=WebhookDelivery.attempts + 1,
-            next_attempt_at=bindparam("next_attempt_at"),
+            next_attempt_at=batch["next_attempt_at"],
             leased_until=None,
-            last_status_code=bindparam("last_status_code"),
-            last_error=bindparam("last_error"),
-            delivered_at=bindparam("delivered_at"),
+            last_status_code=batch["last_status_code"],
+            last_error=batch["last_error"],
+            delivered_at=batch["delivered_at"],
         )
     )
-    connection = await session.connection()
-    await connection.execute(statement, list(rows), execution_options=_CROSS)
+    await batch.execute(statement)
 
 
-async def insert_attempts(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        connection = await session.connection()
-        await connection.execute(insert(WebhookAttempt), list(rows), execution_options=_CROSS)
+@dataclass(frozen=True, slots=True)
+class Attempted:
+    """One request made, for the delivery log."""
+
+    merchant_id: int
+    delivery_id: int
+    attempted_at: datetime
+    status_code: int | None
+    response_excerpt: str | None
+    error: str | None
+    duration_ms: int
+
+
+async def insert_attempts(session: AsyncSession, attempts: Sequence[Attempted]) -> None:
+    if not attempts:
+        return
+    batch = _Batch(
+        await session.connection(),
+        merchant_id=(BigInteger(), [a.merchant_id for a in attempts]),
+        delivery_id=(BigInteger(), [a.delivery_id for a in attempts]),
+        attempted_at=(DateTime(), [a.attempted_at for a in attempts]),
+        status_code=(Integer(), [a.status_code for a in attempts]),
+        response_excerpt=(Text(), [a.response_excerpt for a in attempts]),
+        error=(Text(), [a.error for a in attempts]),
+        duration_ms=(Integer(), [a.duration_ms for a in attempts]),
+    )
+    await batch.insert(WebhookAttempt)
 
 
 async def endpoints_to_judge(

@@ -65,26 +65,20 @@ async def record_outcomes(factory: Callable[[], AsyncSession], settings: Setting
             else:
                 retry_at = next_attempt(request.attempts + 1, request.created_at, now, window)
                 status = DeliveryStatus.PENDING if retry_at else DeliveryStatus.FAILED
+            delivered_at = now if outcome.succeeded else None
             deliveries.append(
-                {
-                    "delivery_id": request.delivery_id,
-                    "status": status,
-                    "next_attempt_at": retry_at,
-                    "last_status_code": outcome.status_code,
-                    "last_error": outcome.error,
-                    "delivered_at": now if outcome.succeeded else None,
-                }
+                repo.Recorded(request.delivery_id, status, retry_at, outcome.status_code, outcome.error, delivered_at)
             )
             attempts.append(
-                {
-                    "merchant_id": request.merchant_id,
-                    "delivery_id": request.delivery_id,
-                    "attempted_at": outcome.started_at,
-                    "status_code": outcome.status_code,
-                    "response_excerpt": outcome.excerpt,
-                    "error": outcome.error,
-                    "duration_ms": outcome.duration_ms,
-                }
+                repo.Attempted(
+                    request.merchant_id,
+                    request.delivery_id,
+                    outcome.started_at,
+                    outcome.status_code,
+                    outcome.excerpt,
+                    outcome.error,
+                    outcome.duration_ms,
+                )
             )
         await repo.record_deliveries(session, deliveries)
         await repo.insert_attempts(session, attempts)
