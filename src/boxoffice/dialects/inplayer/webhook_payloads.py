@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote_plus
@@ -76,10 +77,8 @@ def encode(fields: Mapping[str, Any]) -> bytes:
         elif isinstance(value, list):
             for index, inner in enumerate(value):
                 walk(f"{prefix}[{index}]", inner)
-        elif isinstance(value, bool):
-            pairs.append(f"{_quoted_key(prefix)}={'true' if value else 'false'}")
         else:
-            pairs.append(f"{_quoted_key(prefix)}={'' if value is None else quote_plus(str(value))}")
+            pairs.append(f"{_quoted_key(prefix)}={_quoted_value(value)}")
 
     walk("", fields)
     return "&".join(pairs).encode()
@@ -88,6 +87,22 @@ def encode(fields: Mapping[str, Any]) -> bytes:
 @functools.lru_cache(maxsize=4096)
 def _quoted_key(key: str) -> str:
     return quote_plus(key)
+
+
+# What quote_plus leaves as it is: most values (ids, uuids, types, amounts) need no quoting, and are not run
+# through it.
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _quoted_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if type(value) is int:
+        return str(value)
+    text = str(value)
+    return text if _UNQUOTED(text) else quote_plus(text)
 
 
 def resource(event: Event, subjects: Subjects) -> dict[str, Any]:
