@@ -33,6 +33,8 @@ Measured, for the healthy receivers only:
 * delay: first arrival of each event at its receiver - the event's `created_at` as the outbox stored it (naive
   UTC from `clock.now()`, read back from the database). Same machine, same clock: no skew. p50, p99 and max,
   overall and per receiver; receivers' duplicates (an event received twice) are counted and should be 0.
+* the rows PostgreSQL updated in the deliveries and events tables, and how many of those updates were HOT (the new
+  row version written beside the old one, no index touched), from its statistics once the workers have stopped.
 * the delay in steps, from what the engine recorded: event to delivery row (the dispatcher's `created_at`), row
   to the start of its first request (the attempt's `attempted_at`: leasing, rendering, signing), request start to
   arrival at the receiver (the HTTP client, and whatever else holds the worker's event loop).
@@ -338,9 +340,19 @@ async def read_back(url: str, history: int) -> dict[str, Any]:
                 history,
             )
         }
+        # How PostgreSQL wrote the run's row updates: a HOT one writes the new row version beside the old one and
+        # no index entry.
+        updates = {
+            r["relname"]: (r["n_tup_upd"], r["n_tup_hot_upd"])
+            for r in await connection.fetch(
+                "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables"
+                " WHERE relname IN ('webhook_deliveries', 'events')"
+            )
+        }
     finally:
         await connection.close()
     return {
+        "updates": updates,
         "events": events,
         "undispatched": undispatched,
         "deliveries": deliveries,
@@ -779,6 +791,13 @@ def main() -> None:
             )
         ]
         print(f"  healthy delay in steps, p50 / p99 ms ({len(posting):,} deliveries): {'; '.join(spans)}")
+        print(
+            "  rows updated in PostgreSQL (HOT: no index written): "
+            + "; ".join(
+                f"{table} {updated:,} ({hot:,} HOT, {hot / max(updated, 1):.0%})"
+                for table, (updated, hot) in sorted(stored["updates"].items(), reverse=True)
+            )
+        )
         # What the slow receiver's share lets through by then: per_endpoint in flight per worker, each held
         # slow_seconds (plus the first round). With --slow-seconds 0 (a control run: all receivers fast) no bound.
         share = args.workers * per_endpoint / args.slow_seconds if args.slow_seconds > 0 else math.inf
