@@ -1,9 +1,12 @@
 """The delivery engine's queries. They span every merchant (a worker serves them all), so each says so with
-`cross_tenant` and joins on `merchant_id` wherever two tenant tables meet."""
+`cross_tenant` and joins on `merchant_id` wherever two tenant tables meet.
+
+The statements the sender runs on every batch are built once, with their values as parameters: building one
+anew (and its cache key) costs SQLAlchemy about as much as a batch's rows do."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,29 +15,68 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     DateTime,
+    Insert,
     Integer,
+    Select,
     String,
     Text,
+    Update,
     and_,
     bindparam,
     func,
     insert,
-    literal,
     or_,
     select,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.sql.expression import Executable, TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
 from boxoffice.events.models import Event
 from boxoffice.identity.models import Merchant
-from boxoffice.kit.db import Base
 from boxoffice.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 _CROSS = {"cross_tenant": True}
+
+
+def _locking(connection: AsyncConnection | AsyncSession) -> bool:
+    """PostgreSQL locks the rows a worker picks, and skips those another worker has picked; SQLite has no row locks
+    (it writes one transaction at a time)."""
+    bind = connection.get_bind() if isinstance(connection, AsyncSession) else connection
+    return bind.dialect.name == "postgresql"
+
+
+# Batches of rows. PostgreSQL reads a batch as one table of an array per column (unnest): one statement, bound and
+# planned once however many rows, where an executemany runs its statement once per row. SQLite has no arrays and
+# runs in the worker's own process: it is given the rows as an executemany.
+
+Source = Callable[[str], ColumnElement[Any]]
+
+
+def _arrays(**types: TypeEngine[Any]) -> Source:
+    """The columns of a batch read from one array parameter each, named as the columns are."""
+    arrays = (bindparam(name, type_=ARRAY(kind)) for name, kind in types.items())
+    table = func.unnest(*arrays).table_valued(*types).render_derived()
+    return lambda name: table.c[name]
+
+
+async def _write_batch(
+    connection: AsyncConnection,
+    statements: Mapping[bool, Insert | Update],
+    rows: Sequence[Mapping[str, Any]],
+    **constants: Any,
+) -> None:
+    """Run the batch's statement (arrays on PostgreSQL, else an executemany) over `rows`, each with `constants`."""
+    arrays = _locking(connection)
+    if arrays:
+        parameters: Any = {name: [row[name] for row in rows] for name in rows[0]} | constants
+    else:
+        parameters = [dict(row) | constants for row in rows]
+    await connection.execute(statements[arrays], parameters, execution_options=_CROSS)
+
+
+# Dispatching.
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +90,27 @@ class Claimed:
     created_at: datetime
 
 
+def _claim_statement(locking: bool) -> Update:
+    oldest = select(Event.id).where(Event.dispatched_at.is_(None)).order_by(Event.id).limit(bindparam("limit"))
+    if locking:
+        oldest = oldest.with_for_update(skip_locked=True)
+    return (
+        update(Event)
+        .where(Event.id.in_(oldest.scalar_subquery()))
+        .values(dispatched_at=bindparam("now"))
+        .returning(Event.id, Event.merchant_id, Event.type, Event.customer_id, Event.created_at)
+    )
+
+
+_CLAIM = {locking: _claim_statement(locking) for locking in (True, False)}
+
+
 async def claim_undispatched(session: AsyncSession, limit: int, now: datetime) -> list[Claimed]:
     """The oldest events not yet dispatched, marked dispatched at `now` in the caller's transaction, in one
     statement; on PostgreSQL the rows another worker is claiming are skipped, not waited for."""
-    oldest = select(Event.id).where(Event.dispatched_at.is_(None)).order_by(Event.id).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        oldest = oldest.with_for_update(skip_locked=True)
     connection = await session.connection()
     claimed = await connection.execute(
-        update(Event)
-        .where(Event.id.in_(oldest.scalar_subquery()))
-        .values(dispatched_at=now)
-        .returning(Event.id, Event.merchant_id, Event.type, Event.customer_id, Event.created_at),
-        execution_options=_CROSS,
+        _CLAIM[_locking(connection)], {"limit": limit, "now": now}, execution_options=_CROSS
     )
     return sorted((Claimed(*row) for row in claimed), key=lambda event: event.id)
 
@@ -73,62 +123,47 @@ async def events_by_id(session: AsyncSession, event_ids: Collection[int]) -> Seq
     return rows.all()
 
 
+_ENABLED = select(WebhookEndpoint).where(
+    WebhookEndpoint.merchant_id.in_(bindparam("merchant_ids", expanding=True)), WebhookEndpoint.enabled.is_(True)
+)
+
+
 async def enabled_endpoints(session: AsyncSession, merchant_ids: Collection[int]) -> Sequence[WebhookEndpoint]:
-    query = select(WebhookEndpoint).where(
-        WebhookEndpoint.merchant_id.in_(merchant_ids), WebhookEndpoint.enabled.is_(True)
-    )
-    rows = await session.scalars(query, execution_options=_CROSS)
+    rows = await session.scalars(_ENABLED, {"merchant_ids": list(merchant_ids)}, execution_options=_CROSS)
     return rows.all()
 
 
-class _Batch:
-    """Rows to write in one statement, given column by column. PostgreSQL reads them as one table of an array per
-    column (`unnest`): one statement, bound and planned once however many rows, where an executemany runs it once
-    per row. SQLite has no arrays and runs in this process: it is given the rows as an executemany."""
+def _insert_deliveries_statement(source: Source) -> Insert:
+    """Each row's merchant, endpoint and event from `source`; the rest the same for the whole batch."""
+    own, shared = ["merchant_id", "endpoint_id", "event_id"], ["status", "attempts", "next_attempt_at", "created_at"]
+    types = WebhookDelivery.__table__.c
+    made = select(*map(source, own), *(bindparam(name, type_=types[name].type) for name in shared))
+    return insert(WebhookDelivery).from_select(own + shared, made)
 
-    def __init__(self, connection: AsyncConnection, **columns: tuple[TypeEngine[Any], Sequence[Any]]) -> None:
-        self.connection = connection
-        self.names = list(columns)
-        self.table: TableValuedAlias | None = None
-        self.rows: list[dict[str, Any]] = []
-        if connection.dialect.name == "postgresql":
-            arrays = (bindparam(None, list(values), type_=ARRAY(kind)) for kind, values in columns.values())
-            self.table = func.unnest(*arrays).table_valued(*self.names).render_derived()
-        else:
-            values = (values for _, values in columns.values())
-            self.rows = [dict(zip(self.names, row, strict=True)) for row in zip(*values, strict=True)]
 
-    def __getitem__(self, name: str) -> ColumnElement[Any]:
-        """The column `name` of the rows, in the statement that writes them."""
-        return self.table.c[name] if self.table is not None else bindparam(name)
-
-    async def execute(self, statement: Executable) -> None:
-        await self.connection.execute(statement, self.rows or None, execution_options=_CROSS)
-
-    async def insert(self, model: type[Base], **constants: Any) -> None:
-        """Insert the rows, each with `constants` besides its own columns."""
-        if self.table is None:
-            await self.connection.execute(
-                insert(model), [row | constants for row in self.rows], execution_options=_CROSS
-            )
-            return
-        types = model.__table__.c
-        made = select(*(self[n] for n in self.names), *(literal(v, types[k].type) for k, v in constants.items()))
-        await self.execute(insert(model).from_select([*self.names, *constants], made))
+_INSERT_DELIVERIES = {
+    True: _insert_deliveries_statement(
+        _arrays(merchant_id=BigInteger(), endpoint_id=BigInteger(), event_id=BigInteger())
+    ),
+    False: insert(WebhookDelivery),
+}
 
 
 async def insert_deliveries(session: AsyncSession, deliveries: Sequence[tuple[int, int, int]], now: datetime) -> None:
     """New deliveries, due now: each a (merchant id, endpoint id, event id)."""
-    if not deliveries:
-        return
-    merchant_ids, endpoint_ids, event_ids = zip(*deliveries, strict=True)
-    batch = _Batch(
-        await session.connection(),
-        merchant_id=(BigInteger(), merchant_ids),
-        endpoint_id=(BigInteger(), endpoint_ids),
-        event_id=(BigInteger(), event_ids),
-    )
-    await batch.insert(WebhookDelivery, status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, created_at=now)
+    if deliveries:
+        await _write_batch(
+            await session.connection(),
+            _INSERT_DELIVERIES,
+            [{"merchant_id": m, "endpoint_id": e, "event_id": v} for m, e, v in deliveries],
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+
+
+# Leasing.
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,12 +181,12 @@ class Candidate:
     event: Event
 
 
-async def due_deliveries(
-    session: AsyncSession, now: datetime, busy_endpoints: Collection[int], limit: int
-) -> Sequence[Candidate]:
-    """Pending deliveries due now and not out on a lease, to enabled endpoints not in backoff and not already at
-    their share, oldest first. On PostgreSQL they stay locked until the caller's transaction ends, and those another
-    worker is leasing are skipped rather than waited for."""
+def _unleased(now: ColumnElement[datetime]) -> ColumnElement[bool]:
+    return or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until <= now)
+
+
+def _due_statement(locking: bool) -> Select[Any]:
+    now = bindparam("now", type_=DateTime())
     due = (
         select(
             WebhookDelivery.id,
@@ -175,20 +210,19 @@ async def due_deliveries(
             WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.next_attempt_at <= now,
             _unleased(now),
+            WebhookDelivery.endpoint_id.not_in(bindparam("busy", expanding=True)),
             WebhookEndpoint.enabled.is_(True),
             or_(WebhookEndpoint.retry_at.is_(None), WebhookEndpoint.retry_at <= now),
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    if busy_endpoints:
-        due = due.where(WebhookDelivery.endpoint_id.not_in(busy_endpoints))
-    if session.get_bind().dialect.name == "postgresql":
+    if locking:
         due = due.with_for_update(of=WebhookDelivery, skip_locked=True)
     # The events and secrets are joined to the few deliveries chosen, not before: joined to every due delivery,
     # a backlog would be sorted whole on each lease.
     chosen = due.subquery()
-    query = (
+    return (
         select(
             chosen.c.id,
             chosen.c.merchant_id,
@@ -204,35 +238,52 @@ async def due_deliveries(
         .join(Merchant, Merchant.id == chosen.c.merchant_id)
         .order_by(chosen.c.next_attempt_at, chosen.c.id)
     )
-    rows = await session.execute(query, execution_options=_CROSS)
+
+
+_DUE = {locking: _due_statement(locking) for locking in (True, False)}
+
+
+async def due_deliveries(
+    session: AsyncSession, now: datetime, busy_endpoints: Collection[int], limit: int
+) -> Sequence[Candidate]:
+    """Pending deliveries due now and not out on a lease, to enabled endpoints not in backoff and not already at
+    their share, oldest first. On PostgreSQL they stay locked until the caller's transaction ends, and those another
+    worker is leasing are skipped rather than waited for."""
+    rows = await session.execute(
+        _DUE[_locking(session)],
+        {"now": now, "busy": list(busy_endpoints), "limit": limit},
+        execution_options=_CROSS,
+    )
     return [
         Candidate(delivery_id, merchant_id, endpoint_id, created_at, attempts, failures > 0, url, secret, event)
         for delivery_id, merchant_id, endpoint_id, created_at, attempts, failures, url, secret, event in rows
     ]
 
 
-def _unleased(now: datetime) -> ColumnElement[bool]:
-    return or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until <= now)
+# Only leased_until changes, a column no index covers, so PostgreSQL writes the new row version beside the old one
+# without touching an index; and the rows are found by their primary key alone: a condition on the queue's columns
+# would let the planner walk the queue instead, whose size it may badly underestimate.
+_LEASE = (
+    update(WebhookDelivery)
+    .where(WebhookDelivery.id.in_(bindparam("ids", expanding=True)), _unleased(bindparam("now", type_=DateTime())))
+    .values(leased_until=bindparam("until"))
+    .returning(WebhookDelivery.id)
+)
 
 
 async def lease(session: AsyncSession, delivery_ids: Sequence[int], now: datetime, until: datetime) -> set[int]:
     """Lease the deliveries no other worker has leased meanwhile (on PostgreSQL none can have: `due_deliveries`
-    locked them), until `until`.
-
-    Only `leased_until` changes, a column no index covers, so PostgreSQL writes the new row version beside the old
-    one without touching an index; and the rows are found by their primary key alone: a condition on the queue's
-    columns would let the planner walk the queue instead, whose size it may badly underestimate."""
+    locked them), until `until`."""
     if not delivery_ids:
         return set()
     connection = await session.connection()
     leased = await connection.scalars(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(delivery_ids), _unleased(now))
-        .values(leased_until=until)
-        .returning(WebhookDelivery.id),
-        execution_options=_CROSS,
+        _LEASE, {"ids": list(delivery_ids), "now": now, "until": until}, execution_options=_CROSS
     )
     return set(leased.all())
+
+
+# Recording.
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,33 +298,52 @@ class Recorded:
     delivered_at: datetime | None
 
 
-async def record_deliveries(session: AsyncSession, recorded: Sequence[Recorded]) -> None:
-    """One statement for a batch of outcomes: each delivery's new state, one attempt more, and its lease ended."""
-    if not recorded:
-        return
-    batch = _Batch(
-        await session.connection(),
-        delivery_id=(BigInteger(), [r.delivery_id for r in recorded]),
-        status=(String(), [r.status.value for r in recorded]),
-        next_attempt_at=(DateTime(), [r.next_attempt_at for r in recorded]),
-        last_status_code=(Integer(), [r.last_status_code for r in recorded]),
-        last_error=(Text(), [r.last_error for r in recorded]),
-        delivered_at=(DateTime(), [r.delivered_at for r in recorded]),
-    )
-    statement = (
+def _record_statement(source: Source) -> Update:
+    return (
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == batch["delivery_id"])
+        .where(WebhookDelivery.id == source("delivery_id"))
         .values(
-            status=batch["status"],
+            status=source("status"),
             attempts=WebhookDelivery.attempts + 1,
-            next_attempt_at=batch["next_attempt_at"],
+            next_attempt_at=source("next_attempt_at"),
             leased_until=None,
-            last_status_code=batch["last_status_code"],
-            last_error=batch["last_error"],
-            delivered_at=batch["delivered_at"],
+            last_status_code=source("last_status_code"),
+            last_error=source("last_error"),
+            delivered_at=source("delivered_at"),
         )
     )
-    await batch.execute(statement)
+
+
+_RECORD = {
+    True: _record_statement(
+        _arrays(
+            delivery_id=BigInteger(),
+            status=String(),
+            next_attempt_at=DateTime(),
+            last_status_code=Integer(),
+            last_error=Text(),
+            delivered_at=DateTime(),
+        )
+    ),
+    False: _record_statement(bindparam),
+}
+
+
+async def record_deliveries(session: AsyncSession, recorded: Sequence[Recorded]) -> None:
+    """One statement for a batch of outcomes: each delivery's new state, one attempt more, and its lease ended."""
+    if recorded:
+        rows = [
+            {
+                "delivery_id": r.delivery_id,
+                "status": r.status.value,
+                "next_attempt_at": r.next_attempt_at,
+                "last_status_code": r.last_status_code,
+                "last_error": r.last_error,
+                "delivered_at": r.delivered_at,
+            }
+            for r in recorded
+        ]
+        await _write_batch(await session.connection(), _RECORD, rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,20 +359,49 @@ class Attempted:
     duration_ms: int
 
 
+_ATTEMPT_COLUMNS: dict[str, TypeEngine[Any]] = {
+    "merchant_id": BigInteger(),
+    "delivery_id": BigInteger(),
+    "attempted_at": DateTime(),
+    "status_code": Integer(),
+    "response_excerpt": Text(),
+    "error": Text(),
+    "duration_ms": Integer(),
+}
+_attempts = _arrays(**_ATTEMPT_COLUMNS)
+_INSERT_ATTEMPTS = {
+    True: insert(WebhookAttempt).from_select(list(_ATTEMPT_COLUMNS), select(*map(_attempts, _ATTEMPT_COLUMNS))),
+    False: insert(WebhookAttempt),
+}
+
+
 async def insert_attempts(session: AsyncSession, attempts: Sequence[Attempted]) -> None:
-    if not attempts:
-        return
-    batch = _Batch(
-        await session.connection(),
-        merchant_id=(BigInteger(), [a.merchant_id for a in attempts]),
-        delivery_id=(BigInteger(), [a.delivery_id for a in attempts]),
-        attempted_at=(DateTime(), [a.attempted_at for a in attempts]),
-        status_code=(Integer(), [a.status_code for a in attempts]),
-        response_excerpt=(Text(), [a.response_excerpt for a in attempts]),
-        error=(Text(), [a.error for a in attempts]),
-        duration_ms=(Integer(), [a.duration_ms for a in attempts]),
+    if attempts:
+        rows = [
+            {
+                "merchant_id": a.merchant_id,
+                "delivery_id": a.delivery_id,
+                "attempted_at": a.attempted_at,
+                "status_code": a.status_code,
+                "response_excerpt": a.response_excerpt,
+                "error": a.error,
+                "duration_ms": a.duration_ms,
+            }
+            for a in attempts
+        ]
+        await _write_batch(await session.connection(), _INSERT_ATTEMPTS, rows)
+
+
+# Locked in id order, so two workers recording at once never wait on each other in a cycle.
+_TO_JUDGE = (
+    select(WebhookEndpoint)
+    .where(
+        WebhookEndpoint.id.in_(bindparam("endpoint_ids", expanding=True)),
+        or_(WebhookEndpoint.consecutive_failures > 0, WebhookEndpoint.id.in_(bindparam("failed", expanding=True))),
     )
-    await batch.insert(WebhookAttempt)
+    .order_by(WebhookEndpoint.id)
+    .with_for_update()
+)
 
 
 async def endpoints_to_judge(
@@ -310,17 +409,8 @@ async def endpoints_to_judge(
 ) -> Sequence[WebhookEndpoint]:
     """Of the endpoints a batch of outcomes went to, those whose health changes: the ones that failed, and the
     ones failing until now. A healthy endpoint that answered stays as it is, and is not even locked."""
-    # Locked in id order, so two workers recording at once never wait on each other in a cycle.
-    query = (
-        select(WebhookEndpoint)
-        .where(
-            WebhookEndpoint.id.in_(endpoint_ids),
-            or_(WebhookEndpoint.consecutive_failures > 0, WebhookEndpoint.id.in_(failed)),
-        )
-        .order_by(WebhookEndpoint.id)
-        .with_for_update()
-    )
-    rows = await session.scalars(query, execution_options=_CROSS)
+    parameters = {"endpoint_ids": list(endpoint_ids), "failed": list(failed)}
+    rows = await session.scalars(_TO_JUDGE, parameters, execution_options=_CROSS)
     return rows.all()
 
 
