@@ -181,12 +181,33 @@ class Candidate:
     event: Event
 
 
+# The queue index's condition, written into the statement rather than bound: PostgreSQL plans a prepared statement
+# once for any parameters after a few runs, and a plan for any status could not use that index.
+_PENDING = WebhookDelivery.status == bindparam("pending", DeliveryStatus.PENDING, literal_execute=True)
+
+
 def _unleased(now: ColumnElement[datetime]) -> ColumnElement[bool]:
     return or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until <= now)
 
 
 def _due_statement(locking: bool) -> Select[Any]:
     now = bindparam("now", type_=DateTime())
+    # Whether the endpoint takes deliveries now, asked of each delivery the queue's index yields. Joined to the
+    # endpoints instead, the deliveries may be hashed against them and the whole queue sorted on every lease: what
+    # the planner picks when its statistics, taken while the queue was nearly empty, say it still is.
+    endpoint_open = (
+        select(
+            and_(
+                WebhookEndpoint.enabled.is_(True),
+                or_(WebhookEndpoint.retry_at.is_(None), WebhookEndpoint.retry_at <= now),
+            )
+        )
+        .where(
+            WebhookEndpoint.id == WebhookDelivery.endpoint_id,
+            WebhookEndpoint.merchant_id == WebhookDelivery.merchant_id,
+        )
+        .scalar_subquery()
+    )
     due = (
         select(
             WebhookDelivery.id,
@@ -196,31 +217,20 @@ def _due_statement(locking: bool) -> Select[Any]:
             WebhookDelivery.next_attempt_at,
             WebhookDelivery.created_at,
             WebhookDelivery.attempts,
-            WebhookEndpoint.consecutive_failures,
-            WebhookEndpoint.url,
-        )
-        .join(
-            WebhookEndpoint,
-            and_(
-                WebhookEndpoint.id == WebhookDelivery.endpoint_id,
-                WebhookEndpoint.merchant_id == WebhookDelivery.merchant_id,
-            ),
         )
         .where(
-            WebhookDelivery.status == DeliveryStatus.PENDING,
+            _PENDING,
             WebhookDelivery.next_attempt_at <= now,
             _unleased(now),
             WebhookDelivery.endpoint_id.not_in(bindparam("busy", expanding=True)),
-            WebhookEndpoint.enabled.is_(True),
-            or_(WebhookEndpoint.retry_at.is_(None), WebhookEndpoint.retry_at <= now),
+            endpoint_open,
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(bindparam("limit"))
     )
     if locking:
         due = due.with_for_update(of=WebhookDelivery, skip_locked=True)
-    # The events and secrets are joined to the few deliveries chosen, not before: joined to every due delivery,
-    # a backlog would be sorted whole on each lease.
+    # The endpoints, events and secrets are joined to the few deliveries chosen, not before.
     chosen = due.subquery()
     return (
         select(
@@ -229,10 +239,14 @@ def _due_statement(locking: bool) -> Select[Any]:
             chosen.c.endpoint_id,
             chosen.c.created_at,
             chosen.c.attempts,
-            chosen.c.consecutive_failures,
-            chosen.c.url,
+            WebhookEndpoint.consecutive_failures,
+            WebhookEndpoint.url,
             Merchant.client_secret,
             Event,
+        )
+        .join(
+            WebhookEndpoint,
+            and_(WebhookEndpoint.id == chosen.c.endpoint_id, WebhookEndpoint.merchant_id == chosen.c.merchant_id),
         )
         .join(Event, and_(Event.id == chosen.c.event_id, Event.merchant_id == chosen.c.merchant_id))
         .join(Merchant, Merchant.id == chosen.c.merchant_id)
