@@ -170,7 +170,12 @@ class CachedLookups:
     async def viewer_with_entitlement(
         self, merchant_id: int, session_id: int, customer_id: int, product_ids: Sequence[int], now: datetime
     ) -> tuple[AuthSession, Customer, Entitlement | None] | None:
-        # Not through a session: the hot path's one statement goes straight to a connection of the pool.
+        # Not through a session: the hot path's one statement goes straight to a connection. The one this request
+        # already holds, if it has read anything else: a second checkout from the same pool while holding the
+        # first would deadlock once every connection of the pool is held by a request waiting for its second.
+        if self._session is not None:
+            held = await self._session.connection()
+            return await repo.viewer_with_entitlement(held, merchant_id, session_id, customer_id, product_ids, now)
         readers: AsyncEngine = self.sessions.kw["bind"]
         async with readers.connect() as connection:
             read = repo.viewer_with_entitlement(connection, merchant_id, session_id, customer_id, product_ids, now)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import text
 
 from boxoffice.access.models import ContentRequest
+from boxoffice.app import create_app
 from boxoffice.dialects.inplayer.fast_access import item_id_of
 from boxoffice.kit import clock
 from tests import sent
@@ -158,3 +160,23 @@ async def test_a_check_on_a_connection_the_database_dropped_is_answered_on_a_fre
         assert await admin.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pooled})
     answer = await server.http.get(f"/items/{other.id}/access", headers=viewer.auth)
     assert answer.status_code == 200, answer.text
+
+
+async def test_a_first_check_holds_one_connection_of_the_pool_at_a_time(
+    server: Server, merchant: Merchant, viewer: Viewer
+) -> None:
+    """A check that must read the item, then the viewer, reads both over one connection: with a pool of one, a
+    second checkout would wait for the first to come back, which it never does (and with a pool of twenty, twenty
+    checks at once would each wait so for one another)."""
+    film = await add_product(server, merchant)
+    assert (await grant(server, merchant, viewer, film.id)).status_code == 200
+    narrow = create_app(server.settings.model_copy(update={"database_pool_size": 1}))
+    transport = httpx.ASGITransport(app=narrow, client=("203.0.113.7", 50000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            answer = await client.get(f"/items/{film.id}/access", headers=viewer.auth)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["customer_id"] == viewer.id
+    finally:
+        await narrow.state.engine.dispose()
+        await narrow.state.access_checker.readers.dispose()
