@@ -326,9 +326,7 @@ async def stream_batches(
         processors[name](value) if name in processors else value
         for name, value in zip(compiled.positiontup or (), compiled.positional_parameters, strict=True)
     ]
-    converters = [
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns
-    ]
+    converters = result_converters(statement, dialect)
     raw: Any = (await connection.get_raw_connection()).driver_connection
     cursor = f"batches_{next(_CURSORS)}"
     fetch = f"FETCH FORWARD {int(size)} FROM {cursor}"
@@ -354,6 +352,12 @@ async def stream_batches(
 
 
 _CURSORS = itertools.count(1)  # names for the cursors streams declare, unique in the process
+
+
+def result_converters(statement: Select[*Ts], dialect: Dialect) -> list[Callable[[Any], Any] | None]:
+    """What SQLAlchemy would do to each column of `statement`'s rows as the driver returns them (None: nothing), for
+    rows read from the driver itself."""
+    return [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns]
 
 
 def _converted(rows: Sequence[Any], converters: Sequence[Callable[[Any], Any] | None]) -> Sequence[Any]:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.schema import Table
 
-from boxoffice.kit.db import Base, check_scoped
+from boxoffice.kit.db import Base, check_scoped, result_converters
 
 M = TypeVar("M", bound=Base)
 # The execution option that marks a statement of `Prepared` (checked by the guard when it was made) to whoever
@@ -90,10 +90,7 @@ class Prepared:
             names,
             compiled.params,
             tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names),
-            tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.on_asyncpg.selected_columns
-            ),
+            tuple(result_converters(self.on_asyncpg, dialect)),
         )
         return self._compiled
 
