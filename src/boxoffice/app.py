@@ -192,10 +192,13 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     # The access check's own pool. It only reads: in autocommit it pays no BEGIN and ROLLBACK round trips, and
     # without a ping before each checkout, no round trip before its own (the checker asks again, once, on a
     # fresh connection when the server dropped the one it took). No overflow: in a rush of first checks, a
-    # connection opened for one check and closed after it costs more than waiting for a pooled one.
+    # connection opened for one check and closed after it costs more than waiting for a pooled one. Its statements
+    # are lookups by key, whose plan never depends on the values: PostgreSQL plans each once per connection rather
+    # than per execution (it would plan the first checks' read anew each time, an array's length unknown to it).
     readers = create_engine(
         settings.database_url,
         pre_ping=False,
+        server_settings={"plan_cache_mode": "force_generic_plan"},
         isolation_level="AUTOCOMMIT",
         pool_size=settings.database_pool_size,
         max_overflow=0,

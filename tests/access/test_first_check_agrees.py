@@ -29,7 +29,7 @@ from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentRequestRecord
 from boxoffice.access.lookups import SessionLookups
 from boxoffice.access.models import Entitlement
-from boxoffice.access.repository import VIEWER, revoke_by_id
+from boxoffice.access.repository import VIEWERS, revoke_by_id
 from boxoffice.app import Boxoffice, create_app
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.asset_types import ACCESS_CONTROLS, PACKAGE
@@ -461,7 +461,7 @@ async def test_every_statement_of_a_first_check_passes_the_tenancy_guard(
     engine = readers_of(app)
     ours = re.compile(r"\b(" + "|".join(Base.metadata.tables) + r")\b")
     # What the driver is sent for the prepared statement, on asyncpg (elsewhere SQLAlchemy executes it).
-    prepared = str(VIEWER.on_asyncpg.compile(dialect=engine.dialect))
+    prepared = str(VIEWERS.statement.compile(dialect=engine.dialect))
     watched = sent.watch(engine)
     event.listen(Session, "do_orm_execute", guarded)
     try:

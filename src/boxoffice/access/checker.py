@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from boxoffice.access import service
 from boxoffice.access.lookups import CachedLookups, LookupCaches
+from boxoffice.access.viewer_reads import ViewerReads
 from boxoffice.catalog.models import Product
 from boxoffice.identity.models import AuthSession, Customer, Merchant
 from boxoffice.identity.tokens import Principal, decode_claims, known_claims, principal_of
@@ -80,6 +81,7 @@ class AccessChecker:
         self.sessions, self.settings = sessions, settings
         self.readers: AsyncEngine = sessions.kw["bind"]
         self.caches = LookupCaches()
+        self.viewers = ViewerReads(self.readers)
         self._auth_sessions: TTLCache[AuthSession | None] = TTLCache()
         self._customers: TTLCache[Customer | None] = TTLCache()
         self._merchants: TTLCache[Merchant | None] = TTLCache()
@@ -147,7 +149,7 @@ class AccessChecker:
         claims = await self._claims(token)
         # Read before loading: a change committed while loading leaves what is remembered stale at once.
         generation = generations.of(claims["mid"], claims.get("aid"))
-        lookups = CachedLookups(self.caches, self.sessions)
+        lookups = CachedLookups(self.caches, self.sessions, self.viewers)
         try:
             await self._read_viewer(claims, product_id, lookups)
             merchant, customer, auth_session = await self._customer_principal(claims, lookups)
@@ -183,7 +185,7 @@ class AccessChecker:
             return
         product_ids = [product.id, *await lookups.packages_containing(merchant_id, product.id)]
         generation = generations.of(merchant_id, account_id)
-        found = await lookups.viewer_with_entitlement(merchant_id, session_id, account_id, product_ids, clock.now())
+        found = await lookups.viewer_with_entitlement(merchant_id, session_id, account_id, product_ids)
         if found is None:
             return
         auth_session, customer, entitlement = found

@@ -6,15 +6,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import repository as repo
 from boxoffice.access.models import Entitlement
+from boxoffice.access.viewer_reads import ViewerReads
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import AuthSession, Customer, Merchant
 from boxoffice.identity.pins import is_age_verified
+from boxoffice.kit import clock
 from boxoffice.kit.cache import TTLCache
 from boxoffice.restrictions import repository as restrictions_repo
 from boxoffice.restrictions.models import CountrySet, RestrictionSettings
@@ -78,8 +80,8 @@ class CachedLookups:
     the hot path of every play asks the database nothing while what it needs is unchanged. One per request;
     whatever it must read, it reads over one connection, opened on the first miss."""
 
-    def __init__(self, caches: LookupCaches, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.caches, self.sessions = caches, sessions
+    def __init__(self, caches: LookupCaches, sessions: async_sessionmaker[AsyncSession], viewers: ViewerReads) -> None:
+        self.caches, self.sessions, self.viewers = caches, sessions, viewers
         self._session: AsyncSession | None = None
 
     async def close(self) -> None:
@@ -168,18 +170,17 @@ class CachedLookups:
         return await self._read(lambda s: catalog_repo.product_by_id(s.session, merchant_id, product_id))
 
     async def viewer_with_entitlement(
-        self, merchant_id: int, session_id: int, customer_id: int, product_ids: Sequence[int], now: datetime
-    ) -> tuple[AuthSession, Customer, Entitlement | None] | None:
+        self, merchant_id: int, session_id: int, customer_id: int, product_ids: Sequence[int]
+    ) -> repo.Viewer | None:
         # Not through a session: the hot path's one statement goes straight to a connection. The one this request
         # already holds, if it has read anything else: a second checkout from the same pool while holding the
         # first would deadlock once every connection of the pool is held by a request waiting for its second.
-        if self._session is not None:
-            held = await self._session.connection()
-            return await repo.viewer_with_entitlement(held, merchant_id, session_id, customer_id, product_ids, now)
-        readers: AsyncEngine = self.sessions.kw["bind"]
-        async with readers.connect() as connection:
-            read = repo.viewer_with_entitlement(connection, merchant_id, session_id, customer_id, product_ids, now)
-            return await read
+        # Holding none, it reads together with the other first checks waiting to read (see viewer_reads).
+        if self._session is None:
+            return await self.viewers.read(merchant_id, session_id, customer_id, product_ids)
+        held = await self._session.connection()
+        asks = [(session_id, customer_id)]
+        return (await repo.viewers_with_entitlement(held, merchant_id, asks, product_ids, clock.now()))[0]
 
 
 def _entitlement_key(

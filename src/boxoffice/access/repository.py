@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, and_, any_, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import BigInteger, Select, and_, any_, bindparam, column, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from boxoffice.access.models import ContentRequest, Entitlement, EntitlementRow
 from boxoffice.catalog.models import Price, Product
@@ -37,20 +38,17 @@ async def current_entitlement(
     )
 
 
-def _viewer_statement(in_products: Callable[[Any], ColumnElement[bool]]) -> Select[Any]:
-    """A session, its customer and the entitlement `current_entitlement` would find, in one round trip: the
-    columns of each table in turn, the entitlement's all NULL when none is in force."""
-    merchant_id: BindParameter[int] = bindparam("merchant_id")
-    customer_id: BindParameter[int] = bindparam("customer_id")
+def _in_force(customer_id: ColumnElement[int], in_products: ColumnElement[bool]) -> ScalarSelect[int]:
+    """The id of the entitlement `current_entitlement` would find for `customer_id` (`in_products` names the
+    candidate's products, as `candidate.product_id`)."""
     now: BindParameter[datetime] = bindparam("now")
-    sessions, customers, entitlements = _VIEWER_TABLES
-    candidate = entitlements.alias("candidate")
-    in_force = (
+    candidate = _CANDIDATE
+    return (
         select(candidate.c.id)
         .where(
-            candidate.c.merchant_id == merchant_id,
+            candidate.c.merchant_id == bindparam("merchant_id"),
             candidate.c.customer_id == customer_id,
-            in_products(candidate.c.product_id),
+            in_products,
             candidate.c.starts_at <= now,
             candidate.c.expires_at > now,
             candidate.c.revoked_at.is_(None),
@@ -59,50 +57,98 @@ def _viewer_statement(in_products: Callable[[Any], ColumnElement[bool]]) -> Sele
         .limit(1)
         .scalar_subquery()
     )
+
+
+def _viewer_statement() -> Select[Any]:
+    """A session, its customer and the entitlement `current_entitlement` would find, in one round trip: the
+    columns of each table in turn, the entitlement's all NULL when none is in force."""
+    merchant_id: BindParameter[int] = bindparam("merchant_id")
+    customer_id: BindParameter[int] = bindparam("customer_id")
+    sessions, customers, entitlements = _VIEWER_TABLES
+    in_products = _CANDIDATE.c.product_id.in_(bindparam("product_ids", expanding=True))
     return (
         select(sessions, customers, entitlements)
         .join(customers, and_(customers.c.merchant_id == merchant_id, customers.c.id == sessions.c.customer_id))
-        .outerjoin(entitlements, and_(entitlements.c.merchant_id == merchant_id, entitlements.c.id == in_force))
+        .outerjoin(
+            entitlements,
+            and_(entitlements.c.merchant_id == merchant_id, entitlements.c.id == _in_force(customer_id, in_products)),
+        )
         .where(sessions.c.merchant_id == merchant_id, sessions.c.id == bindparam("session_id"))
         .where(customers.c.id == customer_id)
+    )
+
+
+def _viewers_statement() -> Select[Any]:
+    """What `_viewer_statement` reads, for many (session, customer) pairs of one merchant at once, each row led by
+    its pair's place in the lists (from 1); a pair that finds nothing has no row. PostgreSQL's: the pairs are two
+    arrays, unnested side by side, so that one prepared statement serves any number of them."""
+    merchant_id: BindParameter[int] = bindparam("merchant_id")
+    asks = (
+        func.unnest(
+            bindparam("session_ids", type_=postgresql.ARRAY(BigInteger)),
+            bindparam("customer_ids", type_=postgresql.ARRAY(BigInteger)),
+        )
+        .table_valued(column("session_id", BigInteger), column("customer_id", BigInteger), with_ordinality="at")
+        .render_derived(name="asks")
+    )
+    sessions, customers, entitlements = _VIEWER_TABLES
+    in_products = _CANDIDATE.c.product_id == any_(bindparam("product_ids", type_=postgresql.ARRAY(BigInteger)))
+    return (
+        select(asks.c.at, sessions, customers, entitlements)
+        .select_from(asks)
+        .join(sessions, and_(sessions.c.merchant_id == merchant_id, sessions.c.id == asks.c.session_id))
+        .join(
+            customers,
+            and_(
+                customers.c.merchant_id == merchant_id,
+                customers.c.id == sessions.c.customer_id,
+                customers.c.id == asks.c.customer_id,
+            ),
+        )
+        .outerjoin(
+            entitlements,
+            and_(
+                entitlements.c.merchant_id == merchant_id,
+                entitlements.c.id == _in_force(asks.c.customer_id, in_products),
+            ),
+        )
     )
 
 
 _VIEWER_MODELS = (AuthSession, Customer, Entitlement)
 _VIEWER_TABLES = tuple(table_of(model) for model in _VIEWER_MODELS)
 _VIEWER_KEYS = tuple(attribute_keys(model) for model in _VIEWER_MODELS)
+_CANDIDATE = _VIEWER_TABLES[2].alias("candidate")
 # Built, guarded and compiled once; each call binds its values into the same statement.
-VIEWER = Prepared(
-    _viewer_statement(lambda product_id: product_id.in_(bindparam("product_ids", expanding=True))),
-    on_asyncpg=_viewer_statement(
-        lambda product_id: product_id == any_(bindparam("product_ids", type_=postgresql.ARRAY(BigInteger)))
-    ),
-)
+VIEWER = Prepared(_viewer_statement())
+VIEWERS = Prepared(_viewers_statement())
+Viewer = tuple[AuthSession, Customer, Entitlement | None]
 
 
-async def viewer_with_entitlement(
+async def viewers_with_entitlement(
     connection: AsyncConnection,
     merchant_id: int,
-    session_id: int,
-    customer_id: int,
+    asks: Sequence[tuple[int, int]],
     product_ids: Sequence[int],
     now: datetime,
-) -> tuple[AuthSession, Customer, Entitlement | None] | None:
-    """What a first access check reads of its viewer: the session, the customer it belongs to (who must be
-    `customer_id`), and the entitlement in force for any of `product_ids`; None when the session or the customer
-    is not there (or not each other's). The hot path's statement: plain rows, made into detached instances."""
-    row = await VIEWER.first(
-        connection,
-        {
-            "merchant_id": merchant_id,
-            "session_id": session_id,
-            "customer_id": customer_id,
-            "product_ids": list(product_ids),
-            "now": now,
-        },
-    )
-    if row is None:
-        return None
+) -> list[Viewer | None]:
+    """What first access checks read of their viewers, for each (session id, customer id) of `asks`: the session,
+    the customer it belongs to (who must be the one asked), and the entitlement in force for any of `product_ids`;
+    None where the session or the customer is not there (or not each other's). The hot path's statement: plain
+    rows, made into detached instances. On PostgreSQL one statement reads them all; elsewhere one per pair."""
+    values = {"merchant_id": merchant_id, "product_ids": list(product_ids), "now": now}
+    if connection.dialect.driver != "asyncpg":
+        rows = [
+            await VIEWER.first(connection, values | {"session_id": session_id, "customer_id": customer_id})
+            for session_id, customer_id in asks
+        ]
+        return [None if row is None else _viewer_of(row) for row in rows]
+    values |= {"session_ids": [session_id for session_id, _ in asks], "customer_ids": [c for _, c in asks]}
+    found = {row[0]: row[1:] for row in await VIEWERS.all(connection, values)}
+    return [_viewer_of(found[at]) if at in found else None for at in range(1, len(asks) + 1)]
+
+
+def _viewer_of(row: Sequence[Any]) -> Viewer:
     session_keys, customer_keys, entitlement_keys = _VIEWER_KEYS
     customer_at = len(session_keys)
     entitlement_at = customer_at + len(customer_keys)

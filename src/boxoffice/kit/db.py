@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
@@ -141,9 +141,12 @@ def async_url(raw: str) -> URL:
     return url
 
 
-def create_engine(raw_url: str, *, pre_ping: bool = True, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    raw_url: str, *, pre_ping: bool = True, server_settings: Mapping[str, str] | None = None, **kwargs: Any
+) -> AsyncEngine:
     """An engine for `raw_url`. With `pre_ping`, every checkout from its pool first asks the server whether the
-    connection is alive (a round trip), so that one the server dropped is replaced before anyone uses it."""
+    connection is alive (a round trip), so that one the server dropped is replaced before anyone uses it.
+    `server_settings` are set on each of its PostgreSQL connections (SQLite has none)."""
     url = async_url(raw_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -166,6 +169,8 @@ def create_engine(raw_url: str, *, pre_ping: bool = True, **kwargs: Any) -> Asyn
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
+    if server_settings:
+        kwargs["connect_args"] = {"server_settings": dict(server_settings)}
     return create_async_engine(url, pool_pre_ping=pre_ping, **kwargs)
 
 

@@ -58,18 +58,29 @@ class Prepared:
 
     async def first(self, connection: AsyncConnection, values: Mapping[str, Any]) -> Sequence[Any] | None:
         """The first row for `values`, or None."""
-        dialect = connection.dialect
-        if dialect.driver != "asyncpg":
+        if connection.dialect.driver != "asyncpg":
             result = await connection.execute(self.statement, dict(values), execution_options={GUARDED: True})
             row: Sequence[Any] | None = result.first()
             return row
-        compiled = self._compiled or self._compile(dialect)
+        records = await self._on_driver(connection, values, "fetchrow")
+        return None if records is None else self._converted(records)
+
+    async def all(self, connection: AsyncConnection, values: Mapping[str, Any]) -> list[Sequence[Any]]:
+        """Every row for `values`."""
+        if connection.dialect.driver != "asyncpg":
+            result = await connection.execute(self.statement, dict(values), execution_options={GUARDED: True})
+            return list(result.all())
+        records = await self._on_driver(connection, values, "fetch")
+        return [self._converted(record) for record in records]
+
+    async def _on_driver(self, connection: AsyncConnection, values: Mapping[str, Any], method: str) -> Any:
+        compiled = self._compiled or self._compile(connection.dialect)
         driver: Any = (await connection.get_raw_connection()).driver_connection
         given = (values[name] if name in values else compiled.constants[name] for name in compiled.names)
         pairs = zip(given, compiled.binds, strict=True)
         arguments = [value if convert is None else convert(value) for value, convert in pairs]
         try:
-            record = await driver.fetchrow(compiled.sql, *arguments)
+            return await getattr(driver, method)(compiled.sql, *arguments)
         except Exception as error:
             if driver.is_closed():
                 # As SQLAlchemy reports a connection the server dropped: the pool discards it, and a caller that
@@ -77,9 +88,10 @@ class Prepared:
                 await connection.invalidate(error)
                 raise DBAPIError(compiled.sql, arguments, error, connection_invalidated=True) from error
             raise
-        if record is None:
-            return None
-        columns = zip(record, compiled.results, strict=True)
+
+    def _converted(self, record: Sequence[Any]) -> Sequence[Any]:
+        assert self._compiled is not None
+        columns = zip(record, self._compiled.results, strict=True)
         return tuple(value if convert is None else convert(value) for value, convert in columns)
 
     def _compile(self, dialect: Dialect) -> _Compiled:

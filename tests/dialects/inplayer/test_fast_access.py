@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 from sqlalchemy import text
@@ -180,3 +182,16 @@ async def test_a_first_check_holds_one_connection_of_the_pool_at_a_time(
     finally:
         await narrow.state.engine.dispose()
         await narrow.state.access_checker.readers.dispose()
+
+
+async def test_first_checks_at_once_each_get_their_own_answer(server: Server, merchant: Merchant) -> None:
+    """Read together (see boxoffice.access.viewer_reads), answered apart: who is entitled and who is not."""
+    film = await add_product(server, merchant)
+    viewers = [await sign_up(server, merchant, f"crowd{n}@example.com") for n in range(8)]
+    for viewer in viewers[1::2]:
+        assert (await grant(server, merchant, viewer, film.id)).status_code == 200
+    answers = await asyncio.gather(
+        *(server.http.get(f"/items/{film.id}/access", headers=viewer.auth) for viewer in viewers)
+    )
+    assert [answer.status_code for answer in answers] == [402, 200] * 4
+    assert [answer.json()["customer_id"] for answer in answers[1::2]] == [viewer.id for viewer in viewers[1::2]]
