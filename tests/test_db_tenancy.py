@@ -296,3 +296,15 @@ async def test_a_prepared_statement_reads_its_tenants_row_as_a_detached_instance
     assert (customer.id, customer.merchant_id, customer.email) == (tenants.customers_a[1], tenants.a, "c1@example.com")
     assert customer.attributes == {}  # the JSON column, read as the ORM reads it
     assert inspect(customer).detached
+
+
+async def test_a_prepared_statement_reads_every_row_of_its_tenant(tenants: Tenants) -> None:
+    table = table_of(Customer)
+    statement = select(table.c.id, table.c.metadata).where(table.c.merchant_id == bindparam("merchant_id"))
+    prepared = Prepared(statement.order_by(table.c.id))
+    engine: AsyncEngine = tenants.sessions.kw["bind"]
+    async with engine.connect() as connection:
+        rows = await prepared.all(connection, {"merchant_id": tenants.a})
+        assert await prepared.all(connection, {"merchant_id": -1}) == []
+    assert [row[0] for row in rows] == sorted(tenants.customers_a)
+    assert all(row[1] == {} for row in rows)  # each row's JSON, read as the ORM reads it
