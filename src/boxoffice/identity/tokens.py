@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import functools
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -9,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
+from jwt.algorithms import HMACAlgorithm
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from boxoffice.identity import repository as repo
@@ -21,6 +26,22 @@ from boxoffice.kit.settings import Settings
 
 ALGORITHM = "HS256"
 ISSUER = "boxoffice"
+
+
+class _HS256CheckingEachSecretOnce(HMACAlgorithm):
+    """PyJWT's HS256, which checks that a secret is not a PEM, SSH or DER key each time it is used: a few secrets
+    sign and verify every token, so each is checked once (per process) and what PyJWT made of it kept."""
+
+    def __init__(self) -> None:
+        super().__init__(HMACAlgorithm.SHA256)
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - one instance, for the life of the process
+    def prepare_key(self, key: str | bytes) -> bytes:
+        return super().prepare_key(key)
+
+
+jwt.unregister_algorithm(ALGORITHM)
+jwt.register_algorithm(ALGORITHM, _HS256CheckingEachSecretOnce())
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +72,14 @@ class IssuedTokens:
 
 
 def _kid(token: str) -> str | None:
-    """The key a token says signed it (read before it is checked, so trusted for nothing else)."""
+    """The key a token says signed it (read before it is checked, so trusted for nothing else: PyJWT reads the
+    whole token again when it checks it). Only the header is decoded, which costs a tenth of PyJWT's reading."""
+    segment = token.partition(".")[0]
     try:
-        kid = jwt.get_unverified_header(token).get("kid")
-    except jwt.PyJWTError as exc:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (binascii.Error, ValueError, RecursionError) as exc:
         raise Unauthenticated() from exc
+    kid = header.get("kid") if isinstance(header, dict) else None
     return kid if isinstance(kid, str) else None
 
 

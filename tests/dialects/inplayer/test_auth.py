@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+
+import pytest
+
 from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import Merchant, Viewer, make_merchant, sign_up
@@ -78,6 +82,31 @@ async def test_empty_and_garbage_bearers_are_401(server: Server) -> None:
         assert response.json()["code"] == 401
     missing = await server.http.get("/accounts")
     assert missing.status_code == 401
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "%%%",  # not base64
+        _b64(b"not json"),
+        _b64(b"[1, 2]"),  # JSON, not an object
+        _b64(b"[" * 100_000 + b"]" * 100_000),  # nested past the parser's depth
+        _b64(b'{"alg": "HS256", "kid": 7}'),  # a kid that is not a string: no key named, and the signature is wrong
+        _b64('{"alg": "HS256", "kid": "\u00e9"}'.encode()),
+        "\u00e9t\u00e9",  # not ASCII
+    ],
+)
+async def test_tokens_with_broken_headers_are_401_on_every_path(server: Server, viewer: Viewer, header: str) -> None:
+    _, payload, signature = viewer.token.split(".")
+    broken = {"Authorization": f"Bearer {header}.{payload}.{signature}".encode("latin-1")}
+    for path in ("/accounts", "/items/1/access"):
+        response = await server.http.get(path, headers=broken)
+        assert response.status_code == 401, (path, response.text)
+        assert response.json()["code"] == 401
 
 
 async def test_expired_token_is_401(server: Server, viewer: Viewer) -> None:
