@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import and_, bindparam, delete, exists, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.exc import DetachedInstanceError
 from sqlalchemy.sql import CompoundSelect, Select
 
+from boxoffice.catalog.models import Price
 from boxoffice.identity.models import Customer, LoginRecord, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.db import TENANT_TABLES, TenantLeak, create_engine, session_factory, table_of, transaction
@@ -308,3 +310,12 @@ async def test_a_prepared_statement_reads_every_row_of_its_tenant(tenants: Tenan
         assert await prepared.all(connection, {"merchant_id": -1}) == []
     assert [row[0] for row in rows] == sorted(tenants.customers_a)
     assert all(row[1] == {} for row in rows)  # each row's JSON, read as the ORM reads it
+
+
+def test_a_detached_row_refuses_to_load_what_it_was_not_given() -> None:
+    """As an instance a closed session left: its relationships are not loaded behind anyone's back."""
+    keys = attribute_keys(Price)
+    price = detached(Price, keys, tuple(range(len(keys))))
+    assert inspect(price).detached and inspect(price).identity == (keys.index("id"),)
+    with pytest.raises(DetachedInstanceError):
+        _ = price.country_set

@@ -6,15 +6,18 @@ same way as the route (profile tokens) is left to the route, which gives the sam
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from starlette.types import Receive, Scope, Send
 
 from boxoffice.access.checker import AccessChecker, Granted, SlowPath
 from boxoffice.access.content_log import ContentLog
+from boxoffice.catalog.models import Product
 from boxoffice.dialects.inplayer import catalog_render, render
+from boxoffice.dialects.inplayer.catalog_render import Item
 from boxoffice.dialects.inplayer.errors import render_domain_error
+from boxoffice.identity.models import Merchant
 from boxoffice.kit import client_info, clock
 from boxoffice.kit.errors import DomainError, Unauthenticated
 from boxoffice.kit.metrics import LATENCY, REQUESTS
@@ -44,6 +47,9 @@ class FastAccessCheck:
         self.checker, self.content_log, self.settings = checker, content_log, settings
         # Rendered bodies, each kept beside the grant it renders: a new grant (anything changed) renders anew.
         self._bodies: dict[tuple[int, int, int], tuple[Granted, bytes]] = {}
+        # Each item as every viewer's body shows it, kept beside the rows it was rendered from: a new product or
+        # merchant row (anything changed) renders it anew.
+        self._items: dict[int, tuple[Product, Merchant, orjson.Fragment]] = {}
         self._clients: dict[tuple[Any, ...], client_info.ClientInfo] = {}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> bool:
@@ -111,12 +117,24 @@ class FastAccessCheck:
         remembered = self._bodies.get(key)
         if remembered is not None and remembered[0] is granted:
             return remembered[1]
-        item = catalog_render.item(access.product, merchant, with_content=True)
-        body = orjson.dumps(render.item_access(access.entitlement, access.product.id, customer, merchant, item))
+        item = self._item(access.product, merchant)
+        # The item goes into the body already rendered: orjson writes a Fragment's bytes as they are.
+        rendered = render.item_access(access.entitlement, access.product.id, customer, merchant, cast(Item, item))
+        body = orjson.dumps(rendered)
         if len(self._bodies) >= MAX_REMEMBERED:
             self._bodies.clear()
         self._bodies[key] = (granted, body)
         return body
+
+    def _item(self, product: Product, merchant: Merchant) -> orjson.Fragment:
+        remembered = self._items.get(product.id)
+        if remembered is not None and remembered[0] is product and remembered[1] is merchant:
+            return remembered[2]
+        item = orjson.Fragment(orjson.dumps(catalog_render.item(product, merchant, with_content=True)))
+        if len(self._items) >= MAX_REMEMBERED:
+            self._items.clear()
+        self._items[product.id] = (product, merchant, item)
+        return item
 
 
 def _length(body: bytes) -> tuple[bytes, bytes]:
