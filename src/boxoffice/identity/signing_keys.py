@@ -14,6 +14,7 @@ token names a key it does not know (one that another process has just made), at 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
@@ -99,6 +100,7 @@ def _new_secret(purpose: str) -> str:
     return pem.decode()
 
 
+@functools.lru_cache(maxsize=256)  # asked at every token checked; a key is the same for the same secret and expiry
 def _hs256_key(secret: str, expires_at: datetime | None) -> Key:
     # Named by a digest, so that tokens say which key signed them without saying anything of the key.
     kid = hashlib.sha256(b"hs256:" + secret.encode()).hexdigest()[:16]
