@@ -50,9 +50,18 @@ async def in_unit_of_work(
         return response
 
 
-def get_session(request: Request) -> AsyncSession:
+# Dependencies are `async def`, though none of them awaits: FastAPI runs a plain `def` dependency on a worker thread,
+# a hand-off each way for what is a read of the request.
+
+
+def session_of(request: Request) -> AsyncSession:
+    """The request's session (its unit of work), for code that already has the request."""
     session: AsyncSession = request.state.session
     return session
+
+
+async def get_session(request: Request) -> AsyncSession:
+    return session_of(request)
 
 
 async def own_transactions(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -60,7 +69,7 @@ async def own_transactions(request: Request) -> async_sessionmaker[AsyncSession]
     gateway between its own committed steps): declared after the dependencies that read what the route needs, it
     ends the request's transaction, so the request holds no connection while the use case runs, and returns the
     factory the use case opens its sessions from. A dialect never commits by itself."""
-    await get_session(request).commit()
+    await session_of(request).commit()
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     return sessions
 
@@ -68,17 +77,21 @@ async def own_transactions(request: Request) -> async_sessionmaker[AsyncSession]
 OwnTransactions = Annotated[async_sessionmaker[AsyncSession], Depends(own_transactions)]
 
 
-def get_settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_client(request: Request) -> ClientInfo:
+async def get_settings(request: Request) -> Settings:
+    return settings_of(request)
+
+
+async def get_client(request: Request) -> ClientInfo:
     return client_info.describe(
         peer=request.client.host if request.client else None,
         # A proxy may add its own header line rather than extend the client's: they read as one list.
         forwarded_for=", ".join(request.headers.getlist("x-forwarded-for")) or None,
         user_agent=request.headers.get("user-agent"),
         referrer=request.headers.get("referer"),
-        trusted=get_settings(request).trusted_proxies,
+        trusted=settings_of(request).trusted_proxies,
     )

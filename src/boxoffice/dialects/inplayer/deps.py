@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.dialects.inplayer.forms import MAX_INTEGER, text
-from boxoffice.dialects.kit import get_client, get_session, get_settings
+from boxoffice.dialects.kit import get_client, get_session, get_settings, session_of, settings_of
 from boxoffice.dialects.openapi import bearer
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
@@ -31,7 +31,7 @@ MERCHANT_TOKEN = bearer(
 Scheme = HTTPAuthorizationCredentials | None
 
 
-def get_sealer(request: Request) -> Sealer:
+async def get_sealer(request: Request) -> Sealer:
     sealer: Sealer = request.app.state.sealer
     return sealer
 
@@ -45,7 +45,7 @@ def bearer_token(request: Request) -> str:
 
 
 async def get_principal(request: Request) -> Principal:
-    return await verify_access_token(get_session(request), get_settings(request), bearer_token(request))
+    return await verify_access_token(session_of(request), settings_of(request), bearer_token(request))
 
 
 async def get_any_principal(
@@ -64,7 +64,7 @@ async def get_customer(
 ) -> Customer:
     if principal.is_merchant:
         raise Forbidden("This call is for customer tokens")
-    return await customer_of(get_session(request), principal)
+    return await customer_of(session_of(request), principal)
 
 
 async def get_merchant(
@@ -75,12 +75,12 @@ async def get_merchant(
     """The merchant behind a merchant token; a customer token never passes."""
     if not principal.is_merchant:
         raise Forbidden()
-    return await merchant_of(get_session(request), principal.merchant_id)
+    return await merchant_of(session_of(request), principal.merchant_id)
 
 
 async def get_token_merchant(principal: Annotated[Principal, Depends(get_any_principal)], request: Request) -> Merchant:
     """The merchant a token of either kind belongs to."""
-    return await merchant_of(get_session(request), principal.merchant_id)
+    return await merchant_of(session_of(request), principal.merchant_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ class Paging:
     per_page: int
 
 
-def get_paging(
+async def get_paging(
     page: int = Query(0, ge=0, le=1_000_000),
     limit: int | None = Query(None, ge=1, le=MAX_PAGE),
     size: int | None = Query(None, ge=1, le=MAX_PAGE),

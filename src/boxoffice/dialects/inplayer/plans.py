@@ -16,7 +16,7 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.dialects.inplayer.amounts import amount
 from boxoffice.dialects.inplayer.deps import Session, get_principal
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.dialects.kit import get_session
+from boxoffice.dialects.kit import session_of
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import find_merchant
 from boxoffice.identity.models import Customer
@@ -39,7 +39,7 @@ async def optional_customer(request: Request) -> Customer | None:
     principal = await get_principal(request)
     if principal.is_merchant:
         raise Forbidden("This call is for customer tokens")
-    return await customer_of(get_session(request), principal)
+    return await customer_of(session_of(request), principal)
 
 
 OptionalCustomer = Annotated[Customer | None, Depends(optional_customer)]

@@ -9,7 +9,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.dialects.kit import get_client, get_session, get_settings
+from boxoffice.dialects.kit import get_client, get_session, get_settings, session_of
 from boxoffice.dialects.mediastore.errors import Refused
 from boxoffice.dialects.mediastore.tokens import CUSTOMER_JWT, bearer
 from boxoffice.identity.accounts import customer_of
@@ -23,15 +23,15 @@ from boxoffice.kit.settings import Settings
 async def get_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(CUSTOMER_JWT)]
 ) -> Principal:
-    return await bearer(request, get_session(request), credentials)
+    return await bearer(request, session_of(request), credentials)
 
 
 async def get_customer(principal: Annotated[Principal, Depends(get_principal)], request: Request) -> Customer:
-    return await customer_of(get_session(request), principal)
+    return await customer_of(session_of(request), principal)
 
 
 async def get_merchant(customer: Annotated[Customer, Depends(get_customer)], request: Request) -> Merchant:
-    return await merchant_of(get_session(request), customer.merchant_id)
+    return await merchant_of(session_of(request), customer.merchant_id)
 
 
 def own(customer: Customer, customer_id: int) -> Customer:
