@@ -62,8 +62,10 @@ class ViewerReads:
             key, waiting = next(iter(self._waiting.items()))
             asks, answers = waiting.asks[: self.max_batch], waiting.answers[: self.max_batch]
             del waiting.asks[: self.max_batch], waiting.answers[: self.max_batch]
-            if not waiting.asks:
-                del self._waiting[key]
+            # What is left of it waits behind the other items' reads: one item's crowd doesn't starve another's.
+            del self._waiting[key]
+            if waiting.asks:
+                self._waiting[key] = waiting
             task = asyncio.create_task(self._read_together(key, asks, answers))
             self._out.add(task)
             task.add_done_callback(self._came_back)

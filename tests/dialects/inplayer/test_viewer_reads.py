@@ -132,3 +132,20 @@ async def test_a_check_that_stops_waiting_leaves_the_others_answered(server: Ser
         viewers[0].id,
         viewers[2].id,
     ]
+
+
+async def test_one_items_crowd_does_not_hold_back_another_items_reads(server: Server, merchant: Merchant) -> None:
+    film, series = await add_product(server, merchant), await add_product(server, merchant)
+    viewers = await viewers_of(server, merchant, 4)
+    reads = ViewerReads(server.app.state.access_checker.readers, max_batch=1, max_in_flight=1)
+    answered: list[str] = []
+    asked = [("film", viewer, film.id) for viewer in viewers[:3]] + [("series", viewers[3], series.id)]
+    tasks = []
+    for name, viewer, item in asked:
+        task = asyncio.create_task(reads.read(merchant.id, claims_of(viewer)["sid"], viewer.id, [item]))
+        task.add_done_callback(lambda _task, name=name: answered.append(name))
+        tasks.append(task)
+    found = await asyncio.gather(*tasks)
+    assert [viewer_found[1].id for viewer_found in found if viewer_found is not None] == [v.id for v in viewers]
+    # One read out at a time, one viewer each: the series' goes second, not behind every read of the film.
+    assert answered == ["film", "series", "film", "film"]
