@@ -280,8 +280,6 @@ def test_a_prepared_statement_is_guarded_when_it_is_made() -> None:
     scoped = select(Customer.id).where(Customer.merchant_id == bindparam("merchant_id"))
     with pytest.raises(TenantLeak, match=r"\['customers'\]"):
         Prepared(select(Customer.id).where(Customer.id == bindparam("id")))
-    with pytest.raises(TenantLeak, match=r"\['customers'\]"):
-        Prepared(scoped, on_asyncpg=select(Customer.id).where(Customer.id == bindparam("id")))
     Prepared(scoped)
 
 

@@ -47,7 +47,10 @@ class ViewerReads:
         """What `repository.viewers_with_entitlement` reads of this one viewer, read with whoever asks meanwhile.
         The caller must hold no connection of the readers' pool while it waits: the read takes one."""
         loop = asyncio.get_running_loop()
-        waiting = self._waiting.setdefault((merchant_id, tuple(product_ids)), _Waiting())
+        key = (merchant_id, tuple(product_ids))
+        waiting = self._waiting.get(key)
+        if waiting is None:
+            waiting = self._waiting[key] = _Waiting()
         answer: asyncio.Future[repo.Viewer | None] = loop.create_future()
         waiting.asks.append((session_id, customer_id))
         waiting.answers.append(answer)

@@ -347,7 +347,7 @@ async def stream_batches(
                     pending = asyncio.ensure_future(raw.fetch(fetch))
                     await asyncio.sleep(0)  # let it send its request before the caller takes the loop
                 if rows:
-                    yield _converted(rows, converters)
+                    yield converted(rows, converters)
         finally:
             if pending is not None:  # the caller stopped early: the connection must be idle again
                 with contextlib.suppress(Exception):
@@ -365,7 +365,8 @@ def result_converters(statement: Select[*Ts], dialect: Dialect) -> list[Callable
     return [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in statement.selected_columns]
 
 
-def _converted(rows: Sequence[Any], converters: Sequence[Callable[[Any], Any] | None]) -> Sequence[Any]:
+def converted(rows: Sequence[Any], converters: Sequence[Callable[[Any], Any] | None]) -> Sequence[Any]:
+    """`rows` from the driver itself, each value converted by `result_converters`' function for its column."""
     if not any(converters):
         return rows
     return [

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import ClassManager
 from sqlalchemy.sql.schema import Table
 
-from boxoffice.kit.db import Base, check_scoped, result_converters
+from boxoffice.kit.db import Base, check_scoped, converted, result_converters
 
 M = TypeVar("M", bound=Base)
 # The execution option that marks a statement of `Prepared` (checked by the guard when it was made) to whoever
@@ -45,16 +45,11 @@ class _Compiled:
 
 
 class Prepared:
-    """`statement` (a SELECT), guarded once, sent the cheapest way the connection's driver allows. `on_asyncpg` is
-    the same query where asyncpg needs other SQL: a list bound as one array (`= ANY(:ids)`) rather than expanded
-    into a `$n` per element, so that one prepared statement serves lists of any length."""
+    """`statement` (a SELECT), guarded once, sent the cheapest way the connection's driver allows."""
 
-    def __init__(self, statement: Select[Any], *, on_asyncpg: Select[Any] | None = None) -> None:
-        for each in (statement, on_asyncpg):
-            if each is not None:
-                check_scoped(each)
+    def __init__(self, statement: Select[Any]) -> None:
+        check_scoped(statement)
         self.statement = statement
-        self.on_asyncpg = on_asyncpg if on_asyncpg is not None else statement
         self._compiled: _Compiled | None = None
 
     async def first(self, connection: AsyncConnection, values: Mapping[str, Any]) -> Sequence[Any] | None:
@@ -63,16 +58,15 @@ class Prepared:
             result = await connection.execute(self.statement, dict(values), execution_options={GUARDED: True})
             row: Sequence[Any] | None = result.first()
             return row
-        records = await self._on_driver(connection, values, "fetchrow")
-        return None if records is None else self._converted(records)
+        record = await self._on_driver(connection, values, "fetchrow")
+        return None if record is None else converted([record], self._results)[0]
 
     async def all(self, connection: AsyncConnection, values: Mapping[str, Any]) -> list[Sequence[Any]]:
         """Every row for `values`."""
         if connection.dialect.driver != "asyncpg":
             result = await connection.execute(self.statement, dict(values), execution_options={GUARDED: True})
             return list(result.all())
-        records = await self._on_driver(connection, values, "fetch")
-        return [self._converted(record) for record in records]
+        return list(converted(await self._on_driver(connection, values, "fetch"), self._results))
 
     async def _on_driver(self, connection: AsyncConnection, values: Mapping[str, Any], method: str) -> Any:
         compiled = self._compiled or self._compile(connection.dialect)
@@ -90,20 +84,20 @@ class Prepared:
                 raise DBAPIError(compiled.sql, arguments, error, connection_invalidated=True) from error
             raise
 
-    def _converted(self, record: Sequence[Any]) -> Sequence[Any]:
-        assert self._compiled is not None
-        columns = zip(record, self._compiled.results, strict=True)
-        return tuple(value if convert is None else convert(value) for value, convert in columns)
+    @property
+    def _results(self) -> tuple[Convert, ...]:
+        assert self._compiled is not None  # compiled by `_on_driver`, which ran first
+        return self._compiled.results
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self.on_asyncpg.compile(dialect=dialect)
+        compiled = self.statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup or ())
         self._compiled = _Compiled(
             compiled.string,
             names,
             compiled.params,
             tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names),
-            tuple(result_converters(self.on_asyncpg, dialect)),
+            tuple(result_converters(self.statement, dialect)),
         )
         return self._compiled
 
