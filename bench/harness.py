@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -55,12 +56,41 @@ def start_server(command: list[str], env: dict[str, str], port: int, probe: str)
             raise SystemExit(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=1).status_code < 500:
+                settle(process.pid, deadline)
                 return process
         except httpx.TransportError:
             pass
         time.sleep(0.2)
     process.kill()
     raise SystemExit("server did not start within 60 s")
+
+
+def settle(pid: int, deadline: float) -> None:
+    """Wait until the process and its children are idle: with several workers, one answers the probe while the
+    others may still be starting, on the same cores a measurement is about to use."""
+    previous = _cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = _cpu_seconds(pid)
+        if now - previous < 0.05:
+            return
+        previous = now
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (Linux /proc), in seconds."""
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue  # gone meanwhile
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        pending.extend(int(child) for child in children)
+    return total
 
 
 ENTITLEMENT_COLUMNS = [

@@ -17,6 +17,10 @@ password. Then, for each worker count, `boxoffice serve` runs as a user would an
 3. Heartbeats: every viewer checks again at random (repeated checks, answered from remembered verdicts) while late
    viewers keep signing in: checks per second, p50/p99, ratio to raw ASGI.
 
+Beside raw ASGI, the first-check floor (`first_check_floor.py`): a bare app doing only what any first check must
+(verify the token, read the viewer's rows in batches, answer), on the same viewers: how much of raw ASGI a first
+check can reach at all on this machine, and Boxoffice's first checks as a share of it.
+
 Sign-ins cost what argon2id costs, so the storm's many viewers are signed in by the seed; a second run with
 `BOXOFFICE_ARGON2_*` set measures other parameters. Needs wrk (Debian package `wrk`).
 """
@@ -46,7 +50,9 @@ from boxoffice.migrate import upgrade
 PASSWORD = "live-event-pass-1"
 PROBE_CONNECTIONS = 4
 SIGN_IN_CONCURRENCY = 8
-RAW = [sys.executable, "-m", "uvicorn", "raw_asgi:app", "--no-access-log", "--log-level", "warning"]
+UVICORN = [sys.executable, "-m", "uvicorn", "--no-access-log", "--log-level", "warning"]
+RAW = [*UVICORN, "raw_asgi:app"]
+FLOOR = [*UVICORN, "first_check_floor:app"]
 SERVE = [sys.executable, "-m", "boxoffice.cli", "serve", "--no-worker", "--no-migrate"]
 
 
@@ -223,6 +229,27 @@ def probe_during(port: int, script: Path, sign_ins: SignIns) -> tuple[float, flo
     return max(result, key=lambda figures: figures[2])
 
 
+def run_floor(
+    workers: int, env: dict[str, str], pairs: list[tuple[str, int]], directory: Path, seconds: int
+) -> tuple[float, float, float, int]:
+    """The first-check floor (`first_check_floor.py`) on the same server program, worker count and viewers: it
+    remembers nothing, so every check it answers is a first one."""
+    port = free_port()
+    floor = start_server(
+        [*FLOOR, "--app-dir", str(Path(__file__).parent), "--port", str(port), "--workers", str(workers)],
+        env,
+        port,
+        "/",
+    )
+    try:
+        script = lua_script(pairs, directory)
+        wrk(port, 2, script, "/")
+        return wrk(port, seconds, script, "/")
+    finally:
+        floor.terminate()
+        floor.wait()
+
+
 def line(label: str, workers: int, figures: tuple[float, float, float, int], raw_rps: float | None = None) -> str:
     rps, p50, p99, non200 = figures
     ratio = f"  {rps / raw_rps:4.0%} of raw" if raw_rps else ""
@@ -276,6 +303,10 @@ def main() -> None:
                 raw.terminate()
                 raw.wait()
             print(line("raw ASGI", workers, raw_figures))
+            # Each worker count checks its own viewers for the first time: a server remembers nothing of the other's.
+            share = tokens[workers - 1 :: len(args.workers)] if len(args.workers) > 1 else tokens
+            floor_figures = run_floor(workers, env, [(token, event_id) for token in share], directory, args.seconds)
+            print(line("first-check floor", workers, floor_figures, raw_figures[0]))
             port = free_port()
             app = start_server(
                 [*SERVE, "--port", str(port), "--workers", str(workers)],
@@ -283,8 +314,6 @@ def main() -> None:
                 port,
                 "/readyz",
             )
-            # Each worker count checks its own viewers for the first time: a server remembers nothing of the other's.
-            share = tokens[workers - 1 :: len(args.workers)] if len(args.workers) > 1 else tokens
             try:
                 early = lua_script([(token, event_id) for token in share[:200]], directory)
                 wrk(port, 2, early, "/", connections=PROBE_CONNECTIONS)  # these 200 are now remembered
@@ -301,6 +330,7 @@ def main() -> None:
                 if spy is not None:
                     spy.wait()
                 print(line("first checks", workers, figures, raw_figures[0]))
+                print(f"workers={workers}  first checks: {figures[0] / floor_figures[0]:.0%} of the floor's rate")
                 if figures[0] * args.seconds >= len(share) - 200:
                     print(f"workers={workers}  (every pair was checked before the run ended: give more --viewers)")
 
