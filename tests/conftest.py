@@ -32,6 +32,12 @@ PG_ADMIN_URL = os.environ.get("BOXOFFICE_TEST_POSTGRES_URL", "postgresql://postg
 # CI sets this so that a missing PostgreSQL fails the run instead of skipping half of it.
 REQUIRE_PG = os.environ.get("BOXOFFICE_REQUIRE_POSTGRES") == "1"
 T = TypeVar("T")
+# Every server the suite starts, in this process or another, hashes at the cheapest argon2id parameters the settings
+# accept (OWASP's 7 MiB and five passes, on one lane): at the defaults each sign-up and sign-in costs a quarter of a
+# second of CPU, a tenth of the whole suite's. The tests of the parameters set their own (test_passwords,
+# test_password_rehash, test_settings).
+for _name, _value in (("ARGON2_MEMORY_KIB", "7168"), ("ARGON2_TIME_COST", "5"), ("ARGON2_PARALLELISM", "1")):
+    os.environ.setdefault(f"BOXOFFICE_{_name}", _value)
 
 
 async def _pg_admin(statement: str) -> None:

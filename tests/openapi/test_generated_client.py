@@ -31,8 +31,9 @@ EMAIL = "first.calls@example.com"
 def client(live_api: LiveApi, tmp_path: Path) -> Iterator[ModuleType]:
     """The client generated from the served document, importable as `boxoffice_client` for this test only."""
     config = Config.from_sources(
-        # No formatting hooks: what is generated is imported, not read.
-        ConfigFile(post_hooks=[], package_name_override=PACKAGE, project_name_override=PACKAGE),
+        # No formatting hooks: what is generated is imported, not read. A loaded machine may take this long to
+        # build the document.
+        ConfigFile(post_hooks=[], package_name_override=PACKAGE, project_name_override=PACKAGE, http_timeout=60),
         MetaType.NONE,
         f"{live_api.base_url}/openapi.json",
         "utf-8",
