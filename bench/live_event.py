@@ -229,25 +229,24 @@ def probe_during(port: int, script: Path, sign_ins: SignIns) -> tuple[float, flo
     return max(result, key=lambda figures: figures[2])
 
 
-def run_floor(
-    workers: int, env: dict[str, str], pairs: list[tuple[str, int]], directory: Path, seconds: int
+def on_uvicorn(
+    command: list[str], workers: int, env: dict[str, str], script: Path | None, seconds: int
 ) -> tuple[float, float, float, int]:
-    """The first-check floor (`first_check_floor.py`) on the same server program, worker count and viewers: it
-    remembers nothing, so every check it answers is a first one."""
+    """wrk's figures for an app of this folder (raw ASGI, the first-check floor) on the same server program and
+    worker count as Boxoffice, after two seconds of warming."""
     port = free_port()
-    floor = start_server(
-        [*FLOOR, "--app-dir", str(Path(__file__).parent), "--port", str(port), "--workers", str(workers)],
+    server = start_server(
+        [*command, "--app-dir", str(Path(__file__).parent), "--port", str(port), "--workers", str(workers)],
         env,
         port,
         "/",
     )
     try:
-        script = lua_script(pairs, directory)
         wrk(port, 2, script, "/")
         return wrk(port, seconds, script, "/")
     finally:
-        floor.terminate()
-        floor.wait()
+        server.terminate()
+        server.wait()
 
 
 def line(label: str, workers: int, figures: tuple[float, float, float, int], raw_rps: float | None = None) -> str:
@@ -288,24 +287,13 @@ def main() -> None:
         }
         halves = [emails[: len(emails) // 2], emails[len(emails) // 2 :]]
         for workers in args.workers:
-            bench_dir = str(Path(__file__).parent)
-            port = free_port()
-            raw = start_server(
-                [*RAW, "--app-dir", bench_dir, "--port", str(port), "--workers", str(workers)],
-                env,
-                port,
-                "/",
-            )
-            try:
-                wrk(port, 2, None, "/")
-                raw_figures = wrk(port, args.seconds, None, "/")
-            finally:
-                raw.terminate()
-                raw.wait()
+            raw_figures = on_uvicorn(RAW, workers, env, None, args.seconds)
             print(line("raw ASGI", workers, raw_figures))
             # Each worker count checks its own viewers for the first time: a server remembers nothing of the other's.
             share = tokens[workers - 1 :: len(args.workers)] if len(args.workers) > 1 else tokens
-            floor_figures = run_floor(workers, env, [(token, event_id) for token in share], directory, args.seconds)
+            # The floor remembers nothing: every check it answers is a first one, whichever viewer asks again.
+            floor_script = lua_script([(token, event_id) for token in share], directory)
+            floor_figures = on_uvicorn(FLOOR, workers, env, floor_script, args.seconds)
             print(line("first-check floor", workers, floor_figures, raw_figures[0]))
             port = free_port()
             app = start_server(
