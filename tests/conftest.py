@@ -36,8 +36,17 @@ T = TypeVar("T")
 # accept (OWASP's 7 MiB and five passes, on one lane): at the defaults each sign-up and sign-in costs a quarter of a
 # second of CPU, a tenth of the whole suite's. The tests of the parameters set their own (test_passwords,
 # test_password_rehash, test_settings).
-for _name, _value in (("ARGON2_MEMORY_KIB", "7168"), ("ARGON2_TIME_COST", "5"), ("ARGON2_PARALLELISM", "1")):
-    os.environ.setdefault(f"BOXOFFICE_{_name}", _value)
+SUITE_HASHING = ("BOXOFFICE_ARGON2_MEMORY_KIB", "BOXOFFICE_ARGON2_TIME_COST", "BOXOFFICE_ARGON2_PARALLELISM")
+for _name, _value in zip(SUITE_HASHING, ("7168", "5", "1"), strict=True):
+    os.environ.setdefault(_name, _value)
+
+
+def unconfigured_environment() -> dict[str, str]:
+    """This process's environment without Boxoffice's settings, as a new install starts, but for the suite's
+    hashing parameters: for a server or worker a test starts in a process of its own."""
+    return {
+        name: value for name, value in os.environ.items() if not name.startswith("BOXOFFICE_") or name in SUITE_HASHING
+    }
 
 
 async def _pg_admin(statement: str) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import pytest
 
 from boxoffice import demo
 from boxoffice.kit.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import free_port, unconfigured_environment
 
 BOXOFFICE = [sys.executable, "-m", "boxoffice.cli"]
 STARTED = "Uvicorn running on"
@@ -76,7 +75,7 @@ async def _drain(served: Served) -> None:
 async def served(settings: Settings, **environment: str) -> AsyncIterator[Served]:
     """`environment`: more BOXOFFICE_* variables for this process."""
     port = free_port()
-    env = {name: value for name, value in os.environ.items() if not name.startswith("BOXOFFICE_")} | {
+    env = unconfigured_environment() | {
         "BOXOFFICE_DATABASE_URL": settings.database_url,
         "BOXOFFICE_SECRET_KEY": settings.secret_key or "",
         "BOXOFFICE_PUBLIC_URL": settings.public_url or "",

@@ -4,7 +4,6 @@ holds, and a setting whose optional package is not installed."""
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from cryptography.fernet import Fernet
 
 from boxoffice import preflight
 from boxoffice.migrate import upgrade
-from tests.conftest import free_port
+from tests.conftest import free_port, unconfigured_environment
 from tests.served import BOXOFFICE
 
 # Each command that uses the database, as an operator would type it.
@@ -48,7 +47,7 @@ class Ran:
 
 
 def environment(folder: Path, database_url: str) -> dict[str, str]:
-    return {name: value for name, value in os.environ.items() if not name.startswith("BOXOFFICE_")} | {
+    return unconfigured_environment() | {
         "BOXOFFICE_DATABASE_URL": database_url,
         "BOXOFFICE_MAIL_DIR": str(folder / "mail"),
         "BOXOFFICE_REPORTS_DIR": str(folder / "reports"),

@@ -4,7 +4,6 @@ counters of what it did, which no app process sees), behind the token."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import tempfile
@@ -18,7 +17,7 @@ import pytest
 from boxoffice.kit import jobs
 from boxoffice.kit.db import create_engine, session_factory, transaction
 from tests.compat.live_server import empty_database
-from tests.conftest import free_port, off_the_loop
+from tests.conftest import free_port, off_the_loop, unconfigured_environment
 from tests.scrape import sample
 from tests.served import BOXOFFICE
 
@@ -28,7 +27,7 @@ PATIENCE = 60.0
 
 @pytest.fixture
 def worker_env(migrated_database_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
-    yield {name: value for name, value in os.environ.items() if not name.startswith("BOXOFFICE_")} | {
+    yield unconfigured_environment() | {
         "BOXOFFICE_DATABASE_URL": migrated_database_url,
         "BOXOFFICE_MAIL_DIR": str(tmp_path / "mail"),
         "BOXOFFICE_REPORTS_DIR": str(tmp_path / "reports"),

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 
 from boxoffice.kit.settings import Settings
+from tests.conftest import unconfigured_environment
 from tests.served import BOXOFFICE
 
 
 async def test_sigterm_stops_the_worker_cleanly(settings: Settings) -> None:
-    env = {name: value for name, value in os.environ.items() if not name.startswith("BOXOFFICE_")} | {
+    env = unconfigured_environment() | {
         "BOXOFFICE_DATABASE_URL": settings.database_url,
         "BOXOFFICE_MAIL_DIR": str(settings.mail_dir),
     }

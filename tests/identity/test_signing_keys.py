@@ -4,7 +4,6 @@ others know, whatever was refused first, and a rotation keeps what the old key s
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from boxoffice.identity.models import SigningKey
 from boxoffice.kit import cache, clock
 from boxoffice.kit.db import transaction
 from boxoffice.kit.settings import Settings
-from tests.conftest import PG_ADMIN_URL, _pg_admin, off_the_loop
+from tests.conftest import PG_ADMIN_URL, _pg_admin, off_the_loop, unconfigured_environment
 from tests.served import BOXOFFICE, demo_client_id, demo_sign_in, serving
 
 
@@ -44,7 +43,7 @@ def fresh_database_url(migrated_database_url: str, tmp_path: Path) -> Iterator[s
 @pytest.fixture
 def env(fresh_database_url: str, tmp_path: Path) -> dict[str, str]:
     """The environment of an install that configures no secret: the keys are the server's own."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("BOXOFFICE_")}
+    base = unconfigured_environment()
     return base | {"BOXOFFICE_DATABASE_URL": fresh_database_url, "BOXOFFICE_MAIL_DIR": str(tmp_path / "mail")}
 
 

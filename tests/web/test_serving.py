@@ -17,7 +17,7 @@ import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from tests.compat.live_server import empty_database
-from tests.conftest import free_port
+from tests.conftest import free_port, unconfigured_environment
 from tests.scrape import sample
 from tests.served import serving
 
@@ -31,7 +31,7 @@ PATIENCE = 60.0
 def env(migrated_database_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
     temporary = tmp_path / "tmp"
     temporary.mkdir()
-    yield {name: value for name, value in os.environ.items() if not name.startswith("BOXOFFICE_")} | {
+    yield unconfigured_environment() | {
         "BOXOFFICE_DATABASE_URL": migrated_database_url,
         "BOXOFFICE_MAIL_DIR": str(tmp_path / "mail"),
         "BOXOFFICE_REPORTS_DIR": str(tmp_path / "reports"),
@@ -100,6 +100,8 @@ def test_metrics_add_up_over_every_worker_even_one_killed(env: dict[str, str], m
             for _ in range(20):
                 assert http.get("/healthz", headers={"Connection": "close"}).status_code == 200
                 sent += 1
+        # A request is counted once its answer has been sent, so the last ones may reach the files just after.
+        _until(lambda: sum(_healthz_by_worker(directory).values()) == sent, f"{sent} requests counted")
         by_worker = _healthz_by_worker(directory)
         assert len(by_worker) == 2 and sum(by_worker.values()) == sent, by_worker
         text = _scrape(scrape)

@@ -43,6 +43,8 @@ from tests.conftest import Mailbox, free_port
 from tests.dialects.inplayer.conftest import plain_text
 
 TIMEOUT_MS = 20_000
+# The SDK's views wait on the API before they change; a loaded test run can take longer than Playwright's 5 s.
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
