@@ -188,6 +188,29 @@ def serve_app() -> Boxoffice:
     return create_app(settle_heap=True)
 
 
+# The operations endpoints read their app from the request rather than closing over it: FastAPI keeps every endpoint
+# it has seen in caches of its own, and an endpoint that held its app would keep each app a process ever made.
+async def healthz() -> Health:
+    """The process is up and answering, and its version."""
+    return {"status": "ok", "version": __version__}
+
+
+async def readyz(request: Request) -> Response:
+    """Whether the process can serve: the database is reachable."""
+    try:
+        await ping(request.app.state.engine)
+    except Exception as exc:  # any failure to reach the database means not ready
+        log.warning("readyz.database_unreachable", error=str(exc))
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+async def metrics(request: Request) -> Response:
+    app = request.app
+    assert isinstance(app, Boxoffice) and app.metrics is not None
+    return await app.metrics.answer(request.headers.get("authorization"))
+
+
 def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -> Boxoffice:
     settings = settings or get_settings()
     logs.configure(settings.log_level, settings.log_json)
@@ -282,12 +305,8 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     async def validation_error(_request: Request, exc: RequestValidationError) -> Response:
         return render_validation_error(exc)
 
-    @app.get("/healthz", tags=["operations"], summary="Liveness", openapi_extra=PUBLIC)
-    async def healthz() -> Health:
-        """The process is up and answering, and its version."""
-        return {"status": "ok", "version": __version__}
-
-    @app.get(
+    app.get("/healthz", tags=["operations"], summary="Liveness", openapi_extra=PUBLIC)(healthz)
+    app.get(
         "/readyz",
         tags=["operations"],
         summary="Readiness",
@@ -297,22 +316,9 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
             503: {"model": Readiness, "description": "Not ready: the database cannot be reached"},
         },
         openapi_extra=PUBLIC,
-    )
-    async def readyz() -> Response:
-        """Whether the process can serve: the database is reachable."""
-        try:
-            await ping(engine)
-        except Exception as exc:  # any failure to reach the database means not ready
-            log.warning("readyz.database_unreachable", error=str(exc))
-            return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
-
+    )(readyz)
     if settings.metrics_port is None:  # else /metrics is answered on its own port only
-
-        @app.get("/metrics", tags=["operations"], include_in_schema=False)
-        async def metrics(request: Request) -> Response:
-            assert app.metrics is not None
-            return await app.metrics.answer(request.headers.get("authorization"))
+        app.get("/metrics", tags=["operations"], include_in_schema=False)(metrics)
 
     api_docs.install(app)
     app.include_router(landing.router([landing.API_DOCS, demo.LANDING, landing.OPERATIONS]))

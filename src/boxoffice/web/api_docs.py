@@ -35,36 +35,42 @@ def install(app: FastAPI) -> None:
     """Serve the two pages and their assets. `app` is made with `docs_url=None, redoc_url=None`, so that FastAPI's
     own pages, which load from a CDN, are not there."""
     app.mount(ASSETS, StaticFiles(directory=assets_folder()), name="api-docs-assets")
+    app.get(SWAGGER_UI, include_in_schema=False)(swagger_ui)
+    app.get(REDOC, include_in_schema=False)(redoc)
 
-    def asset(request: Request, name: str) -> str:
-        return f"{request.scope.get('root_path', '')}{ASSETS}/{name}"
 
-    def schema(request: Request) -> str:
-        return f"{request.scope.get('root_path', '')}{app.openapi_url}"
-
-    @app.get(SWAGGER_UI, include_in_schema=False)
-    async def swagger_ui(request: Request) -> HTMLResponse:
-        return _kept_home(
-            get_swagger_ui_html(
-                openapi_url=schema(request),
-                title=f"{app.title} API — Swagger UI",
-                swagger_js_url=asset(request, "swagger-ui-bundle.js"),
-                swagger_css_url=asset(request, "swagger-ui.css"),
-                swagger_favicon_url=asset(request, "favicon.png"),
-            )
+# The pages read their app from the request rather than closing over it: FastAPI keeps every endpoint it has seen
+# in caches of its own, and an endpoint that held its app would keep each app a process ever made.
+async def swagger_ui(request: Request) -> HTMLResponse:
+    return _kept_home(
+        get_swagger_ui_html(
+            openapi_url=_schema(request),
+            title=f"{request.app.title} API — Swagger UI",
+            swagger_js_url=_asset(request, "swagger-ui-bundle.js"),
+            swagger_css_url=_asset(request, "swagger-ui.css"),
+            swagger_favicon_url=_asset(request, "favicon.png"),
         )
+    )
 
-    @app.get(REDOC, include_in_schema=False)
-    async def redoc(request: Request) -> HTMLResponse:
-        return _kept_home(
-            get_redoc_html(
-                openapi_url=schema(request),
-                title=f"{app.title} API — Redoc",
-                redoc_js_url=asset(request, "redoc.standalone.js"),
-                redoc_favicon_url=asset(request, "favicon.png"),
-                with_google_fonts=False,
-            )
+
+async def redoc(request: Request) -> HTMLResponse:
+    return _kept_home(
+        get_redoc_html(
+            openapi_url=_schema(request),
+            title=f"{request.app.title} API — Redoc",
+            redoc_js_url=_asset(request, "redoc.standalone.js"),
+            redoc_favicon_url=_asset(request, "favicon.png"),
+            with_google_fonts=False,
         )
+    )
+
+
+def _asset(request: Request, name: str) -> str:
+    return f"{request.scope.get('root_path', '')}{ASSETS}/{name}"
+
+
+def _schema(request: Request) -> str:
+    return f"{request.scope.get('root_path', '')}{request.app.openapi_url}"
 
 
 def _kept_home(page: HTMLResponse) -> HTMLResponse:
