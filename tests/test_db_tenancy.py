@@ -18,7 +18,7 @@ from boxoffice.catalog.models import Price
 from boxoffice.identity.models import Customer, LoginRecord, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.db import TENANT_TABLES, TenantLeak, create_engine, session_factory, table_of, transaction
-from boxoffice.kit.prepared import Prepared, attribute_keys, detached
+from boxoffice.kit.prepared import Detached, Prepared
 
 
 @dataclass
@@ -292,7 +292,7 @@ async def test_a_prepared_statement_reads_its_tenants_row_as_a_detached_instance
         row = await prepared.first(connection, {"merchant_id": tenants.a, "id": tenants.customers_a[1]})
         assert await prepared.first(connection, {"merchant_id": tenants.a, "id": tenants.customers_b[1]}) is None
     assert row is not None
-    customer = detached(Customer, attribute_keys(Customer), row)
+    customer = Detached(Customer)(row)
     assert (customer.id, customer.merchant_id, customer.email) == (tenants.customers_a[1], tenants.a, "c1@example.com")
     assert customer.attributes == {}  # the JSON column, read as the ORM reads it
     assert inspect(customer).detached
@@ -312,8 +312,8 @@ async def test_a_prepared_statement_reads_every_row_of_its_tenant(tenants: Tenan
 
 def test_a_detached_row_refuses_to_load_what_it_was_not_given() -> None:
     """As an instance a closed session left: its relationships are not loaded behind anyone's back."""
-    keys = attribute_keys(Price)
-    price = detached(Price, keys, tuple(range(len(keys))))
-    assert inspect(price).detached and inspect(price).identity == (keys.index("id"),)
+    prices = Detached(Price)
+    price = prices(tuple(range(len(prices.keys))))
+    assert inspect(price).detached and inspect(price).identity == (prices.keys.index("id"),)
     with pytest.raises(DetachedInstanceError):
         _ = price.country_set

@@ -16,7 +16,7 @@ from boxoffice.access.models import ContentRequest, Entitlement, EntitlementRow
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import AuthSession, Customer
 from boxoffice.kit.db import among, columns_of, page_of, table_of
-from boxoffice.kit.prepared import Prepared, attribute_keys, detached
+from boxoffice.kit.prepared import Detached, Prepared
 
 
 async def current_entitlement(
@@ -117,7 +117,7 @@ def _viewers_statement() -> Select[Any]:
 
 _VIEWER_MODELS = (AuthSession, Customer, Entitlement)
 _VIEWER_TABLES = tuple(table_of(model) for model in _VIEWER_MODELS)
-_VIEWER_KEYS = tuple(attribute_keys(model) for model in _VIEWER_MODELS)
+_AS_SESSION, _AS_CUSTOMER, _AS_ENTITLEMENT = Detached(AuthSession), Detached(Customer), Detached(Entitlement)
 _CANDIDATE = _VIEWER_TABLES[2].alias("candidate")
 # Built, guarded and compiled once; each call binds its values into the same statement.
 VIEWER = Prepared(_viewer_statement())
@@ -149,14 +149,13 @@ async def viewers_with_entitlement(
 
 
 def _viewer_of(row: Sequence[Any]) -> Viewer:
-    session_keys, customer_keys, entitlement_keys = _VIEWER_KEYS
-    customer_at = len(session_keys)
-    entitlement_at = customer_at + len(customer_keys)
+    customer_at = len(_AS_SESSION.keys)
+    entitlement_at = customer_at + len(_AS_CUSTOMER.keys)
     entitlement = row[entitlement_at:]
     return (
-        detached(AuthSession, session_keys, row[:customer_at]),
-        detached(Customer, customer_keys, row[customer_at:entitlement_at]),
-        None if entitlement[0] is None else detached(Entitlement, entitlement_keys, entitlement),
+        _AS_SESSION(row[:customer_at]),
+        _AS_CUSTOMER(row[customer_at:entitlement_at]),
+        None if entitlement[0] is None else _AS_ENTITLEMENT(entitlement),
     )
 
 

@@ -8,22 +8,21 @@ driver's own prepared statement (asyncpg keeps one per connection and query text
 row comes back as a tuple, each value converted as SQLAlchemy would convert it. Other drivers (SQLite) execute the
 same statement through SQLAlchemy Core.
 
-`detached` turns such a row's columns into the model instance a closed session would have left: the rules that
+`Detached` turns such a row's columns into the model instance a closed session would have left: the rules that
 read rows read them as they read any other.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import ClassManager
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.sql.schema import Table
 
 from boxoffice.kit.db import Base, check_scoped, converted, result_converters
@@ -110,20 +109,23 @@ def attribute_keys(model: type[Base]) -> tuple[str, ...]:
     return tuple(mapper.get_property_by_column(column).key for column in table.columns)
 
 
-def detached(model: type[M], keys: Sequence[str], values: Sequence[Any]) -> M:
-    """An instance of `model` holding `values` under `keys` (every column attribute), as a closed session leaves
-    what it loaded: readable, belonging to no session, known by its primary key."""
-    manager, primary_key_at = _shape(model, tuple(keys))
-    instance = cast(M, manager.new_instance())
-    instance.__dict__.update(zip(keys, values, strict=True))
-    # What `make_transient_to_detached` does to a new instance, without its walk over the attributes not loaded to
-    # expire them: a detached instance refuses to load those either way, and the walk is most of the cost.
-    inspect(instance).key = manager.mapper.identity_key_from_primary_key(tuple(values[at] for at in primary_key_at))
-    return instance
+class Detached(Generic[M]):
+    """Instances of `model` from the values of its table's columns (in the table's order, `keys`), as a closed
+    session leaves what it loaded: readable, belonging to no session, known by its primary key. What that takes of
+    the mapper is looked up once, when made: a first access check makes three."""
 
+    def __init__(self, model: type[M]) -> None:
+        mapper = inspect(model)
+        self.keys = attribute_keys(model)
+        self._new = mapper.class_manager.new_instance
+        self._identity_key = mapper.identity_key_from_primary_key
+        self._primary_key_at = tuple(self.keys.index(mapper.get_property_by_column(c).key) for c in mapper.primary_key)
 
-@functools.cache
-def _shape(model: type[Base], keys: tuple[str, ...]) -> tuple[ClassManager[Any], tuple[int, ...]]:
-    """The model's class manager, and where in `keys` its primary key's attributes are."""
-    mapper = inspect(model)
-    return mapper.class_manager, tuple(keys.index(mapper.get_property_by_column(c).key) for c in mapper.primary_key)
+    def __call__(self, values: Sequence[Any]) -> M:
+        instance: M = self._new()  # type: ignore[assignment]  # the manager of `model` makes instances of it
+        instance.__dict__.update(zip(self.keys, values, strict=True))
+        # What `make_transient_to_detached` does to a new instance, without its walk over the attributes not loaded
+        # to expire them: a detached instance refuses to load those either way, and the walk is most of the cost.
+        key = self._identity_key(tuple(values[at] for at in self._primary_key_at))
+        instance_state(instance).key = key  # type: ignore[assignment]  # the identity of `model`, a mapped class
+        return instance
