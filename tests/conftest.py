@@ -238,3 +238,54 @@ def documented_app(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(scope="module")
 def document(documented_app: Any) -> dict[str, Any]:
     return dict(documented_app.openapi())
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# An S3 bucket on a real S3 server running locally (moto's), for the files kept in a bucket (kit/files.py).
+
+S3_SECRET = "s3-secret-never-shown-" + "z" * 16
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    with pytest.MonkeyPatch.context() as patch:
+        # Nothing may reach AWS itself: no instance metadata, no profile or credentials from this machine.
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        patch.setenv("AWS_CONFIG_FILE", os.devnull)
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
+            patch.delenv(name, raising=False)
+        port = free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def s3_settings(s3_endpoint: str) -> Settings:
+    """Settings naming a new, empty bucket; nothing else (no database)."""
+    import boto3
+
+    bucket = f"boxoffice-files-{uuid.uuid4().hex[:12]}"
+    admin = boto3.session.Session().client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    admin.create_bucket(Bucket=bucket)
+    return Settings(
+        _env_file=None,
+        public_url="https://boxoffice.example.com/",
+        reports_s3_bucket=bucket,
+        reports_s3_endpoint_url=s3_endpoint,
+        reports_s3_region="us-east-1",
+        reports_s3_access_key_id="testing",
+        reports_s3_secret_access_key=S3_SECRET,
+    )

@@ -54,6 +54,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({KIT}),
     # The outbox every context writes its events to.
     frozenset({"events"}),
+    # A merchant's looks (brand name, logo, colours), which the e-mails and the pages wear.
+    frozenset({"branding"}),
     # What the contexts send out through: payment gateways, e-mail.
     frozenset({"gateways", "mail"}),
     # Merchant-wide restriction settings and country sets, which sign-in (the session limit) and the catalog read.

@@ -2,6 +2,7 @@
 
 from boxoffice.access import models as access
 from boxoffice.billing import models as billing
+from boxoffice.branding import models as branding
 from boxoffice.catalog import models as catalog
 from boxoffice.events import models as events
 from boxoffice.gateways import models as gateways
@@ -18,6 +19,7 @@ __all__ = [
     "Base",
     "access",
     "billing",
+    "branding",
     "cache",
     "catalog",
     "events",

@@ -72,7 +72,8 @@ def test_a_merchants_version_extends_the_layout_and_escapes_only_html() -> None:
     shown = render_sandboxed(mine, WELCOME | {"full_name": "<b>Vera</b> & Co"})
     assert shown.subject == "Hi <b>Vera</b> & Co"
     assert shown.text == "Dear <b>Vera</b> & Co, welcome."
-    assert "<title>Hi</title>" in shown.html and "<h1 style" in shown.html  # the layout, with the brand's name
+    assert "<title>Hi</title>" in shown.html  # the layout, wearing the sample's look
+    assert '<img src="https://watch.example.com/logo.png" alt="Acme Video"' in shown.html
     assert "<p>&lt;b&gt;Vera&lt;/b&gt; &amp; Co</p>" in shown.html
 
 

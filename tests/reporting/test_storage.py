@@ -9,29 +9,25 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import httpx
 import pytest
 from boto3.exceptions import S3UploadFailedError
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
 from boxoffice.identity.tokens import token_secret
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
 from boxoffice.reporting import links
 from boxoffice.reporting.storage import LocalStorage, S3Storage, attachment, storage_for
-from tests.conftest import Server, free_port
+from tests.conftest import S3_SECRET, Server
 from tests.dialects.inplayer.conftest import Merchant, make_merchant
 
 CSV = b"id,amount,currency\n1,499,EUR\n2,999,USD\n"
 INVALID = {"code": 403, "message": "This download link is invalid or has expired"}
 NOT_FOUND = {"code": 404, "message": "Report not found"}
-S3_SECRET = "s3-secret-never-shown-" + "z" * 16
 MiB = 1024 * 1024
 
 
@@ -322,44 +318,6 @@ async def test_nothing_is_served_from_disk_when_reports_live_in_s3(
 
 # ----------------------------------------------------------------------------------------------------------------
 # An S3 bucket, on a real S3 server running locally.
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    with pytest.MonkeyPatch.context() as patch:
-        # Nothing may reach AWS itself: no instance metadata, no profile or credentials from this machine.
-        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        patch.setenv("AWS_CONFIG_FILE", os.devnull)
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-        for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-            patch.delenv(name, raising=False)
-        port = free_port()
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-        server.start()
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            server.stop()
-
-
-@pytest.fixture
-def s3_settings(s3_endpoint: str) -> Settings:
-    bucket = f"boxoffice-reports-{uuid.uuid4().hex[:12]}"
-    admin = boto3.session.Session().client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    admin.create_bucket(Bucket=bucket)
-    return plain_settings(
-        reports_s3_bucket=bucket,
-        reports_s3_endpoint_url=s3_endpoint,
-        reports_s3_region="us-east-1",
-        reports_s3_access_key_id="testing",
-        reports_s3_secret_access_key=S3_SECRET,
-    )
 
 
 def small_parts(settings: Settings) -> S3Storage:

@@ -64,6 +64,7 @@ class Missing(StrEnum):
     OFFER = "offer"
     ORDER = "order"
     SUBSCRIPTION = "subscription"
+    BRANDING = "branding"
 
 
 class NotFound(DomainError):

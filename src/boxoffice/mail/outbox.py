@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.branding import looks
+from boxoffice.branding.models import Branding
 from boxoffice.kit import jobs
 from boxoffice.mail import repository as repo
 from boxoffice.mail.overrides import sources_of
@@ -39,7 +41,22 @@ async def send_email(
     """Mail `template` (a name in mail.variables, with its variables in `context`) on the merchant's behalf.
     The webhook engine tells a merchant of a disabled endpoint with this too: `template="webhook_disabled"`."""
     custom = await repo.template_of(session, merchant_id, template)
-    enqueue_message(session, to, compose(template, context, sources_of(custom)), attachments)
+    look = await looks.look_to_wear(session, merchant_id)
+    enqueue_message(session, to, compose(template, context | worn(look), sources_of(custom)), attachments)
+
+
+def worn(look: Branding | None) -> dict[str, Any]:
+    """What a message's layout reads of the merchant's look: `brand`, and the look's name as `brand_name`."""
+    if look is None:
+        return {}
+    brand = {
+        "logo": look.logo,
+        "primary_color": look.primary_color,
+        "footer": look.footer,
+        "terms_url": look.terms_url,
+        "dark_mode": look.dark_mode,
+    }
+    return {"brand_name": look.brand_name, "brand": brand}
 
 
 def enqueue_message(

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-_VIEWER = {"brand_name": "Acme Video", "full_name": "Vera Viewer", "email": "vera@example.com"}
+# The merchant's look (boxoffice.branding), on every message; absent when the merchant has none.
+_BRAND = {
+    "brand": {
+        "logo": "https://watch.example.com/logo.png",
+        "primary_color": "#1a73e8",
+        "footer": "Acme Video, 1 Main Street, Springfield",
+        "terms_url": "https://watch.example.com/terms",
+        "dark_mode": False,
+    }
+}
+_VIEWER = _BRAND | {"brand_name": "Acme Video", "full_name": "Vera Viewer", "email": "vera@example.com"}
 _PAID = _VIEWER | {"item_title": "Cup final", "access": "Seven days", "amount": "4.99 EUR", "date": "30 May 2026"}
 
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -19,7 +29,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     | {"token": "0f3c9d1e8b7a4c2f", "minutes": 60, "link": "https://watch.example.com/reset?token=0f3c9d1e8b7a4c2f"},
     "pin_code": _VIEWER | {"pin": "042917", "minutes": 10},
     "data_export": _VIEWER,
-    "gift": {
+    "gift": _BRAND
+    | {
         "brand_name": "Acme Video",
         "from_name": "Vera Viewer",
         "item_title": "Cup final",
@@ -36,7 +47,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
     # access_until: None when the access ended with the cancellation.
     "cancellation": _VIEWER | {"item_title": "Cup final", "access": "Monthly", "access_until": "30 June 2026"},
     # To the merchant, from the webhook engine: one of its endpoints stopped being sent to.
-    "webhook_disabled": {
+    "webhook_disabled": _BRAND
+    | {
         "brand_name": "Acme Video",
         "url": "https://hooks.example.com/boxoffice",
         "failures": 20,

@@ -7,6 +7,7 @@
 //   BOXOFFICE_MAILBOX_URL   GET {url}/messages?to=<email> -> [{subject, text, attachments:[{filename, content_type,
 //                           content}]}], every e-mail delivered to that address, oldest first
 //   BOXOFFICE_FEATURE_FLAGS optional JSON {name: enabled} of feature flags the merchant has set
+//   BOXOFFICE_LOOKS         JSON [BrandingDetails] of the merchant's looks as its API created them, the default first
 //
 // The tests run one after another and share one viewer account; each describe() is one area of the Account API.
 
@@ -21,7 +22,8 @@ const {
 
 const MAILBOX_URL = requiredEnv('BOXOFFICE_MAILBOX_URL');
 const FEATURE_FLAGS = JSON.parse(process.env.BOXOFFICE_FEATURE_FLAGS || '{}');
-const { Account } = InPlayer;
+const LOOKS = JSON.parse(requiredEnv('BOXOFFICE_LOOKS'));
+const { Account, Branding } = InPlayer;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Assertions on Account answers
@@ -491,5 +493,36 @@ describe('erase', () => {
     await refused(signIn(viewer.email, viewer.password), [401, 403, 404]);
     useToken(before);
     await refused(Account.getAccountInfo(), [401, 403, 404]);
+  });
+});
+
+describe('branding', () => {
+  const [defaultLook, otherLook] = LOOKS;
+
+  test('getBranding reads the default look with every BrandingDetails field', async () => {
+    const { status, data } = await Branding.getBranding(CLIENT_ID, 'default');
+    assert.equal(status, 200);
+    assert.deepEqual(data, defaultLook);
+    assert.equal(data.exists, true);
+    assert.equal(data.default, true);
+    for (const key of ['id', 'exists', 'brand_name', 'paywall_cover_photo', 'paywall_brand_logo',
+      'paywall_primary_color', 'paywall_secondary_color', 'paywall_buttons_bg_color', 'paywall_buttons_text_color',
+      'preview_buttons_bg_color', 'preview_buttons_text_color', 'preview_top_border', 'inplayer_protected_label',
+      'paywall_footer', 'default', 'template_id', 'terms_url', 'dark_mode']) {
+      assert.ok(key in data, `BrandingDetails lacks ${key}: ${show(data)}`);
+    }
+    assert.equal(data.paywall_primary_color, '#1a73e8');
+  });
+
+  test('getBranding reads a look by its id, and the SDK\'s default argument is the default look', async () => {
+    const { data } = await Branding.getBranding(CLIENT_ID, otherLook.id);
+    assert.deepEqual(data, otherLook);
+    assert.deepEqual(pick(data, ['brand_name', 'dark_mode', 'inplayer_protected_label', 'default']),
+      { brand_name: 'Compat Sports', dark_mode: true, inplayer_protected_label: false, default: false });
+    assert.deepEqual((await Branding.getBranding(CLIENT_ID)).data, defaultLook);
+  });
+
+  test('getBranding of an unknown look is refused', async () => {
+    await refused(Branding.getBranding(CLIENT_ID, otherLook.id + 1000), [404]);
   });
 });

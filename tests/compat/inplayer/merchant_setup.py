@@ -84,15 +84,30 @@ def create_merchant(base_url: str) -> Merchant:
     return Merchant(uuid=str(body["account"]["uuid"]), token=str(body["access_token"]), email=email)
 
 
-def set_up_merchant(base_url: str) -> str:
-    """A merchant with the register fields and feature flags accounts.test.cjs expects; returns its uuid."""
+# Two looks: the first is the merchant's default; the SDK reads each by id and the default as `default`.
+LOOKS = (
+    {
+        "brand_name": "Compat Video",
+        "paywall_primary_color": "#1a73e8",
+        "paywall_buttons_bg_color": "#0b8043",
+        "paywall_footer": "Compat Video, 1 Main Street",
+        "terms_url": "https://watch.example.com/terms",
+    },
+    {"brand_name": "Compat Sports", "dark_mode": "true", "inplayer_protected_label": "false"},
+)
+
+
+def set_up_merchant(base_url: str) -> tuple[str, list[dict[str, Any]]]:
+    """A merchant with the register fields, feature flags and looks accounts.test.cjs expects; returns its uuid
+    and its looks as the merchant API answered them."""
     merchant = create_merchant(base_url)
     with merchant_client(base_url, merchant) as http:
         for field in REGISTER_FIELDS:
             expect(http.post("/accounts/register-fields", data=field))
         for name, enabled in FEATURE_FLAGS.items():
             expect(http.put(f"/v2/features/{name}", data={"enabled": "true" if enabled else "false"}))
-    return merchant.uuid
+        looks = [expect(http.post("/branding/paywall", data=look), 201) for look in LOOKS]
+    return merchant.uuid, looks
 
 
 # --- the catalogue assets.test.cjs works on ---------------------------------------------------------------

@@ -238,8 +238,12 @@ def run_sdk_suite(directory: Path, test_file: str, base_url: str, client_id: str
 
 
 def test_inplayer_js_sdk_accounts(sdk_dir: Path, boxoffice: str, mail: Mail) -> None:
-    client_id = set_up_merchant(boxoffice)
-    env = {"BOXOFFICE_MAILBOX_URL": mail.mailbox_url, "BOXOFFICE_FEATURE_FLAGS": json.dumps(FEATURE_FLAGS)}
+    client_id, looks = set_up_merchant(boxoffice)
+    env = {
+        "BOXOFFICE_MAILBOX_URL": mail.mailbox_url,
+        "BOXOFFICE_FEATURE_FLAGS": json.dumps(FEATURE_FLAGS),
+        "BOXOFFICE_LOOKS": json.dumps(looks),
+    }
     run_sdk_suite(sdk_dir, "accounts.test.cjs", boxoffice, client_id, env)
 
 

@@ -146,6 +146,10 @@ ROUTES_WITH_IDS = {
     ("GET", "/webhooks/{webhook_id}/deliveries/{delivery_id}"),
     ("POST", "/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"),
     ("POST", "/webhooks/{webhook_id}/replay"),
+    # Tried across tenants in test_branding.py (test_looks_are_each_merchants_own).
+    ("GET", "/branding/paywall/{branding_id}"),
+    ("PUT", "/branding/paywall/{branding_id}"),
+    ("DELETE", "/branding/paywall/{branding_id}"),
     # Tried across tenants in test_analytics.py (test_bad_input_is_a_clear_error_in_inplayers_shape).
     ("GET", "/v2/analytics/customers/{customer_id}/activity"),
     ("GET", "/v2/analytics/customers/{customer_id}/lifetime"),

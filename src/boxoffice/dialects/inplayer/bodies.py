@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.dialects.inplayer.forms import read_body
+from boxoffice.dialects.inplayer.forms import MAX_BODY, body_reader, read_body
 from boxoffice.dialects.openapi import BodySpec, Field
 
 # A dict the endpoint reads with the readers of `forms`; `Depends(SPEC)` names its declaration.
 Fields = dict[str, Any]
 
 
-def form(*fields: Field, open: bool = False, description: str = "") -> BodySpec:
-    """A body sent urlencoded, multipart or as JSON, all three read alike by `forms.read_body`."""
-    return BodySpec(read_body, *fields, open=open, description=description)
+def form(*fields: Field, open: bool = False, description: str = "", max_body: int = MAX_BODY) -> BodySpec:
+    """A body sent urlencoded, multipart or as JSON, all three read alike by `forms.read_body`; `max_body` for
+    the few that carry files."""
+    reader = read_body if max_body == MAX_BODY else body_reader(max_body)
+    return BodySpec(reader, *fields, open=open, description=description)
 
 
 def text(name: str, description: str, *, required: bool = False, enum: tuple[str, ...] = ()) -> Field:

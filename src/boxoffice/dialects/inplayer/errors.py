@@ -41,6 +41,21 @@ FIELDS = {
     "payment_id": "transaction_token",
     "card_currency": "currency_iso",
 }
+# A look's fields (branding/looks.py) as InPlayer's branding forms name them.
+LOOK_FIELDS = {
+    "logo": "paywall_brand_logo",
+    "cover_image": "paywall_cover_photo",
+    "primary_color": "paywall_primary_color",
+    "secondary_color": "paywall_secondary_color",
+    "button_color": "paywall_buttons_bg_color",
+    "button_text_color": "paywall_buttons_text_color",
+    "preview_button_color": "preview_buttons_bg_color",
+    "preview_button_text_color": "preview_buttons_text_color",
+    "protected_label": "inplayer_protected_label",
+    "footer": "paywall_footer",
+    "is_default": "default",
+}
+FIELDS |= LOOK_FIELDS
 NOT_FOUND = {
     errors.Missing.PRODUCT: "Item not found",
     errors.Missing.PRICE: "Access fee not found",
@@ -48,6 +63,7 @@ NOT_FOUND = {
     errors.Missing.OFFER: "Offer not found",
     errors.Missing.ORDER: "Order not found",
     errors.Missing.SUBSCRIPTION: "Subscription not found",
+    errors.Missing.BRANDING: "Branding not found",
 }
 UNAUTHENTICATED = {errors.Credential.BEARER: "Invalid auth token"}
 ALREADY_HELD = {
