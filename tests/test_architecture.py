@@ -6,7 +6,7 @@
 4. Every model with a `merchant_id` column is `TenantOwned`, so the tenancy guard knows its table.
 5. The dialects and the pages of `web/` import no repository: they parse, call a use case and render.
 6. Imports point down the layers, from the entry points to the kit.
-7. No dialect or page commits: a request's transaction is the unit of work's (`dialects/kit.py`), or a use
+7. No dialect or page commits: a request's transaction is the unit of work's (`kit/requests.py`), or a use
    case's that the route hands its work to (`OwnTransactions`).
 8. The core's errors speak no vendor: no InPlayer or Cleeng field key, no camelCase key, no vendor's wording.
 
@@ -35,7 +35,7 @@ SQL_NAMES = frozenset({"select", "update", "delete", "insert", "text", "func"})
 # Kit modules that own tables of their own and so may build statements for them.
 SQL_KIT_MODULES = frozenset({"kit/db.py", "kit/jobs.py", "kit/throttle.py", "kit/cache.py", "kit/idempotency.py"})
 WEB_PACKAGES = ("fastapi", "starlette")
-WEB_ALLOWED_FILES = frozenset({"app.py", "kit/metrics.py"})
+WEB_ALLOWED_FILES = frozenset({"app.py", "kit/metrics.py", "kit/requests.py"})
 # The API dialects, and the pages shown to people (the sandbox's challenge, later the dashboard and paywall).
 WEB_LAYERS = ("dialects/", "web/")
 NO_DIALECT = "the core must not know any dialect"
@@ -74,8 +74,8 @@ UPWARD = "an import from a layer above"
 SIDEWAYS = "an import from another part of the same layer"
 NO_LAYER = "is on no layer: give it one in LAYERS"
 # The one place a request's transaction is committed: the unit of work, and the hand-over to a use case.
-COMMIT_ALLOWED_FILES = frozenset({"dialects/kit.py"})
-COMMITS = "commits: only the unit of work (dialects/kit.py) or a use case owning its transactions may"
+COMMIT_ALLOWED_FILES = frozenset({"kit/requests.py"})
+COMMITS = "commits: only the unit of work (kit/requests.py) or a use case owning its transactions may"
 # Where vendors' words belong: the dialects, the pages, and the faces above them.
 VENDOR_LAYERS = ("dialects/", "web/")
 VENDOR_FACES = frozenset({"app.py", "cli.py"})
@@ -277,7 +277,8 @@ def rule_core_imports_no_web_framework(root: Path, package: str = PACKAGE) -> li
                 findings.append(
                     source.at(
                         node,
-                        f"imports {module}: only dialects/, web/, app.py and kit/metrics.py may use the web framework",
+                        f"imports {module}: only dialects/, web/, app.py, kit/metrics.py and kit/requests.py"
+                        " may use the web framework",
                     )
                 )
     return findings
@@ -773,7 +774,7 @@ def test_commit_rule_finds_a_dialect_or_page_committing(tmp_path: Path) -> None:
     root = _tree(
         tmp_path,
         {
-            "dialects/kit.py": """
+            "kit/requests.py": """
             async def in_unit_of_work(session):
                 await session.commit()
             """,

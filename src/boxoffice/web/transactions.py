@@ -1,5 +1,5 @@
 """How a page hands its work to the use cases that own their transactions, as a dialect's route does
-(`dialects.kit.OwnTransactions`): a page runs in no request transaction, so declaring `OwnTransactions` hands it
+(`kit.requests.OwnTransactions`): a page runs in no request transaction, so declaring `OwnTransactions` hands it
 the factory those use cases open their sessions from. A page never commits by itself."""
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.dialects.inplayer.forms import MAX_INTEGER, text
-from boxoffice.dialects.kit import get_client, get_session, get_settings, session_of, settings_of
 from boxoffice.dialects.openapi import bearer
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
@@ -18,6 +17,7 @@ from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.tokens import Principal, verify_access_token
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import Forbidden, Unauthenticated
+from boxoffice.kit.requests import get_client, get_session, get_settings, session_of, settings_of
 from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
 

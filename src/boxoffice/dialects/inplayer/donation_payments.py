@@ -17,9 +17,9 @@ from boxoffice.dialects.inplayer.deps import Client, CurrentCustomer, TokenMerch
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.payments import RETURN_URL, Submitted, card_fields, card_of, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.money import Money
+from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 

@@ -23,11 +23,11 @@ from boxoffice.dialects.inplayer.deps import Client, CurrentCustomer, Session, T
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.payments import CARD, RETURN_URL, VOUCHER, Submitted, idempotency_key, submitted
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import BankAccount, Wallet
 from boxoffice.kit import clock
 from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 
@@ -292,7 +292,7 @@ async def create_mandate(
 
 @dataclass(frozen=True, slots=True)
 class _PayPalAsk:
-    """What `POST /external-payments` asks for, read before the purchase takes over (see dialects.kit)."""
+    """What `POST /external-payments` asks for, read before the purchase takes over (see kit.requests)."""
 
     origin: str
     fee_id: int

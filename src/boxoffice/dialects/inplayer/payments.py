@@ -21,10 +21,10 @@ from boxoffice.dialects.inplayer.deps import Client, CurrentCustomer, Session, T
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.gifts import GIFT_FIELDS, gift_receiver
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.openapi import Field
 from boxoffice.gateways.protocol import Card
 from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 

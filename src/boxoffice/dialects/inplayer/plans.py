@@ -16,12 +16,12 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.dialects.inplayer.amounts import amount
 from boxoffice.dialects.inplayer.deps import Session, get_principal
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.dialects.kit import session_of
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import find_merchant
 from boxoffice.identity.models import Customer
 from boxoffice.kit.clock import unix
 from boxoffice.kit.errors import Forbidden
+from boxoffice.kit.requests import session_of
 
 router = APIRouter(route_class=InPlayerRoute, tags=["plans"])
 MAX_PAGE_LENGTH = 100

@@ -13,16 +13,16 @@ from starlette.responses import Response
 
 from boxoffice.dialects.inplayer.errors import ErrorBody, render_domain_error, render_validation_error
 from boxoffice.dialects.inplayer.forms import refuse_nul_in_url
-from boxoffice.dialects.kit import in_unit_of_work
 from boxoffice.dialects.openapi import DescribedRoute
 from boxoffice.kit import idempotency
 from boxoffice.kit.errors import DomainError
+from boxoffice.kit.requests import in_unit_of_work
 
 log = structlog.get_logger(__name__)
 
 
 class InPlayerRoute(DescribedRoute):
-    """Runs the endpoint in a unit of work (boxoffice.dialects.kit), answering an `Idempotency-Key` once; its
+    """Runs the endpoint in a unit of work (boxoffice.kit.requests), answering an `Idempotency-Key` once; its
     refusals are documented in InPlayer's envelope (boxoffice.dialects.openapi)."""
 
     error_model = ErrorBody

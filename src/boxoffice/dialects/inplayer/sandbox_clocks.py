@@ -15,8 +15,8 @@ from boxoffice.dialects.inplayer.bodies import Fields
 from boxoffice.dialects.inplayer.deps import CurrentMerchant, PathId, Session
 from boxoffice.dialects.inplayer.forms import date_time, integer, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=InPlayerRoute, tags=["sandbox"])
 

@@ -46,11 +46,11 @@ from boxoffice.dialects.inplayer.payments import (
 )
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
 from boxoffice.dialects.inplayer.transactions import GATEWAY_SUFFIX
-from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.identity.accounts import customer_of
 from boxoffice.kit import base_url, clock
 from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.money import Money
+from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=InPlayerRoute, tags=["subscriptions"])
 

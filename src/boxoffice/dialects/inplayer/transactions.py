@@ -20,9 +20,9 @@ from boxoffice.dialects.inplayer.deps import CurrentCustomer, CurrentMerchant, C
 from boxoffice.dialects.inplayer.forms import text
 from boxoffice.dialects.inplayer.payment_methods import method_name
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.identity.accounts import customer_of
 from boxoffice.kit.errors import InvalidInput, NotFound
+from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=InPlayerRoute, tags=["payments"])
 
@@ -211,7 +211,7 @@ def _refund(refund: Refund, payment: Payment) -> RefundBody:
 
 
 async def _refunded(session: Session, merchant: CurrentMerchant, body: Annotated[Fields, Depends(REFUND)]) -> Payment:
-    """The payment a refund is asked of, read before the refund takes over (see dialects.kit)."""
+    """The payment a refund is asked of, read before the refund takes over (see kit.requests)."""
     payment = await history.payment_of(session, merchant.id, payment_id_of(text(body, "transaction_token")))
     if payment is None:
         raise NotFound("Transaction not found")

@@ -20,7 +20,6 @@ from typing_extensions import TypedDict
 
 from boxoffice.billing import charges, orders
 from boxoffice.billing.models import PaymentStatus
-from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore import signed
 from boxoffice.dialects.mediastore.body import Fields, Shaped, Text, WebAddress, Whole, declare
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session
@@ -34,6 +33,7 @@ from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.errors import NotFound
+from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 REFUSED: Final = "ADYEN0002"

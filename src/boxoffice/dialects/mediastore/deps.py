@@ -9,7 +9,6 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.dialects.kit import get_client, get_session, get_settings, session_of
 from boxoffice.dialects.mediastore.errors import Refused
 from boxoffice.dialects.mediastore.tokens import CUSTOMER_JWT, bearer
 from boxoffice.identity.accounts import customer_of
@@ -17,6 +16,7 @@ from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.tokens import Principal
 from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.requests import get_client, get_session, get_settings, session_of
 from boxoffice.kit.settings import Settings
 
 

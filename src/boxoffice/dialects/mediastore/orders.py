@@ -17,7 +17,6 @@ from boxoffice.billing.models import Order, Payment, PaymentStatus
 from boxoffice.billing.payment_methods import FREE
 from boxoffice.billing.refusals import NotOnSale
 from boxoffice.catalog import taxes
-from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore.body import Fields, Flag, Text, Whole, declare
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
@@ -31,6 +30,7 @@ from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.gateways import methods
 from boxoffice.identity.models import Customer
 from boxoffice.kit import clock
+from boxoffice.kit.requests import OwnTransactions
 from boxoffice.promotions.refusals import VoucherRefused
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])

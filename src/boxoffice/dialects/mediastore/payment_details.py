@@ -22,7 +22,6 @@ from starlette.responses import RedirectResponse
 from typing_extensions import TypedDict
 
 from boxoffice.billing import method_setup
-from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore import signed
 from boxoffice.dialects.mediastore.account import PaymentDetail, payment_detail
 from boxoffice.dialects.mediastore.body import Fields, Shaped, WebAddress, Whole, declare
@@ -50,6 +49,7 @@ from boxoffice.identity.customers import get_customer
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.errors import DomainError, NotFound, PaymentDeclined
+from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 PAYPAL_RETURN = "paypal-details"  # what the signed state of a PayPal approval is for

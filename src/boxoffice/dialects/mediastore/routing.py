@@ -10,10 +10,10 @@ from typing import Any, cast, get_args, get_origin, get_type_hints
 from fastapi import Request
 from starlette.responses import Response
 
-from boxoffice.dialects.kit import Handler, in_unit_of_work
 from boxoffice.dialects.mediastore.envelope import Answer, Envelope, Refusal
 from boxoffice.dialects.mediastore.errors import render_domain_error, render_validation_error
 from boxoffice.dialects.openapi import DescribedRoute
+from boxoffice.kit.requests import Handler, in_unit_of_work
 
 
 def answered(endpoint: Callable[..., Any]) -> Any:

@@ -23,7 +23,6 @@ from typing_extensions import TypedDict
 from boxoffice.billing import charges, plan_switch
 from boxoffice.billing.models import Subscription
 from boxoffice.billing.switches import DEFERRED, IMMEDIATE
-from boxoffice.dialects.kit import OwnTransactions
 from boxoffice.dialects.mediastore.body import Fields, Text, declare
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session, own
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
@@ -35,6 +34,7 @@ from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.dialects.mediastore.subscriptions import running_for_offer
 from boxoffice.kit import clock
 from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
 IN_PROGRESS = ("SWITCH_IN_PROGRESS", "A switch of this subscription is already in progress")

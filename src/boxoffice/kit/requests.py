@@ -1,5 +1,5 @@
-"""What every dialect's requests share, whatever their wire format: one database transaction per request, and
-the request's session, settings and client."""
+"""What the requests of every dialect and of the pages share, whatever their wire format: one database transaction
+per request, and the request's session, settings and client."""
 
 from __future__ import annotations
 
