@@ -55,6 +55,7 @@ from boxoffice.kit.stopping import Stopping, stop_all
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
 from boxoffice.web import api_docs, branding_images, gateway_webhooks, landing, report_downloads
 from boxoffice.web import sandbox as sandbox_pages
+from boxoffice.web.pages import router as pages
 from boxoffice.web.request_base import RequestBase
 from boxoffice.web.request_ids import RequestIds
 from boxoffice.webhooks.notifications_relay import Notifications
@@ -328,4 +329,6 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.include_router(gateway_webhooks.router, responses=UNPARSED)
     app.include_router(report_downloads.router, responses=UNPARSED)
     app.include_router(branding_images.router, responses=UNPARSED)
+    app.mount("/pages/static", pages.static, name="page-files")
+    app.include_router(pages.router)
     return app

@@ -1,0 +1,100 @@
+"""What keeps the pages safe to show and to post to: the forms' CSRF tokens, the cookies' attributes, and the
+headers every page carries (a Content-Security-Policy with a nonce, framing only by the merchant's own origins).
+
+The pages are also opened inside an overlay on a merchant's site, a third-party frame where browsers keep no
+ordinary cookie. Their cookies are therefore `SameSite=None; Secure; Partitioned` (CHIPS): kept per top-level
+site, so a viewer signed in through one merchant's overlay is signed in there only. `Secure` needs HTTPS, which
+browsers grant to loopback addresses too; served over plain HTTP to any other host (a test set-up on a LAN) the
+cookies fall back to `SameSite=Lax` and the pages work when opened on their own, not in a frame.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Iterable
+
+from fastapi import Request
+from starlette.responses import Response
+
+from boxoffice.kit.errors import DomainError
+
+CSRF_COOKIE = "bo_csrf"
+CSRF_FIELD = "csrf_token"
+_PURPOSE = b"page-forms"
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+COOKIE_SAFE = re.compile(r"[A-Za-z0-9._~-]*", re.ASCII)
+PATH_SAFE = re.compile(r"/[A-Za-z0-9/._~-]*", re.ASCII)
+
+
+class FormExpired(DomainError):
+    """A form posted without this browser's CSRF token: forged, or older than the browser's cookie."""
+
+    default_message = "The form expired"
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def form_token(key: str, cookie: str) -> str:
+    """The token a form of this browser carries: an HMAC of its CSRF cookie under a key only this server has."""
+    derived = hmac.new(key.encode(), _PURPOSE, hashlib.sha256).digest()
+    return hmac.new(derived, cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def check_form(keys: Iterable[str], cookie: str | None, token: str | None) -> None:
+    """FormExpired unless `token` is this browser's, under any key that still verifies."""
+    if not cookie or not token or not any(hmac.compare_digest(form_token(key, cookie), token) for key in keys):
+        raise FormExpired()
+
+
+def secure(request: Request) -> bool:
+    """Whether the browser reached the page over HTTPS, or a loopback address it trusts as much."""
+    return request.url.scheme == "https" or (request.url.hostname or "") in LOOPBACK
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, *, path: str, max_age: int) -> None:
+    """Written by hand: the standard library learns `Partitioned` only in Python 3.14. Values are tokens, JWTs
+    and language codes, which need no quoting; anything else is refused rather than mangled."""
+    if not COOKIE_SAFE.fullmatch(value) or not COOKIE_SAFE.fullmatch(name) or not PATH_SAFE.fullmatch(path):
+        raise ValueError("A page cookie holds a token: letters, digits and -._~ only")
+    attributes = f"{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly"
+    if secure(request):
+        attributes += "; Secure; SameSite=None; Partitioned"
+    else:
+        attributes += "; SameSite=Lax"
+    response.headers.append("set-cookie", attributes)
+
+
+def drop_cookie(request: Request, response: Response, name: str, *, path: str) -> None:
+    set_cookie(request, response, name, "", path=path, max_age=0)
+
+
+def policy(nonce: str, origins: Iterable[str]) -> str:
+    """The page's Content-Security-Policy: its own scripts and styles (and the inline ones carrying `nonce`),
+    images from anywhere a merchant may host its logo, forms posted here or to the merchant's own origins, and
+    framing only by the merchant's origins."""
+    theirs = " ".join(origins)
+    return "; ".join(
+        (
+            "default-src 'none'",
+            f"script-src 'self' 'nonce-{nonce}'",
+            f"style-src 'self' 'nonce-{nonce}'",
+            "img-src 'self' https: data:",
+            "connect-src 'self'",
+            f"form-action 'self' {theirs}".rstrip(),
+            "base-uri 'none'",
+            f"frame-ancestors 'self' {theirs}".rstrip(),
+        )
+    )
+
+
+def protect(response: Response, nonce: str, origins: Iterable[str]) -> Response:
+    response.headers["Content-Security-Policy"] = policy(nonce, origins)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    response.headers["Cache-Control"] = "no-store"
+    return response

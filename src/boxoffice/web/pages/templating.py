@@ -1,0 +1,41 @@
+"""The pages' templates: one Jinja environment over the package's files, rendering in the viewer's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from boxoffice.kit.locales import day_text, money_text
+from boxoffice.kit.money import Money
+from boxoffice.web.pages import languages
+
+_environment = Environment(
+    loader=PackageLoader("boxoffice.web.pages", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def words(language: str) -> dict[str, Any]:
+    """What a template writes text and values with, in `language`: `_("Sign in")`, `_("Hello %(name)s",
+    name=...)`, `money(amount)`, `day(moment)`. Messages are plain text; autoescaping escapes them with the rest."""
+    catalogue = languages.translations(language)
+
+    def translate(message: str, **values: object) -> str:
+        found = catalogue.gettext(message)
+        return found % values if values else found
+
+    return {
+        "_": translate,
+        "money": lambda amount: money_text(amount, language) if isinstance(amount, Money) else "",
+        "day": lambda moment: day_text(moment, language) if isinstance(moment, datetime) else "",
+        "lang": language,
+    }
+
+
+def render(template: str, values: dict[str, Any]) -> str:
+    return _environment.get_template(template).render(values)
