@@ -65,6 +65,7 @@ class Missing(StrEnum):
     ORDER = "order"
     SUBSCRIPTION = "subscription"
     BRANDING = "branding"
+    PAYMENT = "payment"
 
 
 class NotFound(DomainError):

@@ -64,6 +64,7 @@ NOT_FOUND = {
     errors.Missing.ORDER: "Order not found",
     errors.Missing.SUBSCRIPTION: "Subscription not found",
     errors.Missing.BRANDING: "Branding not found",
+    errors.Missing.PAYMENT: "Payment not found",
 }
 UNAUTHENTICATED = {errors.Credential.BEARER: "Invalid auth token"}
 ALREADY_HELD = {

@@ -22,7 +22,8 @@ _environment = Environment(
 
 def words(language: str) -> dict[str, Any]:
     """What a template writes text and values with, in `language`: `_("Sign in")`, `_("Hello %(name)s",
-    name=...)`, `money(amount)`, `day(moment)`. Messages are plain text; autoescaping escapes them with the rest."""
+    name=...)`, `money(Money)` or `money(minor units, currency)`, `day(moment)`. Messages are plain text;
+    autoescaping escapes them with the rest."""
     catalogue = languages.translations(language)
 
     def translate(message: str, **values: object) -> str:
@@ -31,7 +32,9 @@ def words(language: str) -> dict[str, Any]:
 
     return {
         "_": translate,
-        "money": lambda amount: money_text(amount, language) if isinstance(amount, Money) else "",
+        "money": lambda amount, currency=None: money_text(
+            amount if isinstance(amount, Money) else Money(amount, currency), language
+        ),
         "day": lambda moment: day_text(moment, language) if isinstance(moment, datetime) else "",
         "lang": language,
     }

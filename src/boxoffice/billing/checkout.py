@@ -1,0 +1,81 @@
+"""One checkout for any price: a one-time price is bought, a recurring one subscribed to. For the pages, which
+offer both side by side, as Cleeng's checkout does; the APIs keep their own calls for each."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice.billing import history, payment_methods, purchases, subscriptions
+from boxoffice.billing.models import Payment
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog.models import Price, Product
+from boxoffice.gateways.protocol import PaymentGateway
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.errors import Missing, NotFound
+
+SUBSCRIPTION = "subscription"
+
+
+async def pay_for_price(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    *,
+    price_id: int,
+    source: payment_methods.Source,
+    idempotency_key: str,
+    return_url: str | None,
+    client: ClientInfo,
+    voucher_code: str | None = None,
+) -> Payment:
+    """Buy or subscribe to `price_id` as its kind says; the payment made (settled, declined, or awaiting the
+    payer's approval at its `redirect_url`)."""
+    async with sessions() as session:
+        price = await catalog_repo.price_by_id(session, merchant.id, price_id)
+    if price is None:
+        raise NotFound(what=Missing.PRICE)
+    if price.kind == SUBSCRIPTION:
+        started = await subscriptions.subscribe(
+            sessions,
+            gateway,
+            merchant,
+            customer,
+            price_id=price_id,
+            source=source,
+            idempotency_key=idempotency_key,
+            return_url=return_url,
+            client=client,
+            voucher_code=voucher_code,
+        )
+        return started.payment
+    return await purchases.buy_access(
+        sessions,
+        gateway,
+        merchant,
+        customer,
+        price_id=price_id,
+        source=source,
+        idempotency_key=idempotency_key,
+        return_url=return_url,
+        client=client,
+        voucher_code=voucher_code,
+    )
+
+
+async def price_for_checkout(session: AsyncSession, merchant_id: int, price_id: int) -> tuple[Price, Product]:
+    """The price a checkout page shows, with its item; NotFound for another merchant's or none."""
+    price = await catalog_repo.price_by_id(session, merchant_id, price_id)
+    product = await catalog_repo.product_by_id(session, merchant_id, price.product_id) if price else None
+    if price is None or product is None:
+        raise NotFound(what=Missing.PRICE)
+    return price, product
+
+
+async def payment_of(session: AsyncSession, merchant_id: int, customer_id: int, payment_id: int) -> Payment:
+    """One of the customer's own payments."""
+    payment = await history.payment_of(session, merchant_id, payment_id)
+    if payment is None or payment.customer_id != customer_id:
+        raise NotFound(what=Missing.PAYMENT)
+    return payment

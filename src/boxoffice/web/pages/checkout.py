@@ -1,0 +1,212 @@
+"""An item's offers, the checkout of one, and its outcome: a card paid at once, or after the bank's challenge
+(3-D Secure), from which the payer comes back to `checkout/{price_id}/done`."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from starlette.responses import Response
+
+from boxoffice.billing import charges, checkout, subscriptions
+from boxoffice.billing.models import Payment, PaymentStatus
+from boxoffice.catalog import service as catalog
+from boxoffice.catalog.models import Price, Product
+from boxoffice.gateways.protocol import Card
+from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound
+from boxoffice.kit.money import Money
+from boxoffice.kit.requests import OwnTransactions
+from boxoffice.promotions import vouchers
+from boxoffice.web.pages.context import Page, PageContext
+from boxoffice.web.pages.routing import PageRoute
+
+router = APIRouter(route_class=PageRoute)
+
+Id = Annotated[int, Path(ge=1, le=2**53)]
+CHARGE = re.compile(r"[A-Za-z0-9_]{1,64}")
+SUBSCRIPTION = "subscription"
+# How often a subscription is charged, and how long a trial lasts: (one, several), in the source language.
+EVERY = {
+    "hour": ("per hour", "every %(count)s hours"),
+    "day": ("per day", "every %(count)s days"),
+    "week": ("per week", "every %(count)s weeks"),
+    "month": ("per month", "every %(count)s months"),
+    "year": ("per year", "every %(count)s years"),
+}
+LASTING = {
+    "hour": ("%(count)s hour", "%(count)s hours"),
+    "day": ("%(count)s day", "%(count)s days"),
+    "week": ("%(count)s week", "%(count)s weeks"),
+    "month": ("%(count)s month", "%(count)s months"),
+    "year": ("%(count)s year", "%(count)s years"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A price as the pages show it."""
+
+    price: Price
+    amount: Money
+    setup_fee: Money | None
+    period: str | None  # a message of EVERY, for a subscription
+    count: int
+    trial: str | None  # a message of LASTING, for a subscription with a trial
+
+    @classmethod
+    def of(cls, price: Price) -> Offer:
+        recurring = price.kind == SUBSCRIPTION
+        every = EVERY.get(price.period_unit) if recurring else None
+        lasting = LASTING.get(price.trial_period_unit or "") if recurring and price.trial_period_quantity else None
+        return cls(
+            price=price,
+            amount=Money(price.amount, price.currency),
+            setup_fee=Money(price.setup_fee_amount, price.currency) if price.setup_fee_amount else None,
+            period=None if every is None else every[price.period_quantity != 1],
+            count=price.period_quantity,
+            trial=None if lasting is None else lasting[(price.trial_period_quantity or 0) != 1],
+        )
+
+
+def _sign_in_first(page: PageContext, onward: str) -> Response:
+    return page.redirect(page.url("sign-in", next=onward))
+
+
+def card_of(form: dict[str, str]) -> Card:
+    """The card typed into the form, each field checked for what it must look like; the gateway judges the rest."""
+    problems: dict[str, str] = {}
+    number = re.sub(r"[\s-]", "", form.get("number", ""))
+    if not re.fullmatch(r"[0-9]{12,19}", number):
+        problems["number"] = "Enter the card number"
+    holder = form.get("card_name", "").strip()
+    if not holder or len(holder) > 250:
+        problems["card_name"] = "Enter the name on the card"
+    month, year = form.get("exp_month", "").strip(), form.get("exp_year", "").strip()
+    if not month.isdigit() or not 1 <= int(month) <= 12:
+        problems["exp_month"] = "Enter the expiry month, 1 to 12"
+    if not year.isdigit() or len(year) not in (2, 4):
+        problems["exp_year"] = "Enter the expiry year"
+    cvv = form.get("cvv", "").strip()
+    if not re.fullmatch(r"[0-9]{3,4}", cvv):
+        problems["cvv"] = "Enter the security code"
+    if problems:
+        raise InvalidInput(problems)
+    full_year = int(year) + 2000 if len(year) == 2 else int(year)
+    return Card(number, int(month), full_year, cvv, holder)
+
+
+@router.get("/pages/{merchant_uuid}/offers/{item_id}")
+async def offers(page: Page, item_id: Id) -> Response:
+    product, _merchant = await catalog.public_product(page.session, item_id, merchant_id=page.merchant.id)
+    prices = await catalog.prices_on_sale(page.session, product)
+    return page.render("offers.html", product=product, offers=[Offer.of(price) for price in prices])
+
+
+async def _checkout_page(
+    page: PageContext, price: Price, product: Product, status: int = 200, **shown: object
+) -> Response:
+    trial = (
+        price.kind == SUBSCRIPTION
+        and page.viewer is not None
+        and await subscriptions.trial_available(page.session, page.viewer, price)
+    )
+    return page.render(
+        "checkout.html", status, offer=Offer.of(price), product=product, trial=trial, attempt=uuid.uuid4(), **shown
+    )
+
+
+@router.get("/pages/{merchant_uuid}/checkout/{price_id}")
+async def checkout_form(page: Page, price_id: Id) -> Response:
+    if page.viewer is None:
+        return _sign_in_first(page, f"checkout/{price_id}")
+    price, product = await checkout.price_for_checkout(page.session, page.merchant.id, price_id)
+    return await _checkout_page(page, price, product)
+
+
+@router.post("/pages/{merchant_uuid}/checkout/{price_id}/voucher")
+async def apply_voucher(page: Page, price_id: Id) -> Response:
+    """The price with a voucher, shown before paying; the code goes on with the card form."""
+    form = await page.check_form()
+    if page.viewer is None:
+        return _sign_in_first(page, f"checkout/{price_id}")
+    price, product = await checkout.price_for_checkout(page.session, page.merchant.id, price_id)
+    code = form.get("voucher_code", "").strip()[:100]
+    try:
+        discount = await vouchers.discount_on(page.session, page.merchant.id, code, price.id)
+    except DomainError as refused:
+        return await _checkout_page(page, price, product, 422, errors={"voucher_code": refused.message}, values=form)
+    discounted = Money(discount.final_amount, price.currency)
+    return await _checkout_page(page, price, product, voucher=code, discounted=discounted, values=form)
+
+
+@router.post("/pages/{merchant_uuid}/checkout/{price_id}")
+async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
+    form = await page.check_form()
+    if page.viewer is None:
+        return _sign_in_first(page, f"checkout/{price_id}")
+    voucher = form.get("voucher_code", "").strip()[:100] or None
+    gateways = page.request.app.state.gateways
+    try:
+        payment = await checkout.pay_for_price(
+            sessions,
+            await gateways.current(page.merchant.id),
+            page.merchant,
+            page.viewer,
+            price_id=price_id,
+            source=card_of(form),
+            # One per form shown: pressing Pay twice pays once.
+            idempotency_key=f"{page.viewer.id}:page:{form.get('attempt', '')[:64] or uuid.uuid4()}",
+            return_url=page.absolute(page.url(f"checkout/{price_id}/done")),
+            client=page.client,
+            voucher_code=voucher,
+        )
+        declined = charges.refusal(payment)
+        if declined is not None:
+            raise declined
+    except DomainError as refused:
+        async with sessions() as session:
+            price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
+        errors = refused.errors if isinstance(refused, InvalidInput) else {"form": refused.message}
+        return await _checkout_page(
+            page, price, product, 422 if isinstance(refused, InvalidInput) else 402, errors=errors, values=form
+        )
+    return _after(page, payment, price_id)
+
+
+def _after(page: PageContext, payment: Payment, price_id: int) -> Response:
+    if payment.status == PaymentStatus.REQUIRES_ACTION and payment.redirect_url:
+        return page.redirect(payment.redirect_url)
+    return page.redirect(page.url(f"checkout/{price_id}/done", payment=payment.id))
+
+
+@router.get("/pages/{merchant_uuid}/checkout/{price_id}/done")
+async def done(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
+    """Where the payer lands: straight from the checkout, or back from the bank's challenge with the charge."""
+    if page.viewer is None:
+        return _sign_in_first(page, f"checkout/{price_id}")
+    # The bank sends a charge back as `payment_intent`, a card kept for a trial (nothing charged) as `setup_intent`.
+    params = page.request.query_params
+    charge = params.get("payment_intent") or params.get("setup_intent") or ""
+    asked = params.get("payment", "")
+    gateways = page.request.app.state.gateways
+    if CHARGE.fullmatch(charge):
+        payment = await charges.confirm_payment(sessions, gateways, page.merchant, page.viewer, charge)
+    elif asked.isdigit():
+        async with sessions() as session:
+            payment = await checkout.payment_of(session, page.merchant.id, page.viewer.id, int(asked))
+    else:
+        raise NotFound(what=Missing.PAYMENT)
+    async with sessions() as session:
+        price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
+    declined = charges.refusal(payment)
+    return page.render(
+        "done.html",
+        402 if declined else 200,
+        product=product,
+        price=price,
+        paid=payment.status == PaymentStatus.SUCCEEDED,
+        declined=declined.message if declined else None,
+    )
