@@ -13,13 +13,15 @@ from boxoffice.identity import accounts, authentication
 from boxoffice.kit.errors import DomainError, InvalidInput
 from boxoffice.kit.requests import OwnTransactions
 from boxoffice.kit.validation import MIN_PASSWORD
-from boxoffice.web.pages.checkout import card_of
+from boxoffice.web.pages.checkout import CARD_FIELDS, card_of
 from boxoffice.web.pages.context import Page, PageContext
+from boxoffice.web.pages.refusals import shown
 from boxoffice.web.pages.routing import PageRoute
 
 router = APIRouter(route_class=PageRoute)
 
 Id = Annotated[int, Path(ge=1, le=2**53)]
+PASSWORD_FIELDS = ("old_password", "password", "password_confirmation")
 # What the page says once a change is made, by the `done` it is shown with.
 NOTICES = {
     "profile": "Your profile is saved.",
@@ -64,7 +66,7 @@ async def change_profile(page: Page) -> Response:
     try:
         await accounts.update_account(page.session, page.viewer, full_name=form.get("full_name", ""))
     except InvalidInput as refused:
-        return await _account_page(page, 422, errors=refused.errors, values=form)
+        return await _account_page(page, 422, errors=shown(refused, ("full_name",)), values=form)
     return page.redirect(page.url("account", done="profile"))
 
 
@@ -82,8 +84,7 @@ async def change_password(page: Page) -> Response:
             password_confirmation=form.get("password_confirmation"),
         )
     except DomainError as refused:
-        errors = refused.errors if isinstance(refused, InvalidInput) else {"old_password": refused.message}
-        return await _account_page(page, 422, errors=errors)
+        return await _account_page(page, 422, errors=shown(refused, PASSWORD_FIELDS))
     # A new password ends every session, this one too: the viewer who chose it carries on in a new one.
     issued = await authentication.start_session(page.session, page.settings, page.merchant, page.viewer, page.client)
     page.sign_in_as(issued.access_token)
@@ -125,8 +126,7 @@ async def replace_card(page: Page, sessions: OwnTransactions) -> Response:
             sessions, gateway, page.merchant, page.viewer, card_of(form), form.get("currency", "")
         )
     except DomainError as refused:
-        errors = refused.errors if isinstance(refused, InvalidInput) else {"card": refused.message}
-        return await _account_page(page, 422, errors=errors, values=form)
+        return await _account_page(page, 422, errors=shown(refused, CARD_FIELDS), values=form)
     return page.redirect(page.url("account", done="card"))
 
 

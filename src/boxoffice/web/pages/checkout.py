@@ -21,6 +21,7 @@ from boxoffice.kit.money import Money
 from boxoffice.kit.requests import OwnTransactions
 from boxoffice.promotions import vouchers
 from boxoffice.web.pages.context import Page, PageContext
+from boxoffice.web.pages.refusals import shown
 from boxoffice.web.pages.routing import PageRoute
 
 router = APIRouter(route_class=PageRoute)
@@ -28,6 +29,8 @@ router = APIRouter(route_class=PageRoute)
 Id = Annotated[int, Path(ge=1, le=2**53)]
 CHARGE = re.compile(r"[A-Za-z0-9_]{1,64}")
 SUBSCRIPTION = "subscription"
+CARD_FIELDS = ("card_name", "number", "exp_month", "exp_year", "cvv", "voucher_code")
+VOUCHER_FIELDS = ("voucher_code",)
 # How often a subscription is charged, and how long a trial lasts: (one, several), in the source language.
 EVERY = {
     "hour": ("per hour", "every %(count)s hours"),
@@ -137,7 +140,7 @@ async def apply_voucher(page: Page, price_id: Id) -> Response:
     try:
         discount = await vouchers.discount_on(page.session, page.merchant.id, code, price.id)
     except DomainError as refused:
-        return await _checkout_page(page, price, product, 422, errors={"voucher_code": refused.message}, values=form)
+        return await _checkout_page(page, price, product, 422, errors=shown(refused, VOUCHER_FIELDS), values=form)
     discounted = Money(discount.final_amount, price.currency)
     return await _checkout_page(page, price, product, voucher=code, discounted=discounted, values=form)
 
@@ -169,10 +172,8 @@ async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
     except DomainError as refused:
         async with sessions() as session:
             price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
-        errors = refused.errors if isinstance(refused, InvalidInput) else {"form": refused.message}
-        return await _checkout_page(
-            page, price, product, 422 if isinstance(refused, InvalidInput) else 402, errors=errors, values=form
-        )
+        status = 422 if isinstance(refused, InvalidInput) else 402
+        return await _checkout_page(page, price, product, status, errors=shown(refused, CARD_FIELDS), values=form)
     return _after(page, payment, price_id)
 
 

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from boxoffice.identity import accounts, authentication, recovery, register_fields
 from boxoffice.kit import throttle
-from boxoffice.kit.errors import InvalidCredentials, InvalidInput, RateLimited
+from boxoffice.kit.errors import Conflict, InvalidCredentials, InvalidInput, RateLimited
 from boxoffice.kit.validation import MIN_PASSWORD
 from boxoffice.web.pages.context import Page, PageContext
 from boxoffice.web.pages.routing import PageRoute
@@ -21,6 +21,7 @@ router = APIRouter(route_class=PageRoute)
 NEXT = re.compile(r"[a-z][a-z0-9-]*(?:/[0-9]+)?")
 WRONG = "The e-mail address or the password is wrong."
 TOO_MANY = "Too many attempts. Wait a moment and try again."
+TAKEN = "An account with this e-mail address exists already: sign in instead."
 COUNTRIES = {code: country.name for code, country in sorted(countries_by_alpha2.items())}
 
 
@@ -102,6 +103,8 @@ async def sign_up(page: Page) -> Response:
         return await _sign_up_form(page, 429, errors={"form": TOO_MANY}, values=form)
     except InvalidInput as refused:
         return await _sign_up_form(page, 422, errors=refused.errors, values=form)
+    except Conflict:
+        return await _sign_up_form(page, 409, errors={"email": TAKEN}, values=form)
     page.sign_in_as(issued.access_token)
     return _onward(page)
 
@@ -161,5 +164,6 @@ async def new_password(page: Page) -> Response:
             page.session, token, password=form.get("password"), password_confirmation=form.get("password_confirmation")
         )
     except InvalidInput as refused:
-        return page.render("new_password.html", 422, token=token, min_password=MIN_PASSWORD, errors=refused.errors)
+        errors = {("form" if name == "token" else name): message for name, message in refused.errors.items()}
+        return page.render("new_password.html", 422, token=token, min_password=MIN_PASSWORD, errors=errors)
     return page.redirect(page.url("sign-in", reset="1"))
