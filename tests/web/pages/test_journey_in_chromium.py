@@ -8,14 +8,16 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from boxoffice.app import create_app
 from boxoffice.kit.settings import Settings
 from tests.compat.live_server import empty_database, serving
 from tests.compat.mediastore.harness import require_chromium
 from tests.conftest import free_port
+from tests.dialects.inplayer.test_branding import png
 from tests.web.pages.browser import Shop, Steps, launch, only_this_machine, open_shop, serious_violations, shown
 
 PASSWORD = "viewer pass 12"
@@ -43,16 +45,26 @@ def shop(migrated_database_url: str, tmp_path: Path) -> Iterator[Shop]:
 
 
 @pytest.fixture
-def page(shop: Shop) -> Iterator[Page]:
+def browser(shop: Shop) -> Iterator[Browser]:
     with sync_playwright() as driver:
-        browser = launch(driver)
-        # axe-core is injected as a script of the test's own: the pages' Content-Security-Policy would refuse it.
-        context = browser.new_context(locale="en-GB", bypass_csp=True)
-        context.route("**/*", only_this_machine)
-        opened = context.new_page()
-        opened.set_default_timeout(20_000)
+        opened = launch(driver)
         yield opened
-        browser.close()
+        opened.close()
+
+
+def new_page(browser: Browser, locale: str) -> Page:
+    """A page of a browser whose language is `locale`, reaching nothing but this machine."""
+    # axe-core is injected as a script of the test's own: the pages' Content-Security-Policy would refuse it.
+    context = browser.new_context(locale=locale, bypass_csp=True)
+    context.route("**/*", only_this_machine)
+    opened = context.new_page()
+    opened.set_default_timeout(20_000)
+    return opened
+
+
+@pytest.fixture
+def page(browser: Browser) -> Page:
+    return new_page(browser, "en-GB")
 
 
 def fill_card(page: Page, number: str) -> None:
@@ -68,9 +80,7 @@ def accessible(page: Page) -> None:
     assert violations == [], f"{page.url}: {shown(violations)}"
 
 
-def test_a_viewer_signs_up_buys_subscribes_and_manages_the_account(
-    shop: Shop, page: Page, tmp_path: Path
-) -> None:
+def test_a_viewer_signs_up_buys_subscribes_and_manages_the_account(shop: Shop, page: Page, tmp_path: Path) -> None:
     steps = Steps(page, tmp_path)
     with steps.step("sign up"):
         page.goto(shop.page(f"offers/{shop.film}"))
@@ -149,3 +159,53 @@ def test_a_viewer_signs_up_buys_subscribes_and_manages_the_account(
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
         page.goto(shop.page("account"))
         expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_the_pages_wear_the_merchants_look_and_speak_the_viewers_language(
+    shop: Shop, browser: Browser, tmp_path: Path
+) -> None:
+    page = new_page(browser, "fr-FR")
+    steps = Steps(page, tmp_path)
+    with steps.step("french"):
+        page.goto(shop.page("sign-in"))
+        expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        page.get_by_role("link", name="Créer un compte").click()
+        expect(page.get_by_label(re.compile("^Nom complet"))).to_be_visible()
+        page.get_by_role("button", name="Créer un compte").click()
+        expect(page.get_by_text("Veuillez corriger ce qui est signalé ci-dessous.")).to_be_visible()
+        accessible(page)
+        page.get_by_role("link", name="English").click()
+        expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
+
+    with steps.step("the merchant's look"):
+        page.goto(shop.page("sign-in"))
+        before = page.screenshot(full_page=True)
+        button = page.get_by_role("button", name="Sign in")
+        plain = button.evaluate("element => getComputedStyle(element).backgroundColor")
+        look = {
+            "brand_name": "Acme Cinema",
+            "paywall_primary_color": "#8a1538",
+            "paywall_buttons_bg_color": "#0b5e2a",
+            "paywall_buttons_text_color": "#ffffff",
+            "paywall_footer": "Acme Cinema, 1 Main Street",
+            "dark_mode": "true",
+        }
+        with httpx.Client(base_url=shop.base_url, headers={"Authorization": f"Bearer {shop.merchant.token}"}) as api:
+            made = api.post(
+                "/branding/paywall", data=look, files={"paywall_brand_logo": ("logo.png", png(), "image/png")}
+            )
+            assert made.status_code == 201, made.text
+        page.reload()
+        expect(page.get_by_role("img", name="Acme Cinema")).to_be_visible()
+        expect(page.get_by_text("Acme Cinema, 1 Main Street")).to_be_visible()
+        worn = button.evaluate("element => getComputedStyle(element).backgroundColor")
+        assert (plain, worn) == ("rgb(21, 88, 176)", "rgb(11, 94, 42)")
+        assert (
+            page.locator("body").evaluate("element => getComputedStyle(element).backgroundColor") == "rgb(21, 21, 21)"
+        )
+        after = page.screenshot(full_page=True)
+        (tmp_path / "before.png").write_bytes(before)
+        (tmp_path / "after.png").write_bytes(after)
+        assert before != after
+        accessible(page)

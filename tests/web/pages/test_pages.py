@@ -1,0 +1,194 @@
+"""The hosted pages over HTTP: who may post their forms, what their cookies and headers say, which language and
+look they are shown in, and that a viewer reaches only their own account and only this merchant's pages."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from boxoffice.identity.models import Customer
+from tests.conftest import Mailbox, Server
+from tests.dialects.inplayer.catalog import add_fee, add_item
+from tests.dialects.inplayer.conftest import Merchant, count_rows, make_merchant
+from tests.web.pages.visitor import PASSWORD, Visitor
+
+
+@pytest.fixture
+async def merchant(server: Server) -> Merchant:
+    return await make_merchant(server)
+
+
+@pytest.fixture
+def visitor(server: Server, merchant: Merchant) -> Visitor:
+    return Visitor(server, merchant)
+
+
+def heading(response: httpx.Response) -> str:
+    found = re.search(r"<h1>([^<]*)</h1>", response.text)
+    assert found, response.text
+    return found.group(1)
+
+
+async def test_a_form_without_this_browsers_token_is_refused_and_writes_nothing(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    fields = {"full_name": "Vera", "email": "vera@example.com", "password": PASSWORD, "password_confirmation": PASSWORD}
+    page = visitor.path("sign-up")
+    assert (await server.http.post(page, data=fields)).status_code == 403  # no token at all
+    await visitor.get("sign-up")
+    forged = await server.http.post(page, data=fields | {"csrf_token": "0" * 64})
+    assert forged.status_code == 403 and "This form has expired" in forged.text
+    # Another browser's token, with this browser's cookie: refused too.
+    other = httpx.AsyncClient(transport=server.http._transport, base_url="http://testserver")
+    async with other:
+        theirs = await other.get(page)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', theirs.text)
+        assert token
+    assert (await server.http.post(page, data=fields | {"csrf_token": token.group(1)})).status_code == 403
+    assert await count_rows(server, Customer, merchant.id) == 0
+    assert (await visitor.post("sign-up", fields)).status_code == 303  # with its own token
+    assert await count_rows(server, Customer, merchant.id) == 1
+
+
+async def test_cookies_are_partitioned_and_secure_over_https_and_lax_over_plain_http(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    plain = (await server.http.get(visitor.path("sign-in"))).headers.get_list("set-cookie")
+    assert len(plain) == 1 and re.fullmatch(
+        r"bo_csrf=[\w-]+; Path=/pages; Max-Age=31536000; HttpOnly; SameSite=Lax", plain[0]
+    )
+    async with httpx.AsyncClient(transport=server.http._transport, base_url="https://testserver") as fresh:
+        secure = (await fresh.get(visitor.path("sign-in"))).headers["set-cookie"]
+    assert secure.endswith("; HttpOnly; Secure; SameSite=None; Partitioned")
+    signed_up = (await visitor.sign_up()).headers["set-cookie"]
+    assert f"Path=/pages/{merchant.uuid};" in signed_up and "HttpOnly" in signed_up  # this merchant's pages only
+
+
+async def test_the_pages_carry_a_policy_with_a_nonce_and_may_be_framed_by_the_merchants_origins(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    origins = {"origins[]": ["https://watch.example.com", "http://localhost:8080"]}
+    assert (await server.http.put("/v2/allowed-origins", headers=merchant.auth, data=origins)).status_code == 200
+    await server.http.post(
+        "/branding/paywall", headers=merchant.auth, data={"brand_name": "Acme", "paywall_primary_color": "#123456"}
+    )
+    response = await visitor.get("sign-in")
+    policy = response.headers["content-security-policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+    assert nonce and f'<style nonce="{nonce.group(1)}">' in response.text and "--primary: #123456;" in response.text
+    assert "frame-ancestors 'self' http://localhost:8080 https://watch.example.com" in policy
+    assert "default-src 'none'" in policy and "script-src 'self' 'nonce-" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    again = await visitor.get("sign-in")
+    assert re.search(r"'nonce-([^']+)'", again.headers["content-security-policy"]).group(1) != nonce.group(1)  # type: ignore[union-attr]
+
+
+async def test_the_language_is_the_one_asked_for_then_kept_else_the_browsers(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    assert heading(await visitor.get("sign-in")) == "Sign in"
+    french = {"Accept-Language": "de-DE;q=0.9, fr-CA;q=0.95, en;q=0.1"}
+    assert heading(await visitor.get("sign-in", headers=french)) == "Se connecter"
+    chosen = await visitor.get("sign-in?lang=en", headers=french)
+    assert heading(chosen) == "Sign in" and "bo_lang=en" in chosen.headers["set-cookie"]
+    assert heading(await visitor.get("sign-in", headers=french)) == "Sign in"  # the choice is kept
+    assert (await visitor.get("sign-in?lang=fr")).text.startswith('<!doctype html>\n<html lang="fr"')
+
+
+async def test_a_wrong_password_is_told_without_signing_in_and_too_many_are_slowed(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    await visitor.sign_up()
+    await visitor.post("sign-out", {})
+    wrong = await visitor.post("sign-in", {"email": "vera@example.com", "password": "not it at all"})
+    assert wrong.status_code == 401 and "The e-mail address or the password is wrong." in wrong.text
+    assert 'value="vera@example.com"' in wrong.text and "not it at all" not in wrong.text
+    right = await visitor.post("sign-in?next=account", {"email": " Vera@Example.com ", "password": PASSWORD})
+    assert right.status_code == 303 and right.headers["location"] == visitor.path("account")
+
+
+async def test_sign_in_goes_on_only_to_a_page_of_the_same_merchant(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    await visitor.sign_up()
+    for elsewhere in ("//evil.example.com", "https://evil.example.com/x", "account/../../x", "/account"):
+        answer = await visitor.get(f"sign-in?next={elsewhere}")
+        assert answer.status_code == 303 and answer.headers["location"] == visitor.path("account"), elsewhere
+
+
+async def test_signing_out_ends_the_session_itself(server: Server, merchant: Merchant, visitor: Visitor) -> None:
+    signed_up = await visitor.sign_up()
+    cookie = re.search(r"bo_viewer=([^;]+)", signed_up.headers["set-cookie"]).group(1)  # type: ignore[union-attr]
+    assert heading(await visitor.get("account")) == "My account"
+    out = await visitor.post("sign-out", {})
+    assert out.status_code == 303 and "bo_viewer=;" in out.headers["set-cookie"]
+    # The old cookie, sent again (as a copy someone kept would be), no longer signs anyone in.
+    transport = server.http._transport
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", cookies={"bo_viewer": cookie}
+    ) as kept:
+        replayed = await kept.get(visitor.path("account"))
+    assert replayed.status_code == 303 and "sign-in" in replayed.headers["location"]
+    api = await server.http.get("/accounts", headers={"Authorization": f"Bearer {cookie}"})
+    assert api.status_code == 401
+
+
+async def test_a_forgotten_password_is_chosen_anew_through_the_emailed_page(
+    server: Server, merchant: Merchant, visitor: Visitor, mailbox: Mailbox
+) -> None:
+    await visitor.sign_up()
+    await visitor.post("sign-out", {})
+    sent = await visitor.post("password-reset", {"email": "vera@example.com"})
+    assert sent.status_code == 200 and "we have sent it a link" in sent.text
+    unknown = await visitor.post("password-reset", {"email": "nobody@example.com"})
+    assert unknown.status_code == 200 and "we have sent it a link" in unknown.text  # the same answer
+    await server.run_jobs()
+    text = mailbox.last("vera@example.com").get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    link = re.search(r"http://testserver(/pages/\S+/new-password\?token=\S+)", text)
+    assert link, text
+    page = link.group(1)[len(visitor.path("")) :]
+    form = await visitor.get(page)
+    token = re.search(r'name="token" value="([^"]+)"', form.text).group(1)  # type: ignore[union-attr]
+    mismatch = await visitor.post(
+        "new-password", {"token": token, "password": "new pass 123", "password_confirmation": "other"}
+    )
+    assert mismatch.status_code == 422 and "does not match" in mismatch.text
+    done = await visitor.post(
+        "new-password", {"token": token, "password": "new pass 123", "password_confirmation": "new pass 123"}
+    )
+    assert done.status_code == 303 and done.headers["location"].endswith("sign-in?reset=1")
+    used = await visitor.post(
+        "new-password", {"token": token, "password": "new pass 456", "password_confirmation": "new pass 456"}
+    )
+    assert used.status_code == 422 and "invalid or has expired" in used.text
+    assert (await visitor.post("sign-in", {"email": "vera@example.com", "password": "new pass 123"})).status_code == 303
+
+
+async def test_a_viewer_reaches_only_their_own_subscriptions_receipts_and_this_merchants_prices(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    item = await add_item(server, merchant)
+    fee = await add_fee(server, merchant, item["id"])
+    await visitor.sign_up()
+    await visitor.get(f"checkout/{fee['id']}")
+    card = {"card_name": "Vera", "number": "4242424242424242", "exp_month": "12", "exp_year": "2031", "cvv": "123"}
+    paid = await visitor.post(f"checkout/{fee['id']}", card | {"attempt": "one"})
+    assert paid.status_code == 303, paid.text
+    account = await visitor.get("account")
+    receipt = re.search(r"account/receipts/(\d+)", account.text).group(1)  # type: ignore[union-attr]
+    assert (await visitor.get(f"account/receipts/{receipt}")).headers["content-type"] == "application/pdf"
+
+    other = await make_merchant(server, "owner@other.example.com")
+    their_fee = await add_fee(server, other, (await add_item(server, other))["id"])
+    stranger = Visitor(server, merchant)
+    stranger.http = httpx.AsyncClient(transport=server.http._transport, base_url="http://testserver")
+    async with stranger.http:
+        await stranger.sign_up("otto@example.com")
+        assert (await stranger.get(f"account/receipts/{receipt}")).status_code == 404
+        assert (await stranger.post("account/subscriptions/1/cancel", {})).status_code == 404
+        assert (await stranger.get(f"checkout/{their_fee['id']}")).status_code == 404
+    assert (await server.http.get(f"/pages/{'0' * 8}-0000-0000-0000-{'0' * 12}/sign-in")).status_code == 404
+    assert (await visitor.get("checkout/99999999999999999999")).status_code == 404
