@@ -53,7 +53,7 @@ async def test_a_template_shows_our_source_and_its_variables_until_the_merchant_
     assert body["subject"].strip() == "Welcome to {{ brand_name }}"
     assert body["html"].startswith('{% extends "_layout.html" %}')
     assert "{{ full_name or email }}" in body["text"]
-    assert body["variables"] == ["brand_name", "email", "full_name"]
+    assert body["variables"] == ["brand", "brand_name", "email", "full_name"]
     receipt = (await server.http.get("/v2/email-templates/purchase_receipt", headers=merchant.auth)).json()
     assert {"amount", "discount", "item_title", "kind"} <= set(receipt["variables"])
     # JSON bodies are read as forms are; the answer is what is now in use.
