@@ -203,11 +203,14 @@ async def done(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
     async with sessions() as session:
         price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
     declined = charges.refusal(payment)
+    paid = payment.status == PaymentStatus.SUCCEEDED
+    outcome = {"type": "payment", "status": payment.status.value, "item_id": product.id, "price_id": price.id}
     return page.render(
         "done.html",
         402 if declined else 200,
         product=product,
         price=price,
-        paid=payment.status == PaymentStatus.SUCCEEDED,
+        paid=paid,
         declined=declined.message if declined else None,
+        told=page.told(outcome, *([{"type": "access", "item_id": product.id}] if paid else [])),
     )

@@ -28,7 +28,7 @@ VIEWER_COOKIE = "bo_viewer"
 LANGUAGE_COOKIE = "bo_lang"
 YEAR = 365 * 24 * 3600
 # What a page's links and forms carry on, so that the next page keeps the look, the language and the frame.
-KEPT = ("lang", "branding_id", "embed")
+KEPT = ("lang", "branding_id", "embed", "origin")
 MAX_ID = 2**53
 
 
@@ -54,8 +54,24 @@ class PageContext:
         return f"/pages/{self.merchant.uuid}"
 
     @property
-    def embedded(self) -> bool:
-        return self.request.query_params.get("embed") == "1"
+    def opener(self) -> str | None:
+        """The merchant's site that opened this page in its frame (`?embed=1&origin=...`, from paywall.js), if the
+        merchant lists that origin: the only window the page tells what happened, and only through
+        `postMessage` addressed to exactly that origin."""
+        origin = self.request.query_params.get("origin", "")
+        if self.request.query_params.get("embed") != "1" or origin not in self.merchant.allowed_origins:
+            return None
+        return origin
+
+    def told(self, *messages: dict[str, object]) -> list[dict[str, object]]:
+        """What the page tells its opener on loading (see `opener` and pages.js): always who is signed in, with
+        the token the opener's script calls the API with; nothing when no site of the merchant's opened it."""
+        if self.opener is None:
+            return []
+        viewer: list[dict[str, object]] = []
+        if self.viewer is not None and self.principal is not None:
+            viewer = [{"type": "authenticated", "token": self.request.cookies.get(VIEWER_COOKIE, "")}]
+        return viewer + list(messages)
 
     def url(self, page: str, **query: object) -> str:
         """A page of this merchant's, keeping the look, the language and the frame of this one."""
@@ -103,6 +119,8 @@ class PageContext:
                 "languages": languages.NAMES,
                 "errors": {},
                 "values": {},
+                "opener": self.opener,
+                "told": self.told(),
             }
             | values,
         )

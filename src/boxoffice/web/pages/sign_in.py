@@ -37,7 +37,9 @@ def _onward(page: PageContext) -> Response:
 async def sign_in_form(page: Page) -> Response:
     if page.viewer is not None:
         return _onward(page)
-    return page.render("sign_in.html", next=_next(page, page.request.query_params.get("next")))
+    # Signed out: the opener's script forgets the token too.
+    told = page.told({"type": "logout"}) if page.request.query_params.get("signed_out") else page.told()
+    return page.render("sign_in.html", next=_next(page, page.request.query_params.get("next")), told=told)
 
 
 @router.post("/pages/{merchant_uuid}/sign-in")
@@ -115,7 +117,7 @@ async def sign_out(page: Page) -> Response:
     if page.principal is not None:
         await authentication.sign_out(page.session, page.principal)
     page.sign_out()
-    return page.redirect(page.url("sign-in"))
+    return page.redirect(page.url("sign-in", signed_out=1))
 
 
 @router.get("/pages/{merchant_uuid}/password-reset")
