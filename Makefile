@@ -33,7 +33,7 @@ install-dev: $(DEV_STAMP)
 ## Migrate the embedded SQLite database, seed the demo merchant, and serve on http://$(HOST):$(PORT)
 run: install
 	$(BIN)/boxoffice migrate
-	$(BIN)/boxoffice demo
+	$(BIN)/boxoffice demo --port $(PORT)
 	$(BIN)/boxoffice serve --host $(HOST) --port $(PORT)
 
 lint: install-dev

@@ -80,9 +80,24 @@ def test_serve_answers_with_the_printed_demo_credentials(tmp_path: Path) -> None
     seeded = subprocess.run([*BOXOFFICE, "demo"], env=env, capture_output=True, text=True, timeout=120, check=True)
     client_id = demo_client_id(seeded.stdout)
     # Served as an operator would, the job worker and the migration included.
+    page = re.search(
+        r"paywall\.js: http://localhost:8000(/demo/publisher\?merchant=([\w-]+)&items=([\d,]+))", seeded.stdout
+    )
+    assert page is not None and page.group(2) == client_id, seeded.stdout
     with serving(env) as http:
         demo_sign_in(http, client_id)
         assert demo_sign_in(http)["account"]["uuid"] == client_id
+        # The demo's publisher page, as printed: every item sold through paywall.js.
+        shown = http.get(page.group(1))
+        assert shown.status_code == 200 and "/pages/static/paywall.js" in shown.text
+        assert all(f'id="inplayer-{item}"' in shown.text for item in page.group(3).split(","))
+        for item in page.group(3).split(","):
+            assert http.get(f"/items/{client_id}/{item}").status_code == 200
+        framed = http.get(f"/pages/{client_id}/sign-in", params={"embed": "1", "origin": "http://localhost:8000"})
+        assert (
+            "frame-ancestors 'self' http://127.0.0.1:8000 http://localhost:8000"
+            in framed.headers["content-security-policy"]
+        )
 
 
 def test_secrets_are_sealed_by_reseal_once_a_key_is_set(sqlite_env: str, monkeypatch: pytest.MonkeyPatch) -> None:

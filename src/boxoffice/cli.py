@@ -386,19 +386,24 @@ def report(
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    port: Annotated[
+        int, typer.Option(help="The port `boxoffice serve` listens on, for the demo page's address")
+    ] = 8000,
+) -> None:
     """Seed (idempotently) a demo merchant, viewer and priced assets, and print how to use them."""
     from boxoffice import demo as seed
     from boxoffice.catalog import service as catalog
 
     settings = _ready()
 
-    async def work(session: AsyncSession) -> tuple[Merchant, list[tuple[str, list[str]]]]:
-        found = await seed.seed_demo(session)
-        listing = []
+    async def work(session: AsyncSession) -> tuple[Merchant, list[tuple[str, list[str]]], list[int]]:
+        found = await seed.seed_demo(session, (f"http://localhost:{port}", f"http://127.0.0.1:{port}"))
+        listing, ids = [], []
         for title, *_ in seed.ASSETS:
             product = await catalog.find_product(session, found.merchant.id, title)
             assert product is not None
+            ids.append(product.id)
             prices = await catalog.prices_of(session, product)
             listing.append(
                 (
@@ -406,9 +411,9 @@ def demo() -> None:
                     [f"{p.description}: {Money(p.amount, p.currency).as_decimal()} {p.currency}" for p in prices],
                 )
             )
-        return found.merchant, listing
+        return found.merchant, listing, ids
 
-    merchant, listing = _in_transaction(settings, work)
+    merchant, listing, ids = _in_transaction(settings, work)
     table = Table(title=f"Boxoffice demo — {base_url.of(settings.public_url)}")
     table.add_column("what")
     table.add_column("value")
@@ -423,6 +428,10 @@ def demo() -> None:
         f"try: curl -s -d client_id={merchant.uuid} -d grant_type=password -d username={seed.VIEWER_EMAIL} "
         f"-d password={seed.VIEWER_PASSWORD} {base_url.of(settings.public_url)}/accounts/authenticate"
     )
+    page = settings.public_url or f"http://localhost:{port}"
+    items = ",".join(str(item) for item in ids)
+    address = f"{page.rstrip('/')}/demo/publisher?merchant={merchant.uuid}&items={items}"
+    typer.echo(f"a publisher's page selling them through paywall.js: {address}")
 
 
 if __name__ == "__main__":

@@ -57,7 +57,9 @@ class Demo:
     created: bool
 
 
-async def seed_demo(session: AsyncSession) -> Demo:
+async def seed_demo(session: AsyncSession, page_origins: tuple[str, ...] = ()) -> Demo:
+    """The demo tenant; `page_origins` are where its publisher page is opened (`/demo/publisher`), which the
+    hosted pages may then be framed by and tell what happened."""
     merchant = await identity_repo.merchant_by_email(session, MERCHANT_EMAIL)
     created = merchant is None
     if merchant is None:
@@ -95,6 +97,8 @@ async def seed_demo(session: AsyncSession) -> Demo:
                 description=description,
                 trial_days=trial,
             )
+    if not set(page_origins) <= set(merchant.allowed_origins):
+        await merchants.set_allowed_origins(session, merchant, [*merchant.allowed_origins, *page_origins])
     return Demo(merchant, created)
 
 

@@ -204,7 +204,13 @@ async def done(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
         price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
     declined = charges.refusal(payment)
     paid = payment.status == PaymentStatus.SUCCEEDED
-    outcome = {"type": "payment", "status": payment.status.value, "item_id": product.id, "price_id": price.id}
+    outcome: dict[str, object] = {
+        "type": "payment",
+        "status": payment.status.value,
+        "item_id": product.id,
+        "price_id": price.id,
+    }
+    unlocked: list[dict[str, object]] = [{"type": "access", "item_id": product.id}] if paid else []
     return page.render(
         "done.html",
         402 if declined else 200,
@@ -212,5 +218,5 @@ async def done(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
         price=price,
         paid=paid,
         declined=declined.message if declined else None,
-        told=page.told(outcome, *([{"type": "access", "item_id": product.id}] if paid else [])),
+        told=page.told(outcome, *unlocked),
     )

@@ -1,0 +1,35 @@
+"""A publisher's page for the demo (`make run` prints its address): the demo's film and subscription, each sold
+through paywall.js as a publisher would paste it. It reads nothing: the merchant and the items are in its
+address, as `boxoffice demo` prints it."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import HTMLResponse
+
+from boxoffice.kit import base_url
+from boxoffice.web.pages import templating
+
+router = APIRouter(include_in_schema=False)
+
+UUID = re.compile(r"[0-9a-fA-F-]{36}")
+
+
+@router.get("/demo/publisher")
+async def publisher_page(
+    request: Request,
+    merchant: str = Query("", max_length=36),
+    items: str = Query("", max_length=200),
+) -> HTMLResponse:
+    ids = [int(part) for part in items.split(",") if part.isdigit() and len(part) < 16][:10]
+    if not UUID.fullmatch(merchant) or not ids:
+        return HTMLResponse(
+            "<!doctype html><title>Demo</title><p>Run <code>boxoffice demo</code> for the address.", 404
+        )
+    boxoffice = base_url.of(request.app.state.settings.public_url)
+    words = templating.words("en")
+    return HTMLResponse(
+        templating.render("demo_publisher.html", words | {"merchant": merchant, "items": ids, "boxoffice": boxoffice})
+    )
