@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.service import Purchase, purchase_history
-from boxoffice.billing import history, payment_methods, subscriptions
+from boxoffice.billing import history, payment_methods, plan_switch, subscriptions
 from boxoffice.billing.history import PaidItem, PaymentsFilter
 from boxoffice.billing.models import PaymentProfile
+from boxoffice.billing.plan_switch import SWITCHABLE, SwitchOption
 from boxoffice.billing.subscriptions import SubscriptionView
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
@@ -25,6 +26,7 @@ class AccountSummary:
     subscriptions: list[SubscriptionView]  # newest first
     card: PaymentProfile | None
     payments: list[PaidItem]  # newest first
+    switches: dict[int, list[SwitchOption]]  # by subscription: the plans it may be switched to now
 
     @property
     def card_currency(self) -> str | None:
@@ -48,9 +50,15 @@ async def summary_of(
     paid = await history.payments_page(
         session, merchant.id, filters=PaymentsFilter(customer_id=customer.id), page=0, limit=SHOWN
     )
+    switches = {}
+    for subscription in held:
+        if subscription.status in SWITCHABLE:
+            options = await plan_switch.switch_options(session, merchant.id, subscription)
+            switches[subscription.id] = [option for option in options if option.refusal is None]
     return AccountSummary(
         holdings=holdings,
         subscriptions=await subscriptions.views_of(session, merchant.id, held),
+        switches=switches,
         card=await payment_methods.default_card(session, merchant.id, customer.id, gateway),
         payments=paid.rows,
     )

@@ -86,7 +86,12 @@ def open_shop(base_url: str) -> Shop:
         for field in REGISTER_FIELDS:
             expect(http.post("/accounts/register-fields", data=field))
         film = create_item(
-            http, item_type="html_asset", title="The Film", access_control_type_id=PAID, content="<p>Roll film</p>"
+            http,
+            item_type="html_asset",
+            title="The Film",
+            access_control_type_id=PAID,
+            content="<p>Roll film</p>",
+            plan_switch_enabled="true",
         )
         rent = add_fee(
             http,

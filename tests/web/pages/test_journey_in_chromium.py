@@ -1,6 +1,7 @@
 """A viewer's whole journey through the hosted pages, in Chromium: signing up with the merchant's register
 fields, renting a film by card, subscribing with a trial through the bank's challenge (3-D Secure), and in My
-Account cancelling, keeping, replacing the card and downloading a receipt; and each page checked by axe-core."""
+Account cancelling, keeping, replacing the card, switching plan and downloading a receipt; each page checked by
+axe-core."""
 
 from __future__ import annotations
 
@@ -145,6 +146,12 @@ def test_a_viewer_signs_up_buys_subscribes_and_manages_the_account(shop: Shop, p
         page.get_by_role("button", name="Save the card").click()
         expect(page.get_by_text("Your card is saved.")).to_be_visible()
         expect(page.get_by_text("Card ending in 4444")).to_be_visible()
+
+    with steps.step("switch plan"):
+        page.get_by_role("button", name="Switch to Yearly pass (€99.00)").click()
+        expect(page.get_by_text("Your subscription is on its new plan.")).to_be_visible()
+        expect(page.get_by_role("cell", name="The Film — Yearly pass")).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile("^Switch to Monthly pass"))).to_be_visible()
 
     with steps.step("download a receipt"):
         with page.expect_download() as downloading:

@@ -3,12 +3,14 @@ their card (replace it), and their payments with a PDF receipt for each."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from boxoffice.billing import account_summary, payment_methods, receipts, subscriptions
+from boxoffice.billing import account_summary, charges, payment_methods, plan_switch, receipts, subscriptions
+from boxoffice.billing.models import PaymentStatus
 from boxoffice.identity import accounts, authentication
 from boxoffice.kit.errors import DomainError, InvalidInput
 from boxoffice.kit.requests import OwnTransactions
@@ -29,6 +31,7 @@ NOTICES = {
     "cancelled": "The subscription is cancelled. You can watch until the end of the period you paid for.",
     "resumed": "The subscription goes on.",
     "card": "Your card is saved.",
+    "switched": "Your subscription is on its new plan.",
 }
 
 
@@ -43,6 +46,7 @@ async def _account_page(page: PageContext, status: int = 200, **shown: object) -
         min_password=MIN_PASSWORD,
         done=page.request.query_params.get("done"),
         notices=NOTICES,
+        attempt=uuid.uuid4(),
         **shown,
     )
 
@@ -113,6 +117,33 @@ async def resume_subscription(page: Page, subscription_id: Id) -> Response:
     )
     await subscriptions.resume(page.session, page.merchant.id, held)
     return page.redirect(page.url("account", done="resumed"))
+
+
+@router.post("/pages/{merchant_uuid}/account/subscriptions/{subscription_id}/switch")
+async def switch_plan(page: Page, subscription_id: Id, sessions: OwnTransactions) -> Response:
+    form = await page.check_form()
+    if page.viewer is None:
+        return _signed_out(page)
+    price = form.get("price_id", "")
+    try:
+        payment = await plan_switch.switch_plan(
+            sessions,
+            page.request.app.state.gateways,
+            page.merchant,
+            page.viewer,
+            subscription_id=subscription_id,
+            price_id=int(price) if price.isdigit() and len(price) < 16 else 0,
+            idempotency_key=f"{page.viewer.id}:page-switch:{form.get('attempt', '')[:64] or uuid.uuid4()}",
+            client=page.client,
+        )
+        declined = charges.refusal(payment)
+        if declined is not None:
+            raise declined
+    except DomainError as refused:
+        return await _account_page(page, 422, errors=shown(refused, ()))
+    if payment.status == PaymentStatus.REQUIRES_ACTION and payment.redirect_url:
+        return page.redirect(payment.redirect_url)
+    return page.redirect(page.url("account", done="switched"))
 
 
 @router.post("/pages/{merchant_uuid}/account/card")
