@@ -6,51 +6,18 @@ axe-core."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from boxoffice.app import create_app
-from boxoffice.kit.settings import Settings
-from tests.compat.live_server import empty_database, serving
-from tests.compat.mediastore.harness import require_chromium
-from tests.conftest import free_port
 from tests.dialects.inplayer.test_branding import png
-from tests.web.pages.browser import Shop, Steps, launch, only_this_machine, open_shop, serious_violations, shown
+from tests.web.pages.browser import Shop, Steps, only_this_machine, serious_violations, shown
 
 PASSWORD = "viewer pass 12"
 GOOD_CARD, CHALLENGED_CARD, NEW_CARD = "4242 4242 4242 4242", "4000 0025 0000 3155", "5555 5555 5555 4444"
 expect.set_options(timeout=20_000)
-
-
-@pytest.fixture
-def shop(migrated_database_url: str, tmp_path: Path) -> Iterator[Shop]:
-    require_chromium("the hosted pages' browser tests")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        database_url=migrated_database_url,
-        mail_dir=tmp_path / "mail",
-        reports_dir=tmp_path / "files",
-        public_url=base,
-        secret_key="browser-test-signing-key-" + "x" * 32,
-    )
-    try:
-        with serving(create_app(settings), port):
-            yield open_shop(base)
-    finally:
-        empty_database(migrated_database_url)
-
-
-@pytest.fixture
-def browser(shop: Shop) -> Iterator[Browser]:
-    with sync_playwright() as driver:
-        opened = launch(driver)
-        yield opened
-        opened.close()
 
 
 def new_page(browser: Browser, locale: str) -> Page:

@@ -14,16 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, FrameLocator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FrameLocator, Page, expect
 
-from boxoffice.app import create_app
-from boxoffice.kit.settings import Settings
 from tests.compat.inplayer.merchant_setup import PAID, access_type_id, add_fee, create_item
 from tests.compat.inplayer.merchant_setup import expect as expect_ok
-from tests.compat.live_server import empty_database, serving
-from tests.compat.mediastore.harness import require_chromium
-from tests.conftest import free_port
-from tests.web.pages.browser import Shop, Steps, launch, only_this_machine, open_shop
+from tests.web.pages.browser import Shop, Steps, only_this_machine
 
 PASSWORD = "viewer pass 12"
 expect.set_options(timeout=20_000)
@@ -72,25 +67,6 @@ class Publisher:
         self.server.server_close()
 
 
-@pytest.fixture
-def shop(migrated_database_url: str, tmp_path: Path) -> Iterator[Shop]:
-    require_chromium("the paywall's browser tests")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    settings = Settings(
-        database_url=migrated_database_url,
-        mail_dir=tmp_path / "mail",
-        reports_dir=tmp_path / "files",
-        public_url=base,
-        secret_key="browser-test-signing-key-" + "x" * 32,
-    )
-    try:
-        with serving(create_app(settings), port):
-            yield open_shop(base)
-    finally:
-        empty_database(migrated_database_url)
-
-
 def concert_of(shop: Shop) -> int:
     with httpx.Client(base_url=shop.base_url, headers={"Authorization": f"Bearer {shop.merchant.token}"}) as http:
         concert = create_item(
@@ -114,14 +90,6 @@ def publisher(shop: Shop) -> Iterator[Publisher]:
     site = Publisher(html)
     yield site
     site.close()
-
-
-@pytest.fixture
-def browser(shop: Shop) -> Iterator[Browser]:
-    with sync_playwright() as driver:
-        opened = launch(driver)
-        yield opened
-        opened.close()
 
 
 def allow(shop: Shop, *origins: str) -> None:
