@@ -53,7 +53,7 @@ def _messages() -> set[str]:
     for template in TEMPLATES.glob("*.html"):
         source = template.read_text(encoding="utf-8")
         found |= set(re.findall(r'_\("((?:[^"\\]|\\.)*)"', source)) | set(re.findall(r"_\('((?:[^'\\]|\\.)*)'", source))
-    found |= {sign_in.WRONG, sign_in.TOO_MANY, sign_in.TAKEN, *account.NOTICES.values()}
+    found |= {sign_in.WRONG, refusals.TOO_MANY, sign_in.TAKEN, *account.NOTICES.values()}
     found |= {*routing.MESSAGES.values(), routing.FALLBACK, *refusals.HELD.values(), refusals.NOT_ON_SALE}
     found |= {message for pair in (*checkout.EVERY.values(), *checkout.LASTING.values()) for message in pair}
     return found

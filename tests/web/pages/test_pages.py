@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from boxoffice.identity.models import Customer
+from boxoffice.kit.settings import Settings
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Merchant, count_rows, make_merchant
@@ -192,3 +193,29 @@ async def test_a_viewer_reaches_only_their_own_subscriptions_receipts_and_this_m
         assert (await stranger.get(f"checkout/{their_fee['id']}")).status_code == 404
     assert (await server.http.get(f"/pages/{'0' * 8}-0000-0000-0000-{'0' * 12}/sign-in")).status_code == 404
     assert (await visitor.get("checkout/99999999999999999999")).status_code == 404
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Sign-ins and codes counted as in production: a few tries a minute per address."""
+    return settings.model_copy(update={"auth_rate_per_ip": "4/60", "auth_rate_per_account": "3/60"})
+
+
+async def test_sign_ins_and_voucher_codes_are_slowed_past_a_few_tries(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    fee = await add_fee(server, merchant, (await add_item(server, merchant))["id"])
+    await visitor.sign_up()
+    await visitor.post("sign-out", {})
+    wrong = {"email": "vera@example.com", "password": "not the password"}
+    answers = [(await visitor.post("sign-in", wrong)).status_code for _ in range(4)]
+    assert answers == [401, 401, 401, 429]  # three for the account
+    limited = await visitor.post("sign-in", {"email": "vera@example.com", "password": PASSWORD})
+    assert limited.status_code == 429 and "Too many attempts" in limited.text
+    assert "bo_viewer" not in limited.headers.get("set-cookie", "")
+
+    await visitor.sign_up("ada@example.com")  # a new account: signing up is counted apart
+    await visitor.get(f"checkout/{fee['id']}")
+    tries = [(await visitor.post(f"checkout/{fee['id']}/voucher", {"voucher_code": f"GUESS{n}"})) for n in range(5)]
+    assert [answer.status_code for answer in tries] == [422, 422, 422, 422, 429]
+    assert "This voucher code is not valid" in tries[0].text and "Too many attempts" in tries[-1].text

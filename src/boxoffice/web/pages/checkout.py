@@ -16,12 +16,13 @@ from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.models import Price, Product
 from boxoffice.gateways.protocol import Card
-from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound
+from boxoffice.kit import throttle
+from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound, RateLimited
 from boxoffice.kit.money import Money
 from boxoffice.kit.requests import OwnTransactions
 from boxoffice.promotions import vouchers
 from boxoffice.web.pages.context import Page, PageContext
-from boxoffice.web.pages.refusals import shown
+from boxoffice.web.pages.refusals import TOO_MANY, shown
 from boxoffice.web.pages.routing import PageRoute
 
 router = APIRouter(route_class=PageRoute)
@@ -138,7 +139,13 @@ async def apply_voucher(page: Page, price_id: Id) -> Response:
     price, product = await checkout.price_for_checkout(page.session, page.merchant.id, price_id)
     code = form.get("voucher_code", "").strip()[:100]
     try:
+        # Codes are guessed as passwords are: tries are counted per address, as sign-ins and access codes are.
+        await throttle.hit(
+            page.request.app.state.sessions, {f"voucher:ip:{page.client.ip_address}": page.settings.auth_rate_per_ip}
+        )
         discount = await vouchers.discount_on(page.session, page.merchant.id, code, price.id)
+    except RateLimited:
+        return await _checkout_page(page, price, product, 429, errors={"voucher_code": TOO_MANY}, values=form)
     except DomainError as refused:
         return await _checkout_page(page, price, product, 422, errors=shown(refused, VOUCHER_FIELDS), values=form)
     discounted = Money(discount.final_amount, price.currency)

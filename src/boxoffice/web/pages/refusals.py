@@ -13,6 +13,7 @@ HELD = {
     Holding.SUBSCRIPTION: "You already have a subscription to this item",
 }
 NOT_ON_SALE = "This is not on sale at the moment."
+TOO_MANY = "Too many attempts. Wait a moment and try again."
 FORM = "form"
 
 

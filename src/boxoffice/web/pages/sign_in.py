@@ -13,6 +13,7 @@ from boxoffice.kit import throttle
 from boxoffice.kit.errors import Conflict, InvalidCredentials, InvalidInput, RateLimited
 from boxoffice.kit.validation import MIN_PASSWORD
 from boxoffice.web.pages.context import Page, PageContext
+from boxoffice.web.pages.refusals import TOO_MANY
 from boxoffice.web.pages.routing import PageRoute
 
 router = APIRouter(route_class=PageRoute)
@@ -20,7 +21,6 @@ router = APIRouter(route_class=PageRoute)
 # Where a page may send the viewer on to: another page of the same merchant's, never an address of its own.
 NEXT = re.compile(r"[a-z][a-z0-9-]*(?:/[0-9]+)?")
 WRONG = "The e-mail address or the password is wrong."
-TOO_MANY = "Too many attempts. Wait a moment and try again."
 TAKEN = "An account with this e-mail address exists already: sign in instead."
 COUNTRIES = {code: country.name for code, country in sorted(countries_by_alpha2.items())}
 
