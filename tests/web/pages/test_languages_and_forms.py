@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from boxoffice.web.pages import account, checkout, guard, languages, refusals, routing, sign_in
+from boxoffice.web.pages import account, cards, checkout, guard, languages, refusals, routing, sign_in
 
 TEMPLATES = Path(sign_in.__file__).parent / "templates"
 
@@ -56,6 +56,7 @@ def _messages() -> set[str]:
     found |= {sign_in.WRONG, refusals.TOO_MANY, sign_in.TAKEN, *account.NOTICES.values()}
     found |= {*routing.MESSAGES.values(), routing.FALLBACK, *refusals.HELD.values(), refusals.NOT_ON_SALE}
     found |= {message for pair in (*checkout.EVERY.values(), *checkout.LASTING.values()) for message in pair}
+    found |= set(re.findall(r'problems\["\w+"\] = "([^"]+)"', Path(cards.__file__).read_text(encoding="utf-8")))
     return found
 
 

@@ -15,7 +15,7 @@ from boxoffice.identity import accounts, authentication
 from boxoffice.kit.errors import DomainError, InvalidInput
 from boxoffice.kit.requests import OwnTransactions
 from boxoffice.kit.validation import MIN_PASSWORD
-from boxoffice.web.pages.checkout import CARD_FIELDS, card_of
+from boxoffice.web.pages.cards import CARD_FIELDS, card_of
 from boxoffice.web.pages.context import Page, PageContext
 from boxoffice.web.pages.refusals import shown
 from boxoffice.web.pages.routing import PageRoute

@@ -15,12 +15,12 @@ from boxoffice.billing import charges, checkout, subscriptions
 from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.models import Price, Product
-from boxoffice.gateways.protocol import Card
 from boxoffice.kit import throttle
 from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound, RateLimited
 from boxoffice.kit.money import Money
 from boxoffice.kit.requests import OwnTransactions
 from boxoffice.promotions import vouchers
+from boxoffice.web.pages.cards import CARD_FIELDS, card_of
 from boxoffice.web.pages.context import Page, PageContext
 from boxoffice.web.pages.refusals import TOO_MANY, shown
 from boxoffice.web.pages.routing import PageRoute
@@ -30,7 +30,6 @@ router = APIRouter(route_class=PageRoute)
 Id = Annotated[int, Path(ge=1, le=2**53)]
 CHARGE = re.compile(r"[A-Za-z0-9_]{1,64}")
 SUBSCRIPTION = "subscription"
-CARD_FIELDS = ("card_name", "number", "exp_month", "exp_year", "cvv", "voucher_code")
 VOUCHER_FIELDS = ("voucher_code",)
 # How often a subscription is charged, and how long a trial lasts: (one, several), in the source language.
 EVERY = {
@@ -77,29 +76,6 @@ class Offer:
 
 def _sign_in_first(page: PageContext, onward: str) -> Response:
     return page.redirect(page.url("sign-in", next=onward))
-
-
-def card_of(form: dict[str, str]) -> Card:
-    """The card typed into the form, each field checked for what it must look like; the gateway judges the rest."""
-    problems: dict[str, str] = {}
-    number = re.sub(r"[\s-]", "", form.get("number", ""))
-    if not re.fullmatch(r"[0-9]{12,19}", number):
-        problems["number"] = "Enter the card number"
-    holder = form.get("card_name", "").strip()
-    if not holder or len(holder) > 250:
-        problems["card_name"] = "Enter the name on the card"
-    month, year = form.get("exp_month", "").strip(), form.get("exp_year", "").strip()
-    if not month.isdigit() or not 1 <= int(month) <= 12:
-        problems["exp_month"] = "Enter the expiry month, 1 to 12"
-    if not year.isdigit() or len(year) not in (2, 4):
-        problems["exp_year"] = "Enter the expiry year"
-    cvv = form.get("cvv", "").strip()
-    if not re.fullmatch(r"[0-9]{3,4}", cvv):
-        problems["cvv"] = "Enter the security code"
-    if problems:
-        raise InvalidInput(problems)
-    full_year = int(year) + 2000 if len(year) == 2 else int(year)
-    return Card(number, int(month), full_year, cvv, holder)
 
 
 @router.get("/pages/{merchant_uuid}/offers/{item_id}")
@@ -180,7 +156,9 @@ async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
         async with sessions() as session:
             price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
         status = 422 if isinstance(refused, InvalidInput) else 402
-        return await _checkout_page(page, price, product, status, errors=shown(refused, CARD_FIELDS), values=form)
+        return await _checkout_page(
+            page, price, product, status, errors=shown(refused, (*CARD_FIELDS, "voucher_code")), values=form
+        )
     return _after(page, payment, price_id)
 
 
