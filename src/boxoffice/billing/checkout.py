@@ -12,7 +12,7 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit.client_info import ClientInfo
-from boxoffice.kit.errors import Missing, NotFound
+from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 
 SUBSCRIPTION = "subscription"
 
@@ -29,14 +29,18 @@ async def pay_for_price(
     return_url: str | None,
     client: ClientInfo,
     voucher_code: str | None = None,
+    gift_to: str | None = None,
 ) -> Payment:
     """Buy or subscribe to `price_id` as its kind says; the payment made (settled, declined, or awaiting the
-    payer's approval at its `redirect_url`)."""
+    payer's approval at its `redirect_url`). With `gift_to`, a one-time price is bought for someone else (see
+    billing.gifts); a subscription renews on its payer's card, so it is never a gift."""
     async with sessions() as session:
         price = await catalog_repo.price_by_id(session, merchant.id, price_id)
     if price is None:
         raise NotFound(what=Missing.PRICE)
     if price.kind == SUBSCRIPTION:
+        if gift_to is not None:
+            raise InvalidInput({"receiver_email": "A subscription can't be given as a gift"})
         started = await subscriptions.subscribe(
             sessions,
             gateway,
@@ -61,6 +65,7 @@ async def pay_for_price(
         return_url=return_url,
         client=client,
         voucher_code=voucher_code,
+        gift_to=gift_to,
     )
 
 

@@ -219,3 +219,40 @@ async def test_sign_ins_and_voucher_codes_are_slowed_past_a_few_tries(
     tries = [(await visitor.post(f"checkout/{fee['id']}/voucher", {"voucher_code": f"GUESS{n}"})) for n in range(5)]
     assert [answer.status_code for answer in tries] == [422, 422, 422, 422, 429]
     assert "This voucher code is not valid" in tries[0].text and "Too many attempts" in tries[-1].text
+
+
+async def test_a_film_bought_as_a_gift_is_redeemed_once_by_its_receiver(
+    server: Server, merchant: Merchant, visitor: Visitor, mailbox: Mailbox
+) -> None:
+    item = await add_item(server, merchant, title="The Gift Film")
+    fee = await add_fee(server, merchant, item["id"])
+    monthly = await add_fee(server, merchant, item["id"], access_type_id="7", amount="9.99", description="Monthly")
+    await visitor.sign_up()
+    card = {"card_name": "Vera", "number": "4242424242424242", "exp_month": "12", "exp_year": "2031", "cvv": "123"}
+    await visitor.get(f"checkout/{monthly['id']}")
+    refused = await visitor.post(
+        f"checkout/{monthly['id']}", card | {"attempt": "a", "receiver_email": "otto@example.com"}
+    )
+    assert refused.status_code == 422 and "can&#39;t be given as a gift" in refused.text
+    await visitor.get(f"checkout/{fee['id']}")
+    paid = await visitor.post(f"checkout/{fee['id']}", card | {"attempt": "b", "receiver_email": "otto@Example.COM"})
+    done = await visitor.get(paid.headers["location"][len(visitor.path("")) :])
+    assert "Your gift of The Gift Film is on its way to otto@example.com." in done.text, done.text[
+        done.text.index("<main") :
+    ]
+    await server.run_jobs()
+    code = re.search(r"\b([A-Z0-9]{12})\b", mailbox.last("otto@example.com").get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert code, "no gift code in the e-mail"
+
+    otto = Visitor(server, merchant)
+    otto.http = httpx.AsyncClient(transport=server.http._transport, base_url="http://testserver")
+    async with otto.http:
+        await otto.sign_up("otto@example.com")
+        assert "Gift code" in (await otto.get("redeem")).text
+        wrong = await otto.post("redeem", {"code": "AAAA-BBBB-CCCC"})
+        assert wrong.status_code == 422 and "Gift not found" in wrong.text
+        redeemed = await otto.post("redeem", {"code": code.group(1).lower()})
+        assert redeemed.status_code == 200 and "You can now watch The Gift Film." in redeemed.text
+        again = await otto.post("redeem", {"code": code.group(1)})
+        assert again.status_code == 422 and "already been redeemed" in again.text
+        assert "The Gift Film" in (await otto.get("account")).text

@@ -134,6 +134,7 @@ async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
     if page.viewer is None:
         return _sign_in_first(page, f"checkout/{price_id}")
     voucher = form.get("voucher_code", "").strip()[:100] or None
+    receiver = form.get("receiver_email", "").strip()[:320] or None
     gateways = page.request.app.state.gateways
     try:
         payment = await checkout.pay_for_price(
@@ -148,6 +149,7 @@ async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
             return_url=page.absolute(page.url(f"checkout/{price_id}/done")),
             client=page.client,
             voucher_code=voucher,
+            gift_to=receiver,
         )
         declined = charges.refusal(payment)
         if declined is not None:
@@ -156,9 +158,9 @@ async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
         async with sessions() as session:
             price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
         status = 422 if isinstance(refused, InvalidInput) else 402
-        return await _checkout_page(
-            page, price, product, status, errors=shown(refused, (*CARD_FIELDS, "voucher_code")), values=form
-        )
+        # The fields this checkout shows: a subscription has no gift field, so its refusal goes above the form.
+        fields = (*CARD_FIELDS, "voucher_code", *(("receiver_email",) if price.kind != SUBSCRIPTION else ()))
+        return await _checkout_page(page, price, product, status, errors=shown(refused, fields), values=form)
     return _after(page, payment, price_id)
 
 
@@ -202,6 +204,7 @@ async def done(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
         product=product,
         price=price,
         paid=paid,
+        gift_to=payment.receiver_email,
         declined=declined.message if declined else None,
         told=page.told(outcome, *unlocked),
     )

@@ -18,13 +18,14 @@ FORM = "form"
 
 
 def shown(error: DomainError, fields: Collection[str]) -> dict[str, str]:
-    """`error` as a form with `fields` shows it: a problem with one of them beside it, any other above the form."""
+    """`error` as a form with `fields` shows it: a problem with one of them beside it, any other above the form
+    (or, for a form of one field, beside that one)."""
     if isinstance(error, AlreadyHeld):
         return {FORM: HELD[error.holding]}
     if isinstance(error, NotOnSale):
         return {FORM: NOT_ON_SALE}
     if not isinstance(error, InvalidInput):
-        return {FORM: error.message}
+        return {next(iter(fields)) if len(fields) == 1 else FORM: error.message}
     found: dict[str, str] = {}
     for name, message in error.errors.items():
         found.setdefault(name if name in fields else FORM, message)
