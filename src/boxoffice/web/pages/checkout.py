@@ -30,6 +30,7 @@ router = APIRouter(route_class=PageRoute)
 Id = Annotated[int, Path(ge=1, le=2**53)]
 CHARGE = re.compile(r"[A-Za-z0-9_]{1,64}")
 SUBSCRIPTION = "subscription"
+MAX_CHOSEN = 10
 VOUCHER_FIELDS = ("voucher_code",)
 # How often a subscription is charged, and how long a trial lasts: (one, several), in the source language.
 EVERY = {
@@ -53,6 +54,7 @@ class Offer:
     """A price as the pages show it."""
 
     price: Price
+    product: Product
     amount: Money
     setup_fee: Money | None
     period: str | None  # a message of EVERY, for a subscription
@@ -60,12 +62,13 @@ class Offer:
     trial: str | None  # a message of LASTING, for a subscription with a trial
 
     @classmethod
-    def of(cls, price: Price) -> Offer:
+    def of(cls, price: Price, product: Product) -> Offer:
         recurring = price.kind == SUBSCRIPTION
         every = EVERY.get(price.period_unit) if recurring else None
         lasting = LASTING.get(price.trial_period_unit or "") if recurring and price.trial_period_quantity else None
         return cls(
             price=price,
+            product=product,
             amount=Money(price.amount, price.currency),
             setup_fee=Money(price.setup_fee_amount, price.currency) if price.setup_fee_amount else None,
             period=None if every is None else every[price.period_quantity != 1],
@@ -82,7 +85,19 @@ def _sign_in_first(page: PageContext, onward: str) -> Response:
 async def offers(page: Page, item_id: Id) -> Response:
     product, _merchant = await catalog.public_product(page.session, item_id, merchant_id=page.merchant.id)
     prices = await catalog.prices_on_sale(page.session, product)
-    return page.render("offers.html", product=product, offers=[Offer.of(price) for price in prices])
+    return page.render("offers.html", product=product, offers=[Offer.of(price, product) for price in prices])
+
+
+@router.get("/pages/{merchant_uuid}/offers")
+async def chosen_offers(page: Page) -> Response:
+    """The offers a publisher's page chose, side by side (`?prices=1,2`, as Cleeng's checkout takes several
+    offer ids); each with its item's title."""
+    asked = page.request.query_params.get("prices", "")
+    ids = [int(part) for part in asked.split(",") if part.isdigit() and len(part) < 16][:MAX_CHOSEN]
+    if not ids:
+        raise NotFound(what=Missing.PRICE)
+    chosen = [await checkout.price_for_checkout(page.session, page.merchant.id, price_id) for price_id in ids]
+    return page.render("offers.html", product=None, offers=[Offer.of(price, product) for price, product in chosen])
 
 
 async def _checkout_page(
@@ -94,7 +109,13 @@ async def _checkout_page(
         and await subscriptions.trial_available(page.session, page.viewer, price)
     )
     return page.render(
-        "checkout.html", status, offer=Offer.of(price), product=product, trial=trial, attempt=uuid.uuid4(), **shown
+        "checkout.html",
+        status,
+        offer=Offer.of(price, product),
+        product=product,
+        trial=trial,
+        attempt=uuid.uuid4(),
+        **shown,
     )
 
 
