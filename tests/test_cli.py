@@ -81,7 +81,9 @@ def test_serve_answers_with_the_printed_demo_credentials(tmp_path: Path) -> None
     client_id = demo_client_id(seeded.stdout)
     # Served as an operator would, the job worker and the migration included.
     page = re.search(
-        r"paywall\.js: http://localhost:8000(/demo/publisher\?merchant=([\w-]+)&items=([\d,]+))", seeded.stdout
+        r"paywall\.js: http://localhost:8000(/demo/publisher\?merchant=([\w-]+)&items=([\d,]+)"
+        r"&publisher=\d+&offer=S\d{9}_US)",
+        seeded.stdout,
     )
     assert page is not None and page.group(2) == client_id, seeded.stdout
     with serving(env) as http:
@@ -89,7 +91,10 @@ def test_serve_answers_with_the_printed_demo_credentials(tmp_path: Path) -> None
         assert demo_sign_in(http)["account"]["uuid"] == client_id
         # The demo's publisher page, as printed: every item sold through paywall.js.
         shown = http.get(page.group(1))
-        assert shown.status_code == 200 and "/pages/static/paywall.js" in shown.text
+        assert (
+            shown.status_code == 200 and "/pages/static/paywall.js" in shown.text and "/js-api/3.0/api.js" in shown.text
+        )
+        assert "data-cleeng-trigger" in shown.text
         assert all(f'id="inplayer-{item}"' in shown.text for item in page.group(3).split(","))
         for item in page.group(3).split(","):
             assert http.get(f"/items/{client_id}/{item}").status_code == 200

@@ -394,26 +394,29 @@ def demo(
     """Seed (idempotently) a demo merchant, viewer and priced assets, and print how to use them."""
     from boxoffice import demo as seed
     from boxoffice.catalog import service as catalog
+    from boxoffice.dialects.mediastore.offer_ids import offer_id
+    from boxoffice.identity.merchants import public_number
 
     settings = _ready()
 
-    async def work(session: AsyncSession) -> tuple[Merchant, list[tuple[str, list[str]]], list[int]]:
+    async def work(session: AsyncSession) -> tuple[Merchant, list[tuple[str, list[str]]], list[int], str]:
         found = await seed.seed_demo(session, (f"http://localhost:{port}", f"http://127.0.0.1:{port}"))
-        listing, ids = [], []
+        listing, ids, offers = [], [], []
         for title, *_ in seed.ASSETS:
             product = await catalog.find_product(session, found.merchant.id, title)
             assert product is not None
             ids.append(product.id)
             prices = await catalog.prices_of(session, product)
+            offers += [offer_id(price) for price in prices if price.kind == "subscription"]
             listing.append(
                 (
                     title,
                     [f"{p.description}: {Money(p.amount, p.currency).as_decimal()} {p.currency}" for p in prices],
                 )
             )
-        return found.merchant, listing, ids
+        return found.merchant, listing, ids, offers[0] if offers else ""
 
-    merchant, listing, ids = _in_transaction(settings, work)
+    merchant, listing, ids, offer = _in_transaction(settings, work)
     table = Table(title=f"Boxoffice demo — {base_url.of(settings.public_url)}")
     table.add_column("what")
     table.add_column("value")
@@ -430,7 +433,8 @@ def demo(
     )
     page = settings.public_url or f"http://localhost:{port}"
     items = ",".join(str(item) for item in ids)
-    address = f"{page.rstrip('/')}/demo/publisher?merchant={merchant.uuid}&items={items}"
+    cleeng = f"&publisher={public_number(merchant)}&offer={offer}" if offer else ""
+    address = f"{page.rstrip('/')}/demo/publisher?merchant={merchant.uuid}&items={items}{cleeng}"
     typer.echo(f"a publisher's page selling them through paywall.js: {address}")
 
 

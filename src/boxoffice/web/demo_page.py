@@ -1,6 +1,6 @@
-"""A publisher's page for the demo (`make run` prints its address): the demo's film and subscription, each sold
-through paywall.js as a publisher would paste it. It reads nothing: the merchant and the items are in its
-address, as `boxoffice demo` prints it."""
+"""A publisher's page for the demo (`make run` prints its address): the demo's items, each sold through
+paywall.js as a publisher would paste it, and a button opening a checkout through Cleeng's JS API. It reads
+nothing: the merchant, the items and the offer are in its address, as `boxoffice demo` prints it."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ async def publisher_page(
     request: Request,
     merchant: str = Query("", max_length=36),
     items: str = Query("", max_length=200),
+    publisher: int | None = Query(None, ge=1, le=10**12),
+    offer: str = Query("", max_length=30, pattern=r"^([SPERA][0-9]{1,18}(_[A-Z]{2})?)?$"),
 ) -> HTMLResponse:
     ids = [int(part) for part in items.split(",") if part.isdigit() and len(part) < 16][:10]
     if not UUID.fullmatch(merchant) or not ids:
@@ -31,5 +33,9 @@ async def publisher_page(
     boxoffice = base_url.of(request.app.state.settings.public_url)
     words = templating.words("en")
     return HTMLResponse(
-        templating.render("demo_publisher.html", words | {"merchant": merchant, "items": ids, "boxoffice": boxoffice})
+        templating.render(
+            "demo_publisher.html",
+            words
+            | {"merchant": merchant, "items": ids, "boxoffice": boxoffice, "publisher": publisher, "offer": offer},
+        )
     )
