@@ -256,3 +256,27 @@ async def test_a_film_bought_as_a_gift_is_redeemed_once_by_its_receiver(
         again = await otto.post("redeem", {"code": code.group(1)})
         assert again.status_code == 422 and "already been redeemed" in again.text
         assert "The Gift Film" in (await otto.get("account")).text
+
+
+@pytest.mark.parametrize(("method", "bank"), [("ideal", "ing"), ("paypal", "")])
+async def test_a_method_approved_on_its_providers_page_pays_and_comes_back(
+    server: Server, merchant: Merchant, visitor: Visitor, method: str, bank: str
+) -> None:
+    item = await add_item(server, merchant, title="The Film")
+    fee = await add_fee(server, merchant, item["id"])
+    await visitor.sign_up()
+    await visitor.get(f"checkout/{fee['id']}")
+    unchosen = await visitor.post(f"checkout/{fee['id']}/method", {"attempt": "x"})
+    assert unchosen.status_code == 422 and "Choose a way to pay" in unchosen.text
+    if bank:
+        bankless = await visitor.post(f"checkout/{fee['id']}/method", {"attempt": "x", "method": method})
+        assert bankless.status_code == 422 and "Choose your bank" in bankless.text
+    sent = await visitor.post(f"checkout/{fee['id']}/method", {"attempt": "y", "method": method, "bank": bank})
+    assert sent.status_code == 303 and "/sandbox/" in sent.headers["location"], sent.text
+    approved = await server.http.get(sent.headers["location"] + "?result=success")
+    assert approved.status_code == 303, approved.text
+    back = approved.headers["location"]
+    done_page = visitor.path(f"checkout/{fee['id']}/done")
+    assert back.startswith(f"http://testserver{done_page}?")
+    done = await server.http.get(back)
+    assert done.status_code == 200 and "You can now watch The Film." in done.text

@@ -15,6 +15,8 @@ from boxoffice.billing import charges, checkout, subscriptions
 from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.models import Price, Product
+from boxoffice.gateways import methods
+from boxoffice.gateways.protocol import Wallet
 from boxoffice.kit import throttle
 from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound, RateLimited
 from boxoffice.kit.money import Money
@@ -31,6 +33,13 @@ Id = Annotated[int, Path(ge=1, le=2**53)]
 CHARGE = re.compile(r"[A-Za-z0-9_]{1,64}")
 SUBSCRIPTION = "subscription"
 MAX_CHOSEN = 10
+# The sandbox's methods the payer approves on a page of its provider's, as the checkout offers them.
+WALLETS = {
+    methods.IDEAL: "iDEAL",
+    methods.PAYPAL: "PayPal",
+    methods.GOOGLE_PAY: "Google Pay",
+    methods.APPLE_PAY: "Apple Pay",
+}
 VOUCHER_FIELDS = ("voucher_code",)
 # How often a subscription is charged, and how long a trial lasts: (one, several), in the source language.
 EVERY = {
@@ -111,6 +120,8 @@ async def _checkout_page(
     return page.render(
         "checkout.html",
         status,
+        wallets=WALLETS,
+        banks=sorted(methods.IDEAL_BANKS),
         offer=Offer.of(price, product),
         product=product,
         trial=trial,
@@ -182,6 +193,42 @@ async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
         # The fields this checkout shows: a subscription has no gift field, so its refusal goes above the form.
         fields = (*CARD_FIELDS, "voucher_code", *(("receiver_email",) if price.kind != SUBSCRIPTION else ()))
         return await _checkout_page(page, price, product, status, errors=shown(refused, fields), values=form)
+    return _after(page, payment, price_id)
+
+
+@router.post("/pages/{merchant_uuid}/checkout/{price_id}/method")
+async def pay_by_method(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
+    """Pay with a method the payer approves on its provider's page (iDEAL at their bank, PayPal, Google Pay, Apple
+    Pay): on to that page, and back to `done`."""
+    form = await page.check_form()
+    if page.viewer is None:
+        return _sign_in_first(page, f"checkout/{price_id}")
+    kind, bank = form.get("method", ""), form.get("bank", "").strip().lower() or None
+    try:
+        if kind not in WALLETS:
+            raise InvalidInput({"method": "Choose a way to pay"})
+        if kind == methods.IDEAL and bank not in methods.IDEAL_BANKS:
+            raise InvalidInput({"bank": "Choose your bank"})
+        payment = await checkout.pay_for_price(
+            sessions,
+            await page.request.app.state.gateways.current(page.merchant.id),
+            page.merchant,
+            page.viewer,
+            price_id=price_id,
+            source=Wallet(kind, bank if kind == methods.IDEAL else None),
+            idempotency_key=f"{page.viewer.id}:page:{form.get('attempt', '')[:64] or uuid.uuid4()}:{kind}",
+            return_url=page.absolute(page.url(f"checkout/{price_id}/done")),
+            client=page.client,
+            voucher_code=form.get("voucher_code", "").strip()[:100] or None,
+        )
+        declined = charges.refusal(payment)
+        if declined is not None:
+            raise declined
+    except DomainError as refused:
+        async with sessions() as session:
+            price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
+        errors = {f"method_{name}": message for name, message in shown(refused, ("method", "bank")).items()}
+        return await _checkout_page(page, price, product, 422, errors=errors, values=form)
     return _after(page, payment, price_id)
 
 
