@@ -394,7 +394,6 @@ def demo(
     """Seed (idempotently) a demo merchant, viewer and priced assets, and print how to use them."""
     from boxoffice import demo as seed
     from boxoffice.catalog import service as catalog
-    from boxoffice.dialects.mediastore.offer_ids import offer_id
     from boxoffice.identity.merchants import public_number
 
     settings = _ready()
@@ -407,7 +406,8 @@ def demo(
             assert product is not None
             ids.append(product.id)
             prices = await catalog.prices_of(session, product)
-            offers += [offer_id(price) for price in prices if price.kind == "subscription"]
+            # A Cleeng offer id, in the short form Cleeng's JS API takes too: S for a subscription, then the price.
+            offers += [f"S{price.id}" for price in prices if price.kind == "subscription"]
             listing.append(
                 (
                     title,
