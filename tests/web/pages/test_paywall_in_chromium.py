@@ -1,5 +1,6 @@
 """paywall.js on a publisher's page of another origin than Boxoffice, in Chromium: the viewer opens the overlay,
-signs up, pays by card (and by a card its bank challenges), and sees the content unlocked in place; the page's
+signs up, pays by card (and by a card its bank challenges), sees the content unlocked in place, subscribes with a
+trial, and in My Account cancels, keeps, replaces the card, switches plan and downloads a receipt; the page's
 script hears `authenticated`, `payment`, `access` and `logout`, and a page of an origin the merchant does not
 list is told nothing."""
 
@@ -105,12 +106,16 @@ def new_page(browser: Browser) -> Page:
     return page
 
 
-def pay(frame: FrameLocator, number: str) -> None:
+def fill_card(frame: FrameLocator, number: str) -> None:
     frame.get_by_label("Name on the card").fill("Vera Viewer")
     frame.get_by_label("Card number").fill(number)
     frame.get_by_label("Expiry month (MM)").fill("12")
     frame.get_by_label("Expiry year (YYYY)").fill("2031")
     frame.get_by_label("Security code").fill("123")
+
+
+def pay(frame: FrameLocator, number: str) -> None:
+    fill_card(frame, number)
     frame.get_by_role("button", name=re.compile("^Pay ")).click()
 
 
@@ -153,6 +158,38 @@ def test_the_paywall_sells_in_an_overlay_and_unlocks_the_content_in_place(
         pay(overlay, "4000 0025 0000 3155")
         overlay.get_by_role("link", name="Complete authentication").click()
         expect(concert.get_by_text("Live!")).to_be_visible()
+
+    with steps.step("subscribe with a trial in the overlay"):
+        page.evaluate(f"paywall.open('offers/{shop.film}')")
+        overlay = page.frame_locator("iframe[title='Buy access']")
+        overlay.get_by_role("link", name=re.compile("^Subscribe — Monthly pass")).click()
+        expect(overlay.get_by_text("Free trial: 7 days. You pay nothing today.")).to_be_visible()
+        fill_card(overlay, "4242 4242 4242 4242")
+        overlay.get_by_role("button", name="Start the subscription").click()
+        expect(page.locator("iframe")).to_have_count(0)  # granted: the overlay closed
+        assert page.evaluate("window.heard").count("access") == 3
+
+    with steps.step("my account in the overlay"):
+        page.evaluate("paywall.openAccount()")
+        account = page.frame_locator("iframe[title='Buy access']")
+        expect(account.get_by_role("heading", name="My account")).to_be_visible()
+        account.get_by_role("button", name="Cancel The Film").click()
+        expect(account.get_by_text(re.compile("Cancelled: ends on"))).to_be_visible()
+        account.get_by_role("button", name="Keep it The Film").click()
+        expect(account.get_by_text("The subscription goes on.")).to_be_visible()
+        account.get_by_text("Replace the card").click()
+        fill_card(account, "5555 5555 5555 4444")
+        account.get_by_role("button", name="Save the card").click()
+        expect(account.get_by_text("Card ending in 4444")).to_be_visible()
+        account.get_by_role("button", name="Switch to Yearly pass (€99.00)").click()
+        expect(account.get_by_text("Your subscription is on its new plan.")).to_be_visible()
+        with page.expect_download() as downloading:
+            account.get_by_role("link", name=re.compile("Receipt \\(PDF\\)")).first.click()
+        saved = tmp_path / downloading.value.suggested_filename
+        downloading.value.save_as(saved)
+        assert saved.read_bytes().startswith(b"%PDF-")
+        page.get_by_role("button", name="Close").click()
+        expect(page.locator("iframe")).to_have_count(0)
 
     with steps.step("come back later"):
         page.reload()
