@@ -16,7 +16,7 @@ from boxoffice.billing import charges, payment_methods
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import PaymentProfile
 from boxoffice.gateways import methods
-from boxoffice.gateways.protocol import Card, GatewayError, PaymentGateway, SetupResult, SetupStatus, Wallet
+from boxoffice.gateways.protocol import AnyCard, Card, GatewayError, PaymentGateway, SetupResult, SetupStatus, Wallet
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.errors import NotFound, PaymentDeclined
@@ -91,7 +91,7 @@ async def start_setup(
         idempotency_key=f"setup:{saved.token}",
         return_url=return_url,
     )
-    holder = source.holder if isinstance(source, Card) else None
+    holder = source.holder if isinstance(source, AnyCard) else None
     return await _settle(sessions, gateway, merchant, customer, result, holder)
 
 

@@ -17,8 +17,8 @@ from boxoffice.billing.models import Payment, PaymentProfile
 from boxoffice.catalog.currencies import is_currency, refusal
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import (
+    AnyCard,
     BankAccount,
-    Card,
     CardRejected,
     PaymentGateway,
     PaymentSource,
@@ -190,7 +190,7 @@ async def save_default_card(
     gateway: PaymentGateway,
     merchant: Merchant,
     customer: Customer,
-    card: Card,
+    card: AnyCard,
     currency: str,
 ) -> tuple[str, SavedMethod]:
     """Save `card` with the gateway and make it the customer's default card; returns the gateway's customer
@@ -205,7 +205,7 @@ async def save_card(
     gateway: PaymentGateway,
     merchant: Merchant,
     customer: Customer,
-    card: Card,
+    card: AnyCard,
 ) -> tuple[str, SavedMethod]:
     """Save `card` with the gateway, not (yet) as the default; the profile keeps the gateway's customer, so the
     next card is saved for the same one."""
@@ -260,10 +260,10 @@ async def method_for(
         return Method(profile.customer_ref, profile.mandate_token, methods.SEPA_DEBIT)
     if isinstance(source, Nothing):
         raise InvalidInput({"payment_method": "This payment has something to pay: a way to pay is needed"})
-    if isinstance(source, Card) and not proven:
+    if isinstance(source, AnyCard) and not proven:
         reference, saved = await save_card(sessions, gateway, merchant, customer, source)
         return Method(reference, saved.token, methods.CARD, CardToKeep(saved, source.holder, currency))
-    if isinstance(source, Card):
+    if isinstance(source, AnyCard):
         reference, saved = await save_default_card(sessions, gateway, merchant, customer, source, currency)
         return Method(reference, saved.token, methods.CARD)
     reference = await customer_ref_of(sessions, gateway, merchant, customer)
@@ -312,7 +312,7 @@ async def set_default_card(
     gateway: PaymentGateway,
     merchant: Merchant,
     customer: Customer,
-    card: Card,
+    card: AnyCard,
     currency: str | None,
 ) -> PaymentProfile:
     code = (currency or "").strip().upper()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 
-from boxoffice.gateways.protocol import BankAccount, Card, PaymentSource
+from boxoffice.gateways.protocol import AnyCard, BankAccount, PaymentSource
 
 CARD, SEPA_DEBIT, IDEAL, PAYPAL, GOOGLE_PAY, APPLE_PAY = (
     "card",
@@ -28,7 +28,7 @@ _BANK_CODE = {"DE": (4, 12), "AT": (4, 9), "NL": (4, 8), "BE": (4, 7), "FR": (4,
 
 
 def kind_of(source: PaymentSource) -> str:
-    if isinstance(source, Card):
+    if isinstance(source, AnyCard):
         return CARD
     if isinstance(source, BankAccount):
         return SEPA_DEBIT

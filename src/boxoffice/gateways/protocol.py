@@ -34,6 +34,19 @@ class Card:
 
 
 @dataclass(frozen=True, slots=True)
+class CollectedCard:
+    """A card the gateway's own script took in the payer's browser (Stripe.js's card element): Boxoffice gets the
+    gateway's token for it, never the number."""
+
+    token: str
+    holder: str
+
+
+# A card either way: typed into Boxoffice's form, or collected by the gateway's script.
+AnyCard = Card | CollectedCard
+
+
+@dataclass(frozen=True, slots=True)
 class BankAccount:
     """A SEPA Direct Debit mandate's account."""
 
@@ -51,7 +64,7 @@ class Wallet:
     bank: str | None = None  # iDEAL's bank
 
 
-PaymentSource = Card | BankAccount | Wallet
+PaymentSource = Card | CollectedCard | BankAccount | Wallet
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ from boxoffice.gateways.protocol import (
     CardRejected,
     ChargeRequest,
     ChargeResult,
+    CollectedCard,
     GatewayError,
     GatewayEvent,
     PaymentSource,
@@ -174,6 +175,9 @@ class SandboxGateway:
             method.brand, method.last4 = cards.brand_of(digits), digits[-4:]
             method.exp_month, method.exp_year = source.exp_month, source.exp_year
             method.behaviour = BEHAVIOURS.get(digits, "succeeds")
+        elif isinstance(source, CollectedCard):
+            # The sandbox has no script of its own in the payer's browser: its cards are typed into the pages.
+            raise CardRejected("unsupported_method", "The sandbox takes a card's number, not a gateway's token")
         elif isinstance(source, BankAccount):
             iban = methods.normal_iban(source.iban)
             if not methods.iban_is_valid(iban):

@@ -41,6 +41,7 @@ from boxoffice.gateways.protocol import (
     CardRejected,
     ChargeRequest,
     ChargeResult,
+    CollectedCard,
     GatewayError,
     GatewayEvent,
     PaymentSource,
@@ -166,31 +167,38 @@ class StripeGateway:
         return customer.id
 
     async def save_payment_method(self, merchant_id: int, customer_ref: str, source: PaymentSource) -> SavedMethod:
-        if not isinstance(source, Card):
+        if not isinstance(source, Card | CollectedCard):
             # Bank debits and wallets need Stripe.js on the page that collects them; only cards come this way.
             raise CardRejected("unsupported_method", "This payment method is not taken through Stripe here")
-        card = source
         methods = self.client.v1.payment_methods
         try:
-            method = await methods.create_async(
-                {
-                    "type": "card",
-                    "card": {
-                        "number": card.number.replace(" ", "").replace("-", ""),
-                        "exp_month": card.exp_month,
-                        "exp_year": card.exp_year,
-                        "cvc": card.cvv,
-                    },
-                    "billing_details": {"name": card.holder},
-                    "metadata": {"merchant_id": str(merchant_id)},
-                }
-            )
+            if isinstance(source, CollectedCard):
+                # Stripe.js made it in the payer's browser, from the publishable key: only its id came here.
+                method = await methods.retrieve_async(source.token)
+            else:
+                method = await methods.create_async(
+                    {
+                        "type": "card",
+                        "card": {
+                            "number": source.number.replace(" ", "").replace("-", ""),
+                            "exp_month": source.exp_month,
+                            "exp_year": source.exp_year,
+                            "cvc": source.cvv,
+                        },
+                        "billing_details": {"name": source.holder},
+                        "metadata": {"merchant_id": str(merchant_id)},
+                    }
+                )
             await methods.attach_async(method.id, {"customer": customer_ref})
             await self.client.v1.customers.update_async(
                 customer_ref, {"invoice_settings": {"default_payment_method": method.id}}
             )
         except stripe.CardError as exc:
             raise CardRejected(exc.code or "card_declined", exc.user_message or "The card was refused") from exc
+        except stripe.InvalidRequestError as exc:
+            if isinstance(source, CollectedCard):  # a token Stripe doesn't know, or one already someone else's
+                raise CardRejected("invalid_payment_method", "The card could not be read: enter it again") from exc
+            raise _failure(exc) from exc
         except stripe.StripeError as exc:
             raise _failure(exc) from exc
         if method.card is None:

@@ -15,7 +15,7 @@ from boxoffice.identity import accounts, authentication
 from boxoffice.kit.errors import DomainError, InvalidInput
 from boxoffice.kit.requests import OwnTransactions
 from boxoffice.kit.validation import MIN_PASSWORD
-from boxoffice.web.pages.cards import CARD_FIELDS, card_of
+from boxoffice.web.pages.cards import CARD_FIELDS, card_form, card_of
 from boxoffice.web.pages.context import Page, PageContext
 from boxoffice.web.pages.refusals import shown
 from boxoffice.web.pages.routing import PageRoute
@@ -39,10 +39,13 @@ async def _account_page(page: PageContext, status: int = 200, **shown: object) -
     assert page.viewer is not None
     gateway = await page.request.app.state.gateways.current(page.merchant.id)
     summary = await account_summary.summary_of(page.session, page.merchant, page.viewer, gateway)
+    card = await card_form(page.session, page.merchant.id, page.request.app.state.sealer)
+    page.gateway_origins = card.origins
     return page.render(
         "account.html",
         status,
         summary=summary,
+        stripe_key=card.stripe_key,
         min_password=MIN_PASSWORD,
         done=page.request.query_params.get("done"),
         notices=NOTICES,

@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from boxoffice.gateways.protocol import Card
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.gateways import merchant_settings
+from boxoffice.gateways.protocol import AnyCard, Card, CollectedCard
 from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.sealing import Sealer
 
 CARD_FIELDS = ("card_name", "number", "exp_month", "exp_year", "cvv")
+# Where Stripe.js leaves the id of the card it collected (a PaymentMethod), when the merchant's gateway is Stripe.
+COLLECTED = "payment_method_token"
+STRIPE_TOKEN = re.compile(r"pm_[A-Za-z0-9_]{1,100}")
 
 
-def card_of(form: dict[str, str]) -> Card:
+def card_of(form: dict[str, str]) -> AnyCard:
+    """The card a form carries: the one Stripe's element collected (its token), or the one typed in."""
+    token = form.get(COLLECTED, "").strip()
+    if token:
+        holder = form.get("card_name", "").strip()
+        if not STRIPE_TOKEN.fullmatch(token) or not holder or len(holder) > 250:
+            raise InvalidInput({"card_name": "Enter the name on the card", "number": "Enter the card again"})
+        return CollectedCard(token, holder)
+    return typed_card(form)
+
+
+def typed_card(form: dict[str, str]) -> Card:
     """The card typed into the form, each field checked for what it must look like; the gateway judges the rest."""
     problems: dict[str, str] = {}
     number = re.sub(r"[\s-]", "", form.get("number", ""))
@@ -31,3 +50,24 @@ def card_of(form: dict[str, str]) -> Card:
         raise InvalidInput(problems)
     full_year = int(year) + 2000 if len(year) == 2 else int(year)
     return Card(number, int(month), full_year, cvv, holder)
+
+
+@dataclass(frozen=True, slots=True)
+class CardForm:
+    """How a page takes a card: typed into its own fields (the sandbox), or in Stripe's element, which Stripe.js
+    loads from Stripe into the page, with the merchant's publishable key."""
+
+    stripe_key: str | None
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """What the page's policy must let in for Stripe's element: its script, its frames and its API."""
+        return STRIPE_ORIGINS if self.stripe_key else ()
+
+
+STRIPE_ORIGINS = ("https://js.stripe.com", "https://hooks.stripe.com", "https://api.stripe.com")
+
+
+async def card_form(session: AsyncSession, merchant_id: int, sealer: Sealer) -> CardForm:
+    found = await merchant_settings.gateway_settings(session, merchant_id, sealer)
+    return CardForm(None if found.sandbox or not found.stripe_publishable_key else found.stripe_publishable_key)

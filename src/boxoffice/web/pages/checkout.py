@@ -22,7 +22,7 @@ from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound, R
 from boxoffice.kit.money import Money
 from boxoffice.kit.requests import OwnTransactions
 from boxoffice.promotions import vouchers
-from boxoffice.web.pages.cards import CARD_FIELDS, card_of
+from boxoffice.web.pages.cards import CARD_FIELDS, card_form, card_of
 from boxoffice.web.pages.context import Page, PageContext
 from boxoffice.web.pages.refusals import TOO_MANY, shown
 from boxoffice.web.pages.routing import PageRoute
@@ -112,6 +112,8 @@ async def chosen_offers(page: Page) -> Response:
 async def _checkout_page(
     page: PageContext, price: Price, product: Product, status: int = 200, **shown: object
 ) -> Response:
+    card = await card_form(page.session, page.merchant.id, page.request.app.state.sealer)
+    page.gateway_origins = card.origins
     trial = (
         price.kind == SUBSCRIPTION
         and page.viewer is not None
@@ -122,6 +124,7 @@ async def _checkout_page(
         status,
         wallets=WALLETS,
         banks=sorted(methods.IDEAL_BANKS),
+        stripe_key=card.stripe_key,
         offer=Offer.of(price, product),
         product=product,
         trial=trial,

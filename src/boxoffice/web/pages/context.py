@@ -48,6 +48,7 @@ class PageContext:
     csrf_new: bool = False
     keys: list[str] = field(default_factory=list)
     cookies: list[tuple[str, str, str, int]] = field(default_factory=list)  # (name, value, path, max age)
+    gateway_origins: tuple[str, ...] = ()  # what the policy lets in for a gateway's card element (cards.CardForm)
 
     @property
     def base(self) -> str:
@@ -136,7 +137,7 @@ class PageContext:
             guard.set_cookie(self.request, response, LANGUAGE_COOKIE, self.language, path="/pages", max_age=YEAR)
         for name, value, path, max_age in self.cookies:
             guard.set_cookie(self.request, response, name, value, path=path, max_age=max_age)
-        return guard.protect(response, self.nonce, self.merchant.allowed_origins)
+        return guard.protect(response, self.nonce, self.merchant.allowed_origins, self.gateway_origins)
 
 
 def _look_asked(request: Request) -> int | None:

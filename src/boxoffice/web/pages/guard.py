@@ -73,27 +73,30 @@ def drop_cookie(request: Request, response: Response, name: str, *, path: str) -
     set_cookie(request, response, name, "", path=path, max_age=0)
 
 
-def policy(nonce: str, origins: Iterable[str]) -> str:
+def policy(nonce: str, origins: Iterable[str], gateway: Iterable[str] = ()) -> str:
     """The page's Content-Security-Policy: its own scripts and styles (and the inline ones carrying `nonce`),
-    images from anywhere a merchant may host its logo, forms posted here or to the merchant's own origins, and
-    framing only by the merchant's origins."""
-    theirs = " ".join(origins)
+    images from anywhere a merchant may host its logo, forms posted here or to the merchant's own origins, framing
+    only by the merchant's origins; and `gateway`'s origins where the page shows a gateway's own card element
+    (its script, its frames, its API)."""
+    theirs, paying = " ".join(origins), " ".join(gateway)
     return "; ".join(
-        (
+        part.rstrip()
+        for part in (
             "default-src 'none'",
-            f"script-src 'self' 'nonce-{nonce}'",
+            f"script-src 'self' 'nonce-{nonce}' {paying}",
             f"style-src 'self' 'nonce-{nonce}'",
             "img-src 'self' https: data:",
-            "connect-src 'self'",
-            f"form-action 'self' {theirs}".rstrip(),
+            f"connect-src 'self' {paying}",
+            *([f"frame-src {paying}"] if paying else []),
+            f"form-action 'self' {theirs}",
             "base-uri 'none'",
-            f"frame-ancestors 'self' {theirs}".rstrip(),
+            f"frame-ancestors 'self' {theirs}",
         )
     )
 
 
-def protect(response: Response, nonce: str, origins: Iterable[str]) -> Response:
-    response.headers["Content-Security-Policy"] = policy(nonce, origins)
+def protect(response: Response, nonce: str, origins: Iterable[str], gateway: Iterable[str] = ()) -> Response:
+    response.headers["Content-Security-Policy"] = policy(nonce, origins, gateway)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["Cache-Control"] = "no-store"
