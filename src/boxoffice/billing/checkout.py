@@ -9,7 +9,7 @@ from boxoffice.billing import history, payment_methods, purchases, subscriptions
 from boxoffice.billing.models import Payment
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
-from boxoffice.gateways.protocol import PaymentGateway
+from boxoffice.gateways.protocol import BankAccount, PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import InvalidInput, Missing, NotFound
@@ -84,3 +84,32 @@ async def payment_of(session: AsyncSession, merchant_id: int, customer_id: int, 
     if payment is None or payment.customer_id != customer_id:
         raise NotFound(what=Missing.PAYMENT)
     return payment
+
+
+async def pay_by_direct_debit(
+    sessions: async_sessionmaker[AsyncSession],
+    gateway: PaymentGateway,
+    merchant: Merchant,
+    customer: Customer,
+    *,
+    price_id: int,
+    account: BankAccount,
+    idempotency_key: str,
+    client: ClientInfo,
+    voucher_code: str | None = None,
+) -> Payment:
+    """A SEPA Direct Debit mandate for `account` (replacing any the customer gave before), then `price_id` paid by
+    it: the debit is processing until the gateway tells how it went."""
+    await payment_methods.set_mandate(sessions, gateway, merchant, customer, account)
+    return await pay_for_price(
+        sessions,
+        gateway,
+        merchant,
+        customer,
+        price_id=price_id,
+        source=payment_methods.Mandate(),
+        idempotency_key=idempotency_key,
+        return_url=None,
+        client=client,
+        voucher_code=voucher_code,
+    )

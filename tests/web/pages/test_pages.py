@@ -280,3 +280,24 @@ async def test_a_method_approved_on_its_providers_page_pays_and_comes_back(
     assert back.startswith(f"http://testserver{done_page}?")
     done = await server.http.get(back)
     assert done.status_code == 200 and "You can now watch The Film." in done.text
+
+
+async def test_a_direct_debit_gives_a_mandate_and_is_processing_until_the_bank_tells(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    fee = await add_fee(server, merchant, (await add_item(server, merchant, title="The Film"))["id"])
+    await visitor.sign_up()
+    await visitor.get(f"checkout/{fee['id']}")
+    bad = await visitor.post(f"checkout/{fee['id']}/debit", {"attempt": "a", "name": "Vera", "iban": "DE00 1234"})
+    assert bad.status_code == 422 and "The IBAN is not valid" in bad.text
+    sent = await visitor.post(
+        f"checkout/{fee['id']}/debit", {"attempt": "b", "name": "Vera Viewer", "iban": "DE89 3704 0044 0532 0130 00"}
+    )
+    assert sent.status_code == 303, sent.text
+    done = await visitor.get(sent.headers["location"][len(visitor.path("")) :])
+    assert done.status_code == 200 and "Your payment is being processed" in done.text
+    # The mandate is the viewer's own, as the API shows it (the page's session is an API token too).
+    token = visitor.http.cookies.get("bo_viewer")
+    mandate = await server.http.get("/v2/payments/direct-debit/mandate", headers={"Authorization": f"Bearer {token}"})
+    assert mandate.status_code == 200, mandate.text
+    assert (mandate.json()["mandate"]["last4"], mandate.json()["mandate"]["country"]) == ("3000", "DE")

@@ -16,7 +16,7 @@ from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.models import Price, Product
 from boxoffice.gateways import methods
-from boxoffice.gateways.protocol import Wallet
+from boxoffice.gateways.protocol import BankAccount, Wallet
 from boxoffice.kit import throttle
 from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound, RateLimited
 from boxoffice.kit.money import Money
@@ -231,6 +231,36 @@ async def pay_by_method(page: Page, price_id: Id, sessions: OwnTransactions) -> 
         async with sessions() as session:
             price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
         errors = {f"method_{name}": message for name, message in shown(refused, ("method", "bank")).items()}
+        return await _checkout_page(page, price, product, 422, errors=errors, values=form)
+    return _after(page, payment, price_id)
+
+
+@router.post("/pages/{merchant_uuid}/checkout/{price_id}/debit")
+async def pay_by_debit(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
+    """Pay by SEPA Direct Debit: the account's mandate, then the debit, which settles later."""
+    form = await page.check_form()
+    if page.viewer is None:
+        return _sign_in_first(page, f"checkout/{price_id}")
+    account = BankAccount(form.get("name", "")[:300], form.get("iban", "")[:64])
+    try:
+        payment = await checkout.pay_by_direct_debit(
+            sessions,
+            await page.request.app.state.gateways.current(page.merchant.id),
+            page.merchant,
+            page.viewer,
+            price_id=price_id,
+            account=account,
+            idempotency_key=f"{page.viewer.id}:page:{form.get('attempt', '')[:64] or uuid.uuid4()}:debit",
+            client=page.client,
+            voucher_code=form.get("voucher_code", "").strip()[:100] or None,
+        )
+        declined = charges.refusal(payment)
+        if declined is not None:
+            raise declined
+    except DomainError as refused:
+        async with sessions() as session:
+            price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
+        errors = {f"debit_{name}": message for name, message in shown(refused, ("name", "iban")).items()}
         return await _checkout_page(page, price, product, 422, errors=errors, values=form)
     return _after(page, payment, price_id)
 
