@@ -111,7 +111,7 @@ def test_cleeng_api_checkouts_my_account_and_helpers_from_a_publishers_page(
         popup = opening.value
         expect(popup.get_by_role("heading", name="Sign in")).to_be_visible()
         sign_up(popup)
-        pay(popup, "4242 4242 4242 4242", re.compile("^Pay "))
+        pay(popup, "4242 4242 4242 4242", re.compile("^Pay €"))
         [(kind, result)] = results(page, 1)
         token = result.pop("customerToken")
         assert (kind, result) == (

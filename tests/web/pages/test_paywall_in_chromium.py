@@ -116,7 +116,7 @@ def fill_card(frame: FrameLocator, number: str) -> None:
 
 def pay(frame: FrameLocator, number: str) -> None:
     fill_card(frame, number)
-    frame.get_by_role("button", name=re.compile("^Pay ")).click()
+    frame.get_by_role("button", name=re.compile("^Pay €")).click()
 
 
 def test_the_paywall_sells_in_an_overlay_and_unlocks_the_content_in_place(
