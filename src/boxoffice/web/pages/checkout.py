@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import Response
 
 from boxoffice.billing import charges, checkout, subscriptions
@@ -163,40 +165,72 @@ async def apply_voucher(page: Page, price_id: Id) -> Response:
     return await _checkout_page(page, price, product, voucher=code, discounted=discounted, values=form)
 
 
-@router.post("/pages/{merchant_uuid}/checkout/{price_id}")
-async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
-    form = await page.check_form()
-    if page.viewer is None:
-        return _sign_in_first(page, f"checkout/{price_id}")
-    voucher = form.get("voucher_code", "").strip()[:100] or None
-    receiver = form.get("receiver_email", "").strip()[:320] or None
-    gateways = page.request.app.state.gateways
+Paying = Callable[[], Awaitable[Payment]]
+
+
+async def _paid(
+    page: PageContext,
+    sessions: async_sessionmaker[AsyncSession],
+    price_id: int,
+    form: dict[str, str],
+    paying: Paying,
+    fields: tuple[str, ...],
+    prefix: str = "",
+) -> Response:
+    """On to the bank's or the provider's page, or to `done`; a refusal shows the checkout again, on the form it
+    came from (`prefix` marks its fields apart from the other forms')."""
     try:
-        payment = await checkout.pay_for_price(
-            sessions,
-            await gateways.current(page.merchant.id),
-            page.merchant,
-            page.viewer,
-            price_id=price_id,
-            source=card_of(form),
-            # One per form shown: pressing Pay twice pays once.
-            idempotency_key=f"{page.viewer.id}:page:{form.get('attempt', '')[:64] or uuid.uuid4()}",
-            return_url=page.absolute(page.url(f"checkout/{price_id}/done")),
-            client=page.client,
-            voucher_code=voucher,
-            gift_to=receiver,
-        )
+        payment = await paying()
         declined = charges.refusal(payment)
         if declined is not None:
             raise declined
     except DomainError as refused:
         async with sessions() as session:
             price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
+        # A subscription's checkout has no gift field: a refusal of it goes above the form.
+        shown_fields = tuple(name for name in fields if name != "receiver_email" or price.kind != SUBSCRIPTION)
+        errors = {f"{prefix}{name}": message for name, message in shown(refused, shown_fields).items()}
         status = 422 if isinstance(refused, InvalidInput) else 402
-        # The fields this checkout shows: a subscription has no gift field, so its refusal goes above the form.
-        fields = (*CARD_FIELDS, "voucher_code", *(("receiver_email",) if price.kind != SUBSCRIPTION else ()))
-        return await _checkout_page(page, price, product, status, errors=shown(refused, fields), values=form)
-    return _after(page, payment, price_id)
+        return await _checkout_page(page, price, product, status, errors=errors, values=form)
+    if payment.status == PaymentStatus.REQUIRES_ACTION and payment.redirect_url:
+        return page.redirect(payment.redirect_url)
+    return page.redirect(page.url(f"checkout/{price_id}/done", payment=payment.id))
+
+
+def _key(page: PageContext, form: dict[str, str], way: str) -> str:
+    """One payment per form shown and way to pay: pressing Pay twice pays once."""
+    assert page.viewer is not None
+    return f"{page.viewer.id}:page:{form.get('attempt', '')[:64] or uuid.uuid4()}:{way}"
+
+
+def _voucher(form: dict[str, str]) -> str | None:
+    return form.get("voucher_code", "").strip()[:100] or None
+
+
+@router.post("/pages/{merchant_uuid}/checkout/{price_id}")
+async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
+    form = await page.check_form()
+    viewer = page.viewer
+    if viewer is None:
+        return _sign_in_first(page, f"checkout/{price_id}")
+
+    async def by_card() -> Payment:
+        return await checkout.pay_for_price(
+            sessions,
+            await page.request.app.state.gateways.current(page.merchant.id),
+            page.merchant,
+            viewer,
+            price_id=price_id,
+            source=card_of(form),
+            idempotency_key=_key(page, form, "card"),
+            return_url=page.absolute(page.url(f"checkout/{price_id}/done")),
+            client=page.client,
+            voucher_code=_voucher(form),
+            gift_to=form.get("receiver_email", "").strip()[:320] or None,
+        )
+
+    fields = (*CARD_FIELDS, "voucher_code", "receiver_email")
+    return await _paid(page, sessions, price_id, form, by_card, fields)
 
 
 @router.post("/pages/{merchant_uuid}/checkout/{price_id}/method")
@@ -204,71 +238,54 @@ async def pay_by_method(page: Page, price_id: Id, sessions: OwnTransactions) -> 
     """Pay with a method the payer approves on its provider's page (iDEAL at their bank, PayPal, Google Pay, Apple
     Pay): on to that page, and back to `done`."""
     form = await page.check_form()
-    if page.viewer is None:
+    viewer = page.viewer
+    if viewer is None:
         return _sign_in_first(page, f"checkout/{price_id}")
     kind, bank = form.get("method", ""), form.get("bank", "").strip().lower() or None
-    try:
+
+    async def by_wallet() -> Payment:
         if kind not in WALLETS:
             raise InvalidInput({"method": "Choose a way to pay"})
         if kind == methods.IDEAL and bank not in methods.IDEAL_BANKS:
             raise InvalidInput({"bank": "Choose your bank"})
-        payment = await checkout.pay_for_price(
+        return await checkout.pay_for_price(
             sessions,
             await page.request.app.state.gateways.current(page.merchant.id),
             page.merchant,
-            page.viewer,
+            viewer,
             price_id=price_id,
             source=Wallet(kind, bank if kind == methods.IDEAL else None),
-            idempotency_key=f"{page.viewer.id}:page:{form.get('attempt', '')[:64] or uuid.uuid4()}:{kind}",
+            idempotency_key=_key(page, form, kind),
             return_url=page.absolute(page.url(f"checkout/{price_id}/done")),
             client=page.client,
-            voucher_code=form.get("voucher_code", "").strip()[:100] or None,
+            voucher_code=_voucher(form),
         )
-        declined = charges.refusal(payment)
-        if declined is not None:
-            raise declined
-    except DomainError as refused:
-        async with sessions() as session:
-            price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
-        errors = {f"method_{name}": message for name, message in shown(refused, ("method", "bank")).items()}
-        return await _checkout_page(page, price, product, 422, errors=errors, values=form)
-    return _after(page, payment, price_id)
+
+    return await _paid(page, sessions, price_id, form, by_wallet, ("method", "bank"), "method_")
 
 
 @router.post("/pages/{merchant_uuid}/checkout/{price_id}/debit")
 async def pay_by_debit(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
     """Pay by SEPA Direct Debit: the account's mandate, then the debit, which settles later."""
     form = await page.check_form()
-    if page.viewer is None:
+    viewer = page.viewer
+    if viewer is None:
         return _sign_in_first(page, f"checkout/{price_id}")
-    account = BankAccount(form.get("name", "")[:300], form.get("iban", "")[:64])
-    try:
-        payment = await checkout.pay_by_direct_debit(
+
+    async def by_debit() -> Payment:
+        return await checkout.pay_by_direct_debit(
             sessions,
             await page.request.app.state.gateways.current(page.merchant.id),
             page.merchant,
-            page.viewer,
+            viewer,
             price_id=price_id,
-            account=account,
-            idempotency_key=f"{page.viewer.id}:page:{form.get('attempt', '')[:64] or uuid.uuid4()}:debit",
+            account=BankAccount(form.get("name", "")[:300], form.get("iban", "")[:64]),
+            idempotency_key=_key(page, form, "debit"),
             client=page.client,
-            voucher_code=form.get("voucher_code", "").strip()[:100] or None,
+            voucher_code=_voucher(form),
         )
-        declined = charges.refusal(payment)
-        if declined is not None:
-            raise declined
-    except DomainError as refused:
-        async with sessions() as session:
-            price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
-        errors = {f"debit_{name}": message for name, message in shown(refused, ("name", "iban")).items()}
-        return await _checkout_page(page, price, product, 422, errors=errors, values=form)
-    return _after(page, payment, price_id)
 
-
-def _after(page: PageContext, payment: Payment, price_id: int) -> Response:
-    if payment.status == PaymentStatus.REQUIRES_ACTION and payment.redirect_url:
-        return page.redirect(payment.redirect_url)
-    return page.redirect(page.url(f"checkout/{price_id}/done", payment=payment.id))
+    return await _paid(page, sessions, price_id, form, by_debit, ("name", "iban"), "debit_")
 
 
 @router.get("/pages/{merchant_uuid}/checkout/{price_id}/done")
@@ -283,7 +300,7 @@ async def done(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
     gateways = page.request.app.state.gateways
     if CHARGE.fullmatch(charge):
         payment = await charges.confirm_payment(sessions, gateways, page.merchant, page.viewer, charge)
-    elif asked.isdigit():
+    elif asked.isdigit() and len(asked) < 16:
         async with sessions() as session:
             payment = await checkout.payment_of(session, page.merchant.id, page.viewer.id, int(asked))
     else:
