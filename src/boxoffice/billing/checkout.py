@@ -11,6 +11,7 @@ from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
 from boxoffice.gateways.protocol import BankAccount, PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 
@@ -70,11 +71,29 @@ async def pay_for_price(
 
 
 async def price_for_checkout(session: AsyncSession, merchant_id: int, price_id: int) -> tuple[Price, Product]:
-    """The price a checkout page shows, with its item; NotFound for another merchant's or none."""
+    """The price a checkout offers, with its item: one on sale now, of an active item; NotFound for any other, or
+    another merchant's."""
     price = await catalog_repo.price_by_id(session, merchant_id, price_id)
     product = await catalog_repo.product_by_id(session, merchant_id, price.product_id) if price else None
-    if price is None or product is None:
+    now = clock.now()
+    if (
+        price is None
+        or product is None
+        or not (price.active and product.active)
+        or (price.starts_at is not None and price.starts_at > now)
+        or (price.expires_at is not None and price.expires_at <= now)
+    ):
         raise NotFound(what=Missing.PRICE)
+    return price, product
+
+
+async def paid_for(session: AsyncSession, merchant_id: int, payment: Payment, price_id: int) -> tuple[Price, Product]:
+    """The price a payment paid and its item, if it is `price_id`; NotFound otherwise. On sale or not: it was
+    bought."""
+    price = await catalog_repo.price_by_id(session, merchant_id, price_id) if payment.price_id == price_id else None
+    product = await catalog_repo.product_by_id(session, merchant_id, price.product_id) if price else None
+    if price is None or product is None:
+        raise NotFound(what=Missing.PAYMENT)
     return price, product
 
 
@@ -99,7 +118,11 @@ async def pay_by_direct_debit(
     voucher_code: str | None = None,
 ) -> Payment:
     """A SEPA Direct Debit mandate for `account` (replacing any the customer gave before), then `price_id` paid by
-    it: the debit is processing until the gateway tells how it went."""
+    it: the debit is processing until the gateway tells how it went. What the payment would refuse without asking
+    the gateway (a price not on sale, an item held) is refused first, so that the mandate is not replaced for
+    nothing."""
+    async with sessions() as session:
+        await _refuse_unpayable(session, merchant, customer, price_id, client)
     await payment_methods.set_mandate(sessions, gateway, merchant, customer, account)
     return await pay_for_price(
         sessions,
@@ -113,3 +136,16 @@ async def pay_by_direct_debit(
         client=client,
         voucher_code=voucher_code,
     )
+
+
+async def _refuse_unpayable(
+    session: AsyncSession, merchant: Merchant, customer: Customer, price_id: int, client: ClientInfo
+) -> None:
+    price = await catalog_repo.price_by_id(session, merchant.id, price_id)
+    if price is None:
+        raise NotFound(what=Missing.PRICE)
+    await purchases.price_on_sale(session, merchant.id, price_id, client, kind=price.kind)
+    if price.kind == SUBSCRIPTION:
+        await subscriptions.refuse_running(session, merchant.id, customer.id, price.product_id)
+    else:
+        await purchases.refuse_held(session, merchant.id, customer.id, price.product_id)

@@ -192,7 +192,7 @@ async def _terms_of(
 ) -> _Terms:
     async with sessions() as session:
         price = await purchases.price_on_sale(session, merchant.id, price_id, client, kind="subscription")
-        await _refuse_running(session, merchant.id, customer.id, price.product_id)  # before the card is saved
+        await refuse_running(session, merchant.id, customer.id, price.product_id)  # before the card is saved
         discount = await vouchers.discount_for(session, merchant.id, voucher_code, price) if voucher_code else None
         trial = await _trial_allowed(session, merchant.id, customer.id, price)
         clock_id = await sandbox_clocks.clock_id_for(session, merchant.id, customer.id)
@@ -313,7 +313,7 @@ async def _write_attempt(
     payment.subscription_id = subscription.id
     session.add(payment)
     await session.flush()
-    await _refuse_running(session, merchant.id, customer.id, price.product_id)
+    await refuse_running(session, merchant.id, customer.id, price.product_id)
     # An earlier attempt whose first charge was declined or never authenticated blocks nothing: this one
     # replaces it.
     earlier = await repo.incomplete_subscriptions(session, merchant.id, customer.id, price.product_id)
@@ -327,7 +327,8 @@ async def _write_attempt(
     return awaiting
 
 
-async def _refuse_running(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> None:
+async def refuse_running(session: AsyncSession, merchant_id: int, customer_id: int, product_id: int) -> None:
+    """AlreadyHeld when the customer's subscription to the product still runs."""
     if await repo.running_subscription(session, merchant_id, customer_id, product_id, EXCLUSIVE):
         raise AlreadyHeld(Holding.SUBSCRIPTION)
 

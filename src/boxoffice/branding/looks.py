@@ -20,6 +20,7 @@ from boxoffice.kit.settings import Settings
 
 MAX_BRAND_NAME = 200
 MAX_FOOTER = 5000
+MAX_TEMPLATE = 2**31 - 1  # what the column holds on every engine
 COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}", re.ASCII)
 COLORS = (
     "primary_color",
@@ -99,8 +100,8 @@ def _values(changes: LookChanges, problems: validation.Problems) -> dict[str, An
         if len(footer) > MAX_FOOTER:
             problems.add("footer", f"The footer may not be longer than {MAX_FOOTER} characters")
         values["footer"] = footer or None
-    if changes.template_id is not None and changes.template_id < 0:
-        problems.add("template_id", "The template id is a whole number, 0 or more")
+    if changes.template_id is not None and not 0 <= changes.template_id <= MAX_TEMPLATE:
+        problems.add("template_id", f"The template id is a whole number from 0 to {MAX_TEMPLATE}")
     return values
 
 

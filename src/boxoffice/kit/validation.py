@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
@@ -96,3 +97,12 @@ def required_text(value: str, field: str, problems: Problems, *, max_length: int
     elif len(value) > max_length:
         problems.add(field, f"The {label} may not be longer than {max_length} characters")
     return value
+
+
+_WHOLE = re.compile(r"[0-9]{1,16}", re.ASCII)
+
+
+def whole_number(text: str | None) -> int | None:
+    """A whole number written in ASCII digits, small enough for any id column; None for anything else. (`str.isdigit`
+    also takes "²" and other digits `int` refuses, and `int` refuses numbers of more than 4,300 digits.)"""
+    return int(text) if text is not None and _WHOLE.fullmatch(text) else None

@@ -62,9 +62,9 @@ async def branding_image(
             merchant = await find_merchant(session, merchant_uuid)
         except NotFound:
             return _missing()
-    if tag in request.headers.get("if-none-match", ""):
-        return Response(status_code=304, headers={"ETag": tag, "Cache-Control": FOR_EVER, **SAFE})
     content = await images.read(settings, merchant.id, name)
     if content is None:
         return _missing()
+    if tag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"ETag": tag, "Cache-Control": FOR_EVER, **SAFE})
     return Response(content, media_type=content_type, headers={"ETag": tag, "Cache-Control": FOR_EVER, **SAFE})

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse
 
 from boxoffice.kit import base_url
+from boxoffice.kit.validation import whole_number
 from boxoffice.web.pages import templating
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +26,7 @@ async def publisher_page(
     publisher: int | None = Query(None, ge=1, le=10**12),
     offer: str = Query("", max_length=30, pattern=r"^([SPERA][0-9]{1,18}(_[A-Z]{2})?)?$"),
 ) -> HTMLResponse:
-    ids = [int(part) for part in items.split(",") if part.isdigit() and len(part) < 16][:10]
+    ids = [n for n in (whole_number(part) for part in items.split(",")) if n is not None][:10]
     if not UUID.fullmatch(merchant) or not ids:
         return HTMLResponse(
             "<!doctype html><title>Demo</title><p>Run <code>boxoffice demo</code> for the address.", 404

@@ -232,3 +232,17 @@ def html_of(message: object) -> str:
     assert part is not None
     content: str = part.get_content()
     return content
+
+
+async def test_a_template_id_past_what_the_column_holds_is_refused(server: Server, merchant: Merchant) -> None:
+    response = await server.http.post(
+        "/branding/paywall", headers=merchant.auth, data={"brand_name": "Acme", "template_id": "3000000000"}
+    )
+    assert_error(response, 422, "template_id")
+    assert await count_rows(server, Branding, merchant.id) == 0
+
+
+async def test_an_image_never_uploaded_is_not_modified_for_nobody(server: Server, merchant: Merchant) -> None:
+    missing = f"/branding/images/{merchant.uuid}/{'a' * 32}.png"
+    response = await server.http.get(missing, headers={"If-None-Match": f'"{"a" * 32}.png"'})
+    assert response.status_code == 404

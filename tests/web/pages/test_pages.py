@@ -301,3 +301,65 @@ async def test_a_direct_debit_gives_a_mandate_and_is_processing_until_the_bank_t
     mandate = await server.http.get("/v2/payments/direct-debit/mandate", headers={"Authorization": f"Bearer {token}"})
     assert mandate.status_code == 200, mandate.text
     assert (mandate.json()["mandate"]["last4"], mandate.json()["mandate"]["country"]) == ("3000", "DE")
+
+
+async def test_odd_numbers_in_addresses_and_forms_are_refused_not_crashed_on(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    fee = await add_fee(server, merchant, (await add_item(server, merchant))["id"])
+    await visitor.sign_up()
+    superscript, huge = "%C2%B2", "9" * 5000
+    assert (await visitor.get(f"sign-in?branding_id={superscript}")).status_code in (200, 303)
+    assert (await visitor.get(f"account?branding_id={huge}")).status_code == 200
+    assert (await visitor.get(f"offers?prices={superscript}")).status_code == 404
+    assert (await visitor.get(f"checkout/{fee['id']}/done?payment={superscript}")).status_code == 404
+    checkout = await visitor.get(f"checkout/{fee['id']}")
+    assert 'inputmode="numeric"' in checkout.text
+    card = {"card_name": "Vera", "number": "4242424242424242", "exp_month": "²", "exp_year": "²²", "cvv": "123"}
+    refused = await visitor.post(f"checkout/{fee['id']}", card)
+    assert refused.status_code == 422 and "Enter the expiry month" in refused.text
+    assert (await visitor.post("account/subscriptions/1/switch", {"price_id": "²"})).status_code in (404, 422)
+    assert (await server.http.get(f"/branding/paywall/{merchant.uuid}/{superscript}")).status_code == 404
+
+
+async def test_a_checkout_shows_only_prices_on_sale_and_a_done_page_only_what_was_paid(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    film = await add_item(server, merchant, title="The Film")
+    other = await add_item(server, merchant, title="Another Film")
+    fee = await add_fee(server, merchant, film["id"], amount="0.99")
+    dear = await add_fee(server, merchant, other["id"], amount="9.99")
+    off = await server.http.put(
+        f"/v2/items/{other['id']}/access-fees/{dear['id']}", headers=merchant.auth, data={"active": "false"}
+    )
+    assert off.status_code == 200, off.text
+    await visitor.sign_up()
+    assert (await visitor.get(f"checkout/{dear['id']}")).status_code == 404
+    assert (await visitor.get(f"offers?prices={dear['id']}")).status_code == 404
+    await visitor.get(f"checkout/{fee['id']}")
+    card = {"card_name": "Vera", "number": "4242424242424242", "exp_month": "12", "exp_year": "2031", "cvv": "123"}
+    paid = await visitor.post(f"checkout/{fee['id']}", card | {"attempt": "one"})
+    payment = re.search(r"payment=(\d+)", paid.headers["location"]).group(1)  # type: ignore[union-attr]
+    assert (await visitor.get(f"checkout/{fee['id']}/done?payment={payment}")).status_code == 200
+    # The payment for one price, shown under another's address (as a page might be led to claim): nothing.
+    assert (await visitor.get(f"checkout/{dear['id']}/done?payment={payment}")).status_code == 404
+
+
+async def test_a_refused_direct_debit_keeps_the_mandate_given_before(
+    server: Server, merchant: Merchant, visitor: Visitor
+) -> None:
+    first_fee = await add_fee(server, merchant, (await add_item(server, merchant, title="First"))["id"])
+    held_fee = await add_fee(server, merchant, (await add_item(server, merchant, title="Held"))["id"])
+    await visitor.sign_up()
+    await visitor.get(f"checkout/{first_fee['id']}")
+    first = {"attempt": "a", "name": "Vera Viewer", "iban": "DE89 3704 0044 0532 0130 00"}
+    assert (await visitor.post(f"checkout/{first_fee['id']}/debit", first)).status_code == 303
+    card = {"card_name": "Vera", "number": "4242424242424242", "exp_month": "12", "exp_year": "2031", "cvv": "123"}
+    assert (await visitor.post(f"checkout/{held_fee['id']}", card | {"attempt": "b"})).status_code == 303
+    # What the viewer already holds, by debit from another account: refused, and the mandate given before kept.
+    again = {"attempt": "c", "name": "Vera Viewer", "iban": "NL91 ABNA 0417 1643 00"}
+    refused = await visitor.post(f"checkout/{held_fee['id']}/debit", again)
+    assert refused.status_code == 409 and "You already have access to this item" in refused.text
+    token = visitor.http.cookies.get("bo_viewer")
+    mandate = await server.http.get("/v2/payments/direct-debit/mandate", headers={"Authorization": f"Bearer {token}"})
+    assert (mandate.json()["mandate"]["last4"], mandate.json()["mandate"]["country"]) == ("3000", "DE")

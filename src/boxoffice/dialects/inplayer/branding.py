@@ -24,6 +24,7 @@ from boxoffice.identity import merchants
 from boxoffice.identity.models import Merchant
 from boxoffice.kit import base_url
 from boxoffice.kit.errors import Missing, NotFound
+from boxoffice.kit.validation import whole_number
 
 router = APIRouter(route_class=InPlayerRoute, tags=["branding"])
 
@@ -229,6 +230,7 @@ async def public_branding(session: Session, merchant_uuid: str, branding_id: str
     if branding_id == "default":
         look = await looks.look_to_wear(session, merchant.id)
         return _details(look) if look is not None else _no_look(merchant)
-    if not branding_id.isdigit() or len(branding_id) > 18:
+    look_id = whole_number(branding_id)
+    if look_id is None:
         raise NotFound(what=Missing.BRANDING, key=branding_id)
-    return _details(await looks.get_look(session, merchant.id, int(branding_id)))
+    return _details(await looks.get_look(session, merchant.id, look_id))

@@ -14,7 +14,7 @@ from boxoffice.billing.models import PaymentStatus
 from boxoffice.identity import accounts, authentication
 from boxoffice.kit.errors import DomainError, InvalidInput
 from boxoffice.kit.requests import OwnTransactions
-from boxoffice.kit.validation import MIN_PASSWORD
+from boxoffice.kit.validation import MIN_PASSWORD, whole_number
 from boxoffice.web.pages.cards import CARD_FIELDS, card_form, card_of
 from boxoffice.web.pages.context import Page, PageContext
 from boxoffice.web.pages.refusals import shown
@@ -135,7 +135,7 @@ async def switch_plan(page: Page, subscription_id: Id, sessions: OwnTransactions
             page.merchant,
             page.viewer,
             subscription_id=subscription_id,
-            price_id=int(price) if price.isdigit() and len(price) < 16 else 0,
+            price_id=whole_number(price) or 0,
             idempotency_key=f"{page.viewer.id}:page-switch:{form.get('attempt', '')[:64] or uuid.uuid4()}",
             client=page.client,
         )

@@ -11,6 +11,7 @@ from boxoffice.gateways import merchant_settings
 from boxoffice.gateways.protocol import AnyCard, Card, CollectedCard
 from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.validation import whole_number
 
 CARD_FIELDS = ("card_name", "number", "exp_month", "exp_year", "cvv")
 # Where Stripe.js leaves the id of the card it collected (a PaymentMethod), when the merchant's gateway is Stripe.
@@ -39,17 +40,19 @@ def typed_card(form: dict[str, str]) -> Card:
     if not holder or len(holder) > 250:
         problems["card_name"] = "Enter the name on the card"
     month, year = form.get("exp_month", "").strip(), form.get("exp_year", "").strip()
-    if not month.isdigit() or not 1 <= int(month) <= 12:
+    month_number, year_number = whole_number(month), whole_number(year)
+    if month_number is None or not 1 <= month_number <= 12:
         problems["exp_month"] = "Enter the expiry month, 1 to 12"
-    if not year.isdigit() or len(year) not in (2, 4):
+    if year_number is None or len(year) not in (2, 4):
         problems["exp_year"] = "Enter the expiry year"
     cvv = form.get("cvv", "").strip()
     if not re.fullmatch(r"[0-9]{3,4}", cvv):
         problems["cvv"] = "Enter the security code"
     if problems:
         raise InvalidInput(problems)
-    full_year = int(year) + 2000 if len(year) == 2 else int(year)
-    return Card(number, int(month), full_year, cvv, holder)
+    assert month_number is not None and year_number is not None
+    full_year = year_number + 2000 if len(year) == 2 else year_number
+    return Card(number, month_number, full_year, cvv, holder)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,10 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import BankAccount, Wallet
 from boxoffice.kit import throttle
-from boxoffice.kit.errors import DomainError, InvalidInput, Missing, NotFound, RateLimited
+from boxoffice.kit.errors import Conflict, DomainError, InvalidInput, Missing, NotFound, RateLimited
 from boxoffice.kit.money import Money
 from boxoffice.kit.requests import OwnTransactions
+from boxoffice.kit.validation import whole_number
 from boxoffice.promotions import vouchers
 from boxoffice.web.pages.cards import CARD_FIELDS, card_form, card_of
 from boxoffice.web.pages.context import Page, PageContext
@@ -104,7 +105,7 @@ async def chosen_offers(page: Page) -> Response:
     """The offers a publisher's page chose, side by side (`?prices=1,2`, as Cleeng's checkout takes several
     offer ids); each with its item's title."""
     asked = page.request.query_params.get("prices", "")
-    ids = [int(part) for part in asked.split(",") if part.isdigit() and len(part) < 16][:MAX_CHOSEN]
+    ids = [n for n in (whole_number(part) for part in asked.split(",")) if n is not None][:MAX_CHOSEN]
     if not ids:
         raise NotFound(what=Missing.PRICE)
     chosen = [await checkout.price_for_checkout(page.session, page.merchant.id, price_id) for price_id in ids]
@@ -190,7 +191,7 @@ async def _paid(
         # A subscription's checkout has no gift field: a refusal of it goes above the form.
         shown_fields = tuple(name for name in fields if name != "receiver_email" or price.kind != SUBSCRIPTION)
         errors = {f"{prefix}{name}": message for name, message in shown(refused, shown_fields).items()}
-        status = 422 if isinstance(refused, InvalidInput) else 402
+        status = 422 if isinstance(refused, InvalidInput) else 409 if isinstance(refused, Conflict) else 402
         return await _checkout_page(page, price, product, status, errors=errors, values=form)
     if payment.status == PaymentStatus.REQUIRES_ACTION and payment.redirect_url:
         return page.redirect(payment.redirect_url)
@@ -296,17 +297,18 @@ async def done(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
     # The bank sends a charge back as `payment_intent`, a card kept for a trial (nothing charged) as `setup_intent`.
     params = page.request.query_params
     charge = params.get("payment_intent") or params.get("setup_intent") or ""
-    asked = params.get("payment", "")
+    asked = whole_number(params.get("payment"))
     gateways = page.request.app.state.gateways
     if CHARGE.fullmatch(charge):
         payment = await charges.confirm_payment(sessions, gateways, page.merchant, page.viewer, charge)
-    elif asked.isdigit() and len(asked) < 16:
+    elif asked is not None:
         async with sessions() as session:
-            payment = await checkout.payment_of(session, page.merchant.id, page.viewer.id, int(asked))
+            payment = await checkout.payment_of(session, page.merchant.id, page.viewer.id, asked)
     else:
         raise NotFound(what=Missing.PAYMENT)
     async with sessions() as session:
-        price, product = await checkout.price_for_checkout(session, page.merchant.id, price_id)
+        # What the payment bought, whatever the address names: a page about another price tells nothing.
+        price, product = await checkout.paid_for(session, page.merchant.id, payment, price_id)
     declined = charges.refusal(payment)
     paid = payment.status == PaymentStatus.SUCCEEDED
     outcome: dict[str, object] = {

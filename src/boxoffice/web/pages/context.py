@@ -22,6 +22,7 @@ from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import DomainError
 from boxoffice.kit.requests import get_client, session_of, settings_of
 from boxoffice.kit.settings import Settings
+from boxoffice.kit.validation import whole_number
 from boxoffice.web.pages import guard, languages, templating
 
 VIEWER_COOKIE = "bo_viewer"
@@ -29,7 +30,6 @@ LANGUAGE_COOKIE = "bo_lang"
 YEAR = 365 * 24 * 3600
 # What a page's links and forms carry on, so that the next page keeps the look, the language and the frame.
 KEPT = ("lang", "branding_id", "embed", "origin")
-MAX_ID = 2**53
 
 
 @dataclass
@@ -141,8 +141,7 @@ class PageContext:
 
 
 def _look_asked(request: Request) -> int | None:
-    asked = request.query_params.get("branding_id", "")
-    return int(asked) if asked.isdigit() and int(asked) < MAX_ID else None
+    return whole_number(request.query_params.get("branding_id"))
 
 
 async def _viewer(
