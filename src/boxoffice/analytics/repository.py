@@ -6,7 +6,7 @@ enough at the sizes it seeds."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -197,3 +197,42 @@ async def subscriptions_by_state(
         .group_by(key, Subscription.status, canceled, voucher)
     )
     return [(group, status, bool(c), bool(v), int(n)) for group, status, c, v, n in found]
+
+
+# currency, day, how much
+DailyMoney = list[tuple[str, date, int]]
+
+
+def _day(value: object) -> date:
+    """A `date(...)` as the engine answers it: a date (PostgreSQL) or its ISO text (SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+async def paid_per_day(session: AsyncSession, merchant_id: int, since: datetime, until: datetime) -> DailyMoney:
+    """What succeeded payments took, per currency and per day of their making (UTC), in [since, until)."""
+    day = func.date(Payment.created_at)
+    found = await session.execute(
+        select(Payment.currency, day, func.sum(Payment.amount))
+        .where(
+            Payment.merchant_id == merchant_id,
+            Payment.status == PaymentStatus.SUCCEEDED,
+            *within(Payment.created_at, since, until),
+        )
+        .group_by(Payment.currency, day)
+    )
+    return [(currency, _day(on), int(total or 0)) for currency, on, total in found]
+
+
+async def refunded_per_day(session: AsyncSession, merchant_id: int, since: datetime, until: datetime) -> DailyMoney:
+    """What succeeded refunds gave back, per currency and per day they were made (UTC), in [since, until)."""
+    day = func.date(Refund.created_at)
+    found = await session.execute(
+        select(Refund.currency, day, func.sum(Refund.amount))
+        .where(
+            Refund.merchant_id == merchant_id,
+            Refund.status == RefundStatus.SUCCEEDED,
+            *within(Refund.created_at, since, until),
+        )
+        .group_by(Refund.currency, day)
+    )
+    return [(currency, _day(on), int(total or 0)) for currency, on, total in found]
