@@ -95,6 +95,8 @@ def test_serve_answers_with_the_printed_demo_credentials(tmp_path: Path) -> None
             shown.status_code == 200 and "/pages/static/paywall.js" in shown.text and "/js-api/3.0/api.js" in shown.text
         )
         assert "data-cleeng-trigger" in shown.text
+        assert "the dashboard: http://localhost:8000/dashboard (sign in as demo@example.com" in seeded.stdout
+        assert http.get("/dashboard/sign-in").status_code == 200
         assert all(f'id="inplayer-{item}"' in shown.text for item in page.group(3).split(","))
         for item in page.group(3).split(","):
             assert http.get(f"/items/{client_id}/{item}").status_code == 200

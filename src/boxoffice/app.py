@@ -55,6 +55,7 @@ from boxoffice.kit.stopping import Stopping, stop_all
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
 from boxoffice.web import api_docs, branding_images, demo_page, gateway_webhooks, landing, report_downloads
 from boxoffice.web import sandbox as sandbox_pages
+from boxoffice.web.dashboard import overview as dashboard
 from boxoffice.web.pages import router as pages
 from boxoffice.web.request_base import RequestBase
 from boxoffice.web.request_ids import RequestIds
@@ -332,4 +333,5 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.mount("/pages/static", pages.static, name="page-files")
     app.include_router(pages.router)
     app.include_router(demo_page.router)
+    app.include_router(dashboard.router)
     return app

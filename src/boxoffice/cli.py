@@ -436,6 +436,9 @@ def demo(
     cleeng = f"&publisher={public_number(merchant)}&offer={offer}" if offer else ""
     address = f"{page.rstrip('/')}/demo/publisher?merchant={merchant.uuid}&items={items}{cleeng}"
     typer.echo(f"a publisher's page selling them through paywall.js: {address}")
+    typer.echo(
+        f"the dashboard: {page.rstrip('/')}/dashboard (sign in as {seed.MERCHANT_EMAIL} / {seed.MERCHANT_PASSWORD})"
+    )
 
 
 if __name__ == "__main__":

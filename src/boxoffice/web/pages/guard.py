@@ -56,13 +56,18 @@ def secure(request: Request) -> bool:
     return request.url.scheme == "https" or (request.url.hostname or "") in LOOPBACK
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str, *, path: str, max_age: int) -> None:
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, *, path: str, max_age: int, framed: bool = True
+) -> None:
     """Written by hand: the standard library learns `Partitioned` only in Python 3.14. Values are tokens, JWTs
-    and language codes, which need no quoting; anything else is refused rather than mangled."""
+    and language codes, which need no quoting; anything else is refused rather than mangled. A cookie of pages
+    never shown in a frame (`framed=False`: the dashboard) is `SameSite=Strict`."""
     if not COOKIE_SAFE.fullmatch(value) or not COOKIE_SAFE.fullmatch(name) or not PATH_SAFE.fullmatch(path):
         raise ValueError("A page cookie holds a token: letters, digits and -._~ only")
     attributes = f"{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly"
-    if secure(request):
+    if not framed:
+        attributes += "; Secure; SameSite=Strict" if secure(request) else "; SameSite=Strict"
+    elif secure(request):
         attributes += "; Secure; SameSite=None; Partitioned"
     else:
         attributes += "; SameSite=Lax"
@@ -73,11 +78,11 @@ def drop_cookie(request: Request, response: Response, name: str, *, path: str) -
     set_cookie(request, response, name, "", path=path, max_age=0)
 
 
-def policy(nonce: str, origins: Iterable[str], gateway: Iterable[str] = ()) -> str:
+def policy(nonce: str, origins: Iterable[str], gateway: Iterable[str] = (), *, framed: bool = True) -> str:
     """The page's Content-Security-Policy: its own scripts and styles (and the inline ones carrying `nonce`),
     images from anywhere a merchant may host its logo, forms posted here or to the merchant's own origins, framing
     only by the merchant's origins; and `gateway`'s origins where the page shows a gateway's own card element
-    (its script, its frames, its API)."""
+    (its script, its frames, its API). Pages never framed (the dashboard) are framed by nobody."""
     theirs, paying = " ".join(origins), " ".join(gateway)
     return "; ".join(
         part.rstrip()
@@ -90,13 +95,15 @@ def policy(nonce: str, origins: Iterable[str], gateway: Iterable[str] = ()) -> s
             *([f"frame-src {paying}"] if paying else []),
             f"form-action 'self' {theirs}",
             "base-uri 'none'",
-            f"frame-ancestors 'self' {theirs}",
+            f"frame-ancestors 'self' {theirs}" if framed else "frame-ancestors 'none'",
         )
     )
 
 
-def protect(response: Response, nonce: str, origins: Iterable[str], gateway: Iterable[str] = ()) -> Response:
-    response.headers["Content-Security-Policy"] = policy(nonce, origins, gateway)
+def protect(
+    response: Response, nonce: str, origins: Iterable[str], gateway: Iterable[str] = (), *, framed: bool = True
+) -> Response:
+    response.headers["Content-Security-Policy"] = policy(nonce, origins, gateway, framed=framed)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["Cache-Control"] = "no-store"

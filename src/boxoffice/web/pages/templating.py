@@ -11,13 +11,19 @@ from boxoffice.kit.locales import day_text, money_text
 from boxoffice.kit.money import Money
 from boxoffice.web.pages import languages
 
-_environment = Environment(
-    loader=PackageLoader("boxoffice.web.pages", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+def environment(package: str) -> Environment:
+    """The templates of `package` (its `templates` folder), escaped as HTML, strict about undefined names."""
+    return Environment(
+        loader=PackageLoader(package, "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+_environment = environment("boxoffice.web.pages")
 
 
 def words(language: str) -> dict[str, Any]:
