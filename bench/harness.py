@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,24 @@ ENTITLEMENT_COLUMNS = [
     "expires_at",
     "created_at",
 ]
+
+
+async def copy_customers(raw: Any, merchant_id: int, emails: list[str], password_hash: str, now: datetime) -> None:
+    """Customers by COPY, one per e-mail (their name too), every one with `password_hash`."""
+    columns = [
+        "merchant_id",
+        "uuid",
+        "email",
+        "full_name",
+        "password_hash",
+        "metadata",
+        "register_source",
+        "active",
+        "created_at",
+        "updated_at",
+    ]
+    records = [(merchant_id, str(uuid.uuid4()), e, e, password_hash, "{}", "signup", True, now, now) for e in emails]
+    await raw.copy_records_to_table("customers", columns=columns, records=records)
 
 
 async def copy_entitlements(raw: Any, records: list[tuple[Any, ...]]) -> None:

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import httpx
 from access_check import SECRET, lua_script, profile, wrk
-from harness import admin, copy_entitlements, free_port, raw_connection, signed_in, start_server
+from harness import admin, copy_customers, copy_entitlements, free_port, raw_connection, signed_in, start_server
 
 from boxoffice.kit import passwords
 from boxoffice.migrate import upgrade
@@ -92,25 +92,7 @@ async def seed(url: str, viewers: int, sign_ins: int) -> tuple[str, int, list[st
         )
         hashed = await passwords.hash(PASSWORD)  # one hash for every customer who signs in: the seed need not pay N
         emails = [f"viewer{i}@example.com" for i in range(viewers + sign_ins)]
-        await raw.copy_records_to_table(
-            "customers",
-            columns=[
-                "merchant_id",
-                "uuid",
-                "email",
-                "full_name",
-                "password_hash",
-                "metadata",
-                "register_source",
-                "active",
-                "created_at",
-                "updated_at",
-            ],
-            records=[
-                (merchant_id, str(uuid.uuid4()), email, email, hashed, "{}", "signup", True, now, now)
-                for email in emails
-            ],
-        )
+        await copy_customers(raw, merchant_id, emails, hashed, now)
         customer_ids = [
             r[0] for r in await raw.fetch("SELECT id FROM customers WHERE merchant_id = $1 ORDER BY id", merchant_id)
         ]

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import httpx
-from harness import admin, raw_connection
+from harness import admin, copy_customers, raw_connection
 
 from boxoffice.app import create_app
 from boxoffice.kit.settings import Settings
@@ -40,36 +40,7 @@ async def seed_customers(url: str, merchant_id: int, count: int) -> None:
     raw = await raw_connection(url)
     try:
         now = datetime.utcnow()
-        await raw.copy_records_to_table(
-            "customers",
-            columns=[
-                "merchant_id",
-                "uuid",
-                "email",
-                "full_name",
-                "password_hash",
-                "metadata",
-                "register_source",
-                "active",
-                "created_at",
-                "updated_at",
-            ],
-            records=[
-                (
-                    merchant_id,
-                    str(uuid.uuid4()),
-                    f"c{n}@example.com",
-                    f"Customer {n}",
-                    "x",
-                    "{}",
-                    "signup",
-                    True,
-                    now,
-                    now,
-                )
-                for n in range(count)
-            ],
-        )
+        await copy_customers(raw, merchant_id, [f"c{n}@example.com" for n in range(count)], "x", now)
         await raw.execute("VACUUM ANALYZE")
     finally:
         await raw.close()

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from boxoffice.identity import merchants
 from boxoffice.identity.models import Merchant
-from boxoffice.identity.tokens import Principal, token_secret, token_secrets, verify_access_token
+from boxoffice.identity.tokens import Principal, verify_access_token
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import DomainError
 from boxoffice.kit.requests import get_client, session_of, settings_of
@@ -33,17 +33,12 @@ class DashboardContext:
     client: ClientInfo
     merchant: Merchant | None
     principal: Principal | None
-    keys: list[str]
-    csrf_cookie: str
-    csrf_new: bool
+    forms: guard.Forms
     nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     cookies: list[tuple[str, str, int]] = field(default_factory=list)  # (name, value, max age)
 
     async def check_form(self) -> dict[str, str]:
-        form = await self.request.form()
-        fields = {name: value for name, value in form.items() if isinstance(value, str)}
-        guard.check_form(self.keys, self.request.cookies.get(guard.CSRF_COOKIE), fields.get(guard.CSRF_FIELD))
-        return fields
+        return await self.forms.checked(self.request)
 
     def sign_in_as(self, token: str) -> None:
         self.cookies.append((SESSION_COOKIE, token, self.settings.access_token_ttl))
@@ -58,7 +53,7 @@ class DashboardContext:
                 "merchant": self.merchant,
                 "nonce": self.nonce,
                 "csrf_field": guard.CSRF_FIELD,
-                "csrf_token": guard.form_token(self.keys[0], self.csrf_cookie),
+                "csrf_token": self.forms.token(),
                 "errors": {},
                 "values": {},
             }
@@ -70,9 +65,9 @@ class DashboardContext:
         return self.finish(RedirectResponse(location, status_code=303))
 
     def finish(self, response: Response) -> Response:
-        if self.csrf_new:
+        if self.forms.new:
             guard.set_cookie(
-                self.request, response, guard.CSRF_COOKIE, self.csrf_cookie, path=PATH, max_age=3600, framed=False
+                self.request, response, guard.CSRF_COOKIE, self.forms.cookie, path=PATH, max_age=3600, framed=False
             )
         for name, value, max_age in self.cookies:
             guard.set_cookie(self.request, response, name, value, path=PATH, max_age=max_age, framed=False)
@@ -97,8 +92,6 @@ async def _signed_in(session: AsyncSession, settings: Settings, token: str | Non
 async def dashboard_context(request: Request) -> DashboardContext:
     session, settings = session_of(request), settings_of(request)
     signed_in = await _signed_in(session, settings, request.cookies.get(SESSION_COOKIE))
-    kept = request.cookies.get(guard.CSRF_COOKIE, "")
-    fresh = not 20 <= len(kept) <= 100
     return DashboardContext(
         request=request,
         session=session,
@@ -106,9 +99,7 @@ async def dashboard_context(request: Request) -> DashboardContext:
         client=await get_client(request),
         merchant=signed_in[0] if signed_in else None,
         principal=signed_in[1] if signed_in else None,
-        keys=[await token_secret(session, settings), *await token_secrets(session, settings)],
-        csrf_cookie=guard.new_secret() if fresh else kept,
-        csrf_new=fresh,
+        forms=await guard.forms_of(request, session, settings),
     )
 
 

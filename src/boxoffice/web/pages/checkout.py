@@ -18,7 +18,8 @@ from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.models import Price, Product
 from boxoffice.gateways import methods
-from boxoffice.gateways.protocol import BankAccount, Wallet
+from boxoffice.gateways.protocol import BankAccount, PaymentSource, Wallet
+from boxoffice.identity.models import Customer
 from boxoffice.kit import throttle
 from boxoffice.kit.errors import Conflict, DomainError, InvalidInput, Missing, NotFound, RateLimited
 from boxoffice.kit.money import Money
@@ -208,6 +209,32 @@ def _voucher(form: dict[str, str]) -> str | None:
     return form.get("voucher_code", "").strip()[:100] or None
 
 
+async def _for_price(
+    page: PageContext,
+    sessions: async_sessionmaker[AsyncSession],
+    viewer: Customer,
+    price_id: int,
+    form: dict[str, str],
+    source: PaymentSource,
+    way: str,
+    gift_to: str | None = None,
+) -> Payment:
+    """The price paid with `source`; the bank or provider sends the payer back to `done`."""
+    return await checkout.pay_for_price(
+        sessions,
+        await page.request.app.state.gateways.current(page.merchant.id),
+        page.merchant,
+        viewer,
+        price_id=price_id,
+        source=source,
+        idempotency_key=_key(page, form, way),
+        return_url=page.absolute(page.url(f"checkout/{price_id}/done")),
+        client=page.client,
+        voucher_code=_voucher(form),
+        gift_to=gift_to,
+    )
+
+
 @router.post("/pages/{merchant_uuid}/checkout/{price_id}")
 async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
     form = await page.check_form()
@@ -216,19 +243,8 @@ async def pay(page: Page, price_id: Id, sessions: OwnTransactions) -> Response:
         return _sign_in_first(page, f"checkout/{price_id}")
 
     async def by_card() -> Payment:
-        return await checkout.pay_for_price(
-            sessions,
-            await page.request.app.state.gateways.current(page.merchant.id),
-            page.merchant,
-            viewer,
-            price_id=price_id,
-            source=card_of(form),
-            idempotency_key=_key(page, form, "card"),
-            return_url=page.absolute(page.url(f"checkout/{price_id}/done")),
-            client=page.client,
-            voucher_code=_voucher(form),
-            gift_to=form.get("receiver_email", "").strip()[:320] or None,
-        )
+        gift_to = form.get("receiver_email", "").strip()[:320] or None
+        return await _for_price(page, sessions, viewer, price_id, form, card_of(form), "card", gift_to)
 
     fields = (*CARD_FIELDS, "voucher_code", "receiver_email")
     return await _paid(page, sessions, price_id, form, by_card, fields)
@@ -249,18 +265,8 @@ async def pay_by_method(page: Page, price_id: Id, sessions: OwnTransactions) -> 
             raise InvalidInput({"method": "Choose a way to pay"})
         if kind == methods.IDEAL and bank not in methods.IDEAL_BANKS:
             raise InvalidInput({"bank": "Choose your bank"})
-        return await checkout.pay_for_price(
-            sessions,
-            await page.request.app.state.gateways.current(page.merchant.id),
-            page.merchant,
-            viewer,
-            price_id=price_id,
-            source=Wallet(kind, bank if kind == methods.IDEAL else None),
-            idempotency_key=_key(page, form, kind),
-            return_url=page.absolute(page.url(f"checkout/{price_id}/done")),
-            client=page.client,
-            voucher_code=_voucher(form),
-        )
+        wallet = Wallet(kind, bank if kind == methods.IDEAL else None)
+        return await _for_price(page, sessions, viewer, price_id, form, wallet, kind)
 
     return await _paid(page, sessions, price_id, form, by_wallet, ("method", "bank"), "method_")
 

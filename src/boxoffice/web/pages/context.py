@@ -16,7 +16,7 @@ from boxoffice.branding import looks
 from boxoffice.branding.models import Branding
 from boxoffice.identity import accounts, merchants
 from boxoffice.identity.models import Customer, Merchant
-from boxoffice.identity.tokens import Principal, token_secret, token_secrets, verify_access_token
+from boxoffice.identity.tokens import Principal, verify_access_token
 from boxoffice.kit import base_url
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import DomainError
@@ -43,10 +43,8 @@ class PageContext:
     language: str
     viewer: Customer | None
     principal: Principal | None  # the viewer's session, as their cookie names it
+    forms: guard.Forms
     nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
-    csrf_cookie: str = ""
-    csrf_new: bool = False
-    keys: list[str] = field(default_factory=list)
     cookies: list[tuple[str, str, str, int]] = field(default_factory=list)  # (name, value, path, max age)
     gateway_origins: tuple[str, ...] = ()  # what the policy lets in for a gateway's card element (cards.CardForm)
 
@@ -89,15 +87,9 @@ class PageContext:
         params = dict(self.request.query_params) | {name: str(value) for name, value in query.items()}
         return f"{self.request.url.path}?{urlencode(params)}"
 
-    def form_token(self) -> str:
-        return guard.form_token(self.keys[0], self.csrf_cookie)
-
     async def check_form(self) -> dict[str, str]:
         """The posted form's fields, once its CSRF token is found to be this browser's."""
-        form = await self.request.form()
-        fields = {name: value for name, value in form.items() if isinstance(value, str)}
-        guard.check_form(self.keys, self.request.cookies.get(guard.CSRF_COOKIE), fields.get(guard.CSRF_FIELD))
-        return fields
+        return await self.forms.checked(self.request)
 
     def sign_in_as(self, token: str) -> None:
         self.cookies.append((VIEWER_COOKIE, token, self.base, self.settings.access_token_ttl))
@@ -116,7 +108,7 @@ class PageContext:
                 "viewer": self.viewer,
                 "nonce": self.nonce,
                 "csrf_field": guard.CSRF_FIELD,
-                "csrf_token": self.form_token(),
+                "csrf_token": self.forms.token(),
                 "languages": languages.NAMES,
                 "errors": {},
                 "values": {},
@@ -131,8 +123,8 @@ class PageContext:
         return self.finish(RedirectResponse(location, status_code=303))
 
     def finish(self, response: Response) -> Response:
-        if self.csrf_new:
-            guard.set_cookie(self.request, response, guard.CSRF_COOKIE, self.csrf_cookie, path="/pages", max_age=YEAR)
+        if self.forms.new:
+            guard.set_cookie(self.request, response, guard.CSRF_COOKIE, self.forms.cookie, path="/pages", max_age=YEAR)
         if "lang" in self.request.query_params:
             guard.set_cookie(self.request, response, LANGUAGE_COOKIE, self.language, path="/pages", max_age=YEAR)
         for name, value, path, max_age in self.cookies:
@@ -180,11 +172,8 @@ async def page_context(request: Request, merchant_uuid: Annotated[str, Path(max_
         language=language,
         viewer=viewer[0] if viewer else None,
         principal=viewer[1] if viewer else None,
+        forms=await guard.forms_of(request, session, settings),
     )
-    # The current key first: forms are signed with it; any key that still verifies is accepted.
-    context.keys = [await token_secret(session, settings), *await token_secrets(session, settings)]
-    kept = request.cookies.get(guard.CSRF_COOKIE, "")
-    context.csrf_cookie, context.csrf_new = (kept, False) if 20 <= len(kept) <= 100 else (guard.new_secret(), True)
     return context
 
 

@@ -15,11 +15,15 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from boxoffice.identity.tokens import token_secret, token_secrets
 from boxoffice.kit.errors import DomainError
+from boxoffice.kit.settings import Settings
 
 CSRF_COOKIE = "bo_csrf"
 CSRF_FIELD = "csrf_token"
@@ -49,6 +53,32 @@ def check_form(keys: Iterable[str], cookie: str | None, token: str | None) -> No
     """FormExpired unless `token` is this browser's, under any key that still verifies."""
     if not cookie or not token or not any(hmac.compare_digest(form_token(key, cookie), token) for key in keys):
         raise FormExpired()
+
+
+@dataclass(frozen=True, slots=True)
+class Forms:
+    """A browser's form tokens: its CSRF cookie (`new` when this answer must set it) and the keys that sign and
+    verify tokens of it, the current one first."""
+
+    keys: list[str]
+    cookie: str
+    new: bool
+
+    def token(self) -> str:
+        return form_token(self.keys[0], self.cookie)
+
+    async def checked(self, request: Request) -> dict[str, str]:
+        """The posted form's text fields, once its token is found to be this browser's."""
+        form = await request.form()
+        fields = {name: value for name, value in form.items() if isinstance(value, str)}
+        check_form(self.keys, request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD))
+        return fields
+
+
+async def forms_of(request: Request, session: AsyncSession, settings: Settings) -> Forms:
+    kept = request.cookies.get(CSRF_COOKIE, "")
+    keys = [await token_secret(session, settings), *await token_secrets(session, settings)]
+    return Forms(keys, kept, False) if 20 <= len(kept) <= 100 else Forms(keys, new_secret(), True)
 
 
 def secure(request: Request) -> bool:
