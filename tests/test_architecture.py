@@ -65,8 +65,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"access"}),
     frozenset({"promotions"}),
     frozenset({"billing"}),
-    # What reads the contexts' records: events' delivery (webhooks, notifications, notices), reports, figures.
-    frozenset({"webhooks", "reporting", "analytics"}),
+    # What reads the contexts' records: events' delivery (webhooks, notifications, notices), reports, figures; and
+    # the team that signs in to the dashboard, with the audit log of what it and the merchant API changed.
+    frozenset({"webhooks", "reporting", "analytics", "team"}),
     frozenset({"dialects", "web"}),
     ENTRY_POINTS,
 )

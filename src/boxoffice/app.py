@@ -53,9 +53,9 @@ from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings, get_settings
 from boxoffice.kit.stopping import Stopping, stop_all
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
-from boxoffice.web import api_docs, branding_images, demo_page, gateway_webhooks, landing, report_downloads
+from boxoffice.web import api_docs, audit_trail, branding_images, demo_page, gateway_webhooks, landing, report_downloads
 from boxoffice.web import sandbox as sandbox_pages
-from boxoffice.web.dashboard import overview as dashboard
+from boxoffice.web.dashboard.router import router as dashboard
 from boxoffice.web.pages import router as pages
 from boxoffice.web.request_base import RequestBase
 from boxoffice.web.request_ids import RequestIds
@@ -276,6 +276,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.state.content_log = content_log
     app.state.notifications = notifications
     app.state.sealer = Sealer(settings.encryption_keys)
+    app.state.record_write = audit_trail.record_write
     app.state.gateways = Gateways(sessions, settings, app.state.sealer)
     app.state.sandbox = app.state.gateways.sandbox
     app.state.access_checker = AccessChecker(session_factory(readers), settings)
@@ -333,5 +334,5 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.mount("/pages/static", pages.static, name="page-files")
     app.include_router(pages.router)
     app.include_router(demo_page.router)
-    app.include_router(dashboard.router)
+    app.include_router(dashboard)
     return app

@@ -13,6 +13,7 @@ from boxoffice.mail import models as mail
 from boxoffice.promotions import models as promotions
 from boxoffice.reporting import models as reporting
 from boxoffice.restrictions import models as restrictions
+from boxoffice.team import models as team
 from boxoffice.webhooks import models as webhooks
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "promotions",
     "reporting",
     "restrictions",
+    "team",
     "throttle",
     "webhooks",
 ]

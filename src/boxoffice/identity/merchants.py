@@ -59,6 +59,16 @@ async def rehash_if_due(merchant: Merchant, password: str) -> None:
         merchant.password_hash = await passwords.hash(password)
 
 
+async def merchant_by_email(session: AsyncSession, email: str) -> Merchant | None:
+    return await repo.merchant_by_email(session, email)
+
+
+async def change_merchant_password(session: AsyncSession, merchant: Merchant, password: str) -> None:
+    """The merchant account's new password (already checked as a new password by the caller)."""
+    merchant.password_hash = await passwords.hash(password)
+    await session.flush()
+
+
 async def find_merchant(session: AsyncSession, merchant_uuid: str | None) -> Merchant:
     """The tenant a client names with its `client_id`."""
     merchant = await repo.merchant_by_uuid(session, merchant_uuid) if merchant_uuid else None

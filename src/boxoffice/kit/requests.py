@@ -18,6 +18,10 @@ from boxoffice.kit.errors import Conflict, DomainError
 from boxoffice.kit.settings import Settings
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+# What the app does inside a write's transaction once it has succeeded (it keeps the audit log): set as
+# `app.state.record_write`, so the kit knows nothing of what is recorded.
+WriteRecorder = Callable[[Request, AsyncSession], Coroutine[Any, Any, None]]
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def in_unit_of_work(
@@ -46,7 +50,13 @@ async def in_unit_of_work(
             # Two requests raced for the same unique thing; the loser is told, not crashed.
             await session.rollback()
             return render_domain_error(Conflict("The resource was changed concurrently; try again"))
-        await (session.commit() if response.status_code < 400 else session.rollback())
+        if response.status_code >= 400:
+            await session.rollback()
+            return response
+        recorder: WriteRecorder | None = getattr(request.app.state, "record_write", None)
+        if recorder is not None and request.method not in READS:
+            await recorder(request, session)
+        await session.commit()
         return response
 
 

@@ -55,6 +55,21 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "last_error": "HTTP 503",
         "endpoint_id": 7,
     },
+    # To a merchant's team, from the dashboard: an invitation, and a forgotten password.
+    "team_invitation": _BRAND
+    | {
+        "brand_name": "Acme Video",
+        "inviter": "Olive Owner",
+        "role": "support",
+        "link": "https://boxoffice.example.com/dashboard/join?token=0f3c9d1e8b7a4c2f",
+        "days": 7,
+    },
+    "team_password_reset": _BRAND
+    | {
+        "brand_name": "Acme Video",
+        "link": "https://boxoffice.example.com/dashboard/reset?token=0f3c9d1e8b7a4c2f",
+        "minutes": 60,
+    },
 }
 
 NAMES: tuple[str, ...] = tuple(SAMPLES)

@@ -45,7 +45,7 @@ async def sell(server: Server, merchant: Merchant, email: str, amount: str) -> N
 
 
 async def test_a_merchant_signs_in_and_sees_only_its_own_revenue(server: Server, merchant: Merchant) -> None:
-    assert (await server.http.get("/dashboard")).headers["location"] == "/dashboard/sign-in"
+    assert (await server.http.get("/dashboard")).headers["location"] == "/dashboard/sign-in?next=/dashboard"
     token = await form_token(server.http)
     wrong = await server.http.post(
         "/dashboard/sign-in", data={"csrf_token": token, "email": merchant.email, "password": "not it at all"}
@@ -55,7 +55,7 @@ async def test_a_merchant_signs_in_and_sees_only_its_own_revenue(server: Server,
     assert forged.status_code == 403
 
     cookie = (await signed_in(server, merchant)).headers["set-cookie"]
-    assert "bo_merchant=" in cookie and "Path=/dashboard;" in cookie and "SameSite=Strict" in cookie
+    assert "bo_member=" in cookie and "Path=/dashboard;" in cookie and "SameSite=Strict" in cookie
     empty = await server.http.get("/dashboard")
     assert "No revenue in the last 30 days yet." in empty.text
     assert "frame-ancestors 'none'" in empty.headers["content-security-policy"]
@@ -77,16 +77,16 @@ async def test_a_customers_token_opens_no_dashboard_and_signing_out_ends_the_ses
     viewer = await sign_up(server, merchant, "vera@example.com")
     transport = server.http._transport
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", cookies={"bo_merchant": viewer.token}
+        transport=transport, base_url="http://testserver", cookies={"bo_member": viewer.token}
     ) as posing:
         assert (await posing.get("/dashboard")).status_code == 303
-    cookie = re.search(r"bo_merchant=([^;]+)", (await signed_in(server, merchant)).headers["set-cookie"])
+    cookie = re.search(r"bo_member=([^;]+)", (await signed_in(server, merchant)).headers["set-cookie"])
     assert cookie
     out = await server.http.post(
         "/dashboard/sign-out", data={"csrf_token": await form_token(server.http, "/dashboard")}
     )
-    assert out.status_code == 303 and "bo_merchant=;" in out.headers["set-cookie"]
+    assert out.status_code == 303 and "bo_member=;" in out.headers["set-cookie"]
     async with httpx.AsyncClient(
-        transport=transport, base_url="http://testserver", cookies={"bo_merchant": cookie.group(1)}
+        transport=transport, base_url="http://testserver", cookies={"bo_member": cookie.group(1)}
     ) as kept:
-        assert (await kept.get("/dashboard")).headers["location"] == "/dashboard/sign-in"
+        assert (await kept.get("/dashboard")).headers["location"] == "/dashboard/sign-in?next=/dashboard"

@@ -20,6 +20,7 @@ from boxoffice.kit.errors import Forbidden, Unauthenticated
 from boxoffice.kit.requests import get_client, get_session, get_settings, session_of, settings_of
 from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
+from boxoffice.team import audit
 
 MAX_PAGE = 100
 # The two kinds of access token, as `components.securitySchemes` names them: a call for either kind lists both.
@@ -75,6 +76,10 @@ async def get_merchant(
     """The merchant behind a merchant token; a customer token never passes."""
     if not principal.is_merchant:
         raise Forbidden()
+    # A write by the merchant API is kept in the audit log, under the token's session.
+    request.state.actor = audit.Actor.api(
+        principal.merchant_id, f"API (merchant token, session {principal.session_id})"
+    )
     return await merchant_of(session_of(request), principal.merchant_id)
 
 

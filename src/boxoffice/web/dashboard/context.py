@@ -1,5 +1,5 @@
-"""What every dashboard page knows of its request: the signed-in merchant (or none), the form token, and how it
-answers (a page never framed, or a redirect)."""
+"""What every dashboard page knows of its request: the signed-in member of a merchant's team (or none), what their
+role lets them do, the form token, and how the page answers (never framed, or a redirect)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,23 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from boxoffice.identity import merchants
-from boxoffice.identity.models import Merchant
-from boxoffice.identity.tokens import Principal, verify_access_token
 from boxoffice.kit.client_info import ClientInfo
-from boxoffice.kit.errors import DomainError
+from boxoffice.kit.errors import DomainError, Forbidden
 from boxoffice.kit.requests import get_client, session_of, settings_of
+from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
+from boxoffice.team import audit, roles
+from boxoffice.team.roles import Permission
+from boxoffice.team.sessions import SignedIn, signed_in
 from boxoffice.web.pages import guard, templating
 
-SESSION_COOKIE = "bo_merchant"
+SESSION_COOKIE = "bo_member"
 PATH = "/dashboard"
 _templates = templating.environment("boxoffice.web.dashboard")
+
+
+class SignInNeeded(DomainError):
+    """A page for members only, asked for without a session: the answer is the sign-in page."""
 
 
 @dataclass
@@ -30,18 +35,38 @@ class DashboardContext:
     request: Request
     session: AsyncSession
     settings: Settings
+    sealer: Sealer
     client: ClientInfo
-    merchant: Merchant | None
-    principal: Principal | None
+    signed: SignedIn | None
     forms: guard.Forms
     nonce: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     cookies: list[tuple[str, str, int]] = field(default_factory=list)  # (name, value, max age)
 
+    def require(self, permission: Permission | None = None) -> SignedIn:
+        """The signed-in member, whose role allows `permission`: otherwise the page is refused (a 403 page, or the
+        sign-in page for no one). Every page asks this before it reads or writes anything."""
+        if self.signed is None:
+            raise SignInNeeded()
+        if permission is not None and not roles.can(self.signed.member.role, permission):
+            raise Forbidden("Your role does not allow this")
+        return self.signed
+
+    def can(self, permission: Permission) -> bool:
+        return self.signed is not None and roles.can(self.signed.member.role, permission)
+
+    def audit_as(self, action: str, target: str = "") -> None:
+        """How the audit log words this request's write (otherwise it names the route and the path's ids)."""
+        self.request.state.audit_action, self.request.state.audit_target = action, target
+
+    def act_as(self, signed: SignedIn | audit.Actor) -> None:
+        """Whom the audit log names for this request's write: the member signed in, or one signing in now."""
+        self.request.state.actor = audit.Actor.member(signed.member) if isinstance(signed, SignedIn) else signed
+
     async def check_form(self) -> dict[str, str]:
         return await self.forms.checked(self.request)
 
-    def sign_in_as(self, token: str) -> None:
-        self.cookies.append((SESSION_COOKIE, token, self.settings.access_token_ttl))
+    def sign_in_as(self, token: str, max_age: int) -> None:
+        self.cookies.append((SESSION_COOKIE, token, max_age))
 
     def sign_out(self) -> None:
         self.cookies.append((SESSION_COOKIE, "", 0))
@@ -50,12 +75,16 @@ class DashboardContext:
         html = _templates.get_template(template).render(
             templating.words("en")
             | {
-                "merchant": self.merchant,
+                "merchant": self.signed.merchant if self.signed else None,
+                "member": self.signed.member if self.signed else None,
+                "can": self.can,
+                "Permission": Permission,
                 "nonce": self.nonce,
                 "csrf_field": guard.CSRF_FIELD,
                 "csrf_token": self.forms.token(),
                 "errors": {},
                 "values": {},
+                "path": self.request.url.path,
             }
             | values
         )
@@ -75,32 +104,21 @@ class DashboardContext:
         return guard.protect(response, self.nonce, [], framed=False)
 
 
-async def _signed_in(session: AsyncSession, settings: Settings, token: str | None) -> tuple[Merchant, Principal] | None:
-    """The merchant the session cookie names, if its session still stands and it is a merchant's own."""
-    if not token:
-        return None
-    try:
-        principal = await verify_access_token(session, settings, token)
-        if principal.customer_id is not None:
-            return None
-        merchant = await merchants.merchant_of(session, principal.merchant_id)
-    except DomainError:
-        return None
-    return (merchant, principal) if merchant.active else None
-
-
 async def dashboard_context(request: Request) -> DashboardContext:
-    session, settings = session_of(request), settings_of(request)
-    signed_in = await _signed_in(session, settings, request.cookies.get(SESSION_COOKIE))
-    return DashboardContext(
+    session = session_of(request)
+    signed = await signed_in(session, request.cookies.get(SESSION_COOKIE))
+    context = DashboardContext(
         request=request,
         session=session,
-        settings=settings,
+        settings=settings_of(request),
+        sealer=request.app.state.sealer,
         client=await get_client(request),
-        merchant=signed_in[0] if signed_in else None,
-        principal=signed_in[1] if signed_in else None,
-        forms=await guard.forms_of(request, session, settings),
+        signed=signed,
+        forms=await guard.forms_of(request, session, settings_of(request)),
     )
+    if signed is not None:
+        context.act_as(signed)
+    return context
 
 
 Dashboard = Annotated[DashboardContext, Depends(dashboard_context)]

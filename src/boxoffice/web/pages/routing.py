@@ -28,6 +28,7 @@ MESSAGES = {
     guard.FormExpired: "This form has expired. Go back, reload the page and try again.",
     errors.NotFound: "There is nothing here.",
     errors.RateLimited: "Too many attempts. Wait a moment and try again.",
+    errors.Forbidden: "You are not allowed to do this.",
 }
 FALLBACK = "Something went wrong. Go back and try again."
 

@@ -1,0 +1,11 @@
+"""Every page of the dashboard, one router per area."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from boxoffice.web.dashboard import account, overview, sign_in, team
+
+router = APIRouter()
+for area in (sign_in, overview, account, team):
+    router.include_router(area.router)
