@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import UTC
 
 import pyotp
 import segno
@@ -84,8 +85,7 @@ def _accept_code(member: Member, sealer: Sealer, code: str) -> bool:
     if member.totp_secret is None or not code.strip().isdigit():
         return False
     totp = pyotp.TOTP(sealer.open(member.totp_secret))
-    now = clock.now()
-    step = totp.timecode(now)
+    step = totp.timecode(clock.now().replace(tzinfo=UTC))  # a naive time pyotp would read as local
     for offset in range(-DRIFT_STEPS, DRIFT_STEPS + 1):
         at = step + offset
         if (member.totp_last_step is None or at > member.totp_last_step) and secrets.compare_digest(
