@@ -185,3 +185,13 @@ async def country_set_in_use(session: AsyncSession, merchant_id: int, country_se
         .where(Price.merchant_id == merchant_id, Price.country_set_id == country_set_id, Price.active.is_(True))
     )
     return bool(products or prices)
+
+
+async def prices_of_products(session: AsyncSession, merchant_id: int, product_ids: Sequence[int]) -> Sequence[Price]:
+    """Every price of the products, active or not, each product's in the order they were made."""
+    rows = await session.scalars(
+        select(Price)
+        .where(Price.merchant_id == merchant_id, Price.product_id.in_(product_ids))
+        .order_by(Price.product_id, Price.id)
+    )
+    return rows.all()

@@ -1,0 +1,180 @@
+"""The catalog's items: every type of asset and packages, a page at a time with their prices; an item's page, where
+it is edited, taken off sale or put back, and previewed as the hosted pages show it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+from starlette.responses import Response
+
+from boxoffice.catalog import listing
+from boxoffice.catalog import service as catalog
+from boxoffice.catalog.asset_types import ASSET_TYPES
+from boxoffice.catalog.models import Product
+from boxoffice.kit.errors import Conflict, InvalidInput
+from boxoffice.kit.validation import whole_number
+from boxoffice.team.roles import Permission
+from boxoffice.web.dashboard.catalog_terms import terms_of
+from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
+from boxoffice.web.dashboard.routing import dashboard_router
+
+router = dashboard_router()
+HERE = f"{PATH}/catalog"
+PER_PAGE = 20
+Id = Annotated[int, Path(ge=1, le=2**53)]
+
+TYPES = [(kind.name, kind.description) for kind in ASSET_TYPES]
+TYPE_NAMES = {kind.name: kind.description for kind in ASSET_TYPES}
+# Who may open an item, in the words of the form.
+ACCESS_CONTROLS = [
+    ("paid", "Viewers who bought it"),
+    ("code", "Viewers with an access code"),
+    ("auth", "Any signed-in viewer"),
+    ("data_capture", "Viewers who gave their details"),
+]
+STATES = [("", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")]
+ITEM_FIELDS = ("title", "asset_type", "access_control", "content", "external_asset_id")
+
+
+def _values_of(product: Product) -> dict[str, str]:
+    return {
+        "title": product.title,
+        "asset_type": product.asset_type,
+        "access_control": product.access_control,
+        "content": product.content,
+        "external_asset_id": product.external_asset_id or "",
+    }
+
+
+def _item_page(page: DashboardContext, found: listing.ListedProduct, status: int = 200, **values: object) -> Response:
+    me = page.require(Permission.READ_CATALOG)
+    return page.render(
+        "catalog_item.html",
+        status,
+        item=found.product,
+        prices=[(price, terms_of(price)) for price in found.prices],
+        type_names=TYPE_NAMES,
+        types=TYPES,
+        access_controls=ACCESS_CONTROLS,
+        offers_page=f"/pages/{me.merchant.uuid}/offers/{found.product.id}",
+        **({"values": _values_of(found.product)} | values),
+    )
+
+
+@router.get(HERE)
+async def items(page: Dashboard) -> Response:
+    me = page.require(Permission.READ_CATALOG)
+    query = page.request.query_params
+    search, kind, state = query.get("q", ""), query.get("type", ""), query.get("state", "")
+    number = whole_number(query.get("page")) or 0
+    shown = {"q": search, "type": kind, "state": state}
+    try:
+        found = await listing.list_products_with_prices(
+            page.session,
+            me.merchant.id,
+            search=search,
+            asset_type=kind or None,
+            active={"active": True, "inactive": False}.get(state),
+            page=number,
+            limit=PER_PAGE,
+        )
+    except InvalidInput as refused:
+        found, status, errors = listing.ProductsPage(0, []), 422, {"type": " ".join(refused.errors.values())}
+    else:
+        status, errors = 200, {}
+    return page.render(
+        "catalog.html",
+        status,
+        found=[(listed.product, [terms_of(price) for price in listed.prices]) for listed in found.items],
+        total=found.total,
+        page=number,
+        pages=(found.total + PER_PAGE - 1) // PER_PAGE,
+        types=[("", "Every type"), *TYPES],
+        type_names=TYPE_NAMES,
+        states=STATES,
+        values=shown,
+        errors=errors,
+    )
+
+
+@router.get(f"{HERE}/items/new")
+async def new_item(page: Dashboard) -> Response:
+    page.require(Permission.EDIT_CATALOG)
+    return page.render(
+        "catalog_new.html", types=TYPES, access_controls=ACCESS_CONTROLS, values={"access_control": "paid"}
+    )
+
+
+@router.post(f"{HERE}/items")
+async def create_item(page: Dashboard) -> Response:
+    me = page.require(Permission.EDIT_CATALOG)
+    form = await page.check_form()
+    try:
+        product = await catalog.create_product(
+            page.session,
+            me.merchant.id,
+            title=form.get("title", ""),
+            asset_type=form.get("asset_type", ""),
+            access_control=form.get("access_control", ""),
+            content=form.get("content", ""),
+            external_asset_id=form.get("external_asset_id"),
+        )
+    except (InvalidInput, Conflict) as refused:
+        errors = refused.errors if isinstance(refused, InvalidInput) else {"external_asset_id": refused.message}
+        return page.render(
+            "catalog_new.html",
+            422 if isinstance(refused, InvalidInput) else 409,
+            types=TYPES,
+            access_controls=ACCESS_CONTROLS,
+            values={name: form.get(name, "") for name in ITEM_FIELDS},
+            errors=errors,
+        )
+    page.audit_as("Created an item", f"item {product.id}: {product.title}")
+    return page.redirect(f"{HERE}/items/{product.id}?told=created")
+
+
+@router.get(f"{HERE}/items/{{item_id}}")
+async def item(page: Dashboard, item_id: Id) -> Response:
+    me = page.require(Permission.READ_CATALOG)
+    found = await listing.product_with_prices(page.session, me.merchant.id, item_id)
+    return _item_page(page, found, told=page.request.query_params.get("told", ""))
+
+
+@router.post(f"{HERE}/items/{{item_id}}")
+async def edit_item(page: Dashboard, item_id: Id) -> Response:
+    me = page.require(Permission.EDIT_CATALOG)
+    form = await page.check_form()
+    changes = catalog.ProductChanges(
+        title=form.get("title", ""),
+        asset_type=form.get("asset_type", ""),
+        access_control=form.get("access_control", ""),
+        content=form.get("content", ""),
+        external_asset_id=form.get("external_asset_id", ""),
+    )
+    try:
+        product = await catalog.update_product(page.session, me.merchant.id, item_id, changes)
+    except (InvalidInput, Conflict) as refused:
+        errors = refused.errors if isinstance(refused, InvalidInput) else {"external_asset_id": refused.message}
+        found = await listing.product_with_prices(page.session, me.merchant.id, item_id)
+        return _item_page(
+            page,
+            found,
+            422 if isinstance(refused, InvalidInput) else 409,
+            values={name: form.get(name, "") for name in ITEM_FIELDS},
+            errors=errors,
+            told="",
+        )
+    page.audit_as("Changed an item", f"item {product.id}: {product.title}")
+    return page.redirect(f"{HERE}/items/{product.id}?told=changed")
+
+
+@router.post(f"{HERE}/items/{{item_id}}/active")
+async def switch_item(page: Dashboard, item_id: Id) -> Response:
+    """Takes the item off sale (`active=no`: its holders keep their access) or puts it back (`active=yes`)."""
+    me = page.require(Permission.EDIT_CATALOG)
+    form = await page.check_form()
+    active = form.get("active") == "yes"
+    product = await catalog.update_product(page.session, me.merchant.id, item_id, catalog.ProductChanges(active=active))
+    page.audit_as("Activated an item" if active else "Deactivated an item", f"item {product.id}: {product.title}")
+    return page.redirect(f"{HERE}/items/{product.id}?told={'activated' if active else 'deactivated'}")

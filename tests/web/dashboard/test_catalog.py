@@ -1,0 +1,151 @@
+"""The catalog's items over HTTP: listed a page at a time with their prices, added, changed, taken off sale and put
+back by a member whose role edits the catalog; read, never written, by the roles that only read it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import Mailbox, Server
+from tests.dialects.inplayer.catalog import add_fee, add_item, catalog_rows
+from tests.dialects.inplayer.conftest import Merchant, make_merchant
+from tests.web.dashboard.desk import Desk, invite, owner
+
+NEW = "/dashboard/catalog/items/new"
+
+
+@pytest.fixture
+async def merchant(server: Server) -> Merchant:
+    return await make_merchant(server)
+
+
+async def created(boss: Desk, **fields: str) -> int:
+    form = {"title": "Cup final", "asset_type": "jw_asset", "access_control": "paid", "content": "<p>Live</p>"}
+    answer = await boss.post("/dashboard/catalog/items", form | fields, form_on=NEW)
+    assert answer.status_code == 303, answer.text
+    found = re.fullmatch(r"/dashboard/catalog/items/(\d+)\?told=created", answer.headers["location"])
+    assert found, answer.headers["location"]
+    return int(found.group(1))
+
+
+async def test_an_item_is_added_changed_and_taken_off_sale(server: Server, merchant: Merchant) -> None:
+    boss = await owner(server, merchant)
+    item_id = await created(boss, external_asset_id="jw-123")
+    page = await boss.get(f"/dashboard/catalog/items/{item_id}")
+    assert page.status_code == 200 and "The item is added." not in page.text  # told only after the redirect
+    assert "<h1>Cup final</h1>" in page.text and "JW Player asset" in page.text and "No price yet" in page.text
+    api = await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)
+    assert api.json()["title"] == "Cup final" and api.json()["content"] == "<p>Live</p>"
+    assert api.json()["external_asset_id"] == "jw-123"
+
+    changed = await boss.post(
+        f"/dashboard/catalog/items/{item_id}",
+        {"title": "Cup final, replay", "asset_type": "jw_asset", "access_control": "auth", "content": "<p>Again</p>"},
+        form_on=f"/dashboard/catalog/items/{item_id}",
+    )
+    assert changed.status_code == 303 and changed.headers["location"].endswith("?told=changed")
+    api = await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)
+    assert api.json()["title"] == "Cup final, replay" and api.json()["content"] == "<p>Again</p>"
+    assert api.json()["external_asset_id"] is None  # the field sent empty removes it
+
+    off = await boss.post(f"/dashboard/catalog/items/{item_id}/active", {"active": "no"}, form_on=NEW)
+    assert off.status_code == 303
+    assert (await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)).json()["is_active"] is False
+    assert (await server.http.get(f"/pages/{merchant.uuid}/offers/{item_id}")).status_code == 404
+    listed = await boss.get("/dashboard/catalog", state="inactive")
+    assert f'data-item="{item_id}"' in listed.text and "1 item." in listed.text
+    assert f'data-item="{item_id}"' not in (await boss.get("/dashboard/catalog", state="active")).text
+    back = await boss.post(f"/dashboard/catalog/items/{item_id}/active", {"active": "yes"}, form_on=NEW)
+    assert back.status_code == 303
+    assert (await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)).json()["is_active"] is True
+
+    log = (await boss.get("/dashboard/audit", q="item")).text
+    for action in ("Created an item", "Changed an item", "Deactivated an item", "Activated an item"):
+        assert action in log, action
+    assert f"item {item_id}: Cup final, replay" in log
+
+
+async def test_a_refused_item_shows_its_problems_and_writes_nothing(server: Server, merchant: Merchant) -> None:
+    boss = await owner(server, merchant)
+    before = await catalog_rows(server, merchant)
+    blank = await boss.post(
+        "/dashboard/catalog/items", {"title": "  ", "asset_type": "nonsense", "access_control": "paid"}, form_on=NEW
+    )
+    assert blank.status_code == 422
+    assert "The title is required" in blank.text and "Unknown asset type" in blank.text
+    assert 'aria-invalid="true" aria-describedby="problem-title"' in blank.text
+    assert await catalog_rows(server, merchant) == before
+
+    item_id = await created(boss, external_asset_id="jw-1")
+    await created(boss, title="Semi final", external_asset_id="jw-2")
+    taken = await boss.post(
+        f"/dashboard/catalog/items/{item_id}",
+        {"title": "Renamed", "asset_type": "jw_asset", "access_control": "paid", "external_asset_id": "jw-2"},
+        form_on=NEW,
+    )
+    assert taken.status_code == 409 and "already has this external id" in taken.text
+    package = await boss.post(
+        f"/dashboard/catalog/items/{item_id}",
+        {"title": "Renamed", "asset_type": "package", "access_control": "paid"},
+        form_on=NEW,
+    )
+    assert package.status_code == 422 and "can&#39;t become a package" in package.text
+    assert 'value="Renamed"' in package.text  # what was typed is kept on the form
+    assert (await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)).json()["title"] == "Cup final"
+
+    forged = await boss.http.post("/dashboard/catalog/items", data={"title": "No token", "asset_type": "html_asset"})
+    assert forged.status_code == 403
+    assert (await boss.get("/dashboard/catalog/items/999999")).status_code == 404
+    assert (await boss.get("/dashboard/catalog/items/nope")).status_code == 404
+    assert (await boss.get("/dashboard/catalog", type="nonsense")).status_code == 422
+
+
+async def test_the_catalog_pages_its_items_with_their_prices_and_shows_no_one_elses(
+    server: Server, merchant: Merchant
+) -> None:
+    first = await add_item(server, merchant, title="Item 0")
+    await add_fee(server, merchant, first["id"], amount="4.99", currency="EUR")
+    for number in range(1, 23):
+        await add_item(server, merchant, title=f"Item {number}")
+    other = await make_merchant(server, "other@publisher.example.com")
+    theirs = await add_item(server, other, title="Their secret item")
+
+    boss = await owner(server, merchant)
+    newest = await boss.get("/dashboard/catalog")
+    assert "23 items." in newest.text and "Item 22" in newest.text and "Page 1 of 2" in newest.text
+    assert "Item 0<" not in newest.text and "Their secret item" not in newest.text
+    older = await boss.get("/dashboard/catalog", page="1")
+    assert "Item 0<" in older.text and "€4.99 · 7 days of access" in older.text
+    found = await boss.get("/dashboard/catalog", q="item 1")
+    assert "11 items." in found.text  # Item 1 and Item 10 to 19
+    assert (await boss.get(f"/dashboard/catalog/items/{theirs['id']}")).status_code == 404
+    refused = await boss.post(
+        f"/dashboard/catalog/items/{theirs['id']}/active", {"active": "no"}, form_on="/dashboard/catalog"
+    )
+    assert refused.status_code == 404
+    assert (await server.http.get(f"/v2/items/{theirs['id']}", headers=other.auth)).json()["is_active"] is True
+
+
+@pytest.mark.parametrize("role", ["analyst", "support"])
+async def test_a_role_that_reads_the_catalog_may_not_change_it(
+    server: Server, mailbox: Mailbox, merchant: Merchant, role: str
+) -> None:
+    boss = await owner(server, merchant)
+    item_id = await created(boss)
+    reader = await invite(server, mailbox, boss, "reader@publisher.example.com", role)
+    listed = await reader.get("/dashboard/catalog")
+    assert listed.status_code == 200 and "Cup final" in listed.text and NEW not in listed.text
+    page = await reader.get(f"/dashboard/catalog/items/{item_id}")
+    assert page.status_code == 200 and "Change the item" not in page.text and "Add a price" not in page.text
+    assert (await reader.get(NEW)).status_code == 403
+    form_on = f"/dashboard/catalog/items/{item_id}"
+    writes = {
+        "/dashboard/catalog/items": {"title": "Mine", "asset_type": "html_asset", "access_control": "paid"},
+        f"/dashboard/catalog/items/{item_id}": {"title": "Mine", "asset_type": "jw_asset", "access_control": "paid"},
+        f"/dashboard/catalog/items/{item_id}/active": {"active": "no"},
+    }
+    for path, form in writes.items():
+        assert (await reader.post(path, form, form_on=form_on)).status_code == 403, path
+    api = await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)
+    assert api.json()["title"] == "Cup final" and api.json()["is_active"] is True
