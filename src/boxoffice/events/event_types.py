@@ -40,3 +40,6 @@ CLIENT_ONLY_TYPES: tuple[str, ...] = (
     "account.erased",
     "account.deactivated",
 )
+
+# A test a merchant sends one endpoint by hand: posted to that endpoint alone, never dispatched to any other.
+TEST_TYPE = "webhook.test"

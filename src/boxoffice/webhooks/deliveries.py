@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.events.event_types import WEBHOOK_TYPES
+from boxoffice.events.event_types import TEST_TYPE, WEBHOOK_TYPES
 from boxoffice.events.models import Event
 from boxoffice.kit import clock
-from boxoffice.kit.errors import InvalidInput, NotFound
+from boxoffice.kit.errors import Conflict, InvalidInput, NotFound
 from boxoffice.webhooks import deliveries_repository as engine_repo
 from boxoffice.webhooks import endpoints_repository as repo
 from boxoffice.webhooks.endpoints import get_endpoint
@@ -75,6 +76,40 @@ async def replay_events(
         events = await repo.events_since(session, merchant_id, types, since, MAX_REPLAY)
     await engine_repo.insert_deliveries(session, [(merchant_id, endpoint.id, e.id) for e in events], clock.now())
     return len(events)
+
+
+async def send_test_event(session: AsyncSession, merchant_id: int, endpoint_id: int) -> WebhookDelivery:
+    """Post a test event to one endpoint now, to see that it is reached and checks the signature: an event of its
+    own type, written already dispatched so that no other endpoint gets it, and delivered like any other."""
+    endpoint = await get_endpoint(session, merchant_id, endpoint_id)
+    if not endpoint.enabled:
+        raise Conflict("The endpoint is disabled: enable it to send it a test event")
+    now = clock.now()
+    event = Event(
+        merchant_id=merchant_id,
+        event_id=str(uuid.uuid4()),
+        type=TEST_TYPE,
+        customer_id=None,
+        resource={"message": "A test event sent from the dashboard", "webhook_id": endpoint.id},
+        created_at=now,
+        dispatched_at=now,
+    )
+    session.add(event)
+    await session.flush()
+    delivery = WebhookDelivery(
+        merchant_id=merchant_id,
+        endpoint_id=endpoint.id,
+        event_id=event.id,
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(delivery)
+    # Sent now, even while the endpoint backs off after failures: a test is what tells whether it is fixed.
+    endpoint.retry_at = None
+    await session.flush()
+    return delivery
 
 
 async def list_events(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.web.dashboard import account, catalog, overview, sign_in, team
+from boxoffice.web.dashboard import account, catalog, developers, developers_webhooks, overview, sign_in, team
 
 router = APIRouter()
-for area in (sign_in, overview, account, team, catalog):
+for area in (sign_in, overview, account, team, catalog, developers, developers_webhooks):
     router.include_router(area.router)

@@ -1,0 +1,227 @@
+"""Webhooks at the dashboard: the merchant's endpoints, each one's delivery log with what was sent and answered,
+a failed delivery sent again, past events replayed, and a test event sent by hand."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from starlette.responses import Response
+
+from boxoffice.events.event_types import WEBHOOK_TYPES
+from boxoffice.kit.errors import Conflict, InvalidInput, LimitReached
+from boxoffice.kit.validation import whole_number
+from boxoffice.team.roles import Permission
+from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
+from boxoffice.web.dashboard.routing import dashboard_router
+from boxoffice.webhooks import deliveries, endpoints
+from boxoffice.webhooks.endpoints import EndpointChange
+from boxoffice.webhooks.models import DeliveryStatus
+
+router = dashboard_router()
+HERE = f"{PATH}/developers/webhooks"
+PAGE = 25  # deliveries shown at a time
+STATUSES = [("", "Any status"), *((status.value, status.value.capitalize()) for status in DeliveryStatus)]
+
+
+def _id(text: str) -> int:
+    # Not a number: no endpoint or delivery has that id, and the use case says it is not found.
+    return whole_number(text) or 0
+
+
+def _change(form: dict[str, str]) -> EndpointChange:
+    """The form's fields; each event type is a checkbox of its own (`event:<type>`), none ticked meaning every type."""
+    return EndpointChange(
+        url=form.get("url", ""),
+        description=form.get("description", ""),
+        events=[kind for kind in WEBHOOK_TYPES if form.get(f"event:{kind}")],
+    )
+
+
+def _values(form: dict[str, str]) -> dict[str, object]:
+    return {"url": form.get("url", ""), "description": form.get("description", ""), "events": _change(form).events}
+
+
+async def _list(page: DashboardContext, status: int = 200, **values: object) -> Response:
+    me = page.require(Permission.SETTINGS)
+    return page.render(
+        "developers_webhooks.html",
+        status,
+        endpoints=await endpoints.list_endpoints(page.session, me.merchant.id),
+        types=WEBHOOK_TYPES,
+        **values,
+    )
+
+
+async def _endpoint(page: DashboardContext, endpoint_id: int, status: int = 200, **values: object) -> Response:
+    me = page.require(Permission.SETTINGS)
+    endpoint = await endpoints.get_endpoint(page.session, me.merchant.id, endpoint_id)
+    query = page.request.query_params
+    wanted = query.get("status") or None
+    number = whole_number(query.get("page")) or 0
+    try:
+        total, shown = await deliveries.list_deliveries(
+            page.session, me.merchant.id, endpoint.id, wanted, number * PAGE, PAGE
+        )
+    except InvalidInput:  # an unknown status in the address: every delivery, as if none was asked for
+        wanted = None
+        total, shown = await deliveries.list_deliveries(page.session, me.merchant.id, endpoint.id, None, 0, PAGE)
+    edit = values.pop("edit", None) or {
+        "url": endpoint.url,
+        "description": endpoint.description,
+        "events": list(endpoint.events),
+    }
+    return page.render(
+        "developers_webhook.html",
+        status,
+        endpoint=endpoint,
+        deliveries=shown,
+        total=total,
+        page=number,
+        pages=(total + PAGE - 1) // PAGE,
+        wanted=wanted or "",
+        statuses=STATUSES,
+        types=WEBHOOK_TYPES,
+        edit=edit,
+        secret_hint=me.merchant.client_secret[-4:],
+        **values,
+    )
+
+
+@router.get(HERE)
+async def webhooks(page: Dashboard) -> Response:
+    return await _list(page, told=page.request.query_params.get("told"))
+
+
+@router.post(HERE)
+async def add_webhook(page: Dashboard) -> Response:
+    me = page.require(Permission.SETTINGS)
+    form = await page.check_form()
+    try:
+        added = await endpoints.create_endpoint(
+            page.session, me.merchant.id, _change(form), allow_private=page.settings.webhooks_allow_private
+        )
+    except InvalidInput as refused:
+        return await _list(page, 422, errors=refused.errors, values=_values(form))
+    except LimitReached as refused:
+        return await _list(page, 409, errors={"url": refused.message}, values=_values(form))
+    page.audit_as("Added a webhook endpoint", added.url)
+    return page.redirect(f"{HERE}/{added.id}?told=added")
+
+
+@router.get(f"{HERE}/{{endpoint_id}}")
+async def webhook(page: Dashboard, endpoint_id: str) -> Response:
+    query = page.request.query_params
+    return await _endpoint(page, _id(endpoint_id), told=query.get("told"), count=whole_number(query.get("count")) or 0)
+
+
+@router.post(f"{HERE}/{{endpoint_id}}")
+async def change_webhook(page: Dashboard, endpoint_id: str) -> Response:
+    me = page.require(Permission.SETTINGS)
+    form = await page.check_form()
+    try:
+        changed = await endpoints.update_endpoint(
+            page.session,
+            me.merchant.id,
+            _id(endpoint_id),
+            _change(form),
+            allow_private=page.settings.webhooks_allow_private,
+        )
+    except InvalidInput as refused:
+        return await _endpoint(page, _id(endpoint_id), 422, errors=refused.errors, edit=_values(form))
+    page.audit_as("Changed a webhook endpoint", changed.url)
+    return page.redirect(f"{HERE}/{changed.id}?told=changed")
+
+
+async def _switch(page: DashboardContext, endpoint_id: str, enabled: bool) -> Response:
+    me = page.require(Permission.SETTINGS)
+    await page.check_form()
+    changed = await endpoints.update_endpoint(
+        page.session,
+        me.merchant.id,
+        _id(endpoint_id),
+        EndpointChange(enabled=enabled),
+        allow_private=page.settings.webhooks_allow_private,
+    )
+    page.audit_as("Enabled a webhook endpoint" if enabled else "Disabled a webhook endpoint", changed.url)
+    return page.redirect(f"{HERE}/{changed.id}?told={'enabled' if enabled else 'disabled'}")
+
+
+@router.post(f"{HERE}/{{endpoint_id}}/enable")
+async def enable_webhook(page: Dashboard, endpoint_id: str) -> Response:
+    return await _switch(page, endpoint_id, True)
+
+
+@router.post(f"{HERE}/{{endpoint_id}}/disable")
+async def disable_webhook(page: Dashboard, endpoint_id: str) -> Response:
+    return await _switch(page, endpoint_id, False)
+
+
+@router.post(f"{HERE}/{{endpoint_id}}/remove")
+async def remove_webhook(page: Dashboard, endpoint_id: str) -> Response:
+    me = page.require(Permission.SETTINGS)
+    await page.check_form()
+    removed = await endpoints.get_endpoint(page.session, me.merchant.id, _id(endpoint_id))
+    await endpoints.delete_endpoint(page.session, me.merchant.id, removed.id)
+    page.audit_as("Removed a webhook endpoint", removed.url)
+    return page.redirect(f"{HERE}?told=removed")
+
+
+@router.post(f"{HERE}/{{endpoint_id}}/test")
+async def send_test(page: Dashboard, endpoint_id: str) -> Response:
+    me = page.require(Permission.SETTINGS)
+    await page.check_form()
+    try:
+        sent = await deliveries.send_test_event(page.session, me.merchant.id, _id(endpoint_id))
+    except Conflict as refused:
+        return await _endpoint(page, _id(endpoint_id), 409, errors={"test": refused.message})
+    page.audit_as("Sent a test event to a webhook endpoint", f"endpoint {sent.endpoint_id}")
+    return page.redirect(f"{HERE}/{sent.endpoint_id}?told=tested")
+
+
+def _moment(text: str) -> datetime:
+    """A time as the browser's date-and-time field sends it, in UTC (the page says so)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput({"since": "Give a date and time, such as 2026-01-31 09:00"}) from None
+    if moment.tzinfo is not None:
+        raise InvalidInput({"since": "Give the time in UTC, without an offset"})
+    return moment
+
+
+@router.post(f"{HERE}/{{endpoint_id}}/replay")
+async def replay(page: Dashboard, endpoint_id: str) -> Response:
+    me = page.require(Permission.SETTINGS)
+    form = await page.check_form()
+    try:
+        since = _moment(form.get("since", ""))
+        count = await deliveries.replay_events(
+            page.session, me.merchant.id, _id(endpoint_id), event_id=None, since=since
+        )
+    except InvalidInput as refused:
+        return await _endpoint(page, _id(endpoint_id), 422, errors=refused.errors, values=form)
+    page.audit_as("Replayed webhook events", f"endpoint {_id(endpoint_id)}: {count} events since {since.isoformat()}")
+    return page.redirect(f"{HERE}/{_id(endpoint_id)}?told=replayed&count={count}")
+
+
+@router.get(f"{HERE}/{{endpoint_id}}/deliveries/{{delivery_id}}")
+async def delivery(page: Dashboard, endpoint_id: str, delivery_id: str) -> Response:
+    me = page.require(Permission.SETTINGS)
+    log = await deliveries.get_delivery(page.session, me.merchant.id, _id(endpoint_id), _id(delivery_id))
+    sent = {"id": log.event.event_id, "type": log.event.type, "resource": log.event.resource}
+    return page.render(
+        "developers_delivery.html",
+        log=log,
+        sent=json.dumps(sent, indent=2, sort_keys=True, default=str),
+        told=page.request.query_params.get("told"),
+    )
+
+
+@router.post(f"{HERE}/{{endpoint_id}}/deliveries/{{delivery_id}}/retry")
+async def retry(page: Dashboard, endpoint_id: str, delivery_id: str) -> Response:
+    me = page.require(Permission.SETTINGS)
+    await page.check_form()
+    log = await deliveries.retry_delivery(page.session, me.merchant.id, _id(endpoint_id), _id(delivery_id))
+    page.audit_as("Retried a webhook delivery", f"delivery {log.delivery.id} of endpoint {log.delivery.endpoint_id}")
+    return page.redirect(f"{HERE}/{log.delivery.endpoint_id}/deliveries/{log.delivery.id}?told=retried")
