@@ -5,13 +5,17 @@ else's; the pages are framed by nobody."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import httpx
 import pytest
 
-from tests.conftest import Server
+from boxoffice.kit import clock
+from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Merchant, make_merchant, sign_up
+from tests.dialects.inplayer.test_subscriptions import monthly_fee, subscribe
+from tests.web.dashboard.desk import invite, owner
 
 PASSWORD = "merchant-pass-1"
 CARD = {"number": "4242424242424242", "card_name": "Vera", "exp_month": "12", "exp_year": "2031", "cvv": "123"}
@@ -65,9 +69,9 @@ async def test_a_merchant_signs_in_and_sees_only_its_own_revenue(server: Server,
     other = await make_merchant(server, "owner@other.example.com")
     await sell(server, other, "ada@example.com", "99.00")
     overview = await server.http.get("/dashboard")
-    assert "Revenue in EUR" in overview.text and "Revenue in USD" not in overview.text
-    figures = re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", overview.text)
-    assert figures == [("Today", "€14.99"), ("Last 7 days", "€14.99"), ("Last 30 days", "€14.99")]
+    assert 'id="currency-EUR"' in overview.text and 'id="currency-USD"' not in overview.text
+    figures = dict(re.findall(r'<dt>([^<]+)</dt><dd><a href="[^"]+">([^<]+)</a></dd>', overview.text))
+    assert [figures[label] for label in ("Today", "Last 7 days", "Last 30 days")] == ["€14.99"] * 3
     assert overview.text.count("<rect ") == 30 and "€99.00" not in overview.text
 
 
@@ -90,3 +94,43 @@ async def test_a_customers_token_opens_no_dashboard_and_signing_out_ends_the_ses
         transport=transport, base_url="http://testserver", cookies={"bo_member": cookie.group(1)}
     ) as kept:
         assert (await kept.get("/dashboard")).headers["location"] == "/dashboard/sign-in?next=/dashboard"
+
+
+def figures_of(page: str) -> dict[str, tuple[str, str | None]]:
+    """Each figure's label, shown value and the address it links to (None: not a link)."""
+    found = {}
+    for label, linked, value, plain in re.findall(
+        r'<dt>([^<]+)</dt><dd>(?:<a href="([^"]+)">([^<]+)</a>|([^<]+))</dd>', page
+    ):
+        found[label] = (value or plain, linked.replace("&amp;", "&") or None)
+    return found
+
+
+async def test_the_overview_shows_mrr_and_subscribers_each_a_link_to_its_rows(
+    server: Server, merchant: Merchant, mailbox: Mailbox, frozen: clock.FrozenClock
+) -> None:
+    frozen.advance(seconds=(datetime(2026, 12, 31, 22, 0) - frozen.now()).total_seconds())
+    _, fee_id = await monthly_fee(server, merchant)
+    viewer = await sign_up(server, merchant, "vera@example.com")
+    assert (await subscribe(server, viewer, fee_id)).status_code == 200
+    boss = await owner(server, merchant)
+    try:
+        shown = figures_of((await boss.get("/dashboard")).text)
+        assert shown["MRR"] == ("€9.99", "/dashboard/subscriptions?state=active")
+        assert shown["New"] == ("+€9.99", "/dashboard/subscriptions?state=active")
+        assert shown["Churn"] == ("-€0.00", "/dashboard/subscriptions?state=cancelled")
+        assert shown["Active subscriptions"] == ("1", "/dashboard/subscriptions?state=active")
+        assert shown["In a trial"] == ("0", "/dashboard/subscriptions?state=trial")
+        assert shown["Trials converted (30 days)"] == ("—", "/dashboard/subscriptions?state=trial")
+        assert shown["Past due, in dunning"] == ("0", "/dashboard/subscriptions?state=past_due")
+        assert shown["Last 30 days"] == ("€9.99", "/dashboard/transactions?since=2026-12-02")
+        assert shown["Today"] == ("€9.99", "/dashboard/transactions?since=2026-12-31")
+        assert shown["Refunds (30 days)"] == ("€0.00", "/dashboard/transactions?kind=refund&since=2026-12-02")
+
+        # An analyst reads the same figures, but not the customers' rows behind them.
+        analyst = await invite(server, mailbox, boss, "ann@x.example.com", "analyst")
+        page = (await analyst.get("/dashboard")).text
+        assert figures_of(page)["MRR"] == ("€9.99", None) and "/dashboard/subscriptions?" not in page
+        await analyst.aclose()
+    finally:
+        await boss.aclose()

@@ -1,13 +1,18 @@
-"""The dashboard's overview: revenue per currency, today, over 7 and 30 days, and a chart of each of the last 30
-days."""
+"""The dashboard's overview: per currency, revenue today, over 7 and 30 days with a chart of each day, the MRR and
+what moved it over the 30 days, and the refunds; the subscribers, trials and renewals in dunning. Each figure
+links to the rows behind it on the subscriptions' and transactions' pages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from starlette.responses import Response
 
+from boxoffice.analytics import overview as glance
 from boxoffice.analytics import revenue
+from boxoffice.analytics.mrr import Movement
 from boxoffice.analytics.revenue import Revenue
 from boxoffice.kit import clock
 from boxoffice.kit.money import Money
@@ -18,6 +23,8 @@ from boxoffice.web.dashboard.routing import dashboard_router
 router = dashboard_router()
 
 CHART_WIDTH, CHART_HEIGHT, GAP = 600, 160, 4
+# The movement's chart: a bar per kind of movement, labelled on its left.
+MOVES_WIDTH, MOVE_HEIGHT, MOVES_LABELS = 600, 28, 110
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +47,33 @@ class Chart:
     bars: list[Bar]
 
 
+@dataclass(frozen=True, slots=True)
+class Move:
+    name: str
+    amount: Money
+    sign: str  # "+" adds to the MRR, "-" takes from it
+    bar: Bar
+
+
+@dataclass(frozen=True, slots=True)
+class Recurring:
+    """One currency's MRR and its movement, with the movement's bars."""
+
+    movement: Movement
+    mrr: Money
+    then: Money
+    net: Money
+    moves: list[Move]
+
+
+@dataclass(frozen=True, slots=True)
+class Currency:
+    code: str
+    chart: Chart | None  # None: no money taken or given back in the 30 days
+    recurring: Recurring | None  # None: no subscription paid in it, now or 30 days ago
+    refunded: Money
+
+
 def chart_of(found: Revenue) -> Chart:
     peak = max((day.net for day in found.days), default=0) or 1
     width = CHART_WIDTH / len(found.days)
@@ -57,10 +91,70 @@ def chart_of(found: Revenue) -> Chart:
     )
 
 
+def recurring_of(movement: Movement) -> Recurring:
+    currency = movement.currency
+    moves = [
+        ("New", movement.new, "+"),
+        ("Expansion", movement.expansion, "+"),
+        ("Contraction", movement.contraction, "-"),
+        ("Churn", movement.churn, "-"),
+    ]
+    peak = max(amount for _, amount, _ in moves) or 1
+    room = MOVES_WIDTH - MOVES_LABELS
+    drawn = []
+    for at, (name, amount, sign) in enumerate(moves):
+        label = f"{name}: {sign}{Money(amount, currency).as_decimal()} {currency}"
+        bar = Bar(MOVES_LABELS, at * MOVE_HEIGHT + GAP, amount / peak * room, MOVE_HEIGHT - 2 * GAP, label)
+        drawn.append(Move(name, Money(amount, currency), sign, bar))
+    return Recurring(
+        movement, Money(movement.mrr, currency), Money(movement.then, currency), Money(movement.net, currency), drawn
+    )
+
+
+def currencies_of(found: glance.Overview) -> list[Currency]:
+    charts = {item.currency: chart_of(item) for item in found.revenue}
+    recurring = {item.currency: recurring_of(item) for item in found.mrr}
+    refunded = found.refunded
+    return [
+        Currency(code, charts.get(code), recurring.get(code), Money(refunded.get(code, 0), code))
+        for code in sorted(charts.keys() | recurring.keys())
+    ]
+
+
+def rows(page: str, **query: str) -> str:
+    """The address of the rows behind a figure, on the subscriptions' or the transactions' page."""
+    return f"{PATH}/{page}?{urlencode(query)}"
+
+
+def since(day: date) -> str:
+    return rows("transactions", since=day.isoformat())
+
+
 @router.get(PATH)
 async def overview(page: Dashboard) -> Response:
     me = page.require()
     if not page.can(Permission.READ_FIGURES):
         return page.redirect(f"{PATH}/customers")  # a support member's dashboard starts with the customers
-    charts = [chart_of(found) for found in await revenue.revenue(page.session, me.merchant.id, clock.now())]
-    return page.render("overview.html", charts=charts, width=CHART_WIDTH, height=CHART_HEIGHT)
+    today = clock.now()
+    found = await glance.overview(page.session, me.merchant.id, today)
+    return page.render(
+        "overview.html",
+        overview=found,
+        currencies=currencies_of(found),
+        width=CHART_WIDTH,
+        height=CHART_HEIGHT,
+        moves_width=MOVES_WIDTH,
+        moves_height=4 * MOVE_HEIGHT,
+        moves_labels=MOVES_LABELS,
+        move_height=MOVE_HEIGHT,
+        links={
+            "today": since(today.date()),
+            "week": since(today.date() - timedelta(days=6)),
+            "month": since(found.since),
+            "refunds": rows("transactions", kind="refund", since=found.since.isoformat()),
+            "active": rows("subscriptions", state="active"),
+            "trial": rows("subscriptions", state="trial"),
+            "past_due": rows("subscriptions", state="past_due"),
+            "cancelled": rows("subscriptions", state="cancelled"),
+        },
+    )
