@@ -378,6 +378,15 @@ async def cancel(session: AsyncSession, merchant_id: int, subscription: Subscrip
         await outbox.record(session, *told)
 
 
+async def cancel_subscription(
+    session: AsyncSession, merchant_id: int, subscription_id: int, *, customer_id: int, immediately: bool
+) -> Subscription:
+    """The merchant cancels its customer's subscription, as `cancel` does (NotFound if it is not theirs)."""
+    subscription = await subscription_of(session, merchant_id, subscription_id, customer_id=customer_id)
+    await cancel(session, merchant_id, subscription, immediately=immediately)
+    return subscription
+
+
 async def resume(session: AsyncSession, merchant_id: int, subscription: Subscription) -> None:
     """Take back a cancel while the period it ends with still runs; an ended subscription is bought anew."""
     if subscription.status in CHARGING:

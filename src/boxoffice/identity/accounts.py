@@ -181,6 +181,11 @@ async def erase_account(session: AsyncSession, merchant: Merchant, customer: Cus
     financial records that point at it."""
     if not await passwords.verify(customer.password_hash, password or ""):
         raise InvalidCredentials("Invalid password")
+    await forget_customer(session, merchant, customer)
+
+
+async def forget_customer(session: AsyncSession, merchant: Merchant, customer: Customer) -> None:
+    """What erasing an account does, whoever asked for it (the customer, or their merchant on their behalf)."""
     for model in (Favorite, WatchProgress, Profile, ExternalAccount, PinCode, PasswordReset):
         await repo.delete_customer_rows(session, model, merchant.id, customer.id)
     await repo.anonymise_records(session, merchant.id, customer.id)

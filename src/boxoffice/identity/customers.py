@@ -3,23 +3,68 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.identity import repository as repo
-from boxoffice.identity.accounts import register_customer
+from boxoffice.identity.accounts import forget_customer, register_customer
 from boxoffice.identity.authentication import start_session
-from boxoffice.identity.models import Customer, Merchant
+from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
 from boxoffice.identity.tokens import IssuedTokens
+from boxoffice.kit import clock
 from boxoffice.kit.client_info import ClientInfo
-from boxoffice.kit.errors import NotFound
+from boxoffice.kit.errors import InvalidInput, NotFound
 from boxoffice.kit.settings import Settings
+from boxoffice.kit.validation import whole_number
 
 
 async def list_customers(
     session: AsyncSession, merchant: Merchant, *, search: str | None, page: int, limit: int
 ) -> tuple[int, Sequence[Customer]]:
     return await repo.customers_page(session, merchant.id, search=search, offset=page * limit, limit=limit)
+
+
+async def find_customers(
+    session: AsyncSession, merchant: Merchant, text: str, *, page: int, limit: int
+) -> tuple[int, Sequence[Customer]]:
+    """The merchant's customers whose e-mail or name holds `text`, or whose id it is, newest first."""
+    needle = text.strip()[:200]
+    return await repo.customers_page(
+        session,
+        merchant.id,
+        search=needle or None,
+        offset=max(page, 0) * limit,
+        limit=limit,
+        or_id=whole_number(needle),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    """How a customer comes in: their sessions still in force (oldest first), their latest sign-ins."""
+
+    sessions: Sequence[AuthSession]
+    logins: Sequence[LoginRecord]
+
+
+async def activity_of(session: AsyncSession, merchant: Merchant, customer: Customer, *, logins: int) -> Activity:
+    return Activity(
+        await repo.live_sessions(session, merchant.id, customer.id, clock.now()),
+        await repo.recent_logins(session, merchant.id, customer.id, logins),
+    )
+
+
+async def erase_customer(
+    session: AsyncSession, merchant: Merchant, customer_id: int, *, confirmation: str | None
+) -> Customer:
+    """The merchant erases a customer's personal data on their behalf (the books stay). `confirmation` is the
+    customer's e-mail address typed again: an erasure can't be undone, so none is made by a slip of the mouse."""
+    customer = await get_customer(session, merchant, customer_id)
+    if (confirmation or "").strip().lower() != customer.email.lower():
+        raise InvalidInput({"confirmation": "Type the customer's e-mail address exactly to confirm the erasure"})
+    await forget_customer(session, merchant, customer)
+    return customer
 
 
 async def get_customer(session: AsyncSession, merchant: Merchant, customer_id: int) -> Customer:

@@ -58,18 +58,26 @@ async def customer_by_id(session: AsyncSession, merchant_id: int, customer_id: i
 
 
 async def customers_page(
-    session: AsyncSession, merchant_id: int, *, search: str | None, offset: int, limit: int
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    search: str | None,
+    offset: int,
+    limit: int,
+    or_id: int | None = None,
 ) -> tuple[int, Sequence[Customer]]:
+    """Customers whose e-mail or name holds `search`, or (given `or_id`) the customer of that id."""
     query = select(Customer).where(Customer.merchant_id == merchant_id, Customer.erased_at.is_(None))
     if search:
         # The search text is literal: `%` and `_` in it are escaped, not wildcards.
         needle = search.lower()
-        query = query.where(
-            or_(
-                func.lower(Customer.email).contains(needle, autoescape=True),
-                func.lower(Customer.full_name).contains(needle, autoescape=True),
-            )
-        )
+        matches = [
+            func.lower(Customer.email).contains(needle, autoescape=True),
+            func.lower(Customer.full_name).contains(needle, autoescape=True),
+        ]
+        if or_id is not None:
+            matches.append(Customer.id == or_id)
+        query = query.where(or_(*matches))
     return await page_of(session, query.order_by(Customer.id.desc()), offset=offset, limit=limit)
 
 
@@ -307,6 +315,17 @@ async def live_sessions(
         .order_by(AuthSession.created_at, AuthSession.id)
     )
     return rows.all()
+
+
+async def recent_logins(session: AsyncSession, merchant_id: int, customer_id: int, limit: int) -> Sequence[LoginRecord]:
+    """A customer's latest sign-ins, newest first."""
+    found = await session.scalars(
+        select(LoginRecord)
+        .where(LoginRecord.merchant_id == merchant_id, LoginRecord.customer_id == customer_id)
+        .order_by(LoginRecord.logged_in_at.desc(), LoginRecord.id.desc())
+        .limit(limit)
+    )
+    return found.all()
 
 
 async def last_login(session: AsyncSession, merchant_id: int, customer_id: int) -> LoginRecord | None:

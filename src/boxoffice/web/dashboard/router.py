@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.web.dashboard import account, catalog, developers, developers_webhooks, overview, sign_in, team
+from boxoffice.web.dashboard import (
+    account,
+    catalog,
+    customers,
+    developers,
+    developers_webhooks,
+    overview,
+    sign_in,
+    team,
+    transactions,
+)
 
 router = APIRouter()
-for area in (sign_in, overview, account, team, catalog, developers, developers_webhooks):
+for area in (sign_in, overview, account, team, catalog, developers, developers_webhooks, customers, transactions):
     router.include_router(area.router)

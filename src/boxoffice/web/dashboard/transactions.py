@@ -1,0 +1,79 @@
+"""Transactions: a payment refunded, whole or in part, through its gateway."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+
+from starlette.responses import Response
+
+from boxoffice.billing import history, refunds
+from boxoffice.billing.models import Payment, RefundStatus
+from boxoffice.kit.errors import InvalidInput, NotFound
+from boxoffice.kit.money import Money
+from boxoffice.kit.requests import OwnTransactions
+from boxoffice.team.roles import Permission
+from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
+from boxoffice.web.dashboard.customers import Id
+from boxoffice.web.dashboard.routing import dashboard_router
+
+router = dashboard_router()
+HERE = f"{PATH}/transactions"
+REFUND_FIELDS = ("amount", "reason")
+
+
+async def _refund_page(page: DashboardContext, payment_id: int, status: int = 200, **values: object) -> Response:
+    me = page.require(Permission.SERVE_CUSTOMERS)
+    payment = await history.payment_of(page.session, me.merchant.id, payment_id)
+    if payment is None:
+        raise NotFound("Transaction not found")
+    return page.render(
+        "transactions_refund.html",
+        status,
+        payment=payment,
+        left=Money(payment.amount - payment.refunded, payment.currency),
+        attempt=uuid.uuid4().hex,
+        **values,
+    )
+
+
+@router.get(f"{HERE}/{{payment_id}}/refund")
+async def refund_form(page: Dashboard, payment_id: Id) -> Response:
+    return await _refund_page(page, payment_id)
+
+
+def _amount(text: str, payment: Payment) -> int | None:
+    """The amount typed in the payment's currency, in minor units (None: all that is left)."""
+    if not text.strip():
+        return None
+    try:
+        return Money.from_decimal(Decimal(text.strip()), payment.currency).amount
+    except (InvalidOperation, ValueError):
+        raise InvalidInput({"amount": f"Give an amount in {payment.currency}, such as 2.50"}) from None
+
+
+@router.post(f"{HERE}/{{payment_id}}/refund")
+async def refund(page: Dashboard, payment_id: Id, sessions: OwnTransactions) -> Response:
+    me = page.require(Permission.SERVE_CUSTOMERS)
+    form = await page.check_form()
+    payment = await history.payment_of(page.session, me.merchant.id, payment_id)
+    if payment is None:
+        raise NotFound("Transaction not found")
+    attempt = form.get("attempt", "").strip()[:64] or uuid.uuid4().hex
+    try:
+        made = await refunds.refund_payment(
+            sessions,
+            page.request.app.state.gateways,
+            me.merchant.id,
+            payment_id,
+            amount=_amount(form.get("amount", ""), payment),
+            reason=form.get("reason"),
+            idempotency_key=f"dashboard:{me.member.id}:{attempt}",
+        )
+    except InvalidInput as refused:
+        shown = {name if name in REFUND_FIELDS else "form": message for name, message in refused.errors.items()}
+        return await _refund_page(page, payment_id, 422, errors=shown, values=form)
+    done = Money(made.amount, made.currency)
+    page.audit_as("Refunded a payment", f"payment {payment_id}: {done.as_decimal()} {done.currency}")
+    told = "refunded" if made.status == RefundStatus.SUCCEEDED else "refund_pending"
+    return page.redirect(f"{PATH}/customers/{payment.customer_id}?told={told}")
