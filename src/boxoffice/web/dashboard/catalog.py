@@ -15,6 +15,7 @@ from boxoffice.catalog.models import Product
 from boxoffice.kit.errors import Conflict, InvalidInput
 from boxoffice.kit.validation import whole_number
 from boxoffice.team.roles import Permission
+from boxoffice.web.dashboard import catalog_prices
 from boxoffice.web.dashboard.catalog_terms import terms_of
 from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
 from boxoffice.web.dashboard.routing import dashboard_router
@@ -178,3 +179,8 @@ async def switch_item(page: Dashboard, item_id: Id) -> Response:
     product = await catalog.update_product(page.session, me.merchant.id, item_id, catalog.ProductChanges(active=active))
     page.audit_as("Activated an item" if active else "Deactivated an item", f"item {product.id}: {product.title}")
     return page.redirect(f"{HERE}/items/{product.id}?told={'activated' if active else 'deactivated'}")
+
+
+# The catalog's other pages, under its own router: the dashboard's list of areas names the catalog once.
+for part in (catalog_prices,):
+    router.include_router(part.router)
