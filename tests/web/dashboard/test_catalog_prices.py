@@ -62,8 +62,10 @@ async def test_an_item_and_its_price_made_on_the_dashboard_are_offered_on_the_ho
     page = await boss.get(f"/dashboard/catalog/items/{item_id}")
     assert "€9.99 · Subscription, every month · 7 days trial · €1.50 setup fee" in page.text
     assert "€4.00 · 7 days of access" in page.text
-    preview = f'href="/pages/{merchant.uuid}/offers/{item_id}"'
-    assert preview in page.text
+    assert f'href="/pages/{merchant.uuid}/offers/{item_id}"' in page.text
+    demo = f"/demo/publisher?merchant={merchant.uuid}&items={item_id}"
+    assert f'href="{demo.replace("&", "&amp;")}"' in page.text
+    assert f'data-items="{item_id}"' in (await server.http.get(demo)).text
 
     offers = await server.http.get(f"/pages/{merchant.uuid}/offers/{item_id}")
     assert offers.status_code == 200

@@ -59,6 +59,7 @@ def _item_page(page: DashboardContext, found: listing.ListedProduct, status: int
         types=TYPES,
         access_controls=ACCESS_CONTROLS,
         offers_page=f"/pages/{me.merchant.uuid}/offers/{found.product.id}",
+        demo_page=f"/demo/publisher?merchant={me.merchant.uuid}&items={found.product.id}",
         **({"values": _values_of(found.product)} | values),
     )
 
