@@ -9,6 +9,7 @@ from boxoffice.web.dashboard import (
     catalog,
     customers,
     developers,
+    developers_emails,
     developers_webhooks,
     overview,
     sign_in,
@@ -17,5 +18,16 @@ from boxoffice.web.dashboard import (
 )
 
 router = APIRouter()
-for area in (sign_in, overview, account, team, catalog, developers, developers_webhooks, customers, transactions):
+for area in (
+    sign_in,
+    overview,
+    account,
+    team,
+    catalog,
+    developers,
+    developers_webhooks,
+    customers,
+    transactions,
+    developers_emails,
+):
     router.include_router(area.router)
