@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from boxoffice.web.dashboard import (
     account,
+    analytics,
     catalog,
     customers,
     developers,
@@ -29,5 +30,6 @@ for area in (
     customers,
     transactions,
     developers_emails,
+    analytics,
 ):
     router.include_router(area.router)

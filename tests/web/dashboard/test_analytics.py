@@ -1,0 +1,76 @@
+"""The dashboard's analytics page over HTTP: an analyst reads logins, registrations, payments and subscriptions
+as charts with their figures; a period of payments is chosen by its days, a wrong one is said so; a support
+member is refused the page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import Mailbox, Server
+from tests.dialects.inplayer.conftest import Merchant, make_merchant, sign_up
+from tests.dialects.inplayer.test_subscriptions import monthly_fee, subscribe
+from tests.web.dashboard.desk import invite, owner
+from tests.web.dashboard.test_overview import sell
+
+
+@pytest.fixture
+async def merchant(server: Server) -> Merchant:
+    return await make_merchant(server)
+
+
+def table_of(page: str, title: str) -> dict[str, str]:
+    """The figures of the chart captioned `title`: name to figure as shown."""
+    found = re.search(rf"<figcaption>{re.escape(title)}</figcaption>(.*?)</figure>", page, re.S)
+    assert found, title
+    return dict(re.findall(r'<th scope="row">([^<]+)</th><td class="number">([^<]+)</td>', found.group(1)))
+
+
+async def test_an_analyst_reads_the_charts_and_a_support_member_is_refused(
+    server: Server, merchant: Merchant, mailbox: Mailbox
+) -> None:
+    await sell(server, merchant, "vera@example.com", "4.99")
+    _, fee_id = await monthly_fee(server, merchant)
+    assert (await subscribe(server, await sign_up(server, merchant, "otto@example.com"), fee_id)).status_code == 200
+    await sell(server, await make_merchant(server, "owner@other.example.com"), "ada@example.com", "9.00")
+    boss = await owner(server, merchant)
+    analyst = await invite(server, mailbox, boss, "ann@x.example.com", "analyst")
+    support = await invite(server, mailbox, boss, "sam@x.example.com", "support")
+    try:
+        answer = await analyst.get("/dashboard/analytics")
+        assert answer.status_code == 200, answer.text
+        page = answer.text
+        assert table_of(page, "Payments per method") == {"card": "2"}
+        assert table_of(page, "Payments per method: the amount in EUR per method") == {"card": "14.98"}
+        assert sum(map(int, table_of(page, "Registrations per device").values())) == 2
+        assert table_of(page, "Subscriptions per state") == {"Active": "1", "About to churn": "0"}
+        assert 'role="img"' in page and "<title id=" in page and "<script" not in page
+
+        later = await analyst.get("/dashboard/analytics", since="2999-01-01", until="2999-12-31")
+        assert later.status_code == 200 and "Payments per method" in later.text
+        assert table_of(later.text, "Payments per method") == {}
+
+        assert (await support.get("/dashboard/analytics")).status_code == 403
+    finally:
+        for member in (boss, analyst, support):
+            await member.aclose()
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ({"since": "31/12/2026"}, "A day is written as YYYY-MM-DD"),
+        ({"until": "2028-02-30"}, "A day is written as YYYY-MM-DD"),
+        ({"since": "2028-03-01", "until": "2028-02-28"}, "The end date must be after the start date"),
+    ],
+)
+async def test_a_wrong_period_is_said_so(
+    server: Server, merchant: Merchant, query: dict[str, str], problem: str
+) -> None:
+    boss = await owner(server, merchant)
+    try:
+        answer = await boss.get("/dashboard/analytics", **query)
+        assert answer.status_code == 400 and problem in answer.text
+    finally:
+        await boss.aclose()
