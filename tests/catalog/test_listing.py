@@ -49,3 +49,14 @@ async def test_one_product_and_a_price_form_are_the_merchants_own(catalog: Catal
         await listing.product_with_prices(session, other.id, catalog.product.id)
     with pytest.raises(NotFound):
         await listing.price_form(session, other.id, catalog.product.id, None)
+
+
+async def test_a_package_comes_with_its_assets_active_or_not(catalog: Catalog) -> None:
+    session, merchant = catalog.session, catalog.merchant
+    package = await service.create_product(session, merchant.id, title="Season", asset_type="package")
+    retired = await shop.product(session, merchant.id, "Retired", active=False)
+    await service.change_package_members(session, merchant.id, package.id, add=[catalog.product.id, retired.id])
+
+    found = await listing.product_with_prices(session, merchant.id, package.id)
+    assert [member.id for member in found.members] == [catalog.product.id, retired.id]
+    assert (await listing.product_with_prices(session, merchant.id, catalog.product.id)).members == ()

@@ -10,18 +10,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import repository as repo
 from boxoffice.catalog import service
+from boxoffice.catalog.asset_types import PACKAGE
 from boxoffice.catalog.models import Price, Product
 from boxoffice.restrictions import service as restrictions
 from boxoffice.restrictions.models import CountrySet
 
 # A price's form offers every country set of the merchant; more than this many is not a list anyone picks from.
 MAX_COUNTRY_SETS = 200
+# A package's page lists this many of its assets at most.
+MAX_MEMBERS = 500
 
 
 @dataclass(frozen=True, slots=True)
 class ListedProduct:
     product: Product
     prices: Sequence[Price]  # active or not, oldest first
+    members: Sequence[Product] = ()  # a package's assets, in the order they were put in
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +64,12 @@ async def list_products_with_prices(
 
 
 async def product_with_prices(session: AsyncSession, merchant_id: int, product_id: int) -> ListedProduct:
+    """A product with all of its prices and, for a package, its assets (active or not)."""
     product = await service.get_product(session, merchant_id, product_id)
-    return ListedProduct(product, await repo.prices_of(session, merchant_id, product.id))
+    members: Sequence[Product] = ()
+    if product.kind == PACKAGE:
+        _, members = await service.package_members(session, product, active_only=False, limit=MAX_MEMBERS)
+    return ListedProduct(product, await repo.prices_of(session, merchant_id, product.id), members)
 
 
 async def price_form(session: AsyncSession, merchant_id: int, product_id: int, price_id: int | None) -> PriceForm:

@@ -133,6 +133,8 @@ async def test_a_role_that_reads_the_catalog_may_not_change_it(
 ) -> None:
     boss = await owner(server, merchant)
     item_id = await created(boss)
+    package_id = await created(boss, title="Season pass", asset_type="package")
+    assert (await boss.post(f"/dashboard/catalog/items/{package_id}/members", {"add": str(item_id)})).status_code == 303
     reader = await invite(server, mailbox, boss, "reader@publisher.example.com", role)
     listed = await reader.get("/dashboard/catalog")
     assert listed.status_code == 200 and "Cup final" in listed.text and NEW not in listed.text
@@ -144,8 +146,47 @@ async def test_a_role_that_reads_the_catalog_may_not_change_it(
         "/dashboard/catalog/items": {"title": "Mine", "asset_type": "html_asset", "access_control": "paid"},
         f"/dashboard/catalog/items/{item_id}": {"title": "Mine", "asset_type": "jw_asset", "access_control": "paid"},
         f"/dashboard/catalog/items/{item_id}/active": {"active": "no"},
+        f"/dashboard/catalog/items/{package_id}/members": {"add": str(item_id)},
+        f"/dashboard/catalog/items/{package_id}/members/{item_id}/remove": {},
     }
     for path, form in writes.items():
         assert (await reader.post(path, form, form_on=form_on)).status_code == 403, path
     api = await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)
     assert api.json()["title"] == "Cup final" and api.json()["is_active"] is True
+    package = await reader.get(f"/dashboard/catalog/items/{package_id}")
+    assert f'data-member="{item_id}"' in package.text and "Put them in" not in package.text
+
+
+async def test_a_package_takes_in_assets_by_their_ids_and_lets_them_go(server: Server, merchant: Merchant) -> None:
+    boss = await owner(server, merchant)
+    package_id = await created(boss, title="Season pass", asset_type="package")
+    first, second = await created(boss, title="Round 1"), await created(boss, title="Round 2")
+    other = await add_item(server, await make_merchant(server, "other@publisher.example.com"))
+    here = f"/dashboard/catalog/items/{package_id}"
+    assert "No items yet." in (await boss.get(here)).text
+
+    added = await boss.post(f"{here}/members", {"add": f"{first}, {second}"}, form_on=here)
+    assert added.status_code == 303 and added.headers["location"].endswith("?told=members-added")
+    page = (await boss.get(here)).text
+    assert f'data-member="{first}"' in page and f'data-member="{second}"' in page
+    members = await server.http.get(f"/items/packages/{package_id}/items")
+    assert sorted(item["id"] for item in members.json()["collection"]) == [first, second]
+
+    for typed, problem in (
+        ("twelve", "twelve is not an item id"),
+        (str(package_id), "a package can&#39;t hold another package"),
+        (str(other["id"]), f"No asset of yours has the id {other['id']}"),
+        ("", "Give the ids of the items to put in the package"),
+    ):
+        refused = await boss.post(f"{here}/members", {"add": typed}, form_on=here)
+        assert refused.status_code == 422 and problem in refused.text, typed
+        assert 'aria-describedby="problem-add"' in refused.text and "The item is not changed" not in refused.text
+
+    removed = await boss.post(f"{here}/members/{first}/remove", form_on=here)
+    assert removed.status_code == 303
+    members = await server.http.get(f"/items/packages/{package_id}/items")
+    assert [item["id"] for item in members.json()["collection"]] == [second]
+    assert (
+        await boss.post(f"/dashboard/catalog/items/{first}/members", {"add": str(second)}, form_on=here)
+    ).status_code == 404
+    assert "Put items in a package" in (await boss.get("/dashboard/audit", q="package")).text

@@ -3,65 +3,25 @@ it is edited, taken off sale or put back, and previewed as the hosted pages show
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path
 from starlette.responses import Response
 
 from boxoffice.catalog import listing
 from boxoffice.catalog import service as catalog
-from boxoffice.catalog.asset_types import ASSET_TYPES
-from boxoffice.catalog.models import Product
 from boxoffice.kit.errors import Conflict, InvalidInput
 from boxoffice.kit.validation import whole_number
 from boxoffice.team.roles import Permission
-from boxoffice.web.dashboard import catalog_prices
+from boxoffice.web.dashboard import catalog_packages, catalog_prices
+from boxoffice.web.dashboard.catalog_item_page import ACCESS_CONTROLS, TYPE_NAMES, TYPES, Id, item_page
 from boxoffice.web.dashboard.catalog_terms import terms_of
-from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
+from boxoffice.web.dashboard.context import PATH, Dashboard
 from boxoffice.web.dashboard.routing import dashboard_router
 
 router = dashboard_router()
 HERE = f"{PATH}/catalog"
 PER_PAGE = 20
-Id = Annotated[int, Path(ge=1, le=2**53)]
 
-TYPES = [(kind.name, kind.description) for kind in ASSET_TYPES]
-TYPE_NAMES = {kind.name: kind.description for kind in ASSET_TYPES}
-# Who may open an item, in the words of the form.
-ACCESS_CONTROLS = [
-    ("paid", "Viewers who bought it"),
-    ("code", "Viewers with an access code"),
-    ("auth", "Any signed-in viewer"),
-    ("data_capture", "Viewers who gave their details"),
-]
 STATES = [("", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")]
 ITEM_FIELDS = ("title", "asset_type", "access_control", "content", "external_asset_id")
-
-
-def _values_of(product: Product) -> dict[str, str]:
-    return {
-        "title": product.title,
-        "asset_type": product.asset_type,
-        "access_control": product.access_control,
-        "content": product.content,
-        "external_asset_id": product.external_asset_id or "",
-    }
-
-
-def _item_page(page: DashboardContext, found: listing.ListedProduct, status: int = 200, **values: object) -> Response:
-    me = page.require(Permission.READ_CATALOG)
-    return page.render(
-        "catalog_item.html",
-        status,
-        item=found.product,
-        prices=[(price, terms_of(price)) for price in found.prices],
-        type_names=TYPE_NAMES,
-        types=TYPES,
-        access_controls=ACCESS_CONTROLS,
-        offers_page=f"/pages/{me.merchant.uuid}/offers/{found.product.id}",
-        demo_page=f"/demo/publisher?merchant={me.merchant.uuid}&items={found.product.id}",
-        **({"values": _values_of(found.product)} | values),
-    )
 
 
 @router.get(HERE)
@@ -140,7 +100,7 @@ async def create_item(page: Dashboard) -> Response:
 async def item(page: Dashboard, item_id: Id) -> Response:
     me = page.require(Permission.READ_CATALOG)
     found = await listing.product_with_prices(page.session, me.merchant.id, item_id)
-    return _item_page(page, found, told=page.request.query_params.get("told", ""))
+    return item_page(page, found, told=page.request.query_params.get("told", ""))
 
 
 @router.post(f"{HERE}/items/{{item_id}}")
@@ -159,13 +119,12 @@ async def edit_item(page: Dashboard, item_id: Id) -> Response:
     except (InvalidInput, Conflict) as refused:
         errors = refused.errors if isinstance(refused, InvalidInput) else {"external_asset_id": refused.message}
         found = await listing.product_with_prices(page.session, me.merchant.id, item_id)
-        return _item_page(
+        return item_page(
             page,
             found,
             422 if isinstance(refused, InvalidInput) else 409,
             values={name: form.get(name, "") for name in ITEM_FIELDS},
             errors=errors,
-            told="",
         )
     page.audit_as("Changed an item", f"item {product.id}: {product.title}")
     return page.redirect(f"{HERE}/items/{product.id}?told=changed")
@@ -183,5 +142,5 @@ async def switch_item(page: Dashboard, item_id: Id) -> Response:
 
 
 # The catalog's other pages, under its own router: the dashboard's list of areas names the catalog once.
-for part in (catalog_prices,):
+for part in (catalog_prices, catalog_packages):
     router.include_router(part.router)

@@ -4,9 +4,6 @@ same reasons as the merchant API's access fees; taken off sale and put back."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Path
 from starlette.responses import Response
 
 from boxoffice.catalog import listing
@@ -18,13 +15,13 @@ from boxoffice.kit.money import Money
 from boxoffice.kit.validation import Problems
 from boxoffice.team.roles import Permission
 from boxoffice.web.dashboard import catalog_forms as read
+from boxoffice.web.dashboard.catalog_item_page import Id
 from boxoffice.web.dashboard.catalog_terms import ACCESS_TYPE_CHOICES, terms_of
 from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
 from boxoffice.web.dashboard.routing import dashboard_router
 
 router = dashboard_router()
 ITEM = f"{PATH}/catalog/items/{{item_id}}"
-Id = Annotated[int, Path(ge=1, le=2**53)]
 
 TRIAL_CHOICES = [("", "No trial"), *((unit, f"{unit.capitalize()}s") for unit in TRIAL_UNITS)]
 PRICE_FIELDS = (
