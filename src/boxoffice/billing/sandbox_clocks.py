@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from boxoffice.access.service import period_end
 from boxoffice.billing import renewals
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import SandboxClock, SandboxClockMember
@@ -23,6 +24,7 @@ from boxoffice.kit.db import transaction
 from boxoffice.kit.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 MAX_ADVANCE = timedelta(days=3 * 366)  # a pass renews period by period: bounded, so one call stays bounded
+STEPS = ("day", "week", "month", "year")  # what a clock is moved on by, a step at a time
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +130,20 @@ async def advance(
     )
     async with sessions() as session:
         return ClockView(moved, await members_of(session, merchant_id, clock_id)), report
+
+
+async def advance_by(
+    sessions: async_sessionmaker[AsyncSession],
+    gateways: Gateways,
+    merchant_id: int,
+    clock_id: int,
+    step: str,
+    retry_days: Sequence[int],
+) -> tuple[ClockView, renewals.PassReport]:
+    """Move the clock on by one `step` and bill as `advance` does. A month or a year keeps the day of the month,
+    as a subscription's period does: a month on is when a monthly subscription started now renews."""
+    if step not in STEPS:
+        raise InvalidInput({"step": "A test clock moves on by a day, a week, a month or a year"})
+    async with sessions() as session:
+        moved = await get_clock(session, merchant_id, clock_id)
+    return await advance(sessions, gateways, merchant_id, clock_id, period_end(moved.frozen_time, step, 1), retry_days)

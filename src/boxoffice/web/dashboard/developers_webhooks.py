@@ -4,7 +4,6 @@ a failed delivery sent again, past events replayed, and a test event sent by han
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from starlette.responses import Response
 
@@ -13,6 +12,7 @@ from boxoffice.kit.errors import Conflict, InvalidInput, LimitReached
 from boxoffice.kit.validation import whole_number
 from boxoffice.team.roles import Permission
 from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
+from boxoffice.web.dashboard.developers_forms import moment, path_id
 from boxoffice.web.dashboard.routing import dashboard_router
 from boxoffice.webhooks import deliveries, endpoints
 from boxoffice.webhooks.endpoints import EndpointChange
@@ -22,11 +22,6 @@ router = dashboard_router()
 HERE = f"{PATH}/developers/webhooks"
 PAGE = 25  # deliveries shown at a time
 STATUSES = [("", "Any status"), *((status.value, status.value.capitalize()) for status in DeliveryStatus)]
-
-
-def _id(text: str) -> int:
-    # Not a number: no endpoint or delivery has that id, and the use case says it is not found.
-    return whole_number(text) or 0
 
 
 def _change(form: dict[str, str]) -> EndpointChange:
@@ -112,7 +107,9 @@ async def add_webhook(page: Dashboard) -> Response:
 @router.get(f"{HERE}/{{endpoint_id}}")
 async def webhook(page: Dashboard, endpoint_id: str) -> Response:
     query = page.request.query_params
-    return await _endpoint(page, _id(endpoint_id), told=query.get("told"), count=whole_number(query.get("count")) or 0)
+    return await _endpoint(
+        page, path_id(endpoint_id), told=query.get("told"), count=whole_number(query.get("count")) or 0
+    )
 
 
 @router.post(f"{HERE}/{{endpoint_id}}")
@@ -123,12 +120,12 @@ async def change_webhook(page: Dashboard, endpoint_id: str) -> Response:
         changed = await endpoints.update_endpoint(
             page.session,
             me.merchant.id,
-            _id(endpoint_id),
+            path_id(endpoint_id),
             _change(form),
             allow_private=page.settings.webhooks_allow_private,
         )
     except InvalidInput as refused:
-        return await _endpoint(page, _id(endpoint_id), 422, errors=refused.errors, edit=_values(form))
+        return await _endpoint(page, path_id(endpoint_id), 422, errors=refused.errors, edit=_values(form))
     page.audit_as("Changed a webhook endpoint", changed.url)
     return page.redirect(f"{HERE}/{changed.id}?told=changed")
 
@@ -139,7 +136,7 @@ async def _switch(page: DashboardContext, endpoint_id: str, enabled: bool) -> Re
     changed = await endpoints.update_endpoint(
         page.session,
         me.merchant.id,
-        _id(endpoint_id),
+        path_id(endpoint_id),
         EndpointChange(enabled=enabled),
         allow_private=page.settings.webhooks_allow_private,
     )
@@ -161,7 +158,7 @@ async def disable_webhook(page: Dashboard, endpoint_id: str) -> Response:
 async def remove_webhook(page: Dashboard, endpoint_id: str) -> Response:
     me = page.require(Permission.SETTINGS)
     await page.check_form()
-    removed = await endpoints.get_endpoint(page.session, me.merchant.id, _id(endpoint_id))
+    removed = await endpoints.get_endpoint(page.session, me.merchant.id, path_id(endpoint_id))
     await endpoints.delete_endpoint(page.session, me.merchant.id, removed.id)
     page.audit_as("Removed a webhook endpoint", removed.url)
     return page.redirect(f"{HERE}?told=removed")
@@ -172,22 +169,11 @@ async def send_test(page: Dashboard, endpoint_id: str) -> Response:
     me = page.require(Permission.SETTINGS)
     await page.check_form()
     try:
-        sent = await deliveries.send_test_event(page.session, me.merchant.id, _id(endpoint_id))
+        sent = await deliveries.send_test_event(page.session, me.merchant.id, path_id(endpoint_id))
     except Conflict as refused:
-        return await _endpoint(page, _id(endpoint_id), 409, errors={"test": refused.message})
+        return await _endpoint(page, path_id(endpoint_id), 409, errors={"test": refused.message})
     page.audit_as("Sent a test event to a webhook endpoint", f"endpoint {sent.endpoint_id}")
     return page.redirect(f"{HERE}/{sent.endpoint_id}?told=tested")
-
-
-def _moment(text: str) -> datetime:
-    """A time as the browser's date-and-time field sends it, in UTC (the page says so)."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput({"since": "Give a date and time, such as 2026-01-31 09:00"}) from None
-    if moment.tzinfo is not None:
-        raise InvalidInput({"since": "Give the time in UTC, without an offset"})
-    return moment
 
 
 @router.post(f"{HERE}/{{endpoint_id}}/replay")
@@ -195,20 +181,24 @@ async def replay(page: Dashboard, endpoint_id: str) -> Response:
     me = page.require(Permission.SETTINGS)
     form = await page.check_form()
     try:
-        since = _moment(form.get("since", ""))
+        since = moment(form.get("since", ""), "since")
+        if since is None:
+            raise InvalidInput({"since": "Give a date and time"})
         count = await deliveries.replay_events(
-            page.session, me.merchant.id, _id(endpoint_id), event_id=None, since=since
+            page.session, me.merchant.id, path_id(endpoint_id), event_id=None, since=since
         )
     except InvalidInput as refused:
-        return await _endpoint(page, _id(endpoint_id), 422, errors=refused.errors, values=form)
-    page.audit_as("Replayed webhook events", f"endpoint {_id(endpoint_id)}: {count} events since {since.isoformat()}")
-    return page.redirect(f"{HERE}/{_id(endpoint_id)}?told=replayed&count={count}")
+        return await _endpoint(page, path_id(endpoint_id), 422, errors=refused.errors, values=form)
+    page.audit_as(
+        "Replayed webhook events", f"endpoint {path_id(endpoint_id)}: {count} events since {since.isoformat()}"
+    )
+    return page.redirect(f"{HERE}/{path_id(endpoint_id)}?told=replayed&count={count}")
 
 
 @router.get(f"{HERE}/{{endpoint_id}}/deliveries/{{delivery_id}}")
 async def delivery(page: Dashboard, endpoint_id: str, delivery_id: str) -> Response:
     me = page.require(Permission.SETTINGS)
-    log = await deliveries.get_delivery(page.session, me.merchant.id, _id(endpoint_id), _id(delivery_id))
+    log = await deliveries.get_delivery(page.session, me.merchant.id, path_id(endpoint_id), path_id(delivery_id))
     sent = {"id": log.event.event_id, "type": log.event.type, "resource": log.event.resource}
     return page.render(
         "developers_delivery.html",
@@ -222,6 +212,6 @@ async def delivery(page: Dashboard, endpoint_id: str, delivery_id: str) -> Respo
 async def retry(page: Dashboard, endpoint_id: str, delivery_id: str) -> Response:
     me = page.require(Permission.SETTINGS)
     await page.check_form()
-    log = await deliveries.retry_delivery(page.session, me.merchant.id, _id(endpoint_id), _id(delivery_id))
+    log = await deliveries.retry_delivery(page.session, me.merchant.id, path_id(endpoint_id), path_id(delivery_id))
     page.audit_as("Retried a webhook delivery", f"delivery {log.delivery.id} of endpoint {log.delivery.endpoint_id}")
     return page.redirect(f"{HERE}/{log.delivery.endpoint_id}/deliveries/{log.delivery.id}?told=retried")

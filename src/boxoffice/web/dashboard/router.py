@@ -10,6 +10,7 @@ from boxoffice.web.dashboard import (
     catalog,
     customers,
     developers,
+    developers_clocks,
     developers_emails,
     developers_webhooks,
     overview,
@@ -31,5 +32,6 @@ for area in (
     transactions,
     developers_emails,
     analytics,
+    developers_clocks,
 ):
     router.include_router(area.router)
