@@ -40,6 +40,10 @@ class PaymentsFilter:
     since: datetime | None = None
     until: datetime | None = None  # exclusive
     type: str | None = None  # one of TYPES
+    product_id: int | None = None
+    country_code: str | None = None  # where the payer paid from
+    gateway: str | None = None
+    refunded: bool = False  # only payments refunded (in part or whole) between `since` and `until`
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,10 @@ async def payments_page(
         until=filters.until,
         kinds=KINDS.get(filters.type or ""),
         statuses=OUTCOMES.get(filters.type or "", DECIDED),
+        product_id=filters.product_id,
+        country_code=filters.country_code,
+        gateway=filters.gateway,
+        refunded=filters.refunded,
     )
     products = await catalog_repo.products_by_ids(session, merchant_id, [p.product_id for p in payments])
     shown = await gifts.gifts_of(session, merchant_id, payments)

@@ -29,7 +29,7 @@ from boxoffice.billing.models import (
 )
 from boxoffice.billing.rows import PaymentRow, SubscriptionRow
 from boxoffice.identity.models import Customer
-from boxoffice.kit.db import among, columns_of, page_of, table_of
+from boxoffice.kit.db import among, columns_of, page_of, table_of, within
 
 _PAYMENTS, _SUBSCRIPTIONS = table_of(Payment), table_of(Subscription)
 # The renewal engine's rows, read as plain rows (see billing.rows).
@@ -196,16 +196,30 @@ async def payments_page(
     until: datetime | None = None,
     kinds: Sequence[str] | None = None,
     statuses: Sequence[PaymentStatus] = DECIDED,
+    product_id: int | None = None,
+    country_code: str | None = None,
+    gateway: str | None = None,
+    refunded: bool = False,
 ) -> tuple[int, int, Sequence[Payment]]:
     """Payments that were decided (succeeded or declined), newest first, within the filters given; with how many
-    there are and how many customers paid among them."""
+    there are and how many customers paid among them. `refunded`: only payments with a refund, which is then what
+    `since` and `until` bound."""
     query = select(Payment).where(Payment.merchant_id == merchant_id, Payment.status.in_(statuses))
     if customer_id is not None:
         query = query.where(Payment.customer_id == customer_id)
-    if since is not None:
-        query = query.where(Payment.created_at >= since)
-    if until is not None:
-        query = query.where(Payment.created_at < until)
+    if refunded:
+        refunds = select(Refund.id).where(
+            Refund.merchant_id == merchant_id, Refund.payment_id == Payment.id, *within(Refund.created_at, since, until)
+        )
+        query = query.where(refunds.exists())
+    else:
+        query = query.where(*within(Payment.created_at, since, until))
+    if product_id is not None:
+        query = query.where(Payment.product_id == product_id)
+    if country_code is not None:
+        query = query.where(Payment.country_code == country_code)
+    if gateway is not None:
+        query = query.where(Payment.gateway == gateway)
     if kinds is not None:
         query = query.where(Payment.kind.in_(kinds))
     total, rows = await page_of(session, query.order_by(Payment.id.desc()), offset=offset, limit=limit)
@@ -368,12 +382,26 @@ async def subscriptions_page(
     statuses: Collection[SubscriptionStatus] | None,
     offset: int,
     limit: int,
+    product_id: int | None = None,
+    country_code: str | None = None,
+    gateway: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[int, Sequence[Subscription]]:
-    query = select(Subscription).where(Subscription.merchant_id == merchant_id)
+    """Subscriptions newest first, within the filters given (`since` and `until` bound when they were started)."""
+    query = select(Subscription).where(
+        Subscription.merchant_id == merchant_id, *within(Subscription.created_at, since, until)
+    )
     if customer_id is not None:
         query = query.where(Subscription.customer_id == customer_id)
     if statuses is not None:
         query = query.where(Subscription.status.in_(statuses))
+    if product_id is not None:
+        query = query.where(Subscription.product_id == product_id)
+    if country_code is not None:
+        query = query.where(Subscription.country_code == country_code)
+    if gateway is not None:
+        query = query.where(Subscription.gateway == gateway)
     return await page_of(session, query.order_by(Subscription.id.desc()), offset=offset, limit=limit)
 
 

@@ -15,6 +15,7 @@ from boxoffice.web.dashboard import (
     developers_webhooks,
     overview,
     sign_in,
+    subscriptions,
     team,
     transactions,
 )
@@ -33,5 +34,6 @@ for area in (
     developers_emails,
     analytics,
     developers_clocks,
+    subscriptions,
 ):
     router.include_router(area.router)

@@ -1,4 +1,5 @@
-"""Transactions: a payment refunded, whole or in part, through its gateway."""
+"""Transactions: every payment, filtered by kind, item, days, country and gateway, a page at a time; a payment
+refunded, whole or in part, through its gateway."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from decimal import Decimal, InvalidOperation
 
 from starlette.responses import Response
 
-from boxoffice.billing import history, refunds
+from boxoffice.billing import history, listings, refunds
 from boxoffice.billing.models import Payment, RefundStatus
 from boxoffice.kit.errors import InvalidInput, NotFound
 from boxoffice.kit.money import Money
 from boxoffice.kit.requests import OwnTransactions
 from boxoffice.team.roles import Permission
+from boxoffice.web.dashboard import transaction_filters
 from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
 from boxoffice.web.dashboard.customers import Id
 from boxoffice.web.dashboard.routing import dashboard_router
@@ -20,6 +22,53 @@ from boxoffice.web.dashboard.routing import dashboard_router
 router = dashboard_router()
 HERE = f"{PATH}/transactions"
 REFUND_FIELDS = ("amount", "reason")
+PAGE = 50
+REFUNDED = "refund"  # the kind of the payments refunded (the overview's refunds link to it)
+KINDS = [
+    ("", "Any kind"),
+    ("payment", "Went through"),
+    ("failed", "Declined"),
+    (REFUNDED, "Refunded in the days chosen"),
+    ("purchase", "Purchases"),
+    ("subscription", "Subscriptions and renewals"),
+    ("gift", "Gifts"),
+    ("donation", "Donations"),
+]
+
+
+@router.get(HERE)
+async def transactions(page: Dashboard) -> Response:
+    me = page.require(Permission.READ_CUSTOMERS)
+    asked = transaction_filters.read(page.request.query_params, "kind")
+    kind = asked.values["kind"]
+    if kind and kind not in dict(KINDS):
+        asked.problems["kind"] = "Choose a kind from the list"
+    found = None
+    if not asked.problems:
+        filters = history.PaymentsFilter(
+            since=asked.since,
+            until=asked.until,
+            type=kind if kind and kind != REFUNDED else None,
+            product_id=asked.item,
+            country_code=asked.country,
+            gateway=asked.gateway,
+            refunded=kind == REFUNDED,
+        )
+        try:
+            found = await listings.find_payments(page.session, me.merchant.id, filters, page=asked.page, limit=PAGE)
+        except InvalidInput as refused:
+            asked.problems.update({"until" if name == "end_date" else name: m for name, m in refused.errors.items()})
+    return page.render(
+        "transactions.html",
+        422 if asked.problems else 200,
+        found=found,
+        asked=asked,
+        pages=(found.total + PAGE - 1) // PAGE if found else 0,
+        kinds=KINDS,
+        gateways=transaction_filters.GATEWAYS,
+        errors=asked.problems,
+        values=asked.values,
+    )
 
 
 async def _refund_page(page: DashboardContext, payment_id: int, status: int = 200, **values: object) -> Response:

@@ -1,0 +1,98 @@
+"""The transactions list over HTTP: every payment of the merchant's, filtered by kind, item, days, country and
+gateway, a page at a time, each with its PDF receipt and a way to refund it; the merchant's others never shown."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from boxoffice.kit import clock
+from tests.conftest import Mailbox, Server
+from tests.dialects.inplayer.catalog import add_fee, add_item
+from tests.dialects.inplayer.conftest import Merchant, Viewer, make_merchant
+from tests.dialects.inplayer.test_payments import DECLINED, card_form
+from tests.web.dashboard.desk import Desk, invite, owner
+from tests.web.dashboard.test_subscriptions import GB, US, join, settings  # noqa: F401 (the fixture)
+
+
+@pytest.fixture
+async def merchant(server: Server) -> Merchant:
+    return await make_merchant(server)
+
+
+async def pay(server: Server, viewer: Viewer, fee: int, address: str, number: str = "4242424242424242") -> None:
+    await server.http.post("/payments", headers=viewer.auth | {"X-Forwarded-For": address}, data=card_form(fee, number))
+
+
+def listed(html: str) -> list[int]:
+    """The ids of the payments listed, in their order."""
+    table = html.split("data-transactions")[1].split("</table>")[0] if "data-transactions" in html else ""
+    return [int(found) for found in re.findall(r'data-payment="(\d+)"', table)]
+
+
+async def shown(desk: Desk, **query: str) -> list[int]:
+    page = await desk.get("/dashboard/transactions", **query)
+    assert page.status_code == 200, page.text
+    return listed(page.text)
+
+
+async def test_transactions_are_filtered_and_refunded_from_the_list(
+    server: Server, mailbox: Mailbox, merchant: Merchant, frozen: clock.FrozenClock
+) -> None:
+    vera, otto = (
+        await join(server, merchant, "vera@example.com", GB),
+        await join(server, merchant, "otto@example.com", US),
+    )
+    cup = (await add_item(server, merchant))["id"]
+    semi = (await add_item(server, merchant, title="Semi final"))["id"]
+    cup_fee = (await add_fee(server, merchant, cup, amount="10.00"))["id"]
+    semi_fee = (await add_fee(server, merchant, semi, amount="5.00"))["id"]
+    await pay(server, vera, cup_fee, GB)
+    await pay(server, otto, semi_fee, US, DECLINED)
+    await pay(server, otto, semi_fee, US)
+    paid_on = clock.now().date()
+    frozen.advance(days=1)  # the refunds below are made the day after the payments
+    boss = await owner(server, merchant)
+
+    every = await shown(boss)
+    assert len(every) == 3 and every == sorted(every, reverse=True)  # newest first
+    bought, declined, vera_paid = every
+    page = (await boss.get("/dashboard/transactions")).text
+    assert "vera@example.com" in page and "€10.00" in page and "declined" in page
+    assert await shown(boss, kind="payment") == [bought, vera_paid]
+    assert await shown(boss, kind="failed") == [declined]
+    assert await shown(boss, item=str(cup)) == [vera_paid]
+    assert await shown(boss, country="US") == [bought, declined]
+    assert await shown(boss, gateway="stripe") == []
+    today = clock.now().date()
+    assert await shown(boss, since=paid_on.isoformat(), until=paid_on.isoformat()) == every
+    assert await shown(boss, since=today.isoformat()) == []
+    for query, field in (
+        ({"kind": "stolen"}, "kind"),
+        ({"until": "31/12/2031"}, "until"),
+        ({"country": "1"}, "country"),
+    ):
+        refused = await boss.get("/dashboard/transactions", **query)
+        assert refused.status_code == 422 and f'id="problem-{field}"' in refused.text, query
+
+    row = page.split(f'data-payment="{vera_paid}"')[1].split("</tr>")[0]
+    receipt = re.search(r'href="([^"]+/receipts/\d+)"', row)
+    refund_link = re.search(r'href="(/dashboard/transactions/\d+/refund)"', row)
+    assert receipt and refund_link and "refund" not in page.split(f'data-payment="{declined}"')[1].split("</tr>")[0]
+    assert (await boss.get(receipt.group(1))).content.startswith(b"%PDF")
+
+    assert await shown(boss, kind="refund") == []
+    support = await invite(server, mailbox, boss, "sam@publisher.example.com", "support")
+    form = refund_link.group(1)
+    made = await support.post(form, {"amount": "4.00"}, form_on=form)
+    assert made.status_code == 303, made.text
+    assert await shown(support, kind="refund") == [vera_paid]
+    assert await shown(support, kind="refund", since=today.isoformat()) == [vera_paid]
+    assert await shown(support, kind="refund", until=paid_on.isoformat()) == []  # refunded the day after
+    assert "€4.00" in (await support.get("/dashboard/transactions", kind="refund")).text
+
+    analyst = await invite(server, mailbox, boss, "ann@publisher.example.com", "analyst")
+    assert (await analyst.get("/dashboard/transactions")).status_code == 403
+    elsewhere = await owner(server, await make_merchant(server, "owner@other.example.com"))
+    assert await shown(elsewhere) == []
