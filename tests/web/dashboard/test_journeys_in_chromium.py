@@ -8,11 +8,13 @@ import asyncio
 import email
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 
+import httpx
 import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
@@ -21,6 +23,8 @@ from boxoffice.app import create_app
 from boxoffice.kit import clock, jobs
 from boxoffice.kit.db import create_engine, session_factory
 from boxoffice.kit.settings import Settings
+from tests.compat.inplayer.merchant_setup import expect as expect_ok
+from tests.compat.inplayer.merchant_setup import merchant_client
 from tests.compat.live_server import empty_database, serving
 from tests.compat.mediastore.harness import require_chromium
 from tests.conftest import free_port, off_the_loop
@@ -29,6 +33,7 @@ from tests.web.pages.browser import Shop, Steps, launch, only_this_machine, open
 expect.set_options(timeout=20_000)
 PASSWORD = "publisher pass 1"
 SUPPORT_PASSWORD = "support pass 12"
+CARD = {"number": "4242424242424242", "card_name": "Vera", "exp_month": "12", "exp_year": "2031", "cvv": "123"}
 
 
 class Desk:
@@ -115,8 +120,43 @@ def sign_in(page: Page, base_url: str, email_address: str, password: str) -> Non
     page.get_by_role("button", name="Sign in").click()
 
 
+@dataclass(frozen=True)
+class Viewer:
+    token: str
+    payment: int
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def buy_the_film(shop: Shop) -> Viewer:
+    """Vera signs up and rents the film through the API, as an app would."""
+    viewer = {
+        "client_id": shop.merchant.uuid,
+        "type": "consumer",
+        "grant_type": "password",
+        "full_name": "Vera Viewer",
+        "username": "vera@example.com",
+        "email": "vera@example.com",
+        "password": "viewer pass 12",
+        "password_confirmation": "viewer pass 12",
+        "metadata[terms]": "true",
+    }
+    with httpx.Client(base_url=shop.base_url) as http:
+        token = expect_ok(http.post("/accounts", data=viewer))["access_token"]
+        paid = http.post(
+            "/payments", headers={"Authorization": f"Bearer {token}"}, data=CARD | {"access_fee": str(shop.rent)}
+        )
+        assert paid.status_code == 200, paid.text
+    with merchant_client(shop.base_url, shop.merchant) as http:
+        [row] = expect_ok(http.get("/payments/transactions"))["collection"]
+    return Viewer(token, int(row["transaction_token"].split("-")[1]))
+
+
 def test_a_publisher_secures_the_account_and_brings_in_support(desk: Desk, browser: Browser, tmp_path: Path) -> None:
     shop, base = desk.shop, desk.shop.base_url
+    viewer = buy_the_film(shop)
     _context, page = open_page(browser)
     steps = Steps(page, tmp_path)
     with steps.step("turn on two-factor sign-in"):
@@ -169,6 +209,30 @@ def test_a_publisher_secures_the_account_and_brings_in_support(desk: Desk, brows
         expect(support.get_by_role("link", name="Sam Support (support)")).to_be_visible()
         expect(support.get_by_role("link", name="Developers")).to_have_count(0)
 
+    with support_steps.step("the support member refunds a payment"):
+        support.get_by_label("Search by e-mail, name or id").fill("vera@")
+        support.get_by_role("button", name="Search").click()
+        support.get_by_role("link", name="vera@example.com").click()
+        expect(support.get_by_role("heading", name="Vera Viewer")).to_be_visible()
+        accessible(support)
+        support.get_by_role("link", name=f"Refund payment {viewer.payment}").click()
+        accessible(support)
+        support.get_by_label(re.compile("^Amount in EUR")).fill("2.00")
+        support.get_by_role("button", name="Refund").click()
+        expect(support.get_by_role("status")).to_have_text("The refund is made.")
+        expect(support.locator(f'[data-payment="{viewer.payment}"]')).to_contain_text("€2.00")
+        with merchant_client(base, shop.merchant) as http:
+            [row] = expect_ok(http.get("/payments/transactions"))["collection"]
+            assert row["refunded_amount"] == 2.0, row
+
+    with support_steps.step("the support member revokes the viewer's access"):
+        with httpx.Client(base_url=base, headers=viewer.auth) as http:
+            assert http.get(f"/items/{shop.film}/access").status_code == 200
+        support.get_by_role("button", name="Revoke access to The Film").click()
+        expect(support.get_by_role("status")).to_contain_text("Access is revoked")
+        with httpx.Client(base_url=base, headers=viewer.auth) as http:
+            assert http.get(f"/items/{shop.film}/access").status_code == 402  # the viewer's very next check
+
     with support_steps.step("the support member is refused the settings"):
         for settings in ("/dashboard/developers", "/dashboard/developers/webhooks", "/dashboard/team"):
             answer = support.goto(f"{base}{settings}")
@@ -184,5 +248,8 @@ def test_a_publisher_secures_the_account_and_brings_in_support(desk: Desk, brows
         expect(log).to_contain_text("sam@publisher.example.com")  # who joined, and whom the owner invited
         page.get_by_label("Search by who, what, on what or address").fill("sam@")
         page.get_by_role("button", name="Search").click()
-        expect(log.locator("tr")).to_have_count(2)  # the invitation, and the joining (which signed Sam in)
+        # The invitation, the joining (which signed Sam in), the refund and the revocation.
+        expect(log.locator("tr")).to_have_count(4)
+        for action in ("Refunded a payment", "Revoked access", "Joined the team"):
+            expect(log).to_contain_text(action)
         accessible(page)
