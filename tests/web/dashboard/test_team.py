@@ -156,3 +156,25 @@ async def test_the_merchant_apis_writes_are_in_the_audit_log(server: Server, mer
     other = await make_merchant(server, "owner@other.example.com")
     elsewhere = await owner(server, other)
     assert "POST /v2/items" not in (await elsewhere.get("/dashboard/audit")).text
+
+
+async def test_signing_in_returns_to_the_dashboard_page_asked_for_and_nowhere_else(
+    server: Server, merchant: Merchant
+) -> None:
+    visitor = desk(server, merchant.email)
+    asked = await visitor.get("/dashboard/audit")
+    assert asked.status_code == 303 and asked.headers["location"] == "/dashboard/sign-in?next=/dashboard/audit"
+    for wanted, landed in (
+        ("/dashboard/audit", "/dashboard/audit"),
+        ("//evil.example/dashboard/", "/dashboard"),
+        ("https://evil.example/", "/dashboard"),
+        ("/dashboard/\\evil.example", "/dashboard"),
+    ):
+        someone = desk(server, merchant.email)
+        token = await someone.token()
+        answer = await someone.http.post(
+            "/dashboard/sign-in",
+            params={"next": wanted},
+            data={"csrf_token": token, "email": merchant.email, "password": PASSWORD},
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == landed, wanted
