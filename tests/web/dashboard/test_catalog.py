@@ -173,7 +173,7 @@ async def test_a_package_takes_in_assets_by_their_ids_and_lets_them_go(server: S
     assert sorted(item["id"] for item in members.json()["collection"]) == [first, second]
 
     for typed, problem in (
-        ("twelve", "twelve is not an item id"),
+        ("twelve", "twelve is not an id"),
         (str(package_id), "a package can&#39;t hold another package"),
         (str(other["id"]), f"No asset of yours has the id {other['id']}"),
         ("", "Give the ids of the items to put in the package"),

@@ -11,6 +11,8 @@ from boxoffice.catalog.currencies import is_currency, refusal
 from boxoffice.kit.money import Money
 from boxoffice.kit.validation import Problems, whole_number
 
+_SEPARATORS = re.compile(r"[\s,]+")
+MAX_IDS = 100
 _DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?", re.ASCII)
 # How a datetime-local field sends a moment, and shows one back: minutes are all a sale window needs.
 MOMENT = "%Y-%m-%dT%H:%M"
@@ -68,3 +70,19 @@ def number(value: str | None, field: str, problems: Problems) -> int | None:
 
 def shown_moment(value: datetime | None) -> str:
     return value.strftime(MOMENT) if value else ""
+
+
+def ids(value: str | None, field: str, problems: Problems) -> list[int] | None:
+    """Ids typed apart by commas or spaces ("12, 14"); None when none are typed."""
+    parts = [part for part in _SEPARATORS.split((value or "").strip()) if part]
+    if not parts:
+        return None
+    if len(parts) > MAX_IDS:
+        problems.add(field, f"Give at most {MAX_IDS} ids at once")
+        return None
+    found = [whole_number(part) for part in parts]
+    wrong = [part for part, number in zip(parts, found, strict=True) if not number]
+    if wrong:
+        problems.add(field, f"{wrong[0]} is not an id")
+        return None
+    return [number for number in found if number]

@@ -2,37 +2,29 @@
 
 from __future__ import annotations
 
-import re
-
 from starlette.responses import Response
 
 from boxoffice.catalog import listing
 from boxoffice.catalog import service as catalog
 from boxoffice.kit.errors import InvalidInput
-from boxoffice.kit.validation import whole_number
+from boxoffice.kit.validation import Problems
 from boxoffice.team.roles import Permission
+from boxoffice.web.dashboard import catalog_forms as read
 from boxoffice.web.dashboard.catalog_item_page import Id, item_page, values_of
 from boxoffice.web.dashboard.context import PATH, Dashboard
 from boxoffice.web.dashboard.routing import dashboard_router
 
 router = dashboard_router()
 PACKAGE = f"{PATH}/catalog/items/{{package_id}}"
-_SEPARATORS = re.compile(r"[\s,]+")
-MAX_AT_ONCE = 100
 
 
 def _ids(typed: str) -> list[int]:
-    """Item ids typed apart by commas or spaces."""
-    parts = [part for part in _SEPARATORS.split(typed.strip()) if part]
-    ids = [whole_number(part) for part in parts]
-    if not parts:
-        raise InvalidInput({"add": "Give the ids of the items to put in the package"})
-    if len(parts) > MAX_AT_ONCE:
-        raise InvalidInput({"add": f"Put in at most {MAX_AT_ONCE} items at once"})
-    wrong = [part for part, found in zip(parts, ids, strict=True) if not found]
-    if wrong:
-        raise InvalidInput({"add": f"{wrong[0]} is not an item id"})
-    return [found for found in ids if found]
+    problems = Problems()
+    found = read.ids(typed, "add", problems)
+    if found is None:
+        problems.add("add", "Give the ids of the items to put in the package")
+    problems.raise_any()
+    return found or []
 
 
 @router.post(f"{PACKAGE}/members")
