@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import Merchant
-from boxoffice.kit import passwords, validation
+from boxoffice.kit import clock, passwords, validation
 from boxoffice.kit.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
 
 
@@ -75,6 +75,16 @@ async def find_merchant(session: AsyncSession, merchant_uuid: str | None) -> Mer
     if merchant is None or not merchant.active:
         raise NotFound("Merchant not found")
     return merchant
+
+
+async def rotate_client_secret(session: AsyncSession, merchant: Merchant) -> str:
+    """A new client secret in place of the old one, which stops working at once; so do the merchant's API tokens
+    issued until now, since whoever held the old secret may have made some. Webhooks are signed with the new one
+    from their next attempt. The new secret is returned for the merchant to see once."""
+    merchant.client_secret = secrets.token_urlsafe(32)
+    await repo.revoke_merchant_sessions(session, merchant.id, "secret_rotated", clock.now())
+    await session.flush()
+    return merchant.client_secret
 
 
 async def authenticate_client(session: AsyncSession, merchant_uuid: str, client_secret: str) -> Merchant:

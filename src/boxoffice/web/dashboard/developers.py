@@ -1,18 +1,80 @@
-"""The developers' area: where its settings are (webhooks, e-mails, test clocks, keys and the rest)."""
+"""The developers' area: where its settings are, the API keys (the client secret shown only by its last characters,
+rotated after a confirmation and then shown once in full), and the web origins allowed to call the APIs."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
+from boxoffice.identity import merchants
+from boxoffice.kit.errors import InvalidInput
 from boxoffice.team.roles import Permission
-from boxoffice.web.dashboard.context import PATH, Dashboard
+from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
 from boxoffice.web.dashboard.routing import dashboard_router
 
 router = dashboard_router()
 HERE = f"{PATH}/developers"
+KEYS = f"{HERE}/keys"
+ORIGINS = f"{HERE}/origins"
 
 
 @router.get(HERE)
 async def developers(page: Dashboard) -> Response:
     page.require(Permission.SETTINGS)
     return page.render("developers.html")
+
+
+def _keys(page: DashboardContext, status: int = 200, **values: object) -> Response:
+    me = page.require(Permission.SETTINGS)
+    return page.render(
+        "developers_keys.html",
+        status,
+        client_id=me.merchant.uuid,
+        secret_hint=me.merchant.client_secret[-4:],
+        publisher_id=merchants.public_number(me.merchant),
+        **values,
+    )
+
+
+@router.get(KEYS)
+async def keys(page: Dashboard) -> Response:
+    return _keys(page)
+
+
+@router.get(f"{KEYS}/rotate")
+async def confirm_rotation(page: Dashboard) -> Response:
+    return _keys(page, confirming=True)
+
+
+@router.post(f"{KEYS}/rotate")
+async def rotate(page: Dashboard) -> Response:
+    me = page.require(Permission.SETTINGS)
+    form = await page.check_form()
+    if form.get("confirm") != "yes":
+        return _keys(page, 422, confirming=True, errors={"confirm": "Tick the box to confirm the rotation"})
+    secret = await merchants.rotate_client_secret(page.session, me.merchant)
+    page.audit_as("Rotated the client secret", f"now ending …{secret[-4:]}")
+    # Shown here, once, rather than after a redirect: it is never shown in full again.
+    return _keys(page, new_secret=secret)
+
+
+def _origins(page: DashboardContext, status: int = 200, **values: object) -> Response:
+    me = page.require(Permission.SETTINGS)
+    kept = "\n".join(me.merchant.allowed_origins)
+    return page.render("developers_origins.html", status, **({"values": {"origins": kept}} | values))
+
+
+@router.get(ORIGINS)
+async def origins(page: Dashboard) -> Response:
+    return _origins(page, told=page.request.query_params.get("told"))
+
+
+@router.post(ORIGINS)
+async def set_origins(page: Dashboard) -> Response:
+    me = page.require(Permission.SETTINGS)
+    form = await page.check_form()
+    try:
+        await merchants.set_allowed_origins(page.session, me.merchant, form.get("origins", "").splitlines())
+    except InvalidInput as refused:
+        return _origins(page, 422, errors=refused.errors, values=form)
+    page.audit_as("Changed the allowed origins", ", ".join(me.merchant.allowed_origins))
+    return page.redirect(f"{ORIGINS}?told=saved")
