@@ -136,6 +136,22 @@ async def list_codes(
     return total, rows, await repo.session_counts(session, merchant_id, [code.id for code in rows])
 
 
+@dataclass(frozen=True, slots=True)
+class CodesPage:
+    """A page of a product's codes as the merchant's dashboard shows them: with the product they open."""
+
+    product: Product
+    total: int
+    codes: Sequence[AccessCode]
+    held: dict[int, int]  # browsers holding each code, by its id
+
+
+async def codes_page(session: AsyncSession, merchant_id: int, product_id: int, *, page: int, limit: int) -> CodesPage:
+    product = await _merchant_product(session, merchant_id, product_id)
+    total, rows = await repo.codes_page(session, merchant_id, product.id, offset=page * limit, limit=limit)
+    return CodesPage(product, total, rows, await repo.session_counts(session, merchant_id, [code.id for code in rows]))
+
+
 async def delete_code(session: AsyncSession, merchant_id: int, product_id: int, code_id: int) -> None:
     """Withdraw a code; the browsers it let in lose their session."""
     product = await _merchant_product(session, merchant_id, product_id)
