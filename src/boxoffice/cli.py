@@ -390,6 +390,9 @@ def demo(
     port: Annotated[
         int, typer.Option(help="The port `boxoffice serve` listens on, for the demo page's address")
     ] = 8000,
+    history: Annotated[
+        bool, typer.Option(help="Also half a year of customers, sales and renewals, for the dashboard's figures")
+    ] = True,
 ) -> None:
     """Seed (idempotently) a demo merchant, viewer and priced assets, and print how to use them."""
     from boxoffice import demo as seed
@@ -417,6 +420,7 @@ def demo(
         return found.merchant, listing, ids, offers[0] if offers else ""
 
     merchant, listing, ids, offer = _in_transaction(settings, work)
+    made = asyncio.run(seed.seed_history(settings, merchant.id)) if history else None
     table = Table(title=f"Boxoffice demo — {base_url.of(settings.public_url)}")
     table.add_column("what")
     table.add_column("value")
@@ -439,6 +443,12 @@ def demo(
     typer.echo(
         f"the dashboard: {page.rstrip('/')}/dashboard (sign in as {seed.MERCHANT_EMAIL} / {seed.MERCHANT_PASSWORD})"
     )
+    if made is not None:
+        typer.echo(
+            f"its history, on the test clock {seed.HISTORY_CLOCK!r}: {made.customers} customers,"
+            f" {made.subscriptions} subscriptions, {made.renewals} renewals ({made.declined} declined),"
+            f" {made.switches} plan switches, {made.purchases} rentals, {made.refunds} refunds"
+        )
 
 
 if __name__ == "__main__":

@@ -1,18 +1,32 @@
-"""A demo tenant for a first look: a merchant, a viewer and a few priced assets. Safe to run again."""
+"""A demo tenant for a first look: a merchant, a viewer and a few priced assets, and half a year of business for
+the dashboard's figures to say something (`seed_history`). Safe to run again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from boxoffice.billing import plan_switch, purchases, refunds, sandbox_clocks, subscriptions
+from boxoffice.billing.models import CHARGING, PaymentStatus, SubscriptionStatus
 from boxoffice.catalog import service as catalog
 from boxoffice.catalog.access_types import BY_ID
-from boxoffice.identity import accounts, merchants
+from boxoffice.catalog.models import Price
+from boxoffice.catalog.service import ProductChanges
+from boxoffice.gateways.protocol import Card
+from boxoffice.gateways.registry import Gateways
+from boxoffice.identity import accounts, authentication, merchants
 from boxoffice.identity import repository as identity_repo
-from boxoffice.identity.models import Merchant
-from boxoffice.kit.client_info import ClientInfo, parse_device
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo, Device, parse_device
+from boxoffice.kit.db import create_engine, session_factory, transaction
 from boxoffice.kit.money import Money
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
 from boxoffice.web.landing import Link, Section
 
 MERCHANT_EMAIL = "demo@example.com"
@@ -120,3 +134,244 @@ LANDING = Section(
         f" -d password={VIEWER_PASSWORD} {{base}}/accounts/authenticate",
     ),
 )
+
+
+# Half a year of business, made through the use cases the API calls, on a sandbox test clock: the subscribers'
+# billing runs as of the clock, which moves a week at a time to now, so their renewals (and the declines of cards
+# that expired meanwhile) happen week by week as they would have; what runs on real time (sign-ups, sign-ins, rentals,
+# refunds) is pinned to the clock's week.
+HISTORY_CLOCK = "Demo history"
+HISTORY_WEEKS = 26
+HISTORY_SEED = 19  # the same history every time
+DEVICES = {"desktop": 45, "mobile": 35, "tablet": 10, "tv": 10}
+COUNTRIES = {"US": 30, "GB": 14, "DE": 12, "FR": 9, "NL": 6, "ES": 6, "CA": 6, "BR": 5, "AU": 4, "JP": 3, "IN": 5}
+GOOD_CARD = "4242424242424242"
+SUBSCRIBED = "Boxoffice Plus"  # the asset with the monthly (a week's trial first) and the yearly fee
+
+
+@dataclass
+class History:
+    customers: int = 0
+    subscriptions: int = 0
+    purchases: int = 0
+    refunds: int = 0
+    switches: int = 0
+    renewals: int = 0
+    declined: int = 0
+
+
+@dataclass
+class _Subscriber:
+    customer: Customer
+    subscription_id: int
+    yearly: bool
+
+
+@dataclass
+class _Book:
+    """What the history has made so far, and the means to make more."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    gateways: Gateways
+    settings: Settings
+    merchant: Merchant
+    clock_id: int
+    pick: random.Random
+    monthly: Price
+    yearly: Price
+    rentals: list[Price]
+    made: History = field(default_factory=History)
+    subscribers: list[_Subscriber] = field(default_factory=list)
+    people: list[tuple[Customer, ClientInfo]] = field(default_factory=list)
+
+    def client(self) -> ClientInfo:
+        device = self.pick.choices(list(DEVICES), list(DEVICES.values()))[0]
+        country = self.pick.choices(list(COUNTRIES), list(COUNTRIES.values()))[0]
+        address = f"198.51.100.{self.pick.randint(1, 254)}"
+        return ClientInfo(address, country, Device(device, "Linux", None, "Firefox"), "Firefox")
+
+    def card(self, at: datetime, *, may_expire: bool = False) -> Card:
+        """A card good for years; or, `may_expire`, one in five expiring within three months, whose renewals are
+        then declined (past due while dunning retries them, then ended)."""
+        if may_expire and self.pick.random() < 0.2:
+            months = at.month - 1 + self.pick.randint(1, 3)
+            return Card(GOOD_CARD, months % 12 + 1, at.year + months // 12, "123", "Demo Viewer")
+        return Card(GOOD_CARD, 12, at.year + 4, "123", "Demo Viewer")
+
+
+async def seed_history(settings: Settings, merchant_id: int) -> History | None:
+    """Half a year of customers, rentals, refunds, trials, subscriptions, renewals, plan switches, cancellations and
+    declined renewals for the demo merchant, ending now; None when it has it already."""
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    gateways = Gateways(sessions, settings, Sealer(settings.encryption_keys))
+    try:
+        async with transaction(sessions) as session:
+            merchant = await identity_repo.merchant_by_id(session, merchant_id)
+            assert merchant is not None
+            if any(found.name == HISTORY_CLOCK for found in await sandbox_clocks.list_clocks(session, merchant_id)):
+                return None
+            start = (clock.now() - timedelta(weeks=HISTORY_WEEKS)).replace(hour=9, minute=0, second=0, microsecond=0)
+            test_clock = await sandbox_clocks.create_clock(session, merchant_id, HISTORY_CLOCK, start)
+            book = await _book(session, sessions, gateways, settings, merchant, test_clock.id)
+        for week in range(HISTORY_WEEKS):
+            moment = start + timedelta(weeks=week)
+            await _week(book, week, moment)
+            until = min(moment + timedelta(weeks=1), clock.now() - timedelta(minutes=1))
+            _, report = await sandbox_clocks.advance(
+                sessions, gateways, merchant_id, book.clock_id, until, settings.dunning_retry_days
+            )
+            book.made.renewals += report.renewed
+            book.made.declined += report.declined
+        return book.made
+    finally:
+        await gateways.aclose()
+        await engine.dispose()
+
+
+async def _book(
+    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
+    gateways: Gateways,
+    settings: Settings,
+    merchant: Merchant,
+    clock_id: int,
+) -> _Book:
+    prices: dict[str, Price] = {}
+    for title, *_ in ASSETS:
+        product = await catalog.find_product(session, merchant.id, title)
+        assert product is not None
+        if title == SUBSCRIBED:
+            # Its subscribers move between the monthly and the yearly fee: the MRR's expansion and contraction.
+            await catalog.update_product(session, merchant.id, product.id, ProductChanges(plan_switch_enabled=True))
+        prices |= {price.description: price for price in await catalog.prices_of(session, product)}
+    rentals = [prices["7-day rental"], prices["7-day rental (EUR)"], prices["48-hour pass"]]
+    return _Book(
+        sessions, gateways, settings, merchant, clock_id, random.Random(HISTORY_SEED), prices["Monthly"],
+        prices["Yearly"], rentals,
+    )  # fmt: skip
+
+
+async def _week(book: _Book, week: int, moment: datetime) -> None:
+    """One week: newcomers sign up, some rent, some subscribe (a trial first for the monthly fee); some
+    subscribers switch or cancel; some rentals are refunded; some viewers sign in again."""
+    pick = book.pick
+    for newcomer in range(4 + week // 3):
+        at = moment + timedelta(minutes=10 * newcomer)
+        with clock.pinned(at):
+            customer, client = await _sign_up(book, at)
+        roll = pick.random()
+        if roll < 0.5:
+            await _subscribe(book, customer, client, at, yearly=pick.random() < 0.25)
+        elif roll < 0.85:
+            await _rent(book, customer, client, at + timedelta(minutes=5))
+    for subscriber in list(book.subscribers):
+        roll = pick.random()
+        if roll < 0.03:
+            await _cancel(book, subscriber)
+        elif roll < 0.045:
+            await _switch(book, subscriber, moment)
+    with clock.pinned(moment + timedelta(days=3)):
+        async with transaction(book.sessions) as session:
+            for customer, client in pick.sample(book.people, k=len(book.people) // 10):
+                await authentication.start_session(session, book.settings, book.merchant, customer, client)
+
+
+async def _sign_up(book: _Book, at: datetime) -> tuple[Customer, ClientInfo]:
+    client = book.client()
+    number = len(book.people) + 1
+    async with transaction(book.sessions) as session:
+        customer = await accounts.register_customer(
+            session,
+            book.merchant,
+            email=f"viewer{number}@demo.example.com",
+            full_name=f"Viewer {number}",
+            password=None,
+            password_confirmation=None,
+            metadata={},
+            source="demo",
+            client=client,
+        )
+        await authentication.start_session(session, book.settings, book.merchant, customer, client)
+    book.people.append((customer, client))
+    book.made.customers += 1
+    return customer, client
+
+
+async def _subscribe(book: _Book, customer: Customer, client: ClientInfo, at: datetime, *, yearly: bool) -> None:
+    await sandbox_clocks.attach_customer(book.sessions, book.merchant.id, book.clock_id, customer.id)
+    started = await subscriptions.subscribe(
+        book.sessions,
+        book.gateways.sandbox,
+        book.merchant,
+        customer,
+        price_id=(book.yearly if yearly else book.monthly).id,
+        source=book.card(at, may_expire=True),
+        idempotency_key=uuid.uuid4().hex,
+        return_url=None,
+        client=client,
+    )
+    book.made.subscriptions += 1
+    subscriber = _Subscriber(customer, started.subscription.id, yearly)
+    if not yearly and book.pick.random() < 0.2:
+        await _cancel(book, subscriber)  # tried, and left before the trial's end
+    else:
+        book.subscribers.append(subscriber)
+
+
+async def _cancel(book: _Book, subscriber: _Subscriber) -> None:
+    if subscriber in book.subscribers:
+        book.subscribers.remove(subscriber)
+    async with transaction(book.sessions) as session:
+        found = await subscriptions.subscription_of(session, book.merchant.id, subscriber.subscription_id)
+        if found.status in CHARGING:
+            await subscriptions.cancel(session, book.merchant.id, found, immediately=False)
+
+
+async def _switch(book: _Book, subscriber: _Subscriber, moment: datetime) -> None:
+    """A monthly subscriber takes the yearly fee (most), or a yearly one the monthly fee; only an active one can."""
+    async with book.sessions() as session:
+        found = await subscriptions.subscription_of(session, book.merchant.id, subscriber.subscription_id)
+    if found.status != SubscriptionStatus.ACTIVE:
+        return
+    paid = await plan_switch.switch_plan(
+        book.sessions,
+        book.gateways,
+        book.merchant,
+        subscriber.customer,
+        subscription_id=subscriber.subscription_id,
+        price_id=(book.monthly if subscriber.yearly else book.yearly).id,
+        idempotency_key=uuid.uuid4().hex,
+        client=ClientInfo(None, None, parse_device(None), None),
+    )
+    if paid.status == PaymentStatus.SUCCEEDED:
+        subscriber.yearly = not subscriber.yearly
+        book.made.switches += 1
+
+
+async def _rent(book: _Book, customer: Customer, client: ClientInfo, at: datetime) -> None:
+    with clock.pinned(at):
+        paid = await purchases.buy_access(
+            book.sessions,
+            book.gateways.sandbox,
+            book.merchant,
+            customer,
+            price_id=book.pick.choice(book.rentals).id,
+            source=book.card(at),
+            idempotency_key=uuid.uuid4().hex,
+            return_url=None,
+            client=client,
+        )
+    book.made.purchases += 1
+    if paid.status == PaymentStatus.SUCCEEDED and book.pick.random() < 0.08:
+        with clock.pinned(at + timedelta(hours=book.pick.randint(1, 60))):
+            await refunds.refund_payment(
+                book.sessions,
+                book.gateways,
+                book.merchant.id,
+                paid.id,
+                amount=None,
+                reason="The stream would not play",
+                idempotency_key=uuid.uuid4().hex,
+            )
+        book.made.refunds += 1
