@@ -152,6 +152,28 @@ async def _write(
     return look
 
 
+PREVIEWED = (
+    "brand_name", "logo", "cover_image", *COLORS, "preview_top_border", "protected_label", "footer", "terms_url",
+    "dark_mode",
+)  # fmt: skip
+
+
+def preview_look(changes: LookChanges, base: Branding | None) -> Branding:
+    """`base` (or a new look) as it would look with `changes`, checked as saving them checks them (InvalidInput
+    otherwise), and never written: a look of its own, outside any session. An image uploaded but not kept yet
+    has no address to show it at: the preview goes without it."""
+    problems = validation.Problems()
+    if base is None and not (changes.brand_name or "").strip():
+        problems.add("brand_name", "The brand name is required")
+    values = _values(changes, problems)
+    problems.raise_any()
+    shown = Branding(**{name: getattr(base, name) for name in PREVIEWED} if base is not None else {})
+    for name, value in values.items():
+        if name in PREVIEWED:
+            setattr(shown, name, None if isinstance(value, Upload) else value)
+    return shown
+
+
 async def create_look(session: AsyncSession, settings: Settings, owner: Owner, changes: LookChanges) -> Branding:
     """A new look; the merchant's first is its default."""
     return await _write(session, settings, owner, Branding(merchant_id=owner.merchant_id), changes)

@@ -10,6 +10,7 @@ from boxoffice.web.dashboard import (
     catalog,
     customers,
     developers,
+    developers_branding,
     developers_clocks,
     developers_emails,
     developers_webhooks,
@@ -35,5 +36,6 @@ for area in (
     analytics,
     developers_clocks,
     subscriptions,
+    developers_branding,
 ):
     router.include_router(area.router)
