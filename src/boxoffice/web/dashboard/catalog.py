@@ -10,7 +10,13 @@ from boxoffice.catalog import service as catalog
 from boxoffice.kit.errors import Conflict, InvalidInput
 from boxoffice.kit.validation import whole_number
 from boxoffice.team.roles import Permission
-from boxoffice.web.dashboard import catalog_codes, catalog_packages, catalog_prices, catalog_vouchers
+from boxoffice.web.dashboard import (
+    catalog_codes,
+    catalog_donations,
+    catalog_packages,
+    catalog_prices,
+    catalog_vouchers,
+)
 from boxoffice.web.dashboard.catalog_item_page import ACCESS_CONTROLS, TYPE_NAMES, TYPES, Id, item_page
 from boxoffice.web.dashboard.catalog_terms import terms_of
 from boxoffice.web.dashboard.context import PATH, Dashboard
@@ -142,5 +148,5 @@ async def switch_item(page: Dashboard, item_id: Id) -> Response:
 
 
 # The catalog's other pages, under its own router: the dashboard's list of areas names the catalog once.
-for part in (catalog_prices, catalog_packages, catalog_vouchers, catalog_codes):
+for part in (catalog_prices, catalog_packages, catalog_vouchers, catalog_codes, catalog_donations):
     router.include_router(part.router)
