@@ -18,7 +18,7 @@ from boxoffice.kit.errors import InvalidInput, NotFound
 from tests import shop
 
 
-def _subscription(customer: Customer, price: Price, status: SubscriptionStatus, **fields: object) -> Subscription:
+def a_subscription(customer: Customer, price: Price, status: SubscriptionStatus, **fields: object) -> Subscription:
     now = clock.now()
     return Subscription(
         merchant_id=customer.merchant_id,
@@ -40,7 +40,7 @@ def _subscription(customer: Customer, price: Price, status: SubscriptionStatus, 
     )
 
 
-def _payment(customer: Customer, price: Price, key: str, **fields: object) -> Payment:
+def a_payment(customer: Customer, price: Price, key: str, **fields: object) -> Payment:
     return Payment(
         merchant_id=customer.merchant_id,
         customer_id=customer.id,
@@ -49,7 +49,7 @@ def _payment(customer: Customer, price: Price, key: str, **fields: object) -> Pa
         idempotency_key=key,
         amount=price.amount,
         currency=price.currency,
-        gateway="sandbox",
+        gateway=fields.pop("gateway", "sandbox"),
         gateway_customer_ref="cus",
         gateway_method="pm",
         status=fields.pop("status", PaymentStatus.SUCCEEDED),
@@ -69,14 +69,14 @@ async def test_subscriptions_are_filtered_by_state_item_country_gateway_and_star
         started = clock.now() - timedelta(days=10)
         session.add_all(
             [
-                _subscription(vera, cup, SubscriptionStatus.ACTIVE, country_code="GB", created_at=started),
-                _subscription(otto, semi, SubscriptionStatus.CANCELED, country_code="US", gateway="stripe"),
+                a_subscription(vera, cup, SubscriptionStatus.ACTIVE, country_code="GB", created_at=started),
+                a_subscription(otto, semi, SubscriptionStatus.CANCELED, country_code="US", gateway="stripe"),
             ]
         )
         other = await shop.merchant(session, "Other")
         stranger = await shop.customer(session, other.id, "ada@example.com")
         session.add(
-            _subscription(stranger, await shop.monthly_price(session, await shop.product(session, other.id)), "active")
+            a_subscription(stranger, await shop.monthly_price(session, await shop.product(session, other.id)), "active")
         )
         await session.flush()
 
@@ -111,8 +111,8 @@ async def test_payments_refunded_are_found_by_the_day_of_their_refund(
         vera = await shop.customer(session, merchant.id, "vera@example.com")
         price = await shop.monthly_price(session, await shop.product(session, merchant.id))
         paid_at = clock.now() - timedelta(days=5)
-        refunded = _payment(vera, price, "a", created_at=paid_at, refunded=100, country_code="DE")
-        kept = _payment(vera, price, "b", created_at=paid_at)
+        refunded = a_payment(vera, price, "a", created_at=paid_at, refunded=100, country_code="DE")
+        kept = a_payment(vera, price, "b", created_at=paid_at)
         session.add_all([refunded, kept])
         await session.flush()
         session.add(
@@ -153,8 +153,8 @@ async def test_a_customers_record_is_read_by_their_merchant_only(sessions: async
         merchant, other = await shop.merchant(session), await shop.merchant(session, "Other")
         vera = await shop.customer(session, merchant.id, "vera@example.com")
         price = await shop.monthly_price(session, await shop.product(session, merchant.id))
-        held = _subscription(vera, price, SubscriptionStatus.ACTIVE)
-        session.add_all([held, _payment(vera, price, "a"), _payment(vera, price, "b", status=PaymentStatus.PENDING)])
+        held = a_subscription(vera, price, SubscriptionStatus.ACTIVE)
+        session.add_all([held, a_payment(vera, price, "a"), a_payment(vera, price, "b", status=PaymentStatus.PENDING)])
         await session.flush()
 
         record = await customer_record.describe_customer(session, merchant, vera.id)

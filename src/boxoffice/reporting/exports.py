@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.kit.money import Money
 from boxoffice.reporting import repository as repo
+from boxoffice.reporting.narrowing import EVERYTHING, Narrowing
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "transactions": (
@@ -304,6 +305,7 @@ async def write_csv(
     since: datetime | None,
     until: datetime | None,
     item_id: int | None = None,
+    narrowed: Narrowing = EVERYTHING,
     progress: Progress | None = None,
 ) -> int:
     """Write the export to `out` (opened with newline=""); returns how many rows it holds."""
@@ -311,7 +313,8 @@ async def write_csv(
     writer.writerow(COLUMNS[kind])
     lines_of, columns = _LINES[kind], len(COLUMNS[kind])
     written = 0
-    async with contextlib.aclosing(repo.stream_rows(session, kind, merchant_id, since, until, item_id)) as batches:
+    rows = repo.stream_rows(session, kind, merchant_id, since, until, item_id, narrowed)
+    async with contextlib.aclosing(rows) as batches:
         async for batch in batches:
             lines = lines_of(batch)
             text = "".join(lines)

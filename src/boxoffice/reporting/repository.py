@@ -18,6 +18,7 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, RegistrationRecord
 from boxoffice.kit.db import stream_batches, within
 from boxoffice.reporting.models import ReportFile
+from boxoffice.reporting.narrowing import EVERYTHING, Narrowing
 
 BATCH = 10_000
 LISTED = 200  # the newest files a list shows
@@ -87,7 +88,34 @@ def _unerased_customers(merchant_id: int, since: datetime | None, until: datetim
     ]
 
 
-def _transactions(merchant_id: int, since: datetime | None, until: datetime | None) -> Query:
+def _narrowed_payments(item_id: int | None, narrowed: Narrowing) -> list[ColumnElement[bool]]:
+    """The payments of the item, country and gateway asked for (and the refunds of those)."""
+    found = []
+    if item_id is not None:
+        found.append(Payment.product_id == item_id)
+    if narrowed.country_code is not None:
+        found.append(Payment.country_code == narrowed.country_code)
+    if narrowed.gateway is not None:
+        found.append(Payment.gateway == narrowed.gateway)
+    return found
+
+
+def _narrowed_subscriptions(item_id: int | None, narrowed: Narrowing) -> list[ColumnElement[bool]]:
+    found = []
+    if item_id is not None:
+        found.append(Subscription.product_id == item_id)
+    if narrowed.country_code is not None:
+        found.append(Subscription.country_code == narrowed.country_code)
+    if narrowed.gateway is not None:
+        found.append(Subscription.gateway == narrowed.gateway)
+    if narrowed.statuses:
+        found.append(Subscription.status.in_(narrowed.statuses))
+    return found
+
+
+def _transactions(
+    merchant_id: int, since: datetime | None, until: datetime | None, narrowing: list[ColumnElement[bool]]
+) -> Query:
     paid = (
         select(
             literal("payment").label("type"),
@@ -110,7 +138,7 @@ def _transactions(merchant_id: int, since: datetime | None, until: datetime | No
         )
         .join(Customer, and_(Customer.id == Payment.customer_id, Customer.merchant_id == Payment.merchant_id))
         .join(Product, and_(Product.id == Payment.product_id, Product.merchant_id == Payment.merchant_id))
-        .where(*_decided_payments(merchant_id, since, until))
+        .where(*_decided_payments(merchant_id, since, until), *narrowing)
     )
     refunded = (
         select(
@@ -134,13 +162,15 @@ def _transactions(merchant_id: int, since: datetime | None, until: datetime | No
         .join(Payment, and_(Payment.id == Refund.payment_id, Payment.merchant_id == Refund.merchant_id))
         .join(Customer, and_(Customer.id == Payment.customer_id, Customer.merchant_id == Payment.merchant_id))
         .join(Product, and_(Product.id == Payment.product_id, Product.merchant_id == Payment.merchant_id))
-        .where(*_refunds(merchant_id, since, until))
+        .where(*_refunds(merchant_id, since, until), *narrowing)
     )
     both = union_all(paid, refunded).subquery()
     return select(both).order_by(both.c.created_at, both.c.type, both.c.id)
 
 
-def _subscriptions(merchant_id: int, since: datetime | None, until: datetime | None) -> Query:
+def _subscriptions(
+    merchant_id: int, since: datetime | None, until: datetime | None, narrowing: list[ColumnElement[bool]]
+) -> Query:
     return (
         select(
             Subscription.id,
@@ -165,7 +195,7 @@ def _subscriptions(merchant_id: int, since: datetime | None, until: datetime | N
         .join(Customer, and_(Customer.id == Subscription.customer_id, Customer.merchant_id == Subscription.merchant_id))
         .join(Product, and_(Product.id == Subscription.product_id, Product.merchant_id == Subscription.merchant_id))
         .join(Price, and_(Price.id == Subscription.price_id, Price.merchant_id == Subscription.merchant_id))
-        .where(*_started_subscriptions(merchant_id, since, until))
+        .where(*_started_subscriptions(merchant_id, since, until), *narrowing)
         .order_by(Subscription.created_at, Subscription.id)
     )
 
@@ -227,12 +257,17 @@ def _content_requests(
 
 
 def _statement(
-    kind: str, merchant_id: int, since: datetime | None, until: datetime | None, item_id: int | None
+    kind: str,
+    merchant_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    item_id: int | None,
+    narrowed: Narrowing = EVERYTHING,
 ) -> Query:
     if kind == "transactions":
-        return _transactions(merchant_id, since, until)
+        return _transactions(merchant_id, since, until, _narrowed_payments(item_id, narrowed))
     if kind == "subscriptions":
-        return _subscriptions(merchant_id, since, until)
+        return _subscriptions(merchant_id, since, until, _narrowed_subscriptions(item_id, narrowed))
     if kind == "customers":
         return _customers(merchant_id, since, until)
     if kind == "content_requests":
@@ -273,5 +308,6 @@ def stream_rows(
     since: datetime | None,
     until: datetime | None,
     item_id: int | None,
+    narrowed: Narrowing = EVERYTHING,
 ) -> Rows:
-    return stream_batches(session, _statement(kind, merchant_id, since, until, item_id), BATCH)
+    return stream_batches(session, _statement(kind, merchant_id, since, until, item_id, narrowed), BATCH)

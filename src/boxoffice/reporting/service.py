@@ -24,6 +24,7 @@ from boxoffice.kit.settings import Settings
 from boxoffice.reporting import exports
 from boxoffice.reporting import repository as repo
 from boxoffice.reporting.models import ReportFile, ReportStatus
+from boxoffice.reporting.narrowing import EVERYTHING, Narrowing
 from boxoffice.reporting.storage import storage_for
 
 log = structlog.get_logger(__name__)
@@ -39,12 +40,12 @@ def _name(kind: str, merchant_id: int, now: datetime) -> str:
     return f"{kind}_{merchant_id}_{now:%Y-%m-%d_%H%M%S}.csv"
 
 
-def _params(since: datetime | None, until: datetime | None, item_id: int | None) -> dict[str, Any]:
+def _params(since: datetime | None, until: datetime | None, item_id: int | None, narrowed: Narrowing) -> dict[str, Any]:
     return {
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
         "item_id": item_id,
-    }
+    } | narrowed.params()
 
 
 async def _new_report(
@@ -54,6 +55,7 @@ async def _new_report(
     since: datetime | None,
     until: datetime | None,
     item_id: int | None,
+    narrowed: Narrowing = EVERYTHING,
 ) -> ReportFile:
     if kind not in exports.KINDS:
         raise InvalidInput({"kind": f"Reports are of {', '.join(exports.KINDS)}"})
@@ -71,7 +73,8 @@ async def _new_report(
             if report is None:
                 report = ReportFile(merchant_id=merchant_id, kind=kind, name=name)
                 session.add(report)
-            report.params, report.status, report.created_at = _params(since, until, item_id), ReportStatus.PENDING, now
+            report.params = _params(since, until, item_id, narrowed)
+            report.status, report.created_at = ReportStatus.PENDING, now
             report.rows, report.size, report.error, report.finished_at = 0, 0, None, None
     except IntegrityError:
         raise Conflict("A report of this name is being made; ask again in a moment") from None
@@ -86,9 +89,10 @@ async def request_report(
     since: datetime | None,
     until: datetime | None,
     item_id: int | None = None,
+    narrowed: Narrowing = EVERYTHING,
 ) -> ReportFile:
     """Record the report as pending and leave its building to the worker."""
-    report = await _new_report(session, merchant_id, kind, since, until, item_id)
+    report = await _new_report(session, merchant_id, kind, since, until, item_id, narrowed)
     jobs.enqueue(session, BUILD_JOB, {"merchant_id": merchant_id, "report_id": report.id}, max_attempts=3)
     return report
 
@@ -113,6 +117,7 @@ async def build_report(
                 since=_moment(report.params.get("since")),
                 until=_moment(report.params.get("until")),
                 item_id=report.params.get("item_id"),
+                narrowed=Narrowing.of(report.params),
                 progress=progress,
             )
         size = (await asyncio.to_thread(path.stat)).st_size

@@ -3,6 +3,8 @@ gateway, a page at a time, each with its PDF receipt and a way to refund it; the
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -96,3 +98,74 @@ async def test_transactions_are_filtered_and_refunded_from_the_list(
     assert (await analyst.get("/dashboard/transactions")).status_code == 403
     elsewhere = await owner(server, await make_merchant(server, "owner@other.example.com"))
     assert await shown(elsewhere) == []
+
+
+async def download(desk: Desk, server: Server, name: str) -> list[dict[str, str]]:
+    """The rows of a finished export, through the dashboard's link to the report file's signed address."""
+    link = await desk.get(f"/dashboard/transactions/exports/{name}")
+    assert link.status_code == 303, link.text
+    answer = await server.http.get(link.headers["location"].removeprefix("http://testserver"))
+    assert answer.status_code == 200, answer.text
+    return list(csv.DictReader(io.StringIO(answer.text)))
+
+
+async def test_the_lists_as_filtered_are_exported_as_csv_by_the_report_jobs(
+    server: Server, mailbox: Mailbox, merchant: Merchant, frozen: clock.FrozenClock
+) -> None:
+    vera, otto = (
+        await join(server, merchant, "vera@example.com", GB),
+        await join(server, merchant, "otto@example.com", US),
+    )
+    cup = (await add_item(server, merchant))["id"]
+    fee = (await add_fee(server, merchant, cup, amount="10.00"))["id"]
+    await pay(server, vera, fee, GB)
+    await pay(server, otto, fee, US)
+    boss = await owner(server, merchant)
+    assert "No exports yet." in (await boss.get("/dashboard/transactions/exports")).text
+    listing = await boss.get("/dashboard/transactions", country="US", kind="payment")
+    form = listing.text.split("data-export-form")[1].split("</form>")[0]
+    assert 'name="country" value="US"' in form and 'name="kind"' not in form  # the export holds every kind
+
+    asked = await boss.post("/dashboard/transactions/export", {"country": "US"}, form_on="/dashboard/transactions")
+    assert asked.status_code == 303 and asked.headers["location"] == "/dashboard/transactions/exports?told=asked"
+    pending = (await boss.get("/dashboard/transactions/exports")).text
+    [name] = re.findall(r'data-export="([^"]+)" data-status="pending"', pending)
+    assert "being made" in pending and f"/dashboard/transactions/exports/{name}" not in pending
+    assert (await boss.get(f"/dashboard/transactions/exports/{name}")).status_code == 409  # not made yet
+    await server.run_jobs()
+    ready = (await boss.get("/dashboard/transactions/exports")).text
+    assert (
+        f'data-export="{name}" data-status="ready"' in ready
+        and f'href="/dashboard/transactions/exports/{name}"' in ready
+    )
+    rows = await download(boss, server, name)
+    assert [(row["customer_email"], row["country"], row["amount"]) for row in rows] == [
+        ("otto@example.com", "US", "10.00")
+    ]
+
+    frozen.advance(seconds=1)  # an export's file is named by the second it was asked for
+    state = await boss.post(
+        "/dashboard/subscriptions/export", {"state": "sleeping"}, form_on="/dashboard/subscriptions"
+    )
+    assert state.status_code == 422 and "Choose a state from the list" in state.text
+    bad_day = await boss.post("/dashboard/transactions/export", {"since": "May"}, form_on="/dashboard/transactions")
+    assert bad_day.status_code == 422 and "Give a day as 2031-12-31" in bad_day.text
+    subscribed = await boss.post(
+        "/dashboard/subscriptions/export", {"state": "active"}, form_on="/dashboard/subscriptions"
+    )
+    assert subscribed.status_code == 303
+    await server.run_jobs()
+    names = re.findall(
+        r'data-export="(subscriptions_[^"]+)" data-status="ready"',
+        (await boss.get("/dashboard/transactions/exports")).text,
+    )
+    assert len(names) == 1 and await download(boss, server, names[0]) == []
+    assert "Asked for an export" in (await boss.get("/dashboard/audit", q="export")).text
+
+    for role, email in (("support", "sam@publisher.example.com"), ("analyst", "ann@publisher.example.com")):
+        member = await invite(server, mailbox, boss, email, role)
+        assert (await member.get("/dashboard/transactions/exports")).status_code == 403, role
+        assert (await member.get(f"/dashboard/transactions/exports/{name}")).status_code == 403, role
+        assert (await member.post("/dashboard/transactions/export", {})).status_code == 403, role
+    elsewhere = await owner(server, await make_merchant(server, "owner@other.example.com"))
+    assert (await elsewhere.get(f"/dashboard/transactions/exports/{name}")).status_code == 404

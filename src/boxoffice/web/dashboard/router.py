@@ -18,6 +18,7 @@ from boxoffice.web.dashboard import (
     sign_in,
     subscriptions,
     team,
+    transaction_exports,
     transactions,
 )
 
@@ -37,5 +38,6 @@ for area in (
     developers_clocks,
     subscriptions,
     developers_branding,
+    transaction_exports,
 ):
     router.include_router(area.router)
