@@ -13,6 +13,7 @@ from boxoffice.web.dashboard import (
     developers_branding,
     developers_clocks,
     developers_emails,
+    developers_gateway,
     developers_webhooks,
     overview,
     sign_in,
@@ -39,5 +40,6 @@ for area in (
     subscriptions,
     developers_branding,
     transaction_exports,
+    developers_gateway,
 ):
     router.include_router(area.router)
