@@ -21,14 +21,17 @@ So that MRR now = MRR then + new + expansion - contraction - churn, to within th
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from boxoffice.analytics import mrr_repository as repo
+from boxoffice.analytics.mrr_repository import Switched, Tally
+from boxoffice.billing.models import SubscriptionStatus
 from boxoffice.billing.switches import HOURS
+
+# Statuses in which a subscription that has paid a period is still paid for: past due while dunning retries it,
+# cancelled until its period ends (it is then ended).
+PAYING = frozenset({SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.CANCELED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,26 +73,48 @@ class _Sums:
     subscriptions: int = 0
 
 
-async def mrr_movement(session: AsyncSession, merchant_id: int, then: datetime) -> list[Movement]:
-    """The merchant's MRR per currency (by code) now, and its movement since `then`."""
+def _unswitched(tallies: Sequence[Tally], switched: Sequence[Switched]) -> list[Tally]:
+    """The tallies less the switched subscriptions they hold, which are counted with their price of then."""
+    left: dict[Tally, list[int]] = {}
+    for tally in tallies:
+        slot = left.setdefault(replace(tally, amount=0, count=0), [0, 0])
+        slot[0] += tally.amount
+        slot[1] += tally.count
+    for moved in switched:
+        slot = left[replace(moved.now, amount=0, count=0)]
+        slot[0] -= moved.now.amount
+        slot[1] -= moved.now.count
+    return [replace(key, amount=amount, count=count) for key, (amount, count) in left.items() if count]
+
+
+def movement(tallies: Sequence[Tally], switched: Sequence[Switched]) -> list[Movement]:
+    """The MRR per currency (by code) now, and its movement over the window the tallies were counted for."""
     sums: dict[str, _Sums] = defaultdict(_Sums)
-    for shape in await repo.mrr_shapes(session, merchant_id, then):
-        now_value = per_month(shape.amount, shape.unit, shape.quantity)
+    unchanged = [
+        Switched(tally, tally.currency, tally.unit, tally.quantity, tally.amount, 0)
+        for tally in _unswitched(tallies, switched)
+    ]
+    for shape in [*unchanged, *switched]:
+        now = shape.now
+        paying = now.has_paid and now.status in PAYING
+        if not paying and not now.paid_then:
+            continue
+        now_value = per_month(now.amount, now.unit, now.quantity)
         then_value = per_month(shape.then_amount, shape.then_unit, shape.then_quantity)
-        if shape.paying:
-            sums[shape.currency].mrr += now_value
-            sums[shape.currency].subscriptions += shape.count
-        if shape.paid_then:
+        if paying:
+            sums[now.currency].mrr += now_value
+            sums[now.currency].subscriptions += now.count
+        if now.paid_then:
             sums[shape.then_currency].then += then_value
-        both = shape.paying and shape.paid_then and shape.currency == shape.then_currency
+        both = paying and now.paid_then and now.currency == shape.then_currency
         if both and shape.direction > 0:
-            sums[shape.currency].expansion += now_value - then_value
+            sums[now.currency].expansion += now_value - then_value
         elif both and shape.direction < 0:
-            sums[shape.currency].contraction += then_value - now_value
+            sums[now.currency].contraction += then_value - now_value
         elif not both:
-            if shape.paying:
-                sums[shape.currency].new += now_value
-            if shape.paid_then:
+            if paying:
+                sums[now.currency].new += now_value
+            if now.paid_then:
                 sums[shape.then_currency].churn += then_value
     return [
         Movement(

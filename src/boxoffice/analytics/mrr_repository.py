@@ -1,40 +1,100 @@
-"""The sums behind the monthly recurring revenue and its movement: each subscription's money per period now and at
-the start of a window, summed by the database per shape of period (see analytics.mrr for what counts)."""
+"""The sums behind the overview's MRR, its movement and its subscribers, from one pass over the merchant's
+subscriptions (see analytics.mrr and analytics.subscribers for what counts), and the few switched since a moment."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import InstrumentedAttribute
 
-from boxoffice.billing.models import PlanSwitch, PlanSwitchStatus, Subscription, SubscriptionStatus
+from boxoffice.billing.models import NOT_STARTED, PlanSwitch, PlanSwitchStatus, Subscription, SubscriptionStatus
 from boxoffice.billing.switches import HOURS
 from boxoffice.catalog.models import Price
-
-# Statuses in which a subscription that has paid a period is still paid for: past due while dunning retries it,
-# cancelled until its period ends.
-PAYING = (SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE, SubscriptionStatus.CANCELED)
+from boxoffice.kit.db import within
 
 
 @dataclass(frozen=True, slots=True)
-class Shape:
-    """Subscriptions alike in what they paid then and pay now: the sums of their amounts per period."""
+class Tally:
+    """Subscriptions alike in all the overview asks of them, counted, with their amounts per period summed."""
 
-    currency: str  # now
+    status: SubscriptionStatus
+    currency: str
     unit: str
     quantity: int
-    amount: int  # summed, minor units per period
+    has_paid: bool  # a period paid (a trial is none)
+    paid_then: bool  # paid for at the window's start
+    trial_ended: bool  # its trial ended within the window
+    amount: int  # minor units per period, summed
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Switched:
+    """Subscriptions moved to another price since the window's start, alike as a Tally is, and in the price they
+    were moved from: their amounts per period then, and whether each costs more (1), less (-1) or the same (0) per
+    unit of time now."""
+
+    now: Tally
     then_currency: str
     then_unit: str
     then_quantity: int
     then_amount: int
-    paying: bool  # now
-    paid_then: bool
-    direction: int  # 1: each costs more per unit of time now than then, -1: less, 0: the same
-    count: int
+    direction: int
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _keys(since: datetime, until: datetime) -> tuple[Any, ...]:
+    s = Subscription
+    has_paid = s.cycle >= 1
+    # Paid for from the end of its trial (its creation when it had none) until it ended.
+    paid_then = and_(
+        has_paid,
+        func.coalesce(s.trial_ends_at, s.created_at) <= since,
+        or_(s.ended_at.is_(None), s.ended_at > since),
+    )
+    trial_ended = and_(*within(s.trial_ends_at, since, until))
+    return (
+        s.status,
+        s.currency,
+        s.period_unit,
+        s.period_quantity,
+        _flag(has_paid),
+        _flag(paid_then),
+        _flag(trial_ended),
+    )
+
+
+def _tally(row: tuple[object, ...]) -> Tally:
+    status, currency, unit, quantity, has_paid, paid_then, trial_ended, amount, count = row
+    return Tally(
+        SubscriptionStatus(str(status)),
+        str(currency),
+        str(unit),
+        int(str(quantity)),
+        bool(has_paid),
+        bool(paid_then),
+        bool(trial_ended),
+        int(str(amount or 0)),
+        int(str(count)),
+    )
+
+
+async def tallies(session: AsyncSession, merchant_id: int, since: datetime, until: datetime) -> list[Tally]:
+    """Every started subscription of the merchant, counted per Tally, for the window [since, until)."""
+    keys = _keys(since, until)
+    found = await session.execute(
+        select(*keys, func.sum(Subscription.amount), func.count())
+        .where(Subscription.merchant_id == merchant_id, Subscription.status.not_in(NOT_STARTED))
+        .group_by(*keys)
+    )
+    return [_tally(tuple(row)) for row in found]
 
 
 def _hours(
@@ -43,63 +103,43 @@ def _hours(
     return case(HOURS, value=unit, else_=HOURS["month"]) * quantity
 
 
-async def mrr_shapes(session: AsyncSession, merchant_id: int, then: datetime) -> list[Shape]:
-    """Every subscription paid for now or at `then`, summed per shape. Its price at `then` is the one it was
-    switched from by the first switch applied since (a switch's record names the prices; the subscription keeps
-    only the price it has now)."""
+async def switched_since(session: AsyncSession, merchant_id: int, since: datetime, until: datetime) -> list[Switched]:
+    """The subscriptions a plan switch applied after `since` moved, with the price the first such switch moved
+    them from (a switch's record names its prices; the subscription keeps only the one it has now)."""
     s = Subscription
-    first_switch = (
+    first = (
         select(PlanSwitch.subscription_id, func.min(PlanSwitch.id).label("id"))
         .where(
             PlanSwitch.merchant_id == merchant_id,
             PlanSwitch.status == PlanSwitchStatus.SUCCEEDED,
-            PlanSwitch.updated_at > then,
+            PlanSwitch.updated_at > since,
         )
         .group_by(PlanSwitch.subscription_id)
         .subquery()
     )
-    switch, before = aliased(PlanSwitch), aliased(Price)
-    amount0 = func.coalesce(before.amount, s.amount)
-    currency0 = func.coalesce(before.currency, s.currency)
-    unit0 = func.coalesce(before.period_unit, s.period_unit)
-    quantity0 = func.coalesce(before.period_quantity, s.period_quantity)
-    # A subscription has paid once it has paid a period (a trial is none); it pays from the end of its trial.
-    has_paid = s.cycle >= 1
-    paying = and_(has_paid, s.status.in_(PAYING), s.ended_at.is_(None))
-    paid_then = and_(
-        has_paid,
-        func.coalesce(s.trial_ends_at, s.created_at) <= then,
-        or_(s.ended_at.is_(None), s.ended_at > then),
+    # Money per unit of time compared without dividing: now's amount over then's period against then's over now's.
+    gain = s.amount * _hours(Price.period_unit, Price.period_quantity) - Price.amount * _hours(
+        s.period_unit, s.period_quantity
     )
-    # Money per unit of time compared without dividing: now's amount over its period against then's.
-    gain = s.amount * _hours(unit0, quantity0) - amount0 * _hours(s.period_unit, s.period_quantity)
-    direction = case((gain > 0, 1), (gain < 0, -1), else_=0)
-    paying_flag = case((paying, 1), else_=0)
-    paid_then_flag = case((paid_then, 1), else_=0)
-    keys = (s.currency, s.period_unit, s.period_quantity, currency0, unit0, quantity0)
+    then = (Price.currency, Price.period_unit, Price.period_quantity, case((gain > 0, 1), (gain < 0, -1), else_=0))
+    keys = (*_keys(since, until), *then)
     found = await session.execute(
-        select(*keys, paying_flag, paid_then_flag, direction, func.sum(s.amount), func.sum(amount0), func.count())
-        .select_from(s)
-        .outerjoin(first_switch, first_switch.c.subscription_id == s.id)
-        .outerjoin(switch, and_(switch.id == first_switch.c.id, switch.merchant_id == merchant_id))
-        .outerjoin(before, and_(before.id == switch.from_price_id, before.merchant_id == merchant_id))
-        .where(s.merchant_id == merchant_id, s.cycle >= 1, or_(paying, paid_then))
-        .group_by(*keys, paying_flag, paid_then_flag, direction)
+        select(*keys, func.sum(s.amount), func.count(), func.sum(Price.amount))
+        .select_from(first)
+        .join(s, and_(s.id == first.c.subscription_id, s.merchant_id == merchant_id))
+        .join(PlanSwitch, and_(PlanSwitch.id == first.c.id, PlanSwitch.merchant_id == merchant_id))
+        .join(Price, and_(Price.id == PlanSwitch.from_price_id, Price.merchant_id == merchant_id))
+        .where(s.status.not_in(NOT_STARTED))
+        .group_by(*keys)
     )
     return [
-        Shape(
-            currency=str(cur),
-            unit=str(unit),
-            quantity=int(quantity),
-            amount=int(amount or 0),
-            then_currency=str(cur0),
-            then_unit=str(unit0_),
-            then_quantity=int(q0),
-            then_amount=int(amount0_ or 0),
-            paying=bool(now_),
-            paid_then=bool(then_),
-            direction=int(sign),
-            count=int(n),
+        Switched(
+            _tally((*row[:7], row[11], row[12])),
+            str(row[7]),
+            str(row[8]),
+            int(row[9]),
+            int(row[13] or 0),
+            int(row[10]),
         )
-        for cur, unit, quantity, cur0, unit0_, q0, now_, then_, sign, amount, amount0_, n in found
+        for row in found
     ]

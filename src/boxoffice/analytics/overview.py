@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.analytics import mrr, revenue, subscribers
+from boxoffice.analytics import mrr, mrr_repository, revenue, subscribers, subscribers_repository
 from boxoffice.analytics.mrr import Movement
 from boxoffice.analytics.revenue import DAYS, Revenue
 from boxoffice.analytics.subscribers import Subscribers
@@ -31,9 +31,12 @@ class Overview:
 async def overview(session: AsyncSession, merchant_id: int, now: datetime) -> Overview:
     first = now.date() - timedelta(days=DAYS - 1)
     since = datetime.combine(first, time())
+    # One pass over the merchant's subscriptions gives both the MRR and the subscribers.
+    tallies = await mrr_repository.tallies(session, merchant_id, since, now)
+    switched = await mrr_repository.switched_since(session, merchant_id, since, now)
     return Overview(
         first,
         await revenue.revenue(session, merchant_id, now),
-        await mrr.mrr_movement(session, merchant_id, since),
-        await subscribers.count_subscribers(session, merchant_id, since, now),
+        mrr.movement(tallies, switched),
+        subscribers.subscribers_of(tallies, await subscribers_repository.active_customers(session, merchant_id)),
     )

@@ -8,13 +8,11 @@ retried) is not decided yet and is left out, so that the rate does not drop whil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from boxoffice.analytics import subscribers_repository as repo
+from boxoffice.analytics.mrr_repository import Tally
 from boxoffice.billing.models import SubscriptionStatus
 
 
@@ -40,17 +38,22 @@ class Subscribers:
         return None if rate is None else int(rate * 100 + Fraction(1, 2))
 
 
-async def count_subscribers(session: AsyncSession, merchant_id: int, since: datetime, until: datetime) -> Subscribers:
-    """The merchant's subscriptions now, and its trials ended in [since, until)."""
-    counts = {status: (n, customers) for status, n, customers in await repo.running_by_status(session, merchant_id)}
-    active, customers = counts.get(SubscriptionStatus.ACTIVE, (0, 0))
-    converted, lost = await repo.trials_ended(session, merchant_id, since, until)
+def subscribers_of(tallies: Sequence[Tally], active_customers: int) -> Subscribers:
+    """The subscriptions per status now, and the trials ended in the window the tallies were counted for."""
+
+    def total(*wanted: SubscriptionStatus, **flags: bool) -> int:
+        return sum(
+            t.count
+            for t in tallies
+            if t.status in wanted and all(getattr(t, name) == value for name, value in flags.items())
+        )
+
     return Subscribers(
-        active=active,
-        active_customers=customers,
-        trialing=counts.get(SubscriptionStatus.TRIALING, (0, 0))[0],
-        past_due=counts.get(SubscriptionStatus.PAST_DUE, (0, 0))[0],
-        about_to_churn=counts.get(SubscriptionStatus.CANCELED, (0, 0))[0],
-        trials_converted=converted,
-        trials_lost=lost,
+        active=total(SubscriptionStatus.ACTIVE),
+        active_customers=active_customers,
+        trialing=total(SubscriptionStatus.TRIALING),
+        past_due=total(SubscriptionStatus.PAST_DUE),
+        about_to_churn=total(SubscriptionStatus.CANCELED),
+        trials_converted=total(*SubscriptionStatus, trial_ended=True, has_paid=True),
+        trials_lost=total(SubscriptionStatus.CANCELED, SubscriptionStatus.ENDED, trial_ended=True, has_paid=False),
     )
