@@ -45,7 +45,12 @@ async def describe_customer(session: AsyncSession, merchant: Merchant, customer_
         session, merchant.id, customer_id=customer.id, statuses=None, page=0, limit=SHOWN
     )
     payments = await history.payments_page(
-        session, merchant.id, filters=history.PaymentsFilter(customer_id=customer.id), page=0, limit=SHOWN
+        session,
+        merchant.id,
+        filters=history.PaymentsFilter(customer_id=customer.id),
+        page=0,
+        limit=SHOWN,
+        count_paying=False,
     )
     return CustomerRecord(
         customer=customer,

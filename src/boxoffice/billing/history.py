@@ -54,8 +54,16 @@ class PaymentsPage:
 
 
 async def payments_page(
-    session: AsyncSession, merchant_id: int, *, filters: PaymentsFilter, page: int, limit: int
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    filters: PaymentsFilter,
+    page: int,
+    limit: int,
+    count_paying: bool = True,
 ) -> PaymentsPage:
+    """A page of the payments `filters` find; with how many customers paid among them unless `count_paying` is
+    False (then 0)."""
     if filters.type is not None and filters.type not in TYPES:
         raise InvalidInput({"type": f"The type is one of {', '.join(TYPES)}"})
     if filters.since and filters.until and filters.since >= filters.until:
@@ -74,6 +82,7 @@ async def payments_page(
         country_code=filters.country_code,
         gateway=filters.gateway,
         refunded=filters.refunded,
+        count_paying=count_paying,
     )
     products = await catalog_repo.products_by_ids(session, merchant_id, [p.product_id for p in payments])
     shown = await gifts.gifts_of(session, merchant_id, payments)

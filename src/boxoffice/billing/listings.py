@@ -28,6 +28,7 @@ class Listing(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class SubscriptionsFilter:
+    customer_id: int | None = None
     statuses: Collection[SubscriptionStatus] | None = None
     product_id: int | None = None
     country_code: str | None = None
@@ -44,7 +45,7 @@ async def find_subscriptions(
     total, rows = await repo.subscriptions_page(
         session,
         merchant_id,
-        customer_id=None,
+        customer_id=filters.customer_id,
         statuses=filters.statuses,
         offset=max(page, 0) * limit,
         limit=limit,
@@ -62,6 +63,8 @@ async def find_subscriptions(
 async def find_payments(
     session: AsyncSession, merchant_id: int, filters: history.PaymentsFilter, *, page: int, limit: int
 ) -> Listing[history.PaidItem]:
-    found = await history.payments_page(session, merchant_id, filters=filters, page=max(page, 0), limit=limit)
+    found = await history.payments_page(
+        session, merchant_id, filters=filters, page=max(page, 0), limit=limit, count_paying=False
+    )
     emails = await identity_repo.customer_emails(session, merchant_id, [row.payment.customer_id for row in found.rows])
     return Listing(found.total, found.rows, emails)

@@ -88,6 +88,7 @@ async def test_subscriptions_are_listed_by_state_item_day_country_and_gateway(
     assert await shown(boss, state="running") == both
     assert await shown(boss, state="trial") == set()
     assert await shown(boss, item=str(cup)) == {"vera@example.com"}
+    assert await shown(boss, customer=str(otto.id)) == {"otto@example.com"}
     assert await shown(boss, country="gb") == {"vera@example.com"}
     assert await shown(boss, country="US", state="active") == set()
     assert await shown(boss, gateway="sandbox") == both and await shown(boss, gateway="stripe") == set()
@@ -100,6 +101,7 @@ async def test_subscriptions_are_listed_by_state_item_day_country_and_gateway(
         ({"country": "GBR"}, "country"),
         ({"gateway": "paypal"}, "gateway"),
         ({"item": "cup"}, "item"),
+        ({"customer": "otto"}, "customer"),
         ({"since": today, "until": yesterday}, "until"),
     ):
         refused = await boss.get("/dashboard/subscriptions", **query)

@@ -65,6 +65,7 @@ async def test_transactions_are_filtered_and_refunded_from_the_list(
     assert await shown(boss, kind="payment") == [bought, vera_paid]
     assert await shown(boss, kind="failed") == [declined]
     assert await shown(boss, item=str(cup)) == [vera_paid]
+    assert await shown(boss, customer=str(otto.id)) == [bought, declined]
     assert await shown(boss, country="US") == [bought, declined]
     assert await shown(boss, gateway="stripe") == []
     today = clock.now().date()

@@ -48,6 +48,7 @@ async def subscriptions(page: Dashboard) -> Response:
     found = None
     if not asked.problems:
         filters = listings.SubscriptionsFilter(
+            customer_id=asked.customer,
             statuses=STATES.get(state),
             product_id=asked.item,
             country_code=asked.country,

@@ -1,5 +1,5 @@
-"""The filters of the transactions' and the subscriptions' lists, read from the page's address: an item, a range of
-days (UTC, both included), a country, a gateway and the page; each problem named by its field."""
+"""The filters of the transactions' and the subscriptions' lists, read from the page's address: a customer, an item,
+a range of days (UTC, both included), a country, a gateway and the page; each problem named by its field."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from boxoffice.gateways.registry import NAMES
 from boxoffice.kit.validation import whole_number
 
-FIELDS = ("item", "since", "until", "country", "gateway")
+FIELDS = ("customer", "item", "since", "until", "country", "gateway")
 GATEWAYS = [("", "Any gateway"), *((name, name.capitalize()) for name in NAMES)]
 LAST_PAGE = 100_000
 
@@ -23,6 +23,7 @@ class Asked:
 
     values: dict[str, str]
     problems: dict[str, str] = field(default_factory=dict)
+    customer: int | None = None
     item: int | None = None
     since: datetime | None = None
     until: datetime | None = None  # the start of the day after the last day asked: an open end
@@ -46,6 +47,10 @@ def read(query: Mapping[str, str], *more: str) -> Asked:
     """The common filters, and the values of `more` fields (the list's own) as typed."""
     values = {name: query.get(name, "").strip()[:100] for name in (*FIELDS, *more)}
     asked = Asked(values, page=min(whole_number(query.get("page")) or 0, LAST_PAGE))
+    if values["customer"]:
+        asked.customer = whole_number(values["customer"])
+        if asked.customer is None:
+            asked.problems["customer"] = "Give the id of one of your customers"
     if values["item"]:
         asked.item = whole_number(values["item"])
         if asked.item is None:

@@ -46,6 +46,7 @@ async def transactions(page: Dashboard) -> Response:
     found = None
     if not asked.problems:
         filters = history.PaymentsFilter(
+            customer_id=asked.customer,
             since=asked.since,
             until=asked.until,
             type=kind if kind and kind != REFUNDED else None,
