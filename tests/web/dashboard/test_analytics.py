@@ -5,9 +5,11 @@ member is refused the page."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
+from boxoffice.kit import clock
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import Merchant, make_merchant, sign_up
 from tests.dialects.inplayer.test_subscriptions import monthly_fee, subscribe
@@ -47,6 +49,10 @@ async def test_an_analyst_reads_the_charts_and_a_support_member_is_refused(
         assert table_of(page, "Subscriptions per state") == {"Active": "1", "About to churn": "0"}
         assert 'role="img"' in page and "<title id=" in page and "<script" not in page
 
+        month_ago = (clock.now().date() - timedelta(days=29)).isoformat()
+        assert f'name="since" type="date" autocomplete="off" value="{month_ago}"' in page  # the last 30 days
+        every = await analyst.get("/dashboard/analytics", since="")
+        assert table_of(every.text, "Payments per method") == {"card": "2"} and "Since the first." in every.text
         later = await analyst.get("/dashboard/analytics", since="2999-01-01", until="2999-12-31")
         assert later.status_code == 200 and "Payments per method" in later.text
         assert table_of(later.text, "Payments per method") == {}

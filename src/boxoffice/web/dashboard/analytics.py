@@ -14,6 +14,7 @@ from boxoffice.analytics.audience import Total
 from boxoffice.analytics.payments import MoneyTotals
 from boxoffice.analytics.subscriptions import SubscriptionAnalytics
 from boxoffice.billing.models import SubscriptionStatus
+from boxoffice.kit import clock
 from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.money import Money
 from boxoffice.team.roles import Permission
@@ -23,6 +24,7 @@ from boxoffice.web.dashboard.routing import dashboard_router
 router = dashboard_router()
 
 WIDTH, ROW, LABELS, GAP = 600, 26, 170, 4
+DEFAULT_DAYS = 30  # the payments' period when none is asked for
 TOP = 12  # a chart shows the largest rows; its table shows them all
 STATE_NAMES = {
     SubscriptionStatus.ACTIVE: "Active",
@@ -113,8 +115,10 @@ def period(since: str, until: str) -> tuple[datetime | None, datetime | None]:
 
 
 @router.get(f"{PATH}/analytics")
-async def analytics_page(page: Dashboard, since: str = "", until: str = "") -> Response:
+async def analytics_page(page: Dashboard, since: str | None = None, until: str = "") -> Response:
     me = page.require(Permission.READ_FIGURES)
+    if since is None:  # the page opened: the last 30 days; a `since` left empty asks for every day
+        since = (clock.now().date() - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
     values = {"since": since[:10], "until": until[:10]}
     try:
         start, end = period(since[:32], until[:32])
