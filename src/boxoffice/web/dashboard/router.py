@@ -14,6 +14,7 @@ from boxoffice.web.dashboard import (
     developers_clocks,
     developers_emails,
     developers_gateway,
+    developers_restrictions,
     developers_webhooks,
     overview,
     sign_in,
@@ -41,5 +42,6 @@ for area in (
     developers_branding,
     transaction_exports,
     developers_gateway,
+    developers_restrictions,
 ):
     router.include_router(area.router)
