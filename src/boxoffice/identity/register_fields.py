@@ -34,6 +34,7 @@ RESERVED = frozenset(
 )
 TRUE = frozenset({"true", "1", "on", "yes"})
 MAX_POSITION = 1_000_000
+MAX_TEXT = 500  # what the label, default value and placeholder columns hold
 
 
 async def list_register_fields(session: AsyncSession, merchant_id: int) -> Sequence[RegisterField]:
@@ -62,12 +63,22 @@ def _check_definition(
         problems.add("name", "This name is reserved")
     if not label.strip():
         problems.add("label", "The label is required")
+    elif len(label) > MAX_TEXT:
+        problems.add("label", f"The label may not be longer than {MAX_TEXT} characters")
     if type_ not in FIELD_TYPES:
         problems.add("type", f"The type must be one of: {', '.join(FIELD_TYPES)}")
     elif type_ in ("select", "radio") and not options:
         problems.add("options", "A select or radio field needs options")
     if not -MAX_POSITION <= position <= MAX_POSITION:
         problems.add("position", f"The position must be from -{MAX_POSITION} to {MAX_POSITION}")
+
+
+def _check_texts(problems: validation.Problems, texts: dict[str, object]) -> None:
+    """The default value and the placeholder fit their columns."""
+    for name in ("default_value", "placeholder"):
+        value = texts.get(name)
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            problems.add(name, f"The {name.replace('_', ' ')} may not be longer than {MAX_TEXT} characters")
 
 
 async def create_register_field(
@@ -85,6 +96,7 @@ async def create_register_field(
 ) -> RegisterField:
     problems = validation.Problems()
     _check_definition(problems, name=name, label=label, type_=type_, options=options, position=position)
+    _check_texts(problems, {"default_value": default_value, "placeholder": placeholder})
     problems.raise_any()
     if await repo.register_field_by_name(session, merchant_id, name):
         raise Conflict("A register field with this name already exists")
@@ -124,6 +136,7 @@ async def update_register_field(
         options=dict(merged["options"]),  # type: ignore[call-overload]
         position=int(merged["position"]),  # type: ignore[call-overload]
     )
+    _check_texts(problems, changes)
     problems.raise_any()
     if merged["name"] != field.name and await repo.register_field_by_name(session, merchant_id, str(merged["name"])):
         raise Conflict("A register field with this name already exists")

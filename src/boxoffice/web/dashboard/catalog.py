@@ -15,6 +15,7 @@ from boxoffice.web.dashboard import (
     catalog_donations,
     catalog_packages,
     catalog_prices,
+    catalog_sign_up,
     catalog_vouchers,
 )
 from boxoffice.web.dashboard.catalog_item_page import ACCESS_CONTROLS, TYPE_NAMES, TYPES, Id, item_page
@@ -148,5 +149,5 @@ async def switch_item(page: Dashboard, item_id: Id) -> Response:
 
 
 # The catalog's other pages, under its own router: the dashboard's list of areas names the catalog once.
-for part in (catalog_prices, catalog_packages, catalog_vouchers, catalog_codes, catalog_donations):
+for part in (catalog_prices, catalog_packages, catalog_vouchers, catalog_codes, catalog_donations, catalog_sign_up):
     router.include_router(part.router)
