@@ -27,7 +27,7 @@ class Audience:
     per_register_source: list[Total] = field(default_factory=list)
 
 
-def _ranked(counts: repo.Counts) -> list[Total]:
+def _ranked(counts: list[tuple[str | None, int]]) -> list[Total]:
     """Largest first, then by name, so that equal counts always come out in the same order."""
     totals: dict[str, int] = {}
     for name, total in counts:
@@ -36,21 +36,22 @@ def _ranked(counts: repo.Counts) -> list[Total]:
     return [Total(name, total) for name, total in sorted(totals.items(), key=lambda item: (-item[1], item[0]))]
 
 
-def _by_country(counts: repo.Counts) -> list[Total]:
+def _by_country(counts: list[tuple[str | None, int]]) -> list[Total]:
     return _ranked([(country(code).name, total) for code, total in counts])
 
 
 async def count_logins(session: AsyncSession, merchant_id: int) -> Audience:
-    per_device = _ranked(await repo.logins_by_device(session, merchant_id))
-    per_country = _by_country(await repo.logins_by_country(session, merchant_id))
-    return Audience(sum(t.total for t in per_device), per_device, per_country)
+    rows = await repo.logins_by_device_and_country(session, merchant_id)
+    per_device = _ranked([(device, total) for device, _, total in rows])
+    return Audience(sum(t.total for t in per_device), per_device, _by_country([(c, total) for _, c, total in rows]))
 
 
 async def count_registrations(session: AsyncSession, merchant_id: int) -> Audience:
-    per_device = _ranked(await repo.registrations_by_device(session, merchant_id))
+    rows = await repo.registrations_by_source_device_and_country(session, merchant_id)
+    per_device = _ranked([(device, total) for _, device, _, total in rows])
     return Audience(
         sum(t.total for t in per_device),
         per_device,
-        _by_country(await repo.registrations_by_country(session, merchant_id)),
-        _ranked(await repo.registrations_by_source(session, merchant_id)),
+        _by_country([(code, total) for _, _, code, total in rows]),
+        _ranked([(source, total) for source, _, _, total in rows]),
     )
