@@ -258,3 +258,35 @@ async def gifts_of(session: AsyncSession, merchant_id: int, payments: Sequence[P
         buyer = await identity_repo.customer_by_id(session, merchant_id, buyer_id)
         emails[buyer_id] = buyer.email if buyer is not None else ""
     return {gift.payment_id: GiftShown(gift, emails[gift.buyer_customer_id]) for gift in gifts}
+
+
+class GiftState(StrEnum):
+    """Where a gift stands, as the merchant reads its list."""
+
+    SCHEDULED = "scheduled"  # its e-mail waits for the day the buyer chose
+    SENT = "sent"
+    REDEEMED = "redeemed"
+    REFUNDED = "refunded"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedGift:
+    gift: Gift
+    product_title: str
+    buyer_email: str
+
+    @property
+    def state(self) -> GiftState:
+        if self.gift.refunded_at is not None:
+            return GiftState.REFUNDED
+        if self.gift.redeemed_at is not None:
+            return GiftState.REDEEMED
+        if self.gift.sent_at is None and self.gift.delivery_date is not None:
+            return GiftState.SCHEDULED
+        return GiftState.SENT
+
+
+async def list_gifts(session: AsyncSession, merchant_id: int, *, page: int, limit: int) -> tuple[int, list[ListedGift]]:
+    """A page of the merchant's gifts, newest first."""
+    found = await repo.gifts_page(session, merchant_id, offset=page * limit, limit=limit)
+    return found.total, [ListedGift(gift, title, email) for gift, title, email in found.items]

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Row, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.models import Gift
+from boxoffice.catalog.models import Product
+from boxoffice.identity.models import Customer
+from boxoffice.kit.db import Page, rows_page_of
 
 
 async def gift_by_code(session: AsyncSession, merchant_id: int, code: str) -> Gift | None:
@@ -121,3 +124,15 @@ async def due_gift_ids(session: AsyncSession, merchant_id: int, now: datetime, l
         select(Gift.id).where(Gift.merchant_id == merchant_id, *_due(now)).order_by(Gift.id).limit(limit)
     )
     return rows.all()
+
+
+async def gifts_page(session: AsyncSession, merchant_id: int, *, offset: int, limit: int) -> Page[Row[Gift, str, str]]:
+    """The merchant's gifts, newest first, each with its item's title and its buyer's e-mail."""
+    statement = (
+        select(Gift, Product.title, Customer.email)
+        .join(Product, Product.id == Gift.product_id)
+        .join(Customer, Customer.id == Gift.buyer_customer_id)
+        .where(Gift.merchant_id == merchant_id, Product.merchant_id == merchant_id, Customer.merchant_id == merchant_id)
+        .order_by(Gift.id.desc())
+    )
+    return await rows_page_of(session, statement, offset=offset, limit=limit)

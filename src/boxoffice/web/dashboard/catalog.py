@@ -13,6 +13,7 @@ from boxoffice.team.roles import Permission
 from boxoffice.web.dashboard import (
     catalog_codes,
     catalog_donations,
+    catalog_gifts,
     catalog_packages,
     catalog_prices,
     catalog_sign_up,
@@ -149,5 +150,13 @@ async def switch_item(page: Dashboard, item_id: Id) -> Response:
 
 
 # The catalog's other pages, under its own router: the dashboard's list of areas names the catalog once.
-for part in (catalog_prices, catalog_packages, catalog_vouchers, catalog_codes, catalog_donations, catalog_sign_up):
+for part in (
+    catalog_prices,
+    catalog_packages,
+    catalog_vouchers,
+    catalog_codes,
+    catalog_donations,
+    catalog_sign_up,
+    catalog_gifts,
+):
     router.include_router(part.router)
