@@ -11,7 +11,7 @@ from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Merchant, Viewer, make_merchant, sign_up
 from tests.dialects.inplayer.test_payments import card_form
-from tests.dialects.inplayer.test_subscriptions import monthly_fee, subscribe
+from tests.dialects.inplayer.test_subscriptions import YEARLY, monthly_fee, subscribe
 from tests.web.dashboard.desk import Desk, invite, owner
 
 
@@ -198,3 +198,42 @@ async def test_a_subscription_is_cancelled_a_password_mail_sent_and_a_customer_e
     assert "Cancelled a subscription" in log and "at the end of its period" in log and ", at once" in log
     assert "Sent a password e-mail" in log and f"Erased a customer</td>\n  <td>customer {vera.id}" in log
     assert "vera@example.com" not in log
+
+
+async def test_support_switches_a_subscription_to_another_plan_of_the_item(
+    server: Server, mailbox: Mailbox, merchant: Merchant
+) -> None:
+    vera = await sign_up(server, merchant, "vera@example.com")
+    item, monthly = await monthly_fee(server, merchant, amount="30.00")
+    yearly = (await add_fee(server, merchant, item, access_type_id=YEARLY, amount="120.00", description="Yearly"))["id"]
+    assert (await subscribe(server, vera, monthly)).status_code == 200
+    boss = await owner(server, merchant)
+    support = await invite(server, mailbox, boss, "sam@publisher.example.com", "support")
+    page = f"/dashboard/customers/{vera.id}"
+    found = re.search(r'href="(/dashboard/customers/\d+/subscriptions/(\d+)/switch)"', (await support.get(page)).text)
+    assert found
+    switch = found.group(1)
+    closed = (await support.get(switch)).text
+    assert "There is no plan this subscription can switch to now." in closed and "switching is off" in closed
+    refused = await support.post(switch, {"price_id": str(yearly)}, form_on=switch)
+    assert refused.status_code == 422 and "can&#39;t switch plans" in refused.text
+
+    allowed = await server.http.put(f"/v2/items/{item}", headers=merchant.auth, data={"plan_switch_enabled": "true"})
+    assert allowed.status_code == 200
+    offered = (await support.get(switch)).text
+    assert f'<option value="{yearly}">Yearly: €120.00 every 1 year (downgrade)</option>' in offered  # cheaper per day
+    assert (await support.post(switch, {"price_id": ""}, form_on=switch)).status_code == 422
+    switched = await support.post(switch, {"price_id": str(yearly)}, form_on=switch)
+    assert switched.status_code == 303 and switched.headers["location"] == f"{page}?told=switched", switched.text
+    shown = (await server.http.get("/subscriptions", headers=vera.auth)).json()["collection"][0]
+    assert shown["access_fee_id"] == yearly
+    again = await support.post(switch, {"price_id": str(yearly)}, form_on=switch)
+    assert again.status_code == 422 and "already on this access fee" in again.text
+
+    analyst = await invite(server, mailbox, boss, "ann@publisher.example.com", "analyst")
+    assert (await analyst.get(switch)).status_code == 403
+    assert (await analyst.post(switch, {"price_id": str(monthly)})).status_code == 403
+    other = await owner(server, await make_merchant(server, "owner@other.example.com"))
+    assert (await other.get(switch)).status_code == 404
+    log = (await boss.get("/dashboard/audit", q="switched")).text
+    assert f"subscription {found.group(2)} to price {yearly}" in log

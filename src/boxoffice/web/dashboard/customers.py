@@ -11,7 +11,7 @@ from fastapi import Path
 from starlette.responses import Response
 
 from boxoffice.access import service as access
-from boxoffice.billing import customer_record, receipts, subscriptions
+from boxoffice.billing import customer_record, plan_switch, receipts, subscriptions
 from boxoffice.billing.models import FINISHED
 from boxoffice.identity import customers, recovery
 from boxoffice.kit import base_url
@@ -46,7 +46,15 @@ async def _shown(page: DashboardContext, customer_id: int, status: int = 200, **
     me = page.require(Permission.READ_CUSTOMERS)
     record = await customer_record.describe_customer(page.session, me.merchant, customer_id)
     told = page.request.query_params.get("told", "")
-    return page.render("customer.html", status, record=record, told=told, finished=FINISHED, **values)
+    return page.render(
+        "customer.html",
+        status,
+        record=record,
+        told=told,
+        finished=FINISHED,
+        switchable=plan_switch.SWITCHABLE,
+        **values,
+    )
 
 
 @router.get(f"{HERE}/{{customer_id}}")

@@ -8,6 +8,7 @@ from boxoffice.web.dashboard import (
     account,
     analytics,
     catalog,
+    customer_switch,
     customers,
     developers,
     developers_branding,
@@ -43,5 +44,6 @@ for area in (
     transaction_exports,
     developers_gateway,
     developers_restrictions,
+    customer_switch,
 ):
     router.include_router(area.router)
