@@ -17,7 +17,7 @@ from boxoffice.kit.money import Money
 from boxoffice.promotions import vouchers
 from boxoffice.promotions.models import Voucher
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
-from boxoffice.promotions.vouchers import MAX_DURATION, MAX_NAME, MAX_USES, VoucherFields
+from boxoffice.promotions.vouchers import MAX_AMOUNT_OFF, MAX_DURATION, MAX_NAME, MAX_USES, VoucherFields
 from tests import shop
 
 
@@ -97,6 +97,10 @@ async def test_a_name_is_bounded(store: Shop) -> None:
         (
             {"percent_off": None, "amount_off": Money(0, "EUR")},
             {"amount_off": "The amount off must be greater than zero"},
+        ),
+        (
+            {"percent_off": None, "amount_off": Money(MAX_AMOUNT_OFF + 1, "EUR")},
+            {"amount_off": "The amount off is too large"},
         ),
         ({"rebill_percent_off": 101}, {"rebill_discount": "The rebill discount is a percentage from 0 to 100"}),
         ({"rebill_percent_off": -1}, {"rebill_discount": "The rebill discount is a percentage from 0 to 100"}),

@@ -25,6 +25,8 @@ from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
 PERIODS = ("once", "forever", "repeating")
 MAX_NAME, MAX_DURATION, MAX_USES = 250, 120, 10_000_000
+# The largest amount off, in minor units: as a price's own ceiling, and within the 32-bit column.
+MAX_AMOUNT_OFF = 1_000_000_000
 _CODE = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
 
 
@@ -91,6 +93,8 @@ def _check_discount(fields: VoucherFields, current: Voucher | None, problems: va
             problems.add("discount", "The discount is a percentage from 1 to 100")
         elif money is not None and money.amount <= 0:
             problems.add("amount_off", "The amount off must be greater than zero")
+        elif money is not None and money.amount > MAX_AMOUNT_OFF:
+            problems.add("amount_off", "The amount off is too large")
         cleaned |= {
             "percent_off": percent,
             "amount_off": money.amount if money else None,

@@ -104,6 +104,8 @@ async def test_a_refused_price_shows_the_api_s_reasons_on_its_form_and_writes_no
         ({"access_type_id": UNTIL_A_DATE}, "expires_at", "needs the date its access ends"),
         ({"expires_at": local(-timedelta(hours=1))}, "expires_at", "The end of sale must be in the future"),
         ({"expires_at": "tomorrow"}, "expires_at", "Give a date and time"),
+        ({"expires_at": "9999-12-31T23:59-14:00"}, "expires_at", "Give a date and time"),
+        ({"amount": "999999999999.99"}, "amount", "The amount is too large"),
         ({"trial_quantity": "7"}, "trial_unit", "A trial needs both its length and its period"),
         ({"country_set_id": str(theirs["id"])}, "country_set_id", "No country set of yours has this id"),
         ({"access_type_id": "99"}, "access_type_id", "Unknown access type"),

@@ -93,6 +93,8 @@ async def test_a_refused_voucher_shows_the_api_s_reasons_and_writes_nothing(serv
         ({"item_ids": str(theirs["id"])}, "item_ids", "No item of yours has one of these ids"),
         ({"discount": "", "amount_off": "1", "currency": "XYZ"}, "currency", "The currency must be an ISO-4217 code"),
         ({"usage_limit": "0"}, "usage_limit", "The usage limit is a whole number of uses, at least 1"),
+        ({"discount": "", "amount_off": "99999999999", "currency": "EUR"}, "amount_off", "The amount off is too large"),
+        ({"end_date": "9999-12-31T23:59-14:00"}, "end_date", "Give a date and time"),
     ]
     base = {"name": "Summer", "code": "summer", "discount": "10"}
     for fields, field, message in refusals:

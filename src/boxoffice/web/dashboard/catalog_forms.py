@@ -51,10 +51,10 @@ def moment(value: str | None, field: str, problems: Problems) -> datetime | None
         return None
     try:
         found = datetime.fromisoformat(typed)
-    except ValueError:
+        return found.astimezone(UTC).replace(tzinfo=None) if found.tzinfo else found
+    except (ValueError, OverflowError):  # an offset may move the last day a datetime holds past it
         problems.add(field, "Give a date and time such as 2030-01-31T18:00")
         return None
-    return found.astimezone(UTC).replace(tzinfo=None) if found.tzinfo else found
 
 
 def number(value: str | None, field: str, problems: Problems) -> int | None:
