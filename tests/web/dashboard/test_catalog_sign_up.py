@@ -61,10 +61,13 @@ async def test_register_fields_are_added_changed_and_removed(server: Server, mer
     here = f"{HERE}/fields/{await field_id(boss, 'club')}"
     form = (await boss.get(here)).text
     assert "red = Red team\nblue = Blue team" in form and 'value="yes" checked' in form
-    changed = await boss.post(here, CLUB | {"label": "Which club?", "required": "", "type": "input"}, form_on=here)
+    changed = await boss.post(
+        here, CLUB | {"label": "Which club?", "required": "", "type": "input", "position": "-3"}, form_on=here
+    )
     assert changed.status_code == 303 and changed.headers["location"] == f"{HERE}?told=field-changed"
     club = (await api_fields(server, merchant))["club"]
     assert (club["label"], club["required"], club["type"]) == ("Which club?", False, "input")
+    assert '<td class="number">-3</td>' in (await boss.get(HERE)).text.split('data-field="club"')[1]
 
     for fields, field, message in (
         ({"name": "Club!"}, "name", "The name must be lowercase letters"),

@@ -58,14 +58,15 @@ def moment(value: str | None, field: str, problems: Problems) -> datetime | None
 
 
 def number(value: str | None, field: str, problems: Problems) -> int | None:
-    """A whole number; None when empty."""
+    """A whole number, perhaps below zero (the use case says which are allowed); None when empty."""
     typed = (value or "").strip()
     if not typed:
         return None
-    found = whole_number(typed)
+    found = whole_number(typed.removeprefix("-"))
     if found is None:
         problems.add(field, "Give a whole number")
-    return found
+        return None
+    return -found if typed.startswith("-") else found
 
 
 def shown_moment(value: datetime | None) -> str:
