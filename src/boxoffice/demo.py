@@ -177,6 +177,7 @@ class _Book:
     merchant: Merchant
     clock_id: int
     pick: random.Random
+    ends: datetime
     monthly: Price
     yearly: Price
     rentals: list[Price]
@@ -191,9 +192,13 @@ class _Book:
         return ClientInfo(address, country, Device(device, "Linux", None, "Firefox"), "Firefox")
 
     def card(self, at: datetime, *, may_expire: bool = False) -> Card:
-        """A card good for years; or, `may_expire`, one in five expiring within three months, whose renewals are
-        then declined (past due while dunning retries them, then ended)."""
-        if may_expire and self.pick.random() < 0.2:
+        """A card good for years; or, `may_expire`, one in four expiring within three months, whose renewals are
+        then declined (past due while dunning retries them, then ended). Of those given lately, half expired at
+        the end of last month: their renewals this month are in dunning now."""
+        if may_expire and self.pick.random() < 0.25:
+            last_month = self.ends.replace(day=1) - timedelta(days=1)
+            if (last_month.year, last_month.month) >= (at.year, at.month) and self.pick.random() < 0.5:
+                return Card(GOOD_CARD, last_month.month, last_month.year, "123", "Demo Viewer")
             months = at.month - 1 + self.pick.randint(1, 3)
             return Card(GOOD_CARD, months % 12 + 1, at.year + months // 12, "123", "Demo Viewer")
         return Card(GOOD_CARD, 12, at.year + 4, "123", "Demo Viewer")
@@ -223,6 +228,12 @@ async def seed_history(settings: Settings, merchant_id: int) -> History | None:
             )
             book.made.renewals += report.renewed
             book.made.declined += report.declined
+        # The last hours' newcomers, in their trial still.
+        for newcomer in range(5):
+            at = until - timedelta(minutes=10 * (5 - newcomer))
+            with clock.pinned(at):
+                customer, client = await _sign_up(book, at)
+            await _subscribe(book, customer, client, at, yearly=False, stays=True)
         return book.made
     finally:
         await gateways.aclose()
@@ -247,7 +258,7 @@ async def _book(
         prices |= {price.description: price for price in await catalog.prices_of(session, product)}
     rentals = [prices["7-day rental"], prices["7-day rental (EUR)"], prices["48-hour pass"]]
     return _Book(
-        sessions, gateways, settings, merchant, clock_id, random.Random(HISTORY_SEED), prices["Monthly"],
+        sessions, gateways, settings, merchant, clock_id, random.Random(HISTORY_SEED), clock.now(), prices["Monthly"],
         prices["Yearly"], rentals,
     )  # fmt: skip
 
@@ -298,7 +309,9 @@ async def _sign_up(book: _Book, at: datetime) -> tuple[Customer, ClientInfo]:
     return customer, client
 
 
-async def _subscribe(book: _Book, customer: Customer, client: ClientInfo, at: datetime, *, yearly: bool) -> None:
+async def _subscribe(
+    book: _Book, customer: Customer, client: ClientInfo, at: datetime, *, yearly: bool, stays: bool = False
+) -> None:
     await sandbox_clocks.attach_customer(book.sessions, book.merchant.id, book.clock_id, customer.id)
     started = await subscriptions.subscribe(
         book.sessions,
@@ -313,7 +326,7 @@ async def _subscribe(book: _Book, customer: Customer, client: ClientInfo, at: da
     )
     book.made.subscriptions += 1
     subscriber = _Subscriber(customer, started.subscription.id, yearly)
-    if not yearly and book.pick.random() < 0.2:
+    if not yearly and not stays and book.pick.random() < 0.2:
         await _cancel(book, subscriber)  # tried, and left before the trial's end
     else:
         book.subscribers.append(subscriber)
