@@ -55,9 +55,15 @@ async def test_a_draft_is_previewed_saved_sent_and_reverted(
     assert "<p class=hi>" not in previewed.text  # the message's markup only ever inside the sandboxed frame
     assert "{{ full_name }}, from" in previewed.text  # the draft stays in the editor
     assert in_use((await boss.get(EMAILS)).text, "welcome") == "built in"  # a preview writes nothing
+    alone = await boss.post(f"{WELCOME}/message", DRAFT, form_on=WELCOME)
+    assert alone.status_code == 200 and alone.text == "<p class=hi>Hi Vera Viewer &amp; welcome</p>"
+    policy = alone.headers["content-security-policy"]
+    assert policy.startswith("sandbox;") and "script-src" not in policy and "frame-ancestors 'none'" in policy
 
     broken = await boss.post(WELCOME, DRAFT | {"subject": "Hi {{ nickname }}", "action": "preview"}, form_on=WELCOME)
     assert broken.status_code == 422 and "Fails on the sample values" in broken.text and "nickname" in broken.text
+    broken_alone = await boss.post(f"{WELCOME}/message", DRAFT | {"text": "{{ 1 / 0 }}"}, form_on=WELCOME)
+    assert broken_alone.status_code == 422 and "ZeroDivisionError" in broken_alone.text
     unsaved = await boss.post(WELCOME, DRAFT | {"html": "{% if %}", "action": "save"}, form_on=WELCOME)
     assert unsaved.status_code == 422 and "problem-html" in unsaved.text
     assert in_use((await boss.get(EMAILS)).text, "welcome") == "built in"
@@ -80,6 +86,7 @@ async def test_a_draft_is_previewed_saved_sent_and_reverted(
     assert nowhere.status_code == 404
     log = (await boss.get("/dashboard/audit", q="e-mail template")).text
     assert "Changed an e-mail template" in log and "Reverted an e-mail template" in log
+    assert "Previewed an e-mail template" in log
 
 
 async def test_only_roles_with_the_settings_edit_e_mails(server: Server, mailbox: Mailbox, merchant: Merchant) -> None:
@@ -89,4 +96,5 @@ async def test_only_roles_with_the_settings_edit_e_mails(server: Server, mailbox
         assert (await support.get(path)).status_code == 403, path
     assert (await support.post(WELCOME, DRAFT | {"action": "save"})).status_code == 403
     assert (await support.post(f"{WELCOME}/revert")).status_code == 403
+    assert (await support.post(f"{WELCOME}/message", DRAFT)).status_code == 403
     assert in_use((await boss.get(EMAILS)).text, "welcome") == "built in"

@@ -86,6 +86,7 @@ async def _preview_or_save(page: DashboardContext, found: Branding | None) -> Re
     changes = _changes(form)
     try:
         if form.get("action") != "save":
+            page.audit_as("Previewed a look", form.get("brand_name", ""))
             draft = looks.preview_look(changes, found)
             return await _editor(page, found, values=form, preview=draft, told="previewed")
         if found is None:

@@ -3,7 +3,7 @@ with a preview rendered on the server from the template's sample values, and a w
 
 from __future__ import annotations
 
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from boxoffice.kit.errors import InvalidInput
 from boxoffice.mail import overrides
@@ -14,6 +14,10 @@ from boxoffice.web.dashboard.routing import dashboard_router
 
 router = dashboard_router()
 HERE = f"{PATH}/developers/emails"
+PARTS = ("subject", "text", "html")
+# The message alone, as a mail program shows it: its own inline styles and remote images, and nothing else (no
+# script, no form, no frame of it anywhere); `sandbox` gives it an origin of its own, never the dashboard's.
+MESSAGE_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'"
 
 
 @router.get(HERE)
@@ -65,8 +69,9 @@ async def preview_or_save(page: Dashboard, name: str) -> Response:
     """One form, two buttons: Preview renders the draft here and writes nothing; Save writes it once it renders."""
     me = page.require(Permission.SETTINGS)
     form = await page.check_form()
-    draft = {part: form.get(part, "") for part in ("subject", "text", "html")}
+    draft = {part: form.get(part, "") for part in PARTS}
     if form.get("action") != "save":
+        page.audit_as("Previewed an e-mail template", name)
         try:
             preview = overrides.preview_template(name, **draft)
         except InvalidInput as refused:
@@ -78,6 +83,27 @@ async def preview_or_save(page: Dashboard, name: str) -> Response:
         return await _editor(page, name, 422, draft, errors=refused.errors)
     page.audit_as("Changed an e-mail template", name)
     return page.redirect(f"{HERE}/{name}?told=saved")
+
+
+@router.post(f"{HERE}/{{name}}/message")
+async def message(page: Dashboard, name: str) -> Response:
+    """The draft's HTML message rendered alone, for a tab of its own: inside the dashboard's page its inline styles
+    are held back by the page's policy, which its frame inherits."""
+    page.require(Permission.SETTINGS)
+    form = await page.check_form()
+    draft = {part: form.get(part, "") for part in PARTS}
+    try:
+        shown = overrides.preview_template(name, **draft)
+    except InvalidInput as refused:
+        return await _editor(page, name, 422, draft, errors=refused.errors)
+    page.audit_as("Previewed an e-mail template", name)
+    headers = {
+        "Content-Security-Policy": MESSAGE_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+    }
+    return HTMLResponse(shown.html, headers=headers)
 
 
 @router.post(f"{HERE}/{{name}}/revert")
