@@ -1,5 +1,5 @@
 """A test clock moved on by a step: a month keeps the day of the month where it can, as a subscription's period
-does; an unknown step, or another merchant's clock, moves nothing."""
+does; an unknown step, or another merchant's clock, moves nothing. Its customers are attached by address too."""
 
 from __future__ import annotations
 
@@ -39,3 +39,20 @@ async def test_a_clock_moves_on_a_step_at_a_time(
         await step("day", other.id)
     async with sessions() as session:
         assert (await sandbox_clocks.get_clock(session, merchant.id, made.id)).frozen_time == datetime(2026, 3, 8, 9)
+
+
+async def test_a_customer_is_attached_by_address_and_listed_with_it(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        merchant, other = await shop.merchant(session), await shop.merchant(session, "Other")
+        viewer = await shop.customer(session, merchant.id, "vera@example.com")
+        await shop.customer(session, other.id, "olga@example.com")
+        made = await sandbox_clocks.create_clock(session, merchant.id, "Steps", None)
+    attached = await sandbox_clocks.attach_customer_by_email(sessions, merchant.id, made.id, " VERA@example.com")
+    assert attached.customers == [viewer.id]
+    with pytest.raises(NotFound):  # another merchant's customer is no customer of this one
+        await sandbox_clocks.attach_customer_by_email(sessions, merchant.id, made.id, "olga@example.com")
+    async with sessions() as session:
+        shown = await sandbox_clocks.customers_on(session, merchant.id, made.id)
+    assert [(c.id, c.email) for c in shown] == [(viewer.id, "vera@example.com")]

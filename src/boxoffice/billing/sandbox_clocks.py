@@ -79,6 +79,19 @@ async def members_of(session: AsyncSession, merchant_id: int, clock_id: int) -> 
     return await repo.clock_members(session, merchant_id, clock_id)
 
 
+@dataclass(frozen=True, slots=True)
+class ClockCustomer:
+    id: int
+    email: str
+
+
+async def customers_on(session: AsyncSession, merchant_id: int, clock_id: int) -> list[ClockCustomer]:
+    """The clock's customers with their addresses, as a merchant knows them."""
+    ids = await repo.clock_members(session, merchant_id, clock_id)
+    emails = await identity_repo.customer_emails(session, merchant_id, ids)
+    return [ClockCustomer(customer_id, emails.get(customer_id, "")) for customer_id in ids]
+
+
 async def _view(sessions: async_sessionmaker[AsyncSession], merchant_id: int, clock_id: int) -> ClockView:
     async with sessions() as session:
         return ClockView(
@@ -106,6 +119,17 @@ async def attach_customer(
     except IntegrityError as exc:
         raise Conflict("This customer is already attached to a test clock") from exc
     return await _view(sessions, merchant_id, clock_id)
+
+
+async def attach_customer_by_email(
+    sessions: async_sessionmaker[AsyncSession], merchant_id: int, clock_id: int, email: str
+) -> ClockView:
+    """`attach_customer`, naming the customer by their e-mail address."""
+    async with sessions() as session:
+        found = await identity_repo.customer_by_email(session, merchant_id, email.strip())
+    if found is None:
+        raise NotFound("No customer has this e-mail address")
+    return await attach_customer(sessions, merchant_id, clock_id, found.id)
 
 
 async def advance(

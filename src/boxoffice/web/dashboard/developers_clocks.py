@@ -40,7 +40,7 @@ async def _clock(page: DashboardContext, clock_id: int, status: int = 200, **val
         "developers_clock.html",
         status,
         clock=shown,
-        customers=await sandbox_clocks.members_of(page.session, me.merchant.id, clock_id),
+        customers=await sandbox_clocks.customers_on(page.session, me.merchant.id, clock_id),
         steps=STEPS,
         **values,
     )
@@ -81,18 +81,24 @@ async def clock(page: Dashboard, clock_id: str) -> Response:
 async def attach(page: Dashboard, clock_id: str, sessions: OwnTransactions) -> Response:
     me = page.require(Permission.SETTINGS)
     form = await page.check_form()
-    customer_id = whole_number(form.get("customer_id"))
+    named = form.get("customer", "").strip()
+    customer_id = whole_number(named)
     try:
+        if not named:
+            raise InvalidInput({"customer": "Give the customer's e-mail address or id"})
         if customer_id is None:
-            raise InvalidInput({"customer_id": "Give the customer's id, a number"})
-        await sandbox_clocks.attach_customer(sessions, me.merchant.id, path_id(clock_id), customer_id)
+            await sandbox_clocks.attach_customer_by_email(sessions, me.merchant.id, path_id(clock_id), named)
+        else:
+            await sandbox_clocks.attach_customer(sessions, me.merchant.id, path_id(clock_id), customer_id)
     except InvalidInput as refused:
-        return await _clock(page, path_id(clock_id), 422, errors=refused.errors, values=form)
+        # The core names the field customer_id; the form has one field for an address or an id.
+        problem = refused.errors.get("customer_id") or next(iter(refused.errors.values()))
+        return await _clock(page, path_id(clock_id), 422, errors={"customer": problem}, values=form)
     except NotFound as refused:  # the customer (a missing clock is refused again, as a page, by _clock)
-        return await _clock(page, path_id(clock_id), 404, errors={"customer_id": refused.message}, values=form)
+        return await _clock(page, path_id(clock_id), 404, errors={"customer": refused.message}, values=form)
     except Conflict as refused:
-        return await _clock(page, path_id(clock_id), 409, errors={"customer_id": refused.message}, values=form)
-    page.audit_as("Attached a customer to a test clock", f"customer {customer_id} to clock {path_id(clock_id)}")
+        return await _clock(page, path_id(clock_id), 409, errors={"customer": refused.message}, values=form)
+    page.audit_as("Attached a customer to a test clock", f"{named} to clock {path_id(clock_id)}")
     return page.redirect(f"{HERE}/{path_id(clock_id)}?told=attached")
 
 
