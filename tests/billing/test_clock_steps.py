@@ -37,6 +37,10 @@ async def test_a_clock_moves_on_a_step_at_a_time(
         await step("fortnight")
     with pytest.raises(NotFound):
         await step("day", other.id)
+    async with sessions() as session, session.begin():
+        last = await sandbox_clocks.create_clock(session, merchant.id, "End of time", datetime(9999, 12, 15))
+    with pytest.raises(InvalidInput):
+        await sandbox_clocks.advance_by(sessions, gateways, merchant.id, last.id, "month", [1])
     async with sessions() as session:
         assert (await sandbox_clocks.get_clock(session, merchant.id, made.id)).frozen_time == datetime(2026, 3, 8, 9)
 

@@ -170,4 +170,8 @@ async def advance_by(
         raise InvalidInput({"step": "A test clock moves on by a day, a week, a month or a year"})
     async with sessions() as session:
         moved = await get_clock(session, merchant_id, clock_id)
-    return await advance(sessions, gateways, merchant_id, clock_id, period_end(moved.frozen_time, step, 1), retry_days)
+    try:
+        to = period_end(moved.frozen_time, step, 1)
+    except (ValueError, OverflowError):  # past the year 9999, where no calendar goes
+        raise InvalidInput({"step": "The clock can't move that far"}) from None
+    return await advance(sessions, gateways, merchant_id, clock_id, to, retry_days)

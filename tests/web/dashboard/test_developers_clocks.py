@@ -94,6 +94,13 @@ async def test_bad_input_is_shown_and_nothing_moves(
         refused = await boss.post(f"{here}/customers", {"customer": customer})
         assert refused.status_code == status and "problem-customer" in refused.text, customer
     assert "data-customers" not in (await boss.get(here)).text
+    far = await make_clock(boss, "9999-12-20T00:00")
+    assert (await boss.post(f"{far}/advance", {"step": "month"})).status_code == 422
+    stripe = {"gateway": "stripe", "stripe_secret_key": "sk_test_" + "a" * 24}
+    assert (await boss.post("/dashboard/developers/gateway", stripe)).status_code == 303
+    refused = await boss.post(CLOCKS, {"name": "Live", "frozen_time": ""})
+    assert refused.status_code == 403 and "sandbox gateway" in refused.text
+    assert (await boss.post(f"{here}/advance", {"step": "day"})).status_code == 403
     for missing in (f"{CLOCKS}/999999", f"{CLOCKS}/abc"):
         assert (await boss.get(missing)).status_code == 404
     assert (await boss.post(f"{CLOCKS}/999999/advance", {"step": "day"})).status_code == 404
