@@ -31,6 +31,8 @@ MAX_EXTERNAL_ID = 200
 MAX_CONTENT = 200_000
 MAX_AGE = 99
 MAX_URL = 2048
+MAX_DESCRIPTION = 4000  # as any metadata value
+DESCRIPTION = "description"  # the metadata key of what viewers read of a product before buying it
 _URL_TEXT = re.compile(r"^[!-~]+$")  # printable ASCII, no spaces: a URL as it goes on the wire
 # The largest price, in minor units (ten million in a two-decimal currency): amounts are 32-bit columns.
 MAX_AMOUNT = 1_000_000_000
@@ -61,6 +63,7 @@ class ProductChanges:
     clear_country_set: bool = False
     plan_switch_enabled: bool | None = None  # whether its subscribers may switch between its recurring fees
     active: bool | None = None
+    description: str | None = None  # its metadata's description, kept beside the other keys; "" removes it
 
 
 async def _own_country_set(
@@ -109,6 +112,17 @@ def _check_product_fields(changes: ProductChanges, problems: validation.Problems
     if changes.active is not None:
         cleaned["active"] = changes.active
     return cleaned
+
+
+def _described(attributes: dict[str, Any], description: str | None, problems: validation.Problems) -> dict[str, Any]:
+    """`attributes` with the description set (or removed, when empty); as they are when none is given."""
+    if description is None:
+        return attributes
+    text = description.strip()
+    if len(text) > MAX_DESCRIPTION:
+        problems.add("description", f"The description may not be longer than {MAX_DESCRIPTION} characters")
+    rest = {key: value for key, value in attributes.items() if key != DESCRIPTION}
+    return rest | {DESCRIPTION: text} if text else rest
 
 
 def _playback_url_prefix(value: str, problems: validation.Problems) -> str | None:
@@ -160,6 +174,7 @@ async def create_product(
     min_age: int | None = None,
     country_set_id: int | None = None,
     plan_switch_enabled: bool = False,
+    description: str | None = None,
 ) -> Product:
     problems = validation.Problems()
     changes = ProductChanges(
@@ -168,7 +183,7 @@ async def create_product(
         content=content,
         external_asset_id=external_asset_id,
         playback_url_prefix=playback_url_prefix,
-        attributes=attributes or {},
+        attributes=_described(attributes or {}, description, problems),
         min_age=min_age,
         plan_switch_enabled=plan_switch_enabled,
     )
@@ -230,6 +245,8 @@ async def update_product(session: AsyncSession, merchant_id: int, product_id: in
         else product.title
     )
     cleaned = _check_product_fields(changes, problems)
+    if changes.description is not None:
+        cleaned["attributes"] = _described(cleaned.get("attributes", product.attributes), changes.description, problems)
     new_type = cleaned.get("asset_type", product.asset_type)
     if (new_type == PACKAGE) != (product.kind == PACKAGE):
         problems.add("asset_type", "An asset can't become a package, nor a package an asset")

@@ -31,13 +31,14 @@ async def created(boss: Desk, **fields: str) -> int:
 
 async def test_an_item_is_added_changed_and_taken_off_sale(server: Server, merchant: Merchant) -> None:
     boss = await owner(server, merchant)
-    item_id = await created(boss, external_asset_id="jw-123")
+    item_id = await created(boss, external_asset_id="jw-123", description="The whole match")
     page = await boss.get(f"/dashboard/catalog/items/{item_id}")
     assert page.status_code == 200 and "The item is added." not in page.text  # told only after the redirect
     assert "<h1>Cup final</h1>" in page.text and "JW Player asset" in page.text and "No price yet" in page.text
     api = await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)
     assert api.json()["title"] == "Cup final" and api.json()["content"] == "<p>Live</p>"
-    assert api.json()["external_asset_id"] == "jw-123"
+    assert api.json()["external_asset_id"] == "jw-123" and api.json()["metahash"] == {"description": "The whole match"}
+    assert "The whole match</textarea>" in page.text
 
     changed = await boss.post(
         f"/dashboard/catalog/items/{item_id}",
@@ -47,7 +48,7 @@ async def test_an_item_is_added_changed_and_taken_off_sale(server: Server, merch
     assert changed.status_code == 303 and changed.headers["location"].endswith("?told=changed")
     api = await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)
     assert api.json()["title"] == "Cup final, replay" and api.json()["content"] == "<p>Again</p>"
-    assert api.json()["external_asset_id"] is None  # the field sent empty removes it
+    assert api.json()["external_asset_id"] is None and api.json()["metahash"] == {}  # sent empty, each is removed
 
     off = await boss.post(f"/dashboard/catalog/items/{item_id}/active", {"active": "no"}, form_on=NEW)
     assert off.status_code == 303

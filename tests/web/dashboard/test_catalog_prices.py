@@ -29,7 +29,13 @@ def local(delta: timedelta) -> str:
 
 
 async def new_item(boss: Desk, title: str = "Cup final") -> int:
-    form = {"title": title, "asset_type": "html_asset", "access_control": "paid", "content": "<p>Live</p>"}
+    form = {
+        "title": title,
+        "asset_type": "html_asset",
+        "access_control": "paid",
+        "content": "<p>Live</p>",
+        "description": "The whole match, live",
+    }
     answer = await boss.post("/dashboard/catalog/items", form, form_on="/dashboard/catalog/items/new")
     assert answer.status_code == 303, answer.text
     return int(answer.headers["location"].split("/")[-1].split("?")[0])
@@ -68,7 +74,8 @@ async def test_an_item_and_its_price_made_on_the_dashboard_are_offered_on_the_ho
     assert f'data-items="{item_id}"' in (await server.http.get(demo)).text
 
     offers = await server.http.get(f"/pages/{merchant.uuid}/offers/{item_id}")
-    assert offers.status_code == 200
+    assert offers.status_code == 200 and "<p>The whole match, live</p>" in offers.text
+    assert "<p>Live</p>" not in offers.text  # the content is for buyers only
     assert "Monthly pass" in offers.text and "€9.99" in offers.text and "per month" in offers.text
     assert "Free trial: 7 days" in offers.text and "Setup fee: €1.50" in offers.text
     assert "A week&#39;s pass" in offers.text and "€4.00" in offers.text

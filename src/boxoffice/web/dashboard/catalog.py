@@ -29,7 +29,7 @@ HERE = f"{PATH}/catalog"
 PER_PAGE = 20
 
 STATES = [("", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")]
-ITEM_FIELDS = ("title", "asset_type", "access_control", "content", "external_asset_id")
+ITEM_FIELDS = ("title", "asset_type", "access_control", "description", "content", "external_asset_id")
 
 
 @router.get(HERE)
@@ -89,6 +89,7 @@ async def create_item(page: Dashboard) -> Response:
             access_control=form.get("access_control", ""),
             content=form.get("content", ""),
             external_asset_id=form.get("external_asset_id"),
+            description=form.get("description", ""),
         )
     except (InvalidInput, Conflict) as refused:
         errors = refused.errors if isinstance(refused, InvalidInput) else {"external_asset_id": refused.message}
@@ -121,6 +122,7 @@ async def edit_item(page: Dashboard, item_id: Id) -> Response:
         access_control=form.get("access_control", ""),
         content=form.get("content", ""),
         external_asset_id=form.get("external_asset_id", ""),
+        description=form.get("description", ""),
     )
     try:
         product = await catalog.update_product(page.session, me.merchant.id, item_id, changes)

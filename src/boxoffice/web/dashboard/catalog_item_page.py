@@ -11,6 +11,7 @@ from starlette.responses import Response
 from boxoffice.catalog import listing
 from boxoffice.catalog.asset_types import ASSET_TYPES
 from boxoffice.catalog.models import Product
+from boxoffice.catalog.service import DESCRIPTION
 from boxoffice.team.roles import Permission
 from boxoffice.web.dashboard.catalog_terms import terms_of
 from boxoffice.web.dashboard.context import DashboardContext
@@ -34,6 +35,7 @@ def values_of(product: Product) -> dict[str, str]:
         "access_control": product.access_control,
         "content": product.content,
         "external_asset_id": product.external_asset_id or "",
+        "description": str(product.attributes.get(DESCRIPTION, "")),
     }
 
 
