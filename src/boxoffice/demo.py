@@ -137,9 +137,9 @@ LANDING = Section(
 
 
 # Half a year of business, made through the use cases the API calls, on a sandbox test clock: the subscribers'
-# billing runs as of the clock, which moves a week at a time to now, so their renewals (and the declines of cards
-# that expired meanwhile) happen week by week as they would have; what runs on real time (sign-ups, sign-ins, rentals,
-# refunds) is pinned to the clock's week.
+# billing runs as of the clock, which moves a day at a time to now, so their renewals (and the declines of cards
+# that expired meanwhile) happen day by day as they would have; what runs on real time (sign-ups, sign-ins, rentals,
+# refunds) is pinned to the clock's day.
 HISTORY_CLOCK = "Demo history"
 HISTORY_WEEKS = 26
 HISTORY_SEED = 19  # the same history every time
@@ -219,10 +219,10 @@ async def seed_history(settings: Settings, merchant_id: int) -> History | None:
             start = (clock.now() - timedelta(weeks=HISTORY_WEEKS)).replace(hour=9, minute=0, second=0, microsecond=0)
             test_clock = await sandbox_clocks.create_clock(session, merchant_id, HISTORY_CLOCK, start)
             book = await _book(session, sessions, gateways, settings, merchant, test_clock.id)
-        for week in range(HISTORY_WEEKS):
-            moment = start + timedelta(weeks=week)
-            await _week(book, week, moment)
-            until = min(moment + timedelta(weeks=1), clock.now() - timedelta(minutes=1))
+        for day in range(HISTORY_WEEKS * 7):
+            moment = start + timedelta(days=day)
+            await _day(book, day, moment)
+            until = min(moment + timedelta(days=1), clock.now() - timedelta(minutes=1))
             _, report = await sandbox_clocks.advance(
                 sessions, gateways, merchant_id, book.clock_id, until, settings.dunning_retry_days
             )
@@ -263,12 +263,14 @@ async def _book(
     )  # fmt: skip
 
 
-async def _week(book: _Book, week: int, moment: datetime) -> None:
-    """One week: newcomers sign up, some rent, some subscribe (a trial first for the monthly fee); some
-    subscribers switch or cancel; some rentals are refunded; some viewers sign in again."""
+async def _day(book: _Book, day: int, moment: datetime) -> None:
+    """One day: newcomers sign up (more as the months go by), some rent, some subscribe (a trial first for the
+    monthly fee); some subscribers switch or cancel; some rentals are refunded; some viewers sign in again."""
     pick = book.pick
-    for newcomer in range(4 + week // 3):
-        at = moment + timedelta(minutes=10 * newcomer)
+    expected = (4 + day / 21) / 7  # newcomers a day: four a week at first, about thirteen at the end
+    newcomers = int(expected) + (pick.random() < expected % 1)
+    for newcomer in range(newcomers):
+        at = moment - timedelta(minutes=10 * (newcomers - newcomer))  # signed up just before the clock's time
         with clock.pinned(at):
             customer, client = await _sign_up(book, at)
         roll = pick.random()
@@ -278,13 +280,13 @@ async def _week(book: _Book, week: int, moment: datetime) -> None:
             await _rent(book, customer, client, at + timedelta(minutes=5))
     for subscriber in list(book.subscribers):
         roll = pick.random()
-        if roll < 0.03:
+        if roll < 0.03 / 7:
             await _cancel(book, subscriber)
-        elif roll < 0.045:
-            await _switch(book, subscriber, moment)
-    with clock.pinned(moment + timedelta(days=3)):
+        elif roll < 0.045 / 7:
+            await _switch(book, subscriber)
+    with clock.pinned(moment + timedelta(hours=20)):
         async with transaction(book.sessions) as session:
-            for customer, client in pick.sample(book.people, k=len(book.people) // 10):
+            for customer, client in pick.sample(book.people, k=len(book.people) // 70):
                 await authentication.start_session(session, book.settings, book.merchant, customer, client)
 
 
@@ -341,7 +343,7 @@ async def _cancel(book: _Book, subscriber: _Subscriber) -> None:
             await subscriptions.cancel(session, book.merchant.id, found, immediately=False)
 
 
-async def _switch(book: _Book, subscriber: _Subscriber, moment: datetime) -> None:
+async def _switch(book: _Book, subscriber: _Subscriber) -> None:
     """A monthly subscriber takes the yearly fee (most), or a yearly one the monthly fee; only an active one can."""
     async with book.sessions() as session:
         found = await subscriptions.subscription_of(session, book.merchant.id, subscriber.subscription_id)

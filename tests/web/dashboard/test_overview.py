@@ -118,7 +118,7 @@ async def test_the_overview_shows_mrr_and_subscribers_each_a_link_to_its_rows(
         shown = figures_of((await boss.get("/dashboard")).text)
         assert shown["MRR"] == ("€9.99", "/dashboard/subscriptions?state=active")
         assert shown["New"] == ("+€9.99", "/dashboard/subscriptions?state=active")
-        assert shown["Churn"] == ("-€0.00", "/dashboard/subscriptions?state=cancelled")
+        assert shown["Churn"] == ("€0.00", "/dashboard/subscriptions?state=cancelled")
         assert shown["Active subscriptions"] == ("1", "/dashboard/subscriptions?state=active")
         assert shown["In a trial"] == ("0", "/dashboard/subscriptions?state=trial")
         assert shown["Trials converted (30 days)"] == ("—", "/dashboard/subscriptions?state=trial")

@@ -23,7 +23,7 @@ from boxoffice.web.dashboard.routing import dashboard_router
 
 router = dashboard_router()
 
-WIDTH, ROW, LABELS, GAP = 600, 26, 170, 4
+WIDTH, ROW, LABELS, FIGURES, GAP = 600, 26, 170, 80, 4  # names on the left, each bar's figure at its end
 DEFAULT_DAYS = 30  # the payments' period when none is asked for
 TOP = 12  # a chart shows the largest rows; its table shows them all
 STATE_NAMES = {
@@ -61,7 +61,7 @@ def bar_chart(id: str, title: str, items: list[tuple[str, int, str]]) -> BarChar
     """`items`: (name, value, the value as shown), in the order to draw them."""
     peak = max((value for _, value, _ in items), default=0) or 1
     bars = [
-        Row(name, shown, at * ROW + GAP / 2, value / peak * (WIDTH - LABELS))
+        Row(name, shown, at * ROW + GAP / 2, value / peak * (WIDTH - LABELS - FIGURES))
         for at, (name, value, shown) in enumerate(items[:TOP])
     ]
     return BarChart(id, title, bars, [(name, shown) for name, _, shown in items])
