@@ -29,7 +29,7 @@ async def find_customers(
     session: AsyncSession, merchant: Merchant, text: str, *, page: int, limit: int
 ) -> tuple[int, Sequence[Customer]]:
     """The merchant's customers whose e-mail or name holds `text`, or whose id it is, newest first."""
-    needle = text.strip()[:200]
+    needle = text.replace("\x00", "").strip()[:200]  # no column holds a NUL: the database refuses to read one
     return await repo.customers_page(
         session,
         merchant.id,

@@ -170,3 +170,34 @@ async def test_the_lists_as_filtered_are_exported_as_csv_by_the_report_jobs(
         assert (await member.post("/dashboard/transactions/export", {})).status_code == 403, role
     elsewhere = await owner(server, await make_merchant(server, "owner@other.example.com"))
     assert (await elsewhere.get(f"/dashboard/transactions/exports/{name}")).status_code == 404
+
+
+async def test_no_input_makes_a_page_fail(server: Server, merchant: Merchant) -> None:
+    vera = await join(server, merchant, "vera@example.com", GB)
+    cup = (await add_item(server, merchant))["id"]
+    await pay(server, vera, (await add_fee(server, merchant, cup, amount="10.00"))["id"], GB)
+    boss = await owner(server, merchant)
+    [payment] = await shown(boss)
+    for path, query in (
+        ("/dashboard/customers", {"q": "ve\x00ra"}),
+        ("/dashboard/customers", {"q": "9" * 40, "page": "9" * 40}),
+        ("/dashboard/transactions", {"item": "9" * 40, "customer": "9" * 16}),
+        ("/dashboard/transactions", {"until": "9999-12-31", "since": "0001-01-01"}),
+        ("/dashboard/subscriptions", {"until": "9999-12-31", "country": "\x00\x00", "item": "9" * 16}),
+        (f"/dashboard/customers/{vera.id}", {"told": "\x00"}),
+    ):
+        answer = await boss.get(path, **query)
+        assert answer.status_code in (200, 422), (path, query, answer.status_code)
+    form = f"/dashboard/transactions/{payment}/refund"
+    for amount, reason in (("Infinity", ""), ("NaN", ""), ("1e400", ""), ("9" * 30, ""), ("1.00", "why\x00")):
+        refused = await boss.post(form, {"amount": amount, "reason": reason}, form_on=form)
+        assert refused.status_code == 422, (amount, reason, refused.status_code)
+    page = f"/dashboard/customers/{vera.id}"
+    for day in ("9999-12-31", "0001-01-01", "2031-02-30"):
+        refused = await boss.post(f"{page}/access", {"item_id": str(cup), "expires_on": day}, form_on=page)
+        assert refused.status_code == 422, (day, refused.status_code)
+    erase = f"{page}/erase"
+    assert (await boss.post(erase, {"confirmation": "\x00"}, form_on=erase)).status_code == 422
+    assert (
+        await boss.post(f"{page}/subscriptions/{'9' * 16}/switch", {"price_id": "1"}, form_on=page)
+    ).status_code == 404

@@ -92,10 +92,10 @@ async def grant(page: Dashboard, customer_id: Id) -> Response:
     problems: dict[str, str] = {}
     if item_id is None:
         problems["item_id"] = "Give the id of one of your items"
-    if last_day is None:
+    if last_day is None or last_day == date.max:
         problems["expires_on"] = "Give the last day of access, such as 2031-12-31"
     try:
-        if item_id is None or last_day is None:
+        if problems or item_id is None or last_day is None:
             raise InvalidInput(problems)
         # Access runs to the end of the last day (UTC).
         until = datetime.combine(last_day, time()) + timedelta(days=1)

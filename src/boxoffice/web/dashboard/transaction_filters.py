@@ -62,7 +62,7 @@ def read(query: Mapping[str, str], *more: str) -> Asked:
                 asked.problems[name] = "Give a day as 2031-12-31"
             elif name == "since":
                 asked.since = datetime.combine(day, time())
-            else:
+            elif day < date.max:  # the last day there is bounds nothing
                 asked.until = datetime.combine(day, time()) + timedelta(days=1)
     if values["country"]:
         asked.country = values["country"].upper()

@@ -92,14 +92,26 @@ async def refund_form(page: Dashboard, payment_id: Id) -> Response:
     return await _refund_page(page, payment_id)
 
 
+MAX_DIGITS = 15  # more than any payment's amount, fewer than overflow a database's integer
+
+
 def _amount(text: str, payment: Payment) -> int | None:
     """The amount typed in the payment's currency, in minor units (None: all that is left)."""
     if not text.strip():
         return None
     try:
-        return Money.from_decimal(Decimal(text.strip()), payment.currency).amount
+        typed = Decimal(text.strip())
+        if not typed.is_finite() or typed.adjusted() >= MAX_DIGITS:
+            raise ValueError(text)
+        return Money.from_decimal(typed, payment.currency).amount
     except (InvalidOperation, ValueError):
         raise InvalidInput({"amount": f"Give an amount in {payment.currency}, such as 2.50"}) from None
+
+
+def _reason(text: str) -> str:
+    if "\x00" in text:
+        raise InvalidInput({"reason": "The reason may hold only text"})
+    return text
 
 
 @router.post(f"{HERE}/{{payment_id}}/refund")
@@ -117,7 +129,7 @@ async def refund(page: Dashboard, payment_id: Id, sessions: OwnTransactions) -> 
             me.merchant.id,
             payment_id,
             amount=_amount(form.get("amount", ""), payment),
-            reason=form.get("reason"),
+            reason=_reason(form.get("reason", "")),
             idempotency_key=f"dashboard:{me.member.id}:{attempt}",
         )
     except InvalidInput as refused:
