@@ -11,6 +11,7 @@ import pytest
 
 from boxoffice.kit import clock
 from tests.conftest import Mailbox, Server
+from tests.dialects.inplayer.catalog import add_item
 from tests.dialects.inplayer.conftest import Merchant, make_merchant, sign_up
 from tests.dialects.inplayer.test_subscriptions import monthly_fee, subscribe
 from tests.web.dashboard.desk import invite, owner
@@ -80,3 +81,40 @@ async def test_a_wrong_period_is_said_so(
         assert answer.status_code == 400 and problem in answer.text
     finally:
         await boss.aclose()
+
+
+async def test_a_content_requests_report_is_asked_for_made_and_downloaded(
+    server: Server, merchant: Merchant, mailbox: Mailbox
+) -> None:
+    item = await add_item(server, merchant)
+    boss = await owner(server, merchant)
+    analyst = await invite(server, mailbox, boss, "ann@x.example.com", "analyst")
+    try:
+        here = "/dashboard/analytics/content-requests"
+        assert "No report yet." in (await analyst.get(here)).text
+        wrong = await analyst.post(here, {"item_id": "x", "since": "2026-01-01", "until": "2026-01-31"}, form_on=here)
+        assert wrong.status_code == 422 and "The item&#39;s id is a whole number" in wrong.text
+        missing = await analyst.post(
+            here, {"item_id": "999999", "since": "2026-01-01", "until": "2026-01-31"}, form_on=here
+        )
+        assert missing.status_code == 422 and "You have no item of this id" in missing.text
+        backwards = await analyst.post(
+            here, {"item_id": str(item["id"]), "since": "2028-03-01", "until": "2028-02-28"}, form_on=here
+        )
+        assert backwards.status_code == 422 and "The end date must not be before the start date" in backwards.text
+
+        asked = await analyst.post(
+            here, {"item_id": str(item["id"]), "since": "2028-02-01", "until": "2028-02-29"}, form_on=here
+        )
+        assert asked.status_code == 303 and asked.headers["location"] == f"{here}?told=asked"
+        assert "Being made" in (await analyst.get(here)).text
+        await server.run_jobs()
+        listed = (await analyst.get(here)).text
+        name = re.search(rf'<a href="{here}/([^"]+)">', listed)
+        assert name and "Ready" in listed
+        link = await analyst.get(f"{here}/{name.group(1)}")
+        assert link.status_code == 303 and link.headers["location"]
+        assert (await analyst.get(f"{here}/no-such-file.csv")).status_code == 404
+    finally:
+        await boss.aclose()
+        await analyst.aclose()

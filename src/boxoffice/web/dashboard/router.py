@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from boxoffice.web.dashboard import (
     account,
     analytics,
+    analytics_reports,
     catalog,
     customer_switch,
     customers,
@@ -38,6 +39,7 @@ for area in (
     transactions,
     developers_emails,
     analytics,
+    analytics_reports,
     developers_clocks,
     subscriptions,
     developers_branding,
