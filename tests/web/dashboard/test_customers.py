@@ -172,6 +172,15 @@ async def test_a_subscription_is_cancelled_a_password_mail_sent_and_a_customer_e
     found = re.search(r'data-subscription="(\d+)"', shown)
     assert found and "active" in shown.split("data-subscriptions")[1]
     cancel = f"{page}/subscriptions/{found.group(1)}/cancel"
+    analyst = await invite(server, mailbox, boss, "ann@publisher.example.com", "analyst")
+    for path, data in (
+        (cancel, {"when": "now"}),
+        (f"{page}/password-reset", {}),
+        (f"{page}/erase", {"confirmation": "vera@example.com"}),
+    ):
+        assert (await analyst.post(path, data)).status_code == 403, path
+    assert (await analyst.get(f"{page}/erase")).status_code == 403
+    assert await access_status(server, vera, item) == 200
     assert (await boss.post(cancel, {"when": "period_end"}, form_on=page)).status_code == 303
     assert await access_status(server, vera, item) == 200  # runs to the end of the period paid
     assert (await boss.post(cancel, {"when": "now"}, form_on=page)).status_code == 303
