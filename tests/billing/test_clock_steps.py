@@ -1,5 +1,6 @@
 """A test clock moved on by a step: a month keeps the day of the month where it can, as a subscription's period
-does; an unknown step, or another merchant's clock, moves nothing. Its customers are attached by address too."""
+does; an unknown step, or another merchant's clock, moves nothing. Its customers are attached by address too, and
+its page shows what they were charged."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.billing import sandbox_clocks
+from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.gateways.registry import Gateways
 from boxoffice.kit.errors import InvalidInput, NotFound
 from boxoffice.kit.sealing import Sealer
@@ -60,3 +62,38 @@ async def test_a_customer_is_attached_by_address_and_listed_with_it(
     async with sessions() as session:
         shown = await sandbox_clocks.customers_on(session, merchant.id, made.id)
     assert [(c.id, c.email) for c in shown] == [(viewer.id, "vera@example.com")]
+
+
+async def test_a_clock_shows_its_customers_decided_payments_alone(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        merchant, other = await shop.merchant(session), await shop.merchant(session, "Other")
+        on, off = await shop.customer(session, merchant.id, "on@example.com"), await shop.customer(session, merchant.id)
+        film = await shop.product(session, merchant.id)
+        made = await sandbox_clocks.create_clock(session, merchant.id, "Payments", datetime(2025, 1, 1))
+    await sandbox_clocks.attach_customer(sessions, merchant.id, made.id, on.id)
+    async with sessions() as session, session.begin():
+        for key, (customer, status) in enumerate(
+            [(on, PaymentStatus.SUCCEEDED), (on, PaymentStatus.PENDING), (off, PaymentStatus.SUCCEEDED)]
+        ):
+            session.add(
+                Payment(
+                    merchant_id=merchant.id,
+                    customer_id=customer.id,
+                    product_id=film.id,
+                    kind="renewal",
+                    idempotency_key=f"k{key}",
+                    amount=999,
+                    currency="EUR",
+                    gateway="sandbox",
+                    gateway_customer_ref="c",
+                    gateway_method="m",
+                    status=status,
+                )
+            )
+    async with sessions() as session:
+        [shown] = await sandbox_clocks.payments_on(session, merchant.id, made.id)
+        assert (shown.customer_id, shown.status) == (on.id, PaymentStatus.SUCCEEDED)
+        with pytest.raises(NotFound):
+            await sandbox_clocks.payments_on(session, other.id, made.id)

@@ -501,6 +501,20 @@ async def clock_members(session: AsyncSession, merchant_id: int, clock_id: int) 
     return list(rows.all())
 
 
+async def clock_payments(session: AsyncSession, merchant_id: int, clock_id: int, limit: int) -> Sequence[Payment]:
+    """The latest decided payments of the customers on a test clock, newest first."""
+    members = select(SandboxClockMember.customer_id).where(
+        SandboxClockMember.merchant_id == merchant_id, SandboxClockMember.clock_id == clock_id
+    )
+    rows = await session.scalars(
+        select(Payment)
+        .where(Payment.merchant_id == merchant_id, Payment.customer_id.in_(members), Payment.status.in_(DECIDED))
+        .order_by(Payment.created_at.desc(), Payment.id.desc())
+        .limit(limit)
+    )
+    return rows.all()
+
+
 async def payment_of_charge(session: AsyncSession, merchant_id: int, gateway: str, charge_id: str) -> Payment | None:
     return await session.scalar(
         select(Payment).where(

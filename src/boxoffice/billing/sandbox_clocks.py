@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from boxoffice.access.service import period_end
 from boxoffice.billing import renewals
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import SandboxClock, SandboxClockMember
+from boxoffice.billing.models import Payment, SandboxClock, SandboxClockMember
 from boxoffice.gateways import repository as gateways_repo
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
@@ -119,6 +119,12 @@ async def attach_customer(
     except IntegrityError as exc:
         raise Conflict("This customer is already attached to a test clock") from exc
     return await _view(sessions, merchant_id, clock_id)
+
+
+async def payments_on(session: AsyncSession, merchant_id: int, clock_id: int, limit: int = 20) -> Sequence[Payment]:
+    """What the clock's customers were charged, latest first, each dated by the clock: what moving it did."""
+    await get_clock(session, merchant_id, clock_id)
+    return await repo.clock_payments(session, merchant_id, clock_id, limit)
 
 
 async def attach_customer_by_email(

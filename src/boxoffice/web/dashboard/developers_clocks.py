@@ -41,6 +41,7 @@ async def _clock(page: DashboardContext, clock_id: int, status: int = 200, **val
         status,
         clock=shown,
         customers=await sandbox_clocks.customers_on(page.session, me.merchant.id, clock_id),
+        payments=await sandbox_clocks.payments_on(page.session, me.merchant.id, clock_id),
         steps=STEPS,
         **values,
     )
