@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from boxoffice.billing import customer_record
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Merchant, Viewer, make_merchant, sign_up
@@ -35,7 +36,7 @@ async def access_status(server: Server, viewer: Viewer, item: int) -> int:
 
 
 async def test_customers_are_found_by_email_name_or_id_and_shown_to_their_merchant_only(
-    server: Server, mailbox: Mailbox, merchant: Merchant
+    server: Server, mailbox: Mailbox, merchant: Merchant, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     vera = await sign_up(server, merchant, "vera@example.com", full_name="Vera Viewer")
     otto = await sign_up(server, merchant, "otto@example.com", full_name="Otto Other")
@@ -57,6 +58,13 @@ async def test_customers_are_found_by_email_name_or_id_and_shown_to_their_mercha
     assert f'data-payment="{payment}"' in payments and "€4.99" in payments and "succeeded" in payments
     logins = page.text.split("data-logins")[1].split("</table>")[0]
     assert logins.count("<tr>") == 2  # the header and the sign-up's sign-in
+    _, newer = await buy(server, merchant, vera, amount="1.00")
+    monkeypatch.setattr(customer_record, "SHOWN", 1)
+    newest = (await boss.get(f"/dashboard/customers/{vera.id}")).text.split("data-payments")[0]
+    assert f'The newest 1: <a href="/dashboard/transactions?customer={vera.id}">all of them</a>' in newest
+    every = (await boss.get("/dashboard/transactions", customer=str(vera.id))).text
+    assert f'data-payment="{newer}"' in every and f'data-payment="{payment}"' in every
+    monkeypatch.undo()
     receipt = await boss.get(f"/dashboard/customers/{vera.id}/receipts/{payment}")
     assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF")
     assert (await boss.get(f"/dashboard/customers/{otto.id}/receipts/{payment}")).status_code == 404
