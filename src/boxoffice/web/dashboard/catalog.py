@@ -8,7 +8,7 @@ from starlette.responses import Response
 from boxoffice.catalog import listing
 from boxoffice.catalog import service as catalog
 from boxoffice.kit.errors import Conflict, InvalidInput
-from boxoffice.kit.validation import whole_number
+from boxoffice.kit.validation import Problems, whole_number
 from boxoffice.team.roles import Permission
 from boxoffice.web.dashboard import (
     catalog_codes,
@@ -19,6 +19,7 @@ from boxoffice.web.dashboard import (
     catalog_sign_up,
     catalog_vouchers,
 )
+from boxoffice.web.dashboard import catalog_forms as read
 from boxoffice.web.dashboard.catalog_item_page import ACCESS_CONTROLS, TYPE_NAMES, TYPES, Id, item_page
 from boxoffice.web.dashboard.catalog_terms import terms_of
 from boxoffice.web.dashboard.context import PATH, Dashboard
@@ -39,7 +40,10 @@ async def items(page: Dashboard) -> Response:
     search, kind, state = query.get("q", ""), query.get("type", ""), query.get("state", "")
     number = whole_number(query.get("page")) or 0
     shown = {"q": search, "type": kind, "state": state}
+    problems = Problems()
     try:
+        read.search(search, problems)
+        problems.raise_any()
         found = await listing.list_products_with_prices(
             page.session,
             me.merchant.id,
@@ -50,7 +54,9 @@ async def items(page: Dashboard) -> Response:
             limit=PER_PAGE,
         )
     except InvalidInput as refused:
-        found, status, errors = listing.ProductsPage(0, []), 422, {"type": " ".join(refused.errors.values())}
+        # The core names the type filter by its own name.
+        errors = {"type" if name == "asset_type" else name: text for name, text in refused.errors.items()}
+        found, status = listing.ProductsPage(0, []), 422
     else:
         status, errors = 200, {}
     return page.render(
@@ -79,7 +85,7 @@ async def new_item(page: Dashboard) -> Response:
 @router.post(f"{HERE}/items")
 async def create_item(page: Dashboard) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await page.check_form()
+    form = await read.posted(page)
     try:
         product = await catalog.create_product(
             page.session,
@@ -115,7 +121,7 @@ async def item(page: Dashboard, item_id: Id) -> Response:
 @router.post(f"{HERE}/items/{{item_id}}")
 async def edit_item(page: Dashboard, item_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await page.check_form()
+    form = await read.posted(page)
     changes = catalog.ProductChanges(
         title=form.get("title", ""),
         asset_type=form.get("asset_type", ""),
@@ -144,7 +150,7 @@ async def edit_item(page: Dashboard, item_id: Id) -> Response:
 async def switch_item(page: Dashboard, item_id: Id) -> Response:
     """Takes the item off sale (`active=no`: its holders keep their access) or puts it back (`active=yes`)."""
     me = page.require(Permission.EDIT_CATALOG)
-    form = await page.check_form()
+    form = await read.posted(page)
     active = form.get("active") == "yes"
     product = await catalog.update_product(page.session, me.merchant.id, item_id, catalog.ProductChanges(active=active))
     page.audit_as("Activated an item" if active else "Deactivated an item", f"item {product.id}: {product.title}")
