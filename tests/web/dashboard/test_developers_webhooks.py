@@ -78,15 +78,17 @@ async def test_a_delivery_is_logged_retried_replayed_and_a_test_event_sent(
         replayed = await boss.post(f"{hook}/replay", {"since": since})
         assert replayed.headers["location"] == f"{hook}?told=replayed&count=1"
         assert "(1 event)" in (await boss.get(replayed.headers["location"])).text
+        one = await boss.post(f"{hook}/replay", {"event_id": first.form["id"]})
+        assert one.headers["location"] == f"{hook}?told=replayed&count=1"
         await sender.run_until_idle()
-        assert [r.form["id"] for r in receiver.at("/ok")] == [first.form["id"]] * 2
+        assert [r.form["id"] for r in receiver.at("/ok")] == [first.form["id"]] * 3
 
         tested = await boss.post(f"{hook}/test")
         assert tested.status_code == 303, tested.text
         await sender.run_until_idle()
         test = receiver.at("/ok")[-1]
         assert test.form["type"] == "webhook.test" and inplayer_signature_holds(test, merchant.secret)
-        assert len(delivery_ids((await boss.get(hook)).text)) == 3
+        assert len(delivery_ids((await boss.get(hook)).text)) == 4
 
     log = (await boss.get("/dashboard/audit", q="webhook")).text
     for action in ("Added a webhook endpoint", "Retried a webhook delivery", "Replayed webhook events"):
@@ -108,6 +110,11 @@ async def test_bad_input_is_shown_and_nothing_written(
     assert 'value="https://hooks.example.com/in"' in (await boss.get(hook)).text
     late = await boss.post(f"{hook}/replay", {"since": "yesterday"})
     assert late.status_code == 422 and "Give a date and time" in late.text
+    assert (await boss.post(f"{hook}/replay", {"since": "", "event_id": ""})).status_code == 422
+    unknown = await boss.post(f"{hook}/replay", {"event_id": "no-such-event"})
+    assert unknown.status_code == 404 and "problem-event_id" in unknown.text
+    both = await boss.post(f"{hook}/replay", {"since": "2026-01-01T00:00", "event_id": "no-such-event"})
+    assert both.status_code == 422
 
     assert (await boss.post(f"{hook}/disable")).headers["location"] == f"{hook}?told=disabled"
     assert "data-status>disabled<" in (await boss.get(hook)).text

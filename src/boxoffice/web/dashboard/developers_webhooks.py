@@ -8,7 +8,7 @@ import json
 from starlette.responses import Response
 
 from boxoffice.events.event_types import WEBHOOK_TYPES
-from boxoffice.kit.errors import Conflict, InvalidInput, LimitReached
+from boxoffice.kit.errors import Conflict, InvalidInput, LimitReached, NotFound
 from boxoffice.kit.validation import whole_number
 from boxoffice.team.roles import Permission
 from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
@@ -178,20 +178,23 @@ async def send_test(page: Dashboard, endpoint_id: str) -> Response:
 
 @router.post(f"{HERE}/{{endpoint_id}}/replay")
 async def replay(page: Dashboard, endpoint_id: str) -> Response:
+    """Every event since a time, or one event by its id (the use case asks for exactly one of the two)."""
     me = page.require(Permission.SETTINGS)
     form = await page.check_form()
+    event_id = form.get("event_id", "").strip() or None
     try:
         since = moment(form.get("since", ""), "since")
-        if since is None:
-            raise InvalidInput({"since": "Give a date and time"})
+        if since is None and event_id is None:
+            raise InvalidInput({"since": "Give a date and time, or the id of one event"})
         count = await deliveries.replay_events(
-            page.session, me.merchant.id, path_id(endpoint_id), event_id=None, since=since
+            page.session, me.merchant.id, path_id(endpoint_id), event_id=event_id, since=since
         )
     except InvalidInput as refused:
         return await _endpoint(page, path_id(endpoint_id), 422, errors=refused.errors, values=form)
-    page.audit_as(
-        "Replayed webhook events", f"endpoint {path_id(endpoint_id)}: {count} events since {since.isoformat()}"
-    )
+    except NotFound as refused:  # the event (a missing endpoint is refused again, as a page, by _endpoint)
+        return await _endpoint(page, path_id(endpoint_id), 404, errors={"event_id": refused.message}, values=form)
+    what = f"event {event_id}" if event_id else f"{count} events since {since.isoformat() if since else ''}"
+    page.audit_as("Replayed webhook events", f"endpoint {path_id(endpoint_id)}: {what}")
     return page.redirect(f"{HERE}/{path_id(endpoint_id)}?told=replayed&count={count}")
 
 
