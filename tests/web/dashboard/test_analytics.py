@@ -69,6 +69,8 @@ async def test_an_analyst_reads_the_charts_and_a_support_member_is_refused(
     [
         ({"since": "31/12/2026"}, "A day is written as YYYY-MM-DD"),
         ({"until": "2028-02-30"}, "A day is written as YYYY-MM-DD"),
+        ({"until": "9999-12-31"}, "A day is written as YYYY-MM-DD"),
+        ({"since": "2026-12-31\x00"}, "A day is written as YYYY-MM-DD"),
         ({"since": "2028-03-01", "until": "2028-02-28"}, "The end date must be after the start date"),
     ],
 )

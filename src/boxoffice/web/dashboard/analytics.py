@@ -99,19 +99,16 @@ def by_state(found: SubscriptionAnalytics) -> BarChart:
 
 def period(since: str, until: str) -> tuple[datetime | None, datetime | None]:
     """The days asked for, the last one whole: [since's start, the day after until)."""
-    problems, days = {}, {}
-    for name, value in (("since", since), ("until", until)):
+    problems, moments = {}, {}
+    for name, value, days_on in (("since", since, 0), ("until", until, 1)):
         try:
-            days[name] = date.fromisoformat(value) if value.strip() else None
-        except ValueError:
+            day = date.fromisoformat(value) if value.strip() else None
+            moments[name] = datetime.combine(day + timedelta(days=days_on), time()) if day else None
+        except (ValueError, OverflowError):  # not a day, or the calendar's very last
             problems[name] = "A day is written as YYYY-MM-DD, such as 2026-12-31"
     if problems:
         raise InvalidInput(problems)
-    first, last = days["since"], days["until"]
-    return (
-        datetime.combine(first, time()) if first else None,
-        datetime.combine(last + timedelta(days=1), time()) if last else None,
-    )
+    return moments["since"], moments["until"]
 
 
 @router.get(f"{PATH}/analytics")
