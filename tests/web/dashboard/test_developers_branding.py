@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import Merchant, make_merchant
+from tests.dialects.inplayer.test_branding import png
 from tests.web.dashboard.desk import Desk, invite, owner
 
 BRANDING = "/dashboard/developers/branding"
@@ -77,6 +78,25 @@ async def test_a_look_is_previewed_saved_worn_changed_and_removed(server: Server
     assert (await boss.get(here)).status_code == 404
     log = (await boss.get("/dashboard/audit", q="look")).text
     assert "Saved a look" in log and "Removed a look" in log
+
+
+async def test_an_uploaded_logo_is_kept_and_worn(server: Server, merchant: Merchant) -> None:
+    boss = await owner(server, merchant)
+    image = png()
+    form = {"csrf_token": await boss.token(BRANDING), "brand_name": "Acme", "logo": "", "action": "save"}
+    too_big = await boss.http.post(
+        BRANDING, data=form, files={"logo_file": ("logo.png", image + b"\x00" * 2 * 1024 * 1024, "image/png")}
+    )
+    assert too_big.status_code == 422 and "problem-logo" in too_big.text
+    not_an_image = await boss.http.post(BRANDING, data=form, files={"logo_file": ("logo.png", b"%PDF", "image/png")})
+    assert not_an_image.status_code == 422 and (await default_look(server, merchant))["exists"] is False
+
+    saved = await boss.http.post(BRANDING, data=form, files={"logo_file": ("logo.png", image, "image/png")})
+    assert saved.status_code == 303, saved.text
+    logo = str((await default_look(server, merchant))["paywall_brand_logo"])
+    assert logo.startswith(f"http://testserver/branding/images/{merchant.uuid}/")
+    assert (await server.http.get(logo)).content == image
+    assert f'src="{logo}"' in (await boss.get(saved.headers["location"])).text  # the saved look's preview wears it
 
 
 async def test_only_roles_with_the_settings_change_looks(server: Server, mailbox: Mailbox, merchant: Merchant) -> None:

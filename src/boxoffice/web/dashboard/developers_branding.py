@@ -1,12 +1,15 @@
 """The merchant's looks at the dashboard (what the hosted pages and the e-mails wear): listed, made, changed with a
-preview of the draft before it is saved, and removed. Images are given by URL here; the API also takes files."""
+preview of the draft before it is saved, and removed. An image is given by its URL, or uploaded as a file that
+Boxoffice keeps and serves."""
 
 from __future__ import annotations
 
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from boxoffice.branding import looks
-from boxoffice.branding.looks import COLORS, LookChanges
+from boxoffice.branding.images import MAX_BYTES, Upload
+from boxoffice.branding.looks import COLORS, IMAGES, LookChanges
 from boxoffice.branding.models import Branding
 from boxoffice.kit import base_url
 from boxoffice.kit.errors import InvalidInput
@@ -21,17 +24,30 @@ TEXTS = ("brand_name", "logo", "cover_image", *COLORS, "footer", "terms_url")
 FLAGS = ("dark_mode", "preview_top_border", "protected_label")
 
 
-def _changes(form: dict[str, str]) -> LookChanges:
+async def _uploads(page: DashboardContext) -> dict[str, Upload]:
+    """The image files sent (`logo_file`, `cover_image_file`), by the look's field; at most one byte past the limit
+    is read, so that the use case refuses a larger file without it being held whole."""
+    form = await page.request.form()  # already read, and kept, by the form's check
+    found: dict[str, Upload] = {}
+    for name in IMAGES:
+        sent = form.get(f"{name}_file")
+        if isinstance(sent, UploadFile) and sent.filename:
+            found[name] = Upload(await sent.read(MAX_BYTES + 1))
+    return found
+
+
+def _changes(form: dict[str, str], uploads: dict[str, Upload]) -> LookChanges:
     """Every field as the form sends it: a text left empty clears it, an unticked box is off. Ticking "default"
-    makes the look the default; unticking it changes nothing (a default stays so until another takes its place)."""
+    makes the look the default; unticking it changes nothing (a default stays so until another takes its place).
+    A file uploaded for an image takes the place of its URL."""
 
     def ticked(name: str) -> bool:
         return form.get(name) == "on"
 
     return LookChanges(
         brand_name=form.get("brand_name", ""),
-        logo=form.get("logo", ""),
-        cover_image=form.get("cover_image", ""),
+        logo=uploads.get("logo") or form.get("logo", ""),
+        cover_image=uploads.get("cover_image") or form.get("cover_image", ""),
         footer=form.get("footer", ""),
         terms_url=form.get("terms_url", ""),
         dark_mode=ticked("dark_mode"),
@@ -83,7 +99,7 @@ async def _preview_or_save(page: DashboardContext, found: Branding | None) -> Re
     """One form, two buttons: Preview shows the draft and writes nothing; Save writes it once it is valid."""
     owner = _owner(page)
     form = await page.check_form()
-    changes = _changes(form)
+    changes = _changes(form, await _uploads(page))
     try:
         if form.get("action") != "save":
             page.audit_as("Previewed a look", form.get("brand_name", ""))
