@@ -156,3 +156,22 @@ async def test_no_subscription_no_mrr_and_no_conversion_yet(store: Shop) -> None
     assert found.mrr == [] and found.revenue == [] and found.refunded == {}
     assert found.subscribers == Subscribers(0, 0, 0, 0, 0, 0, 0)
     assert found.subscribers.conversion is None and replace(found.subscribers, trials_lost=3).conversion == 0
+
+
+@pytest.mark.parametrize("now", NOW, ids=["31-december", "29-february"])
+async def test_a_subscription_switched_there_and_back_has_not_moved(store: Shop, now: datetime) -> None:
+    """Its price then is the one the window's first switch moved it from, however many switches followed."""
+    async with store.sessions() as session, session.begin():
+        channel = await shop.product(session, store.merchant.id, "Channel")
+        channel.plan_switch_enabled = True
+    monthly, yearly = await priced(store, channel, 999), await priced(store, channel, 9900, "year")
+    move_to(store, now - timedelta(days=45))
+    viewer, subscription = await started(store, "fickle@example.com", monthly)
+    move_to(store, now - timedelta(days=10))
+    await switch(store, viewer, subscription, yearly)
+    move_to(store, now - timedelta(days=5))
+    await switch(store, viewer, subscription, monthly)
+    move_to(store, now)
+    async with store.sessions() as session:
+        found = await overview.overview(session, store.merchant.id, now)
+    assert found.mrr == [Movement("EUR", 999, 999, 0, 0, 0, 0, 1)]
