@@ -31,7 +31,14 @@ async def created(boss: Desk, **fields: str) -> int:
 
 async def test_an_item_is_added_changed_and_taken_off_sale(server: Server, merchant: Merchant) -> None:
     boss = await owner(server, merchant)
-    item_id = await created(boss, external_asset_id="jw-123", description="The whole match")
+    item_id = await created(
+        boss,
+        external_asset_id="jw-123",
+        description="The whole match",
+        playback_url_prefix="https://cdn.example.com/cup/",
+        min_age="18",
+        plan_switch_enabled="yes",
+    )
     page = await boss.get(f"/dashboard/catalog/items/{item_id}")
     assert page.status_code == 200 and "The item is added." not in page.text  # told only after the redirect
     assert "<h1>Cup final</h1>" in page.text and "JW Player asset" in page.text and "No price yet" in page.text
@@ -39,6 +46,8 @@ async def test_an_item_is_added_changed_and_taken_off_sale(server: Server, merch
     assert api.json()["title"] == "Cup final" and api.json()["content"] == "<p>Live</p>"
     assert api.json()["external_asset_id"] == "jw-123" and api.json()["metahash"] == {"description": "The whole match"}
     assert "The whole match</textarea>" in page.text
+    assert api.json()["age_restriction"] == {"min_age": 18} and api.json()["plan_switch_enabled"] is True
+    assert api.json()["playback_url_prefix"] == "https://cdn.example.com/cup/"
 
     changed = await boss.post(
         f"/dashboard/catalog/items/{item_id}",
@@ -49,6 +58,8 @@ async def test_an_item_is_added_changed_and_taken_off_sale(server: Server, merch
     api = await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)
     assert api.json()["title"] == "Cup final, replay" and api.json()["content"] == "<p>Again</p>"
     assert api.json()["external_asset_id"] is None and api.json()["metahash"] == {}  # sent empty, each is removed
+    assert api.json()["age_restriction"] is None and api.json()["playback_url_prefix"] is None
+    assert api.json()["plan_switch_enabled"] is False
 
     off = await boss.post(f"/dashboard/catalog/items/{item_id}/active", {"active": "no"}, form_on=NEW)
     assert off.status_code == 303
@@ -93,6 +104,15 @@ async def test_a_refused_item_shows_its_problems_and_writes_nothing(server: Serv
     )
     assert package.status_code == 422 and "can&#39;t become a package" in package.text
     assert 'value="Renamed"' in package.text  # what was typed is kept on the form
+    for fields, field, message in (
+        ({"min_age": "150"}, "min_age", "The minimum age must be from 0 to 99"),
+        ({"min_age": "adult"}, "min_age", "Give a whole number"),
+        ({"playback_url_prefix": "ftp://cdn/x"}, "playback_url_prefix", "The playback URL prefix is an absolute"),
+    ):
+        form = {"title": "Renamed", "asset_type": "jw_asset", "access_control": "paid"} | fields
+        refused = await boss.post(f"/dashboard/catalog/items/{item_id}", form, form_on=NEW)
+        assert refused.status_code == 422 and message in refused.text, fields
+        assert f'aria-describedby="problem-{field}"' in refused.text, fields
     assert (await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)).json()["title"] == "Cup final"
 
     forged = await boss.http.post("/dashboard/catalog/items", data={"title": "No token", "asset_type": "html_asset"})

@@ -186,6 +186,14 @@ async def test_a_price_is_changed_and_taken_off_sale(
     assert changed.status_code == 303, changed.text
     shown = (await server.http.get(offers)).text
     assert "€12.50" in shown and "Free trial" not in shown
+    europe = await add_country_set(server, merchant)
+    terms = {"access_type_id": MONTHLY, "amount": "12.50", "currency": "EUR"}
+    assert f'<option value="{europe["id"]}">Europe (whitelist)</option>' in (await boss.get(edit)).text
+    limited = await boss.post(edit, terms | {"country_set_id": str(europe["id"])}, form_on=edit)
+    assert limited.status_code == 303
+    assert "countries: Europe" in (await boss.get(f"/dashboard/catalog/items/{item_id}")).text
+    assert (await boss.post(edit, terms, form_on=edit)).status_code == 303  # an empty choice: sold everywhere
+    assert "countries: Europe" not in (await boss.get(f"/dashboard/catalog/items/{item_id}")).text
     moved = await boss.post(
         edit,
         {

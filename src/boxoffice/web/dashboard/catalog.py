@@ -30,7 +30,36 @@ HERE = f"{PATH}/catalog"
 PER_PAGE = 20
 
 STATES = [("", "Active and inactive"), ("active", "Active"), ("inactive", "Inactive")]
-ITEM_FIELDS = ("title", "asset_type", "access_control", "description", "content", "external_asset_id")
+ITEM_FIELDS = (
+    "title",
+    "asset_type",
+    "access_control",
+    "description",
+    "content",
+    "external_asset_id",
+    "playback_url_prefix",
+    "min_age",
+    "plan_switch_enabled",
+)
+
+
+def _item_changes(form: dict[str, str]) -> catalog.ProductChanges:
+    """The item's form as a change of every field it shows: an empty optional field removes what it held."""
+    problems = Problems()
+    min_age = read.number(form.get("min_age"), "min_age", problems)
+    problems.raise_any()
+    return catalog.ProductChanges(
+        title=form.get("title", ""),
+        asset_type=form.get("asset_type", ""),
+        access_control=form.get("access_control", ""),
+        content=form.get("content", ""),
+        external_asset_id=form.get("external_asset_id", ""),
+        playback_url_prefix=form.get("playback_url_prefix", ""),
+        min_age=min_age,
+        clear_min_age=min_age is None,
+        plan_switch_enabled=form.get("plan_switch_enabled") == "yes",
+        description=form.get("description", ""),
+    )
 
 
 @router.get(HERE)
@@ -87,15 +116,19 @@ async def create_item(page: Dashboard) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
     form = await read.posted(page)
     try:
+        made = _item_changes(form)
         product = await catalog.create_product(
             page.session,
             me.merchant.id,
-            title=form.get("title", ""),
-            asset_type=form.get("asset_type", ""),
-            access_control=form.get("access_control", ""),
-            content=form.get("content", ""),
-            external_asset_id=form.get("external_asset_id"),
-            description=form.get("description", ""),
+            title=made.title or "",
+            asset_type=made.asset_type or "",
+            access_control=made.access_control or "",
+            content=made.content or "",
+            external_asset_id=made.external_asset_id,
+            playback_url_prefix=made.playback_url_prefix,
+            min_age=made.min_age,
+            plan_switch_enabled=bool(made.plan_switch_enabled),
+            description=made.description,
         )
     except (InvalidInput, Conflict) as refused:
         errors = refused.errors if isinstance(refused, InvalidInput) else {"external_asset_id": refused.message}
@@ -122,16 +155,8 @@ async def item(page: Dashboard, item_id: Id) -> Response:
 async def edit_item(page: Dashboard, item_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
     form = await read.posted(page)
-    changes = catalog.ProductChanges(
-        title=form.get("title", ""),
-        asset_type=form.get("asset_type", ""),
-        access_control=form.get("access_control", ""),
-        content=form.get("content", ""),
-        external_asset_id=form.get("external_asset_id", ""),
-        description=form.get("description", ""),
-    )
     try:
-        product = await catalog.update_product(page.session, me.merchant.id, item_id, changes)
+        product = await catalog.update_product(page.session, me.merchant.id, item_id, _item_changes(form))
     except (InvalidInput, Conflict) as refused:
         errors = refused.errors if isinstance(refused, InvalidInput) else {"external_asset_id": refused.message}
         found = await listing.product_with_prices(page.session, me.merchant.id, item_id)

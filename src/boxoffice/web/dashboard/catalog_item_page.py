@@ -36,6 +36,9 @@ def values_of(product: Product) -> dict[str, str]:
         "content": product.content,
         "external_asset_id": product.external_asset_id or "",
         "description": str(product.attributes.get(DESCRIPTION, "")),
+        "playback_url_prefix": product.playback_url_prefix or "",
+        "min_age": "" if product.min_age is None else str(product.min_age),
+        "plan_switch_enabled": "yes" if product.plan_switch_enabled else "",
     }
 
 
