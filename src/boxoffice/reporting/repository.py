@@ -17,6 +17,7 @@ from boxoffice.billing.models import DECIDED, NOT_STARTED, Payment, Refund, Subs
 from boxoffice.catalog.models import Price, Product
 from boxoffice.identity.models import Customer, RegistrationRecord
 from boxoffice.kit.db import stream_batches, within
+from boxoffice.kit.jobs import Job, JobStatus
 from boxoffice.reporting.models import ReportFile
 from boxoffice.reporting.narrowing import EVERYTHING, Narrowing
 
@@ -48,6 +49,12 @@ async def reports_of(session: AsyncSession, merchant_id: int, kinds: Sequence[st
         .limit(LISTED)
     )
     return found.all()
+
+
+async def jobs_running(session: AsyncSession, job_ids: Sequence[int]) -> set[int]:
+    """Which of these jobs a worker holds now (the jobs are no tenant's: their ids come from the merchant's reports)."""
+    found = await session.scalars(select(Job.id).where(Job.id.in_(job_ids), Job.status == JobStatus.RUNNING))
+    return set(found.all())
 
 
 async def reports_made_before(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,10 @@ async def request_report(
 ) -> ReportFile:
     """Record the report as pending and leave its building to the worker."""
     report = await _new_report(session, merchant_id, kind, since, until, item_id, narrowed)
-    jobs.enqueue(session, BUILD_JOB, {"merchant_id": merchant_id, "report_id": report.id}, max_attempts=3)
+    job = jobs.enqueue(session, BUILD_JOB, {"merchant_id": merchant_id, "report_id": report.id}, max_attempts=3)
+    await session.flush()
+    # The job building it, by which the report is told to be under way or still waiting for a worker.
+    report.params = report.params | {"job_id": job.id}
     return report
 
 
@@ -179,6 +183,21 @@ async def purge_old_reports(sessions: async_sessionmaker[AsyncSession], settings
 
 async def reports_of(session: AsyncSession, merchant_id: int, kinds: tuple[str, ...]) -> list[ReportFile]:
     return list(await repo.reports_of(session, merchant_id, kinds))
+
+
+@dataclass(frozen=True, slots=True)
+class ReportShown:
+    """A report file, and whether a worker is building it now (of one pending: otherwise it waits for one)."""
+
+    report: ReportFile
+    under_way: bool
+
+
+async def reports_with_progress(session: AsyncSession, merchant_id: int, kinds: tuple[str, ...]) -> list[ReportShown]:
+    found = await repo.reports_of(session, merchant_id, kinds)
+    pending = [r.params["job_id"] for r in found if r.status == ReportStatus.PENDING and "job_id" in r.params]
+    building = await repo.jobs_running(session, pending) if pending else set()
+    return [ReportShown(r, r.params.get("job_id") in building) for r in found]
 
 
 async def download_link(

@@ -131,7 +131,7 @@ async def test_the_lists_as_filtered_are_exported_as_csv_by_the_report_jobs(
     assert asked.status_code == 303 and asked.headers["location"] == "/dashboard/transactions/exports?told=asked"
     pending = (await boss.get("/dashboard/transactions/exports")).text
     [name] = re.findall(r'data-export="([^"]+)" data-status="pending"', pending)
-    assert "being made" in pending and f"/dashboard/transactions/exports/{name}" not in pending
+    assert "waiting for a worker" in pending and f"/dashboard/transactions/exports/{name}" not in pending
     assert (await boss.get(f"/dashboard/transactions/exports/{name}")).status_code == 409  # not made yet
     await server.run_jobs()
     ready = (await boss.get("/dashboard/transactions/exports")).text

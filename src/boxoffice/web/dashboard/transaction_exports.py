@@ -24,7 +24,7 @@ FileName = Annotated[str, Path(min_length=1, max_length=200)]
 
 async def _shown(page: DashboardContext, status: int = 200, **values: object) -> Response:
     me = page.require(Permission.EXPORT)
-    files = await service.reports_of(page.session, me.merchant.id, KINDS)
+    files = await service.reports_with_progress(page.session, me.merchant.id, KINDS)
     return page.render("transactions_exports.html", status, files=files, **values)
 
 
