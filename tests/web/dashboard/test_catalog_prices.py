@@ -12,10 +12,16 @@ import pytest
 from boxoffice.kit import clock
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.catalog import add_country_set, add_fee, add_item, catalog_rows
-from tests.dialects.inplayer.conftest import Merchant, make_merchant
+from tests.dialects.inplayer.conftest import Merchant, make_merchant, sign_up
 from tests.web.dashboard.desk import Desk, invite, owner
 
 MONTHLY, SEVEN_DAYS, UNTIL_A_DATE = "7", "3", "5"
+
+
+def card() -> dict[str, str]:
+    """A card the sandbox accepts, valid for years from the clock's now."""
+    year = str(clock.now().year + 5)
+    return {"number": "4242424242424242", "card_name": "Vera", "exp_month": "12", "exp_year": year, "cvv": "123"}
 
 
 @pytest.fixture
@@ -81,6 +87,13 @@ async def test_an_item_and_its_price_made_on_the_dashboard_are_offered_on_the_ho
     assert "A week&#39;s pass" in offers.text and "€4.00" in offers.text
     fees = await server.http.get(f"/v2/items/{item_id}/access-fees")
     assert sorted(fee["amount"] for fee in fees.json()) == [4, 9.99]
+    week = next(fee for fee in fees.json() if fee["amount"] == 4)
+    assert f"/checkout/{week['id']}" in offers.text
+    viewer = await sign_up(server, merchant, "vera@example.com")
+    assert (await server.http.get(f"/items/{item_id}/access", headers=viewer.auth)).status_code == 402
+    paid = await server.http.post("/payments", headers=viewer.auth, data=card() | {"access_fee": str(week["id"])})
+    assert paid.status_code == 200, paid.text
+    assert (await server.http.get(f"/items/{item_id}/access", headers=viewer.auth)).status_code == 200
 
     log = (await boss.get("/dashboard/audit", q="price")).text
     assert "Created a price" in log and f"of item {item_id}: €9.99 · Subscription, every month" in log
