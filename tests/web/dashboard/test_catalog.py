@@ -211,3 +211,18 @@ async def test_a_package_takes_in_assets_by_their_ids_and_lets_them_go(server: S
         await boss.post(f"/dashboard/catalog/items/{first}/members", {"add": str(second)}, form_on=here)
     ).status_code == 404
     assert "Put items in a package" in (await boss.get("/dashboard/audit", q="package")).text
+
+
+async def test_an_admin_edits_the_catalog(server: Server, mailbox: Mailbox, merchant: Merchant) -> None:
+    boss = await owner(server, merchant)
+    admin = await invite(server, mailbox, boss, "ada@publisher.example.com", "admin")
+    assert NEW in (await admin.get("/dashboard/catalog")).text
+    item_id = await created(admin, title="Made by the admin")
+    priced = await admin.post(
+        f"/dashboard/catalog/items/{item_id}/prices",
+        {"access_type_id": "3", "amount": "2", "currency": "EUR"},
+        form_on=NEW,
+    )
+    assert priced.status_code == 303
+    log = (await boss.get("/dashboard/audit", q="Made by the admin")).text
+    assert "ada@publisher.example.com" in log and "Created an item" in log
