@@ -27,7 +27,7 @@ PAGE = 25
 Id = Annotated[int, Path(ge=1, le=2**53)]
 
 
-def page_number(page: DashboardContext) -> int:
+def _page_number(page: DashboardContext) -> int:
     return min(whole_number(page.request.query_params.get("page")) or 0, 100_000)
 
 
@@ -35,7 +35,7 @@ def page_number(page: DashboardContext) -> int:
 async def search(page: Dashboard) -> Response:
     me = page.require(Permission.READ_CUSTOMERS)
     text = page.request.query_params.get("q", "")
-    number = page_number(page)
+    number = _page_number(page)
     total, found = await customers.find_customers(page.session, me.merchant, text, page=number, limit=PAGE)
     pages = (total + PAGE - 1) // PAGE
     told = page.request.query_params.get("told", "")
@@ -84,19 +84,25 @@ def _day(text: str) -> date | None:
         return None
 
 
-@router.post(f"{HERE}/{{customer_id}}/access")
-async def grant(page: Dashboard, customer_id: Id) -> Response:
-    me = page.require(Permission.SERVE_CUSTOMERS)
-    form = await page.check_form()
+def _grant_of(form: dict[str, str]) -> tuple[int, date]:
+    """The item and the last day of access the grant's form asks for."""
     item_id, last_day = whole_number(form.get("item_id", "").strip()), _day(form.get("expires_on", ""))
     problems: dict[str, str] = {}
     if item_id is None:
         problems["item_id"] = "Give the id of one of your items"
     if last_day is None or last_day == date.max:
         problems["expires_on"] = "Give the last day of access, such as 2031-12-31"
+    if problems or item_id is None or last_day is None:
+        raise InvalidInput(problems)
+    return item_id, last_day
+
+
+@router.post(f"{HERE}/{{customer_id}}/access")
+async def grant(page: Dashboard, customer_id: Id) -> Response:
+    me = page.require(Permission.SERVE_CUSTOMERS)
+    form = await page.check_form()
     try:
-        if problems or item_id is None or last_day is None:
-            raise InvalidInput(problems)
+        item_id, last_day = _grant_of(form)
         # Access runs to the end of the last day (UTC).
         until = datetime.combine(last_day, time()) + timedelta(days=1)
         granted = await access.grant_access_by_merchant(
