@@ -163,11 +163,24 @@ async def test_the_lists_as_filtered_are_exported_as_csv_by_the_report_jobs(
     assert len(names) == 1 and await download(boss, server, names[0]) == []
     assert "Asked for an export" in (await boss.get("/dashboard/audit", q="export")).text
 
+    frozen.advance(seconds=1)
+    assert "data-export-form" in (await boss.get("/dashboard/customers")).text
+    everyone = await boss.post("/dashboard/customers/export", form_on="/dashboard/customers")
+    assert everyone.status_code == 303
+    await server.run_jobs()
+    exported = (await boss.get("/dashboard/transactions/exports")).text
+    [customers] = re.findall(r'data-export="(customers_[^"]+)" data-status="ready"', exported)
+    assert sorted(row["email"] for row in await download(boss, server, customers)) == [
+        "otto@example.com",
+        "vera@example.com",
+    ]
+
     for role, email in (("support", "sam@publisher.example.com"), ("analyst", "ann@publisher.example.com")):
         member = await invite(server, mailbox, boss, email, role)
         assert (await member.get("/dashboard/transactions/exports")).status_code == 403, role
         assert (await member.get(f"/dashboard/transactions/exports/{name}")).status_code == 403, role
         assert (await member.post("/dashboard/transactions/export", {})).status_code == 403, role
+        assert (await member.post("/dashboard/customers/export", {})).status_code == 403, role
     elsewhere = await owner(server, await make_merchant(server, "owner@other.example.com"))
     assert (await elsewhere.get(f"/dashboard/transactions/exports/{name}")).status_code == 404
 

@@ -1,5 +1,6 @@
-"""CSV exports of the transactions and subscriptions lists, as filtered: asked for here, made by the report jobs in
-the worker, listed with their status, and downloaded through the report files' signed link."""
+"""CSV exports of the transactions and subscriptions lists, as filtered, and of every customer: asked for here, made
+by the report jobs in the worker, listed with their status, and downloaded through the report files' signed
+link."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from boxoffice.web.dashboard.routing import dashboard_router
 
 router = dashboard_router()
 HERE = f"{PATH}/transactions/exports"
-KINDS = ("transactions", "subscriptions")
+KINDS = ("transactions", "subscriptions", "customers")
 FileName = Annotated[str, Path(min_length=1, max_length=200)]
 
 
@@ -67,6 +68,15 @@ async def export_transactions(page: Dashboard) -> Response:
 @router.post(f"{PATH}/subscriptions/export")
 async def export_subscriptions(page: Dashboard) -> Response:
     return await _export(page, "subscriptions")
+
+
+@router.post(f"{PATH}/customers/export")
+async def export_customers(page: Dashboard) -> Response:
+    me = page.require(Permission.EXPORT)
+    await page.check_form()
+    report = await service.request_report(page.session, me.merchant.id, "customers", since=None, until=None)
+    page.audit_as("Asked for an export", report.name)
+    return page.redirect(f"{HERE}?told=asked")
 
 
 @router.get(f"{HERE}/{{name}}")
