@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.kit.errors import InvalidInput, NotFound
 from boxoffice.mail import repository as repo
 from boxoffice.mail.models import MailTemplate
-from boxoffice.mail.rendering import Rendered, Sources, builtin_sources, problems_with, render_sandboxed
+from boxoffice.mail.rendering import Sources, builtin_sources, problems_with
 from boxoffice.mail.variables import NAMES, SAMPLES, variables_of
 
 
@@ -52,17 +52,6 @@ async def list_templates(session: AsyncSession, merchant_id: int) -> list[Templa
 
 async def template_state(session: AsyncSession, merchant_id: int, name: str) -> TemplateState:
     return _state(_known(name), await repo.template_of(session, merchant_id, name))
-
-
-def preview_template(name: str, *, subject: str | None, text: str | None, html: str | None) -> Rendered:
-    """A version of `name` as its message would read, rendered on the template's sample values in the sandbox (as
-    `customize_template` tries it): InvalidInput naming each part that doesn't render. Nothing is written."""
-    sources = Sources(subject or "", text or "", html or "")
-    sample = SAMPLES[_known(name)]
-    problems = problems_with(sources, sample)
-    if problems:
-        raise InvalidInput(problems, "The template can't be used")
-    return render_sandboxed(sources, sample)
 
 
 async def customize_template(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.responses import HTMLResponse, Response
 
 from boxoffice.kit.errors import InvalidInput
-from boxoffice.mail import overrides
+from boxoffice.mail import overrides, previews
 from boxoffice.mail.rendering import Rendered
 from boxoffice.team.roles import Permission
 from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
@@ -45,7 +45,7 @@ async def _editor(
     sources = draft or {"subject": state.sources.subject, "text": state.sources.text, "html": state.sources.html}
     if preview is None and errors is None:
         try:
-            preview = overrides.preview_template(name, **sources)
+            preview = await previews.preview_template(page.session, me.merchant.id, name, **sources)
         except InvalidInput as refused:  # what is in use no longer renders on the samples: shown, to be fixed
             errors = refused.errors
     return page.render(
@@ -73,7 +73,7 @@ async def preview_or_save(page: Dashboard, name: str) -> Response:
     if form.get("action") != "save":
         page.audit_as("Previewed an e-mail template", name)
         try:
-            preview = overrides.preview_template(name, **draft)
+            preview = await previews.preview_template(page.session, me.merchant.id, name, **draft)
         except InvalidInput as refused:
             return await _editor(page, name, 422, draft, errors=refused.errors)
         return await _editor(page, name, draft=draft, preview=preview, told="previewed")
@@ -89,11 +89,11 @@ async def preview_or_save(page: Dashboard, name: str) -> Response:
 async def message(page: Dashboard, name: str) -> Response:
     """The draft's HTML message rendered alone, for a tab of its own: inside the dashboard's page its inline styles
     are held back by the page's policy, which its frame inherits."""
-    page.require(Permission.SETTINGS)
+    me = page.require(Permission.SETTINGS)
     form = await page.check_form()
     draft = {part: form.get(part, "") for part in PARTS}
     try:
-        shown = overrides.preview_template(name, **draft)
+        shown = await previews.preview_template(page.session, me.merchant.id, name, **draft)
     except InvalidInput as refused:
         return await _editor(page, name, 422, draft, errors=refused.errors)
     page.audit_as("Previewed an e-mail template", name)
