@@ -40,13 +40,14 @@ async def test_one_product_and_a_price_form_are_the_merchants_own(catalog: Catal
     other = await shop.merchant(session, "Other")
     await shop.country_set(session, other.id, "US")
 
-    one = await listing.product_with_prices(session, merchant.id, catalog.product.id)
+    one = await listing.product_details(session, merchant.id, catalog.product.id)
     assert one.product.id == catalog.product.id and [p.id for p in one.prices] == [price.id]
+    assert [s.id for s in one.country_sets] == [europe.id]
     form = await listing.price_form(session, merchant.id, catalog.product.id, price.id)
     assert form.price is price and [s.id for s in form.country_sets] == [europe.id]
     assert (await listing.price_form(session, merchant.id, catalog.product.id, None)).price is None
     with pytest.raises(NotFound):
-        await listing.product_with_prices(session, other.id, catalog.product.id)
+        await listing.product_details(session, other.id, catalog.product.id)
     with pytest.raises(NotFound):
         await listing.price_form(session, other.id, catalog.product.id, None)
 
@@ -57,6 +58,6 @@ async def test_a_package_comes_with_its_assets_active_or_not(catalog: Catalog) -
     retired = await shop.product(session, merchant.id, "Retired", active=False)
     await service.change_package_members(session, merchant.id, package.id, add=[catalog.product.id, retired.id])
 
-    found = await listing.product_with_prices(session, merchant.id, package.id)
+    found = await listing.product_details(session, merchant.id, package.id)
     assert [member.id for member in found.members] == [catalog.product.id, retired.id]
-    assert (await listing.product_with_prices(session, merchant.id, catalog.product.id)).members == ()
+    assert (await listing.product_details(session, merchant.id, catalog.product.id)).members == ()

@@ -1,5 +1,5 @@
-"""The catalog as a merchant manages it: products a page at a time with every price of each, one product with its
-prices, and a price with what its form offers to choose from."""
+"""The catalog as a merchant manages it: products a page at a time with every price of each, one product with what
+its page shows, and a price with what its form offers to choose from."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.restrictions import service as restrictions
 from boxoffice.restrictions.models import CountrySet
 
-# A price's form offers every country set of the merchant; more than this many is not a list anyone picks from.
+# A form offers every country set of the merchant; more than this many is not a list anyone picks from.
 MAX_COUNTRY_SETS = 200
 # A package's page lists this many of its assets at most.
 MAX_MEMBERS = 500
@@ -25,7 +25,17 @@ MAX_MEMBERS = 500
 class ListedProduct:
     product: Product
     prices: Sequence[Price]  # active or not, oldest first
-    members: Sequence[Product] = ()  # a package's assets, in the order they were put in
+
+
+@dataclass(frozen=True, slots=True)
+class ProductDetails:
+    """One product as its page shows it: with every price, a package's assets (in the order they were put in) and
+    the merchant's country sets to restrict it to."""
+
+    product: Product
+    prices: Sequence[Price]
+    members: Sequence[Product]
+    country_sets: Sequence[CountrySet]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,17 +73,21 @@ async def list_products_with_prices(
     return ProductsPage(total, [ListedProduct(product, prices[product.id]) for product in products])
 
 
-async def product_with_prices(session: AsyncSession, merchant_id: int, product_id: int) -> ListedProduct:
-    """A product with all of its prices and, for a package, its assets (active or not)."""
+async def product_details(session: AsyncSession, merchant_id: int, product_id: int) -> ProductDetails:
     product = await service.get_product(session, merchant_id, product_id)
     members: Sequence[Product] = ()
     if product.kind == PACKAGE:
         _, members = await service.package_members(session, product, active_only=False, limit=MAX_MEMBERS)
-    return ListedProduct(product, await repo.prices_of(session, merchant_id, product.id), members)
+    prices = await repo.prices_of(session, merchant_id, product.id)
+    return ProductDetails(product, prices, members, await _country_sets(session, merchant_id))
+
+
+async def _country_sets(session: AsyncSession, merchant_id: int) -> Sequence[CountrySet]:
+    _, found = await restrictions.list_country_sets(session, merchant_id, page=0, limit=MAX_COUNTRY_SETS)
+    return found
 
 
 async def price_form(session: AsyncSession, merchant_id: int, product_id: int, price_id: int | None) -> PriceForm:
     product = await service.get_product(session, merchant_id, product_id)
     price = None if price_id is None else await service.get_price(session, merchant_id, product.id, price_id)
-    _, country_sets = await restrictions.list_country_sets(session, merchant_id, page=0, limit=MAX_COUNTRY_SETS)
-    return PriceForm(product, price, country_sets)
+    return PriceForm(product, price, await _country_sets(session, merchant_id))

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.conftest import Mailbox, Server
-from tests.dialects.inplayer.catalog import add_fee, add_item, catalog_rows
+from tests.dialects.inplayer.catalog import add_country_set, add_fee, add_item, catalog_rows
 from tests.dialects.inplayer.conftest import Merchant, make_merchant
 from tests.web.dashboard.desk import Desk, invite, owner
 
@@ -60,6 +60,17 @@ async def test_an_item_is_added_changed_and_taken_off_sale(server: Server, merch
     assert api.json()["external_asset_id"] is None and api.json()["metahash"] == {}  # sent empty, each is removed
     assert api.json()["age_restriction"] is None and api.json()["playback_url_prefix"] is None
     assert api.json()["plan_switch_enabled"] is False
+    europe = await add_country_set(server, merchant)
+    form = {"title": "Cup final, replay", "asset_type": "jw_asset", "access_control": "auth"}
+    here = f"/dashboard/catalog/items/{item_id}"
+    assert f'<option value="{europe["id"]}">Europe (whitelist)</option>' in (await boss.get(here)).text
+    limited = await boss.post(here, form | {"country_set_id": str(europe["id"])}, form_on=here)
+    assert limited.status_code == 303
+    api = await server.http.get(f"/v2/items/{item_id}", headers=merchant.auth)
+    assert api.json()["country_set_id"] == europe["id"]
+    theirs = await add_country_set(server, await make_merchant(server, "other@publisher.example.com"))
+    refused = await boss.post(here, form | {"country_set_id": str(theirs["id"])}, form_on=here)
+    assert refused.status_code == 422 and "No country set of yours has this id" in refused.text
 
     off = await boss.post(f"/dashboard/catalog/items/{item_id}/active", {"active": "no"}, form_on=NEW)
     assert off.status_code == 303

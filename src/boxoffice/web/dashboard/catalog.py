@@ -39,6 +39,7 @@ ITEM_FIELDS = (
     "external_asset_id",
     "playback_url_prefix",
     "min_age",
+    "country_set_id",
     "plan_switch_enabled",
 )
 
@@ -47,6 +48,7 @@ def _item_changes(form: dict[str, str]) -> catalog.ProductChanges:
     """The item's form as a change of every field it shows: an empty optional field removes what it held."""
     problems = Problems()
     min_age = read.number(form.get("min_age"), "min_age", problems)
+    country_set_id = read.number(form.get("country_set_id"), "country_set_id", problems)
     problems.raise_any()
     return catalog.ProductChanges(
         title=form.get("title", ""),
@@ -57,6 +59,8 @@ def _item_changes(form: dict[str, str]) -> catalog.ProductChanges:
         playback_url_prefix=form.get("playback_url_prefix", ""),
         min_age=min_age,
         clear_min_age=min_age is None,
+        country_set_id=country_set_id,
+        clear_country_set=country_set_id is None,
         plan_switch_enabled=form.get("plan_switch_enabled") == "yes",
         description=form.get("description", ""),
     )
@@ -127,6 +131,7 @@ async def create_item(page: Dashboard) -> Response:
             external_asset_id=made.external_asset_id,
             playback_url_prefix=made.playback_url_prefix,
             min_age=made.min_age,
+            country_set_id=made.country_set_id,
             plan_switch_enabled=bool(made.plan_switch_enabled),
             description=made.description,
         )
@@ -147,7 +152,7 @@ async def create_item(page: Dashboard) -> Response:
 @router.get(f"{HERE}/items/{{item_id}}")
 async def item(page: Dashboard, item_id: Id) -> Response:
     me = page.require(Permission.READ_CATALOG)
-    found = await listing.product_with_prices(page.session, me.merchant.id, item_id)
+    found = await listing.product_details(page.session, me.merchant.id, item_id)
     return item_page(page, found, told=page.request.query_params.get("told", ""))
 
 
@@ -159,7 +164,7 @@ async def edit_item(page: Dashboard, item_id: Id) -> Response:
         product = await catalog.update_product(page.session, me.merchant.id, item_id, _item_changes(form))
     except (InvalidInput, Conflict) as refused:
         errors = refused.errors if isinstance(refused, InvalidInput) else {"external_asset_id": refused.message}
-        found = await listing.product_with_prices(page.session, me.merchant.id, item_id)
+        found = await listing.product_details(page.session, me.merchant.id, item_id)
         return item_page(
             page,
             found,

@@ -38,12 +38,13 @@ def values_of(product: Product) -> dict[str, str]:
         "description": str(product.attributes.get(DESCRIPTION, "")),
         "playback_url_prefix": product.playback_url_prefix or "",
         "min_age": "" if product.min_age is None else str(product.min_age),
+        "country_set_id": str(product.country_set_id or ""),
         "plan_switch_enabled": "yes" if product.plan_switch_enabled else "",
     }
 
 
 def item_page(
-    page: DashboardContext, found: listing.ListedProduct, status: int = 200, told: str = "", **values: object
+    page: DashboardContext, found: listing.ProductDetails, status: int = 200, told: str = "", **values: object
 ) -> Response:
     me = page.require(Permission.READ_CATALOG)
     return page.render(
@@ -52,6 +53,7 @@ def item_page(
         item=found.product,
         prices=[(price, terms_of(price)) for price in found.prices],
         members=found.members,
+        country_sets=[("", "Every country"), *((str(s.id), f"{s.name} ({s.type})") for s in found.country_sets)],
         type_names=TYPE_NAMES,
         types=TYPES,
         access_controls=ACCESS_CONTROLS,

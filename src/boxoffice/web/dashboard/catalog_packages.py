@@ -36,7 +36,7 @@ async def add_members(page: Dashboard, package_id: Id) -> Response:
         ids = _ids(typed)
         package = await catalog.change_package_members(page.session, me.merchant.id, package_id, add=ids)
     except InvalidInput as refused:
-        found = await listing.product_with_prices(page.session, me.merchant.id, package_id)
+        found = await listing.product_details(page.session, me.merchant.id, package_id)
         values = values_of(found.product) | {"add": typed}
         return item_page(page, found, 422, values=values, errors={"add": " ".join(refused.errors.values())})
     page.audit_as("Put items in a package", f"package {package.id}: items {', '.join(map(str, ids))}")
