@@ -4,6 +4,7 @@ query each, with how many there are in all."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.access import service as access
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import history, subscriptions
+from boxoffice.catalog import service as catalog
+from boxoffice.catalog.models import Product
 from boxoffice.identity import customers
 from boxoffice.identity.customers import Activity
 from boxoffice.identity.models import Customer, Merchant
@@ -19,6 +22,8 @@ from boxoffice.kit import clock
 
 # The newest rows of each list the page shows: a customer's page is read often, and quickly.
 SHOWN = 25
+# The merchant's newest items offered to grant access to (any other is granted by its id).
+OFFERED = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,7 @@ class CustomerRecord:
     payments: history.PaymentsPage
     activity: Activity
     read_at: datetime
+    grantable: Sequence[Product]  # the merchant's items on sale, newest first, to grant access to
 
     def in_force(self, entitlement: Entitlement) -> bool:
         """Whether the access still opens the item (as of when the record was read)."""
@@ -61,4 +67,5 @@ async def describe_customer(session: AsyncSession, merchant: Merchant, customer_
         payments=payments,
         activity=await customers.activity_of(session, merchant, customer, logins=SHOWN),
         read_at=clock.now(),
+        grantable=(await catalog.list_products(session, merchant.id, active=True, limit=OFFERED))[1],
     )

@@ -100,6 +100,7 @@ async def test_support_grants_and_revokes_access_and_the_viewers_next_check_is_r
     assert again.status_code == 404  # nothing left to revoke
 
     assert await access_status(server, vera, other) == 402
+    assert f'<option value="{other}">Semi final</option>' in (await support.get(page)).text  # offered by title
     for wrong, field, problem in (
         ({"item_id": "x", "expires_on": "2099-01-01"}, "item_id", "Give the id of one of your items"),
         ({"item_id": str(other), "expires_on": "soon"}, "expires_on", "Give the last day of access"),
