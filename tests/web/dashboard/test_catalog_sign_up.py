@@ -115,6 +115,10 @@ async def test_consents_are_defined_versioned_and_taken_off_the_form(server: Ser
     terms = (await api_terms(server, merchant))["terms"]
     assert (terms["label"], terms["version"]) == ("I accept the new terms", 2)
     assert 'data-term="terms"' in (await boss.get(HERE)).text
+    blank = await boss.post(here, {"label": " ", "required": "yes"}, form_on=here)
+    assert blank.status_code == 422 and "The label is 1 to 2000 characters" in blank.text
+    assert 'aria-describedby="problem-label"' in blank.text and "Version 2." in blank.text
+    assert (await api_terms(server, merchant))["terms"]["version"] == 2
 
     off = await boss.post(f"{here}/active", {"active": "no"}, form_on=here)
     assert off.status_code == 303 and (await api_terms(server, merchant))["terms"]["active"] is False
