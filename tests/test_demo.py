@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 from boxoffice import demo
+from boxoffice.billing import sandbox_clocks
+from boxoffice.gateways.models import MerchantGateway
 from boxoffice.kit.db import transaction
 from tests.conftest import Server
 from tests.web.dashboard.desk import sign_in
@@ -33,3 +35,12 @@ async def test_the_demo_history_fills_the_dashboards_figures(server: Server) -> 
         assert "Logins per country" in page and "About to churn" in page and "None yet." not in page
     finally:
         await owner.aclose()
+
+
+async def test_no_history_is_made_up_for_a_merchant_paid_through_a_real_gateway(server: Server) -> None:
+    async with transaction(server.app.state.sessions) as session:
+        merchant = (await demo.seed_demo(session)).merchant
+        session.add(MerchantGateway(merchant_id=merchant.id, gateway="stripe"))
+    assert await demo.seed_history(server.settings, merchant.id) is None
+    async with server.app.state.sessions() as session:
+        assert list(await sandbox_clocks.list_clocks(session, merchant.id)) == []
