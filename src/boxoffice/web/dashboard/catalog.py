@@ -118,7 +118,7 @@ async def new_item(page: Dashboard) -> Response:
 @router.post(f"{HERE}/items")
 async def create_item(page: Dashboard) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         made = _item_changes(form)
         product = await catalog.create_product(
@@ -159,7 +159,7 @@ async def item(page: Dashboard, item_id: Id) -> Response:
 @router.post(f"{HERE}/items/{{item_id}}")
 async def edit_item(page: Dashboard, item_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         product = await catalog.update_product(page.session, me.merchant.id, item_id, _item_changes(form))
     except (InvalidInput, Conflict) as refused:
@@ -180,7 +180,7 @@ async def edit_item(page: Dashboard, item_id: Id) -> Response:
 async def switch_item(page: Dashboard, item_id: Id) -> Response:
     """Takes the item off sale (`active=no`: its holders keep their access) or puts it back (`active=yes`)."""
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     active = form.get("active") == "yes"
     product = await catalog.update_product(page.session, me.merchant.id, item_id, catalog.ProductChanges(active=active))
     page.audit_as("Activated an item" if active else "Deactivated an item", f"item {product.id}: {product.title}")

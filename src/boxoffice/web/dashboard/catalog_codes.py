@@ -77,7 +77,7 @@ async def code_list(page: Dashboard, item_id: Id) -> Response:
 @router.post(CODES)
 async def create_codes(page: Dashboard, item_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         made = _made(form)
         created = await codes.create_codes(
@@ -107,7 +107,7 @@ async def create_codes(page: Dashboard, item_id: Id) -> Response:
 @router.post(f"{CODES}/{{code_id}}/revoke")
 async def revoke_code(page: Dashboard, item_id: Id, code_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    await read.posted(page)
+    await page.check_form()
     await codes.delete_code(page.session, me.merchant.id, item_id, code_id)
     page.audit_as("Revoked an access code", f"code {code_id} of item {item_id}")
     return page.redirect(f"{PATH}/catalog/items/{item_id}/codes?told=revoked")

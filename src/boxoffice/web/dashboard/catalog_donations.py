@@ -8,7 +8,6 @@ from starlette.responses import Response
 from boxoffice.catalog import donations
 from boxoffice.kit.errors import InvalidInput
 from boxoffice.team.roles import Permission
-from boxoffice.web.dashboard import catalog_forms as read
 from boxoffice.web.dashboard.catalog_item_page import Id
 from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
 from boxoffice.web.dashboard.routing import dashboard_router
@@ -42,7 +41,7 @@ async def donation_list(page: Dashboard, item_id: Id) -> Response:
 @router.post(DONATIONS)
 async def add_donation(page: Dashboard, item_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         option = await donations.add_donation(
             page.session,
@@ -62,7 +61,7 @@ async def add_donation(page: Dashboard, item_id: Id) -> Response:
 @router.post(f"{DONATIONS}/{{donation_id}}/remove")
 async def remove_donation(page: Dashboard, item_id: Id, donation_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    await read.posted(page)
+    await page.check_form()
     await donations.remove_donation(page.session, me.merchant.id, item_id, donation_id)
     page.audit_as("Removed a donation amount", f"donation {donation_id} of item {item_id}")
     return page.redirect(_here(item_id, "removed"))
@@ -72,7 +71,7 @@ async def remove_donation(page: Dashboard, item_id: Id, donation_id: Id) -> Resp
 async def custom_amounts(page: Dashboard, item_id: Id) -> Response:
     """Lets viewers give an amount of their own (`enabled=yes`) or only the suggested ones (`enabled=no`)."""
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     enabled = form.get("enabled") == "yes"
     await donations.set_custom_donations(page.session, me.merchant.id, item_id, enabled)
     page.audit_as(

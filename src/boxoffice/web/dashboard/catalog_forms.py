@@ -8,25 +8,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from boxoffice.catalog.currencies import is_currency, refusal
-from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.money import Money
 from boxoffice.kit.validation import Problems, whole_number
-from boxoffice.web.dashboard.context import DashboardContext
 
 _SEPARATORS = re.compile(r"[\s,]+")
 MAX_IDS = 100
 _DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,12})?", re.ASCII)
 # How a datetime-local field sends a moment, and shows one back: minutes are all a sale window needs.
 MOMENT = "%Y-%m-%dT%H:%M"
-
-
-async def posted(page: DashboardContext) -> dict[str, str]:
-    """The posted form, its token checked; refused whole when a field holds a NUL character, which PostgreSQL can't
-    store (a browser never sends one)."""
-    form = await page.check_form()
-    if any("\x00" in value for value in form.values()):
-        raise InvalidInput({"form": "The form holds a NUL character"})
-    return form
 
 
 def search(value: str, problems: Problems) -> str:

@@ -30,7 +30,7 @@ def _ids(typed: str) -> list[int]:
 @router.post(f"{PACKAGE}/members")
 async def add_members(page: Dashboard, package_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     typed = form.get("add", "")
     try:
         ids = _ids(typed)
@@ -46,7 +46,7 @@ async def add_members(page: Dashboard, package_id: Id) -> Response:
 @router.post(f"{PACKAGE}/members/{{item_id}}/remove")
 async def remove_member(page: Dashboard, package_id: Id, item_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    await read.posted(page)
+    await page.check_form()
     package = await catalog.change_package_members(page.session, me.merchant.id, package_id, remove=[item_id])
     page.audit_as("Took an item out of a package", f"package {package.id}: item {item_id}")
     return page.redirect(f"{PATH}/catalog/items/{package.id}?told=member-removed")

@@ -135,7 +135,7 @@ async def new_price(page: Dashboard, item_id: Id) -> Response:
 @router.post(f"{ITEM}/prices")
 async def create_price(page: Dashboard, item_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         price = await catalog.create_price(page.session, me.merchant.id, item_id, _changes(form, editing=False))
     except (InvalidInput, Conflict) as refused:
@@ -154,7 +154,7 @@ async def price(page: Dashboard, item_id: Id, price_id: Id) -> Response:
 @router.post(f"{ITEM}/prices/{{price_id}}")
 async def edit_price(page: Dashboard, item_id: Id, price_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         changes = _changes(form, editing=True)
         price = await catalog.update_price(page.session, me.merchant.id, item_id, price_id, changes)
@@ -170,7 +170,7 @@ async def edit_price(page: Dashboard, item_id: Id, price_id: Id) -> Response:
 async def switch_price(page: Dashboard, item_id: Id, price_id: Id) -> Response:
     """Takes the price off sale (`active=no`: what was bought at it goes on) or puts it back (`active=yes`)."""
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     active = form.get("active") == "yes"
     changes = catalog.PriceChanges(active=active)
     price = await catalog.update_price(page.session, me.merchant.id, item_id, price_id, changes)

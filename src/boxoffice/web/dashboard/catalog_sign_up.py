@@ -129,7 +129,7 @@ async def sign_up(page: Dashboard) -> Response:
 @router.post(f"{HERE}/fields")
 async def create_field(page: Dashboard) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         made = _definition(form)
         field = await register_fields.create_register_field(
@@ -168,7 +168,7 @@ async def field_form(page: Dashboard, field_id: Id) -> Response:
 @router.post(f"{HERE}/fields/{{field_id}}")
 async def edit_field(page: Dashboard, field_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         changes = asdict(_definition(form))
         field = await register_fields.update_register_field(page.session, me.merchant.id, field_id, changes)
@@ -183,7 +183,7 @@ async def edit_field(page: Dashboard, field_id: Id) -> Response:
 @router.post(f"{HERE}/fields/{{field_id}}/remove")
 async def remove_field(page: Dashboard, field_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    await read.posted(page)
+    await page.check_form()
     await register_fields.delete_register_field(page.session, me.merchant.id, field_id)
     page.audit_as("Removed a register field", f"field {field_id}")
     return page.redirect(f"{HERE}?told=field-removed")
@@ -204,7 +204,7 @@ async def _define(page: DashboardContext, merchant_id: int, name: str, form: dic
 @router.post(f"{HERE}/terms")
 async def create_term(page: Dashboard) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         term = await _define(page, me.merchant.id, form.get("name", "").strip(), form)
     except InvalidInput as refused:
@@ -231,7 +231,7 @@ async def term_form(page: Dashboard, name: TermName) -> Response:
 @router.post(f"{HERE}/terms/{{name}}")
 async def edit_term(page: Dashboard, name: TermName) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         term = await _define(page, me.merchant.id, name, form)
     except InvalidInput as refused:
@@ -245,7 +245,7 @@ async def edit_term(page: Dashboard, name: TermName) -> Response:
 async def switch_term(page: Dashboard, name: TermName) -> Response:
     """Takes the consent off the sign-up form (`active=no`: the answers given stay) or puts it back (`active=yes`)."""
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     active = form.get("active") == "yes"
     term = await consents.define_term(
         page.session, me.merchant.id, name, label=None, required=None, enabled_by_default=None, active=active

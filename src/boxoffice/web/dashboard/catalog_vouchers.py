@@ -90,7 +90,7 @@ async def voucher_list(page: Dashboard) -> Response:
 @router.post(HERE)
 async def create_voucher(page: Dashboard) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    form = await read.posted(page)
+    form = await page.check_form()
     try:
         voucher, _ = await vouchers.create_voucher(page.session, me.merchant.id, _fields(form))
     except (InvalidInput, Conflict) as refused:
@@ -107,7 +107,7 @@ async def create_voucher(page: Dashboard) -> Response:
 @router.post(f"{HERE}/{{voucher_id}}/deactivate")
 async def deactivate_voucher(page: Dashboard, voucher_id: Id) -> Response:
     me = page.require(Permission.EDIT_CATALOG)
-    await read.posted(page)
+    await page.check_form()
     await vouchers.deactivate_voucher(page.session, me.merchant.id, voucher_id)
     page.audit_as("Deactivated a voucher", f"voucher {voucher_id}")
     return page.redirect(f"{HERE}?told=deactivated")

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from boxoffice.identity.tokens import token_secret, token_secrets
-from boxoffice.kit.errors import DomainError
+from boxoffice.kit.errors import DomainError, InvalidInput
 from boxoffice.kit.settings import Settings
 
 CSRF_COOKIE = "bo_csrf"
@@ -72,6 +72,9 @@ class Forms:
         form = await request.form()
         fields = {name: value for name, value in form.items() if isinstance(value, str)}
         check_form(self.keys, request.cookies.get(CSRF_COOKIE), fields.get(CSRF_FIELD))
+        if any("\x00" in value for value in fields.values()):
+            # No browser sends one, and PostgreSQL can't store it: refused whole, before anything reads the form.
+            raise InvalidInput({"form": "The form holds a NUL character"})
         return fields
 
 
