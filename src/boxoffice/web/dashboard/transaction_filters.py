@@ -31,9 +31,10 @@ class Asked:
     gateway: str | None = None
     page: int = 0
 
-    def link(self, page: int) -> str:
-        """The query of another page of the same list."""
-        return urlencode({name: value for name, value in self.values.items() if value} | {"page": page})
+    @property
+    def query(self) -> str:
+        """The list's query, but its page: what the links to its other pages keep."""
+        return urlencode({name: value for name, value in self.values.items() if value and name != "page"})
 
 
 def _day(text: str) -> date | None:
