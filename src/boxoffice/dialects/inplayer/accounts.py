@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from typing_extensions import TypedDict
 
+from boxoffice.billing import erasure
 from boxoffice.dialects.inplayer import bodies, render
 from boxoffice.dialects.inplayer.bodies import Fields
 from boxoffice.dialects.inplayer.deps import (
@@ -159,7 +160,7 @@ async def erase_account(
 ) -> render.Message:
     """Erase the viewer's account and personal data, given the password."""
     merchant = await merchants.merchant_of(session, customer.merchant_id)
-    await accounts.erase_account(session, merchant, customer, text(body, "password"))
+    await erasure.erase_account(session, merchant, customer, text(body, "password"))
     return render.message("Account has been erased")
 
 

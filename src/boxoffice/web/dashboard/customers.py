@@ -11,7 +11,7 @@ from fastapi import Path
 from starlette.responses import Response
 
 from boxoffice.access import service as access
-from boxoffice.billing import customer_record, plan_switch, receipts, subscriptions
+from boxoffice.billing import customer_record, erasure, plan_switch, receipts, subscriptions
 from boxoffice.billing.models import FINISHED
 from boxoffice.identity import customers, recovery
 from boxoffice.kit import base_url
@@ -174,7 +174,7 @@ async def erase(page: Dashboard, customer_id: Id) -> Response:
     me = page.require(Permission.SERVE_CUSTOMERS)
     form = await page.check_form()
     try:
-        await customers.erase_customer(page.session, me.merchant, customer_id, confirmation=form.get("confirmation"))
+        await erasure.erase_customer(page.session, me.merchant, customer_id, confirmation=form.get("confirmation"))
     except InvalidInput as refused:
         found = await customers.get_customer(page.session, me.merchant, customer_id)
         return page.render("customer_erase.html", 422, customer=found, errors=refused.errors, values=form)
