@@ -182,7 +182,7 @@ def build_routes(app: FastAPI) -> None:
 
 def webhook_sender(factory: async_sessionmaker[AsyncSession], settings: Settings) -> Sender:
     """The webhook sender, posting in InPlayer's format: the one publishers' receivers already read."""
-    return Sender(factory, settings, InPlayerWebhooks())
+    return Sender(factory, settings, InPlayerWebhooks())  # the same as the app's `webhook_wire`
 
 
 def serve_app() -> Boxoffice:
@@ -277,6 +277,8 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.state.notifications = notifications
     app.state.sealer = Sealer(settings.encryption_keys)
     app.state.record_write = audit_trail.record_write
+    # What the sender posts, for the dashboard's delivery log to show a delivery's body as it went out.
+    app.state.webhook_wire = InPlayerWebhooks()
     app.state.gateways = Gateways(sessions, settings, app.state.sealer)
     app.state.sandbox = app.state.gateways.sandbox
     app.state.access_checker = AccessChecker(session_factory(readers), settings)

@@ -3,7 +3,7 @@ a failed delivery sent again, past events replayed, and a test event sent by han
 
 from __future__ import annotations
 
-import json
+from urllib.parse import parse_qsl
 
 from starlette.responses import Response
 
@@ -16,6 +16,7 @@ from boxoffice.web.dashboard.developers_forms import moment, path_id
 from boxoffice.web.dashboard.routing import dashboard_router
 from boxoffice.webhooks import deliveries, endpoints
 from boxoffice.webhooks.endpoints import EndpointChange
+from boxoffice.webhooks.formats import WireFormat
 from boxoffice.webhooks.models import DeliveryStatus
 
 router = dashboard_router()
@@ -202,11 +203,13 @@ async def replay(page: Dashboard, endpoint_id: str) -> Response:
 async def delivery(page: Dashboard, endpoint_id: str, delivery_id: str) -> Response:
     me = page.require(Permission.SETTINGS)
     log = await deliveries.get_delivery(page.session, me.merchant.id, path_id(endpoint_id), path_id(delivery_id))
-    sent = {"id": log.event.event_id, "type": log.event.type, "resource": log.event.resource}
+    wire: WireFormat = page.request.app.state.webhook_wire
+    body = (await wire.bodies(page.session, [log.event])).get(log.event.id, b"")
     return page.render(
         "developers_delivery.html",
         log=log,
-        sent=json.dumps(sent, indent=2, sort_keys=True, default=str),
+        # The form body as posted, a field a line, its values decoded: readable, and what the receiver parsed.
+        sent="\n".join(f"{name}={value}" for name, value in parse_qsl(body.decode(), keep_blank_values=True)),
         told=page.request.query_params.get("told"),
     )
 
