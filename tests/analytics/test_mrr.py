@@ -175,3 +175,22 @@ async def test_a_subscription_switched_there_and_back_has_not_moved(store: Shop,
     async with store.sessions() as session:
         found = await overview.overview(session, store.merchant.id, now)
     assert found.mrr == [Movement("EUR", 999, 999, 0, 0, 0, 0, 1)]
+
+
+async def test_a_dear_yearly_plan_switched_to_is_compared_in_64_bits(store: Shop) -> None:
+    """¥3,000,000 a year against ¥300,000 a month: each times the other's hours is past a 32-bit integer."""
+    now = NOW[0]
+    async with store.sessions() as session, session.begin():
+        channel = await shop.product(session, store.merchant.id, "Channel")
+        channel.plan_switch_enabled = True
+    monthly = await priced(store, channel, 300_000, currency="JPY")
+    yearly = await priced(store, channel, 3_000_000, "year", currency="JPY")
+    move_to(store, now - timedelta(days=45))
+    viewer, subscription = await started(store, "patron@example.com", monthly)
+    move_to(store, now - timedelta(days=10))
+    await switch(store, viewer, subscription, yearly)
+    move_to(store, now)
+    async with store.sessions() as session:
+        found = await overview.overview(session, store.merchant.id, now)
+    [moved] = found.mrr
+    assert (moved.currency, moved.then, moved.contraction) == ("JPY", 300_000, 300_000 - 3_000_000 * 730 // 8_760)

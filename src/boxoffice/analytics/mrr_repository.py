@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, and_, case, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -117,10 +117,11 @@ async def switched_since(session: AsyncSession, merchant_id: int, since: datetim
         .group_by(PlanSwitch.subscription_id)
         .subquery()
     )
-    # Money per unit of time compared without dividing: now's amount over then's period against then's over now's.
-    gain = s.amount * _hours(Price.period_unit, Price.period_quantity) - Price.amount * _hours(
-        s.period_unit, s.period_quantity
-    )
+    # Money per unit of time compared without dividing: now's amount over then's period against then's over now's,
+    # in 64 bits (a yearly ¥250,000 times its 8,760 hours is past a 32-bit integer, which PostgreSQL refuses).
+    gain = cast(s.amount, BigInteger) * _hours(Price.period_unit, Price.period_quantity) - cast(
+        Price.amount, BigInteger
+    ) * _hours(s.period_unit, s.period_quantity)
     then = (Price.currency, Price.period_unit, Price.period_quantity, case((gain > 0, 1), (gain < 0, -1), else_=0))
     keys = (*_keys(since, until), *then)
     found = await session.execute(

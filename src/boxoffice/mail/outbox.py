@@ -15,6 +15,7 @@ from boxoffice.kit import jobs
 from boxoffice.mail import repository as repo
 from boxoffice.mail.overrides import sources_of
 from boxoffice.mail.rendering import Rendered, compose
+from boxoffice.mail.variables import OWN
 
 # Retried like a webhook delivery, for at least three days. `jobs.backoff` waits at least half its ceiling: 15 s,
 # 30 s, 1 min … then 3 h a retry once the ceiling is capped at 6 h; so 34 attempts span more than 72 h however
@@ -40,7 +41,7 @@ async def send_email(
 ) -> None:
     """Mail `template` (a name in mail.variables, with its variables in `context`) on the merchant's behalf.
     The webhook engine tells a merchant of a disabled endpoint with this too: `template="webhook_disabled"`."""
-    custom = await repo.template_of(session, merchant_id, template)
+    custom = None if template in OWN else await repo.template_of(session, merchant_id, template)
     look = await looks.look_to_wear(session, merchant_id)
     enqueue_message(session, to, compose(template, context | worn(look), sources_of(custom)), attachments)
 

@@ -11,7 +11,7 @@ from boxoffice.kit.errors import InvalidInput, NotFound
 from boxoffice.mail import repository as repo
 from boxoffice.mail.models import MailTemplate
 from boxoffice.mail.rendering import Sources, builtin_sources, problems_with
-from boxoffice.mail.variables import NAMES, SAMPLES, variables_of
+from boxoffice.mail.variables import EDITABLE, SAMPLES, variables_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +40,14 @@ def _state(name: str, custom: MailTemplate | None) -> TemplateState:
 
 
 def _known(name: str) -> str:
-    if name not in SAMPLES:
+    if name not in EDITABLE:
         raise NotFound("No e-mail template has that name")
     return name
 
 
 async def list_templates(session: AsyncSession, merchant_id: int) -> list[TemplateState]:
     customs = {custom.name: custom for custom in await repo.templates_of(session, merchant_id)}
-    return [_state(name, customs.get(name)) for name in NAMES]
+    return [_state(name, customs.get(name)) for name in EDITABLE]
 
 
 async def template_state(session: AsyncSession, merchant_id: int, name: str) -> TemplateState:

@@ -9,14 +9,14 @@ from boxoffice.branding import looks
 from boxoffice.kit.errors import InvalidInput, NotFound
 from boxoffice.mail.outbox import worn
 from boxoffice.mail.rendering import Rendered, Sources, problems_with, render_sandboxed
-from boxoffice.mail.variables import SAMPLES
+from boxoffice.mail.variables import EDITABLE, SAMPLES
 
 
 async def preview_template(
     session: AsyncSession, merchant_id: int, name: str, *, subject: str | None, text: str | None, html: str | None
 ) -> Rendered:
     """The draft rendered in the sandbox; InvalidInput naming each part that doesn't render. Nothing is written."""
-    if name not in SAMPLES:
+    if name not in EDITABLE:
         raise NotFound("No e-mail template has that name")
     sources = Sources(subject or "", text or "", html or "")
     sample = SAMPLES[name] | worn(await looks.look_to_wear(session, merchant_id))

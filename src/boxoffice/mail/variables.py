@@ -73,6 +73,10 @@ SAMPLES: dict[str, dict[str, Any]] = {
 }
 
 NAMES: tuple[str, ...] = tuple(SAMPLES)
+# Boxoffice's own messages to a merchant's team, never replaced by a version of the merchant's: an admin who could
+# edit them could send an owner's reset link, or an invitation as owner, to themselves.
+OWN = frozenset({"team_invitation", "team_password_reset"})
+EDITABLE: tuple[str, ...] = tuple(name for name in NAMES if name not in OWN)
 
 
 def variables_of(name: str) -> list[str]:

@@ -204,7 +204,8 @@ async def download_link(
     session: AsyncSession, settings: Settings, merchant: Merchant, name: str, kinds: tuple[str, ...]
 ) -> str:
     """A link to the finished file that works for `reports_link_ttl` seconds, for whoever holds it."""
-    report = await repo.report_by_name(session, merchant.id, name)
+    # No file is named with a NUL, which PostgreSQL can't even compare.
+    report = None if "\x00" in name else await repo.report_by_name(session, merchant.id, name)
     if report is None or report.kind not in kinds:
         raise NotFound("Report not found")
     if report.status == ReportStatus.PENDING:

@@ -48,4 +48,6 @@ def record(session: AsyncSession, actor: Actor, action: str, target: str, client
 
 
 async def search(session: AsyncSession, merchant_id: int, text: str, page: int) -> Page[AuditEntry]:
-    return await repo.search_audit(session, merchant_id, text.strip()[:100], offset=max(page, 0) * PAGE, limit=PAGE)
+    # Searched for as typed, but for a NUL, which PostgreSQL can't compare (and no entry holds).
+    wanted = text.replace("\x00", "").strip()[:100]
+    return await repo.search_audit(session, merchant_id, wanted, offset=max(page, 0) * PAGE, limit=PAGE)

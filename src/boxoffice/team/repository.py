@@ -78,13 +78,13 @@ async def search_audit(
 ) -> Page[AuditEntry]:
     statement = select(AuditEntry).where(AuditEntry.merchant_id == merchant_id)
     if text:
-        pattern = f"%{text.lower()}%"
+        needle = text.lower()  # `%` and `_` typed are looked for as themselves (autoescape)
         statement = statement.where(
             or_(
-                func.lower(AuditEntry.actor).like(pattern),
-                func.lower(AuditEntry.action).like(pattern),
-                func.lower(AuditEntry.target).like(pattern),
-                AuditEntry.ip_address.like(pattern),
+                func.lower(AuditEntry.actor).contains(needle, autoescape=True),
+                func.lower(AuditEntry.action).contains(needle, autoescape=True),
+                func.lower(AuditEntry.target).contains(needle, autoescape=True),
+                AuditEntry.ip_address.contains(needle, autoescape=True),
             )
         )
     return await page_of(session, statement.order_by(AuditEntry.id.desc()), offset=offset, limit=limit)

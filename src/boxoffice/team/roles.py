@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from boxoffice.kit.errors import Forbidden
 from boxoffice.team.models import Role
 
 
@@ -34,8 +33,3 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 def can(role: Role, permission: Permission) -> bool:
     return permission in PERMISSIONS[role]
-
-
-def refuse_unless(role: Role, permission: Permission) -> None:
-    if not can(role, permission):
-        raise Forbidden(f"The {role.value} role may not do this")

@@ -60,6 +60,9 @@ def confirm_enrolment(member: Member, sealer: Sealer, code: str) -> list[str]:
 
 
 def new_recovery_codes(member: Member) -> list[str]:
+    """A new set, the old one void; only for a member whose second factor is on (the codes stand in for it)."""
+    if not member.totp_enabled:
+        raise Conflict("Two-factor sign-in is off")
     codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
     member.recovery_codes = [digest(code) for code in codes]
     return codes

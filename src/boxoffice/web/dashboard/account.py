@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from boxoffice.kit.errors import Conflict, InvalidInput
+from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.validation import whole_number
 from boxoffice.team import members, sessions, two_factor
 from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
@@ -76,8 +76,6 @@ async def confirm_two_factor(page: Dashboard) -> Response:
 async def new_recovery_codes(page: Dashboard) -> Response:
     me = page.require()
     await page.check_form()
-    if not me.member.totp_enabled:
-        raise Conflict("Two-factor sign-in is off")
     codes = two_factor.new_recovery_codes(me.member)
     page.audit_as("Made new recovery codes")
     return await _shown(page, recovery_codes=codes)

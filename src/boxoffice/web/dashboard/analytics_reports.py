@@ -19,7 +19,7 @@ KINDS = ("content_requests",)
 
 
 async def _shown(page: DashboardContext, status: int = 200, *, told: bool = False, **values: object) -> Response:
-    me = page.require(Permission.READ_FIGURES)
+    me = page.require(Permission.EXPORT)
     files = await service.reports_of(page.session, me.merchant.id, KINDS)
     return page.render("analytics_reports.html", status, files=files, told=told, **values)
 
@@ -31,7 +31,7 @@ async def reports(page: Dashboard) -> Response:
 
 @router.post(HERE)
 async def ask_for_report(page: Dashboard) -> Response:
-    me = page.require(Permission.READ_FIGURES)
+    me = page.require(Permission.EXPORT)
     form = await page.check_form()
     item_id = whole_number(form.get("item_id", ""))
     try:
@@ -54,7 +54,7 @@ async def ask_for_report(page: Dashboard) -> Response:
 
 @router.get(f"{HERE}/{{name}}")
 async def download(page: Dashboard, name: str) -> Response:
-    me = page.require(Permission.READ_FIGURES)
+    me = page.require(Permission.EXPORT)
     try:
         link = await service.download_link(page.session, page.settings, me.merchant, name[:200], KINDS)
     except Conflict as refused:
