@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.errors import InvalidInput, RateLimited
 from boxoffice.kit.validation import whole_number
 from boxoffice.team import members, sessions, two_factor
 from boxoffice.web.dashboard.context import PATH, Dashboard, DashboardContext
 from boxoffice.web.dashboard.routing import dashboard_router
+from boxoffice.web.pages.refusals import TOO_MANY
 
 router = dashboard_router()
 HERE = f"{PATH}/account"
@@ -36,6 +37,7 @@ async def change_password(page: Dashboard) -> Response:
     me = page.require()
     form = await page.check_form()
     try:
+        await page.count_attempt(f"member-password:{me.member.id}")
         await members.change_password(
             page.session,
             me.member,
@@ -44,6 +46,8 @@ async def change_password(page: Dashboard) -> Response:
             confirmation=form.get("password_confirmation"),
             keep_session=me.session.id,
         )
+    except RateLimited:
+        return await _shown(page, 429, errors={"current_password": TOO_MANY})
     except InvalidInput as refused:
         return await _shown(page, 422, errors=refused.errors)
     page.audit_as("Changed the password")
@@ -85,6 +89,10 @@ async def new_recovery_codes(page: Dashboard) -> Response:
 async def turn_two_factor_off(page: Dashboard) -> Response:
     me = page.require()
     form = await page.check_form()
+    try:
+        await page.count_attempt(f"member-password:{me.member.id}")
+    except RateLimited:
+        return await _shown(page, 429, errors={"off_password": TOO_MANY})
     if not await members.verify_password(page.session, me.member, form.get("off_password", "")):
         return await _shown(page, 422, errors={"off_password": "The password is wrong"})
     two_factor.turn_off(me.member)

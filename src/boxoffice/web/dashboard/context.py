@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from boxoffice.identity import authentication
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import DomainError, Forbidden
 from boxoffice.kit.requests import get_client, session_of, settings_of
@@ -61,6 +62,12 @@ class DashboardContext:
     def act_as(self, signed: SignedIn | audit.Actor) -> None:
         """Whom the audit log names for this request's write: the member signed in, or one signing in now."""
         self.request.state.actor = audit.Actor.member(signed.member) if isinstance(signed, SignedIn) else signed
+
+    async def count_attempt(self, account: str) -> None:
+        """One more try at a secret (a password, a code) for `account`: RateLimited past the sign-in limits."""
+        await authentication.check_sign_in_rate(
+            self.request.app.state.sessions, self.settings, self.client.ip_address, account
+        )
 
     async def check_form(self) -> dict[str, str]:
         return await self.forms.checked(self.request)

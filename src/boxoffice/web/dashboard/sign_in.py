@@ -32,12 +32,6 @@ def _link(page: DashboardContext, where: str) -> members.Link:
     return lambda token: f"{root}{PATH}/{where}?token={quote(token)}"
 
 
-async def _rate(page: DashboardContext, account: str) -> None:
-    await authentication.check_sign_in_rate(
-        page.request.app.state.sessions, page.settings, page.client.ip_address, account
-    )
-
-
 @router.get(f"{PATH}/sign-in")
 async def sign_in_form(page: Dashboard) -> Response:
     if page.signed is not None:
@@ -51,7 +45,7 @@ async def sign_in(page: Dashboard) -> Response:
     email = authentication.sign_in_name(form.get("email"))
     shown = {"values": {"email": form.get("email", "")}, "next": _next(page)}
     try:
-        await _rate(page, f"member:{email}")
+        await page.count_attempt(f"member:{email}")
         member = await members.authenticate_member(page.session, email, form.get("password", ""))
     except RateLimited:
         return page.render("sign_in.html", 429, errors={"form": TOO_MANY}, **shown)
@@ -81,7 +75,7 @@ async def confirm_code(page: Dashboard) -> Response:
     if member is None:
         return page.redirect(f"{PATH}/sign-in")
     try:
-        await _rate(page, f"member-code:{member.id}")
+        await page.count_attempt(f"member-code:{member.id}")
         started = await sessions.confirm_code(page.session, page.sealer, token, form.get("code", ""))
     except RateLimited:
         return page.render("sign_in_code.html", 429, errors={"code": TOO_MANY}, next=_next(page))
@@ -112,7 +106,7 @@ async def forgot_form(page: Dashboard) -> Response:
 async def forgot(page: Dashboard) -> Response:
     form = await page.check_form()
     try:
-        await _rate(page, f"member-reset:{authentication.sign_in_name(form.get('email'))}")
+        await page.count_attempt(f"member-reset:{authentication.sign_in_name(form.get('email'))}")
         await members.request_password_reset(page.session, page.settings, form.get("email"), _link(page, "reset"))
     except RateLimited:
         return page.render("forgot.html", 429, errors={"form": TOO_MANY}, values=form)
