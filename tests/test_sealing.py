@@ -22,6 +22,8 @@ from boxoffice.kit.db import transaction
 from boxoffice.kit.sealing import SEALED, Sealer, SealingError, new_key
 from boxoffice.kit.settings import Settings
 from boxoffice.sealed_repository import sealed_columns
+from boxoffice.team import members
+from boxoffice.team import repository as team_repo
 
 
 def test_a_sealed_value_opens_with_its_key_and_hides_its_text() -> None:
@@ -78,6 +80,7 @@ PLAIN = {
     ("playback_keys", "cloudfront_private_key"): rsa.generate_private_key(public_exponent=65537, key_size=2048)
     .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     .decode(),
+    ("team_members", "totp_secret"): "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
 }
 
 
@@ -92,8 +95,9 @@ async def _stored(sessions: async_sessionmaker[AsyncSession], merchant_id: int) 
     async with sessions() as session:
         gateway = await gateways_repo.merchant_gateway(session, merchant_id)
         keys = await playback_repo.keys_of(session, merchant_id)
-    assert gateway is not None and keys is not None
-    rows = {"merchant_gateways": gateway, "playback_keys": keys}
+        holder = await team_repo.holder_of(session, merchant_id)
+    assert gateway is not None and keys is not None and holder is not None
+    rows = {"merchant_gateways": gateway, "playback_keys": keys, "team_members": holder}
     return {(table, column): getattr(rows[table], column) for table, column in PLAIN}
 
 
@@ -134,6 +138,8 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
             sealer=sealed_by_old,
         )
         await set_jw_secret(session, merchant_id, PLAIN["playback_keys", "jw_secret"], sealed_by_old)
+        holder = await members.holder_of(session, merchant)
+        holder.totp_secret = sealed_by_old.seal(PLAIN["team_members", "totp_secret"])
     before = await _stored(sessions, merchant_id)
     assert all(value.startswith(SEALED) for value in before.values())
     assert _opened(before, Sealer([old])) == PLAIN
@@ -146,7 +152,7 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
     # The new key first, the old one kept while resealing; then the new one alone opens every secret.
     resealed = await _reseal(migrated_database_url, new, old)
     assert resealed.returncode == 0, resealed.stdout + resealed.stderr
-    assert "resealed 4 secret(s)" in resealed.stdout
+    assert "resealed 5 secret(s)" in resealed.stdout
     after = await _stored(sessions, merchant_id)
     assert _opened(after, Sealer([new])) == PLAIN
     for value in after.values():
