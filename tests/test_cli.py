@@ -114,7 +114,9 @@ def test_secrets_are_sealed_by_reseal_once_a_key_is_set(sqlite_env: str, monkeyp
         app, ["merchant", "create", "--email", "keys@example.com", "--password", "cli-password-1", "--json"]
     )
     assert created.exit_code == 0, created.output
-    merchant_id = int(json.loads(created.output)["id"])
+    made = json.loads(created.output)
+    merchant_id = int(made["id"])
+    assert len(made["publisher_token"]) == 48
     # Stored before any encryption key was configured: as it came.
     database = Settings(database_url=sqlite_env)
     _in_transaction(database, lambda s: set_jw_secret(s, merchant_id, "jw-secret-0123456789", Sealer([])))
@@ -126,7 +128,8 @@ def test_secrets_are_sealed_by_reseal_once_a_key_is_set(sqlite_env: str, monkeyp
     get_settings.cache_clear()
     resealed = runner.invoke(app, ["secrets", "reseal"])
     assert resealed.exit_code == 0, resealed.output
-    assert "resealed 1 secret(s)" in resealed.output
+    # The JW secret, and the publisher token every merchant is given.
+    assert "resealed 2 secret(s)" in resealed.output
     stored = _in_transaction(database, lambda s: keys_of(s, merchant_id))
     assert stored is not None and stored.jw_secret is not None
     assert stored.jw_secret.startswith(SEALED) and Sealer([key]).open(stored.jw_secret) == "jw-secret-0123456789"
@@ -165,7 +168,7 @@ def test_report_exports_a_merchants_rows_to_a_file_or_the_report_storage(
 
 
 async def _demo_merchant_id(session: Any) -> int:
-    found = await demo.seed_demo(session)
+    found = await demo.seed_demo(session, Sealer([]))
     return int(found.merchant.id)
 
 

@@ -10,6 +10,7 @@ from boxoffice import demo
 from boxoffice.billing import sandbox_clocks
 from boxoffice.gateways.models import MerchantGateway
 from boxoffice.kit.db import transaction
+from boxoffice.kit.sealing import Sealer
 from tests.conftest import Server
 from tests.web.dashboard.desk import sign_in
 from tests.web.dashboard.test_overview import figures_of
@@ -17,7 +18,7 @@ from tests.web.dashboard.test_overview import figures_of
 
 async def test_the_demo_history_fills_the_dashboards_figures(server: Server) -> None:
     async with transaction(server.app.state.sessions) as session:
-        merchant = (await demo.seed_demo(session)).merchant
+        merchant = (await demo.seed_demo(session, Sealer([]))).merchant
     made = await demo.seed_history(server.settings, merchant.id)
     assert made is not None and made.customers >= 200 and made.subscriptions >= 80
     assert made.renewals > made.subscriptions // 2 and made.declined and made.switches and made.refunds
@@ -39,7 +40,7 @@ async def test_the_demo_history_fills_the_dashboards_figures(server: Server) -> 
 
 async def test_no_history_is_made_up_for_a_merchant_paid_through_a_real_gateway(server: Server) -> None:
     async with transaction(server.app.state.sessions) as session:
-        merchant = (await demo.seed_demo(session)).merchant
+        merchant = (await demo.seed_demo(session, Sealer([]))).merchant
         session.add(MerchantGateway(merchant_id=merchant.id, gateway="stripe"))
     assert await demo.seed_history(server.settings, merchant.id) is None
     async with server.app.state.sessions() as session:

@@ -17,6 +17,8 @@ from boxoffice.access import playback_repository as playback_repo
 from boxoffice.access.playback import playback_settings, set_cloudfront_keys, set_jw_secret
 from boxoffice.gateways import repository as gateways_repo
 from boxoffice.gateways.merchant_settings import gateway_settings, set_gateway
+from boxoffice.identity import publisher_tokens
+from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.merchants import create_merchant
 from boxoffice.kit.db import transaction
 from boxoffice.kit.sealing import SEALED, Sealer, SealingError, new_key
@@ -81,6 +83,8 @@ PLAIN = {
     .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     .decode(),
     ("team_members", "totp_secret"): "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    # The merchant's own, random: the test reads what was issued.
+    ("merchants", "publisher_token"): "",
 }
 
 
@@ -96,8 +100,9 @@ async def _stored(sessions: async_sessionmaker[AsyncSession], merchant_id: int) 
         gateway = await gateways_repo.merchant_gateway(session, merchant_id)
         keys = await playback_repo.keys_of(session, merchant_id)
         holder = await team_repo.holder_of(session, merchant_id)
-    assert gateway is not None and keys is not None and holder is not None
-    rows = {"merchant_gateways": gateway, "playback_keys": keys, "team_members": holder}
+        merchant = await identity_repo.merchant_by_id(session, merchant_id)
+    assert gateway is not None and keys is not None and holder is not None and merchant is not None
+    rows = {"merchant_gateways": gateway, "playback_keys": keys, "team_members": holder, "merchants": merchant}
     return {(table, column): getattr(rows[table], column) for table, column in PLAIN}
 
 
@@ -118,6 +123,7 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
             password="merchant-pass-1",
             password_confirmation="merchant-pass-1",
             full_name=None,
+            sealer=Sealer([old]),
         )
         merchant_id = merchant.id
         sealed_by_old = Sealer([old])
@@ -140,9 +146,11 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
         await set_jw_secret(session, merchant_id, PLAIN["playback_keys", "jw_secret"], sealed_by_old)
         holder = await members.holder_of(session, merchant)
         holder.totp_secret = sealed_by_old.seal(PLAIN["team_members", "totp_secret"])
+        token = await publisher_tokens.publisher_token_of(session, merchant, sealed_by_old)
+    plain = PLAIN | {("merchants", "publisher_token"): token}
     before = await _stored(sessions, merchant_id)
     assert all(value.startswith(SEALED) for value in before.values())
-    assert _opened(before, Sealer([old])) == PLAIN
+    assert _opened(before, Sealer([old])) == plain
 
     # A key that opens none of them: refused, and nothing is written.
     lost = await _reseal(migrated_database_url, new)
@@ -152,9 +160,9 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
     # The new key first, the old one kept while resealing; then the new one alone opens every secret.
     resealed = await _reseal(migrated_database_url, new, old)
     assert resealed.returncode == 0, resealed.stdout + resealed.stderr
-    assert "resealed 5 secret(s)" in resealed.stdout
+    assert "resealed 6 secret(s)" in resealed.stdout
     after = await _stored(sessions, merchant_id)
-    assert _opened(after, Sealer([new])) == PLAIN
+    assert _opened(after, Sealer([new])) == plain
     for value in after.values():
         with pytest.raises(SealingError):
             Sealer([old]).open(value)
@@ -162,5 +170,8 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
         assert (await gateway_settings(session, merchant_id, Sealer([new]))).stripe_secret_key_hint
         shown = await playback_settings(session, merchant_id, Sealer([new]))
         assert shown.cloudfront_key_bits == 2048 and shown.jw_secret_hint
+    async with sessions() as session:
+        found = await publisher_tokens.merchant_by_publisher_token(session, token)
+        assert found.id == merchant_id
     again = await _reseal(migrated_database_url, new)
-    assert again.returncode == 0 and _opened(await _stored(sessions, merchant_id), Sealer([new])) == PLAIN
+    assert again.returncode == 0 and _opened(await _stored(sessions, merchant_id), Sealer([new])) == plain

@@ -35,6 +35,7 @@ from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
 from boxoffice.dialects.inplayer.router import router as inplayer_router
 from boxoffice.dialects.inplayer.router import serves as serves_inplayer
 from boxoffice.dialects.inplayer.webhook_payloads import InPlayerWebhooks
+from boxoffice.dialects.jsonrpc.router import router as json_rpc_router
 from boxoffice.dialects.mediastore.envelope import refusal as mediastore_refusal
 from boxoffice.dialects.mediastore.router import router as mediastore_router
 from boxoffice.dialects.openapi import with_distinct_titles
@@ -329,6 +330,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.include_router(landing.router([landing.API_DOCS, demo.LANDING, landing.OPERATIONS]))
     app.include_router(inplayer_router)
     app.include_router(mediastore_router, prefix=MEDIASTORE_PREFIX)
+    app.include_router(json_rpc_router)
     app.include_router(sandbox_pages.router, responses=UNPARSED)
     app.include_router(gateway_webhooks.router, responses=UNPARSED)
     app.include_router(report_downloads.router, responses=UNPARSED)

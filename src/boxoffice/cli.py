@@ -228,13 +228,19 @@ def create_merchant(
 ) -> None:
     """Create a merchant and print its client id (uuid) and client secret."""
     from boxoffice.identity.merchants import create_merchant as create
+    from boxoffice.identity.publisher_tokens import publisher_token_of
 
     settings = _ready()
-    try:
-        merchant = _in_transaction(
-            settings,
-            lambda s: create(s, email=email, password=password, password_confirmation=password, full_name=name),
+    sealer = sealing.Sealer(settings.encryption_keys)
+
+    async def work(session: AsyncSession) -> tuple[Merchant, str]:
+        merchant = await create(
+            session, email=email, password=password, password_confirmation=password, full_name=name, sealer=sealer
         )
+        return merchant, await publisher_token_of(session, merchant, sealer)
+
+    try:
+        merchant, publisher_token = _in_transaction(settings, work)
     except DomainError as error:
         _fail(error)
         return
@@ -242,6 +248,7 @@ def create_merchant(
         "id": merchant.id,
         "uuid": merchant.uuid,
         "secret": merchant.client_secret,
+        "publisher_token": publisher_token,
         "email": merchant.email,
         "name": merchant.full_name,
     }
@@ -250,7 +257,7 @@ def create_merchant(
     else:
         console.print(
             f"merchant {merchant.email}\n  client_id (uuid): {merchant.uuid}\n"
-            f"  client_secret:    {merchant.client_secret}"
+            f"  client_secret:    {merchant.client_secret}\n  publisher_token:  {publisher_token}"
         )
 
 
@@ -402,7 +409,9 @@ def demo(
     settings = _ready()
 
     async def work(session: AsyncSession) -> tuple[Merchant, list[tuple[str, list[str]]], list[int], str]:
-        found = await seed.seed_demo(session, (f"http://localhost:{port}", f"http://127.0.0.1:{port}"))
+        found = await seed.seed_demo(
+            session, sealing.Sealer(settings.encryption_keys), (f"http://localhost:{port}", f"http://127.0.0.1:{port}")
+        )
         listing, ids, offers = [], [], []
         for title, *_ in seed.ASSETS:
             product = await catalog.find_product(session, found.merchant.id, title)

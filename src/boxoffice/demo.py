@@ -72,7 +72,7 @@ class Demo:
     created: bool
 
 
-async def seed_demo(session: AsyncSession, page_origins: tuple[str, ...] = ()) -> Demo:
+async def seed_demo(session: AsyncSession, sealer: Sealer, page_origins: tuple[str, ...] = ()) -> Demo:
     """The demo tenant; `page_origins` are where its publisher page is opened (`/demo/publisher`), which the
     hosted pages may then be framed by and tell what happened."""
     merchant = await identity_repo.merchant_by_email(session, MERCHANT_EMAIL)
@@ -84,6 +84,7 @@ async def seed_demo(session: AsyncSession, page_origins: tuple[str, ...] = ()) -
             password=MERCHANT_PASSWORD,
             password_confirmation=MERCHANT_PASSWORD,
             full_name="Boxoffice Demo",
+            sealer=sealer,
         )
     if await identity_repo.customer_by_email(session, merchant.id, VIEWER_EMAIL) is None:
         await accounts.register_customer(

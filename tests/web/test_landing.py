@@ -8,6 +8,7 @@ from html import unescape
 from html.parser import HTMLParser
 
 from boxoffice import demo
+from boxoffice.kit.sealing import Sealer
 from tests.conftest import Server
 
 
@@ -65,7 +66,7 @@ async def test_the_landing_page_is_outlined_and_links_what_there_is(server: Serv
 
 async def test_the_demo_sign_ins_the_page_shows_work(server: Server) -> None:
     async with server.app.state.sessions.begin() as session:
-        seeded = await demo.seed_demo(session)
+        seeded = await demo.seed_demo(session, Sealer([]))
     commands = re.findall(r"<pre><code>(curl [^<]*)</code></pre>", (await server.http.get("/")).text)
     assert len(commands) == 2, commands
     signed_in = []

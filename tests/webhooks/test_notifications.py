@@ -20,6 +20,7 @@ from boxoffice.events import repository as outbox_repo
 from boxoffice.identity.merchants import create_merchant
 from boxoffice.kit import clock
 from boxoffice.kit.db import async_url, create_engine, session_factory, transaction
+from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
 from boxoffice.webhooks import notifications_feed
 from boxoffice.webhooks.hub import Subscription
@@ -54,6 +55,7 @@ async def a_merchant(sessions: async_sessionmaker[AsyncSession]) -> int:
             password="merchant-pass-1",
             password_confirmation="merchant-pass-1",
             full_name="Publisher",
+            sealer=Sealer([]),
         )
         return merchant.id
 

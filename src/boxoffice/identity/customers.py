@@ -14,7 +14,7 @@ from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Mercha
 from boxoffice.identity.tokens import IssuedTokens
 from boxoffice.kit import clock
 from boxoffice.kit.client_info import ClientInfo
-from boxoffice.kit.errors import InvalidInput, NotFound
+from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 from boxoffice.kit.settings import Settings
 from boxoffice.kit.validation import whole_number
 
@@ -70,7 +70,15 @@ async def erase_customer(
 async def get_customer(session: AsyncSession, merchant: Merchant, customer_id: int) -> Customer:
     customer = await repo.customer_by_id(session, merchant.id, customer_id)
     if customer is None or customer.erased_at is not None:
-        raise NotFound("Customer not found")
+        raise NotFound("Customer not found", what=Missing.CUSTOMER)
+    return customer
+
+
+async def customer_by_email(session: AsyncSession, merchant: Merchant, email: str) -> Customer:
+    """The merchant's customer with this address (in any case); NotFound (CUSTOMER) when it has none."""
+    customer = await repo.customer_by_email(session, merchant.id, email.strip()) if email.strip() else None
+    if customer is None or customer.erased_at is not None:
+        raise NotFound("Customer not found", what=Missing.CUSTOMER)
     return customer
 
 

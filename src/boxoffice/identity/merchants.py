@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.identity import repository as repo
 from boxoffice.identity.models import Merchant
+from boxoffice.identity.publisher_tokens import issue_publisher_token
 from boxoffice.kit import clock, passwords, validation
 from boxoffice.kit.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
+from boxoffice.kit.sealing import Sealer
 
 
 async def create_merchant(
@@ -22,6 +24,7 @@ async def create_merchant(
     password: str | None,
     password_confirmation: str | None,
     full_name: str | None,
+    sealer: Sealer,
 ) -> Merchant:
     problems = validation.Problems()
     address = validation.email(email, problems)
@@ -37,6 +40,7 @@ async def create_merchant(
         password_hash=await passwords.hash(password or ""),
         client_secret=secrets.token_urlsafe(32),
     )
+    issue_publisher_token(merchant, sealer)
     session.add(merchant)
     await session.flush()
     return merchant

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.kit import clock
 from boxoffice.kit.db import Base, BigId, TenantOwned, Timestamped
+from boxoffice.kit.sealing import sealed_column
 
 
 class Merchant(Timestamped, Base):
@@ -27,6 +28,10 @@ class Merchant(Timestamped, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Web origins (`https://app.example.com`) whose pages may call the APIs from a browser (CORS).
     allowed_origins: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # The token Cleeng's publisher APIs (JSON-RPC 3.0, API 3.1) authenticate the merchant with: sealed to be shown
+    # again, and found by its digest.
+    publisher_token: Mapped[str | None] = mapped_column(String(300), info=sealed_column())
+    publisher_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Customer(Timestamped, TenantOwned, Base):

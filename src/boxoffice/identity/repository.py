@@ -39,6 +39,10 @@ async def merchant_ids(session: AsyncSession) -> list[int]:
     return list(await session.scalars(select(Merchant.id).order_by(Merchant.id)))
 
 
+async def merchant_by_publisher_token_digest(session: AsyncSession, digest: str) -> Merchant | None:
+    return await session.scalar(select(Merchant).where(Merchant.publisher_token_digest == digest))
+
+
 async def merchant_by_id(session: AsyncSession, merchant_id: int) -> Merchant | None:
     return await session.scalar(select(Merchant).where(Merchant.id == merchant_id))
 

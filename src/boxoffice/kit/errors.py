@@ -35,6 +35,8 @@ class Credential(StrEnum):
     BEARER = "bearer"  # the token a request carries
     REFRESH = "refresh"  # a refresh token, traded for new tokens
     ACCESS_CODE = "access_code"
+    # A merchant's token for Cleeng's publisher APIs (the name of a kind of credential, no secret).
+    PUBLISHER_TOKEN = "publisher_token"  # noqa: S105
 
 
 class Unauthenticated(DomainError):
@@ -66,6 +68,7 @@ class Missing(StrEnum):
     SUBSCRIPTION = "subscription"
     BRANDING = "branding"
     PAYMENT = "payment"
+    CUSTOMER = "customer"
 
 
 class NotFound(DomainError):

@@ -3,7 +3,8 @@ per request, and the request's session, settings and client."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -58,6 +59,14 @@ async def in_unit_of_work(
             await recorder(request, session)
         await session.commit()
         return response
+
+
+@asynccontextmanager
+async def apart(session: AsyncSession) -> AsyncIterator[None]:
+    """One part of a request that succeeds or fails alone (a call of a JSON-RPC batch): a savepoint inside the
+    request's transaction, rolled back if the part raises, while the rest is committed with the request."""
+    async with session.begin_nested():
+        yield
 
 
 # Dependencies are `async def`, though none of them awaits: FastAPI runs a plain `def` dependency on a worker thread,

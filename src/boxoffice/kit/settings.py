@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # positive lifetime is taken: a short one makes clients exercise their refresh path.
     mediastore_token_ttl: int = Field(default=15 * 60, ge=1, le=30 * 24 * 3600)
     refresh_token_ttl: int = 90 * 24 * 3600
+    # Cleeng's JSON-RPC customer tokens last 60 days (never beyond their session, `refresh_token_ttl`).
+    cleeng_customer_token_ttl: int = Field(default=60 * 24 * 3600, ge=1, le=365 * 24 * 3600)
     password_reset_ttl: int = 3600
     pin_code_ttl: int = 15 * 60
     # argon2id's cost for passwords and PINs (a stored hash made with other figures is made anew at its next

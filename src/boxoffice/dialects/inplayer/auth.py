@@ -14,13 +14,14 @@ from boxoffice.dialects.inplayer.deps import (
     Client,
     CurrentMerchant,
     CurrentPrincipal,
+    Sealing,
     Session,
     bearer_token,
     client_with_referrer,
 )
 from boxoffice.dialects.inplayer.forms import mapping, strings, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.identity import accounts, authentication, customers, merchants
+from boxoffice.identity import accounts, authentication, customers, merchants, publisher_tokens
 from boxoffice.identity.tokens import verify_access_token
 from boxoffice.kit import throttle
 from boxoffice.kit.errors import Forbidden, InvalidInput
@@ -57,6 +58,7 @@ class Keys(TypedDict):
     uuid: str
     secret: str
     publisher_id: int
+    publisher_token: str
 
 
 class Origins(TypedDict):
@@ -158,6 +160,7 @@ async def _sign_up(
             password=text(body, "password"),
             password_confirmation=text(body, "password_confirmation"),
             full_name=text(body, "full_name"),
+            sealer=request.app.state.sealer,
         )
         issued = await authentication.start_session(session, settings, merchant, None, client)
         return render.tokens(issued, merchant, None, v2=v2)
@@ -231,10 +234,16 @@ async def sign_out(session: Session, principal: CurrentPrincipal) -> render.Mess
 
 
 @router.get("/accounts/keys")
-async def merchant_keys(merchant: CurrentMerchant) -> Keys:
-    """The merchant's client id (`uuid`), client secret and publisher number."""
-    # `publisher_id`: the merchant's number in Cleeng's APIs (MediaStore's `publisherId`).
-    return {"uuid": merchant.uuid, "secret": merchant.client_secret, "publisher_id": merchants.public_number(merchant)}
+async def merchant_keys(session: Session, merchant: CurrentMerchant, sealer: Sealing) -> Keys:
+    """The merchant's client id (`uuid`), client secret, publisher number and publisher token."""
+    # `publisher_id`: the merchant's number in Cleeng's APIs (MediaStore's `publisherId`); `publisher_token`: what
+    # Cleeng's publisher APIs (JSON-RPC 3.0) authenticate it with.
+    return {
+        "uuid": merchant.uuid,
+        "secret": merchant.client_secret,
+        "publisher_id": merchants.public_number(merchant),
+        "publisher_token": await publisher_tokens.publisher_token_of(session, merchant, sealer),
+    }
 
 
 @router.get("/v2/allowed-origins")

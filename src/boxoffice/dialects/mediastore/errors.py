@@ -63,6 +63,7 @@ NOT_FOUND = {
     errors.Missing.SUBSCRIPTION: "Subscription not found",
     errors.Missing.BRANDING: "Branding not found",
     errors.Missing.PAYMENT: "Payment not found",
+    errors.Missing.CUSTOMER: "Customer not found",
 }
 UNAUTHENTICATED = {errors.Credential.BEARER: "Invalid auth token"}
 # A coupon refused, in the texts ott-web-app's checkout and subscription pages match (`not found`, `cannot be

@@ -19,11 +19,12 @@ from boxoffice.billing.offer_terms import offer_terms
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price
 from boxoffice.catalog.offers import Offer, find_offer, list_offers, taxed_offer
+from boxoffice.dialects.cleeng.money import currency_symbol, decimal
+from boxoffice.dialects.cleeng.offer_ids import TYPES, letter, offer_id, price_id_of, short_id
+from boxoffice.dialects.cleeng.periods import period
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session, own
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import Refused
-from boxoffice.dialects.mediastore.money import currency_symbol, decimal
-from boxoffice.dialects.mediastore.offer_ids import TYPES, letter, offer_id, price_id_of, short_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.kit import client_info, clock
@@ -184,11 +185,6 @@ class CustomerOffer(RenewalFields, total=True):
 @with_config(CLOSED)
 class CustomerOffers(TypedDict):
     items: list[CustomerOffer]
-
-
-def period(unit: str, quantity: int) -> str:
-    """Cleeng's period names: `month`, `3months`, `year` …"""
-    return unit if quantity == 1 else f"{quantity}{unit}s"
 
 
 def _parsed(given: str) -> tuple[str, int]:

@@ -23,13 +23,13 @@ from typing_extensions import TypedDict
 from boxoffice.billing import charges, plan_switch
 from boxoffice.billing.models import Subscription
 from boxoffice.billing.switches import DEFERRED, IMMEDIATE
+from boxoffice.dialects.cleeng.money import currency_symbol, decimal
+from boxoffice.dialects.cleeng.offer_ids import offer_id, price_id_of
+from boxoffice.dialects.cleeng.periods import period
 from boxoffice.dialects.mediastore.body import Fields, Text, declare
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session, own
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
-from boxoffice.dialects.mediastore.money import currency_symbol, decimal
-from boxoffice.dialects.mediastore.offer_ids import offer_id, price_id_of
-from boxoffice.dialects.mediastore.offers import period
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.dialects.mediastore.subscriptions import running_for_offer
 from boxoffice.kit import clock

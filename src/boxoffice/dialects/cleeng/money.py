@@ -1,4 +1,4 @@
-"""Money at MediaStore's edge: integer minor units as the decimal numbers Cleeng sends, with a symbol."""
+"""Money at Cleeng's edge: integer minor units as the decimal numbers Cleeng sends, with a symbol."""
 
 from __future__ import annotations
 

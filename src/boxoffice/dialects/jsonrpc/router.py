@@ -1,0 +1,26 @@
+"""Every JSON-RPC method, by Cleeng's name, and the routes answering them."""
+
+from __future__ import annotations
+
+from boxoffice.dialects.jsonrpc import (
+    access,
+    associates,
+    customers,
+    offers,
+    payment_details,
+    publisher,
+    subscriptions,
+)
+from boxoffice.dialects.jsonrpc.calls import Methods
+from boxoffice.dialects.jsonrpc.transport import json_rpc_router
+
+METHODS: Methods = (
+    customers.METHODS
+    | access.METHODS
+    | subscriptions.METHODS
+    | offers.METHODS
+    | publisher.METHODS
+    | associates.METHODS
+    | payment_details.METHODS
+)
+router = json_rpc_router(METHODS)
