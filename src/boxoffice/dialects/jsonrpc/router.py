@@ -5,11 +5,13 @@ from __future__ import annotations
 from boxoffice.dialects.jsonrpc import (
     access,
     associates,
+    capture,
     customers,
     offers,
     payment_details,
     publisher,
     subscriptions,
+    webhook_aliases,
 )
 from boxoffice.dialects.jsonrpc.calls import Methods
 from boxoffice.dialects.jsonrpc.transport import json_rpc_router
@@ -22,5 +24,7 @@ METHODS: Methods = (
     | publisher.METHODS
     | associates.METHODS
     | payment_details.METHODS
+    | capture.METHODS
+    | webhook_aliases.METHODS
 )
 router = json_rpc_router(METHODS)
