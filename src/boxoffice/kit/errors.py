@@ -69,6 +69,8 @@ class Missing(StrEnum):
     BRANDING = "branding"
     PAYMENT = "payment"
     CUSTOMER = "customer"
+    ASSOCIATE = "associate"  # a merchant's partner who hands out its vouchers
+    CAMPAIGN = "campaign"  # a set of vouchers made together
 
 
 class NotFound(DomainError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.errors import Conflict, InvalidInput
 
 
 class VoucherRefusal(StrEnum):
@@ -40,3 +40,9 @@ class VoucherRefused(InvalidInput):
     def worded(self, messages: dict[VoucherRefusal, str]) -> str:
         """The refusal in `messages`' words, whose `{voucher_currency}` and `{price_currency}` are filled in."""
         return messages[self.reason].format(voucher_currency=self.voucher_currency, price_currency=self.price_currency)
+
+
+class AssociateExists(Conflict):
+    """Another associate of the merchant has this e-mail: an associate is known by it."""
+
+    default_message = "An associate with this e-mail already exists"

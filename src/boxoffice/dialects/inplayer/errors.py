@@ -66,6 +66,8 @@ NOT_FOUND = {
     errors.Missing.BRANDING: "Branding not found",
     errors.Missing.PAYMENT: "Payment not found",
     errors.Missing.CUSTOMER: "Customer not found",
+    errors.Missing.ASSOCIATE: "Associate not found",
+    errors.Missing.CAMPAIGN: "Voucher campaign not found",
 }
 UNAUTHENTICATED = {errors.Credential.BEARER: "Invalid auth token"}
 ALREADY_HELD = {

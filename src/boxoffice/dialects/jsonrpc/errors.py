@@ -7,7 +7,7 @@ from enum import IntEnum
 
 from boxoffice.billing.refusals import NotOnSale
 from boxoffice.kit import errors
-from boxoffice.promotions.refusals import VoucherRefused
+from boxoffice.promotions.refusals import AssociateExists, VoucherRefused
 
 
 class Code(IntEnum):
@@ -54,13 +54,23 @@ CODES: list[tuple[type[errors.DomainError], Code]] = [
     (errors.Forbidden, Code.ACCESS_DENIED),
     (errors.NoAccess, Code.ACCESS_DENIED),
     (errors.Restricted, Code.ACCESS_DENIED),
+    (AssociateExists, Code.CUSTOMER_EXISTS),
     (errors.AlreadyHeld, Code.GENERIC),
     (errors.Conflict, Code.GENERIC),
     (VoucherRefused, Code.INVALID_ARGUMENTS),
     (NotOnSale, Code.INVALID_ARGUMENTS),
 ]
 UNAUTHENTICATED = {errors.Credential.PUBLISHER_TOKEN: Code.PUBLISHER_TOKEN}
-NOT_FOUND = {errors.Missing.CUSTOMER: Code.CUSTOMER_UNKNOWN}
+NOT_FOUND = {
+    errors.Missing.CUSTOMER: Code.CUSTOMER_UNKNOWN,
+    errors.Missing.ASSOCIATE: Code.CUSTOMER_UNKNOWN,  # Cleeng's code for an e-mail no one is known by
+    errors.Missing.CAMPAIGN: Code.OFFER_NOT_FOUND,
+}
+# What was not found, where the code alone would name something else.
+NOT_FOUND_MESSAGES = {
+    errors.Missing.ASSOCIATE: "Associate not found",
+    errors.Missing.CAMPAIGN: "Coupon campaign not found",
+}
 MESSAGES = {
     Code.CUSTOMER_TOKEN: "Invalid or expired customer token",
     Code.PUBLISHER_TOKEN: "Invalid publisher token",
@@ -83,6 +93,8 @@ def message_of(error: errors.DomainError, code: Code) -> str:
     """The refusal's words: a typed refusal's own message, several field errors joined."""
     if isinstance(error, errors.InvalidInput) and error.errors:
         return " ".join(error.errors.values())
+    if isinstance(error, errors.NotFound) and error.what in NOT_FOUND_MESSAGES:
+        return NOT_FOUND_MESSAGES[error.what]
     if isinstance(error, errors.NotFound) and error.what is not None and code in MESSAGES:
         return MESSAGES[code]
     if isinstance(error, errors.Unauthenticated) and code in MESSAGES:
