@@ -25,5 +25,8 @@ ACCESS_TYPES: tuple[AccessType, ...] = (
     AccessType(8, "subscription", 3, "month", "subscription"),
     AccessType(9, "subscription", 6, "month", "subscription"),
     AccessType(10, "subscription", 1, "year", "subscription"),
+    # Bought once and kept: a century of access stands for "for good" without a period that never ends, which
+    # every reader of a price (access, renewals, reports) would otherwise have to learn.
+    AccessType(11, "ppv", 100, "year", "one_time"),
 )
 BY_ID = {access_type.id: access_type for access_type in ACCESS_TYPES}

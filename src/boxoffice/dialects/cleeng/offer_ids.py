@@ -1,6 +1,7 @@
 """Cleeng-style offer ids, derived from a price and stable: `S000000042_EU` is price 42, a subscription, in euros.
-The letter is the kind (S subscription, P pass, E event, R rental), the suffix the currency's country part; the
-SDK asks `/v2/offers/` with the part before `_`, and either form is accepted everywhere."""
+The letter is the kind (S subscription, P pass, E event, R rental, A single: access bought for good), the suffix
+the currency's country part; the SDK asks `/v2/offers/` with the part before `_`, and either form is accepted
+everywhere."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def letter(price: Price) -> str:
         return "S"
     if price.period_unit == "custom":  # access until a date: an event
         return "E"
+    if price.period_unit == "year":  # one payment for a century of access: Cleeng's single offer
+        return "A"
     return "R" if price.period_unit == "hour" else "P"
 
 
