@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from boxoffice.billing.refusals import NotOnSale
+from boxoffice.identity.refusals import AccountDeactivated, AccountExists, ResetTokenRefused
 from boxoffice.kit import errors
 from boxoffice.promotions.refusals import AssociateExists, VoucherRefused
 
@@ -55,6 +56,9 @@ CODES: list[tuple[type[errors.DomainError], Code]] = [
     (errors.NoAccess, Code.ACCESS_DENIED),
     (errors.Restricted, Code.ACCESS_DENIED),
     (AssociateExists, Code.CUSTOMER_EXISTS),
+    (AccountExists, Code.CUSTOMER_EXISTS),
+    (AccountDeactivated, Code.INACTIVE),
+    (ResetTokenRefused, Code.RESET_TOKEN),
     (errors.AlreadyHeld, Code.GENERIC),
     (errors.Conflict, Code.GENERIC),
     (VoucherRefused, Code.INVALID_ARGUMENTS),
