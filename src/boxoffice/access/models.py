@@ -124,3 +124,18 @@ class PlaybackKeys(TenantOwned, Base):
     # Both sealed with the operator's encryption keys when configured (boxoffice.kit.sealing).
     cloudfront_private_key: Mapped[str | None] = mapped_column(String(8000), info=sealed_column())
     jw_secret: Mapped[str | None] = mapped_column(String(1000), info=sealed_column())
+
+
+class AccessSighting(TenantOwned, Base):
+    """An address or a device a customer's access was asked from, and when last: what the limits on how many a
+    customer uses at once count (access.sightings)."""
+
+    __tablename__ = "access_sightings"
+    __table_args__ = (UniqueConstraint("merchant_id", "customer_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))  # ip | device
+    value: Mapped[str] = mapped_column(String(200))
+    device_type: Mapped[str | None] = mapped_column(String(50))
+    last_seen_at: Mapped[datetime]

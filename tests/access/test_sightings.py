@@ -1,0 +1,75 @@
+"""The limits on how many addresses and devices a customer's access is asked from within three hours."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice.access.sightings import (
+    LIMITS,
+    MAX_DEVICES,
+    MAX_IP_ADDRESSES,
+    WINDOW,
+    Place,
+    Sighting,
+    TooManyPlaces,
+    note_sighting,
+)
+from boxoffice.kit import clock
+from boxoffice.kit.errors import InvalidInput
+from tests import shop
+
+
+def test_the_limits_are_cleengs() -> None:
+    assert (MAX_IP_ADDRESSES, MAX_DEVICES, WINDOW.total_seconds()) == (4, 3, 3 * 3600)
+
+
+@pytest.mark.parametrize("place", list(Place))
+async def test_one_more_than_the_limit_is_refused_until_the_window_passes(
+    sessions: async_sessionmaker[AsyncSession], frozen: clock.FrozenClock, place: Place
+) -> None:
+    async with sessions() as session, session.begin():
+        merchant = await shop.merchant(session)
+        customer, other = await shop.customer(session, merchant.id), await shop.customer(session, merchant.id, "o@x.io")
+        limit = LIMITS[place]
+        for number in range(limit):
+            await note_sighting(session, merchant.id, customer.id, Sighting(place, f"place-{number}"))
+            frozen.advance(minutes=10)
+        with pytest.raises(TooManyPlaces) as refused:
+            await note_sighting(session, merchant.id, customer.id, Sighting(place, "one-more"))
+        assert refused.value.place is place
+        # Those already seen are let in again, and another customer has limits of their own.
+        await note_sighting(session, merchant.id, customer.id, Sighting(place, "place-0"))
+        await note_sighting(session, merchant.id, other.id, Sighting(place, "one-more"))
+        # Three hours after place-1 was last seen (place-0 was seen again just now), one place is free.
+        frozen.advance(seconds=WINDOW.total_seconds() - 10 * 60 * (limit - 1))
+        await note_sighting(session, merchant.id, customer.id, Sighting(place, "one-more"))
+        with pytest.raises(TooManyPlaces):
+            await note_sighting(session, merchant.id, customer.id, Sighting(place, "yet-another"))
+
+
+async def test_a_place_seen_long_ago_counts_as_new(
+    sessions: async_sessionmaker[AsyncSession], frozen: clock.FrozenClock
+) -> None:
+    async with sessions() as session, session.begin():
+        merchant = await shop.merchant(session)
+        customer = await shop.customer(session, merchant.id)
+        await note_sighting(session, merchant.id, customer.id, Sighting(Place.DEVICE, "old", "tv"))
+        frozen.advance(hours=4)
+        for number in range(MAX_DEVICES):
+            await note_sighting(session, merchant.id, customer.id, Sighting(Place.DEVICE, f"new-{number}"))
+        with pytest.raises(TooManyPlaces):
+            await note_sighting(session, merchant.id, customer.id, Sighting(Place.DEVICE, "old", "tv"))
+
+
+async def test_an_empty_or_overlong_place_is_invalid(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session, session.begin():
+        merchant = await shop.merchant(session)
+        customer = await shop.customer(session, merchant.id)
+        for seen in (
+            Sighting(Place.DEVICE, ""),
+            Sighting(Place.DEVICE, "x" * 201),
+            Sighting(Place.DEVICE, "d", "t" * 51),
+        ):
+            with pytest.raises(InvalidInput):
+                await note_sighting(session, merchant.id, customer.id, seen)
