@@ -285,6 +285,41 @@ async def external_account(
     )
 
 
+async def external_account_by_account_id(
+    session: AsyncSession, merchant_id: int, integration: str, account_id: str
+) -> ExternalAccount | None:
+    """The merchant's link to `integration` that names the outside account `account_id` (in its data)."""
+    return await session.scalar(
+        select(ExternalAccount)
+        .where(
+            ExternalAccount.merchant_id == merchant_id,
+            ExternalAccount.integration == integration,
+            ExternalAccount.data["account_id"].as_string() == account_id,
+        )
+        .order_by(ExternalAccount.id)
+        .limit(1)
+    )
+
+
+async def open_held_session(
+    session: AsyncSession, merchant_id: int, session_id: int, held: str, opened: str, now: datetime
+) -> int | None:
+    """Mark a session held for a sign-in link as opened, once: the customer it was held for, or None when it is
+    unknown, already opened or expired (two openings at once: the row's lock lets only one find it still held)."""
+    found = await session.scalars(
+        update(AuthSession)
+        .where(
+            AuthSession.merchant_id == merchant_id,
+            AuthSession.id == session_id,
+            AuthSession.revoked_reason == held,
+            AuthSession.expires_at > now,
+        )
+        .values(revoked_reason=opened)
+        .returning(AuthSession.customer_id)
+    )
+    return found.first()
+
+
 async def customer_rows(
     session: AsyncSession,
     model: type[LoginRecord]
