@@ -4,7 +4,6 @@ no customer token."""
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
