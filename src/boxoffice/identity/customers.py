@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.events import outbox
+from boxoffice.identity import events
 from boxoffice.identity import repository as repo
 from boxoffice.identity.accounts import forget_customer, register_customer
+from boxoffice.identity.app_data import set_app_data
 from boxoffice.identity.authentication import start_session
 from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
+from boxoffice.identity.outside_identities import link_outside_identity
+from boxoffice.identity.refusals import AccountExists
 from boxoffice.identity.tokens import IssuedTokens
-from boxoffice.kit import clock
+from boxoffice.kit import clock, validation
 from boxoffice.kit.client_info import ClientInfo
-from boxoffice.kit.errors import InvalidInput, Missing, NotFound
+from boxoffice.kit.errors import Conflict, InvalidInput, Missing, NotFound
 from boxoffice.kit.settings import Settings
 from boxoffice.kit.validation import whole_number
 
@@ -103,6 +109,81 @@ async def create_customer(
         client=client,
         source="merchant",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """An account the merchant's back end opens for a customer: a password only when the customer chose one, and
+    an outside identity (provider, account id) to sign in by instead."""
+
+    email: str
+    password: str | None = None
+    country_code: str | None = None
+    locale: str | None = None
+    external_id: str | None = None
+    outside_identity: tuple[str, str] | None = None
+    registered_at: datetime | None = None  # when another platform had registered them, if it did
+
+
+async def open_account(session: AsyncSession, merchant: Merchant, account: NewAccount, client: ClientInfo) -> Customer:
+    """Open an account on the customer's behalf; AccountExists when the address is taken."""
+    try:
+        customer = await register_customer(
+            session,
+            merchant,
+            email=account.email,
+            full_name=None,
+            password=account.password,
+            password_confirmation=account.password,
+            metadata=None,
+            client=client,
+            source="merchant",
+            require_name=False,
+            register_fields_later=True,  # nothing answers them here: capture asks for them afterwards
+        )
+    except Conflict as taken:
+        raise AccountExists() from taken
+    await set_app_data(
+        session,
+        customer,
+        country_code=account.country_code,
+        locale=account.locale,
+        external_id=account.external_id,
+        announce=False,
+    )
+    if account.outside_identity is not None:
+        await link_outside_identity(session, customer, *account.outside_identity)
+    if account.registered_at is not None and account.registered_at <= clock.now():
+        customer.created_at = account.registered_at
+        await session.flush()
+    return customer
+
+
+async def customer_or_new(
+    session: AsyncSession, merchant: Merchant, account: NewAccount, client: ClientInfo
+) -> Customer:
+    """The merchant's customer with this address, the account opened first when there is none."""
+    found = await repo.customer_by_email(session, merchant.id, account.email.strip()) if account.email.strip() else None
+    if found is not None and found.erased_at is None:
+        return found
+    return await open_account(session, merchant, account, client)
+
+
+async def change_customer_email(session: AsyncSession, merchant: Merchant, email: str, new_email: str) -> Customer:
+    """The merchant changes a customer's sign-in address, vouching for the customer (no password asked);
+    AccountExists when another account has it."""
+    customer = await customer_by_email(session, merchant, email)
+    problems = validation.Problems()
+    address = validation.email(new_email, problems)
+    problems.raise_any()
+    if address.lower() == customer.email.lower():
+        return customer
+    if await repo.customer_by_email(session, merchant.id, address) is not None:
+        raise AccountExists("Another account uses this e-mail address")
+    customer.email = address
+    await session.flush()
+    await outbox.record(session, events.updated(customer, ["email"]))
+    return customer
 
 
 async def impersonate(

@@ -1,0 +1,48 @@
+"""A customer's identity with an outside provider (a social network's account id), kept as their link to that
+integration, so that the merchant's back end may sign them in by it."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.identity import repository as repo
+from boxoffice.identity.external_accounts import sync_external_account
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.identity.refusals import AccountDeactivated, AccountExists
+from boxoffice.kit.errors import InvalidInput, Missing, NotFound
+
+MAX_ACCOUNT_ID = 200
+ACCOUNT_ID = "account_id"
+
+
+def _account_id(account_id: str) -> str:
+    cleaned = account_id.strip()
+    if not cleaned or len(cleaned) > MAX_ACCOUNT_ID or not cleaned.isprintable():
+        raise InvalidInput({"account_id": "The outside account id is not valid"})
+    return cleaned
+
+
+async def link_outside_identity(session: AsyncSession, customer: Customer, provider: str, account_id: str) -> None:
+    """Record that the customer is `account_id` with `provider`; AccountExists when another account of the
+    merchant already is."""
+    cleaned = _account_id(account_id)
+    held = await repo.external_account_by_account_id(session, customer.merchant_id, provider, cleaned)
+    if held is not None and held.customer_id != customer.id:
+        raise AccountExists("Another account has this outside identity")
+    link = await sync_external_account(session, customer, provider, None)
+    link.data = link.data | {ACCOUNT_ID: cleaned}
+    await session.flush()
+
+
+async def customer_by_outside_identity(
+    session: AsyncSession, merchant: Merchant, provider: str, account_id: str
+) -> Customer:
+    """The merchant's customer who is `account_id` with `provider`: NotFound (CUSTOMER) when none is,
+    AccountDeactivated when theirs is deactivated."""
+    link = await repo.external_account_by_account_id(session, merchant.id, provider, _account_id(account_id))
+    customer = await repo.customer_by_id(session, merchant.id, link.customer_id) if link is not None else None
+    if customer is None or customer.erased_at is not None:
+        raise NotFound("Customer not found", what=Missing.CUSTOMER)
+    if not customer.active:
+        raise AccountDeactivated()
+    return customer
