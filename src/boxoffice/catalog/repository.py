@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog.models import PackageMember, Price, Product
-from boxoffice.kit.db import page_of
+from boxoffice.kit.db import page_of, rows_page_of
 
 _CROSS = {"cross_tenant": True}
 
@@ -195,3 +195,49 @@ async def prices_of_products(session: AsyncSession, merchant_id: int, product_id
         .order_by(Price.product_id, Price.id)
     )
     return rows.all()
+
+
+async def products_with_external_id(session: AsyncSession, merchant_id: int, external_id: str) -> Sequence[Product]:
+    """The merchant's products of any type carrying a hosting platform's id, active ones first, oldest first."""
+    rows = await session.scalars(
+        select(Product)
+        .where(Product.merchant_id == merchant_id, Product.external_asset_id == external_id)
+        .order_by(Product.active.desc(), Product.id)
+    )
+    return rows.all()
+
+
+async def priced_products_page(
+    session: AsyncSession,
+    merchant_id: int,
+    access_type_ids: Sequence[int],
+    *,
+    active: bool | None,
+    external_id: str | None,
+    with_external_id: bool,
+    offset: int,
+    limit: int,
+) -> tuple[int, Sequence[tuple[Price, Product]]]:
+    """The merchant's prices of some access types, each with its product, oldest first: only those on sale (an
+    active price of an active product) or only those off it when `active` says; only an asset's when
+    `external_id` names one, only assets with such an id at all when `with_external_id`."""
+    query = (
+        select(Price, Product)
+        .join(Product, Product.id == Price.product_id)
+        .where(
+            Price.merchant_id == merchant_id,
+            Product.merchant_id == merchant_id,
+            Price.access_type_id.in_(access_type_ids),
+        )
+    )
+    on_sale = Price.active.is_(True) & Product.active.is_(True)
+    if active is True:
+        query = query.where(on_sale)
+    elif active is False:
+        query = query.where(~on_sale)
+    if external_id is not None:
+        query = query.where(Product.external_asset_id == external_id)
+    elif with_external_id:
+        query = query.where(Product.external_asset_id.is_not(None))
+    total, rows = await rows_page_of(session, query.order_by(Price.id), offset=offset, limit=limit)
+    return total, [(price, product) for price, product in rows]
