@@ -61,9 +61,10 @@ async def payments_page(
     page: int,
     limit: int,
     count_paying: bool = True,
+    offset: int | None = None,
 ) -> PaymentsPage:
-    """A page of the payments `filters` find; with how many customers paid among them unless `count_paying` is
-    False (then 0)."""
+    """A page of the payments `filters` find (from `offset` on, where it is not `page` pages in); with how many
+    customers paid among them unless `count_paying` is False (then 0)."""
     if filters.type is not None and filters.type not in TYPES:
         raise InvalidInput({"type": f"The type is one of {', '.join(TYPES)}"})
     if filters.since and filters.until and filters.since >= filters.until:
@@ -72,7 +73,7 @@ async def payments_page(
         session,
         merchant_id,
         customer_id=filters.customer_id,
-        offset=page * limit,
+        offset=page * limit if offset is None else offset,
         limit=limit,
         since=filters.since,
         until=filters.until,

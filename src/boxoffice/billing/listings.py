@@ -61,10 +61,43 @@ async def find_subscriptions(
 
 
 async def find_payments(
-    session: AsyncSession, merchant_id: int, filters: history.PaymentsFilter, *, page: int, limit: int
+    session: AsyncSession,
+    merchant_id: int,
+    filters: history.PaymentsFilter,
+    *,
+    page: int,
+    limit: int,
+    offset: int | None = None,
 ) -> Listing[history.PaidItem]:
+    """A page of the payments `filters` find, newest first (from `offset` on, where it is not `page` pages in)."""
     found = await history.payments_page(
-        session, merchant_id, filters=filters, page=max(page, 0), limit=limit, count_paying=False
+        session,
+        merchant_id,
+        filters=filters,
+        page=max(page, 0),
+        limit=limit,
+        count_paying=False,
+        offset=None if offset is None else max(offset, 0),
     )
     emails = await identity_repo.customer_emails(session, merchant_id, [row.payment.customer_id for row in found.rows])
     return Listing(found.total, found.rows, emails)
+
+
+async def find_cancellations(
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    offset: int,
+    limit: int,
+) -> Listing[subscriptions.SubscriptionView]:
+    """Subscriptions cancelled and not taken back, the latest cancelled first; `since` and `until` bound when."""
+    if since and until and since >= until:
+        raise InvalidInput({"until": "The end date must be after the start date"})
+    total, rows = await repo.cancellations_page(
+        session, merchant_id, since=since, until=until, offset=max(offset, 0), limit=limit
+    )
+    views = await subscriptions.views_of(session, merchant_id, rows)
+    emails = await identity_repo.customer_emails(session, merchant_id, [s.customer_id for s in rows])
+    return Listing(total, views, emails)

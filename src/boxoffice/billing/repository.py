@@ -414,6 +414,25 @@ async def subscriptions_page(
     return await page_of(session, query.order_by(Subscription.id.desc()), offset=offset, limit=limit)
 
 
+async def cancellations_page(
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, Sequence[Subscription]]:
+    """Subscriptions cancelled (a cancel taken back clears when), the latest first; `since` and `until` bound when."""
+    query = select(Subscription).where(
+        Subscription.merchant_id == merchant_id,
+        Subscription.canceled_at.is_not(None),
+        *within(Subscription.canceled_at, since, until),
+    )
+    latest = query.order_by(Subscription.canceled_at.desc(), Subscription.id.desc())
+    return await page_of(session, latest, offset=offset, limit=limit)
+
+
 async def last_charges_of(
     session: AsyncSession, merchant_id: int, subscription_ids: Sequence[int]
 ) -> dict[int, Payment]:
