@@ -23,6 +23,8 @@ from boxoffice.identity.merchants import create_merchant
 from boxoffice.kit.db import transaction
 from boxoffice.kit.sealing import SEALED, Sealer, SealingError, new_key
 from boxoffice.kit.settings import Settings
+from boxoffice.promotions import associates_repository
+from boxoffice.promotions.associates import AssociateFields, Distributor, create_associate
 from boxoffice.sealed_repository import sealed_columns
 from boxoffice.team import members
 from boxoffice.team import repository as team_repo
@@ -83,8 +85,9 @@ PLAIN = {
     .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     .decode(),
     ("team_members", "totp_secret"): "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
-    # The merchant's own, random: the test reads what was issued.
+    # The merchant's own and its associate's, random: the test reads what was issued.
     ("merchants", "publisher_token"): "",
+    ("associates", "token"): "",
 }
 
 
@@ -101,8 +104,16 @@ async def _stored(sessions: async_sessionmaker[AsyncSession], merchant_id: int) 
         keys = await playback_repo.keys_of(session, merchant_id)
         holder = await team_repo.holder_of(session, merchant_id)
         merchant = await identity_repo.merchant_by_id(session, merchant_id)
+        associate = await associates_repository.associate_by_email(session, merchant_id, "partner@example.com")
     assert gateway is not None and keys is not None and holder is not None and merchant is not None
-    rows = {"merchant_gateways": gateway, "playback_keys": keys, "team_members": holder, "merchants": merchant}
+    assert associate is not None
+    rows = {
+        "merchant_gateways": gateway,
+        "playback_keys": keys,
+        "team_members": holder,
+        "merchants": merchant,
+        "associates": associate,
+    }
     return {(table, column): getattr(rows[table], column) for table, column in PLAIN}
 
 
@@ -147,7 +158,10 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
         holder = await members.holder_of(session, merchant)
         holder.totp_secret = sealed_by_old.seal(PLAIN["team_members", "totp_secret"])
         token = await publisher_tokens.publisher_token_of(session, merchant, sealed_by_old)
-    plain = PLAIN | {("merchants", "publisher_token"): token}
+        _, associate_token = await create_associate(
+            session, Distributor(merchant), AssociateFields(email="partner@example.com"), sealed_by_old
+        )
+    plain = PLAIN | {("merchants", "publisher_token"): token, ("associates", "token"): associate_token}
     before = await _stored(sessions, merchant_id)
     assert all(value.startswith(SEALED) for value in before.values())
     assert _opened(before, Sealer([old])) == plain
@@ -160,7 +174,7 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
     # The new key first, the old one kept while resealing; then the new one alone opens every secret.
     resealed = await _reseal(migrated_database_url, new, old)
     assert resealed.returncode == 0, resealed.stdout + resealed.stderr
-    assert "resealed 6 secret(s)" in resealed.stdout
+    assert "resealed 7 secret(s)" in resealed.stdout
     after = await _stored(sessions, merchant_id)
     assert _opened(after, Sealer([new])) == plain
     for value in after.values():

@@ -30,6 +30,11 @@ MAX_AMOUNT_OFF = 1_000_000_000
 _CODE = re.compile(r"^[A-Za-z0-9_-]{3,64}$")
 
 
+def valid_code(code: str) -> bool:
+    """Whether `code` may be a voucher's code (as typed, before it is stored upper-case)."""
+    return _CODE.match(code) is not None
+
+
 @dataclass(slots=True)
 class VoucherFields:
     """What a merchant sets on a voucher; on an update, None leaves a field as it is."""
@@ -76,7 +81,7 @@ def _check_name_and_code(
         cleaned["name"] = validation.required_text(fields.name or "", "name", problems, max_length=MAX_NAME)
     if fields.code is not None or current is None:
         code = (fields.code or "").strip()
-        if not _CODE.match(code):
+        if not valid_code(code):
             problems.add("code", "The code is 3 to 64 letters, digits, dashes or underscores")
         cleaned["code"] = code.upper()
     return cleaned
