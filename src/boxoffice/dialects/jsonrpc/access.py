@@ -3,6 +3,83 @@ access granted from outside (`registerSubscription`, `grantAccessWithCoupon`).""
 
 from __future__ import annotations
 
-from boxoffice.dialects.jsonrpc.calls import Methods
+import dataclasses
+from typing import Any
 
-METHODS: Methods = {}
+from boxoffice.access.service import OfferAccess
+from boxoffice.access.sightings import MAX_DEVICE_TYPE, MAX_VALUE, Place, Sighting, offer_access_from
+from boxoffice.catalog.models import Price
+from boxoffice.dialects.cleeng.offer_ids import letter, price_id_of
+from boxoffice.dialects.jsonrpc.calls import Call, Methods
+from boxoffice.dialects.jsonrpc.errors import MESSAGES, Code, InvalidParams, Refused
+from boxoffice.dialects.jsonrpc.params import Params
+from boxoffice.kit import client_info, clock
+
+MAX_OFFER_ID = 40
+MAX_ADDRESS = 64
+
+
+def offer_named(params: Params, name: str = "offerId") -> tuple[str, int]:
+    """(letter, price id) of the offer id a call names, with or without its suffix; code 4 when it is none."""
+    parsed = price_id_of(params.text(name, max_length=MAX_OFFER_ID))
+    if parsed is None:
+        raise Refused(Code.OFFER_NOT_FOUND, MESSAGES[Code.OFFER_NOT_FOUND])
+    return parsed
+
+
+def agreeing(expected: str, price: Price) -> None:
+    """An id's letter names the kind of its price: `S…` of a pass is no offer (as MediaStore answers too)."""
+    if letter(price) != expected:
+        raise Refused(Code.OFFER_NOT_FOUND, MESSAGES[Code.OFFER_NOT_FOUND])
+
+
+def _viewer(call: Call) -> client_info.ClientInfo:
+    """The client the access is asked for: the viewer at `ipAddress` (a publisher's back end asks for them), or the
+    caller itself when no address is given."""
+    given = call.params.optional_text("ipAddress", max_length=MAX_ADDRESS)
+    if given is None:
+        return call.client
+    address = client_info.parse_address(given)
+    if address is None:
+        raise InvalidParams("ipAddress", "Invalid arguments: ipAddress is not an IP address")
+    return dataclasses.replace(call.client, ip_address=str(address), country_code=client_info.country_of(str(address)))
+
+
+def _status(found: OfferAccess) -> dict[str, Any]:
+    granted, until = found.decision.granted, found.decision.until
+    return {
+        "accessGranted": granted,
+        "grantType": "purchase" if granted else None,
+        "expiresAt": clock.unix(until) if until is not None else None,
+        "purchasedDirectly": granted,
+    }
+
+
+async def get_access_status(call: Call) -> dict[str, Any]:
+    """Whether the customer may watch what an offer sells now, asked from an address that counts towards their
+    limit of addresses."""
+    customer = await call.customer(cookie=True)
+    expected, price_id = offer_named(call.params)
+    viewer = _viewer(call)
+    seen = Sighting(Place.IP_ADDRESS, viewer.ip_address) if viewer.ip_address else None
+    found = await offer_access_from(call.session, await call.merchant(), customer, price_id, viewer, seen)
+    agreeing(expected, found.offer.price)
+    return _status(found)
+
+
+async def get_access_status_for_device(call: Call) -> dict[str, Any]:
+    """`getAccessStatus` from a device, which counts towards the customer's limit of devices."""
+    customer = await call.customer()
+    expected, price_id = offer_named(call.params)
+    device = call.params.text("deviceId", max_length=MAX_VALUE)
+    device_type = call.params.optional_text("deviceType", max_length=MAX_DEVICE_TYPE)
+    seen = Sighting(Place.DEVICE, device, device_type)
+    found = await offer_access_from(call.session, await call.merchant(), customer, price_id, call.client, seen)
+    agreeing(expected, found.offer.price)
+    return _status(found)
+
+
+METHODS: Methods = {
+    "getAccessStatus": get_access_status,
+    "getAccessStatusForDevice": get_access_status_for_device,
+}
