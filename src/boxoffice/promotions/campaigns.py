@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog.models import Price
 from boxoffice.kit import clock, validation
 from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 from boxoffice.kit.money import Money
@@ -49,6 +50,7 @@ class CampaignFields:
 class CampaignView:
     campaign: VoucherCampaign
     associate: Associate | None
+    prices: Sequence[Price]  # it applies to; none, every one
     voucher_count: int
     codes: Sequence[str] | None = None  # the vouchers it made, where just made
 
@@ -86,7 +88,7 @@ def _check(fields: CampaignFields, problems: validation.Problems) -> dict[str, o
 
 async def _prices(
     session: AsyncSession, merchant_id: int, fields: CampaignFields, problems: validation.Problems
-) -> list[int]:
+) -> list[Price]:
     """The campaign's prices: the merchant's, and of its kind (subscriptions or one-time purchases)."""
     ids = sorted(set(fields.price_ids or []))
     prices = await catalog_repo.prices_by_ids(session, merchant_id, ids)
@@ -96,7 +98,7 @@ async def _prices(
     if any((price.kind == "subscription") != fields.for_subscriptions for price in prices.values()):
         kind = "subscriptions" if fields.for_subscriptions else "one-time purchases"
         problems.add("price_ids", f"The campaign's prices must all be {kind}")
-    return ids
+    return [prices[i] for i in ids]
 
 
 async def _new_codes(session: AsyncSession, merchant_id: int, count: int) -> list[str]:
@@ -145,16 +147,19 @@ async def create_campaign(session: AsyncSession, distributor: Distributor, field
         associate = await get_associate(session, distributor, fields.associate_email)
     problems = validation.Problems()
     cleaned = _check(fields, problems)
-    price_ids = await _prices(session, merchant_id, fields, problems)
+    prices = await _prices(session, merchant_id, fields, problems)
     problems.raise_any()
     campaign = VoucherCampaign(
-        merchant_id=merchant_id, associate_id=associate.id if associate else None, price_ids=price_ids, **cleaned
+        merchant_id=merchant_id,
+        associate_id=associate.id if associate else None,
+        price_ids=[price.id for price in prices],
+        **cleaned,
     )
     session.add(campaign)
     await session.flush()
     codes = await _new_codes(session, merchant_id, fields.voucher_count)
     await _add_vouchers(session, campaign, codes)
-    return CampaignView(campaign, associate, len(codes), codes)
+    return CampaignView(campaign, associate, prices, len(codes), codes)
 
 
 async def _campaign(session: AsyncSession, distributor: Distributor, campaign_id: int) -> VoucherCampaign:
@@ -192,8 +197,14 @@ async def list_campaigns(
             associates[campaign.associate_id] = await associates_repository.associate_by_id(
                 session, merchant_id, campaign.associate_id
             )
+    prices = await catalog_repo.prices_by_ids(session, merchant_id, sorted({i for c in campaigns for i in c.price_ids}))
     return total, [
-        CampaignView(c, associates.get(c.associate_id) if c.associate_id else None, counts.get(c.id, 0))
+        CampaignView(
+            c,
+            associates.get(c.associate_id) if c.associate_id else None,
+            [prices[i] for i in c.price_ids if i in prices],
+            counts.get(c.id, 0),
+        )
         for c in campaigns
     ]
 

@@ -6,6 +6,7 @@ from boxoffice.dialects.jsonrpc import (
     access,
     associates,
     capture,
+    coupon_campaigns,
     customers,
     offers,
     payment_details,
@@ -23,6 +24,7 @@ METHODS: Methods = (
     | offers.METHODS
     | publisher.METHODS
     | associates.METHODS
+    | coupon_campaigns.METHODS
     | payment_details.METHODS
     | capture.METHODS
     | webhook_aliases.METHODS
