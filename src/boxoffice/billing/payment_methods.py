@@ -307,6 +307,17 @@ async def forget_default_card(
     await session.flush()
 
 
+async def forget_payment_details(
+    session: AsyncSession, merchant_id: int, gateway: PaymentGateway, profile_id: int
+) -> None:
+    """The merchant stops offering a customer's saved card (or wallet), named by its payment details' id alone, as
+    `forget_default_card` does for the customer."""
+    profile = await repo.profile_by_id(session, merchant_id, profile_id)
+    if profile is None:
+        raise NotFound("Payment details not found")
+    await forget_default_card(session, merchant_id, profile.customer_id, gateway, profile_id)
+
+
 async def set_default_card(
     sessions: async_sessionmaker[AsyncSession],
     gateway: PaymentGateway,

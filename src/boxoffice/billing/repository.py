@@ -128,6 +128,12 @@ async def profile(session: AsyncSession, merchant_id: int, customer_id: int, gat
     )
 
 
+async def profile_by_id(session: AsyncSession, merchant_id: int, profile_id: int) -> PaymentProfile | None:
+    return await session.scalar(
+        select(PaymentProfile).where(PaymentProfile.merchant_id == merchant_id, PaymentProfile.id == profile_id)
+    )
+
+
 async def claim_for_settlement(session: AsyncSession, merchant_id: int, payment_id: int) -> bool:
     """Move an open payment to `settling`; False when another request settled or is settling it."""
     result = await session.execute(
