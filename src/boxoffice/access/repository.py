@@ -313,3 +313,20 @@ async def write_entitlements(session: AsyncSession, groups: Sequence[Sequence[di
     """Entitlements a batch changed, by id (see kit.db.WorkingCopies), one Core executemany per group."""
     for rows in groups:
         await session.execute(_ENTITLEMENT_BY_ID, list(rows))
+
+
+async def latest_through_price(
+    session: AsyncSession, merchant_id: int, customer_id: int, price_id: int
+) -> Entitlement | None:
+    """The customer's entitlement through a price that ends last, unless revoked."""
+    return await session.scalar(
+        select(Entitlement)
+        .where(
+            Entitlement.merchant_id == merchant_id,
+            Entitlement.customer_id == customer_id,
+            Entitlement.price_id == price_id,
+            Entitlement.revoked_at.is_(None),
+        )
+        .order_by(Entitlement.expires_at.desc(), Entitlement.id.desc())
+        .limit(1)
+    )

@@ -2,6 +2,105 @@
 
 from __future__ import annotations
 
-from boxoffice.dialects.jsonrpc.calls import Methods
+from typing import Any
 
-METHODS: Methods = {}
+from boxoffice.access.rentals import move_access_end
+from boxoffice.billing import holdings
+from boxoffice.billing.models import Subscription, SubscriptionStatus
+from boxoffice.billing.subscription_changes import change_subscription
+from boxoffice.dialects.cleeng.money import decimal
+from boxoffice.dialects.cleeng.offer_ids import offer_id
+from boxoffice.dialects.jsonrpc.access import agreeing, offer_named
+from boxoffice.dialects.jsonrpc.calls import Call, Methods
+from boxoffice.dialects.jsonrpc.errors import MESSAGES, Code, InvalidParams, Refused
+from boxoffice.identity.customers import customer_by_email
+from boxoffice.identity.models import Customer
+from boxoffice.kit import clock
+
+MAX_EMAIL = 320
+MAX_PAGE = 100
+STATUSES = ("active", "cancelled")
+
+
+async def _customer(call: Call) -> Customer:
+    """The publisher's customer that `customerEmail` names (code 10 otherwise)."""
+    merchant = await call.publisher()
+    return await customer_by_email(call.session, merchant, call.params.text("customerEmail", max_length=MAX_EMAIL))
+
+
+def _status(subscription: Subscription) -> str:
+    return "cancelled" if subscription.status == SubscriptionStatus.CANCELED else "active"
+
+
+def _subscription(running: holdings.RunningSubscription) -> dict[str, Any]:
+    view, renewal = running.view, running.renewal
+    subscription, next_payment = view.subscription, renewal.next_payment_at
+    return {
+        "subscriptionId": subscription.id,
+        "offerId": offer_id(view.price) if view.price else "",
+        "status": _status(subscription),
+        "startedAt": clock.unix(subscription.created_at),
+        "expiresAt": clock.unix(subscription.current_period_end),
+        "nextPaymentPrice": decimal(renewal.next_charge, subscription.currency),
+        "nextPaymentCurrency": subscription.currency,
+        "nextPaymentAt": clock.unix(next_payment) if next_payment else None,
+        "paymentGateway": subscription.gateway,
+        "paymentMethod": subscription.method,
+        "externalPaymentId": None,
+        "inTrial": renewal.in_trial,
+    }
+
+
+async def list_customer_subscriptions(call: Call) -> dict[str, Any]:
+    """The customer's running subscriptions, cancelled ones still running included."""
+    customer = await _customer(call)
+    offset = call.params.integer("offset", 0)
+    limit = call.params.integer("limit", MAX_PAGE, minimum=1, maximum=MAX_PAGE)
+    running = await holdings.running_subscriptions(call.session, customer)
+    return {"items": [_subscription(r) for r in running[offset : offset + limit]], "totalItemCount": len(running)}
+
+
+async def update_customer_subscription(call: Call) -> dict[str, Any]:
+    """Cancel the customer's subscription to an offer at its period's end, take the cancel back, or move when its
+    period ends."""
+    customer = await _customer(call)
+    expected, price_id = offer_named(call.params)
+    given = call.params.text("offerId")
+    if expected != "S":  # every subscription's offer is an S… one
+        raise Refused(Code.OFFER_NOT_FOUND, MESSAGES[Code.OFFER_NOT_FOUND])
+    data = call.params.object("subscriptionData")
+    status = data.optional_text("status")
+    if status is not None and status not in STATUSES:
+        raise InvalidParams(
+            "subscriptionData.status", "Invalid arguments: subscriptionData.status is active or cancelled"
+        )
+    ends_at = data.timestamp("expiresAt", required=False)
+    if status is None and ends_at is None:
+        raise InvalidParams("subscriptionData", "Invalid arguments: subscriptionData names a status or expiresAt")
+    cancel = None if status is None else status == "cancelled"
+    subscription = await change_subscription(call.session, customer, price_id, cancel=cancel, ends_at=ends_at)
+    return {
+        "offerId": given,
+        "status": _status(subscription),
+        "expiresAt": clock.unix(subscription.current_period_end),
+        "paymentMethod": subscription.method,
+    }
+
+
+async def update_customer_rental(call: Call) -> dict[str, Any]:
+    """Move when the customer's access bought once through an offer ends."""
+    customer = await _customer(call)
+    expected, price_id = offer_named(call.params)
+    given = call.params.text("offerId")
+    ends_at = call.params.object("rentalData").timestamp("expiresAt")
+    assert ends_at is not None
+    rental = await move_access_end(call.session, customer, price_id, ends_at)
+    agreeing(expected, rental.price)
+    return {"offerId": given, "expiresAt": clock.unix(rental.entitlement.expires_at)}
+
+
+METHODS: Methods = {
+    "listCustomerSubscriptions": list_customer_subscriptions,
+    "updateCustomerSubscription": update_customer_subscription,
+    "updateCustomerRental": update_customer_rental,
+}
