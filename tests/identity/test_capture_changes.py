@@ -45,3 +45,13 @@ async def test_only_the_answers_given_change(signups: Signups) -> None:
     with pytest.raises(InvalidInput) as refused:
         await capture.change_capture_answers(signups.session, customer, {"phoneNumber": ""})
     assert set(refused.value.errors) == {"phoneNumber"}
+
+
+async def test_a_name_not_answered_yet_is_the_accounts(signups: Signups) -> None:
+    await capture.configure_capture(
+        signups.session, signups.merchant.id, enabled=True, fields={"firstNameLastName": "required"}, questions=None
+    )
+    customer = await shop.customer(signups.session, signups.merchant.id)
+    customer.full_name = "Ned Nobody"
+    await capture.change_capture_answers(signups.session, customer, {"firstNameLastName": {"firstName": "Ed"}})
+    assert customer.full_name == "Ed Nobody"

@@ -237,13 +237,17 @@ async def answer_capture(session: AsyncSession, customer: Customer, given: dict[
 
 async def change_capture_answers(session: AsyncSession, customer: Customer, changes: dict[str, Any]) -> None:
     """As `answer_capture`, for the answers given only: those not given stay as they are kept, and the parts of a
-    name or an address given replace only those parts (a merchant's back end sends what changed)."""
+    name or an address given replace only those parts (a merchant's back end sends what changed). A name not
+    answered yet is the account's."""
     status = await capture_status(session, customer)
     answers = {
         item.key: item.answer
         for item in status.items
         if item.enabled and item.field is None and item.answer not in (None, "", {})
     }
+    if customer.full_name and "firstNameLastName" not in answers:
+        first, _, last = customer.full_name.partition(" ")
+        answers["firstNameLastName"] = {"firstName": first, "lastName": last}
     for key, value in changes.items():
         kept = answers.get(key)
         answers[key] = kept | value if isinstance(kept, dict) and isinstance(value, dict) else value
