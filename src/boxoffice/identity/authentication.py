@@ -92,10 +92,15 @@ async def check_sign_in_rate(
 ) -> None:
     """Count a sign-in attempt per address and per account (`merchant:e-mail` of `sign_in_name`, or a client id);
     RateLimited past either limit."""
+    await throttle.hit(sessions, sign_in_rates(settings, client_ip, account))
+
+
+def sign_in_rates(settings: Settings, client_ip: str | None, account: str | None) -> dict[str, str]:
+    """The limits a sign-in attempt counts against (see `check_sign_in_rate`)."""
     rates = {f"auth:ip:{client_ip}": settings.auth_rate_per_ip}
     if account:
         rates[f"auth:account:{account}"] = settings.auth_rate_per_account
-    await throttle.hit(sessions, rates)
+    return rates
 
 
 async def sign_in(

@@ -64,9 +64,18 @@ async def in_unit_of_work(
 @asynccontextmanager
 async def apart(session: AsyncSession) -> AsyncIterator[None]:
     """One part of a request that succeeds or fails alone (a call of a JSON-RPC batch): a savepoint inside the
-    request's transaction, rolled back if the part raises, while the rest is committed with the request."""
-    async with session.begin_nested():
+    request's transaction, rolled back if the part raises (unless its refusal must be remembered), while the rest
+    is committed with the request."""
+    nested = await session.begin_nested()
+    try:
         yield
+    except DomainError as error:
+        await (nested.commit() if error.keep_changes else nested.rollback())
+        raise
+    except BaseException:
+        await nested.rollback()
+        raise
+    await nested.commit()
 
 
 # Dependencies are `async def`, though none of them awaits: FastAPI runs a plain `def` dependency on a worker thread,

@@ -60,16 +60,31 @@ async def hit(factory: async_sessionmaker[AsyncSession], rates: dict[str, str]) 
 
     Counted in a transaction of its own: a refused or failed request still counts.
     """
+    async with transaction(factory) as session:
+        retry_after = await _counted(session, rates)
+    if retry_after:
+        raise RateLimited(retry_after=retry_after)
+
+
+async def count(session: AsyncSession, rates: dict[str, str]) -> None:
+    """`hit`, counted in the caller's transaction: for a part of a request that already holds the database's write
+    lock (a JSON-RPC call's savepoint on SQLite), where a transaction of its own would wait for that lock. A refusal
+    that follows must keep the count (`DomainError.keep_changes`)."""
+    retry_after = await _counted(session, rates)
+    if retry_after:
+        raise RateLimited(retry_after=retry_after)
+
+
+async def _counted(session: AsyncSession, rates: dict[str, str]) -> int:
+    """Seconds until every limit `rates` is over lets another attempt in; 0 when none is over."""
     now = clock.now()
     retry_after = 0
-    async with transaction(factory) as session:
-        # Always in the same order, so two requests counting the same keys cannot deadlock on PostgreSQL.
-        for key, rate in sorted(rates.items()):
-            limit, seconds = parse_rate(rate)
-            epoch = clock.unix(now)
-            start = clock.from_unix(epoch - epoch % seconds)
-            if await _count(session, _stored_key(key), start) > limit:
-                until = start + timedelta(seconds=seconds)
-                retry_after = max(retry_after, math.ceil((until - now).total_seconds()))
-    if retry_after:
-        raise RateLimited(retry_after=max(retry_after, 1))
+    # Always in the same order, so two requests counting the same keys cannot deadlock on PostgreSQL.
+    for key, rate in sorted(rates.items()):
+        limit, seconds = parse_rate(rate)
+        epoch = clock.unix(now)
+        start = clock.from_unix(epoch - epoch % seconds)
+        if await _count(session, _stored_key(key), start) > limit:
+            until = start + timedelta(seconds=seconds)
+            retry_after = max(retry_after, math.ceil((until - now).total_seconds()))
+    return max(retry_after, 1) if retry_after else 0
