@@ -1,6 +1,6 @@
-"""A customer's password as the merchant's back end checks and changes it for them: a sign-in that tells a
-deactivated account apart (once the password proved who asks), and a reset whose token must be one of this
-merchant's, for the account named."""
+"""A customer's password as the merchant's back end checks and changes it for them: a sign-in, counted against the
+sign-in limits, that tells a deactivated account apart (once the password proved who asks), and a reset whose token
+must be one of this merchant's, for the account named."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from boxoffice.identity import repository as repo
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.refusals import AccountDeactivated, ResetTokenRefused
 from boxoffice.identity.tokens import IssuedTokens, Issuer, default_issuer
-from boxoffice.kit import passwords, validation
+from boxoffice.kit import passwords, throttle, validation
 from boxoffice.kit.client_info import ClientInfo
-from boxoffice.kit.errors import InvalidCredentials, InvalidInput
+from boxoffice.kit.errors import DomainError, InvalidCredentials, InvalidInput, RateLimited
 from boxoffice.kit.passwords import digest
 from boxoffice.kit.settings import Settings
 
@@ -28,10 +28,13 @@ async def sign_in_by_password(
     *,
     issue: Issuer = default_issuer,
 ) -> tuple[IssuedTokens, Customer]:
-    """`authentication.sign_in` (rate-limit it first: `check_sign_in_rate`), AccountDeactivated rather than
-    InvalidCredentials when the password is right but the account deactivated."""
+    """`authentication.sign_in`, counted against the sign-in limits (`authentication.sign_in_rates`) in this
+    session's transaction, whose refusal keeps the count; AccountDeactivated rather than InvalidCredentials when the
+    password is right but the account deactivated."""
     name = authentication.sign_in_name(email)
+    rates = authentication.sign_in_rates(settings, client.ip_address, f"{merchant.uuid}:{name}")
     try:
+        await throttle.count(session, rates)
         return await authentication.sign_in(session, settings, merchant, name, password, client, issue=issue)
     except InvalidCredentials:
         customer = await repo.customer_by_email(session, merchant.id, name)
@@ -41,8 +44,15 @@ async def sign_in_by_password(
             and not customer.active
             and await passwords.verify(customer.password_hash, password)
         ):
-            raise AccountDeactivated() from None
-        raise
+            raise _counted(AccountDeactivated()) from None
+        raise _counted(InvalidCredentials()) from None
+    except RateLimited as refused:
+        raise _counted(refused) from None
+
+
+def _counted(refused: DomainError) -> DomainError:
+    refused.keep_changes = True  # the attempt stays counted though the request is refused
+    return refused
 
 
 async def reset_password_of(

@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.dialects.jsonrpc.calls import Call
 from boxoffice.identity import authentication
 from boxoffice.identity.models import AuthSession, Customer, Merchant
-from boxoffice.identity.tokens import session_claims, sign_rs256, token_expiry
+from boxoffice.identity.tokens import IssuedTokens, session_claims, sign_rs256, token_expiry
 from boxoffice.kit.settings import Settings
 
 
-async def _issue(
+async def issue(
     session: AsyncSession, settings: Settings, merchant: Merchant, auth_session: AuthSession, customer: Customer | None
 ) -> tuple[str, int]:
     expires = token_expiry(settings, auth_session, settings.cleeng_customer_token_ttl)
@@ -27,6 +27,11 @@ async def _issue(
 async def customer_token(call: Call, merchant: Merchant, customer: Customer) -> dict[str, str]:
     """`{token}`: a new session for the customer, signed in by the publisher's back end."""
     issued = await authentication.start_session(
-        call.session, call.settings, merchant, customer, call.client, issue=_issue
+        call.session, call.settings, merchant, customer, call.client, issue=issue
     )
+    return token_of(issued)
+
+
+def token_of(issued: IssuedTokens) -> dict[str, str]:
+    """`{token}` for a session a use case started with `issue`."""
     return {"token": issued.access_token}
