@@ -5,17 +5,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from boxoffice.access.models import AccessSighting, Entitlement
+from boxoffice.billing.models import Payment
 from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Viewer, count_rows, make_merchant, sign_up
 from tests.dialects.inplayer.test_payments import card_form
+from tests.dialects.inplayer.test_vouchers import add_voucher
 from tests.dialects.jsonrpc.client import JsonRpc
 from tests.dialects.jsonrpc.conftest import Publisher, customer_token, publisher_of
 
@@ -158,3 +161,123 @@ async def test_bad_tokens_and_params_are_refused(server: Server, rpc: JsonRpc, s
         await rpc.refused(11, method, customerToken=token, offerId=shop.pass_id, deviceId={"a": 1})
         await rpc.refused(11, method, customerToken=token, offerId=shop.pass_id, deviceId="d", deviceType="t" * 51)
     assert await count_rows(server, AccessSighting, shop.publisher.merchant.id) == 0
+
+
+def _as(shop: Shop, **params: Any) -> dict[str, Any]:
+    return {"publisherToken": shop.publisher.token, "customerEmail": shop.viewer.email} | params
+
+
+async def test_accessible_tags_are_none_as_no_offer_sells_tags(server: Server, rpc: JsonRpc, shop: Shop) -> None:
+    await buy_pass(server, shop)
+    token = await customer_token(rpc, shop.publisher, shop.viewer.email)
+    assert await rpc.call("getAccessibleTags", publisherToken=shop.publisher.token, customerToken=token) == {"tags": []}
+    theirs = await other_shop(server)
+    their_token = await customer_token(rpc, theirs.publisher, theirs.viewer.email)
+    await rpc.refused(1, "getAccessibleTags", publisherToken=shop.publisher.token, customerToken=their_token)
+    await rpc.refused(1, "getAccessibleTags", publisherToken=shop.publisher.token, customerToken="not-a-token")
+    await rpc.refused(1, "getAccessibleTags", publisherToken=shop.publisher.token)
+    await rpc.refused(3, "getAccessibleTags", publisherToken="not-a-token", customerToken=token)
+    await rpc.refused(3, "getAccessibleTags", customerToken=token)
+
+
+async def test_a_trial_is_allowed_once(server: Server, rpc: JsonRpc, shop: Shop) -> None:
+    assert await rpc.call("isTrialAllowed", **_as(shop, offerId=shop.monthly_id)) == {"success": True}
+    short = shop.monthly_id.partition("_")[0]
+    assert await rpc.call("isTrialAllowed", **_as(shop, offerId=short)) == {"success": True}
+    assert await rpc.call("isTrialAllowed", **_as(shop, offerId=shop.pass_id)) == {"success": False}  # no trial
+    await subscribe(server, shop)
+    assert await rpc.call("isTrialAllowed", **_as(shop, offerId=shop.monthly_id)) == {"success": False}
+    theirs = await other_shop(server)
+    stranger = await sign_up(server, theirs.publisher.merchant, "only-theirs@example.com")
+    for offer in (theirs.monthly_id, f"P{shop.monthly_fee:09d}_EU", "S999999999_EU", "S1x"):
+        await rpc.refused(4, "isTrialAllowed", **_as(shop, offerId=offer))
+    await rpc.refused(10, "isTrialAllowed", **_as(shop, customerEmail=stranger.email, offerId=shop.monthly_id))
+    await rpc.refused(10, "isTrialAllowed", **_as(shop, customerEmail="nobody@example.com", offerId=shop.monthly_id))
+    await rpc.refused(3, "isTrialAllowed", **_as(shop, publisherToken="nope", offerId=shop.monthly_id))
+    await rpc.refused(11, "isTrialAllowed", **_as(shop))
+    await rpc.refused(11, "isTrialAllowed", **_as(shop, offerId=[shop.monthly_id]))
+    await rpc.refused(11, "isTrialAllowed", **_as(shop, customerEmail=None, offerId=shop.monthly_id))
+
+
+async def test_a_subscription_paid_elsewhere_is_registered_until_its_expiry(
+    server: Server, rpc: JsonRpc, shop: Shop
+) -> None:
+    until = clock.unix(clock.now() + timedelta(days=30))
+    paid = {
+        "paymentGateway": "app-store",
+        "paymentMethod": "in-app",
+        "paymentMethodSpecificParams": {"receipt": "abc"},
+        "paymentExternalId": "1000000123",
+    }
+    params = _as(shop, offerId=shop.monthly_id, expirationDate=until, **paid)
+    assert await rpc.call("registerSubscription", **params) == {"success": True}
+    token = await customer_token(rpc, shop.publisher, shop.viewer.email)
+    access = await rpc.call("getAccessStatus", customerToken=token, offerId=shop.monthly_id)
+    assert (access["accessGranted"], access["expiresAt"]) == (True, until)
+    [entitlement] = await _entitlements(server, shop)
+    assert (entitlement.source, entitlement.price_id) == ("grant", shop.monthly_fee)
+
+
+async def test_registering_a_subscription_refuses_what_is_not_the_publishers(
+    server: Server, rpc: JsonRpc, shop: Shop
+) -> None:
+    until = clock.unix(clock.now() + timedelta(days=30))
+    theirs = await other_shop(server)
+    stranger = await sign_up(server, theirs.publisher.merchant, "only-theirs@example.com")
+    given = _as(shop, offerId=shop.monthly_id, expirationDate=until)
+    for offer in (theirs.monthly_id, f"P{shop.monthly_fee:09d}_EU", "S999999999_EU", "subscription"):
+        await rpc.refused(4, "registerSubscription", **(given | {"offerId": offer}))
+    await rpc.refused(10, "registerSubscription", **(given | {"customerEmail": stranger.email}))
+    await rpc.refused(3, "registerSubscription", **(given | {"publisherToken": "nope"}))
+    past = clock.unix(clock.now() - timedelta(days=1))
+    for bad in (
+        {"expirationDate": None},
+        {"expirationDate": past},
+        {"expirationDate": "next month"},
+        {"paymentGateway": ["x"]},
+        {"paymentExternalId": "x" * 201},
+        {"paymentMethodSpecificParams": "receipt"},
+        {"offerId": None},
+    ):
+        await rpc.refused(11, "registerSubscription", **(given | bad))
+    assert await _entitlements(server, shop) == []
+
+
+async def test_a_full_coupon_grants_access(server: Server, rpc: JsonRpc, shop: Shop) -> None:
+    made = await add_voucher(server, shop.publisher.merchant, code="FREEWEEK", discount="100", usage_limit="1")
+    assert made.status_code == 201, made.text
+    params = _as(shop, couponCode="freeweek", offerId=shop.pass_id, couponOptions={})
+    assert await rpc.call("grantAccessWithCoupon", **params) == {"success": True}
+    token = await customer_token(rpc, shop.publisher, shop.viewer.email)
+    assert (await rpc.call("getAccessStatus", customerToken=token, offerId=shop.pass_id))["accessGranted"] is True
+    [entitlement] = await _entitlements(server, shop)
+    assert (entitlement.source, entitlement.price_id) == ("voucher", shop.pass_fee)
+    other = await sign_up(server, shop.publisher.merchant, "other@example.com")
+    used_up = await rpc.refused(11, "grantAccessWithCoupon", **(params | {"customerEmail": other.email}))
+    assert "used up" in used_up
+    assert await count_rows(server, Payment, shop.publisher.merchant.id) == 0
+
+
+async def test_a_coupon_refused_grants_nothing(server: Server, rpc: JsonRpc, shop: Shop) -> None:
+    for code, discount in (("HALF", "50"), ("FREE", "100")):
+        made = await add_voucher(server, shop.publisher.merchant, code=code, discount=discount)
+        assert made.status_code == 201, made.text
+    theirs = await other_shop(server)
+    their_coupon = await add_voucher(server, theirs.publisher.merchant, code="THEIRS", discount="100")
+    assert their_coupon.status_code == 201
+    stranger = await sign_up(server, theirs.publisher.merchant, "only-theirs@example.com")
+    given = _as(shop, couponCode="FREE", offerId=shop.pass_id)
+    assert "not valid" in await rpc.refused(11, "grantAccessWithCoupon", **(given | {"couponCode": "NOPE"}))
+    assert "not valid" in await rpc.refused(11, "grantAccessWithCoupon", **(given | {"couponCode": "THEIRS"}))
+    assert "doesn't apply" in await rpc.refused(11, "grantAccessWithCoupon", **(given | {"couponCode": "HALF"}))
+    assert "subscription" in await rpc.refused(11, "grantAccessWithCoupon", **(given | {"offerId": shop.monthly_id}))
+    for offer in (theirs.pass_id, f"R{shop.pass_fee:09d}_EU", "P999999999_EU", "free"):
+        await rpc.refused(4, "grantAccessWithCoupon", **(given | {"offerId": offer}))
+    await rpc.refused(10, "grantAccessWithCoupon", **(given | {"customerEmail": stranger.email}))
+    await rpc.refused(3, "grantAccessWithCoupon", **(given | {"publisherToken": "nope"}))
+    for bad in ({"couponCode": None}, {"couponCode": ["FREE"]}, {"couponOptions": "x"}, {"offerId": True}):
+        await rpc.refused(11, "grantAccessWithCoupon", **(given | bad))
+    assert await _entitlements(server, shop) == []
+    await buy_pass(server, shop)
+    await rpc.refused(999, "grantAccessWithCoupon", **given)  # already held: nothing to grant
+    assert len(await _entitlements(server, shop)) == 1

@@ -6,17 +6,32 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from boxoffice.access.price_grants import grant_through_price
 from boxoffice.access.service import OfferAccess
 from boxoffice.access.sightings import MAX_DEVICE_TYPE, MAX_VALUE, Place, Sighting, offer_access_from
+from boxoffice.billing.offer_terms import offer_terms
+from boxoffice.billing.voucher_access import redeem_for_access
 from boxoffice.catalog.models import Price
 from boxoffice.dialects.cleeng.offer_ids import letter, price_id_of
 from boxoffice.dialects.jsonrpc.calls import Call, Methods
 from boxoffice.dialects.jsonrpc.errors import MESSAGES, Code, InvalidParams, Refused
 from boxoffice.dialects.jsonrpc.params import Params
+from boxoffice.identity.customers import customer_by_email
+from boxoffice.identity.models import Customer
 from boxoffice.kit import client_info, clock
 
 MAX_OFFER_ID = 40
 MAX_ADDRESS = 64
+MAX_EMAIL = 320
+MAX_COUPON = 100
+# What a payment made outside Boxoffice is described by: read, to refuse what no client sends, and not kept.
+MAX_PAYMENT_TEXT = 200
+
+
+async def customer_named(call: Call) -> Customer:
+    """The publisher's customer that `customerEmail` names (code 10 otherwise)."""
+    merchant = await call.publisher()
+    return await customer_by_email(call.session, merchant, call.params.text("customerEmail", max_length=MAX_EMAIL))
 
 
 def offer_named(params: Params, name: str = "offerId") -> tuple[str, int]:
@@ -79,7 +94,53 @@ async def get_access_status_for_device(call: Call) -> dict[str, Any]:
     return _status(found)
 
 
+async def get_accessible_tags(call: Call) -> dict[str, Any]:
+    """The tags the customer's access reaches. Boxoffice sells items, never tags (an offer's `accessToTags` is
+    refused when written), so no access reaches any: the answer is the customer's, checked, and empty."""
+    await call.publisher()
+    await call.customer()
+    return {"tags": []}
+
+
+async def is_trial_allowed(call: Call) -> dict[str, Any]:
+    """Whether subscribing to the offer now would begin with its free trial, for this customer."""
+    customer = await customer_named(call)
+    expected, price_id = offer_named(call.params)
+    terms = await offer_terms(call.session, await call.publisher(), customer, price_id, call.client)
+    agreeing(expected, terms.offer.price)
+    return {"success": terms.trial_available}
+
+
+async def register_subscription(call: Call) -> dict[str, Any]:
+    """Access through an offer until `expirationDate`, for a subscription paid outside Boxoffice."""
+    customer = await customer_named(call)
+    expected, price_id = offer_named(call.params)
+    expires_at = call.params.timestamp("expirationDate")
+    for name in ("paymentGateway", "paymentMethod", "paymentExternalId"):
+        call.params.optional_text(name, max_length=MAX_PAYMENT_TEXT)
+    call.params.object("paymentMethodSpecificParams", required=False)
+    assert expires_at is not None  # required
+    granted = await grant_through_price(call.session, await call.publisher(), customer, price_id, expires_at)
+    agreeing(expected, granted.price)
+    return {"success": True}
+
+
+async def grant_access_with_coupon(call: Call) -> dict[str, Any]:
+    """Access through an offer with a coupon that leaves nothing to pay for it."""
+    customer = await customer_named(call)
+    expected, price_id = offer_named(call.params)
+    code = call.params.text("couponCode", max_length=MAX_COUPON)
+    call.params.object("couponOptions", required=False)
+    redeemed = await redeem_for_access(call.session, await call.publisher(), customer, price_id, code, call.client)
+    agreeing(expected, redeemed.price)
+    return {"success": True}
+
+
 METHODS: Methods = {
     "getAccessStatus": get_access_status,
     "getAccessStatusForDevice": get_access_status_for_device,
+    "getAccessibleTags": get_accessible_tags,
+    "isTrialAllowed": is_trial_allowed,
+    "registerSubscription": register_subscription,
+    "grantAccessWithCoupon": grant_access_with_coupon,
 }

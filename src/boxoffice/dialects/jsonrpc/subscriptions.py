@@ -10,22 +10,13 @@ from boxoffice.billing.models import Subscription, SubscriptionStatus
 from boxoffice.billing.subscription_changes import change_subscription
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import offer_id
-from boxoffice.dialects.jsonrpc.access import agreeing, offer_named
+from boxoffice.dialects.jsonrpc.access import agreeing, customer_named, offer_named
 from boxoffice.dialects.jsonrpc.calls import Call, Methods
 from boxoffice.dialects.jsonrpc.errors import MESSAGES, Code, InvalidParams, Refused
-from boxoffice.identity.customers import customer_by_email
-from boxoffice.identity.models import Customer
 from boxoffice.kit import clock
 
-MAX_EMAIL = 320
 MAX_PAGE = 100
 STATUSES = ("active", "cancelled")
-
-
-async def _customer(call: Call) -> Customer:
-    """The publisher's customer that `customerEmail` names (code 10 otherwise)."""
-    merchant = await call.publisher()
-    return await customer_by_email(call.session, merchant, call.params.text("customerEmail", max_length=MAX_EMAIL))
 
 
 def _status(subscription: Subscription) -> str:
@@ -53,7 +44,7 @@ def _subscription(running: holdings.RunningSubscription) -> dict[str, Any]:
 
 async def list_customer_subscriptions(call: Call) -> dict[str, Any]:
     """The customer's running subscriptions, cancelled ones still running included."""
-    customer = await _customer(call)
+    customer = await customer_named(call)
     offset = call.params.integer("offset", 0)
     limit = call.params.integer("limit", MAX_PAGE, minimum=1, maximum=MAX_PAGE)
     running = await holdings.running_subscriptions(call.session, customer)
@@ -63,7 +54,7 @@ async def list_customer_subscriptions(call: Call) -> dict[str, Any]:
 async def update_customer_subscription(call: Call) -> dict[str, Any]:
     """Cancel the customer's subscription to an offer at its period's end, take the cancel back, or move when its
     period ends."""
-    customer = await _customer(call)
+    customer = await customer_named(call)
     expected, price_id = offer_named(call.params)
     given = call.params.text("offerId")
     if expected != "S":  # every subscription's offer is an S… one
@@ -89,7 +80,7 @@ async def update_customer_subscription(call: Call) -> dict[str, Any]:
 
 async def update_customer_rental(call: Call) -> dict[str, Any]:
     """Move when the customer's access bought once through an offer ends."""
-    customer = await _customer(call)
+    customer = await customer_named(call)
     expected, price_id = offer_named(call.params)
     given = call.params.text("offerId")
     ends_at = call.params.object("rentalData").timestamp("expiresAt")
