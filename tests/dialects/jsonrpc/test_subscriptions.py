@@ -148,3 +148,82 @@ async def test_rental_changes_refuse_bad_tokens_customers_offers_and_params(
     for data in (None, {}, {"expiresAt": "tomorrow"}, {"expiresAt": long_ago}, [later]):
         await rpc.refused(11, "updateCustomerRental", **_as(shop, offerId=shop.pass_id, rentalData=data))
     assert (await _access(rpc, shop, shop.pass_id))["expiresAt"] != later
+
+
+async def test_the_library_lists_what_was_paid_for_within_the_dates(
+    server: Server, rpc: JsonRpc, shop: Shop, frozen: clock.FrozenClock
+) -> None:
+    assert await rpc.items("listCustomerLibrary", **_as(shop)) == ([], 0)
+    bought_at = clock.unix(frozen.now())
+    await buy_pass(server, shop)
+    frozen.advance(days=1)
+    subscribed_at = clock.unix(frozen.now())
+    await subscribe(server, shop)
+    items, total = await rpc.items("listCustomerLibrary", **_as(shop))
+    assert total == len(items) >= 2
+    first = items[-1]  # newest first
+    pass_access = await _access(rpc, shop, shop.pass_id)
+    assert first == {
+        "transactionId": first["transactionId"],
+        "transactionDate": bought_at,
+        "transactionPrice": 12.3,
+        "transactionCurrency": "EUR",
+        "transactionExternalData": None,
+        "publisherName": "Publisher",
+        "publisherSiteUrl": None,
+        "offerId": shop.pass_id,
+        "offerType": "P",
+        "offerTitle": "Cup final",
+        "offerDescription": "A week",
+        "offerUrl": None,
+        "invoicePrice": 12.3,
+        "invoiceCurrency": "EUR",
+        "expiresAt": pass_access["expiresAt"],
+        "cancelled": False,
+        "pending": False,
+    }
+    assert first["transactionId"].startswith("T")
+    subscription = items[0]
+    assert (subscription["offerId"], subscription["offerType"], subscription["cancelled"]) == (
+        shop.monthly_id,
+        "S",
+        False,
+    )
+    change = {"offerId": shop.monthly_id, "subscriptionData": {"status": "cancelled"}}
+    await rpc.call("updateCustomerSubscription", **_as(shop, **change))
+    after, _ = await rpc.items("listCustomerLibrary", **_as(shop))
+    assert [item["cancelled"] for item in after] == [True] * (total - 1) + [False]
+    # Within dates, both ends included; a page at a time.
+    before = await rpc.items("listCustomerLibrary", **_as(shop, criteria={"dateTo": subscribed_at - 1}))
+    assert [item["offerId"] for item in before[0]] == [shop.pass_id] and before[1] == 1
+    since = await rpc.items("listCustomerLibrary", **_as(shop, criteria={"dateFrom": subscribed_at}))
+    assert {item["offerId"] for item in since[0]} == {shop.monthly_id} and since[1] == total - 1
+    exactly = await rpc.items("listCustomerLibrary", **_as(shop, criteria={"dateFrom": bought_at, "dateTo": bought_at}))
+    assert exactly[1] == 1
+    paged = await rpc.items("listCustomerLibrary", **_as(shop, offset=total - 1, limit=1))
+    assert paged == ([after[-1]], total)
+
+
+async def test_the_library_refuses_bad_tokens_customers_and_params(server: Server, rpc: JsonRpc, shop: Shop) -> None:
+    await buy_pass(server, shop)
+    theirs = await other_shop(server)
+    await buy_pass(server, theirs)
+    stranger = await sign_up(server, theirs.publisher.merchant, "only-theirs@example.com")
+    await rpc.refused(3, "listCustomerLibrary", **_as(shop, publisherToken="nope"))
+    await rpc.refused(10, "listCustomerLibrary", **_as(shop, customerEmail=stranger.email))
+    await rpc.refused(10, "listCustomerLibrary", **_as(shop, customerEmail="nobody@example.com"))
+    await rpc.refused(11, "listCustomerLibrary", **_as(shop, customerEmail=None))
+    now = clock.unix(clock.now())
+    for bad in (
+        {"criteria": "recent"},
+        {"criteria": {"dateFrom": "yesterday"}},
+        {"criteria": {"dateFrom": now, "dateTo": now - 10}},
+        {"criteria": {"dateTo": -1}},
+        {"offset": -1},
+        {"limit": 0},
+        {"limit": 101},
+    ):
+        await rpc.refused(11, "listCustomerLibrary", **_as(shop, **bad))
+    # The other publisher's customer of the same e-mail sees only their own.
+    items, total = await rpc.items("listCustomerLibrary", **_as(theirs, publisherToken=theirs.publisher.token))
+    assert total == 1 and items[0]["offerId"] == theirs.pass_id

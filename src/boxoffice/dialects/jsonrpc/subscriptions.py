@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from boxoffice.access.rentals import move_access_end
 from boxoffice.billing import holdings
+from boxoffice.billing.library import LibraryItem, library_page
 from boxoffice.billing.models import Subscription, SubscriptionStatus
 from boxoffice.billing.subscription_changes import change_subscription
 from boxoffice.dialects.cleeng.money import decimal
-from boxoffice.dialects.cleeng.offer_ids import offer_id
+from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
 from boxoffice.dialects.jsonrpc.access import agreeing, customer_named, offer_named
 from boxoffice.dialects.jsonrpc.calls import Call, Methods
 from boxoffice.dialects.jsonrpc.errors import MESSAGES, Code, InvalidParams, Refused
+from boxoffice.identity.models import Merchant
 from boxoffice.kit import clock
 
 MAX_PAGE = 100
@@ -90,8 +93,54 @@ async def update_customer_rental(call: Call) -> dict[str, Any]:
     return {"offerId": given, "expiresAt": clock.unix(rental.entitlement.expires_at)}
 
 
+def _library_item(merchant: Merchant, item: LibraryItem) -> dict[str, Any]:
+    paid, entitlement = item.paid, item.entitlement
+    payment, price = paid.payment, paid.price
+    amount = decimal(payment.amount, payment.currency)
+    return {
+        "transactionId": f"T{payment.id:09d}",
+        "transactionDate": clock.unix(payment.created_at),
+        "transactionPrice": amount,
+        "transactionCurrency": payment.currency,
+        "transactionExternalData": None,
+        "publisherName": merchant.full_name,
+        "publisherSiteUrl": None,
+        "offerId": offer_id(price) if price else "",
+        "offerType": letter(price) if price else "",
+        "offerTitle": paid.product.title,
+        "offerDescription": price.description if price else "",
+        "offerUrl": None,
+        "invoicePrice": amount,
+        "invoiceCurrency": payment.currency,
+        "expiresAt": clock.unix(entitlement.expires_at) if entitlement else None,
+        "cancelled": item.cancelled,
+        "pending": False,  # only payments that went through are listed
+    }
+
+
+async def list_customer_library(call: Call) -> dict[str, Any]:
+    """What the customer paid for, newest first, within `criteria`'s dates (Unix seconds, both included)."""
+    customer = await customer_named(call)
+    criteria = call.params.object("criteria", required=False)
+    since = criteria.timestamp("dateFrom", required=False)
+    until = criteria.timestamp("dateTo", required=False)
+    offset = call.params.integer("offset", 0)
+    limit = call.params.integer("limit", MAX_PAGE, minimum=1, maximum=MAX_PAGE)
+    total, items = await library_page(
+        call.session,
+        customer,
+        since=since,
+        until=until + timedelta(seconds=1) if until else None,
+        offset=offset,
+        limit=limit,
+    )
+    merchant = await call.publisher()
+    return {"items": [_library_item(merchant, item) for item in items], "totalItemCount": total}
+
+
 METHODS: Methods = {
     "listCustomerSubscriptions": list_customer_subscriptions,
     "updateCustomerSubscription": update_customer_subscription,
     "updateCustomerRental": update_customer_rental,
+    "listCustomerLibrary": list_customer_library,
 }
