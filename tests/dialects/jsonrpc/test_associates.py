@@ -102,7 +102,7 @@ async def test_an_email_already_an_associates_is_code_13(server: Server, rpc: Js
     assert await count_rows(server, Associate, publisher.merchant.id) == 2
 
 
-BAD_DATA = [
+BAD_DATA: list[Any] = [
     None,
     "partner@example.com",
     [],
