@@ -30,6 +30,9 @@ class Place(StrEnum):
 
 
 WINDOW = timedelta(hours=3)
+# A place seen again this soon is not written again: a batch of checks from one address writes it once. The window
+# may so close on a place up to this much early.
+REFRESH = timedelta(minutes=1)
 MAX_IP_ADDRESSES = 4
 MAX_DEVICES = 3
 LIMITS = {Place.IP_ADDRESS: MAX_IP_ADDRESSES, Place.DEVICE: MAX_DEVICES}
@@ -61,6 +64,8 @@ async def note_sighting(session: AsyncSession, merchant_id: int, customer_id: in
     now = clock.now()
     kind = seen.place.value
     found = await repo.sighting(session, merchant_id, customer_id, kind, seen.value)
+    if found is not None and found.last_seen_at > now - REFRESH and seen.device_type in (None, found.device_type):
+        return
     if found is None or found.last_seen_at <= now - WINDOW:
         others = await repo.others_seen_since(session, merchant_id, customer_id, kind, seen.value, now - WINDOW)
         if others >= LIMITS[seen.place]:
