@@ -110,3 +110,44 @@ async def test_one_product_at_a_price_per_currency(catalog: Catalog) -> None:
         (700, "GBP", "New"),
     ]
     assert len(await service.prices_of(session, made[0].product)) == 3
+
+
+async def test_an_offer_sold_in_some_countries_has_a_country_set_of_its_own(catalog: Catalog) -> None:
+    session, merchant = catalog.session, catalog.merchant
+    europe = offer_changes.Countries("whitelist", ["de", "FR"])
+    offer = await offer_changes.create_offer(session, merchant, ProductSide(title="M"), terms(), europe)
+    first = offer.price.country_set
+    assert first is not None and (first.type, first.countries) == ("whitelist", ["DE", "FR"])
+    changed = await offer_changes.change_offer(
+        session,
+        merchant,
+        offer.price.id,
+        ProductSide(),
+        PriceChanges(),
+        None,
+        offer_changes.Countries("blacklist", ["PL"]),
+    )
+    second = changed.price.country_set
+    assert second is not None and second.id != first.id and first.countries == ["DE", "FR"]
+    with pytest.raises(InvalidInput):
+        await offer_changes.create_offer(
+            session, merchant, ProductSide(title="M"), terms(), offer_changes.Countries("whitelist", ["XX"])
+        )
+    lifted = await offer_changes.change_offer(
+        session, merchant, offer.price.id, ProductSide(), PriceChanges(clear_country_set=True)
+    )
+    assert lifted.price.country_set is None
+
+
+async def test_an_offer_keeps_to_its_assets_product(catalog: Catalog) -> None:
+    session, merchant = catalog.session, catalog.merchant
+    one = await offer_changes.create_offer(session, merchant, ProductSide(title="A", external_asset_id="one"), terms())
+    await offer_changes.create_offer(session, merchant, ProductSide(title="B", external_asset_id="two"), terms())
+    with pytest.raises(InvalidInput):
+        await offer_changes.change_offer(
+            session, merchant, one.price.id, ProductSide(external_asset_id="two"), PriceChanges()
+        )
+    await offer_changes.deactivate_offer(session, merchant, one.price.id)
+    await service.deactivate_product(session, merchant.id, one.product.id)
+    with pytest.raises(InvalidInput):
+        await offer_changes.create_offer(session, merchant, ProductSide(external_asset_id="one"), terms())

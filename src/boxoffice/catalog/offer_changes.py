@@ -18,6 +18,7 @@ from boxoffice.catalog.offers import Offer
 from boxoffice.identity.models import Merchant
 from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 from boxoffice.kit.money import Money
+from boxoffice.restrictions import service as restrictions
 
 MAX_PAGE = 100
 
@@ -30,6 +31,26 @@ class ProductSide:
     external_asset_id: str | None = None  # the asset's id on its hosting platform; its product is shared
     min_age: int | None = None
     attributes: dict[str, Any] | None = None  # merged into the product's metadata, "" removing a key
+
+
+@dataclass(frozen=True, slots=True)
+class Countries:
+    """Where an offer is sold: only in these countries (whitelist), or everywhere but in them (blacklist)."""
+
+    type: str
+    codes: list[str]
+
+
+async def _sold_in(
+    session: AsyncSession, merchant: Merchant, terms: service.PriceChanges, countries: Countries | None, name: str
+) -> service.PriceChanges:
+    """`terms` restricted to a country set of the offer's own: a set shared with other prices is never changed."""
+    if countries is None:
+        return terms
+    found = await restrictions.create_country_set(
+        session, merchant.id, name=name[: restrictions.MAX_NAME], type_=countries.type, countries=countries.codes
+    )
+    return replace(terms, country_set_id=found.id, clear_country_set=False)
 
 
 def _merged(current: dict[str, Any], changes: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -60,6 +81,12 @@ async def _product_for(session: AsyncSession, merchant: Merchant, side: ProductS
 
 
 async def _change_product(session: AsyncSession, merchant: Merchant, product: Product, side: ProductSide) -> Product:
+    external = (side.external_asset_id or "").strip()
+    if external and external != product.external_asset_id:
+        taken = await repo.products_with_external_id(session, merchant.id, external)
+        if any(other.id != product.id for other in taken):
+            # Its offers are another product's prices: an offer is made for that asset rather than moved to it.
+            raise InvalidInput({"external_asset_id": "Another asset of yours has this id: make its offers there"})
     changes = service.ProductChanges(
         title=side.title,
         external_asset_id=side.external_asset_id,
@@ -72,10 +99,15 @@ async def _change_product(session: AsyncSession, merchant: Merchant, product: Pr
 
 
 async def create_offer(
-    session: AsyncSession, merchant: Merchant, side: ProductSide, terms: service.PriceChanges
+    session: AsyncSession,
+    merchant: Merchant,
+    side: ProductSide,
+    terms: service.PriceChanges,
+    countries: Countries | None = None,
 ) -> Offer:
-    """A new price of the asset's product (a new product when the asset has none)."""
+    """A new price of the asset's product (a new product when the asset has none), sold where `countries` say."""
     product = await _product_for(session, merchant, side)
+    terms = await _sold_in(session, merchant, terms, countries, product.title)
     price = await service.create_price(session, merchant.id, product.id, terms)
     return Offer(price, product, merchant)
 
@@ -98,10 +130,12 @@ async def change_offer(
     side: ProductSide,
     terms: service.PriceChanges,
     of_types: Collection[int] | None = None,
+    countries: Countries | None = None,
 ) -> Offer:
     """Changes an offer's price and what it sells (the product, shared by the asset's other offers)."""
     offer = await merchant_offer(session, merchant, price_id, of_types)
     product = await _change_product(session, merchant, offer.product, side)
+    terms = await _sold_in(session, merchant, terms, countries, product.title)
     price = await service.update_price(session, merchant.id, product.id, offer.price.id, terms)
     return Offer(price, product, merchant)
 
@@ -162,10 +196,12 @@ async def create_offer_in_currencies(
     side: ProductSide,
     terms: service.PriceChanges,
     amounts: Sequence[Money],
+    countries: Countries | None = None,
 ) -> list[Offer]:
     """One product at one price per currency, each on the same terms."""
     _distinct(amounts)
     product = await _product_for(session, merchant, side)
+    terms = await _sold_in(session, merchant, terms, countries, product.title)
     offers = []
     for money in amounts:
         price = await service.create_price(session, merchant.id, product.id, replace(terms, money=money))
@@ -181,6 +217,7 @@ async def change_offer_in_currencies(
     terms: service.PriceChanges,
     amounts: Sequence[Money],
     of_types: Collection[int] | None = None,
+    countries: Countries | None = None,
 ) -> list[Offer]:
     """Changes the terms of every price of an offer in several currencies (the product's prices of the same
     access type as `price_id`'s): each currency named gets its amount, a currency it lacked a new price."""
@@ -188,6 +225,7 @@ async def change_offer_in_currencies(
         _distinct(amounts)
     offer = await merchant_offer(session, merchant, price_id, of_types)
     product = await _change_product(session, merchant, offer.product, side)
+    terms = await _sold_in(session, merchant, terms, countries, product.title)
     siblings = [
         price
         for price in await repo.prices_of(session, merchant.id, product.id)

@@ -175,3 +175,39 @@ async def test_offers_for_one_video_share_its_product(rpc: JsonRpc, publisher: P
     assert await rpc.call("listOfferIdsByVideoId", publisherToken=publisher.token, videoId="none") == {"offerIds": []}
     vods, total = await rpc.items("listVodOffers", publisherToken=publisher.token, criteria={"videoId": "match-7"})
     assert (total, vods) == (1, [await rpc.call("getVodOffer", publisherToken=publisher.token, offerId=rental["id"])])
+
+
+async def test_where_an_offer_is_sold(server: Server, rpc: JsonRpc, publisher: Publisher) -> None:
+    pass_kind = next(kind for kind in KINDS if kind.name == "Pass")
+    token = {"publisherToken": publisher.token}
+    geo = {"geoRestrictionEnabled": True, "geoRestrictionType": "blacklist", "geoRestrictionCountries": "pl,DE"}
+    created = await create(rpc, publisher, pass_kind, **geo)
+    assert (created["geoRestrictionEnabled"], created["geoRestrictionType"], created["geoRestrictionCountries"]) == (
+        True,
+        "blacklist",
+        ["DE", "PL"],
+    )
+    shown = data(await call(server, "GET", f"/offers/{created['id']}"))
+    assert (shown["geoRestrictionType"], shown["geoRestrictionCountries"]) == ("blacklist", ["DE", "PL"])
+    only = {"geoRestrictionEnabled": True, "geoRestrictionCountries": ["FR"]}
+    changed = await rpc.call("updatePassOffer", **token, offerId=created["id"], offerData=only)
+    assert (changed["geoRestrictionType"], changed["geoRestrictionCountries"]) == ("whitelist", ["FR"])
+    lifted = await rpc.call(
+        "updatePassOffer", **token, offerId=created["id"], offerData={"geoRestrictionEnabled": False}
+    )
+    assert (lifted["geoRestrictionEnabled"], lifted["geoRestrictionType"], lifted["geoRestrictionCountries"]) == (
+        False,
+        None,
+        [],
+    )
+
+
+async def test_an_offer_is_not_moved_to_another_videos_product(rpc: JsonRpc, publisher: Publisher) -> None:
+    rental = next(kind for kind in KINDS if kind.name == "Rental")
+    first = await create(rpc, publisher, rental, videoId="one")
+    await create(rpc, publisher, rental, videoId="two")
+    token = {"publisherToken": publisher.token, "offerId": first["id"]}
+    message = await rpc.refused(11, "updateRentalOffer", **token, offerData={"videoId": "two"})
+    assert "id" in message
+    moved = await rpc.call("updateRentalOffer", **token, offerData={"videoId": "three"})
+    assert moved["videoId"] == "three"

@@ -27,7 +27,9 @@ async def create_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     merchant = await call.publisher()
     data = offer_data(call.params.object("offerData"), kind, creating=True, priced=False)
     amounts = localized_amounts(call.params)
-    offers = await offer_changes.create_offer_in_currencies(call.session, merchant, data.side, data.terms, amounts)
+    offers = await offer_changes.create_offer_in_currencies(
+        call.session, merchant, data.side, data.terms, amounts, data.countries
+    )
     return _multi(offers, kind)
 
 
@@ -38,7 +40,7 @@ async def update_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     data = offer_data(call.params.object("offerData", required=False), kind, creating=False, priced=False)
     amounts = localized_amounts(call.params, required=False)
     offers = await offer_changes.change_offer_in_currencies(
-        call.session, merchant, found, data.side, data.terms, amounts, kind.access_type_ids
+        call.session, merchant, found, data.side, data.terms, amounts, kind.access_type_ids, data.countries
     )
     return _multi(offers, kind)
 

@@ -1,14 +1,13 @@
 """An offer's `offerData` (and a multi-currency offer's `localizedData`) read into the core's terms: what the offer
 sells and the price it sells at. Anything ill-typed, too long or unknown is refused (code 11) before anything is
-written; fields Cleeng has and the core does not (tags, social commission) are refused when they ask for
-something, ignored when empty."""
+written; what Cleeng has and the core does not (access to tags) is refused when asked for, ignored when empty."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from boxoffice.catalog.offer_changes import ProductSide
+from boxoffice.catalog.offer_changes import Countries, ProductSide
 from boxoffice.catalog.service import PriceChanges
 from boxoffice.dialects.cleeng.offer_ids import price_id_of
 from boxoffice.dialects.jsonrpc.errors import Code, InvalidParams, Refused
@@ -29,6 +28,8 @@ URL = "url"  # the product's metadata key an offer's URL is kept under
 FREE_PERIODS = {"week": (1, "week"), "month": (1, "month"), "3months": (3, "month"), "6months": (6, "month"),
                 "year": (12, "month")}  # fmt: skip
 LOCALIZED_ITEMS = 50
+GEO_TYPES = ("whitelist", "blacklist")
+MAX_COUNTRIES = 250
 
 
 def price_id(params: Params, kind: OfferType, name: str = "offerId") -> int:
@@ -43,6 +44,7 @@ def price_id(params: Params, kind: OfferType, name: str = "offerId") -> int:
 class OfferData:
     side: ProductSide
     terms: PriceChanges
+    countries: Countries | None  # a restriction to where it is sold, when `offerData` sets one
 
 
 def _required(data: Params, name: str) -> InvalidParams:
@@ -124,10 +126,22 @@ def _event_times(data: Params, terms: PriceChanges, *, creating: bool) -> None:
 def _refuse_what_the_core_lacks(data: Params, kind: OfferType) -> None:
     if data.texts("accessToTags"):
         raise _unsupported(data, "accessToTags", "access to tags is not supported; sell the item itself")
-    if data.boolean("geoRestrictionEnabled", default=False):
-        raise _unsupported(data, "geoRestrictionEnabled", "restrict the item's countries instead")
     if kind is PASS and data.has("expiresAt"):
         raise _unsupported(data, "expiresAt", "a pass lasts its period; access until a date is an event offer")
+
+
+def _countries(data: Params, terms: PriceChanges) -> Countries | None:
+    """Where the offer is sold, when `geoRestrictionEnabled` is given: off, or on with a type and countries."""
+    if not data.has("geoRestrictionEnabled"):
+        return None
+    if not data.boolean("geoRestrictionEnabled"):
+        terms.clear_country_set = True
+        return None
+    kind = (data.optional_text("geoRestrictionType", max_length=20) or "whitelist").lower()
+    if kind not in GEO_TYPES:
+        raise _unsupported(data, "geoRestrictionType", "whitelist or blacklist")
+    codes = data.texts("geoRestrictionCountries", required=True, max_items=MAX_COUNTRIES, max_length=2)
+    return Countries(kind, codes)
 
 
 def _side(data: Params, kind: OfferType, *, creating: bool) -> ProductSide:
@@ -164,7 +178,7 @@ def offer_data(data: Params, kind: OfferType, *, creating: bool, priced: bool = 
         _trial(data, terms, kind.period_of(access_type) if access_type is not None else None)
     if kind is EVENT:
         _event_times(data, terms, creating=creating)
-    return OfferData(side, terms)
+    return OfferData(side, terms, _countries(data, terms))
 
 
 def localized_amounts(params: Params, name: str = "localizedData", *, required: bool = True) -> list[Money]:
