@@ -24,7 +24,7 @@ from boxoffice.kit.db import transaction
 from boxoffice.kit.sealing import SEALED, Sealer, SealingError, new_key
 from boxoffice.kit.settings import Settings
 from boxoffice.promotions import associates_repository
-from boxoffice.promotions.associates import AssociateFields, Distributor, create_associate
+from boxoffice.promotions.associates import AssociateFields, Issuer, create_associate
 from boxoffice.sealed_repository import sealed_columns
 from boxoffice.team import members
 from boxoffice.team import repository as team_repo
@@ -159,7 +159,7 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
         holder.totp_secret = sealed_by_old.seal(PLAIN["team_members", "totp_secret"])
         token = await publisher_tokens.publisher_token_of(session, merchant, sealed_by_old)
         _, associate_token = await create_associate(
-            session, Distributor(merchant), AssociateFields(email="partner@example.com"), sealed_by_old
+            session, Issuer(merchant), AssociateFields(email="partner@example.com"), sealed_by_old
         )
     plain = PLAIN | {("merchants", "publisher_token"): token, ("associates", "token"): associate_token}
     before = await _stored(sessions, merchant_id)

@@ -1,4 +1,4 @@
-"""Associates: who a distributor token names, and what the merchant and an associate may do with associates."""
+"""Associates: who a token names, and what the merchant and an associate may do with associates."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from boxoffice.identity.publisher_tokens import rotate_publisher_token
 from boxoffice.kit.errors import Credential, Forbidden, InvalidInput, Missing, NotFound, Unauthenticated
 from boxoffice.kit.sealing import Sealer, new_key
 from boxoffice.promotions import associates
-from boxoffice.promotions.associates import AssociateFields, Distributor
+from boxoffice.promotions.associates import AssociateFields, Issuer
 from boxoffice.promotions.refusals import AssociateExists
 from tests import shop
 
@@ -27,8 +27,8 @@ class Desk:
     sealer: Sealer
 
     @property
-    def as_merchant(self) -> Distributor:
-        return Distributor(self.merchant)
+    def as_merchant(self) -> Issuer:
+        return Issuer(self.merchant)
 
 
 @pytest.fixture
@@ -47,16 +47,16 @@ async def test_an_associate_is_made_with_a_token_of_its_own_that_names_it(desk: 
     associate, token = await associates.create_associate(desk.session, desk.as_merchant, partner(), desk.sealer)
     assert associate.email == "partner@example.com" and associate.merchant_id == desk.merchant.id
     assert token not in associate.token and associates.associate_token(associate, desk.sealer) == token
-    found = await associates.distributor_by_token(desk.session, token)
+    found = await associates.issuer_by_token(desk.session, token)
     assert found.merchant.id == desk.merchant.id and found.associate is not None and found.associate.id == associate.id
-    merchant = await associates.distributor_by_token(desk.session, desk.publisher_token)
+    merchant = await associates.issuer_by_token(desk.session, desk.publisher_token)
     assert merchant.merchant.id == desk.merchant.id and merchant.associate is None
 
 
 @pytest.mark.parametrize("token", [None, "", 42, "x" * 201, "not-a-token"])
 async def test_any_other_token_is_refused_as_a_publisher_token(desk: Desk, token: object) -> None:
     with pytest.raises(Unauthenticated) as refused:
-        await associates.distributor_by_token(desk.session, token)
+        await associates.issuer_by_token(desk.session, token)
     assert refused.value.credential == Credential.PUBLISHER_TOKEN
 
 
@@ -64,7 +64,7 @@ async def test_a_deactivated_merchants_associates_are_refused(desk: Desk) -> Non
     _, token = await associates.create_associate(desk.session, desk.as_merchant, partner(), desk.sealer)
     desk.merchant.active = False
     with pytest.raises(Unauthenticated):
-        await associates.distributor_by_token(desk.session, token)
+        await associates.issuer_by_token(desk.session, token)
 
 
 async def test_an_email_is_one_associates_in_any_case(desk: Desk) -> None:
@@ -84,7 +84,7 @@ async def test_an_email_is_one_associates_in_any_case(desk: Desk) -> None:
 
 async def test_another_merchant_may_use_the_same_email(desk: Desk) -> None:
     await associates.create_associate(desk.session, desk.as_merchant, partner(), desk.sealer)
-    elsewhere = Distributor(await shop.merchant(desk.session, "Elsewhere"))
+    elsewhere = Issuer(await shop.merchant(desk.session, "Elsewhere"))
     associate, _ = await associates.create_associate(desk.session, elsewhere, partner(), desk.sealer)
     assert associate.merchant_id == elsewhere.merchant.id
     with pytest.raises(NotFound):
@@ -121,7 +121,7 @@ async def test_the_merchant_updates_an_associate_and_an_associate_reads_only_its
         15,
         "Ann",
     )
-    itself = await associates.distributor_by_token(desk.session, token)
+    itself = await associates.issuer_by_token(desk.session, token)
     assert (await associates.get_associate(desk.session, itself, first.email)).id == first.id
     with pytest.raises(NotFound) as hidden:
         await associates.get_associate(desk.session, itself, "b@example.com")

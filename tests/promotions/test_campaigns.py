@@ -17,7 +17,7 @@ from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 from boxoffice.kit.money import Money
 from boxoffice.kit.sealing import Sealer, new_key
 from boxoffice.promotions import associates, campaigns, vouchers
-from boxoffice.promotions.associates import AssociateFields, Distributor
+from boxoffice.promotions.associates import AssociateFields, Issuer
 from boxoffice.promotions.campaigns import CampaignFields
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 from tests import shop
@@ -31,8 +31,8 @@ class Desk:
     once: Price  # 5.00 EUR, bought once
 
     @property
-    def as_merchant(self) -> Distributor:
-        return Distributor(self.merchant)
+    def as_merchant(self) -> Issuer:
+        return Issuer(self.merchant)
 
 
 @pytest.fixture
@@ -52,11 +52,11 @@ def single(desk: Desk, **given: Any) -> CampaignFields:
     return replace(CampaignFields(name="Partners", percent_off=20, price_ids=[desk.once.id], voucher_count=5), **given)
 
 
-async def associate_of(desk: Desk, email: str) -> Distributor:
+async def associate_of(desk: Desk, email: str) -> Issuer:
     _, token = await associates.create_associate(
         desk.session, desk.as_merchant, AssociateFields(email=email), Sealer([new_key()])
     )
-    return await associates.distributor_by_token(desk.session, token)
+    return await associates.issuer_by_token(desk.session, token)
 
 
 async def test_a_campaigns_vouchers_take_its_discount_off_its_prices_only(desk: Desk) -> None:
@@ -182,7 +182,7 @@ async def test_an_associate_sees_and_changes_its_own_campaigns_only(desk: Desk) 
 
 async def test_another_merchants_campaign_is_not_found(desk: Desk) -> None:
     made = await campaigns.create_campaign(desk.session, desk.as_merchant, single(desk))
-    elsewhere = Distributor(await shop.merchant(desk.session, "Elsewhere"))
+    elsewhere = Issuer(await shop.merchant(desk.session, "Elsewhere"))
     with pytest.raises(NotFound):
         await campaigns.campaign_vouchers(desk.session, elsewhere, made.campaign.id, offset=0, limit=10)
     with pytest.raises(NotFound):

@@ -1,6 +1,6 @@
 """Associates: the merchant's partners, who make and hand out vouchers for its prices with a token of their own.
 
-Whoever acts on associates and their campaigns is a `Distributor`: the merchant itself (by its publisher token),
+Whoever acts on associates and their campaigns is an `Issuer` of vouchers: the merchant itself (by its publisher token),
 which sees and changes every one, or one associate (by its own token), which sees itself and its own campaigns.
 An associate's token is sealed at rest, so the merchant can read it again, and found by its digest, so no look-up
 opens a seal."""
@@ -30,7 +30,7 @@ MAX_NAME, MAX_SITE = 100, 250
 
 
 @dataclass(frozen=True, slots=True)
-class Distributor:
+class Issuer:
     """Who acts: the merchant, or one of its associates (`associate` set)."""
 
     merchant: Merchant
@@ -55,24 +55,24 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def distributor_by_token(session: AsyncSession, token: object) -> Distributor:
+async def issuer_by_token(session: AsyncSession, token: object) -> Issuer:
     """The merchant a publisher token names, or the associate its own token names; Unauthenticated otherwise."""
     try:
-        return Distributor(await merchant_by_publisher_token(session, token))
+        return Issuer(await merchant_by_publisher_token(session, token))
     except Unauthenticated:
         if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN:
             raise
     associate = await repo.associate_by_token_digest(session, _digest(token))
     if associate is None:
-        raise Unauthenticated("Invalid distributor token", credential=Credential.PUBLISHER_TOKEN)
+        raise Unauthenticated("Invalid issuer token", credential=Credential.PUBLISHER_TOKEN)
     merchant = await merchant_of(session, associate.merchant_id)
     if not merchant.active:
-        raise Unauthenticated("Invalid distributor token", credential=Credential.PUBLISHER_TOKEN)
-    return Distributor(merchant, associate)
+        raise Unauthenticated("Invalid issuer token", credential=Credential.PUBLISHER_TOKEN)
+    return Issuer(merchant, associate)
 
 
-def _merchant_only(distributor: Distributor) -> None:
-    if distributor.associate is not None:
+def _merchant_only(issuer: Issuer) -> None:
+    if issuer.associate is not None:
         raise Forbidden("Only the merchant manages its associates")
 
 
@@ -115,14 +115,14 @@ async def _email_free(session: AsyncSession, merchant_id: int, email: object, as
 
 
 async def create_associate(
-    session: AsyncSession, distributor: Distributor, fields: AssociateFields, sealer: Sealer
+    session: AsyncSession, issuer: Issuer, fields: AssociateFields, sealer: Sealer
 ) -> tuple[Associate, str]:
     """A new associate of the merchant, and its token."""
-    _merchant_only(distributor)
+    _merchant_only(issuer)
     problems = validation.Problems()
     cleaned = _check(fields, True, problems)
     problems.raise_any()
-    merchant_id = distributor.merchant.id
+    merchant_id = issuer.merchant.id
     await _email_free(session, merchant_id, cleaned["email"], None)
     token = secrets.token_hex(TOKEN_BYTES)
     associate = Associate(merchant_id=merchant_id, token=sealer.seal(token), token_digest=_digest(token), **cleaned)
@@ -131,20 +131,18 @@ async def create_associate(
     return associate, token
 
 
-async def get_associate(session: AsyncSession, distributor: Distributor, email: str) -> Associate:
+async def get_associate(session: AsyncSession, issuer: Issuer, email: str) -> Associate:
     """The merchant's associate with this e-mail; an associate finds only itself."""
-    found = await repo.associate_by_email(session, distributor.merchant.id, email.strip())
-    mine = distributor.associate is None or (found is not None and found.id == distributor.associate.id)
+    found = await repo.associate_by_email(session, issuer.merchant.id, email.strip())
+    mine = issuer.associate is None or (found is not None and found.id == issuer.associate.id)
     if found is None or not mine:
         raise NotFound(what=Missing.ASSOCIATE)
     return found
 
 
-async def update_associate(
-    session: AsyncSession, distributor: Distributor, email: str, fields: AssociateFields
-) -> Associate:
-    _merchant_only(distributor)
-    associate = await get_associate(session, distributor, email)
+async def update_associate(session: AsyncSession, issuer: Issuer, email: str, fields: AssociateFields) -> Associate:
+    _merchant_only(issuer)
+    associate = await get_associate(session, issuer, email)
     problems = validation.Problems()
     cleaned = _check(fields, False, problems)
     problems.raise_any()

@@ -20,7 +20,7 @@ from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 from boxoffice.kit.money import Money
 from boxoffice.promotions import associates_repository
 from boxoffice.promotions import repository as repo
-from boxoffice.promotions.associates import Distributor, get_associate
+from boxoffice.promotions.associates import Issuer, get_associate
 from boxoffice.promotions.models import Associate, Voucher, VoucherCampaign, VoucherRule
 from boxoffice.promotions.vouchers import MAX_AMOUNT_OFF, MAX_DURATION, MAX_NAME, MAX_USES, valid_code
 
@@ -139,12 +139,12 @@ async def _add_vouchers(session: AsyncSession, campaign: VoucherCampaign, codes:
     await session.flush()
 
 
-async def create_campaign(session: AsyncSession, distributor: Distributor, fields: CampaignFields) -> CampaignView:
-    """A campaign of the distributor's (or, for the merchant, of the associate it names) with its first vouchers."""
-    merchant_id = distributor.merchant.id
-    associate = distributor.associate
+async def create_campaign(session: AsyncSession, issuer: Issuer, fields: CampaignFields) -> CampaignView:
+    """A campaign of the issuer's (or, for the merchant, of the associate it names) with its first vouchers."""
+    merchant_id = issuer.merchant.id
+    associate = issuer.associate
     if fields.associate_email is not None:
-        associate = await get_associate(session, distributor, fields.associate_email)
+        associate = await get_associate(session, issuer, fields.associate_email)
     problems = validation.Problems()
     cleaned = _check(fields, problems)
     prices = await _prices(session, merchant_id, fields, problems)
@@ -162,30 +162,30 @@ async def create_campaign(session: AsyncSession, distributor: Distributor, field
     return CampaignView(campaign, associate, prices, len(codes), codes)
 
 
-async def _campaign(session: AsyncSession, distributor: Distributor, campaign_id: int) -> VoucherCampaign:
+async def _campaign(session: AsyncSession, issuer: Issuer, campaign_id: int) -> VoucherCampaign:
     """The merchant's campaign; an associate's own only."""
-    campaign = await repo.campaign_by_id(session, distributor.merchant.id, campaign_id)
-    if campaign is None or (distributor.associate is not None and campaign.associate_id != distributor.associate.id):
+    campaign = await repo.campaign_by_id(session, issuer.merchant.id, campaign_id)
+    if campaign is None or (issuer.associate is not None and campaign.associate_id != issuer.associate.id):
         raise NotFound(what=Missing.CAMPAIGN, key=campaign_id)
     return campaign
 
 
-async def set_campaign_active(session: AsyncSession, distributor: Distributor, campaign_id: int, active: bool) -> None:
+async def set_campaign_active(session: AsyncSession, issuer: Issuer, campaign_id: int, active: bool) -> None:
     """Switch the campaign, and every voucher it made, on or off."""
-    campaign = await _campaign(session, distributor, campaign_id)
+    campaign = await _campaign(session, issuer, campaign_id)
     campaign.active = active
     await repo.set_campaign_active(session, campaign.merchant_id, campaign.id, active)
     await session.flush()
 
 
 async def list_campaigns(
-    session: AsyncSession, distributor: Distributor, *, for_subscriptions: bool, offset: int, limit: int
+    session: AsyncSession, issuer: Issuer, *, for_subscriptions: bool, offset: int, limit: int
 ) -> tuple[int, list[CampaignView]]:
-    merchant_id = distributor.merchant.id
+    merchant_id = issuer.merchant.id
     total, campaigns = await repo.campaigns_page(
         session,
         merchant_id,
-        associate_id=distributor.associate.id if distributor.associate else None,
+        associate_id=issuer.associate.id if issuer.associate else None,
         for_subscriptions=for_subscriptions,
         offset=offset,
         limit=limit,
@@ -210,17 +210,17 @@ async def list_campaigns(
 
 
 async def campaign_vouchers(
-    session: AsyncSession, distributor: Distributor, campaign_id: int, *, offset: int, limit: int
+    session: AsyncSession, issuer: Issuer, campaign_id: int, *, offset: int, limit: int
 ) -> tuple[int, Sequence[Voucher]]:
     """A page of the vouchers the campaign made, in the order they were made."""
-    campaign = await _campaign(session, distributor, campaign_id)
+    campaign = await _campaign(session, issuer, campaign_id)
     return await repo.campaign_vouchers_page(session, campaign.merchant_id, campaign.id, offset=offset, limit=limit)
 
 
-async def import_codes(session: AsyncSession, distributor: Distributor, campaign_id: int, codes: Sequence[str]) -> int:
+async def import_codes(session: AsyncSession, issuer: Issuer, campaign_id: int, codes: Sequence[str]) -> int:
     """A voucher of the campaign for each of `codes`; refused whole, before anything is written, when a code is
     malformed, given twice, or already a voucher's. How many were made."""
-    campaign = await _campaign(session, distributor, campaign_id)
+    campaign = await _campaign(session, issuer, campaign_id)
     if not 0 < len(codes) <= MAX_CODES:
         raise InvalidInput({"codes": f"Give 1 to {MAX_CODES} codes at once"})
     bad = [code for code in codes if not valid_code(code.strip())]

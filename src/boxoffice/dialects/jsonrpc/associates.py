@@ -1,4 +1,4 @@
-"""Associates (Cleeng's distributors' partners): `getAssociate`, `createAssociate`, `updateAssociate`.
+"""Associates (the partners Cleeng calls distributors): `getAssociate`, `createAssociate`, `updateAssociate`.
 
 Each method takes a `distributorToken`: the merchant's publisher token, which manages every associate, or an
 associate's own, which reads only itself. Cleeng's PHP SDK sends the same token in the `publisherToken` slot for
@@ -11,17 +11,17 @@ from typing import Any
 from boxoffice.dialects.jsonrpc.calls import Call, Methods
 from boxoffice.dialects.jsonrpc.params import Params
 from boxoffice.promotions import associates
-from boxoffice.promotions.associates import AssociateFields, Distributor
+from boxoffice.promotions.associates import AssociateFields, Issuer
 from boxoffice.promotions.models import Associate
 
 MAX_EMAIL = 320
 
 
-async def distributor(call: Call) -> Distributor:
+async def distributor(call: Call) -> Issuer:
     """Who the call's distributor token names (code 3 for no known token)."""
     values = call.params.values
     token = values.get("distributorToken", values.get("publisherToken"))
-    return await associates.distributor_by_token(call.session, token)
+    return await associates.issuer_by_token(call.session, token)
 
 
 def _fields(data: Params) -> AssociateFields:
