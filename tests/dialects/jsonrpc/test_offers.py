@@ -10,9 +10,11 @@ import pytest
 
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item, in_days
+from tests.dialects.inplayer.conftest import bearer, sign_in
 from tests.dialects.jsonrpc.client import JsonRpc
 from tests.dialects.jsonrpc.conftest import Publisher
-from tests.dialects.mediastore.conftest import call, data
+from tests.dialects.mediastore import conftest as mediastore
+from tests.dialects.mediastore.conftest import call, data, register
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Kind:
 
 
 END = in_days(30)
+FREE_OFFER = 9  # MediaStore's payment method for an order with nothing to pay
 KINDS = [
     Kind("Subscription", "S", {"period": "month", "freeDays": 7}, {"period": "year", "freePeriods": 1}, "deactivate"),
     Kind("Pass", "P", {"period": "week"}, {"period": "month"}, "deactivate"),
@@ -211,3 +214,27 @@ async def test_an_offer_is_not_moved_to_another_videos_product(rpc: JsonRpc, pub
     assert "id" in message
     moved = await rpc.call("updateRentalOffer", **token, offerData={"videoId": "three"})
     assert moved["videoId"] == "three"
+
+
+async def test_an_offer_created_here_is_bought_through_mediastore_and_opens_the_item_in_inplayer(
+    server: Server, rpc: JsonRpc, publisher: Publisher
+) -> None:
+    free = await rpc.call(
+        "createPassOffer",
+        publisherToken=publisher.token,
+        offerData={"title": "Trailer night", "price": 0, "currency": "EUR", "period": "week"},
+    )
+    customer = await register(server, mediastore.Publisher(publisher.merchant, publisher.id))
+    body = {"offerId": free["id"], "customerId": customer.id, "paymentMethodId": 0, "buyAsAGift": False}
+    made = data(await call(server, "POST", "/orders", body, headers=customer.auth))["order"]
+    data(await call(server, "PATCH", f"/orders/{made['id']}", {"paymentMethodId": FREE_OFFER}, headers=customer.auth))
+    paid = data(await call(server, "POST", "/payments", {"orderId": made["id"]}, headers=customer.auth))
+    assert paid["status"] == "captured"
+    held = data(await call(server, "GET", f"/entitlements/{free['id']}", headers=customer.auth))
+    assert held["accessGranted"] is True
+    signed_in = await sign_in(server, publisher.merchant, customer.email, mediastore.PASSWORD)
+    assert signed_in.status_code == 200, signed_in.text
+    items = await server.http.get("/v2/items", headers=publisher.merchant.auth)
+    (item,) = [item for item in items.json()["collection"] if item["title"] == "Trailer night"]
+    access = await server.http.get(f"/items/{item['id']}/access", headers=bearer(signed_in.json()["access_token"]))
+    assert access.status_code == 200, access.text
