@@ -7,15 +7,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from boxoffice.identity.models import Customer
+from boxoffice.kit.settings import Settings
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import count_rows, fetch_rows, make_merchant, plain_text, sign_up
 from tests.dialects.jsonrpc.client import JsonRpc
 from tests.dialects.jsonrpc.conftest import Publisher, customer_token, publisher_of
 
 GERMANY = "85.214.132.117"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"reset_rate_per_account": "3/60"})
 
 
 def customer_data(email: str = "vera@example.com", **extra: Any) -> dict[str, Any]:
@@ -143,6 +150,15 @@ async def test_a_forgotten_password_is_reset_with_the_emailed_token(
     await rpc.refused(16, "updateCustomerPassword", **reset, newPassword="new-pass-456")  # once only
     signed = await rpc.call("generateCustomerTokenFromPassword", **given, password="new-pass-123")
     assert signed["token"]
+
+
+async def test_reset_emails_are_limited_per_account(server: Server, rpc: JsonRpc, publisher: Publisher) -> None:
+    viewer = await sign_up(server, publisher.merchant)
+    given = {"publisherToken": publisher.token, "customerEmail": viewer.email}
+    for _ in range(3):
+        assert await rpc.call("requestPasswordReset", **given) == {"success": True}
+    await rpc.refused(14, "requestPasswordReset", **given | {"customerEmail": viewer.email.upper()})
+    assert await rpc.call("requestPasswordReset", **given | {"customerEmail": "ann@example.com"}) == {"success": True}
 
 
 async def test_where_an_address_is(rpc: JsonRpc, publisher: Publisher) -> None:

@@ -38,7 +38,8 @@ async def _checkout_page(call: Call, merchant: Merchant, flow: Params) -> str:
 
 
 async def generate_checkout_url(call: Call) -> dict[str, Any]:
-    """A link signing the customer in to the checkout of `flowDescription.offerId`."""
+    """A link signing the customer in to the checkout of `flowDescription.offerId`. Its `url` (the publisher's page
+    to come back to) is not followed: the checkout goes on to its own page of the purchase done."""
     merchant = await call.publisher()
     customer = await customers.customer_by_email(
         call.session, merchant, call.params.text("customerEmail", max_length=MAX_EMAIL)

@@ -53,7 +53,8 @@ async def get_customer_email(call: Call) -> dict[str, Any]:
 
 def new_account(data: Params, *, required: bool) -> NewAccount:
     """`customerData`: `email`, `locale`, `country` and `currency` (required to register), and optionally
-    `password` (none: a passwordless account), `facebookId`, `registrationDate` and `externalId`."""
+    `password` (none: a passwordless account), `facebookId`, `registrationDate` and `externalId`. The currency is
+    checked but not kept: a customer is shown their country's (`customer_object`)."""
     email = data.text("email", max_length=MAX_EMAIL)
     locale = data.text("locale", required=required, max_length=16) or None
     country_code = data.text("country", required=required, max_length=2) or None
