@@ -151,3 +151,19 @@ async def test_an_offer_keeps_to_its_assets_product(catalog: Catalog) -> None:
     await service.deactivate_product(session, merchant.id, one.product.id)
     with pytest.raises(InvalidInput):
         await offer_changes.create_offer(session, merchant, ProductSide(external_asset_id="one"), terms())
+
+
+async def test_an_inactive_item_gets_no_price_in_a_new_currency(catalog: Catalog) -> None:
+    session, merchant = catalog.session, catalog.merchant
+    made = await offer_changes.create_offer_in_currencies(
+        session, merchant, ProductSide(title="M"), terms(), [Money(999, "EUR")]
+    )
+    await service.deactivate_product(session, merchant.id, made[0].product.id)
+    with pytest.raises(InvalidInput):
+        await offer_changes.change_offer_in_currencies(
+            session, merchant, made[0].price.id, ProductSide(), PriceChanges(), [Money(100, "USD")]
+        )
+    kept = await offer_changes.change_offer_in_currencies(
+        session, merchant, made[0].price.id, ProductSide(), PriceChanges(), [Money(100, "EUR")]
+    )
+    assert [(offer.price.amount, offer.price.currency) for offer in kept] == [(100, "EUR")]

@@ -234,6 +234,8 @@ async def change_offer_in_currencies(
     by_currency: dict[str, Price] = {}
     for price in siblings:
         by_currency.setdefault(price.currency, price)
+    if not product.active and any(money.currency not in by_currency for money in amounts):
+        raise InvalidInput({"currency": "The item is not active: activate it before pricing it in a new currency"})
     changed: dict[int, Price] = {}
     for money in amounts:
         existing = by_currency.get(money.currency)
