@@ -11,7 +11,7 @@ from boxoffice.kit import clock
 from boxoffice.promotions.models import Voucher, VoucherCampaign
 from tests.conftest import Server
 from tests.dialects.inplayer.conftest import count_rows, make_merchant
-from tests.dialects.jsonrpc.client import JsonRpc
+from tests.dialects.jsonrpc.client import JsonRpc, RpcError
 from tests.dialects.jsonrpc.conftest import Publisher, publisher_of
 from tests.dialects.mediastore import conftest as mediastore
 from tests.dialects.mediastore.conftest import call, data, refused
@@ -321,3 +321,22 @@ async def test_tokens_and_other_merchants_campaigns(server: Server, rpc: JsonRpc
             )
     items, _ = await rpc.items("listCouponCampaigns", distributorToken=publisher.token, criteria={})
     assert [item["active"] for item in items] == [True]
+
+
+async def test_the_php_sdks_batch_of_an_associates_calls(rpc: JsonRpc, publisher: Publisher) -> None:
+    desk = await desk_of(rpc, publisher)
+    made = await rpc.call("createCouponCampaign", distributorToken=desk.associate, campaignData=campaign(desk))
+    token = {"distributorToken": desk.associate}
+    answers = await rpc.batch(
+        ("getAssociate", token | {"associateEmail": "ann@example.com"}),
+        ("listCouponCampaigns", token | {"criteria": {}, "offset": 0, "limit": 10}),
+        ("listCoupons", token | {"criteria": {"campaignId": made["id"]}}),
+        ("deactivateCouponCampaign", token | {"campaignId": int(made["id"]) + 1000}),
+        ("importCoupons", token | {"campaignId": made["id"], "coupons": ["BATCH-1"]}),
+    )
+    associate, listed, coupons, missing, imported = answers
+    assert isinstance(associate, dict) and associate["email"] == "ann@example.com"
+    assert isinstance(listed, dict) and listed["totalItemCount"] == 1 and listed["items"][0]["id"] == made["id"]
+    assert isinstance(coupons, dict) and coupons["totalItemCount"] == 3
+    assert isinstance(missing, RpcError) and missing.code == 4
+    assert imported == {"success": True}
