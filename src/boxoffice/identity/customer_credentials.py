@@ -36,7 +36,7 @@ async def sign_in_by_password(
     try:
         await throttle.count(session, rates)
         return await authentication.sign_in(session, settings, merchant, name, password, client, issue=issue)
-    except InvalidCredentials:
+    except InvalidCredentials as refused:
         customer = await repo.customer_by_email(session, merchant.id, name)
         if (
             customer is not None
@@ -45,7 +45,7 @@ async def sign_in_by_password(
             and await passwords.verify(customer.password_hash, password)
         ):
             raise _counted(AccountDeactivated()) from None
-        raise _counted(InvalidCredentials()) from None
+        raise _counted(refused) from None
     except RateLimited as refused:
         raise _counted(refused) from None
 
