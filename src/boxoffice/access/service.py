@@ -244,6 +244,8 @@ class Decision:
 
     granted: bool
     until: datetime | None
+    # The price the access came through, where one did (not a merchant's grant by hand, nor signing in).
+    price_id: int | None = None
 
 
 async def decide_access(
@@ -255,7 +257,9 @@ async def decide_access(
         entitlement = await _check(SessionLookups(session), merchant, customer, product, client)
     except (Restricted, NoAccess):
         return Decision(False, None)
-    return Decision(True, entitlement.expires_at if entitlement is not None else None)
+    if entitlement is None:
+        return Decision(True, None)
+    return Decision(True, entitlement.expires_at, entitlement.price_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from boxoffice.kit import clock
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Viewer, count_rows, make_merchant, sign_up
+from tests.dialects.inplayer.test_access import grant
 from tests.dialects.inplayer.test_payments import card_form
 from tests.dialects.inplayer.test_vouchers import add_voucher
 from tests.dialects.jsonrpc.client import JsonRpc
@@ -97,6 +98,19 @@ async def test_access_is_told_before_and_after_buying(server: Server, rpc: JsonR
         f"/mediastore/entitlements/{shop.pass_id}", headers={"Authorization": f"Bearer {token}"}
     )
     assert held.json()["responseData"] == {"accessGranted": True, "expiresAt": after["expiresAt"]}
+
+
+async def test_access_not_through_the_offer_itself_is_not_purchased_directly(
+    server: Server, rpc: JsonRpc, shop: Shop
+) -> None:
+    granted = await grant(server, shop.publisher.merchant, shop.viewer, shop.pass_item, days=2)
+    assert granted.status_code in (200, 201), granted.text
+    token = await customer_token(rpc, shop.publisher, shop.viewer.email)
+    by_hand = await rpc.call("getAccessStatus", customerToken=token, offerId=shop.pass_id)
+    assert (by_hand["accessGranted"], by_hand["purchasedDirectly"]) == (True, False)
+    day = await add_fee(server, shop.publisher.merchant, shop.pass_item, access_type_id="2", amount="1.00")
+    other_offer = await rpc.call("getAccessStatus", customerToken=token, offerId=f"R{day['id']:09d}_EU")
+    assert (other_offer["accessGranted"], other_offer["purchasedDirectly"]) == (True, False)
 
 
 async def _entitlements(server: Server, shop: Shop) -> list[Entitlement]:

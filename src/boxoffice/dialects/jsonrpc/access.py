@@ -61,12 +61,14 @@ def _viewer(call: Call) -> client_info.ClientInfo:
 
 
 def _status(found: OfferAccess) -> dict[str, Any]:
-    granted, until = found.decision.granted, found.decision.until
+    decision = found.decision
+    until = decision.until
     return {
-        "accessGranted": granted,
-        "grantType": "purchase" if granted else None,
+        "accessGranted": decision.granted,
+        "grantType": "purchase" if decision.granted else None,
         "expiresAt": clock.unix(until) if until is not None else None,
-        "purchasedDirectly": granted,
+        # Through this very offer, rather than a package holding its item, another offer of it or a grant by hand.
+        "purchasedDirectly": decision.granted and decision.price_id == found.offer.price.id,
     }
 
 
