@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import Server
 from tests.dialects.inplayer.catalog import add_fee, add_item, in_days
 from tests.dialects.inplayer.conftest import bearer, sign_in
-from tests.dialects.jsonrpc.client import JsonRpc
+from tests.dialects.jsonrpc.client import JsonRpc, RpcError
 from tests.dialects.jsonrpc.conftest import Publisher
 from tests.dialects.mediastore import conftest as mediastore
 from tests.dialects.mediastore.conftest import call, data, register
@@ -112,8 +112,9 @@ async def test_each_types_own_fields(rpc: JsonRpc, publisher: Publisher) -> None
     assert (yearly["period"], yearly["freeDays"], yearly["freePeriods"]) == ("year", 0, 2)
     week = await create(rpc, publisher, by_name["Pass"])
     assert (week["period"], week["expiresAt"]) == ("week", None)
-    event = await create(rpc, publisher, by_name["Event"], startTime=in_days(-1))
-    assert (event["startTime"], event["endTime"], event["timeZone"]) == (in_days(-1), END, "UTC")
+    yesterday = in_days(-1)
+    event = await create(rpc, publisher, by_name["Event"], startTime=yesterday)
+    assert (event["startTime"], event["endTime"], event["timeZone"]) == (yesterday, END, "UTC")
     rental = await create(rpc, publisher, by_name["Rental"], videoId="clip-9")
     assert (rental["period"], rental["videoId"], rental["contentExternalId"]) == (48, "clip-9", "clip-9")
     single = await create(rpc, publisher, by_name["Single"], url="https://publisher.example.com/film")
@@ -238,3 +239,19 @@ async def test_an_offer_created_here_is_bought_through_mediastore_and_opens_the_
     (item,) = [item for item in items.json()["collection"] if item["title"] == "Trailer night"]
     access = await server.http.get(f"/items/{item['id']}/access", headers=bearer(signed_in.json()["access_token"]))
     assert access.status_code == 200, access.text
+
+
+async def test_the_php_sdks_batch_with_its_empty_arrays(rpc: JsonRpc, publisher: Publisher) -> None:
+    """The PHP SDK encodes an empty `criteria` or `offerData` as `[]`, and batches its calls."""
+    token = {"publisherToken": publisher.token}
+    monthly = {"title": "Monthly", "price": 9.99, "currency": "EUR", "period": "month"}
+    created, listed, missing = await rpc.batch(
+        ("createSubscriptionOffer", token | {"offerData": monthly}),
+        ("listSubscriptionOffers", token | {"criteria": [], "offset": 0, "limit": 20}),
+        ("getSubscriptionOffer", {"offerId": "S999999999_EU"}),
+    )
+    assert isinstance(created, dict) and isinstance(listed, dict)
+    assert listed == {"items": [created], "totalItemCount": 1}
+    assert isinstance(missing, RpcError) and missing.code == 4
+    same = await rpc.call("updateSubscriptionOffer", **token, offerId=created["id"], offerData=[])
+    assert same | {"updatedAt": created["updatedAt"]} == created  # nothing changed but the time it was saved

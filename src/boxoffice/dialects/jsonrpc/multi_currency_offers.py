@@ -11,7 +11,7 @@ from boxoffice.catalog import offer_changes
 from boxoffice.catalog.offers import Offer
 from boxoffice.dialects.cleeng.offer_ids import short_id
 from boxoffice.dialects.jsonrpc.calls import Call, Method, Methods
-from boxoffice.dialects.jsonrpc.offer_data import localized_amounts, offer_data, price_id
+from boxoffice.dialects.jsonrpc.offer_data import localized_amounts, members, offer_data, price_id
 from boxoffice.dialects.jsonrpc.offer_objects import offer_object
 from boxoffice.dialects.jsonrpc.offer_types import PASS, RENTAL, SINGLE, SUBSCRIPTION, OfferType
 
@@ -25,7 +25,7 @@ def _multi(offers: list[Offer], kind: OfferType) -> dict[str, Any]:
 
 async def create_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     merchant = await call.publisher()
-    data = offer_data(call.params.object("offerData"), kind, creating=True, priced=False)
+    data = offer_data(members(call.params, "offerData"), kind, creating=True, priced=False)
     amounts = localized_amounts(call.params)
     offers = await offer_changes.create_offer_in_currencies(
         call.session, merchant, data.side, data.terms, amounts, data.countries
@@ -37,7 +37,7 @@ async def update_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     """Changes every currency's price; a currency `localizedData` adds gets a price of its own."""
     merchant = await call.publisher()
     found = price_id(call.params, kind, "multiCurrencyOfferId")
-    data = offer_data(call.params.object("offerData", required=False), kind, creating=False, priced=False)
+    data = offer_data(members(call.params, "offerData", required=False), kind, creating=False, priced=False)
     amounts = localized_amounts(call.params, required=False)
     offers = await offer_changes.change_offer_in_currencies(
         call.session, merchant, found, data.side, data.terms, amounts, kind.access_type_ids, data.countries

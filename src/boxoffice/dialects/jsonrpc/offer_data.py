@@ -40,6 +40,14 @@ def price_id(params: Params, kind: OfferType, name: str = "offerId") -> int:
     return parsed[1]
 
 
+def members(params: Params, name: str, *, required: bool = True) -> Params:
+    """An object param (`offerData`, `criteria`); PHP encodes an empty associative array as `[]`, so the SDK's
+    default `criteria` arrives as an empty list."""
+    if params.values.get(name) == []:
+        return Params({}, name)
+    return params.object(name, required=required)
+
+
 @dataclass(frozen=True, slots=True)
 class OfferData:
     side: ProductSide

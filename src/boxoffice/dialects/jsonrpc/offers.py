@@ -13,7 +13,7 @@ from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
 from boxoffice.dialects.jsonrpc import multi_currency_offers
 from boxoffice.dialects.jsonrpc.calls import Call, Method, Methods
 from boxoffice.dialects.jsonrpc.errors import Code, Refused
-from boxoffice.dialects.jsonrpc.offer_data import MAX_VIDEO_ID, offer_data, price_id
+from boxoffice.dialects.jsonrpc.offer_data import MAX_VIDEO_ID, members, offer_data, price_id
 from boxoffice.dialects.jsonrpc.offer_objects import offer_object
 from boxoffice.dialects.jsonrpc.offer_types import EVENT, TYPES, VOD, OfferType
 
@@ -43,7 +43,7 @@ async def list_offers(call: Call, kind: OfferType) -> dict[str, Any]:
     """The publisher's offers of the type, oldest first; `criteria` may ask for those on sale or off it
     (`active`) and for one video's (`videoId`)."""
     merchant = await call.publisher()
-    criteria = call.params.object("criteria", required=False)
+    criteria = members(call.params, "criteria", required=False)
     active = criteria.boolean("active") if criteria.has("active") else None
     total, offers = await offer_changes.offers_page(
         call.session,
@@ -60,7 +60,7 @@ async def list_offers(call: Call, kind: OfferType) -> dict[str, Any]:
 
 async def create_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     merchant = await call.publisher()
-    data = offer_data(call.params.object("offerData"), kind, creating=True)
+    data = offer_data(members(call.params, "offerData"), kind, creating=True)
     offer = await offer_changes.create_offer(call.session, merchant, data.side, data.terms, data.countries)
     return offer_object(offer, kind)
 
@@ -68,7 +68,7 @@ async def create_offer(call: Call, kind: OfferType) -> dict[str, Any]:
 async def update_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     merchant = await call.publisher()
     found = price_id(call.params, kind)
-    data = offer_data(call.params.object("offerData"), kind, creating=False)
+    data = offer_data(members(call.params, "offerData"), kind, creating=False)
     offer = await offer_changes.change_offer(
         call.session, merchant, found, data.side, data.terms, kind.access_type_ids, data.countries
     )
