@@ -86,6 +86,8 @@ async def test_a_deactivated_offer_is_no_longer_public(rpc: JsonRpc, publisher: 
     offer = await monthly(rpc, publisher)
     await rpc.call("deactivateSubscriptionOffer", publisherToken=publisher.token, offerId=offer["id"])
     await rpc.refused(4, "getSubscriptionOffer", offerId=offer["id"])
+    own = await rpc.call("getSubscriptionOffer", publisherToken=publisher.token, offerId=offer["id"])
+    assert own["id"] == offer["id"] and own["active"] is False  # its publisher still reads it
     again = await rpc.call(
         "updateSubscriptionOffer", publisherToken=publisher.token, offerId=offer["id"], offerData={"active": True}
     )

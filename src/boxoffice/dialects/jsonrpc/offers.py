@@ -28,14 +28,14 @@ def _of_kind(offer: Offer, kind: OfferType) -> Offer:
 
 
 async def get_offer(call: Call, kind: OfferType) -> dict[str, Any]:
-    """Any publisher's offer on sale, by its id alone (a VOD offer: the publisher's own, on sale or not)."""
+    """Any publisher's offer on sale, by its id alone; with a publisher token (which a VOD offer's needs), the
+    publisher's own, on sale or not."""
     found = price_id(call.params, kind)
-    if kind is VOD:
+    if kind is VOD or call.params.has("publisherToken"):
         merchant = await call.publisher()
         offer = await offer_changes.merchant_offer(call.session, merchant, found, kind.access_type_ids)
     else:
-        merchant_id = (await call.publisher()).id if call.params.has("publisherToken") else None
-        offer = await find_offer(call.session, found, merchant_id=merchant_id)
+        offer = await find_offer(call.session, found)
     return offer_object(_of_kind(offer, kind), kind)
 
 
