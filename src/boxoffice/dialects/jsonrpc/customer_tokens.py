@@ -3,10 +3,10 @@ with an e-mail address (the back end vouches for them), a password, a Facebook a
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from boxoffice.billing.payers import payer_of
+from boxoffice.dialects.cleeng.transactions import payment_id_of
 from boxoffice.dialects.jsonrpc.calls import Call, Methods
 from boxoffice.dialects.jsonrpc.errors import InvalidParams
 from boxoffice.dialects.jsonrpc.tokens import customer_token, issue, token_of
@@ -16,8 +16,6 @@ MAX_EMAIL = 320
 MAX_PASSWORD = 200
 # The outside provider a Facebook account id is kept under.
 FACEBOOK = "facebook"
-# A transaction id as Cleeng's APIs show it (and MediaStore's `/transactions` does): T and the payment's id.
-TRANSACTION = re.compile(r"T([0-9]{1,18})")
 
 
 async def generate_customer_token(call: Call) -> dict[str, Any]:
@@ -51,10 +49,10 @@ async def generate_customer_token_from_facebook(call: Call) -> dict[str, Any]:
 async def generate_customer_token_from_transaction_id(call: Call) -> dict[str, Any]:
     """A token for the customer who made this transaction (`T000000042`)."""
     merchant = await call.publisher()
-    found = TRANSACTION.fullmatch(call.params.text("transactionId", max_length=40))
-    if found is None:
+    payment_id = payment_id_of(call.params.text("transactionId", max_length=40))
+    if payment_id is None:
         raise InvalidParams("transactionId", "Invalid arguments: transactionId is not a transaction id")
-    customer = await payer_of(call.session, merchant, int(found.group(1)))
+    customer = await payer_of(call.session, merchant, payment_id)
     return await customer_token(call, merchant, customer)
 
 

@@ -7,12 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from boxoffice.billing import history, listings
-from boxoffice.billing.models import Payment
-from boxoffice.billing.payment_methods import FREE
 from boxoffice.billing.subscriptions import SubscriptionView
 from boxoffice.branding.looks import look_to_wear
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
+from boxoffice.dialects.cleeng.transactions import method_name, transaction_id
 from boxoffice.dialects.jsonrpc.calls import Call, Methods
 from boxoffice.dialects.jsonrpc.params import Params
 from boxoffice.identity.merchants import public_number
@@ -56,17 +55,10 @@ def _period(call: Call) -> tuple[datetime | None, datetime | None]:
     return since, to + timedelta(seconds=1) if to is not None else None
 
 
-def _method(payment: Payment) -> str:
-    """What the payment was made with; for nothing to pay, how that came (a coupon, or a free offer)."""
-    if payment.method != FREE:
-        return payment.method
-    return "coupon" if payment.voucher_id is not None else "free-offer"
-
-
 def _transaction(paid: history.PaidItem, email: str) -> dict[str, Any]:
     payment, price = paid.payment, paid.price
     return {
-        "transactionId": f"T{payment.id:09d}",
+        "transactionId": transaction_id(payment),
         "transactionDate": clock.unix(payment.created_at),
         "offerId": offer_id(price) if price is not None else "",
         "offerType": letter(price) if price is not None else "",
@@ -76,7 +68,7 @@ def _transaction(paid: history.PaidItem, email: str) -> dict[str, Any]:
         "transactionPrice": decimal(payment.amount, payment.currency),
         "transactionCurrency": payment.currency,
         "transactionCountry": payment.country_code,
-        "paymentMethod": _method(payment),
+        "paymentMethod": method_name(payment),
         "paymentGateway": payment.gateway,
     }
 

@@ -12,6 +12,7 @@ from boxoffice.billing.models import Subscription, SubscriptionStatus
 from boxoffice.billing.subscription_changes import change_subscription
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
+from boxoffice.dialects.cleeng.transactions import transaction_id
 from boxoffice.dialects.jsonrpc.access import agreeing, customer_named, offer_named
 from boxoffice.dialects.jsonrpc.calls import Call, Methods
 from boxoffice.dialects.jsonrpc.errors import MESSAGES, Code, InvalidParams, Refused
@@ -98,7 +99,7 @@ def _library_item(merchant: Merchant, item: LibraryItem) -> dict[str, Any]:
     payment, price = paid.payment, paid.price
     amount = decimal(payment.amount, payment.currency)
     return {
-        "transactionId": f"T{payment.id:09d}",
+        "transactionId": transaction_id(payment),
         "transactionDate": clock.unix(payment.created_at),
         "transactionPrice": amount,
         "transactionCurrency": payment.currency,

@@ -19,6 +19,7 @@ from boxoffice.billing.refusals import NotOnSale
 from boxoffice.catalog import taxes
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
+from boxoffice.dialects.cleeng.transactions import method_name
 from boxoffice.dialects.mediastore.body import Fields, Flag, Text, Whole, declare
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
@@ -313,13 +314,6 @@ async def payment_methods(customer: CurrentCustomer) -> Answer[PaymentMethods]:
         for id_, name, gateway, _ in PAYMENT_METHODS
     ]
     return answer({"paymentMethods": listed, "message": "Payment methods retrieved", "status": 200})
-
-
-def method_name(payment: Payment) -> str:
-    """The way a payment was made, in the SDK's names: what it paid with, or, for nothing to pay, how that came."""
-    if payment.method != FREE:
-        return payment.method
-    return "coupon" if payment.voucher_id is not None else "free-offer"
 
 
 def paid_order(paid: orders.PaidOrder) -> PaymentBody:
