@@ -167,10 +167,11 @@ def lua_script(pairs: list[tuple[str, int]], directory: Path) -> Path:
 
 
 def wrk(
-    port: int, seconds: int, script: Path | None, path: str, connections: int = CONNECTIONS
+    port: int, seconds: int, script: Path | None, path: str, connections: int = CONNECTIONS, timeout: int = 2
 ) -> tuple[float, float, float, int]:
-    """(requests/s, p50 ms, p99 ms, non-2xx responses)."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    """(requests/s, p50 ms, p99 ms, non-2xx responses); a request taking longer than `timeout` seconds is counted
+    as neither."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s", "--latency"]
     if script:
         command += ["-s", str(script)]
     output = subprocess.run(
