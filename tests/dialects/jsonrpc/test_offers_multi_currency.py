@@ -63,6 +63,17 @@ async def test_each_type_that_has_them(rpc: JsonRpc, publisher: Publisher) -> No
     ):
         made = await create(rpc, publisher, kind, offer)
         assert made["multiCurrencyOfferId"].startswith(letter) and len(made["offers"]) == 2
+        changed = await rpc.call(
+            f"updateMultiCurrency{kind}Offer",
+            publisherToken=publisher.token,
+            multiCurrencyOfferId=made["multiCurrencyOfferId"],
+            offerData={"title": "Renamed"},
+            localizedData=[{"currency": "USD", "price": 3}],
+        )
+        assert [(o["id"], o["title"], o["price"]) for o in changed["offers"]] == [
+            (made["offers"][0]["id"], "Renamed", 9.99),
+            (made["offers"][1]["id"], "Renamed", 3),
+        ]
     for kind in ("Event", "Vod"):
         await rpc.refused(-32601, f"createMultiCurrency{kind}Offer", publisherToken=publisher.token)
 
