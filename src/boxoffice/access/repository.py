@@ -330,3 +330,21 @@ async def latest_through_price(
         .order_by(Entitlement.expires_at.desc(), Entitlement.id.desc())
         .limit(1)
     )
+
+
+async def tags_of_prices_in_force(
+    session: AsyncSession, merchant_id: int, customer_id: int, now: datetime
+) -> list[list[str]]:
+    """The tags of each price the customer has an entitlement in force now through."""
+    through = select(Entitlement.price_id).where(
+        Entitlement.merchant_id == merchant_id,
+        Entitlement.customer_id == customer_id,
+        Entitlement.price_id.is_not(None),
+        Entitlement.starts_at <= now,
+        Entitlement.expires_at > now,
+        Entitlement.revoked_at.is_(None),
+    )
+    rows = await session.scalars(
+        select(Price.tags).where(Price.merchant_id == merchant_id, Price.id.in_(through)).order_by(Price.id)
+    )
+    return [list(tags) for tags in rows.all()]

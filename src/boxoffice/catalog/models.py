@@ -70,6 +70,10 @@ class Price(Timestamped, TenantOwned, Base):
     country_set_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("country_sets.id", ondelete="SET NULL"))
     starts_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+    # When the event it sells begins: shown to buyers, never limiting the sale (starts_at and expires_at do).
+    event_starts_at: Mapped[datetime | None]
+    # Names of content the merchant's own site opens to whoever has access through the price.
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Loaded with the price (it is rendered with it); the catalog service assigns it whenever it sets the id.
     country_set: Mapped[CountrySet | None] = relationship(lazy="selectin", viewonly=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,8 @@ from boxoffice.kit.money import Money
 from boxoffice.restrictions import service as restrictions
 
 MAX_PAGE = 100
+MAX_TAGS = 20
+MAX_TAG = 100
 
 
 @dataclass(slots=True)
@@ -39,6 +42,49 @@ class Countries:
 
     type: str
     codes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """What an offer's prices tell besides their terms of sale: the tags access through them opens, and when the
+    event they sell begins. None leaves a field as it is (on create: none)."""
+
+    tags: Sequence[str] | None = None
+    event_starts_at: datetime | None = None
+
+
+NO_LABELS = Labels()
+
+
+def _checked_tags(tags: Sequence[str] | None) -> list[str] | None:
+    """The tags, trimmed, blank and repeated ones dropped; InvalidInput when too many or too long."""
+    if tags is None:
+        return None
+    kept = list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+    if len(kept) > MAX_TAGS:
+        raise InvalidInput({"tags": f"At most {MAX_TAGS} tags"})
+    if any(len(tag) > MAX_TAG for tag in kept):
+        raise InvalidInput({"tags": f"A tag may not be longer than {MAX_TAG} characters"})
+    return kept
+
+
+def _checked_labels(labels: Labels, price: Price | None, terms: service.PriceChanges) -> Labels:
+    """`labels` checked against the price they label as `terms` would make it: an event begins before access
+    through it (and its sale) ends."""
+    starts = labels.event_starts_at or (price.event_starts_at if price else None)
+    ends = None if terms.clear_expires_at else terms.expires_at or (price.expires_at if price else None)
+    if starts is not None and ends is not None and starts >= ends:
+        raise InvalidInput({"event_starts_at": "The event must begin before access to it ends"})
+    return replace(labels, tags=_checked_tags(labels.tags))
+
+
+async def _labelled(session: AsyncSession, price: Price, labels: Labels) -> Price:
+    if labels.tags is not None:
+        price.tags = list(labels.tags)
+    if labels.event_starts_at is not None:
+        price.event_starts_at = labels.event_starts_at
+    await session.flush()
+    return price
 
 
 async def _sold_in(
@@ -104,12 +150,14 @@ async def create_offer(
     side: ProductSide,
     terms: service.PriceChanges,
     countries: Countries | None = None,
+    labels: Labels = NO_LABELS,
 ) -> Offer:
     """A new price of the asset's product (a new product when the asset has none), sold where `countries` say."""
+    labels = _checked_labels(labels, None, terms)
     product = await _product_for(session, merchant, side)
     terms = await _sold_in(session, merchant, terms, countries, product.title)
     price = await service.create_price(session, merchant.id, product.id, terms)
-    return Offer(price, product, merchant)
+    return Offer(await _labelled(session, price, labels), product, merchant)
 
 
 async def merchant_offer(
@@ -131,13 +179,15 @@ async def change_offer(
     terms: service.PriceChanges,
     of_types: Collection[int] | None = None,
     countries: Countries | None = None,
+    labels: Labels = NO_LABELS,
 ) -> Offer:
     """Changes an offer's price and what it sells (the product, shared by the asset's other offers)."""
     offer = await merchant_offer(session, merchant, price_id, of_types)
+    labels = _checked_labels(labels, offer.price, terms)
     product = await _change_product(session, merchant, offer.product, side)
     terms = await _sold_in(session, merchant, terms, countries, product.title)
     price = await service.update_price(session, merchant.id, product.id, offer.price.id, terms)
-    return Offer(price, product, merchant)
+    return Offer(await _labelled(session, price, labels), product, merchant)
 
 
 async def deactivate_offer(
@@ -197,15 +247,17 @@ async def create_offer_in_currencies(
     terms: service.PriceChanges,
     amounts: Sequence[Money],
     countries: Countries | None = None,
+    labels: Labels = NO_LABELS,
 ) -> list[Offer]:
     """One product at one price per currency, each on the same terms."""
     _distinct(amounts)
+    labels = _checked_labels(labels, None, terms)
     product = await _product_for(session, merchant, side)
     terms = await _sold_in(session, merchant, terms, countries, product.title)
     offers = []
     for money in amounts:
         price = await service.create_price(session, merchant.id, product.id, replace(terms, money=money))
-        offers.append(Offer(price, product, merchant))
+        offers.append(Offer(await _labelled(session, price, labels), product, merchant))
     return offers
 
 
@@ -218,12 +270,14 @@ async def change_offer_in_currencies(
     amounts: Sequence[Money],
     of_types: Collection[int] | None = None,
     countries: Countries | None = None,
+    labels: Labels = NO_LABELS,
 ) -> list[Offer]:
     """Changes the terms of every price of an offer in several currencies (the product's prices of the same
     access type as `price_id`'s): each currency named gets its amount, a currency it lacked a new price."""
     if amounts:
         _distinct(amounts)
     offer = await merchant_offer(session, merchant, price_id, of_types)
+    labels = _checked_labels(labels, offer.price, terms)
     product = await _change_product(session, merchant, offer.product, side)
     terms = await _sold_in(session, merchant, terms, countries, product.title)
     siblings = [
@@ -250,4 +304,5 @@ async def change_offer_in_currencies(
     for price in siblings:
         if price.id not in changed:
             changed[price.id] = await service.update_price(session, merchant.id, product.id, price.id, terms)
-    return [Offer(price, product, merchant) for price in sorted(changed.values(), key=lambda p: p.id)]
+    ordered = sorted(changed.values(), key=lambda p: p.id)
+    return [Offer(await _labelled(session, price, labels), product, merchant) for price in ordered]

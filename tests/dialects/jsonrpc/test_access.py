@@ -181,9 +181,10 @@ def _as(shop: Shop, **params: Any) -> dict[str, Any]:
     return {"publisherToken": shop.publisher.token, "customerEmail": shop.viewer.email} | params
 
 
-async def test_accessible_tags_are_none_as_no_offer_sells_tags(server: Server, rpc: JsonRpc, shop: Shop) -> None:
+async def test_accessible_tags_are_the_publishers_own_customers(server: Server, rpc: JsonRpc, shop: Shop) -> None:
     await buy_pass(server, shop)
     token = await customer_token(rpc, shop.publisher, shop.viewer.email)
+    # The pass has no tags: access through it reaches none (tests/dialects/jsonrpc/test_offer_tags.py has some).
     assert await rpc.call("getAccessibleTags", publisherToken=shop.publisher.token, customerToken=token) == {"tags": []}
     theirs = await other_shop(server)
     their_token = await customer_token(rpc, theirs.publisher, theirs.viewer.email)

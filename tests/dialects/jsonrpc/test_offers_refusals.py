@@ -113,7 +113,7 @@ BAD_OFFER_DATA: list[tuple[str, dict[str, Any], str]] = [
     ("Subscription", {"currency": None}, "currency"),
     ("Subscription", {"freeDays": 400}, "freeDays"),
     ("Subscription", {"freeDays": 3, "freePeriods": 1}, "freePeriods"),
-    ("Subscription", {"accessToTags": ["sports"]}, "accessToTags"),
+    ("Subscription", {"accessToTags": ["t" * 101]}, "tag"),
     ("Subscription", {"geoRestrictionEnabled": True, "geoRestrictionCountries": ["XX"]}, "country code"),
     ("Subscription", {"geoRestrictionEnabled": True}, "geoRestrictionCountries"),
     ("Subscription", {"geoRestrictionEnabled": True, "geoRestrictionCountries": "PLN"}, "geoRestrictionCountries"),
@@ -129,7 +129,7 @@ BAD_OFFER_DATA: list[tuple[str, dict[str, Any], str]] = [
     ("Event", {"endTime": None}, "endTime"),
     ("Event", {"endTime": in_days(-1)}, "end of sale"),
     ("Event", {"endTime": "soon"}, "endTime"),
-    ("Event", {"startTime": in_days(40)}, "end of sale"),
+    ("Event", {"startTime": in_days(40)}, "begin before"),
     ("Single", {"contentAgeRestriction": 120}, "contentAgeRestriction"),
     ("Single", {"url": "u" * 3000}, "url"),
 ]

@@ -9,6 +9,7 @@ from typing import Any
 from boxoffice.access.price_grants import grant_through_price
 from boxoffice.access.service import OfferAccess
 from boxoffice.access.sightings import MAX_DEVICE_TYPE, MAX_VALUE, Place, Sighting, offer_access_from
+from boxoffice.access.tags import accessible_tags
 from boxoffice.billing.offer_terms import offer_terms
 from boxoffice.billing.voucher_access import redeem_for_access
 from boxoffice.catalog.models import Price
@@ -97,11 +98,10 @@ async def get_access_status_for_device(call: Call) -> dict[str, Any]:
 
 
 async def get_accessible_tags(call: Call) -> dict[str, Any]:
-    """The tags the customer's access reaches. Boxoffice sells items, never tags (an offer's `accessToTags` is
-    refused when written), so no access reaches any: the answer is the customer's, checked, and empty."""
-    await call.publisher()
-    await call.customer()
-    return {"tags": []}
+    """The tags (`accessToTags`) of every offer the customer has access through now."""
+    merchant = await call.publisher()
+    customer = await call.customer()
+    return {"tags": await accessible_tags(call.session, merchant, customer)}
 
 
 async def is_trial_allowed(call: Call) -> dict[str, Any]:

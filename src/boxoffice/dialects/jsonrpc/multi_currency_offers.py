@@ -28,7 +28,7 @@ async def create_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     data = offer_data(members(call.params, "offerData"), kind, creating=True, priced=False)
     amounts = localized_amounts(call.params)
     offers = await offer_changes.create_offer_in_currencies(
-        call.session, merchant, data.side, data.terms, amounts, data.countries
+        call.session, merchant, data.side, data.terms, amounts, data.countries, data.labels
     )
     return _multi(offers, kind)
 
@@ -40,7 +40,15 @@ async def update_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     data = offer_data(members(call.params, "offerData", required=False), kind, creating=False, priced=False)
     amounts = localized_amounts(call.params, required=False)
     offers = await offer_changes.change_offer_in_currencies(
-        call.session, merchant, found, data.side, data.terms, amounts, kind.access_type_ids, data.countries
+        call.session,
+        merchant,
+        found,
+        data.side,
+        data.terms,
+        amounts,
+        kind.access_type_ids,
+        data.countries,
+        data.labels,
     )
     return _multi(offers, kind)
 

@@ -1,13 +1,14 @@
 """An offer's `offerData` (and a multi-currency offer's `localizedData`) read into the core's terms: what the offer
 sells and the price it sells at. Anything ill-typed, too long or unknown is refused (code 11) before anything is
-written; what Cleeng has and the core does not (access to tags) is refused when asked for, ignored when empty."""
+written. An event's `startTime` is when the event begins, not when its sale does: it is sold before it begins."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from boxoffice.catalog.offer_changes import Countries, ProductSide
+from boxoffice.catalog.offer_changes import Countries, Labels, ProductSide
 from boxoffice.catalog.service import PriceChanges
 from boxoffice.dialects.cleeng.offer_ids import price_id_of
 from boxoffice.dialects.jsonrpc.errors import Code, InvalidParams, Refused
@@ -53,6 +54,7 @@ class OfferData:
     side: ProductSide
     terms: PriceChanges
     countries: Countries | None  # a restriction to where it is sold, when `offerData` sets one
+    labels: Labels
 
 
 def _required(data: Params, name: str) -> InvalidParams:
@@ -125,15 +127,21 @@ def _trial(data: Params, terms: PriceChanges, period: str | None) -> None:
         terms.clear_trial = True
 
 
-def _event_times(data: Params, terms: PriceChanges, *, creating: bool) -> None:
-    terms.starts_at = data.timestamp("startTime", required=False)
+def _event_times(data: Params, terms: PriceChanges, *, creating: bool) -> datetime | None:
+    """When the event begins (None: as it is); its end is when access through it, and its sale, end."""
     terms.expires_at = data.timestamp("endTime", required=creating)
     data.optional_text("timeZone", max_length=64)  # the times are Unix seconds: a zone changes none of them
+    return data.timestamp("startTime", required=False)
+
+
+def _labels(data: Params, kind: OfferType, terms: PriceChanges, *, creating: bool) -> Labels:
+    """Tags (a list, or one comma-separated text) and an event's start; the core checks their limits."""
+    tags = data.texts("accessToTags") if data.has("accessToTags") else None
+    starts = _event_times(data, terms, creating=creating) if kind is EVENT else None
+    return Labels(tags=tags, event_starts_at=starts)
 
 
 def _refuse_what_the_core_lacks(data: Params, kind: OfferType) -> None:
-    if data.texts("accessToTags"):
-        raise _unsupported(data, "accessToTags", "access to tags is not supported; sell the item itself")
     if kind is PASS and data.has("expiresAt"):
         raise _unsupported(data, "expiresAt", "a pass lasts its period; access until a date is an event offer")
 
@@ -184,9 +192,8 @@ def offer_data(data: Params, kind: OfferType, *, creating: bool, priced: bool = 
         terms.active = data.boolean("active")
     if kind is SUBSCRIPTION:
         _trial(data, terms, kind.period_of(access_type) if access_type is not None else None)
-    if kind is EVENT:
-        _event_times(data, terms, creating=creating)
-    return OfferData(side, terms, _countries(data, terms))
+    labels = _labels(data, kind, terms, creating=creating)
+    return OfferData(side, terms, _countries(data, terms), labels)
 
 
 def localized_amounts(params: Params, name: str = "localizedData", *, required: bool = True) -> list[Money]:

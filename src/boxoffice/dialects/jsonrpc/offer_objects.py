@@ -35,7 +35,7 @@ def _common(offer: Offer) -> dict[str, Any]:
         "applicableTaxRate": 0.0,  # prices include their tax; the rate is the buyer's country's
         "currency": price.currency,
         "country": price.currency[:2],
-        "accessToTags": [],
+        "accessToTags": list(price.tags),
         "active": price.active and product.active,
         "createdAt": clock.unix(price.created_at),
         "updatedAt": clock.unix(price.updated_at),
@@ -79,7 +79,8 @@ def offer_object(offer: Offer, kind: OfferType) -> dict[str, Any]:
         rendered |= {"period": period, "expiresAt": None}
     elif kind is EVENT:
         rendered |= _content(offer) | {
-            "startTime": _unix(price.starts_at),
+            # When the event begins; an offer made before events had their own start kept it as its sale's.
+            "startTime": _unix(price.event_starts_at or price.starts_at),
             "endTime": _unix(price.expires_at),
             "timeZone": "UTC",
         }

@@ -61,7 +61,7 @@ async def list_offers(call: Call, kind: OfferType) -> dict[str, Any]:
 async def create_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     merchant = await call.publisher()
     data = offer_data(members(call.params, "offerData"), kind, creating=True)
-    offer = await offer_changes.create_offer(call.session, merchant, data.side, data.terms, data.countries)
+    offer = await offer_changes.create_offer(call.session, merchant, data.side, data.terms, data.countries, data.labels)
     return offer_object(offer, kind)
 
 
@@ -70,7 +70,7 @@ async def update_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     found = price_id(call.params, kind)
     data = offer_data(members(call.params, "offerData"), kind, creating=False)
     offer = await offer_changes.change_offer(
-        call.session, merchant, found, data.side, data.terms, kind.access_type_ids, data.countries
+        call.session, merchant, found, data.side, data.terms, kind.access_type_ids, data.countries, data.labels
     )
     return offer_object(offer, kind)
 

@@ -269,7 +269,7 @@ def v1(offer: Offer, *, country: str | None, rate: int) -> OfferV1:
         "freePeriods": 0,
         "freeDays": _trial_days(offer),
         "expiresAt": _pass_expiry(price),
-        "accessToTags": [],
+        "accessToTags": list(price.tags),
         "active": price.active and product.active,
         "createdAt": clock.unix(price.created_at),
         "updatedAt": clock.unix(price.updated_at),
@@ -284,13 +284,19 @@ def v1(offer: Offer, *, country: str | None, rate: int) -> OfferV1:
         "trialAvailable": _trial_days(offer) > 0,
         "applyServiceFeeOnCustomer": False,
         "timeZone": "UTC",
-        "startTime": clock.unix(price.starts_at) if price.starts_at else None,
+        "startTime": _event_start(price),
         "endTime": clock.unix(price.expires_at) if price.expires_at else None,
         "averageRating": 0,
         "socialCommissionRate": 0,
         "offerUrl": None,
         "contentType": None,
     }
+
+
+def _event_start(price: Price) -> int | None:
+    """When the event begins; a price made before events had their own start shows its sale's."""
+    starts = price.event_starts_at or price.starts_at
+    return clock.unix(starts) if starts else None
 
 
 def _entitlement(offer: Offer) -> Entitlement:
@@ -323,7 +329,7 @@ def v2(offer: Offer) -> OfferV2:
         "active": price.active and product.active,
         "type": TYPES[letter(price)],
         "geoRestriction": sorted(price.country_set.countries) if price.country_set else [],
-        "tags": [],
+        "tags": list(price.tags),
         "billingCycle": {"periodUnit": price.period_unit, "amount": price.period_quantity}
         if price.kind == "subscription"
         else None,
