@@ -31,7 +31,7 @@ class Merchant(Timestamped, Base):
     # The token Cleeng's publisher APIs (JSON-RPC 3.0, API 3.1) authenticate the merchant with: sealed to be shown
     # again, and found by its digest.
     publisher_token: Mapped[str | None] = mapped_column(String(300), info=sealed_column())
-    publisher_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    publisher_token_digest: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class Customer(Timestamped, TenantOwned, Base):

@@ -18,10 +18,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("merchants") as batch:
-        batch.add_column(sa.Column("publisher_token", sa.String(length=300), nullable=True))
-        batch.add_column(sa.Column("publisher_token_digest", sa.String(length=64), nullable=True))
-        batch.create_unique_constraint("uq_merchants_publisher_token_digest", ["publisher_token_digest"])
+    # Columns added in place and the uniqueness as an index: on SQLite a batch would copy the table and lose its
+    # index on lower(email), which SQLite's reflection can't read.
+    op.add_column("merchants", sa.Column("publisher_token", sa.String(length=300), nullable=True))
+    op.add_column("merchants", sa.Column("publisher_token_digest", sa.String(length=64), nullable=True))
+    op.create_index("ix_merchants_publisher_token_digest", "merchants", ["publisher_token_digest"], unique=True)
     # Every merchant so far is given its token here, in the clear like a new secret; `boxoffice secrets reseal`
     # seals it with the rest.
     merchants = sa.table(
@@ -38,7 +39,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_merchants_publisher_token_digest", table_name="merchants")
     with op.batch_alter_table("merchants") as batch:
-        batch.drop_constraint("uq_merchants_publisher_token_digest", type_="unique")
         batch.drop_column("publisher_token_digest")
         batch.drop_column("publisher_token")
+    if op.get_bind().dialect.name == "sqlite":  # the batch copied the table without it
+        op.create_index("ix_merchants_lower_email", "merchants", [sa.text("lower(email)")], unique=False)
