@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
 from boxoffice.kit.db import create_engine
+from boxoffice.migrate import upgrade
 from boxoffice.models import Base
 
 
@@ -25,3 +29,36 @@ async def test_migrated_schema_matches_the_models(migrated_database_url: str) ->
     finally:
         await engine.dispose()
     assert differences == [], "models changed without a migration: run alembic revision --autogenerate"
+
+
+def _row(database: sqlite3.Connection, table: str, **given: object) -> None:
+    """A row of `table` with `given` values and a plain one in each other column that must have one."""
+    values = dict(given)
+    for _, name, kind, not_null, default, primary in database.execute(f"PRAGMA table_info({table})"):
+        if name in values or not not_null or default is not None or primary:
+            continue
+        kind = kind.upper()
+        values[name] = (
+            1 if "INT" in kind or "BOOL" in kind else "2026-01-01 00:00:00" if "DATE" in kind
+            else "{}" if "JSON" in kind else "x"
+        )  # fmt: skip
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    database.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(values.values()))  # noqa: S608
+
+
+def test_a_migration_copying_a_table_on_sqlite_keeps_the_rows_referring_to_it(tmp_path: Path) -> None:
+    # 0031 copies `vouchers` (SQLite adds a foreign key only by copying the table): with foreign keys enforced, the
+    # old table's drop deleted every voucher's rules, so a voucher for one price applied to all of them.
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0030")
+    with sqlite3.connect(tmp_path / "old.db") as database:
+        _row(database, "merchants", id=1, uuid="m-1", email="shop@example.com")
+        _row(database, "products", id=1, merchant_id=1)
+        _row(database, "prices", id=1, merchant_id=1, product_id=1)
+        _row(database, "vouchers", id=1, merchant_id=1, code="ONE-PRICE")
+        _row(database, "voucher_rules", id=1, merchant_id=1, voucher_id=1, price_id=1, product_id=None)
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "old.db") as database:
+        assert database.execute("SELECT voucher_id, price_id FROM voucher_rules").fetchall() == [(1, 1)]
+        assert database.execute("SELECT code FROM vouchers").fetchall() == [("ONE-PRICE",)]

@@ -16,14 +16,17 @@ database_url = config.attributes.get("database_url") or get_settings().database_
 
 
 def _run(connection: Connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
-    )
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # A batch migration copies a table and drops the old one; with foreign keys enforced, the drop would delete
+        # or null every row referring to it (a voucher's rules, payments' links). SQLite takes this pragma only
+        # outside a transaction, so it comes before the migrations begin theirs; the keys are checked at the end.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=sqlite, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+            raise RuntimeError(f"the migrations left rows referring to nothing: {broken[:5]}")
 
 
 async def _migrate() -> None:
