@@ -16,7 +16,7 @@ from boxoffice.identity.app_data import set_app_data
 from boxoffice.identity.authentication import start_session
 from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
 from boxoffice.identity.outside_identities import link_outside_identity
-from boxoffice.identity.refusals import AccountExists
+from boxoffice.identity.refusals import AccountDeactivated, AccountExists
 from boxoffice.identity.tokens import IssuedTokens
 from boxoffice.kit import clock, validation
 from boxoffice.kit.client_info import ClientInfo
@@ -77,6 +77,15 @@ async def get_customer(session: AsyncSession, merchant: Merchant, customer_id: i
     customer = await repo.customer_by_id(session, merchant.id, customer_id)
     if customer is None or customer.erased_at is not None:
         raise NotFound("Customer not found", what=Missing.CUSTOMER)
+    return customer
+
+
+async def customer_to_sign_in(session: AsyncSession, merchant: Merchant, email: str) -> Customer:
+    """The customer `customer_by_email` finds, to be signed in on the merchant's word: AccountDeactivated when
+    their account is deactivated."""
+    customer = await customer_by_email(session, merchant, email)
+    if not customer.active:
+        raise AccountDeactivated()
     return customer
 
 

@@ -53,6 +53,8 @@ async def test_a_token_by_email_for_the_publishers_own_customers(
     await rpc.refused(10, "generateCustomerToken", publisherToken=other.token, customerEmail=viewer.email)
     await rpc.refused(11, "generateCustomerToken", publisherToken=publisher.token)
     await rpc.refused(11, "generateCustomerToken", publisherToken=publisher.token, customerEmail={"a": 1})
+    await deactivate(server, publisher.merchant.id, viewer.email)
+    await rpc.refused(12, "generateCustomerToken", publisherToken=publisher.token, customerEmail=viewer.email)
 
 
 async def test_a_token_by_password(server: Server, rpc: JsonRpc, publisher: Publisher) -> None:

@@ -33,7 +33,9 @@ class Call:
     session: AsyncSession
     params: Params
     client: ClientInfo
-    _merchant: Merchant | None = field(default=None, init=False)
+    # Apart: a customer token names its merchant, but never proves to be the publisher.
+    _publisher: Merchant | None = field(default=None, init=False)
+    _customers_merchant: Merchant | None = field(default=None, init=False)
 
     @property
     def settings(self) -> Settings:
@@ -47,9 +49,11 @@ class Call:
 
     async def publisher(self, name: str = "publisherToken") -> Merchant:
         """The merchant the call's publisher token names (code 3 otherwise)."""
-        if self._merchant is None:
-            self._merchant = await merchant_by_publisher_token(self.session, self.params.values.get(name))
-        return self._merchant
+        if name != "publisherToken":
+            return await merchant_by_publisher_token(self.session, self.params.values.get(name))
+        if self._publisher is None:
+            self._publisher = await merchant_by_publisher_token(self.session, self.params.values.get(name))
+        return self._publisher
 
     async def customer(self, *, cookie: bool = False) -> Customer:
         """The customer the call's `customerToken` names (or, where `cookie`, the one Cleeng's JavaScript API keeps),
@@ -68,13 +72,15 @@ class Call:
         if self.params.has("publisherToken") and (await self.publisher()).id != principal.merchant_id:
             raise Refused(Code.CUSTOMER_TOKEN, "Invalid or expired customer token")
         customer = await customer_of(self.session, principal)
-        if self._merchant is None:
-            self._merchant = await merchant_of(self.session, customer.merchant_id)
+        if self._customers_merchant is None:
+            self._customers_merchant = await merchant_of(self.session, customer.merchant_id)
         return customer
 
     async def merchant(self) -> Merchant:
         """The merchant of the call: the publisher token's, or the customer token's once `customer` has run."""
-        return self._merchant if self._merchant is not None else await self.publisher()
+        if self._customers_merchant is not None:
+            return self._customers_merchant
+        return await self.publisher()
 
 
 # A method: a call in, its `result` object out.

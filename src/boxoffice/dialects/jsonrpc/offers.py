@@ -34,9 +34,10 @@ async def get_offer(call: Call, kind: OfferType) -> dict[str, Any]:
     if kind is VOD or call.params.has("publisherToken"):
         merchant = await call.publisher()
         offer = await offer_changes.merchant_offer(call.session, merchant, found, kind.access_type_ids)
-    else:
-        offer = await find_offer(call.session, found)
-    return offer_object(_of_kind(offer, kind), kind)
+        return offer_object(_of_kind(offer, kind), kind)
+    offer = await find_offer(call.session, found)
+    # Read by anyone: the publisher's e-mail is its sign-in, shown to itself only.
+    return offer_object(_of_kind(offer, kind), kind) | {"publisherEmail": None}
 
 
 async def list_offers(call: Call, kind: OfferType) -> dict[str, Any]:

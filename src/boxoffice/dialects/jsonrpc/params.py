@@ -3,6 +3,7 @@ refused as invalid arguments (code 11), naming the parameter, before anything is
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -11,8 +12,10 @@ from boxoffice.kit import clock
 
 # The longest text any parameter takes (a description, a URL); each method narrows its own.
 MAX_TEXT = 4000
-# Unix seconds from 1970 to the year 9999.
-MAX_TIMESTAMP = 253_402_300_799
+# Unix seconds from 1970 to a day before the year 9999 ends: a period's bound may be moved on by a second.
+MAX_TIMESTAMP = 253_402_214_399
+# A whole number as text: ASCII digits (`str.isdigit` also passes "²"), few enough for a 64-bit integer.
+_WHOLE = re.compile(r"-?[0-9]{1,18}")
 
 
 class Params:
@@ -60,7 +63,7 @@ class Params:
         value = self.values.get(name)
         if value is None:
             return None
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
             value = int(value.strip())
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -79,7 +82,7 @@ class Params:
             return None
         try:
             number = float(value) if isinstance(value, int | float | str) and not isinstance(value, bool) else None
-        except ValueError:
+        except (ValueError, OverflowError):
             number = None
         if number is None or not 0 <= number <= maximum or number != number:
             raise InvalidParams(self._name(name), f"Invalid arguments: {self._name(name)} must be a number")
@@ -106,6 +109,8 @@ class Params:
 
     def object(self, name: str, *, required: bool = True) -> Params:
         value = self.values.get(name)
+        if value == []:  # PHP encodes an empty array, its empty object too, as `[]`
+            value = {}
         if value is None and not required:
             return Params({}, self._name(name))
         if not isinstance(value, dict):

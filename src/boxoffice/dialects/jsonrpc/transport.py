@@ -70,7 +70,7 @@ async def _one(request: Request, methods: Methods, call: object) -> Reply:
 async def _answer(request: Request, methods: Methods) -> Response:
     try:
         payload = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested beyond what the parser takes
         return JSONResponse(_error(None, Code.PARSE_ERROR, "The body is not JSON"))
     if isinstance(payload, list):
         if not payload or len(payload) > MAX_BATCH:
