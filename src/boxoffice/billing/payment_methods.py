@@ -27,7 +27,7 @@ from boxoffice.gateways.protocol import (
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.db import transaction
-from boxoffice.kit.errors import InvalidInput, NotFound
+from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 
 # Which form field a refusal is about, for the dialects' field errors.
 REFUSED_FIELDS = {
@@ -300,7 +300,7 @@ async def forget_default_card(
     started with, so their renewals are not affected."""
     profile = await default_method(session, merchant_id, customer_id, gateway)
     if profile is None or profile.id != profile_id:
-        raise NotFound("Payment details not found")
+        raise NotFound("Payment details not found", what=Missing.PAYMENT_DETAILS)
     profile.method_token = profile.card_brand = profile.card_last4 = profile.card_holder = None
     profile.card_exp_month = profile.card_exp_year = None
     profile.updated_at = clock.now()
@@ -314,7 +314,7 @@ async def forget_payment_details(
     `forget_default_card` does for the customer."""
     profile = await repo.profile_by_id(session, merchant_id, profile_id)
     if profile is None:
-        raise NotFound("Payment details not found")
+        raise NotFound("Payment details not found", what=Missing.PAYMENT_DETAILS)
     await forget_default_card(session, merchant_id, profile.customer_id, gateway, profile_id)
 
 

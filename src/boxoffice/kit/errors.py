@@ -69,6 +69,7 @@ class Missing(StrEnum):
     BRANDING = "branding"
     PAYMENT = "payment"
     CUSTOMER = "customer"
+    PAYMENT_DETAILS = "payment_details"  # a saved card or account to charge
     ASSOCIATE = "associate"  # a merchant's partner who hands out its vouchers
     CAMPAIGN = "campaign"  # a set of vouchers made together
 

@@ -65,6 +65,11 @@ GARBAGE: tuple[Any, ...] = (
     {},
     {"nested": {"deeper": [1, "two"]}, "offset": "NaN", "expiresAt": 1e300},
     2**80,
+    10**400,  # no float holds it
+    "--1",
+    "²",
+    "9" * 5000,  # more digits than Python turns into a number
+    253_402_300_799,  # the last second of the year 9999: a period ending there can't be moved on
 )
 # Cleeng deprecated these; they answer 999 on purpose (its webhooks come with API 3.1).
 DEPRECATED = {"subscribeToWebhookEvent", "listWebhookSubscriptions"}

@@ -40,7 +40,7 @@ async def test_a_customers_card_is_listed_then_forgotten(
     # Another publisher knows neither the customer nor the card.
     await rpc.refused(10, "listPaymentDetails", publisherToken=rival.token, userEmail=vera.email)
     message = await rpc.refused(
-        999, "deletePaymentDetails", publisherToken=rival.token, paymentDetailsId=card["paymentDetailsId"]
+        11, "deletePaymentDetails", publisherToken=rival.token, paymentDetailsId=card["paymentDetailsId"]
     )
     assert "Payment details not found" in message
     assert (await rpc.items("listPaymentDetails", publisherToken=publisher.token, userEmail=vera.email))[1] == 1
@@ -53,7 +53,7 @@ async def test_a_customers_card_is_listed_then_forgotten(
     [profile] = await fetch_rows(server, PaymentProfile, publisher.merchant.id)
     assert (profile.method_token, profile.card_last4) == (None, None)
     again = await rpc.refused(
-        999, "deletePaymentDetails", publisherToken=publisher.token, paymentDetailsId=card["paymentDetailsId"]
+        11, "deletePaymentDetails", publisherToken=publisher.token, paymentDetailsId=card["paymentDetailsId"]
     )
     assert "Payment details not found" in again
 
@@ -64,7 +64,7 @@ async def test_a_customer_without_a_card_has_none_and_an_unknown_one_is_refused(
     vera = await sign_up(server, publisher.merchant)
     assert await rpc.items("listPaymentDetails", publisherToken=publisher.token, userEmail=vera.email) == ([], 0)
     await rpc.refused(10, "listPaymentDetails", publisherToken=publisher.token, userEmail="nobody@example.com")
-    await rpc.refused(999, "deletePaymentDetails", publisherToken=publisher.token, paymentDetailsId=2**40)
+    await rpc.refused(11, "deletePaymentDetails", publisherToken=publisher.token, paymentDetailsId=2**40)
 
 
 @pytest.mark.parametrize(

@@ -64,6 +64,7 @@ async def test_ids_are_echoed_as_sent_and_jsonrpc_may_be_missing(server: Server,
         (b"[]", -32600),
         (json.dumps([{"method": "getCustomer", "params": {}, "id": n} for n in range(26)]).encode(), -32600),
         (b'"just a string"', -32600),
+        (b"[" * 100_000 + b"]" * 100_000, -32700),  # nested deeper than the parser goes
         (b'{"method": 5, "params": {}, "id": 1}', -32600),
         (b'{"method": "getCustomer", "params": [1, 2], "id": 1}', -32600),
         (b'{"method": "getCustomer", "params": {}, "id": {"an": "object"}}', -32600),

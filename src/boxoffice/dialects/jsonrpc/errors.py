@@ -69,11 +69,13 @@ NOT_FOUND = {
     errors.Missing.CUSTOMER: Code.CUSTOMER_UNKNOWN,
     errors.Missing.ASSOCIATE: Code.CUSTOMER_UNKNOWN,  # Cleeng's code for an e-mail no one is known by
     errors.Missing.CAMPAIGN: Code.OFFER_NOT_FOUND,
+    errors.Missing.PAYMENT_DETAILS: Code.INVALID_ARGUMENTS,  # Cleeng has no code of its own for them
 }
 # What was not found, where the code alone would name something else.
 NOT_FOUND_MESSAGES = {
     errors.Missing.ASSOCIATE: "Associate not found",
     errors.Missing.CAMPAIGN: "Coupon campaign not found",
+    errors.Missing.PAYMENT_DETAILS: "Payment details not found",
 }
 MESSAGES = {
     Code.CUSTOMER_TOKEN: "Invalid or expired customer token",

@@ -63,6 +63,7 @@ NOT_FOUND = {
     errors.Missing.SUBSCRIPTION: "Subscription not found",
     errors.Missing.BRANDING: "Branding not found",
     errors.Missing.PAYMENT: "Payment not found",
+    errors.Missing.PAYMENT_DETAILS: "Payment details not found",
     errors.Missing.CUSTOMER: "Customer not found",
     errors.Missing.ASSOCIATE: "Associate not found",
     errors.Missing.CAMPAIGN: "Voucher campaign not found",
