@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog.currencies import is_currency
 from boxoffice.catalog.models import Price
 from boxoffice.kit import clock, validation
 from boxoffice.kit.errors import InvalidInput, Missing, NotFound
@@ -67,6 +68,8 @@ def _check(fields: CampaignFields, problems: validation.Problems) -> dict[str, o
         problems.add("discount", "The discount is a percentage from 1 to 100")
     elif money is not None and not 0 < money.amount <= MAX_AMOUNT_OFF:
         problems.add("discount", "The amount off must be greater than zero and not too large")
+    elif money is not None and not is_currency(money.currency):
+        problems.add("currency", f"{money.currency} is no currency")
     cleaned |= {
         "percent_off": percent,
         "amount_off": money.amount if money else None,

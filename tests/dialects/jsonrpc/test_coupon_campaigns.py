@@ -252,6 +252,7 @@ async def test_bad_campaign_data_is_code_11_or_4_and_writes_nothing(
         campaign(desk, discount="much"),
         campaign(desk, discountType="fixed", discount=2.5),  # no currency
         campaign(desk, discountType="fixed", discount=2.555, currency="EUR"),
+        campaign(desk, discountType="fixed", discount=2.5, currency="XYZ"),  # no such currency
         campaign(desk, applicableOnOfferIds=["not an offer"]),
         campaign(desk, applicableOnOfferIds=[{"id": desk.pass_offer}]),
         campaign(desk, expirationDate=past),
