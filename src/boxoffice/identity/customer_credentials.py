@@ -28,11 +28,13 @@ async def sign_in_by_password(
     *,
     issue: Issuer = default_issuer,
 ) -> tuple[IssuedTokens, Customer]:
-    """`authentication.sign_in`, counted against the sign-in limits (`authentication.sign_in_rates`) in this
-    session's transaction, whose refusal keeps the count; AccountDeactivated rather than InvalidCredentials when the
-    password is right but the account deactivated."""
+    """`authentication.sign_in`, counted against the account's sign-in limit in this session's transaction, whose
+    refusal keeps the count; AccountDeactivated rather than InvalidCredentials when the password is right but the
+    account deactivated. Not against the limit per address: the merchant's back end signs all its customers in
+    from its own few, while the account's limit still stops anyone guessing one customer's password."""
     name = authentication.sign_in_name(email)
-    rates = authentication.sign_in_rates(settings, client.ip_address, f"{merchant.uuid}:{name}")
+    account = f"auth:account:{merchant.uuid}:{name}"
+    rates = {account: authentication.sign_in_rates(settings, client.ip_address, f"{merchant.uuid}:{name}")[account]}
     try:
         await throttle.count(session, rates)
         return await authentication.sign_in(session, settings, merchant, name, password, client, issue=issue)

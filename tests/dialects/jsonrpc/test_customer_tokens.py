@@ -22,7 +22,7 @@ __all__ = ["shop"]  # the offers' fixture, used here too
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"auth_rate_per_account": "5/60"})
+    return settings.model_copy(update={"auth_rate_per_account": "5/60", "auth_rate_per_ip": "3/60"})
 
 
 async def deactivate(server: Server, merchant_id: int, email: str) -> None:
@@ -86,6 +86,16 @@ async def test_password_attempts_are_limited_per_account_refused_ones_included(
     await rpc.refused(14, "generateCustomerTokenFromPassword", **given, password=viewer.password)
     answers = await rpc.batch(("generateCustomerTokenFromPassword", given | {"password": viewer.password}))
     assert [getattr(answer, "code", None) for answer in answers] == [14]
+
+
+async def test_a_back_end_signs_in_more_customers_than_one_address_may(rpc: JsonRpc, publisher: Publisher) -> None:
+    # Three sign-ins a minute from one address (the test's settings); the publisher's back end has one address.
+    for n in range(5):
+        email = f"viewer{n}@example.com"
+        account = {"email": email, "password": "viewer-pass-1", "locale": "en_US", "country": "DE", "currency": "EUR"}
+        await rpc.call("registerCustomer", publisherToken=publisher.token, customerData=account)
+        given = {"publisherToken": publisher.token, "customerEmail": email, "password": "viewer-pass-1"}
+        assert (await rpc.call("generateCustomerTokenFromPassword", **given))["token"]
 
 
 async def test_a_token_by_the_facebook_account_registered_with(
