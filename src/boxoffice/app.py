@@ -29,6 +29,8 @@ from boxoffice import (
 from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentLog
 from boxoffice.billing import gateway_events, gift_delivery, janitor, renewals  # noqa: F401  (register billing's jobs)
+from boxoffice.dialects.api31.router import PREFIX as API31_PREFIX
+from boxoffice.dialects.api31.router import router as api31_router
 from boxoffice.dialects.cors import AllowedOrigins, Cors
 from boxoffice.dialects.inplayer.errors import ErrorBody, error_response, render_validation_error
 from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
@@ -331,6 +333,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.include_router(inplayer_router)
     app.include_router(mediastore_router, prefix=MEDIASTORE_PREFIX)
     app.include_router(json_rpc_router)
+    app.include_router(api31_router, prefix=API31_PREFIX)
     app.include_router(sandbox_pages.router, responses=UNPARSED)
     app.include_router(gateway_webhooks.router, responses=UNPARSED)
     app.include_router(report_downloads.router, responses=UNPARSED)

@@ -43,3 +43,17 @@ CLIENT_ONLY_TYPES: tuple[str, ...] = (
 
 # A test a merchant sends one endpoint by hand: posted to that endpoint alone, never dispatched to any other.
 TEST_TYPE = "webhook.test"
+
+# Events only some receivers take (Cleeng's webhook topics, a payment connector's requests): never posted to an
+# endpoint that did not name them, so an InPlayer endpoint taking "every type" never sees one.
+NAMED_ONLY_TYPES: tuple[str, ...] = (
+    "customer.password.reset.requested",
+    "customer.consent.updated",
+    "subscription.payment.authorisation.due",  # an external connector is asked to authorise a renewal
+    "subscription.payment.capture.due",  # … and to capture it
+    "subscription.termination.due",  # … and told the subscription ends (its dunning ran out)
+    "subscription.switch.cancelled",
+    "subscription.switched",
+    "payment.details.deactivated",
+    "payment.refund.requested",  # an external connector is asked to refund a payment it took
+)

@@ -269,6 +269,8 @@ def open_my_account(page: Page, site: Site, shop: Shop, email: str) -> Locator:
     page.get_by_role("button", name="Continue").click()
     main = page.get_by_role("main")
     expect(main).to_contain_text("Renews automatically")
+    # The plans to change to are fetched last; until they are, the SDK's unsubscribe popup opens on a different step.
+    expect(main.get_by_role("button", name="Downgrade")).to_be_visible()
     return main
 
 

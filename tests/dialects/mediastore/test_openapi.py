@@ -14,7 +14,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from jsonschema import Draft202012Validator, ValidationError
 from starlette.requests import Request
 
-from boxoffice.dialects.mediastore import auths, body
+from boxoffice.dialects.cleeng import body
+from boxoffice.dialects.mediastore import auths
 from boxoffice.dialects.mediastore.deps import get_principal
 from boxoffice.dialects.openapi import BodySpec, UndeclaredField, body_spec, dependencies
 from tests.conftest import Server

@@ -21,8 +21,8 @@ from pydantic import with_config
 from typing_extensions import TypedDict
 
 from boxoffice.billing import orders
+from boxoffice.dialects.cleeng.body import Fields, Shaped, Text, declare
 from boxoffice.dialects.mediastore import signed
-from boxoffice.dialects.mediastore.body import Fields, Shaped, Text, declare
 from boxoffice.dialects.mediastore.connectors import ADYEN_METHODS, OPTIONAL_ORDER, SESSION, AdyenAmount, AdyenMethod
 from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer

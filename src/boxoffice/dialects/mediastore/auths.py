@@ -10,8 +10,8 @@ from pydantic import with_config
 from starlette.responses import JSONResponse
 from typing_extensions import TypedDict
 
+from boxoffice.dialects.cleeng.body import Fields, Text, Whole, declare
 from boxoffice.dialects.mediastore import tokens
-from boxoffice.dialects.mediastore.body import Fields, Text, Whole, declare
 from boxoffice.dialects.mediastore.deps import AppSettings, Client, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, Nothing, Refusal, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused

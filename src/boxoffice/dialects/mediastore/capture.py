@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import with_config
 from typing_extensions import TypedDict
 
-from boxoffice.dialects.mediastore.body import Fields, Shaped, declare
+from boxoffice.dialects.cleeng.body import Fields, Shaped, declare
 from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, Nothing, answer
 from boxoffice.dialects.mediastore.errors import MalformedRequest

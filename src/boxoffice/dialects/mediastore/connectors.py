@@ -20,8 +20,8 @@ from typing_extensions import TypedDict
 
 from boxoffice.billing import charges, orders
 from boxoffice.billing.models import PaymentStatus
+from boxoffice.dialects.cleeng.body import Fields, Shaped, Text, WebAddress, Whole, declare
 from boxoffice.dialects.mediastore import signed
-from boxoffice.dialects.mediastore.body import Fields, Shaped, Text, WebAddress, Whole, declare
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import with_config
 from typing_extensions import TypedDict
 
+from boxoffice.dialects.cleeng.body import Fields, Shaped, Text, declare
 from boxoffice.dialects.mediastore import tokens
 from boxoffice.dialects.mediastore.auths import PUBLISHER_ID, SignedIn, signed_in
-from boxoffice.dialects.mediastore.body import Fields, Shaped, Text, declare
 from boxoffice.dialects.mediastore.deps import AppSettings, Client, CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, Nothing, answer
 from boxoffice.dialects.mediastore.errors import ALREADY_EXISTS, INVALID_BODY, Refused

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
 
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
+from boxoffice.dialects.cleeng.body import BadBody
 from boxoffice.dialects.mediastore.envelope import Code, refusal
 from boxoffice.kit import errors
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
@@ -142,6 +143,8 @@ def message_of(error: errors.DomainError) -> str:
 def render_domain_error(error: errors.DomainError) -> JSONResponse:
     if isinstance(error, Refused):
         return refusal(error.status, error.message, error.code)
+    if isinstance(error, BadBody):
+        return refusal(error.status, error.message, INVALID_BODY)
     if isinstance(error, errors.AlreadyHeld):
         return refusal(409, ALREADY_HELD)
     status, code = next(((s, c) for kind, s, c in STATUS if isinstance(error, kind)), (400, None))

@@ -14,8 +14,8 @@ from pydantic import with_config
 from typing_extensions import TypedDict
 
 from boxoffice.billing import gift_delivery, gifts
+from boxoffice.dialects.cleeng.body import Fields, Shaped, declare
 from boxoffice.dialects.cleeng.offer_ids import offer_id
-from boxoffice.dialects.mediastore.body import Fields, Shaped, declare
 from boxoffice.dialects.mediastore.deps import AppSettings, Client, CurrentCustomer, Session
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import MalformedRequest, Refused

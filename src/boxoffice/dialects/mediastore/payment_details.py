@@ -22,9 +22,9 @@ from starlette.responses import RedirectResponse
 from typing_extensions import TypedDict
 
 from boxoffice.billing import method_setup
+from boxoffice.dialects.cleeng.body import Fields, Shaped, WebAddress, Whole, declare
 from boxoffice.dialects.mediastore import signed
 from boxoffice.dialects.mediastore.account import PaymentDetail, payment_detail
-from boxoffice.dialects.mediastore.body import Fields, Shaped, WebAddress, Whole, declare
 from boxoffice.dialects.mediastore.connectors import (
     PAYMENT_METHOD,
     REFUSED,

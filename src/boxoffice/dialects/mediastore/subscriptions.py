@@ -13,10 +13,10 @@ from typing_extensions import TypedDict
 
 from boxoffice.billing import holdings, subscriptions
 from boxoffice.billing.models import Subscription, SubscriptionStatus
+from boxoffice.dialects.cleeng.body import Fields, Text, declare
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import offer_id, price_id_of
 from boxoffice.dialects.cleeng.periods import period
-from boxoffice.dialects.mediastore.body import Fields, Text, declare
 from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, Nothing, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused, subscription_coupon_refused

@@ -23,10 +23,10 @@ from typing_extensions import TypedDict
 from boxoffice.billing import charges, plan_switch
 from boxoffice.billing.models import Subscription
 from boxoffice.billing.switches import DEFERRED, IMMEDIATE
+from boxoffice.dialects.cleeng.body import Fields, Text, declare
 from boxoffice.dialects.cleeng.money import currency_symbol, decimal
 from boxoffice.dialects.cleeng.offer_ids import offer_id, price_id_of
 from boxoffice.dialects.cleeng.periods import period
-from boxoffice.dialects.mediastore.body import Fields, Text, declare
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session, own
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused

@@ -1,4 +1,5 @@
-"""Request bodies as the SDK sends them: a JSON object, read field by field. Each field is declared once, as one of
+"""Request bodies as Cleeng's clients send them (MediaStore's SDK, API 3.1's generated clients): a JSON object, read
+field by field. Each field is declared once, as one of
 the kinds below (its key, its limits, whether a request needs it), and that declaration is at once what the route
 parses the field with and the field's JSON schema in the route's `requestBody` (boxoffice.dialects.openapi), so the
 two cannot drift: a route reads its body through `declare(...)`, which refuses to hand it a field it did not declare.
@@ -13,8 +14,8 @@ from typing import Any
 import orjson
 from fastapi import Request
 
-from boxoffice.dialects.mediastore.errors import INVALID_BODY, MalformedRequest, Refused
 from boxoffice.dialects.openapi import JSON, BodySpec, Field
+from boxoffice.kit.errors import DomainError
 
 MAX_BODY = 64 * 1024
 WHOLE_BOUND = 2**63  # a whole number is below it (a bound a float holds exactly, as the document's numbers are)
@@ -22,18 +23,27 @@ WHOLE_BOUND = 2**63  # a whole number is below it (a bound a float holds exactly
 WITHOUT_NUL = "^[^\\u0000]*$"
 
 
+class BadBody(DomainError):
+    """A body that isn't what its route declared: 400 for a malformed one, 422 for a value out of bounds. Each
+    dialect words it in its own envelope (its `errors.py`)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        self.status = status
+        super().__init__(message)
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if len(raw) > MAX_BODY:
-        raise MalformedRequest("The request body is too large")
+        raise BadBody("The request body is too large")
     if not raw.strip():
         return {}
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise MalformedRequest("The request body is not valid JSON") from None
+        raise BadBody("The request body is not valid JSON") from None
     if not isinstance(data, dict):
-        raise MalformedRequest("The request body must be a JSON object")
+        raise BadBody("The request body must be a JSON object")
     return data
 
 
@@ -70,7 +80,7 @@ class Text:
         if value is None:
             return None
         if not isinstance(value, str) or len(value) > self.max_length or "\x00" in value:
-            raise MalformedRequest(f"Invalid param {self.label or self.name}")
+            raise BadBody(f"Invalid param {self.label or self.name}")
         return value
 
 
@@ -94,12 +104,12 @@ class Whole:
         if value is None or value == "":
             return None
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise MalformedRequest(f"Invalid param {self.name}")
+            raise BadBody(f"Invalid param {self.name}")
         if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= 18):
-            raise MalformedRequest(f"Invalid param {self.name}")
+            raise BadBody(f"Invalid param {self.name}")
         number = int(value)
         if not 0 <= number < WHOLE_BOUND:
-            raise MalformedRequest(f"Invalid param {self.name}")
+            raise BadBody(f"Invalid param {self.name}")
         return number
 
 
@@ -115,7 +125,7 @@ class Flag:
     def read(self, body: Mapping[str, Any]) -> bool | None:
         value = body.get(self.name)
         if value is not None and not isinstance(value, bool):
-            raise MalformedRequest(f"Invalid param {self.name}")
+            raise BadBody(f"Invalid param {self.name}")
         return value
 
 
@@ -138,14 +148,14 @@ class WebAddress:
         if value is None and not self.required:
             return None
         if not value or not value.startswith(("https://", "http://")):
-            raise Refused(422, f"Invalid param {self.name}: an absolute URL", INVALID_BODY)
+            raise BadBody(f"Invalid param {self.name}: an absolute URL", 422)
         return value
 
     def given(self, body: Mapping[str, Any]) -> str:
         """The address, refused when absent (as `read` does for a required one)."""
         value = self.read(body)
         if value is None:
-            raise Refused(422, f"Invalid param {self.name}: an absolute URL", INVALID_BODY)
+            raise BadBody(f"Invalid param {self.name}: an absolute URL", 422)
         return value
 
 

@@ -1,0 +1,35 @@
+"""What an API 3.1 endpoint needs from its request: the session, the settings, and the publisher its
+`X-Publisher-Token` names (the same per-merchant token as the JSON-RPC API's `publisherToken`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import APIKeyHeader
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from boxoffice.identity.models import Merchant
+from boxoffice.identity.publisher_tokens import merchant_by_publisher_token
+from boxoffice.kit.client_info import ClientInfo
+from boxoffice.kit.requests import get_client, get_session, get_settings, session_of
+from boxoffice.kit.settings import Settings
+
+PUBLISHER_TOKEN = APIKeyHeader(
+    name="X-Publisher-Token",
+    scheme_name="publisherToken",
+    description="The publisher token of the merchant's API keys (`GET /accounts/keys`, the dashboard)",
+    auto_error=False,
+)
+
+
+async def get_publisher(request: Request, token: Annotated[str | None, Security(PUBLISHER_TOKEN)]) -> Merchant:
+    return await merchant_by_publisher_token(session_of(request), token)
+
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+AppSettings = Annotated[Settings, Depends(get_settings)]
+Client = Annotated[ClientInfo, Depends(get_client)]
+Publisher = Annotated[Merchant, Depends(get_publisher)]
+# An id in a path: a positive whole number (anything else is a 400, never a lookup).
+Id = Path(ge=1, le=2**53)

@@ -1,0 +1,13 @@
+"""Every API 3.1 router, for the app to mount under `/3.1`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from boxoffice.dialects.api31 import customers
+
+PREFIX = "/3.1"
+
+router = APIRouter()
+for module in (customers,):
+    router.include_router(module.router)
