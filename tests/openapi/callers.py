@@ -1,5 +1,5 @@
-"""Who calls the API in the OpenAPI tests: a merchant, one of its viewers, and a MediaStore customer of the same
-merchant, each with a live token, made over HTTP as their clients make them.
+"""Who calls the API in the OpenAPI tests: a merchant (with its publisher token for API 3.1), one of its viewers, and
+a MediaStore customer of the same merchant, each with a live token, made over HTTP as their clients make them.
 
 A fuzzer may end a caller's session (`GET /accounts/logout`), erase an account or change a password: `renew()`
 checks each token with one cheap call and makes a new one (or a new caller) where it no longer works, so that the
@@ -18,6 +18,7 @@ from boxoffice.dialects.inplayer.router import MODULES as INPLAYER_MODULES
 
 PASSWORD = "caller-pass-1"
 MEDIASTORE = "/mediastore"
+API31 = "/3.1"
 # Operations that answer a signed-in caller with a stream that never ends (Server-Sent Events): they are called
 # without a token, so that their parameters are fuzzed and their refusals checked without waiting on a stream.
 STREAMS = frozenset({("GET", "/v2/notifications")})
@@ -43,6 +44,7 @@ class Callers:
     viewer_email: str = ""
     viewer_token: str = ""
     publisher_id: int = 0
+    publisher_token: str = ""
     customer_email: str = ""
     customer_id: int = 0
     customer_jwt: str = ""
@@ -73,6 +75,7 @@ class Callers:
         self.merchant_uuid, self.merchant_token = str(account["uuid"]), str(body["access_token"])
         keys = expect(self.http.get("/accounts/keys", headers=self._bearer(self.merchant_token)))
         self.publisher_id = int(str(keys["publisher_id"]))
+        self.publisher_token = str(keys["publisher_token"])
         self._new_viewer()
         self._new_customer()
 
@@ -148,9 +151,12 @@ class Callers:
 
     def authorization(self, method: str, path: str) -> dict[str, str]:
         """The header the operation's own client would send: the merchant's token where the route takes a merchant,
-        the MediaStore JWT under /mediastore, else the viewer's (harmless where the route reads none)."""
+        the MediaStore JWT under /mediastore, the publisher token under /3.1, else the viewer's (harmless where the
+        route reads none)."""
         if (method.upper(), path) in STREAMS:
             return {}
+        if path.startswith(API31 + "/"):
+            return {"X-Publisher-Token": self.publisher_token}
         if path.startswith(MEDIASTORE + "/"):
             return self._bearer(self.customer_jwt)
         if (method.upper(), path) in MERCHANT_OPERATIONS:
