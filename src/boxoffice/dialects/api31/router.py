@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.dialects.api31 import customers
+from boxoffice.dialects.api31 import customers, entitlements
 
 PREFIX = "/3.1"
 
 router = APIRouter()
-for module in (customers,):
+for module in (customers, entitlements):
     router.include_router(module.router)

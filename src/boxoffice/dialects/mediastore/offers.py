@@ -19,6 +19,7 @@ from boxoffice.billing.offer_terms import offer_terms
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price
 from boxoffice.catalog.offers import Offer, find_offer, list_offers, taxed_offer
+from boxoffice.dialects.cleeng.holdings import CustomerOffer, held_offer
 from boxoffice.dialects.cleeng.money import currency_symbol, decimal
 from boxoffice.dialects.cleeng.offer_ids import TYPES, letter, offer_id, price_id_of, short_id
 from boxoffice.dialects.cleeng.periods import period
@@ -150,36 +151,6 @@ class OfferV2(TypedDict):
 class EntitlementStatus(TypedDict):
     accessGranted: bool
     expiresAt: int | None
-
-
-class RenewalFields(TypedDict, total=False):
-    """What a subscription's holding says of its renewal (all or nothing)."""
-
-    subscriptionId: int
-    externalPaymentId: None
-    inTrial: bool
-    nextPaymentAt: int | None
-    nextPaymentCurrency: str
-    nextPaymentPrice: float
-    paymentGateway: str
-    paymentMethod: str
-    pendingSwitchId: int | None
-    period: str
-    isExternallyManaged: bool
-
-
-@with_config(CLOSED)
-class CustomerOffer(RenewalFields, total=True):
-    """An offer the customer holds or held; a subscription's carries its renewal besides."""
-
-    offerId: str
-    status: Literal["active", "expired", "cancelled"]
-    startedAt: int
-    expiresAt: int
-    offerType: str
-    totalPrice: float
-    offerTitle: str
-    customerCurrency: str
 
 
 @with_config(CLOSED)
@@ -419,49 +390,6 @@ async def offer_for_customer(
     return answer({**rendered, "trialAvailable": terms.trial_available, "accessGranted": False})
 
 
-# The core's holding statuses in Cleeng's words.
-STATUSES: dict[holdings.HoldingStatus, Literal["active", "expired", "cancelled"]] = {
-    holdings.HoldingStatus.ACTIVE: "active",
-    holdings.HoldingStatus.EXPIRED: "expired",
-    holdings.HoldingStatus.CANCELED: "cancelled",
-}
-
-
-def _subscription_fields(renewal: holdings.Renewal) -> RenewalFields:
-    subscription, pending, next_payment = renewal.subscription, renewal.pending_switch, renewal.next_payment_at
-    return {
-        "subscriptionId": subscription.id,
-        "externalPaymentId": None,
-        "inTrial": renewal.in_trial,
-        "nextPaymentAt": clock.unix(next_payment) if next_payment else None,
-        "nextPaymentCurrency": subscription.currency,
-        "nextPaymentPrice": decimal(renewal.next_charge, subscription.currency),
-        "paymentGateway": subscription.gateway,
-        "paymentMethod": subscription.method,
-        "pendingSwitchId": pending.id if pending is not None else None,
-        "period": period(subscription.period_unit, subscription.period_quantity),
-        "isExternallyManaged": False,
-    }
-
-
-def _holding(holding: holdings.Holding) -> CustomerOffer:
-    entitlement, price = holding.entitlement, holding.price
-    item: CustomerOffer = {
-        "offerId": offer_id(price),
-        "status": STATUSES[holding.status],
-        "startedAt": clock.unix(entitlement.starts_at),
-        "expiresAt": clock.unix(entitlement.expires_at),
-        "offerType": letter(price),
-        "totalPrice": decimal(price.amount, price.currency),
-        "offerTitle": holding.product.title,
-        "customerCurrency": price.currency,
-    }
-    if holding.renewal is not None:
-        # My Account finds a pending switch here, by the id it then reads at /subscription_switches/{id}.
-        return {**item, **_subscription_fields(holding.renewal)}
-    return item
-
-
 @router.get("/customers/{customer_id}/offers")
 async def customer_offers(
     session: Session, customer: CurrentCustomer, merchant: CurrentMerchant, customer_id: int = Path(ge=1)
@@ -470,4 +398,4 @@ async def customer_offers(
 
     Newest first, each as the offer (price) it came through; a subscription's with its renewal."""
     own(customer, customer_id)
-    return answer({"items": [_holding(h) for h in await holdings.holdings_of(session, merchant, customer)]})
+    return answer({"items": [held_offer(h) for h in await holdings.holdings_of(session, merchant, customer)]})
