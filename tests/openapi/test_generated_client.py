@@ -151,3 +151,29 @@ def test_a_merchant_makes_its_first_calls_through_the_generated_client(live_api:
         assert [(listed.id, listed.amount) for listed in fees] == [(fee.id, 4.99)]
         listed_items = answered(operation("items", "list_items_v2_items_get").sync_detailed(client=merchant))
         assert [(listed.id, listed.title) for listed in listed_items.collection] == [(item.id, "Generated Film")]
+
+
+def test_a_publisher_back_end_drives_api_3_1_through_the_generated_client(
+    live_api: LiveApi, client: ModuleType
+) -> None:
+    """API 3.1 as a back end generated from the document calls it: the publisher token as its API key."""
+    callers = live_api.callers
+    with client.AuthenticatedClient(
+        base_url=live_api.base_url, token=callers.publisher_token, prefix="", auth_header_name="X-Publisher-Token"
+    ) as publisher:
+        shown = answered(
+            operation("api31", "read_customer_3_1_customers_customer_id_get").sync_detailed(
+                callers.customer_id, client=publisher
+            )
+        )
+        assert (shown.success, shown.data.id, shown.data.email) == (True, callers.customer_id, callers.customer_email)
+        changed = answered(
+            operation("api31", "update_customer_3_1_customers_customer_id_patch").sync_detailed(
+                callers.customer_id,
+                client=publisher,
+                body=model("UpdateCustomer31CustomersCustomerIdPatchBody")(
+                    first_name="Gena", last_name="Rated", country="NL"
+                ),
+            )
+        )
+        assert (changed.data.first_name, changed.data.last_name, changed.data.currency) == ("Gena", "Rated", "EUR")
