@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from boxoffice.access.models import AccessSighting
 from boxoffice.access.sightings import (
     LIMITS,
     MAX_DEVICES,
@@ -73,3 +77,46 @@ async def test_an_empty_or_overlong_place_is_invalid(sessions: async_sessionmake
         ):
             with pytest.raises(InvalidInput):
                 await note_sighting(session, merchant.id, customer.id, seen)
+
+
+async def test_two_first_checks_from_one_new_place_at_once_both_pass(
+    sessions: async_sessionmaker[AsyncSession], frozen: clock.FrozenClock
+) -> None:
+    """The second check's insert waits for the first's transaction and then moves the row it added, rather than
+    failing on it (on SQLite the second transaction waits for the first to begin with)."""
+    async with sessions() as session, session.begin():
+        merchant = await shop.merchant(session)
+        merchant_id, customer_id = merchant.id, (await shop.customer(session, merchant.id)).id
+    first = sessions()
+    async with first.begin():
+        await note_sighting(first, merchant_id, customer_id, Sighting(Place.DEVICE, "tv-1", "tv"))
+
+        async def second() -> None:
+            async with sessions() as session, session.begin():
+                await note_sighting(session, merchant_id, customer_id, Sighting(Place.DEVICE, "tv-1"))
+
+        racing = asyncio.create_task(second())
+        if on_postgres(first):
+            await waiting_for_a_lock(sessions)
+    await first.close()
+    await asyncio.wait_for(racing, 30)
+    async with sessions() as session:
+        rows = (await session.scalars(select(AccessSighting).where(AccessSighting.merchant_id == merchant_id))).all()
+    assert [(row.value, row.device_type) for row in rows] == [("tv-1", "tv")]
+
+
+def on_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def waiting_for_a_lock(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Until another transaction of this database waits on a row lock (bounded)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(3000):
+        async with sessions() as session:
+            if await session.scalar(waiting):
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the second check never waited for the first's row")

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access import service
 from boxoffice.access import sightings_repository as repo
-from boxoffice.access.models import AccessSighting
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.client_info import ClientInfo
@@ -70,12 +69,7 @@ async def note_sighting(session: AsyncSession, merchant_id: int, customer_id: in
         others = await repo.others_seen_since(session, merchant_id, customer_id, kind, seen.value, now - WINDOW)
         if others >= LIMITS[seen.place]:
             raise TooManyPlaces(seen.place)
-    if found is None:
-        found = AccessSighting(merchant_id=merchant_id, customer_id=customer_id, kind=kind, value=seen.value)
-        session.add(found)
-    found.last_seen_at = now
-    found.device_type = seen.device_type or found.device_type
-    await session.flush()
+    await repo.record_sighting(session, merchant_id, customer_id, kind, seen.value, seen.device_type or None, now)
 
 
 async def offer_access_from(
