@@ -10,7 +10,9 @@ How a dialect uses it:
   dependencies is a security scheme.
 * Responses: annotate the endpoint's return type with a TypedDict (or a list of them) that its render functions
   return; mypy then checks the renderer against it and the schema is generated from it. It documents only:
-  the answer is not validated again at run time. An endpoint answering something else (a file, a redirect)
+  the answer is not validated again at run time. An endpoint that renders its own response (headers, a status of
+  its choosing, an envelope) returns a `TypedAnswer[T]` (a dialect's subclass of it), documented as `T` as the
+  route class's `documented` wraps it. An endpoint answering something else (a file, a redirect)
   passes `responses=` to its decorator as usual.
 * Request bodies: hand-written parsing stays, but reads from a `BodySpec`, which is at once the route's body
   dependency and its `requestBody`:
@@ -33,7 +35,7 @@ import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, get_args, get_origin, get_type_hints
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin, get_type_hints
 
 from fastapi.datastructures import Default, DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
@@ -42,8 +44,10 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 from fastapi.security.base import SecurityBase
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from typing_extensions import is_typeddict
 
+T = TypeVar("T")
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
@@ -180,6 +184,18 @@ def _documented_model(endpoint: Callable[..., Any]) -> Any:
     return None
 
 
+class TypedAnswer(JSONResponse, Generic[T]):
+    """A response already rendered, typed by what it carries: mypy checks what it is made of against `T`, and the
+    route documents `T` (see `DescribedRoute.documented`)."""
+
+
+def _carried(endpoint: Callable[..., Any]) -> Any:
+    """`T` of an endpoint returning a `TypedAnswer[T]`; None for one returning otherwise."""
+    annotation = get_type_hints(endpoint).get("return")
+    origin = get_origin(annotation)
+    return get_args(annotation)[0] if isinstance(origin, type) and issubclass(origin, TypedAnswer) else None
+
+
 class DescribedRoute(APIRoute):
     """A route that documents its summary, body, answers, refusals and security as the module docstring says."""
 
@@ -187,6 +203,12 @@ class DescribedRoute(APIRoute):
     # Refusals any operation may answer, and those only an operation behind a security scheme can.
     errors: ClassVar[Mapping[int | str, str]] = {}
     secured_errors: ClassVar[Mapping[int | str, str]] = {}
+    success: ClassVar[str] = "Success"
+
+    @classmethod
+    def documented(cls, carried: Any) -> Any:
+        """The schema of a success carrying `carried`: itself, unless the dialect wraps it in an envelope."""
+        return carried
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         doc = inspect.getdoc(endpoint) or ""
@@ -194,6 +216,12 @@ class DescribedRoute(APIRoute):
             kwargs["summary"] = kwargs.get("summary") or doc.split("\n\n")[0].replace("\n", " ")
             kwargs["description"] = kwargs.get("description") or doc
         responses: dict[int | str, dict[str, Any]] = dict(kwargs.get("responses") or {})
+        carried = _carried(endpoint)
+        if carried is not None:
+            # Documented only: the endpoint's answer is already a response, never validated again.
+            kwargs["response_model"] = None
+            status = kwargs.get("status_code") or 200
+            responses.setdefault(status, {"model": self.documented(carried), "description": self.success})
         model = _documented_model(endpoint)
         if model is not None and isinstance(kwargs.get("response_model", Default(None)), DefaultPlaceholder):
             kwargs["response_model"] = None

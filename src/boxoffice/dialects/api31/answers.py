@@ -10,10 +10,10 @@ from typing import Generic, TypeVar
 
 import orjson
 from fastapi import Request
-from starlette.responses import JSONResponse
 from typing_extensions import TypedDict
 
 from boxoffice.dialects.api31.errors import Refused
+from boxoffice.dialects.openapi import TypedAnswer
 
 T = TypeVar("T")
 
@@ -33,7 +33,11 @@ class Listed(TypedDict, Generic[T]):
     totalCount: int
 
 
-class Answer(JSONResponse, Generic[T]):
+class Done(TypedDict):
+    """Done: there is nothing more to say."""
+
+
+class Answer(TypedAnswer[T]):
     """A success, typed by what it carries."""
 
     def render(self, content: object) -> bytes:

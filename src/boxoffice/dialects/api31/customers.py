@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from typing_extensions import TypedDict
 
 from boxoffice.billing import erasure
-from boxoffice.dialects.api31.answers import Answer, Wrapped, envelope, require_match, tagged, wrapped
+from boxoffice.dialects.api31.answers import Answer, Done, Wrapped, envelope, require_match, tagged, wrapped
 from boxoffice.dialects.api31.deps import AppSettings, Id, Publisher, Session
 from boxoffice.dialects.api31.errors import Refused
 from boxoffice.dialects.api31.routing import Api31Route
@@ -51,10 +51,6 @@ class CustomerData(TypedDict):
     lastUserIp: str | None
     externalId: str | None
     externalData: dict[str, Any] | None
-
-
-class Nothing(TypedDict):
-    """Done: there is nothing more to say."""
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -127,18 +123,18 @@ async def update_customer(
 
 
 @router.delete("/customers/{customer_id}")
-async def delete_customer(session: Session, publisher: Publisher, customer_id: int = Id) -> Answer[Wrapped[Nothing]]:
+async def delete_customer(session: Session, publisher: Publisher, customer_id: int = Id) -> Answer[Wrapped[Done]]:
     """Erase a customer's personal data (the books stay); each subscription still charging is cancelled at the end
     of its period."""
     customer = await customers.get_customer(session, publisher, customer_id)
     await erasure.erase_customer(session, publisher, customer_id, confirmation=customer.email)
-    return wrapped(Nothing(), "Customer deleted")
+    return wrapped(Done(), "Customer deleted")
 
 
 @router.post("/customers/request_password_reset")
 async def request_password_reset(
     session: Session, settings: AppSettings, publisher: Publisher, body: Annotated[Fields, Depends(REQUEST_RESET)]
-) -> Answer[Wrapped[Nothing]]:
+) -> Answer[Wrapped[Done]]:
     """E-mail a customer a link to the publisher's `resetUrl` carrying `resetPasswordToken` and `email`; the
     customer is named by `customerId` (404 when it is none of the publisher's) or `customerEmail`."""
     page = RESET_URL.given(body)
@@ -150,7 +146,7 @@ async def request_password_reset(
     await recovery.request_password_reset(
         session, settings, publisher, email or "", link=lambda token, address: _reset_link(page, token, address)
     )
-    return wrapped(Nothing(), "Password reset requested")
+    return wrapped(Done(), "Password reset requested")
 
 
 def _reset_link(page: str, token: str, email: str) -> str:

@@ -8,12 +8,13 @@ from starlette.responses import JSONResponse
 from typing_extensions import TypedDict
 
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
+from boxoffice.catalog.seasons import SeasonRefusal, SeasonRefused
 from boxoffice.dialects.cleeng.body import BadBody
 from boxoffice.kit import errors
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
 
-class ErrorBody(TypedDict):
+class ErrorMessage(TypedDict):
     """Every refusal: what is wrong, in words."""
 
     message: str
@@ -54,6 +55,8 @@ NOT_FOUND = {
     errors.Missing.CUSTOMER: "Customer not found",
     errors.Missing.ASSOCIATE: "Associate not found",
     errors.Missing.CAMPAIGN: "Campaign not found",
+    errors.Missing.SEASON_GROUP: "Season group not found",
+    errors.Missing.SEASON: "Season not found",
 }
 UNAUTHENTICATED = {errors.Credential.PUBLISHER_TOKEN: "Invalid or missing X-Publisher-Token"}
 VOUCHER_REFUSALS = {
@@ -72,12 +75,25 @@ SALE_REFUSALS = {
     SaleRefusal.NOT_NOW: "Offer is not on sale now",
 }
 
+SEASON_REFUSALS = {
+    SeasonRefusal.NO_NAME: "name is required",
+    SeasonRefusal.ENDS_BEFORE_START: "A season's endDate must be after its startDate",
+    SeasonRefusal.OVERLAPS: "Seasons of a season group cannot overlap",
+    SeasonRefusal.IN_THE_PAST: "A season cannot start or end in the past",
+    SeasonRefusal.OVER: "A season that has ended cannot be changed or deleted",
+    SeasonRefusal.STARTED: "A season that has started cannot be deleted or have its startDate changed",
+    SeasonRefusal.TOO_MANY: "A season group cannot hold more seasons",
+    SeasonRefusal.NOT_A_SUBSCRIPTION: "Only a subscription offer can be seasonal",
+}
+
 
 def message_of(error: errors.DomainError) -> str:
     if isinstance(error, VoucherRefused):
         return error.worded(VOUCHER_REFUSALS)
     if isinstance(error, NotOnSale):
         return SALE_REFUSALS[error.reason]
+    if isinstance(error, SeasonRefused):
+        return SEASON_REFUSALS[error.reason]
     if isinstance(error, errors.InvalidInput) and error.errors:
         return " ".join(error.errors.values())
     if isinstance(error, errors.NotFound) and error.what is not None:

@@ -3,20 +3,16 @@ route documented from what it is (boxoffice.dialects.openapi)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, get_args, get_origin, get_type_hints
-
 from fastapi import Request
 from starlette.responses import Response
 
-from boxoffice.dialects.api31.answers import Answer
-from boxoffice.dialects.api31.errors import ErrorBody, render_domain_error, render_validation_error
+from boxoffice.dialects.api31.errors import ErrorMessage, render_domain_error, render_validation_error
 from boxoffice.dialects.openapi import DescribedRoute
 from boxoffice.kit.requests import Handler, in_unit_of_work
 
 
 class Api31Route(DescribedRoute):
-    error_model = ErrorBody
+    error_model = ErrorMessage
     errors = {
         400: "Malformed: a path, query or body parameter of the wrong type",
         404: "Not found, or not the publisher's",
@@ -25,17 +21,6 @@ class Api31Route(DescribedRoute):
         "4XX": "Any other refusal, in the same shape",
     }
     secured_errors = {401: "No `X-Publisher-Token`, or not a publisher's", 403: "Not the publisher's to do"}
-
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        annotation = get_type_hints(endpoint).get("return")
-        if get_origin(annotation) is Answer:
-            # Documented only: the endpoint's answer is already a response, never validated again.
-            kwargs["response_model"] = None
-            responses = dict(kwargs.get("responses") or {})
-            status = kwargs.get("status_code") or 200
-            responses.setdefault(status, {"model": get_args(annotation)[0], "description": "Success"})
-            kwargs["responses"] = responses
-        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()

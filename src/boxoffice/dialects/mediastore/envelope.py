@@ -13,6 +13,8 @@ from pydantic import ConfigDict, Field, with_config
 from starlette.responses import JSONResponse
 from typing_extensions import TypedDict
 
+from boxoffice.dialects.openapi import TypedAnswer
+
 T = TypeVar("T")
 # The codes of the SDK's `errorCodes.ts` this server sends (`REQ` a bad request, `USER` an account, `AUTH` the JWT,
 # `ADYEN` a payment connector's refusal).
@@ -53,7 +55,7 @@ class Refusal(TypedDict):
     code: NotRequired[Code]
 
 
-class Answer(JSONResponse, Generic[T]):
+class Answer(TypedAnswer[T]):
     """A success in the envelope, typed by what it carries."""
 
 

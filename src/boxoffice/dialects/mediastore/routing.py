@@ -4,22 +4,15 @@ each route documented from what it is (boxoffice.dialects.openapi): its `Answer[
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, cast, get_args, get_origin, get_type_hints
+from typing import Any, cast
 
 from fastapi import Request
 from starlette.responses import Response
 
-from boxoffice.dialects.mediastore.envelope import Answer, Envelope, Refusal
+from boxoffice.dialects.mediastore.envelope import Envelope, Refusal
 from boxoffice.dialects.mediastore.errors import render_domain_error, render_validation_error
 from boxoffice.dialects.openapi import DescribedRoute
 from boxoffice.kit.requests import Handler, in_unit_of_work
-
-
-def answered(endpoint: Callable[..., Any]) -> Any:
-    """`T` of an endpoint returning `Answer[T]`; None for one answering otherwise (a file, a redirect)."""
-    annotation = get_type_hints(endpoint).get("return")
-    return get_args(annotation)[0] if get_origin(annotation) is Answer else None
 
 
 class MediaStoreRoute(DescribedRoute):
@@ -37,16 +30,11 @@ class MediaStoreRoute(DescribedRoute):
         403: "Not the JWT's customer's to see or do",
     }
 
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        carried = answered(endpoint)
-        if carried is not None:
-            # Documented only: the endpoint's answer is already a response, never validated again.
-            kwargs["response_model"] = None
-            responses = dict(kwargs.get("responses") or {})
-            envelope = cast(Any, Envelope)[carried]  # the type is the annotation's, known at run time only
-            responses.setdefault(200, {"model": envelope, "description": "Success, in the envelope"})
-            kwargs["responses"] = responses
-        super().__init__(path, endpoint, **kwargs)
+    success = "Success, in the envelope"
+
+    @classmethod
+    def documented(cls, carried: Any) -> Any:
+        return cast(Any, Envelope)[carried]  # the type is the annotation's, known at run time only
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
