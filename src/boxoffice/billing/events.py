@@ -102,6 +102,16 @@ def switch_changed(subscription: Subscription, switch: PlanSwitch) -> DomainEven
     return DomainEvent(subscription.merchant_id, "subscribe.updated", subscription.customer_id, resource)
 
 
+def access_granted(subscription: SubscriptionFields) -> DomainEvent:
+    """Access opened by a subscription itself, where no payment tells of it (one the merchant bills)."""
+    return DomainEvent(
+        subscription.merchant_id,
+        "asset.access.granted",
+        subscription.customer_id,
+        {"entitlement_id": subscription.entitlement_id, "product_id": subscription.product_id},
+    )
+
+
 def access_revoked(subscription: SubscriptionFields) -> DomainEvent:
     return DomainEvent(
         subscription.merchant_id,

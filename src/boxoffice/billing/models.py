@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.kit import clock
@@ -198,17 +199,21 @@ class SubscriptionStatus(StrEnum):
     ACTIVE = "active"
     PAST_DUE = "past_due"  # a renewal declined, retried while dunning
     CANCELED = "canceled"  # runs to the end of the period paid, then ends
+    PAUSED = "paused"  # skips its billing cycles, and the access they give, until `resumes_at`
     ENDED = "ended"
 
 
 # Charged again at the end of its period.
 CHARGING = frozenset({SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE})
-# Started and not ended yet: the customer holds it, cancelled or not.
-RUNNING = CHARGING | {SubscriptionStatus.CANCELED}
+# Started and not ended yet: the customer holds it, cancelled or paused or not.
+RUNNING = CHARGING | {SubscriptionStatus.CANCELED, SubscriptionStatus.PAUSED}
 # Never started: its first payment is (or was) still to go through.
 NOT_STARTED = frozenset({SubscriptionStatus.INCOMPLETE, SubscriptionStatus.INCOMPLETE_EXPIRED})
 # Over for good: nothing can be done with it any more.
 FINISHED = frozenset({SubscriptionStatus.ENDED, SubscriptionStatus.INCOMPLETE_EXPIRED})
+# The gateway of a subscription the merchant's own back end bills and renews (billing.merchant_billed): Boxoffice never
+# charges it; it ends when its period does unless the merchant renews it first.
+MERCHANT_BILLED = "merchant"
 
 
 class Subscription(TenantOwned, Base):
@@ -259,6 +264,13 @@ class Subscription(TenantOwned, Base):
     cancel_token: Mapped[str] = mapped_column(String(32), unique=True)
     # Where the customer subscribed from (their address's country), for the subscription analytics.
     country_code: Mapped[str | None] = mapped_column(String(2))
+    # The merchant's own id and data for it (one it bills itself, above all).
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    external_properties: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A pause: from the end of the period it was asked in (`pause_starts_at`) until `resumes_at`, no charge and
+    # no access; then it renews again. Both None when no pause is asked for or running.
+    pause_starts_at: Mapped[datetime | None]
+    resumes_at: Mapped[datetime | None]
     clock_id: Mapped[int | None] = mapped_column(
         BigId, ForeignKey("sandbox_clocks.id", ondelete="SET NULL"), index=True
     )

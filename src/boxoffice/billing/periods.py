@@ -211,6 +211,24 @@ def cancel(subscription: Subscription, *, immediately: bool) -> None:
     subscription.status, subscription.due_at = SubscriptionStatus.CANCELED, subscription.current_period_end
 
 
+def begin_pause(subscription: SubscriptionFields) -> None:
+    """The period paid for is over and a pause was asked for: nothing is charged, and no access given, until
+    `resumes_at` (the access of the period paid for ends with it)."""
+    subscription.status, subscription.due_at = SubscriptionStatus.PAUSED, subscription.resumes_at
+    subscription.updated_at = clock.now()
+
+
+def end_pause(subscription: SubscriptionFields, at: datetime) -> None:
+    """A pause over at `at` (its end, or earlier when the merchant resumes it): renewed from then, as a period that
+    ends at `at` would be, its periods anchored anew on that day. The access the pause withheld is not given back:
+    the renewal opens access anew from `at`."""
+    subscription.status = SubscriptionStatus.ACTIVE
+    subscription.current_period_end = subscription.due_at = at
+    subscription.billing_anchor = None
+    subscription.pause_starts_at = subscription.resumes_at = None
+    subscription.updated_at = clock.now()
+
+
 def expire(subscription: SubscriptionFields) -> None:
     """An `incomplete` subscription given up: its first charge was never paid, and nothing more is due."""
     subscription.status, subscription.due_at = SubscriptionStatus.INCOMPLETE_EXPIRED, None

@@ -1,10 +1,11 @@
-"""Why a price is not sold to a viewer: the reason a client tells refusals apart by, which each dialect words."""
+"""Why a price is not sold to a viewer, and why a subscription's state may not change as asked: the reason a client
+tells refusals apart by, which each dialect words."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.errors import Conflict, InvalidInput
 
 
 class SaleRefusal(StrEnum):
@@ -28,3 +29,40 @@ class NotOnSale(InvalidInput):
     def __init__(self, reason: SaleRefusal) -> None:
         self.reason = reason
         super().__init__({"price": MESSAGES[reason]})
+
+
+class SubscriptionRefusal(StrEnum):
+    """Why a change of a subscription's state is refused."""
+
+    ENDED = "ended"  # it is over: nothing more can be done with it but revive it
+    RUNNING = "running"  # revived, but it still runs
+    NOT_PAUSED = "not_paused"  # resumed, but no pause is running or asked for
+    PAUSED = "paused"  # paused, but a pause already runs or is asked for
+    NOT_PAUSABLE = "not_pausable"  # only an active subscription Boxoffice charges, out of its trial, is paused
+    NOT_MERCHANT_BILLED = "not_merchant_billed"  # renewed by the merchant, but Boxoffice charges it
+    MERCHANT_BILLED = "merchant_billed"  # what only a subscription Boxoffice charges can do
+    CHARGED = "charged"  # moved to another customer, but it charges its customer's own payment method
+    SAME_CUSTOMER = "same_customer"  # moved to the customer who holds it
+    EXTERNAL_ID_TAKEN = "external_id_taken"  # another running subscription has the merchant's id
+
+
+SUBSCRIPTION_MESSAGES = {
+    SubscriptionRefusal.ENDED: "This subscription has ended",
+    SubscriptionRefusal.RUNNING: "This subscription has not ended",
+    SubscriptionRefusal.NOT_PAUSED: "This subscription is not paused",
+    SubscriptionRefusal.PAUSED: "This subscription is already paused",
+    SubscriptionRefusal.NOT_PAUSABLE: "Only an active subscription, out of its trial, can be paused",
+    SubscriptionRefusal.NOT_MERCHANT_BILLED: "This subscription is charged by Boxoffice, not renewed by the merchant",
+    SubscriptionRefusal.MERCHANT_BILLED: "This subscription is billed by the merchant",
+    SubscriptionRefusal.CHARGED: "This subscription charges its customer's own payment method",
+    SubscriptionRefusal.SAME_CUSTOMER: "This subscription is already that customer's",
+    SubscriptionRefusal.EXTERNAL_ID_TAKEN: "Another running subscription has this external id",
+}
+
+
+class SubscriptionRefused(Conflict):
+    """A change of a subscription that its state doesn't allow; `reason` says why."""
+
+    def __init__(self, reason: SubscriptionRefusal) -> None:
+        self.reason = reason
+        super().__init__(SUBSCRIPTION_MESSAGES[reason])

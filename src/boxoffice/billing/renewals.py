@@ -34,7 +34,7 @@ from boxoffice.access import repository as access_repo
 from boxoffice.access.models import EntitlementRow
 from boxoffice.billing import books, events, ledger, periods, switches, upcoming
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import CHARGING, PaymentStatus, SubscriptionStatus
+from boxoffice.billing.models import CHARGING, MERCHANT_BILLED, PaymentStatus, SubscriptionStatus
 from boxoffice.billing.rows import PaymentRow, SubscriptionRow
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.events import outbox
@@ -131,7 +131,19 @@ async def _claim(
         changed.take(due)
         to_charge, told = [], []
         for subscription in due:
-            if subscription.status in CHARGING:
+            if subscription.status in CHARGING and _pause_begins(subscription, as_of):
+                periods.begin_pause(subscription)
+                told.append(events.subscription_changed(subscription, "subscribe.updated"))
+            elif subscription.status == SubscriptionStatus.PAUSED:
+                periods.end_pause(subscription, subscription.resumes_at or subscription.current_period_end)
+                to_charge.append(subscription)
+            elif subscription.status in CHARGING and subscription.gateway == MERCHANT_BILLED:
+                # The merchant bills it and did not renew it by the end of its period: it ends with that period.
+                subscription.status, subscription.due_at = SubscriptionStatus.ENDED, None
+                subscription.ended_at = subscription.updated_at = clock.now()
+                told.append(events.subscription_changed(subscription, "subscribe.expired"))
+                report.ended += 1
+            elif subscription.status in CHARGING:
                 to_charge.append(subscription)
             elif subscription.status == SubscriptionStatus.INCOMPLETE:
                 periods.expire(subscription)
@@ -154,6 +166,12 @@ async def _claim(
         for merchant, ids in leased.items():
             await repo.lease_subscriptions(session, merchant, ids, lease_end)
     return payments
+
+
+def _pause_begins(subscription: SubscriptionRow, as_of: datetime) -> bool:
+    """A pause asked for begins when the period paid for ends (a renewal retried in dunning is not paused)."""
+    starts = subscription.pause_starts_at
+    return starts is not None and starts <= as_of and subscription.status == SubscriptionStatus.ACTIVE
 
 
 async def _pending_payments(session: AsyncSession, subscriptions: Sequence[SubscriptionRow]) -> list[Charge]:
@@ -361,7 +379,14 @@ async def _extend_access(
         entitlement = entitlements.get(subscription.entitlement_id or 0)
         # A switch applied at this renewal moved the subscription to another price: its period is that price's
         # access, a new entitlement.
-        if subscription.cycle > 0 and entitlement is not None and entitlement.price_id in (None, subscription.price_id):
+        # Nor is an entitlement that lapsed before this period (a pause withheld the access between) stretched
+        # over that gap: this period's access is opened anew.
+        if (
+            subscription.cycle > 0
+            and entitlement is not None
+            and entitlement.price_id in (None, subscription.price_id)
+            and entitlement.expires_at >= subscription.current_period_start
+        ):
             entitlement.expires_at = max(entitlement.expires_at, subscription.current_period_end)
         else:
             await _open_paid_entitlement(session, subscription)

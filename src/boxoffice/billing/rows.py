@@ -43,6 +43,8 @@ class SubscriptionFields(Protocol):
     ended_at: datetime | None
     entitlement_id: int | None
     updated_at: datetime
+    pause_starts_at: datetime | None
+    resumes_at: datetime | None
 
 
 class PaymentFields(Protocol):
@@ -99,6 +101,8 @@ class SubscriptionRow:
     gateway_customer_ref: str
     gateway_method: str
     updated_at: datetime
+    pause_starts_at: datetime | None
+    resumes_at: datetime | None
 
 
 @dataclass(slots=True)

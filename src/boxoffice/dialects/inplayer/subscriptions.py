@@ -141,6 +141,7 @@ ACTION_TYPES = {
     SubscriptionStatus.ACTIVE: "recurrent",
     SubscriptionStatus.PAST_DUE: "past_due",
     SubscriptionStatus.CANCELED: "canceled",
+    SubscriptionStatus.PAUSED: "paused",
     SubscriptionStatus.ENDED: "ended",
 }
 STATUSES = {
@@ -150,6 +151,7 @@ STATUSES = {
     SubscriptionStatus.ACTIVE: "active",
     SubscriptionStatus.PAST_DUE: "past_due",
     SubscriptionStatus.CANCELED: "canceled",
+    SubscriptionStatus.PAUSED: "paused",
     SubscriptionStatus.ENDED: "ended",
 }
 # What the `status` filter of a list asks for: InPlayer's names or the core's.
