@@ -8,7 +8,7 @@ import pytest
 from boxoffice.catalog import offer_changes, service
 from boxoffice.catalog.offer_changes import ProductSide
 from boxoffice.catalog.service import PriceChanges
-from boxoffice.kit.errors import InvalidInput, NotFound
+from boxoffice.kit.errors import Conflict, InvalidInput, NotFound
 from boxoffice.kit.money import Money
 from tests import shop
 from tests.catalog.conftest import Catalog
@@ -65,6 +65,23 @@ async def test_changing_and_deactivating_keep_to_the_types_asked(catalog: Catalo
     other = await shop.merchant(session, "Other")
     with pytest.raises(NotFound):
         await offer_changes.merchant_offer(session, other, offer.price.id)
+
+
+async def test_an_offer_off_sale_is_put_back_on_sale_unless_its_item_is_inactive(catalog: Catalog) -> None:
+    session, merchant = catalog.session, catalog.merchant
+    offer = await offer_changes.create_offer(session, merchant, ProductSide(title="Match"), terms())
+    await offer_changes.deactivate_offer(session, merchant, offer.price.id)
+    with pytest.raises(NotFound):
+        await offer_changes.activate_offer(session, merchant, offer.price.id, [DAY])
+    back = await offer_changes.activate_offer(session, merchant, offer.price.id, [MONTHLY])
+    assert back.price.active is True
+    await service.deactivate_product(session, merchant.id, offer.product.id)
+    await offer_changes.deactivate_offer(session, merchant, offer.price.id)
+    with pytest.raises(Conflict):
+        await offer_changes.activate_offer(session, merchant, offer.price.id)
+    other = await shop.merchant(session, "Other")
+    with pytest.raises(NotFound):
+        await offer_changes.activate_offer(session, other, offer.price.id)
 
 
 async def test_a_page_of_offers_by_access_type_state_and_asset(catalog: Catalog) -> None:

@@ -17,7 +17,7 @@ from boxoffice.catalog.asset_types import DEFAULT
 from boxoffice.catalog.models import Price, Product
 from boxoffice.catalog.offers import Offer
 from boxoffice.identity.models import Merchant
-from boxoffice.kit.errors import InvalidInput, Missing, NotFound
+from boxoffice.kit.errors import Conflict, InvalidInput, Missing, NotFound
 from boxoffice.kit.money import Money
 from boxoffice.restrictions import service as restrictions
 
@@ -196,6 +196,19 @@ async def deactivate_offer(
     """Takes an offer off sale; what was bought through it stays."""
     offer = await merchant_offer(session, merchant, price_id, of_types)
     price = await service.deactivate_price(session, merchant.id, offer.product.id, price_id)
+    return Offer(price, offer.product, merchant)
+
+
+async def activate_offer(
+    session: AsyncSession, merchant: Merchant, price_id: int, of_types: Collection[int] | None = None
+) -> Offer:
+    """Puts an offer back on sale (its product must be active: an inactive item sells nothing)."""
+    offer = await merchant_offer(session, merchant, price_id, of_types)
+    if not offer.product.active:
+        raise Conflict("The item is not active: activate it before putting its offers on sale")
+    price = await service.update_price(
+        session, merchant.id, offer.product.id, price_id, service.PriceChanges(active=True)
+    )
     return Offer(price, offer.product, merchant)
 
 

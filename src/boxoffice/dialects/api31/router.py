@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.dialects.api31 import customers, entitlements
+from boxoffice.dialects.api31 import customers, entitlements, offers
 
 PREFIX = "/3.1"
 
 router = APIRouter()
-for module in (customers, entitlements):
+for module in (customers, entitlements, offers):
     router.include_router(module.router)

@@ -10,10 +10,10 @@ from typing import Any
 from boxoffice.catalog import offer_changes
 from boxoffice.catalog.offers import Offer
 from boxoffice.dialects.cleeng.offer_ids import short_id
+from boxoffice.dialects.cleeng.offer_types import PASS, RENTAL, SINGLE, SUBSCRIPTION, OfferType
 from boxoffice.dialects.jsonrpc.calls import Call, Method, Methods
 from boxoffice.dialects.jsonrpc.offer_data import localized_amounts, members, offer_data, price_id
 from boxoffice.dialects.jsonrpc.offer_objects import offer_object
-from boxoffice.dialects.jsonrpc.offer_types import PASS, RENTAL, SINGLE, SUBSCRIPTION, OfferType
 
 
 def _multi(offers: list[Offer], kind: OfferType) -> dict[str, Any]:

@@ -11,8 +11,8 @@ from decimal import Decimal, InvalidOperation
 from boxoffice.catalog.offer_changes import Countries, Labels, ProductSide
 from boxoffice.catalog.service import PriceChanges
 from boxoffice.dialects.cleeng.offer_ids import price_id_of
+from boxoffice.dialects.cleeng.offer_types import EVENT, FREE_PERIODS, PASS, SUBSCRIPTION, OfferType
 from boxoffice.dialects.jsonrpc.errors import Code, InvalidParams, Refused
-from boxoffice.dialects.jsonrpc.offer_types import EVENT, PASS, SUBSCRIPTION, OfferType
 from boxoffice.dialects.jsonrpc.params import Params
 from boxoffice.kit.money import Money
 
@@ -25,9 +25,6 @@ MAX_AGE = 99
 MAX_FREE_DAYS = 365
 MAX_FREE_PERIODS = 12
 URL = "url"  # the product's metadata key an offer's URL is kept under
-# A free period in the trial units the core knows: (quantity per free period, unit).
-FREE_PERIODS = {"week": (1, "week"), "month": (1, "month"), "3months": (3, "month"), "6months": (6, "month"),
-                "year": (12, "month")}  # fmt: skip
 LOCALIZED_ITEMS = 50
 GEO_TYPES = ("whitelist", "blacklist")
 MAX_COUNTRIES = 250

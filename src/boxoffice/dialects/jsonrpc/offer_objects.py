@@ -10,8 +10,17 @@ from boxoffice.catalog.models import Price
 from boxoffice.catalog.offers import Offer
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import offer_id
-from boxoffice.dialects.jsonrpc.offer_data import FREE_PERIODS, URL
-from boxoffice.dialects.jsonrpc.offer_types import EVENT, PASS, RENTAL, SINGLE, SUBSCRIPTION, VOD, OfferType
+from boxoffice.dialects.cleeng.offer_types import (
+    EVENT,
+    FREE_PERIODS,
+    PASS,
+    RENTAL,
+    SINGLE,
+    SUBSCRIPTION,
+    VOD,
+    OfferType,
+)
+from boxoffice.dialects.jsonrpc.offer_data import URL
 from boxoffice.kit import clock
 
 TRIAL_DAYS = {"day": 1, "week": 7, "month": 30}

@@ -10,12 +10,12 @@ from typing import Any
 from boxoffice.catalog import offer_changes
 from boxoffice.catalog.offers import Offer, find_offer
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
+from boxoffice.dialects.cleeng.offer_types import EVENT, TYPES, VOD, OfferType
 from boxoffice.dialects.jsonrpc import multi_currency_offers
 from boxoffice.dialects.jsonrpc.calls import Call, Method, Methods
 from boxoffice.dialects.jsonrpc.errors import Code, Refused
 from boxoffice.dialects.jsonrpc.offer_data import MAX_VIDEO_ID, members, offer_data, price_id
 from boxoffice.dialects.jsonrpc.offer_objects import offer_object
-from boxoffice.dialects.jsonrpc.offer_types import EVENT, TYPES, VOD, OfferType
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100

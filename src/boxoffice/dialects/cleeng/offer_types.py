@@ -1,5 +1,6 @@
-"""Cleeng's six offer types on the core's menu of access types: which access types each may be, its periods in
-Cleeng's words, and the letter its ids carry (the one MediaStore shows for the same price)."""
+"""Cleeng's six offer types, as both of its publisher APIs (JSON-RPC and 3.1) make them, on the core's menu of
+access types: which access types each may be, its periods in Cleeng's words, and the letter its ids carry (the one
+MediaStore shows for the same price)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,6 @@ RENTAL = OfferType("Rental", "R", {"24": 1, "48": 2})
 VOD = OfferType("Vod", "R", RENTAL.periods, assets_only=True)
 SINGLE = OfferType("Single", "A", {"": 11})
 TYPES = (SINGLE, EVENT, RENTAL, SUBSCRIPTION, PASS, VOD)
+# A subscription's free period in the trial units the core knows: (quantity per free period, unit).
+FREE_PERIODS = {"week": (1, "week"), "month": (1, "month"), "3months": (3, "month"), "6months": (6, "month"),
+                "year": (12, "month")}  # fmt: skip

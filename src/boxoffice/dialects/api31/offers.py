@@ -1,0 +1,277 @@
+"""The publisher's offers: `GET /offers/{offerId}` (with an `ETag`), `POST /offers`, `PATCH /offers/{offerId}`
+(conditionally with `If-Match`) and `POST /offers/{offerId}/activate|deactivate`. An offer is a core price and the
+product it sells, shown as Cleeng's offer object (OfferV2); its id's letter names its type, and an id of another
+type, of another publisher or of no offer is 404."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from boxoffice.catalog import offer_changes
+from boxoffice.catalog.offer_changes import Countries, Labels, ProductSide
+from boxoffice.catalog.service import PriceChanges
+from boxoffice.dialects.api31.answers import Answer, answer, require_match, tagged
+from boxoffice.dialects.api31.deps import Publisher, Session
+from boxoffice.dialects.api31.errors import Refused
+from boxoffice.dialects.api31.routing import Api31Route
+from boxoffice.dialects.cleeng.body import Fields, Flag, Shaped, Text, Whole, declare
+from boxoffice.dialects.cleeng.offer_ids import price_id_of
+from boxoffice.dialects.cleeng.offer_types import EVENT, FREE_PERIODS, PASS, RENTAL, SINGLE, SUBSCRIPTION, OfferType
+from boxoffice.dialects.cleeng.offers_v2 import OfferV2, v2
+from boxoffice.kit import clock
+from boxoffice.kit.money import Money
+
+router = APIRouter(route_class=Api31Route, tags=["api31"])
+OfferParam = Path(min_length=1, max_length=40, description="The offer's id, such as `S000000042_EU`")
+
+# The offer types a publisher makes here, by the name `type` gives and by the letter of their ids.
+KINDS = {"subscription": SUBSCRIPTION, "pass": PASS, "event": EVENT, "rental": RENTAL, "single": SINGLE}
+BY_LETTER = {kind.letter: kind for kind in KINDS.values()}
+MAX_TITLE = 70
+MAX_DESCRIPTION = 110
+MAX_VIDEO_ID = 200
+MAX_FREE_DAYS = 365
+MAX_FREE_PERIODS = 12
+MAX_TAGS = 20
+MAX_COUNTRIES = 250
+MAX_AMOUNT = 1_000_000
+LATEST = 253402300799  # the last second of the year 9999
+
+_TAGS = {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": MAX_TAGS}
+_COUNTRIES = {"type": "array", "items": {"type": "string", "maxLength": 2}, "maxItems": MAX_COUNTRIES}
+TYPE = Text("type", "The offer's type", enum=tuple(KINDS), required=True)
+TITLE = Text("title", "What the offer sells, up to 70 characters", max_length=MAX_TITLE)
+NEW_TITLE = Text("title", "What the offer sells, up to 70 characters", max_length=MAX_TITLE, required=True)
+DESCRIPTION = Text("description", "The offer's description, up to 110 characters", max_length=MAX_DESCRIPTION)
+PRICE = Shaped("price", "The price, tax included, in `currency`", {"type": ["number", "null"], "minimum": 0})
+CURRENCY = Text("currency", "An ISO 4217 code (required with `price`)", max_length=3)
+PERIOD = Text(
+    "period",
+    "A subscription's billing period (`week`, `month`, `3months`, `6months`, `year`), a pass's (`week`, `month`), "
+    "a rental's hours (`24`, `48`)",
+    max_length=20,
+)
+FREE_DAYS = Whole("freeDays", "A subscription's free trial in days (0: none)")
+FREE_PERIODS_FIELD = Whole("freePeriods", "A subscription's free trial in billing periods (0: none)")
+TAGS = Shaped("accessToTags", "The tags access through the offer opens", {"anyOf": [_TAGS, {"type": "null"}]})
+VIDEO_ID = Text("videoId", "The video's id on its hosting platform: its offers share one item", max_length=MAX_VIDEO_ID)
+ACTIVE = Flag("active", "On sale (true) or not")
+START_TIME = Whole("startTime", "When an event begins (Unix seconds)")
+END_TIME = Whole("endTime", "When access to an event, and its sale, end (Unix seconds; required for an event)")
+GEO_ENABLED = Flag("geoRestrictionEnabled", "Sold only in some countries (or in all but some)")
+GEO_TYPE = Text("geoRestrictionType", "`whitelist` (default) or `blacklist`", enum=("whitelist", "blacklist"))
+GEO_COUNTRIES = Shaped("geoRestrictionCountries", "ISO 3166 alpha-2 codes", {"anyOf": [_COUNTRIES, {"type": "null"}]})
+_TERMS = (
+    DESCRIPTION, PRICE, CURRENCY, PERIOD, FREE_DAYS, FREE_PERIODS_FIELD, TAGS, VIDEO_ID, ACTIVE, START_TIME,
+    END_TIME, GEO_ENABLED, GEO_TYPE, GEO_COUNTRIES,
+)  # fmt: skip
+CREATE = declare(TYPE, NEW_TITLE, *_TERMS)
+UPDATE = declare(TITLE, *_TERMS)
+
+
+def _bad(name: str, what: str) -> Refused:
+    return Refused(422, f"Invalid parameter {name}: {what}")
+
+
+def _texts(field: Shaped, body: Fields, max_length: int) -> list[str] | None:
+    value = field.read(body)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) and len(v) <= max_length for v in value):
+        raise Refused(400, f"Invalid parameter {field.name}: a list of texts")
+    return value
+
+
+def _money(body: Fields, *, creating: bool) -> Money | None:
+    amount, currency = PRICE.read(body), CURRENCY.read(body)
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, int | float)):
+        raise Refused(400, "Invalid parameter price: a number")
+    if amount is None:
+        if creating or currency is not None:
+            raise _bad("price", "required (with its currency)")
+        return None
+    if currency is None:
+        raise _bad("currency", "required with price")
+    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
+        raise _bad("currency", "an ISO 4217 code such as EUR")
+    if not 0 <= amount <= MAX_AMOUNT:
+        raise _bad("price", "too large")
+    try:
+        return Money.from_decimal(Decimal(str(amount)), currency.upper())
+    except (ValueError, InvalidOperation):
+        raise _bad("price", f"more decimals than {currency.upper()} has") from None
+
+
+def _period(body: Fields, kind: OfferType, *, creating: bool) -> int | None:
+    """The access type of the period named."""
+    if len(kind.periods) == 1:
+        return next(iter(kind.periods.values())) if creating else None
+    name = PERIOD.read(body)
+    if name is None:
+        if creating:
+            raise _bad("period", "required: " + ", ".join(kind.periods))
+        return None
+    found = kind.periods.get(name.lower())
+    if found is None:
+        raise _bad("period", "one of " + ", ".join(kind.periods))
+    return found
+
+
+def _trial(body: Fields, terms: PriceChanges, kind: OfferType, access_type: int | None) -> None:
+    days, periods = FREE_DAYS.read(body), FREE_PERIODS_FIELD.read(body)
+    if kind is not SUBSCRIPTION:
+        if days or periods:
+            raise _bad("freeDays", "only a subscription has a free trial")
+        return
+    if (days or 0) > MAX_FREE_DAYS or (periods or 0) > MAX_FREE_PERIODS:
+        raise _bad("freeDays", f"at most {MAX_FREE_DAYS} days or {MAX_FREE_PERIODS} periods")
+    if days and periods:
+        raise _bad("freePeriods", "give free days or free periods, not both")
+    if days:
+        terms.trial_quantity, terms.trial_unit = days, "day"
+    elif periods:
+        name = kind.period_of(access_type) if access_type is not None else None
+        if name is None:
+            raise _bad("period", "required with freePeriods")
+        quantity, unit = FREE_PERIODS[name]
+        terms.trial_quantity, terms.trial_unit = quantity * periods, unit
+    elif days == 0 or periods == 0:
+        terms.clear_trial = True
+
+
+def _moment(field: Whole, body: Fields) -> datetime | None:
+    seconds = field.read(body)
+    if seconds is None:
+        return None
+    if seconds > LATEST:
+        raise _bad(field.name, "a moment before the year 10000")
+    return clock.from_unix(seconds)
+
+
+def _countries(body: Fields, terms: PriceChanges) -> Countries | None:
+    enabled = GEO_ENABLED.read(body)
+    codes = _texts(GEO_COUNTRIES, body, 2)
+    if enabled is None:
+        if codes is not None or GEO_TYPE.read(body) is not None:
+            raise _bad("geoRestrictionEnabled", "required with the countries")
+        return None
+    if not enabled:
+        terms.clear_country_set = True
+        return None
+    if not codes:
+        raise _bad("geoRestrictionCountries", "required when geoRestrictionEnabled is true")
+    kind = GEO_TYPE.read(body) or "whitelist"
+    if kind not in GEO_TYPE.enum:
+        raise _bad("geoRestrictionType", "whitelist or blacklist")
+    return Countries(kind, codes)
+
+
+def _labels(body: Fields, kind: OfferType, terms: PriceChanges, *, creating: bool) -> Labels:
+    starts = None
+    if kind is EVENT:
+        terms.expires_at = _moment(END_TIME, body)
+        if creating and terms.expires_at is None:
+            raise _bad("endTime", "required for an event")
+        starts = _moment(START_TIME, body)
+    elif START_TIME.read(body) is not None or END_TIME.read(body) is not None:
+        raise _bad("startTime", "only an event has times")
+    return Labels(tags=_texts(TAGS, body, 100), event_starts_at=starts)
+
+
+def _offer_data(
+    body: Fields, kind: OfferType, *, creating: bool
+) -> tuple[ProductSide, PriceChanges, Countries | None, Labels]:
+    """What the body says of the offer, read before anything is written."""
+    access_type = _period(body, kind, creating=creating)
+    terms = PriceChanges(
+        access_type_id=access_type,
+        money=_money(body, creating=creating),
+        description=DESCRIPTION.read(body),
+        active=ACTIVE.read(body),
+    )
+    _trial(body, terms, kind, access_type)
+    labels = _labels(body, kind, terms, creating=creating)
+    countries = _countries(body, terms)
+    title = TITLE.read(body)
+    if creating and not title:
+        raise _bad("title", "required")
+    side = ProductSide(title=title, external_asset_id=VIDEO_ID.read(body))
+    return side, terms, countries, labels
+
+
+def _named(offer_id: str) -> tuple[OfferType, int]:
+    """(type, price id) of the offer an id names; 404 when it names none."""
+    parsed = price_id_of(offer_id)
+    kind = BY_LETTER.get(parsed[0]) if parsed else None
+    if parsed is None or kind is None:
+        raise Refused(404, "Offer not found")
+    return kind, parsed[1]
+
+
+async def _current(session: Session, publisher: Publisher, offer_id: str) -> tuple[OfferType, int, OfferV2]:
+    kind, price_id = _named(offer_id)
+    offer = await offer_changes.merchant_offer(session, publisher, price_id, kind.access_type_ids)
+    return kind, price_id, v2(offer)
+
+
+@router.get("/offers/{offer_id}")
+async def read_offer(
+    request: Request, session: Session, publisher: Publisher, offer_id: str = OfferParam
+) -> Answer[OfferV2]:
+    """One of the publisher's offers, on sale or not, with an `ETag` (a `GET` with `If-None-Match` naming it is
+    answered 304)."""
+    _, _, current = await _current(session, publisher, offer_id)
+    return tagged(request, current)
+
+
+@router.post("/offers", status_code=201)
+async def create_offer(
+    session: Session, publisher: Publisher, body: Annotated[Fields, Depends(CREATE)]
+) -> Answer[OfferV2]:
+    """A new offer: a subscription, a pass, an event, a rental or a single, at a price in a currency.
+
+    An offer for a video (`videoId`) that has offers already is one more price of the same item."""
+    kind = KINDS.get(TYPE.read(body) or "")
+    if kind is None:
+        raise _bad("type", "one of " + ", ".join(KINDS))
+    side, terms, countries, labels = _offer_data(body, kind, creating=True)
+    offer = await offer_changes.create_offer(session, publisher, side, terms, countries, labels)
+    return answer(v2(offer), 201)
+
+
+@router.patch("/offers/{offer_id}")
+async def update_offer(
+    request: Request,
+    session: Session,
+    publisher: Publisher,
+    body: Annotated[Fields, Depends(UPDATE)],
+    offer_id: str = OfferParam,
+) -> Answer[OfferV2]:
+    """Change an offer: what the body leaves out (or sends as null) stays as it is; its type is its id's. With
+    `If-Match`, only if the offer is as last read (else 412)."""
+    kind, price_id = _named(offer_id)
+    side, terms, countries, labels = _offer_data(body, kind, creating=False)
+    _, _, current = await _current(session, publisher, offer_id)
+    require_match(request, current)
+    offer = await offer_changes.change_offer(
+        session, publisher, price_id, side, terms, kind.access_type_ids, countries, labels
+    )
+    return tagged(request, v2(offer))
+
+
+@router.post("/offers/{offer_id}/activate")
+async def activate_offer(session: Session, publisher: Publisher, offer_id: str = OfferParam) -> Answer[OfferV2]:
+    """Put an offer back on sale."""
+    kind, price_id = _named(offer_id)
+    return answer(v2(await offer_changes.activate_offer(session, publisher, price_id, kind.access_type_ids)))
+
+
+@router.post("/offers/{offer_id}/deactivate")
+async def deactivate_offer(session: Session, publisher: Publisher, offer_id: str = OfferParam) -> Answer[OfferV2]:
+    """Take an offer off sale; what customers bought through it stays theirs."""
+    kind, price_id = _named(offer_id)
+    return answer(v2(await offer_changes.deactivate_offer(session, publisher, price_id, kind.access_type_ids)))
