@@ -31,6 +31,8 @@ from boxoffice.access.content_log import ContentLog
 from boxoffice.billing import gateway_events, gift_delivery, janitor, renewals  # noqa: F401  (register billing's jobs)
 from boxoffice.dialects.api31.router import PREFIX as API31_PREFIX
 from boxoffice.dialects.api31.router import router as api31_router
+from boxoffice.dialects.cleeng.webhook_payloads import CleengWebhooks
+from boxoffice.dialects.cleeng.webhook_topics import WIRE as CLEENG_WIRE
 from boxoffice.dialects.cors import AllowedOrigins, Cors
 from boxoffice.dialects.inplayer.errors import ErrorBody, error_response, render_validation_error
 from boxoffice.dialects.inplayer.fast_access import FastAccessCheck
@@ -62,6 +64,7 @@ from boxoffice.web.dashboard.router import router as dashboard
 from boxoffice.web.pages import router as pages
 from boxoffice.web.request_base import RequestBase
 from boxoffice.web.request_ids import RequestIds
+from boxoffice.webhooks.formats import DEFAULT_WIRE, WireFormats
 from boxoffice.webhooks.notifications_relay import Notifications
 from boxoffice.webhooks.sender import Sender
 
@@ -183,9 +186,15 @@ def build_routes(app: FastAPI) -> None:
         pass
 
 
+def webhook_wires() -> WireFormats:
+    """Every format webhooks are posted in, by the key endpoints name: InPlayer's is the default (the one
+    receivers already read), Cleeng's is its endpoints' (`webhook_subscriptions`)."""
+    return {DEFAULT_WIRE: InPlayerWebhooks(), CLEENG_WIRE: CleengWebhooks()}
+
+
 def webhook_sender(factory: async_sessionmaker[AsyncSession], settings: Settings) -> Sender:
-    """The webhook sender, posting in InPlayer's format: the one publishers' receivers already read."""
-    return Sender(factory, settings, InPlayerWebhooks())  # the same as the app's `webhook_wire`
+    """The webhook sender, posting each endpoint's deliveries in its wire format."""
+    return Sender(factory, settings, webhook_wires())
 
 
 def serve_app() -> Boxoffice:

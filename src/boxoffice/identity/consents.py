@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.events import outbox
 from boxoffice.identity import consents_repository as repo
+from boxoffice.identity import events
 from boxoffice.identity.models import ConsentTerm, Customer, CustomerConsent
 from boxoffice.kit import clock, validation
 from boxoffice.kit.errors import InvalidInput
@@ -106,6 +108,7 @@ async def record_answers(session: AsyncSession, customer: Customer, given: Seque
             problems.add(f"consents[{number}].state", f"Consent {answer.name!r} is required")
     problems.raise_any()
     now = clock.now()
+    changed: dict[str, CustomerConsent] = {}
     for answer in given:
         term = terms[answer.name]
         version = answer.version or term.version
@@ -114,5 +117,11 @@ async def record_answers(session: AsyncSession, customer: Customer, given: Seque
             kept = CustomerConsent(merchant_id=customer.merchant_id, customer_id=customer.id, name=term.name)
             session.add(kept)
             answers[term.name] = kept
+            changed[term.name] = kept
+        elif (kept.version, kept.accepted) != (version, answer.accepted):
+            changed[term.name] = kept  # the same answer given again is no change to tell of
         kept.version, kept.accepted, kept.decided_at = version, answer.accepted, now
     await session.flush()
+    told = [events.consent_updated(customer, name, kept.version, kept.accepted) for name, kept in changed.items()]
+    if told:
+        await outbox.record(session, *told)

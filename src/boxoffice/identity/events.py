@@ -40,6 +40,18 @@ def password_updated(customer: Customer, how: str) -> DomainEvent:
     return _event(customer, "customer.password.updated", resource)
 
 
+def password_reset_requested(customer: Customer) -> DomainEvent:
+    """A reset link was e-mailed (only ever for an account that exists: the request's answer never says)."""
+    resource = {"customer_id": customer.id, "email": customer.email}
+    return _event(customer, "customer.password.reset.requested", resource)
+
+
+def consent_updated(customer: Customer, name: str, version: int, accepted: bool) -> DomainEvent:
+    """The customer's answer to one consent term is new or changed."""
+    resource = {"customer_id": customer.id, "email": customer.email, "name": name, "version": version}
+    return _event(customer, "customer.consent.updated", resource | {"accepted": accepted})
+
+
 def erased(customer: Customer) -> list[DomainEvent]:
     """For the merchant's webhooks and the viewer's apps. No e-mail or name: they are what erasure removes."""
     resource = {"customer_id": customer.id, "uuid": customer.uuid}

@@ -50,6 +50,7 @@ async def request_password_reset(
         "link": link(token, customer.email) if link else None,
     }
     await send_email(session, merchant.id, to=customer.email, template="password_reset", context=context)
+    await outbox.record(session, events.password_reset_requested(customer))
 
 
 async def reset_password(

@@ -177,6 +177,7 @@ class Candidate:
     attempts: int
     failing: bool  # the endpoint's last attempt failed: it gets one probe at a time
     url: str
+    wire: str  # the wire format the endpoint is posted in
     secret: str
     event: Event
 
@@ -241,6 +242,7 @@ def _due_statement(locking: bool) -> Select[Any]:
             chosen.c.attempts,
             WebhookEndpoint.consecutive_failures,
             WebhookEndpoint.url,
+            WebhookEndpoint.wire,
             Merchant.client_secret,
             Event,
         )
@@ -269,8 +271,8 @@ async def due_deliveries(
         execution_options=_CROSS,
     )
     return [
-        Candidate(delivery_id, merchant_id, endpoint_id, created_at, attempts, failures > 0, url, secret, event)
-        for delivery_id, merchant_id, endpoint_id, created_at, attempts, failures, url, secret, event in rows
+        Candidate(delivery_id, merchant_id, endpoint_id, created_at, attempts, failures > 0, url, wire, secret, event)
+        for delivery_id, merchant_id, endpoint_id, created_at, attempts, failures, url, wire, secret, event in rows
     ]
 
 

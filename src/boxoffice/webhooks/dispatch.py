@@ -12,24 +12,21 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.events.event_types import WEBHOOK_TYPES
 from boxoffice.kit import clock
 from boxoffice.webhooks import deliveries_repository as repo
+from boxoffice.webhooks.filters import passes, takes_type
 from boxoffice.webhooks.models import WebhookEndpoint
 from boxoffice.webhooks.notices import NOTICE_TYPES, send_notices
 
 BATCH = 500
-_WEBHOOK_TYPES = frozenset(WEBHOOK_TYPES)
 
 
 def subscribed(endpoint: WebhookEndpoint, event: repo.Claimed) -> bool:
-    """The endpoint takes the event's type, and existed when it happened (an endpoint added a moment after an
-    event the dispatcher hasn't reached yet doesn't get it; replay is how to send past events)."""
-    return (
-        event.type in _WEBHOOK_TYPES
-        and (not endpoint.events or event.type in endpoint.events)
-        and event.created_at >= endpoint.created_at
-    )
+    """The endpoint takes the event's type (`boxoffice.webhooks.filters.takes_type`: every webhook type when it
+    names none, else exactly those it names), and existed when it happened (an endpoint added a moment after an
+    event the dispatcher hasn't reached yet doesn't get it; replay is how to send past events). Its `filters`
+    are asked of the event apart, once the event is read whole."""
+    return takes_type(endpoint.events, event.type) and event.created_at >= endpoint.created_at
 
 
 async def dispatch_events(factory: Callable[[], AsyncSession], *, limit: int = BATCH) -> int:
@@ -42,13 +39,21 @@ async def dispatch_events(factory: Callable[[], AsyncSession], *, limit: int = B
         endpoints: dict[int, list[WebhookEndpoint]] = defaultdict(list)
         for endpoint in await repo.enabled_endpoints(session, {e.merchant_id for e in events}):
             endpoints[endpoint.merchant_id].append(endpoint)
+        pairs = [
+            (event, endpoint)
+            for event in events
+            for endpoint in endpoints[event.merchant_id]
+            if subscribed(endpoint, event)
+        ]
+        # Only the events an endpoint filters are read whole (their resources tell what the filters ask).
+        filtered = {event.id for event, endpoint in pairs if endpoint.filters}
+        resources = {e.id: e.resource for e in await repo.events_by_id(session, filtered)}
         await repo.insert_deliveries(
             session,
             [
                 (event.merchant_id, endpoint.id, event.id)
-                for event in events
-                for endpoint in endpoints[event.merchant_id]
-                if subscribed(endpoint, event)
+                for event, endpoint in pairs
+                if not endpoint.filters or passes(endpoint.filters, resources.get(event.id, {}))
             ],
             now,
         )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,6 +12,7 @@ from boxoffice.events.event_types import WEBHOOK_TYPES
 from boxoffice.kit.errors import InvalidInput, LimitReached, NotFound
 from boxoffice.webhooks import addresses
 from boxoffice.webhooks import endpoints_repository as repo
+from boxoffice.webhooks.filters import FACTS, NAMEABLE_TYPES
 from boxoffice.webhooks.models import WebhookEndpoint
 
 MAX_ENDPOINTS = 50
@@ -119,3 +121,102 @@ async def delete_endpoint(session: AsyncSession, merchant_id: int, endpoint_id: 
     endpoint = await get_endpoint(session, merchant_id, endpoint_id)
     await session.delete(endpoint)
     await session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class TopicEndpoint:
+    """One endpoint of a topic, as the merchant sends it: where, a note, and the conditions events must meet."""
+
+    url: str
+    description: str = ""
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+def _checked_filters(filters: dict[str, Any], where: str) -> dict[str, Any]:
+    unknown = [name for name in filters if name not in FACTS]
+    if unknown:
+        raise InvalidInput({where: f"Events can't be filtered by {unknown[0]!r}"})
+    return dict(filters)
+
+
+async def replace_topic_endpoints(
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    wire: str,
+    topic: str,
+    events: Sequence[str],
+    wanted: Sequence[TopicEndpoint],
+    allow_private: bool,
+) -> Sequence[WebhookEndpoint]:
+    """Make the merchant's endpoints of `topic` (posted in `wire`, taking exactly `events`) the `wanted` ones:
+    an endpoint sent again with the same URL is kept (with its delivery log) and takes the new note and filters,
+    new ones are added, and those not sent again are removed. Everything is checked before anything is
+    written."""
+    unknown = [e for e in events if e not in NAMEABLE_TYPES]
+    if not events or unknown:
+        raise InvalidInput({"events": f"Unknown event type {unknown[0]!r}" if unknown else "No event type named"})
+    checked = [
+        TopicEndpoint(
+            await _checked_url_at(item.url, number, allow_private=allow_private),
+            _checked_description(item.description),
+            _checked_filters(item.filters, f"endpoints[{number}].filters"),
+        )
+        for number, item in enumerate(wanted)
+    ]
+    existing = list(await repo.endpoints_of_wire(session, merchant_id, wire, topic))
+    if await repo.count_endpoints(session, merchant_id) - len(existing) + len(checked) > MAX_ENDPOINTS:
+        raise LimitReached(f"A merchant has at most {MAX_ENDPOINTS} webhook endpoints")
+    kept: list[WebhookEndpoint] = []
+    for item in checked:
+        endpoint = next((e for e in existing if e.url == item.url), None)
+        if endpoint is None:
+            endpoint = WebhookEndpoint(
+                merchant_id=merchant_id, wire=wire, topic=topic, url=item.url, enabled=True, consecutive_failures=0
+            )
+            session.add(endpoint)
+        else:
+            existing.remove(endpoint)
+        endpoint.events, endpoint.description, endpoint.filters = list(events), item.description, item.filters
+        kept.append(endpoint)
+    for gone in existing:
+        await session.delete(gone)
+    await session.flush()
+    return kept
+
+
+async def _checked_url_at(url: str, number: int, *, allow_private: bool) -> str:
+    try:
+        return await _checked_url(url, allow_private=allow_private)
+    except InvalidInput as refused:
+        raise InvalidInput({f"endpoints[{number}].url": " ".join(refused.errors.values())}) from None
+
+
+async def list_wire_endpoints(session: AsyncSession, merchant_id: int, wire: str) -> Sequence[WebhookEndpoint]:
+    """The merchant's endpoints posted in `wire`, every topic's, oldest first."""
+    return await repo.endpoints_of_wire(session, merchant_id, wire)
+
+
+async def add_topic_endpoint(
+    session: AsyncSession,
+    merchant_id: int,
+    *,
+    wire: str,
+    topic: str,
+    events: Sequence[str],
+    wanted: TopicEndpoint,
+    allow_private: bool,
+) -> Sequence[WebhookEndpoint]:
+    """Add one endpoint to `topic`, keeping the others (one with the same URL takes its place); answers the
+    topic's endpoints."""
+    existing = await repo.endpoints_of_wire(session, merchant_id, wire, topic)
+    kept = [TopicEndpoint(e.url, e.description, dict(e.filters)) for e in existing if e.url != wanted.url.strip()]
+    return await replace_topic_endpoints(
+        session,
+        merchant_id,
+        wire=wire,
+        topic=topic,
+        events=events,
+        wanted=[*kept, wanted],
+        allow_private=allow_private,
+    )

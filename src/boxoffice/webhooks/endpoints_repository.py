@@ -20,6 +20,17 @@ async def endpoints(session: AsyncSession, merchant_id: int) -> Sequence[Webhook
     return rows.all()
 
 
+async def endpoints_of_wire(
+    session: AsyncSession, merchant_id: int, wire: str, topic: str | None = None
+) -> Sequence[WebhookEndpoint]:
+    """The merchant's endpoints posted in `wire`, of one topic or all, oldest first."""
+    where = [WebhookEndpoint.merchant_id == merchant_id, WebhookEndpoint.wire == wire]
+    if topic is not None:
+        where.append(WebhookEndpoint.topic == topic)
+    rows = await session.scalars(select(WebhookEndpoint).where(*where).order_by(WebhookEndpoint.id))
+    return rows.all()
+
+
 async def count_endpoints(session: AsyncSession, merchant_id: int) -> int:
     query = select(func.count()).select_from(WebhookEndpoint).where(WebhookEndpoint.merchant_id == merchant_id)
     return int(await session.scalar(query) or 0)

@@ -4,23 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.kit import clock
 from boxoffice.kit.db import Base, BigId, Status, TenantOwned, Timestamped
 
+# The wire format an endpoint is posted in unless it names another: the one endpoints had before there were several.
+DEFAULT_WIRE = "default"
+
 
 class WebhookEndpoint(TenantOwned, Timestamped, Base):
     """Where a merchant wants events posted. An endpoint that keeps failing is retried as a whole on a backoff
-    (one probe at a time, not every pending delivery) and disabled after `webhooks_disable_after` failures."""
+    (one probe at a time, not every pending delivery) and disabled after `webhooks_disable_after` failures.
+
+    `wire` names the wire format its deliveries are posted in (an opaque key the app registers a
+    `boxoffice.webhooks.formats.WireFormat` under); `topic` is the format's own name for what the endpoint was
+    subscribed to, if the format groups its endpoints so; `filters` are conditions each event must meet besides
+    its type (`boxoffice.webhooks.filters`)."""
 
     __tablename__ = "webhook_endpoints"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     url: Mapped[str] = mapped_column(Text)
-    events: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every type
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every type (but the named-only ones)
+    wire: Mapped[str] = mapped_column(String(32), default=DEFAULT_WIRE, server_default=DEFAULT_WIRE)
+    topic: Mapped[str | None] = mapped_column(String(64))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     description: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(default=True)
     consecutive_failures: Mapped[int] = mapped_column(default=0)

@@ -27,7 +27,7 @@ from boxoffice.kit.stopping import Stopping
 from boxoffice.webhooks import deliveries_repository as repo
 from boxoffice.webhooks.addresses import Refused, connector
 from boxoffice.webhooks.dispatch import dispatch_events
-from boxoffice.webhooks.formats import WireFormat
+from boxoffice.webhooks.formats import DEFAULT_WIRE, WireFormats
 from boxoffice.webhooks.outcomes import Outcome, Request, record_outcomes
 from boxoffice.webhooks.signatures import standard_webhook_headers
 
@@ -43,8 +43,9 @@ LEASE_LINGER = 0.02
 
 
 class Sender:
-    def __init__(self, factory: async_sessionmaker[AsyncSession], settings: Settings, wire: WireFormat) -> None:
-        self.factory, self.settings, self.wire = factory, settings, wire
+    def __init__(self, factory: async_sessionmaker[AsyncSession], settings: Settings, wires: WireFormats) -> None:
+        """`wires`: every wire format by its key; an endpoint naming one not there is posted in `DEFAULT_WIRE`."""
+        self.factory, self.settings, self.wires = factory, settings, wires
         self.engine: AsyncEngine = factory.kw["bind"]
         self._http: aiohttp.ClientSession | None = None
         self.lease = timedelta(seconds=settings.webhooks_timeout + 60)
@@ -101,14 +102,20 @@ class Sender:
             self.waiting = None if len(candidates) == free else busy
             leased = await repo.lease(session, [c.delivery_id for c in picked], now, now + self.lease)
             picked = sorted((c for c in picked if c.delivery_id in leased), key=lambda c: c.delivery_id)
-            bodies = await self.wire.bodies(session, [c.event for c in picked]) if picked else {}
+            bodies: dict[str, dict[int, bytes]] = {}
+            for wire in {self._wire(c) for c in picked}:
+                events = {c.event.id: c.event for c in picked if self._wire(c) == wire}
+                bodies[wire] = await self.wires[wire].bodies(session, list(events.values()))
         # Once the lease has committed: a probe counts as out only if it is really going to be sent.
         self.probing |= {c.endpoint_id for c in picked if c.failing}
-        return [self._request(c, bodies[c.event.id]) for c in picked], len(candidates) == free
+        return [self._request(c, bodies[self._wire(c)][c.event.id]) for c in picked], len(candidates) == free
+
+    def _wire(self, candidate: repo.Candidate) -> str:
+        return candidate.wire if candidate.wire in self.wires else DEFAULT_WIRE
 
     def _request(self, candidate: repo.Candidate, body: bytes) -> Request:
         event = candidate.event
-        headers = self.wire.headers(body, candidate.secret)
+        headers = self.wires[self._wire(candidate)].headers(body, candidate.secret)
         headers |= standard_webhook_headers(event.event_id, int(clock.now().timestamp()), body, candidate.secret)
         return Request(
             delivery_id=candidate.delivery_id,

@@ -60,6 +60,7 @@ async def load_subjects(session: AsyncSession, events: Sequence[Event]) -> Subje
     entitlements = await repo.rows_by_id(session, Entitlement, _ids(events, "entitlement_id"), merchant_ids)
     product_ids = _ids(events, "product_id") | {e.product_id for e in entitlements.values()}
     price_ids = _ids(events, "price_id") | {p.price_id for p in payments.values() if p.price_id}
+    price_ids |= {s.price_id for s in subscriptions.values()}
     customer_ids = {e.customer_id for e in events if e.customer_id}
     return Subjects(
         merchants=await repo.merchants_by_id(session, merchant_ids),

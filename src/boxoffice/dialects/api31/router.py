@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.dialects.api31 import customers, entitlements, offers
+from boxoffice.dialects.api31 import customers, entitlements, offers, webhooks
 
 PREFIX = "/3.1"
 
 router = APIRouter()
-for module in (customers, entitlements, offers):
+for module in (customers, entitlements, offers, webhooks):
     router.include_router(module.router)

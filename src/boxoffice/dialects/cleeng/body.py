@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 
-from boxoffice.dialects.openapi import JSON, BodySpec, Field
+from boxoffice.dialects.openapi import JSON, BodySpec, DeclaredBody, Field
 from boxoffice.kit.errors import DomainError
 
 MAX_BODY = 64 * 1024
@@ -190,3 +190,43 @@ def declare(*kinds: Kind, description: str = "") -> BodySpec:
     required = any(getattr(kind, "required", False) for kind in kinds)
     fields = (kind.field for kind in kinds)
     return BodySpec(json_body, *fields, media_types=(JSON,), description=description, required=required)
+
+
+class ListBody(BodySpec):
+    """A body that is a JSON array of objects (API 3.1's PUT of a whole list), each read field by field through
+    the fields declared: the route takes it as `list[Fields]`."""
+
+    def __init__(self, *fields: Field, description: str = "", max_items: int = 100) -> None:
+        super().__init__(_raw_json, *fields, media_types=(JSON,), description=description, required=True)
+        self.max_items = max_items
+
+    async def __call__(self, request: Request) -> list[Fields]:  # type: ignore[override]
+        data: Any = await self.read(request)
+        if not isinstance(data, list):
+            raise BadBody("The request body must be a JSON array")
+        if len(data) > self.max_items:
+            raise BadBody(f"The request body holds more than {self.max_items} items", 422)
+        if not all(isinstance(item, dict) for item in data):
+            raise BadBody("Each item of the request body must be a JSON object")
+        route = f"{request.method} {request.url.path}"
+        return [DeclaredBody(item, self.names, route) for item in data]
+
+    def _media(self, media: str) -> dict[str, Any]:
+        described = super()._media(media)
+        described["schema"] = {"type": "array", "items": described["schema"], "maxItems": self.max_items}
+        return described
+
+
+async def _raw_json(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise BadBody("The request body is too large")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise BadBody("The request body is not valid JSON") from None
+
+
+def declare_list(*kinds: Kind, description: str = "", max_items: int = 100) -> ListBody:
+    """A route's body that is a JSON array of objects, each of the fields `kinds` declare."""
+    return ListBody(*(kind.field for kind in kinds), description=description, max_items=max_items)
