@@ -74,6 +74,9 @@ class Price(Timestamped, TenantOwned, Base):
     event_starts_at: Mapped[datetime | None]
     # Names of content the merchant's own site opens to whoever has access through the price.
     tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # A seasonal subscription's seasons (catalog.seasons): each period it bills is one of the group's seasons. No
+    # foreign key (adding one copies the table on SQLite): a group a price uses is never deleted (GroupInUse).
+    season_group_id: Mapped[int | None] = mapped_column(BigId, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Loaded with the price (it is rendered with it); the catalog service assigns it whenever it sets the id.
     country_set: Mapped[CountrySet | None] = relationship(lazy="selectin", viewonly=True)
@@ -99,3 +102,23 @@ class TaxRate(TenantOwned, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     country_code: Mapped[str] = mapped_column(String(2))
     rate: Mapped[int]
+
+
+class SeasonGroup(Timestamped, TenantOwned, Base):
+    """A named schedule of seasons (catalog.seasons), which the prices of seasonal subscriptions bill by."""
+
+    __tablename__ = "season_groups"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(250))
+
+
+class Season(TenantOwned, Base):
+    """One season of a group, from `starts_at` until `ends_at` (excluded); the seasons of a group never overlap."""
+
+    __tablename__ = "seasons"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    season_group_id: Mapped[int] = mapped_column(BigId, ForeignKey("season_groups.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]

@@ -72,6 +72,8 @@ class Missing(StrEnum):
     PAYMENT_DETAILS = "payment_details"  # a saved card or account to charge
     ASSOCIATE = "associate"  # a merchant's partner who hands out its vouchers
     CAMPAIGN = "campaign"  # a set of vouchers made together
+    SEASON_GROUP = "season_group"  # a schedule of seasons a seasonal subscription bills by
+    SEASON = "season"  # one season of a season group
 
 
 class NotFound(DomainError):

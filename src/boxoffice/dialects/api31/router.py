@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.dialects.api31 import customers, entitlements, offers, webhooks
+from boxoffice.dialects.api31 import customers, entitlements, offers, season_groups, webhooks
 
 PREFIX = "/3.1"
 
 router = APIRouter()
-for module in (customers, entitlements, offers, webhooks):
+# season_groups before offers: `/offers/season-groups` is no offer's id.
+for module in (customers, entitlements, season_groups, offers, webhooks):
     router.include_router(module.router)
