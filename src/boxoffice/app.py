@@ -290,7 +290,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.state.sealer = Sealer(settings.encryption_keys)
     app.state.record_write = audit_trail.record_write
     # What the sender posts, for the dashboard's delivery log to show a delivery's body as it went out.
-    app.state.webhook_wire = InPlayerWebhooks()
+    app.state.webhook_wires = webhook_wires()
     app.state.gateways = Gateways(sessions, settings, app.state.sealer)
     app.state.sandbox = app.state.gateways.sandbox
     app.state.access_checker = AccessChecker(session_factory(readers), settings)

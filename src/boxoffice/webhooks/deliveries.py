@@ -27,6 +27,7 @@ class DeliveryLog:
     delivery: WebhookDelivery
     event: Event
     attempts: Sequence[WebhookAttempt]
+    wire: str  # the wire format its endpoint is posted in
 
 
 async def list_deliveries(
@@ -45,7 +46,8 @@ async def get_delivery(session: AsyncSession, merchant_id: int, endpoint_id: int
     if found is None:
         raise NotFound("Delivery not found")
     delivery, event = found
-    return DeliveryLog(delivery, event, await repo.attempts(session, merchant_id, delivery.id))
+    endpoint = await get_endpoint(session, merchant_id, endpoint_id)
+    return DeliveryLog(delivery, event, await repo.attempts(session, merchant_id, delivery.id), endpoint.wire)
 
 
 async def retry_delivery(session: AsyncSession, merchant_id: int, endpoint_id: int, delivery_id: int) -> DeliveryLog:

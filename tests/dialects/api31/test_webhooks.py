@@ -5,6 +5,7 @@ replayed through the merchant API like every webhook — against a real HTTP rec
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from tests.dialects.inplayer.test_payments import card_form, pay, priced_item
 from tests.dialects.inplayer.test_subscriptions import monthly_fee, only_subscription, renew, subscribe
 from tests.dialects.inplayer.webhook_helpers import sending, standard_signature_holds
 from tests.dialects.mediastore import conftest as mediastore
+from tests.web.dashboard.desk import owner
 from tests.webhooks.receiver import Received, Receiver, receiving
 
 
@@ -346,3 +348,19 @@ async def test_connector_topics_are_filtered_by_payment_method_and_logged_and_re
     assert len(again) == 3
     assert {r.headers["webhook-id"] for r in again} == {capture.headers["webhook-id"]}  # the event's own id
     assert all(json.loads(r.body) == json.loads(capture.body) for r in again)
+
+
+async def test_the_dashboard_shows_a_cleeng_delivery_as_it_was_posted(server: Server, api: Api31) -> None:
+    merchant = api.publisher.merchant
+    async with receiving() as receiver, sending(server) as sender:
+        [hook] = await put(api, "customerRegistered", {"url": receiver.url("/registered")})
+        viewer = await sign_up(server, merchant)
+        await sender.run_until_idle()
+    [received] = receiver.at("/registered")
+    log = (await server.http.get(f"/webhooks/{hook['id']}/deliveries", headers=merchant.auth)).json()
+    [delivery] = log["collection"]
+    boss = await owner(server, merchant)
+    shown = (await boss.get(f"/dashboard/developers/webhooks/{hook['id']}/deliveries/{delivery['id']}")).text
+    sent = html.unescape(shown.split("data-request>")[1].split("</pre>")[0])
+    assert json.loads(sent) == json.loads(received.body)
+    assert json.loads(sent)["data"]["customerEmail"] == viewer.email

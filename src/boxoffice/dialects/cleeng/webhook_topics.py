@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boxoffice.events.models import Event
-from boxoffice.webhooks.filters import PAYMENT_KIND, PAYMENT_METHOD_ID, SWITCH_STATUS, passes
+from boxoffice.webhooks.filters import PAYMENT_KIND, PAYMENT_METHOD_ID, passes
 
 # The key the app registers Cleeng's wire format under, and its endpoints name.
 WIRE = "cleeng"
@@ -37,7 +37,7 @@ TOPICS: tuple[Topic, ...] = (
     Topic("subscriptionReadyForPaymentAuthorisation", ("subscription.payment.authorisation.due",)),
     Topic("subscriptionReadyForPaymentCapture", ("subscription.payment.capture.due",)),
     Topic("subscriptionReadyForTermination", ("subscription.termination.due",)),
-    Topic("subscriptionSwitchCancelled", ("subscribe.updated",), {SWITCH_STATUS: "cancelled"}),
+    Topic("subscriptionSwitchCancelled", ("subscription.switch.cancelled",)),
     Topic("refundPayment", ("payment.refund.requested",)),
     Topic("paymentDetailsDeactivated", ("payment.details.deactivated",)),
     Topic("subscriptionRenewed", ("subscribe.updated",), {PAYMENT_KIND: "renewal"}),

@@ -3,6 +3,7 @@ a failed delivery sent again, past events replayed, and a test event sent by han
 
 from __future__ import annotations
 
+import json
 from urllib.parse import parse_qsl
 
 from starlette.responses import Response
@@ -16,7 +17,7 @@ from boxoffice.web.dashboard.developers_forms import moment, path_id
 from boxoffice.web.dashboard.routing import dashboard_router
 from boxoffice.webhooks import deliveries, endpoints
 from boxoffice.webhooks.endpoints import EndpointChange
-from boxoffice.webhooks.formats import WireFormat
+from boxoffice.webhooks.formats import DEFAULT_WIRE, WireFormats
 from boxoffice.webhooks.models import DeliveryStatus
 
 router = dashboard_router()
@@ -203,15 +204,22 @@ async def replay(page: Dashboard, endpoint_id: str) -> Response:
 async def delivery(page: Dashboard, endpoint_id: str, delivery_id: str) -> Response:
     me = page.require(Permission.SETTINGS)
     log = await deliveries.get_delivery(page.session, me.merchant.id, path_id(endpoint_id), path_id(delivery_id))
-    wire: WireFormat = page.request.app.state.webhook_wire
+    wires: WireFormats = page.request.app.state.webhook_wires
+    wire = wires.get(log.wire) or wires[DEFAULT_WIRE]  # the endpoint's format, as the sender posts it
     body = (await wire.bodies(page.session, [log.event])).get(log.event.id, b"")
     return page.render(
-        "developers_delivery.html",
-        log=log,
-        # The form body as posted, a field a line, its values decoded: readable, and what the receiver parsed.
-        sent="\n".join(f"{name}={value}" for name, value in parse_qsl(body.decode(), keep_blank_values=True)),
-        told=page.request.query_params.get("told"),
+        "developers_delivery.html", log=log, sent=_readable(body), told=page.request.query_params.get("told")
     )
+
+
+def _readable(body: bytes) -> str:
+    """A JSON body indented; a form body a field a line, its values decoded: readable, and what the receiver
+    parsed."""
+    text = body.decode("utf-8", "replace")
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return "\n".join(f"{name}={value}" for name, value in parse_qsl(text, keep_blank_values=True))
 
 
 @router.post(f"{HERE}/{{endpoint_id}}/deliveries/{{delivery_id}}/retry")
