@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.access import service as access
 from boxoffice.billing import subscriptions
 from boxoffice.catalog import taxes
-from boxoffice.catalog.offers import Offer
+from boxoffice.catalog.offers import Offer, localized
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit.client_info import ClientInfo
 
@@ -29,13 +29,15 @@ class OfferTerms:
 async def offer_terms(
     session: AsyncSession, merchant: Merchant, customer: Customer, price_id: int, client: ClientInfo
 ) -> OfferTerms:
-    """NotFound(OFFER) when the price is no offer of the merchant's."""
+    """The offer as sold where the customer is (its localization there, if it has one on sale). NotFound(OFFER)
+    when the price is no offer of the merchant's."""
     found = await access.offer_access(session, merchant, customer, price_id, client)
+    offer = await localized(session, found.offer, client.country_code)
     country = customer.country_code or client.country_code
     return OfferTerms(
-        found.offer,
+        offer,
         found.decision.granted,
         country,
         await taxes.rate_for(session, customer.merchant_id, country),
-        await subscriptions.trial_available(session, customer, found.offer.price),
+        await subscriptions.trial_available(session, customer, offer.price),
     )

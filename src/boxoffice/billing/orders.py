@@ -19,6 +19,7 @@ from boxoffice.billing.payment_methods import FREE, Nothing, Source
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price, Product
+from boxoffice.catalog.offers import localized_price_id
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.merchants import merchant_of
@@ -91,6 +92,8 @@ async def create_order(
     buy_as_gift: bool = False,
     payment_method: str | None = None,
 ) -> OrderView:
+    # Where the buyer is, the offer may be sold at its localization's price (catalog.localizations).
+    price_id = await localized_price_id(session, customer.merchant_id, price_id, client.country_code)
     price = await _price(session, customer.merchant_id, price_id, client)
     await _check_recipient(session, customer, price, buy_as_gift)
     country = country_code or customer.country_code or client.country_code

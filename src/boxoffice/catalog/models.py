@@ -122,3 +122,17 @@ class Season(TenantOwned, Base):
     season_group_id: Mapped[int] = mapped_column(BigId, ForeignKey("season_groups.id", ondelete="CASCADE"), index=True)
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+
+
+class OfferLocalization(Timestamped, TenantOwned, Base):
+    """An offer's version for buyers in one country: a price of its own (`localized_price_id`, sold only in that
+    country) that a buyer there is sold instead of the offer's price, under a title of its own."""
+
+    __tablename__ = "offer_localizations"
+    __table_args__ = (UniqueConstraint("price_id", "country_code"), UniqueConstraint("localized_price_id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
+    localized_price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"))
+    country_code: Mapped[str] = mapped_column(String(2))
+    title: Mapped[str] = mapped_column(String(255))

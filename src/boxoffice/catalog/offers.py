@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.catalog import localizations_repository as localizations_repo
 from boxoffice.catalog import repository as repo
 from boxoffice.catalog import taxes
 from boxoffice.catalog.models import Price, Product
@@ -46,9 +47,37 @@ class TaxedOffer:
     tax_rate: int
 
 
+async def _selling(session: AsyncSession, merchant_id: int, price: Price, country_code: str | None) -> Price | None:
+    """The price of `price`'s localization for the country (catalog.localizations), while both are on sale."""
+    if not country_code or not price.active:
+        return None
+    found = await localizations_repo.localization(session, merchant_id, price.id, country_code.upper())
+    if found is None:
+        return None
+    localized_price = await repo.price_by_id(session, merchant_id, found.localized_price_id)
+    return localized_price if localized_price is not None and localized_price.active else None
+
+
+async def localized(session: AsyncSession, offer: Offer, country_code: str | None) -> Offer:
+    """The offer as a buyer in `country_code` is sold it: its localization there, if one is on sale."""
+    price = await _selling(session, offer.merchant.id, offer.price, country_code)
+    return offer if price is None else Offer(price, offer.product, offer.merchant)
+
+
+async def localized_price_id(session: AsyncSession, merchant_id: int, price_id: int, country_code: str | None) -> int:
+    """The price a buyer in `country_code` is sold when they ask for `price_id`: its localization's there, if one
+    is on sale, else `price_id` itself."""
+    if not country_code:
+        return price_id
+    price = await repo.price_by_id(session, merchant_id, price_id)
+    found = await _selling(session, merchant_id, price, country_code) if price is not None else None
+    return price_id if found is None else found.id
+
+
 async def taxed_offer(session: AsyncSession, price_id: int, country_code: str | None) -> TaxedOffer:
-    """An offer anyone may look at, with the tax its merchant charges a buyer from `country_code`."""
-    offer = await find_offer(session, price_id)
+    """An offer anyone may look at, as a buyer from `country_code` is sold it (its localization there, if it has
+    one on sale), with the tax its merchant charges them."""
+    offer = await localized(session, await find_offer(session, price_id), country_code)
     return TaxedOffer(offer, await taxes.rate_for(session, offer.merchant.id, country_code))
 
 

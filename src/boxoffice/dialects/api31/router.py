@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.dialects.api31 import customers, entitlements, offers, season_groups, webhooks
+from boxoffice.dialects.api31 import customers, entitlements, offer_localizations, offers, season_groups, webhooks
 
 PREFIX = "/3.1"
 
 router = APIRouter()
 # season_groups before offers: `/offers/season-groups` is no offer's id.
-for module in (customers, entitlements, season_groups, offers, webhooks):
+for module in (customers, entitlements, season_groups, offers, webhooks, offer_localizations):
     router.include_router(module.router)
