@@ -139,7 +139,7 @@ async def rename_season_group(
     session: AsyncSession, merchant_id: int, group_id: int, name: str | None
 ) -> SeasonGroupView:
     """Give a group another name (None: keep its own)."""
-    group = await _group(session, merchant_id, group_id)
+    group = await _group(session, merchant_id, group_id, to_change=True)
     if name is not None:
         group.name = _name(name)
         await session.flush()
@@ -148,7 +148,7 @@ async def rename_season_group(
 
 async def delete_season_group(session: AsyncSession, merchant_id: int, group_id: int) -> None:
     """Delete a group and its seasons, unless a price bills by it (GroupInUse)."""
-    await _group(session, merchant_id, group_id)
+    await _group(session, merchant_id, group_id, to_change=True)
     if await repo.group_in_use(session, merchant_id, group_id):
         raise GroupInUse()
     await repo.delete_group(session, merchant_id, group_id)
@@ -156,7 +156,7 @@ async def delete_season_group(session: AsyncSession, merchant_id: int, group_id:
 
 async def add_season(session: AsyncSession, merchant_id: int, group_id: int, dates: SeasonDates) -> SeasonGroupView:
     """One more season in a group: ending after now, overlapping none of the group's."""
-    group = await _group(session, merchant_id, group_id)
+    group = await _group(session, merchant_id, group_id, to_change=True)
     seasons = list(await repo.seasons_of(session, merchant_id, [group_id]))
     if len(seasons) >= MAX_SEASONS:
         raise SeasonRefused(SeasonRefusal.TOO_MANY)
@@ -181,7 +181,7 @@ async def change_season(
 ) -> SeasonGroupView:
     """Move a season's start or end (None: as it is). Neither moves into the past; a season under way keeps its
     start, and one that has ended stays as it was."""
-    group = await _group(session, merchant_id, group_id)
+    group = await _group(session, merchant_id, group_id, to_change=True)
     seasons = list(await repo.seasons_of(session, merchant_id, [group_id]))
     season = _season_of(seasons, season_id)
     now = clock.now()
@@ -204,7 +204,7 @@ async def change_season(
 
 async def delete_season(session: AsyncSession, merchant_id: int, group_id: int, season_id: int) -> SeasonGroupView:
     """Take a season that has not begun out of its group."""
-    group = await _group(session, merchant_id, group_id)
+    group = await _group(session, merchant_id, group_id, to_change=True)
     season = _season_of(await repo.seasons_of(session, merchant_id, [group_id]), season_id)
     now = clock.now()
     if season.ends_at <= now:
@@ -224,7 +224,7 @@ async def attach_season_group(session: AsyncSession, merchant_id: int, price_id:
     if price is None:
         raise NotFound(what=Missing.PRICE, key=price_id)
     if group_id is not None:
-        await _group(session, merchant_id, group_id)
+        await _group(session, merchant_id, group_id, to_change=True)
         if price.kind != "subscription":
             raise SeasonRefused(SeasonRefusal.NOT_A_SUBSCRIPTION)
     price.season_group_id = group_id
@@ -232,8 +232,8 @@ async def attach_season_group(session: AsyncSession, merchant_id: int, price_id:
     return price
 
 
-async def _group(session: AsyncSession, merchant_id: int, group_id: int) -> SeasonGroup:
-    group = await repo.group_by_id(session, merchant_id, group_id)
+async def _group(session: AsyncSession, merchant_id: int, group_id: int, *, to_change: bool = False) -> SeasonGroup:
+    group = await repo.group_by_id(session, merchant_id, group_id, for_update=to_change)
     if group is None:
         raise NotFound(what=Missing.SEASON_GROUP, key=group_id)
     return group

@@ -11,10 +11,13 @@ from boxoffice.catalog.models import Price, Season, SeasonGroup
 from boxoffice.kit.db import Page, page_of
 
 
-async def group_by_id(session: AsyncSession, merchant_id: int, group_id: int) -> SeasonGroup | None:
-    return await session.scalar(
-        select(SeasonGroup).where(SeasonGroup.merchant_id == merchant_id, SeasonGroup.id == group_id)
-    )
+async def group_by_id(
+    session: AsyncSession, merchant_id: int, group_id: int, *, for_update: bool = False
+) -> SeasonGroup | None:
+    """`for_update`: locked until the transaction ends (on PostgreSQL), so that two changes to a group's seasons
+    are checked one after the other, never both against the seasons as they were before either."""
+    query = select(SeasonGroup).where(SeasonGroup.merchant_id == merchant_id, SeasonGroup.id == group_id)
+    return await session.scalar(query.with_for_update() if for_update else query)
 
 
 async def groups_page(session: AsyncSession, merchant_id: int, *, offset: int, limit: int) -> Page[SeasonGroup]:
