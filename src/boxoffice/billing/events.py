@@ -102,6 +102,22 @@ def switch_changed(subscription: Subscription, switch: PlanSwitch) -> DomainEven
     return DomainEvent(subscription.merchant_id, "subscribe.updated", subscription.customer_id, resource)
 
 
+def switch_cancelled(subscription: Subscription, switch: PlanSwitch) -> DomainEvent:
+    """A pending switch was cancelled: the subscription renews at the price it has (Cleeng's
+    `subscriptionSwitchCancelled`)."""
+    resource = _subscription(subscription) | {
+        "switch": {
+            "switch_id": switch.id,
+            "status": switch.status,
+            "direction": switch.direction,
+            "algorithm": switch.algorithm,
+            "from_price_id": switch.from_price_id,
+            "to_price_id": switch.to_price_id,
+        }
+    }
+    return DomainEvent(subscription.merchant_id, "subscription.switch.cancelled", subscription.customer_id, resource)
+
+
 def access_granted(subscription: SubscriptionFields) -> DomainEvent:
     """Access opened by a subscription itself, where no payment tells of it (one the merchant bills)."""
     return DomainEvent(

@@ -112,7 +112,9 @@ async def cancel(session: AsyncSession, customer: Customer, record: PlanSwitch, 
     cancelled = await repo.switch_of_customer(session, customer.merchant_id, customer.id, record.id)
     subscription = await billing_repo.subscription_by_id(session, customer.merchant_id, record.subscription_id)
     assert cancelled is not None and subscription is not None  # a switch goes with its subscription
-    await outbox.record(session, events.switch_changed(subscription, cancelled))
+    await outbox.record(
+        session, events.switch_changed(subscription, cancelled), events.switch_cancelled(subscription, cancelled)
+    )
     return cancelled
 
 
@@ -137,4 +139,5 @@ async def drop_pending(session: AsyncSession, subscription: Subscription) -> Non
     cancelled = await repo.close_pending_of(
         session, subscription.merchant_id, [subscription.id], PlanSwitchStatus.CANCELLED, clock.now()
     )
-    await outbox.record(session, *(events.switch_changed(subscription, record) for record in cancelled))
+    told = [(events.switch_changed(subscription, r), events.switch_cancelled(subscription, r)) for r in cancelled]
+    await outbox.record(session, *(event for pair in told for event in pair))

@@ -26,6 +26,12 @@ async def switch_of_customer(
     )
 
 
+async def switch_by_id(session: AsyncSession, merchant_id: int, switch_id: int) -> PlanSwitch | None:
+    return await session.scalar(
+        select(PlanSwitch).where(PlanSwitch.merchant_id == merchant_id, PlanSwitch.id == switch_id)
+    )
+
+
 async def switches_of_customer(session: AsyncSession, merchant_id: int, customer_id: int) -> Sequence[PlanSwitch]:
     """Newest first."""
     rows = await session.scalars(

@@ -192,9 +192,15 @@ async def test_a_cancelled_switch_leaves_the_renewal_at_the_old_price(
     )
     refused(await cancel_switch(server, subscribed, made["id"]), 409, text="cancelled")
     told = [
-        e.resource["switch"] for e in await fetch_rows(server, Event, publisher.merchant.id) if "switch" in e.resource
+        e.resource["switch"]
+        for e in await fetch_rows(server, Event, publisher.merchant.id)
+        if e.type == "subscribe.updated" and "switch" in e.resource
     ]
     assert [(t["switch_id"], t["status"]) for t in told] == [(made["id"], "pending"), (made["id"], "cancelled")]
+    cancelled_events = await fetch_rows(
+        server, Event, publisher.merchant.id, Event.type == "subscription.switch.cancelled"
+    )
+    assert [e.resource["switch"]["switch_id"] for e in cancelled_events] == [made["id"]]
     assert (await running(server, subscribed))["pendingSwitchId"] is None
     offers = await availability(server, subscribed, plans.monthly_id)
     assert "unavailableReason" not in offers and len(offers["available"]) == 2

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from boxoffice.dialects.api31 import customers, entitlements, offer_localizations, offers, season_groups, webhooks
+from boxoffice.dialects.api31 import (
+    customers,
+    entitlements,
+    offer_localizations,
+    offers,
+    season_groups,
+    switches,
+    webhooks,
+)
 
 PREFIX = "/3.1"
 
 router = APIRouter()
 # season_groups before offers: `/offers/season-groups` is no offer's id.
-for module in (customers, entitlements, season_groups, offers, webhooks, offer_localizations):
+for module in (customers, entitlements, season_groups, offers, webhooks, offer_localizations, switches):
     router.include_router(module.router)

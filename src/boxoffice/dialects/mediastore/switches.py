@@ -17,37 +17,21 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import with_config
-from typing_extensions import TypedDict
 
 from boxoffice.billing import charges, plan_switch
 from boxoffice.billing.models import Subscription
-from boxoffice.billing.switches import DEFERRED, IMMEDIATE
 from boxoffice.dialects.cleeng.body import Fields, Text, declare
-from boxoffice.dialects.cleeng.money import currency_symbol, decimal
-from boxoffice.dialects.cleeng.offer_ids import offer_id, price_id_of
-from boxoffice.dialects.cleeng.periods import period
+from boxoffice.dialects.cleeng.offer_ids import price_id_of
+from boxoffice.dialects.cleeng.switches import DIRECTIONS, Availability, SwitchDetail, availability_of, switch_detail
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session, own
-from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
+from boxoffice.dialects.mediastore.envelope import Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.dialects.mediastore.subscriptions import running_for_offer
-from boxoffice.kit import clock
 from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
-IN_PROGRESS = ("SWITCH_IN_PROGRESS", "A switch of this subscription is already in progress")
-# The core's refusals by the codes the SDK shows reasons for.
-REASONS = {
-    "disabled": ("PAYMENT_GATEWAY_NOT_SUPPORTED", "Switching plans is not enabled for this offer"),
-    "not_running": ("RECURRING_PROCESS_ALREADY_STARTED", "The subscription is not active"),
-    "in_progress": IN_PROGRESS,
-    "currency": ("TO_OFFER_COUNTRY_NOT_ALLOWED", "The offer is sold in another currency"),
-}
-DIRECTIONS = ("upgrade", "downgrade")
-# The core's ways of settling a switch, in the names of Cleeng's switch algorithms.
-ALGORITHM_NAMES = {IMMEDIATE: "IMMEDIATE_AND_CHARGE_WITH_TIME_PRORATION", DEFERRED: "DEFERRED"}
 OfferParam = Path(min_length=1, max_length=40)
 SwitchParam = Path(ge=1, le=2**53)
 TO_OFFER_ID = Text("toOfferId", "The offer to switch to, with or without its suffix", max_length=40, required=True)
@@ -57,87 +41,6 @@ CANCELLED = Text("status", "Only `cancelled`: a pending switch is cancelled", en
 CANCEL = declare(CANCELLED)
 
 
-@with_config(CLOSED)
-class SwitchSetting(TypedDict):
-    toOfferId: str
-    algorithm: str
-    switchDirection: str
-    title: str | None
-    price: float
-    currency: str
-    currencySymbol: str
-    period: str
-    nextPaymentPrice: float
-    nextPaymentPriceCurrency: str
-    nextPaymentPriceCurrencySymbol: str
-
-
-@with_config(CLOSED)
-class Reason(TypedDict):
-    code: str
-    message: str
-
-
-@with_config(CLOSED)
-class UnavailableSetting(SwitchSetting):
-    reason: Reason
-
-
-@with_config(CLOSED)
-class Availability(TypedDict):
-    available: list[SwitchSetting]
-    unavailable: list[UnavailableSetting]
-
-
-@with_config(CLOSED)
-class SwitchDetail(TypedDict):
-    id: int
-    customerId: int
-    direction: str
-    algorithm: str
-    fromOfferId: str
-    toOfferId: str
-    subscriptionId: int
-    status: str
-    createdAt: int
-    updatedAt: int
-
-
-def _setting(option: plan_switch.SwitchOption) -> SwitchSetting:
-    price = option.price
-    symbol = currency_symbol(price.currency)
-    return {
-        "toOfferId": offer_id(price),
-        "algorithm": ALGORITHM_NAMES[option.algorithm],
-        "switchDirection": option.direction,
-        "title": price.description,
-        "price": decimal(price.amount, price.currency),
-        "currency": price.currency,
-        "currencySymbol": symbol,
-        "period": period(price.period_unit, price.period_quantity),
-        "nextPaymentPrice": decimal(price.amount, price.currency),
-        "nextPaymentPriceCurrency": price.currency,
-        "nextPaymentPriceCurrencySymbol": symbol,
-    }
-
-
-def _detail(view: plan_switch.SwitchView) -> SwitchDetail:
-    """A SwitchDetail."""
-    record = view.record
-    return {
-        "id": record.id,
-        "customerId": record.customer_id,
-        "direction": record.direction,
-        "algorithm": ALGORITHM_NAMES[record.algorithm],
-        "fromOfferId": offer_id(view.from_price),
-        "toOfferId": offer_id(view.to_price),
-        "subscriptionId": record.subscription_id,
-        "status": record.status,
-        "createdAt": clock.unix(record.created_at),
-        "updatedAt": clock.unix(record.updated_at),
-    }
-
-
 @router.get("/customers/{customer_id}/subscription_switches/{offer}/availability")
 async def availability(
     session: Session, customer: CurrentCustomer, customer_id: int = Path(ge=1), offer: str = OfferParam
@@ -145,16 +48,7 @@ async def availability(
     """The offers the customer's subscription at an offer can switch to, and why the others can't."""
     own(customer, customer_id)
     subscription = await running_for_offer(session, customer, offer)
-    available: list[SwitchSetting] = []
-    unavailable: list[UnavailableSetting] = []
-    for option in await plan_switch.switch_options(session, customer.merchant_id, subscription):
-        setting = _setting(option)
-        if option.refusal is None:
-            available.append(setting)
-        else:
-            code, message = REASONS[option.refusal]
-            unavailable.append({**setting, "reason": {"code": code, "message": message}})
-    return answer({"available": available, "unavailable": unavailable})
+    return answer(availability_of(await plan_switch.switch_options(session, customer.merchant_id, subscription)))
 
 
 async def _switched(
@@ -200,19 +94,19 @@ async def switch(
     if made.switch is None:
         assert made.payment is not None  # only an upgrade's unsettled payment leaves no record
         raise charges.refusal(made.payment) or Refused(402, "The payment for this switch needs authentication")
-    return answer(_detail(made.switch))
+    return answer(switch_detail(made.switch))
 
 
 @router.get("/subscription_switches")
 async def history(session: Session, customer: CurrentCustomer) -> Answer[list[SwitchDetail]]:
     """The customer's switches, newest first."""
-    return answer([_detail(view) for view in await plan_switch.switch_history(session, customer)])
+    return answer([switch_detail(view) for view in await plan_switch.switch_history(session, customer)])
 
 
 @router.get("/subscription_switches/{switch_id}")
 async def get_switch(session: Session, customer: CurrentCustomer, switch_id: int = SwitchParam) -> Answer[SwitchDetail]:
     """One of the customer's switches."""
-    return answer(_detail(await plan_switch.switch_of(session, customer, switch_id)))
+    return answer(switch_detail(await plan_switch.switch_of(session, customer, switch_id)))
 
 
 @router.patch("/subscription_switches/{switch_id}")
@@ -222,4 +116,4 @@ async def update_switch(
     """Cancel a pending switch: only cancelling is a change a customer makes to a switch."""
     if body.get(CANCELLED.name) != "cancelled":
         raise Refused(422, "Invalid param status: a switch can only be cancelled", INVALID_BODY)
-    return answer(_detail(await plan_switch.cancel_switch(session, customer, switch_id)))
+    return answer(switch_detail(await plan_switch.cancel_switch(session, customer, switch_id)))
