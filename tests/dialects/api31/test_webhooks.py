@@ -27,8 +27,14 @@ from tests.dialects.inplayer.test_payments import card_form, pay, priced_item
 from tests.dialects.inplayer.test_subscriptions import monthly_fee, only_subscription, renew, subscribe
 from tests.dialects.inplayer.webhook_helpers import sending, standard_signature_holds
 from tests.dialects.mediastore import conftest as mediastore
+from tests.dialects.mediastore.conftest import customer
+from tests.dialects.mediastore.test_my_account import subscribed
+from tests.dialects.mediastore.test_offers import shop
+from tests.dialects.mediastore.test_switches import Plans, plans, switch
 from tests.web.dashboard.desk import owner
 from tests.webhooks.receiver import Received, Receiver, receiving
+
+__all__ = ["customer", "plans", "shop", "subscribed"]  # MediaStore's fixtures, used here too
 
 
 @pytest.fixture
@@ -364,3 +370,76 @@ async def test_the_dashboard_shows_a_cleeng_delivery_as_it_was_posted(server: Se
     sent = html.unescape(shown.split("data-request>")[1].split("</pre>")[0])
     assert json.loads(sent) == json.loads(received.body)
     assert json.loads(sent)["data"]["customerEmail"] == viewer.email
+
+
+async def test_a_connectors_refund_and_deactivated_payment_details_are_posted_from_their_events(
+    server: Server, api: Api31
+) -> None:
+    merchant = api.publisher.merchant
+    viewer = await sign_up(server, merchant)
+    _, fee_id = await priced_item(server, merchant, amount="4.99", currency="EUR")
+    assert (await pay(server, viewer, card_form(fee_id))).status_code == 200
+    [paid] = await fetch_rows(server, Payment, merchant.id)
+    [price] = await fetch_rows(server, Price, merchant.id)
+
+    def refund(amount: int, method: int) -> DomainEvent:
+        resource = {"payment_id": paid.id, "refund_amount": amount, "payment_method_id": method}
+        return DomainEvent(merchant.id, "payment.refund.requested", viewer.id, resource)
+
+    async with receiving() as receiver, sending(server) as sender:
+        await put(api, "refundPayment", {"url": receiver.url("/refund"), "filters": by_method(7)})
+        await put(api, "paymentDetailsDeactivated", {"url": receiver.url("/details")})
+        deactivated = {"payment_details_id": 55, "payment_method_id": 7, "gateway": "external"}
+        await record(
+            server,
+            refund(199, 7),
+            refund(100, 8),  # another connector's
+            DomainEvent(merchant.id, "payment.details.deactivated", viewer.id, deactivated),
+        )
+        await sender.run_until_idle()
+    buyer = {"customerId": viewer.id, "customerEmail": viewer.email, "customerExternalId": None}
+    [refunded] = receiver.at("/refund")
+    assert check_delivery(refunded, api, "refundPayment") == {
+        "paymentId": paid.id,
+        "transactionId": f"T{paid.id:09d}",
+        "offerId": offer_id(price),
+        **buyer,
+        "refundAmount": 1.99,
+        "currency": "EUR",
+        "externalPaymentId": paid.gateway_charge_id,
+        "paymentMethodId": 7,
+        "paymentGateway": paid.gateway,
+    }
+    [details] = receiver.at("/details")
+    assert check_delivery(details, api, "paymentDetailsDeactivated") == buyer | {
+        "paymentDetailsId": 55,
+        "paymentMethodId": 7,
+        "paymentGateway": "external",
+    }
+
+
+async def test_an_upgrade_at_once_is_posted_as_a_switch(
+    server: Server, api: Api31, plans: Plans, subscribed: mediastore.Customer
+) -> None:
+    merchant = api.publisher.merchant
+    async with receiving() as receiver, sending(server) as sender:
+        await put(api, "subscriptionSwitched", {"url": receiver.url("/switched")})
+        await put(api, "subscriptionRenewed", {"url": receiver.url("/renewed")})  # a switch is no renewal
+        mediastore.data(await switch(server, subscribed, plans.monthly_id, plans.premium_id))
+        await sender.run_until_idle()
+    assert receiver.at("/renewed") == []
+    [subscription] = await fetch_rows(server, Subscription, merchant.id)
+    [switched] = receiver.at("/switched")
+    assert check_delivery(switched, api, "subscriptionSwitched") == {
+        "subscriptionId": str(subscription.id),
+        "offerId": plans.premium_id,
+        "customerId": subscribed.id,
+        "customerEmail": subscribed.email,
+        "customerExternalId": None,
+        "status": "active",
+        "expiresAt": clock.unix(subscription.current_period_end),
+        "nextPaymentPrice": 14.99,
+        "nextPaymentCurrency": "EUR",
+        "nextPaymentAt": clock.unix(subscription.current_period_end),
+        "paymentGateway": subscription.gateway,
+    }
