@@ -107,6 +107,9 @@ async def test_a_customer_in_the_country_is_shown_and_sold_the_localized_price(
     customer = await mediastore.register(server, publisher)
     body = {"offerId": shop.monthly_id, "customerId": customer.id, "paymentMethodId": 0, "buyAsAGift": False}
     in_britain = customer.auth | {"X-Forwarded-For": BRITAIN}
+    for_customer = f"{offer}/customers/{customer.email}"
+    shown = mediastore.data(await mediastore.call(server, "GET", for_customer, headers=in_britain))
+    assert (shown["customerPriceInclTax"], shown["customerCurrency"], shown["accessGranted"]) == (7.99, "GBP", False)
     order = mediastore.data(await mediastore.call(server, "POST", "/orders", body, headers=in_britain))["order"]
     assert (order["totalPrice"], order["currency"]) == (7.99, "GBP")
     # Off sale, the localization leaves customers in Britain the offer's own price.
