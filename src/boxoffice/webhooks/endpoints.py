@@ -150,9 +150,9 @@ async def replace_topic_endpoints(
     allow_private: bool,
 ) -> Sequence[WebhookEndpoint]:
     """Make the merchant's endpoints of `topic` (posted in `wire`, taking exactly `events`) the `wanted` ones:
-    an endpoint sent again with the same URL is kept (with its delivery log) and takes the new note and filters,
-    new ones are added, and those not sent again are removed. Everything is checked before anything is
-    written."""
+    an endpoint sent again with the same URL is kept (with its delivery log), takes the new note and filters and
+    is enabled again if it was disabled, new ones are added, and those not sent again are removed. Everything is
+    checked before anything is written."""
     unknown = [e for e in events if e not in NAMEABLE_TYPES]
     if not events or unknown:
         raise InvalidInput({"events": f"Unknown event type {unknown[0]!r}" if unknown else "No event type named"})
@@ -177,6 +177,9 @@ async def replace_topic_endpoints(
             session.add(endpoint)
         else:
             existing.remove(endpoint)
+            if not endpoint.enabled:  # sent again by the merchant: a fresh start, as when it is turned back on
+                endpoint.enabled, endpoint.consecutive_failures = True, 0
+                endpoint.retry_at, endpoint.disabled_reason = None, None
         endpoint.events, endpoint.description, endpoint.filters = list(events), item.description, item.filters
         kept.append(endpoint)
     for gone in existing:

@@ -103,6 +103,13 @@ async def test_a_topics_endpoints_are_put_whole_and_listed(server: Server, api: 
         "external.subscribe.success",
     ]
     assert ok(await other.get("/webhook_subscriptions")) == []
+    # Disabled through the merchant API, then sent again: enabled again.
+    auth = api.publisher.merchant.auth
+    off = await server.http.put(f"/webhooks/{second[0]['id']}", headers=auth, data={"enabled": "false"})
+    assert off.status_code == 200 and off.json()["enabled"] is False, off.text
+    assert not ok(await api.get("/webhook_subscriptions"))[0]["endpoints"][0]["enabled"]
+    again = await put(api, "transactionCreated", {"url": "https://b.example.com/hook"})
+    assert [(e["id"], e["enabled"]) for e in again] == [(second[0]["id"], True)]
     assert await put(api, "transactionCreated") == []
     listed = ok(await api.get("/webhook_subscriptions"))
     assert [s["topic"] for s in listed] == ["customerRegistered"]
