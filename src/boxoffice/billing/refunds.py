@@ -23,6 +23,7 @@ from boxoffice.billing import repository as repo
 from boxoffice.billing.ledger import Line
 from boxoffice.billing.models import Payment, PaymentStatus, Refund, RefundStatus
 from boxoffice.events import outbox
+from boxoffice.gateways.connectors import EXTERNAL
 from boxoffice.gateways.protocol import GatewayError, PaymentGateway
 from boxoffice.gateways.registry import Gateways
 from boxoffice.kit import clock
@@ -52,6 +53,8 @@ async def refund_payment(
         payment = await repo.payment_by_id(session, merchant_id, payment_id)
     if payment is None:
         raise NotFound("Transaction not found")
+    if payment.gateway == EXTERNAL:
+        raise InvalidInput({"payment_id": "This payment was taken by an external connector, which refunds it"})
     if refund is None:
         refund = await _reserve(sessions, payment, amount, note, idempotency_key)
     elif refund.payment_id != payment_id or (amount is not None and refund.amount != amount):
@@ -59,6 +62,37 @@ async def refund_payment(
     if refund.status != RefundStatus.PENDING:
         return refund
     return await _refund_at_gateway(sessions, await gateways.named(merchant_id, payment.gateway), payment, refund)
+
+
+async def record_refund_made_elsewhere(
+    session: AsyncSession, payment: Payment, *, amount: int | None, reason: str, refund_ref: str
+) -> Refund:
+    """A refund the payment's external connector made at its gateway and reports: reserved, booked and told in the
+    caller's transaction as a gateway's refund is once it is made (nothing is asked of a gateway)."""
+    note = reason.strip()
+    if len(note) > MAX_REASON:
+        raise InvalidInput({"reason": f"The reason may not be longer than {MAX_REASON} characters"})
+    if payment.status != PaymentStatus.SUCCEEDED:
+        raise InvalidInput({"payment_id": "Only a payment that went through can be refunded"})
+    wanted = payment.amount - payment.refunded if amount is None else amount
+    if wanted <= 0:
+        raise InvalidInput({"amount": "The amount must be greater than zero"})
+    if not await repo.reserve_refund(session, payment.merchant_id, payment.id, wanted):
+        raise InvalidInput({"amount": "A refund may not be more than what is left of the payment"})
+    refund = Refund(
+        merchant_id=payment.merchant_id,
+        payment_id=payment.id,
+        idempotency_key=f"external-refund-{payment.id}-{payment.refunded}",
+        amount=wanted,
+        currency=payment.currency,
+        reason=note,
+    )
+    session.add(refund)
+    await session.flush()
+    fresh = await repo.fresh_payment(session, payment.merchant_id, payment.id)
+    assert fresh is not None
+    await _settle(session, fresh, refund, refund_ref)
+    return refund
 
 
 def refund_unwanted(session: AsyncSession, payment: Payment) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,6 +38,9 @@ from boxoffice.billing.models import CHARGING, MERCHANT_BILLED, PaymentStatus, S
 from boxoffice.billing.rows import PaymentRow, SubscriptionRow
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.events import outbox
+from boxoffice.gateways import connectors
+from boxoffice.gateways.connectors import EXTERNAL, Schedule
+from boxoffice.gateways.models import DunningCycle
 from boxoffice.gateways.protocol import ChargeRequest, ChargeResult, GatewayError
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import repository as identity_repo
@@ -51,6 +54,8 @@ BATCH = 500
 LEASE = timedelta(minutes=5)
 # A renewal whose charge got no answer is asked again (with the same key) this much later.
 RETRY_UNKNOWN = timedelta(minutes=10)
+# How long an external connector has to answer the last attempt of a schedule (an earlier one: until the next).
+ANSWER_WINDOW = timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -94,7 +99,7 @@ async def renew_due_subscriptions(
     with clock.pinned(as_of if clock_id is not None else None):
         async with one_connection(sessions) as own:
             while True:
-                claimed = await _claim(own, as_of, batch, merchant_id, clock_id, report)
+                claimed = await _claim(own, as_of, batch, merchant_id, clock_id, retry_days, report)
                 if claimed is None:
                     return report
                 results = await _charge_all(gateways, claimed)
@@ -118,6 +123,7 @@ async def _claim(
     batch: int,
     merchant_id: int | None,
     clock_id: int | None,
+    retry_days: Sequence[int],
     report: PassReport,
 ) -> list[Charge] | None:
     """Step 1: the pending payments of a batch of due subscriptions (None: nothing is due)."""
@@ -157,7 +163,13 @@ async def _claim(
             else:
                 subscription.due_at = None  # nothing is ever due again in a final state
         await outbox.record(session, *told)
+        external = [subscription for subscription in to_charge if subscription.gateway == EXTERNAL]
+        to_charge = [subscription for subscription in to_charge if subscription.gateway != EXTERNAL]
         payments = await _pending_payments(session, to_charge)
+        if external:
+            nothing_to_ask = await _ask_connectors(session, external, retry_days, report)
+            payments += nothing_to_ask
+            to_charge += [s for s in external if any(c.payment.subscription_id == s.id for c in nothing_to_ask)]
         await repo.write_subscriptions(session, changed.changes())
         leased: dict[int, list[int]] = defaultdict(list)
         for subscription in to_charge:
@@ -260,6 +272,7 @@ async def _record(
     changed_subscriptions.take(subscriptions.values())
     paid: list[tuple[SubscriptionRow, PaymentRow]] = []
     settled: Counter[tuple[str, str]] = Counter()  # by gateway and outcome, for the metrics
+    schedules = await _schedules(session, subscriptions.values())
     now = clock.now()
     for payment in claimed:
         subscription = subscriptions[payment.subscription_id or 0]
@@ -277,7 +290,7 @@ async def _record(
             report.renewed += 1
             settled[(payment.gateway, "succeeded")] += 1
         else:
-            await _decline(session, subscription, retry_days)
+            await _decline(session, subscription, _schedule(subscription, retry_days, schedules).retries)
             report.declined += 1
             settled[(payment.gateway, "declined")] += 1
     for (gateway, outcome), count in settled.items():
@@ -298,6 +311,7 @@ async def _record(
         if s.status == SubscriptionStatus.ENDED
     ]
     told += [events.access_revoked(s) for s in subscriptions.values() if s.status == SubscriptionStatus.ENDED]
+    told += [_termination_due(s) for s in subscriptions.values() if s.status == SubscriptionStatus.ENDED]
     await outbox.record(session, *told)
 
 
@@ -404,15 +418,14 @@ async def _open_paid_entitlement(session: AsyncSession, subscription: Subscripti
     await periods.open_new_entitlement(session, merchant, customer, subscription, product, price)
 
 
-async def _decline(session: AsyncSession, subscription: SubscriptionRow, retry_days: Sequence[int]) -> None:
-    """Dunning: past due, tried again after each of `retry_days` from the due date; then it ends and access with
+async def _decline(session: AsyncSession, subscription: SubscriptionRow, retries: Sequence[timedelta]) -> None:
+    """Dunning: past due, tried again after each of `retries` from the due date; then it ends and access with
     it. A declined renewal never extends access."""
     now = clock.now()
     subscription.updated_at = now
-    if subscription.dunning_attempts < len(retry_days):
-        days = retry_days[subscription.dunning_attempts]
+    if subscription.dunning_attempts < len(retries):
         subscription.status = SubscriptionStatus.PAST_DUE
-        subscription.due_at = subscription.current_period_end + timedelta(days=days)
+        subscription.due_at = subscription.current_period_end + retries[subscription.dunning_attempts]
         subscription.dunning_attempts += 1
         return
     subscription.status, subscription.due_at, subscription.ended_at = SubscriptionStatus.ENDED, None, now
@@ -420,6 +433,147 @@ async def _decline(session: AsyncSession, subscription: SubscriptionRow, retry_d
         await access_repo.revoke_by_id(
             session, subscription.merchant_id, subscription.customer_id, subscription.entitlement_id, now, "unpaid"
         )
+
+
+async def _schedules(
+    session: AsyncSession, subscriptions: Iterable[SubscriptionRow]
+) -> dict[int, dict[DunningCycle, Schedule]]:
+    """The dunning schedules the merchants of a batch set per billing cycle."""
+    return {m: await connectors.schedules(session, m) for m in {s.merchant_id for s in subscriptions}}
+
+
+def _schedule(
+    subscription: SubscriptionRow, retry_days: Sequence[int], schedules: dict[int, dict[DunningCycle, Schedule]]
+) -> Schedule:
+    """The merchant's schedule for the subscription's billing cycle, or the global one (`retry_days`)."""
+    cycle = connectors.cycle_of(subscription.period_unit, subscription.period_quantity)
+    found = schedules.get(subscription.merchant_id, {}).get(cycle) if cycle is not None else None
+    return found or Schedule(tuple(timedelta(days=days) for days in retry_days))
+
+
+def _termination_due(subscription: SubscriptionRow) -> outbox.DomainEvent:
+    """An ended subscription's connector is told (only one billed externally: the event is named-only)."""
+    resource = _connector_resource(subscription, None)
+    return outbox.DomainEvent(
+        subscription.merchant_id, "subscription.termination.due", subscription.customer_id, resource
+    )
+
+
+async def _ask_connectors(
+    session: AsyncSession, subscriptions: Sequence[SubscriptionRow], retry_days: Sequence[int], report: PassReport
+) -> list[Charge]:
+    """Due renewals billed by an external connector, in the claim's transaction: an attempt the connector left
+    unanswered past its deadline is declined (dunning, or the end); otherwise the attempt's payment is written
+    (pending) and the connector asked, by events, to authorise (when the schedule says so) and capture it, with
+    the subscription due again at the attempt's deadline. Returns the charges of nothing (credit or a voucher
+    paid it all), which are settled as any other."""
+    now = clock.now()
+    schedules = await _schedules(session, subscriptions)
+    left: dict[str, PaymentRow] = {}
+    for merchant_id in {s.merchant_id for s in subscriptions}:
+        keys = [charge_key(s) for s in subscriptions if s.merchant_id == merchant_id]
+        left |= await repo.payments_by_keys(session, merchant_id, keys)
+    unanswered = WorkingCopies(PaymentRow, ("merchant_id", "id"))
+    told: list[outbox.DomainEvent] = []
+    to_ask = []
+    for subscription in subscriptions:
+        payment = left.get(charge_key(subscription))
+        if payment is None:
+            to_ask.append(subscription)
+            continue
+        if payment.status != PaymentStatus.PENDING:  # settled by a report in the meantime: looked at again later
+            subscription.due_at = now + RETRY_UNKNOWN
+            continue
+        unanswered.take([payment])
+        payment.status, payment.decline_code, payment.updated_at = PaymentStatus.DECLINED, "no_answer", now
+        await _decline(session, subscription, _schedule(subscription, retry_days, schedules).retries)
+        report.declined += 1
+        told += events.declined(payment)
+        if subscription.status == SubscriptionStatus.ENDED:
+            told += [
+                events.subscription_changed(subscription, "subscribe.expired"),
+                events.access_revoked(subscription),
+                _termination_due(subscription),
+            ]
+    await repo.write_payments(session, unanswered.changes(as_one=True))
+    charges = await _pending_payments(session, to_ask)
+    by_id = {subscription.id: subscription for subscription in to_ask}
+    for charge in charges:
+        if not charge.request.amount:
+            continue
+        subscription = by_id[charge.payment.subscription_id or 0]
+        schedule = _schedule(subscription, retry_days, schedules)
+        attempt = subscription.dunning_attempts
+        deadline = (
+            subscription.current_period_end + schedule.retries[attempt]
+            if attempt < len(schedule.retries)
+            else now + ANSWER_WINDOW
+        )
+        subscription.due_at = max(deadline, now)
+        token = await connectors.token_of(session, subscription.merchant_id, subscription.gateway_customer_ref)
+        resource = _connector_resource(subscription, charge.payment, token) | {
+            "dunning_attempt": attempt,
+            "dunning_attempt_date": now.isoformat(),
+            "dunning_status": "initial" if attempt == 0 else "retry",
+            "answer_by": subscription.due_at.isoformat(),
+        }
+        kinds = ["authorisation", "capture"] if schedule.authorise_first else ["capture"]
+        told += [
+            outbox.DomainEvent(
+                subscription.merchant_id, f"subscription.payment.{kind}.due", subscription.customer_id, resource
+            )
+            for kind in kinds
+        ]
+    await outbox.record(session, *told)
+    return [charge for charge in charges if not charge.request.amount]
+
+
+def _connector_resource(
+    subscription: SubscriptionRow, payment: PaymentRow | None, token: str | None = None
+) -> dict[str, object]:
+    """What an external connector is told of a subscription it bills: the payment method (its filter) and
+    details it is charged with, and the attempt's payment."""
+    details_id = subscription.gateway_customer_ref
+    method_id = subscription.gateway_method
+    return {
+        "subscription_id": subscription.id,
+        "customer_id": subscription.customer_id,
+        "product_id": subscription.product_id,
+        "price_id": subscription.price_id,
+        "gateway": subscription.gateway,
+        "payment_method_id": int(method_id) if method_id.isdigit() else None,
+        "payment_details_id": int(details_id) if details_id.isdigit() else None,
+        "payment_id": payment.id if payment is not None else None,
+        "amount": payment.amount if payment is not None else subscription.amount,
+        "currency": subscription.currency,
+        "expires_at": subscription.current_period_end.isoformat(),
+        "status": subscription.status,
+        "token": token,
+    }
+
+
+async def settle_external_renewal(
+    session: AsyncSession,
+    payment: PaymentRow,
+    *,
+    captured: bool,
+    external_id: str | None,
+    decline_code: str | None,
+    retry_days: Sequence[int],
+) -> bool:
+    """A connector's answer to a renewal it was asked for, recorded as a gateway's would be: captured, the period
+    and access run on and the ledger books it; rejected, dunning (or the end). False when the payment was no longer
+    awaited (settled already, or declined for want of an answer)."""
+    result = ChargeResult(
+        external_id or payment.gateway_charge_id or "",
+        "succeeded" if captured else "declined",
+        payment.amount,
+        payment.currency,
+        decline_code=None if captured else (decline_code or "rejected"),
+    )
+    report = PassReport()
+    await _record(session, [Charge(payment, _request(payment))], [result], clock.now(), retry_days, report)
+    return report.handled == 1
 
 
 EVERY_SECONDS = 60

@@ -563,6 +563,61 @@ async def payments_by_keys(session: AsyncSession, merchant_id: int, keys: Sequen
     return {payment.idempotency_key: payment for payment in (PaymentRow(*row) for row in rows)}
 
 
+async def payment_row(session: AsyncSession, merchant_id: int, payment_id: int) -> PaymentRow | None:
+    row = (
+        await session.execute(
+            select(*_PAYMENT_ROW).where(_PAYMENTS.c.merchant_id == merchant_id, _PAYMENTS.c.id == payment_id)
+        )
+    ).first()
+    return None if row is None else PaymentRow(*row)
+
+
+async def pending_renewal(session: AsyncSession, merchant_id: int, subscription_id: int) -> PaymentRow | None:
+    """The renewal payment of a subscription still awaiting its outcome (an external connector's answer)."""
+    row = (
+        await session.execute(
+            select(*_PAYMENT_ROW)
+            .where(
+                _PAYMENTS.c.merchant_id == merchant_id,
+                _PAYMENTS.c.subscription_id == subscription_id,
+                _PAYMENTS.c.kind == "renewal",
+                _PAYMENTS.c.status == PaymentStatus.PENDING,
+            )
+            .order_by(_PAYMENTS.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else PaymentRow(*row)
+
+
+async def fresh_payment(session: AsyncSession, merchant_id: int, payment_id: int) -> Payment | None:
+    """A payment as it is now, even when this session holds an older copy (Core statements changed it)."""
+    return await session.scalar(
+        select(Payment)
+        .where(Payment.merchant_id == merchant_id, Payment.id == payment_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def payments_through(
+    session: AsyncSession, merchant_id: int, gateway: str, customer_ref: str, limit: int
+) -> Sequence[Payment]:
+    """A gateway's payments made with one customer reference (an external connector's payment details), newest
+    first."""
+    return (
+        await session.scalars(
+            select(Payment)
+            .where(
+                Payment.merchant_id == merchant_id,
+                Payment.gateway == gateway,
+                Payment.gateway_customer_ref == customer_ref,
+            )
+            .order_by(Payment.id.desc())
+            .limit(limit)
+        )
+    ).all()
+
+
 async def claim_pending_renewals(
     session: AsyncSession, merchant_id: int, payment_ids: Sequence[int]
 ) -> dict[int, SubscriptionRow]:

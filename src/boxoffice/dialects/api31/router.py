@@ -6,9 +6,13 @@ from fastapi import APIRouter
 
 from boxoffice.dialects.api31 import (
     customers,
+    dunning_actions,
     entitlements,
     offer_localizations,
     offers,
+    payment_details,
+    payment_methods,
+    payments,
     season_groups,
     switches,
     webhooks,
@@ -18,5 +22,17 @@ PREFIX = "/3.1"
 
 router = APIRouter()
 # season_groups before offers: `/offers/season-groups` is no offer's id.
-for module in (customers, entitlements, season_groups, offers, webhooks, offer_localizations, switches):
+for module in (
+    customers,
+    entitlements,
+    season_groups,
+    offers,
+    webhooks,
+    offer_localizations,
+    switches,
+    dunning_actions,
+    payment_details,
+    payment_methods,
+    payments,
+):
     router.include_router(module.router)

@@ -1,0 +1,164 @@
+"""Renewals billed by an external connector: the engine charges no gateway but asks the connector (events), and
+records its answer as a gateway's: captured, the period and access run on with the same ledger entries; rejected
+or unanswered, dunning by the merchant's schedule for the billing cycle, then the end. A merchant's schedule is
+used instead of the global one for every gateway."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice.access import repository as access_repo
+from boxoffice.billing import external_payments, ledger, renewals
+from boxoffice.billing import repository as repo
+from boxoffice.billing.external_payments import PaymentChange, PaymentReport, Reported
+from boxoffice.billing.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
+from boxoffice.gateways import connectors
+from boxoffice.gateways.models import DunningCycle
+from boxoffice.gateways.registry import Gateways
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.client_info import ClientInfo, Device
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
+from tests import shop
+
+CLIENT = ClientInfo("203.0.113.7", "GB", Device("desktop", None, None, None), None)
+RETRY_DAYS = [3]
+
+
+async def _set_up(
+    sessions: async_sessionmaker[AsyncSession], attempts: Sequence[int], authorise: bool
+) -> tuple[Merchant, Customer, int, Subscription]:
+    async with sessions() as session, session.begin():
+        merchant = await shop.merchant(session)
+        customer = await shop.customer(session, merchant.id)
+        price = await shop.monthly_price(session, await shop.product(session, merchant.id, "Season"))
+        method = await connectors.register_payment_method(
+            session, merchant.id, connectors.MethodSettings("card", "acme-pay")
+        )
+        details = await connectors.save_payment_details(
+            session, merchant.id, connectors.DetailsRequest(customer.id, "tok_1", method.id)
+        )
+        await connectors.set_dunning_action(
+            session,
+            merchant.id,
+            DunningCycle.MONTHLY,
+            payment_authorization=authorise,
+            payment_attempts=attempts,
+            payment_method_setting_id=method.id,
+        )
+        report = PaymentReport(method.id, 999, "EUR", "ext-1", Reported.CAPTURED, price_id=price.id)
+        first = await external_payments.report_payment(
+            session, merchant, customer, report, client=CLIENT, retry_days=RETRY_DAYS
+        )
+        subscription = await repo.subscription_by_id(session, merchant.id, first.subscription_id or 0)
+        assert subscription is not None and subscription.status == SubscriptionStatus.ACTIVE
+        assert subscription.gateway == "external" and subscription.gateway_method == str(method.id)
+        assert subscription.gateway_customer_ref == str(details.id)
+    return merchant, customer, method.id, subscription
+
+
+async def _renew(sessions: async_sessionmaker[AsyncSession], gateways: Gateways, merchant: Merchant) -> None:
+    await renewals.renew_due_subscriptions(
+        sessions, gateways, as_of=clock.now(), retry_days=RETRY_DAYS, merchant_id=merchant.id
+    )
+
+
+async def _events(sessions: async_sessionmaker[AsyncSession], merchant: Merchant, prefix: str) -> list[dict[str, Any]]:
+    async with sessions() as session:
+        return [resource for kind, resource in await shop.events_of(session, merchant.id) if kind.startswith(prefix)]
+
+
+async def _state(sessions: async_sessionmaker[AsyncSession], subscription: Subscription) -> Subscription:
+    async with sessions() as session:
+        found = await repo.subscription_by_id(session, subscription.merchant_id, subscription.id)
+        assert found is not None
+        return found
+
+
+async def test_a_captured_renewal_runs_on_as_a_charged_one_and_books_the_same(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, frozen: clock.FrozenClock
+) -> None:
+    gateways = Gateways(sessions, settings, Sealer([]))
+    merchant, customer, method_id, subscription = await _set_up(sessions, [0, 24, 72], authorise=True)
+    period_end = subscription.current_period_end
+    frozen.advance(seconds=(period_end - clock.now()).total_seconds())
+    await _renew(sessions, gateways, merchant)
+    asked = await _events(sessions, merchant, "subscription.payment.")
+    assert [a["dunning_attempt"] for a in asked] == [0, 0]
+    assert {a["payment_method_id"] for a in asked} == {method_id}
+    assert asked[0]["subscription_id"] == subscription.id and asked[0]["amount"] == 999
+    waiting = await _state(sessions, subscription)
+    assert waiting.status == SubscriptionStatus.ACTIVE and waiting.due_at == period_end + timedelta(hours=24)
+    await _renew(sessions, gateways, merchant)  # nothing is charged, nor asked twice
+    assert len(await _events(sessions, merchant, "subscription.payment.")) == 2
+    async with sessions() as session, session.begin():
+        report = PaymentReport(method_id, 999, "EUR", "ext-2", Reported.CAPTURED, subscription_id=subscription.id)
+        renewal = await external_payments.report_payment(
+            session, merchant, customer, report, client=CLIENT, retry_days=RETRY_DAYS
+        )
+        assert renewal.status == PaymentStatus.SUCCEEDED and renewal.gateway_charge_id == "ext-2"
+        assert await ledger.unbalanced_transactions(session, merchant.id) == []
+    renewed = await _state(sessions, subscription)
+    assert renewed.cycle == 2 and renewed.current_period_start == period_end
+    assert renewed.due_at == renewed.current_period_end
+    async with sessions() as session:
+        entitlement = (await access_repo.entitlements_by_ids(session, merchant.id, [renewed.entitlement_id or 0]))[
+            renewed.entitlement_id or 0
+        ]
+        assert entitlement.expires_at == renewed.current_period_end
+    async with sessions() as session, session.begin():
+        refunded = await external_payments.change_payment(
+            session,
+            merchant,
+            renewal.id,
+            PaymentChange(external_payments.Change.REFUNDED, "re-1", "asked", 499),
+            retry_days=RETRY_DAYS,
+        )
+        assert refunded.refunded == 499
+        assert await ledger.unbalanced_transactions(session, merchant.id) == []
+
+
+async def test_rejections_and_silence_dun_by_the_merchants_schedule_then_end_it(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, frozen: clock.FrozenClock
+) -> None:
+    gateways = Gateways(sessions, settings, Sealer([]))
+    merchant, customer, method_id, subscription = await _set_up(sessions, [0, 24], authorise=False)
+    period_end = subscription.current_period_end
+    frozen.advance(seconds=(period_end - clock.now()).total_seconds())
+    await _renew(sessions, gateways, merchant)
+    async with sessions() as session, session.begin():
+        report = PaymentReport(method_id, 999, "EUR", "ext-2", Reported.REJECTED, subscription_id=subscription.id)
+        await external_payments.report_payment(
+            session, merchant, customer, report, client=CLIENT, retry_days=RETRY_DAYS
+        )
+    dunning = await _state(sessions, subscription)
+    assert dunning.status == SubscriptionStatus.PAST_DUE and dunning.due_at == period_end + timedelta(hours=24)
+    frozen.advance(days=1)
+    await _renew(sessions, gateways, merchant)  # the retry is asked, and left unanswered
+    asked = await _events(sessions, merchant, "subscription.payment.capture.due")
+    assert [a["dunning_attempt"] for a in asked] == [0, 1]
+    frozen.advance(days=2)
+    await _renew(sessions, gateways, merchant)
+    ended = await _state(sessions, subscription)
+    assert ended.status == SubscriptionStatus.ENDED
+    terminated = await _events(sessions, merchant, "subscription.termination.due")
+    assert [t["subscription_id"] for t in terminated] == [subscription.id]
+    assert terminated[0]["payment_method_id"] == method_id
+    async with sessions() as session:
+        payments = (await session.scalars(select(Payment).where(Payment.merchant_id == merchant.id))).all()
+        assert await ledger.unbalanced_transactions(session, merchant.id) == []
+        entitlement = (await access_repo.entitlements_by_ids(session, merchant.id, [ended.entitlement_id or 0]))[
+            ended.entitlement_id or 0
+        ]
+        assert entitlement.revoked_at is not None
+    assert sorted((p.kind, p.status, p.decline_code) for p in payments) == [
+        ("renewal", PaymentStatus.DECLINED, "no_answer"),
+        ("renewal", PaymentStatus.DECLINED, "rejected"),
+        ("subscription", PaymentStatus.SUCCEEDED, None),
+    ]
