@@ -180,6 +180,25 @@ async def change_delivery(
     return GiftDetails(gift, details.product, details.price, details.from_name)
 
 
+async def merchant_gift(session: AsyncSession, merchant_id: int, gift_id: int) -> GiftDetails:
+    """One of the merchant's gifts, whoever bought it; another merchant's is not found."""
+    gift = await repo.gift_by_id(session, merchant_id, gift_id)
+    if gift is None:
+        raise NotFound("Gift not found")
+    return await gift_details(session, merchant_id, gift.code)
+
+
+async def change_gift_delivery(
+    session: AsyncSession, merchant_id: int, gift_id: int, delivery: gift_delivery.Delivery
+) -> GiftDetails:
+    """The merchant changes a gift's delivery for its buyer, as the buyer would (`change_delivery`)."""
+    gift = await repo.gift_by_id(session, merchant_id, gift_id)
+    buyer = await identity_repo.customer_by_id(session, merchant_id, gift.buyer_customer_id) if gift else None
+    if gift is None or buyer is None:
+        raise NotFound("Gift not found")
+    return await change_delivery(session, buyer, gift_id, delivery)
+
+
 def _refuse_spent(gift: Gift) -> None:
     if gift.refunded_at is not None:
         raise Conflict("This gift was refunded")

@@ -8,6 +8,7 @@ from boxoffice.dialects.api31 import (
     customers,
     dunning_actions,
     entitlements,
+    gifts,
     offer_localizations,
     offers,
     payment_details,
@@ -34,5 +35,6 @@ for module in (
     payment_details,
     payment_methods,
     payments,
+    gifts,
 ):
     router.include_router(module.router)

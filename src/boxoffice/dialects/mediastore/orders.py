@@ -18,13 +18,13 @@ from boxoffice.billing.payment_methods import FREE
 from boxoffice.billing.refusals import NotOnSale
 from boxoffice.catalog import taxes
 from boxoffice.dialects.cleeng.body import Fields, Flag, Text, Whole, declare
+from boxoffice.dialects.cleeng.gifts import DELIVERY, DeliveryDetails, delivery_details, delivery_of
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
 from boxoffice.dialects.cleeng.transactions import method_name
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused, coupon_refused, offer_inactive
-from boxoffice.dialects.mediastore.gifts import DELIVERY, DeliveryDetails, delivery_details, delivery_of
 from boxoffice.dialects.mediastore.offers import offer_by_id
 from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
