@@ -1,47 +1,68 @@
 """A publisher's own payment connector through a month of renewals on a test clock, over API 3.1: it registers
-its payment method, the dunning schedule and the customer's payment details, reports the first payment; the
-renewal engine asks it (by the events it records, which Cleeng's webhooks carry) to authorise and capture each
-renewal; captured, the access runs on; rejected and then left unanswered, dunning follows the schedule and the
-subscription ends. The ledger balances throughout."""
+its payment method, the dunning schedule and the customer's payment details, subscribes a real HTTP receiver to
+Cleeng's connector topics filtered by its payment method, reports the first payment; the renewal engine asks it by
+webhook to authorise and capture each renewal; captured, the access runs on; rejected and then left unanswered,
+dunning follows the schedule and the subscription ends. The ledger balances throughout."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
+
+import pytest
 
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import ledger, sandbox_clocks
 from boxoffice.billing.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
-from boxoffice.events.models import Event
 from boxoffice.gateways.registry import Gateways
 from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
+from boxoffice.webhooks.sender import Sender
 from tests.conftest import Server
 from tests.dialects.api31.conftest import Api31, ok, refused
 from tests.dialects.api31.shop import Shop, customer, shop
 from tests.dialects.api31.test_payments import METHOD, first_payment
+from tests.dialects.api31.test_webhooks import by_method
 from tests.dialects.inplayer.conftest import fetch_rows
+from tests.dialects.inplayer.webhook_helpers import sending
+from tests.webhooks.receiver import Receiver, receiving
 
 __all__ = ["shop"]  # the fixture, used here
 
 START = datetime(2031, 1, 15, 9)
-ASKED = ("subscription.payment.authorisation.due", "subscription.payment.capture.due")
+
+
+TOPICS = ("subscriptionReadyForPaymentAuthorisation", "subscriptionReadyForPaymentCapture")
+TERMINATION = "subscriptionReadyForTermination"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The receiver is on this machine, which only the operator's setting lets webhooks reach."""
+    return settings.model_copy(update={"webhooks_allow_private": True, "access_token_ttl": 400 * 86400})
 
 
 class Connector:
-    """What the connector is told: the events for its payment method, as its webhook subscription would filter
-    them, read from the outbox as the renewal engine records them."""
+    """The connector's webhook receiver: what Cleeng's webhooks posted to it since last asked."""
 
-    def __init__(self, server: Server, api: Api31, method_id: int) -> None:
-        self.server, self.merchant_id, self.method_id, self.seen = server, api.publisher.merchant.id, method_id, 0
+    def __init__(self, receiver: Receiver, sender: Sender) -> None:
+        self.receiver, self.sender, self.seen = receiver, sender, 0
 
     async def told(self) -> list[tuple[str, dict[str, Any]]]:
-        """The events for this payment method since last asked."""
-        events = await fetch_rows(self.server, Event, self.merchant_id)
-        fresh, self.seen = events[self.seen :], len(events)
-        return [(e.type, e.resource) for e in fresh if e.resource.get("payment_method_id") == self.method_id]
+        await self.sender.run_until_idle()
+        posted = [json.loads(r.body) for r in self.receiver.requests]
+        fresh, self.seen = posted[self.seen :], len(posted)
+        return [(body["topic"], body["data"]) for body in fresh]
 
 
 async def test_a_connector_renews_a_subscription_then_dunning_ends_it(server: Server, api: Api31, shop: Shop) -> None:
+    async with receiving() as receiver, sending(server) as sender:
+        await _a_month_of_renewals(server, api, shop, Connector(receiver, sender))
+        assert receiver.at("/other-method") == []  # filtered out: the events are of another payment method
+
+
+async def _a_month_of_renewals(server: Server, api: Api31, shop: Shop, connector: Connector) -> None:
     merchant_id = api.publisher.merchant.id
     sessions = server.app.state.sessions
     gateways = Gateways(sessions, server.settings, Sealer([]))
@@ -62,7 +83,11 @@ async def test_a_connector_renews_a_subscription_then_dunning_ends_it(server: Se
             assert await ledger.unbalanced_transactions(session, merchant_id) == []
 
     method = ok(await api.post("/payment_methods", METHOD), 201)
-    connector = Connector(server, api, method["id"])
+    other_method = ok(await api.post("/payment_methods", METHOD), 201)
+    for topic in (*TOPICS, TERMINATION):
+        mine = {"url": connector.receiver.url("/connector"), "filters": by_method(method["id"])}
+        others = {"url": connector.receiver.url("/other-method"), "filters": by_method(other_method["id"])}
+        ok(await api.put(f"/webhook_subscriptions/{topic}", [mine, others]))
     schedule = {"paymentAuthorization": True, "paymentAttempts": [0, 24, 72], "paymentMethodSettingsId": method["id"]}
     ok(await api.put("/dunning_actions/monthly", schedule))
     details = ok(
@@ -84,16 +109,24 @@ async def test_a_connector_renews_a_subscription_then_dunning_ends_it(server: Se
     # The period ends: the connector is asked to authorise, then capture, the renewal.
     await move_to(datetime(2031, 2, 15, 9))
     told = await connector.told()
-    assert [kind for kind, _ in told] == list(ASKED)
-    for _, resource in told:
-        assert {k: resource[k] for k in ("subscription_id", "customer_id", "payment_details_id", "token")} == {
-            "subscription_id": started.id,
-            "customer_id": viewer.id,
-            "payment_details_id": details["id"],
+    assert [topic for topic, _ in told] == list(TOPICS)
+    for _, data in told:
+        assert data == {
+            "subscriptionId": str(started.id),
+            "offerId": shop.monthly_id,
+            "customerId": viewer.id,
+            "customerEmail": viewer.email,
+            "paymentDetailsId": details["id"],
+            "active": True,
+            "dunningAttemptDate": "2031-02-15T09:00:00Z",
+            "dunningStatus": "initial",
+            "expirationDate": "2031-02-15T09:00:00Z",
+            "currency": "EUR",
+            "paymentCountry": started.country_code,
+            "paymentMethodId": method["id"],
             "token": "acme-tok",
+            "paymentGateway": "external",
         }
-        assert (resource["amount"], resource["currency"], resource["dunning_attempt"]) == (999, "EUR", 0)
-        assert resource["expires_at"] == "2031-02-15T09:00:00" and resource["dunning_status"] == "initial"
     await move_to(datetime(2031, 2, 15, 10))
     assert await connector.told() == []  # asked once, not again while it is awaited
     renewal = {
@@ -124,22 +157,25 @@ async def test_a_connector_renews_a_subscription_then_dunning_ends_it(server: Se
     # The next renewal is rejected: dunning asks again 24 and 72 hours after the due date, then ends it.
     due = datetime(2031, 3, 15, 9)
     await move_to(due)
-    assert [kind for kind, _ in await connector.told()] == list(ASKED)
+    assert [topic for topic, _ in await connector.told()] == list(TOPICS)
     ok(await api.post("/payments", renewal | {"status": "rejected", "externalPaymentId": "acme-3"}), 201)
     assert (await subscription()).status == SubscriptionStatus.PAST_DUE
     await move_to(due + timedelta(hours=24))
     retried = await connector.told()
-    assert [(kind, r["dunning_attempt"], r["dunning_status"]) for kind, r in retried] == [
-        (ASKED[0], 1, "retry"),
-        (ASKED[1], 1, "retry"),
+    assert [(topic, data["dunningStatus"], data["dunningAttemptDate"]) for topic, data in retried] == [
+        (TOPICS[0], "retry", "2031-03-16T09:00:00Z"),
+        (TOPICS[1], "retry", "2031-03-16T09:00:00Z"),
     ]
     await move_to(due + timedelta(hours=72))  # the first retry went unanswered: the last is asked
-    assert [r["dunning_attempt"] for _, r in await connector.told()] == [2, 2]
+    last = await connector.told()
+    assert [(data["dunningStatus"], data["dunningAttemptDate"]) for _, data in last] == [
+        ("retry", "2031-03-18T09:00:00Z")
+    ] * 2
     assert (await subscription()).status == SubscriptionStatus.PAST_DUE
     await move_to(due + timedelta(hours=97))  # and unanswered too: it ends
     told = await connector.told()
-    assert [kind for kind, _ in told] == ["subscription.termination.due"]
-    assert told[0][1]["subscription_id"] == started.id
+    assert [topic for topic, _ in told] == [TERMINATION]
+    assert (told[0][1]["subscriptionId"], told[0][1]["paymentMethodId"]) == (str(started.id), method["id"])
     ended = await subscription()
     assert ended.status == SubscriptionStatus.ENDED
     (access,) = await fetch_rows(server, Entitlement, merchant_id)
