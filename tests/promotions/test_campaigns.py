@@ -187,3 +187,20 @@ async def test_another_merchants_campaign_is_not_found(desk: Desk) -> None:
         await campaigns.campaign_vouchers(desk.session, elsewhere, made.campaign.id, offset=0, limit=10)
     with pytest.raises(NotFound):
         await campaigns.create_campaign(desk.session, elsewhere, single(desk))
+
+
+async def test_campaigns_are_listed_of_one_kind_or_of_both(desk: Desk) -> None:
+    once = await campaigns.create_campaign(desk.session, desk.as_merchant, single(desk))
+    monthly = await campaigns.create_campaign(
+        desk.session, desk.as_merchant, single(desk, for_subscriptions=True, price_ids=[desk.monthly.id])
+    )
+
+    async def listed(kind: bool | None) -> list[int]:
+        _, views = await campaigns.list_campaigns(
+            desk.session, desk.as_merchant, for_subscriptions=kind, offset=0, limit=10
+        )
+        return [view.campaign.id for view in views]
+
+    assert await listed(False) == [once.campaign.id]
+    assert await listed(True) == [monthly.campaign.id]
+    assert await listed(None) == [monthly.campaign.id, once.campaign.id]

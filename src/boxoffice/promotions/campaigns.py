@@ -182,8 +182,9 @@ async def set_campaign_active(session: AsyncSession, issuer: Issuer, campaign_id
 
 
 async def list_campaigns(
-    session: AsyncSession, issuer: Issuer, *, for_subscriptions: bool, offset: int, limit: int
+    session: AsyncSession, issuer: Issuer, *, for_subscriptions: bool | None, offset: int, limit: int
 ) -> tuple[int, list[CampaignView]]:
+    """The issuer's campaigns of one kind (None: both, subscriptions' and single offers'), newest first."""
     merchant_id = issuer.merchant.id
     total, campaigns = await repo.campaigns_page(
         session,

@@ -89,14 +89,15 @@ async def campaigns_page(
     merchant_id: int,
     *,
     associate_id: int | None,
-    for_subscriptions: bool,
+    for_subscriptions: bool | None,
     offset: int,
     limit: int,
 ) -> tuple[int, Sequence[VoucherCampaign]]:
-    """The merchant's campaigns of one kind, newest first; only one associate's where `associate_id` is given."""
-    query = select(VoucherCampaign).where(
-        VoucherCampaign.merchant_id == merchant_id, VoucherCampaign.for_subscriptions == for_subscriptions
-    )
+    """The merchant's campaigns of one kind (None: of both), newest first; only one associate's where
+    `associate_id` is given."""
+    query = select(VoucherCampaign).where(VoucherCampaign.merchant_id == merchant_id)
+    if for_subscriptions is not None:
+        query = query.where(VoucherCampaign.for_subscriptions == for_subscriptions)
     if associate_id is not None:
         query = query.where(VoucherCampaign.associate_id == associate_id)
     return await page_of(session, query.order_by(VoucherCampaign.id.desc()), offset=offset, limit=limit)

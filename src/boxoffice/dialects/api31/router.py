@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from boxoffice.dialects.api31 import (
+    campaigns,
     customers,
     dunning_actions,
     entitlements,
@@ -36,5 +37,6 @@ for module in (
     payment_methods,
     payments,
     gifts,
+    campaigns,
 ):
     router.include_router(module.router)

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from boxoffice.dialects.cleeng.money import decimal
-from boxoffice.dialects.cleeng.offer_ids import offer_id, price_id_of
+from boxoffice.dialects.cleeng.campaigns import campaign_object
+from boxoffice.dialects.cleeng.offer_ids import price_id_of
 from boxoffice.dialects.jsonrpc.associates import distributor
 from boxoffice.dialects.jsonrpc.calls import Call, Methods
 from boxoffice.dialects.jsonrpc.errors import InvalidParams
 from boxoffice.dialects.jsonrpc.offer_data import currency_of, money_of
 from boxoffice.dialects.jsonrpc.params import Params
-from boxoffice.kit import clock
 from boxoffice.promotions import campaigns
-from boxoffice.promotions.campaigns import CampaignFields, CampaignView
+from boxoffice.promotions.campaigns import CampaignFields
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -62,39 +61,6 @@ def _fields(data: Params, *, for_subscriptions: bool) -> CampaignFields:
             raise InvalidParams(name, f"Invalid arguments: {name}: a discount always applies from the first period")
         fields.discount_duration = data.optional_integer("numberOfAppliedPeriods", minimum=1)
     return fields
-
-
-def _discount(view: CampaignView) -> float | int | None:
-    campaign = view.campaign
-    if campaign.amount_off is not None and campaign.currency is not None:
-        return decimal(campaign.amount_off, campaign.currency)
-    return campaign.percent_off
-
-
-def campaign_object(view: CampaignView) -> dict[str, Any]:
-    """A campaign as Cleeng lists one; a subscription campaign with its periods too."""
-    campaign = view.campaign
-    found = {
-        "id": str(campaign.id),
-        "name": campaign.name,
-        "numberOfCoupons": view.voucher_count,
-        "discount": _discount(view),
-        "discountType": "fixed" if campaign.amount_off is not None else "percent",
-        "currency": campaign.currency,
-        "usagePerUser": None,  # a coupon's uses are counted over every customer
-        "applicableOnOfferIds": [offer_id(price) for price in view.prices],
-        "maxUsages": campaign.usage_limit,
-        "expirationDate": clock.unix(campaign.ends_at) if campaign.ends_at else None,
-        "associateEmail": view.associate.email if view.associate else None,
-        "active": campaign.active,
-    }
-    if campaign.for_subscriptions:
-        found |= {
-            "applicableOnFirstPeriod": True,
-            "numberOfAppliedPeriods": campaign.discount_duration,
-            "paymentDetailsRequired": True,  # a subscription is always charged to a card after its discount
-        }
-    return found
 
 
 async def _create(call: Call, *, for_subscriptions: bool) -> dict[str, Any]:
