@@ -11,14 +11,14 @@ import pytest
 from boxoffice.catalog import localizations, offer_changes
 from boxoffice.catalog.localizations import FreeTrial, LocalizationExists, LocalizationTerms, TrialUnit
 from boxoffice.catalog.offer_changes import ProductSide
-from boxoffice.catalog.offers import Offer, localized, localized_price_id
+from boxoffice.catalog.offers import Offer, list_offers, localized, localized_price_id
 from boxoffice.catalog.service import PriceChanges
 from boxoffice.kit.errors import InvalidInput, NotFound
 from boxoffice.kit.money import Money
 from tests import shop
 from tests.catalog.conftest import Catalog
 
-MONTHLY, DAY = 7, 1
+MONTHLY, DAY, YEARLY = 7, 1, 10
 POLISH = LocalizationTerms(title="Karnet", amount=Decimal("29.99"), currency="PLN")
 
 
@@ -157,3 +157,19 @@ async def test_only_the_merchants_own_offers_are_localized(catalog: Catalog) -> 
     ):
         with pytest.raises(NotFound):
             await attempt
+
+
+async def test_the_merchants_offers_leave_out_localizations_own_prices(catalog: Catalog) -> None:
+    session, merchant = catalog.session, catalog.merchant
+    offer = await monthly(catalog)
+    await localizations.create_localization(session, merchant, offer.price.id, "PL", POLISH)
+    assert [found.price.id for found in await list_offers(session, merchant)] == [offer.price.id]
+
+
+async def test_an_offer_changed_to_another_period_sells_its_own_price_in_the_country(catalog: Catalog) -> None:
+    session, merchant = catalog.session, catalog.merchant
+    offer = await monthly(catalog)
+    await localizations.create_localization(session, merchant, offer.price.id, "PL", POLISH)
+    yearly = PriceChanges(access_type_id=YEARLY)
+    changed = await offer_changes.change_offer(session, merchant, offer.price.id, ProductSide(), yearly)
+    assert (await localized(session, changed, "PL")).price.id == offer.price.id

@@ -47,3 +47,15 @@ async def localizations_of(
         .order_by(OfferLocalization.country_code)
     )
     return [(found, price) for found, price in rows.all()]
+
+
+async def localization_price_ids(session: AsyncSession, merchant_id: int, price_ids: Sequence[int]) -> set[int]:
+    """Which of the prices are localizations' own."""
+    if not price_ids:
+        return set()
+    rows = await session.scalars(
+        select(OfferLocalization.localized_price_id).where(
+            OfferLocalization.merchant_id == merchant_id, OfferLocalization.localized_price_id.in_(price_ids)
+        )
+    )
+    return set(rows.all())

@@ -55,7 +55,10 @@ async def _selling(session: AsyncSession, merchant_id: int, price: Price, countr
     if found is None:
         return None
     localized_price = await repo.price_by_id(session, merchant_id, found.localized_price_id)
-    return localized_price if localized_price is not None and localized_price.active else None
+    if localized_price is None or not localized_price.active:
+        return None
+    # Sold on the offer's terms only: an offer changed to another period since sells its own price meanwhile.
+    return localized_price if localized_price.access_type_id == price.access_type_id else None
 
 
 async def localized(session: AsyncSession, offer: Offer, country_code: str | None) -> Offer:
@@ -82,10 +85,12 @@ async def taxed_offer(session: AsyncSession, price_id: int, country_code: str | 
 
 
 async def list_offers(session: AsyncSession, merchant: Merchant, limit: int = MAX_OFFERS) -> list[Offer]:
+    """The merchant's offers; a localization's own price is its offer's version for a country, not one of them."""
     prices = await repo.prices_of_merchant(session, merchant.id, min(limit, MAX_OFFERS))
     products = await repo.products_by_ids(session, merchant.id, [p.product_id for p in prices])
+    localizing = await localizations_repo.localization_price_ids(session, merchant.id, [p.id for p in prices])
     return [
         Offer(price, products[price.product_id], merchant)
         for price in prices
-        if price.product_id in products and products[price.product_id].active
+        if price.product_id in products and products[price.product_id].active and price.id not in localizing
     ]
