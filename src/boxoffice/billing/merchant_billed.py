@@ -114,7 +114,8 @@ async def register_subscription(session: AsyncSession, merchant: Merchant, given
         )
         periods.begin_period(subscription, now)
         if ends is not None:
-            subscription.current_period_end = ends
+            # Its periods follow from the end the merchant gave, as a period's end moved does.
+            subscription.current_period_end = subscription.billing_anchor = ends
         subscription.due_at = subscription.current_period_end
         if given.in_trial:
             subscription.trial_ends_at = subscription.current_period_end
@@ -165,7 +166,7 @@ async def renew_subscription(
                 subscription.billing_anchor or start, start, subscription.period_unit, subscription.period_quantity
             )
         else:
-            end = _future(expires_at, max(now, start))
+            end = subscription.billing_anchor = _future(expires_at, max(now, start))
         trial = subscription.status == SubscriptionStatus.TRIALING and not convert_trial
         was_trial = subscription.status == SubscriptionStatus.TRIALING
         subscription.current_period_start = start

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access import repository as access_repo
-from boxoffice.billing import events, merchant_billed, sandbox_clocks, subscriptions
+from boxoffice.billing import events, merchant_billed, payment_methods, sandbox_clocks, subscriptions
+from boxoffice.billing import repository as billing_repo
 from boxoffice.billing.models import (
     CHARGING,
     FINISHED,
@@ -27,6 +28,7 @@ from boxoffice.events import outbox
 from boxoffice.identity.customers import get_customer
 from boxoffice.identity.models import Merchant
 from boxoffice.kit import clock
+from boxoffice.kit.errors import Missing, NotFound
 
 
 async def _now(session: AsyncSession, subscription: Subscription) -> datetime:
@@ -138,13 +140,14 @@ class SubscriptionUpdate:
     expires_at: datetime | None = None
     in_trial: bool | None = None  # of one the merchant bills
     external_properties: dict[str, Any] | None = None
+    payment_details_id: int | None = None  # the customer's saved method (a payment profile) its renewals charge
 
 
 async def update_subscription(
     session: AsyncSession, merchant: Merchant, subscription_id: int, change: SubscriptionUpdate
 ) -> Subscription:
-    """Apply each change given, in this order: the merchant's data, the trial, the period's end, a voucher, then
-    the status."""
+    """Apply each change given, in this order: the merchant's data, the trial, the payment method, the period's
+    end, a voucher, then the status."""
     subscription = await subscriptions.subscription_of(session, merchant.id, subscription_id)
     told = False
     if change.external_properties is not None:
@@ -153,6 +156,9 @@ async def update_subscription(
         told = True
     if change.in_trial is not None:
         told = await _set_trial(session, subscription, change.in_trial) or told
+    if change.payment_details_id is not None:
+        await _charge_to(session, subscription, change.payment_details_id)
+        told = True
     if told:
         await outbox.record(session, events.subscription_changed(subscription, "subscribe.updated"))
     if change.expires_at is not None:
@@ -187,3 +193,22 @@ async def _set_trial(session: AsyncSession, subscription: Subscription, in_trial
         subscription.cycle = max(subscription.cycle, 1)
     subscription.updated_at = now
     return True
+
+
+async def _charge_to(session: AsyncSession, subscription: Subscription, profile_id: int) -> None:
+    """Renew with the method the customer saved at the subscription's gateway (NotFound when the payment details
+    are none of theirs there, or hold no method)."""
+    if subscription.gateway == MERCHANT_BILLED:
+        raise SubscriptionRefused(SubscriptionRefusal.MERCHANT_BILLED)
+    _not_over(subscription)
+    profile = await billing_repo.profile_by_id(session, subscription.merchant_id, profile_id)
+    if (
+        profile is None
+        or profile.customer_id != subscription.customer_id
+        or profile.gateway != subscription.gateway
+        or not profile.method_token
+    ):
+        raise NotFound(what=Missing.PAYMENT_DETAILS)
+    subscription.gateway_customer_ref, subscription.gateway_method = profile.customer_ref, profile.method_token
+    subscription.method = payment_methods.default_kind(profile)
+    subscription.updated_at = await _now(session, subscription)

@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.responses import JSONResponse
 from typing_extensions import TypedDict
 
-from boxoffice.billing.refusals import NotOnSale, SaleRefusal
+from boxoffice.billing.refusals import NotOnSale, SaleRefusal, SubscriptionRefusal, SubscriptionRefused
 from boxoffice.catalog.seasons import SeasonRefusal, SeasonRefused
 from boxoffice.dialects.cleeng.body import BadBody
 from boxoffice.kit import errors
@@ -86,6 +86,21 @@ SEASON_REFUSALS = {
     SeasonRefusal.NOT_A_SUBSCRIPTION: "Only a subscription offer can be seasonal",
 }
 
+# A subscription's state that doesn't allow what was asked: 409 when it conflicts with what the subscription is
+# now, 422 when it is not a subscription that can be asked that.
+SUBSCRIPTION_REFUSALS = {
+    SubscriptionRefusal.ENDED: (409, "Subscription has ended"),
+    SubscriptionRefusal.RUNNING: (409, "Subscription has not ended"),
+    SubscriptionRefusal.NOT_PAUSED: (409, "Subscription is not paused"),
+    SubscriptionRefusal.PAUSED: (409, "Subscription is already paused"),
+    SubscriptionRefusal.NOT_PAUSABLE: (422, "Only an active subscription, out of its trial, can be paused"),
+    SubscriptionRefusal.NOT_MERCHANT_BILLED: (422, "Subscription is not externally managed"),
+    SubscriptionRefusal.MERCHANT_BILLED: (422, "Subscription is externally managed"),
+    SubscriptionRefusal.CHARGED: (422, "Subscription is charged to its customer's own payment method"),
+    SubscriptionRefusal.SAME_CUSTOMER: (422, "Subscription is already that customer's"),
+    SubscriptionRefusal.EXTERNAL_ID_TAKEN: (409, "A running subscription already has this externalId"),
+}
+
 
 def message_of(error: errors.DomainError) -> str:
     if isinstance(error, VoucherRefused):
@@ -110,6 +125,8 @@ def refusal(status: int, message: str) -> JSONResponse:
 def render_domain_error(error: errors.DomainError) -> JSONResponse:
     if isinstance(error, Refused | BadBody):
         return refusal(error.status, error.message)
+    if isinstance(error, SubscriptionRefused):
+        return refusal(*SUBSCRIPTION_REFUSALS[error.reason])
     status = next((s for kind, s in STATUS if isinstance(error, kind)), 400)
     response = refusal(status, message_of(error))
     if isinstance(error, errors.RateLimited):

@@ -16,6 +16,7 @@ from boxoffice.dialects.api31 import (
     payment_methods,
     payments,
     season_groups,
+    subscriptions,
     switches,
     webhooks,
 )
@@ -38,5 +39,6 @@ for module in (
     payments,
     gifts,
     campaigns,
+    subscriptions,
 ):
     router.include_router(module.router)
