@@ -17,8 +17,10 @@ from boxoffice.access import service as access
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import merchant_billed, pauses, renewals, subscription_moves
 from boxoffice.billing.merchant_billed import MerchantBilled
-from boxoffice.billing.models import MERCHANT_BILLED, Payment, Subscription, SubscriptionStatus
+from boxoffice.billing.models import MERCHANT_BILLED, Payment, PaymentProfile, Subscription, SubscriptionStatus
 from boxoffice.billing.refusals import NotOnSale, SubscriptionRefusal, SubscriptionRefused
+from boxoffice.billing.subscription_moves import SubscriptionUpdate
+from boxoffice.billing.subscription_search import SubscriptionFilter, find_subscriptions, subscription_details
 from boxoffice.catalog.models import Price, Product
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
@@ -268,3 +270,83 @@ async def test_a_transfer_moves_the_access_and_a_revival_brings_it_back(
             until,
             None,
         )
+
+
+async def test_several_changes_at_once_and_the_method_renewals_charge(
+    sessions: async_sessionmaker[AsyncSession], frozen: clock.FrozenClock
+) -> None:
+    async with sessions() as session, session.begin():
+        merchant, customer, price = await _shop(session)
+        charged = await _charged(session, merchant, customer, price)
+        profile = PaymentProfile(
+            merchant_id=merchant.id,
+            customer_id=customer.id,
+            gateway="sandbox",
+            customer_ref="cus-2",
+            method_token="pm-2",
+        )
+        other = await shop.customer(session, merchant.id, "other@example.com")
+        theirs = PaymentProfile(
+            merchant_id=merchant.id, customer_id=other.id, gateway="sandbox", customer_ref="cus-3", method_token="pm-3"
+        )
+        session.add_all([profile, theirs])
+        await session.flush()
+        with pytest.raises(NotFound):
+            await subscription_moves.update_subscription(
+                session, merchant, charged.id, SubscriptionUpdate(payment_details_id=theirs.id)
+            )
+        with pytest.raises(SubscriptionRefused) as not_billed:
+            await subscription_moves.update_subscription(
+                session, merchant, charged.id, SubscriptionUpdate(in_trial=True)
+            )
+        assert not_billed.value.reason == SubscriptionRefusal.NOT_MERCHANT_BILLED
+        later = charged.current_period_end + timedelta(days=3)
+        change = SubscriptionUpdate(
+            status=SubscriptionStatus.CANCELED,
+            expires_at=later,
+            external_properties={"crm": "42"},
+            payment_details_id=profile.id,
+        )
+        await subscription_moves.update_subscription(session, merchant, charged.id, change)
+        assert (charged.status, charged.current_period_end, charged.external_properties) == (
+            SubscriptionStatus.CANCELED,
+            later,
+            {"crm": "42"},
+        )
+        assert (charged.gateway_customer_ref, charged.gateway_method) == ("cus-2", "pm-2")
+        types = [type_ for type_, _ in await shop.events_of(session, merchant.id)]
+        assert types[-2:] == ["subscribe.updated", "subscribe.cancelled.success"]
+
+
+async def test_subscriptions_are_found_by_what_names_them_and_never_without_a_filter(
+    sessions: async_sessionmaker[AsyncSession], frozen: clock.FrozenClock
+) -> None:
+    async with sessions() as session, session.begin():
+        merchant, customer, price = await _shop(session)
+        billed = await merchant_billed.register_subscription(
+            session, merchant, MerchantBilled(customer.id, price.id, "7", "ext-1", payment_ref="pay-1")
+        )
+        other = await shop.customer(session, merchant.id, "other@example.com")
+        charged = await _charged(
+            session, merchant, other, await shop.monthly_price(session, await shop.product(session, merchant.id))
+        )
+        assert await find_subscriptions(session, merchant.id, SubscriptionFilter(), offset=0, limit=10) == (0, [])
+        for narrowed, expected in (
+            (SubscriptionFilter(customer_id=customer.id), [billed.id]),
+            (SubscriptionFilter(external_id="ext-1"), [billed.id]),
+            (SubscriptionFilter(method_ref="7"), [billed.id]),
+            (SubscriptionFilter(price_id=charged.price_id), [charged.id]),
+            (SubscriptionFilter(statuses={SubscriptionStatus.ACTIVE}), [billed.id, charged.id]),
+            (SubscriptionFilter(payment_id=10**9), []),
+        ):
+            total, found = await find_subscriptions(session, merchant.id, narrowed, offset=0, limit=10)
+            assert (total, [d.subscription.id for d in found]) == (len(expected), expected), narrowed
+        [details] = (
+            await find_subscriptions(session, merchant.id, SubscriptionFilter(external_id="ext-1"), offset=0, limit=1)
+        )[1]
+        assert (details.next_charge, details.next_payment_at) == (0, None)  # the merchant bills it, not Boxoffice
+        shown = await subscription_details(session, merchant.id, charged.id)
+        assert (shown.next_charge, shown.next_payment_at) == (price.amount, charged.current_period_end)
+        stranger = await shop.merchant(session, "Elsewhere")
+        with pytest.raises(NotFound):
+            await subscription_details(session, stranger.id, charged.id)

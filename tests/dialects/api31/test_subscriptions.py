@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from boxoffice.access.models import Entitlement
-from boxoffice.billing.models import Payment, Subscription
+from boxoffice.billing.models import Payment, PaymentProfile, Subscription
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
 from tests.conftest import Server
@@ -181,8 +181,15 @@ async def test_a_subscription_boxoffice_charges_is_not_renewed_by_the_publisher(
     refused(await api.post(f"/subscriptions/{charged['id']}/renew", {}), 422)
     other_viewer = await sign_up(server, api.publisher.merchant, "heir@example.com")
     refused(await api.post(f"/subscriptions/{charged['id']}/transfer", {"customerId": other_viewer.id}), 422)
+    refused(await api.patch(f"/subscriptions/{charged['id']}", {"paymentDetailsId": 999999}), 404)
+    refused(await api.patch(f"/subscriptions/{charged['id']}", {"inTrial": True}), 422)
     [row] = await fetch_rows(server, Subscription, api.publisher.merchant.id)
     assert (row.customer_id, row.current_period_end) == (viewer.id, clock.from_unix(charged["expiresAt"]))
+    # Its renewals charge the payment details the customer saved at its gateway.
+    [profile] = await fetch_rows(server, PaymentProfile, api.publisher.merchant.id)
+    ok(await api.patch(f"/subscriptions/{charged['id']}", {"paymentDetailsId": profile.id}))
+    [row] = await fetch_rows(server, Subscription, api.publisher.merchant.id)
+    assert (row.gateway_customer_ref, row.gateway_method) == (profile.customer_ref, profile.method_token)
 
 
 async def signed_in_again(server: Server, api: Api31, viewer: Viewer) -> Viewer:
