@@ -5,6 +5,7 @@ used instead of the global one for every gateway."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -13,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import repository as access_repo
+from boxoffice.access.models import Entitlement
 from boxoffice.billing import external_payments, ledger, renewals
 from boxoffice.billing import repository as repo
 from boxoffice.billing.external_payments import PaymentChange, PaymentReport, Reported
 from boxoffice.billing.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
 from boxoffice.gateways import connectors
-from boxoffice.gateways.models import DunningCycle
+from boxoffice.gateways.models import DunningCycle, SandboxPaymentMethod
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
@@ -162,3 +164,117 @@ async def test_rejections_and_silence_dun_by_the_merchants_schedule_then_end_it(
         ("renewal", PaymentStatus.DECLINED, "rejected"),
         ("subscription", PaymentStatus.SUCCEEDED, None),
     ]
+
+
+async def _declining_sandbox_subscription(session: AsyncSession, merchant: Merchant) -> Subscription:
+    """A monthly subscription charged to a sandbox card that declines, due now."""
+    customer = await shop.customer(session, merchant.id, f"{uuid.uuid4().hex[:8]}@example.com")
+    price = await shop.monthly_price(session, await shop.product(session, merchant.id))
+    token = f"pm_{uuid.uuid4().hex[:12]}"
+    session.add(
+        SandboxPaymentMethod(
+            merchant_id=merchant.id,
+            token=token,
+            customer_ref=f"cus_{customer.id}",
+            brand="visa",
+            last4="0002",
+            exp_month=12,
+            exp_year=clock.now().year + 3,
+            behaviour="card_declined",
+        )
+    )
+    end = clock.now()
+    access = Entitlement(
+        merchant_id=merchant.id,
+        customer_id=customer.id,
+        product_id=price.product_id,
+        price_id=price.id,
+        source="subscription",
+        starts_at=end - timedelta(days=31),
+        expires_at=end,
+    )
+    session.add(access)
+    await session.flush()
+    subscription = Subscription(
+        merchant_id=merchant.id,
+        customer_id=customer.id,
+        product_id=price.product_id,
+        price_id=price.id,
+        status=SubscriptionStatus.ACTIVE,
+        amount=999,
+        currency="EUR",
+        period_unit="month",
+        period_quantity=1,
+        cycle=1,
+        period_paid=999,
+        current_period_start=end - timedelta(days=31),
+        current_period_end=end,
+        due_at=end,
+        entitlement_id=access.id,
+        gateway="sandbox",
+        gateway_customer_ref=f"cus_{customer.id}",
+        gateway_method=token,
+        cancel_token=uuid.uuid4().hex,
+    )
+    session.add(subscription)
+    await session.flush()
+    return subscription
+
+
+async def test_a_merchants_schedule_is_used_for_a_gateways_renewals_and_the_global_one_otherwise(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, frozen: clock.FrozenClock
+) -> None:
+    gateways = Gateways(sessions, settings, Sealer([]))
+    async with sessions() as session, session.begin():
+        scheduled, unscheduled = await shop.merchant(session), await shop.merchant(session, "Other")
+        await connectors.set_dunning_action(
+            session,
+            scheduled.id,
+            DunningCycle.MONTHLY,
+            payment_authorization=False,
+            payment_attempts=[-24, 0, 6],
+            payment_method_setting_id=None,
+        )
+        await connectors.set_dunning_action(  # another cycle's schedule is not this subscription's
+            session,
+            unscheduled.id,
+            DunningCycle.ANNUAL,
+            payment_authorization=False,
+            payment_attempts=[1],
+            payment_method_setting_id=None,
+        )
+        mine, theirs = (
+            await _declining_sandbox_subscription(session, scheduled),
+            await _declining_sandbox_subscription(session, unscheduled),
+        )
+    end = mine.current_period_end
+    for merchant in (scheduled, unscheduled):
+        await _renew(sessions, gateways, merchant)
+    retried, global_retry = await _state(sessions, mine), await _state(sessions, theirs)
+    assert (retried.status, retried.due_at) == (SubscriptionStatus.PAST_DUE, end + timedelta(hours=6))
+    assert (global_retry.status, global_retry.due_at) == (SubscriptionStatus.PAST_DUE, end + timedelta(days=3))
+    frozen.advance(hours=6)
+    await _renew(sessions, gateways, scheduled)
+    assert (await _state(sessions, mine)).status == SubscriptionStatus.ENDED  # its one retry declined too
+    assert (await _state(sessions, theirs)).status == SubscriptionStatus.PAST_DUE
+    async with sessions() as session:  # a gateway's subscription is no connector's to be told of its end
+        assert [k for k, _ in await shop.events_of(session, scheduled.id) if k == "subscription.termination.due"] == []
+
+
+async def test_new_payment_details_are_what_the_connector_is_asked_with_and_the_old_are_deactivated(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, frozen: clock.FrozenClock
+) -> None:
+    gateways = Gateways(sessions, settings, Sealer([]))
+    merchant, customer, method_id, subscription = await _set_up(sessions, [0], authorise=False)
+    async with sessions() as session, session.begin():
+        old = await connectors.active_payment_details(session, merchant.id, customer.id, method_id)
+        new = await external_payments.save_payment_details(
+            session, merchant.id, connectors.DetailsRequest(customer.id, "tok_2", method_id)
+        )
+    assert old is not None
+    deactivated = await _events(sessions, merchant, "payment.details.deactivated")
+    assert deactivated == [{"payment_details_id": old.id, "payment_method_id": method_id, "gateway": "external"}]
+    frozen.advance(seconds=(subscription.current_period_end - clock.now()).total_seconds())
+    await _renew(sessions, gateways, merchant)
+    (asked,) = await _events(sessions, merchant, "subscription.payment.capture.due")
+    assert (asked["payment_details_id"], asked["token"]) == (new.id, "tok_2")

@@ -20,6 +20,7 @@ from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.gateways import connectors
 from boxoffice.gateways.connectors import EXTERNAL
+from boxoffice.gateways.models import ExternalPaymentDetails
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.client_info import ClientInfo
@@ -259,6 +260,25 @@ async def change_payment(
     }[change.status]
     reason = "cancelled" if change.status == Change.CANCELLED else change.reason
     return await _settle(session, merchant, payment.id, status, change.external_id, reason, retry_days)
+
+
+async def save_payment_details(
+    session: AsyncSession, merchant_id: int, request: connectors.DetailsRequest
+) -> ExternalPaymentDetails:
+    """A customer's payment details with an external method; active ones are what the customer's subscriptions
+    billed by a connector renew with from then on (the details they had are deactivated)."""
+    details = await connectors.save_payment_details(session, merchant_id, request)
+    if details.active:
+        await repo.point_subscriptions_at(
+            session,
+            merchant_id,
+            request.customer_id,
+            EXTERNAL,
+            str(details.id),
+            str(details.payment_method_setting_id),
+            EXTERNAL,
+        )
+    return details
 
 
 async def authorised_payments(session: AsyncSession, merchant_id: int, details_id: int) -> Sequence[Payment]:

@@ -311,7 +311,11 @@ async def _record(
         if s.status == SubscriptionStatus.ENDED
     ]
     told += [events.access_revoked(s) for s in subscriptions.values() if s.status == SubscriptionStatus.ENDED]
-    told += [_termination_due(s) for s in subscriptions.values() if s.status == SubscriptionStatus.ENDED]
+    told += [
+        _termination_due(s)
+        for s in subscriptions.values()
+        if s.status == SubscriptionStatus.ENDED and s.gateway == EXTERNAL
+    ]
     await outbox.record(session, *told)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.events import outbox
 from boxoffice.gateways import connectors_repository as repo
 from boxoffice.gateways.models import DunningAction, DunningCycle, ExternalPaymentDetails, PaymentMethodSetting
 from boxoffice.kit import clock
@@ -192,9 +193,21 @@ async def save_payment_details(
     session.add(details)
     await session.flush()
     if request.active:
-        for other in await repo.other_active_details(session, merchant_id, request.customer_id, details.id):
+        replaced = await repo.other_active_details(session, merchant_id, request.customer_id, details.id)
+        for other in replaced:
             other.active = False
+        await outbox.record(session, *(_deactivated(other) for other in replaced))
     return details
+
+
+def _deactivated(details: ExternalPaymentDetails) -> outbox.DomainEvent:
+    """Payment details no longer used (their connector is told, by their payment method)."""
+    resource = {
+        "payment_details_id": details.id,
+        "payment_method_id": details.payment_method_setting_id,
+        "gateway": EXTERNAL,
+    }
+    return outbox.DomainEvent(details.merchant_id, "payment.details.deactivated", details.customer_id, resource)
 
 
 async def payment_details(session: AsyncSession, merchant_id: int, details_id: int) -> ExternalPaymentDetails:

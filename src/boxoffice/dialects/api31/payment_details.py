@@ -72,7 +72,8 @@ async def create_payment_details(
     session: Session, publisher: Publisher, body: Annotated[Fields, Depends(CREATE)]
 ) -> Answer[Wrapped[PaymentDetailsData]]:
     """Save a customer's payment details with an external method; active ones are what the customer's renewals
-    through that method are asked with (and replace the customer's other active details)."""
+    through a connector are asked with from then on (and replace the customer's other active details, whose
+    connectors are told `paymentDetailsDeactivated`)."""
     params = PARAMS.read(body)
     if params is not None and not isinstance(params, dict):
         raise Refused(400, "Invalid param paymentMethodSpecificParams: an object")
@@ -82,7 +83,7 @@ async def create_payment_details(
     active = ACTIVE.read(body)
     customer = await customers.get_customer(session, publisher, customer_id)
     request = connectors.DetailsRequest(customer.id, token, method_id, params or {}, True if active is None else active)
-    details = await connectors.save_payment_details(session, publisher.id, request)
+    details = await external_payments.save_payment_details(session, publisher.id, request)
     response = wrapped(_render(details))
     response.status_code = 201
     return response
