@@ -12,6 +12,7 @@ from boxoffice.dialects.api31 import (
     gifts,
     offer_localizations,
     offers,
+    passes,
     payment_details,
     payment_methods,
     payments,
@@ -40,5 +41,6 @@ for module in (
     gifts,
     campaigns,
     subscriptions,
+    passes,
 ):
     router.include_router(module.router)
