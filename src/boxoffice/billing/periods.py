@@ -19,6 +19,7 @@ from boxoffice.billing import books
 from boxoffice.billing.models import CHARGING, Payment, Subscription, SubscriptionStatus
 from boxoffice.billing.rows import SubscriptionFields
 from boxoffice.catalog.models import Price, Product
+from boxoffice.catalog.seasons import SeasonDates
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.promotions import vouchers
@@ -63,6 +64,13 @@ def begin_period(subscription: SubscriptionFields, start: datetime) -> None:
     subscription.current_period_end = anchored_period_end(
         subscription.billing_anchor, start, subscription.period_unit, subscription.period_quantity
     )
+
+
+def begin_season(subscription: SubscriptionFields, season: SeasonDates) -> None:
+    """A seasonal price's period: `season` (catalog.seasons.season_period), the rest of the season under way or the
+    next season whole; no anchor moves it."""
+    subscription.billing_anchor = None
+    subscription.current_period_start, subscription.current_period_end = season.starts_at, season.ends_at
 
 
 def anchored_period_end(anchor: datetime, start: datetime, unit: str, quantity: int) -> datetime:

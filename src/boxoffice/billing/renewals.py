@@ -37,6 +37,8 @@ from boxoffice.billing import repository as repo
 from boxoffice.billing.models import CHARGING, MERCHANT_BILLED, PaymentStatus, SubscriptionStatus
 from boxoffice.billing.rows import PaymentRow, SubscriptionRow
 from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog import seasons
+from boxoffice.catalog.models import Season
 from boxoffice.events import outbox
 from boxoffice.gateways import connectors
 from boxoffice.gateways.connectors import EXTERNAL, Schedule
@@ -136,7 +138,10 @@ async def _claim(
         changed = WorkingCopies(SubscriptionRow, ("merchant_id", "id"))
         changed.take(due)
         to_charge, told = [], []
+        seasonal = await _seasons_of(session, due)
         for subscription in due:
+            listed = seasonal.get((subscription.merchant_id, subscription.price_id))
+            next_season = None if listed is None else seasons.season_period(listed, subscription.current_period_end)
             if subscription.status in CHARGING and _pause_begins(subscription, as_of):
                 periods.begin_pause(subscription)
                 told.append(events.subscription_changed(subscription, "subscribe.updated"))
@@ -149,6 +154,15 @@ async def _claim(
                 subscription.ended_at = subscription.updated_at = clock.now()
                 told.append(events.subscription_changed(subscription, "subscribe.expired"))
                 report.ended += 1
+            elif subscription.status in CHARGING and listed is not None and next_season is None:
+                # A seasonal price with no season left: the subscription ends with the last.
+                subscription.status, subscription.due_at = SubscriptionStatus.ENDED, None
+                subscription.ended_at = subscription.updated_at = clock.now()
+                told.append(events.subscription_changed(subscription, "subscribe.expired"))
+                report.ended += 1
+            elif subscription.status in CHARGING and next_season is not None and next_season.starts_at > as_of:
+                # Between seasons: neither access nor a charge until the next season begins, when it renews.
+                subscription.due_at, subscription.updated_at = next_season.starts_at, clock.now()
             elif subscription.status in CHARGING:
                 to_charge.append(subscription)
             elif subscription.status == SubscriptionStatus.INCOMPLETE:
@@ -178,6 +192,20 @@ async def _claim(
         for merchant, ids in leased.items():
             await repo.lease_subscriptions(session, merchant, ids, lease_end)
     return payments
+
+
+async def _seasons_of(
+    session: AsyncSession, subscriptions: Sequence[SubscriptionRow]
+) -> dict[tuple[int, int], list[Season]]:
+    """The seasons of the seasonal prices among the subscriptions', by (merchant id, price id)."""
+    prices: dict[int, set[int]] = defaultdict(set)
+    for subscription in subscriptions:
+        prices[subscription.merchant_id].add(subscription.price_id)
+    found: dict[tuple[int, int], list[Season]] = {}
+    for merchant_id, price_ids in prices.items():
+        by_price = await seasons.seasons_by_price(session, merchant_id, sorted(price_ids))
+        found |= {(merchant_id, price_id): listed for price_id, listed in by_price.items()}
+    return found
 
 
 def _pause_begins(subscription: SubscriptionRow, as_of: datetime) -> bool:
@@ -384,8 +412,14 @@ async def _extend_access(
         entitlements |= await access_repo.entitlement_rows(session, merchant_id, ids)
     extended = WorkingCopies(EntitlementRow, ("merchant_id", "customer_id", "id"))
     extended.take(entitlements.values())
+    seasonal = await _seasons_of(session, [subscription for subscription, _ in paid])
     for subscription, payment in paid:
-        periods.begin_period(subscription, subscription.current_period_end)
+        listed = seasonal.get((subscription.merchant_id, subscription.price_id))
+        next_season = None if listed is None else seasons.season_period(listed, subscription.current_period_end)
+        if next_season is not None:
+            periods.begin_season(subscription, next_season)
+        else:
+            periods.begin_period(subscription, subscription.current_period_end)
         subscription.due_at = subscription.current_period_end
         # One cancelled while its charge was out is paid, and still ends.
         if subscription.status != SubscriptionStatus.CANCELED:

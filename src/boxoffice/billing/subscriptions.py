@@ -30,8 +30,11 @@ from boxoffice.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog import seasons
 from boxoffice.catalog.models import Price, Product
+from boxoffice.catalog.seasons import SeasonDates
 from boxoffice.events import outbox
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.identity.models import Customer, Merchant
@@ -137,6 +140,8 @@ class _Terms:
     discount: vouchers.Discount | None
     trial: bool
     clock_id: int | None
+    # A seasonal price's first period: the rest of the season under way (None: the price isn't seasonal).
+    season: SeasonDates | None = None
 
 
 async def _start(
@@ -196,7 +201,21 @@ async def _terms_of(
         discount = await vouchers.discount_for(session, merchant.id, voucher_code, price) if voucher_code else None
         trial = await _trial_allowed(session, merchant.id, customer.id, price)
         clock_id = await sandbox_clocks.clock_id_for(session, merchant.id, customer.id)
-    return _Terms(price, discount, trial, clock_id)
+        season = await _season_on_sale(session, merchant.id, price)
+    return _Terms(price, discount, trial, clock_id, season)
+
+
+async def _season_on_sale(session: AsyncSession, merchant_id: int, price: Price) -> SeasonDates | None:
+    """A seasonal price is sold while one of its seasons is under way, for the rest of that season; between seasons
+    and after the last it is not on sale. None: the price isn't seasonal."""
+    seasonal = await seasons.seasons_by_price(session, merchant_id, [price.id])
+    if price.id not in seasonal:
+        return None
+    now = clock.now()
+    season = seasons.season_period(seasonal[price.id], now)
+    if season is None or season.starts_at > now:
+        raise NotOnSale(SaleRefusal.NOT_NOW)
+    return season
 
 
 def _new_subscription(
@@ -243,6 +262,9 @@ def _new_subscription(
         )
         subscription.current_period_end = subscription.trial_ends_at
         first = periods.PeriodCharge(0, 0, 0)
+    elif terms.season is not None:
+        periods.begin_season(subscription, terms.season)
+        first = periods.charge_for_next_period(subscription, discount.voucher if discount else None, first=True)
     else:
         periods.begin_period(subscription, now)
         first = periods.charge_for_next_period(subscription, discount.voucher if discount else None, first=True)

@@ -102,6 +102,16 @@ def season_period(seasons: Sequence[Dated], at: datetime) -> SeasonDates | None:
     return SeasonDates(max(at, season.starts_at), season.ends_at)
 
 
+async def seasons_by_price(
+    session: AsyncSession, merchant_id: int, price_ids: Sequence[int]
+) -> dict[int, list[Season]]:
+    """The seasons each seasonal price among `price_ids` bills by, in the order they begin (a price that isn't
+    seasonal is left out)."""
+    groups = await repo.season_groups_of_prices(session, merchant_id, sorted(set(price_ids)))
+    found = await repo.seasons_of(session, merchant_id, sorted(set(groups.values())))
+    return {price_id: [s for s in found if s.season_group_id == group_id] for price_id, group_id in groups.items()}
+
+
 async def list_season_groups(
     session: AsyncSession, merchant_id: int, *, offset: int, limit: int
 ) -> Page[SeasonGroupView]:

@@ -54,3 +54,15 @@ async def delete_group(session: AsyncSession, merchant_id: int, group_id: int) -
 
 async def delete_season(session: AsyncSession, merchant_id: int, season_id: int) -> None:
     await session.execute(delete(Season).where(Season.merchant_id == merchant_id, Season.id == season_id))
+
+
+async def season_groups_of_prices(session: AsyncSession, merchant_id: int, price_ids: Sequence[int]) -> dict[int, int]:
+    """The group each seasonal price among `price_ids` bills by, by price id."""
+    if not price_ids:
+        return {}
+    rows = await session.execute(
+        select(Price.id, Price.season_group_id).where(
+            Price.merchant_id == merchant_id, Price.id.in_(price_ids), Price.season_group_id.is_not(None)
+        )
+    )
+    return {price_id: group_id for price_id, group_id in rows.all() if group_id is not None}
