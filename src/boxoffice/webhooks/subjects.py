@@ -48,6 +48,12 @@ def _ids(events: Sequence[Event], *keys: str) -> set[int]:
     return {_id(e.resource.get(k)) for e in events for k in keys} - {0}
 
 
+def _switch_price_ids(events: Sequence[Event]) -> set[int]:
+    """The prices a plan switch an event tells of goes from and to."""
+    switches = [e.resource["switch"] for e in events if isinstance(e.resource.get("switch"), dict)]
+    return {_id(s.get(k)) for s in switches for k in ("from_price_id", "to_price_id")} - {0}
+
+
 async def load_subjects(session: AsyncSession, events: Sequence[Event]) -> Subjects:
     merchant_ids = {e.merchant_id for e in events}
     payments = await repo.rows_by_id(session, Payment, _ids(events, "payment_id"), merchant_ids)
@@ -60,7 +66,7 @@ async def load_subjects(session: AsyncSession, events: Sequence[Event]) -> Subje
     entitlements = await repo.rows_by_id(session, Entitlement, _ids(events, "entitlement_id"), merchant_ids)
     product_ids = _ids(events, "product_id") | {e.product_id for e in entitlements.values()}
     price_ids = _ids(events, "price_id") | {p.price_id for p in payments.values() if p.price_id}
-    price_ids |= {s.price_id for s in subscriptions.values()}
+    price_ids |= {s.price_id for s in subscriptions.values()} | _switch_price_ids(events)
     customer_ids = {e.customer_id for e in events if e.customer_id}
     return Subjects(
         merchants=await repo.merchants_by_id(session, merchant_ids),

@@ -30,7 +30,7 @@ from tests.dialects.mediastore import conftest as mediastore
 from tests.dialects.mediastore.conftest import customer
 from tests.dialects.mediastore.test_my_account import subscribed
 from tests.dialects.mediastore.test_offers import shop
-from tests.dialects.mediastore.test_switches import Plans, plans, switch
+from tests.dialects.mediastore.test_switches import Plans, cancel_switch, plans, switch
 from tests.web.dashboard.desk import owner
 from tests.webhooks.receiver import Received, Receiver, receiving
 
@@ -449,4 +449,37 @@ async def test_an_upgrade_at_once_is_posted_as_a_switch(
         "nextPaymentCurrency": "EUR",
         "nextPaymentAt": clock.unix(subscription.current_period_end),
         "paymentGateway": subscription.gateway,
+    }
+
+
+async def test_a_cancelled_switch_is_posted_with_its_offers(
+    server: Server, api: Api31, plans: Plans, subscribed: mediastore.Customer
+) -> None:
+    merchant = api.publisher.merchant
+    async with receiving() as receiver, sending(server) as sender:
+        await put(api, "subscriptionSwitchCancelled", {"url": receiver.url("/cancelled")})
+        await put(api, "subscriptionSwitched", {"url": receiver.url("/switched")})  # nothing switched
+        made = mediastore.data(await switch(server, subscribed, plans.monthly_id, plans.yearly_id))
+        mediastore.data(await cancel_switch(server, subscribed, made["id"]))
+        await sender.run_until_idle()
+    assert receiver.at("/switched") == []
+    [subscription] = await fetch_rows(server, Subscription, merchant.id)
+    [cancelled] = receiver.at("/cancelled")
+    assert check_delivery(cancelled, api, "subscriptionSwitchCancelled") == {
+        "subscriptionId": str(subscription.id),
+        "offerId": plans.monthly_id,
+        "customerId": subscribed.id,
+        "customerEmail": subscribed.email,
+        "customerExternalId": None,
+        "status": "active",
+        "expiresAt": clock.unix(subscription.current_period_end),
+        "nextPaymentPrice": 9.99,
+        "nextPaymentCurrency": "EUR",
+        "nextPaymentAt": clock.unix(subscription.current_period_end),
+        "paymentGateway": subscription.gateway,
+        "switchId": made["id"],
+        "fromOfferId": plans.monthly_id,
+        "toOfferId": plans.yearly_id,
+        "switchDirection": "downgrade",
+        "switchStatus": "cancelled",
     }

@@ -222,6 +222,12 @@ def _subscription(event: Event, subscription: Subscription, subjects: Subjects) 
     switch = event.resource.get("switch")
     if isinstance(switch, dict):
         data["switchId"] = switch.get("switch_id")
+        data["fromOfferId"] = _offer(subjects.prices.get(_whole(switch.get("from_price_id"))))
+        data["toOfferId"] = _offer(subjects.prices.get(_whole(switch.get("to_price_id"))))
         data["switchDirection"] = switch.get("direction")
         data["switchStatus"] = switch.get("status")
     return data
+
+
+def _whole(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
