@@ -162,9 +162,7 @@ async def renew_subscription(
     start = subscription.current_period_end
     with clock.pinned(now):
         if expires_at is None:
-            end = periods.anchored_period_end(
-                subscription.billing_anchor or start, start, subscription.period_unit, subscription.period_quantity
-            )
+            end = _period_after(subscription, start)
         else:
             end = subscription.billing_anchor = _future(expires_at, max(now, start))
         trial = subscription.status == SubscriptionStatus.TRIALING and not convert_trial
@@ -183,6 +181,14 @@ async def renew_subscription(
         await _access_until(session, merchant, subscription, reopen=was_trial and not trial)
         await outbox.record(session, events.subscription_changed(subscription, "subscribe.updated"))
     return subscription
+
+
+def _period_after(subscription: Subscription, start: datetime) -> datetime:
+    unit, quantity = subscription.period_unit, subscription.period_quantity
+    try:
+        return periods.anchored_period_end(subscription.billing_anchor or start, start, unit, quantity)
+    except (ValueError, OverflowError):  # past the year 9999
+        raise InvalidInput({"expires_at": "The subscription can't be renewed beyond any calendar"}) from None
 
 
 async def _access_until(session: AsyncSession, merchant: Merchant, subscription: Subscription, *, reopen: bool) -> None:

@@ -41,9 +41,11 @@ def _not_over(subscription: Subscription) -> None:
 
 
 async def cancel_subscription(session: AsyncSession, merchant_id: int, subscription_id: int) -> Subscription:
-    """Cancel at the end of the period paid for (access runs until then; a paused one ends now)."""
+    """Cancel at the end of the period paid for (access runs until then; a paused one ends now), and any pause
+    asked for with it."""
     subscription = await subscriptions.subscription_of(session, merchant_id, subscription_id)
     _not_over(subscription)
+    subscription.pause_starts_at = subscription.resumes_at = None
     await subscriptions.cancel(session, merchant_id, subscription, immediately=False)
     return subscription
 
@@ -52,6 +54,7 @@ async def terminate_subscription(session: AsyncSession, merchant_id: int, subscr
     """End it now, and the access it gives with it."""
     subscription = await subscriptions.subscription_of(session, merchant_id, subscription_id)
     _not_over(subscription)
+    subscription.pause_starts_at = subscription.resumes_at = None
     await subscriptions.cancel(session, merchant_id, subscription, immediately=True)
     return subscription
 

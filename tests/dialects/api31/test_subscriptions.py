@@ -327,6 +327,10 @@ async def test_a_running_pause_ends_early_and_a_pause_not_begun_is_taken_back(
     ok(await api.post(f"{path}/pause", {"resumesAfterBillingCycles": 3}))
     taken_back = ok(await api.post(f"{path}/resume"))
     assert (taken_back["status"], taken_back["pausedAt"]) == ("active", None)
+    # Cancelled, a pause asked for goes with it; taken back, nothing is paused.
+    ok(await api.post(f"{path}/pause", {"resumesAfterBillingCycles": 1}))
+    assert ok(await api.post(f"{path}/cancel"))["pausedAt"] is None
+    assert ok(await api.post(f"{path}/activate"))["resumesAt"] is None
     ok(await api.post(f"{path}/pause", {"resumesAfterBillingCycles": 3}))
     frozen.advance(seconds=shown["expiresAt"] - clock.unix(frozen.now()) + 86400)
     await renew(server)
@@ -390,3 +394,13 @@ async def test_unknown_and_other_publishers_subscriptions_are_not_found(
         viewer.id,
         clock.from_unix(made["expiresAt"]),
     )
+
+
+async def test_a_period_beyond_any_calendar_is_refused(server: Server, api: Api31, frozen: clock.FrozenClock) -> None:
+    viewer = await sign_up(server, api.publisher.merchant)
+    _, fee_id = await monthly_fee(server, api.publisher.merchant)
+    last_second = 253402300799  # 9999-12-31 23:59:59
+    made = await created(api, viewer.id, fee_id, expiresAt=last_second)
+    refused(await api.post(f"/subscriptions/{made['id']}/renew", {}), 422)
+    refused(await api.post(f"/subscriptions/{made['id']}/renew", {"expiresAt": last_second + 1}), 422)
+    assert ok(await api.get(f"/subscriptions/{made['id']}"))["expiresAt"] == last_second
