@@ -278,3 +278,25 @@ async def test_new_payment_details_are_what_the_connector_is_asked_with_and_the_
     await _renew(sessions, gateways, merchant)
     (asked,) = await _events(sessions, merchant, "subscription.payment.capture.due")
     assert (asked["payment_details_id"], asked["token"]) == (new.id, "tok_2")
+
+
+async def test_attempts_restricted_by_the_merchant_are_put_off_until_then(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, frozen: clock.FrozenClock
+) -> None:
+    gateways = Gateways(sessions, settings, Sealer([]))
+    merchant, customer, method_id, subscription = await _set_up(sessions, [0, 72], authorise=False)
+    until = subscription.current_period_end + timedelta(days=2)
+    async with sessions() as session, session.begin():
+        details = await connectors.active_payment_details(session, merchant.id, customer.id, method_id)
+        assert details is not None
+        await connectors.restrict_attempts(session, merchant.id, details.id, restricted_to=until, rejections=None)
+    frozen.advance(seconds=(subscription.current_period_end - clock.now()).total_seconds())
+    await _renew(sessions, gateways, merchant)
+    assert await _events(sessions, merchant, "subscription.payment.") == []
+    assert (await _state(sessions, subscription)).due_at == until
+    frozen.advance(days=2)
+    await _renew(sessions, gateways, merchant)
+    (asked,) = await _events(sessions, merchant, "subscription.payment.capture.due")
+    assert (asked["dunning_attempt"], asked["dunning_attempt_date"]) == (0, until.isoformat())
+    # Its answer is awaited until the retry's time (the due date and 72 hours).
+    assert (await _state(sessions, subscription)).due_at == subscription.current_period_end + timedelta(hours=72)

@@ -58,6 +58,8 @@ LEASE = timedelta(minutes=5)
 RETRY_UNKNOWN = timedelta(minutes=10)
 # How long an external connector has to answer the last attempt of a schedule (an earlier one: until the next).
 ANSWER_WINDOW = timedelta(days=1)
+# … and never less than this (an attempt asked late, after a catch-up or a restriction of attempts).
+MIN_ANSWER_TIME = timedelta(hours=1)
 
 
 @dataclass(slots=True)
@@ -517,7 +519,12 @@ async def _ask_connectors(
     for subscription in subscriptions:
         payment = left.get(charge_key(subscription))
         if payment is None:
-            to_ask.append(subscription)
+            details = await connectors.details_of(session, subscription.merchant_id, subscription.gateway_customer_ref)
+            restricted = details.attempt_restricted_to if details is not None else None
+            if restricted is not None and restricted > now:  # the merchant put attempts off until then
+                subscription.due_at = restricted
+            else:
+                to_ask.append(subscription)
             continue
         if payment.status != PaymentStatus.PENDING:  # settled by a report in the meantime: looked at again later
             subscription.due_at = now + RETRY_UNKNOWN
@@ -547,8 +554,9 @@ async def _ask_connectors(
             if attempt < len(schedule.retries)
             else now + ANSWER_WINDOW
         )
-        subscription.due_at = max(deadline, now)
-        token = await connectors.token_of(session, subscription.merchant_id, subscription.gateway_customer_ref)
+        subscription.due_at = max(deadline, now + MIN_ANSWER_TIME)
+        details = await connectors.details_of(session, subscription.merchant_id, subscription.gateway_customer_ref)
+        token = details.token if details is not None else None
         resource = _connector_resource(subscription, charge.payment, token) | {
             "dunning_attempt": attempt,
             "dunning_attempt_date": now.isoformat(),

@@ -217,12 +217,11 @@ async def payment_details(session: AsyncSession, merchant_id: int, details_id: i
     return details
 
 
-async def token_of(session: AsyncSession, merchant_id: int, details_ref: str) -> str | None:
-    """The connector's token of the payment details a subscription is billed with (its `gateway_customer_ref`)."""
+async def details_of(session: AsyncSession, merchant_id: int, details_ref: str) -> ExternalPaymentDetails | None:
+    """The payment details a subscription is billed with (its `gateway_customer_ref`), if any."""
     if not details_ref.isdigit():
         return None
-    details = await repo.payment_details(session, merchant_id, int(details_ref))
-    return details.token if details is not None else None
+    return await repo.payment_details(session, merchant_id, int(details_ref))
 
 
 async def active_payment_details(
