@@ -19,6 +19,7 @@ from boxoffice.events import outbox
 from boxoffice.events.outbox import DomainEvent
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
+from boxoffice.webhooks import deliveries
 from boxoffice.webhooks.models import WebhookEndpoint
 from tests.conftest import Server
 from tests.dialects.api31.conftest import Api31, ok, refused
@@ -483,3 +484,14 @@ async def test_a_cancelled_switch_is_posted_with_its_offers(
         "switchDirection": "downgrade",
         "switchStatus": "cancelled",
     }
+
+
+async def test_a_test_event_sent_to_a_cleeng_endpoint_is_posted_in_its_format(server: Server, api: Api31) -> None:
+    async with receiving() as receiver, sending(server) as sender:
+        [hook] = await put(api, "transactionCreated", {"url": receiver.url("/tested")})
+        async with server.app.state.sessions() as session, session.begin():
+            await deliveries.send_test_event(session, api.publisher.merchant.id, hook["id"])
+        await sender.run_until_idle()
+    [tested] = receiver.at("/tested")
+    data = check_delivery(tested, api, "webhookTest")
+    assert data["webhook_id"] == hook["id"] and data["message"]
