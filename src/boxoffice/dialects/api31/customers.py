@@ -82,7 +82,7 @@ async def _current(session: Session, publisher: Publisher, customer_id: int) -> 
 
 @router.get("/customers/{customer_id}")
 async def read_customer(
-    request: Request, session: Session, publisher: Publisher, customer_id: int = Id
+    request: Request, session: Session, publisher: Publisher, customer_id: Id
 ) -> Answer[Wrapped[CustomerData]]:
     """A customer of the publisher, with an `ETag` for a conditional `PATCH` (`If-Match`)."""
     return tagged(request, envelope(await _current(session, publisher, customer_id)))
@@ -112,7 +112,7 @@ async def update_customer(
     session: Session,
     publisher: Publisher,
     body: Annotated[Fields, Depends(UPDATE)],
-    customer_id: int = Id,
+    customer_id: Id,
 ) -> Answer[Wrapped[CustomerData]]:
     """Change a customer's name, address, country, locale or the publisher's data about them; what the body leaves
     out (or sends as null) is left as it is. With `If-Match`, only if the customer is as last read (else 412)."""
@@ -123,7 +123,7 @@ async def update_customer(
 
 
 @router.delete("/customers/{customer_id}")
-async def delete_customer(session: Session, publisher: Publisher, customer_id: int = Id) -> Answer[Wrapped[Done]]:
+async def delete_customer(session: Session, publisher: Publisher, customer_id: Id) -> Answer[Wrapped[Done]]:
     """Erase a customer's personal data (the books stay); each subscription still charging is cancelled at the end
     of its period."""
     customer = await customers.get_customer(session, publisher, customer_id)

@@ -31,5 +31,6 @@ Session = Annotated[AsyncSession, Depends(get_session)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Client = Annotated[ClientInfo, Depends(get_client)]
 Publisher = Annotated[Merchant, Depends(get_publisher)]
-# An id in a path: a positive whole number (anything else is a 400, never a lookup).
-Id = Path(ge=1, le=2**53)
+# An id in a path: a positive whole number (anything else is a 400, never a lookup). Annotated, so that each
+# parameter gets a copy of its own: FastAPI names a shared `Path()` default by the first parameter it meets.
+Id = Annotated[int, Path(ge=1, le=2**53)]
