@@ -100,7 +100,13 @@ async def update_endpoint(
 ) -> WebhookEndpoint:
     endpoint = await get_endpoint(session, merchant_id, endpoint_id)
     url = None if change.url is None else await _checked_url(change.url, allow_private=allow_private)
-    events = None if change.events is None else _checked_events(change.events)
+    if change.events is not None and endpoint.topic is not None:
+        # A topic's endpoint takes the types its topic is made of, and is changed through its topic.
+        if sorted(change.events) != sorted(endpoint.events):
+            raise InvalidInput({"events": f"This endpoint takes the types of its topic {endpoint.topic!r}"})
+        events = None
+    else:
+        events = None if change.events is None else _checked_events(change.events)
     description = None if change.description is None else _checked_description(change.description)
     if url is not None:
         endpoint.url = url

@@ -109,6 +109,9 @@ async def test_a_topics_endpoints_are_put_whole_and_listed(server: Server, api: 
     off = await server.http.put(f"/webhooks/{second[0]['id']}", headers=auth, data={"enabled": "false"})
     assert off.status_code == 200 and off.json()["enabled"] is False, off.text
     assert not ok(await api.get("/webhook_subscriptions"))[0]["endpoints"][0]["enabled"]
+    retype = {"events[0]": "customer.updated"}
+    retyped = await server.http.put(f"/webhooks/{second[0]['id']}", headers=auth, data=retype)
+    assert retyped.status_code == 422, retyped.text  # its types are its topic's
     again = await put(api, "transactionCreated", {"url": "https://b.example.com/hook"})
     assert [(e["id"], e["enabled"]) for e in again] == [(second[0]["id"], True)]
     assert await put(api, "transactionCreated") == []
