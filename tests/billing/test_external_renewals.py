@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import repository as access_repo
 from boxoffice.access.models import Entitlement
-from boxoffice.billing import external_payments, ledger, renewals
+from boxoffice.billing import external_payments, ledger, refunds, renewals
 from boxoffice.billing import repository as repo
 from boxoffice.billing.external_payments import PaymentChange, PaymentReport, Reported
-from boxoffice.billing.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
+from boxoffice.billing.models import Payment, PaymentStatus, Refund, RefundStatus, Subscription, SubscriptionStatus
 from boxoffice.gateways import connectors
 from boxoffice.gateways.models import DunningCycle, SandboxPaymentMethod
 from boxoffice.gateways.registry import Gateways
@@ -300,3 +300,43 @@ async def test_attempts_restricted_by_the_merchant_are_put_off_until_then(
     assert (asked["dunning_attempt"], asked["dunning_attempt_date"]) == (0, until.isoformat())
     # Its answer is awaited until the retry's time (the due date and 72 hours).
     assert (await _state(sessions, subscription)).due_at == subscription.current_period_end + timedelta(hours=72)
+
+
+async def test_a_refund_the_merchant_asks_for_is_asked_of_the_connector_and_made_when_it_reports_it(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    gateways = Gateways(sessions, settings, Sealer([]))
+    merchant, _, method_id, subscription = await _set_up(sessions, [0], authorise=False)
+    async with sessions() as session:
+        (first,) = (await session.scalars(select(Payment).where(Payment.merchant_id == merchant.id))).all()
+    asked = await refunds.refund_payment(
+        sessions, gateways, merchant.id, first.id, amount=300, reason="goodwill", idempotency_key="goodwill-1"
+    )
+    assert (asked.status, asked.amount) == (RefundStatus.PENDING, 300)
+    again = await refunds.refund_payment(
+        sessions, gateways, merchant.id, first.id, amount=300, reason="goodwill", idempotency_key="goodwill-1"
+    )
+    assert again.id == asked.id
+    (requested,) = await _events(sessions, merchant, "payment.refund.requested")
+    assert requested == {
+        "payment_id": first.id,
+        "refund_id": asked.id,
+        "refund_amount": 300,
+        "currency": "EUR",
+        "reason": "goodwill",
+        "gateway": "external",
+        "payment_method_id": method_id,
+    }
+    # Nothing is asked of a gateway meanwhile: reconciling leaves it to the connector.
+    assert await refunds.reconcile_pending_refunds(sessions, gateways, merchant.id, clock.now()) == 0
+    async with sessions() as session, session.begin():
+        change = PaymentChange(external_payments.Change.REFUNDED, "acme-refund-1", None, 300)
+        refunded = await external_payments.change_payment(session, merchant, first.id, change, retry_days=RETRY_DAYS)
+        assert refunded.refunded == 300
+        assert await ledger.unbalanced_transactions(session, merchant.id) == []
+    async with sessions() as session:
+        made = (await session.scalars(select(Refund).where(Refund.merchant_id == merchant.id))).all()
+    assert [(r.id, r.status, r.gateway_refund_id) for r in made] == [
+        (asked.id, RefundStatus.SUCCEEDED, "acme-refund-1")
+    ]
+    assert subscription.id  # its subscription runs on: a partial refund ends nothing

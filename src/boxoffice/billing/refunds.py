@@ -53,22 +53,27 @@ async def refund_payment(
         payment = await repo.payment_by_id(session, merchant_id, payment_id)
     if payment is None:
         raise NotFound("Transaction not found")
-    if payment.gateway == EXTERNAL:
-        raise InvalidInput({"payment_id": "This payment was taken by an external connector, which refunds it"})
     if refund is None:
         refund = await _reserve(sessions, payment, amount, note, idempotency_key)
     elif refund.payment_id != payment_id or (amount is not None and refund.amount != amount):
         raise Conflict("This idempotency key was used for another refund")
-    if refund.status != RefundStatus.PENDING:
-        return refund
+    if refund.status != RefundStatus.PENDING or payment.gateway == EXTERNAL:
+        return refund  # an external connector is asked (the event `_reserve` recorded) and reports it made it
     return await _refund_at_gateway(sessions, await gateways.named(merchant_id, payment.gateway), payment, refund)
 
 
 async def record_refund_made_elsewhere(
     session: AsyncSession, payment: Payment, *, amount: int | None, reason: str, refund_ref: str
 ) -> Refund:
-    """A refund the payment's external connector made at its gateway and reports: reserved, booked and told in the
-    caller's transaction as a gateway's refund is once it is made (nothing is asked of a gateway)."""
+    """A refund the payment's external connector made at its gateway and reports: the refund it was asked for (the
+    oldest still pending, of that amount), or one of its own, reserved; booked and told in the caller's transaction
+    as a gateway's refund is once it is made (nothing is asked of a gateway)."""
+    asked = await repo.pending_refund_of(session, payment.merchant_id, payment.id)
+    if asked is not None and amount in (None, asked.amount):
+        fresh = await repo.fresh_payment(session, payment.merchant_id, payment.id)
+        assert fresh is not None
+        await _settle(session, fresh, asked, refund_ref)
+        return asked
     note = reason.strip()
     if len(note) > MAX_REASON:
         raise InvalidInput({"reason": f"The reason may not be longer than {MAX_REASON} characters"})
@@ -93,6 +98,21 @@ async def record_refund_made_elsewhere(
     assert fresh is not None
     await _settle(session, fresh, refund, refund_ref)
     return refund
+
+
+def _requested(payment: Payment, refund: Refund) -> outbox.DomainEvent:
+    """The external connector that took a payment is asked to refund it (by its payment method)."""
+    method = payment.gateway_method
+    resource = {
+        "payment_id": payment.id,
+        "refund_id": refund.id,
+        "refund_amount": refund.amount,
+        "currency": refund.currency,
+        "reason": refund.reason,
+        "gateway": payment.gateway,
+        "payment_method_id": int(method) if method.isdigit() else None,
+    }
+    return outbox.DomainEvent(payment.merchant_id, "payment.refund.requested", payment.customer_id, resource)
 
 
 def refund_unwanted(session: AsyncSession, payment: Payment) -> None:
@@ -152,6 +172,9 @@ async def _reserve(
             if not await repo.reserve_refund(session, payment.merchant_id, payment.id, wanted):
                 raise InvalidInput({"amount": "A refund may not be more than what is left of the payment"})
             session.add(refund)
+            if payment.gateway == EXTERNAL:
+                await session.flush()
+                await outbox.record(session, _requested(payment, refund))
     except IntegrityError:
         async with sessions() as session:
             raced = await repo.refund_by_key(session, payment.merchant_id, key)
@@ -216,7 +239,7 @@ async def reconcile_pending_refunds(
     settled = 0
     for refund in stale:
         payment = payments.get(refund.payment_id)
-        if payment is not None:
+        if payment is not None and payment.gateway != EXTERNAL:  # a connector reports its refunds itself
             gateway = await gateways.named(merchant_id, payment.gateway)
             done = await _refund_at_gateway(sessions, gateway, payment, refund)
             settled += done.status != RefundStatus.PENDING

@@ -269,6 +269,18 @@ async def stale_pending_refunds(session: AsyncSession, merchant_id: int, created
     return rows.all()
 
 
+async def pending_refund_of(session: AsyncSession, merchant_id: int, payment_id: int) -> Refund | None:
+    """The oldest refund of a payment still waiting to be made."""
+    return await session.scalar(
+        select(Refund)
+        .where(
+            Refund.merchant_id == merchant_id, Refund.payment_id == payment_id, Refund.status == RefundStatus.PENDING
+        )
+        .order_by(Refund.id)
+        .limit(1)
+    )
+
+
 async def refunded_total(session: AsyncSession, merchant_id: int, payment_id: int) -> int:
     """What refunds that went through handed back of a payment; unlike `Payment.refunded`, a refund still pending
     at the gateway is not counted."""
