@@ -156,7 +156,9 @@ def test_a_merchant_makes_its_first_calls_through_the_generated_client(live_api:
 def test_a_publisher_back_end_drives_api_3_1_through_the_generated_client(
     live_api: LiveApi, client: ModuleType
 ) -> None:
-    """API 3.1 as a back end generated from the document calls it: the publisher token as its API key."""
+    """API 3.1 as a back end generated from the document calls it, the publisher token as its API key: a customer
+    read and changed, a subscription offer made and read, a subscription the publisher bills itself registered,
+    renewed, found by its external id and cancelled, and a webhook endpoint subscribed to a topic."""
     callers = live_api.callers
     with client.AuthenticatedClient(
         base_url=live_api.base_url, token=callers.publisher_token, prefix="", auth_header_name="X-Publisher-Token"
@@ -177,3 +179,75 @@ def test_a_publisher_back_end_drives_api_3_1_through_the_generated_client(
             )
         )
         assert (changed.data.first_name, changed.data.last_name, changed.data.currency) == ("Gena", "Rated", "EUR")
+
+        offer = answered(
+            operation("api31", "create_offer_3_1_offers_post").sync_detailed(
+                client=publisher,
+                body=model("CreateOffer31OffersPostBody")(
+                    type_=model("CreateOffer31OffersPostBodyType")("subscription"),
+                    title="Generated Monthly",
+                    price=9.99,
+                    currency="EUR",
+                    period="month",
+                ),
+            ),
+            201,
+        )
+        assert (offer.title, offer.price.amount, offer.price.currency, offer.active) == (
+            "Generated Monthly",
+            9.99,
+            "EUR",
+            True,
+        )
+        again = answered(
+            operation("api31", "read_offer_3_1_offers_offer_id_get").sync_detailed(offer.id, client=publisher)
+        )
+        assert again.id == offer.id
+
+        subscription = answered(
+            operation("api31", "create_subscription_3_1_subscriptions_post").sync_detailed(
+                client=publisher,
+                body=model("CreateSubscription31SubscriptionsPostBody")(
+                    customer_id=callers.customer_id, offer_id=offer.id, payment_method_id=7, external_id="billing-42"
+                ),
+            ),
+            201,
+        )
+        assert (subscription.customer_id, subscription.offer_id, str(subscription.status)) == (
+            callers.customer_id,
+            offer.long_id,
+            "active",
+        )
+        later = subscription.expires_at + 30 * 86400
+        renewed = answered(
+            operation("api31", "renew_subscription_3_1_subscriptions_subscription_id_renew_post").sync_detailed(
+                subscription.id,
+                client=publisher,
+                body=model("RenewSubscription31SubscriptionsSubscriptionIdRenewPostBody")(expires_at=later),
+            )
+        )
+        assert renewed.expires_at == later
+        listed = answered(
+            operation("api31", "list_subscriptions_3_1_subscriptions_get").sync_detailed(
+                client=publisher, external_id="billing-42"
+            )
+        )
+        assert [(item.id, item.expires_at) for item in listed.items] == [(subscription.id, later)]
+        cancelled = answered(
+            operation("api31", "cancel_subscription_3_1_subscriptions_subscription_id_cancel_post").sync_detailed(
+                subscription.id,
+                client=publisher,
+                body=model("CancelSubscription31SubscriptionsSubscriptionIdCancelPostBody")(),
+            )
+        )
+        assert (cancelled.id, str(cancelled.status)) == (subscription.id, "cancelled")
+
+        receiver = "https://93.184.216.34/cleeng-hooks"  # a public address: no private one is posted to
+        endpoints = answered(
+            operation("api31", "subscribe_to_topic_3_1_webhook_subscriptions_topic_put").sync_detailed(
+                "subscriptionCanceled",
+                client=publisher,
+                body=[model("SubscribeToTopic31WebhookSubscriptionsTopicPutBodyItem")(url=receiver)],
+            )
+        )
+        assert [(endpoint.url, endpoint.enabled) for endpoint in endpoints] == [(receiver, True)]
