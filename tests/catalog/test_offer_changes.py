@@ -3,11 +3,15 @@ taken off sale, listed by access type, and priced in several currencies; only ev
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from boxoffice.catalog import offer_changes, service
-from boxoffice.catalog.offer_changes import ProductSide
+from boxoffice.catalog import offer_changes, seasons, service
+from boxoffice.catalog.offer_changes import NO_LABELS, BilledBy, ProductSide
+from boxoffice.catalog.seasons import SeasonDates, SeasonRefusal, SeasonRefused
 from boxoffice.catalog.service import PriceChanges
+from boxoffice.kit import clock
 from boxoffice.kit.errors import Conflict, InvalidInput, NotFound
 from boxoffice.kit.money import Money
 from tests import shop
@@ -184,3 +188,47 @@ async def test_an_inactive_item_gets_no_price_in_a_new_currency(catalog: Catalog
         session, merchant, made[0].price.id, ProductSide(), PriceChanges(), [Money(100, "EUR")]
     )
     assert [(offer.price.amount, offer.price.currency) for offer in kept] == [(100, "EUR")]
+
+
+async def test_an_offers_period_and_season_group_change_together(catalog: Catalog) -> None:
+    session, merchant = catalog.session, catalog.merchant
+    now = clock.now()
+    group = await seasons.create_season_group(
+        session, merchant.id, "League", [SeasonDates(now, now + timedelta(days=30))]
+    )
+    by_seasons = BilledBy(group.group.id)
+    offer = await offer_changes.create_offer(
+        session, merchant, ProductSide(title="Match"), terms(), None, NO_LABELS, by_seasons
+    )
+    assert (offer.price.season_group_id, offer.price.access_type_id) == (group.group.id, MONTHLY)
+    yearly = PriceChanges(access_type_id=10)
+    changed = await offer_changes.change_offer(
+        session, merchant, offer.price.id, ProductSide(), yearly, billed_by=BilledBy(None)
+    )
+    assert (changed.price.season_group_id, changed.price.access_type_id) == (None, 10)
+    again = await offer_changes.change_offer(
+        session, merchant, offer.price.id, ProductSide(), PriceChanges(), billed_by=by_seasons
+    )
+    assert again.price.season_group_id == group.group.id
+    kept = await offer_changes.change_offer(
+        session, merchant, offer.price.id, ProductSide(title="Final"), PriceChanges()
+    )
+    assert kept.price.season_group_id == group.group.id
+
+
+async def test_only_a_subscription_is_billed_by_a_season_group_of_the_merchants(catalog: Catalog) -> None:
+    session, merchant = catalog.session, catalog.merchant
+    other = await shop.merchant(session, "Other")
+    now = clock.now()
+    theirs = await seasons.create_season_group(session, other.id, "Theirs", [SeasonDates(now, now + timedelta(days=9))])
+    ours = await seasons.create_season_group(session, merchant.id, "Ours", [SeasonDates(now, now + timedelta(days=9))])
+    for group_id in (theirs.group.id, 999_999):
+        with pytest.raises(NotFound):
+            await offer_changes.create_offer(
+                session, merchant, ProductSide(title="Match"), terms(), billed_by=BilledBy(group_id)
+            )
+    with pytest.raises(SeasonRefused) as refused:
+        await offer_changes.create_offer(
+            session, merchant, ProductSide(title="Day"), terms(DAY, 199), billed_by=BilledBy(ours.group.id)
+        )
+    assert refused.value.reason is SeasonRefusal.NOT_A_SUBSCRIPTION

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.catalog import repository as repo
-from boxoffice.catalog import service
+from boxoffice.catalog import seasons, service
 from boxoffice.catalog.asset_types import DEFAULT
 from boxoffice.catalog.models import Price, Product
 from boxoffice.catalog.offers import Offer
@@ -54,6 +54,22 @@ class Labels:
 
 
 NO_LABELS = Labels()
+
+
+@dataclass(frozen=True, slots=True)
+class BilledBy:
+    """How a subscription offer is billed: season by season, by the seasons of one of the merchant's season groups
+    (`season_group_id`), or by its own billing period (None)."""
+
+    season_group_id: int | None
+
+
+async def _billed(session: AsyncSession, merchant: Merchant, price: Price, billed_by: BilledBy | None) -> Price:
+    """`price` billed as `billed_by` says (None: as it is): a group of another merchant's or of none is NotFound,
+    a price that is no subscription's is refused (catalog.seasons: attach_season_group)."""
+    if billed_by is None or billed_by.season_group_id == price.season_group_id:
+        return price
+    return await seasons.attach_season_group(session, merchant.id, price.id, billed_by.season_group_id)
 
 
 def _checked_tags(tags: Sequence[str] | None) -> list[str] | None:
@@ -151,12 +167,15 @@ async def create_offer(
     terms: service.PriceChanges,
     countries: Countries | None = None,
     labels: Labels = NO_LABELS,
+    billed_by: BilledBy | None = None,
 ) -> Offer:
-    """A new price of the asset's product (a new product when the asset has none), sold where `countries` say."""
+    """A new price of the asset's product (a new product when the asset has none), sold where `countries` say and
+    billed as `billed_by` says (None: by its own period)."""
     labels = _checked_labels(labels, None, terms)
     product = await _product_for(session, merchant, side)
     terms = await _sold_in(session, merchant, terms, countries, product.title)
     price = await service.create_price(session, merchant.id, product.id, terms)
+    price = await _billed(session, merchant, price, billed_by)
     return Offer(await _labelled(session, price, labels), product, merchant)
 
 
@@ -180,13 +199,16 @@ async def change_offer(
     of_types: Collection[int] | None = None,
     countries: Countries | None = None,
     labels: Labels = NO_LABELS,
+    billed_by: BilledBy | None = None,
 ) -> Offer:
-    """Changes an offer's price and what it sells (the product, shared by the asset's other offers)."""
+    """Changes an offer's price and what it sells (the product, shared by the asset's other offers), and how it is
+    billed (`billed_by`; None: as it is): its period and its season group change together."""
     offer = await merchant_offer(session, merchant, price_id, of_types)
     labels = _checked_labels(labels, offer.price, terms)
     product = await _change_product(session, merchant, offer.product, side)
     terms = await _sold_in(session, merchant, terms, countries, product.title)
     price = await service.update_price(session, merchant.id, product.id, offer.price.id, terms)
+    price = await _billed(session, merchant, price, billed_by)
     return Offer(await _labelled(session, price, labels), product, merchant)
 
 

@@ -226,7 +226,7 @@ async def test_a_change_with_a_stale_if_match_is_refused(server: Server, api: Ap
     path = f"/offers/{shop.monthly_id}/localizations/GB"
     changed = await api.patch(path, {"title": "Season pass"}, If_Match=made.headers["ETag"])
     assert ok(changed)["localizations"][0]["title"] == "Season pass"
-    assert changed.headers["ETag"] == made.headers["ETag"]  # the offer itself is as it was
+    assert changed.headers["ETag"] != made.headers["ETag"]  # its localizations are part of the offer
     repriced = await server.http.put(fee_path(shop), headers=api.publisher.merchant.auth, data={"amount": "11.00"})
     assert repriced.status_code == 200, repriced.text
     before = await written(server, api)

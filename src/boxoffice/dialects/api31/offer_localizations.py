@@ -1,8 +1,9 @@
 """Offers' localizations: `POST /offers/{offerId}/localizations`, `PATCH /offers/{offerId}/localizations/{country}`
 and `POST /offers/{offerId}/localizations/{country}/activate|deactivate`. A localization is the offer's version for
-buyers in one country, at its own price in its own currency, on sale on its own; each answer is the offer (Cleeng's
-offer object) with its `localizations` and the offer's `ETag`. With `If-Match`, a change is made only if the offer
-is as `GET /offers/{offerId}` (or the last change) showed it (else 412)."""
+buyers in one country, at its own price in its own currency, on sale on its own; each answer is the offer as
+`GET /offers/{offerId}` shows it (offers.rendered: with its `localizations`) and its `ETag`, which is of the offer
+with its localizations. With `If-Match`, a change is made only if the offer is as `GET /offers/{offerId}` (or the
+last change) showed it (else 412)."""
 
 from __future__ import annotations
 
@@ -10,22 +11,15 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import with_config
-from typing_extensions import TypedDict
 
 from boxoffice.catalog import localizations
-from boxoffice.catalog.localizations import FreeTrial, LocalizationTerms, LocalizedOffer, TrialUnit
-from boxoffice.dialects.api31.answers import Answer, answer, etag_of, require_match
+from boxoffice.catalog.localizations import FreeTrial, LocalizationTerms, TrialUnit
+from boxoffice.dialects.api31.answers import Answer, tagged
 from boxoffice.dialects.api31.deps import Publisher, Session
 from boxoffice.dialects.api31.errors import Refused
-from boxoffice.dialects.api31.offers import BY_LETTER, OfferParam
+from boxoffice.dialects.api31.offers import Offer31, OfferParam, named, rendered, unchanged_since_read
 from boxoffice.dialects.api31.routing import Api31Route
 from boxoffice.dialects.cleeng.body import Fields, Shaped, Text, declare
-from boxoffice.dialects.cleeng.money import decimal
-from boxoffice.dialects.cleeng.offer_ids import price_id_of, short_id
-from boxoffice.dialects.cleeng.offer_types import OfferType
-from boxoffice.dialects.cleeng.offers_v2 import CLOSED, OfferPrice, OfferV2, v2
-from boxoffice.dialects.cleeng.offers_v2 import FreeTrial as TrialBody
 
 router = APIRouter(route_class=Api31Route, tags=["api31"])
 CountryParam = Path(min_length=1, max_length=8, description="The localization's country, such as `PL`")
@@ -72,29 +66,6 @@ GEO = Shaped(
 )
 CREATE = declare(NEW_TITLE, DESCRIPTION, COUNTRY, NEW_PRICE, FREE_TRIAL, GEO)
 UPDATE = declare(TITLE, DESCRIPTION, PRICE, FREE_TRIAL, GEO)
-
-
-@with_config(CLOSED)
-class OfferLocalization(TypedDict):
-    """One country's version of an offer."""
-
-    id: str
-    title: str
-    description: str
-    price: OfferPrice
-    active: bool
-    countryCode: str
-    geoRestriction: None
-    freeTrial: TrialBody | None
-
-
-def _named(offer_id: str) -> tuple[OfferType, int]:
-    """(type, price id) of the offer an id names; 404 when it names none."""
-    parsed = price_id_of(offer_id)
-    kind = BY_LETTER.get(parsed[0]) if parsed else None
-    if parsed is None or kind is None:
-        raise Refused(404, "Offer not found")
-    return kind, parsed[1]
 
 
 def _amount(value: Any, *, creating: bool) -> tuple[Decimal | None, str | None]:
@@ -148,55 +119,6 @@ def _terms(body: Fields, *, creating: bool) -> LocalizationTerms:
     )
 
 
-def _rendered(found: LocalizedOffer) -> OfferV2:
-    """The offer as `GET /offers/{offerId}` shows it, with its localizations."""
-    offer = v2(found.offer)
-    main = short_id(found.offer.price)
-    shown: list[OfferLocalization] = []
-    for localization in found.localizations:
-        price, record = localization.price, localization.record
-        trial: TrialBody | None = None
-        if price.trial_period_unit and price.trial_period_quantity:
-            trial = {"type": price.trial_period_unit, "duration": price.trial_period_quantity}
-        shown.append(
-            {
-                "id": f"{main}_{record.country_code}",
-                "title": record.title,
-                "description": price.description,
-                "price": {
-                    "amount": decimal(price.amount, price.currency),
-                    "currency": price.currency,
-                    "taxIncluded": True,
-                    "rules": [],
-                },
-                "active": price.active,
-                "countryCode": record.country_code,
-                "geoRestriction": None,
-                "freeTrial": trial,
-            }
-        )
-    offer["localizations"] = list(shown)
-    return offer
-
-
-def _answered(found: LocalizedOffer) -> Answer[OfferV2]:
-    """The offer with its localizations, and the `ETag` of the offer as `GET /offers/{offerId}` shows it, which the
-    next change's `If-Match` may name."""
-    response = answer(_rendered(found))
-    response.headers["ETag"] = etag_of(v2(found.offer))
-    return response
-
-
-async def _unchanged_since_read(
-    request: Request, session: Session, publisher: Publisher, kind: OfferType, price_id: int
-) -> None:
-    """412 when `If-Match` names another version of the offer than the current one."""
-    if request.headers.get("if-match") is None:
-        return
-    current = await localizations.offer_localizations(session, publisher, price_id, kind.access_type_ids)
-    require_match(request, v2(current.offer))
-
-
 @router.post("/offers/{offer_id}/localizations")
 async def create_localization(
     request: Request,
@@ -204,18 +126,18 @@ async def create_localization(
     publisher: Publisher,
     body: Annotated[Fields, Depends(CREATE)],
     offer_id: str = OfferParam,
-) -> Answer[OfferV2]:
+) -> Answer[Offer31]:
     """Localize an offer for one country: buyers there are sold it at this price, in this currency.
 
     Refused (409) when the offer has a localization for the country already, on sale or not."""
-    kind, price_id = _named(offer_id)
+    kind, price_id = named(offer_id)
     terms = _terms(body, creating=True)
     country = COUNTRY.read(body)
     if not country:
         raise Refused(422, "Invalid parameter countryCode: required")
-    await _unchanged_since_read(request, session, publisher, kind, price_id)
+    await unchanged_since_read(request, session, publisher, kind, price_id)
     found = await localizations.create_localization(session, publisher, price_id, country, terms, kind.access_type_ids)
-    return _answered(found)
+    return tagged(request, rendered(found))
 
 
 @router.patch("/offers/{offer_id}/localizations/{country}")
@@ -226,33 +148,33 @@ async def update_localization(
     body: Annotated[Fields, Depends(UPDATE)],
     offer_id: str = OfferParam,
     country: str = CountryParam,
-) -> Answer[OfferV2]:
+) -> Answer[Offer31]:
     """Change a localization: what the body leaves out (or sends as null) stays as it is; its currency never
     changes."""
-    kind, price_id = _named(offer_id)
+    kind, price_id = named(offer_id)
     terms = _terms(body, creating=False)
-    await _unchanged_since_read(request, session, publisher, kind, price_id)
+    await unchanged_since_read(request, session, publisher, kind, price_id)
     found = await localizations.change_localization(session, publisher, price_id, country, terms, kind.access_type_ids)
-    return _answered(found)
+    return tagged(request, rendered(found))
 
 
 @router.post("/offers/{offer_id}/localizations/{country}/activate")
 async def activate_localization(
     request: Request, session: Session, publisher: Publisher, offer_id: str = OfferParam, country: str = CountryParam
-) -> Answer[OfferV2]:
+) -> Answer[Offer31]:
     """Put a localization back on sale (only while its offer is on sale: 422 otherwise)."""
-    kind, price_id = _named(offer_id)
-    await _unchanged_since_read(request, session, publisher, kind, price_id)
+    kind, price_id = named(offer_id)
+    await unchanged_since_read(request, session, publisher, kind, price_id)
     found = await localizations.activate_localization(session, publisher, price_id, country, kind.access_type_ids)
-    return _answered(found)
+    return tagged(request, rendered(found))
 
 
 @router.post("/offers/{offer_id}/localizations/{country}/deactivate")
 async def deactivate_localization(
     request: Request, session: Session, publisher: Publisher, offer_id: str = OfferParam, country: str = CountryParam
-) -> Answer[OfferV2]:
+) -> Answer[Offer31]:
     """Take a localization off sale: buyers in its country are sold the offer at its own price again."""
-    kind, price_id = _named(offer_id)
-    await _unchanged_since_read(request, session, publisher, kind, price_id)
+    kind, price_id = named(offer_id)
+    await unchanged_since_read(request, session, publisher, kind, price_id)
     found = await localizations.deactivate_localization(session, publisher, price_id, country, kind.access_type_ids)
-    return _answered(found)
+    return tagged(request, rendered(found))
