@@ -1,15 +1,24 @@
-"""Offers through API 3.1: made, read with an ETag, changed (conditionally with `If-Match`), taken off sale and put
-back, as Cleeng's offer object. Bad input is a 400 or 422 `{message}` that writes nothing; ids of another type, of
-another publisher or of no offer are 404."""
+"""Offers through API 3.1: made, read with an ETag (of the offer with its localizations), changed (conditionally with
+`If-Match`), taken off sale and put back, as Cleeng's offer object; a seasonal subscription billed by a season group's
+seasons, bought during a season until its end. Bad input is a 400 or 422 `{message}` that writes nothing; ids of
+another type, of another publisher or of no offer (or season group) are 404."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from boxoffice.catalog.models import Price, Product
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.api31.conftest import Api31, ok, refused
+from tests.dialects.api31.shop import customer, subscribe
+from tests.dialects.api31.test_season_groups import make_group
 from tests.dialects.inplayer.conftest import count_rows, fetch_rows
+from tests.dialects.inplayer.test_subscriptions import access_expiry
 
 MONTHLY = {
     "type": "subscription",
@@ -142,3 +151,115 @@ async def test_other_publishers_and_unknown_offers_are_not_found(server: Server,
     [price] = await fetch_rows(server, Price, api.publisher.merchant.id)
     [product] = await fetch_rows(server, Product, api.publisher.merchant.id)
     assert (price.amount, price.active, product.title) == (999, True, "Season ticket")
+
+
+BRITISH = {"title": "Season ticket", "countryCode": "GB", "price": {"amount": 7.99, "currency": "GBP"}}
+
+
+async def test_an_offer_is_read_with_its_localizations_under_one_etag(api: Api31) -> None:
+    offer = await made(api, MONTHLY)
+    assert (offer["localizations"], offer["period"], offer["seasonGroupId"]) == ([], "month", None)
+    path = f"/offers/{offer['longId']}"
+    before = (await api.get(path)).headers["ETag"]
+    localized = await api.post(f"{path}/localizations", BRITISH)
+    read = await api.get(path)
+    assert ok(read) == ok(localized)
+    assert [(shown["id"], shown["countryCode"]) for shown in ok(read)["localizations"]] == [(f"{offer['id']}_GB", "GB")]
+    assert read.headers["ETag"] == localized.headers["ETag"] != before
+    assert "changed" in refused(await api.patch(path, {"title": "Stale"}, If_Match=before), 412)
+    changed = await api.patch(path, {"title": "Season pass"}, If_Match=read.headers["ETag"])
+    assert ok(changed)["localizations"] == ok(read)["localizations"]
+    assert changed.headers["ETag"] == (await api.get(path)).headers["ETag"]
+    renamed = await api.patch(f"{path}/localizations/GB", {"title": "Pass"}, If_Match=changed.headers["ETag"])
+    assert ok(renamed)["localizations"][0]["title"] == "Pass"
+    assert "changed" in refused(await api.patch(path, {"title": "Stale"}, If_Match=changed.headers["ETag"]), 412)
+    assert ok(await api.post(f"{path}/deactivate"))["localizations"] == ok(renamed)["localizations"]
+
+
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Tokens that outlive the season these tests move the clock through."""
+    return settings.model_copy(update={"access_token_ttl": 400 * 86400})
+
+
+async def season_group(api: Api31, *spans: tuple[float, float]) -> int:
+    group = await make_group(api, "League", *spans)
+    return int(group["id"])
+
+
+async def test_a_seasonal_offer_is_made_read_and_bought_for_the_rest_of_the_season(
+    server: Server, api: Api31, frozen: clock.FrozenClock
+) -> None:
+    group_id = await season_group(api, (-10, 20), (40, 70))
+    offer = await made(api, MONTHLY | {"period": "season", "seasonGroupId": group_id, "freeDays": None})
+    assert (offer["period"], offer["seasonGroupId"], offer["billingCycle"], offer["freeTrial"]) == (
+        "season",
+        group_id,
+        {"periodUnit": "season", "amount": 1},
+        None,
+    )
+    assert ok(await api.get(f"/offers/{offer['longId']}")) == offer
+    [price] = await fetch_rows(server, Price, api.publisher.merchant.id)
+    assert price.season_group_id == group_id
+    viewer = await customer(server, api)
+    await subscribe(server, viewer, {"id": price.id})
+    season_ends = clock.now().replace(microsecond=0) + 20 * DAY
+    assert await access_expiry(server, viewer, price.product_id) == clock.unix(season_ends)
+    frozen._now = season_ends - DAY
+    assert await access_expiry(server, viewer, price.product_id) == clock.unix(season_ends)
+    frozen._now = season_ends + DAY
+    assert await access_expiry(server, viewer, price.product_id) is None
+
+
+async def test_an_offers_period_changes_between_seasons_and_its_own(server: Server, api: Api31) -> None:
+    group_id = await season_group(api, (-10, 20))
+    offer = await made(api, MONTHLY)
+    path = f"/offers/{offer['longId']}"
+    seasonal = ok(await api.patch(path, {"period": "season", "seasonGroupId": str(group_id)}))
+    assert (seasonal["period"], seasonal["seasonGroupId"]) == ("season", group_id)
+    assert ok(await api.patch(path, {"title": "Kept"}))["seasonGroupId"] == group_id
+    yearly = ok(await api.patch(path, {"period": "year"}))
+    assert (yearly["period"], yearly["seasonGroupId"], yearly["billingCycle"]) == (
+        "year",
+        None,
+        {"periodUnit": "year", "amount": 1},
+    )
+    [price] = await fetch_rows(server, Price, api.publisher.merchant.id)
+    assert (price.season_group_id, price.access_type_id) == (None, 10)
+
+
+async def test_bad_seasonal_offers_are_refused_and_write_nothing(server: Server, api: Api31, other: Api31) -> None:
+    ours, theirs = await season_group(api, (-10, 20)), await season_group(other, (-10, 20))
+    seasonal = MONTHLY | {"period": "season", "seasonGroupId": ours}
+    assert refused(await api.post("/offers", seasonal | {"seasonGroupId": theirs}), 404) == "Season group not found"
+    refused(await api.post("/offers", seasonal | {"seasonGroupId": 999_999_999}), 404)
+    refused(await api.post("/offers", seasonal | {"seasonGroupId": "League"}), 400)
+    refused(await api.post("/offers", seasonal | {"seasonGroupId": None}), 422)
+    refused(await api.post("/offers", MONTHLY | {"seasonGroupId": ours}), 422)
+    refused(await api.post("/offers", seasonal | {"freeDays": None, "freePeriods": 1}), 422)
+    refused(await api.post("/offers", seasonal | {"type": "pass"}), 422)
+    refused(
+        await api.post(
+            "/offers",
+            {"type": "single", "title": "T", "price": 2, "currency": "EUR"}
+            | {"period": "season", "seasonGroupId": ours},
+        ),
+        422,
+    )
+    assert await count_rows(server, Price, api.publisher.merchant.id) == 0
+    assert await count_rows(server, Product, api.publisher.merchant.id) == 0
+    offer = await made(api, MONTHLY)
+    path = f"/offers/{offer['longId']}"
+    refused(await api.patch(path, {"period": "season", "seasonGroupId": theirs, "title": "Moved"}), 404)
+    refused(await api.patch(path, {"period": "season", "title": "Moved"}), 422)
+    refused(await api.patch(path, {"seasonGroupId": ours}), 422)
+    refused(await other.patch(path, {"period": "season", "seasonGroupId": theirs}), 404)
+    week = await made(api, {"type": "pass", "title": "A week", "price": 5, "currency": "USD", "period": "week"})
+    refused(await api.patch(f"/offers/{week['longId']}", {"period": "season", "seasonGroupId": ours}), 422)
+    rows = await fetch_rows(server, Price, api.publisher.merchant.id)
+    assert [(price.season_group_id, price.access_type_id) for price in rows] == [(None, 7), (None, 3)]
+    [product, _] = await fetch_rows(server, Product, api.publisher.merchant.id)
+    assert product.title == "Season ticket"
