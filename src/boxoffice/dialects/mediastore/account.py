@@ -15,11 +15,11 @@ from typing_extensions import TypedDict
 from boxoffice.billing import history, payment_methods, receipts
 from boxoffice.billing.models import PaymentProfile
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
+from boxoffice.dialects.cleeng.orders import ID_BY_METHOD
 from boxoffice.dialects.cleeng.transactions import method_name, transaction_id
 from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_PATH, Refused
-from boxoffice.dialects.mediastore.orders import ID_BY_METHOD
 from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.gateways import methods

@@ -6,7 +6,7 @@ refusals carry the texts ott-web-app matches."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import with_config
@@ -18,39 +18,21 @@ from boxoffice.billing.payment_methods import FREE
 from boxoffice.billing.refusals import NotOnSale
 from boxoffice.catalog import taxes
 from boxoffice.dialects.cleeng.body import Fields, Flag, Text, Whole, declare
-from boxoffice.dialects.cleeng.gifts import DELIVERY, DeliveryDetails, delivery_details, delivery_of
+from boxoffice.dialects.cleeng.gifts import DELIVERY, delivery_of
 from boxoffice.dialects.cleeng.money import decimal
-from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
+from boxoffice.dialects.cleeng.offer_ids import letter
+from boxoffice.dialects.cleeng.orders import METHOD_BY_ID, PAYMENT_METHODS, OrderBody, render_order
 from boxoffice.dialects.cleeng.transactions import method_name
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused, coupon_refused, offer_inactive
 from boxoffice.dialects.mediastore.offers import offer_by_id
-from boxoffice.dialects.mediastore.publishers import publisher_id
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.gateways import methods
-from boxoffice.identity.models import Customer
-from boxoffice.kit import clock
 from boxoffice.kit.requests import OwnTransactions
 from boxoffice.promotions.refusals import VoucherRefused
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
-COUPON_METHOD = 10
 OrderId = Path(ge=1, le=2**53)
-# (id, methodName, paymentGateway, the core's method): the ids `PATCH /orders` and the payment calls name.
-PAYMENT_METHODS = [
-    (1, "card", "adyen", methods.CARD),
-    (2, "paypal", "paypal", methods.PAYPAL),
-    (3, "googlepay", "adyen", methods.GOOGLE_PAY),
-    (4, "applepay", "adyen", methods.APPLE_PAY),
-    (5, "ideal", "adyen", methods.IDEAL),
-    (9, "free-offer", "free-offer", FREE),
-    # The SDK pays an order a coupon left at nothing with the method whose gateway is `coupon`, and an offer that
-    # costs nothing with `free-offer`: both are the core's purchase without payment details.
-    (10, "coupon", "coupon", FREE),
-]
-METHOD_BY_ID = {id_: core for id_, _, _, core in PAYMENT_METHODS}
-ID_BY_METHOD = {core: id_ for id_, _, _, core in PAYMENT_METHODS if id_ != COUPON_METHOD}
 METHOD_ID = Whole("paymentMethodId", "How the order will be paid: an id of `GET /payment-methods`, or 0 for not yet")
 COUPON_CODE = Text("couponCode", 'A coupon to apply ("" removes the one applied)', max_length=100)
 BUY_AS_A_GIFT = Flag("buyAsAGift", "Bought as a gift (for a giftable offer)")
@@ -69,61 +51,6 @@ UPDATE = declare(
 )
 ORDER_ID = Whole("orderId", "The order to pay", required=True)
 PAY = declare(ORDER_ID)
-
-
-@with_config(CLOSED)
-class OrderCustomer(TypedDict):
-    locale: str
-    email: str
-
-
-@with_config(CLOSED)
-class OrderOffer(TypedDict):
-    title: str
-    description: str | None
-    price: float
-    currency: str
-
-
-@with_config(CLOSED)
-class PriceBreakdown(TypedDict):
-    offerPrice: float
-    discountAmount: float
-    discountedPrice: float
-    taxValue: float
-    customerServiceFee: int
-    paymentMethodFee: int
-
-
-@with_config(CLOSED)
-class Discount(TypedDict):
-    applied: bool
-    type: Literal["coupon", "trial", ""]
-    periods: int
-
-
-@with_config(CLOSED)
-class OrderBody(TypedDict):
-    id: int
-    customerId: int
-    customer: OrderCustomer
-    publisherId: int
-    offerId: str
-    offer: OrderOffer
-    totalPrice: float
-    priceBreakdown: PriceBreakdown
-    taxRate: float
-    taxBreakdown: None
-    currency: str
-    country: str
-    paymentMethodId: int
-    expirationDate: int
-    billingAddress: None
-    couponId: int | None
-    discount: Discount
-    requiredPaymentDetails: bool
-    buyAsAGift: bool
-    deliveryDetails: DeliveryDetails | None
 
 
 @with_config(CLOSED)
@@ -183,64 +110,6 @@ def _method_of(body: Fields) -> str | None:
     return METHOD_BY_ID.get(method_id or 0)
 
 
-def _method_id(order: Order) -> int:
-    if order.payment_method == FREE and order.voucher_id is not None:
-        return COUPON_METHOD
-    return ID_BY_METHOD.get(order.payment_method or "", 0)
-
-
-def _render(customer: Customer, view: orders.OrderView) -> OrderBody:
-    order, price, product, trial = view.order, view.price, view.product, view.trial
-    list_net, _ = taxes.split(order.amount, order.tax_rate)
-    net, tax = taxes.split(order.total, order.tax_rate)
-    return {
-        "id": order.id,
-        "customerId": order.customer_id,
-        "customer": {"locale": customer.locale or "en_US", "email": customer.email},
-        "publisherId": publisher_id(view.merchant),
-        "offerId": offer_id(price) if price else "",
-        "offer": {
-            "title": product.title if product else "",
-            "description": price.description if price else "",
-            "price": decimal(order.amount, order.currency),
-            "currency": order.currency,
-        },
-        "totalPrice": decimal(order.total, order.currency),
-        "priceBreakdown": {
-            "offerPrice": decimal(list_net, order.currency),
-            "discountAmount": decimal(order.discount, order.currency),
-            "discountedPrice": decimal(net, order.currency),
-            "taxValue": decimal(tax, order.currency),
-            "customerServiceFee": 0,
-            "paymentMethodFee": 0,
-        },
-        "taxRate": order.tax_rate / taxes.BASIS,
-        "taxBreakdown": None,
-        "currency": order.currency,
-        "country": order.country_code or "",
-        "paymentMethodId": _method_id(order),
-        "expirationDate": clock.unix(order.expires_at),
-        "billingAddress": None,
-        "couponId": order.voucher_id,
-        "discount": {
-            "applied": bool(order.voucher_id) or trial,
-            "type": "coupon" if order.voucher_id else "trial" if trial else "",
-            "periods": 1 if order.voucher_id or trial else 0,
-        },
-        "requiredPaymentDetails": view.needs_payment_details,
-        "buyAsAGift": order.buy_as_gift,
-        "deliveryDetails": _delivery(order),
-    }
-
-
-def _delivery(order: Order) -> DeliveryDetails | None:
-    """Not in the SDK's Order type, which has only `buyAsAGift`: a gift order's details as `PATCH` set them,
-    shaped as a gift's `deliveryDetails`, so a client reads back what it sent; null until they are set."""
-    if order.gift_receiver_email is None:
-        return None
-    return delivery_details(order.gift_receiver_email, order.gift_delivery_date, order.gift_personal_note)
-
-
 @router.post("/orders")
 async def create_order(
     session: Session, customer: CurrentCustomer, client: Client, body: Annotated[Fields, Depends(CREATE)]
@@ -268,14 +137,14 @@ async def create_order(
         raise coupon_refused(refused, coupon) from None
     except NotOnSale as refused:
         raise offer_inactive(refused) from None
-    return answer({"order": _render(customer, view), "message": "Order created", "success": True})
+    return answer({"order": render_order(customer, view), "message": "Order created", "success": True})
 
 
 @router.get("/orders/{order_id}")
 async def read_order(session: Session, customer: CurrentCustomer, order_id: int = OrderId) -> Answer[OrderAnswer]:
     """One of the customer's orders."""
     view = await orders.read_order(session, customer, order_id)
-    return answer({"order": _render(customer, view), "message": "", "success": True})
+    return answer({"order": render_order(customer, view), "message": "", "success": True})
 
 
 @router.patch("/orders/{order_id}")
@@ -303,7 +172,7 @@ async def update_order(
         if not coupon:
             raise
         raise coupon_refused(refused, coupon) from None
-    return answer({"order": _render(customer, view), "message": "Order updated", "success": True})
+    return answer({"order": render_order(customer, view), "message": "Order updated", "success": True})
 
 
 @router.get("/payment-methods")

@@ -23,6 +23,7 @@ from typing_extensions import TypedDict
 
 from boxoffice.billing import method_setup
 from boxoffice.dialects.cleeng.body import Fields, Shaped, WebAddress, Whole, declare
+from boxoffice.dialects.cleeng.orders import ID_BY_METHOD
 from boxoffice.dialects.mediastore import signed
 from boxoffice.dialects.mediastore.account import PaymentDetail, payment_detail
 from boxoffice.dialects.mediastore.connectors import (
@@ -41,7 +42,6 @@ from boxoffice.dialects.mediastore.connectors import (
 from boxoffice.dialects.mediastore.deps import CurrentCustomer, CurrentMerchant, Session
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
-from boxoffice.dialects.mediastore.orders import ID_BY_METHOD
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
 from boxoffice.gateways import methods
 from boxoffice.gateways.protocol import Wallet
