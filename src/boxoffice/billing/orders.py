@@ -1,5 +1,6 @@
 """Orders: a checkout in progress, priced (a coupon off, the tax of the customer's country in it) before it is
-paid. An order lives a day; paying it is buying its price. Only an order with nothing to pay (a coupon took it
+paid. An order lives a day (one the merchant's back end places for a customer, 15 minutes); paying it is buying
+its price. Only an order with nothing to pay (a coupon took it
 all) is paid without a way to pay here; the rest go through the gateway's own flows. An order bought as a gift
 (a one-time price only) is paid once its delivery details are set, and becomes a gift (see billing.gifts)."""
 
@@ -22,6 +23,7 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.catalog.offers import localized_price_id
 from boxoffice.gateways.protocol import PaymentGateway
 from boxoffice.gateways.registry import Gateways
+from boxoffice.identity.customers import get_customer
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
@@ -30,6 +32,8 @@ from boxoffice.kit.errors import AlreadyHeld, Conflict, InvalidInput, Missing, N
 from boxoffice.promotions import vouchers
 
 LIFETIME = timedelta(hours=24)
+# An order the merchant's back end places for one of its customers is paid at once, or not at all.
+PLACED_LIFETIME = timedelta(minutes=15)
 UNSET: object = object()
 
 
@@ -68,6 +72,14 @@ class PaidOrder:
     price: Price | None
 
 
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    """An order the merchant placed or changed for one of its customers, and that customer."""
+
+    view: OrderView
+    customer: Customer
+
+
 async def _view(session: AsyncSession, order: Order, price: Price | None = None) -> OrderView:
     price = price or await catalog_repo.price_by_id(session, order.merchant_id, order.price_id)
     product = await catalog_repo.product_by_id(session, order.merchant_id, price.product_id) if price else None
@@ -91,6 +103,7 @@ async def create_order(
     voucher_code: str | None = None,
     buy_as_gift: bool = False,
     payment_method: str | None = None,
+    lifetime: timedelta = LIFETIME,
 ) -> OrderView:
     # Where the buyer is, the offer may be sold at its localization's price (catalog.localizations).
     price_id = await localized_price_id(session, customer.merchant_id, price_id, client.country_code)
@@ -108,7 +121,7 @@ async def create_order(
         tax_rate=await taxes.rate_for(session, customer.merchant_id, country),
         buy_as_gift=buy_as_gift,
         status=OrderStatus.OPEN,
-        expires_at=clock.now() + LIFETIME,
+        expires_at=clock.now() + lifetime,
     )
     if voucher_code:
         await _apply_voucher(session, order, price, voucher_code)
@@ -116,6 +129,37 @@ async def create_order(
     session.add(order)
     await session.flush()
     return await _view(session, order, price)
+
+
+async def place_order(
+    session: AsyncSession,
+    merchant: Merchant,
+    customer_id: int,
+    price_id: int,
+    *,
+    client: ClientInfo,
+    country_code: str | None,
+    currency: str | None = None,
+    voucher_code: str | None = None,
+    buy_as_gift: bool = False,
+) -> PlacedOrder:
+    """An order the merchant's back end places for one of its customers (another's is not found): priced as the
+    customer's own would be, in the currency of the price sold where they are (`currency`, when named, must be
+    it), and open for 15 minutes."""
+    customer = await get_customer(session, merchant, customer_id)
+    view = await create_order(
+        session,
+        customer,
+        price_id,
+        client=client,
+        country_code=country_code,
+        voucher_code=voucher_code,
+        buy_as_gift=buy_as_gift,
+        lifetime=PLACED_LIFETIME,
+    )
+    if currency is not None and currency.upper() != view.order.currency:
+        raise InvalidInput({"currency": f"This offer is sold in {view.order.currency} there, not {currency}"})
+    return PlacedOrder(view, customer)
 
 
 async def _check_recipient(session: AsyncSession, customer: Customer, price: Price, buy_as_gift: bool) -> None:
@@ -161,7 +205,48 @@ async def update_order(
     buy_as_gift: bool | None = None,
     delivery: gift_delivery.Delivery | None = None,
 ) -> OrderView:
-    order = await order_of(session, customer, order_id)
+    return await _update(
+        session,
+        customer,
+        await order_of(session, customer, order_id),
+        client=client,
+        voucher_code=voucher_code,
+        payment_method=payment_method,
+        buy_as_gift=buy_as_gift,
+        delivery=delivery,
+    )
+
+
+async def update_placed_order(
+    session: AsyncSession,
+    merchant: Merchant,
+    order_id: int,
+    *,
+    client: ClientInfo,
+    voucher_code: str | object | None = UNSET,
+    buy_as_gift: bool | None = None,
+) -> PlacedOrder:
+    """Change an order of one of the merchant's customers, as `update_order` does (another merchant's is not
+    found)."""
+    order = await repo.order_by_id(session, merchant.id, order_id)
+    if order is None:
+        raise NotFound(what=Missing.ORDER, key=order_id)
+    customer = await get_customer(session, merchant, order.customer_id)
+    view = await _update(session, customer, order, client=client, voucher_code=voucher_code, buy_as_gift=buy_as_gift)
+    return PlacedOrder(view, customer)
+
+
+async def _update(
+    session: AsyncSession,
+    customer: Customer,
+    order: Order,
+    *,
+    client: ClientInfo,
+    voucher_code: str | object | None = UNSET,
+    payment_method: str | object | None = UNSET,
+    buy_as_gift: bool | None = None,
+    delivery: gift_delivery.Delivery | None = None,
+) -> OrderView:
     _open(order)
     if buy_as_gift is not None and buy_as_gift != order.buy_as_gift:
         price = await _price(session, order.merchant_id, order.price_id, client)

@@ -12,6 +12,7 @@ from boxoffice.dialects.api31 import (
     gifts,
     offer_localizations,
     offers,
+    orders,
     passes,
     payment_details,
     payment_methods,
@@ -42,5 +43,6 @@ for module in (
     campaigns,
     subscriptions,
     passes,
+    orders,
 ):
     router.include_router(module.router)
