@@ -123,13 +123,14 @@ def _period(body: Fields, kind: OfferType, *, creating: bool) -> int | None:
     if len(kind.periods) == 1:
         return next(iter(kind.periods.values())) if creating else None
     name = PERIOD.read(body)
+    names = ", ".join([*kind.periods, SEASON] if kind is SUBSCRIPTION else kind.periods)
     if name is None:
         if creating:
-            raise _bad("period", "required: " + ", ".join(kind.periods))
+            raise _bad("period", "required: " + names)
         return None
     found = kind.periods.get(name.lower())
     if found is None:
-        raise _bad("period", "one of " + ", ".join(kind.periods))
+        raise _bad("period", "one of " + names)
     return found
 
 
