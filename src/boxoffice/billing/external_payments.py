@@ -5,7 +5,6 @@ payment is: the same payments, ledger entries, periods, access and events."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -14,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing import fulfilment, periods, purchases, refunds, renewals, sandbox_clocks
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
-from boxoffice.billing.subscriptions import refuse_running
+from boxoffice.billing.models import Payment, PaymentStatus
+from boxoffice.billing.subscriptions import new_subscription, refuse_running
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
 from boxoffice.gateways import connectors
@@ -81,33 +80,18 @@ async def report_payment(
         subscription_id = None
         if kind == "subscription":
             await refuse_running(session, merchant.id, customer.id, price.product_id)
-            subscription = Subscription(
-                merchant_id=merchant.id,
-                customer_id=customer.id,
-                product_id=price.product_id,
-                price_id=price.id,
-                status=SubscriptionStatus.INCOMPLETE,
-                amount=price.amount,
-                currency=price.currency,
-                period_unit=price.period_unit,
-                period_quantity=price.period_quantity,
-                discounted_charges_left=None,
-                credit=0,
-                cycle=0,
-                period_paid=0,
-                dunning_attempts=0,
-                current_period_start=now,
-                current_period_end=now,
-                due_at=now + periods.INCOMPLETE_FOR,
+            subscription = new_subscription(
+                merchant.id,
+                customer.id,
+                price,
+                now,
                 gateway=EXTERNAL,
+                clock_id=await sandbox_clocks.clock_id_for(session, merchant.id, customer.id),
+                country_code=client.country_code,
+                due_at=now + periods.INCOMPLETE_FOR,
                 method=EXTERNAL,
                 gateway_customer_ref=str(details.id) if details else "",
                 gateway_method=str(setting.id),
-                cancel_token=secrets.token_hex(16),
-                country_code=client.country_code,
-                clock_id=await sandbox_clocks.clock_id_for(session, merchant.id, customer.id),
-                created_at=now,
-                updated_at=now,
             )
             periods.begin_period(subscription, now)
             session.add(subscription)

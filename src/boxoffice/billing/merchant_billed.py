@@ -10,7 +10,6 @@ or the renewal engine ends it then (billing.renewals).
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -84,33 +83,21 @@ async def register_subscription(session: AsyncSession, merchant: Merchant, given
         raise SubscriptionRefused(SubscriptionRefusal.EXTERNAL_ID_TAKEN)
     await subscriptions.refuse_running(session, merchant.id, customer.id, price.product_id)
     with clock.pinned(now):
-        subscription = Subscription(
-            merchant_id=merchant.id,
-            customer_id=customer.id,
-            product_id=price.product_id,
-            price_id=price.id,
-            status=SubscriptionStatus.TRIALING if given.in_trial else SubscriptionStatus.ACTIVE,
-            amount=price.amount,
-            currency=price.currency,
-            period_unit=price.period_unit,
-            period_quantity=price.period_quantity,
-            discounted_charges_left=0,
-            credit=0,
-            cycle=0 if given.in_trial else 1,
-            period_paid=0,
-            dunning_attempts=0,
-            current_period_start=now,
-            current_period_end=now,
+        subscription = subscriptions.new_subscription(
+            merchant.id,
+            customer.id,
+            price,
+            now,
             gateway=MERCHANT_BILLED,
+            clock_id=await sandbox_clocks.clock_id_for(session, merchant.id, customer.id),
+            status=SubscriptionStatus.TRIALING if given.in_trial else SubscriptionStatus.ACTIVE,
+            discounted_charges_left=0,
+            cycle=0 if given.in_trial else 1,
             method=MERCHANT_BILLED,
             gateway_customer_ref=given.payment_ref or "",
             gateway_method=given.method_ref,
-            cancel_token=secrets.token_hex(16),
             external_id=given.external_id,
             external_properties=given.external_properties,
-            clock_id=await sandbox_clocks.clock_id_for(session, merchant.id, customer.id),
-            created_at=now,
-            updated_at=now,
         )
         periods.begin_period(subscription, now)
         if ends is not None:

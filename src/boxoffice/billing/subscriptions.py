@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -52,6 +53,46 @@ EXCLUSIVE = RUNNING
 class Started:
     subscription: Subscription
     payment: Payment
+
+
+def new_subscription(
+    merchant_id: int,
+    customer_id: int,
+    price: Price,
+    now: datetime,
+    *,
+    gateway: str,
+    clock_id: int | None,
+    **own: Any,
+) -> Subscription:
+    """A subscription to `price`, `incomplete` and its first period not begun (it starts and ends `now`): the one
+    way every kind is made, each giving what is its own in `own` (a status, a voucher, its gateway's references)."""
+    return Subscription(
+        **{
+            "merchant_id": merchant_id,
+            "customer_id": customer_id,
+            "product_id": price.product_id,
+            "price_id": price.id,
+            "status": SubscriptionStatus.INCOMPLETE,
+            "amount": price.amount,
+            "currency": price.currency,
+            "period_unit": price.period_unit,
+            "period_quantity": price.period_quantity,
+            "discounted_charges_left": None,
+            "credit": 0,
+            "cycle": 0,
+            "period_paid": 0,
+            "dunning_attempts": 0,
+            "current_period_start": now,
+            "current_period_end": now,
+            "gateway": gateway,
+            "cancel_token": secrets.token_hex(16),
+            "clock_id": clock_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        | own
+    )
 
 
 def _charges_discounted(discount: vouchers.Discount | None) -> int | None:
@@ -229,31 +270,17 @@ def _new_subscription(
     """The subscription, `incomplete` until its first payment settles, with its trial or its first period; and
     what that first period charges (nothing for a trial)."""
     price, discount = terms.price, terms.discount
-    subscription = Subscription(
-        merchant_id=merchant.id,
-        customer_id=customer.id,
-        product_id=price.product_id,
-        price_id=price.id,
-        status=SubscriptionStatus.INCOMPLETE,
-        amount=price.amount,
-        currency=price.currency,
-        period_unit=price.period_unit,
-        period_quantity=price.period_quantity,
+    subscription = new_subscription(
+        merchant.id,
+        customer.id,
+        price,
+        now,
+        gateway=gateway.name,
+        clock_id=terms.clock_id,
+        country_code=client.country_code,
         voucher_id=discount.voucher.id if discount else None,
         discounted_charges_left=_charges_discounted(discount),
-        credit=0,
-        cycle=0,
-        period_paid=0,
-        dunning_attempts=0,
-        current_period_start=now,
-        current_period_end=now,
         due_at=now + periods.INCOMPLETE_FOR,
-        gateway=gateway.name,
-        cancel_token=secrets.token_hex(16),
-        country_code=client.country_code,
-        clock_id=terms.clock_id,
-        created_at=now,
-        updated_at=now,
     )
     if terms.trial:
         assert price.trial_period_unit and price.trial_period_quantity
