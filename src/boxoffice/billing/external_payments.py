@@ -17,6 +17,7 @@ from boxoffice.billing.models import Payment, PaymentStatus
 from boxoffice.billing.subscriptions import new_subscription, refuse_running
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
+from boxoffice.catalog.service import MAX_AMOUNT
 from boxoffice.gateways import connectors
 from boxoffice.gateways.connectors import EXTERNAL
 from boxoffice.gateways.models import ExternalPaymentDetails
@@ -59,6 +60,7 @@ async def report_payment(
 ) -> Payment:
     """Record a payment the connector reports: a renewal's outcome when it names a subscription, else a first
     payment for a price (captured only: what was never paid is not recorded)."""
+    _check_amount(report.amount, "amount")
     setting = await connectors.external_method(session, merchant.id, report.payment_method_id)
     if report.subscription_id is not None:
         return await _renewal_reported(session, merchant, customer, report, retry_days)
@@ -188,6 +190,12 @@ async def _settle(
     return payment
 
 
+def _check_amount(amount: int, field: str) -> None:
+    """A reported amount is within what a price may be (the catalog's ceiling), so it fits the books."""
+    if not 0 <= amount <= MAX_AMOUNT:
+        raise InvalidInput({field: "The amount is too large" if amount > 0 else "The amount may not be negative"})
+
+
 def _code(reason: str | None) -> str:
     """A rejection's reason, as a decline code is kept (short)."""
     return (reason or "rejected").strip()[:32] or "rejected"
@@ -223,6 +231,8 @@ async def change_payment(
     """What became of a payment the connector reported before: a renewal awaited captured, rejected or cancelled
     (its authorisation given up); a payment that went through refunded or charged back, in whole or in part."""
     payment = await external_payment(session, merchant.id, payment_id)
+    if change.refunded_amount is not None:
+        _check_amount(change.refunded_amount, "refunded_amount")
     if change.status in (Change.REFUNDED, Change.CHARGEBACK):
         kind = "Chargeback" if change.status == Change.CHARGEBACK else "Refund"
         await refunds.record_refund_made_elsewhere(

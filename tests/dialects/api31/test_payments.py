@@ -245,3 +245,22 @@ async def test_bad_payments_are_refused_and_nothing_is_written(
     assert await count_rows(server, Refund, merchant_id) == 0
     (payment,) = await fetch_rows(server, Payment, merchant_id)
     assert (payment.status, payment.refunded) == (PaymentStatus.SUCCEEDED, 0)
+
+
+async def test_amounts_beyond_what_a_price_may_be_are_refused_and_nothing_is_written(
+    server: Server, api: Api31, shop: Shop
+) -> None:
+    viewer = await customer(server, api)
+    method = await external_method(api)
+    good = first_payment(viewer.id, shop.monthly_id, method["id"])
+    for changes in ({"netAmount": 30000000}, {"netAmount": 1e30}, {"taxAmount": 1e30}, {"taxAmount": 9999999.99}):
+        refused(await api.post("/payments", good | changes), 422)
+    merchant_id = api.publisher.merchant.id
+    assert await count_rows(server, Payment, merchant_id) == 0
+    assert await count_rows(server, Subscription, merchant_id) == 0
+    paid = ok(await api.post("/payments", good), 201)
+    for amount in (30000000, 1e30):
+        refused(await api.patch(f"/payments/{paid['id']}", {"status": "refunded", "refundedAmount": amount}), 422)
+    assert await count_rows(server, Refund, merchant_id) == 0
+    (payment,) = await fetch_rows(server, Payment, merchant_id)
+    assert payment.refunded == 0

@@ -125,6 +125,8 @@ def _minor(amount: Decimal, currency: str, name: str) -> int:
         return Money.from_decimal(amount, currency).amount
     except (ValueError, InvalidOperation):
         raise Refused(422, f"{name} has more decimals than {currency} has") from None
+    except OverflowError:
+        raise Refused(422, f"{name} is too large") from None
 
 
 def _choice(field: Text, body: Fields) -> str | None:
