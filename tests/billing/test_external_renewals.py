@@ -340,3 +340,36 @@ async def test_a_refund_the_merchant_asks_for_is_asked_of_the_connector_and_made
         (asked.id, RefundStatus.SUCCEEDED, "acme-refund-1")
     ]
     assert subscription.id  # its subscription runs on: a partial refund ends nothing
+
+
+async def test_a_refund_reported_for_another_amount_than_asked_settles_the_asked_one_at_that_amount(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    gateways = Gateways(sessions, settings, Sealer([]))
+    merchant, _, _, _ = await _set_up(sessions, [0], authorise=False)
+    async with sessions() as session:
+        (first,) = (await session.scalars(select(Payment).where(Payment.merchant_id == merchant.id))).all()
+    asked = await refunds.refund_payment(
+        sessions, gateways, merchant.id, first.id, amount=300, reason="goodwill", idempotency_key="goodwill-1"
+    )
+    async with sessions() as session, session.begin():
+        change = PaymentChange(external_payments.Change.REFUNDED, "acme-refund-1", None, 200)
+        refunded = await external_payments.change_payment(session, merchant, first.id, change, retry_days=RETRY_DAYS)
+        assert refunded.refunded == 200
+    # Nothing is left pending, so a later refund is asked and made as any other.
+    later = await refunds.refund_payment(
+        sessions, gateways, merchant.id, first.id, amount=100, reason="more", idempotency_key="goodwill-2"
+    )
+    async with sessions() as session, session.begin():
+        change = PaymentChange(external_payments.Change.REFUNDED, "acme-refund-2", None, 100)
+        assert (await external_payments.change_payment(session, merchant, first.id, change, retry_days=[3])).refunded
+        # The connector's report repeated answers what it made already.
+        again = await external_payments.change_payment(session, merchant, first.id, change, retry_days=[3])
+        assert again.refunded == 300
+        assert await ledger.unbalanced_transactions(session, merchant.id) == []
+    async with sessions() as session:
+        made = (await session.scalars(select(Refund).where(Refund.merchant_id == merchant.id))).all()
+    assert [(r.id, r.status, r.amount, r.gateway_refund_id) for r in made] == [
+        (asked.id, RefundStatus.SUCCEEDED, 200, "acme-refund-1"),
+        (later.id, RefundStatus.SUCCEEDED, 100, "acme-refund-2"),
+    ]

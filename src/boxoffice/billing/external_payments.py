@@ -241,6 +241,7 @@ async def change_payment(
             amount=change.refunded_amount,
             reason=f"{kind}: {change.reason}" if change.reason else kind,
             refund_ref=change.external_id or payment.gateway_charge_id or f"{kind.lower()}-{payment.id}",
+            reference=change.external_id,
         )
         fresh = await repo.fresh_payment(session, merchant.id, payment.id)
         assert fresh is not None

@@ -63,13 +63,37 @@ async def refund_payment(
 
 
 async def record_refund_made_elsewhere(
-    session: AsyncSession, payment: Payment, *, amount: int | None, reason: str, refund_ref: str
+    session: AsyncSession,
+    payment: Payment,
+    *,
+    amount: int | None,
+    reason: str,
+    refund_ref: str,
+    reference: str | None = None,
 ) -> Refund:
-    """A refund the payment's external connector made at its gateway and reports: the refund it was asked for (the
-    oldest still pending, of that amount), or one of its own, reserved; booked and told in the caller's transaction
-    as a gateway's refund is once it is made (nothing is asked of a gateway)."""
+    """A refund the payment's external connector made at its gateway and reports; booked and told in the caller's
+    transaction as a gateway's refund is once it is made (nothing is asked of a gateway).
+
+    With the connector's `reference` of the refund, a report repeated answers the refund it recorded already
+    (refused, 409, when it names another amount). While a refund the merchant asked for is pending, the report is
+    the connector's answer to it (the oldest): it is booked at the amount the connector reports (all that was asked
+    when none is given), the amount reserved on the payment moved to match, so an asked refund never stays pending
+    behind a report of another amount; more than is left of the payment is refused (422). Otherwise it is one of
+    the connector's own, reserved then booked."""
+    if reference is not None:
+        known = await repo.refund_by_gateway_ref(session, payment.merchant_id, payment.id, reference)
+        if known is not None:
+            if amount is not None and amount != known.amount:
+                raise Conflict("This refund was reported already with another amount")
+            return known
     asked = await repo.pending_refund_of(session, payment.merchant_id, payment.id)
-    if asked is not None and amount in (None, asked.amount):
+    if asked is not None:
+        if amount is not None and amount != asked.amount:
+            if amount <= 0:
+                raise InvalidInput({"amount": "The amount must be greater than zero"})
+            if not await repo.reserve_refund(session, payment.merchant_id, payment.id, amount - asked.amount):
+                raise InvalidInput({"amount": "A refund may not be more than what is left of the payment"})
+            asked.amount = amount
         fresh = await repo.fresh_payment(session, payment.merchant_id, payment.id)
         assert fresh is not None
         await _settle(session, fresh, asked, refund_ref)
@@ -87,7 +111,8 @@ async def record_refund_made_elsewhere(
     refund = Refund(
         merchant_id=payment.merchant_id,
         payment_id=payment.id,
-        idempotency_key=f"external-refund-{payment.id}-{payment.refunded}",
+        idempotency_key=f"external-refund-{payment.id}-"
+        + (f"ref-{reference}" if reference is not None else str(payment.refunded)),
         amount=wanted,
         currency=payment.currency,
         reason=note,

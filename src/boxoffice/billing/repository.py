@@ -187,6 +187,23 @@ async def refund_by_key(session: AsyncSession, merchant_id: int, key: str) -> Re
     return await session.scalar(select(Refund).where(Refund.merchant_id == merchant_id, Refund.idempotency_key == key))
 
 
+async def refund_by_gateway_ref(
+    session: AsyncSession, merchant_id: int, payment_id: int, gateway_refund_id: str
+) -> Refund | None:
+    """A payment's refund made, by the gateway's (or connector's) reference of it."""
+    return await session.scalar(
+        select(Refund)
+        .where(
+            Refund.merchant_id == merchant_id,
+            Refund.payment_id == payment_id,
+            Refund.gateway_refund_id == gateway_refund_id,
+            Refund.status == RefundStatus.SUCCEEDED,
+        )
+        .order_by(Refund.id)
+        .limit(1)
+    )
+
+
 async def refund_by_id(session: AsyncSession, merchant_id: int, refund_id: int) -> Refund | None:
     return await session.scalar(select(Refund).where(Refund.merchant_id == merchant_id, Refund.id == refund_id))
 

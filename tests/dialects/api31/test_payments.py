@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from boxoffice.billing import ledger
-from boxoffice.billing.models import Payment, PaymentStatus, Refund, Subscription, SubscriptionStatus
+from boxoffice.billing.models import LedgerTransaction, Payment, PaymentStatus, Refund, Subscription, SubscriptionStatus
 from boxoffice.gateways.models import DunningAction, ExternalPaymentDetails, PaymentMethodSetting
 from tests.conftest import Server
 from tests.dialects.api31.conftest import Api31, ok, refused
@@ -264,3 +264,25 @@ async def test_amounts_beyond_what_a_price_may_be_are_refused_and_nothing_is_wri
     assert await count_rows(server, Refund, merchant_id) == 0
     (payment,) = await fetch_rows(server, Payment, merchant_id)
     assert payment.refunded == 0
+
+
+async def test_a_refund_reported_twice_with_its_reference_is_made_and_booked_once(
+    server: Server, api: Api31, shop: Shop
+) -> None:
+    viewer = await customer(server, api)
+    method = await external_method(api)
+    paid = ok(await api.post("/payments", first_payment(viewer.id, shop.monthly_id, method["id"])), 201)
+    report = {"status": "refunded", "refundedAmount": 1, "externalPaymentId": "re_1"}
+    first = ok(await api.patch(f"/payments/{paid['id']}", report))
+    again = ok(await api.patch(f"/payments/{paid['id']}", report))
+    assert first["refundedAmount"] == again["refundedAmount"] == 1
+    refused(await api.patch(f"/payments/{paid['id']}", report | {"refundedAmount": 2}), 409)  # another amount
+    other = ok(await api.patch(f"/payments/{paid['id']}", report | {"externalPaymentId": "re_2"}))
+    assert other["refundedAmount"] == 2
+    merchant_id = api.publisher.merchant.id
+    made = await fetch_rows(server, Refund, merchant_id)
+    assert [(r.amount, r.gateway_refund_id) for r in made] == [(100, "re_1"), (100, "re_2")]
+    booked = await fetch_rows(server, LedgerTransaction, merchant_id)
+    assert len([t for t in booked if t.kind == "refund"]) == 2
+    async with server.app.state.sessions() as session:
+        assert await ledger.unbalanced_transactions(session, merchant_id) == []
