@@ -25,6 +25,13 @@ WriteRecorder = Callable[[Request, AsyncSession], Coroutine[Any, Any, None]]
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def nul_in_url(request: Request) -> bool:
+    """Whether a path or query value holds a NUL character: no id, name or search text does (PostgreSQL can't
+    take one), so each dialect refuses it in its own words before any route reads it."""
+    values = [*request.path_params.values(), *(v for _, v in request.query_params.multi_items())]
+    return any(isinstance(value, str) and "\x00" in value for value in values)
+
+
 async def in_unit_of_work(
     request: Request,
     handler: Handler,

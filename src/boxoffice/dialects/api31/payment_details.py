@@ -4,7 +4,7 @@ them (`GET /payment_details/{id}/authorised_payments`), and when attempts with t
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
@@ -16,6 +16,7 @@ from boxoffice.dialects.api31.deps import Publisher, Session
 from boxoffice.dialects.api31.errors import Refused
 from boxoffice.dialects.api31.payments import PaymentData, render_payment
 from boxoffice.dialects.api31.routing import Api31Route
+from boxoffice.dialects.api31.times import iso_moment
 from boxoffice.dialects.cleeng.body import Fields, Flag, Shaped, Text, Whole, declare
 from boxoffice.gateways import connectors
 from boxoffice.gateways.models import ExternalPaymentDetails
@@ -99,17 +100,7 @@ async def list_authorised_payments(
 
 
 def _moment(body: Fields) -> datetime | None:
-    text = RESTRICTED_TO.read(body)
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise Refused(422, "attemptRestrictedTo is not a date and time (ISO 8601)") from None
-    if moment.tzinfo is not None:  # kept in UTC, as every time is
-        offset = moment.utcoffset()
-        moment = moment.replace(tzinfo=None) - (offset if offset is not None else timedelta())
-    return moment
+    return iso_moment(RESTRICTED_TO.read(body), RESTRICTED_TO.name)
 
 
 def _rejections(body: Fields) -> dict[str, int] | None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.responses import Response
 
-from boxoffice.dialects.api31.errors import ErrorMessage, render_domain_error, render_validation_error
+from boxoffice.dialects.api31.errors import ErrorMessage, Refused, render_domain_error, render_validation_error
 from boxoffice.dialects.openapi import DescribedRoute
-from boxoffice.kit.requests import Handler, in_unit_of_work
+from boxoffice.kit.requests import Handler, in_unit_of_work, nul_in_url
 
 
 class Api31Route(DescribedRoute):
@@ -31,6 +31,12 @@ class Api31Route(DescribedRoute):
                 handler,
                 render_domain_error=render_domain_error,
                 render_validation_error=render_validation_error,
+                check=_refuse_nul_in_url,
             )
 
         return unit_of_work
+
+
+def _refuse_nul_in_url(request: Request) -> None:
+    if nul_in_url(request):
+        raise Refused(400, "The URL contains a NUL character")

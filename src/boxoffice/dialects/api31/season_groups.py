@@ -8,7 +8,7 @@ without an offset is taken as UTC)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -20,6 +20,7 @@ from boxoffice.dialects.api31.answers import Answer, Listed, Wrapped, answer, re
 from boxoffice.dialects.api31.deps import Publisher, Session
 from boxoffice.dialects.api31.errors import Refused
 from boxoffice.dialects.api31.routing import Api31Route
+from boxoffice.dialects.api31.times import iso_moment
 from boxoffice.dialects.cleeng.body import BadBody, Fields, Shaped, Text, declare
 
 router = APIRouter(route_class=Api31Route, tags=["api31"])
@@ -85,16 +86,7 @@ def _render(view: SeasonGroupView) -> SeasonGroupData:
 def _moment(field: Text, body: Mapping[str, Any], label: str | None = None) -> datetime | None:
     """A time in UTC, to the second; 422 for text that is no ISO 8601 date and time."""
     named = Text(field.name, field.description, field.max_length, label=label) if label else field
-    text = named.read(body)
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-        offset = moment.utcoffset()
-        moment = moment.replace(tzinfo=None) - (offset if offset is not None else timedelta())
-    except (ValueError, OverflowError):
-        raise Refused(422, f"Invalid param {label or field.name}: a date and time (ISO 8601)") from None
-    return moment.replace(microsecond=0)
+    return iso_moment(named.read(body), label or field.name)
 
 
 def _dates(body: Mapping[str, Any], label: str = "") -> SeasonDates:

@@ -16,6 +16,7 @@ from starlette.requests import Request
 
 from boxoffice.dialects.inplayer import dates
 from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.requests import nul_in_url
 
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 MAX_BODY = 1024 * 1024
@@ -154,8 +155,7 @@ class BodyTooLarge(InvalidInput):
 
 def refuse_nul_in_url(request: Request) -> None:
     """A NUL character in a path or query value is no id, name or search text (PostgreSQL can't take one)."""
-    values = [*request.path_params.values(), *(v for _, v in request.query_params.multi_items())]
-    if any(isinstance(value, str) and "\x00" in value for value in values):
+    if nul_in_url(request):
         raise MalformedBody("The URL contains a NUL character", "url")
 
 
