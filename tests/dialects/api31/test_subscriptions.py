@@ -98,6 +98,7 @@ async def test_a_subscription_created_here_shows_in_mediastores_my_account(
         "active",
         clock.unix(month_after(frozen.now())),
     )
+    assert shown["isExternallyManaged"] is True  # the publisher bills it: My Account offers no way to change it
 
 
 async def test_bad_creations_write_nothing(server: Server, api: Api31, other: Api31, frozen: clock.FrozenClock) -> None:
@@ -404,3 +405,23 @@ async def test_a_period_beyond_any_calendar_is_refused(server: Server, api: Api3
     refused(await api.post(f"/subscriptions/{made['id']}/renew", {}), 422)
     refused(await api.post(f"/subscriptions/{made['id']}/renew", {"expiresAt": last_second + 1}), 422)
     assert ok(await api.get(f"/subscriptions/{made['id']}"))["expiresAt"] == last_second
+
+
+@pytest.mark.parametrize("begun", [False, True], ids=["pause-asked-for", "pause-running"])
+async def test_an_erased_customers_paused_subscription_is_never_charged_again(
+    server: Server, api: Api31, frozen: clock.FrozenClock, begun: bool
+) -> None:
+    viewer, shown = await charged_subscription(server, api)
+    path = f"/subscriptions/{shown['id']}"
+    ok(await api.post(f"{path}/pause", {"resumesAfterBillingCycles": 1}))
+    if begun:
+        frozen.advance(seconds=shown["expiresAt"] - clock.unix(frozen.now()) + 3600)
+        await renew(server)
+        assert ok(await api.get(path))["status"] == "paused"
+    ok(await api.delete(f"/customers/{viewer.id}"))
+    assert ok(await api.get(path))["resumesAt"] is None
+    for _ in range(3):
+        frozen.advance(days=40)
+        assert (await renew(server)).renewed == 0
+    assert ok(await api.get(path))["status"] in {"cancelled", "terminated", "expired"}
+    assert await count_rows(server, Payment, api.publisher.merchant.id) == 1
