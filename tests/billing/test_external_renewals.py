@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +27,7 @@ from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.client_info import ClientInfo, Device
+from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
 from tests import shop
@@ -372,4 +375,47 @@ async def test_a_refund_reported_for_another_amount_than_asked_settles_the_asked
     assert [(r.id, r.status, r.amount, r.gateway_refund_id) for r in made] == [
         (asked.id, RefundStatus.SUCCEEDED, 200, "acme-refund-1"),
         (later.id, RefundStatus.SUCCEEDED, 100, "acme-refund-2"),
+    ]
+
+
+async def _report(
+    sessions: async_sessionmaker[AsyncSession], merchant: Merchant, customer: Customer, report: PaymentReport
+) -> Payment:
+    async with sessions() as session, session.begin():
+        return await external_payments.report_payment(
+            session, merchant, customer, report, client=CLIENT, retry_days=RETRY_DAYS
+        )
+
+
+async def test_a_renewal_report_repeated_answers_its_payment_and_one_priced_otherwise_is_refused(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, frozen: clock.FrozenClock
+) -> None:
+    gateways = Gateways(sessions, settings, Sealer([]))
+    merchant, customer, method_id, subscription = await _set_up(sessions, [0], authorise=False)
+    frozen.advance(seconds=(subscription.current_period_end - clock.now()).total_seconds())
+    await _renew(sessions, gateways, merchant)
+    captured = PaymentReport(method_id, 999, "EUR", "ext-2", Reported.CAPTURED, subscription_id=subscription.id)
+    for wrong in ({"amount": 1}, {"currency": "USD"}):
+        with pytest.raises(InvalidInput):
+            await _report(sessions, merchant, customer, replace(captured, **wrong))
+    assert (await _state(sessions, subscription)).cycle == 1
+    renewal = await _report(sessions, merchant, customer, captured)
+    renewed = await _state(sessions, subscription)
+    assert (renewal.status, renewed.cycle) == (PaymentStatus.SUCCEEDED, 2)
+    again = await _report(sessions, merchant, customer, captured)
+    assert (again.id, again.status) == (renewal.id, PaymentStatus.SUCCEEDED)
+    # The next renewal is asked; the old capture retried runs no period on, and leaves the new one awaited.
+    frozen.advance(seconds=(renewed.current_period_end - clock.now()).total_seconds())
+    await _renew(sessions, gateways, merchant)
+    retried = await _report(sessions, merchant, customer, captured)
+    assert retried.id == renewal.id
+    assert (await _state(sessions, subscription)).cycle == 2
+    async with sessions() as session:
+        assert (await repo.pending_renewal(session, merchant.id, subscription.id)) is not None
+        payments = (await session.scalars(select(Payment).where(Payment.merchant_id == merchant.id))).all()
+        assert await ledger.unbalanced_transactions(session, merchant.id) == []
+    assert sorted((p.kind, p.status) for p in payments) == [
+        ("renewal", PaymentStatus.PENDING),
+        ("renewal", PaymentStatus.SUCCEEDED),
+        ("subscription", PaymentStatus.SUCCEEDED),
     ]

@@ -141,15 +141,31 @@ async def _price(session: AsyncSession, merchant_id: int, price_id: int, client:
 async def _renewal_reported(
     session: AsyncSession, merchant: Merchant, customer: Customer, report: PaymentReport, retry_days: Sequence[int]
 ) -> Payment:
+    """The outcome of the renewal awaited, which it must price alike (amount and currency, else 422). Reports are
+    told apart by the payment method and the connector's externalPaymentId: one repeated answers the payment it
+    recorded, unchanged (so a capture retried for an old renewal runs no period on); an authorisation's payment
+    is still awaited for its capture."""
     assert report.subscription_id is not None
     subscription = await repo.subscription_by_id(session, merchant.id, report.subscription_id)
     if subscription is None or subscription.customer_id != customer.id:
         raise NotFound(what=Missing.SUBSCRIPTION)
     if subscription.gateway != EXTERNAL or subscription.gateway_method != str(report.payment_method_id):
         raise InvalidInput({"subscription_id": "This subscription is not billed through this payment method"})
+    known = await repo.external_payment_by_charge(
+        session, merchant.id, EXTERNAL, str(report.payment_method_id), report.external_id
+    )
+    if known is not None:
+        if known.subscription_id != subscription.id:
+            raise Conflict("This externalPaymentId is another payment's")
+        if known.status != PaymentStatus.PENDING or report.status == Reported.AUTHORISED:
+            return known  # reported already: answered as it is
     pending = await repo.pending_renewal(session, merchant.id, subscription.id)
     if pending is None:
         raise Conflict("No renewal of this subscription awaits a payment")
+    if known is not None and known.id != pending.id:
+        raise Conflict("This externalPaymentId is another payment's")
+    if (report.amount, report.currency) != (pending.amount, pending.currency):
+        raise InvalidInput({"amount": "The amount or currency is not the awaited renewal's"})
     return await _settle(
         session, merchant, pending.id, report.status, report.external_id, report.rejected_reason, retry_days
     )

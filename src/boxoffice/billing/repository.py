@@ -88,6 +88,24 @@ async def payment_by_key(session: AsyncSession, merchant_id: int, key: str) -> P
     )
 
 
+async def external_payment_by_charge(
+    session: AsyncSession, merchant_id: int, gateway: str, gateway_method: str, charge_id: str
+) -> Payment | None:
+    """The payment a gateway (and its method: an external connector's payment method) knows by its charge id."""
+    return await session.scalar(
+        select(Payment)
+        .where(
+            Payment.merchant_id == merchant_id,
+            Payment.gateway == gateway,
+            Payment.gateway_method == gateway_method,
+            Payment.gateway_charge_id == charge_id,
+        )
+        .order_by(Payment.id)
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
 async def payment_by_id(session: AsyncSession, merchant_id: int, payment_id: int) -> Payment | None:
     return await session.scalar(select(Payment).where(Payment.merchant_id == merchant_id, Payment.id == payment_id))
 
