@@ -16,7 +16,7 @@ from boxoffice.kit.errors import Conflict, InvalidInput, NotFound
 from boxoffice.webhooks import deliveries_repository as engine_repo
 from boxoffice.webhooks import endpoints_repository as repo
 from boxoffice.webhooks.endpoints import get_endpoint
-from boxoffice.webhooks.filters import passes
+from boxoffice.webhooks.filters import passes, takes_type
 from boxoffice.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery
 
 MAX_REPLAY = 10_000
@@ -64,15 +64,21 @@ async def replay_events(
     session: AsyncSession, merchant_id: int, endpoint_id: int, *, event_id: str | None, since: datetime | None
 ) -> int:
     """Deliver past events to the endpoint again, as new deliveries with the events' own ids (so a receiver that
-    already has one can tell): one event by id, or every event of a type the endpoint takes since a time."""
+    already has one can tell): one event by id, or every event since a time — only events the endpoint takes, of its
+    types and through its filters (one event it doesn't take is refused)."""
     endpoint = await get_endpoint(session, merchant_id, endpoint_id)
     if (event_id is None) == (since is None):
         raise InvalidInput({"event_id": "Name an event_id, or a since time to replay from"})
     if event_id is not None:
         event = await repo.event_by_uuid(session, merchant_id, event_id)
-        # Any webhook type, as the merchant asks; a named-only type only to an endpoint naming it.
+        # A named-only type is not to be seen but by an endpoint naming it.
         if event is None or not (event.type in WEBHOOK_TYPES or event.type in endpoint.events):
             raise NotFound("Event not found")
+        # Only what the endpoint takes, as the dispatcher would have sent it: of its types, through its filters.
+        if not takes_type(endpoint.events, event.type):
+            raise InvalidInput({"event_id": f"This endpoint doesn't take events of type {event.type!r}"})
+        if not passes(endpoint.filters, event.resource):
+            raise InvalidInput({"event_id": "The event doesn't meet this endpoint's filters"})
         events: Sequence[Event] = [event]
     else:
         assert since is not None

@@ -10,20 +10,22 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from boxoffice.billing.models import Payment, Subscription
 from boxoffice.catalog.models import Price
 from boxoffice.dialects.cleeng.offer_ids import offer_id
 from boxoffice.events import outbox
+from boxoffice.events.models import Event
 from boxoffice.events.outbox import DomainEvent
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
 from boxoffice.webhooks import deliveries
-from boxoffice.webhooks.models import WebhookEndpoint
+from boxoffice.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.conftest import Server
 from tests.dialects.api31.conftest import Api31, ok, refused
-from tests.dialects.inplayer.conftest import count_rows, fetch_rows, sign_up
+from tests.dialects.inplayer.conftest import assert_error, count_rows, fetch_rows, sign_up
 from tests.dialects.inplayer.test_payments import card_form, pay, priced_item
 from tests.dialects.inplayer.test_subscriptions import monthly_fee, only_subscription, renew, subscribe
 from tests.dialects.inplayer.webhook_helpers import sending, standard_signature_holds
@@ -365,6 +367,55 @@ async def test_connector_topics_are_filtered_by_payment_method_and_logged_and_re
     assert len(again) == 3
     assert {r.headers["webhook-id"] for r in again} == {capture.headers["webhook-id"]}  # the event's own id
     assert all(json.loads(r.body) == json.loads(capture.body) for r in again)
+
+
+async def test_one_event_is_replayed_only_to_an_endpoint_of_its_type_whose_filters_it_meets(
+    server: Server, api: Api31
+) -> None:
+    merchant = api.publisher.merchant
+    viewer = await sign_up(server, merchant)
+
+    def event(event_type: str, **resource: Any) -> DomainEvent:
+        return DomainEvent(merchant.id, event_type, viewer.id, {"customer_id": viewer.id, **resource})
+
+    async with receiving() as receiver:
+        [seven] = await put(
+            api, "subscriptionReadyForPaymentCapture", {"url": receiver.url("/seven"), "filters": by_method(7)}
+        )
+        [renewed] = await put(api, "subscriptionRenewed", {"url": receiver.url("/renewed")})
+    await record(
+        server,
+        event("subscription.payment.capture.due", subscription_id=1, payment_method_id=8),
+        event("subscription.payment.authorisation.due", subscription_id=1, payment_method_id=7),
+        event("subscription.payment.capture.due", subscription_id=1, payment_method_id=7),
+        event("subscribe.updated", payment_id=1, kind="plan_switch"),
+        event("subscribe.updated", payment_id=2, kind="renewal"),
+    )
+    rows = await fetch_rows(server, Event, merchant.id)
+    row_of = {e.event_id: e.id for e in rows}
+    registered, capture_8, authorisation_7, capture_7, switched, renewal = [e.event_id for e in rows]
+
+    async def replay(hook: dict[str, Any], event_id: str) -> httpx.Response:
+        path = f"/webhooks/{hook['id']}/replay"
+        return await server.http.post(path, headers=merchant.auth, data={"event_id": event_id})
+
+    # Another connector's payment method, an event the topic isn't made of: refused, nothing written.
+    for not_taken in (capture_8, registered):
+        assert_error(await replay(seven, not_taken), 422, "event_id")
+    for not_taken in (switched, registered):  # a switch is not a renewal, though both are subscribe.updated
+        assert_error(await replay(renewed, not_taken), 422, "event_id")
+    # A type sent only to endpoints that name it is not to be found by another.
+    assert_error(await replay(seven, authorisation_7), 404)
+    assert_error(await replay(renewed, capture_7), 404)
+    assert await count_rows(server, WebhookDelivery, merchant.id) == 0
+
+    assert (await replay(seven, capture_7)).json()["replayed"] == 1
+    assert (await replay(renewed, renewal)).json()["replayed"] == 1
+    replayed = await fetch_rows(server, WebhookDelivery, merchant.id)
+    assert [(d.endpoint_id, d.event_id) for d in replayed] == [
+        (seven["id"], row_of[capture_7]),
+        (renewed["id"], row_of[renewal]),
+    ]
 
 
 async def test_the_dashboard_shows_a_cleeng_delivery_as_it_was_posted(server: Server, api: Api31) -> None:
