@@ -105,7 +105,11 @@ async def test_each_endpoint_gets_its_types_and_what_its_filters_let_through(
         ]
         assert await _delivered_types(session, merchant.id, capture) == [("subscription.payment.capture.due", 7)]
         assert await _delivered_types(session, merchant.id, resets) == [("customer.password.reset.requested", None)]
-        assert await _delivered_types(session, merchant.id, renewed) == [("subscribe.updated", None)]
+        # Of the two subscribe.updated events, the renewal (told by its payment's kind), not the switch.
+        _, to_renewed = await deliveries.list_deliveries(session, merchant.id, renewed.id, None, 0, 100)
+        assert [(event.type, event.resource) for _, event in to_renewed] == [
+            ("subscribe.updated", {"payment_id": 5, "kind": "renewal"})
+        ]
 
 
 async def test_a_topics_endpoints_are_replaced_whole_and_bad_ones_write_nothing(
