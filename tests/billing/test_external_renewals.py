@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import repository as access_repo
@@ -27,7 +27,7 @@ from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
 from boxoffice.kit.client_info import ClientInfo, Device
-from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.errors import Conflict, InvalidInput
 from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
 from tests import shop
@@ -419,3 +419,54 @@ async def test_a_renewal_report_repeated_answers_its_payment_and_one_priced_othe
         ("renewal", PaymentStatus.SUCCEEDED),
         ("subscription", PaymentStatus.SUCCEEDED),
     ]
+
+
+async def test_a_capture_reported_after_its_answer_deadline_is_refused_and_runs_nothing_on(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, frozen: clock.FrozenClock
+) -> None:
+    gateways = Gateways(sessions, settings, Sealer([]))
+    merchant, customer, method_id, subscription = await _set_up(sessions, [0, 72], authorise=True)
+    frozen.advance(seconds=(subscription.current_period_end - clock.now()).total_seconds())
+    await _renew(sessions, gateways, merchant)
+    authorised = PaymentReport(method_id, 999, "EUR", "ext-2", Reported.AUTHORISED, subscription_id=subscription.id)
+    late = await _report(sessions, merchant, customer, authorised)
+    frozen.advance(hours=72)
+    await _renew(sessions, gateways, merchant)  # left unanswered: declined, and the retry asked
+    change = PaymentChange(external_payments.Change.CAPTURED, "ext-2")
+    async with sessions() as session, session.begin():
+        with pytest.raises(Conflict, match="deadline"):
+            await external_payments.change_payment(session, merchant, late.id, change, retry_days=RETRY_DAYS)
+    with pytest.raises(Conflict, match="deadline"):
+        await _report(sessions, merchant, customer, replace(authorised, status=Reported.CAPTURED))
+    dunning = await _state(sessions, subscription)
+    assert (dunning.status, dunning.cycle) == (SubscriptionStatus.PAST_DUE, 1)
+    async with sessions() as session:
+        declined = await repo.fresh_payment(session, merchant.id, late.id)
+        assert declined is not None and (declined.status, declined.decline_code) == (
+            PaymentStatus.DECLINED,
+            "no_answer",
+        )
+
+
+async def test_a_renewals_outcome_locks_its_subscription_before_its_payment_as_the_renewal_pass_does(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, frozen: clock.FrozenClock
+) -> None:
+    gateways = Gateways(sessions, settings, Sealer([]))
+    merchant, customer, method_id, subscription = await _set_up(sessions, [0], authorise=False)
+    frozen.advance(seconds=(subscription.current_period_end - clock.now()).total_seconds())
+    await _renew(sessions, gateways, merchant)
+    engine = sessions.kw["bind"].sync_engine
+    locked: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FOR UPDATE" in statement:
+            locked.append(statement.split("FROM", 1)[1].split()[0])
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        report = PaymentReport(method_id, 999, "EUR", "ext-2", Reported.CAPTURED, subscription_id=subscription.id)
+        assert (await _report(sessions, merchant, customer, report)).status == PaymentStatus.SUCCEEDED
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    if engine.dialect.name == "postgresql":  # SQLite has no row locks: one writer at a time
+        assert locked[0] == "subscriptions"

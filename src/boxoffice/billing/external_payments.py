@@ -157,6 +157,8 @@ async def _renewal_reported(
     if known is not None:
         if known.subscription_id != subscription.id:
             raise Conflict("This externalPaymentId is another payment's")
+        if known.decline_code == renewals.NO_ANSWER and report.status == Reported.CAPTURED:
+            raise _not_awaited(known)
         if known.status != PaymentStatus.PENDING or report.status == Reported.AUTHORISED:
             return known  # reported already: answered as it is
     pending = await repo.pending_renewal(session, merchant.id, subscription.id)
@@ -183,6 +185,8 @@ async def _settle(
     pending = await repo.payment_row(session, merchant.id, payment_id)
     assert pending is not None
     if status == Reported.AUTHORISED:
+        if pending.subscription_id is not None:  # locked first, as the renewal pass does
+            await repo.subscription_by_id(session, merchant.id, pending.subscription_id, lock=True)
         payment = await repo.fresh_payment(session, merchant.id, payment_id)
         assert payment is not None
         if external_id:
@@ -200,10 +204,19 @@ async def _settle(
             retry_days=retry_days,
         )
     if not settled:
-        raise Conflict("This payment is no longer awaited")
+        raise _not_awaited(await repo.fresh_payment(session, merchant.id, payment_id))
     payment = await repo.fresh_payment(session, merchant.id, payment_id)
     assert payment is not None
     return payment
+
+
+def _not_awaited(payment: Payment | None) -> Conflict:
+    """A report of a payment no longer awaited is refused (409). One that comes after the renewal's answer deadline
+    is refused too, however the subscription stands: the attempt was declined for want of an answer and dunning
+    went on from there (a retry is asked for in its turn), so the connector hands the money back at its gateway."""
+    if payment is not None and payment.decline_code == renewals.NO_ANSWER:
+        return Conflict("The answer came after its deadline: this renewal was declined for want of one")
+    return Conflict("This payment is no longer awaited")
 
 
 def _check_amount(amount: int, field: str) -> None:
@@ -263,7 +276,7 @@ async def change_payment(
         assert fresh is not None
         return fresh
     if payment.status != PaymentStatus.PENDING or payment.kind != "renewal":
-        raise Conflict("This payment is no longer awaited")
+        raise _not_awaited(payment)
     status = {
         Change.CAPTURED: Reported.CAPTURED,
         Change.REJECTED: Reported.REJECTED,

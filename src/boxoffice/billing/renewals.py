@@ -60,6 +60,7 @@ RETRY_UNKNOWN = timedelta(minutes=10)
 ANSWER_WINDOW = timedelta(days=1)
 # … and never less than this (an attempt asked late, after a catch-up or a restriction of attempts).
 MIN_ANSWER_TIME = timedelta(hours=1)
+NO_ANSWER = "no_answer"  # the decline code of an attempt its connector left unanswered past its deadline
 
 
 @dataclass(slots=True)
@@ -530,7 +531,7 @@ async def _ask_connectors(
             subscription.due_at = now + RETRY_UNKNOWN
             continue
         unanswered.take([payment])
-        payment.status, payment.decline_code, payment.updated_at = PaymentStatus.DECLINED, "no_answer", now
+        payment.status, payment.decline_code, payment.updated_at = PaymentStatus.DECLINED, NO_ANSWER, now
         await _decline(session, subscription, _schedule(subscription, retry_days, schedules).retries)
         report.declined += 1
         told += events.declined(payment)
@@ -609,7 +610,12 @@ async def settle_external_renewal(
 ) -> bool:
     """A connector's answer to a renewal it was asked for, recorded as a gateway's would be: captured, the period
     and access run on and the ledger books it; rejected, dunning (or the end). False when the payment was no longer
-    awaited (settled already, or declined for want of an answer)."""
+    awaited (settled already, or declined for want of an answer).
+
+    The subscription is locked before the payment, as the renewal pass locks them (`_ask_connectors`), so the two
+    never wait on each other (PostgreSQL)."""
+    if payment.subscription_id is not None:
+        await repo.subscription_by_id(session, payment.merchant_id, payment.subscription_id, lock=True)
     result = ChargeResult(
         external_id or payment.gateway_charge_id or "",
         "succeeded" if captured else "declined",
