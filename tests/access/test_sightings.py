@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 from sqlalchemy import select, text
@@ -91,13 +92,18 @@ async def test_two_first_checks_from_one_new_place_at_once_both_pass(
     async with first.begin():
         await note_sighting(first, merchant_id, customer_id, Sighting(Place.DEVICE, "tv-1", "tv"))
 
+        # The second check's backend goes by a name of its own, so that the wait looked for is its wait.
+        name = f"second-check-{uuid.uuid4().hex}"
+
         async def second() -> None:
             async with sessions() as session, session.begin():
+                if on_postgres(session):
+                    await session.execute(text("SELECT set_config('application_name', :name, true)"), {"name": name})
                 await note_sighting(session, merchant_id, customer_id, Sighting(Place.DEVICE, "tv-1"))
 
         racing = asyncio.create_task(second())
         if on_postgres(first):
-            await waiting_for_a_lock(sessions)
+            await waiting_for_a_lock(sessions, name)
     await first.close()
     await asyncio.wait_for(racing, 30)
     async with sessions() as session:
@@ -109,14 +115,15 @@ def on_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def waiting_for_a_lock(sessions: async_sessionmaker[AsyncSession]) -> None:
-    """Until another transaction of this database waits on a row lock (bounded)."""
+async def waiting_for_a_lock(sessions: async_sessionmaker[AsyncSession], application_name: str) -> None:
+    """Until the backend going by `application_name` waits on a lock (bounded)."""
     waiting = text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        " AND application_name = :name"
     )
     for _ in range(3000):
         async with sessions() as session:
-            if await session.scalar(waiting):
+            if await session.scalar(waiting, {"name": application_name}):
                 return
         await asyncio.sleep(0.01)
     raise AssertionError("the second check never waited for the first's row")
