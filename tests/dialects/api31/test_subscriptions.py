@@ -425,3 +425,33 @@ async def test_an_erased_customers_paused_subscription_is_never_charged_again(
         assert (await renew(server)).renewed == 0
     assert ok(await api.get(path))["status"] in {"cancelled", "terminated", "expired"}
     assert await count_rows(server, Payment, api.publisher.merchant.id) == 1
+
+
+async def test_a_renewal_retried_with_the_same_payment_extends_the_period_once(
+    server: Server, api: Api31, frozen: clock.FrozenClock
+) -> None:
+    viewer = await sign_up(server, api.publisher.merchant)
+    item_id, fee_id = await monthly_fee(server, api.publisher.merchant)
+    made = await created(api, viewer.id, fee_id, expiresAt=clock.unix(frozen.now()) + 10 * 86400)
+    path = f"/subscriptions/{made['id']}/renew"
+    renewed = ok(await api.post(path, {"paymentId": "p-7"}))
+    assert renewed["expiresAt"] > made["expiresAt"]
+    assert ok(await api.post(path, {"paymentId": "p-7"})) == renewed
+    assert await access_expiry(server, viewer, item_id) == renewed["expiresAt"]
+    assert ok(await api.post(path, {"paymentId": "p-8"}))["expiresAt"] > renewed["expiresAt"]
+
+
+@pytest.mark.parametrize("begun", [False, True], ids=["pause-asked-for", "pause-running"])
+async def test_the_period_end_does_not_move_while_a_pause_is_asked_for_or_runs(
+    server: Server, api: Api31, frozen: clock.FrozenClock, begun: bool
+) -> None:
+    _, shown = await charged_subscription(server, api)
+    path = f"/subscriptions/{shown['id']}"
+    ok(await api.post(f"{path}/pause", {"resumesAfterBillingCycles": 1}))
+    if begun:
+        frozen.advance(seconds=shown["expiresAt"] - clock.unix(frozen.now()) + 3600)
+        await renew(server)
+    before = ok(await api.get(path))
+    later = clock.unix(frozen.now()) + 90 * 86400
+    assert "pause" in refused(await api.patch(path, {"expiresAt": later}), 409)
+    assert ok(await api.get(path)) == before

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
 from boxoffice.billing import holdings
+from boxoffice.billing.models import MERCHANT_BILLED, Subscription
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
 from boxoffice.dialects.cleeng.periods import period
@@ -67,7 +68,7 @@ def renewal_fields(renewal: holdings.Renewal) -> RenewalFields:
         "paymentMethod": subscription.method,
         "pendingSwitchId": pending.id if pending is not None else None,
         "period": period(subscription.period_unit, subscription.period_quantity),
-        "isExternallyManaged": False,
+        "isExternallyManaged": externally_managed(subscription),
     }
 
 
@@ -87,3 +88,8 @@ def held_offer(holding: holdings.Holding) -> CustomerOffer:
         # My Account finds a pending switch here, by the id it then reads at /subscription_switches/{id}.
         return {**item, **renewal_fields(holding.renewal)}
     return item
+
+
+def externally_managed(subscription: Subscription) -> bool:
+    """Billed and renewed by the publisher itself: the SDK's My Account then offers no way to change it."""
+    return subscription.gateway == MERCHANT_BILLED

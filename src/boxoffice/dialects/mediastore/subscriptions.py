@@ -14,6 +14,7 @@ from typing_extensions import TypedDict
 from boxoffice.billing import holdings, subscriptions
 from boxoffice.billing.models import Subscription, SubscriptionStatus
 from boxoffice.dialects.cleeng.body import Fields, Text, declare
+from boxoffice.dialects.cleeng.holdings import externally_managed
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import offer_id, price_id_of
 from boxoffice.dialects.cleeng.periods import period
@@ -62,6 +63,7 @@ class RunningSubscription(TypedDict):
     period: str
     totalPrice: float
     pendingSwitchId: int | None
+    isExternallyManaged: bool
 
 
 @with_config(CLOSED)
@@ -107,6 +109,7 @@ def _running(running: holdings.RunningSubscription) -> RunningSubscription:
         "period": period(s.period_unit, s.period_quantity),
         "totalPrice": decimal(s.amount, s.currency),
         "pendingSwitchId": pending.id if pending is not None else None,
+        "isExternallyManaged": externally_managed(s),
     }
 
 
