@@ -20,6 +20,7 @@ from boxoffice.billing import charges, periods, purchases, sandbox_clocks, switc
 from boxoffice.billing import repository as repo
 from boxoffice.billing import switches_repository as switches_repo
 from boxoffice.billing.models import (
+    MERCHANT_BILLED,
     Payment,
     PaymentStatus,
     PlanSwitch,
@@ -27,8 +28,10 @@ from boxoffice.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from boxoffice.billing.refusals import SubscriptionRefusal, SubscriptionRefused
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
+from boxoffice.gateways.connectors import EXTERNAL
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit import clock
@@ -39,6 +42,14 @@ from boxoffice.kit.errors import Conflict, InvalidInput, Missing, NotFound
 SWITCHABLE = frozenset({SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE})
 # How `request_switch` makes a switch, by its direction.
 ALGORITHMS = {"upgrade": switches.IMMEDIATE, "downgrade": switches.DEFERRED}
+# Who charges a subscription Boxoffice's gateways don't, which no switch can charge: the merchant itself, or its
+# payment connector.
+NOT_OURS = {MERCHANT_BILLED: SubscriptionRefusal.MERCHANT_BILLED, EXTERNAL: SubscriptionRefusal.CONNECTOR_BILLED}
+
+
+def billed_elsewhere(subscription: Subscription) -> bool:
+    """Whether the subscription is charged by the merchant or its payment connector: it switches no plan."""
+    return subscription.gateway in NOT_OURS
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +85,9 @@ class SwitchRequest:
 async def switch_options(session: AsyncSession, merchant_id: int, subscription: Subscription) -> list[SwitchOption]:
     enabled = await purchases.plan_switch_enabled(session, merchant_id, subscription.product_id)
     pending = await switches.pending_switch(session, merchant_id, subscription.id)
-    options = []
+    options: list[SwitchOption] = []
+    if billed_elsewhere(subscription):
+        return options
     for price in await catalog_repo.active_prices_of(session, merchant_id, subscription.product_id):
         if price.kind != "subscription" or price.id == subscription.price_id:
             continue
@@ -218,6 +231,8 @@ async def _validated(
     subscription = await repo.subscription_by_id(session, merchant_id, subscription_id, lock=lock)
     if subscription is None or subscription.customer_id != customer.id:
         raise NotFound(what=Missing.SUBSCRIPTION)
+    if subscription.gateway in NOT_OURS:
+        raise SubscriptionRefused(NOT_OURS[subscription.gateway])
     if subscription.status not in SWITCHABLE:
         raise InvalidInput({"subscription_id": "Only an active subscription can switch plans"})
     if not await purchases.plan_switch_enabled(session, merchant_id, subscription.product_id):

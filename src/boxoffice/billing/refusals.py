@@ -38,9 +38,11 @@ class SubscriptionRefusal(StrEnum):
     RUNNING = "running"  # revived, but it still runs
     NOT_PAUSED = "not_paused"  # resumed, but no pause is running or asked for
     PAUSED = "paused"  # paused, but a pause already runs or is asked for
+    PAUSE_DUE = "pause_due"  # its period's end moved, but a pause runs or is asked for from it
     NOT_PAUSABLE = "not_pausable"  # only an active subscription Boxoffice charges, out of its trial, is paused
     NOT_MERCHANT_BILLED = "not_merchant_billed"  # renewed by the merchant, but Boxoffice charges it
     MERCHANT_BILLED = "merchant_billed"  # what only a subscription Boxoffice charges can do
+    CONNECTOR_BILLED = "connector_billed"  # what only a subscription Boxoffice's own gateways charge can do
     CHARGED = "charged"  # moved to another customer, but it charges its customer's own payment method
     SAME_CUSTOMER = "same_customer"  # moved to the customer who holds it
     EXTERNAL_ID_TAKEN = "external_id_taken"  # another running subscription has the merchant's id
@@ -51,9 +53,11 @@ SUBSCRIPTION_MESSAGES = {
     SubscriptionRefusal.RUNNING: "This subscription has not ended",
     SubscriptionRefusal.NOT_PAUSED: "This subscription is not paused",
     SubscriptionRefusal.PAUSED: "This subscription is already paused",
+    SubscriptionRefusal.PAUSE_DUE: "This subscription is paused or a pause is asked for: resume it first",
     SubscriptionRefusal.NOT_PAUSABLE: "Only an active subscription, out of its trial, can be paused",
     SubscriptionRefusal.NOT_MERCHANT_BILLED: "This subscription is charged by Boxoffice, not renewed by the merchant",
     SubscriptionRefusal.MERCHANT_BILLED: "This subscription is billed by the merchant",
+    SubscriptionRefusal.CONNECTOR_BILLED: "This subscription is charged through the merchant's payment connector",
     SubscriptionRefusal.CHARGED: "This subscription charges its customer's own payment method",
     SubscriptionRefusal.SAME_CUSTOMER: "This subscription is already that customer's",
     SubscriptionRefusal.EXTERNAL_ID_TAKEN: "Another running subscription has this external id",

@@ -133,3 +133,20 @@ async def test_bad_switches_write_nothing_and_other_publishers_see_nothing(
     refused(await api.patch("/subscription_switches/x", {"status": "cancelled"}), 400)
     [row] = await fetch_rows(server, PlanSwitch, merchant_id)
     assert row.status == "pending"
+
+
+async def test_a_subscription_the_publisher_bills_switches_nothing_and_writes_nothing(
+    server: Server, api: Api31, plans: Plans
+) -> None:
+    viewer = await customer(server, api, "billed@example.com")
+    body = {"customerId": viewer.id, "offerId": plans.monthly_id, "paymentMethodId": 7, "externalId": "store-9"}
+    made = ok(await api.post("/subscriptions", body), 201)
+    payments = await count_rows(server, Payment, api.publisher.merchant.id)
+    switches = await count_rows(server, PlanSwitch, api.publisher.merchant.id)
+    up = {"toOfferId": plans.premium_id, "switchDirection": "upgrade"}
+    for whose in ({"subscriptionId": made["id"]}, {"customerId": viewer.id, "fromOfferId": plans.monthly_id}):
+        assert "externally managed" in refused(await api.post("/subscription_switches", up | whose), 422)
+    assert await count_rows(server, Payment, api.publisher.merchant.id) == payments
+    assert await count_rows(server, PlanSwitch, api.publisher.merchant.id) == switches
+    found = ok(await api.get(f"/subscription_switches/availability?customerId={viewer.id}&offerId={plans.monthly_id}"))
+    assert found["available"] == []
