@@ -138,11 +138,14 @@ async def renew_subscription(
 ) -> Subscription:
     """The merchant renewed a subscription it bills: a new period from the end of the current one until
     `expires_at` (one period of its price when not given), with access until then; a cancelled one runs on.
-    In its trial, the new period is still the trial's unless `convert_trial`."""
+    In its trial, the new period is still the trial's unless `convert_trial`. A renewal naming the payment the last
+    one named (a retry) changes nothing."""
     _refs(payment_ref)
     subscription = await subscriptions.subscription_of(session, merchant.id, subscription_id)
     if subscription.gateway != MERCHANT_BILLED:
         raise SubscriptionRefused(SubscriptionRefusal.NOT_MERCHANT_BILLED)
+    if payment_ref is not None and payment_ref == subscription.gateway_customer_ref:
+        return subscription  # the renewal this payment paid for is made already: a retry changes nothing
     if subscription.status not in CHARGING | {SubscriptionStatus.CANCELED}:
         raise SubscriptionRefused(SubscriptionRefusal.ENDED)
     now = await _now(session, merchant.id, subscription.customer_id)
