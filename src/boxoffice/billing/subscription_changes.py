@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.access import repository as access_repo
 from boxoffice.billing import events, holdings, sandbox_clocks, subscriptions
 from boxoffice.billing.models import Subscription, SubscriptionStatus
+from boxoffice.billing.refusals import SubscriptionRefusal, SubscriptionRefused
 from boxoffice.events import outbox
 from boxoffice.identity.models import Customer
 from boxoffice.kit import clock
@@ -36,7 +37,10 @@ async def change_subscription(
 
 async def move_period_end(session: AsyncSession, subscription: Subscription, ends_at: datetime) -> None:
     """End the current period (a trial's included) at `ends_at` rather than when it was paid to: access runs until
-    then, and a charging subscription renews then, its later periods following from that day."""
+    then, and a charging subscription renews then, its later periods following from that day. Not while a pause runs
+    or is asked for: the pause begins at the period's end, and its dates would go stale."""
+    if subscription.status == SubscriptionStatus.PAUSED or subscription.pause_starts_at is not None:
+        raise SubscriptionRefused(SubscriptionRefusal.PAUSE_DUE)
     merchant_id = subscription.merchant_id
     now = await sandbox_clocks.now_for(session, merchant_id, subscription.customer_id) or clock.now()
     if ends_at <= now or ends_at <= subscription.current_period_start:
