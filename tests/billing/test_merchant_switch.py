@@ -7,10 +7,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from boxoffice.billing import merchant_switch, switches
-from boxoffice.billing.models import PlanSwitchStatus, SubscriptionStatus
+from boxoffice.billing import merchant_switch, plan_switch, switches
+from boxoffice.billing.models import MERCHANT_BILLED, Payment, PlanSwitchStatus, SubscriptionStatus
+from boxoffice.billing.refusals import SubscriptionRefused
 from boxoffice.events.models import Event
+from boxoffice.gateways.connectors import EXTERNAL
+from boxoffice.gateways.registry import Gateways
 from boxoffice.kit.errors import Conflict, InvalidInput, NotFound
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
 from tests import shop
 from tests.billing.test_listings import a_subscription
 
@@ -95,3 +100,35 @@ async def test_a_pending_switch_cancelled_by_the_merchant_is_told(sessions: asyn
         )
         [event] = told.all()
         assert event.resource["switch"]["switch_id"] == pending.id and event.resource["subscription_id"] == held.id
+
+
+@pytest.mark.parametrize("gateway", [MERCHANT_BILLED, EXTERNAL])
+async def test_a_subscription_boxoffices_gateways_dont_charge_switches_no_plan_and_writes_nothing(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, gateway: str
+) -> None:
+    async with sessions() as session, session.begin():
+        merchant = await shop.merchant(session)
+        vera = await shop.customer(session, merchant.id, "vera@example.com")
+        film = await shop.product(session, merchant.id)
+        film.plan_switch_enabled = True
+        monthly = await shop.monthly_price(session, film)
+        dearer = await shop.monthly_price(session, film, amount=1999)
+        held = a_subscription(vera, monthly, SubscriptionStatus.ACTIVE)
+        held.gateway = gateway
+        session.add(held)
+        await session.flush()
+        assert (await merchant_switch.switch_choices(session, merchant, vera.id, held.id)).options == []
+        held_id, vera_id, dearer_id = held.id, vera.id, dearer.id
+    with pytest.raises(SubscriptionRefused) as refused:
+        await merchant_switch.switch_for_customer(
+            sessions,
+            Gateways(sessions, settings, Sealer([])),
+            merchant,
+            customer_id=vera_id,
+            subscription_id=held_id,
+            price_id=dearer_id,
+            idempotency_key="switch-1",
+        )
+    assert refused.value.reason == plan_switch.NOT_OURS[gateway]
+    async with sessions() as session:
+        assert (await session.scalars(select(Payment).where(Payment.merchant_id == merchant.id))).all() == []
