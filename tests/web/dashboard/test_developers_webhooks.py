@@ -12,6 +12,8 @@ import pytest
 
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
+from boxoffice.webhooks import endpoints
+from boxoffice.webhooks.endpoints import TopicEndpoint
 from tests.conftest import Mailbox, Server
 from tests.dialects.inplayer.conftest import Merchant, make_merchant, sign_up
 from tests.dialects.inplayer.webhook_helpers import inplayer_signature_holds, sending
@@ -151,3 +153,35 @@ async def test_only_roles_with_the_settings_reach_webhooks(
         assert (await member.post(HOOKS, {"url": "https://evil.example.com"})).status_code == 403
         assert (await member.post(f"{hook}/remove")).status_code == 403
     assert (await boss.get(hook)).status_code == 200
+
+
+async def test_a_topics_endpoint_is_changed_keeping_its_topics_types(server: Server, merchant: Merchant) -> None:
+    async with server.app.state.sessions() as session, session.begin():
+        [made] = await endpoints.replace_topic_endpoints(
+            session,
+            merchant.id,
+            wire="cleeng",
+            topic="subscriptionReadyForPaymentCapture",
+            events=["subscription.payment.capture.due"],
+            wanted=[TopicEndpoint("https://hooks.example.com/capture", filters={"payment_method_id": 7})],
+            allow_private=True,
+        )
+    boss = await owner(server, merchant)
+    hook = f"{HOOKS}/{made.id}"
+    shown = (await boss.get(hook)).text
+    assert "data-topic-events" in shown and 'name="event:' not in shown  # its types aren't offered to change
+    form = {"url": "https://hooks.example.com/moved", "description": "the connector", "topic_events": "on"}
+    changed = await boss.post(hook, form)
+    assert changed.headers["location"] == f"{hook}?told=changed", changed.text
+    assert (await boss.post(f"{hook}/disable")).headers["location"] == f"{hook}?told=disabled"
+    async with server.app.state.sessions() as session:
+        after = await endpoints.get_endpoint(session, merchant.id, made.id)
+    assert (after.url, after.description, after.enabled) == ("https://hooks.example.com/moved", "the connector", False)
+    assert (after.topic, after.events, after.filters) == (
+        "subscriptionReadyForPaymentCapture",
+        ["subscription.payment.capture.due"],
+        {"payment_method_id": 7},
+    )
+    # Types ticked by hand on a topic's endpoint are still refused by the rule that keeps them.
+    ticked = await boss.post(hook, {"url": "https://hooks.example.com/moved", "event:customer.registered": "on"})
+    assert ticked.status_code == 422

@@ -27,16 +27,22 @@ STATUSES = [("", "Any status"), *((status.value, status.value.capitalize()) for 
 
 
 def _change(form: dict[str, str]) -> EndpointChange:
-    """The form's fields; each event type is a checkbox of its own (`event:<type>`), none ticked meaning every type."""
+    """The form's fields; each event type is a checkbox of its own (`event:<type>`), none ticked meaning every type.
+    A topic's endpoint takes its topic's types, which aren't changed here: its form shows no checkboxes and says
+    so (`topic_events`), and its types are left as they are."""
     return EndpointChange(
         url=form.get("url", ""),
         description=form.get("description", ""),
-        events=[kind for kind in WEBHOOK_TYPES if form.get(f"event:{kind}")],
+        events=None if form.get("topic_events") else [kind for kind in WEBHOOK_TYPES if form.get(f"event:{kind}")],
     )
 
 
 def _values(form: dict[str, str]) -> dict[str, object]:
-    return {"url": form.get("url", ""), "description": form.get("description", ""), "events": _change(form).events}
+    return {
+        "url": form.get("url", ""),
+        "description": form.get("description", ""),
+        "events": _change(form).events or [],
+    }
 
 
 async def _list(page: DashboardContext, status: int = 200, **values: object) -> Response:
