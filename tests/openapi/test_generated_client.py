@@ -204,11 +204,24 @@ def test_a_publisher_back_end_drives_api_3_1_through_the_generated_client(
         )
         assert again.id == offer.id
 
+        method = answered(
+            operation("api31", "create_payment_method_3_1_payment_methods_post").sync_detailed(
+                client=publisher,
+                body=model("CreatePaymentMethod31PaymentMethodsPostBody")(
+                    method_name="roku", payment_gateway="roku-store"
+                ),
+            ),
+            201,
+        )
+        assert (method.method_name, method.is_external_payment) == ("roku", True)
         subscription = answered(
             operation("api31", "create_subscription_3_1_subscriptions_post").sync_detailed(
                 client=publisher,
                 body=model("CreateSubscription31SubscriptionsPostBody")(
-                    customer_id=callers.customer_id, offer_id=offer.id, payment_method_id=7, external_id="billing-42"
+                    customer_id=callers.customer_id,
+                    offer_id=offer.id,
+                    payment_method_id=method.id,
+                    external_id="billing-42",
                 ),
             ),
             201,

@@ -24,6 +24,7 @@ from boxoffice.billing.models import CHARGING, MERCHANT_BILLED, Subscription, Su
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal, SubscriptionRefusal, SubscriptionRefused
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.events import outbox
+from boxoffice.gateways import connectors
 from boxoffice.identity.customers import get_customer
 from boxoffice.identity.models import Merchant
 from boxoffice.kit import clock
@@ -38,7 +39,7 @@ class MerchantBilled:
 
     customer_id: int
     price_id: int
-    method_ref: str  # the merchant's payment method
+    payment_method_id: int  # one of the merchant's payment-method settings (gateways.connectors)
     external_id: str
     expires_at: datetime | None = None  # the end of its first period: one period of the price when not given
     in_trial: bool = False
@@ -65,12 +66,19 @@ def _refs(*refs: str | None) -> None:
         raise InvalidInput({"reference": f"A payment method's or a payment's id is 1 to {MAX_REF} characters"})
 
 
+async def refuse_taken(session: AsyncSession, merchant_id: int, external_id: str | None) -> None:
+    """Refused when another running subscription of the merchant has this external id."""
+    if external_id and await repo.running_by_external_id(session, merchant_id, external_id):
+        raise SubscriptionRefused(SubscriptionRefusal.EXTERNAL_ID_TAKEN)
+
+
 async def register_subscription(session: AsyncSession, merchant: Merchant, given: MerchantBilled) -> Subscription:
     """A subscription the merchant bills, running (or in its trial) from now until `expires_at`, with access to
     its item until then. Refused when the customer's subscription to the item still runs (AlreadyHeld), or
-    another running subscription has the same external id."""
-    _refs(given.method_ref, given.payment_ref)
+    another running subscription has the same external id; NotFound for a payment method not the merchant's."""
+    _refs(given.payment_ref)
     customer = await get_customer(session, merchant, given.customer_id)
+    await connectors.method_setting(session, merchant.id, given.payment_method_id)
     price = await catalog_repo.price_by_id(session, merchant.id, given.price_id)
     product = await catalog_repo.product_by_id(session, merchant.id, price.product_id) if price else None
     if price is None or product is None:
@@ -79,8 +87,7 @@ async def register_subscription(session: AsyncSession, merchant: Merchant, given
         raise NotOnSale(SaleRefusal.ONE_TIME_ONLY)
     now = await _now(session, merchant.id, customer.id)
     ends = _future(given.expires_at, now) if given.expires_at else None
-    if await repo.running_by_external_id(session, merchant.id, given.external_id):
-        raise SubscriptionRefused(SubscriptionRefusal.EXTERNAL_ID_TAKEN)
+    await refuse_taken(session, merchant.id, given.external_id)
     await subscriptions.refuse_running(session, merchant.id, customer.id, price.product_id)
     with clock.pinned(now):
         subscription = subscriptions.new_subscription(
@@ -95,7 +102,7 @@ async def register_subscription(session: AsyncSession, merchant: Merchant, given
             cycle=0 if given.in_trial else 1,
             method=MERCHANT_BILLED,
             gateway_customer_ref=given.payment_ref or "",
-            gateway_method=given.method_ref,
+            gateway_method=str(given.payment_method_id),
             external_id=given.external_id,
             external_properties=given.external_properties,
         )

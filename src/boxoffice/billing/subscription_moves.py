@@ -74,7 +74,8 @@ async def revive_subscription(
 ) -> Subscription:
     """Bring back a subscription that ended (or take back a cancel), running until `expires_at` with access until
     then; renewed after as before (charged by Boxoffice, or ended unless the merchant renews one it bills).
-    Refused while the customer holds another running subscription to the item."""
+    Refused while the customer holds another running subscription to the item, or another running one has its
+    external id."""
     subscription = await subscriptions.subscription_of(session, merchant.id, subscription_id)
     if subscription.status in NOT_STARTED:
         raise SubscriptionRefused(SubscriptionRefusal.ENDED)
@@ -88,6 +89,7 @@ async def revive_subscription(
     if expires_at <= now:
         raise merchant_billed.in_the_past()
     await subscriptions.refuse_running(session, merchant.id, subscription.customer_id, subscription.product_id)
+    await merchant_billed.refuse_taken(session, merchant.id, subscription.external_id)
     with clock.pinned(now):
         subscription.status = SubscriptionStatus.ACTIVE
         subscription.current_period_start, subscription.current_period_end = now, expires_at

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import hashlib
 import itertools
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -223,6 +224,19 @@ def among(session: AsyncSession, column: ColumnElement[T], values: Sequence[T]) 
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(values)
+
+
+async def hold(session: AsyncSession, *name: object) -> None:
+    """Until the transaction ends, the one transaction holding `name`: a check of what no row stands for yet (that
+    an id is free) and the insert after it go on alone. On PostgreSQL a transaction-level advisory lock on the
+    name's hash. On SQLite, the write lock, which one transaction holds at a time: a savepoint takes it (see
+    `_savepoint_takes_the_write_lock`), where a read alone would not."""
+    if session.get_bind().dialect.name != "postgresql":
+        async with session.begin_nested():
+            await session.connection()  # the savepoint is only emitted when its connection is asked for
+        return
+    digest = hashlib.blake2b(repr(name).encode(), digest_size=8).digest()
+    await session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
 
 
 @cache

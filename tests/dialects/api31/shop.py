@@ -1,5 +1,5 @@
-"""A publisher's offers for API 3.1's tests, made through the InPlayer merchant API, and a viewer who buys them with
-the sandbox gateway."""
+"""A publisher's offers for API 3.1's tests, made through the InPlayer merchant API, a viewer who buys them with
+the sandbox gateway, and a payment method of the publisher's own connector."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Server
-from tests.dialects.api31.conftest import Api31
+from tests.dialects.api31.conftest import Api31, ok
 from tests.dialects.inplayer.catalog import add_fee, add_item
 from tests.dialects.inplayer.conftest import Viewer, sign_up
 from tests.dialects.inplayer.test_payments import card_form
@@ -63,3 +63,21 @@ async def subscribe(server: Server, viewer: Viewer, fee: dict[str, Any]) -> None
 
 async def customer(server: Server, api: Api31, email: str = "viewer@example.com") -> Viewer:
     return await sign_up(server, api.publisher.merchant, email)
+
+
+METHOD = {
+    "source": "web",
+    "methodName": "card",
+    "paymentGateway": "acme-pay",
+    "feeRate": 0.029,
+    "isExternalPayment": True,
+    "handler": "acme-connector",
+    "gatewayParameters": {"merchantAccount": "ACME"},
+    "paymentSupport": {"recurring": True},
+    "paymentAmountAccuracy": 2,
+    "autoTerminate": True,
+}
+
+
+async def external_method(api: Api31, **changes: Any) -> dict[str, Any]:
+    return ok(await api.post("/payment_methods", METHOD | changes), 201)  # type: ignore[no-any-return]

@@ -21,8 +21,8 @@ from boxoffice.kit.settings import Settings
 from boxoffice.webhooks.sender import Sender
 from tests.conftest import Server
 from tests.dialects.api31.conftest import Api31, ok, refused
-from tests.dialects.api31.shop import Shop, customer, shop
-from tests.dialects.api31.test_payments import METHOD, first_payment
+from tests.dialects.api31.shop import Shop, customer, external_method, shop
+from tests.dialects.api31.test_payments import first_payment
 from tests.dialects.api31.test_webhooks import by_method
 from tests.dialects.inplayer.conftest import fetch_rows
 from tests.dialects.inplayer.webhook_helpers import sending
@@ -82,8 +82,8 @@ async def _a_month_of_renewals(server: Server, api: Api31, shop: Shop, connector
         async with sessions() as session:
             assert await ledger.unbalanced_transactions(session, merchant_id) == []
 
-    method = ok(await api.post("/payment_methods", METHOD), 201)
-    other_method = ok(await api.post("/payment_methods", METHOD), 201)
+    method = await external_method(api)
+    other_method = await external_method(api)
     for topic in (*TOPICS, TERMINATION):
         mine = {"url": connector.receiver.url("/connector"), "filters": by_method(method["id"])}
         others = {"url": connector.receiver.url("/other-method"), "filters": by_method(other_method["id"])}

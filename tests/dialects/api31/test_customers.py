@@ -4,6 +4,7 @@ publisher's customers are 404."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from boxoffice.identity.models import Customer
@@ -48,6 +49,18 @@ async def test_a_conditional_update_needs_the_version_read(server: Server, api: 
     fresh = await api.get(path)
     assert fresh.headers["ETag"] != etag and fresh.json()["data"]["firstName"] == "Ada"
     ok(await api.patch(path, {"firstName": "Eve"}, If_Match=fresh.headers["ETag"]))
+
+
+async def test_two_updates_from_one_version_at_once_make_one_change(server: Server, api: Api31) -> None:
+    viewer = await sign_up(server, api.publisher.merchant)
+    path = f"/customers/{viewer.id}"
+    etag = (await api.get(path)).headers["ETag"]
+    answers = await asyncio.gather(
+        *(api.patch(path, {"firstName": name}, If_Match=etag) for name in ("Ada", "Eve", "Joan", "Mary"))
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 412, 412, 412]
+    [won] = [answer.json()["data"]["firstName"] for answer in answers if answer.status_code == 200]
+    assert ok(await api.get(path))["data"]["firstName"] == won
 
 
 async def test_bad_changes_write_nothing(server: Server, api: Api31, other: Api31) -> None:

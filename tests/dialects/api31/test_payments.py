@@ -11,27 +11,10 @@ from boxoffice.billing.models import LedgerTransaction, Payment, PaymentStatus, 
 from boxoffice.gateways.models import DunningAction, ExternalPaymentDetails, PaymentMethodSetting
 from tests.conftest import Server
 from tests.dialects.api31.conftest import Api31, ok, refused
-from tests.dialects.api31.shop import Shop, customer, shop
+from tests.dialects.api31.shop import METHOD, Shop, customer, external_method, shop
 from tests.dialects.inplayer.conftest import count_rows, fetch_rows
 
 __all__ = ["shop"]  # the fixture, used here
-
-METHOD = {
-    "source": "web",
-    "methodName": "card",
-    "paymentGateway": "acme-pay",
-    "feeRate": 0.029,
-    "isExternalPayment": True,
-    "handler": "acme-connector",
-    "gatewayParameters": {"merchantAccount": "ACME"},
-    "paymentSupport": {"recurring": True},
-    "paymentAmountAccuracy": 2,
-    "autoTerminate": True,
-}
-
-
-async def external_method(api: Api31, **changes: Any) -> dict[str, Any]:
-    return ok(await api.post("/payment_methods", METHOD | changes), 201)  # type: ignore[no-any-return]
 
 
 def first_payment(customer_id: int, offer_id: str, method_id: int, **changes: Any) -> dict[str, Any]:

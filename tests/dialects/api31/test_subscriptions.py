@@ -5,6 +5,7 @@ one Boxoffice charges paused for billing cycles (no charge, no access) and resum
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -16,6 +17,7 @@ from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
 from tests.conftest import Server
 from tests.dialects.api31.conftest import Api31, ok, refused
+from tests.dialects.api31.shop import external_method
 from tests.dialects.inplayer.conftest import Viewer, count_rows, fetch_rows, sign_in, sign_up
 from tests.dialects.inplayer.test_subscriptions import access_expiry, month_after, monthly_fee, renew, subscribe
 from tests.dialects.mediastore import conftest as mediastore
@@ -32,7 +34,13 @@ def offer_of(fee_id: int) -> str:
 
 
 async def created(api: Api31, customer_id: int, fee_id: int, **extra: Any) -> dict[str, Any]:
-    body = {"customerId": customer_id, "offerId": offer_of(fee_id), "paymentMethodId": 7, "externalId": "store-1"}
+    method = await external_method(api, methodName="roku", paymentGateway="roku-store")
+    body = {
+        "customerId": customer_id,
+        "offerId": offer_of(fee_id),
+        "paymentMethodId": method["id"],
+        "externalId": "store-1",
+    }
     made: dict[str, Any] = ok(await api.post("/subscriptions", body | extra), 201)
     return made
 
@@ -54,8 +62,7 @@ async def test_an_externally_managed_subscription_is_created_read_and_listed(
         "inTrial": True,
         "externalId": "store-1",
     }
-    assert (made["paymentMethodId"], made["externalPaymentId"], made["externalProperties"]) == (
-        7,
+    assert (made["externalPaymentId"], made["externalProperties"]) == (
         "991",
         {"store": "roku"},
     )
@@ -70,7 +77,7 @@ async def test_an_externally_managed_subscription_is_created_read_and_listed(
         f"customerId={viewer.id}",
         "externalId=store-1",
         f"offerId={offer_of(fee_id)}",
-        "paymentMethodId=7",
+        f"paymentMethodId={made['paymentMethodId']}",
         "status[]=active&status[]=paused",
         f"customerId={viewer.id}&status[]=active",
     ):
@@ -106,7 +113,9 @@ async def test_bad_creations_write_nothing(server: Server, api: Api31, other: Ap
     stranger = await sign_up(server, other.publisher.merchant)
     item_id, fee_id = await monthly_fee(server, api.publisher.merchant)
     pass_fee = (await monthly_fee(server, api.publisher.merchant, item_id, access_type_id="3"))[1]
-    good = {"customerId": viewer.id, "offerId": offer_of(fee_id), "paymentMethodId": 7, "externalId": "e-1"}
+    method = (await external_method(api))["id"]
+    others_method = (await external_method(other))["id"]
+    good = {"customerId": viewer.id, "offerId": offer_of(fee_id), "paymentMethodId": method, "externalId": "e-1"}
     for wrong_type in (
         {"customerId": "abc"},
         {"paymentMethodId": 1.5},
@@ -128,6 +137,9 @@ async def test_bad_creations_write_nothing(server: Server, api: Api31, other: Ap
     )
     refused(await api.post("/subscriptions", good | {"offerId": "S999999999_EU"}), 404)
     refused(await api.post("/subscriptions", good | {"offerId": "nonsense"}), 404)
+    for unknown_method in (others_method, others_method + 1000, 2**62):
+        message = refused(await api.post("/subscriptions", good | {"paymentMethodId": unknown_method}), 404)
+        assert message == "Payment method not found"
     assert refused(await api.post("/subscriptions", good | {"customerId": stranger.id}), 404) == "Customer not found"
     refused(await other.post("/subscriptions", good), 404)
     refused(await api.http.post("/3.1/subscriptions", json=good), 401)
@@ -138,6 +150,20 @@ async def test_bad_creations_write_nothing(server: Server, api: Api31, other: Ap
     refused(await api.post("/subscriptions", good | {"externalId": "e-2"}), 409)
     assert await count_rows(server, Subscription, api.publisher.merchant.id) == 1
     assert await count_rows(server, Entitlement, api.publisher.merchant.id) == 1
+
+
+async def test_one_external_id_registered_twice_at_once_makes_one_subscription(server: Server, api: Api31) -> None:
+    first = await sign_up(server, api.publisher.merchant)
+    second = await sign_up(server, api.publisher.merchant, "second@example.com")
+    fee_id = (await monthly_fee(server, api.publisher.merchant))[1]
+    method = (await external_method(api))["id"]
+    bodies = [
+        {"customerId": viewer.id, "offerId": offer_of(fee_id), "paymentMethodId": method, "externalId": "store-7"}
+        for viewer in (first, second)
+    ]
+    answers = await asyncio.gather(*(api.post("/subscriptions", body) for body in bodies))
+    assert sorted(answer.status_code for answer in answers) == [201, 409]
+    assert await count_rows(server, Subscription, api.publisher.merchant.id) == 1
 
 
 async def test_a_renewal_by_the_publisher_extends_access_and_one_not_renewed_expires(
@@ -266,6 +292,10 @@ async def test_cancel_activate_terminate_revive_and_transfer(
     until = clock.unix(frozen.now()) + 20 * 86400
     refused(await api.post(f"{path}/revive", {}), 422)
     refused(await api.post(f"{path}/revive", {"expirationDate": clock.unix(frozen.now()) - 1}), 422)
+    # Another running subscription took its external id: reviving it would make two with one id.
+    taken = await created(api, viewer.id, fee_id)
+    assert "externalId" in refused(await api.post(f"{path}/revive", {"expirationDate": until}), 409)
+    ok(await api.post(f"/subscriptions/{taken['id']}/terminate", {"terminationType": "immediate"}))
     revived = ok(await api.post(f"{path}/revive", {"expirationDate": until}))
     assert (revived["status"], revived["expiresAt"]) == ("active", until)
     assert await access_expiry(server, heir, item_id) == until

@@ -13,7 +13,7 @@ from boxoffice.billing.models import Payment, PlanSwitch
 from boxoffice.events.models import Event
 from tests.conftest import Server
 from tests.dialects.api31.conftest import Api31, ok, refused
-from tests.dialects.api31.shop import Shop, customer, offer_id, shop, subscribe
+from tests.dialects.api31.shop import Shop, customer, external_method, offer_id, shop, subscribe
 from tests.dialects.inplayer.catalog import add_fee
 from tests.dialects.inplayer.conftest import Viewer, count_rows, fetch_rows
 
@@ -139,7 +139,8 @@ async def test_a_subscription_the_publisher_bills_switches_nothing_and_writes_no
     server: Server, api: Api31, plans: Plans
 ) -> None:
     viewer = await customer(server, api, "billed@example.com")
-    body = {"customerId": viewer.id, "offerId": plans.monthly_id, "paymentMethodId": 7, "externalId": "store-9"}
+    method = (await external_method(api))["id"]
+    body = {"customerId": viewer.id, "offerId": plans.monthly_id, "paymentMethodId": method, "externalId": "store-9"}
     made = ok(await api.post("/subscriptions", body), 201)
     payments = await count_rows(server, Payment, api.publisher.merchant.id)
     switches = await count_rows(server, PlanSwitch, api.publisher.merchant.id)

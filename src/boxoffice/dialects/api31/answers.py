@@ -6,14 +6,17 @@ route class documents the same `T` as the route's response."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 import orjson
 from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from typing_extensions import TypedDict
 
 from boxoffice.dialects.api31.errors import Refused
 from boxoffice.dialects.openapi import TypedAnswer
+from boxoffice.kit.db import hold
 
 T = TypeVar("T")
 
@@ -76,10 +79,15 @@ def tagged(request: Request, data: T) -> Answer[T]:
     return response
 
 
-def require_match(request: Request, current: object) -> None:
-    """A conditional update: refused (412) when `If-Match` names another version than the current one."""
+async def require_match(
+    request: Request, session: AsyncSession, resource: Hashable, current: Callable[[], Awaitable[object]]
+) -> None:
+    """A conditional update: refused (412) when `If-Match` names another version than the current one. The
+    resource (a name for it, such as `("customer", 12)`) is held first until the request's transaction ends, so
+    that of two updates made from one version, the second finds the first's and is refused."""
     wanted = request.headers.get("if-match")
     if wanted is None or wanted.strip() == "*":
         return
-    if etag_of(current) not in _tags(wanted):
+    await hold(session, "api31 conditional update", resource)
+    if etag_of(await current()) not in _tags(wanted):
         raise Refused(412, "The resource has changed since it was read: read it again (If-Match)")

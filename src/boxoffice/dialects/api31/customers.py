@@ -117,7 +117,11 @@ async def update_customer(
     """Change a customer's name, address, country, locale or the publisher's data about them; what the body leaves
     out (or sends as null) is left as it is. With `If-Match`, only if the customer is as last read (else 412)."""
     change = _change(body)
-    require_match(request, envelope(await _current(session, publisher, customer_id)))
+
+    async def current() -> Wrapped[CustomerData]:
+        return envelope(await _current(session, publisher, customer_id))
+
+    await require_match(request, session, ("customer", customer_id), current)
     await customers.change_customer(session, publisher, customer_id, change)
     return tagged(request, envelope(await _current(session, publisher, customer_id)))
 

@@ -324,9 +324,11 @@ async def unchanged_since_read(
     request: Request, session: Session, publisher: Publisher, kind: OfferType, price_id: int
 ) -> None:
     """412 when `If-Match` names another version of the offer (with its localizations) than the current one."""
-    if request.headers.get("if-match") is None:
-        return
-    require_match(request, rendered(await _found(session, publisher, kind, price_id)))
+
+    async def current() -> Offer31:
+        return rendered(await _found(session, publisher, kind, price_id))
+
+    await require_match(request, session, ("offer", price_id), current)
 
 
 @router.get("/offers/{offer_id}")

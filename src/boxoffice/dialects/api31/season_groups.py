@@ -150,7 +150,11 @@ async def update_season_group(
     """Rename a season group (its seasons change through their own endpoints). With `If-Match`, only if the group
     is as last read (else 412)."""
     name = NAME.read(body)
-    require_match(request, _render(await seasons.find_season_group(session, publisher.id, group_id)))
+
+    async def current() -> SeasonGroupData:
+        return _render(await seasons.find_season_group(session, publisher.id, group_id))
+
+    await require_match(request, session, ("season group", group_id), current)
     return tagged(request, _render(await seasons.rename_season_group(session, publisher.id, group_id, name)))
 
 

@@ -228,7 +228,7 @@ async def create_subscription(
     registered = MerchantBilled(
         customer_id=customer_id,
         price_id=_price_id(given_offer),
-        method_ref=str(method),
+        payment_method_id=method,
         external_id=external_id,
         expires_at=_moment(EXPIRES_AT.read(body), "expiresAt"),
         in_trial=bool(IN_TRIAL.read(body)),
@@ -314,7 +314,9 @@ async def update_subscription(
         external_properties=_properties(body),
         payment_details_id=PAYMENT_DETAILS_ID.read(body),
     )
-    require_match(request, await _shown(session, publisher, subscription_id))
+    await require_match(
+        request, session, ("subscription", subscription_id), lambda: _shown(session, publisher, subscription_id)
+    )
     await subscription_moves.update_subscription(session, publisher, subscription_id, change)
     return tagged(request, await _shown(session, publisher, subscription_id))
 
