@@ -196,6 +196,7 @@ async def create_localization(
     changes.country_set_id = sold_in.id
     price = await service.create_price(session, merchant.id, offer.product.id, changes)
     price.tags, price.event_starts_at = list(main.tags), main.event_starts_at
+    price.season_group_id = main.season_group_id  # billed season by season as the offer is
     session.add(
         OfferLocalization(
             merchant_id=merchant.id, price_id=main.id, localized_price_id=price.id, country_code=country, title=title

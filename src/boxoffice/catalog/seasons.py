@@ -19,6 +19,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.catalog import localizations_repository as localizations_repo
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import seasons_repository as repo
 from boxoffice.catalog.models import Price, Season, SeasonGroup
@@ -228,8 +229,8 @@ async def delete_season(session: AsyncSession, merchant_id: int, group_id: int, 
 
 
 async def attach_season_group(session: AsyncSession, merchant_id: int, price_id: int, group_id: int | None) -> Price:
-    """Bill a subscription price season by season, by the seasons of a group of the merchant's (None: by its own
-    period again)."""
+    """Bill a subscription price, and its localizations, season by season, by the seasons of a group of the
+    merchant's (None: by its own period again)."""
     price = await catalog_repo.price_by_id(session, merchant_id, price_id)
     if price is None:
         raise NotFound(what=Missing.PRICE, key=price_id)
@@ -238,6 +239,8 @@ async def attach_season_group(session: AsyncSession, merchant_id: int, price_id:
         if price.kind != "subscription":
             raise SeasonRefused(SeasonRefusal.NOT_A_SUBSCRIPTION)
     price.season_group_id = group_id
+    for _, localized in await localizations_repo.localizations_of(session, merchant_id, price_id):
+        localized.season_group_id = group_id
     await session.flush()
     return price
 

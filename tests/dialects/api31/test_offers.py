@@ -19,6 +19,7 @@ from tests.dialects.api31.shop import customer, subscribe
 from tests.dialects.api31.test_season_groups import make_group
 from tests.dialects.inplayer.conftest import count_rows, fetch_rows
 from tests.dialects.inplayer.test_subscriptions import access_expiry
+from tests.dialects.mediastore import conftest as mediastore
 
 MONTHLY = {
     "type": "subscription",
@@ -212,6 +213,25 @@ async def test_a_seasonal_offer_is_made_read_and_bought_for_the_rest_of_the_seas
     assert await access_expiry(server, viewer, price.product_id) == clock.unix(season_ends)
     frozen._now = season_ends + DAY
     assert await access_expiry(server, viewer, price.product_id) is None
+
+
+async def test_a_seasonal_offers_localizations_bill_by_its_seasons(server: Server, api: Api31) -> None:
+    group_id = await season_group(api, (-10, 20), (40, 70))
+    monthly = await made(api, MONTHLY | {"freeDays": None})
+    british = {"title": "Season ticket", "countryCode": "GB", "price": {"amount": 7.99, "currency": "GBP"}}
+    ok(await api.post(f"/offers/{monthly['longId']}/localizations", british))
+    ok(await api.patch(f"/offers/{monthly['longId']}", {"period": "season", "seasonGroupId": group_id}))
+    seasonal = await made(api, MONTHLY | {"period": "season", "seasonGroupId": group_id, "freeDays": None})
+    ok(await api.post(f"/offers/{seasonal['longId']}/localizations", british))
+    prices = await fetch_rows(server, Price, api.publisher.merchant.id)
+    assert [price.season_group_id for price in prices] == [group_id] * 4
+    # MediaStore names the period as API 3.1 does.
+    for offer in (monthly, seasonal):
+        shown = mediastore.data(await mediastore.call(server, "GET", f"/offers/{offer['longId']}"))
+        assert shown["period"] == "season", shown
+    ok(await api.patch(f"/offers/{monthly['longId']}", {"period": "month"}))
+    prices = await fetch_rows(server, Price, api.publisher.merchant.id)
+    assert [price.season_group_id for price in prices] == [None, None, group_id, group_id]
 
 
 async def test_an_offers_period_changes_between_seasons_and_its_own(server: Server, api: Api31) -> None:

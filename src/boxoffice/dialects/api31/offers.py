@@ -29,6 +29,7 @@ from boxoffice.dialects.cleeng.offer_ids import price_id_of, short_id
 from boxoffice.dialects.cleeng.offer_types import EVENT, FREE_PERIODS, PASS, RENTAL, SINGLE, SUBSCRIPTION, OfferType
 from boxoffice.dialects.cleeng.offers_v2 import CLOSED, OfferPrice, OfferV2, v2
 from boxoffice.dialects.cleeng.offers_v2 import FreeTrial as TrialBody
+from boxoffice.dialects.cleeng.periods import SEASON
 from boxoffice.kit import clock
 from boxoffice.kit.money import Money
 
@@ -46,7 +47,6 @@ MAX_FREE_PERIODS = 12
 MAX_TAGS = 20
 MAX_COUNTRIES = 250
 MAX_AMOUNT = 1_000_000
-SEASON = "season"  # the period of a subscription billed by a season group's seasons
 SEASONAL_ACCESS = SUBSCRIPTION.periods["month"]  # what a new seasonal subscription gives access by, between renewals
 LATEST = 253402300799  # the last second of the year 9999
 

@@ -11,6 +11,7 @@ from typing_extensions import TypedDict
 
 from boxoffice.billing import holdings
 from boxoffice.billing.models import MERCHANT_BILLED, Subscription
+from boxoffice.catalog.models import Price
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
 from boxoffice.dialects.cleeng.periods import period
@@ -55,7 +56,7 @@ class CustomerOffer(RenewalFields, total=True):
     customerCurrency: str
 
 
-def renewal_fields(renewal: holdings.Renewal) -> RenewalFields:
+def renewal_fields(renewal: holdings.Renewal, price: Price) -> RenewalFields:
     subscription, pending, next_payment = renewal.subscription, renewal.pending_switch, renewal.next_payment_at
     return {
         "subscriptionId": subscription.id,
@@ -67,7 +68,9 @@ def renewal_fields(renewal: holdings.Renewal) -> RenewalFields:
         "paymentGateway": subscription.gateway,
         "paymentMethod": subscription.method,
         "pendingSwitchId": pending.id if pending is not None else None,
-        "period": period(subscription.period_unit, subscription.period_quantity),
+        "period": period(
+            subscription.period_unit, subscription.period_quantity, seasonal=price.season_group_id is not None
+        ),
         "isExternallyManaged": externally_managed(subscription),
     }
 
@@ -86,7 +89,7 @@ def held_offer(holding: holdings.Holding) -> CustomerOffer:
     }
     if holding.renewal is not None:
         # My Account finds a pending switch here, by the id it then reads at /subscription_switches/{id}.
-        return {**item, **renewal_fields(holding.renewal)}
+        return {**item, **renewal_fields(holding.renewal, price)}
     return item
 
 

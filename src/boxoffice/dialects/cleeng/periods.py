@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from boxoffice.catalog.models import Price
 
-def period(unit: str, quantity: int) -> str:
-    """Cleeng's period names: `month`, `3months`, `year` …"""
+SEASON = "season"  # the period of a subscription billed by a season group's seasons
+
+
+def period(unit: str, quantity: int, *, seasonal: bool = False) -> str:
+    """Cleeng's period names: `month`, `3months`, `year` …, and `season` for one billed season by season."""
+    if seasonal:
+        return SEASON
     return unit if quantity == 1 else f"{quantity}{unit}s"
+
+
+def price_period(price: Price) -> str:
+    """The period a subscription price bills by."""
+    return period(price.period_unit, price.period_quantity, seasonal=price.season_group_id is not None)

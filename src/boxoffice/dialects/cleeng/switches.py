@@ -12,7 +12,7 @@ from boxoffice.billing import plan_switch
 from boxoffice.billing.switches import DEFERRED, IMMEDIATE
 from boxoffice.dialects.cleeng.money import currency_symbol, decimal
 from boxoffice.dialects.cleeng.offer_ids import offer_id
-from boxoffice.dialects.cleeng.periods import period
+from boxoffice.dialects.cleeng.periods import price_period
 from boxoffice.kit import clock
 
 IN_PROGRESS = ("SWITCH_IN_PROGRESS", "A switch of this subscription is already in progress")
@@ -85,7 +85,7 @@ def switch_setting(option: plan_switch.SwitchOption) -> SwitchSetting:
         "price": decimal(price.amount, price.currency),
         "currency": price.currency,
         "currencySymbol": symbol,
-        "period": period(price.period_unit, price.period_quantity),
+        "period": price_period(price),
         "nextPaymentPrice": decimal(price.amount, price.currency),
         "nextPaymentPriceCurrency": price.currency,
         "nextPaymentPriceCurrencySymbol": symbol,

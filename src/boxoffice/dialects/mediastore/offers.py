@@ -22,7 +22,7 @@ from boxoffice.dialects.cleeng.holdings import CustomerOffer, held_offer
 from boxoffice.dialects.cleeng.money import currency_symbol, decimal
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id, price_id_of
 from boxoffice.dialects.cleeng.offers_v2 import OfferV2, v2
-from boxoffice.dialects.cleeng.periods import period
+from boxoffice.dialects.cleeng.periods import price_period
 from boxoffice.dialects.mediastore.deps import Client, CurrentCustomer, CurrentMerchant, Session, own
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, answer
 from boxoffice.dialects.mediastore.errors import Refused
@@ -175,7 +175,7 @@ def v1(offer: Offer, *, country: str | None, rate: int) -> OfferV1:
         "discountedCustomerPriceInclTax": None,
         "discountedCustomerPriceExclTax": None,
         "discountPeriods": None,
-        "period": period(price.period_unit, price.period_quantity) if price.kind == "subscription" else None,
+        "period": price_period(price) if price.kind == "subscription" else None,
         "freePeriods": 0,
         "freeDays": _trial_days(offer),
         "expiresAt": _pass_expiry(price),

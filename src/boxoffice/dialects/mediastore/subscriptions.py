@@ -106,7 +106,9 @@ def _running(running: holdings.RunningSubscription) -> RunningSubscription:
         "paymentGateway": s.gateway,
         "paymentMethod": s.method,
         "offerTitle": view.product.title,
-        "period": period(s.period_unit, s.period_quantity),
+        "period": period(
+            s.period_unit, s.period_quantity, seasonal=view.price is not None and view.price.season_group_id is not None
+        ),
         "totalPrice": decimal(s.amount, s.currency),
         "pendingSwitchId": pending.id if pending is not None else None,
         "isExternallyManaged": externally_managed(s),
