@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.billing.models import Gift, Payment, PaymentStatus
 from boxoffice.catalog.models import Price, Product
 from boxoffice.events.models import Event
 from boxoffice.identity.models import Customer, Merchant
@@ -73,6 +74,41 @@ async def monthly_price(
     session.add(found)
     await session.flush()
     return found
+
+
+async def gift(session: AsyncSession, buyer: Customer, code: str, **fields: Any) -> Gift:
+    """A gift `buyer` bought of a new film (paid with the sandbox), its code `code`, as checkout writes it."""
+    bought = await product(session, buyer.merchant_id, f"Film {code}")
+    price = await monthly_price(session, bought)
+    price.kind = "one_time"
+    payment = Payment(
+        merchant_id=buyer.merchant_id,
+        customer_id=buyer.id,
+        product_id=bought.id,
+        price_id=price.id,
+        kind="gift",
+        idempotency_key=f"gift-{code}",
+        amount=price.amount,
+        currency=price.currency,
+        gateway="sandbox",
+        gateway_customer_ref="cus_1",
+        gateway_method="pm_1",
+        status=PaymentStatus.SUCCEEDED,
+    )
+    session.add(payment)
+    await session.flush()
+    made = Gift(
+        merchant_id=buyer.merchant_id,
+        code=code,
+        payment_id=payment.id,
+        product_id=bought.id,
+        price_id=price.id,
+        buyer_customer_id=buyer.id,
+        **({"receiver_email": "receiver@example.com"} | fields),
+    )
+    session.add(made)
+    await session.flush()
+    return made
 
 
 async def country_set(session: AsyncSession, merchant_id: int, *countries: str) -> CountrySet:

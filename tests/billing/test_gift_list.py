@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.billing import gifts
 from boxoffice.billing.gifts import GiftState
-from boxoffice.billing.models import Gift, Payment, PaymentStatus
+from boxoffice.billing.models import Gift
 from boxoffice.identity.models import Merchant
 from boxoffice.kit import clock
 from tests import shop
@@ -17,37 +17,7 @@ from tests import shop
 
 async def bought(session: AsyncSession, merchant: Merchant, code: str, **gift: object) -> Gift:
     buyer = await shop.customer(session, merchant.id, f"buyer-{code.lower()}@example.com")
-    product = await shop.product(session, merchant.id, f"Film {code}")
-    price = await shop.monthly_price(session, product)
-    payment = Payment(
-        merchant_id=merchant.id,
-        customer_id=buyer.id,
-        product_id=product.id,
-        price_id=price.id,
-        kind="gift",
-        idempotency_key=f"gift-{code}",
-        amount=price.amount,
-        currency=price.currency,
-        gateway="sandbox",
-        gateway_customer_ref="cus_1",
-        gateway_method="pm_1",
-        status=PaymentStatus.SUCCEEDED,
-    )
-    session.add(payment)
-    await session.flush()
-    made = Gift(
-        merchant_id=merchant.id,
-        code=code,
-        payment_id=payment.id,
-        product_id=product.id,
-        price_id=price.id,
-        buyer_customer_id=buyer.id,
-        receiver_email="receiver@example.com",
-        **gift,
-    )
-    session.add(made)
-    await session.flush()
-    return made
+    return await shop.gift(session, buyer, code, **gift)
 
 
 async def test_gifts_are_listed_newest_first_with_where_each_stands(
