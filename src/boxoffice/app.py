@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import cache
 from typing import Any, Literal
 
 import structlog
@@ -16,6 +17,7 @@ from pydantic import ConfigDict, with_config
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute
 from starlette.types import Receive, Scope, Send
 from typing_extensions import TypedDict
 
@@ -338,17 +340,30 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         app.get("/metrics", tags=["operations"], include_in_schema=False)(metrics)
 
     api_docs.install(app)
-    app.include_router(landing.router([landing.API_DOCS, demo.LANDING, landing.OPERATIONS]))
-    app.include_router(inplayer_router)
-    app.include_router(mediastore_router, prefix=MEDIASTORE_PREFIX)
-    app.include_router(json_rpc_router)
-    app.include_router(api31_router, prefix=API31_PREFIX)
-    app.include_router(sandbox_pages.router, responses=UNPARSED)
-    app.include_router(gateway_webhooks.router, responses=UNPARSED)
-    app.include_router(report_downloads.router, responses=UNPARSED)
-    app.include_router(branding_images.router, responses=UNPARSED)
-    app.mount("/pages/static", pages.static, name="page-files")
-    app.include_router(pages.router)
-    app.include_router(demo_page.router)
-    app.include_router(dashboard)
+    app.router.routes.extend(shared_routes())
     return app
+
+
+@cache
+def shared_routes() -> tuple[BaseRoute, ...]:
+    """The dialects' and the pages' routes, as an app includes them: made once a process, and shared by every app
+    it makes. FastAPI readies an included router's routes (their parameters' and bodies' validators) at the first
+    request through it, for each app anew: more than a second for the dialects' thousand routes, which each test's
+    app would pay again. A route holds nothing of an app's (a request finds its app's state, middleware and error
+    handlers through its scope), and these are held by an app of their own, with no state, that keeps none of
+    ours alive."""
+    holder = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    holder.include_router(landing.router([landing.API_DOCS, demo.LANDING, landing.OPERATIONS]))
+    holder.include_router(inplayer_router)
+    holder.include_router(mediastore_router, prefix=MEDIASTORE_PREFIX)
+    holder.include_router(json_rpc_router)
+    holder.include_router(api31_router, prefix=API31_PREFIX)
+    holder.include_router(sandbox_pages.router, responses=UNPARSED)
+    holder.include_router(gateway_webhooks.router, responses=UNPARSED)
+    holder.include_router(report_downloads.router, responses=UNPARSED)
+    holder.include_router(branding_images.router, responses=UNPARSED)
+    holder.mount("/pages/static", pages.static, name="page-files")
+    holder.include_router(pages.router)
+    holder.include_router(demo_page.router)
+    holder.include_router(dashboard)
+    return tuple(holder.router.routes)
