@@ -9,7 +9,7 @@ import weakref
 
 import httpx
 
-from boxoffice.app import build_routes, create_app
+from boxoffice.app import build_routes, create_app, shared_routes
 from boxoffice.kit.settings import Settings
 
 
@@ -25,3 +25,12 @@ async def test_a_dropped_app_is_freed_after_serving_every_kind_of_endpoint(setti
     del app, transport, client
     gc.collect()
     assert gone() is None
+
+
+def test_every_app_shares_the_routes_readied_once(settings: Settings) -> None:
+    """Two apps of a process route through the same route objects: what FastAPI readies at the first request of
+    one (a second and more for the dialects) is ready for the other."""
+    first, second = create_app(settings), create_app(settings)
+    shared = {id(route) for route in first.routes} & {id(route) for route in second.routes}
+    assert {id(route) for route in shared_routes()} <= shared
+    assert len(shared_routes()) > 10
