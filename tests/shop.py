@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from boxoffice.billing.models import Gift, Payment, PaymentStatus
 from boxoffice.catalog.models import Price, Product
 from boxoffice.events.models import Event
+from boxoffice.gateways import connectors
 from boxoffice.identity.models import Customer, Merchant
 from boxoffice.kit.jobs import Job
 from boxoffice.restrictions.models import CountrySet
@@ -109,6 +110,12 @@ async def gift(session: AsyncSession, buyer: Customer, code: str, **fields: Any)
     session.add(made)
     await session.flush()
     return made
+
+
+async def payment_method(session: AsyncSession, merchant_id: int, name: str = "app-store") -> int:
+    """A payment method the merchant's own back end bills through; its id."""
+    settings = connectors.MethodSettings(method_name=name, payment_gateway=name, is_external=False)
+    return (await connectors.register_payment_method(session, merchant_id, settings)).id
 
 
 async def country_set(session: AsyncSession, merchant_id: int, *countries: str) -> CountrySet:

@@ -62,3 +62,22 @@ def test_a_migration_copying_a_table_on_sqlite_keeps_the_rows_referring_to_it(tm
     with sqlite3.connect(tmp_path / "old.db") as database:
         assert database.execute("SELECT voucher_id, price_id FROM voucher_rules").fetchall() == [(1, 1)]
         assert database.execute("SELECT code FROM vouchers").fetchall() == [("ONE-PRICE",)]
+
+
+def test_a_seasonal_offers_localizations_made_before_0039_bill_by_its_seasons(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0038")
+    with sqlite3.connect(tmp_path / "old.db") as database:
+        _row(database, "merchants", id=1, uuid="m-1", email="shop@example.com")
+        _row(database, "products", id=1, merchant_id=1)
+        _row(database, "season_groups", id=5, merchant_id=1)
+        _row(database, "prices", id=1, merchant_id=1, product_id=1, season_group_id=5)  # seasonal
+        _row(database, "prices", id=2, merchant_id=1, product_id=1, season_group_id=None)  # its localization
+        _row(database, "prices", id=3, merchant_id=1, product_id=1, season_group_id=None)  # monthly
+        _row(database, "prices", id=4, merchant_id=1, product_id=1, season_group_id=None)  # its localization
+        _row(database, "offer_localizations", id=1, merchant_id=1, price_id=1, localized_price_id=2, country_code="GB")
+        _row(database, "offer_localizations", id=2, merchant_id=1, price_id=3, localized_price_id=4, country_code="GB")
+    upgrade(url)
+    with sqlite3.connect(tmp_path / "old.db") as database:
+        found = database.execute("SELECT id, season_group_id FROM prices ORDER BY id").fetchall()
+        assert found == [(1, 5), (2, 5), (3, None), (4, None)]

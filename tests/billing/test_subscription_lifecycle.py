@@ -96,12 +96,13 @@ async def test_a_subscription_the_merchant_bills_runs_until_it_is_renewed_or_its
     async with sessions() as session, session.begin():
         merchant, customer, price = await _shop(session)
         ends = frozen.now() + timedelta(days=10)
-        given = MerchantBilled(customer.id, price.id, "42", "store-1", expires_at=ends, in_trial=True)
+        method = await shop.payment_method(session, merchant.id)
+        given = MerchantBilled(customer.id, price.id, method, "store-1", expires_at=ends, in_trial=True)
         subscription = await merchant_billed.register_subscription(session, merchant, given)
         assert (subscription.status, subscription.gateway, subscription.gateway_method) == (
             SubscriptionStatus.TRIALING,
             MERCHANT_BILLED,
-            "42",
+            str(method),
         )
         trial = await _entitlement(session, subscription)
         assert (trial.expires_at, trial.is_trial) == (ends, True)
@@ -110,14 +111,31 @@ async def test_a_subscription_the_merchant_bills_runs_until_it_is_renewed_or_its
         assert taken.value.reason == SubscriptionRefusal.EXTERNAL_ID_TAKEN
         with pytest.raises(AlreadyHeld):
             await merchant_billed.register_subscription(
-                session, merchant, MerchantBilled(customer.id, price.id, "42", "store-2")
+                session,
+                merchant,
+                MerchantBilled(customer.id, price.id, await shop.payment_method(session, merchant.id), "store-2"),
             )
         with pytest.raises(InvalidInput):
             await merchant_billed.register_subscription(
-                session, merchant, MerchantBilled(customer.id, price.id, "42", "store-3", expires_at=frozen.now())
+                session,
+                merchant,
+                MerchantBilled(
+                    customer.id,
+                    price.id,
+                    await shop.payment_method(session, merchant.id),
+                    "store-3",
+                    expires_at=frozen.now(),
+                ),
             )
         with pytest.raises(NotFound):
-            await merchant_billed.register_subscription(session, merchant, MerchantBilled(customer.id, 10**9, "1", "x"))
+            await merchant_billed.register_subscription(
+                session, merchant, MerchantBilled(customer.id, 10**9, method, "x")
+            )
+        other = await shop.merchant(session, "Other")
+        for not_its_method in (await shop.payment_method(session, other.id), 10**9):
+            with pytest.raises(NotFound):
+                unknown = MerchantBilled(customer.id, price.id, not_its_method, "store-4")
+                await merchant_billed.register_subscription(session, merchant, unknown)
         # Renewed out of its trial: a paid entitlement opens where the trial's ends.
         later = ends + timedelta(days=30)
         await merchant_billed.renew_subscription(
@@ -151,7 +169,9 @@ async def test_a_one_time_price_is_no_subscription_the_merchant_bills(
         price.kind = "purchase"
         with pytest.raises(NotOnSale):
             await merchant_billed.register_subscription(
-                session, merchant, MerchantBilled(customer.id, price.id, "1", "x")
+                session,
+                merchant,
+                MerchantBilled(customer.id, price.id, await shop.payment_method(session, merchant.id), "x"),
             )
         charged = await _charged(
             session, merchant, customer, await shop.monthly_price(session, await shop.product(session, merchant.id))
@@ -206,7 +226,9 @@ async def test_only_an_active_subscription_boxoffice_charges_is_paused(
     async with sessions() as session, session.begin():
         merchant, customer, price = await _shop(session)
         billed = await merchant_billed.register_subscription(
-            session, merchant, MerchantBilled(customer.id, price.id, "7", "ext")
+            session,
+            merchant,
+            MerchantBilled(customer.id, price.id, await shop.payment_method(session, merchant.id), "ext"),
         )
         with pytest.raises(SubscriptionRefused) as refused:
             await pauses.pause_subscription(session, merchant.id, billed.id, cycles=1)
@@ -228,7 +250,9 @@ async def test_a_transfer_moves_the_access_and_a_revival_brings_it_back(
         merchant, customer, price = await _shop(session)
         other = await shop.customer(session, merchant.id, "heir@example.com")
         billed = await merchant_billed.register_subscription(
-            session, merchant, MerchantBilled(customer.id, price.id, "7", "ext")
+            session,
+            merchant,
+            MerchantBilled(customer.id, price.id, await shop.payment_method(session, merchant.id), "ext"),
         )
         first = await _entitlement(session, billed)
         with pytest.raises(SubscriptionRefused) as same:
@@ -324,7 +348,11 @@ async def test_subscriptions_are_found_by_what_names_them_and_never_without_a_fi
     async with sessions() as session, session.begin():
         merchant, customer, price = await _shop(session)
         billed = await merchant_billed.register_subscription(
-            session, merchant, MerchantBilled(customer.id, price.id, "7", "ext-1", payment_ref="pay-1")
+            session,
+            merchant,
+            MerchantBilled(
+                customer.id, price.id, await shop.payment_method(session, merchant.id), "ext-1", payment_ref="pay-1"
+            ),
         )
         other = await shop.customer(session, merchant.id, "other@example.com")
         charged = await _charged(
@@ -334,7 +362,7 @@ async def test_subscriptions_are_found_by_what_names_them_and_never_without_a_fi
         for narrowed, expected in (
             (SubscriptionFilter(customer_id=customer.id), [billed.id]),
             (SubscriptionFilter(external_id="ext-1"), [billed.id]),
-            (SubscriptionFilter(method_ref="7"), [billed.id]),
+            (SubscriptionFilter(method_ref=billed.gateway_method), [billed.id]),
             (SubscriptionFilter(price_id=charged.price_id), [charged.id]),
             (SubscriptionFilter(statuses={SubscriptionStatus.ACTIVE}), [billed.id, charged.id]),
             (SubscriptionFilter(payment_id=10**9), []),

@@ -28,6 +28,7 @@ from boxoffice.gateways import connectors
 from boxoffice.identity.customers import get_customer
 from boxoffice.identity.models import Merchant
 from boxoffice.kit import clock
+from boxoffice.kit.db import hold
 from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 
 MAX_REF = 64  # what a payment method's or a payment's id may be, as a gateway's references are kept
@@ -66,10 +67,19 @@ def _refs(*refs: str | None) -> None:
         raise InvalidInput({"reference": f"A payment method's or a payment's id is 1 to {MAX_REF} characters"})
 
 
-async def refuse_taken(session: AsyncSession, merchant_id: int, external_id: str | None) -> None:
-    """Refused when another running subscription of the merchant has this external id."""
-    if external_id and await repo.running_by_external_id(session, merchant_id, external_id):
-        raise SubscriptionRefused(SubscriptionRefusal.EXTERNAL_ID_TAKEN)
+async def refuse_held(
+    session: AsyncSession, merchant_id: int, customer_id: int, product_id: int, external_id: str | None
+) -> None:
+    """Refused when another running subscription of the merchant has this external id, or the customer's
+    subscription to the product still runs (AlreadyHeld). Both are held until the transaction ends, so that the
+    subscription made running after this check is the only one; always in this order, so that two transactions
+    never wait for each other."""
+    await hold(session, "running subscription", merchant_id, customer_id, product_id)
+    if external_id:
+        await hold(session, "subscription external id", merchant_id, external_id)
+        if await repo.running_by_external_id(session, merchant_id, external_id):
+            raise SubscriptionRefused(SubscriptionRefusal.EXTERNAL_ID_TAKEN)
+    await subscriptions.refuse_running(session, merchant_id, customer_id, product_id)
 
 
 async def register_subscription(session: AsyncSession, merchant: Merchant, given: MerchantBilled) -> Subscription:
@@ -87,8 +97,7 @@ async def register_subscription(session: AsyncSession, merchant: Merchant, given
         raise NotOnSale(SaleRefusal.ONE_TIME_ONLY)
     now = await _now(session, merchant.id, customer.id)
     ends = _future(given.expires_at, now) if given.expires_at else None
-    await refuse_taken(session, merchant.id, given.external_id)
-    await subscriptions.refuse_running(session, merchant.id, customer.id, price.product_id)
+    await refuse_held(session, merchant.id, customer.id, price.product_id, given.external_id)
     with clock.pinned(now):
         subscription = subscriptions.new_subscription(
             merchant.id,

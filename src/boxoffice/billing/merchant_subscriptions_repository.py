@@ -8,13 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.models import MERCHANT_BILLED, RUNNING, Payment, Subscription, SubscriptionStatus
-from boxoffice.kit.db import hold, page_of
+from boxoffice.kit.db import page_of
 
 
 async def running_by_external_id(session: AsyncSession, merchant_id: int, external_id: str) -> Subscription | None:
-    """The running subscription with this external id; until the transaction ends, no other looks for one, so that
-    the one registered after this finds none is the only one with it."""
-    await hold(session, "subscription external id", merchant_id, external_id)
     return await session.scalar(
         select(Subscription)
         .where(

@@ -333,7 +333,7 @@ async def subscription_by_id(
     """Locked for the rest of the transaction when `lock` (PostgreSQL), so changes to it are made one by one."""
     query = select(Subscription).where(Subscription.merchant_id == merchant_id, Subscription.id == subscription_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(query)
 
 

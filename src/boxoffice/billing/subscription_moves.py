@@ -88,8 +88,9 @@ async def revive_subscription(
         raise SubscriptionRefused(SubscriptionRefusal.RUNNING)
     if expires_at <= now:
         raise merchant_billed.in_the_past()
-    await subscriptions.refuse_running(session, merchant.id, subscription.customer_id, subscription.product_id)
-    await merchant_billed.refuse_taken(session, merchant.id, subscription.external_id)
+    await merchant_billed.refuse_held(
+        session, merchant.id, subscription.customer_id, subscription.product_id, subscription.external_id
+    )
     with clock.pinned(now):
         subscription.status = SubscriptionStatus.ACTIVE
         subscription.current_period_start, subscription.current_period_end = now, expires_at
@@ -115,7 +116,7 @@ async def transfer_subscription(
     to = await get_customer(session, merchant, customer_id)
     if to.id == subscription.customer_id:
         raise SubscriptionRefused(SubscriptionRefusal.SAME_CUSTOMER)
-    await subscriptions.refuse_running(session, merchant.id, to.id, subscription.product_id)
+    await merchant_billed.refuse_held(session, merchant.id, to.id, subscription.product_id, None)
     now = await _now(session, subscription)
     with clock.pinned(now):
         told = []

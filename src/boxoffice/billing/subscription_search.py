@@ -59,9 +59,12 @@ async def details_of(
     ]
 
 
-async def subscription_details(session: AsyncSession, merchant_id: int, subscription_id: int) -> SubscriptionDetails:
-    """The merchant's subscription (NotFound when it is none of its own)."""
-    subscription = await subscriptions.subscription_of(session, merchant_id, subscription_id)
+async def subscription_details(
+    session: AsyncSession, merchant_id: int, subscription_id: int, *, to_change: bool = False
+) -> SubscriptionDetails:
+    """The merchant's subscription (NotFound when it is none of its own); `to_change`: as it is now, and no other
+    transaction changes it until this ends."""
+    subscription = await subscriptions.subscription_of(session, merchant_id, subscription_id, to_change=to_change)
     [details] = await details_of(session, merchant_id, [subscription])
     return details
 

@@ -383,10 +383,16 @@ async def refuse_running(session: AsyncSession, merchant_id: int, customer_id: i
 
 
 async def subscription_of(
-    session: AsyncSession, merchant_id: int, subscription_id: int, *, customer_id: int | None = None
+    session: AsyncSession,
+    merchant_id: int,
+    subscription_id: int,
+    *,
+    customer_id: int | None = None,
+    to_change: bool = False,
 ) -> Subscription:
-    """The merchant's subscription; with `customer_id`, only if it is that customer's."""
-    subscription = await repo.subscription_by_id(session, merchant_id, subscription_id)
+    """The merchant's subscription; with `customer_id`, only if it is that customer's; `to_change`: as it is now,
+    and no other transaction changes it until this ends."""
+    subscription = await repo.subscription_by_id(session, merchant_id, subscription_id, lock=to_change)
     if subscription is None or (customer_id is not None and subscription.customer_id != customer_id):
         raise NotFound(what=Missing.SUBSCRIPTION)
     return subscription

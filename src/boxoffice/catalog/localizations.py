@@ -131,9 +131,16 @@ async def _localizations(session: AsyncSession, offer: Offer) -> LocalizedOffer:
     return LocalizedOffer(offer, [Localization(record, price) for record, price in rows])
 
 
-async def _offer(session: AsyncSession, merchant: Merchant, price_id: int, of_types: Collection[int] | None) -> Offer:
+async def _offer(
+    session: AsyncSession,
+    merchant: Merchant,
+    price_id: int,
+    of_types: Collection[int] | None,
+    *,
+    to_change: bool = False,
+) -> Offer:
     """The merchant's offer, which is no localization itself (a localization's own price is no offer here)."""
-    offer = await merchant_offer(session, merchant, price_id, of_types)
+    offer = await merchant_offer(session, merchant, price_id, of_types, to_change=to_change)
     if await repo.localization_selling(session, merchant.id, price_id) is not None:
         raise NotFound(what=Missing.OFFER)
     return offer
@@ -151,10 +158,17 @@ async def _found(
 
 
 async def offer_localizations(
-    session: AsyncSession, merchant: Merchant, price_id: int, of_types: Collection[int] | None = None
+    session: AsyncSession,
+    merchant: Merchant,
+    price_id: int,
+    of_types: Collection[int] | None = None,
+    *,
+    to_change: bool = False,
 ) -> LocalizedOffer:
-    """One of the merchant's offers with its localizations."""
-    return await _localizations(session, await _offer(session, merchant, price_id, of_types))
+    """One of the merchant's offers with its localizations; `to_change`: as it is now, and no other transaction
+    changes the offer's price until this ends."""
+    offer = await _offer(session, merchant, price_id, of_types, to_change=to_change)
+    return await _localizations(session, offer)
 
 
 async def create_localization(

@@ -180,10 +180,16 @@ async def create_offer(
 
 
 async def merchant_offer(
-    session: AsyncSession, merchant: Merchant, price_id: int, of_types: Collection[int] | None = None
+    session: AsyncSession,
+    merchant: Merchant,
+    price_id: int,
+    of_types: Collection[int] | None = None,
+    *,
+    to_change: bool = False,
 ) -> Offer:
-    """One of the merchant's offers, on sale or not; only one of these access types when `of_types` names some."""
-    price = await repo.price_by_id(session, merchant.id, price_id)
+    """One of the merchant's offers, on sale or not; only one of these access types when `of_types` names some.
+    `to_change`: its price as it is now, and no other transaction changes it until this ends."""
+    price = await repo.price_by_id(session, merchant.id, price_id, lock=to_change)
     product = await repo.product_by_id(session, merchant.id, price.product_id) if price else None
     if price is None or product is None or (of_types is not None and price.access_type_id not in of_types):
         raise NotFound(what=Missing.OFFER)

@@ -32,8 +32,12 @@ async def package_ids_containing(session: AsyncSession, merchant_id: int, produc
     return rows.all()
 
 
-async def price_by_id(session: AsyncSession, merchant_id: int, price_id: int) -> Price | None:
-    return await session.scalar(select(Price).where(Price.merchant_id == merchant_id, Price.id == price_id))
+async def price_by_id(session: AsyncSession, merchant_id: int, price_id: int, *, lock: bool = False) -> Price | None:
+    """`lock`: read anew and locked until the transaction ends (on PostgreSQL), for a change made from what is read."""
+    query = select(Price).where(Price.merchant_id == merchant_id, Price.id == price_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
 
 
 async def prices_of(session: AsyncSession, merchant_id: int, product_id: int) -> Sequence[Price]:

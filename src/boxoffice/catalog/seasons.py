@@ -121,8 +121,11 @@ async def list_season_groups(
     return Page(page.total, [SeasonGroupView(g, [s for s in seasons if s.season_group_id == g.id]) for g in page.items])
 
 
-async def find_season_group(session: AsyncSession, merchant_id: int, group_id: int) -> SeasonGroupView:
-    return await _view(session, merchant_id, await _group(session, merchant_id, group_id))
+async def find_season_group(
+    session: AsyncSession, merchant_id: int, group_id: int, *, to_change: bool = False
+) -> SeasonGroupView:
+    """`to_change`: as it is now, and no other transaction changes the group until this ends."""
+    return await _view(session, merchant_id, await _group(session, merchant_id, group_id, to_change=to_change))
 
 
 async def create_season_group(

@@ -74,8 +74,11 @@ async def erase_customer(
     return customer
 
 
-async def get_customer(session: AsyncSession, merchant: Merchant, customer_id: int) -> Customer:
-    customer = await repo.customer_by_id(session, merchant.id, customer_id)
+async def get_customer(
+    session: AsyncSession, merchant: Merchant, customer_id: int, *, to_change: bool = False
+) -> Customer:
+    """The merchant's customer; `to_change`: as it is now, and no other transaction changes it until this ends."""
+    customer = await repo.customer_by_id(session, merchant.id, customer_id, lock=to_change)
     if customer is None or customer.erased_at is not None:
         raise NotFound("Customer not found", what=Missing.CUSTOMER)
     return customer

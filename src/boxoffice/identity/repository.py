@@ -57,8 +57,14 @@ async def customer_by_email(session: AsyncSession, merchant_id: int, email: str)
     )
 
 
-async def customer_by_id(session: AsyncSession, merchant_id: int, customer_id: int) -> Customer | None:
-    return await session.scalar(select(Customer).where(Customer.merchant_id == merchant_id, Customer.id == customer_id))
+async def customer_by_id(
+    session: AsyncSession, merchant_id: int, customer_id: int, *, lock: bool = False
+) -> Customer | None:
+    """`lock`: read anew and locked until the transaction ends (on PostgreSQL), for a change made from what is read."""
+    query = select(Customer).where(Customer.merchant_id == merchant_id, Customer.id == customer_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(query)
 
 
 async def customer_emails(session: AsyncSession, merchant_id: int, ids: Sequence[int]) -> dict[int, str]:

@@ -152,16 +152,15 @@ async def test_bad_creations_write_nothing(server: Server, api: Api31, other: Ap
     assert await count_rows(server, Entitlement, api.publisher.merchant.id) == 1
 
 
-async def test_one_external_id_registered_twice_at_once_makes_one_subscription(server: Server, api: Api31) -> None:
+@pytest.mark.parametrize("twice", ["one external id", "one customer and offer"])
+async def test_registered_twice_at_once_makes_one_subscription(server: Server, api: Api31, twice: str) -> None:
     first = await sign_up(server, api.publisher.merchant)
     second = await sign_up(server, api.publisher.merchant, "second@example.com")
     fee_id = (await monthly_fee(server, api.publisher.merchant))[1]
     method = (await external_method(api))["id"]
-    bodies = [
-        {"customerId": viewer.id, "offerId": offer_of(fee_id), "paymentMethodId": method, "externalId": "store-7"}
-        for viewer in (first, second)
-    ]
-    answers = await asyncio.gather(*(api.post("/subscriptions", body) for body in bodies))
+    body = {"customerId": first.id, "offerId": offer_of(fee_id), "paymentMethodId": method, "externalId": "store-7"}
+    again = {"customerId": second.id} if twice == "one external id" else {"externalId": "store-8"}
+    answers = await asyncio.gather(api.post("/subscriptions", body), api.post("/subscriptions", body | again))
     assert sorted(answer.status_code for answer in answers) == [201, 409]
     assert await count_rows(server, Subscription, api.publisher.merchant.id) == 1
 

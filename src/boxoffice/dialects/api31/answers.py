@@ -82,9 +82,11 @@ def tagged(request: Request, data: T) -> Answer[T]:
 async def require_match(
     request: Request, session: AsyncSession, resource: Hashable, current: Callable[[], Awaitable[object]]
 ) -> None:
-    """A conditional update: refused (412) when `If-Match` names another version than the current one. The
-    resource (a name for it, such as `("customer", 12)`) is held first until the request's transaction ends, so
-    that of two updates made from one version, the second finds the first's and is refused."""
+    """A conditional update: refused (412) when `If-Match` names another version than the current one, which
+    `current` reads as the resource is now, locked against every other change until the request's transaction
+    ends. The resource (a name for it, such as `("customer", 12)`) is held first: on SQLite, where a read locks
+    nothing, that takes the write lock. So of two updates made from one version, the second finds the first's and
+    is refused, and nothing else changes the resource between the comparison and the update."""
     wanted = request.headers.get("if-match")
     if wanted is None or wanted.strip() == "*":
         return

@@ -76,8 +76,11 @@ def _render(account: accounts.Account) -> CustomerData:
     }
 
 
-async def _current(session: Session, publisher: Publisher, customer_id: int) -> CustomerData:
-    return _render(await accounts.account_of(session, await customers.get_customer(session, publisher, customer_id)))
+async def _current(
+    session: Session, publisher: Publisher, customer_id: int, *, to_change: bool = False
+) -> CustomerData:
+    customer = await customers.get_customer(session, publisher, customer_id, to_change=to_change)
+    return _render(await accounts.account_of(session, customer))
 
 
 @router.get("/customers/{customer_id}")
@@ -119,7 +122,7 @@ async def update_customer(
     change = _change(body)
 
     async def current() -> Wrapped[CustomerData]:
-        return envelope(await _current(session, publisher, customer_id))
+        return envelope(await _current(session, publisher, customer_id, to_change=True))
 
     await require_match(request, session, ("customer", customer_id), current)
     await customers.change_customer(session, publisher, customer_id, change)

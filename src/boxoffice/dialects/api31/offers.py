@@ -306,8 +306,6 @@ def rendered(found: LocalizedOffer) -> Offer31:
     """The offer as every answer about it shows it, with its localizations: its `ETag` is this one's."""
     offer = v2(found.offer)
     group = found.offer.price.season_group_id
-    if group is not None:
-        offer["billingCycle"] = {"periodUnit": SEASON, "amount": 1}
     return {
         **offer,
         "localizations": list(_localizations(found)),
@@ -316,8 +314,12 @@ def rendered(found: LocalizedOffer) -> Offer31:
     }
 
 
-async def _found(session: Session, publisher: Publisher, kind: OfferType, price_id: int) -> LocalizedOffer:
-    return await localizations.offer_localizations(session, publisher, price_id, kind.access_type_ids)
+async def _found(
+    session: Session, publisher: Publisher, kind: OfferType, price_id: int, *, to_change: bool = False
+) -> LocalizedOffer:
+    return await localizations.offer_localizations(
+        session, publisher, price_id, kind.access_type_ids, to_change=to_change
+    )
 
 
 async def unchanged_since_read(
@@ -326,7 +328,7 @@ async def unchanged_since_read(
     """412 when `If-Match` names another version of the offer (with its localizations) than the current one."""
 
     async def current() -> Offer31:
-        return rendered(await _found(session, publisher, kind, price_id))
+        return rendered(await _found(session, publisher, kind, price_id, to_change=True))
 
     await require_match(request, session, ("offer", price_id), current)
 

@@ -152,7 +152,7 @@ async def update_season_group(
     name = NAME.read(body)
 
     async def current() -> SeasonGroupData:
-        return _render(await seasons.find_season_group(session, publisher.id, group_id))
+        return _render(await seasons.find_season_group(session, publisher.id, group_id, to_change=True))
 
     await require_match(request, session, ("season group", group_id), current)
     return tagged(request, _render(await seasons.rename_season_group(session, publisher.id, group_id, name)))

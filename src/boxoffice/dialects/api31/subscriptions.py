@@ -210,8 +210,10 @@ def _price_id(given: str) -> int:
     return parsed[1]
 
 
-async def _shown(session: Session, publisher: Merchant, subscription_id: int) -> SubscriptionResource:
-    return _render(await subscription_details(session, publisher.id, subscription_id))
+async def _shown(
+    session: Session, publisher: Merchant, subscription_id: int, *, to_change: bool = False
+) -> SubscriptionResource:
+    return _render(await subscription_details(session, publisher.id, subscription_id, to_change=to_change))
 
 
 @router.post("/subscriptions", status_code=201)
@@ -315,7 +317,10 @@ async def update_subscription(
         payment_details_id=PAYMENT_DETAILS_ID.read(body),
     )
     await require_match(
-        request, session, ("subscription", subscription_id), lambda: _shown(session, publisher, subscription_id)
+        request,
+        session,
+        ("subscription", subscription_id),
+        lambda: _shown(session, publisher, subscription_id, to_change=True),
     )
     await subscription_moves.update_subscription(session, publisher, subscription_id, change)
     return tagged(request, await _shown(session, publisher, subscription_id))

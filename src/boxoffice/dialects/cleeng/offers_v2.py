@@ -9,9 +9,11 @@ from typing import Any, Literal
 from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
+from boxoffice.catalog.models import Price
 from boxoffice.catalog.offers import Offer
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import TYPES, letter, offer_id, short_id
+from boxoffice.dialects.cleeng.periods import SEASON
 from boxoffice.kit import clock
 
 # What a response's TypedDict is checked with in the document: no field it does not name.
@@ -90,6 +92,12 @@ def _entitlement(offer: Offer) -> Entitlement:
     return {"expirationPolicy": "period", "expiresAt": None, "duration": duration}
 
 
+def _billing_cycle(price: Price) -> BillingCycle:
+    if price.season_group_id is not None:  # billed season by season
+        return {"periodUnit": SEASON, "amount": 1}
+    return {"periodUnit": price.period_unit, "amount": price.period_quantity}
+
+
 def v2(offer: Offer) -> OfferV2:
     price, product = offer.price, offer.product
     trial: FreeTrial | None = None
@@ -110,9 +118,7 @@ def v2(offer: Offer) -> OfferV2:
         "type": TYPES[letter(price)],
         "geoRestriction": sorted(price.country_set.countries) if price.country_set else [],
         "tags": list(price.tags),
-        "billingCycle": {"periodUnit": price.period_unit, "amount": price.period_quantity}
-        if price.kind == "subscription"
-        else None,
+        "billingCycle": _billing_cycle(price) if price.kind == "subscription" else None,
         "entitlement": _entitlement(offer),
         "event": None,
         "freeTrial": trial,
