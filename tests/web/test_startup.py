@@ -10,7 +10,7 @@ import pytest
 import ua_parser
 from fastapi import routing
 
-from boxoffice.app import create_app
+from boxoffice.app import create_app, shared_routes
 from boxoffice.kit import heap
 from boxoffice.kit.settings import Settings
 
@@ -18,6 +18,7 @@ from boxoffice.kit.settings import Settings
 async def test_a_served_apps_first_request_builds_nothing(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(heap, "settle", lambda: None)  # the test process keeps its own collector settings
     monkeypatch.delattr(ua_parser, "parser", raising=False)  # as in a fresh process
+    shared_routes.cache_clear()  # as in a fresh process: no app made its routes yet
     built: list[str] = []
     build = routing._EffectiveRouteContext.from_api_route.__func__  # type: ignore[attr-defined]
 
