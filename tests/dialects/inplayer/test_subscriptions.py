@@ -76,6 +76,14 @@ def month_after(moment: datetime) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
 
 
+def months_after(start: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months after `start`, or that month's last day when it is shorter:
+    a subscription's periods keep the day it began on (the 31st after a February's 28th)."""
+    year, month = divmod(start.month - 1 + months, 12)
+    year, month = start.year + year, month + 1
+    return start.replace(year=year, month=month, day=min(start.day, calendar.monthrange(year, month)[1]))
+
+
 async def access_expiry(server: Server, viewer: Viewer, item_id: int) -> int | None:
     """When the viewer's access to the item ends, or None when they have none."""
     found = await server.http.get(f"/items/{item_id}/access", headers=viewer.auth)
