@@ -14,7 +14,7 @@ from boxoffice.billing.models import MERCHANT_BILLED, Subscription
 from boxoffice.catalog.models import Price
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
-from boxoffice.dialects.cleeng.periods import period
+from boxoffice.dialects.cleeng.periods import period, seasonal
 from boxoffice.kit import clock
 
 # The core's holding statuses in Cleeng's words.
@@ -68,9 +68,7 @@ def renewal_fields(renewal: holdings.Renewal, price: Price) -> RenewalFields:
         "paymentGateway": subscription.gateway,
         "paymentMethod": subscription.method,
         "pendingSwitchId": pending.id if pending is not None else None,
-        "period": period(
-            subscription.period_unit, subscription.period_quantity, seasonal=price.season_group_id is not None
-        ),
+        "period": period(subscription.period_unit, subscription.period_quantity, seasonal=seasonal(price)),
         "isExternallyManaged": externally_managed(subscription),
     }
 

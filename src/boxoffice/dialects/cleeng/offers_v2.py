@@ -13,7 +13,7 @@ from boxoffice.catalog.models import Price
 from boxoffice.catalog.offers import Offer
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import TYPES, letter, offer_id, short_id
-from boxoffice.dialects.cleeng.periods import SEASON
+from boxoffice.dialects.cleeng.periods import SEASON, seasonal
 from boxoffice.kit import clock
 
 # What a response's TypedDict is checked with in the document: no field it does not name.
@@ -93,7 +93,7 @@ def _entitlement(offer: Offer) -> Entitlement:
 
 
 def _billing_cycle(price: Price) -> BillingCycle:
-    if price.season_group_id is not None:  # billed season by season
+    if seasonal(price):
         return {"periodUnit": SEASON, "amount": 1}
     return {"periodUnit": price.period_unit, "amount": price.period_quantity}
 

@@ -14,6 +14,11 @@ def period(unit: str, quantity: int, *, seasonal: bool = False) -> str:
     return unit if quantity == 1 else f"{quantity}{unit}s"
 
 
+def seasonal(price: Price | None) -> bool:
+    """Whether the price bills season by season, by a season group's seasons."""
+    return price is not None and price.season_group_id is not None
+
+
 def price_period(price: Price) -> str:
     """The period a subscription price bills by."""
-    return period(price.period_unit, price.period_quantity, seasonal=price.season_group_id is not None)
+    return period(price.period_unit, price.period_quantity, seasonal=seasonal(price))

@@ -17,7 +17,7 @@ from boxoffice.dialects.cleeng.body import Fields, Text, declare
 from boxoffice.dialects.cleeng.holdings import externally_managed
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import offer_id, price_id_of
-from boxoffice.dialects.cleeng.periods import period
+from boxoffice.dialects.cleeng.periods import period, seasonal
 from boxoffice.dialects.mediastore.deps import CurrentCustomer, Session, own
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, Nothing, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused, subscription_coupon_refused
@@ -106,9 +106,7 @@ def _running(running: holdings.RunningSubscription) -> RunningSubscription:
         "paymentGateway": s.gateway,
         "paymentMethod": s.method,
         "offerTitle": view.product.title,
-        "period": period(
-            s.period_unit, s.period_quantity, seasonal=view.price is not None and view.price.season_group_id is not None
-        ),
+        "period": period(s.period_unit, s.period_quantity, seasonal=seasonal(view.price)),
         "totalPrice": decimal(s.amount, s.currency),
         "pendingSwitchId": pending.id if pending is not None else None,
         "isExternallyManaged": externally_managed(s),
