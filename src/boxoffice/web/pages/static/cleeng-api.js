@@ -137,8 +137,18 @@
     } else if (message.type === 'logout') {
       keepToken(null);
       open.result.authorizationSuccessful = false;
+      delete open.result.customerToken;
     }
   });
+
+  // A flow opened while signed in reports the kept token from the start, so its result does not depend on
+  // whether the page's own 'authenticated' message arrives before the viewer closes it.
+  function signedIn(result) {
+    var token = getToken();
+    result.authorizationSuccessful = Boolean(token);
+    if (token) { result.customerToken = token; }
+    return result;
+  }
 
   function offersOf(options) {
     return String(options.offerId || '').split(',').map(function (id) { return id.trim(); }).filter(Boolean);
@@ -150,9 +160,9 @@
     checkout: function (options) {
       var offers = offersOf(options);
       var opened = Object.assign({}, options, { offers: offers });
-      show(opened, address(opened, checkoutPage(offers)), 'checkout', {
-        authorizationSuccessful: Boolean(getToken()), accessGranted: false, offerId: offers[0] || null
-      });
+      show(opened, address(opened, checkoutPage(offers)), 'checkout', signedIn({
+        accessGranted: false, offerId: offers[0] || null
+      }));
     },
 
     authentication: function (options) {
@@ -162,7 +172,7 @@
     loginOnly: function (options) { CleengApi.authentication(options); },
 
     myAccount: function (options) {
-      show(options, address(options, 'account'), 'account', { authorizationSuccessful: Boolean(getToken()) });
+      show(options, address(options, 'account'), 'account', signedIn({}));
     },
 
     // The address a back end got from prepareRemoteAuth: a page of this server's, shown like the others.
@@ -171,7 +181,7 @@
       if (url.origin !== BASE) { throw new Error('CleengApi: customUrl must be an address of ' + BASE); }
       url.searchParams.set('embed', '1');
       url.searchParams.set('origin', window.location.origin);
-      show(options, url.toString(), 'checkout', { authorizationSuccessful: Boolean(getToken()), accessGranted: false });
+      show(options, url.toString(), 'checkout', signedIn({ accessGranted: false }));
     },
 
     purchase: function (offerId, callback) {
