@@ -103,6 +103,8 @@ class Settings(BaseSettings):
 
     # Webhooks: outbound requests to private, loopback and link-local addresses are refused unless allowed.
     webhooks_allow_private: bool = False
+    # The same for the other addresses merchants configure: identity providers and app stores.
+    outbound_allow_private: bool = False
     webhooks_timeout: float = Field(default=10.0, gt=0, le=60)
     # A delivery is retried (exponential backoff with jitter) for this long after it was made, then given up.
     webhooks_retry_hours: float = Field(default=72.0, gt=0)

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.events.event_types import WEBHOOK_TYPES
+from boxoffice.kit import addresses
 from boxoffice.kit.errors import InvalidInput, LimitReached, NotFound
-from boxoffice.webhooks import addresses
 from boxoffice.webhooks import endpoints_repository as repo
 from boxoffice.webhooks.filters import FACTS, NAMEABLE_TYPES
 from boxoffice.webhooks.models import WebhookEndpoint

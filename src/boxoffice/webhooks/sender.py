@@ -22,10 +22,10 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from boxoffice.kit import clock
+from boxoffice.kit.addresses import Refused, connector
 from boxoffice.kit.settings import Settings
 from boxoffice.kit.stopping import Stopping
 from boxoffice.webhooks import deliveries_repository as repo
-from boxoffice.webhooks.addresses import Refused, connector
 from boxoffice.webhooks.dispatch import dispatch_events
 from boxoffice.webhooks.formats import DEFAULT_WIRE, WireFormats
 from boxoffice.webhooks.outcomes import Outcome, Request, record_outcomes

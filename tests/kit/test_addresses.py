@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from boxoffice.webhooks.addresses import Refused, check_url, connector, is_public
+from boxoffice.kit.addresses import Refused, check_url, connector, is_public
 from tests.webhooks.receiver import receiving
 
 

@@ -1,6 +1,7 @@
-"""Where webhooks may go: never, unless the operator allows it, to this machine or its private networks (SSRF).
+"""Where the server's own outbound requests may go — webhooks, identity providers, app stores, all at addresses a
+merchant configures: never, unless the operator allows it, to this machine or its private networks (SSRF).
 
-The check runs when an endpoint is saved (a clear error for the merchant) and again on every connection, on the
+The check runs when an address is saved (a clear error for the merchant) and again on every connection, on the
 addresses actually dialled, so a host name that later resolves somewhere private (DNS rebinding) is refused too.
 """
 
@@ -19,7 +20,7 @@ AddrInfo = tuple[Any, Any, int, str, tuple[Any, ...]]
 
 
 class Refused(OSError):
-    """The destination is not one webhooks may reach (an OSError, so the HTTP client reports it as a failed
+    """The destination is not one outbound requests may reach (an OSError, so the HTTP client reports it as a failed
     connection, with this as its cause)."""
 
 
