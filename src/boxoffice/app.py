@@ -46,6 +46,8 @@ from boxoffice.dialects.mediastore.envelope import refusal as mediastore_refusal
 from boxoffice.dialects.mediastore.router import router as mediastore_router
 from boxoffice.dialects.openapi import with_distinct_titles
 from boxoffice.gateways.registry import Gateways
+from boxoffice.identity import social_sign_in  # noqa: F401  (register identity's chores)
+from boxoffice.identity.oidc import OidcClient
 from boxoffice.kit import (
     client_info,
     heap,
@@ -290,6 +292,7 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.state.content_log = content_log
     app.state.notifications = notifications
     app.state.sealer = Sealer(settings.encryption_keys)
+    app.state.oidc = OidcClient(allow_private=settings.outbound_allow_private)
     app.state.record_write = audit_trail.record_write
     # What the sender posts, for the dashboard's delivery log to show a delivery's body as it went out.
     app.state.webhook_wires = webhook_wires()

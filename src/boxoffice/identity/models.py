@@ -211,10 +211,15 @@ class FeatureFlag(Timestamped, TenantOwned, Base):
 
 
 class ExternalAccount(Timestamped, TenantOwned, Base):
-    """A customer's link to an outside integration (a chat or engagement service), with its sync data."""
+    """A customer's link to an outside integration (a chat or engagement service), with its sync data, or to an
+    outside identity (a social network's or an identity provider's account id), by which they sign in."""
 
     __tablename__ = "external_accounts"
-    __table_args__ = (UniqueConstraint("customer_id", "integration"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "integration"),
+        # One account of a merchant per outside identity. Kept apart from `data`, which the customer may write.
+        UniqueConstraint("merchant_id", "integration", "account_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(BigId, ForeignKey("customers.id", ondelete="CASCADE"))
@@ -222,6 +227,44 @@ class ExternalAccount(Timestamped, TenantOwned, Base):
     item_id: Mapped[int | None] = mapped_column(BigId)
     token: Mapped[str] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    account_id: Mapped[str | None] = mapped_column(String(200))
+
+
+class IdentityProvider(Timestamped, TenantOwned, Base):
+    """An OpenID Connect provider a merchant's viewers may sign in with (Google, Apple, Facebook or any issuer the
+    merchant names). Endpoints left empty are read from the issuer's discovery document."""
+
+    __tablename__ = "identity_providers"
+    __table_args__ = (UniqueConstraint("merchant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    issuer: Mapped[str] = mapped_column(String(500))
+    client_id: Mapped[str] = mapped_column(String(300))
+    client_secret: Mapped[str | None] = mapped_column(String(2000), info=sealed_column())
+    scopes: Mapped[str] = mapped_column(String(300))
+    authorization_endpoint: Mapped[str | None] = mapped_column(String(500))
+    token_endpoint: Mapped[str | None] = mapped_column(String(500))
+    jwks_uri: Mapped[str | None] = mapped_column(String(500))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SocialSignIn(TenantOwned, Base):
+    """A sign-in sent to an identity provider and not yet back: what its callback must match (the state, kept
+    hashed; the nonce; the PKCE verifier) and where the viewer's app waits for the tokens."""
+
+    __tablename__ = "social_sign_ins"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    provider_id: Mapped[int] = mapped_column(BigId, ForeignKey("identity_providers.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64))
+    # Worth nothing without the code the provider sends only to the callback, and then only once.
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    redirect: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    finished_at: Mapped[datetime | None]
 
 
 class SigningKey(Base):

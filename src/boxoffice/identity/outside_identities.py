@@ -12,7 +12,6 @@ from boxoffice.identity.refusals import AccountDeactivated, AccountExists
 from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 
 MAX_ACCOUNT_ID = 200
-ACCOUNT_ID = "account_id"
 
 
 def _account_id(account_id: str) -> str:
@@ -30,7 +29,7 @@ async def link_outside_identity(session: AsyncSession, customer: Customer, provi
     if held is not None and held.customer_id != customer.id:
         raise AccountExists("Another account has this outside identity")
     link = await sync_external_account(session, customer, provider, None)
-    link.data = link.data | {ACCOUNT_ID: cleaned}
+    link.account_id = cleaned
     await session.flush()
 
 
@@ -46,3 +45,8 @@ async def customer_by_outside_identity(
     if not customer.active:
         raise AccountDeactivated()
     return customer
+
+
+async def outside_identities_of(session: AsyncSession, customer: Customer) -> list[tuple[str, str]]:
+    """The outside identities the customer signs in by: (provider, their account id there)."""
+    return await repo.outside_identities(session, customer.merchant_id, customer.id)

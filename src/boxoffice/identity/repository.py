@@ -14,6 +14,7 @@ from boxoffice.identity.models import (
     ExternalAccount,
     Favorite,
     FeatureFlag,
+    IdentityProvider,
     LoginRecord,
     Merchant,
     PasswordReset,
@@ -22,6 +23,7 @@ from boxoffice.identity.models import (
     RefreshToken,
     RegisterField,
     RegistrationRecord,
+    SocialSignIn,
     WatchProgress,
 )
 from boxoffice.kit.db import page_of
@@ -294,16 +296,13 @@ async def external_account(
 async def external_account_by_account_id(
     session: AsyncSession, merchant_id: int, integration: str, account_id: str
 ) -> ExternalAccount | None:
-    """The merchant's link to `integration` that names the outside account `account_id` (in its data)."""
+    """The merchant's link to `integration` that names the outside account `account_id`."""
     return await session.scalar(
-        select(ExternalAccount)
-        .where(
+        select(ExternalAccount).where(
             ExternalAccount.merchant_id == merchant_id,
             ExternalAccount.integration == integration,
-            ExternalAccount.data["account_id"].as_string() == account_id,
+            ExternalAccount.account_id == account_id,
         )
-        .order_by(ExternalAccount.id)
-        .limit(1)
     )
 
 
@@ -410,3 +409,66 @@ async def allowed_origins_everywhere(session: AsyncSession) -> set[str]:
     """Every active merchant's allowed web origins (the merchants table is no tenant's)."""
     found = await session.scalars(select(Merchant.allowed_origins).where(Merchant.active.is_(True)))
     return {origin for origins in found.all() for origin in origins or ()}
+
+
+async def identity_providers(session: AsyncSession, merchant_id: int) -> list[IdentityProvider]:
+    found = await session.scalars(
+        select(IdentityProvider).where(IdentityProvider.merchant_id == merchant_id).order_by(IdentityProvider.name)
+    )
+    return list(found)
+
+
+async def identity_provider(session: AsyncSession, merchant_id: int, name: str) -> IdentityProvider | None:
+    return await session.scalar(
+        select(IdentityProvider).where(IdentityProvider.merchant_id == merchant_id, IdentityProvider.name == name)
+    )
+
+
+async def identity_provider_by_id(session: AsyncSession, merchant_id: int, provider_id: int) -> IdentityProvider | None:
+    return await session.scalar(
+        select(IdentityProvider).where(IdentityProvider.merchant_id == merchant_id, IdentityProvider.id == provider_id)
+    )
+
+
+async def delete_identity_provider(session: AsyncSession, provider: IdentityProvider) -> None:
+    await session.delete(provider)
+    await session.flush()
+
+
+async def claim_social_sign_in(session: AsyncSession, state_hash: str, now: datetime) -> SocialSignIn | None:
+    """The sign-in a state names, marked finished by this one claim: None when it is unknown or was claimed
+    before (two callbacks at once: the update lets only one find it unfinished)."""
+    # The hash is unguessable and unique across tenants; the tenant is read off the row it finds.
+    claimed = await session.scalars(
+        update(SocialSignIn)
+        .where(SocialSignIn.state_hash == state_hash, SocialSignIn.finished_at.is_(None))
+        .values(finished_at=now)
+        .returning(SocialSignIn.id),
+        execution_options=_CROSS,
+    )
+    found = claimed.first()
+    if found is None:
+        return None
+    return await session.scalar(select(SocialSignIn).where(SocialSignIn.id == found), execution_options=_CROSS)
+
+
+async def delete_social_sign_ins_before(session: AsyncSession, before: datetime) -> int:
+    """Forget sign-ins that expired before `before`, of every merchant (the janitor's sweep)."""
+    ended = await session.execute(
+        delete(SocialSignIn).where(SocialSignIn.expires_at < before), execution_options=_CROSS
+    )
+    return int(getattr(ended, "rowcount", 0) or 0)
+
+
+async def outside_identities(session: AsyncSession, merchant_id: int, customer_id: int) -> list[tuple[str, str]]:
+    """The customer's outside identities: (integration, account id), in the order they were linked."""
+    found = await session.execute(
+        select(ExternalAccount.integration, ExternalAccount.account_id)
+        .where(
+            ExternalAccount.merchant_id == merchant_id,
+            ExternalAccount.customer_id == customer_id,
+            ExternalAccount.account_id.is_not(None),
+        )
+        .order_by(ExternalAccount.id)
+    )
+    return [(integration, str(account_id)) for integration, account_id in found.all()]

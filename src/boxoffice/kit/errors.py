@@ -74,6 +74,7 @@ class Missing(StrEnum):
     CAMPAIGN = "campaign"  # a set of vouchers made together
     SEASON_GROUP = "season_group"  # a schedule of seasons a seasonal subscription bills by
     SEASON = "season"  # one season of a season group
+    IDENTITY_PROVIDER = "identity_provider"  # an issuer a merchant's viewers sign in with
 
 
 class NotFound(DomainError):

@@ -51,11 +51,14 @@ def new_password(password: str | None, confirmation: str | None, problems: Probl
     return password
 
 
+MAX_FULL_NAME = 250
+
+
 def full_name(value: str | None, problems: Problems, *, required: bool) -> str:
     value = (value or "").strip()
     if required and not value:
         problems.add("full_name", "The full name is required")
-    elif len(value) > 250:
+    elif len(value) > MAX_FULL_NAME:
         problems.add("full_name", "The full name may not be longer than 250 characters")
     return value
 

@@ -19,7 +19,15 @@ from boxoffice.dialects.inplayer.deps import (
 )
 from boxoffice.dialects.inplayer.forms import mapping, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
-from boxoffice.identity import accounts, external_accounts, merchants, pins, recovery, register_fields
+from boxoffice.identity import (
+    accounts,
+    external_accounts,
+    merchants,
+    outside_identities,
+    pins,
+    recovery,
+    register_fields,
+)
 from boxoffice.identity.accounts import UNSET
 from boxoffice.kit import throttle
 from boxoffice.kit.errors import InvalidInput
@@ -63,7 +71,10 @@ async def get_account(session: Session, principal: CurrentPrincipal) -> render.A
     merchant = await merchants.merchant_of(session, principal.merchant_id)
     if principal.is_merchant:
         return render.merchant_account(merchant)
-    return render.customer_account(await accounts.customer_of(session, principal), merchant)
+    customer = await accounts.customer_of(session, principal)
+    return render.customer_account(
+        customer, merchant, await outside_identities.outside_identities_of(session, customer)
+    )
 
 
 @router.put("/accounts")

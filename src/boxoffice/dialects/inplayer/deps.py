@@ -14,6 +14,7 @@ from boxoffice.dialects.openapi import bearer
 from boxoffice.identity.accounts import customer_of
 from boxoffice.identity.merchants import merchant_of
 from boxoffice.identity.models import Customer, Merchant
+from boxoffice.identity.oidc import OidcClient
 from boxoffice.identity.tokens import Principal, verify_access_token
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import Forbidden, Unauthenticated
@@ -35,6 +36,11 @@ Scheme = HTTPAuthorizationCredentials | None
 async def get_sealer(request: Request) -> Sealer:
     sealer: Sealer = request.app.state.sealer
     return sealer
+
+
+async def get_oidc(request: Request) -> OidcClient:
+    oidc: OidcClient = request.app.state.oidc
+    return oidc
 
 
 def bearer_token(request: Request) -> str:
@@ -107,6 +113,7 @@ Session = Annotated[AsyncSession, Depends(get_session)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 PageOf = Annotated[Paging, Depends(get_paging)]
 Sealing = Annotated[Sealer, Depends(get_sealer)]
+Oidc = Annotated[OidcClient, Depends(get_oidc)]
 Client = Annotated[ClientInfo, Depends(get_client)]
 CurrentPrincipal = Annotated[Principal, Depends(get_any_principal)]
 CurrentCustomer = Annotated[Customer, Depends(get_customer)]

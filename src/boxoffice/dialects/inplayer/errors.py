@@ -10,6 +10,7 @@ from typing_extensions import TypedDict
 
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.dialects.inplayer.forms import BodyTooLarge, MalformedBody
+from boxoffice.identity.social_sign_in import SocialRefusal, SocialSignInRefused
 from boxoffice.kit import errors
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
@@ -28,6 +29,33 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.LimitReached, 400),
     (errors.Restricted, 403),
 ]
+# A social sign-in refused: its message, the status it answers with before the app is known, and the OAuth 2
+# error code (RFC 6749 §4.1.2.1) the app is told in the fragment of its address once it is.
+SOCIAL_REFUSALS: dict[SocialRefusal, tuple[str, int, str]] = {
+    SocialRefusal.UNKNOWN_PROVIDER: ("This sign-in provider is not available", 404, "invalid_request"),
+    SocialRefusal.REDIRECT: (
+        "The redirect address is not on one of the merchant's allowed origins",
+        422,
+        "invalid_request",
+    ),
+    SocialRefusal.UNKNOWN_STATE: ("This sign-in is unknown or already finished", 400, "invalid_request"),
+    SocialRefusal.EXPIRED: ("This sign-in took too long: please start again", 400, "invalid_request"),
+    SocialRefusal.OTHER_BROWSER: ("This sign-in was started in another browser", 400, "invalid_request"),
+    SocialRefusal.DENIED: ("The sign-in was cancelled", 400, "access_denied"),
+    SocialRefusal.PROVIDER_UNAVAILABLE: (
+        "The sign-in provider could not be reached: please try again",
+        503,
+        "temporarily_unavailable",
+    ),
+    SocialRefusal.ID_TOKEN: ("The sign-in provider's answer could not be verified", 401, "access_denied"),
+    SocialRefusal.NO_EMAIL: ("The sign-in provider gave no usable e-mail address", 422, "access_denied"),
+    SocialRefusal.EMAIL_UNVERIFIED: (
+        "An account has this e-mail address, which the provider has not verified: sign in with the password",
+        409,
+        "access_denied",
+    ),
+    SocialRefusal.ACCOUNT_DEACTIVATED: ("This account is deactivated", 403, "access_denied"),
+}
 
 
 # The core's field names, as InPlayer's forms and clients name them.
@@ -69,6 +97,7 @@ NOT_FOUND = {
     errors.Missing.CUSTOMER: "Customer not found",
     errors.Missing.ASSOCIATE: "Associate not found",
     errors.Missing.CAMPAIGN: "Voucher campaign not found",
+    errors.Missing.IDENTITY_PROVIDER: "Identity provider not found",
 }
 UNAUTHENTICATED = {errors.Credential.BEARER: "Invalid auth token"}
 ALREADY_HELD = {
@@ -94,6 +123,9 @@ SALE_REFUSALS = {
 
 def worded(error: errors.DomainError) -> tuple[str, dict[str, str] | None]:
     """The refusal's message and field errors in InPlayer's words: typed reasons worded, core fields renamed."""
+    if isinstance(error, SocialSignInRefused):
+        message = SOCIAL_REFUSALS[error.reason][0]
+        return message, {"redirect": message} if error.reason is SocialRefusal.REDIRECT else None
     if isinstance(error, VoucherRefused):
         message = error.worded(VOUCHER_REFUSALS)
         return message, {"voucher_code": message}
@@ -130,7 +162,10 @@ def error_response(status: int, message: str, field_errors: dict[str, str] | Non
 
 
 def render_domain_error(error: errors.DomainError) -> JSONResponse:
-    status = next((code for kind, code in STATUS if isinstance(error, kind)), 400)
+    if isinstance(error, SocialSignInRefused):
+        status = SOCIAL_REFUSALS[error.reason][1]
+    else:
+        status = next((code for kind, code in STATUS if isinstance(error, kind)), 400)
     response = error_response(status, *worded(error))
     if isinstance(error, errors.RateLimited):
         response.headers["Retry-After"] = str(error.retry_after)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from typing import Any, Generic, NotRequired, TypeVar
 
@@ -143,7 +144,11 @@ class RestrictionSettingsBody(TypedDict):
     updated_at: int | None
 
 
-def customer_account(customer: Customer, merchant: Merchant) -> Account:
+def customer_account(
+    customer: Customer, merchant: Merchant, outside_identities: Sequence[tuple[str, str]] = ()
+) -> Account:
+    """The customer's account; `outside_identities` (provider, account id) are the social sign-ins linked to it,
+    where the caller read them."""
     birth = customer.date_of_birth
     return {
         "id": customer.id,
@@ -153,7 +158,9 @@ def customer_account(customer: Customer, merchant: Merchant) -> Account:
         "full_name": customer.full_name,
         "referrer": customer.referrer or "",
         "metadata": dict(customer.attributes),
-        "social_apps_metadata": [],
+        "social_apps_metadata": [
+            {"social_app": provider, "social_app_id": account_id} for provider, account_id in outside_identities
+        ],
         "roles": ["consumer"],
         "completed": True,
         "active": customer.active,
