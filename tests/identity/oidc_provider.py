@@ -4,6 +4,7 @@ other issuer's are spoken. `next()` says who signs in next and how their ID toke
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -39,12 +40,15 @@ class OidcProvider:
 
 
 def _installed() -> None:
-    if (HERE / "node_modules" / "oauth2-mock-server").is_dir():
-        return
-    command = [NPM or "npm", "ci", "--no-audit", "--no-fund"]
-    result = subprocess.run(command, cwd=HERE, capture_output=True, text=True, timeout=300, check=False)
-    if result.returncode != 0:
-        pytest.fail(f"npm ci failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
+    """`npm ci` from the committed lock file, once: test files in other processes wait on the same lock."""
+    with (HERE / ".install-lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (HERE / "node_modules" / "oauth2-mock-server").is_dir():
+            return
+        command = [NPM or "npm", "ci", "--no-audit", "--no-fund"]
+        result = subprocess.run(command, cwd=HERE, capture_output=True, text=True, timeout=300, check=False)
+        if result.returncode != 0:
+            pytest.fail(f"npm ci failed (exit {result.returncode}):\n{result.stdout}\n{result.stderr}")
 
 
 @contextmanager
