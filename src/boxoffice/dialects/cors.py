@@ -30,6 +30,8 @@ ANY_ORIGIN = "*"
 # Header names as a pre-flight lists them (RFC 9110 tokens), comma-separated; anything else is not echoed back.
 _HEADER_NAMES = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+(?:[ \t]*,[ \t]*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*")
 _CREDENTIALS = (b"authorization", b"cookie")
+# InPlayer's `reportSSOtoken` (dialects/inplayer/shared_sessions.py): the one path whose cookie other origins use.
+SHARED_SESSION_PATH = "/sso/cookie"
 
 
 class AllowedOrigins:
@@ -72,6 +74,8 @@ class Cors:
                 credentials = "authorization" in {name.strip().lower() for name in requested.split(",")}
             else:
                 credentials = any(name in _CREDENTIALS for name, _ in scope["headers"])
+            # The shared session's cookie is sent and set with the browser's credentials even before there is one.
+            credentials = credentials or path == SHARED_SESSION_PATH
             allowed = ANY_ORIGIN if not credentials else origin if await self.origins.allows(origin) else None
         else:
             await self.app(scope, receive, send)
@@ -86,6 +90,8 @@ class Cors:
                 response_headers.append("Vary", "Origin")
                 if allowed is not None:
                     response_headers["Access-Control-Allow-Origin"] = allowed
+                    if path == SHARED_SESSION_PATH:
+                        response_headers["Access-Control-Allow-Credentials"] = "true"
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
