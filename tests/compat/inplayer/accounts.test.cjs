@@ -8,6 +8,8 @@
 //                           content}]}], every e-mail delivered to that address, oldest first
 //   BOXOFFICE_FEATURE_FLAGS optional JSON {name: enabled} of feature flags the merchant has set
 //   BOXOFFICE_LOOKS         JSON [BrandingDetails] of the merchant's looks as its API created them, the default first
+//   BOXOFFICE_OIDC_ISSUER   a local OpenID Connect provider (tests/identity/oidc/provider.mjs), the merchant's google
+//   BOXOFFICE_SOCIAL_APP    an origin the merchant allows, where social sign-ins come back to
 //
 // The tests run one after another and share one viewer account; each describe() is one area of the Account API.
 
@@ -15,7 +17,7 @@ const { describe, test } = require('node:test');
 const assert = require('node:assert/strict');
 const { setTimeout: delay } = require('node:timers/promises');
 const {
-  InPlayer, CLIENT_ID, REFERRER, requiredEnv, AUTH_FAILURE, BAD_INPUT, nowSeconds, show, pick, refused,
+  InPlayer, BASE_URL, CLIENT_ID, REFERRER, requiredEnv, AUTH_FAILURE, BAD_INPUT, nowSeconds, show, pick, refused,
   assertMessage, assertFutureUnixSeconds, assertTimestamp, assertNonEmptyString, uniqueEmail, signUpData, signIn,
   useToken,
 } = require('./harness.cjs');
@@ -524,5 +526,76 @@ describe('branding', () => {
 
   test('getBranding of an unknown look is refused', async () => {
     await refused(Branding.getBranding(CLIENT_ID, otherLook.id + 1000), [404]);
+  });
+});
+
+describe('social sign-in and single sign-on', () => {
+  // The merchant's Google is a local OpenID Connect provider; its app's pages are on APP, an allowed origin.
+  const OIDC_ISSUER = requiredEnv('BOXOFFICE_OIDC_ISSUER');
+  const REDIRECT = `${requiredEnv('BOXOFFICE_SOCIAL_APP')}/signed-in`;
+  const state = Buffer.from(JSON.stringify({ client_id: CLIENT_ID, redirect: REDIRECT })).toString('base64');
+
+  /** The viewer's browser: the address, the provider, the callback (with this browser's cookie), and where the
+   * app is told the outcome, read from the fragment of its address. */
+  async function signInThrough(url) {
+    const begun = await fetch(url, { redirect: 'manual' });
+    assert.equal(begun.status, 302);
+    const cookie = begun.headers.get('set-cookie').split(';')[0];
+    const atProvider = await fetch(begun.headers.get('location'), { redirect: 'manual' });
+    assert.equal(atProvider.status, 302);
+    const back = await fetch(atProvider.headers.get('location'), { redirect: 'manual', headers: { cookie } });
+    assert.equal(back.status, 302);
+    const location = back.headers.get('location');
+    assert.ok(location.startsWith(`${REDIRECT}#`), location);
+    return Object.fromEntries(new URLSearchParams(location.split('#')[1]));
+  }
+
+  async function nextAtProvider(claims) {
+    const response = await fetch(`${OIDC_ISSUER}/_next`, { method: 'POST', body: JSON.stringify(claims) });
+    assert.equal(response.status, 204);
+  }
+
+  test('getSocialLoginUrls lists the merchant\'s providers; one signs a new viewer up, then in again', async () => {
+    const { status, data } = await Account.getSocialLoginUrls(state);
+    assert.equal(status, 200);
+    assert.equal(data.code, 200);
+    const urls = Object.assign({}, ...data.social_urls);
+    assert.deepEqual(Object.keys(urls), ['google']);
+
+    const email = uniqueEmail('social');
+    await nextAtProvider({ sub: `google-${email}`, email, email_verified: true, name: 'Sofia Social' });
+    const first = await signInThrough(urls.google);
+    assertNonEmptyString(first.access_token, 'access_token');
+    assertFutureUnixSeconds(Number(first.expires));
+    useToken({ token: first.access_token, refreshToken: first.refresh_token, expires: Number(first.expires) });
+    const account = (await Account.getAccountInfo()).data;
+    assertConsumerAccount(account, { email, fullName: 'Sofia Social' });
+    assert.deepEqual(account.social_apps_metadata, [{ social_app: 'google', social_app_id: `google-${email}` }]);
+
+    await nextAtProvider({ sub: `google-${email}`, email, email_verified: true });
+    const again = await signInThrough(urls.google);
+    useToken({ token: again.access_token, refreshToken: again.refresh_token, expires: Number(again.expires) });
+    assert.equal((await Account.getAccountInfo()).data.id, account.id);
+  });
+
+  test('getSocialLoginUrls refuses a redirect off the merchant\'s allowed origins', async () => {
+    const elsewhere = Buffer.from(JSON.stringify({ client_id: CLIENT_ID, redirect: 'https://evil.example.net/' }));
+    await refused(Account.getSocialLoginUrls(elsewhere.toString('base64')), [422]);
+  });
+
+  test('reportSSOtoken keeps the viewer\'s token for the merchant\'s other sites, and forgets it', async () => {
+    const email = uniqueEmail('sso');
+    await Account.signUp(signUpData(email, 'sso pass 1234', { terms: 'true' }));
+    const { token } = Account.getToken();
+    const kept = await Account.reportSSOtoken(BASE_URL, token, false);
+    assert.equal(kept.status, 200);
+    const cookie = kept.headers['set-cookie'][0].split(';')[0];
+    assert.ok(cookie.startsWith('boxoffice_sso='), cookie);
+    const given = await fetch(`${BASE_URL}/sso/cookie`, { headers: { cookie } });
+    assert.equal((await given.json()).token, token);
+    const forgotten = await Account.reportSSOtoken(BASE_URL, token, true);
+    assert.equal(forgotten.status, 200);
+    assert.match(forgotten.headers['set-cookie'][0], /^boxoffice_sso=""?;/);
+    await refused(Account.reportSSOtoken(BASE_URL, 'not-a-token', false), AUTH_FAILURE);
   });
 });

@@ -97,9 +97,13 @@ LOOKS = (
 )
 
 
-def set_up_merchant(base_url: str) -> tuple[str, list[dict[str, Any]]]:
-    """A merchant with the register fields, feature flags and looks accounts.test.cjs expects; returns its uuid
-    and its looks as the merchant API answered them."""
+SOCIAL_APP = "https://app.example.com"
+
+
+def set_up_merchant(base_url: str, oidc_issuer: str) -> tuple[str, list[dict[str, Any]]]:
+    """A merchant with the register fields, feature flags, looks and social sign-in (its google at
+    `oidc_issuer`, its app at SOCIAL_APP) accounts.test.cjs expects; returns its uuid and its looks as the
+    merchant API answered them."""
     merchant = create_merchant(base_url)
     with merchant_client(base_url, merchant) as http:
         for field in REGISTER_FIELDS:
@@ -107,6 +111,9 @@ def set_up_merchant(base_url: str) -> tuple[str, list[dict[str, Any]]]:
         for name, enabled in FEATURE_FLAGS.items():
             expect(http.put(f"/v2/features/{name}", data={"enabled": "true" if enabled else "false"}))
         looks = [expect(http.post("/branding/paywall", data=look), 201) for look in LOOKS]
+        expect(http.put("/v2/allowed-origins", data={"origins[0]": SOCIAL_APP}))
+        google = {"issuer": oidc_issuer, "client_id": "compat-app", "client_secret": "compat-secret-0123456789"}
+        expect(http.put("/v2/identity-providers/google", data=google))
     return merchant.uuid, looks
 
 

@@ -35,6 +35,7 @@ from boxoffice.app import create_app
 from boxoffice.kit.settings import Settings
 from tests.compat.inplayer.merchant_setup import (
     FEATURE_FLAGS,
+    SOCIAL_APP,
     create_merchant,
     set_up_catalog,
     set_up_merchant,
@@ -42,6 +43,7 @@ from tests.compat.inplayer.merchant_setup import (
     set_up_shop,
 )
 from tests.compat.live_server import empty_database, serving
+from tests.identity.oidc_provider import running_provider
 
 HERE = Path(__file__).parent
 NODE = shutil.which("node")
@@ -178,6 +180,8 @@ def boxoffice(migrated_database_url: str, mail: Mail) -> Iterator[str]:
         smtp_url=f"smtp://127.0.0.1:{mail.smtp_port}",
         public_url=base_url,
         worker_in_process=True,
+        # The identity provider of the social sign-in tests is on this machine.
+        outbound_allow_private=True,
     )
     try:
         with serving(create_app(settings), port):
@@ -238,13 +242,16 @@ def run_sdk_suite(directory: Path, test_file: str, base_url: str, client_id: str
 
 
 def test_inplayer_js_sdk_accounts(sdk_dir: Path, boxoffice: str, mail: Mail) -> None:
-    client_id, looks = set_up_merchant(boxoffice)
-    env = {
-        "BOXOFFICE_MAILBOX_URL": mail.mailbox_url,
-        "BOXOFFICE_FEATURE_FLAGS": json.dumps(FEATURE_FLAGS),
-        "BOXOFFICE_LOOKS": json.dumps(looks),
-    }
-    run_sdk_suite(sdk_dir, "accounts.test.cjs", boxoffice, client_id, env)
+    with running_provider() as provider:
+        client_id, looks = set_up_merchant(boxoffice, provider.issuer)
+        env = {
+            "BOXOFFICE_MAILBOX_URL": mail.mailbox_url,
+            "BOXOFFICE_FEATURE_FLAGS": json.dumps(FEATURE_FLAGS),
+            "BOXOFFICE_LOOKS": json.dumps(looks),
+            "BOXOFFICE_OIDC_ISSUER": provider.issuer,
+            "BOXOFFICE_SOCIAL_APP": SOCIAL_APP,
+        }
+        run_sdk_suite(sdk_dir, "accounts.test.cjs", boxoffice, client_id, env)
 
 
 def test_inplayer_js_sdk_payments(sdk_dir: Path, boxoffice: str, mail: Mail) -> None:
