@@ -18,7 +18,7 @@ from boxoffice.identity.authentication import start_session
 from boxoffice.identity.models import AuthSession, Customer, LoginRecord, Merchant
 from boxoffice.identity.outside_identities import link_outside_identity
 from boxoffice.identity.refusals import AccountDeactivated, AccountExists
-from boxoffice.identity.tokens import IssuedTokens
+from boxoffice.identity.tokens import IssuedTokens, Issuer, default_issuer
 from boxoffice.kit import clock, validation
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.errors import Conflict, InvalidInput, Missing, NotFound
@@ -250,3 +250,19 @@ async def change_customer(
     if app_data or change.first_name is not None or change.last_name is not None:
         await set_app_data(session, customer, **app_data)  # announces the change as `customer.updated`
     return customer
+
+
+async def sign_in_on_publishers_word(
+    session: AsyncSession,
+    settings: Settings,
+    merchant: Merchant,
+    email: str,
+    client: ClientInfo,
+    *,
+    issue: Issuer = default_issuer,
+) -> IssuedTokens:
+    """A new session for the merchant's customer with this address, whom the merchant's back end has signed in
+    itself (single sign-on): NotFound (CUSTOMER) for an address no customer has, AccountDeactivated for a
+    deactivated account."""
+    customer = await customer_to_sign_in(session, merchant, email)
+    return await start_session(session, settings, merchant, customer, client, issue=issue)

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from starlette.requests import Request
 
 from boxoffice.dialects.cleeng import body
+from boxoffice.dialects.cleeng.publisher_token import get_publisher
 from boxoffice.dialects.mediastore import auths
 from boxoffice.dialects.mediastore.deps import get_principal
 from boxoffice.dialects.openapi import BodySpec, UndeclaredField, body_spec, dependencies
@@ -131,7 +132,9 @@ def test_every_route_documents_its_body_answer_refusals_and_security(
             assert schema not in ({}, None), f"{where}: an untyped answer"
         _refusals_are_the_envelope(operation, where)
         secured = any(dependency.call is get_principal for dependency in dependencies(route.dependant))
-        assert operation["security"] == ([{"mediastoreJwt": []}] if secured else []), where
+        by_publisher = any(dependency.call is get_publisher for dependency in dependencies(route.dependant))
+        expected = [{"mediastoreJwt": []}] if secured else [{"publisherToken": []}] if by_publisher else []
+        assert operation["security"] == expected, where
         if secured:
             assert {"401", "403"} <= set(operation["responses"]), where
         checked += 1

@@ -5,27 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Request, Security
-from fastapi.security import APIKeyHeader
+from fastapi import Depends, Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.dialects.cleeng.publisher_token import get_publisher
 from boxoffice.identity.models import Merchant
-from boxoffice.identity.publisher_tokens import merchant_by_publisher_token
 from boxoffice.kit.client_info import ClientInfo
-from boxoffice.kit.requests import get_client, get_session, get_settings, session_of
+from boxoffice.kit.requests import get_client, get_session, get_settings
 from boxoffice.kit.settings import Settings
-
-PUBLISHER_TOKEN = APIKeyHeader(
-    name="X-Publisher-Token",
-    scheme_name="publisherToken",
-    description="The publisher token of the merchant's API keys (`GET /accounts/keys`, the dashboard)",
-    auto_error=False,
-)
-
-
-async def get_publisher(request: Request, token: Annotated[str | None, Security(PUBLISHER_TOKEN)]) -> Merchant:
-    return await merchant_by_publisher_token(session_of(request), token)
-
 
 Session = Annotated[AsyncSession, Depends(get_session)]
 AppSettings = Annotated[Settings, Depends(get_settings)]

@@ -3,6 +3,7 @@ the JWTs are signed with."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, NotRequired
 
 from fastapi import APIRouter, Depends, Request
@@ -12,14 +13,15 @@ from typing_extensions import TypedDict
 
 from boxoffice.dialects.cleeng.body import Fields, Text, Whole, declare
 from boxoffice.dialects.mediastore import tokens
-from boxoffice.dialects.mediastore.deps import AppSettings, Client, CurrentCustomer, Session
+from boxoffice.dialects.mediastore.deps import AppSettings, Client, CurrentCustomer, Publisher, Session
 from boxoffice.dialects.mediastore.envelope import CLOSED, Answer, Nothing, Refusal, answer
 from boxoffice.dialects.mediastore.errors import INVALID_BODY, Refused
 from boxoffice.dialects.mediastore.publishers import merchant_of_publisher
 from boxoffice.dialects.mediastore.routing import MediaStoreRoute
-from boxoffice.identity import authentication
+from boxoffice.identity import authentication, customers
 from boxoffice.identity.signing_keys import public_jwks
 from boxoffice.identity.tokens import IssuedTokens
+from boxoffice.kit.client_info import parse_address
 from boxoffice.kit.errors import Unauthenticated
 
 router = APIRouter(route_class=MediaStoreRoute, tags=["mediastore"])
@@ -31,6 +33,9 @@ EMAIL = Text("email", "The customer's e-mail address", max_length=320, required=
 PASSWORD = Text("password", "The customer's password", required=True)
 REFRESH_TOKEN = Text("refreshToken", "The refresh token the last sign-in or refresh gave", required=True)
 LOG_IN = declare(EMAIL, PASSWORD, PUBLISHER_ID)
+CUSTOMER_EMAIL = Text("customerEmail", "The customer's e-mail address", max_length=320, required=True)
+CUSTOMER_IP = Text("customerIP", "The customer's IP address (recorded with the sign-in)", max_length=45)
+SSO_LOG_IN = declare(CUSTOMER_EMAIL, CUSTOMER_IP)
 REFRESH = declare(REFRESH_TOKEN)
 
 
@@ -92,6 +97,34 @@ async def log_in(
         session, settings, merchant, email, password, client, issue=tokens.issue
     )
     return answer(signed_in(issued, customer.id))
+
+
+@router.post(
+    "/sso/auths",
+    responses={
+        401: {"model": Refusal, "description": "A missing or unknown `X-Publisher-Token`"},
+        404: {"model": Refusal, "description": "No customer of the publisher has this address"},
+    },
+)
+async def sso_log_in(
+    session: Session,
+    settings: AppSettings,
+    client: Client,
+    merchant: Publisher,
+    body: Annotated[Fields, Depends(SSO_LOG_IN)],
+) -> Answer[Tokens]:
+    """SSO login: the publisher's back end, which has signed the customer in itself, gets a JWT (valid for 24
+    hours) and a refresh token for its customer with this address."""
+    email = authentication.sign_in_name(CUSTOMER_EMAIL.read(body))
+    if not email:
+        raise Refused(400, "Invalid param customerEmail", INVALID_BODY)
+    given_ip = CUSTOMER_IP.read(body)
+    if given_ip and parse_address(given_ip) is not None:  # the customer's, where the back end is the caller
+        client = replace(client, ip_address=given_ip)
+    issued = await customers.sign_in_on_publishers_word(
+        session, settings, merchant, email, client, issue=tokens.issue_for_sso
+    )
+    return answer(tokens_of(issued))
 
 
 @router.post(

@@ -9,6 +9,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from boxoffice.dialects.cleeng.publisher_token import get_publisher
 from boxoffice.dialects.mediastore.errors import Refused
 from boxoffice.dialects.mediastore.tokens import CUSTOMER_JWT, bearer
 from boxoffice.identity.accounts import customer_of
@@ -47,3 +48,5 @@ Client = Annotated[ClientInfo, Depends(get_client)]
 CurrentCustomer = Annotated[Customer, Depends(get_customer)]
 # The customer's merchant, read before an `OwnTransactions` ends the request's transaction.
 CurrentMerchant = Annotated[Merchant, Depends(get_merchant)]
+# The merchant an `X-Publisher-Token` names (the SSO login's caller, the publisher's back end).
+Publisher = Annotated[Merchant, Depends(get_publisher)]

@@ -28,10 +28,31 @@ CUSTOMER_JWT = bearer_scheme(
 )
 
 
+# An SSO login's JWT lasts a day, as Cleeng's does: the publisher's back end signed the customer in.
+SSO_TTL = 24 * 3600
+
+
 async def issue(
     session: AsyncSession, settings: Settings, merchant: Merchant, auth_session: AuthSession, customer: Customer | None
 ) -> tuple[str, int]:
-    expires = token_expiry(settings, auth_session, settings.mediastore_token_ttl)
+    return await _issued(session, settings, merchant, auth_session, customer, settings.mediastore_token_ttl)
+
+
+async def issue_for_sso(
+    session: AsyncSession, settings: Settings, merchant: Merchant, auth_session: AuthSession, customer: Customer | None
+) -> tuple[str, int]:
+    return await _issued(session, settings, merchant, auth_session, customer, SSO_TTL)
+
+
+async def _issued(
+    session: AsyncSession,
+    settings: Settings,
+    merchant: Merchant,
+    auth_session: AuthSession,
+    customer: Customer | None,
+    ttl: int,
+) -> tuple[str, int]:
+    expires = token_expiry(settings, auth_session, ttl)
     claims = session_claims(merchant, auth_session, customer, expires) | {"publisherId": publisher_id(merchant)}
     if customer is not None:
         claims |= {"customerId": customer.id, "email": customer.email}
