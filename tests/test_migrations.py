@@ -83,19 +83,22 @@ def test_a_seasonal_offers_localizations_made_before_0039_bill_by_its_seasons(tm
         assert found == [(1, 5), (2, 5), (3, None), (4, None)]
 
 
-def test_outside_identities_kept_in_links_data_move_to_their_own_column_at_0040(tmp_path: Path) -> None:
+def test_facebook_ids_kept_in_links_data_move_to_their_own_column_at_0040(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     upgrade(url, "0039")
     with sqlite3.connect(tmp_path / "old.db") as database:
         _row(database, "merchants", id=1, uuid="m-1", email="shop@example.com")
-        for customer in (1, 2, 3):
+        for customer in (1, 2, 3, 4):
             _row(database, "customers", id=customer, merchant_id=1, uuid=f"c-{customer}", email=f"{customer}@x.org")
-        facebook = '{"account_id": "fb-1"}'
-        _row(database, "external_accounts", id=1, merchant_id=1, customer_id=1, integration="facebook", data=facebook)
-        # A later link naming the same id (its data written by the customer) does not take it.
-        _row(database, "external_accounts", id=2, merchant_id=1, customer_id=2, integration="facebook", data=facebook)
-        _row(database, "external_accounts", id=3, merchant_id=1, customer_id=3, integration="chat", data='{"a": 1}')
+        link = {"merchant_id": 1, "integration": "facebook"}
+        _row(database, "external_accounts", id=1, customer_id=1, data='{"account_id": "fb-1"}', **link)
+        # An id two links name: one of them was written by a customer, so neither is trusted with it.
+        _row(database, "external_accounts", id=2, customer_id=2, data='{"account_id": "fb-2"}', **link)
+        _row(database, "external_accounts", id=3, customer_id=3, data='{"account_id": "fb-2"}', **link)
+        # Another integration's data is the customer's own, whatever its keys.
+        chat = '{"account_id": "fb-9"}'
+        _row(database, "external_accounts", id=4, merchant_id=1, customer_id=4, integration="chat", data=chat)
     upgrade(url)
     with sqlite3.connect(tmp_path / "old.db") as database:
         found = database.execute("SELECT id, account_id FROM external_accounts ORDER BY id").fetchall()
-        assert found == [(1, "fb-1"), (2, None), (3, None)]
+        assert found == [(1, "fb-1"), (2, None), (3, None), (4, None)]

@@ -17,7 +17,7 @@ from boxoffice.kit import addresses, clock
 from boxoffice.kit.errors import InvalidInput, Missing, NotFound
 from boxoffice.kit.sealing import Sealer
 
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 MAX_PROVIDERS = 20
 BASIC_SCOPES = "openid email"
 
@@ -26,14 +26,42 @@ BASIC_SCOPES = "openid email"
 class Preset:
     issuer: str
     scopes: str
+    # Endpoints the issuer's discovery document lacks (None: discovered).
+    authorization_endpoint: str | None = None
+    token_endpoint: str | None = None
+    jwks_uri: str | None = None
 
 
 # The providers known by name: their issuers, and the scopes that give a name and a verified e-mail address.
 PRESETS = {
     "google": Preset("https://accounts.google.com", "openid email profile"),
     "apple": Preset("https://appleid.apple.com", "openid email name"),
-    "facebook": Preset("https://www.facebook.com", "openid email"),
+    # Facebook's discovery document names no token endpoint: its OpenID Connect code flow uses the Graph API's.
+    "facebook": Preset(
+        "https://www.facebook.com",
+        "openid email",
+        "https://www.facebook.com/v21.0/dialog/oauth",
+        "https://graph.facebook.com/v21.0/oauth/access_token",
+        "https://www.facebook.com/.well-known/oauth/openid/jwks/",
+    ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """What a sign-in needs of a provider, read once, so the provider is talked to with no transaction open."""
+
+    id: int
+    name: str
+    client_id: str
+    client_secret: str | None
+    scopes: str
+    configured: Configured
+    form_post: bool
+
+    @property
+    def issuer(self) -> str:
+        return self.configured.issuer
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,13 +91,26 @@ class ProviderChange:
     active: bool | None = None
 
 
-def configured(provider: IdentityProvider) -> Configured:
-    return Configured(provider.issuer, provider.authorization_endpoint, provider.token_endpoint, provider.jwks_uri)
-
-
-def answers_by_form_post(provider: IdentityProvider) -> bool:
-    """Apple sends the code back in a form POST when a name or e-mail address is asked for, and only so."""
-    return provider.issuer == PRESETS["apple"].issuer and bool({"name", "email"} & set(provider.scopes.split()))
+def provider_of(row: IdentityProvider, sealer: Sealer) -> Provider:
+    preset = PRESETS.get(row.name)
+    if preset is not None and preset.issuer != row.issuer:
+        preset = None
+    configured = Configured(
+        row.issuer,
+        row.authorization_endpoint or (preset.authorization_endpoint if preset else None),
+        row.token_endpoint or (preset.token_endpoint if preset else None),
+        row.jwks_uri or (preset.jwks_uri if preset else None),
+    )
+    return Provider(
+        id=row.id,
+        name=row.name,
+        client_id=row.client_id,
+        client_secret=sealer.open(row.client_secret) if row.client_secret else None,
+        scopes=row.scopes,
+        configured=configured,
+        # Apple sends the code back in a form POST when a name or e-mail address is asked for, and only so.
+        form_post=row.issuer == PRESETS["apple"].issuer and bool({"name", "email"} & set(row.scopes.split())),
+    )
 
 
 def _hint(secret: str) -> str:
@@ -130,9 +171,10 @@ async def set_identity_provider(
     sealer: Sealer,
     allow_private: bool,
 ) -> ProviderSettings:
-    """Add the provider `name`, or change it; a change of issuer or client asks for the client id again."""
+    """Add the provider `name`, or change it. A change of issuer, client id or endpoint forgets the secret unless
+    it is given again; accounts linked through the old issuer are not found through the new one."""
     problems: dict[str, str] = {}
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise InvalidInput({"name": "A provider's name is 1 to 32 lowercase letters, digits and hyphens"})
     row = await repo.identity_provider(session, merchant_id, name)
     preset = PRESETS.get(name)
@@ -155,9 +197,10 @@ async def set_identity_provider(
     for field in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         given: str | None = getattr(change, field)
         kept = getattr(row, field) if row else None
-        endpoints[field] = (
-            _address(given, field, problems, allow_private=allow_private) or None if given is not None else kept
-        )
+        if given is None:
+            endpoints[field] = kept
+        else:  # an empty one goes back to the discovered (or preset) endpoint
+            endpoints[field] = _address(given, field, problems, allow_private=allow_private) if given.strip() else None
     if row is None and len(await repo.identity_providers(session, merchant_id)) >= MAX_PROVIDERS:
         problems["name"] = f"A merchant has at most {MAX_PROVIDERS} identity providers"
     if problems:
@@ -165,6 +208,13 @@ async def set_identity_provider(
     if row is None:
         row = IdentityProvider(merchant_id=merchant_id, name=name)
         session.add(row)
+    elif (row.issuer, row.client_id, row.authorization_endpoint, row.token_endpoint, row.jwks_uri) != (
+        issuer,
+        client_id,
+        *endpoints.values(),
+    ):
+        # The secret goes only where it was set to go: another issuer, client or endpoint needs it given again.
+        row.client_secret = None
     row.issuer, row.client_id, row.scopes = str(issuer), client_id, scopes
     row.authorization_endpoint = endpoints["authorization_endpoint"]
     row.token_endpoint = endpoints["token_endpoint"]

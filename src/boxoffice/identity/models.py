@@ -228,6 +228,9 @@ class ExternalAccount(Timestamped, TenantOwned, Base):
     token: Mapped[str] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     account_id: Mapped[str | None] = mapped_column(String(200))
+    # The OpenID Connect issuer that vouched for `account_id` (none for an id a merchant's back end gave): subjects
+    # are unique only within their issuer, so a provider pointed at another issuer finds none of its old links.
+    issuer: Mapped[str | None] = mapped_column(String(500))
 
 
 class IdentityProvider(Timestamped, TenantOwned, Base):

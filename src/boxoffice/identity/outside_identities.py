@@ -21,24 +21,40 @@ def _account_id(account_id: str) -> str:
     return cleaned
 
 
-async def link_outside_identity(session: AsyncSession, customer: Customer, provider: str, account_id: str) -> None:
-    """Record that the customer is `account_id` with `provider`; AccountExists when another account of the
-    merchant already is."""
+async def link_outside_identity(
+    session: AsyncSession, customer: Customer, provider: str, account_id: str, issuer: str | None = None
+) -> None:
+    """Record that the customer is `account_id` with `provider` (as `issuer` vouched, for a social sign-in);
+    AccountExists when another account of the merchant already is. A link another issuer vouched for is stale
+    (the provider was pointed elsewhere since) and gives the id up."""
     cleaned = _account_id(account_id)
     held = await repo.external_account_by_account_id(session, customer.merchant_id, provider, cleaned)
     if held is not None and held.customer_id != customer.id:
-        raise AccountExists("Another account has this outside identity")
+        if held.issuer == issuer:
+            raise AccountExists("Another account has this outside identity")
+        held.account_id, held.issuer = None, None
+        await session.flush()
     link = await sync_external_account(session, customer, provider, None)
-    link.account_id = cleaned
+    link.account_id, link.issuer = cleaned, issuer
     await session.flush()
 
 
+async def outside_identity_of(
+    session: AsyncSession, customer: Customer, provider: str, issuer: str | None = None
+) -> str | None:
+    """The account id the customer is linked to with `provider`, as `issuer` vouched; None when none is."""
+    link = await repo.external_account(session, customer.merchant_id, customer.id, provider)
+    return link.account_id if link is not None and link.issuer == issuer else None
+
+
 async def customer_by_outside_identity(
-    session: AsyncSession, merchant: Merchant, provider: str, account_id: str
+    session: AsyncSession, merchant: Merchant, provider: str, account_id: str, issuer: str | None = None
 ) -> Customer:
-    """The merchant's customer who is `account_id` with `provider`: NotFound (CUSTOMER) when none is,
-    AccountDeactivated when theirs is deactivated."""
+    """The merchant's customer who is `account_id` with `provider` (as `issuer` vouched): NotFound (CUSTOMER)
+    when none is, AccountDeactivated when theirs is deactivated."""
     link = await repo.external_account_by_account_id(session, merchant.id, provider, _account_id(account_id))
+    if link is not None and link.issuer != issuer:
+        link = None
     customer = await repo.customer_by_id(session, merchant.id, link.customer_id) if link is not None else None
     if customer is None or customer.erased_at is not None:
         raise NotFound("Customer not found", what=Missing.CUSTOMER)

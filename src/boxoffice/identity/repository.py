@@ -452,12 +452,9 @@ async def claim_social_sign_in(session: AsyncSession, state_hash: str, now: date
     return await session.scalar(select(SocialSignIn).where(SocialSignIn.id == found), execution_options=_CROSS)
 
 
-async def delete_social_sign_ins_before(session: AsyncSession, before: datetime) -> int:
+async def delete_social_sign_ins_before(session: AsyncSession, before: datetime) -> None:
     """Forget sign-ins that expired before `before`, of every merchant (the janitor's sweep)."""
-    ended = await session.execute(
-        delete(SocialSignIn).where(SocialSignIn.expires_at < before), execution_options=_CROSS
-    )
-    return int(getattr(ended, "rowcount", 0) or 0)
+    await session.execute(delete(SocialSignIn).where(SocialSignIn.expires_at < before), execution_options=_CROSS)
 
 
 async def outside_identities(session: AsyncSession, merchant_id: int, customer_id: int) -> list[tuple[str, str]]:

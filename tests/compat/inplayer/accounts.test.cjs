@@ -590,12 +590,12 @@ describe('social sign-in and single sign-on', () => {
     const kept = await Account.reportSSOtoken(BASE_URL, token, false);
     assert.equal(kept.status, 200);
     const cookie = kept.headers['set-cookie'][0].split(';')[0];
-    assert.ok(cookie.startsWith('boxoffice_sso='), cookie);
-    const given = await fetch(`${BASE_URL}/sso/cookie`, { headers: { cookie } });
+    assert.ok(cookie.startsWith(`boxoffice_sso_${CLIENT_ID}=`), cookie);
+    const given = await fetch(`${BASE_URL}/sso/cookie?client_id=${CLIENT_ID}`, { headers: { cookie } });
     assert.equal((await given.json()).token, token);
     const forgotten = await Account.reportSSOtoken(BASE_URL, token, true);
     assert.equal(forgotten.status, 200);
-    assert.match(forgotten.headers['set-cookie'][0], /^boxoffice_sso=""?;/);
+    assert.match(forgotten.headers['set-cookie'][0], new RegExp(`^boxoffice_sso_${CLIENT_ID}=""?;`));
     await refused(Account.reportSSOtoken(BASE_URL, 'not-a-token', false), AUTH_FAILURE);
   });
 });

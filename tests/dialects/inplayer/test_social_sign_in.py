@@ -13,15 +13,26 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from boxoffice.dialects.inplayer.errors import SOCIAL_REFUSALS
 from boxoffice.identity.models import Customer, ExternalAccount, IdentityProvider, SocialSignIn
+from boxoffice.identity.social_sign_in import SocialRefusal
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
 from tests.conftest import Server
-from tests.dialects.inplayer.conftest import Merchant, assert_error, bearer, count_rows, make_merchant, sign_up
+from tests.dialects.inplayer.conftest import (
+    Merchant,
+    assert_error,
+    bearer,
+    count_rows,
+    fetch_rows,
+    make_merchant,
+    sign_up,
+)
 from tests.identity.oidc_provider import OidcProvider, running_provider
 
 APP = "https://app.example.com"
 REDIRECT = f"{APP}/signed-in?from=social"
+ID_TOKEN_REFUSED = SOCIAL_REFUSALS[SocialRefusal.ID_TOKEN][0]
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +159,7 @@ async def test_an_account_with_the_verified_address_is_linked_and_an_unverified_
         ({"ttl": -120}, "an expired token"),
         ({"aud": "another-client"}, "a token for another client"),
         ({"iss": "https://accounts.example.org"}, "a token from another issuer"),
+        ({"nonce": "another-sign-ins-nonce"}, "a token from another sign-in"),
     ],
 )
 async def test_an_id_token_that_proves_nothing_signs_no_one_in(
@@ -158,7 +170,7 @@ async def test_an_id_token_that_proves_nothing_signs_no_one_in(
     urls = await social_urls(server, merchant)
     provider.next(sub="mallory", email="mallory@example.com", email_verified=True, **made)
     refused = told(await sign_in_through(server, urls["google"]))
-    assert refused == {"error": "access_denied", "error_description": refused["error_description"]}, why
+    assert refused == {"error": "access_denied", "error_description": ID_TOKEN_REFUSED}, why
     assert await count_rows(server, Customer, merchant.id) == 0, why
 
 
@@ -266,8 +278,61 @@ async def test_a_provider_on_a_private_address_is_refused_unless_the_operator_al
 ) -> None:
     server.app.state.settings = server.settings.model_copy(update={"outbound_allow_private": False})
     merchant = await make_merchant(server)
-    for issuer in (provider.issuer, "https://127.0.0.1/", "http://accounts.example.org"):
+    for issuer in ("https://127.0.0.1/", "https://10.1.2.3", "https://[::1]:8443", "https://169.254.169.254/"):
         refused = await server.http.put(
             "/v2/identity-providers/acme", headers=merchant.auth, data={"issuer": issuer, "client_id": "x"}
         )
         assert_error(refused, 422, "issuer")
+    # Plain http only where private addresses are allowed (a provider on this machine).
+    plain = await server.http.put(
+        "/v2/identity-providers/acme", headers=merchant.auth, data={"issuer": "http://id.example.org", "client_id": "x"}
+    )
+    assert_error(plain, 422, "issuer")
+    assert await count_rows(server, IdentityProvider, merchant.id) == 0
+
+
+async def test_an_unverified_address_opens_no_account_and_a_linked_account_is_not_linked_twice(
+    server: Server, provider: OidcProvider
+) -> None:
+    merchant = await make_merchant(server)
+    await set_up(server, merchant, provider)
+    urls = await social_urls(server, merchant)
+    provider.next(sub="unverified", email="new@example.com", email_verified=False)
+    refused = told(await sign_in_through(server, urls["google"]))
+    assert refused["error"] == "access_denied" and "verified" in refused["error_description"]
+    assert await count_rows(server, Customer, merchant.id) == 0
+
+    provider.next(sub="first", email="held@example.com", email_verified=True)
+    told(await sign_in_through(server, urls["google"]))
+    # Another subject of the same provider claiming the address does not take the account over.
+    provider.next(sub="second", email="held@example.com", email_verified=True)
+    taken = told(await sign_in_through(server, urls["google"]))
+    assert taken["error"] == "access_denied" and "another account" in taken["error_description"]
+    links = await fetch_rows(server, ExternalAccount, merchant.id)
+    assert [(link.account_id, link.issuer) for link in links] == [("first", provider.issuer)]
+
+
+async def test_a_provider_pointed_at_another_issuer_forgets_its_secret_and_its_links_keep_their_issuer(
+    server: Server, provider: OidcProvider
+) -> None:
+    merchant = await make_merchant(server)
+    await set_up(server, merchant, provider)
+    urls = await social_urls(server, merchant)
+    provider.next(sub="same-sub", email="first@example.com", email_verified=True)
+    first = told(await sign_in_through(server, urls["google"]))
+    moved = await server.http.put(
+        "/v2/identity-providers/google", headers=merchant.auth, data={"issuer": provider.issuer + "/"}
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["client_secret"] is None
+    back = await server.http.put(
+        "/v2/identity-providers/google",
+        headers=merchant.auth,
+        data={"issuer": provider.issuer, "client_secret": "provider-secret-123456"},
+    )
+    assert back.json()["client_secret"] == "prov****3456"
+    # The same subject again, through the same issuer, is the same account; the link kept its issuer.
+    provider.next(sub="same-sub", email="first@example.com", email_verified=True)
+    again = told(await sign_in_through(server, urls["google"]))
+    first_id = (await server.http.get("/accounts", headers=bearer(first["access_token"]))).json()["id"]
+    assert (await server.http.get("/accounts", headers=bearer(again["access_token"]))).json()["id"] == first_id

@@ -5,7 +5,7 @@
 //   {sub, email, email_verified, name}  the viewer,
 //   now                                 the issuing time (Unix seconds; the tests' clock, not the wall's),
 //   ttl                                 seconds until the ID token expires,
-//   aud, iss                            to issue it for another client or as another issuer,
+//   aud, iss, nonce                     to issue it for another client, as another issuer, or another sign-in,
 //   tamper                              true: change the signed claims after signing (the signature then fails),
 //   deny                                true: the viewer turns the sign-in down (error=access_denied).
 // `GET /_seen` answers what the last token request carried (its form), so a test sees PKCE and the secret.
@@ -35,7 +35,7 @@ service.on('beforeTokenSigning', (token, req) => {
     nbf: now,
     exp: now + (next.ttl ?? 600),
   });
-  for (const claim of ['email', 'email_verified', 'name', 'aud', 'iss']) {
+  for (const claim of ['email', 'email_verified', 'name', 'aud', 'iss', 'nonce']) {
     if (next[claim] !== undefined) { token.payload[claim] = next[claim]; }
   }
 });

@@ -54,6 +54,11 @@ SOCIAL_REFUSALS: dict[SocialRefusal, tuple[str, int, str]] = {
         409,
         "access_denied",
     ),
+    SocialRefusal.ALREADY_LINKED: (
+        "The account with this e-mail address signs in with another account of this provider",
+        409,
+        "access_denied",
+    ),
     SocialRefusal.ACCOUNT_DEACTIVATED: ("This account is deactivated", 403, "access_denied"),
 }
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Annotated, Any
 from urllib.parse import unquote, urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 from typing_extensions import TypedDict
 
@@ -28,12 +29,14 @@ from boxoffice.identity import merchants, social_sign_in
 from boxoffice.identity.social_sign_in import SocialSignInRefused
 from boxoffice.kit import base_url, throttle
 from boxoffice.kit.errors import InvalidInput
+from boxoffice.kit.requests import OwnTransactions
 
 router = APIRouter(route_class=InPlayerRoute, tags=["accounts"])
 COOKIE = "boxoffice_social_state"
 COOKIE_PATH = "/accounts/social"
 CALLBACK = "/accounts/social/callback"
 MAX_STATE = 4000
+_CLIENT_ID = re.compile(r"[0-9A-Za-z-]{1,64}")
 CALLBACK_FORM = bodies.form(
     bodies.text("state", "The state the sign-in was sent with"),
     bodies.text("code", "The provider's authorization code"),
@@ -64,12 +67,14 @@ def _state(raw: str) -> tuple[str, str]:
     cleaned = raw.strip().replace(" ", "+").replace("-", "+").replace("_", "/").rstrip("=")
     try:
         found: Any = json.loads(base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         raise InvalidInput(problem) from None
     client_id = found.get("client_id") or found.get("uuid") if isinstance(found, dict) else None
     redirect = found.get("redirect") if isinstance(found, dict) else None
     if not isinstance(client_id, str) or not isinstance(redirect, str) or not redirect:
         raise InvalidInput(problem)
+    if not _CLIENT_ID.fullmatch(client_id):
+        raise InvalidInput({"state": "The state's client_id is not a merchant's uuid"})
     return client_id, redirect
 
 
@@ -101,22 +106,22 @@ async def social_urls(request: Request, session: Session) -> SocialUrls:
 @router.get("/accounts/social/{provider}/start", response_class=RedirectResponse, status_code=302)
 async def begin(
     request: Request,
-    session: Session,
     settings: AppSettings,
     oidc: Oidc,
+    sealer: Sealing,
     client: Client,
-    provider: str,
-    client_id: Annotated[str, Query(max_length=64)],
+    provider: Annotated[str, Path(max_length=32)],
+    client_id: Annotated[str, Query(max_length=64, pattern=r"^[0-9A-Za-z-]+$")],
     redirect: Annotated[str, Query(max_length=2000)],
+    sessions: OwnTransactions,
 ) -> Response:
     """Begin a sign-in with `provider`: the viewer is sent to it, and this browser is given the sign-in's state
     (in a cookie the callback checks)."""
-    await throttle.hit(request.app.state.sessions, {f"social:ip:{client.ip_address}": settings.auth_rate_per_ip})
-    merchant = await merchants.find_merchant(session, client_id)
+    await throttle.hit(sessions, {f"social:ip:{client.ip_address}": settings.auth_rate_per_ip})
     base = base_url.of(settings.public_url)
     try:
         begun = await social_sign_in.begin_social_sign_in(
-            session, oidc, merchant, provider, redirect, callback_url=base + CALLBACK
+            sessions, oidc, sealer, client_id, provider, redirect, callback_url=base + CALLBACK
         )
     except SocialSignInRefused as refused:
         return _refusal_told(refused)
@@ -137,7 +142,7 @@ async def begin(
 
 async def _finish(
     request: Request,
-    session: Session,
+    sessions: OwnTransactions,
     settings: AppSettings,
     oidc: Oidc,
     sealer: Sealing,
@@ -148,7 +153,7 @@ async def _finish(
 ) -> Response:
     try:
         finished = await social_sign_in.finish_social_sign_in(
-            session,
+            sessions,
             settings,
             oidc,
             sealer,
@@ -174,30 +179,29 @@ async def _finish(
 @router.get(CALLBACK, response_class=RedirectResponse, status_code=302)
 async def callback(
     request: Request,
-    session: Session,
     settings: AppSettings,
     oidc: Oidc,
     sealer: Sealing,
     client: Client,
+    sessions: OwnTransactions,
     state: Annotated[str | None, Query(max_length=1000)] = None,
     code: Annotated[str | None, Query(max_length=4000)] = None,
     error: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> Response:
     """Where the provider sends the viewer back: signed in, they go on to the app's address with the tokens."""
-    return await _finish(request, session, settings, oidc, sealer, client, state, code, error)
+    return await _finish(request, sessions, settings, oidc, sealer, client, state, code, error)
 
 
 @router.post(CALLBACK, response_class=RedirectResponse, status_code=302)
 async def callback_posted(
     request: Request,
-    session: Session,
     settings: AppSettings,
     oidc: Oidc,
     sealer: Sealing,
     client: Client,
     body: Annotated[Fields, Depends(CALLBACK_FORM)],
+    sessions: OwnTransactions,
 ) -> Response:
     """The provider's answer as a form post (Apple's `response_mode=form_post`)."""
-    return await _finish(
-        request, session, settings, oidc, sealer, client, text(body, "state"), text(body, "code"), text(body, "error")
-    )
+    state, code, error = text(body, "state"), text(body, "code"), text(body, "error")
+    return await _finish(request, sessions, settings, oidc, sealer, client, state, code, error)
