@@ -31,6 +31,7 @@ from boxoffice import (
 from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentLog
 from boxoffice.billing import gateway_events, gift_delivery, janitor, renewals  # noqa: F401  (register billing's jobs)
+from boxoffice.billing.store_purchases import StoreVerifiers
 from boxoffice.dialects.api31.router import PREFIX as API31_PREFIX
 from boxoffice.dialects.api31.router import router as api31_router
 from boxoffice.dialects.cleeng.webhook_payloads import CleengWebhooks
@@ -45,6 +46,8 @@ from boxoffice.dialects.jsonrpc.router import router as json_rpc_router
 from boxoffice.dialects.mediastore.envelope import refusal as mediastore_refusal
 from boxoffice.dialects.mediastore.router import router as mediastore_router
 from boxoffice.dialects.openapi import with_distinct_titles
+from boxoffice.gateways import app_store
+from boxoffice.gateways.google_play import GooglePlay
 from boxoffice.gateways.registry import Gateways
 from boxoffice.identity import social_sign_in  # noqa: F401  (register identity's chores)
 from boxoffice.identity.oidc import OidcClient
@@ -293,6 +296,10 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.state.notifications = notifications
     app.state.sealer = Sealer(settings.encryption_keys)
     app.state.oidc = OidcClient(allow_private=settings.outbound_allow_private)
+    app.state.store_verifiers = StoreVerifiers(
+        app_store.root_certificates(tuple(settings.apple_root_certificates)),
+        GooglePlay(api_base=settings.google_play_api_base, allow_private=settings.outbound_allow_private),
+    )
     app.state.record_write = audit_trail.record_write
     # What the sender posts, for the dashboard's delivery log to show a delivery's body as it went out.
     app.state.webhook_wires = webhook_wires()

@@ -35,3 +35,12 @@ async def book_credit(
     """Revenue given back as the customer's credit (the unused part of a period left by a plan switch)."""
     lines = [Line("revenue", amount, currency, customer_id), Line("customer", -amount, currency, customer_id)]
     return await ledger.post(session, merchant_id, "credit", reference, lines)
+
+
+async def book_fee(session: AsyncSession, payment: Payment) -> LedgerTransaction:
+    """What the seller (an app store) kept of the sale: clearing then holds what it owes the merchant."""
+    lines = [
+        Line("store_fees", payment.fee, payment.currency),
+        Line("gateway_clearing", -payment.fee, payment.currency),
+    ]
+    return await ledger.post(session, payment.merchant_id, "fee", f"payment:{payment.id}", lines)

@@ -9,6 +9,7 @@ The accounts, seen from the merchant's books:
   gateway_clearing  money the gateway collected for the merchant and owes it (debit on a charge)
   revenue           what the merchant earned (credit on a sale)
   discounts         price given up to vouchers (debit), so revenue shows the list price
+  store_fees        what an app store kept of a sale it collected (debit), so clearing shows what it owes
   refunds           money handed back to customers (debit)
   customer          a customer's own balance, with `customer_id` (credit when they prepay, debit when it's spent)
 """
@@ -28,7 +29,7 @@ from boxoffice.billing import repository as repo
 from boxoffice.billing.models import LedgerEntry, LedgerTransaction
 from boxoffice.kit import clock, currencies
 
-ACCOUNTS = frozenset({"gateway_clearing", "revenue", "discounts", "refunds", "customer"})
+ACCOUNTS = frozenset({"gateway_clearing", "revenue", "discounts", "refunds", "customer", "store_fees"})
 
 
 class LedgerError(ValueError):

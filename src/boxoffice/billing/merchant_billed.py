@@ -184,7 +184,7 @@ async def renew_subscription(
         if payment_ref is not None:
             subscription.gateway_customer_ref = payment_ref
         subscription.updated_at = now
-        await _access_until(session, merchant, subscription, reopen=was_trial and not trial)
+        await access_until(session, merchant, subscription, reopen=was_trial and not trial)
         await outbox.record(session, events.subscription_changed(subscription, "subscribe.updated"))
     return subscription
 
@@ -197,9 +197,10 @@ def _period_after(subscription: Subscription, start: datetime) -> datetime:
         raise InvalidInput({"expires_at": "The subscription can't be renewed beyond any calendar"}) from None
 
 
-async def _access_until(session: AsyncSession, merchant: Merchant, subscription: Subscription, *, reopen: bool) -> None:
-    """Access until the period's end: the entitlement runs on, unless a trial became paid (its entitlement stays a
-    trial's, and a paid one opens) or it lapsed before the period began."""
+async def access_until(session: AsyncSession, merchant: Merchant, subscription: Subscription, *, reopen: bool) -> None:
+    """Access until the period's end of a subscription billed elsewhere (by the merchant, or a store): the
+    entitlement runs on, unless a trial became paid (its entitlement stays a trial's, and a paid one opens) or it
+    lapsed before the period began."""
     found = None
     if subscription.entitlement_id is not None:
         found = (await access_repo.entitlements_by_ids(session, merchant.id, [subscription.entitlement_id])).get(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from boxoffice.gateways.stores import Store
 from boxoffice.kit import clock
 from boxoffice.kit.db import Base, BigId, Status, TenantOwned
 
@@ -123,6 +124,8 @@ class Payment(TenantOwned, Base):
     discount: Mapped[int] = mapped_column(default=0, server_default="0")
     # Paid from the customer's credit (see Subscription.credit), not charged.
     credit_used: Mapped[int] = mapped_column(default=0, server_default="0")
+    # What the seller kept of `amount` (an app store's commission), booked apart from the sale.
+    fee: Mapped[int] = mapped_column(default=0, server_default="0")
     voucher_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("vouchers.id", ondelete="SET NULL"))
     gateway: Mapped[str] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(16), default="card", server_default="card")  # see gateways.methods
@@ -214,6 +217,9 @@ FINISHED = frozenset({SubscriptionStatus.ENDED, SubscriptionStatus.INCOMPLETE_EX
 # The gateway of a subscription the merchant's own back end bills and renews (billing.merchant_billed): Boxoffice never
 # charges it; it ends when its period does unless the merchant renews it first.
 MERCHANT_BILLED = "merchant"
+# The app stores: each bills its subscriptions itself, as the merchant does those it bills.
+STORES = frozenset(store.value for store in Store)
+BILLED_ELSEWHERE = frozenset({MERCHANT_BILLED}) | STORES
 
 
 class Subscription(TenantOwned, Base):
@@ -385,3 +391,16 @@ class PlanSwitch(TenantOwned, Base):
     status: Mapped[PlanSwitchStatus] = mapped_column(Status(PlanSwitchStatus, 16))
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class StoreProduct(TenantOwned, Base):
+    """A product of a merchant's app in an app store (its id there, a SKU), and the price a purchase of it buys."""
+
+    __tablename__ = "store_products"
+    __table_args__ = (UniqueConstraint("merchant_id", "store", "product_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    store: Mapped[str] = mapped_column(String(16))
+    product_id: Mapped[str] = mapped_column(String(255))
+    price_id: Mapped[int] = mapped_column(BigId, ForeignKey("prices.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

@@ -21,7 +21,7 @@ from boxoffice.access import repository as access_repo
 from boxoffice.billing import events, gifts, ledger
 from boxoffice.billing import repository as repo
 from boxoffice.billing.ledger import Line
-from boxoffice.billing.models import Payment, PaymentStatus, Refund, RefundStatus
+from boxoffice.billing.models import STORES, Payment, PaymentStatus, Refund, RefundStatus
 from boxoffice.events import outbox
 from boxoffice.gateways.connectors import EXTERNAL
 from boxoffice.gateways.protocol import GatewayError, PaymentGateway
@@ -53,6 +53,9 @@ async def refund_payment(
         payment = await repo.payment_by_id(session, merchant_id, payment_id)
     if payment is None:
         raise NotFound("Transaction not found")
+    if payment.gateway in STORES:
+        # The store took the money and alone gives it back; its notification then tells Boxoffice.
+        raise Conflict("A purchase made in an app store is refunded by the store")
     if refund is None:
         refund = await _reserve(sessions, payment, amount, note, idempotency_key)
     elif refund.payment_id != payment_id or (amount is not None and refund.amount != amount):
@@ -264,7 +267,8 @@ async def reconcile_pending_refunds(
     settled = 0
     for refund in stale:
         payment = payments.get(refund.payment_id)
-        if payment is not None and payment.gateway != EXTERNAL:  # a connector reports its refunds itself
+        # A connector, or a store, reports its refunds itself.
+        if payment is not None and payment.gateway != EXTERNAL and payment.gateway not in STORES:
             gateway = await gateways.named(merchant_id, payment.gateway)
             done = await _refund_at_gateway(sessions, gateway, payment, refund)
             settled += done.status != RefundStatus.PENDING

@@ -34,7 +34,7 @@ from boxoffice.access import repository as access_repo
 from boxoffice.access.models import EntitlementRow
 from boxoffice.billing import books, events, ledger, periods, switches, upcoming
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import CHARGING, MERCHANT_BILLED, PaymentStatus, SubscriptionStatus
+from boxoffice.billing.models import BILLED_ELSEWHERE, CHARGING, PaymentStatus, SubscriptionStatus
 from boxoffice.billing.rows import PaymentRow, SubscriptionRow
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import seasons
@@ -151,8 +151,9 @@ async def _claim(
             elif subscription.status == SubscriptionStatus.PAUSED:
                 periods.end_pause(subscription, subscription.resumes_at or subscription.current_period_end)
                 to_charge.append(subscription)
-            elif subscription.status in CHARGING and subscription.gateway == MERCHANT_BILLED:
-                # The merchant bills it and did not renew it by the end of its period: it ends with that period.
+            elif subscription.status in CHARGING and subscription.gateway in BILLED_ELSEWHERE:
+                # The merchant or a store bills it and did not renew it by the end of its period: it ends with
+                # that period.
                 subscription.status, subscription.due_at = SubscriptionStatus.ENDED, None
                 subscription.ended_at = subscription.updated_at = clock.now()
                 told.append(events.subscription_changed(subscription, "subscribe.expired"))

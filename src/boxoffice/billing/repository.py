@@ -24,6 +24,7 @@ from boxoffice.billing.models import (
     RefundStatus,
     SandboxClock,
     SandboxClockMember,
+    StoreProduct,
     Subscription,
     SubscriptionStatus,
 )
@@ -787,3 +788,53 @@ async def count_in_dunning(session: AsyncSession) -> int:
     """Subscriptions whose renewal was declined and is being tried again."""
     query = select(func.count()).select_from(Subscription).where(Subscription.status == SubscriptionStatus.PAST_DUE)
     return int(await session.scalar(query.execution_options(**_EVERY_MERCHANT)) or 0)
+
+
+async def store_products(session: AsyncSession, merchant_id: int) -> list[StoreProduct]:
+    found = await session.scalars(
+        select(StoreProduct)
+        .where(StoreProduct.merchant_id == merchant_id)
+        .order_by(StoreProduct.store, StoreProduct.product_id)
+    )
+    return list(found)
+
+
+async def store_product(session: AsyncSession, merchant_id: int, store: str, product_id: str) -> StoreProduct | None:
+    return await session.scalar(
+        select(StoreProduct).where(
+            StoreProduct.merchant_id == merchant_id, StoreProduct.store == store, StoreProduct.product_id == product_id
+        )
+    )
+
+
+async def store_product_of_price(
+    session: AsyncSession, merchant_id: int, store: str, price_id: int
+) -> StoreProduct | None:
+    """The store's product that buys `price_id` (the first mapped, when several do)."""
+    return await session.scalar(
+        select(StoreProduct)
+        .where(StoreProduct.merchant_id == merchant_id, StoreProduct.store == store, StoreProduct.price_id == price_id)
+        .order_by(StoreProduct.id)
+        .limit(1)
+    )
+
+
+async def delete_store_product(session: AsyncSession, product: StoreProduct) -> None:
+    await session.delete(product)
+    await session.flush()
+
+
+async def store_subscription(
+    session: AsyncSession, merchant_id: int, store: str, original_id: str
+) -> Subscription | None:
+    """The subscription a store bills under its original purchase's id, the newest when it was bought again."""
+    return await session.scalar(
+        select(Subscription)
+        .where(
+            Subscription.merchant_id == merchant_id,
+            Subscription.gateway == store,
+            Subscription.external_id == original_id,
+        )
+        .order_by(Subscription.id.desc())
+        .limit(1)
+    )

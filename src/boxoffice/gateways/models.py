@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from boxoffice.kit import clock
@@ -156,3 +156,20 @@ class ExternalPaymentDetails(TenantOwned, Base):
     attempt_restricted_to: Mapped[datetime | None]
     attempt_rejections: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())
+
+
+class StoreAppSettings(TenantOwned, Base):
+    """A merchant's app in one app store (see gateways.stores): which app its receipts must be of, and the
+    credentials to ask the store about them (sealed). `fee_rate`: what the store keeps, in basis points."""
+
+    __tablename__ = "store_apps"
+    __table_args__ = (UniqueConstraint("merchant_id", "store"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    store: Mapped[str] = mapped_column(String(16))
+    app_id: Mapped[str] = mapped_column(String(255))
+    apple_app_id: Mapped[int | None] = mapped_column(BigId)
+    environment: Mapped[str] = mapped_column(String(16), default="production")
+    secret: Mapped[str | None] = mapped_column(Text, info=sealed_column())
+    fee_rate: Mapped[int] = mapped_column(default=1500)
+    updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

@@ -8,7 +8,14 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from boxoffice.gateways.models import CardTerms, MerchantGateway, SandboxCharge, SandboxPaymentMethod, SandboxRefund
+from boxoffice.gateways.models import (
+    CardTerms,
+    MerchantGateway,
+    SandboxCharge,
+    SandboxPaymentMethod,
+    SandboxRefund,
+    StoreAppSettings,
+)
 from boxoffice.kit.db import among, table_of
 
 _CHARGES, _METHODS = table_of(SandboxCharge), table_of(SandboxPaymentMethod)
@@ -67,3 +74,16 @@ async def insert_charges(session: AsyncSession, rows: Sequence[dict[str, Any]]) 
     NULLs differ from the one before: every declined card in a batch would split it in two.)"""
     if rows:
         await session.execute(insert(_CHARGES), list(rows))
+
+
+async def store_apps(session: AsyncSession, merchant_id: int) -> list[StoreAppSettings]:
+    found = await session.scalars(
+        select(StoreAppSettings).where(StoreAppSettings.merchant_id == merchant_id).order_by(StoreAppSettings.store)
+    )
+    return list(found)
+
+
+async def store_app(session: AsyncSession, merchant_id: int, store: str) -> StoreAppSettings | None:
+    return await session.scalar(
+        select(StoreAppSettings).where(StoreAppSettings.merchant_id == merchant_id, StoreAppSettings.store == store)
+    )

@@ -105,6 +105,11 @@ class Settings(BaseSettings):
     webhooks_allow_private: bool = False
     # The same for the other addresses merchants configure: identity providers and app stores.
     outbound_allow_private: bool = False
+    # App stores. Apple's root certificates (files, DER or PEM, comma-separated) its signed transactions must lead
+    # to: Apple Root CA - G3 from https://www.apple.com/certificateauthority/ (none: Apple purchases are refused).
+    apple_root_certificates: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Google Play's API address; only tests and proxies set it (None: Google's own).
+    google_play_api_base: str | None = None
     webhooks_timeout: float = Field(default=10.0, gt=0, le=60)
     # A delivery is retried (exponential backoff with jitter) for this long after it was made, then given up.
     webhooks_retry_hours: float = Field(default=72.0, gt=0)
@@ -151,6 +156,13 @@ class Settings(BaseSettings):
             len(value) > 20 or any(not 0 < int(day) <= 60 for day in value) or sorted(set(value)) != list(value)
         ):
             raise ValueError("at most 20 retries, 1 to 60 days after the due date, each later than the one before")
+        return value
+
+    @field_validator("apple_root_certificates", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("encryption_keys", mode="before")

@@ -10,6 +10,7 @@ from typing_extensions import TypedDict
 
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.dialects.inplayer.forms import BodyTooLarge, MalformedBody
+from boxoffice.gateways.stores import StoreRefusal, StoreRefused
 from boxoffice.identity.social_sign_in import SocialRefusal, SocialSignInRefused
 from boxoffice.kit import errors
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
@@ -29,6 +30,19 @@ STATUS: list[tuple[type[errors.DomainError], int]] = [
     (errors.LimitReached, 400),
     (errors.Restricted, 403),
 ]
+# A store's receipt refused: the message and the status.
+STORE_REFUSALS: dict[StoreRefusal, tuple[str, int]] = {
+    StoreRefusal.NOT_CONFIGURED: ("The merchant does not sell through this store", 422),
+    StoreRefusal.MALFORMED: ("The receipt is not one of this store", 422),
+    StoreRefusal.SIGNATURE: ("The receipt's signature does not verify", 422),
+    StoreRefusal.OTHER_APP: ("The receipt is of another app", 422),
+    StoreRefusal.ENVIRONMENT: ("The receipt is from another environment of the store (sandbox or production)", 422),
+    StoreRefusal.UNKNOWN_PRODUCT: ("The store's product buys no access fee here", 422),
+    StoreRefusal.NOT_PAID: ("The store has not been paid for this purchase", 402),
+    StoreRefusal.UNKNOWN_RECEIPT: ("The store knows no such purchase", 422),
+    StoreRefusal.USED: ("This receipt was used by another account", 409),
+    StoreRefusal.UNAVAILABLE: ("The store could not be reached: please try again", 503),
+}
 # A social sign-in refused: its message, the status it answers with before the app is known, and the OAuth 2
 # error code (RFC 6749 §4.1.2.1) the app is told in the fragment of its address once it is.
 SOCIAL_REFUSALS: dict[SocialRefusal, tuple[str, int, str]] = {
@@ -128,6 +142,8 @@ SALE_REFUSALS = {
 
 def worded(error: errors.DomainError) -> tuple[str, dict[str, str] | None]:
     """The refusal's message and field errors in InPlayer's words: typed reasons worded, core fields renamed."""
+    if isinstance(error, StoreRefused):
+        return STORE_REFUSALS[error.reason][0], {"receipt": STORE_REFUSALS[error.reason][0]}
     if isinstance(error, SocialSignInRefused):
         message = SOCIAL_REFUSALS[error.reason][0]
         return message, {"redirect": message} if error.reason is SocialRefusal.REDIRECT else None
@@ -169,6 +185,8 @@ def error_response(status: int, message: str, field_errors: dict[str, str] | Non
 def render_domain_error(error: errors.DomainError) -> JSONResponse:
     if isinstance(error, SocialSignInRefused):
         status = SOCIAL_REFUSALS[error.reason][1]
+    elif isinstance(error, StoreRefused):
+        status = STORE_REFUSALS[error.reason][1]
     else:
         status = next((code for kind, code in STATUS if isinstance(error, kind)), 400)
     response = error_response(status, *worded(error))

@@ -88,10 +88,10 @@ class RefundBody(TypedDict):
 
 MAX_PAGE = 100
 # Transaction tokens (§5.4): C- a one-time charge, R- a refund; the suffix names the gateway.
-GATEWAY_SUFFIX = {"sandbox": "SB", "stripe": "ST"}
+GATEWAY_SUFFIX = {"sandbox": "SB", "stripe": "ST", "apple": "AP", "google_play": "GP", "amazon": "AM", "roku": "RK"}
 # Where a number is wanted for the gateway (the analytics' transactions).
 GATEWAY_IDS = {"sandbox": 1, "stripe": 2}
-_CHARGE_TOKEN = re.compile(r"^C-([1-9][0-9]{0,17})-(SB|ST)$")
+_CHARGE_TOKEN = re.compile(r"^C-([1-9][0-9]{0,17})-(SB|ST|AP|GP|AM|RK)$")
 
 
 def charge_token(payment: Payment) -> str:

@@ -1,0 +1,296 @@
+"""Purchases made in an app store, verified with the store and recorded as the core's payments on the store as
+gateway: access, the ledger (the sale at the merchant's price, and apart from it what the store kept), analytics
+and webhooks as for any other payment.
+
+A receipt is verified with no transaction open (Google is asked over the network). Its transaction is then
+recorded once, under a key of its own (`store-<store>-<transaction id>`), with a hold on that id, so the same
+receipt sent twice, or twice at once, records nothing twice: the second time answers the payment the first made,
+and a receipt another account used is refused. A subscription bought in a store runs until the period end the
+store gives and is renewed by the store (its notifications, or the app sending the renewal's receipt), never
+charged here (`renewals`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice.access import service as access_service
+from boxoffice.billing import books, events, merchant_billed, periods, subscriptions
+from boxoffice.billing import repository as repo
+from boxoffice.billing.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
+from boxoffice.billing.store_settings import store_app_of
+from boxoffice.catalog import repository as catalog_repo
+from boxoffice.catalog.models import Price, Product
+from boxoffice.events import outbox
+from boxoffice.gateways import app_store
+from boxoffice.gateways import repository as gateways_repo
+from boxoffice.gateways.google_play import GooglePlay
+from boxoffice.gateways.stores import Store, StoreApp, StoreRefusal, StoreRefused, VerifiedPurchase
+from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.models import Customer, Merchant
+from boxoffice.kit import clock
+from boxoffice.kit.db import hold, transaction
+from boxoffice.kit.errors import Missing, NotFound
+from boxoffice.kit.sealing import Sealer
+
+MAX_RECEIPT = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class StoreVerifiers:
+    """How each store is asked: Apple's roots the signatures must lead to, Google's API client."""
+
+    apple_roots: list[bytes]
+    google_play: GooglePlay
+
+
+@dataclass(frozen=True, slots=True)
+class StorePurchase:
+    """What the app sends: the store's receipt, and what it bought — the store's product id, or the price."""
+
+    store: Store
+    receipt: str
+    sku: str | None = None  # the store's product id
+    price_id: int | None = None
+    product_id: int | None = None  # the catalogue's product the price is of, when the app names it too
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    payment_id: int
+    subscription_id: int | None
+    new: bool  # False: the receipt was recorded before, and nothing more was
+
+
+@dataclass(frozen=True, slots=True)
+class _Bought:
+    app: StoreApp
+    fee_rate: int
+    product_id: str
+    price_id: int
+    subscription: bool
+
+
+async def _what_was_bought(
+    sessions: async_sessionmaker[AsyncSession], sealer: Sealer, merchant_id: int, asked: StorePurchase
+) -> _Bought:
+    async with transaction(sessions) as session:
+        row = await gateways_repo.store_app(session, merchant_id, asked.store)
+        if row is None:
+            raise StoreRefused(StoreRefusal.NOT_CONFIGURED)
+        if asked.sku:
+            mapped = await repo.store_product(session, merchant_id, asked.store, asked.sku.strip())
+        elif asked.price_id is not None:
+            mapped = await repo.store_product_of_price(session, merchant_id, asked.store, asked.price_id)
+        else:
+            mapped = None
+        if mapped is None:
+            raise StoreRefused(StoreRefusal.UNKNOWN_PRODUCT)
+        price = await catalog_repo.price_by_id(session, merchant_id, mapped.price_id)
+        if price is None:
+            raise NotFound(what=Missing.PRICE)
+        if asked.product_id is not None and asked.product_id != price.product_id:
+            raise StoreRefused(StoreRefusal.UNKNOWN_PRODUCT)
+        return _Bought(
+            store_app_of(row, sealer), row.fee_rate, mapped.product_id, price.id, price.kind == "subscription"
+        )
+
+
+async def _verified(verifiers: StoreVerifiers, bought: _Bought, receipt: str) -> VerifiedPurchase:
+    if not receipt or len(receipt) > MAX_RECEIPT:
+        raise StoreRefused(StoreRefusal.MALFORMED)
+    store = bought.app.store
+    if store is Store.APPLE:
+        found = app_store.verify_transaction(receipt, bought.app, verifiers.apple_roots)
+    elif store is Store.GOOGLE_PLAY:
+        found = await verifiers.google_play.verify(
+            bought.app, bought.product_id, receipt, subscription=bought.subscription
+        )
+    else:
+        raise StoreRefused(StoreRefusal.NOT_CONFIGURED)
+    if found.product_id != bought.product_id or (found.expires_at is not None) != bought.subscription:
+        raise StoreRefused(StoreRefusal.UNKNOWN_PRODUCT)
+    return found
+
+
+async def record_store_purchase(
+    sessions: async_sessionmaker[AsyncSession],
+    sealer: Sealer,
+    verifiers: StoreVerifiers,
+    merchant_id: int,
+    customer_id: int,
+    asked: StorePurchase,
+) -> Recorded:
+    """Verify the receipt with its store and record what it paid for, once."""
+    bought = await _what_was_bought(sessions, sealer, merchant_id, asked)
+    verified = await _verified(verifiers, bought, asked.receipt)
+    async with transaction(sessions) as session:
+        merchant = await identity_repo.merchant_by_id(session, merchant_id)
+        customer = await identity_repo.customer_by_id(session, merchant_id, customer_id)
+        price = await catalog_repo.price_by_id(session, merchant_id, bought.price_id)
+        product = await catalog_repo.product_by_id(session, merchant_id, price.product_id) if price else None
+        if merchant is None or customer is None or price is None or product is None:
+            raise NotFound(what=Missing.PRICE)
+        await hold(session, "store transaction", merchant_id, verified.store, verified.original_id)
+        known = await repo.payment_by_key(session, merchant_id, _key(verified))
+        if known is not None:
+            if known.customer_id != customer.id:
+                raise StoreRefused(StoreRefusal.USED)
+            return Recorded(known.id, known.subscription_id, new=False)
+        if verified.expires_at is None:
+            payment = await _purchase(session, merchant, customer, product, price, verified, bought.fee_rate)
+            return Recorded(payment.id, None, new=True)
+        payment = await _subscription_paid(session, merchant, customer, product, price, verified, bought.fee_rate)
+        return Recorded(payment.id, payment.subscription_id, new=True)
+
+
+def _key(verified: VerifiedPurchase) -> str:
+    return f"store-{verified.store.value}-{verified.transaction_id}"
+
+
+def _payment(
+    merchant: Merchant, customer: Customer, price: Price, verified: VerifiedPurchase, fee_rate: int, kind: str
+) -> Payment:
+    # Booked at the merchant's price for the item, in its currency: what the store charged in the buyer's
+    # currency is the store's to convert, and it pays the merchant in the merchant's.
+    return Payment(
+        merchant_id=merchant.id,
+        customer_id=customer.id,
+        product_id=price.product_id,
+        price_id=price.id,
+        kind=kind,
+        idempotency_key=_key(verified),
+        amount=price.amount,
+        currency=price.currency,
+        fee=(price.amount * fee_rate + 5_000) // 10_000,
+        gateway=verified.store.value,
+        method=verified.store.value,
+        gateway_customer_ref="",
+        gateway_method="",
+        gateway_charge_id=verified.transaction_id[:64],
+        status=PaymentStatus.PENDING,
+        created_at=verified.purchased_at if kind == "renewal" else clock.now(),
+    )
+
+
+async def _settled(session: AsyncSession, payment: Payment) -> None:
+    payment.status = PaymentStatus.SUCCEEDED
+    if payment.amount:
+        payment.ledger_transaction_id = (await books.book_charge(session, payment)).id
+    if payment.fee:
+        await books.book_fee(session, payment)
+    await outbox.record(session, *events.paid(payment))
+
+
+async def _purchase(
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    product: Product,
+    price: Price,
+    verified: VerifiedPurchase,
+    fee_rate: int,
+) -> Payment:
+    payment = _payment(merchant, customer, price, verified, fee_rate, "purchase")
+    session.add(payment)
+    await session.flush()
+    entitlement = await access_service.grant_access(
+        session, merchant, customer, product, source="purchase", price=price, source_ref=str(payment.id)
+    )
+    payment.entitlement_id = entitlement.id
+    await _settled(session, payment)
+    return payment
+
+
+async def _subscription_paid(
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    product: Product,
+    price: Price,
+    verified: VerifiedPurchase,
+    fee_rate: int,
+) -> Payment:
+    """The first charge of a store's subscription starts it; a later one (the app sent a renewal's receipt before
+    the store's notification came) renews the one it started."""
+    assert verified.expires_at is not None
+    running = await repo.store_subscription(session, merchant.id, verified.store, verified.original_id)
+    if running is not None and running.customer_id != customer.id:
+        raise StoreRefused(StoreRefusal.USED)
+    if running is None or running.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+        subscription = await _started(session, merchant, customer, product, price, verified)
+        kind = "subscription"
+    else:
+        subscription = running
+        await extend_store_subscription(session, merchant, subscription, verified)
+        kind = "renewal"
+    payment = _payment(merchant, customer, price, verified, fee_rate, kind)
+    payment.subscription_id, payment.entitlement_id = subscription.id, subscription.entitlement_id
+    session.add(payment)
+    await session.flush()
+    await _settled(session, payment)
+    return payment
+
+
+async def _started(
+    session: AsyncSession,
+    merchant: Merchant,
+    customer: Customer,
+    product: Product,
+    price: Price,
+    verified: VerifiedPurchase,
+) -> Subscription:
+    assert verified.expires_at is not None
+    await hold(session, "running subscription", merchant.id, customer.id, product.id)
+    await subscriptions.refuse_running(session, merchant.id, customer.id, product.id)
+    now = clock.now()
+    subscription = subscriptions.new_subscription(
+        merchant.id,
+        customer.id,
+        price,
+        now,
+        gateway=verified.store.value,
+        clock_id=None,
+        status=SubscriptionStatus.ACTIVE,
+        discounted_charges_left=0,
+        cycle=1,
+        method=verified.store.value,
+        gateway_customer_ref="",
+        gateway_method="",
+        external_id=verified.original_id[:200],
+        external_properties={"purchase_token": verified.token} if verified.token else None,
+    )
+    periods.begin_period(subscription, now)
+    # The store's period, not one computed here: it is the store that bills and says until when.
+    subscription.current_period_end = subscription.billing_anchor = max(verified.expires_at, now)
+    subscription.due_at = subscription.current_period_end
+    subscription.period_paid = price.amount
+    session.add(subscription)
+    await session.flush()
+    entitlement = await access_service.grant_access(
+        session,
+        merchant,
+        customer,
+        product,
+        source="subscription",
+        starts_at=now,
+        expires_at=subscription.current_period_end,
+        price=price,
+        source_ref=str(subscription.id),
+    )
+    subscription.entitlement_id = entitlement.id
+    return subscription
+
+
+async def extend_store_subscription(
+    session: AsyncSession, merchant: Merchant, subscription: Subscription, verified: VerifiedPurchase
+) -> None:
+    """The store renewed the subscription until `verified.expires_at`: its period and its access run on."""
+    assert verified.expires_at is not None
+    if verified.expires_at <= subscription.current_period_end:
+        return
+    subscription.current_period_start = subscription.current_period_end
+    subscription.current_period_end = subscription.due_at = verified.expires_at
+    subscription.cycle += 1
+    await merchant_billed.access_until(session, merchant, subscription, reopen=False)

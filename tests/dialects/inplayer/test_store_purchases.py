@@ -1,0 +1,285 @@
+"""In-app purchases through InPlayer's `validateReceipt`: Apple's signed transactions verified against a root the
+test trusts (as Apple's is in production), Google Play's purchases asked of a local server speaking Google's
+API; access, the ledger with the store's fee, replays, other apps' and other accounts' receipts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from boxoffice.access.models import Entitlement
+from boxoffice.billing import ledger
+from boxoffice.billing.models import LedgerEntry, Payment, Subscription
+from boxoffice.kit import clock
+from boxoffice.kit.settings import Settings
+from tests.conftest import Server
+from tests.dialects.inplayer.conftest import (
+    Merchant,
+    Viewer,
+    assert_error,
+    count_rows,
+    fetch_rows,
+    sign_in,
+    sign_up,
+)
+from tests.dialects.inplayer.test_payments import priced_item
+from tests.dialects.inplayer.test_subscriptions import monthly_fee, renew
+from tests.stores.apple_chain import AppleChain, make_chain
+from tests.stores.fake_google_play import FakeGooglePlay, running_google_play
+
+BUNDLE = "com.example.cinema"
+PACKAGE = "com.example.cinema.android"
+
+
+@pytest.fixture(scope="module")
+def chain() -> AppleChain:
+    return make_chain()
+
+
+@pytest.fixture(scope="module")
+def google() -> Iterator[FakeGooglePlay]:
+    with running_google_play() as running:
+        yield running
+
+
+@pytest.fixture
+def settings(settings: Settings, chain: AppleChain, google: FakeGooglePlay, tmp_path: Path) -> Settings:
+    root = tmp_path / "test-root.cer"
+    root.write_bytes(chain.root_der)
+    return settings.model_copy(
+        update={
+            "apple_root_certificates": [str(root)],
+            "google_play_api_base": google.url + "/",
+            "outbound_allow_private": True,
+        }
+    )
+
+
+def ms(moment: Any) -> int:
+    return clock.unix(moment) * 1000
+
+
+def apple_transaction(chain: AppleChain, product_id: str, transaction_id: str, **given: Any) -> str:
+    now = clock.now()
+    payload = {
+        "transactionId": transaction_id,
+        "originalTransactionId": given.pop("original", transaction_id),
+        "bundleId": BUNDLE,
+        "productId": product_id,
+        "purchaseDate": ms(now),
+        "originalPurchaseDate": ms(now),
+        "signedDate": ms(now),
+        "type": "Non-Consumable",
+        "environment": "Sandbox",
+        "inAppOwnershipType": "PURCHASED",
+        "price": 4990,
+        "currency": "EUR",
+    } | given
+    return chain.sign(payload)
+
+
+async def set_up_store(server: Server, merchant: Merchant, store: str, **form: str) -> None:
+    response = await server.http.put(f"/v2/external-payments/{store}/settings", headers=merchant.auth, data=form)
+    assert response.status_code == 200, response.text
+
+
+async def map_product(server: Server, merchant: Merchant, store: str, product: str, fee_id: int) -> dict[str, Any]:
+    response = await server.http.put(
+        f"/v2/external-payments/{store}/products/{product}", headers=merchant.auth, data={"access_fee_id": fee_id}
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def validate(server: Server, viewer: Viewer, store: str, **form: Any) -> Any:
+    return await server.http.post(f"/v2/external-payments/{store}/validate", headers=viewer.auth, data=form)
+
+
+async def has_access(server: Server, viewer: Viewer, item_id: int) -> bool:
+    response = await server.http.get(f"/items/{item_id}/access", headers=viewer.auth)
+    assert response.status_code in (200, 402), response.text
+    return response.status_code == 200
+
+
+async def books(server: Server, merchant: Merchant) -> dict[str, int]:
+    """The ledger balances; by account, what it holds."""
+    async with server.app.state.sessions() as session:
+        assert await ledger.unbalanced_transactions(session, merchant.id) == []
+    held: dict[str, int] = {}
+    for entry in await fetch_rows(server, LedgerEntry, merchant.id):
+        held[entry.account] = held.get(entry.account, 0) + entry.amount
+    return held
+
+
+async def test_an_apple_purchase_signed_by_the_trusted_chain_grants_access_once(
+    server: Server, merchant: Merchant, viewer: Viewer, chain: AppleChain
+) -> None:
+    await set_up_store(server, merchant, "apple", app_id=BUNDLE, environment="sandbox", fee_rate="3000")
+    item_id, fee_id = await priced_item(server, merchant, amount="4.99", currency="EUR")
+    mapped = await map_product(server, merchant, "apple", "film.rent", fee_id)
+    assert mapped == {"store": "apple", "product_name": "film.rent", "item_id": item_id, "access_fee_id": fee_id}
+    assert not await has_access(server, viewer, item_id)
+
+    receipt = apple_transaction(chain, "film.rent", "2000000001")
+    done = await validate(server, viewer, "apple", receipt=receipt, product_name="film.rent")
+    assert done.status_code == 200, done.text
+    assert done.json()["code"] == 200
+    assert await has_access(server, viewer, item_id)
+    [payment] = await fetch_rows(server, Payment, merchant.id)
+    assert (payment.gateway, payment.amount, payment.fee, payment.status) == ("apple", 499, 150, "succeeded")
+    # The sale at its price, the store's 30 % apart: clearing holds what Apple owes the merchant.
+    assert await books(server, merchant) == {"revenue": -499, "gateway_clearing": 349, "store_fees": 150}
+
+    # The same receipt again (the app retrying), by price this time: nothing more is granted or booked.
+    again = await validate(server, viewer, "apple", receipt=receipt, item_id=item_id, access_fee_id=fee_id)
+    assert again.status_code == 200, again.text
+    assert await count_rows(server, Payment, merchant.id) == 1
+    assert await count_rows(server, Entitlement, merchant.id) == 1
+    # Another account sending it is refused.
+    other = await sign_up(server, merchant, email="other@example.com")
+    assert_error(await validate(server, other, "apple", receipt=receipt, product_name="film.rent"), 409, "receipt")
+    assert not await has_access(server, other, item_id)
+
+
+async def test_an_apple_receipt_of_another_root_app_product_or_environment_is_refused(
+    server: Server, merchant: Merchant, viewer: Viewer, chain: AppleChain
+) -> None:
+    await set_up_store(server, merchant, "apple", app_id=BUNDLE, environment="sandbox")
+    item_id, fee_id = await priced_item(server, merchant, amount="4.99", currency="EUR")
+    await map_product(server, merchant, "apple", "film.rent", fee_id)
+    foreign = make_chain("Someone Else")
+    cases = [
+        (apple_transaction(foreign, "film.rent", "1"), "signature"),
+        (apple_transaction(chain, "film.rent", "2", bundleId="com.other.app"), "another app"),
+        (apple_transaction(chain, "film.rent", "3", environment="Production"), "environment"),
+        (apple_transaction(chain, "other.product", "4"), "buys no access fee"),
+        (apple_transaction(chain, "film.rent", "5")[:-10] + "AAAAAAAAAA", "signature"),
+        ("not-a-jws", "not one of this store"),
+    ]
+    for receipt, words in cases:
+        refused = assert_error(await validate(server, viewer, "apple", receipt=receipt, product_name="film.rent"), 422)
+        assert words in refused["message"], refused
+    assert_error(await validate(server, viewer, "apple", receipt="x", product_name="unmapped"), 422, "receipt")
+    good = apple_transaction(chain, "film.rent", "6")
+    other_item = await validate(server, viewer, "apple", receipt=good, item_id=item_id + 1000, access_fee_id=fee_id)
+    assert_error(other_item, 422, "receipt")
+    assert_error(await validate(server, viewer, "amazon", receipt="x", product_name="film.rent"), 422, "receipt")
+    assert_error(await validate(server, viewer, "nokia", receipt="x", product_name="film.rent"), 422, "store")
+    assert_error(await validate(server, viewer, "apple", product_name="film.rent"), 422)
+    assert await count_rows(server, Payment, merchant.id) == 0
+    assert not await has_access(server, viewer, item_id)
+
+
+async def test_two_validations_of_one_receipt_at_once_record_one_payment(
+    server: Server, merchant: Merchant, viewer: Viewer, chain: AppleChain
+) -> None:
+    await set_up_store(server, merchant, "apple", app_id=BUNDLE, environment="sandbox")
+    _, fee_id = await priced_item(server, merchant, amount="4.99", currency="EUR")
+    await map_product(server, merchant, "apple", "film.rent", fee_id)
+    receipt = apple_transaction(chain, "film.rent", "2000000009")
+    answers = await asyncio.gather(
+        *(validate(server, viewer, "apple", receipt=receipt, product_name="film.rent") for _ in range(2))
+    )
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert await count_rows(server, Payment, merchant.id) == 1
+
+
+async def test_a_google_play_subscription_grants_access_until_googles_expiry_and_then_ends(
+    server: Server, merchant: Merchant, viewer: Viewer, google: FakeGooglePlay, frozen: clock.FrozenClock
+) -> None:
+    await set_up_store(server, merchant, "google-play", app_id=PACKAGE, credentials=google.service_account())
+    item_id, fee_id = await monthly_fee(server, merchant, amount="9.99", currency="EUR")
+    await map_product(server, merchant, "google-play", "monthly.pass", fee_id)
+    now = clock.now()
+    expiry = now + timedelta(days=30)
+    token = f"google-token-{clock.unix(now)}"
+    google.subscription(
+        PACKAGE, token, "monthly.pass", order="GPA.3312-1111-2222-33333", start=f"{now.isoformat()}Z",
+        expiry=f"{expiry.isoformat()}Z",
+    )  # fmt: skip
+    done = await validate(server, viewer, "google-play", receipt=token, product_name="monthly.pass")
+    assert done.status_code == 200, done.text
+    assert ("monthly.pass", token) in google.acknowledged
+    [subscription] = await fetch_rows(server, Subscription, merchant.id)
+    assert (subscription.gateway, subscription.status, subscription.current_period_end) == (
+        "google_play",
+        "active",
+        expiry.replace(microsecond=0),
+    )
+    assert await has_access(server, viewer, item_id)
+    assert await books(server, merchant) == {"revenue": -999, "gateway_clearing": 849, "store_fees": 150}
+    # It is never charged here: at Google's expiry, with no renewal told, it ends.
+    frozen.advance(days=30, seconds=1)
+    await renew(server)
+    signed_in = await sign_in(server, merchant, viewer.email, viewer.password)
+    later = replace(viewer, token=signed_in.json()["access_token"])
+    assert not await has_access(server, later, item_id)
+    [ended] = await fetch_rows(server, Subscription, merchant.id)
+    assert ended.status == "ended"
+    assert await count_rows(server, Payment, merchant.id) == 1
+
+
+async def test_a_google_token_unknown_to_google_or_not_paid_grants_nothing(
+    server: Server, merchant: Merchant, viewer: Viewer, google: FakeGooglePlay
+) -> None:
+    await set_up_store(server, merchant, "google-play", app_id=PACKAGE, credentials=google.service_account())
+    item_id, fee_id = await priced_item(server, merchant, amount="2.99", currency="EUR")
+    await map_product(server, merchant, "google-play", "film.buy", fee_id)
+    unknown = await validate(server, viewer, "google-play", receipt="no-such-token", product_name="film.buy")
+    assert "knows no such purchase" in assert_error(unknown, 422, "receipt")["message"]
+    google.product(PACKAGE, "film.buy", "pending-token", order="GPA.1", bought_ms=ms(clock.now()), state=2)
+    pending = await validate(server, viewer, "google-play", receipt="pending-token", product_name="film.buy")
+    assert_error(pending, 402, "receipt")
+    assert await count_rows(server, Payment, merchant.id) == 0
+    google.product(PACKAGE, "film.buy", "paid-token", order="GPA.2", bought_ms=ms(clock.now()))
+    paid = await validate(server, viewer, "google-play", receipt="paid-token", product_name="film.buy")
+    assert paid.status_code == 200, paid.text
+    assert await has_access(server, viewer, item_id)
+
+
+async def test_the_merchant_sets_stores_up_with_clear_errors_and_refunds_stay_the_stores(
+    server: Server, merchant: Merchant, viewer: Viewer, chain: AppleChain
+) -> None:
+    auth = merchant.auth
+    bad = await server.http.put("/v2/external-payments/apple/settings", headers=auth, data={"environment": "prod"})
+    assert_error(bad, 422, "app_id", "environment")
+    production = await server.http.put("/v2/external-payments/apple/settings", headers=auth, data={"app_id": BUNDLE})
+    assert_error(production, 422, "apple_app_id")
+    not_json = await server.http.put(
+        "/v2/external-payments/google-play/settings", headers=auth, data={"app_id": PACKAGE, "credentials": "{"}
+    )
+    assert_error(not_json, 422, "credentials")
+    assert_error(await server.http.put("/v2/external-payments/apple/products/x", headers=auth, data={}), 422)
+    assert_error(
+        await server.http.put("/v2/external-payments/apple/products/x", headers=auth, data={"access_fee_id": 999999}),
+        404,
+    )
+    await set_up_store(server, merchant, "apple", app_id=BUNDLE, apple_app_id="1234567", fee_rate="1500")
+    listed = (await server.http.get("/v2/external-payments/settings", headers=auth)).json()
+    assert listed == {"collection": [{
+        "store": "apple", "app_id": BUNDLE, "apple_app_id": 1234567, "environment": "production",
+        "credentials_set": False, "fee_rate": 1500,
+    }]}  # fmt: skip
+    assert_error(await server.http.get("/v2/external-payments/settings", headers=viewer.auth), 403)
+
+    # A store's payment is refunded by the store, never through the merchant's API.
+    await set_up_store(server, merchant, "apple", environment="sandbox")
+    _, fee_id = await priced_item(server, merchant, amount="4.99", currency="EUR")
+    await map_product(server, merchant, "apple", "film.rent", fee_id)
+    receipt = apple_transaction(chain, "film.rent", "2000000077")
+    assert (await validate(server, viewer, "apple", receipt=receipt, product_name="film.rent")).status_code == 200
+    [payment] = await fetch_rows(server, Payment, merchant.id)
+    refund = await server.http.post(
+        "/v2/payments/refunds", headers=auth, data={"transaction_token": f"C-{payment.id}-AP"}
+    )
+    assert "refunded by the store" in assert_error(refund, 409)["message"]
+    assert await books(server, merchant) == {"revenue": -499, "gateway_clearing": 424, "store_fees": 75}
+    removed = await server.http.delete("/v2/external-payments/apple/products/film.rent", headers=auth)
+    assert removed.status_code == 200
+    assert (await server.http.get("/v2/external-payments/products", headers=auth)).json() == {"collection": []}
