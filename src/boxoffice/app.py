@@ -30,7 +30,13 @@ from boxoffice import (
 )
 from boxoffice.access.checker import AccessChecker
 from boxoffice.access.content_log import ContentLog
-from boxoffice.billing import gateway_events, gift_delivery, janitor, renewals  # noqa: F401  (register billing's jobs)
+from boxoffice.billing import (  # noqa: F401  (register billing's jobs)
+    gateway_events,
+    gift_delivery,
+    janitor,
+    renewals,
+    store_notifications,
+)
 from boxoffice.billing.store_purchases import StoreVerifiers
 from boxoffice.dialects.api31.router import PREFIX as API31_PREFIX
 from boxoffice.dialects.api31.router import router as api31_router
@@ -65,7 +71,16 @@ from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings, get_settings
 from boxoffice.kit.stopping import Stopping, stop_all
 from boxoffice.mail import delivery  # noqa: F401  (registers the e-mail job handler)
-from boxoffice.web import api_docs, audit_trail, branding_images, demo_page, gateway_webhooks, landing, report_downloads
+from boxoffice.web import (
+    api_docs,
+    audit_trail,
+    branding_images,
+    demo_page,
+    gateway_webhooks,
+    landing,
+    report_downloads,
+    store_webhooks,
+)
 from boxoffice.web import sandbox as sandbox_pages
 from boxoffice.web.dashboard.router import router as dashboard
 from boxoffice.web.pages import router as pages
@@ -370,6 +385,7 @@ def shared_routes() -> tuple[BaseRoute, ...]:
     holder.include_router(api31_router, prefix=API31_PREFIX)
     holder.include_router(sandbox_pages.router, responses=UNPARSED)
     holder.include_router(gateway_webhooks.router, responses=UNPARSED)
+    holder.include_router(store_webhooks.router, responses=UNPARSED)
     holder.include_router(report_downloads.router, responses=UNPARSED)
     holder.include_router(branding_images.router, responses=UNPARSED)
     holder.mount("/pages/static", pages.static, name="page-files")

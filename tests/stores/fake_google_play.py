@@ -5,17 +5,23 @@ Google's wire format. A test says what each purchase token stands for; the serve
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 ACCESS_TOKEN = "ya29.fake-access-token"
 _SUBSCRIPTION = re.compile(r"^/androidpublisher/v3/applications/([^/]+)/purchases/subscriptionsv2/tokens/([^/:?]+)$")
@@ -25,6 +31,24 @@ _ACKNOWLEDGE = re.compile(
 )
 
 
+def _signing_pair(name: str) -> tuple[rsa.RSAPrivateKey, str]:
+    """A key and a self-signed certificate of it, as Google publishes its token-signing keys (v1 certs)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=365 * 30))
+        .sign(key, hashes.SHA256())
+    )
+    return key, certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
 @dataclass
 class FakeGooglePlay:
     url: str = ""
@@ -32,6 +56,25 @@ class FakeGooglePlay:
     products: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     acknowledged: list[tuple[str, str]] = field(default_factory=list)  # (product id, token)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    signing: tuple[rsa.RSAPrivateKey, str] = field(default_factory=lambda: _signing_pair("Google test signer"))
+
+    def push_token(self, audience: str, *, email: str = "pubsub@boxoffice-test.iam.gserviceaccount.com") -> str:
+        """The token Pub/Sub sends with a push: Google-signed OpenID Connect, for the push endpoint's address.
+        Its times are the wall clock's, as Google's library checks them."""
+        now = int(time.time())
+        claims = {
+            "iss": "https://accounts.google.com", "aud": audience, "email": email, "email_verified": True,
+            "sub": "1234", "iat": now, "exp": now + 3600,
+        }  # fmt: skip
+        return jwt.encode(claims, self.signing[0], algorithm="RS256", headers={"kid": "test-kid"})
+
+    def push(self, notification: dict[str, Any]) -> dict[str, Any]:
+        """A Pub/Sub push's body carrying `notification`."""
+        data = base64.b64encode(json.dumps(notification).encode()).decode()
+        return {
+            "message": {"data": data, "messageId": str(time.time_ns())},
+            "subscription": "projects/p/subscriptions/s",
+        }
 
     def service_account(self) -> str:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -121,6 +164,9 @@ def _handler(fake: FakeGooglePlay) -> type[BaseHTTPRequestHandler]:
             self._answer(404, {"error": {"code": 404, "message": "Not found"}})
 
         def do_GET(self) -> None:
+            if self.path == "/oauth2/v1/certs":
+                self._answer(200, {"test-kid": fake.signing[1]})
+                return
             if not self._authorised():
                 return
             path = self.path.split("?", 1)[0]

@@ -44,3 +44,12 @@ async def book_fee(session: AsyncSession, payment: Payment) -> LedgerTransaction
         Line("gateway_clearing", -payment.fee, payment.currency),
     ]
     return await ledger.post(session, payment.merchant_id, "fee", f"payment:{payment.id}", lines)
+
+
+async def book_fee_returned(session: AsyncSession, payment: Payment) -> LedgerTransaction:
+    """The store's fee on a sale it refunded whole, given back with it (the stores return their commission)."""
+    lines = [
+        Line("store_fees", -payment.fee, payment.currency),
+        Line("gateway_clearing", payment.fee, payment.currency),
+    ]
+    return await ledger.post(session, payment.merchant_id, "fee_returned", f"payment:{payment.id}", lines)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import service as access_service
-from boxoffice.billing import books, events, merchant_billed, periods, subscriptions
+from boxoffice.billing import books, events, merchant_billed, periods, refunds, subscriptions
 from boxoffice.billing import repository as repo
-from boxoffice.billing.models import Payment, PaymentStatus, Subscription, SubscriptionStatus
+from boxoffice.billing.models import RUNNING, Payment, PaymentStatus, Subscription, SubscriptionStatus
 from boxoffice.billing.store_settings import store_app_of
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price, Product
@@ -133,7 +133,7 @@ async def record_store_purchase(
         if merchant is None or customer is None or price is None or product is None:
             raise NotFound(what=Missing.PRICE)
         await hold(session, "store transaction", merchant_id, verified.store, verified.original_id)
-        known = await repo.payment_by_key(session, merchant_id, _key(verified))
+        known = await repo.payment_by_key(session, merchant_id, payment_key(verified))
         if known is not None:
             if known.customer_id != customer.id:
                 raise StoreRefused(StoreRefusal.USED)
@@ -145,22 +145,22 @@ async def record_store_purchase(
         return Recorded(payment.id, payment.subscription_id, new=True)
 
 
-def _key(verified: VerifiedPurchase) -> str:
+def payment_key(verified: VerifiedPurchase) -> str:
     return f"store-{verified.store.value}-{verified.transaction_id}"
 
 
 def _payment(
-    merchant: Merchant, customer: Customer, price: Price, verified: VerifiedPurchase, fee_rate: int, kind: str
+    merchant_id: int, customer_id: int, price: Price, verified: VerifiedPurchase, fee_rate: int, kind: str
 ) -> Payment:
     # Booked at the merchant's price for the item, in its currency: what the store charged in the buyer's
     # currency is the store's to convert, and it pays the merchant in the merchant's.
     return Payment(
-        merchant_id=merchant.id,
-        customer_id=customer.id,
+        merchant_id=merchant_id,
+        customer_id=customer_id,
         product_id=price.product_id,
         price_id=price.id,
         kind=kind,
-        idempotency_key=_key(verified),
+        idempotency_key=payment_key(verified),
         amount=price.amount,
         currency=price.currency,
         fee=(price.amount * fee_rate + 5_000) // 10_000,
@@ -170,7 +170,6 @@ def _payment(
         gateway_method="",
         gateway_charge_id=verified.transaction_id[:64],
         status=PaymentStatus.PENDING,
-        created_at=verified.purchased_at if kind == "renewal" else clock.now(),
     )
 
 
@@ -192,7 +191,7 @@ async def _purchase(
     verified: VerifiedPurchase,
     fee_rate: int,
 ) -> Payment:
-    payment = _payment(merchant, customer, price, verified, fee_rate, "purchase")
+    payment = _payment(merchant.id, customer.id, price, verified, fee_rate, "purchase")
     session.add(payment)
     await session.flush()
     entitlement = await access_service.grant_access(
@@ -218,14 +217,26 @@ async def _subscription_paid(
     running = await repo.store_subscription(session, merchant.id, verified.store, verified.original_id)
     if running is not None and running.customer_id != customer.id:
         raise StoreRefused(StoreRefusal.USED)
-    if running is None or running.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
-        subscription = await _started(session, merchant, customer, product, price, verified)
-        kind = "subscription"
-    else:
-        subscription = running
-        await extend_store_subscription(session, merchant, subscription, verified)
-        kind = "renewal"
-    payment = _payment(merchant, customer, price, verified, fee_rate, kind)
+    if running is not None and running.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+        return await record_store_renewal(session, merchant, running, verified, fee_rate)
+    subscription = await _started(session, merchant, customer, product, price, verified)
+    payment = _payment(merchant.id, subscription.customer_id, price, verified, fee_rate, "subscription")
+    payment.subscription_id, payment.entitlement_id = subscription.id, subscription.entitlement_id
+    session.add(payment)
+    await session.flush()
+    await _settled(session, payment)
+    return payment
+
+
+async def record_store_renewal(
+    session: AsyncSession, merchant: Merchant, subscription: Subscription, verified: VerifiedPurchase, fee_rate: int
+) -> Payment:
+    """A charge the store made for the subscription (its key new), running it on until the store's expiry."""
+    price = await catalog_repo.price_by_id(session, merchant.id, subscription.price_id)
+    if price is None:
+        raise NotFound(what=Missing.PRICE)
+    await extend_store_subscription(session, merchant, subscription, verified)
+    payment = _payment(merchant.id, subscription.customer_id, price, verified, fee_rate, "renewal")
     payment.subscription_id, payment.entitlement_id = subscription.id, subscription.entitlement_id
     session.add(payment)
     await session.flush()
@@ -294,3 +305,21 @@ async def extend_store_subscription(
     subscription.current_period_end = subscription.due_at = verified.expires_at
     subscription.cycle += 1
     await merchant_billed.access_until(session, merchant, subscription, reopen=False)
+
+
+async def record_store_refund(session: AsyncSession, merchant: Merchant, payment: Payment, reference: str) -> None:
+    """The store gave the payment back whole (a refund, a chargeback): booked with the store's fee it returns,
+    access to what it bought ended, and a subscription it paid for ended now. Told again, nothing more happens."""
+    if payment.refunded >= payment.amount:
+        return
+    await refunds.record_refund_made_elsewhere(
+        session, payment, amount=None, reason="Refunded by the store", refund_ref=reference[:64], reference=reference
+    )
+    if payment.fee:
+        await books.book_fee_returned(session, payment)
+    if payment.subscription_id is not None:
+        subscription = await repo.subscription_by_id(session, merchant.id, payment.subscription_id)
+        if subscription is not None and subscription.status in RUNNING:
+            subscription.status, subscription.due_at = SubscriptionStatus.ENDED, None
+            subscription.ended_at = subscription.updated_at = clock.now()
+            await outbox.record(session, events.subscription_changed(subscription, "subscribe.expired"))

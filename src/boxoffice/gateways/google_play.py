@@ -20,6 +20,8 @@ from boxoffice.gateways.stores import Store, StoreApp, StoreRefusal, StoreRefuse
 try:
     import httplib2
     from google.auth.exceptions import GoogleAuthError
+    from google.auth.transport import requests as google_requests
+    from google.oauth2 import id_token as google_id_token
     from google.oauth2 import service_account
     from googleapiclient.discovery import build
     from googleapiclient.errors import HttpError
@@ -27,6 +29,7 @@ except ImportError:  # pragma: no cover - without the `stores` extra Google Play
     build = None
 
 SCOPE = "https://www.googleapis.com/auth/androidpublisher"
+GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105  (an address, no secret)
 MAX_TOKEN = 1000
 TIMEOUT = 15
@@ -63,11 +66,19 @@ class GooglePlay:
         ask = self._subscription if subscription else self._product
         return await anyio.to_thread.run_sync(ask, app, product_id, token)
 
-    async def subscription(self, app: StoreApp, token: str) -> VerifiedPurchase:
-        """A subscription as it stands now (after a notification named its token), whichever product it is."""
+    async def subscription(self, app: StoreApp, token: str) -> tuple[bool, VerifiedPurchase | None]:
+        """A subscription as it stands now (after a notification named its token), whichever product it is:
+        whether Google still serves it, and its latest charge (None when Google has none to tell)."""
         if build is None or not app.secret:
             raise StoreRefused(StoreRefusal.NOT_CONFIGURED)
-        return await anyio.to_thread.run_sync(self._subscription, app, None, token)
+        if not token or len(token) > MAX_TOKEN or not token.isprintable():
+            raise StoreRefused(StoreRefusal.MALFORMED)
+        try:
+            return True, await anyio.to_thread.run_sync(self._subscription, app, None, token)
+        except StoreRefused as refused:
+            if refused.reason is not StoreRefusal.NOT_PAID:
+                raise
+            return False, None
 
     def _service(self, app: StoreApp) -> Any:
         assert app.secret is not None
@@ -131,6 +142,22 @@ class GooglePlay:
             expires_at=None,
             token=token,
         )
+
+
+def push_sender(token: str, *, audience: str, certs_url: str | None) -> str:
+    """The account a Pub/Sub push's token (a Google-signed OpenID Connect token, for `audience`: the push
+    endpoint's address) was issued to; ValueError when it is not one. Blocking: Google's keys are fetched."""
+    if build is None:
+        raise ValueError("the stores extra is not installed")
+    try:
+        claims = google_id_token.verify_token(
+            token, google_requests.Request(), audience=audience, certs_url=certs_url or GOOGLE_CERTS_URL
+        )
+    except (GoogleAuthError, ValueError) as exc:
+        raise ValueError(str(exc)) from None
+    if claims.get("email_verified") is not True or not isinstance(claims.get("email"), str):
+        raise ValueError("the token names no verified account")
+    return str(claims["email"])
 
 
 def _asked(request: Any) -> dict[str, Any]:

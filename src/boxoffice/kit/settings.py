@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     apple_root_certificates: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Google Play's API address; only tests and proxies set it (None: Google's own).
     google_play_api_base: str | None = None
+    # Where Google's public keys are read, which sign Pub/Sub's pushes; only tests set it (None: Google's own).
+    google_certs_url: str | None = None
     webhooks_timeout: float = Field(default=10.0, gt=0, le=60)
     # A delivery is retried (exponential backoff with jitter) for this long after it was made, then given up.
     webhooks_retry_hours: float = Field(default=72.0, gt=0)

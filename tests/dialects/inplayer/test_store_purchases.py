@@ -283,3 +283,94 @@ async def test_the_merchant_sets_stores_up_with_clear_errors_and_refunds_stay_th
     removed = await server.http.delete("/v2/external-payments/apple/products/film.rent", headers=auth)
     assert removed.status_code == 200
     assert (await server.http.get("/v2/external-payments/products", headers=auth)).json() == {"collection": []}
+
+
+async def test_google_plays_renewal_notification_extends_access_and_its_refund_notification_ends_it(
+    server: Server, merchant: Merchant, viewer: Viewer, google: FakeGooglePlay, frozen: clock.FrozenClock
+) -> None:
+    server.app.state.settings = server.settings.model_copy(update={"google_certs_url": f"{google.url}/oauth2/v1/certs"})
+    await set_up_store(server, merchant, "google-play", app_id=PACKAGE, credentials=google.service_account())
+    item_id, fee_id = await monthly_fee(server, merchant, amount="9.99", currency="EUR")
+    await map_product(server, merchant, "google-play", "monthly.pass", fee_id)
+    now = clock.now()
+    token, first = f"renewing-{clock.unix(now)}", "GPA.4444-5555-6666-77777"
+    expiry = now + timedelta(days=30)
+    google.subscription(
+        PACKAGE, token, "monthly.pass", order=first, start=f"{now.isoformat()}Z", expiry=f"{expiry.isoformat()}Z"
+    )
+    assert (
+        await validate(server, viewer, "google-play", receipt=token, product_name="monthly.pass")
+    ).status_code == 200
+
+    # Google renews it and tells, by Pub/Sub, only the token: the worker asks Google how it stands.
+    renewed = expiry + timedelta(days=30)
+    google.subscription(
+        PACKAGE, token, "monthly.pass", order=f"{first}..0", start=f"{now.isoformat()}Z",
+        expiry=f"{renewed.isoformat()}Z", acknowledged=True,
+    )  # fmt: skip
+    path = f"/webhooks/stores/google-play/{merchant.uuid}"
+    audience = f"http://testserver{path}"
+    notification = {
+        "version": "1.0", "packageName": PACKAGE, "eventTimeMillis": str(ms(now)),
+        "subscriptionNotification": {"version": "1.0", "notificationType": 2, "purchaseToken": token,
+                                     "subscriptionId": "monthly.pass"},
+    }  # fmt: skip
+    for _ in range(2):  # Pub/Sub delivers at least once: the same notification twice renews once
+        pushed = await server.http.post(
+            path, json=google.push(notification), headers={"Authorization": f"Bearer {google.push_token(audience)}"}
+        )
+        assert pushed.json() == {"received": True, "queued": True}, pushed.text
+        await server.run_jobs()
+    [subscription] = await fetch_rows(server, Subscription, merchant.id)
+    assert subscription.current_period_end == renewed.replace(microsecond=0)
+    assert [p.kind for p in await fetch_rows(server, Payment, merchant.id)] == ["subscription", "renewal"]
+    frozen.advance(days=45)
+    await renew(server)
+    signed_in = await sign_in(server, merchant, viewer.email, viewer.password)
+    later = replace(viewer, token=signed_in.json()["access_token"])
+    assert await has_access(server, later, item_id)
+
+    # Google refunds the renewal: the subscription ends and access with it.
+    voided = {
+        "version": "1.0", "packageName": PACKAGE, "eventTimeMillis": str(ms(clock.now())),
+        "voidedPurchaseNotification": {"purchaseToken": token, "orderId": f"{first}..0", "productType": 1,
+                                       "refundType": 1},
+    }  # fmt: skip
+    for _ in range(2):
+        pushed = await server.http.post(
+            path, json=google.push(voided), headers={"Authorization": f"Bearer {google.push_token(audience)}"}
+        )
+        assert pushed.status_code == 200, pushed.text
+        await server.run_jobs()
+    assert not await has_access(server, later, item_id)
+    [ended] = await fetch_rows(server, Subscription, merchant.id)
+    assert ended.status == "ended"
+    # Two sales of 9.99, the second given back with its fee.
+    assert await books(server, merchant) == {
+        "revenue": -1998, "refunds": 999, "gateway_clearing": 849, "store_fees": 150,
+    }  # fmt: skip
+
+
+async def test_a_push_not_signed_by_google_for_this_address_queues_nothing(
+    server: Server, merchant: Merchant, google: FakeGooglePlay
+) -> None:
+    server.app.state.settings = server.settings.model_copy(update={"google_certs_url": f"{google.url}/oauth2/v1/certs"})
+    await set_up_store(server, merchant, "google-play", app_id=PACKAGE, credentials=google.service_account())
+    path = f"/webhooks/stores/google-play/{merchant.uuid}"
+    notice = {"packageName": PACKAGE, "subscriptionNotification": {"notificationType": 2, "purchaseToken": "t"}}
+    forger = FakeGooglePlay()
+    for headers in (
+        {},
+        {"Authorization": f"Bearer {forger.push_token(f'http://testserver{path}')}"},
+        {"Authorization": f"Bearer {google.push_token('https://elsewhere.example.com/push')}"},
+    ):
+        refused = await server.http.post(path, json=google.push(notice), headers=headers)
+        assert refused.status_code == 403, refused.text
+    good = {"Authorization": f"Bearer {google.push_token(f'http://testserver{path}')}"}
+    other_app = await server.http.post(path, json=google.push(notice | {"packageName": "com.other"}), headers=good)
+    assert other_app.json() == {"received": True, "queued": False}
+    garbage = await server.http.post(path, content=b"{not json", headers=good)
+    assert garbage.status_code == 400
+    unknown = await server.http.post(f"/webhooks/stores/google-play/{'0' * 32}", json=google.push(notice), headers=good)
+    assert unknown.status_code == 404
+    assert await server.run_jobs() == 0

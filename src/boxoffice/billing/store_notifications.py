@@ -1,0 +1,135 @@
+"""What the app stores tell afterwards — a subscription renewed, expired or revoked, a purchase refunded — proven
+when it arrives, then acted on by the worker through the jobs table, once however many times it is told.
+
+Google Play's Real-time Developer Notifications come as Pub/Sub pushes: a Google-signed token for the push
+endpoint's address proves Pub/Sub sent it, and the notification names only a purchase token, so the worker asks
+Google how the subscription stands (under the merchant's own service account) and acts on that, never on the
+notification's word: a forged one could only make Boxoffice ask again."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from boxoffice.billing import repository as repo
+from boxoffice.billing.models import SubscriptionStatus
+from boxoffice.billing.store_purchases import payment_key, record_store_refund, record_store_renewal
+from boxoffice.billing.store_settings import store_app_of
+from boxoffice.gateways import repository as gateways_repo
+from boxoffice.gateways.google_play import GooglePlay, push_sender
+from boxoffice.gateways.stores import Store
+from boxoffice.identity import merchants
+from boxoffice.identity import repository as identity_repo
+from boxoffice.kit import jobs
+from boxoffice.kit.db import transaction
+from boxoffice.kit.errors import Forbidden, InvalidInput
+from boxoffice.kit.sealing import Sealer
+from boxoffice.kit.settings import Settings
+
+NOTIFICATION_JOB = "billing.store_notification"
+MAX_NOTIFICATION = 64 * 1024
+SUBSCRIPTION, VOIDED = "subscription", "voided"
+
+
+@dataclass(frozen=True, slots=True)
+class GoogleNotice:
+    package: str
+    kind: str  # SUBSCRIPTION (its state changed: renewed, expired, revoked …), VOIDED (refunded), or another
+    token: str
+    order_id: str | None
+
+
+def google_notice(body: bytes) -> GoogleNotice:
+    """The Real-time Developer Notification a Pub/Sub push carries; InvalidInput when it carries none."""
+    problem = {"message": "The body is not a Pub/Sub push of a Google Play notification"}
+    try:
+        push = json.loads(body)
+        data = json.loads(base64.b64decode(push["message"]["data"], validate=True))
+    except (ValueError, KeyError, TypeError, binascii.Error, RecursionError):
+        raise InvalidInput(problem) from None
+    if not isinstance(data, dict) or not isinstance(data.get("packageName"), str):
+        raise InvalidInput(problem)
+    found: Any = data.get("subscriptionNotification") or data.get("voidedPurchaseNotification") or {}
+    kind = (
+        SUBSCRIPTION if "subscriptionNotification" in data else VOIDED if "voidedPurchaseNotification" in data else ""
+    )
+    token, order = found.get("purchaseToken"), found.get("orderId")
+    return GoogleNotice(
+        data["packageName"],
+        kind if isinstance(token, str) and token else "",
+        token if isinstance(token, str) else "",
+        order if isinstance(order, str) and order else None,
+    )
+
+
+async def receive_google_notification(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    merchant_uuid: str,
+    body: bytes,
+    bearer: str | None,
+    audience: str,
+) -> bool:
+    """Check that Pub/Sub pushed it and queue it; False for a notification nothing is done about (a test, another
+    app's, a one-time product's), acknowledged all the same, or Pub/Sub would push it again for days."""
+    async with transaction(sessions) as session:
+        merchant = await merchants.find_merchant(session, merchant_uuid)
+        app = await gateways_repo.store_app(session, merchant.id, Store.GOOGLE_PLAY)
+        package = app.app_id if app is not None else None
+    if not bearer:
+        raise Forbidden("The push carries no token")
+    try:
+        await anyio.to_thread.run_sync(
+            lambda: push_sender(bearer, audience=audience, certs_url=settings.google_certs_url)
+        )
+    except ValueError as exc:
+        raise Forbidden("The push's token is not Google's for this address") from exc
+    notice = google_notice(body)
+    if notice.package != package or notice.kind not in (SUBSCRIPTION, VOIDED):
+        return False
+    async with transaction(sessions) as session:
+        jobs.enqueue(
+            session,
+            NOTIFICATION_JOB,
+            {
+                "merchant_id": merchant.id,
+                "store": Store.GOOGLE_PLAY.value,
+                "kind": notice.kind,
+                "token": notice.token,
+                "order_id": notice.order_id,
+            },
+        )
+    return True
+
+
+@jobs.handles(NOTIFICATION_JOB)
+async def act_on_store_notification(session: AsyncSession, payload: dict[str, Any], settings: Settings) -> None:
+    merchant = await identity_repo.merchant_by_id(session, int(payload["merchant_id"]))
+    row = await gateways_repo.store_app(session, int(payload["merchant_id"]), Store.GOOGLE_PLAY)
+    if merchant is None or row is None:
+        return
+    if payload["kind"] == VOIDED:
+        if payload.get("order_id"):
+            paid = await repo.external_payment_by_charge(
+                session, merchant.id, Store.GOOGLE_PLAY.value, "", str(payload["order_id"])[:64]
+            )
+            if paid is not None:
+                await record_store_refund(session, merchant, paid, f"voided:{payload['order_id']}")
+        return
+    google = GooglePlay(api_base=settings.google_play_api_base, allow_private=settings.outbound_allow_private)
+    served, latest = await google.subscription(
+        store_app_of(row, Sealer(settings.encryption_keys)), str(payload["token"])
+    )
+    if not served or latest is None:
+        return  # expired or on hold at Google: it ends here at its period's end, as no renewal came
+    subscription = await repo.store_subscription(session, merchant.id, Store.GOOGLE_PLAY, latest.original_id)
+    if subscription is None or subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+        return  # bought in the app and not reported yet: the app's receipt records it
+    if await repo.payment_by_key(session, merchant.id, payment_key(latest)) is None:
+        await record_store_renewal(session, merchant, subscription, latest, row.fee_rate)
