@@ -15,10 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import playback_repository as playback_repo
 from boxoffice.access.playback import playback_settings, set_cloudfront_keys, set_jw_secret
+from boxoffice.billing.store_settings import StoreAppChange, set_store_app
 from boxoffice.gateways import repository as gateways_repo
 from boxoffice.gateways.merchant_settings import gateway_settings, set_gateway
+from boxoffice.gateways.stores import Store
 from boxoffice.identity import publisher_tokens
 from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.identity_providers import ProviderChange, set_identity_provider
 from boxoffice.identity.merchants import create_merchant
 from boxoffice.kit.db import transaction
 from boxoffice.kit.sealing import SEALED, Sealer, SealingError, new_key
@@ -88,6 +91,8 @@ PLAIN = {
     # The merchant's own and its associate's, random: the test reads what was issued.
     ("merchants", "publisher_token"): "",
     ("associates", "token"): "",
+    ("identity_providers", "client_secret"): "google-client-secret-0123456789",
+    ("store_apps", "secret"): "amazon-shared-secret-0123456789",
 }
 
 
@@ -105,14 +110,18 @@ async def _stored(sessions: async_sessionmaker[AsyncSession], merchant_id: int) 
         holder = await team_repo.holder_of(session, merchant_id)
         merchant = await identity_repo.merchant_by_id(session, merchant_id)
         associate = await associates_repository.associate_by_email(session, merchant_id, "partner@example.com")
+        provider = await identity_repo.identity_provider(session, merchant_id, "google")
+        store_app = await gateways_repo.store_app(session, merchant_id, Store.AMAZON)
     assert gateway is not None and keys is not None and holder is not None and merchant is not None
-    assert associate is not None
+    assert associate is not None and provider is not None and store_app is not None
     rows = {
         "merchant_gateways": gateway,
         "playback_keys": keys,
         "team_members": holder,
         "merchants": merchant,
         "associates": associate,
+        "identity_providers": provider,
+        "store_apps": store_app,
     }
     return {(table, column): getattr(rows[table], column) for table, column in PLAIN}
 
@@ -161,6 +170,10 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
         _, associate_token = await create_associate(
             session, Issuer(merchant), AssociateFields(email="partner@example.com"), sealed_by_old
         )
+        google = ProviderChange(client_id="c", client_secret=PLAIN["identity_providers", "client_secret"])
+        await set_identity_provider(session, merchant_id, "google", google, sealer=sealed_by_old, allow_private=False)
+        amazon = StoreAppChange(app_id="amzn1.application.1", secret=PLAIN["store_apps", "secret"])
+        await set_store_app(session, merchant_id, Store.AMAZON, amazon, sealer=sealed_by_old, allow_private=False)
     plain = PLAIN | {("merchants", "publisher_token"): token, ("associates", "token"): associate_token}
     before = await _stored(sessions, merchant_id)
     assert all(value.startswith(SEALED) for value in before.values())
@@ -174,7 +187,7 @@ async def test_a_rotation_through_the_command_line_reseals_every_sealed_column(
     # The new key first, the old one kept while resealing; then the new one alone opens every secret.
     resealed = await _reseal(migrated_database_url, new, old)
     assert resealed.returncode == 0, resealed.stdout + resealed.stderr
-    assert "resealed 7 secret(s)" in resealed.stdout
+    assert "resealed 9 secret(s)" in resealed.stdout
     after = await _stored(sessions, merchant_id)
     assert _opened(after, Sealer([new])) == plain
     for value in after.values():
