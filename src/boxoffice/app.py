@@ -53,8 +53,10 @@ from boxoffice.dialects.mediastore.envelope import refusal as mediastore_refusal
 from boxoffice.dialects.mediastore.router import router as mediastore_router
 from boxoffice.dialects.openapi import with_distinct_titles
 from boxoffice.gateways import app_store
+from boxoffice.gateways.amazon_appstore import AmazonAppstore
 from boxoffice.gateways.google_play import GooglePlay
 from boxoffice.gateways.registry import Gateways
+from boxoffice.gateways.roku_pay import RokuPay
 from boxoffice.identity import social_sign_in  # noqa: F401  (register identity's chores)
 from boxoffice.identity.oidc import OidcClient
 from boxoffice.kit import (
@@ -314,6 +316,8 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
     app.state.store_verifiers = StoreVerifiers(
         app_store.root_certificates(tuple(settings.apple_root_certificates)),
         GooglePlay(api_base=settings.google_play_api_base, allow_private=settings.outbound_allow_private),
+        AmazonAppstore(base=settings.amazon_rvs_base, allow_private=settings.outbound_allow_private),
+        RokuPay(base=settings.roku_api_base, allow_private=settings.outbound_allow_private),
     )
     app.state.record_write = audit_trail.record_write
     # What the sender posts, for the dashboard's delivery log to show a delivery's body as it went out.

@@ -25,7 +25,9 @@ from boxoffice.catalog.models import Price, Product
 from boxoffice.events import outbox
 from boxoffice.gateways import app_store
 from boxoffice.gateways import repository as gateways_repo
+from boxoffice.gateways.amazon_appstore import AmazonAppstore
 from boxoffice.gateways.google_play import GooglePlay
+from boxoffice.gateways.roku_pay import RokuPay
 from boxoffice.gateways.stores import Store, StoreApp, StoreRefusal, StoreRefused, VerifiedPurchase
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Customer, Merchant
@@ -43,6 +45,8 @@ class StoreVerifiers:
 
     apple_roots: list[bytes]
     google_play: GooglePlay
+    amazon: AmazonAppstore
+    roku: RokuPay
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,7 @@ class StorePurchase:
     sku: str | None = None  # the store's product id
     price_id: int | None = None
     product_id: int | None = None  # the catalogue's product the price is of, when the app names it too
+    store_user_id: str | None = None  # the buyer's id at the store, where the store needs it (Amazon)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,18 +102,19 @@ async def _what_was_bought(
         )
 
 
-async def _verified(verifiers: StoreVerifiers, bought: _Bought, receipt: str) -> VerifiedPurchase:
+async def _verified(verifiers: StoreVerifiers, bought: _Bought, asked: StorePurchase) -> VerifiedPurchase:
+    receipt = asked.receipt
     if not receipt or len(receipt) > MAX_RECEIPT:
         raise StoreRefused(StoreRefusal.MALFORMED)
-    store = bought.app.store
+    store, app = bought.app.store, bought.app
     if store is Store.APPLE:
-        found = app_store.verify_transaction(receipt, bought.app, verifiers.apple_roots)
+        found = app_store.verify_transaction(receipt, app, verifiers.apple_roots)
     elif store is Store.GOOGLE_PLAY:
-        found = await verifiers.google_play.verify(
-            bought.app, bought.product_id, receipt, subscription=bought.subscription
-        )
+        found = await verifiers.google_play.verify(app, bought.product_id, receipt, subscription=bought.subscription)
+    elif store is Store.AMAZON:
+        found = await verifiers.amazon.verify(app, receipt, asked.store_user_id)
     else:
-        raise StoreRefused(StoreRefusal.NOT_CONFIGURED)
+        found = await verifiers.roku.verify(app, receipt, subscription=bought.subscription)
     if found.product_id != bought.product_id or (found.expires_at is not None) != bought.subscription:
         raise StoreRefused(StoreRefusal.UNKNOWN_PRODUCT)
     return found
@@ -124,7 +130,7 @@ async def record_store_purchase(
 ) -> Recorded:
     """Verify the receipt with its store and record what it paid for, once."""
     bought = await _what_was_bought(sessions, sealer, merchant_id, asked)
-    verified = await _verified(verifiers, bought, asked.receipt)
+    verified = await _verified(verifiers, bought, asked)
     async with transaction(sessions) as session:
         merchant = await identity_repo.merchant_by_id(session, merchant_id)
         customer = await identity_repo.customer_by_id(session, merchant_id, customer_id)

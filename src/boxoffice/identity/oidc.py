@@ -1,24 +1,20 @@
 """Talking to an OpenID Connect provider: its discovery document, its signing keys, and the exchange of an
 authorization code (with its PKCE verifier, RFC 7636) for the provider's tokens.
 
-A provider's addresses are the merchant's configuration, so every call goes through the SSRF guard
-(`kit.addresses`) and reads at most `MAX_BODY` bytes. Discovery documents and key sets are kept for `KEEP_FOR`
+A provider's addresses are the merchant's configuration, so every call is one of `kit.outbound`'s: through the
+SSRF guard, https only, no redirects, a bounded answer. Discovery documents and key sets are kept for `KEEP_FOR`
 seconds; a token signed by a key not among those kept fetches the set again once (`keys(fresh=True)`), which is how
 a provider's key rotation reaches us.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
+from boxoffice.kit import outbound
 
-from boxoffice.kit.addresses import connector
-
-MAX_BODY = 1 << 20
 KEEP_FOR = 3600.0
 TIMEOUT = 10.0
 DISCOVERY = "/.well-known/openid-configuration"
@@ -50,7 +46,7 @@ class Configured:
 class OidcClient:
     def __init__(self, *, allow_private: bool, timeout: float = TIMEOUT) -> None:
         self._allow_private = allow_private
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._timeout = timeout
         self._kept: dict[str, tuple[float, dict[str, Any]]] = {}
 
     async def endpoints(self, configured: Configured) -> Endpoints:
@@ -116,40 +112,12 @@ class OidcClient:
         return found
 
     async def _call(self, method: str, url: str, data: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-        _check_scheme(url, allow_private=self._allow_private)
         try:
-            async with (
-                aiohttp.ClientSession(
-                    connector=connector(allow_private=self._allow_private, limit=4, limit_per_host=4),
-                    timeout=self._timeout,
-                ) as http,
-                # Never followed: a redirect would carry the secret and the verifier somewhere not configured.
-                http.request(
-                    method, url, data=data, headers={"Accept": "application/json"}, allow_redirects=False
-                ) as response,
-            ):
-                body = bytearray()
-                async for chunk in response.content.iter_chunked(1 << 16):
-                    body += chunk
-                    if len(body) > MAX_BODY:
-                        raise ProviderUnavailable(f"{url} answered more than {MAX_BODY} bytes")
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise ProviderUnavailable(f"{method} {url} failed: {exc!r}") from None
-        try:
-            found = json.loads(body)
-        except (ValueError, RecursionError):
-            raise ProviderUnavailable(f"{url} answered what is not JSON (status {status})") from None
-        if not isinstance(found, dict):
-            raise ProviderUnavailable(f"{url} answered JSON that is not an object")
-        return status, found
-
-
-def _check_scheme(url: str, *, allow_private: bool) -> None:
-    """Only https, unless the operator allows private addresses (a provider on this machine, in tests); an
-    endpoint a discovery document names is held to the same rule as one the merchant set."""
-    if not url.startswith("https://") and not (allow_private and url.startswith("http://")):
-        raise ProviderUnavailable(f"{url} is not an https address")
+            return await outbound.call_json(
+                method, url, allow_private=self._allow_private, data=data, within=self._timeout
+            )
+        except outbound.Unreachable as exc:
+            raise ProviderUnavailable(str(exc)) from None
 
 
 def _address(document: dict[str, Any], name: str) -> str:

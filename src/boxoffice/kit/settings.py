@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     google_play_api_base: str | None = None
     # Where Google's public keys are read, which sign Pub/Sub's pushes; only tests set it (None: Google's own).
     google_certs_url: str | None = None
+    # Amazon's Receipt Verification Service and Roku's transaction service; only tests set them (None: theirs).
+    amazon_rvs_base: str | None = None
+    roku_api_base: str | None = None
     webhooks_timeout: float = Field(default=10.0, gt=0, le=60)
     # A delivery is retried (exponential backoff with jitter) for this long after it was made, then given up.
     webhooks_retry_hours: float = Field(default=72.0, gt=0)

@@ -31,6 +31,7 @@ from tests.dialects.inplayer.conftest import (
 from tests.dialects.inplayer.test_payments import priced_item
 from tests.dialects.inplayer.test_subscriptions import monthly_fee, renew
 from tests.stores.apple_chain import AppleChain, make_chain
+from tests.stores.fake_amazon_roku import FakeAmazonRoku, running_amazon_roku
 from tests.stores.fake_google_play import FakeGooglePlay, running_google_play
 
 BUNDLE = "com.example.cinema"
@@ -48,14 +49,24 @@ def google() -> Iterator[FakeGooglePlay]:
         yield running
 
 
+@pytest.fixture(scope="module")
+def amazon_roku() -> Iterator[FakeAmazonRoku]:
+    with running_amazon_roku() as running:
+        yield running
+
+
 @pytest.fixture
-def settings(settings: Settings, chain: AppleChain, google: FakeGooglePlay, tmp_path: Path) -> Settings:
+def settings(
+    settings: Settings, chain: AppleChain, google: FakeGooglePlay, amazon_roku: FakeAmazonRoku, tmp_path: Path
+) -> Settings:
     root = tmp_path / "test-root.cer"
     root.write_bytes(chain.root_der)
     return settings.model_copy(
         update={
             "apple_root_certificates": [str(root)],
             "google_play_api_base": google.url + "/",
+            "amazon_rvs_base": amazon_roku.url,
+            "roku_api_base": amazon_roku.url,
             "outbound_allow_private": True,
         }
     )
@@ -169,7 +180,6 @@ async def test_an_apple_receipt_of_another_root_app_product_or_environment_is_re
     good = apple_transaction(chain, "film.rent", "6")
     other_item = await validate(server, viewer, "apple", receipt=good, item_id=item_id + 1000, access_fee_id=fee_id)
     assert_error(other_item, 422, "receipt")
-    assert_error(await validate(server, viewer, "amazon", receipt="x", product_name="film.rent"), 422, "receipt")
     assert_error(await validate(server, viewer, "nokia", receipt="x", product_name="film.rent"), 422, "store")
     assert_error(await validate(server, viewer, "apple", product_name="film.rent"), 422)
     assert await count_rows(server, Payment, merchant.id) == 0
@@ -374,3 +384,35 @@ async def test_a_push_not_signed_by_google_for_this_address_queues_nothing(
     unknown = await server.http.post(f"/webhooks/stores/google-play/{'0' * 32}", json=google.push(notice), headers=good)
     assert unknown.status_code == 404
     assert await server.run_jobs() == 0
+
+
+async def test_amazon_and_roku_purchases_are_asked_of_their_stores_with_the_merchants_keys(
+    server: Server, merchant: Merchant, viewer: Viewer, amazon_roku: FakeAmazonRoku
+) -> None:
+    item_id, fee_id = await priced_item(server, merchant, amount="4.99", currency="EUR")
+    await set_up_store(server, merchant, "amazon", app_id="amzn1.application.cinema", environment="sandbox",
+                       credentials=amazon_roku.amazon_secret)  # fmt: skip
+    await set_up_store(server, merchant, "roku", app_id="12345", credentials=amazon_roku.roku_key)
+    await map_product(server, merchant, "amazon", "film.amazon", fee_id)
+    await map_product(server, merchant, "roku", "film.roku", fee_id)
+    bought = ms(clock.now())
+    amazon_roku.amazon_receipt("amzn1.account.VERA", "q1YqVrJSSs7P", "film.amazon", bought_ms=bought)
+    amazon_roku.amazon_receipt("amzn1.account.VERA", "cancelled-1", "film.amazon", bought_ms=bought,
+                               cancelled_ms=bought)  # fmt: skip
+    amazon = {"product_name": "film.amazon", "amazon_user_id": "amzn1.account.VERA"}
+    refused = [
+        (await validate(server, viewer, "amazon", receipt="unknown", **amazon), 422),
+        (await validate(server, viewer, "amazon", receipt="q1YqVrJSSs7P", product_name="film.amazon"), 422),
+        (await validate(server, viewer, "amazon", receipt="cancelled-1", **amazon), 402),
+        (await validate(server, viewer, "roku", receipt="no-such-transaction", product_name="film.roku"), 422),
+    ]
+    for response, status in refused:
+        assert_error(response, status, "receipt")
+    assert await count_rows(server, Payment, merchant.id) == 0
+    assert (await validate(server, viewer, "amazon", receipt="q1YqVrJSSs7P", **amazon)).status_code == 200
+    assert await has_access(server, viewer, item_id)
+    amazon_roku.roku_transaction("roku-tx-1", "film.roku", bought=clock.now().isoformat())
+    roku = await validate(server, viewer, "roku", receipt="roku-tx-1", product_name="film.roku")
+    assert roku.status_code == 200, roku.text
+    assert sorted(p.gateway for p in await fetch_rows(server, Payment, merchant.id)) == ["amazon", "roku"]
+    await books(server, merchant)

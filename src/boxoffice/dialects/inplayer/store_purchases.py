@@ -28,16 +28,26 @@ STORES = {"apple": Store.APPLE, "google-play": Store.GOOGLE_PLAY, "amazon": Stor
 NAMES = {store: name for name, store in STORES.items()}
 StoreName = Annotated[str, Path(description="`apple`, `google-play`, `amazon` or `roku`", max_length=16)]
 RECEIPT = bodies.form(
-    bodies.text("receipt", "The store's receipt: Apple's signed transaction, Google's purchase token", required=True),
+    bodies.text(
+        "receipt",
+        "The store's receipt: Apple's signed transaction, Google's purchase token, Amazon's receipt id, Roku's "
+        "transaction id",
+        required=True,
+    ),
     bodies.text("product_name", "The store's product id (SKU) bought"),
     bodies.integer("item_id", "The item bought, with `access_fee_id`"),
     bodies.integer("access_fee_id", "The access fee bought, when `product_name` is not sent"),
+    bodies.text("amazon_user_id", "The buyer's Amazon user id (Amazon only)"),
 )
 STORE_APP = bodies.form(
-    bodies.text("app_id", "Apple's bundle id, Google's package name"),
+    bodies.text("app_id", "Apple's bundle id, Google's package name, Amazon's app id, Roku's channel id"),
     bodies.integer("apple_app_id", "Apple's numeric app id (required in Apple's production environment)"),
     bodies.text("environment", "`production` (the default) or `sandbox`", enum=("production", "sandbox")),
-    bodies.text("credentials", "Google's service-account key (JSON); sealed at rest and never shown again"),
+    bodies.text(
+        "credentials",
+        "Google's service-account key (JSON), Amazon's shared secret, Roku's partner API key; sealed at rest and "
+        "never shown again",
+    ),
     bodies.integer("fee_rate", "What the store keeps of a sale, in basis points (default 1500: 15 %)"),
 )
 STORE_PRODUCT = bodies.form(bodies.integer("access_fee_id", "The access fee the store's product buys", required=True))
@@ -116,6 +126,7 @@ async def validate_receipt(
         sku=text(body, "product_name"),
         price_id=integer(body, "access_fee_id"),
         product_id=integer(body, "item_id"),
+        store_user_id=text(body, "amazon_user_id"),
     )
     recorded = await store_purchases.record_store_purchase(
         sessions, sealer, request.app.state.store_verifiers, customer.merchant_id, customer.id, asked
