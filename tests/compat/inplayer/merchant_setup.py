@@ -419,3 +419,38 @@ def set_up_plans(base_url: str, merchant: Merchant) -> dict[str, Any]:
     assert (voucher["code"], voucher["discount"], voucher["discount_period"]) == ("SUBS50", 50, "repeating"), voucher
     plans["voucher"] = {"code": voucher["code"], "discount": 50, "duration": 2}
     return plans
+
+
+# --- the stores payments.test.cjs validates receipts of -------------------------------------------------------
+
+STORE_APP = {
+    "apple": {"app_id": "com.example.compat", "environment": "sandbox"},
+    "google-play": {"app_id": "com.example.compat.android"},
+    "amazon": {"app_id": "amzn1.application.compat", "environment": "sandbox"},
+    "roku": {"app_id": "54321"},
+}
+
+
+def set_up_stores(base_url: str, merchant: Merchant, credentials: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """An item per store, rented for a day at 2.99 EUR, sold in the merchant's app there as `<store>.rental`;
+    returns {store: {item_id, fee_id, product_name}}. `credentials`: each store's key but Apple's."""
+    found = {}
+    with merchant_client(base_url, merchant) as http:
+        for store, app in STORE_APP.items():
+            form = app | ({"credentials": credentials[store]} if store in credentials else {})
+            expect(http.put(f"/v2/external-payments/{store}/settings", data=form))
+            item = create_item(
+                http, item_type="html_asset", title=f"Compat {store}", access_control_type_id=PAID, content="<p>In</p>"
+            )
+            fee = add_fee(
+                http,
+                item["id"],
+                access_type_id=str(access_type_id(http, "ppv", 24, "hour")),
+                amount="2.99",
+                currency="EUR",
+                description="Rent for a day in the app",
+            )
+            product = f"{store}.rental"
+            expect(http.put(f"/v2/external-payments/{store}/products/{product}", data={"access_fee_id": fee["id"]}))
+            found[store] = {"item_id": item["id"], "fee_id": fee["id"], "product_name": product}
+    return found

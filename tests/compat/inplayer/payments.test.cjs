@@ -13,7 +13,8 @@
 //     confirmDonationPayment;
 //   gifts: createPayment with isGift and receiverEmail; the receiver reads the code from the e-mail and redeems it
 //     (POST /v2/gifts/{code}/redeem, which the SDK has no call for).
-// validateReceipt (in-app store receipts) is listed as skipped.
+//   in-app purchases: validateReceipt of a receipt of each store (Apple, Google Play, Amazon, Roku), replayed, of
+//     another account, and Apple's under a root that is not the one trusted.
 //
 // Driven by test_sdk.py, which starts the server (its job worker in-process) and an SMTP catcher, and has a
 // merchant set up a shop (merchant_setup.py set_up_shop) before it runs `node --test` on this file. Environment
@@ -23,7 +24,9 @@
 //                          donation: {item_id, options: [{id, amount, currency, description}]}, merchant_email} —
 //                          an item rented for a day, a sequel rented alike, and a voucher taking 1.00 EUR off either
 //                          fee, an item sold by a monthly subscription, an item taking donations (two amounts, or
-//                          the viewer's own)
+//                          the viewer's own); stores: {sold: {<store>: {item_id, fee_id, product_name}},
+//                          receipts: {<store>: receipt, amazon_user_id, apple_foreign_root}}, an item sold in each
+//                          store's app and a paid receipt of it
 //   BOXOFFICE_MAILBOX_URL  GET {url}/messages?to=<email> -> [{subject, text, attachments}], oldest first
 //
 // The tests run one after another. The card tests share one viewer; every other way to pay has a viewer of its
@@ -626,6 +629,48 @@ describe('gifts', () => {
 });
 
 describe('in-app store receipts', () => {
-  const reason = 'POST /v2/external-payments/{store}/validate is not served: in-app store receipts are a later issue';
-  test('validateReceipt', { skip: reason }, () => {});
+  const { sold: SOLD, receipts: RECEIPTS } = SHOP.stores;
+  const STORES = ['apple', 'google-play', 'amazon', 'roku'];
+
+  /** What the SDK's validateReceipt takes for `store`'s receipt, by the store's product id or by the fee. */
+  function receiptOf(store, byFee = false) {
+    const bought = byFee
+      ? { itemId: SOLD[store].item_id, accessFeeId: SOLD[store].fee_id }
+      : { productName: SOLD[store].product_name };
+    const amazon = store === 'amazon' ? { amazonUserId: RECEIPTS.amazon_user_id } : {};
+    return { platform: store, receipt: RECEIPTS[store], ...bought, ...amazon };
+  }
+
+  test('validateReceipt of each store\'s receipt opens the item it bought', async () => {
+    await newViewer('stores', STORES.map((store) => SOLD[store].item_id));
+    for (const store of STORES) {
+      const { status, data } = await Payment.validateReceipt(receiptOf(store));
+      assert.equal(status, 200, store);
+      assert.equal(data.code, 200, store);
+      const access = await Asset.checkAccessForAsset(SOLD[store].item_id);
+      assert.equal(access.data.item.id, SOLD[store].item_id, store);
+    }
+  });
+
+  test('validateReceipt of the same receipt again, by access fee this time, answers as before', async () => {
+    for (const store of STORES) {
+      const { status, data } = await Payment.validateReceipt(receiptOf(store, true));
+      assert.equal(status, 200, store);
+      assert.match(data.message, /before/, store);
+    }
+  });
+
+  test('validateReceipt of a receipt another account used is refused, and opens nothing', async () => {
+    await newViewer('stores-other', [SOLD.apple.item_id]);
+    const { data } = await refused(Payment.validateReceipt(receiptOf('apple')), [409]);
+    assert.equal(data.message, 'This receipt was used by another account');
+    await noAccess(SOLD.apple.item_id);
+  });
+
+  test('validateReceipt of an Apple transaction signed under another root is refused', async () => {
+    const forged = { ...receiptOf('apple'), receipt: RECEIPTS.apple_foreign_root };
+    const { data } = await refused(Payment.validateReceipt(forged), [422]);
+    assert.match(data.message, /signature/);
+    await noAccess(SOLD.apple.item_id);
+  });
 });

@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -41,9 +42,13 @@ from tests.compat.inplayer.merchant_setup import (
     set_up_merchant,
     set_up_plans,
     set_up_shop,
+    set_up_stores,
 )
 from tests.compat.live_server import empty_database, serving
 from tests.identity.oidc_provider import running_provider
+from tests.stores.apple_chain import AppleChain, make_chain
+from tests.stores.fake_amazon_roku import FakeAmazonRoku, running_amazon_roku
+from tests.stores.fake_google_play import FakeGooglePlay, running_google_play
 
 HERE = Path(__file__).parent
 NODE = shutil.which("node")
@@ -170,8 +175,28 @@ def mail() -> Iterator[Mail]:
 # --- the Boxoffice server --------------------------------------------------------------------------------
 
 
+@dataclass
+class Stores:
+    """The app stores payments.test.cjs validates receipts of: Apple's root (a chain of the test's own), Google
+    Play, Amazon's and Roku's services, each on a local port."""
+
+    apple: AppleChain
+    apple_root: Path
+    google: FakeGooglePlay
+    amazon_roku: FakeAmazonRoku
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+    chain = make_chain()
+    root = tmp_path_factory.mktemp("apple") / "root.cer"
+    root.write_bytes(chain.root_der)
+    with running_google_play() as google, running_amazon_roku() as amazon_roku:
+        yield Stores(chain, root, google, amazon_roku)
+
+
 @pytest.fixture
-def boxoffice(migrated_database_url: str, mail: Mail) -> Iterator[str]:
+def boxoffice(migrated_database_url: str, mail: Mail, stores: Stores) -> Iterator[str]:
     """The base URL of a running Boxoffice whose e-mail goes over SMTP to `mail`."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -180,8 +205,12 @@ def boxoffice(migrated_database_url: str, mail: Mail) -> Iterator[str]:
         smtp_url=f"smtp://127.0.0.1:{mail.smtp_port}",
         public_url=base_url,
         worker_in_process=True,
-        # The identity provider of the social sign-in tests is on this machine.
+        # The identity provider of the social sign-in tests, and the app stores, are on this machine.
         outbound_allow_private=True,
+        apple_root_certificates=[str(stores.apple_root)],
+        google_play_api_base=stores.google.url + "/",
+        amazon_rvs_base=stores.amazon_roku.url,
+        roku_api_base=stores.amazon_roku.url,
     )
     try:
         with serving(create_app(settings), port):
@@ -254,9 +283,45 @@ def test_inplayer_js_sdk_accounts(sdk_dir: Path, boxoffice: str, mail: Mail) -> 
         run_sdk_suite(sdk_dir, "accounts.test.cjs", boxoffice, client_id, env)
 
 
-def test_inplayer_js_sdk_payments(sdk_dir: Path, boxoffice: str, mail: Mail) -> None:
+def store_receipts(stores: Stores, sold: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A paid receipt of each store for its item, the stores told of them; and Apple's under another root."""
+    now = int(time.time() * 1000)
+    apple = {
+        "transactionId": f"20000{now}", "originalTransactionId": f"20000{now}", "bundleId": "com.example.compat",
+        "productId": sold["apple"]["product_name"], "purchaseDate": now, "originalPurchaseDate": now, "signedDate": now,
+        "type": "Non-Consumable", "environment": "Sandbox", "inAppOwnershipType": "PURCHASED",
+    }  # fmt: skip
+    google_token, amazon_receipt, roku_transaction = f"google-{now}", f"amzn-receipt-{now}", f"roku-{now}"
+    stores.google.product(
+        "com.example.compat.android", sold["google-play"]["product_name"], google_token, order=f"GPA.{now}",
+        bought_ms=now,
+    )  # fmt: skip
+    stores.amazon_roku.amazon_receipt(
+        "amzn1.account.COMPAT", amazon_receipt, sold["amazon"]["product_name"], bought_ms=now
+    )
+    stores.amazon_roku.roku_transaction(
+        roku_transaction, sold["roku"]["product_name"], bought=time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+    )
+    return {
+        "apple": stores.apple.sign(apple),
+        "apple_foreign_root": make_chain("Not Apple").sign(apple | {"transactionId": f"30000{now}"}),
+        "google-play": google_token,
+        "amazon": amazon_receipt,
+        "amazon_user_id": "amzn1.account.COMPAT",
+        "roku": roku_transaction,
+    }
+
+
+def test_inplayer_js_sdk_payments(sdk_dir: Path, boxoffice: str, mail: Mail, stores: Stores) -> None:
     merchant = create_merchant(boxoffice)
     shop = set_up_shop(boxoffice, merchant)
+    credentials = {
+        "google-play": stores.google.service_account(),
+        "amazon": stores.amazon_roku.amazon_secret,
+        "roku": stores.amazon_roku.roku_key,
+    }
+    sold = set_up_stores(boxoffice, merchant, credentials)
+    shop["stores"] = {"sold": sold, "receipts": store_receipts(stores, sold)}
     # The mailbox: a gift's code reaches its receiver by e-mail.
     env = {"BOXOFFICE_SHOP": json.dumps(shop), "BOXOFFICE_MAILBOX_URL": mail.mailbox_url}
     run_sdk_suite(sdk_dir, "payments.test.cjs", boxoffice, merchant.uuid, env)
