@@ -329,7 +329,7 @@ async def pay_order(
             voucher_code=voucher_code,
             gift_to=gift_to,
         )
-    return await _record(sessions, customer, order_id, payment)
+    return await record_order_payment(sessions, customer, order_id, payment)
 
 
 def _receiver(order: Order) -> str | None:
@@ -341,9 +341,10 @@ def _receiver(order: Order) -> str | None:
     return order.gift_receiver_email
 
 
-async def _record(
+async def record_order_payment(
     sessions: async_sessionmaker[AsyncSession], customer: Customer, order_id: int, payment: Payment
 ) -> PaidOrder:
+    """The order paid by `payment` (or tried: a payment that did not go through leaves it to pay)."""
     async with sessions() as session, session.begin():
         kept = await order_of(session, customer, order_id)
         kept.payment_id, kept.payment_method = payment.id, payment.method
@@ -367,7 +368,7 @@ async def finish_order(
     if payment is None or payment.gateway_charge_id is None:
         raise NotFound(f"Order {order_id} has no payment to finish")
     confirmed = await charges.confirm_payment(sessions, gateways, merchant, customer, payment.gateway_charge_id)
-    return await _record(sessions, customer, order_id, confirmed)
+    return await record_order_payment(sessions, customer, order_id, confirmed)
 
 
 async def pay_order_of_nothing(

@@ -11,12 +11,12 @@ charged here (`renewals`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.access import service as access_service
-from boxoffice.billing import books, events, merchant_billed, periods, refunds, subscriptions
+from boxoffice.billing import books, events, merchant_billed, orders, periods, refunds, subscriptions
 from boxoffice.billing import repository as repo
 from boxoffice.billing.models import RUNNING, Payment, PaymentStatus, Subscription, SubscriptionStatus
 from boxoffice.billing.store_settings import store_app_of
@@ -329,3 +329,25 @@ async def record_store_refund(session: AsyncSession, merchant: Merchant, payment
             subscription.status, subscription.due_at = SubscriptionStatus.ENDED, None
             subscription.ended_at = subscription.updated_at = clock.now()
             await outbox.record(session, events.subscription_changed(subscription, "subscribe.expired"))
+
+
+async def pay_order_in_store(
+    sessions: async_sessionmaker[AsyncSession],
+    sealer: Sealer,
+    verifiers: StoreVerifiers,
+    customer: Customer,
+    order_id: int,
+    asked: StorePurchase,
+) -> orders.PaidOrder:
+    """The customer's order paid in a store (Cleeng's in-app payments): the receipt must be for the store's
+    product of the order's price."""
+    async with transaction(sessions) as session:
+        order = await orders.order_of(session, customer, order_id)
+        price_id = order.price_id
+    recorded = await record_store_purchase(
+        sessions, sealer, verifiers, customer.merchant_id, customer.id, replace(asked, sku=None, price_id=price_id)
+    )
+    async with transaction(sessions) as session:
+        payment = await repo.payment_by_id(session, customer.merchant_id, recorded.payment_id)
+    assert payment is not None
+    return await orders.record_order_payment(sessions, customer, order_id, payment)

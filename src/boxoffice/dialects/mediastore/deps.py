@@ -18,6 +18,7 @@ from boxoffice.identity.models import Customer, Merchant
 from boxoffice.identity.tokens import Principal
 from boxoffice.kit.client_info import ClientInfo
 from boxoffice.kit.requests import get_client, get_session, get_settings, session_of
+from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
 
 
@@ -50,3 +51,11 @@ CurrentCustomer = Annotated[Customer, Depends(get_customer)]
 CurrentMerchant = Annotated[Merchant, Depends(get_merchant)]
 # The merchant an `X-Publisher-Token` names (the SSO login's caller, the publisher's back end).
 Publisher = Annotated[Merchant, Depends(get_publisher)]
+
+
+async def get_sealer(request: Request) -> Sealer:
+    sealer: Sealer = request.app.state.sealer
+    return sealer
+
+
+Sealing = Annotated[Sealer, Depends(get_sealer)]

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from boxoffice.billing.refusals import NotOnSale, SaleRefusal
 from boxoffice.dialects.cleeng.body import BadBody
 from boxoffice.dialects.mediastore.envelope import Code, refusal
+from boxoffice.gateways.stores import StoreRefusal, StoreRefused
 from boxoffice.kit import errors
 from boxoffice.promotions.refusals import VoucherRefusal, VoucherRefused
 
@@ -140,7 +141,25 @@ def message_of(error: errors.DomainError) -> str:
     return error.message
 
 
+# A store's receipt refused: the message and the status.
+STORE_REFUSALS: dict[StoreRefusal, tuple[str, int]] = {
+    StoreRefusal.NOT_CONFIGURED: ("The publisher does not sell through this store", 422),
+    StoreRefusal.MALFORMED: ("Invalid param receipt", 400),
+    StoreRefusal.SIGNATURE: ("The receipt's signature does not verify", 422),
+    StoreRefusal.OTHER_APP: ("The receipt is of another app", 422),
+    StoreRefusal.ENVIRONMENT: ("The receipt is from another environment of the store", 422),
+    StoreRefusal.UNKNOWN_PRODUCT: ("The receipt is not for this order's offer", 422),
+    StoreRefusal.NOT_PAID: ("The store has not been paid for this purchase", 402),
+    StoreRefusal.UNKNOWN_RECEIPT: ("The store knows no such purchase", 422),
+    StoreRefusal.USED: ("This receipt was used by another customer", 409),
+    StoreRefusal.UNAVAILABLE: ("The store could not be reached: please try again", 503),
+}
+
+
 def render_domain_error(error: errors.DomainError) -> JSONResponse:
+    if isinstance(error, StoreRefused):
+        message, status = STORE_REFUSALS[error.reason]
+        return refusal(status, message, INVALID_BODY if status == 400 else None)
     if isinstance(error, Refused):
         return refusal(error.status, error.message, error.code)
     if isinstance(error, BadBody):

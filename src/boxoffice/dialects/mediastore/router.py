@@ -17,6 +17,7 @@ from boxoffice.dialects.mediastore import (
     offers,
     orders,
     payment_details,
+    store_payments,
     subscriptions,
     switches,
 )
@@ -33,6 +34,7 @@ for module in (
     connectors,
     adyen_sessions,
     payment_details,
+    store_payments,
     subscriptions,
     switches,
     account,
