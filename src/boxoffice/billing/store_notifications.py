@@ -4,7 +4,9 @@ when it arrives, then acted on by the worker through the jobs table, once howeve
 Google Play's Real-time Developer Notifications come as Pub/Sub pushes: a Google-signed token for the push
 endpoint's address proves Pub/Sub sent it, and the notification names only a purchase token, so the worker asks
 Google how the subscription stands (under the merchant's own service account) and acts on that, never on the
-notification's word: a forged one could only make Boxoffice ask again."""
+notification's word: a forged one could only make Boxoffice ask again. The App Store's Server Notifications
+(V2) are signed by Apple, as its transactions are: verified on arrival, and the transaction they carry again
+where it is acted on."""
 
 from __future__ import annotations
 
@@ -21,11 +23,15 @@ from boxoffice.billing import repository as repo
 from boxoffice.billing.models import SubscriptionStatus
 from boxoffice.billing.store_purchases import payment_key, record_store_refund, record_store_renewal
 from boxoffice.billing.store_settings import store_app_of
+from boxoffice.gateways import app_store
 from boxoffice.gateways import repository as gateways_repo
+from boxoffice.gateways.app_store import root_certificates
 from boxoffice.gateways.google_play import GooglePlay, push_sender
-from boxoffice.gateways.stores import Store
+from boxoffice.gateways.models import StoreAppSettings
+from boxoffice.gateways.stores import Store, StoreRefusal, StoreRefused
 from boxoffice.identity import merchants
 from boxoffice.identity import repository as identity_repo
+from boxoffice.identity.models import Merchant
 from boxoffice.kit import jobs
 from boxoffice.kit.db import transaction
 from boxoffice.kit.errors import Forbidden, InvalidInput
@@ -33,6 +39,8 @@ from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
 
 NOTIFICATION_JOB = "billing.store_notification"
+# Apple's notification types acted on: a renewal's (a new transaction), and a refund's or revocation's.
+APPLE_ACTED_ON = {"DID_RENEW": "subscription", "SUBSCRIBED": "subscription", "REFUND": "voided", "REVOKE": "voided"}
 MAX_NOTIFICATION = 64 * 1024
 SUBSCRIPTION, VOIDED = "subscription", "voided"
 
@@ -108,11 +116,52 @@ async def receive_google_notification(
     return True
 
 
+async def receive_apple_notification(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, merchant_uuid: str, body: bytes
+) -> bool:
+    """Check that Apple signed it, for the merchant's app, and queue it; False for a kind nothing is done about
+    (acknowledged all the same, or Apple would send it again)."""
+    async with transaction(sessions) as session:
+        merchant = await merchants.find_merchant(session, merchant_uuid)
+        row = await gateways_repo.store_app(session, merchant.id, Store.APPLE)
+        if row is None:
+            raise Forbidden("The merchant does not sell in the App Store")
+        app = store_app_of(row, Sealer(settings.encryption_keys))
+    try:
+        signed = json.loads(body).get("signedPayload")
+    except (ValueError, AttributeError, RecursionError):
+        signed = None
+    if not isinstance(signed, str):
+        raise InvalidInput({"signedPayload": "The body is not an App Store Server Notification"})
+    try:
+        notice = app_store.verify_notification(signed, app, root_certificates(tuple(settings.apple_root_certificates)))
+    except StoreRefused as refused:
+        raise Forbidden("The notification is not the App Store's for this app") from refused
+    if notice.kind not in APPLE_ACTED_ON or notice.signed_transaction is None:
+        return False
+    async with transaction(sessions) as session:
+        jobs.enqueue(
+            session,
+            NOTIFICATION_JOB,
+            {
+                "merchant_id": merchant.id,
+                "store": Store.APPLE.value,
+                "kind": APPLE_ACTED_ON[notice.kind],
+                "transaction": notice.signed_transaction,
+            },
+        )
+    return True
+
+
 @jobs.handles(NOTIFICATION_JOB)
 async def act_on_store_notification(session: AsyncSession, payload: dict[str, Any], settings: Settings) -> None:
     merchant = await identity_repo.merchant_by_id(session, int(payload["merchant_id"]))
-    row = await gateways_repo.store_app(session, int(payload["merchant_id"]), Store.GOOGLE_PLAY)
+    store = Store(payload.get("store", Store.GOOGLE_PLAY.value))
+    row = await gateways_repo.store_app(session, int(payload["merchant_id"]), store)
     if merchant is None or row is None:
+        return
+    if store is Store.APPLE:
+        await _apple(session, merchant, row, payload, settings)
         return
     if payload["kind"] == VOIDED:
         if payload.get("order_id"):
@@ -133,3 +182,29 @@ async def act_on_store_notification(session: AsyncSession, payload: dict[str, An
         return  # bought in the app and not reported yet: the app's receipt records it
     if await repo.payment_by_key(session, merchant.id, payment_key(latest)) is None:
         await record_store_renewal(session, merchant, subscription, latest, row.fee_rate)
+
+
+async def _apple(
+    session: AsyncSession, merchant: Merchant, row: StoreAppSettings, payload: dict[str, Any], settings: Settings
+) -> None:
+    app = store_app_of(row, Sealer(settings.encryption_keys))
+    roots = root_certificates(tuple(settings.apple_root_certificates))
+    try:
+        told = app_store.verify_transaction(str(payload["transaction"]), app, roots)
+    except StoreRefused as refused:
+        if refused.reason is not StoreRefusal.NOT_PAID or payload["kind"] != VOIDED:
+            return
+        # A refunded transaction carries its revocation: read who it was without the paid check.
+        told = app_store.verify_transaction(str(payload["transaction"]), app, roots, revoked=True)
+    if payload["kind"] == VOIDED:
+        paid = await repo.payment_by_key(session, merchant.id, payment_key(told))
+        if paid is not None:
+            await record_store_refund(session, merchant, paid, f"apple-refund:{told.transaction_id}")
+        return
+    if told.expires_at is None:
+        return
+    subscription = await repo.store_subscription(session, merchant.id, Store.APPLE, told.original_id)
+    if subscription is None or subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+        return
+    if await repo.payment_by_key(session, merchant.id, payment_key(told)) is None:
+        await record_store_renewal(session, merchant, subscription, told, row.fee_rate)

@@ -8,6 +8,7 @@ responder would be on the path of every purchase."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -45,24 +46,58 @@ def root_certificates(paths: tuple[str, ...]) -> list[bytes]:
     return found
 
 
-def verify_transaction(signed: str, app: StoreApp, roots: list[bytes]) -> VerifiedPurchase:
-    """The purchase a signed transaction vouches for; StoreRefused when it vouches for nothing here."""
+@dataclass(frozen=True, slots=True)
+class AppleNotice:
+    """An App Store Server Notification (V2): what happened (`DID_RENEW`, `REFUND` …) and the transaction it tells
+    of, still signed (verified again where it is acted on)."""
+
+    kind: str
+    notification_id: str
+    signed_transaction: str | None
+
+
+def verify_notification(signed: str, app: StoreApp, roots: list[bytes]) -> AppleNotice:
+    """The notification a `signedPayload` is, signed under a trusted root, of the merchant's app and environment;
+    StoreRefused when it is not."""
     if SignedDataVerifier is None or not roots:
         raise StoreRefused(StoreRefusal.NOT_CONFIGURED)
     if not signed or len(signed) > MAX_JWS or signed.count(".") != 2:
         raise StoreRefused(StoreRefusal.MALFORMED)
-    verifier = SignedDataVerifier(
+    try:
+        decoded = _verifier(app, roots).verify_and_decode_notification(signed)
+    except VerificationException as refused:
+        raise StoreRefused(_REFUSALS.get(refused.status, StoreRefusal.SIGNATURE)) from None
+    except (ValueError, TypeError, KeyError, BaseValidationError):
+        raise StoreRefused(StoreRefusal.MALFORMED) from None
+    return AppleNotice(
+        decoded.rawNotificationType or "",
+        decoded.notificationUUID or "",
+        decoded.data.signedTransactionInfo if decoded.data else None,
+    )
+
+
+def _verifier(app: StoreApp, roots: list[bytes]) -> SignedDataVerifier:
+    return SignedDataVerifier(
         roots, False, AppleEnvironment(_ENVIRONMENTS[app.environment]), app.app_id, app.apple_app_id
     )
+
+
+def verify_transaction(signed: str, app: StoreApp, roots: list[bytes], *, revoked: bool = False) -> VerifiedPurchase:
+    """The purchase a signed transaction vouches for; StoreRefused when it vouches for nothing here (NOT_PAID for
+    one Apple revoked, unless `revoked`: a refund's notification names the transaction it gave back)."""
+    if SignedDataVerifier is None or not roots:
+        raise StoreRefused(StoreRefusal.NOT_CONFIGURED)
+    if not signed or len(signed) > MAX_JWS or signed.count(".") != 2:
+        raise StoreRefused(StoreRefusal.MALFORMED)
     try:
-        decoded = verifier.verify_and_decode_signed_transaction(signed)
+        decoded = _verifier(app, roots).verify_and_decode_signed_transaction(signed)
     except VerificationException as refused:
         raise StoreRefused(_REFUSALS.get(refused.status, StoreRefusal.SIGNATURE)) from None
     except (ValueError, TypeError, KeyError, BaseValidationError):  # a payload not readable as a transaction
         raise StoreRefused(StoreRefusal.MALFORMED) from None
     if not decoded.transactionId or not decoded.productId or decoded.purchaseDate is None:
         raise StoreRefused(StoreRefusal.MALFORMED)
-    if decoded.revocationDate is not None:
+    if decoded.revocationDate is not None and not revoked:
         raise StoreRefused(StoreRefusal.NOT_PAID)
     subscription = decoded.type == Type.AUTO_RENEWABLE_SUBSCRIPTION
     if subscription and decoded.expiresDate is None:

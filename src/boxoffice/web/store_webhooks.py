@@ -1,6 +1,6 @@
 """Where the app stores tell of what happened to their purchases since: Google Play's Real-time Developer
 Notifications, pushed by Pub/Sub to the address a merchant gives its push subscription (with authentication on,
-its audience left as that address)."""
+its audience left as that address), and the App Store's Server Notifications (V2)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,40 @@ async def google_play_notification(
     try:
         queued = await store_notifications.receive_google_notification(
             sessions, request.app.state.settings, merchant_uuid, body, bearer, audience
+        )
+    except NotFound as error:
+        return JSONResponse({"error": error.message}, status_code=404)
+    except Forbidden as error:
+        return JSONResponse({"error": error.message}, status_code=403)
+    except DomainError as error:
+        return JSONResponse({"error": error.message}, status_code=400)
+    return {"received": True, "queued": queued}
+
+
+@router.post(
+    "/webhooks/stores/apple/{merchant_uuid}",
+    summary="Receive an App Store Server Notification for a merchant",
+    response_model=None,
+    responses={
+        200: {"model": Received, "description": "Received, and queued for the worker to act on"},
+        400: {"model": StoreRefusal, "description": "Not an App Store Server Notification"},
+        403: {"model": StoreRefusal, "description": "Not signed by the App Store for the merchant's app"},
+        404: {"model": StoreRefusal, "description": "No such merchant"},
+        413: {"model": StoreRefusal, "description": "The notification is too large"},
+    },
+)
+async def apple_notification(
+    request: Request,
+    sessions: OwnTransactions,
+    merchant_uuid: str = Path(max_length=36, pattern=r"^[0-9a-fA-F-]{32,36}$"),
+) -> Received | JSONResponse:
+    """The App Store Server Notifications (V2) address a merchant sets in App Store Connect."""
+    body = await request.body()
+    if len(body) > store_notifications.MAX_NOTIFICATION:
+        return JSONResponse({"error": "The notification is too large"}, status_code=413)
+    try:
+        queued = await store_notifications.receive_apple_notification(
+            sessions, request.app.state.settings, merchant_uuid, body
         )
     except NotFound as error:
         return JSONResponse({"error": error.message}, status_code=404)

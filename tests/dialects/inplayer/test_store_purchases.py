@@ -416,3 +416,55 @@ async def test_amazon_and_roku_purchases_are_asked_of_their_stores_with_the_merc
     assert roku.status_code == 200, roku.text
     assert sorted(p.gateway for p in await fetch_rows(server, Payment, merchant.id)) == ["amazon", "roku"]
     await books(server, merchant)
+
+
+def apple_notification(chain: AppleChain, kind: str, transaction: str) -> dict[str, str]:
+    """An App Store Server Notification (V2), as Apple posts it: `signedPayload`, signed as transactions are."""
+    now = ms(clock.now())
+    payload = {
+        "notificationType": kind, "notificationUUID": f"uuid-{kind}-{now}", "version": "2.0", "signedDate": now,
+        "data": {"bundleId": BUNDLE, "environment": "Sandbox", "signedTransactionInfo": transaction},
+    }  # fmt: skip
+    return {"signedPayload": chain.sign(payload)}
+
+
+async def test_apples_renewal_and_refund_notifications_extend_and_then_end_a_subscription(
+    server: Server, merchant: Merchant, viewer: Viewer, chain: AppleChain, frozen: clock.FrozenClock
+) -> None:
+    await set_up_store(server, merchant, "apple", app_id=BUNDLE, environment="sandbox")
+    item_id, fee_id = await monthly_fee(server, merchant, amount="9.99", currency="EUR")
+    await map_product(server, merchant, "apple", "monthly.apple", fee_id)
+    now = clock.now()
+    first = {"type": "Auto-Renewable Subscription", "expiresDate": ms(now + timedelta(days=30))}
+    receipt = apple_transaction(chain, "monthly.apple", "3000000001", **first)
+    assert (await validate(server, viewer, "apple", receipt=receipt, product_name="monthly.apple")).status_code == 200
+
+    renewed_until = now + timedelta(days=60)
+    renewal = {"type": "Auto-Renewable Subscription", "expiresDate": ms(renewed_until), "original": "3000000001"}
+    renewal_jws = apple_transaction(chain, "monthly.apple", "3000000002", **renewal)
+    path = f"/webhooks/stores/apple/{merchant.uuid}"
+    for _ in range(2):  # Apple retries until answered: the same notification twice renews once
+        told = await server.http.post(path, json=apple_notification(chain, "DID_RENEW", renewal_jws))
+        assert told.json() == {"received": True, "queued": True}, told.text
+        await server.run_jobs()
+    [subscription] = await fetch_rows(server, Subscription, merchant.id)
+    assert subscription.current_period_end == renewed_until.replace(microsecond=0)
+    assert [p.kind for p in await fetch_rows(server, Payment, merchant.id)] == ["subscription", "renewal"]
+
+    # Not Apple's, or another app's: refused, nothing queued.
+    foreign = make_chain("Someone Else")
+    assert (await server.http.post(path, json=apple_notification(foreign, "REFUND", renewal_jws))).status_code == 403
+    assert (await server.http.post(path, json={"signedPayload": 12})).status_code == 400
+    assert await server.run_jobs() == 0
+
+    refunded = apple_transaction(chain, "monthly.apple", "3000000002", **renewal, revocationDate=ms(clock.now()))
+    for _ in range(2):
+        told = await server.http.post(path, json=apple_notification(chain, "REFUND", refunded))
+        assert told.status_code == 200, told.text
+        await server.run_jobs()
+    [ended] = await fetch_rows(server, Subscription, merchant.id)
+    assert ended.status == "ended"
+    assert not await has_access(server, viewer, item_id)
+    assert await books(server, merchant) == {
+        "revenue": -1998, "refunds": 999, "gateway_clearing": 849, "store_fees": 150,
+    }  # fmt: skip
