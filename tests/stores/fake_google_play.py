@@ -26,6 +26,7 @@ from cryptography.x509.oid import NameOID
 ACCESS_TOKEN = "ya29.fake-access-token"
 _SUBSCRIPTION = re.compile(r"^/androidpublisher/v3/applications/([^/]+)/purchases/subscriptionsv2/tokens/([^/:?]+)$")
 _PRODUCT = re.compile(r"^/androidpublisher/v3/applications/([^/]+)/purchases/products/([^/]+)/tokens/([^/:?]+)$")
+_VOIDED = re.compile(r"^/androidpublisher/v3/applications/([^/]+)/purchases/voidedpurchases$")
 _ACKNOWLEDGE = re.compile(
     r"^/androidpublisher/v3/applications/([^/]+)/purchases/(subscriptions|products)/([^/]+)/tokens/([^/:?]+):acknowledge$"
 )
@@ -55,6 +56,7 @@ class FakeGooglePlay:
     subscriptions: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     products: dict[tuple[str, str, str], dict[str, Any]] = field(default_factory=dict)
     acknowledged: list[tuple[str, str]] = field(default_factory=list)  # (product id, token)
+    voided: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # package -> voidedPurchases
     lock: threading.Lock = field(default_factory=threading.Lock)
     signing: tuple[rsa.RSAPrivateKey, str] = field(default_factory=lambda: _signing_pair("Google test signer"))
 
@@ -120,6 +122,14 @@ class FakeGooglePlay:
                 ],
             }
 
+    def void(self, package: str, token: str, order: str) -> None:
+        """Google refunds the order: it is listed among the package's voided purchases."""
+        with self.lock:
+            self.voided.setdefault(package, []).append(
+                {"kind": "androidpublisher#voidedPurchase", "purchaseToken": token, "orderId": order,
+                 "voidedTimeMillis": str(int(time.time() * 1000)), "voidedSource": 0, "voidedReason": 1}
+            )  # fmt: skip
+
     def product(self, package: str, product_id: str, token: str, *, order: str, bought_ms: int, state: int = 0) -> None:
         with self.lock:
             self.products[(package, product_id, token)] = {
@@ -171,6 +181,9 @@ def _handler(fake: FakeGooglePlay) -> type[BaseHTTPRequestHandler]:
                 return
             path = self.path.split("?", 1)[0]
             with fake.lock:
+                if match := _VOIDED.match(path):
+                    self._answer(200, {"voidedPurchases": fake.voided.get(match.group(1), [])})
+                    return
                 if match := _SUBSCRIPTION.match(path):
                     found = fake.subscriptions.get((match.group(1), match.group(2)))
                 elif match := _PRODUCT.match(path):

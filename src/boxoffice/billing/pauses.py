@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.access.service import period_end
 from boxoffice.billing import events, periods, sandbox_clocks, subscriptions
-from boxoffice.billing.models import CHARGING, MERCHANT_BILLED, Subscription, SubscriptionStatus
+from boxoffice.billing.models import CHARGING, MERCHANT_BILLED, STORES, Subscription, SubscriptionStatus
 from boxoffice.billing.refusals import SubscriptionRefusal, SubscriptionRefused
 from boxoffice.events import outbox
 from boxoffice.kit import clock
@@ -32,6 +32,8 @@ async def pause_subscription(
         raise SubscriptionRefused(SubscriptionRefusal.NOT_PAUSABLE)
     if subscription.gateway == MERCHANT_BILLED:
         raise SubscriptionRefused(SubscriptionRefusal.MERCHANT_BILLED)
+    if subscription.gateway in STORES:
+        raise SubscriptionRefused(SubscriptionRefusal.STORE_BILLED)
     starts = subscription.current_period_end
     try:
         resumes = period_end(starts, subscription.period_unit, subscription.period_quantity * cycles)

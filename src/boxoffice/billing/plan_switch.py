@@ -21,6 +21,7 @@ from boxoffice.billing import repository as repo
 from boxoffice.billing import switches_repository as switches_repo
 from boxoffice.billing.models import (
     MERCHANT_BILLED,
+    STORES,
     Payment,
     PaymentStatus,
     PlanSwitch,
@@ -44,7 +45,10 @@ SWITCHABLE = frozenset({SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE})
 ALGORITHMS = {"upgrade": switches.IMMEDIATE, "downgrade": switches.DEFERRED}
 # Who charges a subscription Boxoffice's gateways don't, which no switch can charge: the merchant itself, or its
 # payment connector.
-NOT_OURS = {MERCHANT_BILLED: SubscriptionRefusal.MERCHANT_BILLED, EXTERNAL: SubscriptionRefusal.CONNECTOR_BILLED}
+NOT_OURS = {
+    MERCHANT_BILLED: SubscriptionRefusal.MERCHANT_BILLED,
+    EXTERNAL: SubscriptionRefusal.CONNECTOR_BILLED,
+} | dict.fromkeys(STORES, SubscriptionRefusal.STORE_BILLED)
 
 
 def billed_elsewhere(subscription: Subscription) -> bool:

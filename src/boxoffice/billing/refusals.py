@@ -43,6 +43,7 @@ class SubscriptionRefusal(StrEnum):
     NOT_MERCHANT_BILLED = "not_merchant_billed"  # renewed by the merchant, but Boxoffice charges it
     MERCHANT_BILLED = "merchant_billed"  # what only a subscription Boxoffice charges can do
     CONNECTOR_BILLED = "connector_billed"  # what only a subscription Boxoffice's own gateways charge can do
+    STORE_BILLED = "store_billed"  # an app store bills it: it is cancelled, paused or changed in the store
     CHARGED = "charged"  # moved to another customer, but it charges its customer's own payment method
     SAME_CUSTOMER = "same_customer"  # moved to the customer who holds it
     EXTERNAL_ID_TAKEN = "external_id_taken"  # another running subscription has the merchant's id
@@ -58,6 +59,7 @@ SUBSCRIPTION_MESSAGES = {
     SubscriptionRefusal.NOT_MERCHANT_BILLED: "This subscription is charged by Boxoffice, not renewed by the merchant",
     SubscriptionRefusal.MERCHANT_BILLED: "This subscription is billed by the merchant",
     SubscriptionRefusal.CONNECTOR_BILLED: "This subscription is charged through the merchant's payment connector",
+    SubscriptionRefusal.STORE_BILLED: "This subscription is billed by an app store: it is changed or cancelled there",
     SubscriptionRefusal.CHARGED: "This subscription charges its customer's own payment method",
     SubscriptionRefusal.SAME_CUSTOMER: "This subscription is already that customer's",
     SubscriptionRefusal.EXTERNAL_ID_TAKEN: "Another running subscription has this external id",

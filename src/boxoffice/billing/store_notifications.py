@@ -28,12 +28,12 @@ from boxoffice.gateways import repository as gateways_repo
 from boxoffice.gateways.app_store import root_certificates
 from boxoffice.gateways.google_play import GooglePlay, push_sender
 from boxoffice.gateways.models import StoreAppSettings
-from boxoffice.gateways.stores import Store, StoreRefusal, StoreRefused
+from boxoffice.gateways.stores import Store, StoreRefusal, StoreRefused, VerifiedPurchase
 from boxoffice.identity import merchants
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
 from boxoffice.kit import jobs
-from boxoffice.kit.db import transaction
+from boxoffice.kit.db import hold, transaction
 from boxoffice.kit.errors import Forbidden, InvalidInput
 from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
@@ -64,6 +64,8 @@ def google_notice(body: bytes) -> GoogleNotice:
     if not isinstance(data, dict) or not isinstance(data.get("packageName"), str):
         raise InvalidInput(problem)
     found: Any = data.get("subscriptionNotification") or data.get("voidedPurchaseNotification") or {}
+    if not isinstance(found, dict):
+        raise InvalidInput(problem)
     kind = (
         SUBSCRIPTION if "subscriptionNotification" in data else VOIDED if "voidedPurchaseNotification" in data else ""
     )
@@ -90,14 +92,18 @@ async def receive_google_notification(
         merchant = await merchants.find_merchant(session, merchant_uuid)
         app = await gateways_repo.store_app(session, merchant.id, Store.GOOGLE_PLAY)
         package = app.app_id if app is not None else None
-    if not bearer:
-        raise Forbidden("The push carries no token")
+        account = app.notification_account if app is not None else None
+    if not bearer or account is None:
+        raise Forbidden("The push carries no token, or the merchant has named no account to take pushes from")
     try:
-        await anyio.to_thread.run_sync(
+        sender = await anyio.to_thread.run_sync(
             lambda: push_sender(bearer, audience=audience, certs_url=settings.google_certs_url)
         )
     except ValueError as exc:
         raise Forbidden("The push's token is not Google's for this address") from exc
+    if sender.lower() != account:
+        # Any Google account can push to this address: only the merchant's own subscription is taken.
+        raise Forbidden("The push is not from the merchant's Pub/Sub account")
     notice = google_notice(body)
     if notice.package != package or notice.kind not in (SUBSCRIPTION, VOIDED):
         return False
@@ -163,25 +169,19 @@ async def act_on_store_notification(session: AsyncSession, payload: dict[str, An
     if store is Store.APPLE:
         await _apple(session, merchant, row, payload, settings)
         return
-    if payload["kind"] == VOIDED:
-        if payload.get("order_id"):
-            paid = await repo.external_payment_by_charge(
-                session, merchant.id, Store.GOOGLE_PLAY.value, "", str(payload["order_id"])[:64]
-            )
-            if paid is not None:
-                await record_store_refund(session, merchant, paid, f"voided:{payload['order_id']}")
-        return
     google = GooglePlay(api_base=settings.google_play_api_base, allow_private=settings.outbound_allow_private)
-    served, latest = await google.subscription(
-        store_app_of(row, Sealer(settings.encryption_keys)), str(payload["token"])
-    )
+    app = store_app_of(row, Sealer(settings.encryption_keys))
+    if payload["kind"] == VOIDED:
+        order = str(payload.get("order_id") or "")
+        paid = await repo.external_payment_by_charge(session, merchant.id, Store.GOOGLE_PLAY.value, "", order[:64])
+        # The notification's word is not taken: Google is asked whether it voided the order.
+        if paid is not None and await google.voided(app, order):
+            await record_store_refund(session, merchant, paid, f"voided:{order}")
+        return
+    served, latest = await google.subscription(app, str(payload["token"]))
     if not served or latest is None:
         return  # expired or on hold at Google: it ends here at its period's end, as no renewal came
-    subscription = await repo.store_subscription(session, merchant.id, Store.GOOGLE_PLAY, latest.original_id)
-    if subscription is None or subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
-        return  # bought in the app and not reported yet: the app's receipt records it
-    if await repo.payment_by_key(session, merchant.id, payment_key(latest)) is None:
-        await record_store_renewal(session, merchant, subscription, latest, row.fee_rate)
+    await _renewed(session, merchant, latest, row.fee_rate)
 
 
 async def _apple(
@@ -201,10 +201,16 @@ async def _apple(
         if paid is not None:
             await record_store_refund(session, merchant, paid, f"apple-refund:{told.transaction_id}")
         return
-    if told.expires_at is None:
-        return
-    subscription = await repo.store_subscription(session, merchant.id, Store.APPLE, told.original_id)
-    if subscription is None or subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
-        return
+    if told.expires_at is not None:
+        await _renewed(session, merchant, told, row.fee_rate)
+
+
+async def _renewed(session: AsyncSession, merchant: Merchant, told: VerifiedPurchase, fee_rate: int) -> None:
+    """A charge the store tells of, for a subscription recorded here, recorded once (the app may be sending the
+    same receipt this very moment: both take the hold its validation takes)."""
+    await hold(session, "store transaction", merchant.id, told.store, told.original_id)
+    subscription = await repo.store_subscription(session, merchant.id, told.store, told.original_id)
+    if subscription is None or subscription.status == SubscriptionStatus.INCOMPLETE:
+        return  # bought in the app and not reported yet: the app's receipt records it
     if await repo.payment_by_key(session, merchant.id, payment_key(told)) is None:
-        await record_store_renewal(session, merchant, subscription, told, row.fee_rate)
+        await record_store_renewal(session, merchant, subscription, told, fee_rate)

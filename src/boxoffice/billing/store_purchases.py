@@ -11,6 +11,7 @@ charged here (`renewals`)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,6 +38,7 @@ from boxoffice.kit.errors import Missing, NotFound
 from boxoffice.kit.sealing import Sealer
 
 MAX_RECEIPT = 20_000
+MAX_REF = 160  # of the payment's key, String(200)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,8 @@ async def _verified(verifiers: StoreVerifiers, bought: _Bought, asked: StorePurc
         found = await verifiers.roku.verify(app, receipt, subscription=bought.subscription)
     if found.product_id != bought.product_id or (found.expires_at is not None) != bought.subscription:
         raise StoreRefused(StoreRefusal.UNKNOWN_PRODUCT)
+    if found.expires_at is not None and found.expires_at <= clock.now():
+        raise StoreRefused(StoreRefusal.NOT_PAID)  # a period that is over: the store has not renewed it
     return found
 
 
@@ -152,7 +156,18 @@ async def record_store_purchase(
 
 
 def payment_key(verified: VerifiedPurchase) -> str:
-    return f"store-{verified.store.value}-{verified.transaction_id}"
+    """The key a store's charge is recorded under, once. A one-time purchase is its original transaction, however
+    often it is restored under a new id; Amazon and Roku keep one receipt across a subscription's renewals, its
+    expiry moving on, so each period they tell of is a charge of its own."""
+    if verified.expires_at is None:
+        ref = verified.original_id
+    elif verified.store in (Store.AMAZON, Store.ROKU) and verified.transaction_id == verified.original_id:
+        ref = f"{verified.transaction_id}-{clock.unix(verified.expires_at)}"
+    else:
+        ref = verified.transaction_id
+    if len(ref) > MAX_REF:  # Amazon's receipt ids run to hundreds of characters
+        ref = hashlib.sha256(ref.encode()).hexdigest()
+    return f"store-{verified.store.value}-{ref}"
 
 
 def _payment(
@@ -175,7 +190,8 @@ def _payment(
         gateway_customer_ref="",
         gateway_method="",
         gateway_charge_id=verified.transaction_id[:64],
-        status=PaymentStatus.PENDING,
+        # Paid already, at the store: never pending, so never one of a customer's open attempts to pay.
+        status=PaymentStatus.SUCCEEDED,
     )
 
 
@@ -220,11 +236,11 @@ async def _subscription_paid(
     """The first charge of a store's subscription starts it; a later one (the app sent a renewal's receipt before
     the store's notification came) renews the one it started."""
     assert verified.expires_at is not None
-    running = await repo.store_subscription(session, merchant.id, verified.store, verified.original_id)
-    if running is not None and running.customer_id != customer.id:
+    known = await repo.store_subscription(session, merchant.id, verified.store, verified.original_id)
+    if known is not None and known.customer_id != customer.id:
         raise StoreRefused(StoreRefusal.USED)
-    if running is not None and running.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
-        return await record_store_renewal(session, merchant, running, verified, fee_rate)
+    if known is not None and known.status != SubscriptionStatus.INCOMPLETE:
+        return await record_store_renewal(session, merchant, known, verified, fee_rate)
     subscription = await _started(session, merchant, customer, product, price, verified)
     payment = _payment(merchant.id, subscription.customer_id, price, verified, fee_rate, "subscription")
     payment.subscription_id, payment.entitlement_id = subscription.id, subscription.entitlement_id
@@ -237,10 +253,14 @@ async def _subscription_paid(
 async def record_store_renewal(
     session: AsyncSession, merchant: Merchant, subscription: Subscription, verified: VerifiedPurchase, fee_rate: int
 ) -> Payment:
-    """A charge the store made for the subscription (its key new), running it on until the store's expiry."""
+    """A charge the store made for the subscription (its key new), running it on until the store's expiry: one
+    ended or cancelled here runs again, as the store went on billing it."""
     price = await catalog_repo.price_by_id(session, merchant.id, subscription.price_id)
     if price is None:
         raise NotFound(what=Missing.PRICE)
+    if subscription.status not in (SubscriptionStatus.ACTIVE, SubscriptionStatus.TRIALING):
+        subscription.status, subscription.ended_at, subscription.canceled_at = SubscriptionStatus.ACTIVE, None, None
+        await outbox.record(session, events.subscription_changed(subscription, "subscribe.updated"))
     await extend_store_subscription(session, merchant, subscription, verified)
     payment = _payment(merchant.id, subscription.customer_id, price, verified, fee_rate, "renewal")
     payment.subscription_id, payment.entitlement_id = subscription.id, subscription.entitlement_id
@@ -276,7 +296,6 @@ async def _started(
         gateway_customer_ref="",
         gateway_method="",
         external_id=verified.original_id[:200],
-        external_properties={"purchase_token": verified.token} if verified.token else None,
     )
     periods.begin_period(subscription, now)
     # The store's period, not one computed here: it is the store that bills and says until when.

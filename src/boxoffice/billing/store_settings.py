@@ -33,6 +33,7 @@ class StoreAppShown:
     environment: Environment
     secret_set: bool
     fee_rate: int  # basis points
+    notification_account: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ class StoreAppChange:
     environment: str | None = None
     secret: str | None = None
     fee_rate: int | None = None
+    notification_account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +56,15 @@ class StoreProductShown:
     product: int  # the catalogue's product the price is of
 
 
-def store_of(name: str) -> Store:
-    try:
-        return Store(name)
-    except ValueError:
-        raise InvalidInput({"store": f"The store is one of {', '.join(Store)}"}) from None
-
-
 def _shown(row: StoreAppSettings) -> StoreAppShown:
     return StoreAppShown(
-        Store(row.store), row.app_id, row.apple_app_id, Environment(row.environment), bool(row.secret), row.fee_rate
+        Store(row.store),
+        row.app_id,
+        row.apple_app_id,
+        Environment(row.environment),
+        bool(row.secret),
+        row.fee_rate,
+        row.notification_account,
     )
 
 
@@ -107,6 +108,9 @@ def _checked(
         problems["apple_app_id"] = "An app in Apple's production environment needs its Apple id"
     if change.fee_rate is not None and not 0 <= change.fee_rate <= 10_000:
         problems["fee_rate"] = "The fee rate is in basis points, from 0 to 10000"
+    account = change.notification_account
+    if account is not None and account.strip() and ("@" not in account or len(account) > 320):
+        problems["notification_account"] = "The account Pub/Sub pushes as is an e-mail address"
     if problems:
         raise InvalidInput(problems)
     return app_id, Environment(environment), secret
@@ -123,6 +127,8 @@ async def set_store_app(
 ) -> StoreAppShown:
     row = await gateways_repo.store_app(session, merchant_id, store)
     app_id, environment, secret = _checked(store, change, row, allow_private=allow_private)
+    if await gateways_repo.store_app_elsewhere(session, merchant_id, store, app_id):
+        raise InvalidInput({"app_id": "This app is set up by another merchant"})
     if row is None:
         row = StoreAppSettings(merchant_id=merchant_id, store=store.value, fee_rate=DEFAULT_FEE_RATE)
         session.add(row)
@@ -133,6 +139,8 @@ async def set_store_app(
         row.secret = sealer.seal(secret)
     if change.fee_rate is not None:
         row.fee_rate = change.fee_rate
+    if change.notification_account is not None:
+        row.notification_account = change.notification_account.strip().lower() or None
     row.updated_at = clock.now()
     await session.flush()
     return _shown(row)
@@ -154,7 +162,7 @@ async def map_store_product(
     """The store's product `product_id` buys the merchant's price `price_id` from now on."""
     cleaned = product_id.strip()
     if not cleaned or len(cleaned) > MAX_ID or not cleaned.isprintable():
-        raise InvalidInput({"product_id": "The store's product id is required (at most 255 characters)"})
+        raise InvalidInput({"store_product_id": "The store's product id is required (at most 255 characters)"})
     if price_id is None:
         raise InvalidInput({"price_id": "The price the store's product buys is required"})
     price = await catalog_repo.price_by_id(session, merchant_id, price_id)

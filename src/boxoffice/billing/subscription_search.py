@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing import merchant_subscriptions_repository as repo
 from boxoffice.billing import subscriptions, upcoming
-from boxoffice.billing.models import CHARGING, MERCHANT_BILLED, Subscription, SubscriptionStatus
+from boxoffice.billing.models import BILLED_ELSEWHERE, CHARGING, Subscription, SubscriptionStatus
 from boxoffice.billing.switches import pending_switches
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog.models import Price
@@ -27,7 +27,7 @@ class SubscriptionDetails:
     def next_payment_at(self) -> datetime | None:
         """When Boxoffice next charges it, if it will."""
         s = self.subscription
-        return s.due_at if s.status in CHARGING and s.gateway != MERCHANT_BILLED else None
+        return s.due_at if s.status in CHARGING and s.gateway not in BILLED_ELSEWHERE else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ async def details_of(
     pending = await pending_switches(session, merchant_id, [s.id for s in found])
     charges = await upcoming.next_charges(session, merchant_id, found, pending)
     return [
-        SubscriptionDetails(s, prices.get(s.price_id), 0 if s.gateway == MERCHANT_BILLED else charges[s.id])
+        SubscriptionDetails(s, prices.get(s.price_id), 0 if s.gateway in BILLED_ELSEWHERE else charges[s.id])
         for s in found
     ]
 

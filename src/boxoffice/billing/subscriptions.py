@@ -26,12 +26,13 @@ from boxoffice.billing.models import (
     CHARGING,
     FINISHED,
     RUNNING,
+    STORES,
     Payment,
     PaymentStatus,
     Subscription,
     SubscriptionStatus,
 )
-from boxoffice.billing.refusals import NotOnSale, SaleRefusal
+from boxoffice.billing.refusals import NotOnSale, SaleRefusal, SubscriptionRefusal, SubscriptionRefused
 from boxoffice.catalog import repository as catalog_repo
 from boxoffice.catalog import seasons
 from boxoffice.catalog.models import Price, Product
@@ -418,6 +419,9 @@ async def cancel(session: AsyncSession, merchant_id: int, subscription: Subscrip
     end is no change."""
     if subscription.status in FINISHED:
         raise InvalidInput({"subscription": "This subscription has already ended"})
+    if subscription.gateway in STORES:
+        # The store goes on charging whatever Boxoffice marks: the customer cancels in the store, which tells.
+        raise SubscriptionRefused(SubscriptionRefusal.STORE_BILLED)
     if subscription.status == SubscriptionStatus.CANCELED and not immediately:
         return
     now = await sandbox_clocks.now_for(session, merchant_id, subscription.customer_id)
@@ -459,6 +463,8 @@ async def apply_voucher(session: AsyncSession, merchant_id: int, subscription: S
     all of them). One voucher at a time; VoucherRefused says why not."""
     if subscription.status not in CHARGING:
         raise VoucherRefused(VoucherRefusal.NOT_RUNNING)
+    if subscription.gateway in STORES:  # the store sets its own price: a voucher here would discount nothing
+        raise SubscriptionRefused(SubscriptionRefusal.STORE_BILLED)
     if subscription.voucher_id is not None and subscription.discounted_charges_left != 0:
         raise Conflict("A voucher is already applied to this subscription")
     price = await catalog_repo.price_by_id(session, merchant_id, subscription.price_id)

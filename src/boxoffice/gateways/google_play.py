@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 
 from boxoffice.gateways.stores import Store, StoreApp, StoreRefusal, StoreRefused, VerifiedPurchase
+from boxoffice.kit import clock
 
 try:
     import httplib2
@@ -35,7 +36,10 @@ MAX_TOKEN = 1000
 TIMEOUT = 15
 # A subscription Google still serves: running, or in its grace period while Google retries the charge.
 SERVED = frozenset({"SUBSCRIPTION_STATE_ACTIVE", "SUBSCRIPTION_STATE_IN_GRACE_PERIOD"})
+# Auto-renewal turned off: paid until its expiry all the same.
+ENDING = "SUBSCRIPTION_STATE_CANCELED"
 PURCHASED = 0  # a one-time product's purchaseState
+VOIDED_WINDOW_MS = 30 * 86_400_000  # Google lists voided purchases of the last 30 days at most
 
 
 def service_account_problem(secret: str, *, allow_private: bool) -> str | None:
@@ -50,6 +54,11 @@ def service_account_problem(secret: str, *, allow_private: bool) -> str | None:
         return "The service account key lacks its client_email, private_key or token_uri"
     if info["token_uri"] != GOOGLE_TOKEN_URI and not allow_private:
         return f"The service account's token_uri must be {GOOGLE_TOKEN_URI}"
+    if build is not None:
+        try:
+            service_account.Credentials.from_service_account_info(info)  # type: ignore[no-untyped-call]
+        except (ValueError, TypeError, GoogleAuthError):
+            return "The service account's private_key is not a key"
     return None
 
 
@@ -80,13 +89,34 @@ class GooglePlay:
                 raise
             return False, None
 
+    async def voided(self, app: StoreApp, order_id: str) -> bool:
+        """Whether Google lists the order among the app's voided purchases of the last 30 days (refunded,
+        charged back or revoked): what a voided-purchase notification says is believed only then."""
+        if build is None or not app.secret:
+            raise StoreRefused(StoreRefusal.NOT_CONFIGURED)
+        return await anyio.to_thread.run_sync(self._voided, app, order_id)
+
+    def _voided(self, app: StoreApp, order_id: str) -> bool:
+        since = clock.unix(clock.now()) * 1000 - VOIDED_WINDOW_MS
+        listed = _asked(
+            self._service(app)
+            .purchases()
+            .voidedpurchases()
+            .list(packageName=app.app_id, startTime=since, type=1, maxResults=1000)
+        )
+        found = listed.get("voidedPurchases") or []
+        return any(isinstance(item, dict) and item.get("orderId") == order_id for item in found)
+
     def _service(self, app: StoreApp) -> Any:
         assert app.secret is not None
         if service_account_problem(app.secret, allow_private=self._allow_private) is not None:
             raise StoreRefused(StoreRefusal.NOT_CONFIGURED)
-        credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
-            json.loads(app.secret), scopes=[SCOPE]
-        )
+        try:
+            credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+                json.loads(app.secret), scopes=[SCOPE]
+            )
+        except (ValueError, TypeError, GoogleAuthError):
+            raise StoreRefused(StoreRefusal.NOT_CONFIGURED) from None
         options = {"api_endpoint": self._api_base} if self._api_base else None
         return build(
             "androidpublisher",
@@ -104,8 +134,10 @@ class GooglePlay:
         line = next((item for item in lines if product_id is None or item.get("productId") == product_id), None)
         if line is None:
             raise StoreRefused(StoreRefusal.UNKNOWN_PRODUCT)
-        order = found.get("latestOrderId")
-        if found.get("subscriptionState") not in SERVED or not isinstance(order, str) or not order:
+        order, state = found.get("latestOrderId"), found.get("subscriptionState")
+        expires = _moment(line.get("expiryTime"))
+        ending = state == ENDING and expires > clock.now()
+        if (state not in SERVED and not ending) or not isinstance(order, str) or not order:
             raise StoreRefused(StoreRefusal.NOT_PAID)
         if found.get("acknowledgementState") == "ACKNOWLEDGEMENT_STATE_PENDING":
             _asked(
@@ -120,7 +152,7 @@ class GooglePlay:
             original_id=order.split("..", 1)[0],
             product_id=str(line["productId"]),
             purchased_at=_moment(found.get("startTime")),
-            expires_at=_moment(line.get("expiryTime")),
+            expires_at=expires,
             token=token,
         )
 

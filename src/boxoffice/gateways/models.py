@@ -163,7 +163,8 @@ class StoreAppSettings(TenantOwned, Base):
     credentials to ask the store about them (sealed). `fee_rate`: what the store keeps, in basis points."""
 
     __tablename__ = "store_apps"
-    __table_args__ = (UniqueConstraint("merchant_id", "store"),)
+    # An app is one merchant's: a receipt of it could otherwise buy at two merchants.
+    __table_args__ = (UniqueConstraint("merchant_id", "store"), UniqueConstraint("store", "app_id"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     store: Mapped[str] = mapped_column(String(16))
@@ -172,4 +173,6 @@ class StoreAppSettings(TenantOwned, Base):
     environment: Mapped[str] = mapped_column(String(16), default="production")
     secret: Mapped[str | None] = mapped_column(Text, info=sealed_column())
     fee_rate: Mapped[int] = mapped_column(default=1500)
+    # Google Play: the service account Pub/Sub signs its pushes of the app's notifications as.
+    notification_account: Mapped[str | None] = mapped_column(String(320))
     updated_at: Mapped[datetime] = mapped_column(default=lambda: clock.now())

@@ -83,6 +83,20 @@ async def store_apps(session: AsyncSession, merchant_id: int) -> list[StoreAppSe
     return list(found)
 
 
+async def store_app_elsewhere(session: AsyncSession, merchant_id: int, store: str, app_id: str) -> bool:
+    """Whether another merchant has set the app up: an app is one merchant's."""
+    found = await session.scalar(
+        select(StoreAppSettings.id).where(
+            StoreAppSettings.store == store,
+            StoreAppSettings.app_id == app_id,
+            StoreAppSettings.merchant_id != merchant_id,
+        ),
+        # Across merchants, by design: the answer names none of them.
+        execution_options={"cross_tenant": True},
+    )
+    return found is not None
+
+
 async def store_app(session: AsyncSession, merchant_id: int, store: str) -> StoreAppSettings | None:
     return await session.scalar(
         select(StoreAppSettings).where(StoreAppSettings.merchant_id == merchant_id, StoreAppSettings.store == store)

@@ -20,12 +20,6 @@ class Unreachable(Exception):
     operator's log: it may name the address, never a secret sent to it."""
 
 
-def check_scheme(url: str, *, allow_private: bool) -> None:
-    """Only https, unless the operator allows private addresses (a server on this machine, in tests)."""
-    if not url.startswith("https://") and not (allow_private and url.startswith("http://")):
-        raise Unreachable(f"{url.split('?', 1)[0]} is not an https address")
-
-
 async def call_json(
     method: str,
     url: str,
@@ -37,8 +31,9 @@ async def call_json(
 ) -> tuple[int, dict[str, Any]]:
     """The status and JSON object `url` answers. `shown_as` names the address in errors where the URL itself
     carries a secret (Amazon's and Roku's put the merchant's key in the path)."""
-    named = shown_as or url
-    check_scheme(url, allow_private=allow_private)
+    named = shown_as or url.split("?", 1)[0]
+    if not url.startswith("https://") and not (allow_private and url.startswith("http://")):
+        raise Unreachable(f"{named} is not an https address")
     try:
         async with (
             aiohttp.ClientSession(

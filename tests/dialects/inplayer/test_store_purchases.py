@@ -5,6 +5,8 @@ API; access, the ledger with the store's fee, replays, other apps' and other acc
 from __future__ import annotations
 
 import asyncio
+import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -25,6 +27,7 @@ from tests.dialects.inplayer.conftest import (
     assert_error,
     count_rows,
     fetch_rows,
+    make_merchant,
     sign_in,
     sign_up,
 )
@@ -35,6 +38,8 @@ from tests.stores.fake_amazon_roku import FakeAmazonRoku, running_amazon_roku
 from tests.stores.fake_google_play import FakeGooglePlay, running_google_play
 
 BUNDLE = "com.example.cinema"
+PUSHER = "pubsub@boxoffice-test.iam.gserviceaccount.com"  # the account the fake's pushes are signed as
+MALLORY = "mallory@evil.iam.gserviceaccount.com"  # any Google account can sign a push for any address
 PACKAGE = "com.example.cinema.android"
 
 
@@ -274,7 +279,7 @@ async def test_the_merchant_sets_stores_up_with_clear_errors_and_refunds_stay_th
     listed = (await server.http.get("/v2/external-payments/settings", headers=auth)).json()
     assert listed == {"collection": [{
         "store": "apple", "app_id": BUNDLE, "apple_app_id": 1234567, "environment": "production",
-        "credentials_set": False, "fee_rate": 1500,
+        "credentials_set": False, "fee_rate": 1500, "notification_account": None,
     }]}  # fmt: skip
     assert_error(await server.http.get("/v2/external-payments/settings", headers=viewer.auth), 403)
 
@@ -299,11 +304,18 @@ async def test_google_plays_renewal_notification_extends_access_and_its_refund_n
     server: Server, merchant: Merchant, viewer: Viewer, google: FakeGooglePlay, frozen: clock.FrozenClock
 ) -> None:
     server.app.state.settings = server.settings.model_copy(update={"google_certs_url": f"{google.url}/oauth2/v1/certs"})
-    await set_up_store(server, merchant, "google-play", app_id=PACKAGE, credentials=google.service_account())
+    await set_up_store(
+        server,
+        merchant,
+        "google-play",
+        app_id=PACKAGE,
+        credentials=google.service_account(),
+        notification_account=PUSHER,
+    )
     item_id, fee_id = await monthly_fee(server, merchant, amount="9.99", currency="EUR")
     await map_product(server, merchant, "google-play", "monthly.pass", fee_id)
     now = clock.now()
-    token, first = f"renewing-{clock.unix(now)}", "GPA.4444-5555-6666-77777"
+    token, first = f"renewing-{uuid.uuid4()}", f"GPA.{uuid.uuid4()}"  # the fake outlives the test: ids of its own
     expiry = now + timedelta(days=30)
     google.subscription(
         PACKAGE, token, "monthly.pass", order=first, start=f"{now.isoformat()}Z", expiry=f"{expiry.isoformat()}Z"
@@ -340,7 +352,20 @@ async def test_google_plays_renewal_notification_extends_access_and_its_refund_n
     later = replace(viewer, token=signed_in.json()["access_token"])
     assert await has_access(server, later, item_id)
 
+    # A voided-purchase notification Google does not stand behind (it lists no such refund) changes nothing.
+    untrue = {
+        "version": "1.0", "packageName": PACKAGE, "eventTimeMillis": str(ms(clock.now())),
+        "voidedPurchaseNotification": {"purchaseToken": token, "orderId": f"{first}..0", "productType": 1},
+    }  # fmt: skip
+    pushed = await server.http.post(
+        path, json=google.push(untrue), headers={"Authorization": f"Bearer {google.push_token(audience)}"}
+    )
+    assert pushed.json()["queued"] is True
+    await server.run_jobs()
+    assert await has_access(server, later, item_id)
+
     # Google refunds the renewal: the subscription ends and access with it.
+    google.void(PACKAGE, token, f"{first}..0")
     voided = {
         "version": "1.0", "packageName": PACKAGE, "eventTimeMillis": str(ms(clock.now())),
         "voidedPurchaseNotification": {"purchaseToken": token, "orderId": f"{first}..0", "productType": 1,
@@ -365,7 +390,14 @@ async def test_a_push_not_signed_by_google_for_this_address_queues_nothing(
     server: Server, merchant: Merchant, google: FakeGooglePlay
 ) -> None:
     server.app.state.settings = server.settings.model_copy(update={"google_certs_url": f"{google.url}/oauth2/v1/certs"})
-    await set_up_store(server, merchant, "google-play", app_id=PACKAGE, credentials=google.service_account())
+    await set_up_store(
+        server,
+        merchant,
+        "google-play",
+        app_id=PACKAGE,
+        credentials=google.service_account(),
+        notification_account=PUSHER,
+    )
     path = f"/webhooks/stores/google-play/{merchant.uuid}"
     notice = {"packageName": PACKAGE, "subscriptionNotification": {"notificationType": 2, "purchaseToken": "t"}}
     forger = FakeGooglePlay()
@@ -373,6 +405,8 @@ async def test_a_push_not_signed_by_google_for_this_address_queues_nothing(
         {},
         {"Authorization": f"Bearer {forger.push_token(f'http://testserver{path}')}"},
         {"Authorization": f"Bearer {google.push_token('https://elsewhere.example.com/push')}"},
+        # Signed by Google, for this address, but for an account of someone else's: anyone can make one.
+        {"Authorization": f"Bearer {google.push_token(f'http://testserver{path}', email=MALLORY)}"},
     ):
         refused = await server.http.post(path, json=google.push(notice), headers=headers)
         assert refused.status_code == 403, refused.text
@@ -468,3 +502,37 @@ async def test_apples_renewal_and_refund_notifications_extend_and_then_end_a_sub
     assert await books(server, merchant) == {
         "revenue": -1998, "refunds": 999, "gateway_clearing": 849, "store_fees": 150,
     }  # fmt: skip
+
+
+async def test_an_app_is_one_merchants_and_a_store_subscription_is_changed_only_in_the_store(
+    server: Server, merchant: Merchant, viewer: Viewer, google: FakeGooglePlay
+) -> None:
+    other = await make_merchant(server, "other@publisher.example.com")
+    await set_up_store(server, merchant, "apple", app_id=BUNDLE, environment="sandbox")
+    taken = await server.http.put(
+        "/v2/external-payments/apple/settings", headers=other.auth, data={"app_id": BUNDLE, "environment": "sandbox"}
+    )
+    assert_error(taken, 422, "app_id")
+    bad_key = json.loads(google.service_account()) | {"private_key": "not a key"}
+    refused = await server.http.put(
+        "/v2/external-payments/google-play/settings",
+        headers=merchant.auth,
+        data={"app_id": PACKAGE, "credentials": json.dumps(bad_key)},
+    )
+    assert_error(refused, 422, "credentials")
+
+    await set_up_store(server, merchant, "google-play", app_id=PACKAGE, credentials=google.service_account())
+    item_id, fee_id = await monthly_fee(server, merchant, amount="9.99", currency="EUR")
+    await map_product(server, merchant, "google-play", "monthly.pass", fee_id)
+    now = clock.now()
+    google.subscription(
+        PACKAGE, "held-token", "monthly.pass", order="GPA.8", start=f"{now.isoformat()}Z",
+        expiry=f"{(now + timedelta(days=30)).isoformat()}Z",
+    )  # fmt: skip
+    done = await validate(server, viewer, "google-play", receipt="held-token", product_name="monthly.pass")
+    assert done.json()["transaction_token"].endswith("-GP")
+    [subscription] = await fetch_rows(server, Subscription, merchant.id)
+    cancel = await server.http.get(f"/subscriptions/cancel/{subscription.cancel_token}", headers=viewer.auth)
+    assert "app store" in assert_error(cancel, 409)["message"]
+    [still] = await fetch_rows(server, Subscription, merchant.id)
+    assert still.status == "active" and await has_access(server, viewer, item_id)

@@ -98,6 +98,7 @@ SUBSCRIPTION_REFUSALS = {
     SubscriptionRefusal.NOT_MERCHANT_BILLED: (422, "Subscription is not externally managed"),
     SubscriptionRefusal.MERCHANT_BILLED: (422, "Subscription is externally managed"),
     SubscriptionRefusal.CONNECTOR_BILLED: (422, "Subscription is charged through an external payment connector"),
+    SubscriptionRefusal.STORE_BILLED: (422, "Subscription is billed by an app store"),
     SubscriptionRefusal.CHARGED: (422, "Subscription is charged to its customer's own payment method"),
     SubscriptionRefusal.SAME_CUSTOMER: (422, "Subscription is already that customer's"),
     SubscriptionRefusal.EXTERNAL_ID_TAKEN: (409, "A running subscription already has this externalId"),

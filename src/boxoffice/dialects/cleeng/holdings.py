@@ -10,7 +10,7 @@ from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
 from boxoffice.billing import holdings
-from boxoffice.billing.models import MERCHANT_BILLED, Subscription
+from boxoffice.billing.models import BILLED_ELSEWHERE, Subscription
 from boxoffice.catalog.models import Price
 from boxoffice.dialects.cleeng.money import decimal
 from boxoffice.dialects.cleeng.offer_ids import letter, offer_id
@@ -93,4 +93,4 @@ def held_offer(holding: holdings.Holding) -> CustomerOffer:
 
 def externally_managed(subscription: Subscription) -> bool:
     """Billed and renewed by the publisher itself: the SDK's My Account then offers no way to change it."""
-    return subscription.gateway == MERCHANT_BILLED
+    return subscription.gateway in BILLED_ELSEWHERE

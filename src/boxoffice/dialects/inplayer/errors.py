@@ -87,6 +87,7 @@ FIELDS = {
     "subscription_id": "inplayer_token",
     "payment_id": "transaction_token",
     "card_currency": "currency_iso",
+    "store_product_id": "product_name",
 }
 # A look's fields (branding/looks.py) as InPlayer's branding forms name them.
 LOOK_FIELDS = {

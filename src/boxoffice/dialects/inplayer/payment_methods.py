@@ -118,7 +118,9 @@ LISTED = [
     (5, "Google Pay", False, methods.GOOGLE_PAY),
     (6, "Apple Pay", False, methods.APPLE_PAY),
 ]
-NAMES = {kind: name for _, name, _, kind in LISTED}
+# In-app purchases, named as InPlayer's external payments are (never listed: they are paid in the store's app).
+STORE_NAMES = {"apple": "Apple", "google_play": "Google Play", "amazon": "Amazon", "roku": "Roku"}
+NAMES = {kind: name for _, name, _, kind in LISTED} | STORE_NAMES
 # The v2 `payment_method` values the SDK sends, as the core names them.
 V2_METHODS = {
     "ideal": methods.IDEAL,

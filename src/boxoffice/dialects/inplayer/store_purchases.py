@@ -18,6 +18,7 @@ from boxoffice.dialects.inplayer.bodies import Fields
 from boxoffice.dialects.inplayer.deps import AppSettings, CurrentCustomer, CurrentMerchant, Sealing, Session
 from boxoffice.dialects.inplayer.forms import integer, text
 from boxoffice.dialects.inplayer.routing import InPlayerRoute
+from boxoffice.dialects.inplayer.transactions import GATEWAY_SUFFIX
 from boxoffice.gateways.stores import Store
 from boxoffice.kit.errors import InvalidInput
 from boxoffice.kit.requests import OwnTransactions
@@ -49,6 +50,7 @@ STORE_APP = bodies.form(
         "never shown again",
     ),
     bodies.integer("fee_rate", "What the store keeps of a sale, in basis points (default 1500: 15 %)"),
+    bodies.text("notification_account", "Google Play: the service account Pub/Sub signs its pushes as"),
 )
 STORE_PRODUCT = bodies.form(bodies.integer("access_fee_id", "The access fee the store's product buys", required=True))
 
@@ -60,6 +62,7 @@ class StoreAppBody(TypedDict):
     environment: str
     credentials_set: bool
     fee_rate: int
+    notification_account: str | None
 
 
 class StoreApps(TypedDict):
@@ -97,6 +100,7 @@ def _app(found: StoreAppShown) -> StoreAppBody:
         "environment": found.environment.value,
         "credentials_set": found.secret_set,
         "fee_rate": found.fee_rate,
+        "notification_account": found.notification_account,
     }
 
 
@@ -132,7 +136,8 @@ async def validate_receipt(
         sessions, sealer, request.app.state.store_verifiers, customer.merchant_id, customer.id, asked
     )
     message = "The receipt was validated" if recorded.new else "The receipt was validated before"
-    return {"code": 200, "message": message, "transaction_token": f"S-{recorded.payment_id}"}
+    token = f"C-{recorded.payment_id}-{GATEWAY_SUFFIX[asked.store.value]}"  # as its transactions name it
+    return {"code": 200, "message": message, "transaction_token": token}
 
 
 @router.get("/v2/external-payments/settings")
@@ -157,6 +162,7 @@ async def set_store_app(
         environment=text(body, "environment"),
         secret=text(body, "credentials"),
         fee_rate=integer(body, "fee_rate"),
+        notification_account=text(body, "notification_account"),
     )
     found = await store_settings.set_store_app(
         session, merchant.id, _store(store), change, sealer=sealer, allow_private=settings.outbound_allow_private

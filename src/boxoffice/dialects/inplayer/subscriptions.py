@@ -161,7 +161,7 @@ FILTERS: dict[str, Collection[SubscriptionStatus]] = {
     **{name: (core,) for core, name in ACTION_TYPES.items()},
     **{core: (core,) for core in ACTION_TYPES},
 }
-_TOKEN = re.compile(r"^S-([1-9][0-9]{0,17})-(SB|ST)$")
+_TOKEN = re.compile(r"^S-([1-9][0-9]{0,17})-(SB|ST|AP|GP|AM|RK)$")
 
 
 def subscription_token(subscription: Subscription) -> str:

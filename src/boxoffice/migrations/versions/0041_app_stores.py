@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("environment", sa.String(length=16), nullable=False),
         sa.Column("secret", sa.Text(), nullable=True),
         sa.Column("fee_rate", sa.Integer(), nullable=False),
+        sa.Column("notification_account", sa.String(length=320), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("merchant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.ForeignKeyConstraint(
@@ -33,6 +34,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_store_apps")),
         sa.UniqueConstraint("merchant_id", "store", name=op.f("uq_store_apps_merchant_id")),
+        sa.UniqueConstraint("store", "app_id", name=op.f("uq_store_apps_store")),
     )
     with op.batch_alter_table("store_apps", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_store_apps_merchant_id"), ["merchant_id"], unique=False)
