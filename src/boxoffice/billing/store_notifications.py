@@ -138,7 +138,7 @@ async def receive_apple_notification(
     except (ValueError, AttributeError, RecursionError):
         signed = None
     if not isinstance(signed, str):
-        raise InvalidInput({"signedPayload": "The body is not an App Store Server Notification"})
+        raise InvalidInput({"notification": "The body is not an App Store Server Notification"})
     try:
         notice = app_store.verify_notification(signed, app, root_certificates(tuple(settings.apple_root_certificates)))
     except StoreRefused as refused:
