@@ -30,6 +30,8 @@ CONNECT_TIMEOUT = 10
 EXTRAS = (
     ("reports_s3_bucket", "boto3", "s3"),
     ("redis_url", "redis.asyncio", "redis"),
+    # Apple's roots are set only to verify App Store purchases, with Apple's own library.
+    ("apple_root_certificates", "appstoreserverlibrary", "stores"),
 )
 
 
