@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
+
+from tests.stores.local_server import serving
 
 _AMAZON = re.compile(r"^(/sandbox)?/version/1\.0/verifyReceiptId/developer/([^/]+)/user/([^/]+)/receiptId/([^/]+)$")
 _ROKU = re.compile(r"^/listen/transaction-service\.svc/validate-transaction/([^/]+)/([^/]+)$")
@@ -87,13 +88,6 @@ def _handler(fake: FakeAmazonRoku) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def running_amazon_roku() -> Iterator[FakeAmazonRoku]:
     fake = FakeAmazonRoku()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-amazon-roku", daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(fake), "fake-amazon-roku") as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import jwt
@@ -22,6 +22,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from tests.stores.local_server import serving
 
 ACCESS_TOKEN = "ya29.fake-access-token"
 _SUBSCRIPTION = re.compile(r"^/androidpublisher/v3/applications/([^/]+)/purchases/subscriptionsv2/tokens/([^/:?]+)$")
@@ -204,13 +206,6 @@ def _handler(fake: FakeGooglePlay) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def running_google_play() -> Iterator[FakeGooglePlay]:
     fake = FakeGooglePlay()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-google-play", daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(fake), "fake-google-play") as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

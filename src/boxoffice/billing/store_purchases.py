@@ -242,12 +242,7 @@ async def _subscription_paid(
     if known is not None and known.status != SubscriptionStatus.INCOMPLETE:
         return await record_store_renewal(session, merchant, known, verified, fee_rate)
     subscription = await _started(session, merchant, customer, product, price, verified)
-    payment = _payment(merchant.id, subscription.customer_id, price, verified, fee_rate, "subscription")
-    payment.subscription_id, payment.entitlement_id = subscription.id, subscription.entitlement_id
-    session.add(payment)
-    await session.flush()
-    await _settled(session, payment)
-    return payment
+    return await _subscription_charge(session, subscription, price, verified, fee_rate, "subscription")
 
 
 async def record_store_renewal(
@@ -262,7 +257,18 @@ async def record_store_renewal(
         subscription.status, subscription.ended_at, subscription.canceled_at = SubscriptionStatus.ACTIVE, None, None
         await outbox.record(session, events.subscription_changed(subscription, "subscribe.updated"))
     await extend_store_subscription(session, merchant, subscription, verified)
-    payment = _payment(merchant.id, subscription.customer_id, price, verified, fee_rate, "renewal")
+    return await _subscription_charge(session, subscription, price, verified, fee_rate, "renewal")
+
+
+async def _subscription_charge(
+    session: AsyncSession,
+    subscription: Subscription,
+    price: Price,
+    verified: VerifiedPurchase,
+    fee_rate: int,
+    kind: str,
+) -> Payment:
+    payment = _payment(subscription.merchant_id, subscription.customer_id, price, verified, fee_rate, kind)
     payment.subscription_id, payment.entitlement_id = subscription.id, subscription.entitlement_id
     session.add(payment)
     await session.flush()

@@ -4,6 +4,8 @@ its audience left as that address), and the App Store's Server Notifications (V2
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from fastapi import APIRouter, Path, Request
 from starlette.responses import JSONResponse
 from typing_extensions import TypedDict
@@ -49,17 +51,11 @@ async def google_play_notification(
     authorization = request.headers.get("authorization") or ""
     bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
     audience = base_url.of(request.app.state.settings.public_url) + request.url.path
-    try:
-        queued = await store_notifications.receive_google_notification(
+    return await _answered(
+        store_notifications.receive_google_notification(
             sessions, request.app.state.settings, merchant_uuid, body, bearer, audience
         )
-    except NotFound as error:
-        return JSONResponse({"error": error.message}, status_code=404)
-    except Forbidden as error:
-        return JSONResponse({"error": error.message}, status_code=403)
-    except DomainError as error:
-        return JSONResponse({"error": error.message}, status_code=400)
-    return {"received": True, "queued": queued}
+    )
 
 
 @router.post(
@@ -83,10 +79,15 @@ async def apple_notification(
     body = await request.body()
     if len(body) > store_notifications.MAX_NOTIFICATION:
         return JSONResponse({"error": "The notification is too large"}, status_code=413)
+    return await _answered(
+        store_notifications.receive_apple_notification(sessions, request.app.state.settings, merchant_uuid, body)
+    )
+
+
+async def _answered(receiving: Awaitable[bool]) -> Received | JSONResponse:
+    """A store's notification received (and queued, or not), or refused in the status the store understands."""
     try:
-        queued = await store_notifications.receive_apple_notification(
-            sessions, request.app.state.settings, merchant_uuid, body
-        )
+        queued = await receiving
     except NotFound as error:
         return JSONResponse({"error": error.message}, status_code=404)
     except Forbidden as error:
