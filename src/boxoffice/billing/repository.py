@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from boxoffice.billing.models import (
+    CHARGING,
     DECIDED,
     NOT_STARTED,
     RUNNING,
@@ -822,6 +823,26 @@ async def store_product_of_price(
 async def delete_store_product(session: AsyncSession, product: StoreProduct) -> None:
     await session.delete(product)
     await session.flush()
+
+
+async def store_subscriptions_due(
+    session: AsyncSession, stores: Sequence[str], before: datetime, *, limit: int
+) -> list[Subscription]:
+    """Running subscriptions of `stores`, of every merchant, whose period ends before `before`: those to ask
+    their store about (the poll of stores that notify nothing)."""
+    found = await session.scalars(
+        select(Subscription)
+        .where(
+            Subscription.gateway.in_(stores),
+            Subscription.status.in_(CHARGING),
+            Subscription.due_at.is_not(None),
+            Subscription.due_at < before,
+        )
+        .order_by(Subscription.due_at)
+        .limit(limit),
+        execution_options=_EVERY_MERCHANT,
+    )
+    return list(found)
 
 
 async def store_subscription(

@@ -14,9 +14,11 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import anyio
+import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from boxoffice.billing import repository as repo
@@ -25,19 +27,22 @@ from boxoffice.billing.store_purchases import payment_key, record_store_refund, 
 from boxoffice.billing.store_settings import store_app_of
 from boxoffice.gateways import app_store
 from boxoffice.gateways import repository as gateways_repo
+from boxoffice.gateways.amazon_appstore import AmazonAppstore
 from boxoffice.gateways.app_store import root_certificates
 from boxoffice.gateways.google_play import GooglePlay, push_sender
 from boxoffice.gateways.models import StoreAppSettings
+from boxoffice.gateways.roku_pay import RokuPay
 from boxoffice.gateways.stores import Store, StoreRefusal, StoreRefused, VerifiedPurchase
 from boxoffice.identity import merchants
 from boxoffice.identity import repository as identity_repo
 from boxoffice.identity.models import Merchant
-from boxoffice.kit import jobs
+from boxoffice.kit import clock, jobs
 from boxoffice.kit.db import hold, transaction
 from boxoffice.kit.errors import Forbidden, InvalidInput
 from boxoffice.kit.sealing import Sealer
 from boxoffice.kit.settings import Settings
 
+log = structlog.get_logger(__name__)
 NOTIFICATION_JOB = "billing.store_notification"
 # Apple's notification types acted on: a renewal's (a new transaction), and a refund's or revocation's.
 APPLE_ACTED_ON = {"DID_RENEW": "subscription", "SUBSCRIBED": "subscription", "REFUND": "voided", "REVOKE": "voided"}
@@ -214,3 +219,43 @@ async def _renewed(session: AsyncSession, merchant: Merchant, told: VerifiedPurc
         return  # bought in the app and not reported yet: the app's receipt records it
     if await repo.payment_by_key(session, merchant.id, payment_key(told)) is None:
         await record_store_renewal(session, merchant, subscription, told, fee_rate)
+
+
+POLL_EVERY = 3600
+POLL_AHEAD = timedelta(days=1)  # asked a day before its period ends: the store renews in its last day
+POLL_BATCH = 200
+POLLED = (Store.AMAZON, Store.ROKU)
+
+
+@jobs.every(POLL_EVERY, "billing.poll_store_subscriptions")
+async def poll_store_subscriptions(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """Amazon and Roku tell a renewal only through the receipt, its expiry moved on: their subscriptions near
+    their period's end are asked about, and a renewal found is recorded as the app's receipt would be."""
+    sealer = Sealer(settings.encryption_keys)
+    amazon = AmazonAppstore(base=settings.amazon_rvs_base, allow_private=settings.outbound_allow_private)
+    roku = RokuPay(base=settings.roku_api_base, allow_private=settings.outbound_allow_private)
+    async with transaction(sessions) as session:
+        due = await repo.store_subscriptions_due(
+            session, [store.value for store in POLLED], clock.now() + POLL_AHEAD, limit=POLL_BATCH
+        )
+        asked = []
+        for subscription in due:
+            row = await gateways_repo.store_app(session, subscription.merchant_id, subscription.gateway)
+            if row is not None and subscription.external_id:
+                asked.append((subscription.merchant_id, store_app_of(row, sealer), row.fee_rate, subscription))
+    for merchant_id, app, fee_rate, subscription in asked:
+        try:
+            receipt = str(subscription.external_id)
+            if app.store is Store.AMAZON:
+                found = await amazon.verify(app, receipt, subscription.gateway_customer_ref or None)
+            else:
+                found = await roku.verify(app, receipt, subscription=True)
+        except StoreRefused as refused:
+            log.info("store subscription not renewed", store=app.store.value, reason=refused.reason.value)
+            continue
+        if found.expires_at is None or found.expires_at <= subscription.current_period_end:
+            continue
+        async with transaction(sessions) as session:
+            merchant = await identity_repo.merchant_by_id(session, merchant_id)
+            if merchant is not None:
+                await _renewed(session, merchant, found, fee_rate)

@@ -299,7 +299,8 @@ async def _started(
         discounted_charges_left=0,
         cycle=1,
         method=verified.store.value,
-        gateway_customer_ref="",
+        # The buyer's id at the store, where the store asks for it (Amazon): the poll of its renewals sends it.
+        gateway_customer_ref=(verified.store_user_id or "")[:64],
         gateway_method="",
         external_id=verified.original_id[:200],
     )

@@ -5,6 +5,7 @@ A sandbox app is asked at RVS's sandbox (`/sandbox` below the same host). The ba
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -43,7 +44,7 @@ class AmazonAppstore:
             raise StoreRefused(StoreRefusal.NOT_CONFIGURED if status == 496 else StoreRefusal.UNKNOWN_RECEIPT)
         if status != 200:
             raise StoreRefused(StoreRefusal.UNAVAILABLE)
-        return _purchase(found, receipt_id)
+        return replace(_purchase(found, receipt_id), store_user_id=user_id)
 
 
 def _purchase(found: dict[str, Any], receipt_id: str) -> VerifiedPurchase:

@@ -18,6 +18,7 @@ import pytest
 from boxoffice.access.models import Entitlement
 from boxoffice.billing import ledger
 from boxoffice.billing.models import LedgerEntry, Payment, Subscription
+from boxoffice.billing.store_notifications import poll_store_subscriptions
 from boxoffice.kit import clock
 from boxoffice.kit.settings import Settings
 from tests.conftest import Server
@@ -536,3 +537,46 @@ async def test_an_app_is_one_merchants_and_a_store_subscription_is_changed_only_
     assert "app store" in assert_error(cancel, 409)["message"]
     [still] = await fetch_rows(server, Subscription, merchant.id)
     assert still.status == "active" and await has_access(server, viewer, item_id)
+
+
+async def test_amazon_and_roku_subscriptions_are_polled_near_their_end_and_renewed_as_their_stores_say(
+    server: Server, merchant: Merchant, viewer: Viewer, amazon_roku: FakeAmazonRoku, frozen: clock.FrozenClock
+) -> None:
+    await set_up_store(server, merchant, "amazon", app_id="amzn1.application.polled", environment="sandbox",
+                       credentials=amazon_roku.amazon_secret)  # fmt: skip
+    await set_up_store(server, merchant, "roku", app_id="polled-channel", credentials=amazon_roku.roku_key)
+    _, fee_id = await monthly_fee(server, merchant, amount="9.99", currency="EUR")
+    await map_product(server, merchant, "amazon", "monthly.amazon", fee_id)
+    other = await sign_up(server, merchant, email="roku.viewer@example.com")
+    _, other_fee = await monthly_fee(server, merchant, amount="4.99", currency="EUR")
+    await map_product(server, merchant, "roku", "monthly.roku", other_fee)
+    now = clock.now()
+    receipt, transaction, user = f"amzn-{uuid.uuid4()}", f"roku-{uuid.uuid4()}", "amzn1.account.POLLED"
+    amazon_roku.amazon_receipt(user, receipt, "monthly.amazon", bought_ms=ms(now),
+                               renewal_ms=ms(now + timedelta(days=30)))  # fmt: skip
+    amazon_roku.roku_transaction(transaction, "monthly.roku", bought=now.isoformat(),
+                                 expires=(now + timedelta(days=30)).isoformat())  # fmt: skip
+    bought = await validate(
+        server, viewer, "amazon", receipt=receipt, product_name="monthly.amazon", amazon_user_id=user
+    )
+    assert bought.status_code == 200, bought.text
+    assert (await validate(server, other, "roku", receipt=transaction, product_name="monthly.roku")).status_code == 200
+
+    # Not yet within a day of the end: nothing is asked. Then each store renews, and the poll finds it.
+    await poll_store_subscriptions(server.app.state.sessions, server.app.state.settings)
+    assert await count_rows(server, Payment, merchant.id) == 2
+    amazon_roku.amazon_receipt(user, receipt, "monthly.amazon", bought_ms=ms(now),
+                               renewal_ms=ms(now + timedelta(days=60)))  # fmt: skip
+    amazon_roku.roku_transaction(transaction, "monthly.roku", bought=now.isoformat(),
+                                 expires=(now + timedelta(days=60)).isoformat())  # fmt: skip
+    frozen.advance(days=29, hours=12)
+    for _ in range(2):  # polled twice, recorded once
+        await poll_store_subscriptions(server.app.state.sessions, server.app.state.settings)
+    payments = await fetch_rows(server, Payment, merchant.id)
+    assert sorted((p.gateway, p.kind) for p in payments) == [
+        ("amazon", "renewal"), ("amazon", "subscription"), ("roku", "renewal"), ("roku", "subscription"),
+    ]  # fmt: skip
+    assert {s.current_period_end for s in await fetch_rows(server, Subscription, merchant.id)} == {
+        (now + timedelta(days=60)).replace(microsecond=0)
+    }
+    await books(server, merchant)
