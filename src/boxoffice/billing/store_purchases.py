@@ -174,7 +174,9 @@ def _payment(
     merchant_id: int, customer_id: int, price: Price, verified: VerifiedPurchase, fee_rate: int, kind: str
 ) -> Payment:
     # Booked at the merchant's price for the item, in its currency: what the store charged in the buyer's
-    # currency is the store's to convert, and it pays the merchant in the merchant's.
+    # currency is the store's to convert, and it pays the merchant in the merchant's. A period the store charged
+    # nothing for (a free trial's, a family member's share) is recorded at nothing.
+    amount = 0 if verified.unpaid else price.amount
     return Payment(
         merchant_id=merchant_id,
         customer_id=customer_id,
@@ -182,9 +184,9 @@ def _payment(
         price_id=price.id,
         kind=kind,
         idempotency_key=payment_key(verified),
-        amount=price.amount,
+        amount=amount,
         currency=price.currency,
-        fee=(price.amount * fee_rate + 5_000) // 10_000,
+        fee=(amount * fee_rate + 5_000) // 10_000,
         gateway=verified.store.value,
         method=verified.store.value,
         gateway_customer_ref="",

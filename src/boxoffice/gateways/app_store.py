@@ -109,6 +109,7 @@ def verify_transaction(signed: str, app: StoreApp, roots: list[bytes], *, revoke
         product_id=decoded.productId,
         purchased_at=_moment(decoded.purchaseDate),
         expires_at=_moment(decoded.expiresDate) if subscription and decoded.expiresDate else None,
+        unpaid=decoded.rawOfferDiscountType == "FREE_TRIAL" or decoded.rawInAppOwnershipType == "FAMILY_SHARED",
     )
 
 

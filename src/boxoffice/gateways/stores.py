@@ -64,3 +64,5 @@ class VerifiedPurchase:
     expires_at: datetime | None  # a subscription's current period end; None for a one-time purchase
     token: str | None = None  # Google's purchase token, which acknowledging and notifications name
     store_user_id: str | None = None  # the buyer's id at the store, where its receipts need it (Amazon)
+    # Nothing was charged for it: a free trial's period, or a purchase a family member's shares.
+    unpaid: bool = False

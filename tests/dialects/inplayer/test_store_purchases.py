@@ -179,6 +179,11 @@ async def test_an_apple_receipt_of_another_root_app_product_or_environment_is_re
         (apple_transaction(chain, "film.rent", "5")[:-10] + "AAAAAAAAAA", "signature"),
         ("not-a-jws", "not one of this store"),
     ]
+    # A free trial's transaction opens access and books nothing: the store charged nothing.
+    trial = apple_transaction(chain, "film.rent", "7", offerDiscountType="FREE_TRIAL", offerType=1)
+    assert (await validate(server, viewer, "apple", receipt=trial, product_name="film.rent")).status_code == 200
+    [free] = await fetch_rows(server, Payment, merchant.id)
+    assert (free.amount, free.fee) == (0, 0) and await books(server, merchant) == {}
     for receipt, words in cases:
         refused = assert_error(await validate(server, viewer, "apple", receipt=receipt, product_name="film.rent"), 422)
         assert words in refused["message"], refused
@@ -188,8 +193,7 @@ async def test_an_apple_receipt_of_another_root_app_product_or_environment_is_re
     assert_error(other_item, 422, "receipt")
     assert_error(await validate(server, viewer, "nokia", receipt="x", product_name="film.rent"), 422, "store")
     assert_error(await validate(server, viewer, "apple", product_name="film.rent"), 422)
-    assert await count_rows(server, Payment, merchant.id) == 0
-    assert not await has_access(server, viewer, item_id)
+    assert await count_rows(server, Payment, merchant.id) == 1  # the trial's
 
 
 async def test_two_validations_of_one_receipt_at_once_record_one_payment(
