@@ -132,9 +132,10 @@ def _shown(row: IdentityProvider, sealer: Sealer) -> ProviderSettings:
     )
 
 
-def _address(value: str, field: str, problems: dict[str, str], *, allow_private: bool) -> str:
+async def _address(value: str, field: str, problems: dict[str, str], *, allow_private: bool) -> str:
     """An address the server will call: https (or plain http to this machine, where the operator allows private
-    addresses, as tests do), no credentials, not a private address unless allowed."""
+    addresses, as tests do), no credentials, not a private address unless allowed. Refused now, where the merchant
+    sees why, as a webhook's is; every connection is checked again."""
     cleaned = value.strip()
     try:
         host = addresses.check_url(cleaned)
@@ -145,17 +146,9 @@ def _address(value: str, field: str, problems: dict[str, str], *, allow_private:
         problems[field] = "The address is longer than 500 characters"
     elif urlsplit(cleaned).scheme != "https" and not allow_private:
         problems[field] = "The address must start with https://"
-    elif not allow_private and not _public_literal(host):
+    elif not allow_private and await addresses.private_addresses(host):
         problems[field] = "The address is on a private, loopback or link-local network"
     return cleaned
-
-
-def _public_literal(host: str) -> bool:
-    """False for an address literal that is not public (a name is checked again on every connection)."""
-    try:
-        return addresses.is_public(host)
-    except ValueError:
-        return True
 
 
 async def identity_providers(session: AsyncSession, merchant_id: int, sealer: Sealer) -> list[ProviderSettings]:
@@ -182,7 +175,7 @@ async def set_identity_provider(
     if not issuer or not issuer.strip():
         problems["issuer"] = "The issuer's address is required for a provider other than google, apple or facebook"
     else:
-        issuer = _address(issuer, "issuer", problems, allow_private=allow_private)
+        issuer = await _address(issuer, "issuer", problems, allow_private=allow_private)
     client_id = (change.client_id if change.client_id is not None else row.client_id if row else "").strip()
     if not client_id or len(client_id) > 300 or not client_id.isprintable():
         problems["client_id"] = "The client id the provider gave is required (at most 300 characters)"
@@ -199,8 +192,10 @@ async def set_identity_provider(
         kept = getattr(row, field) if row else None
         if given is None:
             endpoints[field] = kept
+        elif given.strip():
+            endpoints[field] = await _address(given, field, problems, allow_private=allow_private)
         else:  # an empty one goes back to the discovered (or preset) endpoint
-            endpoints[field] = _address(given, field, problems, allow_private=allow_private) if given.strip() else None
+            endpoints[field] = None
     if row is None and len(await repo.identity_providers(session, merchant_id)) >= MAX_PROVIDERS:
         problems["name"] = f"A merchant has at most {MAX_PROVIDERS} identity providers"
     if problems:
